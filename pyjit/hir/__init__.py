@@ -1,0 +1,1 @@
+"""pyjit.hir (built by later stages)."""

@@ -1,0 +1,1 @@
+"""pyjit.lir (built by later stages)."""

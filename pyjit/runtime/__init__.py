@@ -1,0 +1,1 @@
+"""pyjit.runtime (built by later stages)."""
