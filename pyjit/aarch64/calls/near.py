@@ -1,0 +1,18 @@
+"""`near`: `bl` straight to the target when it is surely in reach.
+
+In reach means the engine told the compiler where the code will be placed
+(`CodePlacement`) and the target's address, and every byte of the placement
+is within `bl`'s +-128 MiB of it; the `bl` is then relocated at load time
+(CALL26).  Otherwise the site calls a shared per-target veneer
+(`ldr x16, lit; br x16`, 8 + 8 bytes).  Upstream CinderX's 2026 lowering.
+"""
+
+from .base import CallLowering, register
+
+
+@register
+class Near(CallLowering):
+    name = "near"
+
+    def emit_call(self, buf, site):
+        self.call_near(buf, site)

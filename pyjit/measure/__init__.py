@@ -1,0 +1,1 @@
+"""pyjit.measure: size reports, dynamic counts, statistics and plots."""
