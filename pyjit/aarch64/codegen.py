@@ -1,0 +1,431 @@
+"""LIR to AArch64: register allocation, frame, and one emitter per LIR op.
+
+    emitted = generate(lir_func, strategy="lazy-stub")
+    emitted.code      # CompiledCode (bytes, relocations, sizes by section)
+    emitted.pc_map    # code offset -> origin of the LIR instruction there
+
+The order of work:
+1. linear-scan allocation with AAPCS64's register sets (abi.py);
+2. the frame (frame.py) from the allocation;
+3. the call lowering strategy plans every call site;
+4. the prologue moves incoming arguments to their locations; hot blocks
+   are emitted in order, then cold ones (the cold section), a jump to the
+   next block in emission order becoming a fall-through; every `Return`
+   shares one epilogue;
+5. the strategy emits its stubs and veneers; the buffer places the last
+   literal pool.
+
+Spilled operands are loaded into the scratch registers (x16, x17, x15 /
+d31, d30) for the one instruction that needs them; scratch values never
+survive an instruction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..lir import ir
+from ..lir.ir import FP as FPC
+from ..lir.regalloc import Allocation, SpillSlot, allocate
+from . import isa
+from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
+from .buffer import CodeBuffer, CompiledCode, Label
+from .calls import CallLowering, CallSite, CodePlacement, get_strategy
+from .frame import Frame, Mover
+from .labels import LabelUse
+from .operands import EncodingError, Mem, RegOffset, Shifted
+from .registers import D0, SP, X0, Reg
+
+_INVERSE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le",
+            "lo": "hs", "hs": "lo", "ls": "hi", "hi": "ls", "vs": "vc", "vc": "vs",
+            "mi": "pl", "pl": "mi"}
+
+
+@dataclass
+class EmittedFunction:
+    code: CompiledCode
+    allocation: Allocation
+    frame: Frame
+    pc_map: dict[int, Any] = field(default_factory=dict)
+
+
+def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *,
+             placement: CodePlacement | None = None) -> EmittedFunction:
+    """Allocate registers for func and emit it with the call lowering
+    strategy (a name, an instance, or None for the default)."""
+    lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
+    alloc = allocate(func, REGISTER_SETS)
+    frame = Frame.layout(alloc, func.areas)
+    emitter = _Emitter(func, alloc, frame, lowering)
+    return emitter.run()
+
+
+class _Emitter:
+    def __init__(self, func: ir.LirFunction, alloc: Allocation, frame: Frame,
+                 lowering: CallLowering):
+        self.func, self.alloc, self.frame, self.lowering = func, alloc, frame, lowering
+        self.buf = CodeBuffer(name=func.name)
+        self.mover = Mover(self.buf, frame)
+        self.labels: dict[ir.Block, Label] = {b: self.buf.new_label(f"bb{b.id}") for b in func.blocks}
+        self.epilogue = self.buf.new_label("epilogue")
+        self.pc_map: dict[int, Any] = {}
+        self.next_block: ir.Block | None = None
+        self.falls_into_epilogue = False
+
+    # -- driver ----------------------------------------------------------
+    def run(self) -> EmittedFunction:
+        buf, func = self.buf, self.func
+        sites = [CallSite(i.target, hot=i.hot and not b.cold, section="cold" if b.cold else "hot")
+                 for b in func.blocks for i in b.instrs if isinstance(i, ir.Call)]
+        self.lowering.plan(sites)
+        self.frame.emit_prologue(buf)
+        self._move_params()
+        hot = [b for b in func.blocks if not b.cold]
+        order = hot + [b for b in func.blocks if b.cold]
+        last_origin = None
+        for k, block in enumerate(order):
+            if k == len(hot):
+                self._emit_epilogue()
+            # The shared epilogue follows the last hot block, as its
+            # fall-through; cold blocks come after it.
+            self.falls_into_epilogue = k == len(hot) - 1
+            self.next_block = order[k + 1] if k + 1 < len(order) and k != len(hot) - 1 else None
+            buf.bind(self.labels[block])
+            for instr in block.instrs:
+                if instr.origin is not None and instr.origin is not last_origin:
+                    buf.annotate(str(instr.origin))
+                    last_origin = instr.origin
+                start = buf.offset
+                _EMITTERS[type(instr)](self, instr)
+                if instr.origin is not None and buf.offset > start:
+                    self.pc_map.setdefault(start, instr.origin)
+        if len(hot) == len(order):
+            self._emit_epilogue()
+        self.lowering.finish(buf)
+        return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map)
+
+    def _emit_epilogue(self) -> None:
+        self.buf.bind(self.epilogue)
+        self.frame.emit_epilogue(self.buf)
+
+    def _move_params(self) -> None:
+        gp, fp = iter(ARG_GPRS), iter(ARG_FPRS)
+        moves = []
+        for v in self.func.params:
+            src = next(fp) if v.cls == FPC else next(gp)
+            if v in self.alloc.locations:
+                moves.append((self.alloc[v], src, v.cls == FPC))
+        self.mover.parallel(moves)
+
+    # -- operands ------------------------------------------------------------
+    def use(self, v: ir.VReg, k: int = 0) -> Reg:
+        """v in a register: its own, or scratch k after a reload."""
+        loc = self.alloc[v]
+        if isinstance(loc, SpillSlot):
+            tmp = (FP_SCRATCH if v.cls == FPC else GP_SCRATCH)[k]
+            self.buf.emit(isa.ldr(tmp, Mem(SP, self.frame.slot_offset(loc))))
+            return tmp
+        return loc
+
+    def target(self, v: ir.VReg, k: int = 0) -> Reg:
+        """Where to compute v: its register, or scratch k (then `commit`)."""
+        loc = self.alloc[v]
+        if isinstance(loc, SpillSlot):
+            return (FP_SCRATCH if v.cls == FPC else GP_SCRATCH)[k]
+        return loc
+
+    def commit(self, v: ir.VReg, reg: Reg) -> None:
+        loc = self.alloc[v]
+        if isinstance(loc, SpillSlot):
+            self.buf.emit(isa.str_(reg, Mem(SP, self.frame.slot_offset(loc))))
+
+    def operand(self, b: ir.Operand | Reg, k: int, op: Callable[[Any], int]) -> None:
+        """Emit op(b) with b a vreg (or a register already), or an immediate
+        if op accepts it, else the immediate materialized in scratch k."""
+        if isinstance(b, Reg):
+            self.buf.emit(op(b))
+            return
+        if isinstance(b, ir.VReg):
+            self.buf.emit(op(self.use(b, k)))
+            return
+        try:
+            word = op(b)
+        except EncodingError:
+            tmp = GP_SCRATCH[k]
+            for w in isa.mov_imm_sequence(tmp, b):
+                self.buf.emit(w)
+            word = op(tmp)
+        self.buf.emit(word)
+
+    def address(self, base: ir.Base, offset: int, k: int) -> tuple[Reg, int]:
+        if isinstance(base, ir.StackArea):
+            return SP, self.frame.area_base[base.index] + offset
+        return self.use(base, k), offset
+
+    def jump(self, block: ir.Block) -> None:
+        if block is not self.next_block:
+            self.buf.emit_use(isa.b(0), self.labels[block], LabelUse.BRANCH26)
+
+    def cond_jump(self, cond: str, then: ir.Block, else_: ir.Block) -> None:
+        """b.cond then; b else -- with fall-through where possible."""
+        if then is self.next_block:
+            cond, then, else_ = _INVERSE[cond], else_, then
+        self.buf.emit_use(isa.b_cond(cond, 0), self.labels[then], LabelUse.BRANCH19)
+        self.jump(else_)
+
+
+# -- emitters, one per LIR op --------------------------------------------------
+def _move(e: _Emitter, i: ir.Move) -> None:
+    e.mover.move(e.alloc[i.dst], e.alloc[i.src], i.dst.cls == FPC)
+
+
+def _parallel_move(e: _Emitter, i: ir.ParallelMove) -> None:
+    e.mover.parallel([(e.alloc[d], e.alloc[s], d.cls == FPC) for d, s in zip(i.dsts, i.srcs)])
+
+
+def _load_imm(e: _Emitter, i: ir.LoadImm) -> None:
+    rd = e.target(i.dst)
+    for w in isa.mov_imm_sequence(rd, i.value):
+        e.buf.emit(w)
+    e.commit(i.dst, rd)
+
+
+def _load_const(e: _Emitter, i: ir.LoadConst) -> None:
+    rd = e.target(i.dst)
+    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal(i.const.address), LabelUse.LDR19)
+    e.commit(i.dst, rd)
+
+
+def _load_symbol(e: _Emitter, i: ir.LoadSymbol) -> None:
+    rd = e.target(i.dst)
+    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(i.symbol), LabelUse.LDR19)
+    e.commit(i.dst, rd)
+
+
+def _load_double(e: _Emitter, i: ir.LoadDouble) -> None:
+    import struct
+    rd = e.target(i.dst)
+    try:
+        e.buf.emit(isa.fmov(rd, i.value))
+    except EncodingError:
+        bits = struct.unpack("<Q", struct.pack("<d", i.value))[0]
+        e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal(bits), LabelUse.LDR19)
+    e.commit(i.dst, rd)
+
+
+def _area_addr(e: _Emitter, i: ir.AreaAddr) -> None:
+    rd = e.target(i.dst)
+    e.buf.emit(isa.add(rd, SP, e.frame.area_base[i.area.index] + i.offset))
+    e.commit(i.dst, rd)
+
+
+_ALU = {"add": isa.add, "sub": isa.sub, "and": isa.and_, "orr": isa.orr, "eor": isa.eor,
+        "lsl": isa.lsl, "lsr": isa.lsr, "asr": isa.asr, "mul": isa.mul, "sdiv": isa.sdiv,
+        "smulh": isa.smulh}
+
+
+# Register-only operations: an immediate operand goes to a scratch register.
+_NO_IMMEDIATE = {"mul", "sdiv", "smulh"}
+
+
+def _alu(e: _Emitter, i: ir.Alu) -> None:
+    ra = e.use(i.a, 0)
+    rb = _materialize(e, i.b, 1) if i.op in _NO_IMMEDIATE and isinstance(i.b, int) else i.b
+    rd = e.target(i.dst, 0)
+    op = _ALU[i.op]
+    e.operand(rb, 1, lambda b: op(rd, ra, b))
+    e.commit(i.dst, rd)
+
+
+def _alu_flags(e: _Emitter, i: ir.AluFlags) -> None:
+    ra = e.use(i.a, 0)
+    if i.op == "mul":
+        rb = e.use(i.b, 1) if isinstance(i.b, ir.VReg) else _materialize(e, i.b, 1)
+        hi = GP_SCRATCH[2]
+        e.buf.emit(isa.smulh(hi, ra, rb))
+        rd = e.target(i.dst, 0)
+        e.buf.emit(isa.mul(rd, ra, rb))
+        e.buf.emit(isa.cmp(hi, Shifted(rd, "asr", 63)))
+        cond = "ne"
+    else:
+        rd = e.target(i.dst, 0)
+        op = isa.adds if i.op == "add" else isa.subs
+        e.operand(i.b, 1, lambda b: op(rd, ra, b))
+        cond = "vs"
+    e.commit(i.dst, rd)
+    ro = e.target(i.overflow, 1)
+    e.buf.emit(isa.cset(ro, cond))
+    e.commit(i.overflow, ro)
+
+
+def _materialize(e: _Emitter, value: int, k: int) -> Reg:
+    tmp = GP_SCRATCH[k]
+    for w in isa.mov_imm_sequence(tmp, value):
+        e.buf.emit(w)
+    return tmp
+
+
+def _compare(e: _Emitter, a: ir.VReg, b: ir.Operand) -> None:
+    ra = e.use(a, 0)
+    e.operand(b, 1, lambda b: isa.cmp(ra, b))
+
+
+def _cond_set(e: _Emitter, i: ir.CondSet) -> None:
+    _compare(e, i.a, i.b)
+    rd = e.target(i.dst)
+    e.buf.emit(isa.cset(rd, i.cond))
+    e.commit(i.dst, rd)
+
+
+def _select(e: _Emitter, i: ir.Select) -> None:
+    _compare(e, i.a, i.b)
+    rt, rf = e.use(i.t, 0), e.use(i.f, 1)
+    rd = e.target(i.dst, 2)
+    e.buf.emit(isa.csel(rd, rt, rf, i.cond))
+    e.commit(i.dst, rd)
+
+
+_FALU = {"fadd": isa.fadd, "fsub": isa.fsub, "fmul": isa.fmul, "fdiv": isa.fdiv}
+_FUNARY = {"fsqrt": isa.fsqrt, "fneg": isa.fneg, "fabs": isa.fabs}
+
+
+def _falu(e: _Emitter, i: ir.FAlu) -> None:
+    ra, rb = e.use(i.a, 0), e.use(i.b, 1)
+    rd = e.target(i.dst, 0)
+    e.buf.emit(_FALU[i.op](rd, ra, rb))
+    e.commit(i.dst, rd)
+
+
+def _funary(e: _Emitter, i: ir.FUnary) -> None:
+    ra = e.use(i.a, 0)
+    rd = e.target(i.dst, 0)
+    e.buf.emit(_FUNARY[i.op](rd, ra))
+    e.commit(i.dst, rd)
+
+
+def _int_to_double(e: _Emitter, i: ir.IntToDouble) -> None:
+    ra = e.use(i.a, 0)
+    rd = e.target(i.dst, 0)
+    e.buf.emit(isa.scvtf(rd, ra))
+    e.commit(i.dst, rd)
+
+
+def _fcond_set(e: _Emitter, i: ir.FCondSet) -> None:
+    e.buf.emit(isa.fcmp(e.use(i.a, 0), e.use(i.b, 1)))
+    rd = e.target(i.dst)
+    # After fcmp, "unordered" sets C and V: mi/ls/lt-style conditions that
+    # are false when unordered are the ones CPython's < <= need.
+    e.buf.emit(isa.cset(rd, _FCOND[i.cond]))
+    e.commit(i.dst, rd)
+
+
+# Float conditions whose unordered result is false (ne: true), as in C.
+_FCOND = {"eq": "eq", "ne": "ne", "lt": "mi", "le": "ls", "gt": "gt", "ge": "ge"}
+
+_LOADS = {(8, False): isa.ldr, (4, False): isa.ldr, (2, False): isa.ldrh, (1, False): isa.ldrb,
+          (4, True): isa.ldrsw, (2, True): isa.ldrsh, (1, True): isa.ldrsb}
+_STORES = {8: isa.str_, 4: isa.str_, 2: isa.strh, 1: isa.strb}
+
+
+def _load(e: _Emitter, i: ir.Load) -> None:
+    base, off = e.address(i.base, i.offset, 1)
+    rd = e.target(i.dst, 0)
+    rt = rd if i.dst.cls == FPC or i.width == 8 or i.signed else rd.as_w()
+    e.buf.emit(_mem(e, _LOADS[(i.width, i.signed)], rt, base, off))
+    e.commit(i.dst, rd)
+
+
+def _store(e: _Emitter, i: ir.Store) -> None:
+    src = e.use(i.src, 0)
+    base, off = e.address(i.base, i.offset, 1)
+    rt = src if i.src.cls == FPC or i.width == 8 else src.as_w()
+    e.buf.emit(_mem(e, _STORES[i.width], rt, base, off))
+
+
+def _mem(e: _Emitter, op, rt: Reg, base: Reg, off: int) -> int:
+    try:
+        return op(rt, Mem(base, off))
+    except EncodingError:
+        tmp = GP_SCRATCH[2]
+        for w in isa.mov_imm_sequence(tmp, off):
+            e.buf.emit(w)
+        return op(rt, RegOffset(base, tmp))
+
+
+def _call_moves(e: _Emitter, args: list[ir.VReg]) -> None:
+    gp, fp = iter(ARG_GPRS), iter(ARG_FPRS)
+    moves = []
+    for a in args:
+        dst = next(fp) if a.cls == FPC else next(gp)
+        moves.append((dst, e.alloc[a], a.cls == FPC))
+    e.mover.parallel(moves)
+
+
+def _call_result(e: _Emitter, dst: ir.VReg | None) -> None:
+    if dst is not None:
+        src = D0 if dst.cls == FPC else X0
+        e.mover.move(e.alloc[dst], src, dst.cls == FPC)
+
+
+def _call(e: _Emitter, i: ir.Call) -> None:
+    _call_moves(e, i.args)
+    e.lowering.emit_call(e.buf, CallSite(i.target, hot=i.hot, origin=i.origin))
+    _call_result(e, i.dst)
+
+
+def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
+    # x15 is neither an argument register nor used by parallel moves.
+    fn = GP_SCRATCH[2]
+    e.mover.move(fn, e.alloc[i.fn], False)
+    _call_moves(e, i.args)
+    e.buf.emit(isa.blr(fn))
+    _call_result(e, i.dst)
+
+
+def _jump(e: _Emitter, i: ir.Jump) -> None:
+    e.jump(i.target)
+
+
+def _branch(e: _Emitter, i: ir.Branch) -> None:
+    _compare(e, i.a, i.b)
+    e.cond_jump(i.cond, i.then, i.else_)
+
+
+def _branch_zero(e: _Emitter, i: ir.BranchZero) -> None:
+    ra = e.use(i.a, 0)
+    then, else_, nonzero = i.then, i.else_, i.nonzero
+    if then is e.next_block:
+        then, else_, nonzero = else_, then, not nonzero
+    op = isa.cbnz if nonzero else isa.cbz
+    e.buf.emit_use(op(ra, 0), e.labels[then], LabelUse.BRANCH19)
+    e.jump(else_)
+
+
+def _fbranch(e: _Emitter, i: ir.FBranch) -> None:
+    e.buf.emit(isa.fcmp(e.use(i.a, 0), e.use(i.b, 1)))
+    then, else_ = i.then, i.else_
+    cond = _FCOND[i.cond]
+    # An unordered compare must reach else_: only invert when the inverse
+    # is also false for unordered operands, else keep the order.
+    e.buf.emit_use(isa.b_cond(cond, 0), e.labels[then], LabelUse.BRANCH19)
+    e.jump(else_)
+
+
+def _return(e: _Emitter, i: ir.Return) -> None:
+    if i.value is not None:
+        src = e.alloc[i.value]
+        e.mover.move(D0 if i.value.cls == FPC else X0, src, i.value.cls == FPC)
+    if not e.falls_into_epilogue:
+        e.buf.emit_use(isa.b(0), e.epilogue, LabelUse.BRANCH26)
+
+
+_EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
+    ir.Move: _move, ir.ParallelMove: _parallel_move, ir.LoadImm: _load_imm,
+    ir.LoadConst: _load_const, ir.LoadSymbol: _load_symbol, ir.LoadDouble: _load_double,
+    ir.AreaAddr: _area_addr, ir.Alu: _alu, ir.AluFlags: _alu_flags, ir.CondSet: _cond_set,
+    ir.Select: _select, ir.FAlu: _falu, ir.FUnary: _funary, ir.IntToDouble: _int_to_double,
+    ir.FCondSet: _fcond_set, ir.Load: _load, ir.Store: _store, ir.Call: _call,
+    ir.CallReg: _call_reg, ir.Jump: _jump, ir.Branch: _branch, ir.BranchZero: _branch_zero,
+    ir.FBranch: _fbranch, ir.Return: _return,
+}

@@ -1,0 +1,112 @@
+"""Linear-scan register allocation over live intervals.
+
+The allocator knows nothing of the ISA: it is handed a `RegisterSet` per
+register class (which registers are caller-saved and which callee-saved,
+in order of preference) and returns an `Allocation`: a location for every
+vreg (a register, or a `SpillSlot` in the frame), the callee-saved
+registers the function must preserve, and the number of spill slots.
+
+Policy (Poletto and Sarkar's linear scan, with call awareness):
+- intervals are visited by increasing start; those that ended before the
+  current start give their register back;
+- an interval that crosses a call may only take a callee-saved register
+  (AAPCS64: values live across calls sit in x19..x28 / d8..d15 or on the
+  stack); any other interval prefers caller-saved registers, keeping
+  callee-saved ones (which cost a save and a restore) for the others;
+- when no register is free, the interval among the active ones and the new
+  one that ends last is spilled, if its register would suit the new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ir import LirFunction, VReg
+from .liveness import Interval, build_intervals
+
+
+@dataclass(frozen=True)
+class SpillSlot:
+    index: int
+
+    def __repr__(self) -> str:
+        return f"slot{self.index}"
+
+
+@dataclass(frozen=True)
+class RegisterSet:
+    """Allocatable registers of one class, in order of preference."""
+
+    caller_saved: tuple[Any, ...]
+    callee_saved: tuple[Any, ...]
+
+
+@dataclass
+class Allocation:
+    locations: dict[VReg, Any]                 # vreg -> register or SpillSlot
+    callee_saved_used: list[Any] = field(default_factory=list)
+    spill_slots: int = 0
+    intervals: list[Interval] = field(default_factory=list)
+
+    def __getitem__(self, vreg: VReg) -> Any:
+        return self.locations[vreg]
+
+
+def allocate(func: LirFunction, regsets: dict[str, RegisterSet]) -> Allocation:
+    """Assign every vreg of func a register of its class or a spill slot."""
+    intervals = build_intervals(func)
+    locations: dict[VReg, Any] = {}
+    callee_used: dict[Any, None] = {}
+    spill_slots = 0
+    free: dict[str, list[Any]] = {}
+    callee: dict[str, set[Any]] = {}
+    for cls, rs in regsets.items():
+        free[cls] = list(rs.caller_saved) + list(rs.callee_saved)
+        callee[cls] = set(rs.callee_saved)
+    order = {cls: {r: i for i, r in enumerate(free[cls])} for cls in free}
+    active: list[Interval] = []   # sorted by end
+
+    def release(iv: Interval) -> None:
+        reg = locations[iv.vreg]
+        cls = iv.vreg.cls
+        free[cls].append(reg)
+        free[cls].sort(key=order[cls].__getitem__)
+
+    def spill(iv: Interval) -> None:
+        nonlocal spill_slots
+        locations[iv.vreg] = SpillSlot(spill_slots)
+        spill_slots += 1
+
+    def take(iv: Interval, reg: Any) -> None:
+        locations[iv.vreg] = reg
+        if reg in callee[iv.vreg.cls]:
+            callee_used[reg] = None
+        active.append(iv)
+        active.sort(key=lambda a: a.end)
+
+    for iv in intervals:
+        while active and active[0].end < iv.start:
+            release(active.pop(0))
+        cls = iv.vreg.cls
+        if cls not in free:
+            raise ValueError(f"no registers of class {cls!r} for {iv.vreg!r}")
+        candidates = [r for r in free[cls] if not iv.crosses_call or r in callee[cls]]
+        if candidates:
+            reg = candidates[0]
+            free[cls].remove(reg)
+            take(iv, reg)
+            continue
+        # No free register: spill whichever of the active intervals (that
+        # could give a suitable register) or iv ends last.
+        victims = [a for a in active if a.vreg.cls == cls
+                   and (not iv.crosses_call or locations[a.vreg] in callee[cls])]
+        victim = max(victims, key=lambda a: a.end, default=None)
+        if victim is not None and victim.end > iv.end:
+            reg = locations[victim.vreg]
+            active.remove(victim)
+            spill(victim)
+            take(iv, reg)
+        else:
+            spill(iv)
+    return Allocation(locations, list(callee_used), spill_slots, intervals)
