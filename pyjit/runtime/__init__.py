@@ -1,1 +1,20 @@
-"""pyjit.runtime (built by later stages)."""
+"""pyjit.runtime: load and run compiled code against the running CPython.
+
+Only this package knows Unicorn and ctypes.
+
+- `layout`: the object layout table of the running CPython version.
+- `hostmem`: the host's memory map, mmap/reservations.
+- `helpers`: helper declarations (`HELPERS`, `declare`, `Helper`).
+- `errstate`: the pending exception of emulated code.
+- `UnicornEngine` (unicorn_engine.py): emulated execution, with
+  `EmulationFault` for everything that goes wrong in emulated code.
+"""
+
+from . import errstate, layout
+from .counts import Counts
+from .faults import EmulationFault
+from .helpers import HELPERS, NULL, Helper, declare
+from .unicorn_engine import LoadedCode, UnicornEngine
+
+__all__ = ["layout", "errstate", "Counts", "EmulationFault", "HELPERS", "NULL", "Helper",
+           "declare", "LoadedCode", "UnicornEngine"]

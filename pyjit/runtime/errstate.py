@@ -1,0 +1,68 @@
+"""The pending exception of emulated code ("the thread state's exception").
+
+Generated code follows the C-API: a helper that fails returns NULL or -1
+"with the exception set in the thread state", and the code hands that
+failure on to its own caller.  Under the Unicorn engine, helpers run inside
+ctypes callbacks (Unicorn hooks), and Python code there cannot leave the
+thread state's error indicator set when the callback returns (checked on
+3.11): a C-API function called through `ctypes.pythonapi` that sets it
+(`PyErr_SetObject` itself, or any failing function) has its exception
+re-raised in Python at once, and an exception escaping a ctypes callback is
+printed as "Exception ignored on calling ctypes callback function" and
+cleared.
+
+So, for emulated code, the thread state's current exception is *modelled*
+here, one slot per host thread:
+
+- a helper that fails (a C-API function whose exception ctypes re-raises in
+  Python, or a Python implementation that raises) stores its exception with
+  `set_pending` and returns its failure value, exactly as C would set it;
+- helpers that inspect or clear the thread state's exception
+  (`err_occurred`, `err_clear`, ... in helper_impls.py) read this slot;
+- a C-API helper runs with the real error indicator clear (the C-API asks
+  that of its callers anyway; deallocators and __del__ run "clean");
+- on the host side, `take_pending()` / `raise_pending()` turn a NULL result
+  into the Python exception (UnicornEngine.call_object does it for you).
+
+Invariant: outside of a helper invocation the real error indicator of the
+host thread is clear; the slot holds an exception instance or None.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_state = threading.local()
+
+
+def pending() -> BaseException | None:
+    """The pending exception of emulated code on this thread, or None."""
+    return getattr(_state, "exc", None)
+
+
+def set_pending(exc: BaseException | None) -> None:
+    """Make exc the pending exception (None clears), replacing any previous
+    one as `PyErr_SetObject` would."""
+    if exc is not None and not isinstance(exc, BaseException):
+        raise TypeError(f"set_pending needs an exception instance, not {exc!r}")
+    _state.exc = exc
+
+
+def take_pending() -> BaseException | None:
+    """Return the pending exception and clear it (`PyErr_Fetch`)."""
+    exc = getattr(_state, "exc", None)
+    _state.exc = None
+    return exc
+
+
+def raise_pending(what: str = "compiled code") -> None:
+    """Raise the pending exception, cleared from the slot; SystemError if
+    there is none (a NULL result without an exception, which CPython reports
+    the same way)."""
+    exc = take_pending()
+    if exc is None:
+        raise SystemError(f"{what} returned NULL without setting an exception")
+    try:
+        raise exc
+    finally:
+        del exc  # no reference cycle through this frame

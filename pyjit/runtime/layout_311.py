@@ -1,0 +1,168 @@
+"""Object layout of CPython 3.11 (64-bit Linux, release build).
+
+Byte offsets and constants that generated code may inline.  They come from
+the 3.11 headers (Include/object.h, cpython/object.h, cpython/*object.h,
+internal/pycore_dict.h, internal/pycore_object.h) and are checked against
+live objects by tests/runtime/test_layout.py.  The layout is the same on
+x86-64 and AArch64 Linux (LP64, same alignment rules).
+
+Naming: STRUCT_FIELD, e.g. TYPE_TP_FLAGS is offsetof(PyTypeObject, tp_flags).
+Offsets of fields *before* an object are negative.
+"""
+
+VERSION = (3, 11)
+
+POINTER_SIZE = 8
+
+# -- PyObject / PyVarObject ---------------------------------------------------------
+OB_REFCNT = 0
+OB_TYPE = 8
+OB_SIZE = 16            # PyVarObject.ob_size
+OBJECT_HEAD_SIZE = 16
+VAR_OBJECT_HEAD_SIZE = 24
+
+# 3.11 has no immortal objects: every object's refcount counts.
+IMMORTAL_REFCNT = None
+
+# -- PyTypeObject --------------------------------------------------------------------
+TYPE_TP_NAME = 24                  # const char *
+TYPE_TP_BASICSIZE = 32
+TYPE_TP_ITEMSIZE = 40
+TYPE_TP_DEALLOC = 48
+TYPE_TP_VECTORCALL_OFFSET = 56
+TYPE_TP_AS_NUMBER = 96
+TYPE_TP_AS_SEQUENCE = 104
+TYPE_TP_AS_MAPPING = 112
+TYPE_TP_HASH = 120
+TYPE_TP_CALL = 128
+TYPE_TP_GETATTRO = 144
+TYPE_TP_SETATTRO = 152
+TYPE_TP_FLAGS = 168                # unsigned long
+TYPE_TP_RICHCOMPARE = 200
+TYPE_TP_ITER = 216
+TYPE_TP_ITERNEXT = 224
+TYPE_TP_BASE = 256
+TYPE_TP_DICT = 264
+TYPE_TP_DESCR_GET = 272
+TYPE_TP_DICTOFFSET = 288
+TYPE_TP_MRO = 344
+TYPE_TP_VERSION_TAG = 384          # unsigned int (32 bits)
+TYPE_TP_VECTORCALL = 400
+TYPE_SIZE = 408                    # sizeof(PyTypeObject)
+
+# -- PyHeapTypeObject (classes defined in Python) ----------------------------------
+HEAPTYPE_HT_NAME = 848
+HEAPTYPE_HT_SLOTS = 856
+HEAPTYPE_HT_QUALNAME = 864
+HEAPTYPE_HT_CACHED_KEYS = 872      # PyDictKeysObject * shared by instances
+HEAPTYPE_HT_MODULE = 880
+HEAPTYPE_SIZE = 904
+
+# -- type flags (tp_flags) ----------------------------------------------------------
+TPFLAGS_MANAGED_DICT = 1 << 4      # instances keep values/dict before the object
+TPFLAGS_SEQUENCE = 1 << 5
+TPFLAGS_MAPPING = 1 << 6
+TPFLAGS_DISALLOW_INSTANTIATION = 1 << 7
+TPFLAGS_IMMUTABLETYPE = 1 << 8
+TPFLAGS_HEAPTYPE = 1 << 9
+TPFLAGS_BASETYPE = 1 << 10
+TPFLAGS_HAVE_VECTORCALL = 1 << 11
+TPFLAGS_READY = 1 << 12
+TPFLAGS_READYING = 1 << 13
+TPFLAGS_HAVE_GC = 1 << 14
+TPFLAGS_METHOD_DESCRIPTOR = 1 << 17
+TPFLAGS_VALID_VERSION_TAG = 1 << 19
+TPFLAGS_IS_ABSTRACT = 1 << 20
+TPFLAGS_MATCH_SELF = 1 << 22
+TPFLAGS_LONG_SUBCLASS = 1 << 24
+TPFLAGS_LIST_SUBCLASS = 1 << 25
+TPFLAGS_TUPLE_SUBCLASS = 1 << 26
+TPFLAGS_BYTES_SUBCLASS = 1 << 27
+TPFLAGS_UNICODE_SUBCLASS = 1 << 28
+TPFLAGS_DICT_SUBCLASS = 1 << 29
+TPFLAGS_BASE_EXC_SUBCLASS = 1 << 30
+TPFLAGS_TYPE_SUBCLASS = 1 << 31
+
+# -- GC header and the pre-header of objects with a managed dict -------------------
+GC_HEAD_SIZE = 16                  # PyGC_Head, just before a GC object
+# Managed-dict objects (TPFLAGS_MANAGED_DICT; their tp_dictoffset is negative
+# and must not be used) carry two more words before the GC header: the
+# values array and the dict pointer.
+# A cached attribute load: check tp_version_tag, load *(obj + OBJECT_VALUES),
+# if not NULL load values[index] (index from ht_cached_keys), check not NULL.
+OBJECT_VALUES = -32                # PyDictValues ** (NULL once a dict exists)
+OBJECT_MANAGED_DICT = -24          # PyObject ** (the materialized __dict__)
+
+# -- PyFloatObject ------------------------------------------------------------------
+FLOAT_OB_FVAL = 16                 # double
+FLOAT_SIZE = 24
+
+# -- PyLongObject -------------------------------------------------------------------
+# ob_size holds the sign and the number of digits: 0 for 0, -n for negatives.
+LONG_OB_SIZE = OB_SIZE
+LONG_OB_DIGIT = 24                 # uint32 digits, least significant first
+LONG_DIGIT_BITS = 30
+LONG_DIGIT_SIZE = 4
+LONG_DIGIT_MASK = (1 << LONG_DIGIT_BITS) - 1
+SMALL_INT_MIN = -5                 # cached small ints: [-5, 256]
+SMALL_INT_MAX = 256
+
+# -- PyTupleObject / PyListObject ------------------------------------------------------
+TUPLE_OB_SIZE = OB_SIZE
+TUPLE_OB_ITEM = 24                 # PyObject *ob_item[] inline
+LIST_OB_SIZE = OB_SIZE
+LIST_OB_ITEM = 24                  # PyObject **ob_item
+LIST_ALLOCATED = 32
+
+# -- PyDictObject ---------------------------------------------------------------------
+DICT_MA_USED = 16
+DICT_MA_VERSION_TAG = 24           # uint64, changes on every mutation
+DICT_MA_KEYS = 32                  # PyDictKeysObject *
+DICT_MA_VALUES = 40                # PyDictValues * (split dicts), else NULL
+
+# -- PyDictKeysObject -----------------------------------------------------------------
+KEYS_DK_REFCNT = 0
+KEYS_DK_LOG2_SIZE = 8              # uint8
+KEYS_DK_LOG2_INDEX_BYTES = 9       # uint8
+KEYS_DK_KIND = 10                  # uint8: one of DICT_KEYS_*
+KEYS_DK_VERSION = 12               # uint32, 0 after any change to the keys
+KEYS_DK_USABLE = 16
+KEYS_DK_NENTRIES = 24
+KEYS_DK_INDICES = 32               # index table, then the entries
+DICT_KEYS_GENERAL = 0
+DICT_KEYS_UNICODE = 1
+DICT_KEYS_SPLIT = 2
+# Entries start at keys + KEYS_DK_INDICES + (1 << dk_log2_index_bytes).
+UNICODE_ENTRY_SIZE = 16            # PyDictUnicodeEntry {me_key, me_value}
+UNICODE_ENTRY_KEY = 0
+UNICODE_ENTRY_VALUE = 8
+GENERAL_ENTRY_SIZE = 24            # PyDictKeyEntry {me_hash, me_key, me_value}
+GENERAL_ENTRY_HASH = 0
+GENERAL_ENTRY_KEY = 8
+GENERAL_ENTRY_VALUE = 16
+# A cached global load (as 3.11's LOAD_GLOBAL_MODULE): globals is an exact
+# dict, globals->ma_keys->dk_version == cached version, then the value is
+# entries[index].me_value, deopt if NULL.
+
+# -- PyFunctionObject -----------------------------------------------------------------
+FUNC_GLOBALS = 16
+FUNC_BUILTINS = 24
+FUNC_NAME = 32
+FUNC_QUALNAME = 40
+FUNC_CODE = 48
+FUNC_DEFAULTS = 56
+FUNC_KWDEFAULTS = 64
+FUNC_CLOSURE = 72
+FUNC_DOC = 80
+FUNC_DICT = 88
+FUNC_MODULE = 104
+FUNC_VECTORCALL = 120
+FUNC_VERSION = 128                 # uint32
+FUNC_SIZE = 136
+
+# -- PyCellObject -------------------------------------------------------------------
+CELL_OB_REF = 16
+
+# -- vectorcall ----------------------------------------------------------------------
+# nargsf carries this flag when args[-1] may be overwritten by the callee.
+VECTORCALL_ARGUMENTS_OFFSET = 1 << 63

@@ -1,0 +1,278 @@
+"""The layout table against live objects of the running interpreter.
+
+Every offset is checked by reading real objects' memory through ctypes and
+comparing with what Python says about them (ids, lengths, attributes), and
+where a field changes (versions, refcounts) by watching it change.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import sys
+import types
+
+import pytest
+
+from pyjit.runtime import layout as L
+from pyjit.runtime.layout import UnsupportedPython, _check_build
+
+
+def u8(a): return ctypes.c_uint8.from_address(a).value
+def u32(a): return ctypes.c_uint32.from_address(a).value
+def u64(a): return ctypes.c_uint64.from_address(a).value
+def s64(a): return ctypes.c_int64.from_address(a).value
+
+
+def test_table_selected_for_running_version():
+    assert L.VERSION == sys.version_info[:2]
+    assert "FLOAT_OB_FVAL" in L.names()
+
+
+@pytest.mark.parametrize("version", [(3, 12), (3, 13), (3, 10)])
+def test_other_versions_are_refused(version):
+    with pytest.raises(UnsupportedPython, match=f"{version[0]}.{version[1]}"):
+        _check_build(version)
+
+
+def test_object_header():
+    o = object()
+    assert s64(id(o) + L.OB_REFCNT) == sys.getrefcount(o) - 1
+    assert u64(id(o) + L.OB_TYPE) == id(object)
+    keep = [o, o]
+    assert s64(id(o) + L.OB_REFCNT) == sys.getrefcount(o) - 1
+    del keep
+
+
+def test_float_value():
+    x = 1.5
+    assert ctypes.c_double.from_address(id(x) + L.FLOAT_OB_FVAL).value == 1.5
+    y = -2.25e300
+    assert ctypes.c_double.from_address(id(y) + L.FLOAT_OB_FVAL).value == y
+    assert float.__basicsize__ == L.FLOAT_SIZE
+
+
+@pytest.mark.parametrize("value", [0, 1, 7, -7, 2**30 - 1, 2**30, -(2**95) + 12345, 3**200])
+def test_long_digits(value):
+    assert sys.int_info.bits_per_digit == L.LONG_DIGIT_BITS
+    assert sys.int_info.sizeof_digit == L.LONG_DIGIT_SIZE
+    size = s64(id(value) + L.LONG_OB_SIZE)
+    digits = [u32(id(value) + L.LONG_OB_DIGIT + L.LONG_DIGIT_SIZE * i) for i in range(abs(size))]
+    assert all(d <= L.LONG_DIGIT_MASK for d in digits)
+    magnitude = sum(d << (L.LONG_DIGIT_BITS * i) for i, d in enumerate(digits))
+    assert (-magnitude if size < 0 else magnitude) == value
+    if value:
+        assert digits[-1] != 0          # normalized: no leading zero digit
+
+
+def test_small_int_cache_bounds():
+    # Small ints are shared objects: computed values are the same object.
+    lo, hi = L.SMALL_INT_MIN, L.SMALL_INT_MAX
+    assert int(str(lo)) is lo and int(str(hi)) is hi
+    assert int(str(hi + 1)) is not int(str(hi + 1))
+
+
+def test_tuple_and_list():
+    items = ("a", 2.5, None)
+    t = tuple(items)
+    assert s64(id(t) + L.TUPLE_OB_SIZE) == 3
+    assert [u64(id(t) + L.TUPLE_OB_ITEM + 8 * i) for i in range(3)] == [id(x) for x in items]
+    lst = [1.5, "x"]
+    lst.append(object())
+    assert s64(id(lst) + L.LIST_OB_SIZE) == 3
+    assert s64(id(lst) + L.LIST_ALLOCATED) >= 3
+    array = u64(id(lst) + L.LIST_OB_ITEM)
+    assert [u64(array + 8 * i) for i in range(3)] == [id(x) for x in lst]
+
+
+def test_dict_fields_and_version():
+    d = {"k": 1, "j": 2}
+    assert s64(id(d) + L.DICT_MA_USED) == 2
+    version = u64(id(d) + L.DICT_MA_VERSION_TAG)
+    d["k"] = 3
+    assert u64(id(d) + L.DICT_MA_VERSION_TAG) > version
+    assert u64(id(d) + L.DICT_MA_VALUES) == 0           # a combined table
+    keys = u64(id(d) + L.DICT_MA_KEYS)
+    assert u8(keys + L.KEYS_DK_KIND) == L.DICT_KEYS_UNICODE
+    assert s64(keys + L.KEYS_DK_NENTRIES) == 2
+    assert s64(keys + L.KEYS_DK_REFCNT) >= 1
+    entries = keys + L.dict_entries_offset(u8(keys + L.KEYS_DK_LOG2_INDEX_BYTES))
+    got = {u64(entries + L.UNICODE_ENTRY_SIZE * i + L.UNICODE_ENTRY_KEY):
+           u64(entries + L.UNICODE_ENTRY_SIZE * i + L.UNICODE_ENTRY_VALUE) for i in range(2)}
+    assert got == {id(k): id(v) for k, v in d.items()}
+    assert 1 << u8(keys + L.KEYS_DK_LOG2_SIZE) >= 2
+
+
+def test_general_dict_keys():
+    d = {10**20: "a", 2.5: "b"}
+    keys = u64(id(d) + L.DICT_MA_KEYS)
+    assert u8(keys + L.KEYS_DK_KIND) == L.DICT_KEYS_GENERAL
+    entries = keys + L.dict_entries_offset(u8(keys + L.KEYS_DK_LOG2_INDEX_BYTES))
+    for i, (k, v) in enumerate(d.items()):
+        entry = entries + L.GENERAL_ENTRY_SIZE * i
+        assert u64(entry + L.GENERAL_ENTRY_KEY) == id(k)
+        assert u64(entry + L.GENERAL_ENTRY_VALUE) == id(v)
+        assert s64(entry + L.GENERAL_ENTRY_HASH) == hash(k)
+
+
+def test_globals_keys_version_for_cached_global_loads():
+    g = {"x": 5}
+    exec("def f():\n    return x\n", g)
+    keys = u64(id(g) + L.DICT_MA_KEYS)
+    for _ in range(100):      # LOAD_GLOBAL specializes and gives the keys a version
+        g["f"]()
+    version = u32(keys + L.KEYS_DK_VERSION)
+    assert version != 0
+    g["x"] = 6                # a value change keeps the keys version
+    assert u32(keys + L.KEYS_DK_VERSION) == version
+    g["y"] = 1                # a new key resets it
+    assert u32(u64(id(g) + L.DICT_MA_KEYS) + L.KEYS_DK_VERSION) != version
+
+
+def test_type_fields():
+    class C:
+        pass
+    for tp in (int, list, dict, C, type, types.FunctionType):
+        base = id(tp)
+        assert s64(base + L.TYPE_TP_BASICSIZE) == tp.__basicsize__
+        assert s64(base + L.TYPE_TP_ITEMSIZE) == tp.__itemsize__
+        assert u64(base + L.TYPE_TP_FLAGS) == tp.__flags__
+        assert s64(base + L.TYPE_TP_DICTOFFSET) == tp.__dictoffset__
+        assert u64(base + L.TYPE_TP_MRO) == id(tp.__mro__)
+        assert u64(base + L.TYPE_TP_BASE) == id(tp.__base__ if tp is not object else None) \
+            or tp.__base__ is None
+        name = ctypes.c_char_p(u64(base + L.TYPE_TP_NAME)).value.decode()
+        assert name.rpartition(".")[2] == tp.__name__
+        (real_dict,) = gc.get_referents(tp.__dict__)
+        assert u64(base + L.TYPE_TP_DICT) == id(real_dict)
+    assert s64(id(types.FunctionType) + L.TYPE_TP_VECTORCALL_OFFSET) == L.FUNC_VECTORCALL
+    assert u64(id(type(iter([]))) + L.TYPE_TP_ITERNEXT) != 0
+    assert u64(id(int) + L.TYPE_TP_ITERNEXT) == 0
+    assert u64(id(type) + L.TYPE_TP_CALL) != 0 and u64(id(int) + L.TYPE_TP_CALL) == 0
+    assert type.__basicsize__ == L.HEAPTYPE_SIZE
+    assert object.__basicsize__ == L.OBJECT_HEAD_SIZE
+
+
+def test_type_version_tag_follows_modifications():
+    class C:
+        pass
+    obj = C()
+    getattr(obj, "__class__")
+    tag = u32(id(C) + L.TYPE_TP_VERSION_TAG)
+    assert tag != 0 and C.__flags__ & L.TPFLAGS_VALID_VERSION_TAG
+    C.attr = 1
+    assert u32(id(C) + L.TYPE_TP_VERSION_TAG) == 0
+    assert not C.__flags__ & L.TPFLAGS_VALID_VERSION_TAG
+    getattr(obj, "attr")      # a lookup assigns a new tag
+    assert u32(id(C) + L.TYPE_TP_VERSION_TAG) not in (0, tag)
+
+
+def test_type_flag_constants():
+    class C:
+        pass
+    assert int.__flags__ & L.TPFLAGS_LONG_SUBCLASS and not str.__flags__ & L.TPFLAGS_LONG_SUBCLASS
+    assert list.__flags__ & L.TPFLAGS_LIST_SUBCLASS
+    assert tuple.__flags__ & L.TPFLAGS_TUPLE_SUBCLASS
+    assert bytes.__flags__ & L.TPFLAGS_BYTES_SUBCLASS
+    assert str.__flags__ & L.TPFLAGS_UNICODE_SUBCLASS
+    assert dict.__flags__ & L.TPFLAGS_DICT_SUBCLASS
+    assert ValueError.__flags__ & L.TPFLAGS_BASE_EXC_SUBCLASS
+    assert type.__flags__ & L.TPFLAGS_TYPE_SUBCLASS
+    assert C.__flags__ & L.TPFLAGS_HEAPTYPE and not int.__flags__ & L.TPFLAGS_HEAPTYPE
+    assert C.__flags__ & L.TPFLAGS_MANAGED_DICT and not int.__flags__ & L.TPFLAGS_MANAGED_DICT
+    assert C.__flags__ & L.TPFLAGS_HAVE_GC and not float.__flags__ & L.TPFLAGS_HAVE_GC
+    assert int.__flags__ & L.TPFLAGS_IMMUTABLETYPE and not C.__flags__ & L.TPFLAGS_IMMUTABLETYPE
+    assert int.__flags__ & L.TPFLAGS_READY and C.__flags__ & L.TPFLAGS_BASETYPE
+    assert not bool.__flags__ & L.TPFLAGS_BASETYPE
+    assert list.__flags__ & L.TPFLAGS_SEQUENCE and dict.__flags__ & L.TPFLAGS_MAPPING
+    assert int.__flags__ & L.TPFLAGS_MATCH_SELF
+    assert types.FunctionType.__flags__ & L.TPFLAGS_HAVE_VECTORCALL
+    assert types.FunctionType.__flags__ & L.TPFLAGS_METHOD_DESCRIPTOR
+    import abc
+    assert abc.ABC.__flags__ & L.TPFLAGS_IS_ABSTRACT == 0
+    assert type("A", (abc.ABC,), {"m": abc.abstractmethod(lambda s: 0)}).__flags__ \
+        & L.TPFLAGS_IS_ABSTRACT
+
+
+def test_heap_type_fields_and_cached_keys():
+    class Point:
+        __qualname__ = "Outer.Point"
+
+        def __init__(self):
+            self.x = 1.5
+            self.y = "why"
+    Point()
+    base = id(Point)
+    assert u64(base + L.HEAPTYPE_HT_NAME) == id(Point.__name__)
+    assert u64(base + L.HEAPTYPE_HT_QUALNAME) == id(Point.__qualname__)
+    assert u64(base + L.HEAPTYPE_HT_MODULE) == 0       # not created from a spec
+    keys = u64(base + L.HEAPTYPE_HT_CACHED_KEYS)
+    assert u8(keys + L.KEYS_DK_KIND) == L.DICT_KEYS_SPLIT
+    assert s64(keys + L.KEYS_DK_NENTRIES) == 2
+    entries = keys + L.dict_entries_offset(u8(keys + L.KEYS_DK_LOG2_INDEX_BYTES))
+    assert [u64(entries + L.UNICODE_ENTRY_SIZE * i + L.UNICODE_ENTRY_KEY) for i in range(2)] \
+        == [id("x"), id("y")]
+
+
+def test_instance_values_before_the_object():
+    class Point:
+        def __init__(self):
+            self.x = 10**30
+            self.y = "why"
+    p = Point()
+    values = u64(id(p) + L.OBJECT_VALUES)
+    assert values != 0 and u64(id(p) + L.OBJECT_MANAGED_DICT) == 0
+    assert [u64(values + 8 * i) for i in range(2)] == [id(p.x), id(p.y)]
+    p.x = 4.5                 # a store writes the same slot
+    assert u64(values) == id(p.x)
+    d = p.__dict__            # materializing the dict moves the values into it
+    assert u64(id(p) + L.OBJECT_VALUES) == 0
+    assert u64(id(p) + L.OBJECT_MANAGED_DICT) == id(d)
+    assert u64(id(d) + L.DICT_MA_VALUES) == values
+
+
+def test_function_fields():
+    def outer():
+        captured = [1]
+
+        def f(a, b=2.5, *, c=3):
+            """doc"""
+            return captured, a
+        return f
+    f = outer()
+    base = id(f)
+    assert u64(base + L.FUNC_GLOBALS) == id(f.__globals__)
+    assert u64(base + L.FUNC_BUILTINS) == id(f.__builtins__)
+    assert u64(base + L.FUNC_NAME) == id(f.__name__)
+    assert u64(base + L.FUNC_QUALNAME) == id(f.__qualname__)
+    assert u64(base + L.FUNC_CODE) == id(f.__code__)
+    assert u64(base + L.FUNC_DEFAULTS) == id(f.__defaults__)
+    assert u64(base + L.FUNC_KWDEFAULTS) == id(f.__kwdefaults__)
+    assert u64(base + L.FUNC_CLOSURE) == id(f.__closure__)
+    assert u64(base + L.FUNC_DOC) == id(f.__doc__)
+    assert u64(base + L.FUNC_MODULE) == id(f.__module__)
+    assert u64(base + L.FUNC_VECTORCALL) != 0
+    assert types.FunctionType.__basicsize__ == L.FUNC_SIZE
+    f.__dict__["tag"] = 1
+    assert u64(base + L.FUNC_DICT) == id(f.__dict__)
+
+    # A specialized call site gives a (simple) function a version; a new
+    # __code__ resets it.
+    def simple(a):
+        return a
+    exec("def caller(f):\n    for i in range(100):\n        f(i)\n", ns := {})
+    ns["caller"](simple)
+    assert u32(id(simple) + L.FUNC_VERSION) != 0
+    simple.__code__ = simple.__code__.replace()
+    assert u32(id(simple) + L.FUNC_VERSION) == 0
+
+
+def test_cell_contents():
+    def outer():
+        value = [1, 2]
+
+        def inner():
+            return value
+        return inner
+    (cell,) = outer().__closure__
+    assert u64(id(cell) + L.CELL_OB_REF) == id(cell.cell_contents)
