@@ -231,6 +231,11 @@ _NO_IMMEDIATE = {"mul", "sdiv", "smulh"}
 
 def _alu(e: _Emitter, i: ir.Alu) -> None:
     ra = e.use(i.a, 0)
+    if i.op == "sxtw":
+        rd = e.target(i.dst, 0)
+        e.buf.emit(isa.sxtw(rd, ra.as_w()))
+        e.commit(i.dst, rd)
+        return
     rb = _materialize(e, i.b, 1) if i.op in _NO_IMMEDIATE and isinstance(i.b, int) else i.b
     rd = e.target(i.dst, 0)
     op = _ALU[i.op]

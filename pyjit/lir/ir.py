@@ -175,7 +175,8 @@ class AreaAddr(Instr):
 
 
 # -- arithmetic ------------------------------------------------------------
-ALU_OPS = ("add", "sub", "and", "orr", "eor", "lsl", "lsr", "asr", "mul", "sdiv", "smulh")
+ALU_OPS = ("add", "sub", "and", "orr", "eor", "lsl", "lsr", "asr", "mul", "sdiv", "smulh",
+           "sxtw")
 FALU_OPS = ("fadd", "fsub", "fmul", "fdiv")
 FUNARY_OPS = ("fsqrt", "fneg", "fabs")
 CONDS = ("eq", "ne", "lt", "le", "gt", "ge", "lo", "ls", "hi", "hs", "vs", "vc", "mi", "pl")
@@ -183,7 +184,8 @@ CONDS = ("eq", "ne", "lt", "le", "gt", "ge", "lo", "ls", "hi", "hs", "vs", "vc",
 
 @dataclass(eq=False)
 class Alu(Instr):
-    """`dst = OP a, b` on 64-bit integers; b a vreg or an immediate."""
+    """`dst = OP a, b` on 64-bit integers; b a vreg or an immediate
+    ("sxtw" sign-extends the low 32 bits of a and ignores b)."""
 
     op: str
     dst: VReg

@@ -14,6 +14,7 @@ from . import errstate, layout
 from .counts import Counts
 from .faults import EmulationFault
 from .helpers import HELPERS, NULL, Helper, declare
+from . import helper_impls, helper_ops  # noqa: F401  (declare the helpers)
 from .unicorn_engine import LoadedCode, UnicornEngine
 
 __all__ = ["layout", "errstate", "Counts", "EmulationFault", "HELPERS", "NULL", "Helper",

@@ -1,0 +1,243 @@
+"""The public API, modelled on `cinderx.jit`.
+
+    import pyjit
+    pyjit.force_compile(f)            # True when f now runs compiled code
+    f(9.0)                            # runs under the engine
+    pyjit.get_compiled_size(f)        # bytes, -1 when not compiled
+    print(pyjit.disassemble(f))
+
+A compiled function is installed with a trampoline (install.py): every
+existing reference to it reaches the compiled code.  The engine is the
+process's Unicorn engine unless another is selected (`set_engine`).  The JIT
+log (`PYJIT_LOG=path`, or `set_log(path)`) records every compile and every
+refusal with its reason.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+from types import FunctionType
+from typing import Any, Callable
+
+from . import install
+from .compiler import CompiledFunction, compile_function, qualified_name
+from .hir.errors import CompileRefused
+
+_lock = threading.RLock()
+_compiled: dict[FunctionType, "_Installed"] = {}
+_refusals: dict[FunctionType, str] = {}
+_interpreted_calls: dict[FunctionType, int] = {}
+_engine = None
+_log_file = None
+_auto_threshold: int | None = None
+
+
+class _Installed:
+    """A compiled function as loaded in an engine, with its entry callable."""
+
+    def __init__(self, compiled: CompiledFunction, engine, loaded):
+        self.compiled, self.engine, self.loaded = compiled, engine, loaded
+        func_address = id(compiled.func)
+        address = loaded.address
+        call = engine.call_object
+        array_of = _ARRAYS
+
+        def entry(args: tuple, kwargs: dict):
+            if kwargs:
+                names = tuple(kwargs)
+                values = args + tuple(kwargs.values())
+                arr = array_of(len(values))(*map(id, values))
+                return call(address, func_address, ctypes.addressof(arr), len(args), id(names))
+            if not args:
+                return call(address, func_address, 0, 0, 0)
+            arr = array_of(len(args))(*map(id, args))
+            return call(address, func_address, ctypes.addressof(arr), len(args), 0)
+        self.entry = entry
+
+
+class _ArrayTypes(dict):
+    def __missing__(self, n: int):
+        t = self[n] = ctypes.c_uint64 * n
+        return t
+
+    def __call__(self, n: int):
+        return self[n]
+
+
+_ARRAYS = _ArrayTypes()
+
+
+# -- engine and log ---------------------------------------------------------------
+
+def get_engine():
+    """The engine compiled code is loaded into (created on first use)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            name = os.environ.get("PYJIT_ENGINE", "unicorn")
+            _engine = make_engine(name)
+        return _engine
+
+
+def make_engine(name: str):
+    if name == "unicorn":
+        from .runtime import UnicornEngine
+        return UnicornEngine()
+    raise ValueError(f"unknown engine {name!r}: the engines are: unicorn")
+
+
+def set_engine(engine) -> None:
+    """Use engine for functions compiled from now on (compiled ones keep
+    theirs)."""
+    global _engine
+    with _lock:
+        _engine = engine
+
+
+def set_log(path: str | None) -> None:
+    """Append the JIT log to path (None: stop logging)."""
+    global _log_file
+    with _lock:
+        if _log_file is not None and _log_file is not sys.stderr:
+            _log_file.close()
+        _log_file = None if path is None else (sys.stderr if path == "-" else open(path, "a"))
+
+
+def _log(message: str) -> None:
+    if _log_file is not None:
+        _log_file.write(message + "\n")
+        _log_file.flush()
+
+
+if os.environ.get("PYJIT_LOG"):
+    set_log(os.environ["PYJIT_LOG"])
+
+
+# -- compiling --------------------------------------------------------------------------
+
+def force_compile(func: Callable, strategy: str | None = None) -> bool:
+    """Compile func now (with the named call-lowering strategy) and install
+    it; False, with the reason in the JIT log and `refusal_reason(func)`,
+    when it cannot be compiled."""
+    func = _function_of(func)
+    if func is None:
+        return False
+    with _lock:
+        if func in _compiled:
+            force_uncompile(func)
+        engine = get_engine()
+        try:
+            compiled = compile_function(func, strategy or os.environ.get("PYJIT_STRATEGY"),
+                                        placement=engine.placement())
+        except CompileRefused as exc:
+            _refusals[func] = exc.reason
+            _log(f"Refused {qualified_name(func)}: {exc.reason}")
+            return False
+        loaded = engine.load(compiled.code, compiled.name)
+        installed = _Installed(compiled, engine, loaded)
+        install.install(func, installed.entry)
+        _compiled[func] = installed
+        _refusals.pop(func, None)
+        _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
+             f"{compiled.size} bytes")
+        return True
+
+
+def force_uncompile(func: Callable) -> bool:
+    """Put func's interpreted code back; False if it was not compiled."""
+    func = _function_of(func)
+    with _lock:
+        installed = _compiled.pop(func, None)
+        if installed is None:
+            return False
+        install.uninstall(func)
+        installed.engine.unload(installed.loaded)
+        return True
+
+
+def _function_of(func: Callable) -> FunctionType | None:
+    func = getattr(func, "__func__", func)
+    return func if isinstance(func, FunctionType) else None
+
+
+def is_jit_compiled(func: Callable) -> bool:
+    return _function_of(func) in _compiled
+
+
+def refusal_reason(func: Callable) -> str | None:
+    """Why func was refused the last time it was compiled, or None."""
+    return _refusals.get(_function_of(func))
+
+
+def compiled_function(func: Callable) -> CompiledFunction | None:
+    installed = _compiled.get(_function_of(func))
+    return installed.compiled if installed is not None else None
+
+
+def get_compiled_functions() -> list[FunctionType]:
+    return list(_compiled)
+
+
+def get_compiled_size(func: Callable) -> int:
+    """Code + literals + stubs + veneers + padding in bytes, -1 when not
+    compiled."""
+    compiled = compiled_function(func)
+    return compiled.size if compiled is not None else -1
+
+
+def get_size_breakdown(func: Callable) -> dict[str, int]:
+    compiled = compiled_function(func)
+    return dict(compiled.code.sizes) if compiled is not None else {}
+
+
+def get_function_hir_opcode_counts(func: Callable) -> dict[str, int]:
+    from .hir.stats import opcode_counts
+    compiled = compiled_function(func)
+    return opcode_counts(compiled.hir) if compiled is not None else {}
+
+
+def dump_hir(func: Callable) -> str:
+    from .hir.printer import format_function
+    compiled = compiled_function(func)
+    if compiled is None:
+        raise ValueError(f"{func!r} is not compiled")
+    return format_function(compiled.hir)
+
+
+def dump_lir(func: Callable) -> str:
+    from .lir.printer import format_function
+    compiled = compiled_function(func)
+    if compiled is None:
+        raise ValueError(f"{func!r} is not compiled")
+    return format_function(compiled.lir, compiled.emitted.allocation)
+
+
+def disassemble(func: Callable) -> str:
+    """The annotated listing of func's code as loaded."""
+    from .aarch64.listing import listing
+    installed = _compiled.get(_function_of(func))
+    if installed is None:
+        raise ValueError(f"{func!r} is not compiled")
+    return listing(installed.compiled.code, base=installed.loaded.address,
+                   name=installed.compiled.name)
+
+
+def dynamic_counts() -> dict[str, Any]:
+    """Per compiled function: instructions, loads, stores, taken branches,
+    indirect branches, helper calls (when counting is on)."""
+    engine = get_engine()
+    return engine.counts()
+
+
+def count_interpreted_calls(func: Callable) -> int:
+    return _interpreted_calls.get(_function_of(func), 0)
+
+
+def compile_after_n_calls(n: int | None) -> None:
+    """Functions passed to `watch` compile after n interpreted calls
+    (None: never)."""
+    global _auto_threshold
+    _auto_threshold = n

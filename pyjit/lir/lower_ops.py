@@ -1,0 +1,463 @@
+"""The lowering of each HIR op to LIR: `LOWERINGS[op class](lowering, instr)`.
+
+Three kinds:
+- inline: control flow, constants, reference counting, identity and type
+  tests, truthiness of True/False/None, tuple items, unboxed floats;
+- one helper call: `_HELPER_OPS` lists op -> helper and how the operands
+  and attributes become arguments; the failure check and the release of
+  operands the op steals (where the helper borrows) are generic;
+- a helper call around the scratch area: calls (argument arrays), ops with
+  two results, iteration.
+
+A test asserts every registered HIR op has a lowering.
+"""
+
+from __future__ import annotations
+
+import opcode
+from typing import Callable
+
+from ..hir import ops_containers as C
+from ..hir import ops_core as K
+from ..hir import ops_exc as E
+from ..hir import ops_numeric as N
+from ..hir import ops_objects as O
+from ..hir import types as T
+from ..hir.ir import Instr
+from ..runtime import layout
+from ..runtime.helpers import BINARY_OP_HELPERS, HELPERS
+from . import ir
+from .ir import FP
+from .lower import PY_VECTORCALL_ARGUMENTS_OFFSET, FunctionLowering, LoweringError
+
+L = FunctionLowering
+LOWERINGS: dict[type, Callable[[L, Instr], None]] = {}
+
+
+def lowers(*classes: type):
+    def register(fn):
+        for cls in classes:
+            if cls in LOWERINGS:
+                raise ValueError(f"{cls.__name__} has two lowerings")
+            LOWERINGS[cls] = fn
+        return fn
+    return register
+
+
+def _ops(lw: L, instr: Instr) -> list:
+    return [lw.vreg(v) for v in instr.operands]
+
+
+def _null_or(lw: L, values: list, i: int):
+    return values[i] if i < len(values) else lw.imm(0)
+
+
+# -- the generic helper call ----------------------------------------------------------
+
+def helper_op(lw: L, instr: Instr, helper: str, args: list) -> ir.VReg | None:
+    """Call helper(args) for instr: its result (if instr has one) in instr's
+    vreg, operands instr steals released when the helper does not, then
+    the failure check."""
+    h = HELPERS[helper]
+    dst = lw.vreg(instr.result) if instr.result is not None and h.result != "void" else None
+    result = lw.call(helper, args, dst)
+    for i in instr.stolen_indices():
+        if i not in h.steals:
+            lw.decref(lw.vreg(instr.operands[i]))
+    lw.check(instr, helper, result)
+    return result
+
+
+_NB_NAMES = [name for name, _ in opcode._nb_ops]
+_COMPARE = {N.CompareKind.LT: 0, N.CompareKind.LE: 1, N.CompareKind.EQ: 2,
+            N.CompareKind.NE: 3, N.CompareKind.GT: 4, N.CompareKind.GE: 5}
+_UNARY = {N.UnaryOpKind.NEGATIVE: "PyNumber_Negative", N.UnaryOpKind.POSITIVE: "PyNumber_Positive",
+          N.UnaryOpKind.INVERT: "PyNumber_Invert"}
+_CONVERSIONS = {"": 0, "str": 1, "repr": 2, "ascii": 3}
+
+
+def _name(lw: L, instr) -> ir.VReg:
+    return lw.const(instr.name)
+
+
+def _globals(lw: L) -> ir.VReg:
+    return lw.const(lw.pyfunc.__globals__, "globals")
+
+
+def _builtins(lw: L) -> ir.VReg:
+    return lw.const(lw.pyfunc.__builtins__, "builtins")
+
+
+# op -> (helper, arguments from (lowering, instr, operand vregs))
+_HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
+    N.BinaryOp: (lambda i: BINARY_OP_HELPERS[_NB_NAMES.index("NB_" + i.kind.name)],
+                 lambda lw, i, a: a),
+    N.CompareOp: (lambda i: "PyObject_RichCompare", lambda lw, i, a: a + [lw.imm(_COMPARE[i.kind])]),
+    N.UnaryOp: (lambda i: _UNARY[i.kind], lambda lw, i, a: a),
+    N.Contains: (lambda i: "PySequence_Contains", lambda lw, i, a: [a[1], a[0]]),
+    O.LoadGlobalCached: (lambda i: "load_global_borrowed",
+                         lambda lw, i, a: [_globals(lw), _builtins(lw), _name(lw, i)]),
+    O.StoreGlobal: (lambda i: "store_global", lambda lw, i, a: [_globals(lw), _name(lw, i), a[0]]),
+    O.DeleteGlobal: (lambda i: "delete_global", lambda lw, i, a: [_globals(lw), _name(lw, i)]),
+    O.LoadAttrCached: (lambda i: "PyObject_GetAttr", lambda lw, i, a: [a[0], _name(lw, i)]),
+    O.StoreAttrCached: (lambda i: "PyObject_SetAttr", lambda lw, i, a: [a[0], _name(lw, i), a[1]]),
+    O.DeleteAttr: (lambda i: "delete_attr", lambda lw, i, a: [a[0], _name(lw, i)]),
+    O.CallEx: (lambda i: "call_ex", lambda lw, i, a: [a[0], a[1], _null_or(lw, a, 2)]),
+    O.MakeCell: (lambda i: "PyCell_New", lambda lw, i, a: a),
+    O.LoadDeref: (lambda i: "load_deref",
+                  lambda lw, i, a: [a[0], _name(lw, i), lw.imm(int(i.is_free))]),
+    O.StoreDeref: (lambda i: "PyCell_Set", lambda lw, i, a: a),
+    O.DeleteDeref: (lambda i: "delete_deref",
+                    lambda lw, i, a: [a[0], _name(lw, i), lw.imm(int(i.is_free))]),
+    O.ImportName: (lambda i: "import_name",
+                   lambda lw, i, a: [_globals(lw), _name(lw, i), a[1], a[0]]),
+    O.ImportFrom: (lambda i: "import_from", lambda lw, i, a: [a[0], _name(lw, i)]),
+    C.BuildSlice: (lambda i: "PySlice_New",
+                   lambda lw, i, a: [a[0], a[1], _null_or(lw, a, 2)]),
+    C.FormatValue: (lambda i: "format_value",
+                    lambda lw, i, a: [a[0], _null_or(lw, a, 1), lw.imm(_CONVERSIONS[i.conversion])]),
+    C.ListAppend: (lambda i: "PyList_Append", lambda lw, i, a: a),
+    C.ListExtend: (lambda i: "list_extend", lambda lw, i, a: a),
+    C.SetAdd: (lambda i: "PySet_Add", lambda lw, i, a: a),
+    C.SetUpdate: (lambda i: "_PySet_Update", lambda lw, i, a: a),
+    C.MapAdd: (lambda i: "PyDict_SetItem", lambda lw, i, a: a),
+    C.DictUpdate: (lambda i: "dict_update", lambda lw, i, a: a),
+    C.DictMerge: (lambda i: "dict_merge", lambda lw, i, a: a),
+    C.ListToTuple: (lambda i: "PyList_AsTuple", lambda lw, i, a: a),
+    C.BinarySubscr: (lambda i: "PyObject_GetItem", lambda lw, i, a: a),
+    C.StoreSubscr: (lambda i: "PyObject_SetItem", lambda lw, i, a: a),
+    C.DeleteSubscr: (lambda i: "PyObject_DelItem", lambda lw, i, a: a),
+    C.UnpackSequence: (lambda i: "unpack_tuple", lambda lw, i, a: [a[0], lw.imm(i.count)]),
+    C.UnpackEx: (lambda i: "unpack_ex_tuple",
+                 lambda lw, i, a: [a[0], lw.imm(i.before), lw.imm(i.after)]),
+    C.GetIter: (lambda i: "PyObject_GetIter", lambda lw, i, a: a),
+    C.RangeIter: (lambda i: "range_iter",
+                  lambda lw, i, a: [a[0], _null_or(lw, a, 1), _null_or(lw, a, 2)]),
+    E.FetchException: (lambda i: "fetch_exception", lambda lw, i, a: []),
+    E.PushExcInfo: (lambda i: "push_exc_info", lambda lw, i, a: a),
+    E.PopExcept: (lambda i: "pop_except", lambda lw, i, a: a),
+    E.CheckExcMatch: (lambda i: "check_exc_match", lambda lw, i, a: a),
+    E.WithExceptStart: (lambda i: "with_except_start", lambda lw, i, a: a),
+    K.BoxFloat: (lambda i: "PyFloat_FromDouble", lambda lw, i, a: a),
+}
+
+
+def _lower_helper_op(lw: L, instr: Instr) -> None:
+    helper_of, args_of = _HELPER_OPS[type(instr)]
+    helper_op(lw, instr, helper_of(instr), args_of(lw, instr, _ops(lw, instr)))
+
+
+for _cls in _HELPER_OPS:
+    lowers(_cls)(_lower_helper_op)
+
+
+# -- ops whose operands go through the scratch area -------------------------------------
+
+@lowers(C.MakeTuple, C.MakeList, C.BuildSet, C.BuildString)
+def _array_op(lw: L, instr: Instr) -> None:
+    helper = {C.MakeTuple: "make_tuple_steal", C.MakeList: "make_list_steal",
+              C.BuildSet: "build_set", C.BuildString: "build_string"}[type(instr)]
+    items = _ops(lw, instr)
+    helper_op(lw, instr, helper, [lw.store_array(items), lw.imm(len(items))])
+
+
+@lowers(C.BuildMap)
+def _build_map(lw: L, instr: Instr) -> None:
+    items = _ops(lw, instr)
+    helper_op(lw, instr, "build_map", [lw.store_array(items), lw.imm(len(items) // 2)])
+
+
+@lowers(C.BuildConstKeyMap)
+def _build_const_key_map(lw: L, instr: Instr) -> None:
+    keys, *values = _ops(lw, instr)
+    helper_op(lw, instr, "build_const_key_map", [keys, lw.store_array(values), lw.imm(len(values))])
+
+
+@lowers(O.MakeFunction)
+def _make_function(lw: L, instr: O.MakeFunction) -> None:
+    code, *rest = _ops(lw, instr)
+    parts = dict(zip(instr.parts, rest))
+    args = [code, _globals(lw)] + [parts.get(p) or lw.imm(0)
+                                   for p in ("defaults", "kwdefaults", "annotations", "closure")]
+    helper_op(lw, instr, "make_function", args)
+
+
+@lowers(O.VectorCall)
+def _vector_call(lw: L, instr: O.VectorCall) -> None:
+    callable_, *args = _ops(lw, instr)
+    nargs = len(args) - len(instr.kwnames)
+    # Slot 0 stays free so the callee may use args[-1] (ARGUMENTS_OFFSET).
+    argp = lw.store_array(args, first_slot=1)
+    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
+    helper_op(lw, instr, "PyObject_Vectorcall",
+              [callable_, argp, lw.imm(nargs | PY_VECTORCALL_ARGUMENTS_OFFSET), kw])
+
+
+@lowers(O.CallMethod)
+def _call_method(lw: L, instr: O.CallMethod) -> None:
+    """meth NULL: self(args...), else meth(self, args...), both from one
+    array [_, self, args...]."""
+    meth, self_, *args = _ops(lw, instr)
+    nargs = len(args) - len(instr.kwnames)
+    area = lw.area(2 + len(args))
+    for i, v in enumerate([self_] + args):
+        lw.emit(ir.Store(v, area, 8 * (1 + i)))
+    callee, argp, n = lw.new(), lw.new(), lw.new()
+    with_meth, without, call = lw.f.new_block(), lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.BranchZero(meth, without, with_meth))
+    lw.cur = with_meth
+    lw.emit(ir.Move(callee, meth))
+    lw.emit(ir.AreaAddr(argp, area, 8))
+    lw.emit(ir.LoadImm(n, nargs + 1))
+    lw.emit(ir.Jump(call))
+    lw.cur = without
+    lw.emit(ir.Move(callee, self_))
+    lw.emit(ir.AreaAddr(argp, area, 16))
+    lw.emit(ir.LoadImm(n, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET))
+    lw.emit(ir.Jump(call))
+    lw.cur = call
+    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
+    helper_op(lw, instr, "PyObject_Vectorcall", [callee, argp, n, kw])
+
+
+def _two_results(lw: L, instr: Instr, helper: str, args: list) -> None:
+    """A helper filling out[0] (instr's result) and out[1] (its second
+    output, for GetSecondOutput)."""
+    area = lw.area(2)
+    out = lw.new()
+    lw.emit(ir.AreaAddr(out, area, 0))
+    status = lw.call(helper, args + [out])
+    lw.check(instr, helper, status)
+    lw.emit(ir.Load(lw.vreg(instr.result), area, 0))
+    second = lw.second[instr.result] = lw.new()
+    lw.emit(ir.Load(second, area, 8))
+
+
+@lowers(O.LoadMethodCached)
+def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
+    _two_results(lw, instr, "load_method", [lw.vreg(instr.operands[0]), _name(lw, instr)])
+
+
+@lowers(E.BeforeWith)
+def _before_with(lw: L, instr: E.BeforeWith) -> None:
+    _two_results(lw, instr, "before_with", [lw.vreg(instr.operands[0])])
+
+
+@lowers(O.GetSecondOutput)
+def _second_output(lw: L, instr: O.GetSecondOutput) -> None:
+    source = lw.second.get(instr.operands[0])
+    if source is None:
+        raise LoweringError("GetSecondOutput does not follow a two-result instruction")
+    lw.emit(ir.Move(lw.vreg(instr.result), source))
+
+
+@lowers(C.ForIter)
+def _for_iter(lw: L, instr: C.ForIter) -> None:
+    area = lw.area(1)
+    out = lw.new()
+    lw.emit(ir.AreaAddr(out, area, 0))
+    status = lw.call("for_iter", [lw.vreg(instr.operands[0]), out])
+    lw.check(instr, "for_iter", status)
+    result = lw.vreg(instr.result)
+    lw.emit(ir.LoadImm(result, 0))
+    got, done = lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.BranchZero(status, done, got))
+    lw.cur = got
+    lw.emit(ir.Load(result, area, 0))
+    lw.emit(ir.Jump(done))
+    lw.cur = done
+
+
+# -- raising -------------------------------------------------------------------------------
+
+@lowers(E.RaiseException, E.Reraise, E.ReraiseCurrent)
+def _raise(lw: L, instr: Instr) -> None:
+    operands = _ops(lw, instr)
+    if isinstance(instr, E.RaiseException):
+        helper, args = "raise_exception", [operands[0], _null_or(lw, operands, 1)]
+    elif isinstance(instr, E.Reraise):
+        helper, args = "reraise", operands
+    else:
+        helper, args = "reraise_current", []
+    lw.call(helper, args)
+    for i in instr.stolen_indices():
+        lw.decref(operands[i])
+    lw.emit(ir.Jump(lw.exc_path(instr)))
+
+
+@lowers(K.CheckVar)
+def _check_var(lw: L, instr: K.CheckVar) -> None:
+    u = lw.vreg(instr.operands[0])
+    unbound, ok = lw.f.new_block(cold=True), lw.f.new_block()
+    lw.emit(ir.BranchZero(u, unbound, ok))
+    lw.cur = unbound
+    lw.call("raise_unbound_local", [lw.const(instr.name)], hot=False)
+    lw.emit(ir.Jump(lw.exc_path(instr)))
+    lw.cur = ok
+    lw.emit(ir.Move(lw.vreg(instr.result), u))
+
+
+# -- inline ops -------------------------------------------------------------------------------
+
+@lowers(K.LoadArg)
+def _load_arg(lw: L, instr: K.LoadArg) -> None:
+    lw.emit(ir.Load(lw.vreg(instr.result), lw.argv, 8 * instr.index))
+
+
+@lowers(K.LoadConst)
+def _load_const(lw: L, instr: K.LoadConst) -> None:
+    v = lw.const(instr.value)
+    lw.emit(ir.Move(lw.vreg(instr.result), v))
+
+
+@lowers(K.LoadNull)
+def _load_null(lw: L, instr: K.LoadNull) -> None:
+    lw.emit(ir.LoadImm(lw.vreg(instr.result), 0))
+
+
+@lowers(K.PrimConst)
+def _prim_const(lw: L, instr: K.PrimConst) -> None:
+    dst = lw.vreg(instr.result)
+    if dst.cls == FP:
+        lw.emit(ir.LoadDouble(dst, float(instr.value)))
+    else:
+        lw.emit(ir.LoadImm(dst, int(instr.value)))
+
+
+@lowers(K.Phi)
+def _phi(lw: L, instr: K.Phi) -> None:
+    """Nothing here: predecessors move the inputs (edge_moves)."""
+
+
+@lowers(K.Branch)
+def _branch(lw: L, instr: K.Branch) -> None:
+    pred = lw._hir_block_of(instr)
+    lw.edge_moves(pred, instr.target)
+    lw.emit(ir.Jump(lw.blocks[instr.target]))
+
+
+@lowers(K.CondBranch)
+def _cond_branch(lw: L, instr: K.CondBranch) -> None:
+    pred = lw._hir_block_of(instr)
+    yes, no = lw.jump_edge(pred, instr.if_true), lw.jump_edge(pred, instr.if_false)
+    lw.emit(ir.BranchZero(lw.vreg(instr.operands[0]), no, yes))
+
+
+@lowers(K.Return)
+def _return(lw: L, instr: K.Return) -> None:
+    lw.emit(ir.Move(lw.ret, lw.vreg(instr.operands[0])))
+    lw.emit(ir.Jump(lw.exit))
+
+
+@lowers(K.Incref)
+def _incref(lw: L, instr: Instr) -> None:
+    lw.incref(lw.vreg(instr.operands[0]))
+
+
+@lowers(K.XIncref)
+def _xincref(lw: L, instr: Instr) -> None:
+    lw.xincref(lw.vreg(instr.operands[0]))
+
+
+@lowers(K.Decref)
+def _decref(lw: L, instr: Instr) -> None:
+    lw.decref(lw.vreg(instr.operands[0]))
+
+
+@lowers(K.XDecref)
+def _xdecref(lw: L, instr: Instr) -> None:
+    lw.xdecref(lw.vreg(instr.operands[0]))
+
+
+@lowers(K.RefineType)
+def _refine(lw: L, instr: Instr) -> None:
+    lw.emit(ir.Move(lw.vreg(instr.result), lw.vreg(instr.operands[0])))
+
+
+_PY_TYPES = {T.Float: float, T.Long: int, T.Bool: bool, T.Str: str, T.Bytes: bytes,
+             T.Tuple: tuple, T.List: list, T.Dict: dict, T.Set: set, T.FrozenSet: frozenset,
+             T.NoneType: type(None), T.Slice: slice, T.TypeObj: type}
+
+
+@lowers(K.IsType)
+def _is_type(lw: L, instr: K.IsType) -> None:
+    pytype = _PY_TYPES.get(instr.type)
+    if pytype is None:
+        raise LoweringError(f"IsType<{instr.type}>: no exact Python type")
+    t = lw.new()
+    lw.emit(ir.Load(t, lw.vreg(instr.operands[0]), layout.OB_TYPE))
+    lw.emit(ir.CondSet("eq", lw.vreg(instr.result), t, lw.const(pytype)))
+
+
+@lowers(K.IsNull)
+def _is_null(lw: L, instr: Instr) -> None:
+    lw.emit(ir.CondSet("eq", lw.vreg(instr.result), lw.vreg(instr.operands[0]), 0))
+
+
+@lowers(K.IsIdentical)
+def _is_identical(lw: L, instr: Instr) -> None:
+    a, b = _ops(lw, instr)
+    lw.emit(ir.CondSet("eq", lw.vreg(instr.result), a, b))
+
+
+@lowers(K.BoolNot)
+def _bool_not(lw: L, instr: Instr) -> None:
+    lw.emit(ir.Alu("eor", lw.vreg(instr.result), lw.vreg(instr.operands[0]), 1))
+
+
+@lowers(K.BoxBool)
+def _box_bool(lw: L, instr: Instr) -> None:
+    c = lw.vreg(instr.operands[0])
+    lw.emit(ir.Select("ne", lw.vreg(instr.result), c, 0, lw.const(True), lw.const(False)))
+
+
+@lowers(K.IsTruthy)
+def _is_truthy(lw: L, instr: K.IsTruthy) -> None:
+    """True, False and None inline; anything else through PyObject_IsTrue."""
+    v, result = lw.vreg(instr.operands[0]), lw.vreg(instr.result)
+    f = lw.f
+    yes, no, not_true, not_false, slow, done = (f.new_block() for _ in range(6))
+    lw.emit(ir.Branch("eq", v, lw.const(True), yes, not_true))
+    lw.cur = not_true
+    lw.emit(ir.Branch("eq", v, lw.const(False), no, not_false))
+    lw.cur = not_false
+    lw.emit(ir.Branch("eq", v, lw.const(None), no, slow))
+    lw.cur = slow
+    lw.call("PyObject_IsTrue", [v], result)
+    lw.check(instr, "PyObject_IsTrue", result)
+    lw.emit(ir.Jump(done))
+    lw.cur = yes
+    lw.emit(ir.LoadImm(result, 1))
+    lw.emit(ir.Jump(done))
+    lw.cur = no
+    lw.emit(ir.LoadImm(result, 0))
+    lw.emit(ir.Jump(done))
+    lw.cur = done
+
+
+@lowers(K.UnboxFloat)
+def _unbox_float(lw: L, instr: Instr) -> None:
+    lw.emit(ir.Load(lw.vreg(instr.result), lw.vreg(instr.operands[0]), layout.FLOAT_OB_FVAL))
+
+
+_DOUBLE_OPS = {N.DoubleOpKind.ADD: "fadd", N.DoubleOpKind.SUBTRACT: "fsub",
+               N.DoubleOpKind.MULTIPLY: "fmul"}
+
+
+@lowers(N.DoubleBinaryOp)
+def _double_op(lw: L, instr: N.DoubleBinaryOp) -> None:
+    a, b = _ops(lw, instr)
+    lw.emit(ir.FAlu(_DOUBLE_OPS[instr.kind], lw.vreg(instr.result), a, b))
+
+
+@lowers(C.LoadTupleItem)
+def _tuple_item(lw: L, instr: C.LoadTupleItem) -> None:
+    lw.emit(ir.Load(lw.vreg(instr.result), lw.vreg(instr.operands[0]),
+                    layout.TUPLE_OB_ITEM + 8 * instr.index))
+
+
+@lowers(O.LoadFreeCell)
+def _free_cell(lw: L, instr: O.LoadFreeCell) -> None:
+    closure = lw.new()
+    lw.emit(ir.Load(closure, lw.callable, layout.FUNC_CLOSURE))
+    lw.emit(ir.Load(lw.vreg(instr.result), closure, layout.TUPLE_OB_ITEM + 8 * instr.index))
