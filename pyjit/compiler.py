@@ -54,6 +54,13 @@ def qualified_name(func: FunctionType) -> str:
     return f"{func.__module__}:{func.__qualname__}"
 
 
+def _describer(hfunc: HirFunction):
+    """HIR instructions as dump_hir prints them (same value names)."""
+    from .hir.printer import Namer, format_instr
+    namer = Namer(hfunc)
+    return lambda instr: format_instr(instr, namer).strip()
+
+
 def compile_function(func: FunctionType, strategy: str | None = None, *,
                      placement: CodePlacement | None = None,
                      passes: Iterable[str] = DEFAULT_PIPELINE) -> CompiledFunction:
@@ -72,7 +79,7 @@ def compile_function(func: FunctionType, strategy: str | None = None, *,
         lfunc, consts = lower_function(hfunc, func)
     except LoweringError as exc:
         raise CompileRefused(func.__qualname__, str(exc)) from None
-    emitted = generate(lfunc, strategy, placement=placement)
+    emitted = generate(lfunc, strategy, placement=placement, describe=_describer(hfunc))
     elapsed = (time.perf_counter() - start) * 1000
     return CompiledFunction(func, qualified_name(func), strategy or DEFAULT_STRATEGY, hfunc,
                             lfunc, emitted, consts, elapsed, passes)

@@ -51,20 +51,23 @@ class EmittedFunction:
 
 
 def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *,
-             placement: CodePlacement | None = None) -> EmittedFunction:
+             placement: CodePlacement | None = None,
+             describe: Callable[[Any], str] = str) -> EmittedFunction:
     """Allocate registers for func and emit it with the call lowering
-    strategy (a name, an instance, or None for the default)."""
+    strategy (a name, an instance, or None for the default); describe(origin)
+    is the listing annotation of the code an origin produced."""
     lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
     alloc = allocate(func, REGISTER_SETS)
     frame = Frame.layout(alloc, func.areas)
-    emitter = _Emitter(func, alloc, frame, lowering)
+    emitter = _Emitter(func, alloc, frame, lowering, describe)
     return emitter.run()
 
 
 class _Emitter:
     def __init__(self, func: ir.LirFunction, alloc: Allocation, frame: Frame,
-                 lowering: CallLowering):
+                 lowering: CallLowering, describe: Callable[[Any], str]):
         self.func, self.alloc, self.frame, self.lowering = func, alloc, frame, lowering
+        self.describe = describe
         self.buf = CodeBuffer(name=func.name)
         self.mover = Mover(self.buf, frame)
         self.labels: dict[ir.Block, Label] = {b: self.buf.new_label(f"bb{b.id}") for b in func.blocks}
@@ -94,7 +97,7 @@ class _Emitter:
             buf.bind(self.labels[block])
             for instr in block.instrs:
                 if instr.origin is not None and instr.origin is not last_origin:
-                    buf.annotate(str(instr.origin))
+                    buf.annotate(self.describe(instr.origin))
                     last_origin = instr.origin
                 start = buf.offset
                 _EMITTERS[type(instr)](self, instr)

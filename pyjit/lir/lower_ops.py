@@ -54,15 +54,16 @@ def _null_or(lw: L, values: list, i: int):
 
 # -- the generic helper call ----------------------------------------------------------
 
-def helper_op(lw: L, instr: Instr, helper: str, args: list) -> ir.VReg | None:
+def helper_op(lw: L, instr: Instr, helper: str, args: list,
+              helper_steals: bool = False) -> ir.VReg | None:
     """Call helper(args) for instr: its result (if instr has one) in instr's
-    vreg, operands instr steals released when the helper does not, then
-    the failure check."""
+    vreg, operands instr steals released after the call unless the helper
+    steals them itself (helper_steals), then the failure check."""
     h = HELPERS[helper]
     dst = lw.vreg(instr.result) if instr.result is not None and h.result != "void" else None
     result = lw.call(helper, args, dst)
-    for i in instr.stolen_indices():
-        if i not in h.steals:
+    if not helper_steals:
+        for i in instr.stolen_indices():
             lw.decref(lw.vreg(instr.operands[i]))
     lw.check(instr, helper, result)
     return result
@@ -158,7 +159,8 @@ def _array_op(lw: L, instr: Instr) -> None:
     helper = {C.MakeTuple: "make_tuple_steal", C.MakeList: "make_list_steal",
               C.BuildSet: "build_set", C.BuildString: "build_string"}[type(instr)]
     items = _ops(lw, instr)
-    helper_op(lw, instr, helper, [lw.store_array(items), lw.imm(len(items))])
+    helper_op(lw, instr, helper, [lw.store_array(items), lw.imm(len(items))],
+              helper_steals=helper.endswith("_steal"))
 
 
 @lowers(C.BuildMap)

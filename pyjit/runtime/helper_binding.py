@@ -92,9 +92,21 @@ def _contract_error(helper: Helper, what: str, exc: BaseException) -> EmulationF
 
 
 def _strip_own_frame(exc: BaseException) -> BaseException:
-    """Drop the binding's frame from a Python implementation's traceback."""
+    """Drop the binding's frame from a Python implementation's traceback,
+    and clear the locals of the implementation's finished frames: a helper
+    that raises an exception it holds in a local (raise_exception, reraise)
+    would otherwise make a cycle exception -> traceback -> frame ->
+    exception, keeping its arguments alive until the next collection."""
     tb = exc.__traceback__
-    return exc.with_traceback(tb.tb_next if tb is not None else None)
+    rest = tb.tb_next if tb is not None else None
+    frame_tb = rest
+    while frame_tb is not None:
+        try:
+            frame_tb.tb_frame.clear()
+        except RuntimeError:      # a frame still running (a generator's)
+            pass
+        frame_tb = frame_tb.tb_next
+    return exc.with_traceback(rest)
 
 
 # -- code generation ---------------------------------------------------------------------

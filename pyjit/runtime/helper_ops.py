@@ -19,9 +19,8 @@ from .helpers import NULL, python_helper
 
 _obj = __import__("_ctypes").PyObj_FromPtr
 _incref = __import__("_ctypes").Py_INCREF
-_decref = ctypes.pythonapi.Py_DecRef
-_decref.argtypes = (ctypes.py_object,)
-_decref.restype = None
+# A prototype of our own: argtypes set on ctypes.pythonapi elsewhere are global.
+_decref = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("Py_DecRef", ctypes.pythonapi))
 
 
 def _slots(address: int, n: int):

@@ -1,0 +1,39 @@
+"""Choosing the HIR builder for the running CPython.
+
+``build_hir(fn)`` turns a Python function (or code object) into an HIR
+``Function``; ``compile_hir(fn, passes)`` also runs a pipeline.  Bytecode
+is version-specific: each supported version has its own ``builder_3XX``
+module; any other version refuses to compile.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import CodeType, FunctionType
+from typing import Iterable
+
+from .errors import CompileRefused
+from .ir import Function
+
+SUPPORTED_VERSIONS = {(3, 11): "pyjit.hir.builder_311"}
+
+
+def build_hir(fn: FunctionType | CodeType) -> Function:
+    """The HIR of ``fn``; raises ``CompileRefused`` for what the JIT does not
+    compile (the function then stays in the interpreter)."""
+    version = sys.version_info[:2]
+    if version not in SUPPORTED_VERSIONS:
+        name = getattr(fn, "__qualname__", getattr(fn, "co_qualname", "?"))
+        raise CompileRefused(name, f"no HIR builder for Python {version[0]}.{version[1]}")
+    import importlib
+
+    return importlib.import_module(SUPPORTED_VERSIONS[version]).build_function(fn)
+
+
+def compile_hir(fn: FunctionType | CodeType, passes: Iterable[str] | None = None,
+                verify_each: bool = False) -> Function:
+    """``build_hir`` followed by a pipeline (the default one if None)."""
+    from .passes import DEFAULT_PIPELINE, run_pipeline
+
+    func = build_hir(fn)
+    return run_pipeline(func, DEFAULT_PIPELINE if passes is None else passes, verify_each=verify_each)

@@ -1,0 +1,256 @@
+"""The 3.11 builder's driver: blocks, edges, landings and the handler table
+(see the package docstring)."""
+
+from __future__ import annotations
+
+import inspect
+from types import CodeType, FunctionType
+from typing import Callable
+
+from ..bytecode_311 import BcInstr, BytecodeCFG, analyze
+from ..cfg import reverse_postorder
+from ..errors import HIRError, UnsupportedBytecode, UnsupportedFunction
+from ..ir import Block, Function, Param, Value
+from ..ops_core import BoxBool, Branch, CheckVar, CondBranch, IsTruthy, LoadArg, LoadConst, LoadNull
+from ..ops_exc import FetchException
+from ..ssa import FrameBuilder, FrameState, Landing
+from ..types import Dict, Nullptr, Object, Tuple
+
+_REFUSED_FLAGS = ((inspect.CO_GENERATOR, "generator function"),
+                  (inspect.CO_COROUTINE, "coroutine function"),
+                  (inspect.CO_ASYNC_GENERATOR, "async generator function"),
+                  (inspect.CO_ITERABLE_COROUTINE, "iterable coroutine"))
+
+Handler = Callable[["Builder311", BcInstr], None]
+
+
+class HandlerTable:
+    """Opcode name -> handler; registering a name twice is an error."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+
+    def __call__(self, *opnames: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            for name in opnames:
+                if name in self.handlers:
+                    raise ValueError(f"opcode {name} handled twice")
+                self.handlers[name] = fn
+            return fn
+        return register
+
+
+HANDLERS = HandlerTable()
+
+
+def local_names(code: CodeType) -> list[str]:
+    """Names of the 3.11 "fast locals plus" slots: locals, then cells that
+    are not arguments, then free variables."""
+    cells = [c for c in code.co_cellvars if c not in code.co_varnames]
+    return list(code.co_varnames) + cells + list(code.co_freevars)
+
+
+def function_params(code: CodeType) -> list[Param]:
+    names = code.co_varnames
+    params = [Param(names[i], i, "positional") for i in range(code.co_argcount)]
+    i = code.co_argcount
+    params += [Param(names[j], j, "keyword-only") for j in range(i, i + code.co_kwonlyargcount)]
+    i += code.co_kwonlyargcount
+    if code.co_flags & inspect.CO_VARARGS:
+        params.append(Param(names[i], i, "varargs"))
+        i += 1
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        params.append(Param(names[i], i, "varkw"))
+    return params
+
+
+def build_function(fn: FunctionType | CodeType) -> Function:
+    """Build the HIR of a function (or code object) compiled by CPython 3.11."""
+    code = fn.__code__ if isinstance(fn, FunctionType) else fn
+    qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
+    for flag, kind in _REFUSED_FLAGS:
+        if code.co_flags & flag:
+            raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno)
+    return Builder311(code, qualname).build()
+
+
+class Builder311(FrameBuilder):
+    """Abstract interpreter of one 3.11 code object."""
+
+    def __init__(self, code: CodeType, qualname: str) -> None:
+        super().__init__(Function(code.co_name, qualname, function_params(code), code))
+        self.code = code
+        self.names = local_names(code)
+        self.nfree = len(code.co_freevars)
+        self.cfg: BytecodeCFG = analyze(code)
+        self.handler_at = {i.offset: self.cfg.handler_for(i.offset) for i in self.cfg.instrs}
+        self.ins: BcInstr | None = None
+        self.pre_state: FrameState | None = None
+        self.kwnames: tuple[str, ...] = ()
+        self.skip_get_iter = False
+        self.block_start: dict[int, Block] = {}       # plain (single-entry) bytecode blocks
+        self.block_state: dict[int, FrameState] = {}  # ... and the state flowing in
+        self.open_end: dict[int, tuple[Block, FrameState]] = {}  # fallthrough kept open
+        self.joins: dict[int, tuple[Block, FrameState]] = {}
+        self.landings: dict[int, Landing] = {}
+
+    # -- driver ----------------------------------------------------------------
+    def build(self) -> Function:
+        entry = self.func.new_block()
+        self.current = entry
+        null = self.emit(LoadNull([]))
+        slots: list[Value] = [null] * len(self.names)
+        for p in self.func.params:
+            arg_type = {"varargs": Tuple, "varkw": Dict}.get(p.kind, Object)
+            slots[p.index] = self.emit(LoadArg([], index=p.index, name=p.name, arg_type=arg_type))
+        self.state = FrameState(slots, [])
+        self.fallthrough(0)
+        for start in self.cfg.starts:
+            self.start_block(start)
+            block = self.cfg.block_instrs[start]
+            for pos, ins in enumerate(block):
+                self.step(ins, block[pos + 1] if pos + 1 < len(block) else None)
+            if self.current is not None:
+                self.fallthrough(block[-1].next_offset)
+        self.finish()
+        self.func.blocks = reverse_postorder(self.func)
+        return self.func
+
+    def step(self, ins: BcInstr, following: BcInstr | None) -> None:
+        self.ins, self.lineno, self.offset = ins, ins.lineno, ins.offset
+        self.next_ins = following
+        if self.skip_get_iter and ins.opname == "GET_ITER":
+            self.skip_get_iter = False
+            return
+        handler = HANDLERS.handlers.get(ins.opname)
+        if handler is None:
+            raise UnsupportedBytecode(self.func.qualname, ins.opname, ins.lineno, ins.offset)
+        self.pre_state = self.state.copy() if self.handler_at[ins.offset] is not None else None
+        handler(self, ins)
+
+    # -- blocks and edges ------------------------------------------------------
+    def is_join(self, offset: int) -> bool:
+        preds = self.cfg.preds.get(offset, set())
+        entering = len(preds) + (1 if self.cfg.is_handler_target(offset) or offset == 0 else 0)
+        return entering > 1 or any(p >= offset for p in preds)
+
+    def join_for(self, offset: int) -> tuple[Block, FrameState]:
+        if offset not in self.joins:
+            self.joins[offset] = self.new_join(len(self.names), self.cfg.depth[offset])
+        return self.joins[offset]
+
+    def edge_to(self, offset: int, state: FrameState) -> Block:
+        """Record an edge from the current block to bytecode block ``offset``
+        carrying ``state``; returns the block its terminator must name."""
+        assert self.current is not None
+        if self.is_join(offset):
+            block, _ = self.join_for(offset)
+            self.add_incoming(block, self.current, state)
+            return block
+        if offset in self.block_state or offset in self.open_end:
+            raise HIRError(f"second edge into single-entry block at offset {offset}")
+        self.block_start[offset] = block = self.func.new_block()
+        self.block_state[offset] = state.copy()
+        return block
+
+    def fallthrough(self, offset: int) -> None:
+        if self.is_join(offset):
+            self.jump(offset)
+            return
+        assert self.current is not None
+        self.open_end[offset] = (self.current, self.state)
+        self.current = None
+
+    def start_block(self, offset: int) -> None:
+        if self.is_join(offset):
+            self.current, state = self.join_for(offset)
+        elif offset in self.open_end:
+            self.current, state = self.open_end.pop(offset)
+        elif offset in self.block_state:
+            self.current, state = self.block_start[offset], self.block_state.pop(offset)
+        elif self.cfg.is_handler_target(offset):
+            self.landing_for(offset)
+            self.current, state = self.block_start[offset], self.block_state.pop(offset)
+        else:
+            raise HIRError(f"no edge reaches the block at offset {offset}")
+        self.state = state.copy()
+
+    def jump(self, offset: int) -> None:
+        self.emit(Branch([], target=self.edge_to(offset, self.state)))
+
+    def branch(self, cond: Value, if_true: tuple[int, FrameState], if_false: tuple[int, FrameState]) -> None:
+        if if_true[0] == if_false[0]:
+            self.jump(if_true[0])
+            return
+        t = self.edge_to(if_true[0], if_true[1])
+        f = self.edge_to(if_false[0], if_false[1])
+        self.emit(CondBranch([cond], if_true=t, if_false=f))
+
+    # -- exceptions ------------------------------------------------------------
+    def exception_landing(self) -> Landing | None:
+        entry = self.handler_at.get(self.ins.offset) if self.ins is not None else None
+        return self.landing_for(entry.target) if entry is not None else None
+
+    def snapshot(self) -> FrameState:
+        assert self.pre_state is not None
+        return self.pre_state
+
+    def landing_for(self, target: int) -> Landing:
+        if target in self.landings:
+            return self.landings[target]
+        entry = next(e for e in self.cfg.handlers if e.target == target)
+        saved = (self.current, self.state, self.pre_state)
+        block, self.state = self.new_join(len(self.names), entry.depth)
+        self.landings[target] = landing = Landing(block, entry.depth)
+        self.current = block
+        exc = self.emit(FetchException([]))
+        if entry.lasti:
+            self.push(self.const(None))
+        self.push(exc)
+        self.jump(target)
+        self.current, self.state, self.pre_state = saved
+        return landing
+
+    # -- helpers ---------------------------------------------------------------
+    def push(self, value: Value) -> None:
+        self.state.stack.append(value)
+
+    def pop(self) -> Value:
+        return self.state.stack.pop()
+
+    def popn(self, n: int) -> list[Value]:
+        if n == 0:
+            return []
+        values = self.state.stack[-n:]
+        del self.state.stack[-n:]
+        return values
+
+    def const(self, value: object) -> Value:
+        return self.emit(LoadConst([], value=value))
+
+    def null(self) -> Value:
+        return self.emit(LoadNull([]))
+
+    def truth(self, value: Value) -> Value:
+        """A CBool for ``bool(value)``, reusing the CBool a BoxBool came from."""
+        if isinstance(value.defn, BoxBool):
+            return value.defn.operands[0]
+        return self.emit(IsTruthy([value]))
+
+    def load_local(self, index: int) -> Value:
+        """The value of local ``index``, checked bound when it may be NULL;
+        the checked value replaces it in the slot."""
+        value = self.state.locals[index]
+        if value.type.is_bottom or value.type.could_be(Nullptr):
+            value = self.emit(CheckVar([value], name=self.names[index]))
+            self.state.locals[index] = value
+        return value
+
+    def is_free(self, index: int) -> bool:
+        return index >= len(self.names) - self.nfree
+
+    def take_kwnames(self) -> tuple[str, ...]:
+        kw, self.kwnames = self.kwnames, ()
+        return kw
+
+

@@ -1,0 +1,195 @@
+"""Decoding CPython 3.11 bytecode: instructions, the exception table, and
+the bytecode-level control-flow graph with stack depths.
+
+- ``decode`` walks ``co_code`` (3.11 returns it un-specialized): each
+  instruction is two bytes; ``EXTENDED_ARG`` prefixes are folded into the
+  argument of the instruction they precede, which then starts at the first
+  prefix's offset (jumps land there); inline ``CACHE`` entries that follow an
+  instruction are skipped.
+- Relative jumps count code units from the end of the instruction and its
+  caches, forwards or, for the ``*_BACKWARD_*`` forms, backwards.
+- ``exception_table`` parses ``co_exceptiontable``: entries of varints
+  (6 bits a byte, 0x40 = more bytes follow, 0x80 marks an entry's first
+  byte) giving start, length and target in code units, then
+  ``depth << 1 | lasti``.
+- ``analyze`` splits the code into blocks, finds the reachable ones and the
+  stack depth on entry to each (``dis.stack_effect``), and the normal
+  (non-exceptional) predecessors of each block.
+"""
+
+from __future__ import annotations
+
+import dis
+import opcode as _opcode
+from dataclasses import dataclass, field
+from types import CodeType
+
+from .errors import HIRError
+
+UNCONDITIONAL_JUMPS = frozenset({"JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"})
+CONDITIONAL_JUMPS = frozenset({
+    "POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_FORWARD_IF_TRUE",
+    "POP_JUMP_FORWARD_IF_NONE", "POP_JUMP_FORWARD_IF_NOT_NONE",
+    "POP_JUMP_BACKWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_TRUE",
+    "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE",
+    "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP", "FOR_ITER", "SEND",
+})
+NO_FALLTHROUGH = UNCONDITIONAL_JUMPS | {"RETURN_VALUE", "RAISE_VARARGS", "RERAISE"}
+_RELATIVE_JUMPS = frozenset(_opcode.opname[op] for op in dis.hasjrel)
+
+
+@dataclass(frozen=True)
+class BcInstr:
+    """One decoded instruction.  ``offset`` is where it starts (its first
+    EXTENDED_ARG prefix, if any); ``next_offset`` is past its caches."""
+
+    offset: int
+    opname: str
+    opcode: int
+    arg: int
+    next_offset: int
+    lineno: int | None
+    jump_target: int | None
+
+
+@dataclass(frozen=True)
+class ExceptionEntry:
+    """Instructions in [start, end) that raise go to ``target`` with the
+    stack cut to ``depth`` (plus the raising offset when ``lasti``)."""
+
+    start: int
+    end: int
+    target: int
+    depth: int
+    lasti: bool
+
+
+def decode(code: CodeType) -> list[BcInstr]:
+    raw = code.co_code
+    lines = [pos[0] for pos in code.co_positions()]
+    out: list[BcInstr] = []
+    i = 0
+    ext = 0
+    start: int | None = None
+    while i < len(raw):
+        op, arg = raw[i], raw[i + 1]
+        name = _opcode.opname[op]
+        if start is None:
+            start = i
+        if name == "EXTENDED_ARG":
+            ext = (ext | arg) << 8
+            i += 2
+            continue
+        full = ext | arg
+        nxt = i + 2 + 2 * _opcode._inline_cache_entries[op]
+        target = None
+        if name in _RELATIVE_JUMPS:
+            target = nxt - 2 * full if "BACKWARD" in name else nxt + 2 * full
+        out.append(BcInstr(start, name, op, full, nxt, lines[i // 2], target))
+        i, ext, start = nxt, 0, None
+    return out
+
+
+def _varints(data: bytes):
+    it = iter(data)
+    for first in it:
+        value = first & 63
+        b = first
+        while b & 64:
+            b = next(it)
+            value = (value << 6) | (b & 63)
+        yield first & 128, value
+
+
+def exception_table(code: CodeType) -> list[ExceptionEntry]:
+    values = [v for _, v in _varints(code.co_exceptiontable)]
+    entries = []
+    for k in range(0, len(values) - 3, 4):
+        start, length, target, dl = values[k:k + 4]
+        entries.append(ExceptionEntry(start * 2, (start + length) * 2, target * 2, dl >> 1, bool(dl & 1)))
+    return entries
+
+
+def stack_effect(instr: BcInstr, jump: bool | None = None) -> int:
+    arg = instr.arg if instr.opcode >= dis.HAVE_ARGUMENT else None
+    return dis.stack_effect(instr.opcode, arg, jump=jump)
+
+
+@dataclass
+class BytecodeCFG:
+    """Blocks of reachable bytecode: ``starts`` in offset order, each block's
+    instructions, entry stack depth and normal predecessors (block starts)."""
+
+    instrs: list[BcInstr]
+    handlers: list[ExceptionEntry]
+    starts: list[int] = field(default_factory=list)
+    block_instrs: dict[int, list[BcInstr]] = field(default_factory=dict)
+    depth: dict[int, int] = field(default_factory=dict)
+    preds: dict[int, set[int]] = field(default_factory=dict)
+
+    def handler_for(self, offset: int) -> ExceptionEntry | None:
+        """The exception table entry covering the instruction at offset."""
+        for entry in self.handlers:
+            if entry.start <= offset < entry.end:
+                return entry
+        return None
+
+    def is_handler_target(self, offset: int) -> bool:
+        return any(e.target == offset for e in self.handlers)
+
+
+def analyze(code: CodeType) -> BytecodeCFG:
+    instrs = decode(code)
+    cfg = BytecodeCFG(instrs, exception_table(code))
+    starts = {0} | {e.target for e in cfg.handlers}
+    for ins in instrs:
+        if ins.jump_target is not None:
+            starts.add(ins.jump_target)
+        if ins.jump_target is not None or ins.opname in NO_FALLTHROUGH:
+            starts.add(ins.next_offset)
+    blocks: dict[int, list[BcInstr]] = {}
+    current: list[BcInstr] = []
+    for ins in instrs:
+        if ins.offset in starts:
+            current = blocks.setdefault(ins.offset, [])
+        current.append(ins)
+    follow = {s: (instrs_[-1].next_offset if instrs_ else s) for s, instrs_ in blocks.items()}
+
+    def reach(start: int, depth: int, pred: int | None) -> None:
+        if start not in blocks:
+            raise HIRError(f"jump to offset {start}, which starts no instruction")
+        if pred is not None:
+            cfg.preds.setdefault(start, set()).add(pred)
+        if start in cfg.depth:
+            if cfg.depth[start] != depth:
+                raise HIRError(f"stack depth {depth} != {cfg.depth[start]} at offset {start}")
+            return
+        cfg.depth[start] = depth
+        work.append(start)
+
+    work: list[int] = []
+    reach(0, 0, None)
+    while work:
+        start = work.pop()
+        depth = cfg.depth[start]
+        for ins in blocks[start]:
+            entry = cfg.handler_for(ins.offset)
+            if entry is not None:
+                reach(entry.target, entry.depth + 1 + int(entry.lasti), None)
+            if ins.jump_target is not None:
+                reach(ins.jump_target, depth + stack_effect(ins, jump=True), start)
+                if ins.opname in UNCONDITIONAL_JUMPS:
+                    break
+                depth += stack_effect(ins, jump=False)
+            else:
+                depth += stack_effect(ins)
+            if ins.opname in NO_FALLTHROUGH:
+                break
+        else:
+            if follow[start] in blocks:
+                reach(follow[start], depth, start)
+    cfg.starts = sorted(cfg.depth)
+    cfg.block_instrs = {s: blocks[s] for s in cfg.starts}
+    for s in cfg.starts:
+        cfg.preds.setdefault(s, set())
+    return cfg

@@ -1,0 +1,117 @@
+"""Control-flow graph utilities: predecessors, orders, dominators, and
+edits that keep phis consistent (unreachable-block removal, edge splitting).
+
+Successors include the exception successor of a block (the ``exc_target``
+of its raising instruction), so exception edges are ordinary edges here.
+"""
+
+from __future__ import annotations
+
+from .ir import Block, Function
+from .ops_core import Branch, Phi
+
+
+def predecessors(func: Function) -> dict[Block, list[Block]]:
+    """Each block's predecessors, in layout order, without duplicates."""
+    preds: dict[Block, list[Block]] = {b: [] for b in func.blocks}
+    for block in func.blocks:
+        for succ in block.successors():
+            lst = preds.setdefault(succ, [])
+            if block not in lst:
+                lst.append(block)
+    return preds
+
+
+def reverse_postorder(func: Function) -> list[Block]:
+    """Blocks reachable from the entry, in reverse postorder."""
+    order: list[Block] = []
+    seen = {func.entry}
+    stack = [(func.entry, iter(func.entry.successors()))]
+    while stack:
+        block, succs = stack[-1]
+        for succ in succs:
+            if succ not in seen:
+                seen.add(succ)
+                stack.append((succ, iter(succ.successors())))
+                break
+        else:
+            stack.pop()
+            order.append(block)
+    order.reverse()
+    return order
+
+
+def dominators(func: Function) -> dict[Block, Block | None]:
+    """Immediate dominators of the reachable blocks (Cooper, Harvey and
+    Kennedy's iterative algorithm); the entry maps to None."""
+    rpo = reverse_postorder(func)
+    index = {b: i for i, b in enumerate(rpo)}
+    preds = predecessors(func)
+    idom: dict[Block, Block | None] = {func.entry: func.entry}
+
+    def intersect(a: Block, b: Block) -> Block:
+        while a is not b:
+            while index[a] > index[b]:
+                a = idom[a]  # type: ignore[assignment]
+            while index[b] > index[a]:
+                b = idom[b]  # type: ignore[assignment]
+        return a
+
+    changed = True
+    while changed:
+        changed = False
+        for block in rpo[1:]:
+            new: Block | None = None
+            for p in preds[block]:
+                if p in idom:
+                    new = p if new is None else intersect(p, new)
+            if new is not None and idom.get(block) is not new:
+                idom[block] = new
+                changed = True
+    idom[func.entry] = None
+    return idom
+
+
+def dominates(idom: dict[Block, Block | None], a: Block, b: Block) -> bool:
+    """Does block ``a`` dominate block ``b``?"""
+    node: Block | None = b
+    while node is not None:
+        if node is a:
+            return True
+        node = idom.get(node)
+    return False
+
+
+def remove_unreachable(func: Function) -> bool:
+    """Delete blocks not reachable from the entry; drop their phi inputs."""
+    live = set(reverse_postorder(func))
+    dead = [b for b in func.blocks if b not in live]
+    if not dead:
+        return False
+    dead_set = set(dead)
+    func.blocks = [b for b in func.blocks if b in live]
+    for block in func.blocks:
+        for phi in block.phis:
+            assert isinstance(phi, Phi)
+            for d in [p for p in phi.preds if p in dead_set]:
+                phi.remove_pred(d)
+    return True
+
+
+def split_edge(func: Function, pred: Block, succ: Block) -> Block:
+    """Put a new block on the edge pred -> succ (normal or exceptional) and
+    return it; succ's phis now name the new block."""
+    mid = Block()
+    mid.append(Branch([], target=succ))
+    func.blocks.insert(func.blocks.index(pred) + 1, mid)
+    term = pred.terminator
+    if term is not None and succ in term.successors():
+        term.replace_successor(succ, mid)
+    else:
+        raising = pred.raising_instr
+        assert raising is not None and raising.exc_target is succ, "no such edge"
+        raising.exc_target = mid
+    for phi in succ.phis:
+        assert isinstance(phi, Phi)
+        phi.replace_pred(pred, mid)
+    return mid

@@ -1,0 +1,332 @@
+"""``refcount-insertion``: make reference counting explicit.
+
+After this pass the code generator emits exactly the Incref/Decref/XDecref
+instructions in the IR, plus, when a may-raise instruction fails, the
+releases listed in its ``exc_release``; the net effect matches CPython's:
+
+1. Every object value is *owned* (holds one reference) or *borrowed*.  NEW
+   results and phis are owned.  Borrowed values (``Ownership``) stay
+   borrowed unless they must be owned, in which case an Incref right after
+   the definition promotes them:
+   - a value borrowed from an operand (a tuple item) that is used outside
+     its block or by a phi;
+   - a volatile borrowed value (a global) that is used outside its block,
+     by a phi, by a stealing operand, by an instruction that may call, or
+     that stays in use across an instruction that may call or may release
+     a reference (a Decref can run a finalizer).
+   Arguments and constants are never promoted: they live for the call.
+2. Liveness of owned values ("roots") is computed backwards over the CFG; a
+   use of a value borrowed from a root is a use of that root, so the tuple
+   outlives its items.  An exception edge leaves from its raising
+   instruction: the values its handler needs are live before it.
+3. An owned value is released after its last use on every path: after the
+   instruction (at the start of the normal successor when that instruction
+   ends its block with an exception edge; before the terminator for a
+   Return), or on the edge where it stops being live.
+4. A stolen operand must be owned at the steal: a borrowed one is Incref'd
+   just before; so is an owned one still live afterwards, needed by the
+   instruction's handler (the steal happens on failure too) or stolen
+   twice; otherwise its reference is handed over.  Returned values and phi inputs
+   are stolen (a phi input on its edge; if the same owned value feeds two
+   phis, or is also live into the block, the edge increfs it).
+5. ``exc_release`` of a may-raise instruction: the owned values held just
+   before it, minus its handed-over steals and minus what its handler takes
+   (live into the handler, or phi inputs along the exception edge).  When
+   the handler needs more references than are held (a borrowed phi input, a
+   value needed twice), the exception edge is split and the new landing
+   block Incref's them (after the releases, which never touch them).
+
+Edge code goes at the start of the successor when it has one predecessor,
+else before the predecessor's terminator when it has one successor, else in
+a new block splitting the edge.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+
+from ..cfg import predecessors, remove_unreachable, reverse_postorder, split_edge
+from ..ir import Block, Function, Instr, Ownership, Value
+from ..ops_core import Decref, Incref, Phi, Return, XDecref, XIncref
+from ..ops_objects import GetSecondOutput
+from ..types import Nullptr
+from . import Pass, register_pass
+
+
+class Kind(enum.Enum):
+    OWNED = "owned"
+    FRAME = "frame"
+    DERIVED = "derived"
+    VOLATILE = "volatile"
+
+
+_KINDS = {Ownership.NEW: Kind.OWNED, Ownership.BORROWED: Kind.FRAME,
+          Ownership.BORROWED_FROM: Kind.DERIVED, Ownership.BORROWED_VOLATILE: Kind.VOLATILE}
+
+
+def incref(value: Value) -> Instr:
+    return (XIncref if value.type.could_be(Nullptr) else Incref)([value])
+
+
+def decref(value: Value) -> Instr:
+    return (XDecref if value.type.could_be(Nullptr) else Decref)([value])
+
+
+class OwnershipFacts:
+    """Kinds, promotions, roots and liveness of one function's values."""
+
+    def __init__(self, func: Function) -> None:
+        self.func = func
+        self.block_of: dict[Instr, Block] = {}
+        self.pos_of: dict[Instr, int] = {}
+        for block in func.blocks:
+            for pos, instr in enumerate(block.instrs):
+                self.block_of[instr], self.pos_of[instr] = block, pos
+        self.uses = func.uses()
+        self.kind: dict[Value, Kind] = {}
+        for instr in func.instructions():
+            if instr.ownership in _KINDS:
+                self.kind[instr.result] = _KINDS[instr.ownership]  # type: ignore[index]
+        self.promoted: set[Value] = set()
+        self._promote()
+        self.roots = {v for v, k in self.kind.items() if k is Kind.OWNED} | self.promoted
+        self._liveness()
+
+    # -- promotion -------------------------------------------------------------
+    def _promote(self) -> None:
+        for value, kind in self.kind.items():
+            if kind is Kind.DERIVED and self._escapes_block(value):
+                self.promoted.add(value)
+        changed = True
+        while changed:
+            changed = False
+            for value, kind in self.kind.items():
+                if kind is Kind.VOLATILE and value not in self.promoted and self._volatile_needs_ref(value):
+                    self.promoted.add(value)
+                    changed = True
+
+    def _escapes_block(self, value: Value) -> bool:
+        home = self.block_of[value.defn]  # type: ignore[index]
+        return any(isinstance(u, Phi) or self.block_of[u] is not home for u in self.uses.get(value, []))
+
+    def _family(self, value: Value) -> list[Value]:
+        """value and the unpromoted values borrowed from it, transitively."""
+        members = [value]
+        for member in members:
+            for user in self.uses.get(member, []):
+                res = user.result
+                if (res is not None and self.kind.get(res) is Kind.DERIVED and res not in self.promoted
+                        and user.operands[user.borrow_source] is member and res not in members):
+                    members.append(res)
+        return members
+
+    def _volatile_needs_ref(self, value: Value) -> bool:
+        defn = value.defn
+        home, start = self.block_of[defn], self.pos_of[defn]  # type: ignore[index]
+        last = start
+        for member in self._family(value):
+            for user in self.uses.get(member, []):
+                if isinstance(user, Phi) or self.block_of[user] is not home or user.may_call:
+                    return True
+                if member is value and any(user.operands[i] is value for i in user.stolen_indices()):
+                    return True
+                last = max(last, self.pos_of[user])
+        return any(self._may_release(i) for i in home.instrs[start + 1:last])
+
+    def _may_release(self, instr: Instr) -> bool:
+        """Could a reference be released (a finalizer run) at this instruction?"""
+        if instr.may_call or instr.ownership is Ownership.NEW:
+            return True
+        return any(self.kind.get(v) is Kind.OWNED or v in self.promoted for v in instr.operands)
+
+    # -- roots and liveness ------------------------------------------------------
+    def root_of(self, value: Value) -> Value | None:
+        """The owned value that keeps ``value`` alive (None: nothing to track)."""
+        if value in self.roots:
+            return value
+        if self.kind.get(value) is Kind.DERIVED:
+            defn = value.defn
+            return self.root_of(defn.operands[defn.borrow_source])  # type: ignore[union-attr]
+        return None
+
+    def root_uses(self, instr: Instr) -> set[Value]:
+        roots = {self.root_of(v) for v in instr.operands}
+        roots.discard(None)
+        return roots  # type: ignore[return-value]
+
+    def edge_needs(self, pred: Block, succ: Block) -> tuple[Counter, list[Value]]:
+        """References the edge must deliver: a count per root (live into succ,
+        plus one per phi input) and the borrowed phi inputs to Incref."""
+        need: Counter = Counter(self.live_in[succ])
+        borrowed: list[Value] = []
+        for phi in succ.phis:
+            value = phi.input_for(pred)  # type: ignore[attr-defined]
+            if not value.type.is_refcounted:
+                continue
+            if value in self.roots:
+                need[value] += 1
+            else:
+                borrowed.append(value)
+        return need, borrowed
+
+    def _liveness(self) -> None:
+        blocks = reverse_postorder(self.func)
+        self.live_in: dict[Block, set[Value]] = {b: set() for b in self.func.blocks}
+        self.live_top: dict[Block, set[Value]] = {}
+        self.live_after: dict[Instr, set[Value]] = {}
+        self.exc_need: dict[Block, set[Value]] = {}
+        changed = True
+        while changed:
+            changed = False
+            for block in reversed(blocks):
+                live: set[Value] = set()
+                for succ in block.normal_successors():
+                    live |= set(self.edge_needs(block, succ)[0])
+                raising = block.raising_instr
+                if raising is not None:
+                    self.exc_need[block] = set(self.edge_needs(block, raising.exc_target)[0])  # type: ignore[arg-type]
+                for instr in reversed(block.instrs):
+                    if isinstance(instr, Phi):
+                        break
+                    self.live_after[instr] = set(live)
+                    live.discard(instr.result)  # type: ignore[arg-type]
+                    live |= self.root_uses(instr)
+                    if instr is raising:
+                        live |= self.exc_need[block]
+                self.live_top[block] = set(live)
+                live -= {p.result for p in block.phis}
+                if live != self.live_in[block]:
+                    self.live_in[block] = live
+                    changed = True
+
+
+@register_pass
+class RefcountInsertion(Pass):
+    """Insert Incref/Decref/XDecref and fill ``exc_release``."""
+
+    name = "refcount-insertion"
+
+    def run(self, func: Function) -> None:
+        remove_unreachable(func)
+        RefcountRewriter(func).rewrite()
+        func.refcounted = True
+
+
+class RefcountRewriter:
+    def __init__(self, func: Function) -> None:
+        self.func = func
+        self.facts = OwnershipFacts(func)
+        self.preds = predecessors(func)
+        self.edge_code: list[tuple[Block, Block, list[Instr]]] = []
+        self.landing_code: list[tuple[Block, Block, list[Instr]]] = []
+
+    def rewrite(self) -> None:
+        for block in list(self.func.blocks):
+            self.rewrite_block(block)
+        for pred, succ, code in self.edge_code:
+            self.place(pred, succ, code)
+        for pred, succ, code in self.landing_code:
+            split_edge(self.func, pred, succ).instrs[0:0] = code
+
+    # -- within a block ------------------------------------------------------------
+    def steal_code(self, instr: Instr) -> tuple[list[Instr], set[Value]]:
+        """Increfs needed before instr for its stolen operands, and the roots
+        whose reference it takes over."""
+        facts, before, handed = self.facts, [], set()
+        still_needed = facts.live_after[instr]
+        if instr.exc_target is not None:  # a steal happens on failure too
+            still_needed = still_needed | facts.exc_need[self.facts.block_of[instr]]
+        for i in instr.stolen_indices():
+            value = instr.operands[i]
+            if not value.type.is_refcounted:
+                continue
+            if value in facts.roots and value not in still_needed and value not in handed:
+                handed.add(value)
+            else:
+                before.append(incref(value))
+        return before, handed
+
+    def rewrite_block(self, block: Block) -> None:
+        facts = self.facts
+        phis = block.phis
+        out: list[Instr] = list(phis)
+        out += [decref(p.result) for p in phis  # type: ignore[arg-type]
+                if p.result in facts.roots and p.result not in facts.live_top[block]]
+        raising = block.raising_instr
+        normal_code: list[Instr] = []
+        deferred: list[Instr] = []
+        for instr in block.instrs[len(phis):]:
+            before, handed = self.steal_code(instr)
+            out += before
+            live_after = facts.live_after[instr]
+            if instr.may_raise:
+                self.release_on_failure(block, instr, handed)
+            if instr.is_terminator:
+                if isinstance(instr, Return):
+                    out += [decref(r) for r in sorted(facts.root_uses(instr) - handed, key=_vid)]
+                out.append(instr)
+                break
+            out.append(instr)
+            after: list[Instr] = []
+            if instr.result in facts.promoted:
+                after.append(incref(instr.result))  # type: ignore[arg-type]
+            used = facts.root_uses(instr) | ({instr.result} & facts.roots)
+            if instr is raising:  # kept for the handler only: dies here on the normal path
+                used |= facts.exc_need[block]
+            dying = used - live_after - handed
+            after += [decref(r) for r in sorted(dying, key=_vid)]
+            if instr is raising:
+                normal_code, deferred = deferred + after, []
+            elif instr.has_second_output:
+                deferred = after  # its GetSecondOutput must come right after it
+            else:
+                out += after + deferred
+                deferred = []
+        block.instrs = out
+        for succ in block.normal_successors():
+            need, borrowed = facts.edge_needs(block, succ)
+            held = facts.live_after[block.terminator] if block.terminator in facts.live_after else set()
+            code = normal_code + [incref(v) for v in borrowed]
+            for root in sorted(held | set(need), key=_vid):
+                code += [incref(root)] * (need[root] - 1) if need[root] > 1 else []
+            code += [decref(r) for r in sorted(held, key=_vid) if need[r] == 0]
+            self.edge_code.append((block, succ, code))
+
+    def release_on_failure(self, block: Block, instr: Instr, handed: set[Value]) -> None:
+        facts = self.facts
+        held = (facts.live_after[instr] - {instr.result}) | facts.root_uses(instr)
+        if instr.exc_target is not None:
+            held |= facts.exc_need[block]
+        held -= handed
+        if instr.exc_target is None:
+            instr.exc_release = sorted(held, key=_vid)
+            return
+        need, borrowed = facts.edge_needs(block, instr.exc_target)
+        missing = set(need) - held
+        if missing:
+            raise AssertionError(f"handler needs values not held: {missing}")
+        instr.exc_release = sorted((r for r in held if need[r] == 0), key=_vid)
+        code = [incref(v) for v in borrowed]
+        for root in sorted(need, key=_vid):
+            code += [incref(root)] * (need[root] - 1)
+        if code:
+            self.landing_code.append((block, instr.exc_target, code))
+
+    # -- edges ---------------------------------------------------------------------
+    def place(self, pred: Block, succ: Block, code: list[Instr]) -> None:
+        if not code:
+            return
+        if self.preds[succ] == [pred]:
+            index = len(succ.phis)
+            if index < len(succ.instrs) and isinstance(succ.instrs[index], GetSecondOutput):
+                index += 1
+            succ.instrs[index:index] = code
+        elif pred.successors() == [succ]:
+            pred.instrs[-1:-1] = code
+        else:
+            split_edge(self.func, pred, succ).instrs[0:0] = code
+
+
+def _vid(value: Value) -> int:
+    return value.id

@@ -1,0 +1,305 @@
+"""``simplify``: constant folding where CPython's semantics are certain, and
+control-flow clean-up.
+
+Folding rules (``FOLDERS``, one per op class) replace an instruction by a
+value it provably equals; they only fire on exact builtin constants whose
+behaviour no user code can change:
+
+- ``IsIdentical``: the same value, two constants, or disjoint types;
+- ``IsTruthy`` of a constant of an immutable builtin type, or of a BoxBool;
+- ``BoolNot`` of a constant or of a BoolNot; ``BoxBool`` of a constant;
+- ``BinaryOp``/``CompareOp``/``UnaryOp`` on exact int/float (and str for
+  comparisons) constants, when the operation succeeds and ints stay small;
+- ``DoubleBinaryOp`` of constants; ``UnboxFloat`` of BoxFloat or a constant;
+  ``BoxFloat`` of a constant.
+
+Control flow: a CondBranch on a constant or with equal targets becomes a
+Branch; phis with one distinct input go away; a block whose only
+predecessor branches to it is merged into it (unless that predecessor
+ends with an exception edge); an empty block that only branches on is
+bypassed; unreachable blocks are deleted.  Repeats until nothing changes.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Callable
+
+from ..cfg import predecessors, remove_unreachable
+from ..ir import Block, Function, Instr, Value
+from ..ops_core import (
+    BoolNot, BoxBool, BoxFloat, Branch, CondBranch, IsIdentical, IsTruthy, LoadConst, PrimConst,
+    UnboxFloat, prim_bool,
+)
+from ..ops_numeric import (
+    BinaryOp, BinaryOpKind, CompareKind, CompareOp, DoubleBinaryOp, DoubleOpKind, UnaryOp,
+    UnaryOpKind,
+)
+from ..ssa import remove_trivial_phis
+from ..typeinfer import infer_types
+from ..types import CDouble
+from . import Pass, register_pass
+
+Folder = Callable[[Instr], "Value | Instr | None"]
+FOLDERS: dict[type[Instr], Folder] = {}
+_FIXED_TRUTH = (bool, int, float, complex, str, bytes, type(None), tuple, frozenset)
+_NUMBERS = (int, float)
+_K = BinaryOpKind
+_SAFE_BINARY = {_K.ADD: operator.add, _K.SUBTRACT: operator.sub, _K.MULTIPLY: operator.mul,
+                _K.TRUE_DIVIDE: operator.truediv, _K.FLOOR_DIVIDE: operator.floordiv,
+                _K.REMAINDER: operator.mod, _K.AND: operator.and_, _K.OR: operator.or_,
+                _K.XOR: operator.xor}
+_COMPARE = {CompareKind.LT: operator.lt, CompareKind.LE: operator.le, CompareKind.EQ: operator.eq,
+            CompareKind.NE: operator.ne, CompareKind.GT: operator.gt, CompareKind.GE: operator.ge}
+_UNARY = {UnaryOpKind.NEGATIVE: operator.neg, UnaryOpKind.POSITIVE: operator.pos,
+          UnaryOpKind.INVERT: operator.invert}
+_DOUBLE = {DoubleOpKind.ADD: operator.add, DoubleOpKind.SUBTRACT: operator.sub,
+           DoubleOpKind.MULTIPLY: operator.mul}
+_SMALL_INT = 1 << 62
+
+
+def folds(cls: type[Instr]) -> Callable[[Folder], Folder]:
+    def register(fn: Folder) -> Folder:
+        if cls in FOLDERS:
+            raise ValueError(f"folder for {cls.__name__} registered twice")
+        FOLDERS[cls] = fn
+        return fn
+    return register
+
+
+def _const(value: Value) -> tuple[bool, object]:
+    """(True, the object) when value is a LoadConst."""
+    defn = value.defn
+    return (True, defn.value) if isinstance(defn, LoadConst) else (False, None)
+
+
+def _prim(value: Value) -> tuple[bool, object]:
+    defn = value.defn
+    return (True, defn.value) if isinstance(defn, PrimConst) else (False, None)
+
+
+def _exact(obj: object, kinds: tuple[type, ...]) -> bool:
+    return type(obj) in kinds
+
+
+@folds(IsIdentical)
+def _fold_is(instr: Instr) -> Value | Instr | None:
+    a, b = instr.operands
+    if a is b:
+        return prim_bool(True)
+    (ka, va), (kb, vb) = _const(a), _const(b)
+    if ka and kb:
+        return prim_bool(va is vb)
+    if not a.type.is_bottom and not b.type.is_bottom and not a.type.could_be(b.type):
+        return prim_bool(False)
+    return None
+
+
+@folds(IsTruthy)
+def _fold_truthy(instr: Instr) -> Value | Instr | None:
+    value = instr.operands[0]
+    if isinstance(value.defn, BoxBool):
+        return value.defn.operands[0]
+    known, obj = _const(value)
+    if known and _exact(obj, _FIXED_TRUTH):
+        return prim_bool(bool(obj))
+    return None
+
+
+@folds(BoolNot)
+def _fold_not(instr: Instr) -> Value | Instr | None:
+    value = instr.operands[0]
+    if isinstance(value.defn, BoolNot):
+        return value.defn.operands[0]
+    known, obj = _prim(value)
+    return prim_bool(not obj) if known else None
+
+
+@folds(BoxBool)
+def _fold_box_bool(instr: Instr) -> Value | Instr | None:
+    known, obj = _prim(instr.operands[0])
+    return LoadConst([], value=bool(obj)) if known else None
+
+
+def _constant_result(compute: Callable[[], object]) -> Instr | None:
+    try:
+        result = compute()
+    except Exception:  # the operation would raise at run time: leave it there
+        return None
+    if type(result) is int and abs(result) >= _SMALL_INT:
+        return None
+    return LoadConst([], value=result)
+
+
+@folds(BinaryOp)
+def _fold_binary(instr: Instr) -> Value | Instr | None:
+    (ka, a), (kb, b) = (_const(v) for v in instr.operands)
+    fn = _SAFE_BINARY.get(instr.kind.base)  # type: ignore[attr-defined]
+    if ka and kb and fn is not None and _exact(a, _NUMBERS) and _exact(b, _NUMBERS):
+        return _constant_result(lambda: fn(a, b))
+    return None
+
+
+@folds(CompareOp)
+def _fold_compare(instr: Instr) -> Value | Instr | None:
+    (ka, a), (kb, b) = (_const(v) for v in instr.operands)
+    fn = _COMPARE[instr.kind]  # type: ignore[attr-defined]
+    if ka and kb and ((_exact(a, _NUMBERS) and _exact(b, _NUMBERS)) or (_exact(a, (str,)) and _exact(b, (str,)))):
+        return _constant_result(lambda: fn(a, b))
+    return None
+
+
+@folds(UnaryOp)
+def _fold_unary(instr: Instr) -> Value | Instr | None:
+    known, a = _const(instr.operands[0])
+    if known and _exact(a, _NUMBERS):
+        return _constant_result(lambda: _UNARY[instr.kind](a))  # type: ignore[attr-defined]
+    return None
+
+
+@folds(DoubleBinaryOp)
+def _fold_double(instr: Instr) -> Value | Instr | None:
+    (ka, a), (kb, b) = (_prim(v) for v in instr.operands)
+    if ka and kb:
+        return PrimConst([], ctype=CDouble, value=_DOUBLE[instr.kind](a, b))  # type: ignore[attr-defined]
+    return None
+
+
+@folds(UnboxFloat)
+def _fold_unbox(instr: Instr) -> Value | Instr | None:
+    value = instr.operands[0]
+    if isinstance(value.defn, BoxFloat):
+        return value.defn.operands[0]
+    known, obj = _const(value)
+    return PrimConst([], ctype=CDouble, value=obj) if known and type(obj) is float else None
+
+
+@folds(BoxFloat)
+def _fold_box_float(instr: Instr) -> Value | Instr | None:
+    known, obj = _prim(instr.operands[0])
+    return LoadConst([], value=float(obj)) if known else None  # type: ignore[arg-type]
+
+
+def fold_instructions(func: Function) -> bool:
+    changed = False
+    mapping: dict[Value, Value] = {}
+    for block in func.blocks:
+        new_instrs: list[Instr] = []
+        for instr in block.instrs:
+            instr.replace_operands(mapping)
+            folder = FOLDERS.get(type(instr))
+            replacement = folder(instr) if folder is not None else None
+            if replacement is None:
+                new_instrs.append(instr)
+                continue
+            if instr.exc_target is not None:  # the exception edge goes away with it
+                for phi in instr.exc_target.phis:
+                    phi.remove_pred(block)  # type: ignore[attr-defined]
+            if isinstance(replacement, Instr):
+                replacement.lineno, replacement.offset = instr.lineno, instr.offset
+                new_instrs.append(replacement)
+                replacement = replacement.result
+            mapping[instr.result] = replacement  # type: ignore[index]
+            changed = True
+        block.instrs = new_instrs
+    func.replace_uses(mapping)
+    return changed
+
+
+def fold_branches(func: Function) -> bool:
+    changed = False
+    for block in func.blocks:
+        term = block.terminator
+        if not isinstance(term, CondBranch):
+            continue
+        known, value = _prim(term.operands[0])
+        if term.if_true is term.if_false:
+            target, dropped = term.if_true, None
+        elif known:
+            target, dropped = (term.if_true, term.if_false) if value else (term.if_false, term.if_true)
+        else:
+            continue
+        block.instrs[-1] = Branch([], target=target)
+        if dropped is not None and dropped not in block.successors():
+            for phi in dropped.phis:
+                phi.remove_pred(block)  # type: ignore[attr-defined]
+        changed = True
+    return changed
+
+
+def merge_blocks(func: Function) -> bool:
+    """Merge a block into its only predecessor when that one just branches to it."""
+    changed = False
+    preds = predecessors(func)
+    for block in list(func.blocks):
+        term = block.terminator
+        if not isinstance(term, Branch) or block.exc_successor is not None:
+            continue
+        succ = term.target
+        if succ is block or succ is func.entry or preds[succ] != [block] or succ.phis:
+            continue
+        block.instrs = block.instrs[:-1] + succ.instrs
+        func.blocks.remove(succ)
+        for after in succ.successors():
+            for phi in after.phis:
+                phi.replace_pred(succ, block)  # type: ignore[attr-defined]
+        preds = predecessors(func)
+        changed = True
+    return changed
+
+
+def bypass_empty_blocks(func: Function) -> bool:
+    """Send the predecessors of a block holding only ``Branch`` straight on."""
+    changed = False
+    preds = predecessors(func)
+    for block in list(func.blocks):
+        if block is func.entry or len(block.instrs) != 1 or not isinstance(block.instrs[0], Branch):
+            continue
+        target = block.instrs[0].target  # type: ignore[attr-defined]
+        if target is block:
+            continue
+        for pred in list(preds[block]):
+            if target in pred.successors():
+                continue  # would name the target twice; keep this edge
+            _retarget(pred, block, target)
+            for phi in target.phis:
+                phi.add_input(pred, phi.input_for(block))  # type: ignore[attr-defined]
+            changed = True
+        preds = predecessors(func)
+        if not preds[block]:
+            for phi in target.phis:
+                if block in phi.preds:  # type: ignore[attr-defined]
+                    phi.remove_pred(block)  # type: ignore[attr-defined]
+    return changed
+
+
+def _retarget(pred: Block, old: Block, new: Block) -> None:
+    term = pred.terminator
+    if term is not None and old in term.successors():
+        term.replace_successor(old, new)
+    raising = pred.raising_instr
+    if raising is not None and raising.exc_target is old:
+        raising.exc_target = new
+
+
+@register_pass
+class Simplify(Pass):
+    """Constant folding and control-flow clean-up, to a fixpoint."""
+
+    name = "simplify"
+
+    def run(self, func: Function) -> None:
+        while True:
+            changed = fold_instructions(func)
+            changed |= fold_branches(func)
+            changed |= remove_unreachable(func)
+            changed |= remove_trivial_phis(func)
+            changed |= merge_blocks(func)
+            changed |= bypass_empty_blocks(func)
+            changed |= remove_unreachable(func)
+            infer_types(func)
+            if not changed:
+                return
+
+
+__all__ = ["FOLDERS", "Simplify"]
