@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import __version__, cli_asm, cli_calls
+from . import __version__, cli_asm, cli_calls, cli_dump, cli_run_shape, cli_shapes, cli_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,12 @@ class Subcommand:
 SUBCOMMANDS: dict[str, Subcommand] = {
     "asm": Subcommand(cli_asm.SUMMARY, cli_asm.DESCRIPTION, cli_asm.setup, cli_asm.run),
     "calls": Subcommand(cli_calls.SUMMARY, cli_calls.DESCRIPTION, cli_calls.setup, cli_calls.run),
+    "size": Subcommand(cli_size.SUMMARY, cli_size.DESCRIPTION, cli_size.setup, cli_size.run),
+    "dump": Subcommand(cli_dump.SUMMARY, cli_dump.DESCRIPTION, cli_dump.setup, cli_dump.run),
+    "shapes": Subcommand(cli_shapes.SUMMARY, cli_shapes.DESCRIPTION, cli_shapes.setup,
+                         cli_shapes.run),
+    "run-shape": Subcommand(cli_run_shape.SUMMARY, cli_run_shape.DESCRIPTION,
+                            cli_run_shape.setup, cli_run_shape.run),
 }
 
 

@@ -241,3 +241,21 @@ def compile_after_n_calls(n: int | None) -> None:
     (None: never)."""
     global _auto_threshold
     _auto_threshold = n
+
+
+def set_counting(on: bool) -> None:
+    """Switch dynamic counting on or off in the engine (`get_engine()`).
+
+    The engine adds or removes its block hook and flushes Unicorn's
+    translated blocks, so code that already ran is counted (or runs at
+    full speed) from its next call on.  Counting slows emulation several
+    times over: switch it on only for the calls to measure.  Not allowed
+    while emulated code is running."""
+    with _lock:
+        get_engine().counting = on
+
+
+def reset_dynamic_counts() -> None:
+    """Zero every function's dynamic counts (`dynamic_counts()`)."""
+    with _lock:
+        get_engine().reset_counts()

@@ -27,11 +27,13 @@ from typing import Any, Callable
 
 from ..lir import ir
 from ..lir.ir import FP as FPC
-from ..lir.regalloc import Allocation, SpillSlot, allocate
+from ..lir.ir import GP as GPC
+from ..lir.layout import allocation_order, emission_order, thread_jumps
+from ..lir.regalloc import Allocation, SpillSlot, allocate, register_hints
 from . import isa
 from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
 from .buffer import CodeBuffer, CompiledCode, Label
-from .calls import CallLowering, CallSite, CodePlacement, get_strategy
+from .calls import CallLowering, CallSite, CallTarget, CodePlacement, get_strategy
 from .frame import Frame, Mover
 from .labels import LabelUse
 from .operands import EncodingError, Mem, RegOffset, Shifted
@@ -57,7 +59,10 @@ def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *
     strategy (a name, an instance, or None for the default); describe(origin)
     is the listing annotation of the code an origin produced."""
     lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
-    alloc = allocate(func, REGISTER_SETS)
+    thread_jumps(func)
+    allocation_order(func)
+    hints = register_hints(func, {GPC: ARG_GPRS, FPC: ARG_FPRS})
+    alloc = allocate(func, REGISTER_SETS, hints)
     frame = Frame.layout(alloc, func.areas)
     emitter = _Emitter(func, alloc, frame, lowering, describe)
     return emitter.run()
@@ -74,6 +79,7 @@ class _Emitter:
         self.epilogue = self.buf.new_label("epilogue")
         self.pc_map: dict[int, Any] = {}
         self.next_block: ir.Block | None = None
+        self.thunks: dict[Reg, Label] = {}
         self.falls_into_epilogue = False
 
     # -- driver ----------------------------------------------------------
@@ -81,11 +87,20 @@ class _Emitter:
         buf, func = self.buf, self.func
         sites = [CallSite(i.target, hot=i.hot and not b.cold, section="cold" if b.cold else "hot")
                  for b in func.blocks for i in b.instrs if isinstance(i, ir.Call)]
+        # One release thunk per register a decref'd value lives in (spilled
+        # values are released from the first scratch register).
+        for instr in func.instructions():
+            if isinstance(instr, ir.Decref):
+                loc = self.alloc[instr.value]
+                reg = loc if isinstance(loc, Reg) else GP_SCRATCH[0]
+                if reg not in self.thunks:
+                    self.thunks[reg] = buf.new_label(f"release:{reg}")
+                    sites.append(CallSite(_DEALLOC, hot=False, section="cold"))
         self.lowering.plan(sites)
         self.frame.emit_prologue(buf)
         self._move_params()
-        hot = [b for b in func.blocks if not b.cold]
-        order = hot + [b for b in func.blocks if b.cold]
+        order = emission_order(func)
+        hot = [b for b in order if not b.cold]
         last_origin = None
         for k, block in enumerate(order):
             if k == len(hot):
@@ -105,8 +120,19 @@ class _Emitter:
                     self.pc_map.setdefault(start, instr.origin)
         if len(hot) == len(order):
             self._emit_epilogue()
+        self._emit_thunks()
         self.lowering.finish(buf)
         return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map)
+
+    def _emit_thunks(self) -> None:
+        """`release:xN`: mov x0, xN, then a tail call of _Py_Dealloc, which
+        returns to the decref that called the thunk."""
+        for reg, label in self.thunks.items():
+            self.buf.bind(label)
+            if reg != X0:
+                self.buf.emit(isa.mov(X0, reg))
+            self.lowering.emit_call(self.buf, CallSite(_DEALLOC, hot=False, section="cold"),
+                                    tail=True)
 
     def _emit_epilogue(self) -> None:
         self.buf.bind(self.epilogue)
@@ -219,7 +245,7 @@ def _load_double(e: _Emitter, i: ir.LoadDouble) -> None:
 
 def _area_addr(e: _Emitter, i: ir.AreaAddr) -> None:
     rd = e.target(i.dst)
-    e.buf.emit(isa.add(rd, SP, e.frame.area_base[i.area.index] + i.offset))
+    e.operand(e.frame.area_base[i.area.index] + i.offset, 1, lambda off: isa.add(rd, SP, off))
     e.commit(i.dst, rd)
 
 
@@ -274,8 +300,12 @@ def _materialize(e: _Emitter, value: int, k: int) -> Reg:
     return tmp
 
 
-def _compare(e: _Emitter, a: ir.VReg, b: ir.Operand) -> None:
+def _compare(e: _Emitter, a: ir.VReg, b: ir.Operand, width: int = 64) -> None:
     ra = e.use(a, 0)
+    if width == 32:
+        ra = ra.as_w()
+        if isinstance(b, ir.VReg):
+            b = e.use(b, 1).as_w()
     e.operand(b, 1, lambda b: isa.cmp(ra, b))
 
 
@@ -391,12 +421,29 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
     _call_result(e, i.dst)
 
 
+def _decref(e: _Emitter, i: ir.Decref) -> None:
+    """ldr x17, [v]; subs x17, x17, #1; str x17, [v]; b.ne skip;
+    bl release:v; skip:  (cbz v, skip first when nullable)."""
+    rv = e.use(i.value, 0)
+    count = GP_SCRATCH[1]
+    buf = e.buf
+    skip = buf.new_label()
+    if i.nullable:
+        buf.emit_use(isa.cbz(rv, 0), skip, LabelUse.BRANCH19)
+    buf.emit(isa.ldr(count, Mem(rv, 0)))
+    buf.emit(isa.subs(count, count, 1))
+    buf.emit(isa.str_(count, Mem(rv, 0)))
+    buf.emit_use(isa.b_cond("ne", 0), skip, LabelUse.BRANCH19)
+    buf.emit_use(isa.bl(0), e.thunks[rv], LabelUse.BRANCH26)
+    buf.bind(skip)
+
+
 def _jump(e: _Emitter, i: ir.Jump) -> None:
     e.jump(i.target)
 
 
 def _branch(e: _Emitter, i: ir.Branch) -> None:
-    _compare(e, i.a, i.b)
+    _compare(e, i.a, i.b, i.width)
     e.cond_jump(i.cond, i.then, i.else_)
 
 
@@ -435,5 +482,7 @@ _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
     ir.Select: _select, ir.FAlu: _falu, ir.FUnary: _funary, ir.IntToDouble: _int_to_double,
     ir.FCondSet: _fcond_set, ir.Load: _load, ir.Store: _store, ir.Call: _call,
     ir.CallReg: _call_reg, ir.Jump: _jump, ir.Branch: _branch, ir.BranchZero: _branch_zero,
-    ir.FBranch: _fbranch, ir.Return: _return,
+    ir.FBranch: _fbranch, ir.Return: _return, ir.Decref: _decref,
 }
+
+_DEALLOC = CallTarget("_Py_Dealloc")

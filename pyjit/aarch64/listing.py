@@ -48,6 +48,8 @@ def listing(code: CompiledCode, base: int = 0, name: str | None = None) -> str:
     """The annotated listing of `code` as if loaded at `base`."""
     labels_at: dict[int, list[str]] = {}
     for label, offsets in code.labels.items():
+        if not label or label.startswith(".L"):   # local labels, as in assembly
+            continue
         for off in offsets:
             labels_at.setdefault(off, []).append(label)
     relocs_at: dict[int, list[str]] = {}

@@ -352,6 +352,19 @@ class CallReg(Instr):
     def uses(self): return (self.fn, *self.args)
 
 
+@dataclass(eq=False)
+class Decref(Instr):
+    """`decref v` (`xdecref v` when nullable): Py_DECREF / Py_XDECREF.  The
+    count is decremented in place; at zero the object is freed through a
+    call to _Py_Dealloc, so it clobbers like a call."""
+
+    value: VReg
+    nullable: bool = False
+    is_call: ClassVar[bool] = True
+
+    def uses(self): return (self.value,)
+
+
 # -- terminators -------------------------------------------------------------
 @dataclass(eq=False)
 class Jump(Instr):
@@ -365,13 +378,15 @@ class Jump(Instr):
 
 @dataclass(eq=False)
 class Branch(Instr):
-    """`branch.COND a, b -> then, else` (cmp + b.cond; b a vreg or imm)."""
+    """`branch.COND a, b -> then, else` (cmp + b.cond; b a vreg or imm);
+    width 32 compares the low 32 bits only (`branch32`), as for a C int."""
 
     cond: str
     a: VReg
     b: Operand
     then: "Block"
     else_: "Block"
+    width: int = 64
     is_terminator: ClassVar[bool] = True
 
     def uses(self): return _regs(self.a, self.b)

@@ -58,6 +58,8 @@ class FunctionLowering:
         self.cur: ir.Block | None = None
         self.origin: Any = None
         self.scratch = self.f.new_stack_area(8)   # grown as call sites need
+        self._release_area: ir.StackArea | None = None
+        self._release_tail: ir.Block | None = None
 
     # -- the driver --------------------------------------------------------
     def run(self) -> ir.LirFunction:
@@ -160,15 +162,16 @@ class FunctionLowering:
         return addr
 
     def call(self, helper: str, args: list[VReg], dst: VReg | None = None,
-             hot: bool = True) -> VReg | None:
+             hot: bool = True, value: bool = False) -> VReg | None:
         """Call a helper; dst (made when None and the helper returns
-        something) receives its result."""
+        something) receives its result.  value=True when a C int result is
+        used as a 64-bit value (only its low 32 bits are defined: it is
+        sign-extended); a result that is only checked needs no extension."""
         h = HELPERS[helper]
         if dst is None and h.result != "void":
             dst = self.new(FP if h.result == "double" else GP)
         self.emit(ir.Call(CallTarget(helper), args, dst, hot=hot and not self.cur.cold))
-        if h.result in ("int", "bool") and dst is not None:
-            # A C int: only the low 32 bits are defined.
+        if value and h.result in ("int", "bool") and dst is not None:
             self.emit(ir.Alu("sxtw", dst, dst, 0))
         return dst
 
@@ -183,7 +186,8 @@ class FunctionLowering:
         if failure == "null":
             self.emit(ir.BranchZero(result, exc, cont))
         else:
-            self.emit(ir.Branch("eq", result, -1, exc, cont))
+            width = 32 if HELPERS[helper].result in ("int", "bool") else 64
+            self.emit(ir.Branch("eq", result, -1, exc, cont, width=width))
         self.cur = cont
 
     def exc_path(self, instr: hir.Instr) -> ir.Block:
@@ -194,15 +198,45 @@ class FunctionLowering:
             return self.error_exit
         saved = self.cur
         block = self.cur = self.f.new_block(cold=True)
-        for v in release:
-            (self.xdecref if not v.type.is_object else self.decref)(self.vreg(v))
         if target is None:
-            self.emit(ir.Jump(self.error_exit))
+            # The values to release go to the release area; the shared
+            # tail releases them and returns NULL.
+            area = self.release_area(len(release))
+            count = self.imm(len(release))
+            self.emit(ir.Store(count, area, 0))
+            for i, v in enumerate(release):
+                self.emit(ir.Store(self.vreg(v), area, 8 * (i + 1)))
+            self.emit(ir.Jump(self.release_tail()))
         else:
+            for v in release:
+                self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
             self.edge_moves(self._hir_block_of(instr), target)
             self.emit(ir.Jump(self.blocks[target]))
         self.cur = saved
         return block
+
+    def release_area(self, n: int) -> ir.StackArea:
+        """The frame area exception paths put what they release in: a
+        count, then the objects (NULL allowed)."""
+        if self._release_area is None:
+            self._release_area = self.f.new_stack_area(8)
+        self._release_area.size = max(self._release_area.size, 8 * (n + 1))
+        return self._release_area
+
+    def release_tail(self) -> ir.Block:
+        """The shared cold block that releases the release area's objects
+        (`release_array`) and goes to the error exit."""
+        if self._release_tail is None:
+            saved = self.cur
+            self._release_tail = self.cur = self.f.new_block(cold=True)
+            area = self.release_area(0)
+            count, items = self.new(), self.new()
+            self.emit(ir.Load(count, area, 0))
+            self.emit(ir.AreaAddr(items, area, 8))
+            self.call("release_array", [items, count], hot=False)
+            self.emit(ir.Jump(self.error_exit))
+            self.cur = saved
+        return self._release_tail
 
     def _hir_block_of(self, instr: hir.Instr) -> hir.Block:
         for hb in self.h.blocks:
@@ -245,25 +279,12 @@ class FunctionLowering:
         self.cur = done
 
     def decref(self, v: VReg) -> None:
-        """Py_DECREF: the count in place; _Py_Dealloc on a cold path at 0."""
-        t = self.new()
-        self.emit(ir.Load(t, v, layout.OB_REFCNT))
-        self.emit(ir.Alu("sub", t, t, 1))
-        self.emit(ir.Store(t, v, layout.OB_REFCNT))
-        dealloc, done = self.f.new_block(cold=True), self.f.new_block(cold=self.cur.cold)
-        self.emit(ir.BranchZero(t, dealloc, done))
-        self.cur = dealloc
-        self.call("_Py_Dealloc", [v], hot=False)
-        self.emit(ir.Jump(done))
-        self.cur = done
+        """Py_DECREF (the code generator inlines it, with a shared thunk
+        calling _Py_Dealloc at zero)."""
+        self.emit(ir.Decref(v))
 
     def xdecref(self, v: VReg) -> None:
-        done, nonnull = self.f.new_block(cold=self.cur.cold), self.f.new_block(cold=self.cur.cold)
-        self.emit(ir.BranchZero(v, done, nonnull))
-        self.cur = nonnull
-        self.decref(v)
-        self.emit(ir.Jump(done))
-        self.cur = done
+        self.emit(ir.Decref(v, nullable=True))
 
 
 def _const_text(obj: object) -> str:

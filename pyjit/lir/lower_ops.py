@@ -61,7 +61,7 @@ def helper_op(lw: L, instr: Instr, helper: str, args: list,
     steals them itself (helper_steals), then the failure check."""
     h = HELPERS[helper]
     dst = lw.vreg(instr.result) if instr.result is not None and h.result != "void" else None
-    result = lw.call(helper, args, dst)
+    result = lw.call(helper, args, dst, value=dst is not None)
     if not helper_steals:
         for i in instr.stolen_indices():
             lw.decref(lw.vreg(instr.operands[i]))
@@ -258,7 +258,7 @@ def _for_iter(lw: L, instr: C.ForIter) -> None:
     area = lw.area(1)
     out = lw.new()
     lw.emit(ir.AreaAddr(out, area, 0))
-    status = lw.call("for_iter", [lw.vreg(instr.operands[0]), out])
+    status = lw.call("for_iter", [lw.vreg(instr.operands[0]), out], value=True)
     lw.check(instr, "for_iter", status)
     result = lw.vreg(instr.result)
     lw.emit(ir.LoadImm(result, 0))
@@ -425,7 +425,7 @@ def _is_truthy(lw: L, instr: K.IsTruthy) -> None:
     lw.cur = not_false
     lw.emit(ir.Branch("eq", v, lw.const(None), no, slow))
     lw.cur = slow
-    lw.call("PyObject_IsTrue", [v], result)
+    lw.call("PyObject_IsTrue", [v], result, value=True)
     lw.check(instr, "PyObject_IsTrue", result)
     lw.emit(ir.Jump(done))
     lw.cur = yes

@@ -83,7 +83,10 @@ def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
         case ir.Jump():
             return f"jump -> {i.target!r}"
         case ir.Branch():
-            return f"branch.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"
+            width = "32" if i.width == 32 else ""
+            return f"branch{width}.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"
+        case ir.Decref():
+            return f"{'xdecref' if i.nullable else 'decref'} {v(i.value)}"
         case ir.BranchZero():
             kind = "nonzero" if i.nonzero else "zero"
             return f"branch.{kind} {v(i.a)} -> {i.then!r}, {i.else_!r}"

@@ -14,7 +14,10 @@ Policy (Poletto and Sarkar's linear scan, with call awareness):
   stack); any other interval prefers caller-saved registers, keeping
   callee-saved ones (which cost a save and a restore) for the others;
 - when no register is free, the interval among the active ones and the new
-  one that ends last is spilled, if its register would suit the new one.
+  one that ends last is spilled, if its register would suit the new one;
+- among the free registers that suit an interval, a hinted one (the ABI
+  register of a call argument or result, the register of the other side
+  of a copy) is taken first, which turns moves into nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import LirFunction, VReg
+from .ir import Call, CallReg, LirFunction, Move, ParallelMove, VReg
 from .liveness import Interval, build_intervals
 
 
@@ -53,8 +56,45 @@ class Allocation:
         return self.locations[vreg]
 
 
-def allocate(func: LirFunction, regsets: dict[str, RegisterSet]) -> Allocation:
-    """Assign every vreg of func a register of its class or a spill slot."""
+def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, list]:
+    """Preferences that save moves: a call's arguments and result, and the
+    incoming parameters, in their ABI registers; both sides of a copy in
+    one register.  Entries are registers, or vregs meaning "the register
+    that vreg got"."""
+    hints: dict[VReg, list] = {}
+
+    def prefer(v: VReg, what) -> None:
+        hints.setdefault(v, []).append(what)
+
+    def abi_positions(values) -> None:
+        counters = {cls: 0 for cls in arg_regs}
+        for v in values:
+            k = counters[v.cls]
+            counters[v.cls] += 1
+            if k < len(arg_regs[v.cls]):
+                prefer(v, arg_regs[v.cls][k])
+
+    abi_positions(func.params)
+    for instr in func.instructions():
+        if isinstance(instr, (Call, CallReg)):
+            abi_positions(instr.args)
+            if instr.dst is not None:
+                prefer(instr.dst, arg_regs[instr.dst.cls][0])
+        elif isinstance(instr, Move):
+            prefer(instr.dst, instr.src)
+            prefer(instr.src, instr.dst)
+        elif isinstance(instr, ParallelMove):
+            for d, src in zip(instr.dsts, instr.srcs):
+                prefer(d, src)
+                prefer(src, d)
+    return hints
+
+
+def allocate(func: LirFunction, regsets: dict[str, RegisterSet],
+             hints: dict[VReg, list] | None = None) -> Allocation:
+    """Assign every vreg of func a register of its class or a spill slot,
+    taking a free hinted register (see register_hints) when there is one."""
+    hints = hints or {}
     intervals = build_intervals(func)
     locations: dict[VReg, Any] = {}
     callee_used: dict[Any, None] = {}
@@ -94,6 +134,11 @@ def allocate(func: LirFunction, regsets: dict[str, RegisterSet]) -> Allocation:
         candidates = [r for r in free[cls] if not iv.crosses_call or r in callee[cls]]
         if candidates:
             reg = candidates[0]
+            for hint in hints.get(iv.vreg, ()):
+                hinted = locations.get(hint) if isinstance(hint, VReg) else hint
+                if hinted in candidates:
+                    reg = hinted
+                    break
             free[cls].remove(reg)
             take(iv, reg)
             continue

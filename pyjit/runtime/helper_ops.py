@@ -436,3 +436,17 @@ def import_from(module, name):
     except (AttributeError, KeyError):
         raise ImportError(f"cannot import name '{name}' from '{getattr(module, '__name__', '?')}'",
                           name=getattr(module, "__name__", None)) from None
+
+
+# -- releasing -------------------------------------------------------------------------------
+
+@python_helper("release_array", ("ptr", "int64"), "void", "none")
+def release_array(items, n):
+    """Py_XDECREF each of the n PyObject* at items (an exception path
+    releasing what it held)."""
+    for address in _slots(items, n) if n else ():
+        if address:
+            _decref_address(address)
+
+
+_decref_address = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))

@@ -116,8 +116,9 @@ class CallLowering:
         """Step 1: record every site before emission."""
         self.site_counts = Counter(site.target for site in sites)
 
-    def emit_call(self, buf: CodeBuffer, site: CallSite) -> None:
-        """Step 2: emit one call site.  Subclasses override."""
+    def emit_call(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
+        """Step 2: emit one call site (a tail call: branch without link).
+        Subclasses override."""
         raise NotImplementedError(f"{type(self).__name__}.emit_call")
 
     def finish(self, buf: CodeBuffer) -> None:
@@ -126,7 +127,7 @@ class CallLowering:
         self._emit_trampolines(buf, self._veneers, "veneers", "veneer")
 
     # -- building blocks -------------------------------------------------
-    def call_absolute(self, buf: CodeBuffer, site: CallSite) -> None:
+    def call_absolute(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
         """movz x16, #:abs_g3:target ... movk x16, #:abs_g0_nc: ; blr x16.
 
         Always four moves: the address is only known at load time, and the
@@ -137,32 +138,33 @@ class CallLowering:
             buf.reloc(kind, symbol)
             op = isa.movz if shift == 48 else isa.movk
             buf.emit(op(IP0, 0, shift))
-        buf.emit(isa.blr(IP0))
+        buf.emit(isa.br(IP0) if tail else isa.blr(IP0))
 
-    def call_literal(self, buf: CodeBuffer, site: CallSite) -> None:
-        """ldr x16, <literal of target> ; blr x16."""
+    def call_literal(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
+        """ldr x16, <literal of target> ; blr x16 (br for a tail call)."""
         buf.emit_use(isa.ldr_literal(IP0, 0), self.target_literal(buf, site.target), LabelUse.LDR19)
-        buf.emit(isa.blr(IP0))
+        buf.emit(isa.br(IP0) if tail else isa.blr(IP0))
 
-    def call_stub(self, buf: CodeBuffer, site: CallSite) -> None:
-        """bl <shared stub of target>."""
+    def call_stub(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
+        """bl <shared stub of target> (b for a tail call)."""
         label = self._stubs.get(site.target)
         if label is None:
             label = self._stubs[site.target] = buf.new_label(f"stub:{site.target.symbol}")
-        buf.emit_use(isa.bl(0), label, LabelUse.BRANCH26)
+        buf.emit_use(isa.b(0) if tail else isa.bl(0), label, LabelUse.BRANCH26)
 
-    def call_near(self, buf: CodeBuffer, site: CallSite) -> None:
-        """bl target when it is surely in reach, else bl <shared veneer>."""
+    def call_near(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
+        """bl target when it is surely in reach, else bl <shared veneer>
+        (b for a tail call)."""
         target = site.target
         if self.placement is not None and target.address is not None \
                 and self.placement.in_bl_reach(target.address):
-            buf.reloc(RelocKind.CALL26, target.symbol)
-            buf.emit(isa.bl(0))
+            buf.reloc(RelocKind.JUMP26 if tail else RelocKind.CALL26, target.symbol)
+            buf.emit(isa.b(0) if tail else isa.bl(0))
             return
         label = self._veneers.get(target)
         if label is None:
             label = self._veneers[target] = buf.new_label(f"veneer:{target.symbol}")
-        buf.emit_use(isa.bl(0), label, LabelUse.BRANCH26)
+        buf.emit_use(isa.b(0) if tail else isa.bl(0), label, LabelUse.BRANCH26)
 
     @staticmethod
     def target_literal(buf: CodeBuffer, target: CallTarget) -> Label:

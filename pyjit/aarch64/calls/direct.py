@@ -11,5 +11,5 @@ from .base import CallLowering, register
 class Direct(CallLowering):
     name = "direct"
 
-    def emit_call(self, buf, site):
-        self.call_absolute(buf, site)
+    def emit_call(self, buf, site, tail=False):
+        self.call_absolute(buf, site, tail)

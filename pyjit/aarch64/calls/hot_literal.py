@@ -11,8 +11,8 @@ from .base import CallLowering, register
 class HotLiteral(CallLowering):
     name = "hot-literal"
 
-    def emit_call(self, buf, site):
+    def emit_call(self, buf, site, tail=False):
         if site.hot:
-            self.call_literal(buf, site)
+            self.call_literal(buf, site, tail)
         else:
-            self.call_stub(buf, site)
+            self.call_stub(buf, site, tail)

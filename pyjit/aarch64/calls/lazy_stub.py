@@ -11,8 +11,8 @@ from .base import CallLowering, register
 class LazyStub(CallLowering):
     name = "lazy-stub"
 
-    def emit_call(self, buf, site):
+    def emit_call(self, buf, site, tail=False):
         if self.site_counts[site.target] >= 2:
-            self.call_stub(buf, site)
+            self.call_stub(buf, site, tail)
         else:
-            self.call_literal(buf, site)
+            self.call_literal(buf, site, tail)

@@ -11,5 +11,5 @@ from .base import CallLowering, register
 class Literal(CallLowering):
     name = "literal"
 
-    def emit_call(self, buf, site):
-        self.call_literal(buf, site)
+    def emit_call(self, buf, site, tail=False):
+        self.call_literal(buf, site, tail)

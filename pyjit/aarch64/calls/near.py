@@ -14,5 +14,5 @@ from .base import CallLowering, register
 class Near(CallLowering):
     name = "near"
 
-    def emit_call(self, buf, site):
-        self.call_near(buf, site)
+    def emit_call(self, buf, site, tail=False):
+        self.call_near(buf, site, tail)

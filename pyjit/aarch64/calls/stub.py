@@ -11,5 +11,5 @@ from .base import CallLowering, register
 class Stub(CallLowering):
     name = "stub"
 
-    def emit_call(self, buf, site):
-        self.call_stub(buf, site)
+    def emit_call(self, buf, site, tail=False):
+        self.call_stub(buf, site, tail)

@@ -1,0 +1,170 @@
+"""`pyjit size`: the compiled size of real functions, by section.
+
+Resolves a TARGET (pyjit/target.py), compiles each of its functions with the
+pipeline `pyjit.jit.force_compile` uses (same placement, same strategy
+default) but without loading or installing anything, and prints the total
+and the sections (code, literals, stubs, veneers, padding) per function and
+strategy, then the functions the JIT refused, with the reason.
+
+`compile_one` and `check_strategy` are shared with `pyjit dump`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from .target import TARGET_HELP
+
+SUMMARY = "compiled size of a shape or of real functions, by section and strategy"
+
+DESCRIPTION = f"""\
+Compile every function of TARGET and print its size in bytes: the total and
+the sections code, literals, stubs, veneers and padding (they add up to the
+total).  Functions the JIT refuses (generators, unsupported bytecode, ...)
+are listed with the reason.  Nothing is installed: the functions keep
+running in the interpreter.
+
+{TARGET_HELP}
+exit status: 0 when something compiled, 1 when every function was refused
+or failed, 2 for a bad target or strategy.
+
+examples:
+  pyjit size sqrt:200
+  pyjit size sqrt:1 --strategy all
+  pyjit size path/to/mod.py:Class.method --strategy stub
+  pyjit size json.decoder:* --json
+"""
+
+SECTIONS = ("code", "literals", "stubs", "veneers", "padding")
+
+
+@dataclass
+class Outcome:
+    """One function compiled with one strategy: `compiled` (a
+    CompiledFunction), or the refusal reason, or the error of a JIT bug."""
+
+    name: str
+    strategy: str
+    compiled: Any = None
+    refused: str | None = None
+    error: str | None = None
+
+
+def setup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="TARGET", help="shape, FILE.py:QUALNAME, MODULE:QUALNAME or MODULE:*")
+    parser.add_argument("--strategy", default=None, metavar="NAME",
+                        help="call-lowering strategy, or 'all' for one row per strategy "
+                             "(default: $PYJIT_STRATEGY, else the JIT's default)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .target import TargetError, resolve_target
+
+    try:
+        strategies = check_strategy(args.strategy)
+        targets = resolve_target(args.target)
+    except (TargetError, ValueError) as exc:
+        print(f"pyjit size: error: {exc}", file=sys.stderr)
+        return 2
+    placement = engine_placement()
+    outcomes = [compile_one(t.name, t.func, s, placement) for t in targets for s in strategies]
+    compiled = [o for o in outcomes if o.compiled is not None]
+    refused = _first_per_function(o for o in outcomes if o.refused is not None)
+    failed = [o for o in outcomes if o.error is not None]
+    if args.json:
+        report: dict[str, Any] = {
+            "functions": [dict(name=o.name, **sizes_of(o.compiled), strategy=o.strategy)
+                          for o in compiled],
+            "refused": [{"name": o.name, "reason": o.refused} for o in refused]}
+        if failed:
+            report["errors"] = [{"name": o.name, "strategy": o.strategy, "error": o.error}
+                                for o in failed]
+        print(json.dumps(report, indent=2))
+    else:
+        _print_table(args.target, compiled, refused, failed)
+    return 0 if compiled else 1
+
+
+# -- shared with `pyjit dump` -------------------------------------------------------------
+
+def check_strategy(name: str | None) -> list[str | None]:
+    """The strategies a --strategy value stands for: [None] (the default,
+    $PYJIT_STRATEGY first), [name], or every registered one for 'all'.
+    Raises ValueError naming the known strategies."""
+    from .aarch64.calls import strategy_names
+
+    known = strategy_names()
+    if name == "all":
+        return list(known)
+    chosen = name or os.environ.get("PYJIT_STRATEGY") or None
+    if chosen is not None and chosen not in known:
+        origin = "" if name else " (from $PYJIT_STRATEGY)"
+        raise ValueError(f"unknown strategy {chosen!r}{origin}; known: {', '.join(known)}, all")
+    return [chosen]
+
+
+def engine_placement():
+    """Where the JIT's engine would load code (what force_compile compiles
+    for, so that `near` decides the same way)."""
+    from . import jit
+    return jit.get_engine().placement()
+
+
+def compile_one(name: str, func, strategy: str | None, placement) -> Outcome:
+    """Compile func without installing it; refusals and JIT bugs become
+    the outcome instead of exceptions."""
+    from .aarch64.calls import DEFAULT_STRATEGY
+    from .compiler import compile_function
+    from .hir.errors import CompileRefused
+
+    shown = strategy or DEFAULT_STRATEGY
+    try:
+        result = compile_function(func, strategy, placement=placement)
+    except CompileRefused as exc:
+        return Outcome(name, shown, refused=exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a JIT bug must not hide the other functions
+        return Outcome(name, shown, error=f"{type(exc).__name__}: {exc}")
+    return Outcome(name, result.strategy, compiled=result)
+
+
+def sizes_of(compiled) -> dict[str, int]:
+    """{'total': ..., 'code': ..., ...} of a CompiledFunction."""
+    sizes = compiled.code.sizes
+    return {"total": sizes["total"], **{s: sizes.get(s, 0) for s in SECTIONS}}
+
+
+# -- the table --------------------------------------------------------------------------
+
+def _first_per_function(outcomes) -> list[Outcome]:
+    """A refusal does not depend on the strategy: one per function."""
+    seen: dict[str, Outcome] = {}
+    for o in outcomes:
+        seen.setdefault(o.name, o)
+    return list(seen.values())
+
+
+def _print_table(target: str, compiled: list[Outcome], refused: list[Outcome],
+                 failed: list[Outcome]) -> None:
+    n_functions = len({o.name for o in compiled + refused + failed})
+    print(f"{target}: {n_functions} function{'s' if n_functions != 1 else ''}; bytes")
+    if compiled:
+        width = max(len("function"), *(len(o.name) for o in compiled))
+        swidth = max(len("strategy"), *(len(o.strategy) for o in compiled))
+        header = (f"{'function':<{width}}  {'strategy':<{swidth}}{'total':>9}"
+                  + "".join(f"{s:>10}" for s in SECTIONS))
+        print(header)
+        print("-" * len(header))
+        for o in compiled:
+            sizes = sizes_of(o.compiled)
+            print(f"{o.name:<{width}}  {o.strategy:<{swidth}}{sizes['total']:>9}"
+                  + "".join(f"{sizes[s]:>10}" for s in SECTIONS))
+    for o in refused:
+        print(f"refused {o.name}: {o.refused}")
+    for o in failed:
+        print(f"error {o.name} ({o.strategy}): {o.error}")
