@@ -29,6 +29,7 @@ from ..lir import ir
 from ..lir.ir import FP as FPC
 from ..lir.ir import GP as GPC
 from ..lir.layout import allocation_order, emission_order, thread_jumps
+from ..lir.merge import merge_identical_blocks
 from ..lir.regalloc import Allocation, SpillSlot, allocate, register_hints
 from . import isa
 from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
@@ -54,17 +55,22 @@ class EmittedFunction:
 
 def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *,
              placement: CodePlacement | None = None,
-             describe: Callable[[Any], str] = str) -> EmittedFunction:
+             describe: Callable[[Any], str] = str,
+             outline_refcounts: bool = True) -> EmittedFunction:
     """Allocate registers for func and emit it with the call lowering
     strategy (a name, an instance, or None for the default); describe(origin)
-    is the listing annotation of the code an origin produced."""
+    is the listing annotation of the code an origin produced.
+    outline_refcounts: reference counting through per-register thunks (4
+    bytes a site, two more instructions run) rather than inline."""
     lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
     thread_jumps(func)
     allocation_order(func)
     hints = register_hints(func, {GPC: ARG_GPRS, FPC: ARG_FPRS})
     alloc = allocate(func, REGISTER_SETS, hints)
+    merge_identical_blocks(func, alloc)
     frame = Frame.layout(alloc, func.areas)
     emitter = _Emitter(func, alloc, frame, lowering, describe)
+    emitter.outline_refcounts = outline_refcounts
     return emitter.run()
 
 
@@ -79,7 +85,7 @@ class _Emitter:
         self.epilogue = self.buf.new_label("epilogue")
         self.pc_map: dict[int, Any] = {}
         self.next_block: ir.Block | None = None
-        self.thunks: dict[Reg, Label] = {}
+        self.thunks: dict[Reg, dict[str, Label]] = {}
         self.falls_into_epilogue = False
 
     # -- driver ----------------------------------------------------------
@@ -87,15 +93,20 @@ class _Emitter:
         buf, func = self.buf, self.func
         sites = [CallSite(i.target, hot=i.hot and not b.cold, section="cold" if b.cold else "hot")
                  for b in func.blocks for i in b.instrs if isinstance(i, ir.Call)]
-        # One release thunk per register a decref'd value lives in (spilled
-        # values are released from the first scratch register).
+        # Reference counting thunks, one set per register a counted value
+        # lives in (spilled values are counted from the first scratch
+        # register); each register with a decref tail-calls _Py_Dealloc.
         for instr in func.instructions():
-            if isinstance(instr, ir.Decref):
+            if isinstance(instr, (ir.Incref, ir.Decref)):
                 loc = self.alloc[instr.value]
                 reg = loc if isinstance(loc, Reg) else GP_SCRATCH[0]
-                if reg not in self.thunks:
-                    self.thunks[reg] = buf.new_label(f"release:{reg}")
+                kinds = self.thunks.setdefault(reg, {})
+                kind = ("x" if instr.nullable else "") + type(instr).__name__.lower()
+                if isinstance(instr, ir.Decref) and "release" not in kinds:
+                    kinds["release"] = buf.new_label(f"release:{reg}")
                     sites.append(CallSite(_DEALLOC, hot=False, section="cold"))
+                if kind not in kinds:
+                    kinds[kind] = buf.new_label(f"{kind}:{reg}")
         self.lowering.plan(sites)
         self.frame.emit_prologue(buf)
         self._move_params()
@@ -125,14 +136,43 @@ class _Emitter:
         return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map)
 
     def _emit_thunks(self) -> None:
-        """`release:xN`: mov x0, xN, then a tail call of _Py_Dealloc, which
-        returns to the decref that called the thunk."""
-        for reg, label in self.thunks.items():
-            self.buf.bind(label)
+        """The reference counting thunks of every register (see _refcount):
+        `xincref:R` falls into `incref:R`; `xdecref:R` into `decref:R`,
+        which falls into `release:R` at zero: mov x0, R and a tail call of
+        _Py_Dealloc, which returns to the decref's caller.  Inline refcounts
+        only need `release:R`."""
+        buf, count = self.buf, GP_SCRATCH[1]
+        for reg, kinds in self.thunks.items():
+            outline = self.outline_refcounts
+            if outline and ("xincref" in kinds or "incref" in kinds):
+                done = buf.new_label()
+                if "xincref" in kinds:
+                    buf.bind(kinds["xincref"])
+                    buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
+                buf.bind(kinds.setdefault("incref", buf.new_label(f"incref:{reg}")))
+                buf.emit(isa.ldr(count, Mem(reg, 0)))
+                buf.emit(isa.add(count, count, 1))
+                buf.emit(isa.str_(count, Mem(reg, 0)))
+                buf.bind(done)
+                buf.emit(isa.ret())
+            if "release" not in kinds:
+                continue
+            if outline:
+                done = buf.new_label()
+                if "xdecref" in kinds:
+                    buf.bind(kinds["xdecref"])
+                    buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
+                buf.bind(kinds.setdefault("decref", buf.new_label(f"decref:{reg}")))
+                buf.emit(isa.ldr(count, Mem(reg, 0)))
+                buf.emit(isa.subs(count, count, 1))
+                buf.emit(isa.str_(count, Mem(reg, 0)))
+                buf.emit_use(isa.b_cond("eq", 0), kinds["release"], LabelUse.BRANCH19)
+                buf.bind(done)
+                buf.emit(isa.ret())
+            buf.bind(kinds["release"])
             if reg != X0:
-                self.buf.emit(isa.mov(X0, reg))
-            self.lowering.emit_call(self.buf, CallSite(_DEALLOC, hot=False, section="cold"),
-                                    tail=True)
+                buf.emit(isa.mov(X0, reg))
+            self.lowering.emit_call(buf, CallSite(_DEALLOC, hot=False, section="cold"), tail=True)
 
     def _emit_epilogue(self) -> None:
         self.buf.bind(self.epilogue)
@@ -421,20 +461,31 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
     _call_result(e, i.dst)
 
 
-def _decref(e: _Emitter, i: ir.Decref) -> None:
-    """ldr x17, [v]; subs x17, x17, #1; str x17, [v]; b.ne skip;
-    bl release:v; skip:  (cbz v, skip first when nullable)."""
+def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
+    """Out of line (the default), `bl incref:R` / `bl decref:R` (x-forms
+    skip NULL), 4 bytes a site: the thunk does the work, a decref's thunk
+    frees the object at zero.  Inline (outline_refcounts=False):
+    `ldr x17, [R]; add/subs x17, x17, #1; str x17, [R]` (+ `b.ne skip;
+    bl release:R` for a decref), `cbz R, skip` first for the x-forms."""
     rv = e.use(i.value, 0)
-    count = GP_SCRATCH[1]
+    kind = ("x" if i.nullable else "") + type(i).__name__.lower()
+    thunks = e.thunks[rv]
     buf = e.buf
-    skip = buf.new_label()
+    if e.outline_refcounts:
+        buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
+        return
+    count, skip = GP_SCRATCH[1], buf.new_label()
     if i.nullable:
         buf.emit_use(isa.cbz(rv, 0), skip, LabelUse.BRANCH19)
     buf.emit(isa.ldr(count, Mem(rv, 0)))
-    buf.emit(isa.subs(count, count, 1))
-    buf.emit(isa.str_(count, Mem(rv, 0)))
-    buf.emit_use(isa.b_cond("ne", 0), skip, LabelUse.BRANCH19)
-    buf.emit_use(isa.bl(0), e.thunks[rv], LabelUse.BRANCH26)
+    if isinstance(i, ir.Incref):
+        buf.emit(isa.add(count, count, 1))
+        buf.emit(isa.str_(count, Mem(rv, 0)))
+    else:
+        buf.emit(isa.subs(count, count, 1))
+        buf.emit(isa.str_(count, Mem(rv, 0)))
+        buf.emit_use(isa.b_cond("ne", 0), skip, LabelUse.BRANCH19)
+        buf.emit_use(isa.bl(0), thunks["release"], LabelUse.BRANCH26)
     buf.bind(skip)
 
 
@@ -482,7 +533,7 @@ _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
     ir.Select: _select, ir.FAlu: _falu, ir.FUnary: _funary, ir.IntToDouble: _int_to_double,
     ir.FCondSet: _fcond_set, ir.Load: _load, ir.Store: _store, ir.Call: _call,
     ir.CallReg: _call_reg, ir.Jump: _jump, ir.Branch: _branch, ir.BranchZero: _branch_zero,
-    ir.FBranch: _fbranch, ir.Return: _return, ir.Decref: _decref,
+    ir.FBranch: _fbranch, ir.Return: _return, ir.Incref: _refcount, ir.Decref: _refcount,
 }
 
 _DEALLOC = CallTarget("_Py_Dealloc")

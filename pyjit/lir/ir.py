@@ -353,6 +353,16 @@ class CallReg(Instr):
 
 
 @dataclass(eq=False)
+class Incref(Instr):
+    """`incref v` (`xincref v` when nullable): Py_INCREF / Py_XINCREF."""
+
+    value: VReg
+    nullable: bool = False
+
+    def uses(self): return (self.value,)
+
+
+@dataclass(eq=False)
 class Decref(Instr):
     """`decref v` (`xdecref v` when nullable): Py_DECREF / Py_XDECREF.  The
     count is decremented in place; at zero the object is freed through a

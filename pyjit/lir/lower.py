@@ -265,18 +265,10 @@ class FunctionLowering:
 
     # -- reference counting, inline --------------------------------------------
     def incref(self, v: VReg) -> None:
-        t = self.new()
-        self.emit(ir.Load(t, v, layout.OB_REFCNT))
-        self.emit(ir.Alu("add", t, t, 1))
-        self.emit(ir.Store(t, v, layout.OB_REFCNT))
+        self.emit(ir.Incref(v))
 
     def xincref(self, v: VReg) -> None:
-        done, nonnull = self.f.new_block(), self.f.new_block()
-        self.emit(ir.BranchZero(v, done, nonnull))
-        self.cur = nonnull
-        self.incref(v)
-        self.emit(ir.Jump(done))
-        self.cur = done
+        self.emit(ir.Incref(v, nullable=True))
 
     def decref(self, v: VReg) -> None:
         """Py_DECREF (the code generator inlines it, with a shared thunk

@@ -248,9 +248,9 @@ def _before_with(lw: L, instr: E.BeforeWith) -> None:
 @lowers(O.GetSecondOutput)
 def _second_output(lw: L, instr: O.GetSecondOutput) -> None:
     source = lw.second.get(instr.operands[0])
-    if source is None:
+    if source is None or instr.result in lw.vregs:
         raise LoweringError("GetSecondOutput does not follow a two-result instruction")
-    lw.emit(ir.Move(lw.vreg(instr.result), source))
+    lw.vregs[instr.result] = source      # the same register: no move
 
 
 @lowers(C.ForIter)

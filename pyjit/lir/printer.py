@@ -85,6 +85,8 @@ def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
         case ir.Branch():
             width = "32" if i.width == 32 else ""
             return f"branch{width}.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"
+        case ir.Incref():
+            return f"{'xincref' if i.nullable else 'incref'} {v(i.value)}"
         case ir.Decref():
             return f"{'xdecref' if i.nullable else 'decref'} {v(i.value)}"
         case ir.BranchZero():
