@@ -32,12 +32,14 @@ examples:
 
 
 def setup(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", metavar="TARGET", help="shape, FILE.py:QUALNAME, MODULE:QUALNAME or MODULE:*")
+    parser.add_argument("target", metavar="TARGET",
+                        help="shape, FILE.py:QUALNAME, MODULE:QUALNAME or MODULE:*")
     parser.add_argument("--hir", action="store_true", help="the HIR after the passes")
     parser.add_argument("--lir", action="store_true", help="the LIR with register allocation")
     parser.add_argument("--asm", action="store_true", help="the annotated AArch64 listing")
     parser.add_argument("--strategy", default=None, metavar="NAME",
-                        help="call-lowering strategy (default: $PYJIT_STRATEGY, else the JIT's default)")
+                        help="call-lowering strategy "
+                             "(default: $PYJIT_STRATEGY, else the JIT's default)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -56,7 +56,8 @@ class Outcome:
 
 
 def setup(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", metavar="TARGET", help="shape, FILE.py:QUALNAME, MODULE:QUALNAME or MODULE:*")
+    parser.add_argument("target", metavar="TARGET",
+                        help="shape, FILE.py:QUALNAME, MODULE:QUALNAME or MODULE:*")
     parser.add_argument("--strategy", default=None, metavar="NAME",
                         help="call-lowering strategy, or 'all' for one row per strategy "
                              "(default: $PYJIT_STRATEGY, else the JIT's default)")

@@ -63,8 +63,10 @@ def _describer(hfunc: HirFunction):
 
 def compile_function(func: FunctionType, strategy: str | None = None, *,
                      placement: CodePlacement | None = None,
-                     passes: Iterable[str] = DEFAULT_PIPELINE) -> CompiledFunction:
-    """Compile func; raises CompileRefused (with the reason) when it cannot."""
+                     passes: Iterable[str] = DEFAULT_PIPELINE,
+                     outline_refcounts: bool = True) -> CompiledFunction:
+    """Compile func; raises CompileRefused (with the reason) when it cannot.
+    outline_refcounts: see `pyjit.aarch64.codegen.generate`."""
     from .aarch64.calls import DEFAULT_STRATEGY
 
     if not isinstance(func, FunctionType):
@@ -79,7 +81,8 @@ def compile_function(func: FunctionType, strategy: str | None = None, *,
         lfunc, consts = lower_function(hfunc, func)
     except LoweringError as exc:
         raise CompileRefused(func.__qualname__, str(exc)) from None
-    emitted = generate(lfunc, strategy, placement=placement, describe=_describer(hfunc))
+    emitted = generate(lfunc, strategy, placement=placement, describe=_describer(hfunc),
+                       outline_refcounts=outline_refcounts)
     elapsed = (time.perf_counter() - start) * 1000
     return CompiledFunction(func, qualified_name(func), strategy or DEFAULT_STRATEGY, hfunc,
                             lfunc, emitted, consts, elapsed, passes)

@@ -118,10 +118,12 @@ if os.environ.get("PYJIT_LOG"):
 
 # -- compiling --------------------------------------------------------------------------
 
-def force_compile(func: Callable, strategy: str | None = None) -> bool:
+def force_compile(func: Callable, strategy: str | None = None, *,
+                  outline_refcounts: bool = True) -> bool:
     """Compile func now (with the named call-lowering strategy) and install
     it; False, with the reason in the JIT log and `refusal_reason(func)`,
-    when it cannot be compiled."""
+    when it cannot be compiled.  outline_refcounts=False inlines reference
+    counting instead of calling per-register thunks."""
     func = _function_of(func)
     if func is None:
         return False
@@ -131,7 +133,8 @@ def force_compile(func: Callable, strategy: str | None = None) -> bool:
         engine = get_engine()
         try:
             compiled = compile_function(func, strategy or os.environ.get("PYJIT_STRATEGY"),
-                                        placement=engine.placement())
+                                        placement=engine.placement(),
+                                        outline_refcounts=outline_refcounts)
         except CompileRefused as exc:
             _refusals[func] = exc.reason
             _log(f"Refused {qualified_name(func)}: {exc.reason}")

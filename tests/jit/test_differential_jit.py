@@ -81,6 +81,20 @@ def test_every_strategy_matches_cpython(strategy):
     assert not mismatches
 
 
+def test_inline_refcounts_match_cpython():
+    mismatches = []
+    for name, (fn, arglists) in cases.CASES.items():
+        expected = [outcome(fn, fresh(args)) for args in arglists]
+        try:
+            assert jit.force_compile(fn, outline_refcounts=False), jit.refusal_reason(fn)
+            got = [outcome(fn, fresh(args)) for args in arglists]
+        finally:
+            jit.force_uncompile(fn)
+        if got != expected:
+            mismatches.append((name, expected, got))
+    assert not mismatches
+
+
 @pytest.mark.parametrize("name", list(cases.CASES))
 def test_argument_refcounts_are_balanced(name):
     fn, arglists = cases.CASES[name]
