@@ -30,6 +30,7 @@ _lock = threading.RLock()
 _compiled: dict[FunctionType, "_Installed"] = {}
 _refusals: dict[FunctionType, str] = {}
 _interpreted_calls: dict[FunctionType, int] = {}
+_watched: dict[FunctionType, FunctionType] = {}
 _engine = None
 _log_file = None
 _auto_threshold: int | None = None
@@ -157,6 +158,7 @@ def force_uncompile(func: Callable) -> bool:
         if installed is None:
             return False
         install.uninstall(func)
+        _watched.pop(func, None)
         installed.engine.unload(installed.loaded)
         return True
 
@@ -236,14 +238,47 @@ def dynamic_counts() -> dict[str, Any]:
 
 
 def count_interpreted_calls(func: Callable) -> int:
+    """Calls of a watched function that ran in the interpreter."""
     return _interpreted_calls.get(_function_of(func), 0)
 
 
 def compile_after_n_calls(n: int | None) -> None:
-    """Functions passed to `watch` compile after n interpreted calls
-    (None: never)."""
+    """Watched functions compile on their n-th interpreted call (None:
+    they are only counted).  See `watch`."""
     global _auto_threshold
+    if n is not None and n < 1:
+        raise ValueError(f"compile_after_n_calls needs n >= 1 or None, not {n}")
     _auto_threshold = n
+
+
+def watch(func: Callable) -> None:
+    """Count func's interpreted calls (a counting trampoline), and compile
+    it on the call that reaches the `compile_after_n_calls` threshold; a
+    refused function keeps running in the interpreter, counted."""
+    func = _function_of(func)
+    if func is None:
+        raise TypeError("watch needs a Python function")
+    with _lock:
+        if func in _compiled or func in _watched:
+            return
+        interpreted = install.shadow(func)
+        _watched[func] = interpreted
+
+        def counting_entry(args: tuple, kwargs: dict):
+            n = _interpreted_calls[func] = _interpreted_calls.get(func, 0) + 1
+            if (_auto_threshold is not None and n >= _auto_threshold
+                    and func not in _refusals and force_compile(func)):
+                return func(*args, **kwargs)
+            return interpreted(*args, **kwargs)
+        install.install(func, counting_entry)
+
+
+def unwatch(func: Callable) -> None:
+    """Stop counting func (its original code comes back unless compiled)."""
+    func = _function_of(func)
+    with _lock:
+        if _watched.pop(func, None) is not None and func not in _compiled:
+            install.uninstall(func)
 
 
 def set_counting(on: bool) -> None:
