@@ -127,7 +127,8 @@ class FunctionLowering:
     def vreg(self, value: hir.Value) -> VReg:
         v = self.vregs.get(value)
         if v is None:
-            v = self.vregs[value] = self.f.new_vreg(FP if value.type <= CDouble else GP)
+            fp = not value.type.is_bottom and value.type <= CDouble
+            v = self.vregs[value] = self.f.new_vreg(FP if fp else GP)
         return v
 
     def const(self, obj: object, text: str | None = None) -> VReg:
