@@ -65,12 +65,12 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .target import TargetError, resolve_target
+    from .target import resolve_target
 
     try:
         strategies = check_strategy(args.strategy)
         targets = resolve_target(args.target)
-    except (TargetError, ValueError) as exc:
+    except ValueError as exc:                  # TargetError is one
         print(f"pyjit size: error: {exc}", file=sys.stderr)
         return 2
     placement = engine_placement()
