@@ -128,11 +128,11 @@ def report(args, info, times: dict[str, list[float]], counted: list) -> None:
           f"{'identical in all' if same else 'DIFFERENT across the'} {len(counted)} counted calls):")
     for field in ("instructions", "loads", "stores", "taken_branches", "indirect_branches",
                   "helper_calls"):
-        value = getattr(counts, field)
+        value = counts[field]
         print(f"  {field.replace('_', ' '):<18}{value:>12}   {value / n:8.2f} per iteration")
-    print(f"emulated rate: {counts.instructions / median['emulated'] / 1e6:.1f} M instructions/s "
-          f"(counting off), {counts.instructions / median['counting'] / 1e6:.1f} M/s (counting on), "
-          f"{counts.helper_calls / median['emulated'] / 1e6:.2f} M helper calls/s")
+    print(f"emulated rate: {counts["instructions"] / median['emulated'] / 1e6:.1f} M instructions/s "
+          f"(counting off), {counts["instructions"] / median['counting'] / 1e6:.1f} M/s (counting on), "
+          f"{counts["helper_calls"] / median['emulated'] / 1e6:.2f} M helper calls/s")
 
 
 def _ms(seconds: float) -> str:

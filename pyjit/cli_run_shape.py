@@ -89,6 +89,6 @@ def print_counts(counts) -> None:
     helper calls broken down by helper, most called first."""
     print("dynamic counts:")
     for field in COUNT_FIELDS:
-        print(f"  {field.replace('_', ' '):<18}{getattr(counts, field):>12}")
-    for helper, k in sorted(counts.helpers.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {field.replace('_', ' '):<18}{counts[field]:>12}")
+    for helper, k in sorted(counts["helpers"].items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"    {helper:<26}{k:>8}")

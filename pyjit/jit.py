@@ -230,11 +230,13 @@ def disassemble(func: Callable) -> str:
                    name=installed.compiled.name)
 
 
-def dynamic_counts() -> dict[str, Any]:
-    """Per compiled function: instructions, loads, stores, taken branches,
-    indirect branches, helper calls (when counting is on)."""
+def dynamic_counts() -> dict[str, dict[str, Any]]:
+    """Per compiled function (module:qualname): instructions, loads, stores,
+    taken_branches, indirect_branches, helper_calls, and helpers (calls per
+    helper), counted while counting is on (`set_counting`)."""
+    import dataclasses
     engine = get_engine()
-    return engine.counts()
+    return {name: dataclasses.asdict(counts) for name, counts in engine.counts().items()}
 
 
 def count_interpreted_calls(func: Callable) -> int:
