@@ -25,6 +25,7 @@ from typing import Any, Callable
 from . import install
 from .compiler import CompiledFunction, compile_function, qualified_name
 from .hir.errors import CompileRefused
+from .runtime import entries
 
 _lock = threading.RLock()
 _compiled: dict[FunctionType, "_Installed"] = {}
@@ -84,10 +85,15 @@ def get_engine():
 
 
 def make_engine(name: str):
+    """A new engine by name: "unicorn" (emulated, any host) or "native"
+    (AArch64 Linux only; elsewhere NativeUnavailable says so)."""
     if name == "unicorn":
         from .runtime import UnicornEngine
         return UnicornEngine()
-    raise ValueError(f"unknown engine {name!r}: the engines are: unicorn")
+    if name == "native":
+        from .runtime.native_engine import NativeEngine
+        return NativeEngine()
+    raise ValueError(f"unknown engine {name!r}: the engines are: unicorn, native")
 
 
 def set_engine(engine) -> None:
@@ -140,10 +146,14 @@ def force_compile(func: Callable, strategy: str | None = None, *,
             _refusals[func] = exc.reason
             _log(f"Refused {qualified_name(func)}: {exc.reason}")
             return False
+        entries.prepare_engine(engine)
         loaded = engine.load(compiled.code, compiled.name)
         installed = _Installed(compiled, engine, loaded)
         install.install(func, installed.entry)
         _compiled[func] = installed
+        # Compiled callers may now call func's entry directly.
+        entries.attach(compiled.consts, engine)
+        entries.register_entry(func, engine, loaded.address)
         _refusals.pop(func, None)
         _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
              f"{compiled.size} bytes")
@@ -159,6 +169,8 @@ def force_uncompile(func: Callable) -> bool:
             return False
         install.uninstall(func)
         _watched.pop(func, None)
+        # No call cell may keep the entry of code about to be unloaded.
+        entries.forget_entry(func)
         installed.engine.unload(installed.loaded)
         return True
 
@@ -299,3 +311,18 @@ def reset_dynamic_counts() -> None:
     """Zero every function's dynamic counts (`dynamic_counts()`)."""
     with _lock:
         get_engine().reset_counts()
+
+
+def dump_elf(path: str) -> int:
+    """Write all code loaded in the current engine (compiled functions, the
+    shared routines, the native engine's own) to path as an AArch64 ELF
+    executable, at the addresses it runs at: a FUNC symbol per loaded code
+    and one per stub, veneer and literal region, with mapping symbols so
+    that `llvm-objdump -d` shows pools as data.  Returns the number of
+    loaded codes written."""
+    from .elf import write_elf
+    with _lock:
+        loaded = list(get_engine().loaded)
+    write_elf(path, [(code.address, code.name, bytes(ctypes.string_at(code.address, code.size)),
+                      code.code.regions) for code in loaded])
+    return len(loaded)

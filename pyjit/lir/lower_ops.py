@@ -6,8 +6,10 @@ Three kinds:
 - one helper call: `_HELPER_OPS` lists op -> helper and how the operands
   and attributes become arguments; the failure check and the release of
   operands the op steals (where the helper borrows) are generic;
-- a helper call around the scratch area: calls (argument arrays), ops with
-  two results, iteration.
+- a helper call around the scratch area: ops with two results, iteration.
+
+Inline caches (globals, attributes, methods) are in lower_caches.py, calls
+in lower_calls.py; both register into the same table.
 
 A test asserts every registered HIR op has a lowering.
 """
@@ -28,7 +30,7 @@ from ..runtime import layout
 from ..runtime.helpers import BINARY_OP_HELPERS, HELPERS
 from . import ir
 from .ir import FP
-from .lower import PY_VECTORCALL_ARGUMENTS_OFFSET, FunctionLowering, LoweringError
+from .lower import FunctionLowering, LoweringError
 
 L = FunctionLowering
 LOWERINGS: dict[type, Callable[[L, Instr], None]] = {}
@@ -96,12 +98,8 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     N.CompareOp: (lambda i: "PyObject_RichCompare", lambda lw, i, a: a + [lw.imm(_COMPARE[i.kind])]),
     N.UnaryOp: (lambda i: _UNARY[i.kind], lambda lw, i, a: a),
     N.Contains: (lambda i: "PySequence_Contains", lambda lw, i, a: [a[1], a[0]]),
-    O.LoadGlobalCached: (lambda i: "load_global_borrowed",
-                         lambda lw, i, a: [_globals(lw), _builtins(lw), _name(lw, i)]),
     O.StoreGlobal: (lambda i: "store_global", lambda lw, i, a: [_globals(lw), _name(lw, i), a[0]]),
     O.DeleteGlobal: (lambda i: "delete_global", lambda lw, i, a: [_globals(lw), _name(lw, i)]),
-    O.LoadAttrCached: (lambda i: "PyObject_GetAttr", lambda lw, i, a: [a[0], _name(lw, i)]),
-    O.StoreAttrCached: (lambda i: "PyObject_SetAttr", lambda lw, i, a: [a[0], _name(lw, i), a[1]]),
     O.DeleteAttr: (lambda i: "delete_attr", lambda lw, i, a: [a[0], _name(lw, i)]),
     O.CallEx: (lambda i: "call_ex", lambda lw, i, a: [a[0], a[1], _null_or(lw, a, 2)]),
     O.MakeCell: (lambda i: "PyCell_New", lambda lw, i, a: a),
@@ -184,44 +182,6 @@ def _make_function(lw: L, instr: O.MakeFunction) -> None:
     helper_op(lw, instr, "make_function", args)
 
 
-@lowers(O.VectorCall)
-def _vector_call(lw: L, instr: O.VectorCall) -> None:
-    callable_, *args = _ops(lw, instr)
-    nargs = len(args) - len(instr.kwnames)
-    # Slot 0 stays free so the callee may use args[-1] (ARGUMENTS_OFFSET).
-    argp = lw.store_array(args, first_slot=1)
-    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
-    helper_op(lw, instr, "PyObject_Vectorcall",
-              [callable_, argp, lw.imm(nargs | PY_VECTORCALL_ARGUMENTS_OFFSET), kw])
-
-
-@lowers(O.CallMethod)
-def _call_method(lw: L, instr: O.CallMethod) -> None:
-    """meth NULL: self(args...), else meth(self, args...), both from one
-    array [_, self, args...]."""
-    meth, self_, *args = _ops(lw, instr)
-    nargs = len(args) - len(instr.kwnames)
-    area = lw.area(2 + len(args))
-    for i, v in enumerate([self_] + args):
-        lw.emit(ir.Store(v, area, 8 * (1 + i)))
-    callee, argp, n = lw.new(), lw.new(), lw.new()
-    with_meth, without, call = lw.f.new_block(), lw.f.new_block(), lw.f.new_block()
-    lw.emit(ir.BranchZero(meth, without, with_meth))
-    lw.cur = with_meth
-    lw.emit(ir.Move(callee, meth))
-    lw.emit(ir.AreaAddr(argp, area, 8))
-    lw.emit(ir.LoadImm(n, nargs + 1))
-    lw.emit(ir.Jump(call))
-    lw.cur = without
-    lw.emit(ir.Move(callee, self_))
-    lw.emit(ir.AreaAddr(argp, area, 16))
-    lw.emit(ir.LoadImm(n, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET))
-    lw.emit(ir.Jump(call))
-    lw.cur = call
-    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
-    helper_op(lw, instr, "PyObject_Vectorcall", [callee, argp, n, kw])
-
-
 def _two_results(lw: L, instr: Instr, helper: str, args: list) -> None:
     """A helper filling out[0] (instr's result) and out[1] (its second
     output, for GetSecondOutput)."""
@@ -233,11 +193,6 @@ def _two_results(lw: L, instr: Instr, helper: str, args: list) -> None:
     lw.emit(ir.Load(lw.vreg(instr.result), area, 0))
     second = lw.second[instr.result] = lw.new()
     lw.emit(ir.Load(second, area, 8))
-
-
-@lowers(O.LoadMethodCached)
-def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
-    _two_results(lw, instr, "load_method", [lw.vreg(instr.operands[0]), _name(lw, instr)])
 
 
 @lowers(E.BeforeWith)
@@ -463,3 +418,8 @@ def _free_cell(lw: L, instr: O.LoadFreeCell) -> None:
     closure = lw.new()
     lw.emit(ir.Load(closure, lw.callable, layout.FUNC_CLOSURE))
     lw.emit(ir.Load(lw.vreg(instr.result), closure, layout.TUPLE_OB_ITEM + 8 * instr.index))
+
+
+# The inline caches and the calls register their own lowerings (they import
+# this module's building blocks, hence the import at the end).
+from . import lower_caches, lower_calls  # noqa: E402,F401

@@ -43,7 +43,7 @@ def bind_args(func, args, nargsf, kwnames):
     """Bind a vectorcall's arguments to func's parameters as the interpreter
     does (defaults, keyword-only, *args, **kwargs, and the same TypeErrors):
     a tuple of every parameter slot in co_varnames order."""
-    nargs = nargsf & ~(1 << 63)
+    nargs = nargsf & ((1 << 63) - 1)      # nargsf arrives signed ("int64")
     names = () if kwnames is NULL else kwnames
     values = [_obj(a) for a in _slots(args, nargs + len(names))] if nargs + len(names) else []
     positional, keywords = values[:nargs], dict(zip(names, values[nargs:]))

@@ -160,6 +160,9 @@ FUNC_VECTORCALL = 120
 FUNC_VERSION = 128                 # uint32
 FUNC_SIZE = 136
 
+# -- PyModuleObject --------------------------------------------------------------------
+MODULE_MD_DICT = 16                # PyObject *md_dict (NULL only once tp_clear ran)
+
 # -- PyCellObject -------------------------------------------------------------------
 CELL_OB_REF = 16
 

@@ -1,0 +1,327 @@
+"""Inline caches: LoadGlobalCached, LoadAttrCached, StoreAttrCached and
+LoadMethodCached through cache cells (pyjit/runtime/caches.py states each
+kind's words and invariants).
+
+`CACHES` (PYJIT_CACHES in the environment) chooses how the hot path is
+emitted; the cells, their invariants and their miss helpers are the same:
+
+- "shared" (default): the site calls the kind's routine, shared by every
+  site of every function in the engine (runtime/cache_routines.py), with
+  the cell's address as first argument: a site costs what a helper call
+  costs, and the routine returns without trapping when the cell matches;
+- "inline": the site loads and compares inline, and calls the miss helper
+  on a cold path (about 40 to 90 more bytes a site);
+- "off": the generic helpers (PyObject_GetAttr, ...), no cells.
+
+Either way a miss runs the kind's miss helper, which does what the
+interpreter does (same result, same exception) and refills the cell when
+the case is cacheable.
+
+Global cells are shared by every load of the same name in a function (the
+key is the same); attribute and method cells are per site.  Which kind a
+site uses is decided at compile time from what the receiver is now: a
+receiver loaded from a global that currently holds a module gets a module
+cell (`math.sqrt`), anything else an instance cell (`self.x`).  That only
+shapes the code: a wrong guess just misses, and the miss stays correct.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import weakref
+
+from ..aarch64.calls import CallTarget, TargetKind
+from ..hir import ops_core as K
+from ..hir import ops_objects as O
+from ..runtime import caches, layout
+from ..runtime.helpers import HELPERS
+from . import ir
+from .ir import ConstRef, VReg
+from .lower import FunctionLowering
+from .lower_ops import _builtins, _globals, _name, _two_results, helper_op, lowers
+
+L = FunctionLowering
+MODES = ("shared", "inline", "off")
+CACHES = os.environ.get("PYJIT_CACHES", "shared")
+UNKNOWN = object()
+
+
+# -- building blocks, shared with lower_calls ---------------------------------------------
+
+def mode(value: str, name: str) -> str:
+    if value not in MODES:
+        raise ValueError(f"{name} must be one of {MODES}, not {value!r}")
+    return value
+
+
+def cell_address(lw: L, cell: caches.Cell) -> VReg:
+    """A vreg holding the address of cell's words; the compiled function
+    keeps the cell alive through its consts."""
+    if not any(c is cell for c in lw.consts):
+        lw.consts.append(cell)
+    v = lw.new()
+    lw.emit(ir.LoadConst(v, ConstRef(cell.address, f"{type(cell).__name__} {cell.name}")))
+    return v
+
+
+def load(lw: L, base: VReg, offset: int, width: int = 8) -> VReg:
+    v = lw.new()
+    lw.emit(ir.Load(v, base, offset, width))
+    return v
+
+
+def guard(lw: L, a: VReg, b: ir.Operand, miss: ir.Block) -> None:
+    """Go to miss unless a == b; continue in a new hot block."""
+    ok = lw.f.new_block()
+    lw.emit(ir.Branch("ne", a, b, miss, ok))
+    lw.cur = ok
+
+
+def guard_nonzero(lw: L, a: VReg, miss: ir.Block) -> None:
+    ok = lw.f.new_block()
+    lw.emit(ir.BranchZero(a, miss, ok))
+    lw.cur = ok
+
+
+def check(lw: L, instr, helper: str, result: VReg) -> None:
+    """lw.check with the failure convention of `helper` (whose result the
+    value may be, directly or through a routine); on a cold path the block
+    after it stays cold."""
+    if not lw.cur.cold:
+        lw.check(instr, helper, result)
+        return
+    failure = HELPERS[helper].failure
+    if failure == "none" or not instr.may_raise:
+        return
+    exc, cont = lw.exc_path(instr), lw.f.new_block(cold=True)
+    if failure == "null":
+        lw.emit(ir.BranchZero(result, exc, cont))
+    else:
+        lw.emit(ir.Branch("eq", result, -1, exc, cont))
+    lw.cur = cont
+
+
+def call_routine(lw: L, routine: str, args: list[VReg], dst: VReg | None = None) -> VReg:
+    """dst = routine(args): a shared cache routine (cache_routines.py)."""
+    if dst is None:
+        dst = lw.new()
+    lw.emit(ir.Call(CallTarget(routine, TargetKind.RUNTIME), args, dst, hot=not lw.cur.cold))
+    return dst
+
+
+def compile_time_value(lw: L, value):
+    """What a HIR value loaded from a global, or from an attribute of a
+    module global, is bound to right now (following RefineType); UNKNOWN
+    for any other value.  Nothing is evaluated: dicts are only read."""
+    defn = value.defn
+    while isinstance(defn, K.RefineType):
+        defn = defn.operands[0].defn
+    if isinstance(defn, O.LoadAttrCached):
+        module = compile_time_value(lw, defn.operands[0])
+        if type(module) is types.ModuleType:
+            return vars(module).get(defn.name, UNKNOWN)
+        return UNKNOWN
+    if not isinstance(defn, O.LoadGlobalCached):
+        return UNKNOWN
+    for namespace in (lw.pyfunc.__globals__, lw.pyfunc.__builtins__):
+        if type(namespace) is dict and defn.name in namespace:
+            return namespace[defn.name]
+    return UNKNOWN
+
+
+def _is_module(lw: L, value) -> bool:
+    return type(compile_time_value(lw, value)) is types.ModuleType
+
+
+# -- globals -------------------------------------------------------------------------------
+
+_global_cells: "weakref.WeakKeyDictionary[L, dict]" = weakref.WeakKeyDictionary()
+
+
+@lowers(O.LoadGlobalCached)
+def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
+    """Both dicts' versions equal the cell's -> the cached value (borrowed)."""
+    how = mode(CACHES, "CACHES")
+    if how == "off":
+        helper_op(lw, instr, "load_global_borrowed", [_globals(lw), _builtins(lw), _name(lw, instr)])
+        return
+    result = lw.vreg(instr.result)
+    cells = _global_cells.setdefault(lw, {})
+    if instr.name not in cells:
+        cells[instr.name] = caches.GlobalCell(instr.name, lw.pyfunc.__globals__,
+                                              lw.pyfunc.__builtins__)
+    cell = cell_address(lw, cells[instr.name])
+    if how == "shared":
+        call_routine(lw, "pyjit_cache_load_global", [cell], result)
+        check(lw, instr, "load_global_fill", result)
+        return
+    C = caches.GlobalCell
+    miss, done = lw.f.new_block(cold=True), lw.f.new_block()
+    guard(lw, load(lw, _globals(lw), layout.DICT_MA_VERSION_TAG), load(lw, cell, C.GLOBALS_VERSION),
+          miss)
+    guard(lw, load(lw, _builtins(lw), layout.DICT_MA_VERSION_TAG),
+          load(lw, cell, C.BUILTINS_VERSION), miss)
+    lw.emit(ir.Load(result, cell, C.VALUE))
+    lw.emit(ir.Jump(done))
+    lw.cur = miss
+    lw.call("load_global_fill", [cell], result)
+    check(lw, instr, "load_global_fill", result)
+    lw.emit(ir.Jump(done))
+    lw.cur = done
+
+
+# -- attributes ------------------------------------------------------------------------------
+
+def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
+    """The guards of an AttrCell; the address of the cached values slot."""
+    C = caches.AttrCell
+    tp = load(lw, obj, layout.OB_TYPE)
+    guard(lw, tp, load(lw, cell, C.TYPE), miss)
+    guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, cell, C.VERSION), miss)
+    values = load(lw, obj, layout.OBJECT_VALUES)
+    guard_nonzero(lw, values, miss)
+    slot = lw.new()
+    lw.emit(ir.Alu("add", slot, values, load(lw, cell, C.SLOT)))
+    return slot
+
+
+def _module_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
+    """The guards of a ModuleAttrCell; the cached value (borrowed)."""
+    C = caches.ModuleAttrCell
+    guard(lw, load(lw, obj, layout.OB_TYPE), lw.const(types.ModuleType), miss)
+    md_dict = load(lw, obj, layout.MODULE_MD_DICT)
+    guard_nonzero(lw, md_dict, miss)
+    guard(lw, load(lw, md_dict, layout.DICT_MA_VERSION_TAG), load(lw, cell, C.VERSION), miss)
+    return load(lw, cell, C.VALUE)
+
+
+@lowers(O.LoadAttrCached)
+def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
+    """The instance's values slot, or the module's cached value: increfed."""
+    obj = lw.vreg(instr.operands[0])
+    how = mode(CACHES, "CACHES")
+    if how == "off":
+        helper_op(lw, instr, "PyObject_GetAttr", [obj, _name(lw, instr)])
+        return
+    result = lw.vreg(instr.result)
+    module = _is_module(lw, instr.operands[0])
+    cell = cell_address(lw, (caches.ModuleAttrCell if module else caches.AttrCell)(instr.name))
+    if how == "shared":
+        routine = "pyjit_cache_load_module_attr" if module else "pyjit_cache_load_attr"
+        call_routine(lw, routine, [cell, obj], result)
+        check(lw, instr, "load_attr_fill", result)
+        return
+    miss, done = lw.f.new_block(cold=True), lw.f.new_block()
+    if module:
+        lw.emit(ir.Move(result, _module_value(lw, obj, cell, miss)))
+    else:
+        lw.emit(ir.Load(result, _instance_slot(lw, obj, cell, miss), 0))
+        guard_nonzero(lw, result, miss)
+    lw.incref(result)
+    lw.emit(ir.Jump(done))
+    lw.cur = miss
+    lw.call("load_attr_fill", [cell, obj], result)
+    check(lw, instr, "load_attr_fill", result)
+    lw.emit(ir.Jump(done))
+    lw.cur = done
+
+
+@lowers(O.StoreAttrCached)
+def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
+    """The instance's values slot holds a value: store the new one
+    (incref), release the old one."""
+    obj, value = lw.vreg(instr.operands[0]), lw.vreg(instr.operands[1])
+    how = mode(CACHES, "CACHES")
+    if how == "off":
+        helper_op(lw, instr, "PyObject_SetAttr", [obj, _name(lw, instr), value])
+        return
+    cell = cell_address(lw, caches.AttrCell(instr.name, for_store=True))
+    if how == "shared":
+        status = call_routine(lw, "pyjit_cache_store_attr", [cell, obj, value])
+        check(lw, instr, "store_attr_fill", status)
+        return
+    miss, done = lw.f.new_block(cold=True), lw.f.new_block()
+    slot = _instance_slot(lw, obj, cell, miss)
+    old = load(lw, slot, 0)
+    guard_nonzero(lw, old, miss)
+    lw.incref(value)
+    lw.emit(ir.Store(value, slot, 0))
+    lw.decref(old)
+    lw.emit(ir.Jump(done))
+    lw.cur = miss
+    status = lw.call("store_attr_fill", [cell, obj, value])
+    check(lw, instr, "store_attr_fill", status)
+    lw.emit(ir.Jump(done))
+    lw.cur = done
+
+
+# -- methods ----------------------------------------------------------------------------------
+
+@lowers(O.LoadMethodCached)
+def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
+    """(method, obj) from a MethodCell, or (NULL, value) from a
+    ModuleAttrCell; new references."""
+    obj = lw.vreg(instr.operands[0])
+    how = mode(CACHES, "CACHES")
+    if how == "off":
+        _two_results(lw, instr, "load_method", [obj, _name(lw, instr)])
+        return
+    method, second = lw.vreg(instr.result), lw.new()
+    lw.second[instr.result] = second
+    module = _is_module(lw, instr.operands[0])
+    cell = cell_address(lw, (caches.ModuleAttrCell if module else caches.MethodCell)(instr.name))
+    area = lw.area(2)
+    if how == "shared":
+        out = lw.new()
+        lw.emit(ir.AreaAddr(out, area, 0))
+        routine = "pyjit_cache_load_module_method" if module else "pyjit_cache_load_method"
+        status = call_routine(lw, routine, [cell, obj, out])
+        check(lw, instr, "load_method_fill", status)
+        lw.emit(ir.Load(method, area, 0))
+        lw.emit(ir.Load(second, area, 8))
+        return
+    miss, done = lw.f.new_block(cold=True), lw.f.new_block()
+    if module:
+        lw.emit(ir.Move(second, _module_value(lw, obj, cell, miss)))
+        lw.incref(second)
+        lw.emit(ir.LoadImm(method, 0))
+    else:
+        _method_guards(lw, obj, cell, miss)
+        lw.emit(ir.Load(method, cell, caches.MethodCell.METHOD))
+        lw.incref(method)
+        lw.incref(obj)
+        lw.emit(ir.Move(second, obj))
+    lw.emit(ir.Jump(done))
+    lw.cur = miss
+    out = lw.new()
+    lw.emit(ir.AreaAddr(out, area, 0))
+    status = lw.call("load_method_fill", [cell, obj, out])
+    check(lw, instr, "load_method_fill", status)
+    lw.emit(ir.Load(method, area, 0))
+    lw.emit(ir.Load(second, area, 8))
+    lw.emit(ir.Jump(done))
+    lw.cur = done
+
+
+def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> None:
+    """Type and version as the cell's; then, unless the cell's keys check
+    is 0 (no instance dict), no materialized dict and the shared keys'
+    dk_nentries + 1 equal to the keys check."""
+    C = caches.MethodCell
+    tp = load(lw, obj, layout.OB_TYPE)
+    guard(lw, tp, load(lw, cell, C.TYPE), miss)
+    guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, cell, C.VERSION), miss)
+    keys_check = load(lw, cell, C.KEYS)
+    found, has_dict = lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.BranchZero(keys_check, found, has_dict))
+    lw.cur = has_dict
+    no_dict = lw.f.new_block()
+    lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, miss))
+    lw.cur = no_dict
+    keys = load(lw, tp, layout.HEAPTYPE_HT_CACHED_KEYS)
+    count = load(lw, keys, layout.KEYS_DK_NENTRIES)
+    lw.emit(ir.Alu("add", count, count, 1))
+    guard(lw, count, keys_check, miss)
+    lw.emit(ir.Jump(found))
+    lw.cur = found

@@ -1,0 +1,160 @@
+"""Calls: VectorCall and CallMethod, with direct calls between compiled
+functions.
+
+Both ops end in one vectorcall, `callee(args, nargsf, kwnames)` on an
+argument array in the scratch area whose slot 0 stays free (so
+PY_VECTORCALL_ARGUMENTS_OFFSET may be set).  A compiled function has that
+very signature (the runtime ABI), and so does PyObject_Vectorcall: a call
+site only has to choose the address it calls, through its CallCell
+(pyjit/runtime/entries.py states the invariants):
+
+    callee == cell.callee ?       target = cell.target          (hot)
+    else cell.megamorphic ?       target = cell.megamorphic
+    else                          target = call_cell_fill(cell, callee,
+                                                          &PyObject_Vectorcall)
+    args below the stack limit ?  target = &PyObject_Vectorcall
+    result = target(callee, args, nargsf, kwnames)
+
+`target` is the callee's compiled entry when the callee is a function
+compiled in the same engine, else PyObject_Vectorcall (a helper trap under
+Unicorn).  A compiled callee called with keywords or another argument count
+binds its arguments on its own cold entry path.
+
+`DIRECT_CALLS` (PYJIT_DIRECT_CALLS) chooses how:
+- "shared" (default): the site calls the shared `pyjit_call_cached` routine
+  (cache_routines.py) with the cell in x4; the routine tail-branches to the
+  target, so the callee returns straight to the site.  A site costs one
+  instruction and one literal more than a helper call;
+- "inline": the selection above is emitted at the site, ending in a
+  `CallReg` (about 90 more bytes a site);
+- "off": every call goes to PyObject_Vectorcall.
+
+Sites whose callee is known at compile time not to be a Python function (a
+global or module attribute bound to a builtin or a class now, as
+`math.sqrt` or `len`) keep the plain helper call: no cell, no extra code.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+
+from ..hir import ops_core as K
+from ..hir import ops_objects as O
+from ..runtime import caches, entries
+from . import ir
+from .ir import VReg
+from .lower import PY_VECTORCALL_ARGUMENTS_OFFSET, FunctionLowering
+# A module import: lower_caches may be the module being imported first.
+from . import lower_caches as cached
+from .lower_ops import _ops, helper_op, lowers
+
+L = FunctionLowering
+DIRECT_CALLS = os.environ.get("PYJIT_DIRECT_CALLS", "shared")
+GENERIC = "PyObject_Vectorcall"
+
+
+@lowers(O.VectorCall)
+def _vector_call(lw: L, instr: O.VectorCall) -> None:
+    callable_, *args = _ops(lw, instr)
+    nargs = len(args) - len(instr.kwnames)
+    argp = lw.store_array(args, first_slot=1)
+    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
+    nargsf = lw.imm(nargs | PY_VECTORCALL_ARGUMENTS_OFFSET)
+    callee_now = cached.compile_time_value(lw, instr.operands[0])
+    vectorcall(lw, instr, callable_, argp, nargsf, kw, _may_be_compiled(callee_now))
+
+
+@lowers(O.CallMethod)
+def _call_method(lw: L, instr: O.CallMethod) -> None:
+    """meth NULL: self(args...), else meth(self, args...), both from one
+    array [_, self, args...]."""
+    meth, self_, *args = _ops(lw, instr)
+    nargs = len(args) - len(instr.kwnames)
+    area = lw.area(2 + len(args))
+    for i, v in enumerate([self_] + args):
+        lw.emit(ir.Store(v, area, 8 * (1 + i)))
+    callee, argp, n = lw.new(), lw.new(), lw.new()
+    with_meth, without, call = lw.f.new_block(), lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.BranchZero(meth, without, with_meth))
+    lw.cur = with_meth
+    lw.emit(ir.Move(callee, meth))
+    lw.emit(ir.AreaAddr(argp, area, 8))
+    lw.emit(ir.LoadImm(n, nargs + 1))
+    lw.emit(ir.Jump(call))
+    lw.cur = without
+    lw.emit(ir.Move(callee, self_))
+    lw.emit(ir.AreaAddr(argp, area, 16))
+    lw.emit(ir.LoadImm(n, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET))
+    lw.emit(ir.Jump(call))
+    lw.cur = call
+    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
+    vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(_method_now(lw, instr)))
+
+
+def _method_now(lw: L, instr: O.CallMethod):
+    """What a CallMethod would call right now, when that is known: a
+    global (meth NULL, self the callable), or a module global's attribute
+    (LoadMethod leaves (NULL, attribute) for modules)."""
+    defn = instr.operands[0].defn
+    if isinstance(defn, K.LoadNull):
+        return cached.compile_time_value(lw, instr.operands[1])
+    if not isinstance(defn, O.LoadMethodCached):
+        return cached.UNKNOWN
+    module = cached.compile_time_value(lw, defn.operands[0])
+    if type(module) is not types.ModuleType:
+        return cached.UNKNOWN
+    return vars(module).get(defn.name, cached.UNKNOWN)
+
+
+def _may_be_compiled(callee_now) -> bool:
+    return callee_now is cached.UNKNOWN or type(callee_now) is types.FunctionType
+
+
+def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
+               direct: bool) -> None:
+    """instr's result = callee(argp[0:n], nargsf, kw), through a CallCell
+    when direct (see the module docstring), else PyObject_Vectorcall."""
+    how = cached.mode(DIRECT_CALLS, "DIRECT_CALLS")
+    if how == "off" or not direct:
+        helper_op(lw, instr, GENERIC, [callee, argp, nargsf, kw])
+        return
+    cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
+    result = lw.vreg(instr.result)
+    if how == "shared":
+        cached.call_routine(lw, "pyjit_call_cached", [callee, argp, nargsf, kw, cell], result)
+    else:
+        target = _select_target(lw, cell, callee, argp)
+        lw.emit(ir.CallReg(target, [callee, argp, nargsf, kw], result))
+    for i in instr.stolen_indices():
+        lw.decref(lw.vreg(instr.operands[i]))
+    lw.check(instr, GENERIC, result)
+
+
+def _select_target(lw: L, cell: VReg, callee: VReg, argp: VReg) -> VReg:
+    """The inline form of pyjit_call_cached's choice: a vreg holding the
+    address to call (argp, in the frame, stands for the stack pointer)."""
+    C = caches.CallCell
+    target = lw.new()
+    miss, fill = lw.f.new_block(cold=True), lw.f.new_block(cold=True)
+    call, deep, go = lw.f.new_block(), lw.f.new_block(cold=True), lw.f.new_block()
+    cached.guard(lw, callee, cached.load(lw, cell, C.CALLEE), miss)
+    lw.emit(ir.Load(target, cell, C.TARGET))
+    lw.emit(ir.Jump(call))
+    lw.cur = miss
+    lw.emit(ir.Load(target, cell, C.MEGAMORPHIC))
+    lw.emit(ir.BranchZero(target, fill, call))
+    lw.cur = fill
+    generic = lw.new()
+    lw.emit(ir.LoadSymbol(generic, GENERIC))
+    lw.call("call_cell_fill", [cell, callee, generic], target)
+    lw.emit(ir.Jump(call))
+    lw.cur = call
+    limit = lw.new()
+    lw.emit(ir.LoadSymbol(limit, entries.STACK_LIMIT_SYMBOL))
+    lw.emit(ir.Branch("lo", argp, limit, deep, go))
+    lw.cur = deep
+    lw.emit(ir.LoadSymbol(target, GENERIC))
+    lw.emit(ir.Jump(go))
+    lw.cur = go
+    return target

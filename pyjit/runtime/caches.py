@@ -1,0 +1,391 @@
+"""Inline cache cells and the helpers that fill them on a miss.
+
+A cell is a few 64-bit words of host memory (`Cell`, an `array('Q')` the
+compiled function keeps in its consts): its address is a constant of the
+code, valid as long as the compiled function lives, and machine code reads
+it with plain loads, either inline at the site or in a routine shared by
+every site (cache_routines.py; pyjit/lir/lower_caches.py chooses).  Only
+helpers write a cell, on a miss, under the GIL, while no emulated
+instruction of that thread runs.  A cell starts all zero, which never
+matches (no object, dict or type has address or version 0), so its first
+execution goes to its miss helper.  A miss helper gets the cell's address
+and the site's operands, does what the interpreter does (same result, same
+exception) and fills the cell when the case is cacheable.
+
+Each kind: its words (byte offsets), what the hot path checks, and why that
+is enough for the cached words to be right.
+
+`GlobalCell` [globals version, builtins version, value, globals, builtins]
+    One per name per compiled function.  Hot: both dicts' ma_version_tag
+    equal the cell's -> value (borrowed).  Every change of a dict gives it
+    a new, process-unique version (3.11's DICT_NEXT_VERSION), so equal
+    versions mean both dicts are exactly as when the value was looked up.
+    Filled only for exact dicts.
+
+`AttrCell` [type, tp_version_tag, byte offset of values[index]]
+    For instances of heap types with Py_TPFLAGS_MANAGED_DICT.  Hot: Py_TYPE
+    is the cell's type, its tp_version_tag the cell's, the values array
+    (`OBJECT_VALUES`) not NULL, the slot not NULL.  A load increfs and
+    returns the slot; a store (`for_store`) stores the new value (incref)
+    and releases the old one, which is 3.11's STORE_ATTR_INSTANCE_VALUE: an
+    existing slot keeps its place in the values' insertion order, and an
+    empty slot (which needs _PyDictValues_AddToInsertionOrder) goes to the
+    miss helper.  Filled when tp_getattro (loads) / tp_setattro (stores) is
+    the generic one, the type has a valid version tag, no class attribute
+    `name` is a data descriptor or could become one (it must be of an
+    immutable type without __set__/__delete__), and `name` is in the type's
+    shared keys (`ht_cached_keys`) at `index`.  The version tag changes
+    whenever the type or a base changes and is never reused; shared keys
+    only grow, so an index stays valid for every values array of the type;
+    a materialized __dict__ or a __class__ assignment sets the values
+    pointer to NULL.
+
+`ModuleAttrCell` [md_dict version, value]
+    For exact modules.  Hot: Py_TYPE is ModuleType, md_dict not NULL, its
+    version the cell's -> value, a new reference (LoadMethod: (NULL,
+    value)).  Filled when ModuleType has no attribute `name` (it would come
+    first or last in module_getattro) and md_dict holds it.
+
+`MethodCell` [type, tp_version_tag, method, keys check]
+    Hot: type and version as for AttrCell, then keys check 0 (the type has
+    no instance dict at all) or: no materialized dict
+    (`OBJECT_MANAGED_DICT` NULL) and the shared keys' dk_nentries + 1 equal
+    to it -> (method, obj), new references.  Filled when
+    _PyObject_GetMethod finds a method descriptor (a function, a method
+    descriptor: immutable types) on the type and the instance cannot
+    shadow it: `name` is not among the shared keys, which only grow by
+    appending, so an unchanged count means it is still absent from every
+    values array.
+
+`CallCell` [callee, target, megamorphic target]
+    Direct calls (entries.py states its invariants).
+"""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import types
+import weakref
+from typing import ClassVar
+
+from . import layout
+from .helpers import NULL, python_helper
+
+_obj = __import__("_ctypes").PyObj_FromPtr
+_incref = __import__("_ctypes").Py_INCREF
+_type_lookup = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.py_object)(
+    ("_PyType_Lookup", ctypes.pythonapi))
+_get_method = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.py_object,
+                                ctypes.POINTER(ctypes.c_void_p))(
+    ("_PyObject_GetMethod", ctypes.pythonapi))
+_GENERIC_GETATTR = ctypes.cast(ctypes.pythonapi.PyObject_GenericGetAttr, ctypes.c_void_p).value
+_GENERIC_SETATTR = ctypes.cast(ctypes.pythonapi.PyObject_GenericSetAttr, ctypes.c_void_p).value
+
+
+def _u8(address: int) -> int:
+    return ctypes.c_uint8.from_address(address).value
+
+
+def _u32(address: int) -> int:
+    return ctypes.c_uint32.from_address(address).value
+
+
+def _u64(address: int) -> int:
+    return ctypes.c_uint64.from_address(address).value
+
+
+def _s64(address: int) -> int:
+    return ctypes.c_int64.from_address(address).value
+
+
+# -- cells ---------------------------------------------------------------------------
+
+_by_address: dict[int, weakref.ref] = {}
+
+
+class Cell(array.array):
+    """WORDS zeroed 64-bit words at `address`.  `name` is what the site
+    looks up (a global or attribute name; for a CallCell, the site), kept
+    alive by the cell for its miss helper; `misses` / `fills` count the
+    miss helper's calls and fills.  Word offsets are byte offsets, as the
+    code loads them: `get`/`put` read and write them from Python."""
+
+    WORDS: ClassVar[int] = 0
+    # Identity, not array equality: cells go in weak sets.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __new__(cls, name: str):
+        cell = super().__new__(cls, "Q", bytes(8 * cls.WORDS))
+        cell.name = name
+        cell.address = cell.buffer_info()[0]
+        cell.misses = cell.fills = 0
+        address = cell.address
+
+        def forget(ref, address=address):
+            if _by_address.get(address) is ref:
+                del _by_address[address]
+        _by_address[address] = weakref.ref(cell, forget)
+        return cell
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} {list(self)}>"
+
+    def get(self, offset: int) -> int:
+        return self[offset >> 3]
+
+    def put(self, offset: int, value: int) -> None:
+        self[offset >> 3] = value
+
+
+def cell_at(address: int) -> Cell:
+    """The live cell whose words are at address."""
+    ref = _by_address.get(address)
+    cell = ref() if ref is not None else None
+    if cell is None:
+        raise LookupError(f"no cache cell at {address:#x}")
+    return cell
+
+
+class GlobalCell(Cell):
+    """One per global name per compiled function; GLOBALS and BUILTINS are
+    the function's dicts (constant, kept alive by the cell)."""
+
+    WORDS = 5
+    GLOBALS_VERSION, BUILTINS_VERSION, VALUE, GLOBALS, BUILTINS = 0, 8, 16, 24, 32
+
+    def __new__(cls, name: str, globals_: dict, builtins: dict):
+        cell = super().__new__(cls, name)
+        cell.globals, cell.builtins = globals_, builtins
+        cell.put(cls.GLOBALS, id(globals_))
+        cell.put(cls.BUILTINS, id(builtins))
+        return cell
+
+
+class AttrCell(Cell):
+    WORDS = 3
+    TYPE, VERSION, SLOT = 0, 8, 16
+
+    def __new__(cls, name: str, for_store: bool = False):
+        cell = super().__new__(cls, name)
+        cell.for_store = for_store
+        return cell
+
+
+class ModuleAttrCell(Cell):
+    WORDS = 2
+    VERSION, VALUE = 0, 8
+
+
+class MethodCell(Cell):
+    WORDS = 4
+    TYPE, VERSION, METHOD, KEYS = 0, 8, 16, 24
+
+
+class CallCell(Cell):
+    WORDS = 3
+    CALLEE, TARGET, MEGAMORPHIC = 0, 8, 16
+    engine = None               # set by `attach`: entries of other engines are not used
+
+
+# -- what the type says -----------------------------------------------------------------
+
+def _version(tp: type) -> int:
+    """tp's version tag, 0 when it has no valid one."""
+    if not tp.__flags__ & layout.TPFLAGS_VALID_VERSION_TAG:
+        return 0
+    return _u32(id(tp) + layout.TYPE_TP_VERSION_TAG)
+
+
+def _lookup(tp: type, name: str):
+    """_PyType_Lookup(tp, name): the MRO's attribute (borrowed) or NULL;
+    gives tp a version tag when it can."""
+    address = _type_lookup(tp, name)
+    return _obj(address) if address else NULL
+
+
+def _immutable_non_data(descr) -> bool:
+    """descr is not a data descriptor and its type cannot become one."""
+    dt = type(descr)
+    if not dt.__flags__ & layout.TPFLAGS_IMMUTABLETYPE:
+        return False
+    return not (hasattr(dt, "__set__") or hasattr(dt, "__delete__"))
+
+
+def _shared_keys(tp: type) -> int:
+    """The address of tp's shared keys (split kind), or 0."""
+    flags = tp.__flags__
+    if not (flags & layout.TPFLAGS_HEAPTYPE and flags & layout.TPFLAGS_MANAGED_DICT):
+        return 0
+    keys = _u64(id(tp) + layout.HEAPTYPE_HT_CACHED_KEYS)
+    if not keys or _u8(keys + layout.KEYS_DK_KIND) != layout.DICT_KEYS_SPLIT:
+        return 0
+    return keys
+
+
+def _key_index(keys: int, name: str) -> int | None:
+    """The index of name among the shared keys at address keys."""
+    entries = keys + layout.dict_entries_offset(_u8(keys + layout.KEYS_DK_LOG2_INDEX_BYTES))
+    for i in range(_s64(keys + layout.KEYS_DK_NENTRIES)):
+        key = _u64(entries + i * layout.UNICODE_ENTRY_SIZE + layout.UNICODE_ENTRY_KEY)
+        if key == id(name) or (key and _obj(key) == name):
+            return i
+    return None
+
+
+def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
+    name = cell.name
+    if type(name) is not str or not _shared_keys(tp):
+        return
+    slot = layout.TYPE_TP_SETATTRO if cell.for_store else layout.TYPE_TP_GETATTRO
+    generic = _GENERIC_SETATTR if cell.for_store else _GENERIC_GETATTR
+    if _u64(id(tp) + slot) != generic:
+        return
+    descr = _lookup(tp, name)
+    if descr is not NULL and not _immutable_non_data(descr):
+        return
+    version, index = _version(tp), _key_index(_shared_keys(tp), name)
+    if version and index is not None:
+        cell.put(AttrCell.TYPE, id(tp))
+        cell.put(AttrCell.VERSION, version)
+        cell.put(AttrCell.SLOT, 8 * index)
+        cell.fills += 1
+
+
+def _module_entry(module, name) -> tuple[int, object] | None:
+    """(md_dict version, value) when module.name is md_dict[name] for as
+    long as md_dict does not change."""
+    if type(module) is not types.ModuleType or type(name) is not str:
+        return None
+    if _lookup(types.ModuleType, name) is not NULL:
+        return None
+    md_dict = _u64(id(module) + layout.MODULE_MD_DICT)
+    if not md_dict:
+        return None
+    d = _obj(md_dict)
+    if type(d) is not dict:
+        return None
+    value = d.get(name, NULL)
+    if value is NULL:
+        return None
+    return _u64(md_dict + layout.DICT_MA_VERSION_TAG), value
+
+
+def _fill_module_attr(cell: ModuleAttrCell, module) -> None:
+    entry = _module_entry(module, cell.name)
+    if entry is not None:
+        cell.put(ModuleAttrCell.VERSION, entry[0])
+        cell.put(ModuleAttrCell.VALUE, id(entry[1]))
+        cell.fills += 1
+
+
+def _fill_method(cell: MethodCell, tp: type, method) -> None:
+    name = cell.name
+    if type(name) is not str or _u64(id(tp) + layout.TYPE_TP_GETATTRO) != _GENERIC_GETATTR:
+        return
+    if _lookup(tp, name) is not method:
+        return
+    flags = type(method).__flags__
+    if not (flags & layout.TPFLAGS_METHOD_DESCRIPTOR and flags & layout.TPFLAGS_IMMUTABLETYPE):
+        return
+    version = _version(tp)
+    if not version:
+        return
+    if tp.__flags__ & layout.TPFLAGS_MANAGED_DICT:
+        keys = _shared_keys(tp)
+        if not keys or _key_index(keys, name) is not None:
+            return
+        keys_check = _s64(keys + layout.KEYS_DK_NENTRIES) + 1
+    elif _s64(id(tp) + layout.TYPE_TP_DICTOFFSET) == 0:
+        keys_check = 0
+    else:
+        return
+    cell.put(MethodCell.TYPE, id(tp))
+    cell.put(MethodCell.VERSION, version)
+    cell.put(MethodCell.METHOD, id(method))
+    cell.put(MethodCell.KEYS, keys_check)
+    cell.fills += 1
+
+
+# -- miss helpers ----------------------------------------------------------------------
+
+@python_helper("load_global_fill", ("ptr",), "borrowed", "null")
+def load_global_fill(cell):
+    """LOAD_GLOBAL on a miss of GlobalCell `cell`: globals[name], else
+    builtins[name], else NameError; a reference borrowed from the dict
+    holding it.  Fills the cell when both dicts are exact dicts."""
+    cell = cell_at(cell)
+    cell.misses += 1
+    globals_, builtins, name = cell.globals, cell.builtins, cell.name
+    if type(globals_) is dict and type(builtins) is dict:
+        value = globals_.get(name, NULL)
+        if value is NULL:
+            value = builtins.get(name, NULL)
+        if value is NULL:
+            raise NameError(f"name '{name}' is not defined", name=name)
+        cell.put(GlobalCell.GLOBALS_VERSION, _u64(id(globals_) + layout.DICT_MA_VERSION_TAG))
+        cell.put(GlobalCell.BUILTINS_VERSION, _u64(id(builtins) + layout.DICT_MA_VERSION_TAG))
+        cell.put(GlobalCell.VALUE, id(value))
+        cell.fills += 1
+        return value
+    # As ceval's LOAD_GLOBAL for other mappings; the result may be a fresh
+    # object nothing else holds: the cell keeps it alive until the next miss.
+    try:
+        value = globals_[name]
+    except KeyError:
+        try:
+            value = builtins[name]
+        except KeyError:
+            raise NameError(f"name '{name}' is not defined", name=name) from None
+    cell.keepalive = value
+    return value
+
+
+@python_helper("load_attr_fill", ("ptr", "obj"), "obj", "null")
+def load_attr_fill(cell, obj):
+    """obj.name (PyObject_GetAttr) on a miss of an AttrCell or
+    ModuleAttrCell, which is filled when the attribute is cacheable."""
+    cell = cell_at(cell)
+    cell.misses += 1
+    value = getattr(obj, cell.name)
+    if isinstance(cell, ModuleAttrCell):
+        _fill_module_attr(cell, obj)
+    else:
+        _fill_instance_attr(cell, type(obj))
+    return value
+
+
+@python_helper("store_attr_fill", ("ptr", "obj", "obj"), "int", "minus_one")
+def store_attr_fill(cell, obj, value):
+    """obj.name = value (PyObject_SetAttr) on a miss of AttrCell `cell`,
+    which is filled when the attribute is a plain instance attribute."""
+    cell = cell_at(cell)
+    cell.misses += 1
+    setattr(obj, cell.name, value)
+    _fill_instance_attr(cell, type(obj))
+    return 0
+
+
+@python_helper("load_method_fill", ("ptr", "obj", "ptr"), "int", "minus_one")
+def load_method_fill(cell, obj, out):
+    """LOAD_METHOD (_PyObject_GetMethod) on a miss of a MethodCell or
+    ModuleAttrCell: out[0], out[1] = (method, obj) or (NULL, obj.name), new
+    references; fills the cell when the result is cacheable."""
+    cell = cell_at(cell)
+    cell.misses += 1
+    raw = ctypes.c_void_p()
+    found = _get_method(obj, cell.name, ctypes.byref(raw))
+    slots = (ctypes.c_uint64 * 2).from_address(out)
+    if found:
+        method = _obj(raw.value)
+        _incref(obj)
+        slots[0], slots[1] = raw.value, id(obj)       # raw.value: _get_method's reference
+        if isinstance(cell, MethodCell):
+            _fill_method(cell, type(obj), method)
+    else:
+        slots[0], slots[1] = 0, raw.value
+        if isinstance(cell, ModuleAttrCell):
+            _fill_module_attr(cell, obj)
+    return 0

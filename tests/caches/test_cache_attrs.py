@@ -1,0 +1,214 @@
+"""Attribute loads and stores through AttrCells (instances) and
+ModuleAttrCells (modules): warm caches make no trap; every change that
+must be seen is; errors, insertion order and reference counts are the
+interpreter's."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+
+from conftest import cells, interpreted, outcome
+from pyjit.runtime import caches
+
+
+def get_x(p):
+    return p.x
+
+
+def set_x(p, v):
+    p.x = v
+
+
+def set_a(o, v):
+    o.a = v
+
+
+def get_pi():
+    return math.pi
+
+
+def make_point_class():
+    class Point:
+        def __init__(self, x, y):
+            self.x = x
+            self.y = y
+    return Point
+
+
+@pytest.fixture
+def Point():
+    return make_point_class()
+
+
+def test_warm_load_and_store_make_no_trap(mode, compiled, traps, Point):
+    compiled(get_x, set_x)
+    p, q = Point(1, 2), Point(3, 4)
+    assert get_x(p) == 1
+    set_x(p, 5)
+    assert traps(lambda: get_x(q)) == (3, {})
+    assert traps(lambda: set_x(q, 7)) == (None, {})
+    assert (q.x, q.y, list(vars(q))) == (7, 4, ["x", "y"])
+    load_cell, = cells(get_x, caches.AttrCell)
+    assert load_cell.get(caches.AttrCell.TYPE) == id(Point)
+    assert load_cell.get(caches.AttrCell.SLOT) == 0          # x is key 0 of the shared keys
+
+
+def test_another_type_misses_and_refills(mode, compiled, traps, Point):
+    compiled(get_x)
+    Other = make_point_class()
+    get_x(Point(1, 2))
+    result, counts = traps(lambda: get_x(Other(8, 9)))
+    assert result == 8 and counts == {"load_attr_fill": 1}
+    assert traps(lambda: get_x(Other(5, 9))) == (5, {})
+
+
+def test_deleted_attribute_raises_the_interpreters_error(mode, compiled, Point):
+    compiled(get_x)
+    p = Point(1, 2)
+    get_x(p)
+    del p.x
+    expected = outcome(lambda: interpreted(get_x)(p))
+    assert expected[:2] == ("raise", AttributeError)
+    assert outcome(lambda: get_x(p)) == expected
+
+
+def test_a_new_attribute_of_the_type_keeps_the_cache(mode, compiled, traps, Point):
+    compiled(get_x)
+    p = Point(1, 2)
+    get_x(p)
+    q = Point(3, 4)
+    q.z = 5                              # a new shared key: indexes stay
+    assert traps(lambda: get_x(q)) == (3, {})
+
+
+def test_class_attribute_change_invalidates(mode, compiled, traps, Point):
+    compiled(get_x)
+    p = Point(1, 2)
+    get_x(p)
+    Point.unrelated = 0                  # the type's version tag changes
+    result, counts = traps(lambda: get_x(p))
+    assert result == 1 and counts == {"load_attr_fill": 1}
+    Point.x = property(lambda self: 99)  # a data descriptor wins over the instance
+    assert get_x(p) == 99
+    assert get_x(p) == 99
+    del Point.x
+    assert get_x(p) == 1
+
+
+def test_a_class_with_a_data_descriptor_is_not_cached(mode, compiled, traps, Point):
+    compiled(get_x, set_x)
+
+    class Slotted:
+        __slots__ = ("x",)
+
+    class Custom(Point):
+        def __getattr__(self, name):
+            return "fallback"
+
+    s, c = Slotted(), Custom(1, 2)
+    s.x = 3
+    for value in (4, 5):
+        assert get_x(c) == 1
+        set_x(s, value)
+        assert get_x(s) == value
+    assert cells(get_x, caches.AttrCell)[0].get(caches.AttrCell.TYPE) == 0
+    del c.x
+    assert get_x(c) == "fallback"
+
+
+def test_materialized_dict_is_used_by_loads_and_stores(mode, compiled, Point):
+    compiled(get_x, set_x)
+    p = Point(1, 2)
+    set_x(p, 3)
+    d = vars(p)                          # the values move into a real dict
+    assert get_x(p) == 3
+    set_x(p, 4)
+    assert d["x"] == 4 and get_x(p) == 4
+
+
+def test_class_assignment_is_seen(mode, compiled, Point):
+    compiled(get_x)
+    p = Point(1, 2)
+    get_x(p)
+    Other = make_point_class()
+    p.__class__ = Other
+    assert get_x(p) == 1
+    set_x(p, 6)
+    assert get_x(p) == 6
+
+
+def test_stores_keep_the_interpreters_insertion_order(mode, compiled, traps):
+    compiled(set_a)
+
+    def scenario(store):
+        class O:
+            pass
+        warm = O()
+        warm.a, warm.b = 1, 2
+        store(warm, 0)                   # fills the cell
+        o = O()
+        o.a, o.b = 1, 2
+        _, hot = traps(lambda: store(o, 3))   # existing slot: order unchanged
+        p = O()
+        p.a, p.b = 1, 2
+        del p.a
+        _, cold = traps(lambda: store(p, 4))  # empty slot: appended, as setattr does
+        q = O()
+        q.b = 1
+        store(q, 2)
+        return [list(vars(x).items()) for x in (o, p, q)], hot, cold
+
+    got, hot, cold = scenario(set_a)
+    expected, _, _ = scenario(interpreted(set_a))
+    assert got == expected == [[("a", 3), ("b", 2)], [("b", 2), ("a", 4)], [("b", 1), ("a", 2)]]
+    assert hot == {} and cold == {"store_attr_fill": 1}
+
+
+def test_stores_release_the_old_value(mode, compiled, Point):
+    compiled(set_x)
+    p = Point(1, 2)
+    old, new = object(), object()
+    set_x(p, old)
+    base_old, base_new = sys.getrefcount(old), sys.getrefcount(new)
+    for _ in range(3):
+        set_x(p, new)
+    assert sys.getrefcount(new) == base_new + 1 and sys.getrefcount(old) == base_old - 1
+    set_x(p, 0)
+    assert sys.getrefcount(new) == base_new
+
+
+def test_loads_return_new_references(mode, compiled, Point):
+    compiled(get_x)
+    value = object()
+    p = Point(value, 2)
+    get_x(p)
+    base = sys.getrefcount(value)
+    results = [get_x(p) for _ in range(3)]
+    assert sys.getrefcount(value) == base + 3
+    del results
+    assert sys.getrefcount(value) == base
+
+
+def test_module_attribute_is_cached_on_the_module_dict(mode, compiled, traps, monkeypatch):
+    compiled(get_pi)
+    assert get_pi() == math.pi
+    assert traps(get_pi) == (math.pi, {})
+    cell, = cells(get_pi, caches.ModuleAttrCell)
+    monkeypatch.setattr(math, "pi", 3.0)
+    result, counts = traps(get_pi)
+    assert result == 3.0 and counts == {"load_attr_fill": 1}
+    monkeypatch.undo()
+    assert get_pi() == math.pi
+    assert cell.fills == 3
+
+
+def test_module_attribute_error_is_the_interpreters(mode, compiled, monkeypatch):
+    compiled(get_pi)
+    get_pi()
+    monkeypatch.delattr(math, "pi")
+    expected = outcome(interpreted(get_pi))
+    assert expected[:2] == ("raise", AttributeError)
+    assert outcome(get_pi) == expected
