@@ -147,7 +147,7 @@ def force_compile(func: Callable, strategy: str | None = None, *,
             _log(f"Refused {qualified_name(func)}: {exc.reason}")
             return False
         entries.prepare_engine(engine)
-        loaded = engine.load(compiled.code, compiled.name)
+        loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
         installed = _Installed(compiled, engine, loaded)
         install.install(func, installed.entry)
         _compiled[func] = installed

@@ -51,6 +51,14 @@ class EmittedFunction:
     allocation: Allocation
     frame: Frame
     pc_map: dict[int, Any] = field(default_factory=dict)
+    symbols: dict[str, int] = field(default_factory=dict)   # constants' relocations
+
+    def resolve(self, symbol: str) -> int:
+        """The address of a constant's symbol (for CompiledCode.link)."""
+        try:
+            return self.symbols[symbol]
+        except KeyError:
+            raise KeyError(f"unknown symbol {symbol!r}") from None
 
 
 def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *,
@@ -86,6 +94,7 @@ class _Emitter:
         self.pc_map: dict[int, Any] = {}
         self.next_block: ir.Block | None = None
         self.thunks: dict[Reg, dict[str, Label]] = {}
+        self.const_symbols: dict[int, str] = {}
         self.falls_into_epilogue = False
 
     # -- driver ----------------------------------------------------------
@@ -133,7 +142,8 @@ class _Emitter:
             self._emit_epilogue()
         self._emit_thunks()
         self.lowering.finish(buf)
-        return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map)
+        symbols = {name: address for address, name in self.const_symbols.items()}
+        return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map, symbols)
 
     def _emit_thunks(self) -> None:
         """The reference counting thunks of every register (see _refcount):
@@ -261,8 +271,13 @@ def _load_imm(e: _Emitter, i: ir.LoadImm) -> None:
 
 
 def _load_const(e: _Emitter, i: ir.LoadConst) -> None:
+    """An object address from the literal pool, relocated: the bytes never
+    depend on where objects live (symbols `kN:<text>`, EmittedFunction.symbols)."""
     rd = e.target(i.dst)
-    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal(i.const.address), LabelUse.LDR19)
+    symbol = e.const_symbols.get(i.const.address)
+    if symbol is None:
+        symbol = e.const_symbols[i.const.address] = f"k{len(e.const_symbols)}:{i.const.text}"
+    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(symbol), LabelUse.LDR19)
     e.commit(i.dst, rd)
 
 
