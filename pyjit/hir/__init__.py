@@ -5,6 +5,7 @@
     format_function(func)              the text form; verify(func)
     opcode_counts(func)                {"LoadAttrCached": 3, ...}
     interp.run(func, fn, *args)        execute it, checking reference counts
+    optable.format_op_table()          every op's ownership/may_raise/may_call
 
 Representation
 --------------

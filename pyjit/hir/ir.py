@@ -38,7 +38,7 @@ from __future__ import annotations
 import enum
 import itertools
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Union
 
 from .types import Bottom, Object, Type
 
@@ -326,12 +326,7 @@ class Function:
         return table
 
 
-def walk_values(func: Function, pred: Callable[[Instr], bool]) -> list[Instr]:
-    """All instructions satisfying ``pred``, in layout order."""
-    return [i for i in func.instructions() if pred(i)]
-
-
 __all__ = [
     "Block", "Bottom", "Function", "Instr", "OPS", "Ownership", "Param",
-    "STEALS_ALL", "Value", "hir_op", "walk_values",
+    "STEALS_ALL", "Value", "hir_op",
 ]

@@ -58,6 +58,7 @@ class LoadNull(Instr):
     method slot of a call.  Not an object."""
 
     result_type = Nullptr
+    ownership_kind = Ownership.NONE
 
 
 @hir_op
@@ -68,6 +69,8 @@ class PrimConst(Instr):
 
     ctype: Type
     value: Any
+    result_type = CInt64 | CDouble | CBool
+    ownership_kind = Ownership.NONE
 
     def infer_type(self) -> Type:
         return self.ctype
@@ -91,7 +94,7 @@ class Phi(Instr):
 
     preds: list[Block]
     steals = STEALS_ALL
-    result_type = Bottom
+    result_type = Top  # whatever its inputs are
 
     def infer_type(self) -> Type:
         result = Bottom

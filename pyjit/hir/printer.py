@@ -51,6 +51,7 @@ class Namer:
 
     def __init__(self, func: Function) -> None:
         self.blocks = {b: f"bb{i}" for i, b in enumerate(func.blocks)}
+        self.order = {b: i for i, b in enumerate(func.blocks)}
         self.values: dict[Value, str] = {}
         for instr in func.instructions():
             if instr.result is not None:
@@ -82,7 +83,7 @@ def format_instr(instr: Instr, namer: Namer) -> str:
     else:
         text = instr.opname
     if isinstance(instr, Phi):
-        pairs = sorted(zip(instr.preds, instr.operands), key=lambda p: namer.block(p[0]))
+        pairs = sorted(zip(instr.preds, instr.operands), key=lambda p: namer.order.get(p[0], 1 << 30))
         args = [f"{namer.block(b)}:{namer.value(v)}" for b, v in pairs]
     else:
         args = [namer.value(v) for v in instr.operands]

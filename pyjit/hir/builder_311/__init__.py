@@ -1,5 +1,10 @@
 """HIR from CPython 3.11 bytecode, by abstract interpretation.
 
+Modules: ``driver`` (the walk, blocks and edges, landings, the handler
+table), ``handlers_values`` (stack, locals, globals, attributes, operators,
+containers), ``handlers_flow`` (calls, iteration, jumps, exceptions,
+``with``); ``bytecode_311`` (beside this package) decodes.
+
 The builder walks the reachable bytecode blocks in offset order with a
 ``FrameState`` (the SSA value of every local slot and stack slot) and
 translates each instruction through ``HANDLERS``, a table from opcode name

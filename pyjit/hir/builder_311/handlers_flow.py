@@ -7,7 +7,9 @@ import builtins
 from ..bytecode_311 import BcInstr
 from ..ir import Block, Value
 from ..ops_containers import ForIter, GetIter, RangeIter
-from ..ops_core import BoolNot, Branch, CondBranch, IsIdentical, IsNull, Phi, RefineType, Return
+from ..ops_core import (
+    BoolNot, Branch, CondBranch, IsIdentical, IsNull, LoadNull, Phi, RefineType, Return,
+)
 from ..ops_exc import (
     BeforeWith, CheckExcMatch, PopExcept, PushExcInfo, RaiseException, Reraise, ReraiseCurrent,
     WithExceptStart,
@@ -15,11 +17,10 @@ from ..ops_exc import (
 from ..ops_objects import (
     CallEx, CallMethod, GetSecondOutput, LoadGlobalCached, LoadMethodCached, MakeFunction, VectorCall,
 )
-from ..ops_core import LoadNull
 from ..ssa import FrameState
 from ..types import Object
 from .driver import HANDLERS, Builder311
-from .handlers_values import _push_bool
+from .handlers_values import push_bool
 
 MAKE_FUNCTION_PARTS = ((8, "closure"), (4, "annotations"), (2, "kwdefaults"), (1, "defaults"))
 
@@ -201,7 +202,7 @@ def _pop_except(b: Builder311, ins: BcInstr) -> None:
 @HANDLERS("CHECK_EXC_MATCH")
 def _check_exc_match(b: Builder311, ins: BcInstr) -> None:
     match_type = b.pop()
-    _push_bool(b, b.emit(CheckExcMatch([b.state.stack[-1], match_type])), False)
+    push_bool(b, b.emit(CheckExcMatch([b.state.stack[-1], match_type])), False)
 
 
 @HANDLERS("BEFORE_WITH")

@@ -200,7 +200,7 @@ def _unary_not(b: Builder311, ins: BcInstr) -> None:
     b.push(b.emit(BoxBool([b.emit(BoolNot([b.truth(b.pop())]))])))
 
 
-def _push_bool(b: Builder311, cond: Value, invert: bool) -> None:
+def push_bool(b: Builder311, cond: Value, invert: bool) -> None:
     if invert:
         cond = b.emit(BoolNot([cond]))
     b.push(b.emit(BoxBool([cond])))
@@ -209,13 +209,13 @@ def _push_bool(b: Builder311, cond: Value, invert: bool) -> None:
 @HANDLERS("IS_OP")
 def _is_op(b: Builder311, ins: BcInstr) -> None:
     right, left = b.pop(), b.pop()
-    _push_bool(b, b.emit(IsIdentical([left, right])), bool(ins.arg))
+    push_bool(b, b.emit(IsIdentical([left, right])), bool(ins.arg))
 
 
 @HANDLERS("CONTAINS_OP")
 def _contains_op(b: Builder311, ins: BcInstr) -> None:
     container, item = b.pop(), b.pop()
-    _push_bool(b, b.emit(Contains([item, container])), bool(ins.arg))
+    push_bool(b, b.emit(Contains([item, container])), bool(ins.arg))
 
 
 # -- containers ----------------------------------------------------------------

@@ -4,9 +4,19 @@ A pass is a class with a kebab-case ``name`` and ``run(func)`` that edits
 the function in place; ``@register_pass`` adds it to ``PASSES`` (a name
 registered twice is an error).  ``run_pipeline(func, names)`` runs passes by
 name, optionally verifying after each one; ``DEFAULT_PIPELINE`` is what the
-JIT runs.  Passes that rewrite values (everything but refcount insertion)
-refuse a function that has already been through refcount insertion, since
-they would invalidate its reference counting.
+JIT runs.
+
+    simplify            constant folding (certain semantics only), branch
+                        folding, trivial phis, block merging
+    guard-elimination   checks whose outcome the types decide
+    dce                 unreachable blocks, unused effect-free instructions
+    refcount-insertion  Incref/Decref/XDecref and the exc_release lists; last
+    specialize-float    guarded unboxed-double paths for float + - *; not in
+                        the default pipeline (it grows code; CinderX's sizes
+                        are measured without it)
+
+Every pass refuses a function that has already been through refcount
+insertion: rewriting values would invalidate its reference counting.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from ..ops_core import CheckVar, IsNull, IsType, RefineType, prim_bool
 from ..typeinfer import infer_types
 from ..types import Nullptr
 from . import Pass, register_pass
+from .rewrite import Rule, apply_rules
 
-Rule = Callable[[Instr], "Value | Instr | None"]
 GUARD_RULES: dict[type[Instr], Rule] = {}
 
 
@@ -72,28 +72,7 @@ def _is_null(instr: Instr) -> Value | Instr | None:
 
 
 def eliminate_guards(func: Function) -> bool:
-    changed = False
-    mapping: dict[Value, Value] = {}
-    for block in func.blocks:
-        new_instrs: list[Instr] = []
-        for instr in block.instrs:
-            instr.replace_operands(mapping)
-            fn = GUARD_RULES.get(type(instr))
-            replacement = fn(instr) if fn is not None else None
-            if replacement is None:
-                new_instrs.append(instr)
-                continue
-            if instr.exc_target is not None:
-                for phi in instr.exc_target.phis:
-                    phi.remove_pred(block)  # type: ignore[attr-defined]
-            if isinstance(replacement, Instr):
-                new_instrs.append(replacement)
-                replacement = replacement.result
-            mapping[instr.result] = replacement  # type: ignore[index]
-            changed = True
-        block.instrs = new_instrs
-    func.replace_uses(mapping)
-    return changed
+    return apply_rules(func, GUARD_RULES)
 
 
 @register_pass

@@ -9,11 +9,13 @@ releases listed in its ``exc_release``; the net effect matches CPython's:
    borrowed unless they must be owned, in which case an Incref right after
    the definition promotes them:
    - a value borrowed from an operand (a tuple item) that is used outside
-     its block or by a phi;
-   - a volatile borrowed value (a global) that is used outside its block,
-     by a phi, by a stealing operand, by an instruction that may call, or
-     that stays in use across an instruction that may call or may release
-     a reference (a Decref can run a finalizer).
+     its straight line of code or by a phi;
+   - a volatile borrowed value (a global) that is used outside its
+     straight line, by a phi, by a stealing operand, by an instruction that
+     may call, or that stays in use across an instruction that may call or
+     may release a reference (a Decref can run a finalizer).
+   A straight line is a block and the blocks that merely continue it after
+   an exception edge split it (inside ``try``).
    Arguments and constants are never promoted: they live for the call.
 2. Liveness of owned values ("roots") is computed backwards over the CFG; a
    use of a value borrowed from a root is a use of that root, so the tuple
@@ -47,8 +49,9 @@ import enum
 from collections import Counter
 
 from ..cfg import predecessors, remove_unreachable, reverse_postorder, split_edge
+from ..errors import HIRError
 from ..ir import Block, Function, Instr, Ownership, Value
-from ..ops_core import Decref, Incref, Phi, Return, XDecref, XIncref
+from ..ops_core import Branch, Decref, Incref, Phi, Return, XDecref, XIncref
 from ..ops_objects import GetSecondOutput
 from ..types import Nullptr
 from . import Pass, register_pass
@@ -79,10 +82,10 @@ class OwnershipFacts:
     def __init__(self, func: Function) -> None:
         self.func = func
         self.block_of: dict[Instr, Block] = {}
-        self.pos_of: dict[Instr, int] = {}
         for block in func.blocks:
-            for pos, instr in enumerate(block.instrs):
-                self.block_of[instr], self.pos_of[instr] = block, pos
+            for instr in block.instrs:
+                self.block_of[instr] = block
+        self._straight_lines()
         self.uses = func.uses()
         self.kind: dict[Value, Kind] = {}
         for instr in func.instructions():
@@ -92,6 +95,39 @@ class OwnershipFacts:
         self._promote()
         self.roots = {v for v, k in self.kind.items() if k is Kind.OWNED} | self.promoted
         self._liveness()
+
+    # -- straight-line regions ---------------------------------------------------
+    def _straight_lines(self) -> None:
+        """Group each block with the blocks that only continue its normal
+        path after an exception edge split it (a raising instruction, then
+        ``Branch`` to a block with no other predecessor): the code between
+        them runs straight through, so a borrowed value may stay borrowed
+        across the split.  ``line_of`` maps a block to its line's first
+        block, ``line_pos``/``line_instrs`` number the instructions along it."""
+        preds = predecessors(self.func)
+        follows: dict[Block, Block] = {}
+        for block in self.func.blocks:
+            term = block.terminator
+            if (block.raising_instr is not None and isinstance(term, Branch)
+                    and preds.get(term.target) == [block] and term.target is not block):
+                follows[block] = term.target
+        continued = set(follows.values())
+        self.line_of: dict[Block, Block] = {}
+        self.line_instrs: dict[Block, list[Instr]] = {}
+        self.line_pos: dict[Instr, int] = {}
+        heads = [b for b in self.func.blocks if b not in continued]
+        for head in heads + [b for b in self.func.blocks if b in continued]:
+            if head in self.line_of:
+                continue  # already on the line of the block it continues
+            line: list[Instr] = []
+            block: Block | None = head
+            while block is not None and block not in self.line_of:
+                self.line_of[block] = head
+                line += block.instrs
+                block = follows.get(block)
+            self.line_instrs[head] = line
+            for pos, instr in enumerate(line):
+                self.line_pos[instr] = pos
 
     # -- promotion -------------------------------------------------------------
     def _promote(self) -> None:
@@ -106,9 +142,12 @@ class OwnershipFacts:
                     self.promoted.add(value)
                     changed = True
 
+    def _line(self, instr: Instr) -> Block:
+        return self.line_of[self.block_of[instr]]
+
     def _escapes_block(self, value: Value) -> bool:
-        home = self.block_of[value.defn]  # type: ignore[index]
-        return any(isinstance(u, Phi) or self.block_of[u] is not home for u in self.uses.get(value, []))
+        home = self._line(value.defn)  # type: ignore[arg-type]
+        return any(isinstance(u, Phi) or self._line(u) is not home for u in self.uses.get(value, []))
 
     def _family(self, value: Value) -> list[Value]:
         """value and the unpromoted values borrowed from it, transitively."""
@@ -123,16 +162,16 @@ class OwnershipFacts:
 
     def _volatile_needs_ref(self, value: Value) -> bool:
         defn = value.defn
-        home, start = self.block_of[defn], self.pos_of[defn]  # type: ignore[index]
+        home, start = self._line(defn), self.line_pos[defn]  # type: ignore[arg-type,index]
         last = start
         for member in self._family(value):
             for user in self.uses.get(member, []):
-                if isinstance(user, Phi) or self.block_of[user] is not home or user.may_call:
+                if isinstance(user, Phi) or self._line(user) is not home or user.may_call:
                     return True
                 if member is value and any(user.operands[i] is value for i in user.stolen_indices()):
                     return True
-                last = max(last, self.pos_of[user])
-        return any(self._may_release(i) for i in home.instrs[start + 1:last])
+                last = max(last, self.line_pos[user])
+        return any(self._may_release(i) for i in self.line_instrs[home][start + 1:last])
 
     def _may_release(self, instr: Instr) -> bool:
         """Could a reference be released (a finalizer run) at this instruction?"""
@@ -214,6 +253,8 @@ class RefcountInsertion(Pass):
 
 
 class RefcountRewriter:
+    """Applies the rules of the module docstring to one function."""
+
     def __init__(self, func: Function) -> None:
         self.func = func
         self.facts = OwnershipFacts(func)
@@ -285,13 +326,17 @@ class RefcountRewriter:
                 deferred = []
         block.instrs = out
         for succ in block.normal_successors():
-            need, borrowed = facts.edge_needs(block, succ)
-            held = facts.live_after[block.terminator] if block.terminator in facts.live_after else set()
-            code = normal_code + [incref(v) for v in borrowed]
-            for root in sorted(held | set(need), key=_vid):
-                code += [incref(root)] * (need[root] - 1) if need[root] > 1 else []
-            code += [decref(r) for r in sorted(held, key=_vid) if need[r] == 0]
-            self.edge_code.append((block, succ, code))
+            self.edge_code.append((block, succ, normal_code + self.normal_edge_code(block, succ)))
+
+    def normal_edge_code(self, block: Block, succ: Block) -> list[Instr]:
+        """Increfs (first) and decrefs (then) so the edge delivers what succ
+        needs out of what the end of block holds."""
+        need, borrowed = self.facts.edge_needs(block, succ)
+        held = self.facts.live_after[block.terminator]  # type: ignore[index]
+        code = [incref(v) for v in borrowed]
+        for root in sorted(held, key=_vid):
+            code += [incref(root)] * max(need[root] - 1, 0)
+        return code + [decref(r) for r in sorted(held, key=_vid) if need[r] == 0]
 
     def release_on_failure(self, block: Block, instr: Instr, handed: set[Value]) -> None:
         facts = self.facts
@@ -304,8 +349,8 @@ class RefcountRewriter:
             return
         need, borrowed = facts.edge_needs(block, instr.exc_target)
         missing = set(need) - held
-        if missing:
-            raise AssertionError(f"handler needs values not held: {missing}")
+        if missing:  # liveness guarantees it; a failure here is a bug in this pass
+            raise HIRError(f"handler needs values not held at {instr.opname}: {missing}")
         instr.exc_release = sorted((r for r in held if need[r] == 0), key=_vid)
         code = [incref(v) for v in borrowed]
         for root in sorted(need, key=_vid):

@@ -10,6 +10,9 @@ behaviour no user code can change:
 - ``BoolNot`` of a constant or of a BoolNot; ``BoxBool`` of a constant;
 - ``BinaryOp``/``CompareOp``/``UnaryOp`` on exact int/float (and str for
   comparisons) constants, when the operation succeeds and ints stay small;
+- ``CallMethod`` whose method slot is known NULL or known an object
+  becomes a ``VectorCall`` (a phi of the slots from both arms of a
+  conditional callee, once simplified, is such a case);
 - ``DoubleBinaryOp`` of constants; ``UnboxFloat`` of BoxFloat or a constant;
   ``BoxFloat`` of a constant.
 
@@ -35,13 +38,14 @@ from ..ops_numeric import (
     BinaryOp, BinaryOpKind, CompareKind, CompareOp, DoubleBinaryOp, DoubleOpKind, UnaryOp,
     UnaryOpKind,
 )
+from ..ops_objects import CallMethod, VectorCall
 from ..ssa import remove_trivial_phis
 from ..typeinfer import infer_types
-from ..types import CDouble
+from ..types import CDouble, Nullptr
 from . import Pass, register_pass
+from .rewrite import Rule, apply_rules
 
-Folder = Callable[[Instr], "Value | Instr | None"]
-FOLDERS: dict[type[Instr], Folder] = {}
+FOLDERS: dict[type[Instr], Rule] = {}
 _FIXED_TRUTH = (bool, int, float, complex, str, bytes, type(None), tuple, frozenset)
 _NUMBERS = (int, float)
 _K = BinaryOpKind
@@ -58,8 +62,8 @@ _DOUBLE = {DoubleOpKind.ADD: operator.add, DoubleOpKind.SUBTRACT: operator.sub,
 _SMALL_INT = 1 << 62
 
 
-def folds(cls: type[Instr]) -> Callable[[Folder], Folder]:
-    def register(fn: Folder) -> Folder:
+def folds(cls: type[Instr]) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
         if cls in FOLDERS:
             raise ValueError(f"folder for {cls.__name__} registered twice")
         FOLDERS[cls] = fn
@@ -174,6 +178,17 @@ def _fold_unbox(instr: Instr) -> Value | Instr | None:
     return PrimConst([], ctype=CDouble, value=obj) if known and type(obj) is float else None
 
 
+@folds(CallMethod)
+def _fold_call_method(instr: Instr) -> Value | Instr | None:
+    """The method slot is known: NULL calls the second slot, an object is
+    called with the second slot as its first argument."""
+    first = instr.operands[0]
+    if first.type.is_bottom or not (first.type <= Nullptr or first.type.is_object):
+        return None
+    operands = instr.operands[1:] if first.type <= Nullptr else instr.operands
+    return VectorCall(list(operands), kwnames=instr.kwnames)  # type: ignore[attr-defined]
+
+
 @folds(BoxFloat)
 def _fold_box_float(instr: Instr) -> Value | Instr | None:
     known, obj = _prim(instr.operands[0])
@@ -181,29 +196,7 @@ def _fold_box_float(instr: Instr) -> Value | Instr | None:
 
 
 def fold_instructions(func: Function) -> bool:
-    changed = False
-    mapping: dict[Value, Value] = {}
-    for block in func.blocks:
-        new_instrs: list[Instr] = []
-        for instr in block.instrs:
-            instr.replace_operands(mapping)
-            folder = FOLDERS.get(type(instr))
-            replacement = folder(instr) if folder is not None else None
-            if replacement is None:
-                new_instrs.append(instr)
-                continue
-            if instr.exc_target is not None:  # the exception edge goes away with it
-                for phi in instr.exc_target.phis:
-                    phi.remove_pred(block)  # type: ignore[attr-defined]
-            if isinstance(replacement, Instr):
-                replacement.lineno, replacement.offset = instr.lineno, instr.offset
-                new_instrs.append(replacement)
-                replacement = replacement.result
-            mapping[instr.result] = replacement  # type: ignore[index]
-            changed = True
-        block.instrs = new_instrs
-    func.replace_uses(mapping)
-    return changed
+    return apply_rules(func, FOLDERS)
 
 
 def fold_branches(func: Function) -> bool:

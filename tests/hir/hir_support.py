@@ -1,0 +1,75 @@
+"""Helpers for the HIR tests: compiling, differential runs, source shapes."""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import types
+from typing import Any, Callable, Iterable
+
+import pytest
+
+from pyjit.hir import build_hir, run_pipeline, verify
+from pyjit.hir.interp import run
+from pyjit.hir.ir import Function
+from pyjit.hir.passes import DEFAULT_PIPELINE
+
+requires_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
+                                  reason="the HIR builder reads CPython 3.11 bytecode")
+
+
+def compile_fn(fn: Callable, passes: Iterable[str] = DEFAULT_PIPELINE) -> Function:
+    """Build and run a pipeline, verifying the IR after the build and each pass."""
+    func = build_hir(fn)
+    verify(func)
+    return run_pipeline(func, passes, verify_each=True)
+
+
+def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return ("value", call())
+    except Exception as exc:  # the outcome under test, compared by type
+        return ("raise", type(exc))
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def run_both(fn: Callable, *args: Any, passes: Iterable[str] = DEFAULT_PIPELINE,
+             func: Function | None = None, **kwargs: Any) -> tuple[str, Any]:
+    """Run ``fn`` under CPython and its HIR under the interpreter (ledger on
+    when refcounted) on copies of the arguments; assert the same result or
+    the same exception type.  Returns CPython's outcome."""
+    hir = func if func is not None else compile_fn(fn, passes)
+    expected = outcome(lambda: fn(*copy.deepcopy(args), **copy.deepcopy(kwargs)))
+    got = outcome(lambda: run(hir, fn, *copy.deepcopy(args), **copy.deepcopy(kwargs)))
+    assert expected[0] == got[0], f"CPython: {expected}, HIR: {got}"
+    if expected[0] == "raise":
+        assert expected[1] is got[1], f"CPython raised {expected[1]}, HIR raised {got[1]}"
+    else:
+        assert same_value(expected[1], got[1]), f"CPython: {expected[1]!r}, HIR: {got[1]!r}"
+    return expected
+
+
+def function_from_source(source: str, name: str, namespace: dict | None = None) -> types.FunctionType:
+    """``exec`` source text (compiled with ``compile``) and return ``name``."""
+    ns: dict = {"__builtins__": __builtins__} if namespace is None else namespace
+    exec(compile(source, f"<{name}>", "exec"), ns)
+    return ns[name]
+
+
+def nested_code(fn: Callable, name: str) -> types.CodeType:
+    return next(c for c in fn.__code__.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+
+
+def nested_function(fn: Callable, name: str) -> types.FunctionType:
+    """A comprehension's code object, as a function of its iterator."""
+    return types.FunctionType(nested_code(fn, name), fn.__globals__)
