@@ -175,10 +175,9 @@ def format_value(value, spec, conversion):
     return format(value, "" if spec is NULL else spec)
 
 
-@python_helper("unpack_sequence", ("obj", "int64", "ptr"), "int", "minus_one")
-def unpack_sequence(seq, n, out):
-    """UNPACK_SEQUENCE n: store n new references to seq's items at out[0..n)
-    in order (out[0] is the first item)."""
+def unpack_items(seq, n: int) -> list:
+    """seq's items for UNPACK_SEQUENCE n: exactly n of them, with the
+    interpreter's errors."""
     try:
         iterator = iter(seq)
     except TypeError:
@@ -190,6 +189,14 @@ def unpack_sequence(seq, n, out):
         items.append(item)
     if len(items) < n:
         raise ValueError(f"not enough values to unpack (expected {n}, got {len(items)})")
+    return items
+
+
+@python_helper("unpack_sequence", ("obj", "int64", "ptr"), "int", "minus_one")
+def unpack_sequence(seq, n, out):
+    """UNPACK_SEQUENCE n: store n new references to seq's items at out[0..n)
+    in order (out[0] is the first item)."""
+    items = unpack_items(seq, n)
     slots = _addresses(out, n)
     for i, item in enumerate(items):
         _incref(item)

@@ -15,6 +15,7 @@ import builtins as _builtins
 import ctypes
 
 from . import errstate
+from .helper_impls import unpack_items
 from .helpers import NULL, python_helper
 
 _obj = __import__("_ctypes").PyObj_FromPtr
@@ -233,18 +234,7 @@ def unpack_tuple(seq, n):
     """UNPACK_SEQUENCE n: seq's items as a tuple, exactly n of them."""
     if type(seq) is tuple and len(seq) == n:
         return seq
-    try:
-        iterator = iter(seq)
-    except TypeError:
-        raise TypeError(f"cannot unpack non-iterable {type(seq).__name__} object") from None
-    items = []
-    for item in iterator:
-        if len(items) == n:
-            raise ValueError(f"too many values to unpack (expected {n})")
-        items.append(item)
-    if len(items) < n:
-        raise ValueError(f"not enough values to unpack (expected {n}, got {len(items)})")
-    return tuple(items)
+    return tuple(unpack_items(seq, n))
 
 
 @python_helper("unpack_ex_tuple", ("obj", "int64", "int64"), "obj", "null")
