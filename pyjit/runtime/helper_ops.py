@@ -129,40 +129,25 @@ def delete_deref(cell, name, is_free):
 @python_helper("load_method", ("obj", "obj", "ptr"), "int", "minus_one")
 def load_method(obj, name, out):
     """LOAD_METHOD: out[0], out[1] = (function, obj) when type(obj) has a
-    plain function `name` the instance does not shadow, else (NULL,
-    obj.name).  New references."""
+    plain method `name` the instance does not shadow, else (NULL,
+    obj.name); new references.  CPython's own _PyObject_GetMethod decides,
+    so nothing is materialized (an instance's __dict__ stays virtual)."""
+    raw = ctypes.c_void_p()
+    found = _get_method(obj, name, ctypes.byref(raw))
     slots = _slots(out, 2)
-    attr = _plain_method(obj, name)
-    if attr is not NULL:
-        _put(slots, 0, attr)
-        _put(slots, 1, obj)
+    if found:
+        _incref(obj)
+        slots[0], slots[1] = raw.value, id(obj)     # raw.value: a reference of ours
     else:
-        value = getattr(obj, name)
-        _put(slots, 0, NULL)
-        _put(slots, 1, value)
+        slots[0], slots[1] = 0, raw.value
     return 0
 
 
-_FunctionType = type(_bind)
-_MethodDescriptor = type(str.join)
-
-
-def _plain_method(obj, name):
-    tp = type(obj)
-    if tp.__getattribute__ is not object.__getattribute__:
-        return NULL
-    for klass in tp.__mro__:
-        attr = klass.__dict__.get(name, NULL)
-        if attr is not NULL:
-            break
-    else:
-        return NULL
-    if type(attr) not in (_FunctionType, _MethodDescriptor):
-        return NULL
-    instance_dict = getattr(obj, "__dict__", None) if hasattr(tp, "__dict__") else None
-    if isinstance(instance_dict, dict) and name in instance_dict:
-        return NULL
-    return attr
+# int _PyObject_GetMethod(PyObject *obj, PyObject *name, PyObject **method):
+# raises (through ctypes) when the lookup fails.
+_get_method = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.py_object,
+                                ctypes.POINTER(ctypes.c_void_p))(("_PyObject_GetMethod",
+                                                                  ctypes.pythonapi))
 
 
 @python_helper("delete_attr", ("obj", "obj"), "int", "minus_one")
