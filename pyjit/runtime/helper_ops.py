@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins as _builtins
 import ctypes
+import types
 
 from . import errstate
 from .helper_impls import unpack_items
@@ -183,7 +184,7 @@ def _describe(func) -> str:
                                  "obj_or_null"), "obj", "null")
 def make_function(code, globals_, defaults, kwdefaults, annotations, closure):
     """MAKE_FUNCTION."""
-    fn = _FunctionType(code, globals_, code.co_name, None if defaults is NULL else defaults,
+    fn = types.FunctionType(code, globals_, code.co_name, None if defaults is NULL else defaults,
                        None if closure is NULL else closure)
     fn.__qualname__ = code.co_qualname
     if kwdefaults is not NULL:
