@@ -130,9 +130,9 @@ def report(args, info, times: dict[str, list[float]], counted: list) -> None:
                   "helper_calls"):
         value = counts[field]
         print(f"  {field.replace('_', ' '):<18}{value:>12}   {value / n:8.2f} per iteration")
-    print(f"emulated rate: {counts["instructions"] / median['emulated'] / 1e6:.1f} M instructions/s "
-          f"(counting off), {counts["instructions"] / median['counting'] / 1e6:.1f} M/s (counting on), "
-          f"{counts["helper_calls"] / median['emulated'] / 1e6:.2f} M helper calls/s")
+    print(f"emulated rate: {counts['instructions'] / median['emulated'] / 1e6:.1f} M instructions/s "
+          f"(counting off), {counts['instructions'] / median['counting'] / 1e6:.1f} M/s (counting on), "
+          f"{counts['helper_calls'] / median['emulated'] / 1e6:.2f} M helper calls/s")
 
 
 def _ms(seconds: float) -> str:
