@@ -14,7 +14,7 @@ _API = (
     "get_size_breakdown", "count_interpreted_calls", "compile_after_n_calls",
     "get_compiled_functions", "get_function_hir_opcode_counts", "disassemble",
     "dump_hir", "dump_lir", "dynamic_counts", "refusal_reason", "set_log", "watch",
-    "unwatch", "compiled_function", "get_engine", "set_engine",
+    "unwatch", "compiled_function", "get_engine", "set_engine", "dump_elf",
 )
 
 

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                           "sizes": {n: _sizes(compiled[n]) for n in names}}, indent=2))
         return 0
     print(f"{seq.n_sites} call sites over {seq.n_targets} target(s)"
-          + (f", every {seq.cold_every}th cold" if seq.cold_every else "")
+          + (f", one site in {seq.cold_every} cold" if seq.cold_every else "")
           + "; frame 16 bytes included; bytes")
     base_total = compiled[args.baseline].sizes["total"]
     header = f"{'strategy':<12}" + "".join(f"{c:>10}" for c in _COLUMNS) + f"  vs {args.baseline}"

@@ -26,10 +26,27 @@ here, one slot per host thread:
 
 Invariant: outside of a helper invocation the real error indicator of the
 host thread is clear; the slot holds an exception instance or None.
+
+Under the native engine (native_engine.py) C-API helpers are called by the
+machine code itself, at their real addresses, and a failing one leaves its
+exception in the *real* indicator, where C puts it; Python helpers still
+run in ctypes callbacks and can only set the slot.  The model is then:
+
+- the pending exception is the real indicator when it is set, else the
+  slot (the real one is always the newer: every Python helper starts with
+  `surface()`, which moves a set real indicator into the slot, so no
+  Python code of pyjit ever runs with the real indicator set);
+- the inspecting helpers (err_occurred, err_clear, ...) therefore see the
+  slot only, under both engines, unchanged;
+- when compiled code returns to the native engine, ctypes raises a set real
+  indicator in Python (the call's prototype checks it); the engine stores
+  it in the slot, so after `call` the pending exception is in the slot,
+  as under Unicorn, and `call_object` raises it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import threading
 
 _state = threading.local()
@@ -66,3 +83,29 @@ def raise_pending(what: str = "compiled code") -> None:
         raise exc
     finally:
         del exc  # no reference cycle through this frame
+
+
+# PyErr_Occurred through a prototype that checks the error indicator after
+# the call (PYFUNCTYPE): when it is set, the call raises it.
+_err_occurred = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyErr_Occurred", ctypes.pythonapi))
+
+
+def surface() -> None:
+    """Move the thread state's real error indicator, if set, into the slot
+    (replacing the slot's exception: the real one is newer).  For Python
+    code entered from machine code that may have left the indicator set
+    (the native engine's helper callbacks); a no-op when it is clear, which
+    it always is under the Unicorn engine."""
+    try:
+        _err_occurred()
+    except BaseException as exc:
+        set_pending(without_own_frame(exc))
+
+
+def without_own_frame(exc: BaseException) -> BaseException:
+    """exc without the first entry of its traceback (the frame that caught
+    it as it came out of C; the rest is where it was raised).  Never keep
+    that entry in a local of the catching frame: frame -> traceback ->
+    frame is a cycle that keeps every caller frame, and the arguments they
+    hold, alive until the next garbage collection."""
+    return exc.with_traceback(exc.__traceback__.tb_next if exc.__traceback__ else None)
