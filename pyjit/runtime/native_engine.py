@@ -1,0 +1,432 @@
+"""NativeEngine: run compiled AArch64 code on the CPU, on AArch64 Linux.
+
+    engine = NativeEngine()
+    f = engine.load(code, "f")                      # CompiledCode -> LoadedCode
+    result = engine.call_object(f.address, id(x))   # or raw: engine.call(...)
+
+The same public surface as UnicornEngine (load, unload, call, call_object,
+placement, helper_address, define_symbol, loaded, code_at, close), and the
+same machine code: `load` only links the CompiledCode the compiler made, so
+the bytes are those the Unicorn engine runs for the same function and
+strategy (tests/native asserts it); what differs is what the relocations
+resolve to.  Constructing one on any other host raises NativeUnavailable.
+
+Memory and W^X
+--------------
+Code lives in an arena reserved near libpython when possible (so that a
+`bl` could reach the C-API; `placement()` says where).  `load` commits
+fresh pages read+write, writes the linked code, switches them to
+read+execute with mprotect, and only then makes the instruction cache
+coherent (native_routines.py: dc cvau / dsb ish / ic ivau / dsb ish / isb,
+over the code's lines) before anything can call it.  Invariant: no page of
+the arena is ever writable and executable at once; a loaded function's
+pages stay read+execute until `unload` gives them back (PROT_NONE).
+
+Calls
+-----
+`call(address, x0..x3)` enters through the engine's `pyjit_enter` routine
+with a ctypes prototype that keeps the GIL (PYFUNCTYPE): compiled code
+changes reference counts and calls the C-API, so it must hold the GIL like
+any C extension.  The outermost entry of a thread switches to an engine
+stack (native_stacks.py: the stack limit of direct calls is a constant of
+the code); a nested entry (a helper calling compiled code) stays on the
+current stack, and raises RecursionError when less than `nested_reserve`
+bytes are left, the native counterpart of Unicorn's nesting limit.  Code
+may be called from several threads; each thread has its own depth and
+pending exception.
+
+Exceptions (errstate.py states the model)
+-----------------------------------------
+A C-API helper that fails leaves its exception in the real error indicator;
+a Python helper stores it in the errstate slot; every Python helper starts
+by moving a set real indicator into the slot.  When compiled code returns,
+the prototype's check raises a set real indicator in Python: `call` catches
+it and stores it in the slot (the result word survives, see
+native_routines.py).  So after `call`, as with UnicornEngine, the pending
+exception of a NULL result is in the slot, and `call_object` raises it.
+
+What the native engine cannot do
+--------------------------------
+- Dynamic counts are an emulator feature (a block hook per executed basic
+  block): `counts()` is always empty and `counting = True` raises.
+- A bad memory access in compiled code is a real SIGSEGV, not an
+  EmulationFault: enable `faulthandler` to see the Python stack, and use
+  the perf map or `pyjit.dump_elf` to name the pc.
+- There is no timeout: a compiled loop that never calls a helper cannot be
+  interrupted (the interpreter checks for signals between bytecodes).
+
+Perf map: with `perf_map=True` (default: the environment's
+PYJIT_PERF_MAP=1), each load appends `START SIZE NAME` (hex, without 0x)
+to /tmp/perf-PID.map, the file Linux `perf` reads for JIT code.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import os
+import platform
+import struct
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..aarch64.calls import CodePlacement
+from ..aarch64.compiled import CompiledCode
+from . import errstate, native_routines
+from .counts import Counts
+from .faults import EmulationFault
+from .helpers import HELPERS, Helper
+from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
+from .native_helpers import NativeHelpers, c_api_address
+from .native_stacks import EngineStacks
+
+_MASK64 = (1 << 64) - 1
+_U64 = ctypes.c_uint64
+NESTED_RESERVE = 128 << 10     # stack a nested entry must leave for what runs below it
+
+
+class NativeUnavailable(RuntimeError):
+    """The native engine needs an AArch64 Linux host."""
+
+
+def check_host() -> None:
+    """Raise NativeUnavailable unless this process runs on AArch64 Linux."""
+    machine, system = platform.machine(), platform.system()
+    if system != "Linux" or machine.lower() not in ("aarch64", "arm64"):
+        raise NativeUnavailable(
+            f"the native engine runs the generated AArch64 code on this CPU and needs AArch64 "
+            f"Linux, but this host is {machine or 'unknown'} {system or 'unknown'}: use the "
+            f"Unicorn engine here (PYJIT_ENGINE=unicorn, the default), or an AArch64 CPython "
+            f"under qemu (scripts/aarch64-python.sh)")
+
+
+def reserve_code_arena(size: int, near_libpython: bool = True) -> Reservation:
+    """The reservation a NativeEngine loads code into: near the C-API (the
+    first free range above PyNumber_Add's address, else below) when asked
+    and possible, else wherever mmap puts it.  Host-independent, so that
+    compile-only tests can see the placement a native engine would give."""
+    if near_libpython:
+        try:
+            return reserve_near(size, c_api_address("PyNumber_Add"))
+        except (RuntimeError, OSError):
+            pass                            # no free range near it: anywhere will do
+    return Reservation(size)
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedCode:
+    """Code placed by `NativeEngine.load`: [address, address + size)."""
+
+    address: int
+    size: int
+    name: str
+    code: CompiledCode = field(repr=False)
+
+    def label(self, name: str) -> int:
+        """The address of a label of the compiled code (its first binding)."""
+        return self.address + self.code.labels[name][0]
+
+    @property
+    def end(self) -> int:
+        return self.address + self.size
+
+
+class NativeEngine:
+    """See the module docstring.  Settings are keyword arguments:
+
+    code_arena_size: bytes reserved for compiled code (default 64 MiB);
+    near_libpython: place the arena near the C-API when a free range is
+        there (default True; else wherever mmap puts it);
+    stack_size: the primary engine stack (default 8 MiB, like a main thread);
+    thread_stacks: how many other threads may be inside compiled code at
+        once (default 4), each on a stack of thread_stack_size bytes;
+    nested_reserve: stack a nested entry must leave (RecursionError below);
+    perf_map: append to /tmp/perf-PID.map (default: PYJIT_PERF_MAP=1).
+    """
+
+    def __init__(self, *, code_arena_size: int = 64 << 20, near_libpython: bool = True,
+                 stack_size: int = 8 << 20, thread_stacks: int = 4,
+                 thread_stack_size: int = 8 << 20, nested_reserve: int = NESTED_RESERVE,
+                 perf_map: bool | None = None):
+        check_host()
+        self._closed = False
+        self._arena = PageArena(reserve_code_arena(code_arena_size, near_libpython))
+        self._stacks = EngineStacks(stack_size, thread_stacks, thread_stack_size)
+        # The names UnicornEngine uses for its stack (entries.stack_limit reads them).
+        self._stack_reservation = self._stacks.primary_reservation
+        self.stack_top = self._stacks.primary.top
+        self.nested_reserve = nested_reserve
+        self.perf_map = (os.environ.get("PYJIT_PERF_MAP") == "1") if perf_map is None else perf_map
+        self._helpers = NativeHelpers(self._on_helper_fault)
+        self._symbols: dict[str, int] = {}
+        self._loaded: list[LoadedCode] = []
+        self._starts: list[int] = []
+        self._tls = threading.local()
+        self._load_runtime()
+
+    def _load_runtime(self) -> None:
+        """Load native_routines.py's code (flushing its page with itself) and
+        bind the ctypes prototypes the engine calls it through."""
+        code = native_routines.routines()
+        address = self._write(code, lambda symbol: 0)
+        flush = ctypes.PYFUNCTYPE(None, _U64, _U64)(address + code.labels[native_routines.FLUSH][0])
+        flush(address, address + len(code.data))
+        self._flush = flush
+        self._enter = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(
+            address + code.labels[native_routines.ENTER][0])
+        self._stack_pointer = ctypes.PYFUNCTYPE(_U64)(
+            address + code.labels[native_routines.STACK_POINTER][0])
+        self._runtime = self._register(LoadedCode(address, len(code.data), code.name, code))
+
+    # -- placement and symbols ------------------------------------------------------
+    def placement(self) -> CodePlacement:
+        """Where `load` puts code: every loaded byte lies in [start, end)."""
+        return CodePlacement(self._arena.start, self._arena.end)
+
+    def helper_address(self, name: str) -> int:
+        """The address code calls helper `name` at: the C-API function
+        itself, or a ctypes callback into its Python implementation."""
+        self._check_open()
+        return self._helpers.address(name)
+
+    def define_symbol(self, name: str, address: int) -> None:
+        """Resolve relocations against `name` to address in later loads."""
+        if name in HELPERS:
+            raise ValueError(f"{name!r} is a helper: its address is the engine's")
+        self._symbols[name] = address
+
+    def _resolver(self, resolve: Callable[[str], int] | None) -> Callable[[str], int]:
+        def resolve_symbol(symbol: str) -> int:
+            if symbol in HELPERS:
+                return self.helper_address(symbol)
+            address = self._symbols.get(symbol)
+            if address is not None:
+                return address
+            if resolve is not None:
+                return resolve(symbol)
+            raise KeyError(f"{symbol!r} is not a helper, not defined with define_symbol, "
+                           "and no resolver was given")
+        return resolve_symbol
+
+    # -- loading ----------------------------------------------------------------------
+    def load(self, code: CompiledCode, name: str | None = None,
+             resolve: Callable[[str], int] | None = None) -> LoadedCode:
+        """Place code in the arena, link it (helpers, then defined symbols,
+        then resolve), make it read+execute and coherent.  Raises LinkError."""
+        self._check_open()
+        address = self._write(code, self._resolver(resolve))
+        self._flush(address, address + len(code.data))
+        return self._register(LoadedCode(address, len(code.data), name or code.name, code))
+
+    def _write(self, code: CompiledCode, resolve: Callable[[str], int]) -> int:
+        """Link code into fresh read+write pages, then make them read+execute."""
+        size = len(code.data)
+        address = self._arena.alloc(size)
+        try:
+            linked = code.link(address, resolve)
+            ctypes.memmove(address, linked, size)
+            mprotect(address, self._arena.allocation_size(address), PROT_READ | PROT_EXEC)
+        except BaseException:
+            self._arena.free(address)
+            raise
+        return address
+
+    def _register(self, loaded: LoadedCode) -> LoadedCode:
+        i = bisect.bisect_left(self._starts, loaded.address)
+        self._starts.insert(i, loaded.address)
+        self._loaded.insert(i, loaded)
+        if self.perf_map:
+            write_perf_map([(loaded.address, loaded.size, loaded.name)])
+        return loaded
+
+    def unload(self, loaded: LoadedCode) -> None:
+        """Give loaded code's pages back (they become inaccessible)."""
+        i = bisect.bisect_left(self._starts, loaded.address)
+        if i >= len(self._loaded) or self._loaded[i] is not loaded:
+            raise ValueError(f"{loaded!r} is not loaded in this engine")
+        if loaded is self._runtime and not self._closed:
+            raise ValueError("the engine's own routines stay loaded until close()")
+        if self._stacks.in_use():
+            raise RuntimeError("cannot unload code while compiled code is running")
+        self._arena.free(loaded.address)
+        del self._starts[i], self._loaded[i]
+
+    @property
+    def loaded(self) -> list[LoadedCode]:
+        return list(self._loaded)
+
+    def code_at(self, address: int) -> LoadedCode | None:
+        i = bisect.bisect_right(self._starts, address) - 1
+        if i >= 0 and address < self._loaded[i].end:
+            return self._loaded[i]
+        return None
+
+    # -- calling ------------------------------------------------------------------------
+    def call(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0) -> int:
+        """Run the code at address with x0..x3; return x0 (unsigned 64-bit).
+
+        An exception the code leaves is pending in the errstate slot (for a
+        NULL result; see call_object).  An outermost call starts with no
+        pending exception; a nested one (from a helper) starts with none and
+        the caller's is restored after it unless it left one of its own.
+        Raises EmulationFault when a helper broke its contract during the
+        call (outermost level), RecursionError for a nested entry with less
+        than `nested_reserve` bytes of stack left."""
+        result, exc = self._run(address, x0, x1, x2, x3)
+        if exc is not None:
+            errstate.set_pending(exc)
+        return result
+
+    def call_object(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0):
+        """`call`, with the result taken as a new reference: returns the
+        object (owning that reference), or raises the exception the code
+        left when the result is NULL, as the interpreter does for a C
+        function.  A nested call leaves the caller's pending exception as it
+        was."""
+        result, exc = self._run(address, x0, x1, x2, x3)
+        if result == 0:
+            if exc is None:
+                raise SystemError(f"code at {address:#x} returned NULL without setting an "
+                                  "exception")
+            try:
+                raise exc
+            finally:
+                del exc                 # no reference cycle through this frame
+        obj = _obj(result)              # a reference of our own...
+        _decref(result)                 # ...replaces the one the code returned
+        if exc is not None:
+            raise SystemError(f"code at {address:#x} returned a result with an exception set") \
+                from exc
+        return obj
+
+    def _run(self, address: int, x0: int, x1: int, x2: int, x3: int):
+        """Enter the code; returns (x0, the exception it left pending or
+        None), with the slot as it was before the call (empty for an
+        outermost call)."""
+        try:
+            ts = self._tls.state
+        except AttributeError:
+            ts = self._tls.state = _ThreadState()
+        depth = ts.depth
+        saved = None
+        if depth == 0:
+            if self._closed:
+                raise RuntimeError("the engine is closed")
+            stack = ts.stack = self._stacks.acquire()
+            new_sp = stack.top
+            ts.fault = None
+            errstate.set_pending(None)
+        else:
+            if self._stack_pointer() - ts.stack.low < self.nested_reserve:
+                raise RecursionError("compiled code nested too deep: less than "
+                                     f"{self.nested_reserve >> 10} KiB of engine stack left")
+            new_sp = 0
+            saved = errstate.take_pending()
+        block = ts.block
+        _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64, address,
+                    new_sp)
+        ts.depth = depth + 1
+        try:
+            self._enter(ts.block_address)
+        except BaseException as exc:      # the real indicator, set when the code returned
+            errstate.set_pending(errstate.without_own_frame(exc))
+        finally:
+            ts.depth = depth
+            if depth == 0:
+                self._stacks.release(ts.stack)
+                ts.stack = None
+        result = block[6]
+        own = errstate.take_pending()
+        if depth == 0:
+            fault, ts.fault = ts.fault, None
+            if fault is not None:
+                raise fault
+        elif saved is not None:
+            errstate.set_pending(saved)
+        return result, own
+
+    def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
+        """A helper broke its contract: the outermost call of this thread
+        raises the first such fault when compiled code returns."""
+        ts = self._tls.state
+        if ts.fault is None:
+            ts.fault = fault
+
+    # -- counting: an emulator feature ----------------------------------------------
+    @property
+    def counting(self) -> bool:
+        """Always False: dynamic counts need the Unicorn engine's block hook."""
+        return False
+
+    @counting.setter
+    def counting(self, on: bool) -> None:
+        if on:
+            raise ValueError("dynamic counts are an emulator feature: the native engine runs "
+                             "on the CPU and cannot count (use the Unicorn engine)")
+
+    def counts(self) -> dict[str, Counts]:
+        """Always empty: dynamic counts are an emulator feature (see
+        UnicornEngine.counts); measure native code with wall time or perf."""
+        return {}
+
+    def reset_counts(self) -> None:
+        """Nothing to reset (see counts)."""
+
+    # -- lifetime ---------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the engine is closed")
+
+    def close(self) -> None:
+        """Unload everything and give the memory back.  Code loaded by this
+        engine must not be called afterwards."""
+        if self._closed:
+            return
+        if self._stacks.in_use():
+            raise RuntimeError("cannot close the engine while compiled code is running")
+        self._closed = True
+        for loaded in list(self._loaded):
+            self.unload(loaded)
+        self._helpers.clear()
+        self._arena.reservation.release()
+        self._stacks.release_memory()
+
+    def __enter__(self) -> NativeEngine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _ThreadState:
+    """What the engine keeps per thread: the entry depth, the stack of the
+    outermost entry, the entry block (native_routines.py: x0..x3, target,
+    stack, result) and the first helper fault of the current entry."""
+
+    __slots__ = ("depth", "stack", "block", "block_address", "fault")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.stack = None
+        self.block = (_U64 * 7)()
+        self.block_address = ctypes.addressof(self.block)
+        self.fault = None
+
+
+_pack_entry = struct.Struct("<6Q").pack_into
+
+
+def perf_map_path(pid: int | None = None) -> str:
+    return f"/tmp/perf-{os.getpid() if pid is None else pid}.map"
+
+
+def write_perf_map(entries: list[tuple[int, int, str]], pid: int | None = None) -> None:
+    """Append `START SIZE NAME` lines (hex) to the perf map of the process."""
+    with open(perf_map_path(pid), "a") as f:
+        for start, size, name in entries:
+            f.write(f"{start:x} {size:x} {name}\n")
+
+
+_obj = __import__("_ctypes").PyObj_FromPtr
+_decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))

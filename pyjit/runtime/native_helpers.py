@@ -1,0 +1,113 @@
+"""Helpers under the native engine: where a helper's symbol resolves to.
+
+- A helper whose implementation is a C-API function resolves to that
+  function's real address in the running CPython
+  (`ctypes.cast(ctypes.pythonapi[name], c_void_p).value`): compiled code
+  calls it directly, with the GIL held (the engine enters compiled code
+  through a ctypes prototype that keeps it), and a failure leaves its
+  exception in the thread state's real error indicator, as in C.
+- A helper implemented in Python resolves to a ctypes *callback* (a
+  CFUNCTYPE thunk): C code calling it runs the same implementation the
+  Unicorn engine runs (helper_binding.bind).  A ctypes callback takes the
+  GIL itself (PyGILState_Ensure, a no-op on the thread that already holds
+  it); CFUNCTYPE and PYFUNCTYPE differ only for calls *from* Python (whether
+  the GIL is released around the foreign call), which these are not.
+  Arguments arrive as raw values: pointers as unsigned 64-bit integers (so
+  NULL is 0, not None), int64 as signed, doubles as floats.
+
+Each callback first calls `errstate.surface()`: compiled code may call a
+Python helper right after a C-API helper failed (to release references on
+an error path, or to inspect the error: err_occurred, fetch_exception...),
+and Python code must not run with the real indicator set.  A helper that
+breaks its contract (EmulationFault from the binding: a "cannot fail"
+helper raised, or a bad result) cannot stop a real CPU: the callback hands
+the fault to the engine (`on_fault`, raised by the engine when the
+outermost call returns) and returns the helper's failure value.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Callable
+
+from . import errstate
+from .faults import EmulationFault
+from .helper_binding import bind
+from .helpers import HELPERS, Helper
+
+_ARG_TYPES = {"obj": ctypes.c_uint64, "obj_or_null": ctypes.c_uint64, "ptr": ctypes.c_uint64,
+              "int64": ctypes.c_int64, "double": ctypes.c_double}
+_RESULT_TYPES = {"obj": ctypes.c_uint64, "borrowed": ctypes.c_uint64, "int": ctypes.c_int,
+                 "bool": ctypes.c_int, "int64": ctypes.c_int64, "double": ctypes.c_double,
+                 "void": None}
+
+
+def c_api_address(name: str) -> int:
+    """The address of the C-API function `name` in the running CPython."""
+    return ctypes.cast(ctypes.pythonapi[name], ctypes.c_void_p).value
+
+
+def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None]):
+    """The ctypes callback running Python helper `helper` (keep it alive as
+    long as code may call its address)."""
+    if helper.is_c:
+        raise ValueError(f"{helper.name} is a C-API function: call it at its address")
+    raw = bind(helper)
+    surface = errstate.surface
+    failure = None if helper.result == "void" else helper.failure_value()
+
+    if helper.result == "void":
+        def run(*args):
+            surface()
+            try:
+                raw(*args)
+            except EmulationFault as fault:
+                on_fault(helper, fault)
+    else:
+        def run(*args):
+            surface()
+            try:
+                return raw(*args)
+            except EmulationFault as fault:
+                on_fault(helper, fault)
+                return failure
+    run.__name__ = run.__qualname__ = f"native_{helper.name}"
+    prototype = ctypes.CFUNCTYPE(_RESULT_TYPES[helper.result],
+                                 *(_ARG_TYPES[kind] for kind in helper.args))
+    return prototype(run)
+
+
+class NativeHelpers:
+    """Helper addresses for one engine: C-API addresses, and callbacks made
+    on first use and kept for the life of the engine (an address handed to
+    code must stay valid: a callback is never dropped before `close`)."""
+
+    def __init__(self, on_fault: Callable[[Helper, EmulationFault], None]):
+        self._on_fault = on_fault
+        self._addresses: dict[str, int] = {}
+        self._callbacks: dict[str, object] = {}
+
+    def address(self, name: str) -> int:
+        address = self._addresses.get(name)
+        if address is None:
+            helper = HELPERS.get(name)
+            if helper is None:
+                raise KeyError(f"no helper named {name!r}")
+            if helper.is_c:
+                address = c_api_address(helper.impl)
+            else:
+                thunk = self._callbacks[name] = callback(helper, self._on_fault)
+                address = ctypes.cast(thunk, ctypes.c_void_p).value
+            self._addresses[name] = address
+        return address
+
+    def name_at(self, address: int) -> str | None:
+        """The helper whose address this is, if any was handed out."""
+        for name, value in self._addresses.items():
+            if value == address:
+                return name
+        return None
+
+    def clear(self) -> None:
+        self._addresses.clear()
+        self._callbacks.clear()

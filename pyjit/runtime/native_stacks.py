@@ -1,0 +1,107 @@
+"""The stacks compiled code runs on under the native engine.
+
+Compiled code compares sp (or an address on its stack) with one constant,
+the engine's stack limit (entries.STACK_LIMIT_SYMBOL): above it, calls
+between compiled functions are direct machine-code calls; below it, they go
+through PyObject_Vectorcall and a nested engine entry, which the engine
+bounds (NativeEngine.call raises RecursionError when little stack is left).
+One constant needs stacks at known addresses, so the outermost entry of a
+thread switches to a stack the engine owns, exactly as the Unicorn engine
+runs emulated code on its own stack; helpers called from compiled code
+(C-API functions, Python callbacks, the interpreter they may run) run on
+it too.
+
+Layout, one reservation, low to high addresses:
+
+    [guard][thread stack 1] ... [guard][thread stack N] [guard][primary stack]
+
+- the *primary* stack is the one the stack limit is computed from
+  (`primary_reservation` is its guard page and body: the attributes the
+  Unicorn engine calls `_stack_reservation` and `stack_top`); a thread that
+  enters compiled code while no other thread is inside takes it;
+- a thread entering while another one holds the primary stack (the other
+  released the GIL inside a helper) takes a *thread stack*: every one lies
+  below the limit, so that thread's calls between compiled functions all
+  take the generic path (correct, slower), and its recursion is bounded
+  like any nested entry.  When all N are taken the entry raises
+  RuntimeError.
+
+Invariants: a stack is used by one thread at a time (acquire/release under
+a lock, by the outermost entry of the thread); guard pages are never made
+accessible; thread stacks are committed on first use and kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from .hostmem import PAGE, Reservation, page_up
+
+
+@dataclass(frozen=True)
+class Stack:
+    """[low, top): usable bytes of one stack (its guard page lies below low)."""
+
+    low: int
+    top: int
+    primary: bool
+
+
+class EngineStacks:
+    """The primary stack and `thread_stacks` thread stacks (module docstring)."""
+
+    def __init__(self, size: int, thread_stacks: int = 4, thread_stack_size: int | None = None):
+        size = page_up(size)
+        thread_size = page_up(thread_stack_size or size)
+        lower = thread_stacks * (PAGE + thread_size)
+        span = Reservation(lower + PAGE + size)
+        parts = span.split([(0, lower), (lower, PAGE + size)] if lower else [(0, PAGE + size)])
+        self.thread_reservation = parts[0] if lower else None
+        self.primary_reservation = parts[-1]
+        low = self.primary_reservation.start + PAGE
+        self.primary_reservation.commit(low, size)
+        self.primary = Stack(low, self.primary_reservation.end, True)
+        self._thread_size = thread_size
+        self._slots = thread_stacks
+        self._free_slots = list(range(thread_stacks - 1, -1, -1))
+        self._committed: set[int] = set()
+        self._primary_busy = False
+        self._lock = threading.Lock()
+
+    def _thread_stack(self, slot: int) -> Stack:
+        base = self.thread_reservation.start + slot * (PAGE + self._thread_size)
+        low = base + PAGE
+        if slot not in self._committed:
+            self.thread_reservation.commit(low, self._thread_size)
+            self._committed.add(slot)
+        return Stack(low, low + self._thread_size, False)
+
+    def acquire(self) -> Stack:
+        """A stack for the outermost entry of the calling thread."""
+        with self._lock:
+            if not self._primary_busy:
+                self._primary_busy = True
+                return self.primary
+            if not self._free_slots:
+                raise RuntimeError("too many threads inside compiled code at once (the native "
+                                   "engine's thread_stacks setting)")
+            return self._thread_stack(self._free_slots.pop())
+
+    def release(self, stack: Stack) -> None:
+        with self._lock:
+            if stack.primary:
+                self._primary_busy = False
+            else:
+                base = stack.low - PAGE
+                self._free_slots.append((base - self.thread_reservation.start)
+                                        // (PAGE + self._thread_size))
+
+    def in_use(self) -> bool:
+        """True while any thread is inside compiled code (holds a stack)."""
+        return self._primary_busy or len(self._free_slots) < self._slots
+
+    def release_memory(self) -> None:
+        for r in (self.thread_reservation, self.primary_reservation):
+            if r is not None:
+                r.release()
