@@ -298,6 +298,15 @@ class UnicornEngine(FaultDescriptions):
         the caller's is restored after it unless it left one of its own);
         nesting deeper than MAX_NESTING raises RecursionError, which a helper
         turns into a pending exception like any other."""
+        result, exc = self._call(address, x0, x1, x2, x3)
+        if exc is not None:
+            errstate.set_pending(exc)
+        return result
+
+    def _call(self, address: int, x0: int, x1: int, x2: int, x3: int):
+        """Run the code; (x0, the exception it left pending or None), with
+        the pending-exception slot as it was before the call (empty for an
+        outermost call)."""
         if self._closed:
             raise RuntimeError("the engine is closed")
         depth = self._depth
@@ -336,25 +345,32 @@ class UnicornEngine(FaultDescriptions):
             self._fault = self._stopped_fault()
         if depth == 0:
             self._end_outermost()
-        elif saved is not None and errstate.pending() is None:
-            errstate.set_pending(saved)
         fault = self._fault
         if fault is not None:
             if depth == 0:
                 self._fault = None
+            errstate.set_pending(saved)
             raise fault
-        return result
+        # No local may hold the code's exception: its traceback's frames
+        # reach this frame through f_back, which would make a cycle.
+        return result, _exchange_pending(saved)
 
     def call_object(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0):
         """`call`, with the result taken as a new reference: returns the
         object (owning that reference), or raises the pending exception when
-        the result is NULL, as the interpreter does for a C function."""
-        result = self.call(address, x0, x1, x2, x3)
+        the result is NULL, as the interpreter does for a C function.  A
+        nested call leaves the caller's pending exception as it was."""
+        result, exc = self._call(address, x0, x1, x2, x3)
         if result == 0:
-            errstate.raise_pending(f"code at {address:#x}")
+            if exc is None:
+                raise SystemError(f"code at {address:#x} returned NULL without setting an "
+                                  "exception")
+            try:
+                raise exc
+            finally:
+                del exc                 # no reference cycle through this frame
         obj = _obj(result)              # a reference of our own...
         _decref(result)                 # ...replaces the one the code returned
-        exc = errstate.take_pending()
         if exc is not None:
             raise SystemError(f"code at {address:#x} returned a result with an exception set") \
                 from exc
@@ -546,3 +562,10 @@ def _add_address_hook(uc: Uc, htype: int, callback: Callable, begin: int, end: i
 
 _obj = __import__("_ctypes").PyObj_FromPtr
 _decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
+
+
+def _exchange_pending(restore: BaseException | None) -> BaseException | None:
+    """Take the pending exception and make `restore` pending instead."""
+    exc = errstate.take_pending()
+    errstate.set_pending(restore)
+    return exc

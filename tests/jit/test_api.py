@@ -112,3 +112,28 @@ def test_package_exports_the_api():
                  "get_compiled_functions", "get_function_hir_opcode_counts", "disassemble",
                  "dump_hir", "dump_lir", "dynamic_counts"):
         assert callable(getattr(pyjit, name))
+
+
+def test_finalizer_running_compiled_code_on_an_error_path():
+    # f's exception path releases obj; its __del__ calls compiled g (a
+    # nested entry) while f's ZeroDivisionError is pending.
+    touched = []
+
+    def g(x):
+        return x + 1
+
+    class Finalized:
+        def __del__(self):
+            touched.append(g(1))
+
+    def f():
+        obj = Finalized()   # noqa: F841 - held across the raising division
+        return 1 / 0
+    assert jit.force_compile(g) and jit.force_compile(f)
+    try:
+        with pytest.raises(ZeroDivisionError):
+            f()
+        assert touched == [2]
+    finally:
+        jit.force_uncompile(f)
+        jit.force_uncompile(g)
