@@ -13,6 +13,11 @@ emitted; the cells, their invariants and their miss helpers are the same:
   on a cold path (about 40 to 90 more bytes a site);
 - "off": the generic helpers (PyObject_GetAttr, ...), no cells.
 
+CompareOp and BinarySubscr call the shared `pyjit_compare` /
+`pyjit_getitem` routines unless CACHES is "off" (in both other modes): a
+fast path for small exact ints and exact lists indexed by one, the C-API
+function otherwise (cache_routines.py).
+
 Either way a miss runs the kind's miss helper, which does what the
 interpreter does (same result, same exception) and refills the cell when
 the case is cacheable.
@@ -32,14 +37,16 @@ import types
 import weakref
 
 from ..aarch64.calls import CallTarget, TargetKind
+from ..hir import ops_containers as CT
 from ..hir import ops_core as K
+from ..hir import ops_numeric as N
 from ..hir import ops_objects as O
 from ..runtime import caches, layout
 from ..runtime.helpers import HELPERS
 from . import ir
 from .ir import ConstRef, VReg
 from .lower import FunctionLowering
-from .lower_ops import _builtins, _globals, _name, _two_results, helper_op, lowers
+from .lower_ops import _COMPARE, _builtins, _globals, _name, _ops, _two_results, helper_op, lowers
 
 L = FunctionLowering
 MODES = ("shared", "inline", "off")
@@ -134,6 +141,25 @@ def _is_module(lw: L, value) -> bool:
     return type(compile_time_value(lw, value)) is types.ModuleType
 
 
+def find_entry(lw: L, key: VReg, cell: VReg, kind: type, miss: ir.Block) -> VReg:
+    """The address of the entry of a polymorphic cell (caches.PolyCell)
+    whose key word equals key, tried in order; miss when none does."""
+    entry, found = lw.new(), lw.f.new_block()
+    for i in range(kind.ENTRIES):
+        hit = lw.f.new_block()
+        other = lw.f.new_block() if i + 1 < kind.ENTRIES else miss
+        lw.emit(ir.Branch("eq", key, load(lw, cell, i * kind.ENTRY), hit, other))
+        lw.cur = hit
+        if i:
+            lw.emit(ir.Alu("add", entry, cell, i * kind.ENTRY))
+        else:
+            lw.emit(ir.Move(entry, cell))
+        lw.emit(ir.Jump(found))
+        lw.cur = other
+    lw.cur = found
+    return entry
+
+
 # -- globals -------------------------------------------------------------------------------
 
 _global_cells: "weakref.WeakKeyDictionary[L, dict]" = weakref.WeakKeyDictionary()
@@ -174,15 +200,16 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
 # -- attributes ------------------------------------------------------------------------------
 
 def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
-    """The guards of an AttrCell; the address of the cached values slot."""
+    """The guards of an AttrCell (the entry of obj's type); the address of
+    the cached values slot."""
     C = caches.AttrCell
     tp = load(lw, obj, layout.OB_TYPE)
-    guard(lw, tp, load(lw, cell, C.TYPE), miss)
-    guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, cell, C.VERSION), miss)
+    entry = find_entry(lw, tp, cell, C, miss)
+    guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, entry, C.VERSION), miss)
     values = load(lw, obj, layout.OBJECT_VALUES)
     guard_nonzero(lw, values, miss)
     slot = lw.new()
-    lw.emit(ir.Alu("add", slot, values, load(lw, cell, C.SLOT)))
+    lw.emit(ir.Alu("add", slot, values, load(lw, entry, C.SLOT)))
     return slot
 
 
@@ -287,8 +314,8 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
         lw.incref(second)
         lw.emit(ir.LoadImm(method, 0))
     else:
-        _method_guards(lw, obj, cell, miss)
-        lw.emit(ir.Load(method, cell, caches.MethodCell.METHOD))
+        entry = _method_guards(lw, obj, cell, miss)
+        lw.emit(ir.Load(method, entry, caches.MethodCell.METHOD))
         lw.incref(method)
         lw.incref(obj)
         lw.emit(ir.Move(second, obj))
@@ -304,15 +331,16 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
     lw.cur = done
 
 
-def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> None:
-    """Type and version as the cell's; then, unless the cell's keys check
-    is 0 (no instance dict), no materialized dict and the shared keys'
-    dk_nentries + 1 equal to the keys check."""
+def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
+    """The entry of obj's type, with the version as the entry's; then,
+    unless the entry's keys check is 0 (no instance dict), no materialized
+    dict and the shared keys' dk_nentries + 1 equal to the keys check.
+    Returns the entry's address."""
     C = caches.MethodCell
     tp = load(lw, obj, layout.OB_TYPE)
-    guard(lw, tp, load(lw, cell, C.TYPE), miss)
-    guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, cell, C.VERSION), miss)
-    keys_check = load(lw, cell, C.KEYS)
+    entry = find_entry(lw, tp, cell, C, miss)
+    guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, entry, C.VERSION), miss)
+    keys_check = load(lw, entry, C.KEYS)
     found, has_dict = lw.f.new_block(), lw.f.new_block()
     lw.emit(ir.BranchZero(keys_check, found, has_dict))
     lw.cur = has_dict
@@ -325,3 +353,31 @@ def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> None:
     guard(lw, count, keys_check, miss)
     lw.emit(ir.Jump(found))
     lw.cur = found
+    return entry
+
+
+# -- fast paths without cells ------------------------------------------------------------------
+
+def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg]) -> None:
+    """instr through a shared routine that does helper's work (or
+    tail-branches to it) when CACHES is not "off", else helper itself."""
+    if mode(CACHES, "CACHES") == "off":
+        helper_op(lw, instr, helper, args)
+        return
+    result = call_routine(lw, routine, args, lw.vreg(instr.result))
+    for i in instr.stolen_indices():
+        lw.decref(lw.vreg(instr.operands[i]))
+    check(lw, instr, helper, result)
+
+
+@lowers(N.CompareOp)
+def _compare(lw: L, instr: N.CompareOp) -> None:
+    """Two small exact ints compare without a trap (pyjit_compare)."""
+    _fast_path(lw, instr, "pyjit_compare", "PyObject_RichCompare",
+               _ops(lw, instr) + [lw.imm(_COMPARE[instr.kind])])
+
+
+@lowers(CT.BinarySubscr)
+def _subscript(lw: L, instr: CT.BinarySubscr) -> None:
+    """list[small int] in range without a trap (pyjit_getitem)."""
+    _fast_path(lw, instr, "pyjit_getitem", "PyObject_GetItem", _ops(lw, instr))

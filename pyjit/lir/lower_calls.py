@@ -8,7 +8,7 @@ very signature (the runtime ABI), and so does PyObject_Vectorcall: a call
 site only has to choose the address it calls, through its CallCell
 (pyjit/runtime/entries.py states the invariants):
 
-    callee == cell.callee ?       target = cell.target          (hot)
+    callee == an entry's callee ? target = its target           (hot)
     else cell.megamorphic ?       target = cell.megamorphic
     else                          target = call_cell_fill(cell, callee,
                                                           &PyObject_Vectorcall)
@@ -138,8 +138,8 @@ def _select_target(lw: L, cell: VReg, callee: VReg, argp: VReg) -> VReg:
     target = lw.new()
     miss, fill = lw.f.new_block(cold=True), lw.f.new_block(cold=True)
     call, deep, go = lw.f.new_block(), lw.f.new_block(cold=True), lw.f.new_block()
-    cached.guard(lw, callee, cached.load(lw, cell, C.CALLEE), miss)
-    lw.emit(ir.Load(target, cell, C.TARGET))
+    entry = cached.find_entry(lw, callee, cell, C, miss)
+    lw.emit(ir.Load(target, entry, C.TARGET))
     lw.emit(ir.Jump(call))
     lw.cur = miss
     lw.emit(ir.Load(target, cell, C.MEGAMORPHIC))

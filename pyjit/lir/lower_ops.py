@@ -8,8 +8,9 @@ Three kinds:
   operands the op steals (where the helper borrows) are generic;
 - a helper call around the scratch area: ops with two results, iteration.
 
-Inline caches (globals, attributes, methods) are in lower_caches.py, calls
-in lower_calls.py; both register into the same table.
+Inline caches (globals, attributes, methods) and the int compare / list
+subscript fast paths are in lower_caches.py, calls in lower_calls.py; both
+register into the same table.
 
 A test asserts every registered HIR op has a lowering.
 """
@@ -95,7 +96,6 @@ def _builtins(lw: L) -> ir.VReg:
 _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     N.BinaryOp: (lambda i: BINARY_OP_HELPERS[_NB_NAMES.index("NB_" + i.kind.name)],
                  lambda lw, i, a: a),
-    N.CompareOp: (lambda i: "PyObject_RichCompare", lambda lw, i, a: a + [lw.imm(_COMPARE[i.kind])]),
     N.UnaryOp: (lambda i: _UNARY[i.kind], lambda lw, i, a: a),
     N.Contains: (lambda i: "PySequence_Contains", lambda lw, i, a: [a[1], a[0]]),
     O.StoreGlobal: (lambda i: "store_global", lambda lw, i, a: [_globals(lw), _name(lw, i), a[0]]),
@@ -123,7 +123,6 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     C.DictUpdate: (lambda i: "dict_update", lambda lw, i, a: a),
     C.DictMerge: (lambda i: "dict_merge", lambda lw, i, a: a),
     C.ListToTuple: (lambda i: "PyList_AsTuple", lambda lw, i, a: a),
-    C.BinarySubscr: (lambda i: "PyObject_GetItem", lambda lw, i, a: a),
     C.StoreSubscr: (lambda i: "PyObject_SetItem", lambda lw, i, a: a),
     C.DeleteSubscr: (lambda i: "PyObject_DelItem", lambda lw, i, a: a),
     C.UnpackSequence: (lambda i: "unpack_tuple", lambda lw, i, a: [a[0], lw.imm(i.count)]),

@@ -8,16 +8,26 @@ once per engine, that compiled code calls instead of inlining the checks.
     pyjit_cache_load_method(cell, obj, out)       -> 0 | -1, out[0..1] new refs
     pyjit_cache_load_module_method(cell, module, out)
     pyjit_call_cached(callable, args, nargsf, kwnames, cell) -> vectorcall result
+    pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
+    pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
 
 A site costs what a helper call costs (the cell's address is its first
 argument), and the checks exist once per engine instead of once per site.
-Each routine does its kind's hot path exactly as caches.py states it and
-returns without trapping; on a miss it tail-branches to the kind's miss
+Each routine does its kind's hot path exactly as caches.py states it
+(checking a polymorphic cell's entries in order, stopping at the one whose
+key matches) and returns without trapping; on a miss it tail-branches to the kind's miss
 helper with its arguments untouched, so the helper's result goes straight
 back to the site (the helper call is counted against this code in the
 engine's dynamic counts, not against the calling function).
 `pyjit_call_cached` tail-branches to the cached target, so a compiled
 callee returns straight to its caller (entries.py).
+
+`pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
+exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
+compare to Py_True / Py_False (a new reference), an exact list indexed by
+an exact int of at most one digit, 0 <= index < len, gives the item (a new
+reference); anything else tail-branches to the C-API function, whose result
+and exception are the interpreter's.
 
 The routines follow AAPCS64: they use x9-x17 as scratch, touch the stack
 only around their own calls (16-byte aligned), and keep x19-x28.  Addresses
@@ -36,7 +46,8 @@ from .caches import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
-            "pyjit_cache_load_module_method", "pyjit_call_cached")
+            "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_compare",
+            "pyjit_getitem")
 
 _SOURCE = """
 // -- globals: x0 = GlobalCell --------------------------------------------------------
@@ -58,15 +69,23 @@ load_global_miss:
 // -- instance attributes: x0 = AttrCell, x1 = obj (x2 = value) -----------------------
 pyjit_cache_load_attr:
     ldr x9, [x1, #{OB_TYPE}]
-    ldp x10, x11, [x0]                    // type, version
+    mov x17, x0                           // the entry
+    add x16, x0, #{A_END}
+load_attr_next:
+    ldp x10, x11, [x17]                   // type, version
     cmp x9, x10
-    b.ne load_attr_miss
+    b.eq load_attr_type
+    add x17, x17, #{A_ENTRY}
+    cmp x17, x16
+    b.ne load_attr_next
+    b load_attr_miss
+load_attr_type:                           // the type is in no other entry
     ldr w12, [x9, #{TP_VERSION}]
     cmp x12, x11
     b.ne load_attr_miss
     ldr x13, [x1, #{VALUES}]
     cbz x13, load_attr_miss
-    ldr x14, [x0, #{A_SLOT}]
+    ldr x14, [x17, #{A_SLOT}]
     ldr x15, [x13, x14]
     cbz x15, load_attr_miss
     ldr x9, [x15]                         // Py_INCREF
@@ -80,15 +99,23 @@ load_attr_miss:
 
 pyjit_cache_store_attr:
     ldr x9, [x1, #{OB_TYPE}]
-    ldp x10, x11, [x0]
+    mov x17, x0
+    add x16, x0, #{A_END}
+store_attr_next:
+    ldp x10, x11, [x17]
     cmp x9, x10
-    b.ne store_attr_miss
+    b.eq store_attr_type
+    add x17, x17, #{A_ENTRY}
+    cmp x17, x16
+    b.ne store_attr_next
+    b store_attr_miss
+store_attr_type:
     ldr w12, [x9, #{TP_VERSION}]
     cmp x12, x11
     b.ne store_attr_miss
     ldr x13, [x1, #{VALUES}]
     cbz x13, store_attr_miss
-    ldr x14, [x0, #{A_SLOT}]
+    ldr x14, [x17, #{A_SLOT}]
     add x13, x13, x14
     ldr x15, [x13]                        // the old value: none goes to the helper
     cbz x15, store_attr_miss
@@ -161,13 +188,21 @@ module_method_miss:
 // -- methods: x0 = MethodCell, x1 = obj, x2 = out -------------------------------------
 pyjit_cache_load_method:
     ldr x9, [x1, #{OB_TYPE}]
-    ldp x10, x11, [x0]
+    mov x17, x0
+    add x16, x0, #{MT_END}
+load_method_next:
+    ldp x10, x11, [x17]
     cmp x9, x10
-    b.ne load_method_miss
+    b.eq load_method_type
+    add x17, x17, #{MT_ENTRY}
+    cmp x17, x16
+    b.ne load_method_next
+    b load_method_miss
+load_method_type:
     ldr w12, [x9, #{TP_VERSION}]
     cmp x12, x11
     b.ne load_method_miss
-    ldr x13, [x0, #{MT_KEYS}]             // 0: no instance dict to look at
+    ldr x13, [x17, #{MT_KEYS}]            // 0: no instance dict to look at
     cbz x13, load_method_found
     ldr x14, [x1, #{MANAGED_DICT}]
     cbnz x14, load_method_miss
@@ -177,7 +212,7 @@ pyjit_cache_load_method:
     cmp x14, x13
     b.ne load_method_miss
 load_method_found:
-    ldr x15, [x0, #{MT_METHOD}]
+    ldr x15, [x17, #{MT_METHOD}]
     ldr x9, [x15]
     add x9, x9, #1
     str x9, [x15]
@@ -193,10 +228,16 @@ load_method_miss:
 
 // -- calls: x0..x3 = the vectorcall, x4 = CallCell ------------------------------------
 pyjit_call_cached:
-    ldr x9, [x4, #{C_CALLEE}]
+    mov x10, x4
+    add x11, x4, #{C_END}
+call_next:
+    ldp x9, x16, [x10]                    // callee, target
     cmp x0, x9
-    b.ne call_miss
-    ldr x16, [x4, #{C_TARGET}]
+    b.eq call_go
+    add x10, x10, #{C_ENTRY}
+    cmp x10, x11
+    b.ne call_next
+    b call_miss
 call_go:
     ldr x9, lit_stack_limit
     mov x10, sp
@@ -224,6 +265,75 @@ call_generic:
     ldr x16, lit_vectorcall
     br x16
 
+// -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
+pyjit_compare:
+    ldr x9, lit_long_type
+    ldr x10, [x0, #{OB_TYPE}]
+    cmp x10, x9
+    b.ne compare_generic
+    ldr x10, [x1, #{OB_TYPE}]
+    cmp x10, x9
+    b.ne compare_generic
+    ldr x12, [x0, #{LONG_SIZE}]
+    add x9, x12, #1
+    cmp x9, #2                            // ob_size in -1..1
+    b.hi compare_generic
+    ldr x13, [x1, #{LONG_SIZE}]
+    add x9, x13, #1
+    cmp x9, #2
+    b.hi compare_generic
+    ldr w14, [x0, #{LONG_DIGIT}]
+    ldr w15, [x1, #{LONG_DIGIT}]
+    mul x14, x14, x12                     // the values: ob_size * digit
+    mul x15, x15, x13
+    cmp x14, x15
+    cset x9, gt
+    csinv x9, x9, xzr, ge                 // -1, 0, 1
+    add x9, x9, #1                        // the outcome: 0 lt, 1 eq, 2 gt
+    add x10, x2, x2, lsl #1
+    add x9, x9, x10                       // bit 3 * op + outcome of the mask
+    ldr x10, lit_compare_mask
+    lsr x10, x10, x9
+    ldr x0, lit_false
+    tbz x10, #0, compare_done
+    ldr x0, lit_true
+compare_done:
+    ldr x9, [x0]                          // Py_INCREF
+    add x9, x9, #1
+    str x9, [x0]
+    ret
+compare_generic:
+    ldr x16, lit_rich_compare
+    br x16
+
+// -- subscripts: x0 = container, x1 = key --------------------------------------------
+pyjit_getitem:
+    ldr x9, [x0, #{OB_TYPE}]
+    ldr x10, lit_list_type
+    cmp x9, x10
+    b.ne getitem_generic
+    ldr x9, [x1, #{OB_TYPE}]
+    ldr x10, lit_long_type
+    cmp x9, x10
+    b.ne getitem_generic
+    ldr x12, [x1, #{LONG_SIZE}]
+    cmp x12, #1                           // ob_size 0 or 1: 0 <= index < 2**30
+    b.hi getitem_generic
+    ldr w13, [x1, #{LONG_DIGIT}]
+    mul x13, x13, x12
+    ldr x14, [x0, #{LIST_SIZE}]
+    cmp x13, x14
+    b.hs getitem_generic
+    ldr x15, [x0, #{LIST_ITEM}]
+    ldr x0, [x15, x13, lsl #3]
+    ldr x9, [x0]                          // Py_INCREF
+    add x9, x9, #1
+    str x9, [x0]
+    ret
+getitem_generic:
+    ldr x16, lit_get_item
+    br x16
+
     .p2align 3
 lit_load_global_fill:   .quad {load_global_fill:#x}
 lit_load_attr_fill:     .quad {load_attr_fill:#x}
@@ -234,10 +344,23 @@ lit_vectorcall:         .quad {PyObject_Vectorcall:#x}
 lit_dealloc:            .quad {_Py_Dealloc:#x}
 lit_module_type:        .quad {module_type:#x}
 lit_stack_limit:        .quad {stack_limit:#x}
+lit_rich_compare:       .quad {PyObject_RichCompare:#x}
+lit_get_item:           .quad {PyObject_GetItem:#x}
+lit_long_type:          .quad {long_type:#x}
+lit_list_type:          .quad {list_type:#x}
+lit_true:               .quad {true:#x}
+lit_false:              .quad {false:#x}
+lit_compare_mask:       .quad {compare_mask:#x}
 """
 
 _HELPERS = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-            "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc")
+            "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc", "PyObject_RichCompare",
+            "PyObject_GetItem")
+
+# Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,
+# equal, greater; pyjit_compare tests bit 3 * op + outcome.
+COMPARE_MASK = sum(bits << (3 * op) for op, bits in enumerate(
+    (0b001, 0b011, 0b010, 0b101, 0b100, 0b110)))
 
 
 def source(addresses: dict[str, int]) -> str:
@@ -246,13 +369,18 @@ def source(addresses: dict[str, int]) -> str:
     L = layout
     return _SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
+        A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
+        MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
+        C_ENTRY=CallCell.ENTRY, C_END=CallCell.MEGAMORPHIC,
         M_VERSION=ModuleAttrCell.VERSION, M_VALUE=ModuleAttrCell.VALUE,
         MT_KEYS=MethodCell.KEYS, MT_METHOD=MethodCell.METHOD,
-        C_CALLEE=CallCell.CALLEE, C_TARGET=CallCell.TARGET, C_MEGAMORPHIC=CallCell.MEGAMORPHIC,
+        C_MEGAMORPHIC=CallCell.MEGAMORPHIC,
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, VALUES=L.OBJECT_VALUES,
         MANAGED_DICT=L.OBJECT_MANAGED_DICT, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
-        MD_DICT=L.MODULE_MD_DICT, **addresses)
+        MD_DICT=L.MODULE_MD_DICT, LONG_SIZE=L.LONG_OB_SIZE, LONG_DIGIT=L.LONG_OB_DIGIT,
+        LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM, compare_mask=COMPARE_MASK,
+        **addresses)
 
 
 def load_routines(engine):
@@ -261,6 +389,7 @@ def load_routines(engine):
     addresses = {name: engine.helper_address(name) for name in _HELPERS}
     addresses["module_type"] = id(types.ModuleType)
     addresses["stack_limit"] = entries.stack_limit(engine)
+    addresses.update(long_type=id(int), list_type=id(list), true=id(True), false=id(False))
     code = assemble(source(addresses), "pyjit:cache_routines").code
     loaded = engine.load(code, "pyjit:cache_routines")
     for name in ROUTINES:

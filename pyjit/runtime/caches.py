@@ -15,6 +15,16 @@ exception) and fills the cell when the case is cacheable.
 Each kind: its words (byte offsets), what the hot path checks, and why that
 is enough for the cached words to be right.
 
+Attribute, method and call cells are polymorphic (`PolyCell`): ENTRIES (4)
+entries of the words below, one per receiver type (per callee), checked in
+order; the first word of an entry is its key (type, callee), 0 when free.
+A key is in at most one entry, so the hot path stops at the entry whose key
+matches and misses when that entry's other checks fail.  A fill goes to the
+key's own entry, else a free one, else the least recently filled, and
+writes the key last.  Each entry carries its own guards, so every rule below
+holds per entry: an entry whose type changed never matches again (its
+version tag is gone for good) while the site's other entries stay warm.
+
 `GlobalCell` [globals version, builtins version, value, globals, builtins]
     One per name per compiled function.  Hot: both dicts' ma_version_tag
     equal the cell's -> value (borrowed).  Every change of a dict gives it
@@ -22,7 +32,7 @@ is enough for the cached words to be right.
     versions mean both dicts are exactly as when the value was looked up.
     Filled only for exact dicts.
 
-`AttrCell` [type, tp_version_tag, byte offset of values[index]]
+`AttrCell` ENTRIES x [type, tp_version_tag, byte offset of values[index]]
     For instances of heap types with Py_TPFLAGS_MANAGED_DICT.  Hot: Py_TYPE
     is the cell's type, its tp_version_tag the cell's, the values array
     (`OBJECT_VALUES`) not NULL, the slot not NULL.  A load increfs and
@@ -46,7 +56,7 @@ is enough for the cached words to be right.
     value)).  Filled when ModuleType has no attribute `name` (it would come
     first or last in module_getattro) and md_dict holds it.
 
-`MethodCell` [type, tp_version_tag, method, keys check]
+`MethodCell` ENTRIES x [type, tp_version_tag, method, keys check]
     Hot: type and version as for AttrCell, then keys check 0 (the type has
     no instance dict at all) or: no materialized dict
     (`OBJECT_MANAGED_DICT` NULL) and the shared keys' dk_nentries + 1 equal
@@ -57,7 +67,7 @@ is enough for the cached words to be right.
     appending, so an unchanged count means it is still absent from every
     values array.
 
-`CallCell` [callee, target, megamorphic target]
+`CallCell` ENTRIES x [callee, target], megamorphic target
     Direct calls (entries.py states its invariants).
 """
 
@@ -164,9 +174,58 @@ class GlobalCell(Cell):
         return cell
 
 
-class AttrCell(Cell):
-    WORDS = 3
-    TYPE, VERSION, SLOT = 0, 8, 16
+class PolyCell(Cell):
+    """A cell of ENTRIES entries of ENTRY bytes each, checked in order; an
+    entry's first word is its key (a type, a callee), 0 when free.  A key
+    is in at most one entry: `fill_entry` reuses the key's entry, else a
+    free one, else the least recently filled."""
+
+    ENTRIES: ClassVar[int] = 4
+    ENTRY: ClassVar[int] = 8
+
+    def __new__(cls, name: str, *args, **kwargs):
+        cell = super().__new__(cls, name, *args, **kwargs)
+        cell.stamps = [0] * cls.ENTRIES
+        return cell
+
+    def entry_of(self, key: int) -> int | None:
+        """The byte offset of key's entry, or None."""
+        for i in range(self.ENTRIES):
+            if self.get(i * self.ENTRY) == key:
+                return i * self.ENTRY
+        return None
+
+    def keys(self) -> list[int]:
+        return [self.get(i * self.ENTRY) for i in range(self.ENTRIES)]
+
+    def victim(self, key: int) -> int:
+        """The byte offset of the entry a fill for key goes to."""
+        at = self.entry_of(key)
+        if at is None:
+            at = self.entry_of(0)
+        if at is None:
+            at = self.ENTRY * min(range(self.ENTRIES), key=self.stamps.__getitem__)
+        return at
+
+    def fill_entry(self, at: int, words: list[int]) -> None:
+        """Write an entry: the key word last, so a reader never sees a
+        key with another entry's words (the words are cleared first)."""
+        self.put(at, 0)
+        for i, word in enumerate(words[1:], 1):
+            self.put(at + 8 * i, word)
+        self.put(at, words[0])
+        self.fills += 1
+        self.stamps[at // self.ENTRY] = self.fills
+
+    def clear_entry(self, at: int) -> None:
+        for i in range(self.ENTRY // 8):
+            self.put(at + 8 * i, 0)
+
+
+class AttrCell(PolyCell):
+    ENTRY = 24
+    WORDS = PolyCell.ENTRIES * ENTRY // 8
+    TYPE, VERSION, SLOT = 0, 8, 16      # within an entry
 
     def __new__(cls, name: str, for_store: bool = False):
         cell = super().__new__(cls, name)
@@ -179,14 +238,17 @@ class ModuleAttrCell(Cell):
     VERSION, VALUE = 0, 8
 
 
-class MethodCell(Cell):
-    WORDS = 4
-    TYPE, VERSION, METHOD, KEYS = 0, 8, 16, 24
+class MethodCell(PolyCell):
+    ENTRY = 32
+    WORDS = PolyCell.ENTRIES * ENTRY // 8
+    TYPE, VERSION, METHOD, KEYS = 0, 8, 16, 24      # within an entry
 
 
-class CallCell(Cell):
-    WORDS = 3
-    CALLEE, TARGET, MEGAMORPHIC = 0, 8, 16
+class CallCell(PolyCell):
+    ENTRY = 16
+    CALLEE, TARGET = 0, 8                           # within an entry
+    MEGAMORPHIC = PolyCell.ENTRIES * ENTRY
+    WORDS = MEGAMORPHIC // 8 + 1
     engine = None               # set by `attach`: entries of other engines are not used
 
 
@@ -248,10 +310,7 @@ def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
         return
     version, index = _version(tp), _key_index(_shared_keys(tp), name)
     if version and index is not None:
-        cell.put(AttrCell.TYPE, id(tp))
-        cell.put(AttrCell.VERSION, version)
-        cell.put(AttrCell.SLOT, 8 * index)
-        cell.fills += 1
+        cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
 
 
 def _module_entry(module, name) -> tuple[int, object] | None:
@@ -302,11 +361,7 @@ def _fill_method(cell: MethodCell, tp: type, method) -> None:
         keys_check = 0
     else:
         return
-    cell.put(MethodCell.TYPE, id(tp))
-    cell.put(MethodCell.VERSION, version)
-    cell.put(MethodCell.METHOD, id(method))
-    cell.put(MethodCell.KEYS, keys_check)
-    cell.fills += 1
+    cell.fill_entry(cell.victim(id(tp)), [id(tp), version, id(method), keys_check])
 
 
 # -- miss helpers ----------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Compiled entries: how compiled callers find compiled callees.
 
-A call site that may call a compiled function has a `CallCell` [callee,
-target, megamorphic target] (caches.py).  Its machine code (inline, or the
-shared `pyjit_call_cached` routine) does:
+A call site that may call a compiled function has a `CallCell` (caches.py):
+ENTRIES entries [callee, target], then a megamorphic target.  Its machine
+code (inline, or the shared `pyjit_call_cached` routine) does:
 
-    callee == cell.callee        -> call cell.target
+    callee == an entry's callee  -> call that entry's target
     cell.megamorphic != 0        -> call cell.megamorphic
     otherwise                    -> call call_cell_fill(cell, callee, generic)
     (args below the stack limit  -> call PyObject_Vectorcall instead)
@@ -22,9 +22,11 @@ is both a compiled function's and PyObject_Vectorcall's.  Invariants:
 - A compiled callee is alive (the JIT holds it), so no other object can
   have its address while a cell names its entry.  A cell naming a dead
   object only ever holds `generic`, which is right for any callee.
-- A site that refilled MEGAMORPHIC_AFTER times stops caching: the third word
-  holds `generic` and the first stays 0, so it calls PyObject_Vectorcall
-  without trapping into the fill helper again.
+- A fill goes to a free entry, else the least recently filled one, whose
+  callee is forgotten first.  A site that filled MEGAMORPHIC_AFTER times
+  stops filling: the megamorphic word holds `generic`, so callees not in
+  an entry go to PyObject_Vectorcall without trapping into the fill helper
+  again; the entries it has keep working (and are still reset as above).
 - Direct calls do not nest emulation, so the engine's nesting limit does
   not bound them: below STACK_LIMIT_SYMBOL (a margin above the bottom of the
   engine's stack) sites call PyObject_Vectorcall, whose nested entries end
@@ -60,21 +62,21 @@ def call_cell_fill(cell, callee, generic):
     cell.misses += 1
     entry = _entries.get(id(callee)) if type(callee) is types.FunctionType else None
     target = entry[1] if entry is not None and entry[0] is cell.engine else generic
-    _unname(cell)
     if cell.fills >= MEGAMORPHIC_AFTER:
         cell.put(CallCell.MEGAMORPHIC, generic)
         return target
-    cell.put(CallCell.CALLEE, id(callee))
-    cell.put(CallCell.TARGET, target)
-    cell.fills += 1
+    at = cell.victim(id(callee))
+    _unname(cell, at)
+    cell.fill_entry(at, [id(callee), target])
     _naming.setdefault(id(callee), weakref.WeakSet()).add(cell)
     return target
 
 
-def _unname(cell: CallCell) -> None:
-    callee = cell.get(CallCell.CALLEE)
-    cell.put(CallCell.CALLEE, 0)
-    cell.put(CallCell.TARGET, 0)
+def _unname(cell: CallCell, at: int) -> None:
+    """Clear the entry at byte offset at, and forget that it names its
+    callee (a callee is in at most one entry of a cell)."""
+    callee = cell.get(at + CallCell.CALLEE)
+    cell.clear_entry(at)
     cells = _naming.get(callee)
     if cells is not None:
         cells.discard(cell)
@@ -84,9 +86,9 @@ def _unname(cell: CallCell) -> None:
 
 def _reset_cells_naming(func) -> None:
     for cell in list(_naming.pop(id(func), ())):
-        if cell.get(CallCell.CALLEE) == id(func):
-            cell.put(CallCell.CALLEE, 0)
-            cell.put(CallCell.TARGET, 0)
+        at = cell.entry_of(id(func))
+        if at is not None:
+            cell.clear_entry(at)
 
 
 def register_entry(func, engine, address: int) -> None:

@@ -62,7 +62,7 @@ def test_version_tag_is_read_and_changes_with_the_type():
 
 def test_cells_are_zeroed_words_found_by_address():
     cell = caches.AttrCell("x")
-    assert list(cell) == [0, 0, 0] and cell.address == cell.buffer_info()[0]
+    assert list(cell) == [0] * caches.AttrCell.WORDS and cell.address == cell.buffer_info()[0]
     assert caches.cell_at(cell.address) is cell
     cell.put(caches.AttrCell.SLOT, 24)
     assert u64(cell.address + caches.AttrCell.SLOT) == 24 == cell.get(caches.AttrCell.SLOT)

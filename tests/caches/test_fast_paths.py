@@ -1,0 +1,82 @@
+"""The int compare and list subscript fast paths (pyjit_compare,
+pyjit_getitem): the interpreter's results and exceptions for every pair of
+operands, no trap for small exact ints and lists indexed in range."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+from conftest import interpreted, outcome
+
+
+def compare_all(a, b):
+    return (a < b, a <= b, a == b, a != b, a > b, a >= b)
+
+
+def subscript(c, i):
+    return c[i]
+
+
+class Int(int):
+    def __lt__(self, other):
+        return "lt"
+
+
+VALUES = [0, 1, -1, 2, -2, 7, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30), 2**31, 2**62, -2**62,
+          2**64 + 1, True, False, 1.0, 0.5, -1.5, None, "a", Int(1), Int(-3)]
+
+
+def test_compare_is_the_interpreters_for_every_pair(mode, compiled):
+    compiled(compare_all)
+    reference = interpreted(compare_all)
+    for a, b in itertools.product(VALUES, VALUES):
+        assert outcome(lambda: compare_all(a, b)) == outcome(lambda: reference(a, b)), (a, b)
+
+
+def test_small_int_compares_make_no_trap(mode, compiled, traps):
+    compiled(compare_all)
+    small = [0, 1, -1, 5, -5, 2**30 - 1, -(2**30 - 1)]
+    expect = [interpreted(compare_all)(a, b) for a, b in itertools.product(small, small)]
+    result, counts = traps(lambda: [compare_all(a, b) for a, b in itertools.product(small, small)])
+    assert result == expect
+    assert "PyObject_RichCompare" not in counts
+    result, counts = traps(lambda: compare_all(2**30, 1))
+    assert counts["PyObject_RichCompare"] == 6
+
+
+def test_compare_results_are_new_references(mode, compiled):
+    compiled(compare_all)
+    before = sys.getrefcount(True), sys.getrefcount(False)
+    kept = [compare_all(1, 2) for _ in range(10)]
+    assert (sys.getrefcount(True), sys.getrefcount(False)) == (before[0] + 30, before[1] + 30)
+    del kept
+    assert (sys.getrefcount(True), sys.getrefcount(False)) == before
+
+
+def test_subscript_is_the_interpreters(mode, compiled):
+    compiled(subscript)
+    reference = interpreted(subscript)
+
+    class L(list):
+        def __getitem__(self, i):
+            return ("sub", i)
+    containers = [[], [10, 20, 30], list(range(100)), (1, 2, 3), {0: "a", 1: "b"}, "xyz",
+                  L([1, 2]), range(5)]
+    keys = [0, 1, 2, 3, 99, 100, -1, -3, -4, 2**30, 2**30 - 1, 2**40, True, False, 1.0, "a",
+            slice(1, None), None]
+    for c, k in itertools.product(containers, keys):
+        assert outcome(lambda: subscript(c, k)) == outcome(lambda: reference(c, k)), (c, k)
+
+
+def test_list_subscripts_in_range_make_no_trap(mode, compiled, traps):
+    compiled(subscript)
+    items = [object() for _ in range(5)]
+    result, counts = traps(lambda: [subscript(items, i) for i in range(5)])
+    assert result == items and "PyObject_GetItem" not in counts
+    item = items[3]
+    held = sys.getrefcount(item)
+    del result
+    assert held - sys.getrefcount(item) == 1
+    result, counts = traps(lambda: subscript(items, -1))
+    assert result is items[-1] and counts["PyObject_GetItem"] == 1
