@@ -146,6 +146,11 @@ def force_compile(func: Callable, strategy: str | None = None, *,
             _refusals[func] = exc.reason
             _log(f"Refused {qualified_name(func)}: {exc.reason}")
             return False
+        except Exception as exc:  # noqa: BLE001 - a compiler bug must not break the program
+            reason = f"internal compiler error: {type(exc).__name__}: {exc}"
+            _refusals[func] = reason
+            _log(f"Refused {qualified_name(func)}: {reason}")
+            return False
         entries.prepare_engine(engine)
         loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
         installed = _Installed(compiled, engine, loaded)

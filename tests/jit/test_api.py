@@ -137,3 +137,21 @@ def test_finalizer_running_compiled_code_on_an_error_path():
     finally:
         jit.force_uncompile(f)
         jit.force_uncompile(g)
+
+
+def test_a_compiler_error_is_a_logged_refusal(monkeypatch, tmp_path):
+    import pyjit.compiler as compiler
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lowering bug")
+    monkeypatch.setattr(jit, "compile_function", broken)
+    log = tmp_path / "jit.log"
+    jit.set_log(str(log))
+    try:
+        assert not jit.force_compile(square_plus)
+    finally:
+        jit.set_log(None)
+    assert square_plus(2) == 5 and not jit.is_jit_compiled(square_plus)
+    assert "internal compiler error: RuntimeError: lowering bug" in jit.refusal_reason(square_plus)
+    assert "Refused test_api:square_plus: internal compiler error" in log.read_text()
+    assert compiler.compile_function is not broken
