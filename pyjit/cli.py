@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import __version__, cli_asm, cli_calls, cli_dump, cli_run_shape, cli_shapes, cli_size
+from . import __version__, cli_asm, cli_calls, cli_dump, cli_run, cli_run_shape, cli_shapes, cli_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                          cli_shapes.run),
     "run-shape": Subcommand(cli_run_shape.SUMMARY, cli_run_shape.DESCRIPTION,
                             cli_run_shape.setup, cli_run_shape.run),
+    "run": Subcommand(cli_run.SUMMARY, cli_run.DESCRIPTION, cli_run.setup, cli_run.run),
 }
 
 

@@ -1,0 +1,350 @@
+"""Running a loaded pyperformance benchmark under the JIT.
+
+    result = run_benchmark("richards", "jitlist:__main__:*", "direct", loops=3)
+    result.matches, result.values, result.compiled, result.refusals, result.leak
+
+Modes (as in CinderX):
+  nojit             the interpreter only;
+  jitlist:PATTERN   compile, before running, every function or method the
+                    benchmark module defines whose `module:qualname`
+                    matches PATTERN (fnmatch wildcards; `__main__` stands
+                    for the benchmark module, so `__main__:*` is all of
+                    it); several patterns separated by `,`; `@FILE` reads
+                    patterns from FILE, one a line (`#` comments);
+  autojit:N         watch every function of the module and compile each on
+                    its N-th call.
+
+What runs: the first registration (or the one named `bench`).  First once
+in the interpreter, for the reference: `bench_func`'s callable returns a
+value, compared with the value of every JIT call; `bench_time_func`'s returns
+a time, so there only "no exception" is checked.  Then `loops` timed
+iterations, each one call of the callable (`bench_time_func`: `func(1,
+*args)`); a value is seconds per inner loop.  Then, optionally, one call with
+dynamic counting on, and the leak check: after a warm call, gc object counts
+and tracemalloc's traced memory before and after `leak_iterations` more
+calls must not grow by more than the interpreter's own growth over as many
+calls (measured before compiling) plus a small slack.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import gc
+import os
+import sys
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from .loader import BenchmarkError, Registered, installed_pyperf, load_benchmark
+
+DEFAULT_TIMEOUT = 24 * 3600.0   # seconds per outermost emulated call
+LEAK_OBJECT_SLACK = 200         # objects
+LEAK_MEMORY_SLACK = 256 << 10   # bytes
+
+
+@dataclass
+class CompiledInfo:
+    name: str
+    size: int
+    sections: dict[str, int]
+
+
+@dataclass
+class BenchResult:
+    benchmark: str                      # e.g. "richards"
+    registered: str                     # the name it registered under
+    kind: str                           # bench_func or bench_time_func
+    mode: str
+    strategy: str | None
+    engine: str
+    loops: int
+    inner_loops: int
+    module: str                         # e.g. "bm_richards"
+    values: list[float] = field(default_factory=list)   # s per inner loop, per iteration
+    wall_time: float = 0.0              # s, all timed iterations
+    reference_time: float = 0.0         # s, the interpreter's reference call
+    check: str = "values"               # "values" or "no-exception"
+    matches: bool = False
+    reference: str = ""
+    result: str = ""
+    error: str | None = None
+    candidates: int = 0                 # functions the module defines
+    compiled: list[CompiledInfo] = field(default_factory=list)
+    refusals: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, dict[str, Any]] | None = None
+    leak: dict[str, Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_size(self) -> int:
+        return sum(c.size for c in self.compiled)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.matches and (self.leak is None or self.leak["ok"])
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["total_size"] = self.total_size
+        d["ok"] = self.ok
+        return d
+
+
+# -- modes ----------------------------------------------------------------------------
+
+def parse_mode(mode: str) -> tuple[str, Any]:
+    """("nojit", None), ("jitlist", [patterns]) or ("autojit", N); raises
+    ValueError with the accepted forms."""
+    kind, _, arg = mode.partition(":")
+    if kind == "nojit" and not arg:
+        return "nojit", None
+    if kind == "jitlist" and arg:
+        if arg.startswith("@"):
+            try:
+                with open(arg[1:], encoding="utf-8") as f:
+                    lines = f.read().splitlines()
+            except OSError as exc:
+                raise ValueError(f"jitlist file {arg[1:]!r}: {exc.strerror}") from None
+            patterns = [ln.split("#", 1)[0].strip() for ln in lines]
+        else:
+            patterns = [p.strip() for p in arg.split(",")]
+        patterns = [p for p in patterns if p]
+        if not patterns:
+            raise ValueError(f"jitlist {arg!r} has no patterns")
+        return "jitlist", patterns
+    if kind == "autojit" and arg:
+        try:
+            n = int(arg)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise ValueError(f"autojit needs a call count >= 1, not {arg!r}")
+        return "autojit", n
+    raise ValueError(f"bad mode {mode!r}: expected nojit, jitlist:PATTERN (or jitlist:@FILE) "
+                     "or autojit:N")
+
+
+def select(functions, module_name: str, patterns: list[str]):
+    """The functions whose module:qualname (or __main__:qualname) matches."""
+    chosen = []
+    for func in functions:
+        names = (f"{module_name}:{func.__qualname__}", f"__main__:{func.__qualname__}")
+        if any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
+            chosen.append(func)
+    return chosen
+
+
+# -- running ----------------------------------------------------------------------------
+
+def _stderr(message: str) -> None:
+    print(f"pyjit run: {message}", file=sys.stderr, flush=True)
+
+
+def _call(reg: Registered):
+    if reg.kind == "bench_func":
+        return reg.func(*reg.args)
+    return reg.func(1, *reg.args)
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an odd __eq__
+        return repr(a) == repr(b)
+
+
+def _short_repr(value, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _make_engine(engine, timeout: float | None):
+    if engine is None or engine == "unicorn":
+        from ..runtime import UnicornEngine
+        return "unicorn", UnicornEngine(timeout=timeout)
+    if engine == "native":
+        raise BenchmarkError("--engine native: not yet (pyjit run supports the unicorn "
+                             "engine only for now)")
+    if isinstance(engine, str):
+        raise BenchmarkError(f"unknown engine {engine!r}: use unicorn")
+    return type(engine).__name__, engine
+
+
+def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
+                  loops: int = 1, engine=None, *, counts: bool = False,
+                  leak_iterations: int = 2, bench: str | None = None,
+                  timeout: float | None = DEFAULT_TIMEOUT,
+                  progress: bool | Callable[[str], None] = True) -> BenchResult:
+    """Run benchmark `name` (a pyperformance name or a run_benchmark.py
+    path) in `mode` (see the module docstring) and return its BenchResult.
+    engine: "unicorn" (default, a fresh UnicornEngine with `timeout`) or an
+    engine object.  Raises BenchmarkError when the benchmark cannot run here
+    and ValueError on a bad mode; a failure while running is recorded in
+    `result.error`."""
+    from .. import jit
+    from ..target import module_functions
+
+    say = _stderr if progress is True else (progress or (lambda message: None))
+    kind, arg = parse_mode(mode)
+    if loops < 1:
+        raise ValueError(f"loops must be >= 1, not {loops}")
+    loaded = load_benchmark(name)
+    regs = loaded.registered
+    if bench is not None:
+        regs = [r for r in regs if r.name == bench]
+        if not regs:
+            raise BenchmarkError(f"benchmark {name!r} registers no {bench!r} (it registers: "
+                                 f"{', '.join(r.name for r in loaded.registered)})")
+    reg = regs[0]
+    module = loaded.module
+    engine_name, eng = (("none", None) if kind == "nojit" else _make_engine(engine, timeout))
+    result = BenchResult(
+        benchmark=loaded.name, registered=reg.name, kind=reg.kind, mode=mode,
+        strategy=strategy or os.environ.get("PYJIT_STRATEGY") or None, engine=engine_name,
+        loops=loops, inner_loops=reg.inner_loops or 1, module=module.__name__,
+        check="values" if reg.kind == "bench_func" else "no-exception",
+        metadata={k: v for k, v in loaded.metadata.items() if isinstance(v, (str, int, float))})
+    functions = module_functions(module)
+    result.candidates = len(functions)
+
+    with installed_pyperf(loaded.stub):
+        # The interpreter's reference.
+        start = time.perf_counter()
+        try:
+            reference = _call(reg)
+        except Exception as exc:  # noqa: BLE001
+            raise BenchmarkError(f"benchmark {loaded.name!r} fails in the interpreter: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        result.reference_time = time.perf_counter() - start
+        result.reference = _short_repr(reference)
+        say(f"{loaded.name}: reference run in the interpreter took "
+            f"{result.reference_time:.3f} s")
+
+        # The interpreter's own growth over the same calls, the leak check's
+        # baseline (some benchmarks keep a little per call by design).
+        baseline = (_measure_growth(reg, leak_iterations)
+                    if leak_iterations > 0 and kind != "nojit" else None)
+
+        previous_engine = jit._engine
+        previous_threshold = jit._auto_threshold
+        touched = []
+        try:
+            if eng is not None:
+                jit.set_engine(eng)
+            if kind == "jitlist":
+                chosen = select(functions, module.__name__, arg)
+                if not chosen:
+                    raise BenchmarkError(f"mode {mode!r} selects none of the {len(functions)} "
+                                         f"functions of {module.__name__} (names are "
+                                         f"{module.__name__}:QUALNAME or __main__:QUALNAME)")
+                say(f"compiling {len(chosen)} of {len(functions)} functions")
+                t0 = time.perf_counter()
+                for i, func in enumerate(chosen, 1):
+                    touched.append(func)
+                    jit.force_compile(func, strategy)
+                    if i % 10 == 0 or i == len(chosen):
+                        say(f"compiled {i}/{len(chosen)} functions "
+                            f"({time.perf_counter() - t0:.1f} s)")
+            elif kind == "autojit":
+                jit.compile_after_n_calls(arg)
+                for func in functions:
+                    touched.append(func)
+                    jit.watch(func)
+                say(f"watching {len(functions)} functions, compiling each on call {arg}")
+
+            # The timed iterations.
+            last = None
+            try:
+                for i in range(1, loops + 1):
+                    t0 = time.perf_counter()
+                    last = _call(reg)
+                    dt = time.perf_counter() - t0
+                    result.wall_time += dt
+                    result.values.append(dt / result.inner_loops)
+                    if reg.kind == "bench_func" and not _same(last, reference):
+                        result.result = _short_repr(last)
+                        raise BenchmarkError(f"iteration {i} returned {result.result}, the "
+                                             f"interpreter {result.reference}")
+                    say(f"iteration {i}/{loops} done ({dt:.3f} s)")
+                result.result = _short_repr(last)
+                result.matches = True
+                if counts and eng is not None:
+                    jit.reset_dynamic_counts()
+                    jit.set_counting(True)
+                    try:
+                        _call(reg)
+                    finally:
+                        jit.set_counting(False)
+                    mine = {f"{f.__module__}:{f.__qualname__}" for f in functions}
+                    result.counts = {k: v for k, v in jit.dynamic_counts().items() if k in mine}
+                    say(f"counted one call ({len(result.counts)} functions)")
+                if leak_iterations > 0:
+                    result.leak = _leak_check(reg, leak_iterations, baseline, say)
+            except Exception as exc:  # noqa: BLE001 - recorded, not raised
+                result.matches = False
+                result.error = f"{type(exc).__name__}: {exc}"
+                say(f"error: {result.error}")
+            _record_compiled(result, touched, jit)
+        finally:
+            for func in touched:
+                jit.unwatch(func)
+                jit.force_uncompile(func)
+            jit.compile_after_n_calls(previous_threshold)
+            jit.set_engine(previous_engine)
+    return result
+
+
+def _record_compiled(result: BenchResult, functions, jit) -> None:
+    for func in functions:
+        name = f"{func.__module__}:{func.__qualname__}"
+        if jit.is_jit_compiled(func):
+            result.compiled.append(CompiledInfo(name, jit.get_compiled_size(func),
+                                                jit.get_size_breakdown(func)))
+        else:
+            reason = jit.refusal_reason(func)
+            if reason is not None:
+                result.refusals[name] = reason
+
+
+def _measure_growth(reg: Registered, iterations: int) -> tuple[int, int, int, int]:
+    """(objects before, after, traced bytes before, after) `iterations`
+    calls, after a warm call."""
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        _call(reg)                       # warm, under tracing
+        gc.collect()
+        objects0 = len(gc.get_objects())
+        memory0 = tracemalloc.get_traced_memory()[0]
+        for _ in range(iterations):
+            _call(reg)
+        gc.collect()
+        objects1 = len(gc.get_objects())
+        memory1 = tracemalloc.get_traced_memory()[0]
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return objects0, objects1, memory0, memory1
+
+
+def _leak_check(reg: Registered, iterations: int, baseline, say) -> dict[str, Any]:
+    """Growth across `iterations` calls, beyond the interpreter's own growth
+    (baseline, from _measure_growth, or None: none) plus a small slack."""
+    objects0, objects1, memory0, memory1 = _measure_growth(reg, iterations)
+    base_objects = base_memory = 0
+    if baseline is not None:
+        base_objects, base_memory = baseline[1] - baseline[0], baseline[3] - baseline[2]
+    leak = {"iterations": iterations, "objects_before": objects0, "objects_after": objects1,
+            "memory_before": memory0, "memory_after": memory1,
+            "interpreter_objects_growth": base_objects,
+            "interpreter_memory_growth": base_memory,
+            "object_slack": LEAK_OBJECT_SLACK, "memory_slack": LEAK_MEMORY_SLACK}
+    leak["ok"] = (objects1 - objects0 - max(base_objects, 0) <= LEAK_OBJECT_SLACK
+                  and memory1 - memory0 - max(base_memory, 0) <= LEAK_MEMORY_SLACK)
+    say(f"leak check over {iterations} calls: objects {objects1 - objects0:+d} "
+        f"(interpreter {base_objects:+d}), memory {memory1 - memory0:+d} bytes "
+        f"(interpreter {base_memory:+d}): {'ok' if leak['ok'] else 'GROWS'}")
+    return leak

@@ -1,0 +1,169 @@
+"""`pyjit run`: a pyperformance benchmark under the JIT (pyjit/bench)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+SUMMARY = "run a pyperformance benchmark under the JIT, check it, time it"
+
+DESCRIPTION = """\
+Load pyperformance benchmark BENCH unmodified (its
+data-files/benchmarks/bm_BENCH/run_benchmark.py, or a path to such a file)
+with a stand-in pyperf that captures what it registers, run it once in the
+interpreter for the reference result, then under the JIT for --loops timed
+iterations, and report: whether the result matches the interpreter's, the
+compiled functions with their sizes, refusals with their reasons, wall
+time, dynamic counts (--counts) and a leak check (gc object counts and
+tracemalloc memory across extra iterations).
+
+modes:
+  nojit              the interpreter only
+  jitlist:PATTERN    compile the functions whose module:qualname matches
+                     PATTERN (fnmatch; __main__ is the benchmark module, so
+                     jitlist:__main__:* compiles all of them; several
+                     patterns separated by ','; jitlist:@FILE reads one
+                     pattern a line)
+  autojit:N          compile each function of the benchmark on its N-th call
+
+environment (defaults for the options):
+  PYJIT_AUTO=N         --mode autojit:N
+  PYJIT_LIST_FILE=F    --mode jitlist:@F
+  PYJIT_STRATEGY=S     --strategy S
+  PYJIT_LOG=PATH       the JIT log (compiles and refusals) to PATH ('-': stderr)
+
+Progress goes to stderr.  Exit status 0 when the results match and nothing
+leaks, 1 otherwise, 2 when the benchmark cannot run here.
+
+examples:
+  pyjit run richards --mode 'jitlist:__main__:*' --loops 3
+  pyjit run nbody --mode autojit:2 --counts --json
+  pyjit run richards --mode 'jitlist:*' -o richards.json
+  python -m pyperf compare_to base.json richards.json
+"""
+
+
+def default_mode() -> str:
+    if os.environ.get("PYJIT_AUTO"):
+        return f"autojit:{os.environ['PYJIT_AUTO']}"
+    if os.environ.get("PYJIT_LIST_FILE"):
+        return f"jitlist:@{os.environ['PYJIT_LIST_FILE']}"
+    return "nojit"
+
+
+def setup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("bench", metavar="BENCH",
+                        help="a pyperformance benchmark name (richards) or a run_benchmark.py path")
+    parser.add_argument("--mode", default=None,
+                        help="nojit, jitlist:PATTERN or autojit:N (default from PYJIT_AUTO / "
+                             "PYJIT_LIST_FILE, else nojit)")
+    parser.add_argument("--strategy", default=None,
+                        help="the call-lowering strategy (default: PYJIT_STRATEGY or the "
+                             "compiler's default)")
+    parser.add_argument("--loops", type=int, default=1, help="timed iterations (default 1)")
+    parser.add_argument("--counts", action="store_true",
+                        help="also run one call with dynamic counting on and report the counts")
+    parser.add_argument("--leak-iterations", type=int, default=2,
+                        help="extra calls for the leak check (0: no leak check; default 2)")
+    parser.add_argument("--engine", default="unicorn", choices=["unicorn", "native"],
+                        help="the engine (unicorn; native is not yet supported here)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="the emulator's time limit per outermost call, seconds "
+                             "(default: a day)")
+    parser.add_argument("--json", action="store_true", help="print all results as JSON")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write pyperf-compatible JSON (python -m pyperf compare_to reads it)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import jit
+    from .bench import BenchmarkError, run_benchmark
+    from .bench.runner import DEFAULT_TIMEOUT
+
+    if os.environ.get("PYJIT_LOG"):
+        jit.set_log(os.environ["PYJIT_LOG"])
+    mode = args.mode or default_mode()
+    if args.engine == "native":
+        print("pyjit run: --engine native: not yet (the native engine is not wired into "
+              "pyjit run; use --engine unicorn)", file=sys.stderr)
+        return 2
+    try:
+        result = run_benchmark(args.bench, mode, args.strategy, args.loops, args.engine,
+                               counts=args.counts, leak_iterations=args.leak_iterations,
+                               timeout=args.timeout or DEFAULT_TIMEOUT)
+    except (BenchmarkError, ValueError) as exc:
+        print(f"pyjit run: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        write_pyperf_json(result, args.output)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    else:
+        print_result(result)
+    return 0 if result.ok else 1
+
+
+def print_result(r) -> None:
+    print(f"{r.benchmark} ({r.registered}, {r.kind}) mode {r.mode}, strategy "
+          f"{r.strategy or 'default'}, engine {r.engine}")
+    if r.mode != "nojit":
+        print(f"compiled {len(r.compiled)} of {r.candidates} functions, {r.total_size} bytes")
+        for c in sorted(r.compiled, key=lambda c: -c.size):
+            print(f"  {c.size:>8}  {c.name}")
+        if r.refusals:
+            print(f"refused {len(r.refusals)}:")
+            for name, reason in r.refusals.items():
+                print(f"  {name}: {reason}")
+    check = "result" if r.check == "values" else "no exception"
+    verdict = "matches the interpreter" if r.matches else "DOES NOT match the interpreter"
+    print(f"{check}: {verdict} (reference {r.reference})")
+    if r.error:
+        print(f"error: {r.error}")
+    if r.values:
+        per = ", ".join(f"{v:.4f}" for v in r.values)
+        print(f"wall time: {r.wall_time:.3f} s over {len(r.values)} iterations "
+              f"(s per iteration: {per}); interpreter reference {r.reference_time:.4f} s")
+    if r.counts:
+        total = {k: sum(c[k] for c in r.counts.values())
+                 for k in ("instructions", "helper_calls")}
+        print(f"dynamic counts (one call): {total['instructions']} instructions, "
+              f"{total['helper_calls']} helper calls in {len(r.counts)} functions")
+    if r.leak:
+        lk = r.leak
+        print(f"leak check over {lk['iterations']} calls: objects "
+              f"{lk['objects_after'] - lk['objects_before']:+d} (interpreter "
+              f"{lk['interpreter_objects_growth']:+d}, slack {lk['object_slack']}), memory "
+              f"{lk['memory_after'] - lk['memory_before']:+d} bytes (interpreter "
+              f"{lk['interpreter_memory_growth']:+d}, slack {lk['memory_slack']}): "
+              f"{'ok' if lk['ok'] else 'GROWS'}")
+
+
+def write_pyperf_json(r, path: str) -> None:
+    """pyperf-compatible JSON: one benchmark, its values in seconds, sizes
+    (bytes) and counts (integers) in the metadata."""
+    metadata = {"name": r.benchmark, "loops": 1, "inner_loops": r.inner_loops,
+                "pyjit_mode": r.mode, "pyjit_strategy": r.strategy or "default",
+                "pyjit_engine": r.engine, "pyjit_matches": str(r.matches),
+                "pyjit_compiled": len(r.compiled), "pyjit_refused": len(r.refusals),
+                "pyjit_size": r.total_size}
+    if r.counts:
+        metadata["pyjit_instructions"] = sum(c["instructions"] for c in r.counts.values())
+        metadata["pyjit_helper_calls"] = sum(c["helper_calls"] for c in r.counts.values())
+    if r.metadata.get("description"):
+        metadata["description"] = str(r.metadata["description"])
+    values = [v for v in r.values if v > 0]
+    try:
+        import pyperf
+    except ImportError:
+        pyperf = None
+    if pyperf is not None and values:
+        run = pyperf.Run(values, metadata=metadata, collect_metadata=False)
+        pyperf.BenchmarkSuite([pyperf.Benchmark([run])]).dump(path, replace=True)
+        return
+    # Without pyperf: its file format, version 1.0.
+    data = {"version": "1.0", "metadata": {},
+            "benchmarks": [{"runs": [{"metadata": metadata, "values": values}]}]}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f)
