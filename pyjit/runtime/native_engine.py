@@ -76,7 +76,8 @@ from ..aarch64.compiled import CompiledCode
 from . import errstate, native_routines
 from .counts import Counts
 from .faults import EmulationFault
-from .helpers import HELPERS, Helper
+from .symbols import SymbolTable
+from .helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
 from .native_helpers import NativeHelpers, c_api_address
 from .native_stacks import EngineStacks
@@ -159,7 +160,7 @@ class NativeEngine:
         self.nested_reserve = nested_reserve
         self.perf_map = (os.environ.get("PYJIT_PERF_MAP") == "1") if perf_map is None else perf_map
         self._helpers = NativeHelpers(self._on_helper_fault)
-        self._symbols: dict[str, int] = {}
+        self._symbols = SymbolTable(self.helper_address)
         self._loaded: list[LoadedCode] = []
         self._starts: list[int] = []
         self._tls = threading.local()
@@ -192,22 +193,14 @@ class NativeEngine:
 
     def define_symbol(self, name: str, address: int) -> None:
         """Resolve relocations against `name` to address in later loads."""
-        if name in HELPERS:
-            raise ValueError(f"{name!r} is a helper: its address is the engine's")
-        self._symbols[name] = address
+        self._symbols.define(name, address)
+
+    def symbol_address(self, name: str) -> int:
+        """The address `define_symbol` gave name (KeyError otherwise)."""
+        return self._symbols.defined(name)
 
     def _resolver(self, resolve: Callable[[str], int] | None) -> Callable[[str], int]:
-        def resolve_symbol(symbol: str) -> int:
-            if symbol in HELPERS:
-                return self.helper_address(symbol)
-            address = self._symbols.get(symbol)
-            if address is not None:
-                return address
-            if resolve is not None:
-                return resolve(symbol)
-            raise KeyError(f"{symbol!r} is not a helper, not defined with define_symbol, "
-                           "and no resolver was given")
-        return resolve_symbol
+        return self._symbols.resolver(resolve)
 
     # -- loading ----------------------------------------------------------------------
     def load(self, code: CompiledCode, name: str | None = None,

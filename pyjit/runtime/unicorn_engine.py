@@ -77,6 +77,7 @@ from . import errstate
 from .counts import BlockCounter, Counts
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
+from .symbols import SymbolTable
 from .helpers import HELPERS
 from .hostmem import PAGE, PageArena, Reservation, page_up
 from .identity import IdentityMap
@@ -171,7 +172,7 @@ class UnicornEngine(FaultDescriptions):
 
         self._loaded: list[LoadedCode] = []
         self._starts: list[int] = []
-        self._symbols: dict[str, int] = {}
+        self._symbols = SymbolTable(self.helper_address)
         self._counter = BlockCounter()
         self._depth = 0
         self._thread: int | None = None
@@ -219,22 +220,14 @@ class UnicornEngine(FaultDescriptions):
 
     def define_symbol(self, name: str, address: int) -> None:
         """Resolve relocations against `name` to address in later loads."""
-        if name in HELPERS:
-            raise ValueError(f"{name!r} is a helper: its address is the engine's trap")
-        self._symbols[name] = address
+        self._symbols.define(name, address)
+
+    def symbol_address(self, name: str) -> int:
+        """The address `define_symbol` gave name (KeyError otherwise)."""
+        return self._symbols.defined(name)
 
     def _resolver(self, resolve: Callable[[str], int] | None) -> Callable[[str], int]:
-        def resolve_symbol(symbol: str) -> int:
-            if symbol in HELPERS:
-                return self.helper_address(symbol)
-            address = self._symbols.get(symbol)
-            if address is not None:
-                return address
-            if resolve is not None:
-                return resolve(symbol)
-            raise KeyError(f"{symbol!r} is not a helper, not defined with define_symbol, "
-                           "and no resolver was given")
-        return resolve_symbol
+        return self._symbols.resolver(resolve)
 
     # -- loading ----------------------------------------------------------------------
     def load(self, code: CompiledCode, name: str | None = None,

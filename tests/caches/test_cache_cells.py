@@ -101,8 +101,8 @@ def test_routines_are_loaded_once_with_a_symbol_each(compiled):
     entries.prepare_engine(engine)
     assert entries._prepared[engine] is loaded
     for name in cache_routines.ROUTINES:
-        address = engine._symbols[name]
+        address = engine.symbol_address(name)
         assert loaded.address <= address < loaded.end
-    assert engine._symbols[entries.STACK_LIMIT_SYMBOL] == entries.stack_limit(engine)
+    assert engine.symbol_address(entries.STACK_LIMIT_SYMBOL) == entries.stack_limit(engine)
     low = engine._stack_reservation.start
     assert low < entries.stack_limit(engine) < engine.stack_top
