@@ -15,7 +15,8 @@ from .counts import Counts
 from .faults import EmulationFault
 from .helpers import HELPERS, NULL, Helper, declare
 from . import helper_impls, helper_ops  # noqa: F401  (declare the helpers)
-from .unicorn_engine import LoadedCode, UnicornEngine
+from .loaded import LoadedCode
+from .unicorn_engine import UnicornEngine
 
 __all__ = ["layout", "errstate", "Counts", "EmulationFault", "HELPERS", "NULL", "Helper",
            "declare", "LoadedCode", "UnicornEngine"]

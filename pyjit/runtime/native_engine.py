@@ -68,7 +68,6 @@ import os
 import platform
 import struct
 import threading
-from dataclasses import dataclass, field
 from typing import Callable
 
 from ..aarch64.calls import CodePlacement
@@ -76,6 +75,7 @@ from ..aarch64.compiled import CompiledCode
 from . import errstate, native_routines
 from .counts import Counts
 from .faults import EmulationFault
+from .loaded import LoadedCode
 from .symbols import SymbolTable
 from .helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
@@ -113,24 +113,6 @@ def reserve_code_arena(size: int, near_libpython: bool = True) -> Reservation:
         except (RuntimeError, OSError):
             pass                            # no free range near it: anywhere will do
     return Reservation(size)
-
-
-@dataclass(frozen=True, eq=False)
-class LoadedCode:
-    """Code placed by `NativeEngine.load`: [address, address + size)."""
-
-    address: int
-    size: int
-    name: str
-    code: CompiledCode = field(repr=False)
-
-    def label(self, name: str) -> int:
-        """The address of a label of the compiled code (its first binding)."""
-        return self.address + self.code.labels[name][0]
-
-    @property
-    def end(self) -> int:
-        return self.address + self.size
 
 
 class NativeEngine:

@@ -61,7 +61,6 @@ import bisect
 import ctypes
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 from unicorn import (UC_ARCH_ARM64, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_PROT,
@@ -77,6 +76,7 @@ from . import errstate
 from .counts import BlockCounter, Counts
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
+from .loaded import LoadedCode
 from .symbols import SymbolTable
 from .helpers import HELPERS
 from .hostmem import PAGE, PageArena, Reservation, page_up
@@ -90,24 +90,6 @@ _ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
            UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
 STALE_POLICIES = ("revalidate", "revalidate_each_helper", "unmap_all")
 MAX_NESTING = 63            # Unicorn 2.1 nests emu_start 64 deep, the outermost included
-
-
-@dataclass(frozen=True, eq=False)
-class LoadedCode:
-    """Code placed by `UnicornEngine.load`: [address, address + size)."""
-
-    address: int
-    size: int
-    name: str
-    code: CompiledCode = field(repr=False)
-
-    def label(self, name: str) -> int:
-        """The address of a label of the compiled code (its first binding)."""
-        return self.address + self.code.labels[name][0]
-
-    @property
-    def end(self) -> int:
-        return self.address + self.size
 
 
 class UnicornEngine(FaultDescriptions):
