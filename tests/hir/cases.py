@@ -8,7 +8,9 @@ objects) are compiled on their own in ``COMPREHENSIONS``.
 
 from __future__ import annotations
 
+import copy
 import math
+import re
 
 G_COUNTER = 0
 G_TABLE = {"a": 1, "b": 2}
@@ -694,3 +696,25 @@ COMPREHENSIONS: dict[str, tuple] = {
     "dictcomp": (_nested(comprehensions, "<dictcomp>"), [(iter(range(4)),)]),
     "listcomp_range": (_nested(for_range_args, "<listcomp>"), [(iter(range(3)),)]),
 }
+
+
+# -- running a case (for the tests that compare compiled code with CPython) ----
+
+_ADDRESS = re.compile(r"0x[0-9a-f]+")
+
+
+def outcome(fn, args):
+    """("ok", repr of the result with addresses blanked) or ("raise", the
+    exception type's name)."""
+    try:
+        return "ok", _ADDRESS.sub("0x?", repr(fn(*args)))
+    except Exception as exc:  # noqa: BLE001 - comparing exception types
+        return "raise", type(exc).__name__
+
+
+def fresh(args):
+    """A deep copy of a case's arguments (a run may mutate them)."""
+    try:
+        return copy.deepcopy(args)
+    except TypeError:
+        return args

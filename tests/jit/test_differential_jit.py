@@ -8,10 +8,8 @@ per construct the builder supports.
 
 from __future__ import annotations
 
-import copy
 import gc
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
@@ -23,23 +21,11 @@ _spec = importlib.util.spec_from_file_location("jit_cases", Path(__file__).paren
 cases = importlib.util.module_from_spec(_spec)
 sys.modules["jit_cases"] = cases
 _spec.loader.exec_module(cases)
+outcome, fresh = cases.outcome, cases.fresh
 
 STRATEGIES = ["direct", "literal", "stub", "lazy-stub", "hot-literal", "near"]
-_ADDRESS = re.compile(r"0x[0-9a-f]+")
 
 
-def outcome(fn, args):
-    try:
-        return "ok", _ADDRESS.sub("0x?", repr(fn(*args)))
-    except Exception as exc:  # noqa: BLE001 - comparing exception types
-        return "raise", type(exc).__name__
-
-
-def fresh(args):
-    try:
-        return copy.deepcopy(args)
-    except TypeError:
-        return args
 
 
 def _case_ids():

@@ -4,11 +4,9 @@ counts, direct calls and runaway recursion."""
 
 from __future__ import annotations
 
-import copy
 import gc
 import importlib.util
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,23 +27,11 @@ _spec = importlib.util.spec_from_file_location("native_cases",
 cases = importlib.util.module_from_spec(_spec)
 sys.modules["native_cases"] = cases
 _spec.loader.exec_module(cases)
+outcome, fresh = cases.outcome, cases.fresh
 
-_ADDRESS = re.compile(r"0x[0-9a-f]+")
 rc = sys.getrefcount
 
 
-def outcome(fn, args):
-    try:
-        return "ok", _ADDRESS.sub("0x?", repr(fn(*args)))
-    except Exception as exc:  # noqa: BLE001 - comparing exception types
-        return "raise", type(exc).__name__
-
-
-def fresh(args):
-    try:
-        return copy.deepcopy(args)
-    except TypeError:
-        return args
 
 
 # -- shapes ---------------------------------------------------------------------------
