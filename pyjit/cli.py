@@ -18,7 +18,8 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import __version__, cli_asm, cli_calls, cli_dump, cli_run, cli_run_shape, cli_shapes, cli_size
+from . import (__version__, cli_ab, cli_asm, cli_calls, cli_compare, cli_dump, cli_report,
+               cli_run, cli_run_shape, cli_shapes, cli_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "run-shape": Subcommand(cli_run_shape.SUMMARY, cli_run_shape.DESCRIPTION,
                             cli_run_shape.setup, cli_run_shape.run),
     "run": Subcommand(cli_run.SUMMARY, cli_run.DESCRIPTION, cli_run.setup, cli_run.run),
+    "ab": Subcommand(cli_ab.SUMMARY, cli_ab.DESCRIPTION, cli_ab.setup, cli_ab.run),
+    "compare": Subcommand(cli_compare.SUMMARY, cli_compare.DESCRIPTION, cli_compare.setup,
+                          cli_compare.run),
+    "report": Subcommand(cli_report.SUMMARY, cli_report.DESCRIPTION, cli_report.setup,
+                         cli_report.run),
 }
 
 

@@ -68,10 +68,11 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--leak-iterations", type=int, default=2,
                         help="extra calls for the leak check (0: no leak check; default 2)")
     parser.add_argument("--engine", default="unicorn", choices=["unicorn", "native"],
-                        help="the engine (unicorn; native is not yet supported here)")
+                        help="unicorn (default: emulated, any host) or native (AArch64 Linux: "
+                             "the machine code runs on the CPU)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="the emulator's time limit per outermost call, seconds "
-                             "(default: a day)")
+                             "(default: a day; the native engine has none)")
     parser.add_argument("--json", action="store_true", help="print all results as JSON")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write pyperf-compatible JSON (python -m pyperf compare_to reads it)")
@@ -85,10 +86,6 @@ def run(args: argparse.Namespace) -> int:
     if os.environ.get("PYJIT_LOG"):
         jit.set_log(os.environ["PYJIT_LOG"])
     mode = args.mode or default_mode()
-    if args.engine == "native":
-        print("pyjit run: --engine native: not yet (the native engine is not wired into "
-              "pyjit run; use --engine unicorn)", file=sys.stderr)
-        return 2
     try:
         result = run_benchmark(args.bench, mode, args.strategy, args.loops, args.engine,
                                counts=args.counts, leak_iterations=args.leak_iterations,
@@ -116,9 +113,12 @@ def print_result(r) -> None:
             print(f"refused {len(r.refusals)}:")
             for name, reason in r.refusals.items():
                 print(f"  {name}: {reason}")
-    check = "result" if r.check == "values" else "no exception"
     verdict = "matches the interpreter" if r.matches else "DOES NOT match the interpreter"
-    print(f"{check}: {verdict} (reference {r.reference})")
+    if r.check == "values+state":
+        print(f"result: {verdict} (reference {r.reference}); {r.state or 'state not compared'}")
+    else:
+        print(f"check: {verdict}: {r.state or 'state not compared'} (a {r.kind} returns a "
+              "time, not a result)")
     if r.error:
         print(f"error: {r.error}")
     if r.values:

@@ -14,22 +14,27 @@ Modes (as in CinderX):
   autojit:N         watch every function of the module and compile each on
                     its N-th call.
 
-What runs: the first registration (or the one named `bench`).  First once
-in the interpreter, for the reference: `bench_func`'s callable returns a
-value, compared with the value of every JIT call; `bench_time_func`'s returns
-a time, so there only "no exception" is checked.  Then `loops` timed
-iterations, each one call of the callable (`bench_time_func`: `func(1,
-*args)`); a value is seconds per inner loop.  Then, optionally, one call with
-dynamic counting on, and the leak check: after a warm call, gc object counts
-and tracemalloc's traced memory before and after `leak_iterations` more
-calls must not grow by more than the interpreter's own growth over as many
-calls (measured before compiling) plus a small slack.
+What runs: the first registration (or the one named `bench`).  The file is
+loaded twice.  One copy makes the reference: one call in the interpreter.
+The other copy runs under the JIT: `loops` timed iterations, each one call
+of the callable (`bench_time_func`: `func(1, *args)`); a value is seconds
+per inner loop.  The check: the JIT copy's first call must print what the
+reference call printed and leave the module's global data in the same
+state (bench/state.py), and for `bench_func` every call must return the
+reference's value (a `bench_time_func` returns a time: nothing to
+compare).  Then, optionally, one call with dynamic counting on, and the
+leak check: after a warm call, gc object counts and tracemalloc's traced
+memory before and after `leak_iterations` more calls must not grow by more
+than the interpreter's own growth over as many calls (measured on the
+reference copy) plus a small slack.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import gc
+import io
 import os
 import sys
 import time
@@ -37,7 +42,9 @@ import tracemalloc
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from .loader import BenchmarkError, Registered, installed_pyperf, load_benchmark
+from .loader import (BenchmarkError, LoadedBenchmark, Registered, installed_pyperf,
+                     load_benchmark)
+from .state import describe_difference, first_difference, snapshot_module
 
 DEFAULT_TIMEOUT = 24 * 3600.0   # seconds per outermost emulated call
 LEAK_OBJECT_SLACK = 200         # objects
@@ -65,7 +72,8 @@ class BenchResult:
     values: list[float] = field(default_factory=list)   # s per inner loop, per iteration
     wall_time: float = 0.0              # s, all timed iterations
     reference_time: float = 0.0         # s, the interpreter's reference call
-    check: str = "values"               # "values" or "no-exception"
+    check: str = "values+state"         # "values+state" or "state" (bench_time_func)
+    state: str = ""                     # how output and module state compared
     matches: bool = False
     reference: str = ""
     result: str = ""
@@ -148,6 +156,42 @@ def _call(reg: Registered):
     return reg.func(1, *reg.args)
 
 
+def _call_capturing(reg: Registered):
+    """(the call's value, what it printed)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        value = _call(reg)
+    return value, out.getvalue()
+
+
+def _same_registration(loaded: LoadedBenchmark, reg: Registered) -> Registered:
+    """The registration of the other copy that matches reg."""
+    for other in loaded.registered:
+        if other.name == reg.name and other.kind == reg.kind:
+            return other
+    raise BenchmarkError(f"the second copy of {loaded.name!r} registers no {reg.name!r}")
+
+
+def _compare_state(ref_output: str, ref_state, output: str, state) -> str:
+    """"" when the output and the module state match the reference's;
+    raises BenchmarkError saying where they differ otherwise."""
+    if output != ref_output:
+        a, b = ref_output.splitlines(), output.splitlines()
+        line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        raise BenchmarkError(f"the first call printed something else than the interpreter's "
+                             f"(line {line + 1} of {len(a)}: interpreter "
+                             f"{_short_repr(a[line] if line < len(a) else None)}, JIT "
+                             f"{_short_repr(b[line] if line < len(b) else None)})")
+    (ref_snap, ref_cut), (snap, cut) = ref_state, state
+    diff = first_difference(ref_snap, snap)
+    if diff is not None:
+        raise BenchmarkError("the first call left the module's global data in another state "
+                             "than the interpreter's: " + describe_difference(diff))
+    lines = len(output.splitlines())
+    return (f"output ({lines} lines) and module state match"
+            + (" (state compared up to its first objects only)" if ref_cut or cut else ""))
+
+
 def _same(a, b) -> bool:
     try:
         return bool(a == b)
@@ -161,14 +205,20 @@ def _short_repr(value, limit: int = 200) -> str:
 
 
 def _make_engine(engine, timeout: float | None):
+    """(name, engine object) for "unicorn" (a fresh UnicornEngine with
+    timeout), "native" (a fresh NativeEngine: AArch64 Linux only) or an
+    engine object."""
     if engine is None or engine == "unicorn":
         from ..runtime import UnicornEngine
         return "unicorn", UnicornEngine(timeout=timeout)
     if engine == "native":
-        raise BenchmarkError("--engine native: not yet (pyjit run supports the unicorn "
-                             "engine only for now)")
+        from ..runtime.native_engine import NativeEngine, NativeUnavailable
+        try:
+            return "native", NativeEngine()
+        except NativeUnavailable as exc:
+            raise BenchmarkError(f"--engine native: {exc}") from None
     if isinstance(engine, str):
-        raise BenchmarkError(f"unknown engine {engine!r}: use unicorn")
+        raise BenchmarkError(f"unknown engine {engine!r}: use unicorn or native")
     return type(engine).__name__, engine
 
 
@@ -179,8 +229,8 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                   progress: bool | Callable[[str], None] = True) -> BenchResult:
     """Run benchmark `name` (a pyperformance name or a run_benchmark.py
     path) in `mode` (see the module docstring) and return its BenchResult.
-    engine: "unicorn" (default, a fresh UnicornEngine with `timeout`) or an
-    engine object.  Raises BenchmarkError when the benchmark cannot run here
+    engine: "unicorn" (default, a fresh UnicornEngine with `timeout`),
+    "native" (a fresh NativeEngine) or an engine object.  Raises BenchmarkError when the benchmark cannot run here
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
     from .. import jit
@@ -204,29 +254,32 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
         benchmark=loaded.name, registered=reg.name, kind=reg.kind, mode=mode,
         strategy=strategy or os.environ.get("PYJIT_STRATEGY") or None, engine=engine_name,
         loops=loops, inner_loops=reg.inner_loops or 1, module=module.__name__,
-        check="values" if reg.kind == "bench_func" else "no-exception",
+        check="values+state" if reg.kind == "bench_func" else "state",
         metadata={k: v for k, v in loaded.metadata.items() if isinstance(v, (str, int, float))})
     functions = module_functions(module)
     result.candidates = len(functions)
 
-    with installed_pyperf(loaded.stub):
-        # The interpreter's reference.
+    # The reference: one call in the interpreter, on a copy of its own.
+    ref_loaded = load_benchmark(name)
+    ref_reg = _same_registration(ref_loaded, reg)
+    with installed_pyperf(ref_loaded.stub):
         start = time.perf_counter()
         try:
-            reference = _call(reg)
+            reference, ref_output = _call_capturing(ref_reg)
         except Exception as exc:  # noqa: BLE001
             raise BenchmarkError(f"benchmark {loaded.name!r} fails in the interpreter: "
                                  f"{type(exc).__name__}: {exc}") from exc
         result.reference_time = time.perf_counter() - start
+        ref_state = snapshot_module(ref_loaded.module)
         result.reference = _short_repr(reference)
         say(f"{loaded.name}: reference run in the interpreter took "
             f"{result.reference_time:.3f} s")
-
         # The interpreter's own growth over the same calls, the leak check's
         # baseline (some benchmarks keep a little per call by design).
-        baseline = (_measure_growth(reg, leak_iterations)
+        baseline = (_measure_growth(ref_reg, leak_iterations)
                     if leak_iterations > 0 and kind != "nojit" else None)
 
+    with installed_pyperf(loaded.stub):
         previous_engine = jit._engine
         previous_threshold = jit._auto_threshold
         touched = []
@@ -259,8 +312,14 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
             try:
                 for i in range(1, loops + 1):
                     t0 = time.perf_counter()
-                    last = _call(reg)
+                    if i == 1:
+                        last, output = _call_capturing(reg)
+                    else:
+                        last = _call(reg)
                     dt = time.perf_counter() - t0
+                    if i == 1:
+                        result.state = _compare_state(ref_output, ref_state, output,
+                                                      snapshot_module(module))
                     result.wall_time += dt
                     result.values.append(dt / result.inner_loops)
                     if reg.kind == "bench_func" and not _same(last, reference):

@@ -41,7 +41,8 @@ def test_richards_every_function_compiled_and_matches(richards_cli):
     assert result["refusals"] == {}, f"refused: {result['refusals']}"
     assert status == 0
     assert result["matches"] and result["error"] is None
-    assert result["check"] == "values" and result["reference"] == "True"
+    assert result["check"] == "values+state" and result["reference"] == "True"
+    assert result["state"].startswith("output (0 lines) and module state match")
     assert result["candidates"] >= 30
     assert len(result["compiled"]) == result["candidates"]
     names = {c["name"] for c in result["compiled"]}
@@ -135,7 +136,8 @@ def test_bench_time_func_and_selection(tmp_path):
     result = run_benchmark(path, "jitlist:__main__:helper,bm_timed:work", None, 2,
                            bench="work_time", progress=False, leak_iterations=1)
     assert result.ok, result.error
-    assert result.kind == "bench_time_func" and result.check == "no-exception"
+    assert result.kind == "bench_time_func" and result.check == "state"
+    assert "module state match" in result.state
     assert {c.name for c in result.compiled} == {"bm_timed:helper", "bm_timed:work"}
     assert len(result.values) == 2
 
@@ -158,8 +160,95 @@ def test_modes(tmp_path):
     assert select([helper, Work], "bm_x", ["bm_y:*"]) == []
 
 
-def test_native_engine_not_yet(capsys):
+def test_native_engine_refused_clearly_off_aarch64(capsys):
+    import platform
+    if platform.machine() in ("aarch64", "arm64"):
+        pytest.skip("this host runs the native engine")
     assert cli.main(["run", "richards", "--engine", "native", "--mode", "jitlist:*"]) == 2
-    assert "not yet" in capsys.readouterr().err
-    with pytest.raises(BenchmarkError, match="not yet"):
+    assert "AArch64" in capsys.readouterr().err
+    with pytest.raises(BenchmarkError, match="AArch64"):
         run_benchmark("richards", "jitlist:*", None, 1, "native", progress=False)
+
+
+STATEFUL_BENCH = """
+    import pyperf
+
+    POINTS = [[0.5, 1.0], [2.0, -0.0]]
+    LOG = {"steps": 0}
+
+    class Acc:
+        def __init__(self):
+            self.items = []
+
+    ACC = Acc()
+
+    def step(scale):
+        for p in POINTS:
+            p[0] = p[0] * scale + p[1]
+        LOG["steps"] += 1
+        ACC.items.append(LOG["steps"])
+        print("step", LOG["steps"])
+
+    def bench(loops, scale):
+        t0 = pyperf.perf_counter()
+        for _ in range(loops):
+            step(scale)
+        return pyperf.perf_counter() - t0
+
+    if __name__ == "__main__":
+        pyperf.Runner().bench_time_func("stateful", bench, 1.5)
+"""
+
+
+def test_time_func_checked_by_output_and_module_state(tmp_path):
+    path = write_bench(tmp_path, "stateful", STATEFUL_BENCH)
+    result = run_benchmark(path, "jitlist:__main__:*", None, 3, progress=False,
+                           leak_iterations=0)
+    assert result.ok, result.error
+    assert result.state == "output (1 lines) and module state match"
+    assert {c.name for c in result.compiled} >= {"bm_stateful:step", "bm_stateful:bench"}
+
+
+def test_a_state_difference_is_reported_with_where(tmp_path, monkeypatch):
+    """A JIT that computed a different value must fail the check: here the
+    compiled step is swapped for one that scales by 1.25."""
+    path = write_bench(tmp_path, "drift", STATEFUL_BENCH)
+    real_compile = jit.force_compile
+
+    def drifting_compile(func, strategy=None, **kw):
+        if func.__name__ == "step":
+            func.__globals__["POINTS"][0][0] += 1e-12   # state drifts during compilation
+        return real_compile(func, strategy, **kw)
+    monkeypatch.setattr(jit, "force_compile", drifting_compile)
+    result = run_benchmark(path, "jitlist:__main__:*", None, 1, progress=False,
+                           leak_iterations=0)
+    assert not result.ok and not result.matches
+    assert "another state than the interpreter's" in result.error
+    assert "at ['POINTS'][0][0]: interpreter 1.75 (0x1.c000000000000p+0), JIT 1.75" \
+        in result.error
+
+
+def test_snapshot_compares_structure_not_addresses():
+    from pyjit.bench.state import first_difference, snapshot
+
+    class Node:
+        __slots__ = ("value", "next")
+
+        def __init__(self, value, next=None):
+            self.value, self.next = value, next
+
+    def ring():
+        a = Node(1.0)
+        a.next = Node(2, a)
+        return {"head": a, "tags": {"x", "y"}, "neg": -0.0}
+    (a, cut_a), (b, cut_b) = snapshot(ring()), snapshot(ring())
+    assert a == b and not cut_a and not cut_b
+    c = ring()
+    c["neg"] = 0.0
+    path, x, y = first_difference(a, snapshot(c)[0])
+    assert path == "['neg']" and str(x) == "-0.0" and str(y) == "0.0"
+    c = ring()
+    c["head"].next.value = 3
+    assert first_difference(a, snapshot(c)[0]) == ("['head'].next.value", 2, 3)
+    _, cut = snapshot([[i] for i in range(10)], limit=5)
+    assert cut
