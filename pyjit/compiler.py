@@ -12,13 +12,14 @@ function in the interpreter.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Iterable
 
 from .aarch64.calls import CodePlacement
-from .aarch64.codegen import EmittedFunction, generate
+from .aarch64.codegen import DEFAULT_REFCOUNTS, REFCOUNT_MODES, EmittedFunction, generate
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
 from .hir.ir import Function as HirFunction
@@ -61,14 +62,26 @@ def _describer(hfunc: HirFunction):
     return lambda instr: format_instr(instr, namer).strip()
 
 
+def refcounts_mode(refcounts: str | None) -> str:
+    """The reference counting mode: refcounts, else PYJIT_REFCOUNTS, else
+    the default; ValueError for a name not in REFCOUNT_MODES."""
+    mode = refcounts or os.environ.get("PYJIT_REFCOUNTS") or DEFAULT_REFCOUNTS
+    if mode not in REFCOUNT_MODES:
+        raise ValueError(f"unknown refcounts mode {mode!r}: the modes are "
+                         f"{', '.join(REFCOUNT_MODES)}")
+    return mode
+
+
 def compile_function(func: FunctionType, strategy: str | None = None, *,
                      placement: CodePlacement | None = None,
                      passes: Iterable[str] = DEFAULT_PIPELINE,
-                     outline_refcounts: bool = True) -> CompiledFunction:
+                     refcounts: str | None = None) -> CompiledFunction:
     """Compile func; raises CompileRefused (with the reason) when it cannot.
-    outline_refcounts: see `pyjit.aarch64.codegen.generate`."""
+    refcounts: see `pyjit.aarch64.codegen.generate` (None: PYJIT_REFCOUNTS
+    or the default)."""
     from .aarch64.calls import DEFAULT_STRATEGY
 
+    refcounts = refcounts_mode(refcounts)
     if not isinstance(func, FunctionType):
         raise CompileRefused(repr(func), f"not a Python function ({type(func).__name__})")
     from .install import original_code
@@ -82,7 +95,7 @@ def compile_function(func: FunctionType, strategy: str | None = None, *,
     except LoweringError as exc:
         raise CompileRefused(func.__qualname__, str(exc)) from None
     emitted = generate(lfunc, strategy, placement=placement, describe=_describer(hfunc),
-                       outline_refcounts=outline_refcounts)
+                       refcounts=refcounts)
     elapsed = (time.perf_counter() - start) * 1000
     return CompiledFunction(func, qualified_name(func), strategy or DEFAULT_STRATEGY, hfunc,
                             lfunc, emitted, consts, elapsed, passes)

@@ -23,7 +23,7 @@ from types import FunctionType
 from typing import Any, Callable
 
 from . import install
-from .compiler import CompiledFunction, compile_function, qualified_name
+from .compiler import CompiledFunction, compile_function, qualified_name, refcounts_mode
 from .hir.errors import CompileRefused
 from .runtime import entries
 
@@ -126,11 +126,13 @@ if os.environ.get("PYJIT_LOG"):
 # -- compiling --------------------------------------------------------------------------
 
 def force_compile(func: Callable, strategy: str | None = None, *,
-                  outline_refcounts: bool = True) -> bool:
+                  refcounts: str | None = None) -> bool:
     """Compile func now (with the named call-lowering strategy) and install
     it; False, with the reason in the JIT log and `refusal_reason(func)`,
-    when it cannot be compiled.  outline_refcounts=False inlines reference
-    counting instead of calling per-register thunks."""
+    when it cannot be compiled.  refcounts: "outline" (thunk calls),
+    "inline-incref" or "inline" (see pyjit.aarch64.codegen.REFCOUNT_MODES;
+    None: PYJIT_REFCOUNTS or the default)."""
+    refcounts = refcounts_mode(refcounts)
     func = _function_of(func)
     if func is None:
         return False
@@ -141,7 +143,7 @@ def force_compile(func: Callable, strategy: str | None = None, *,
         try:
             compiled = compile_function(func, strategy or os.environ.get("PYJIT_STRATEGY"),
                                         placement=engine.placement(),
-                                        outline_refcounts=outline_refcounts)
+                                        refcounts=refcounts)
         except CompileRefused as exc:
             _refusals[func] = exc.reason
             _log(f"Refused {qualified_name(func)}: {exc.reason}")

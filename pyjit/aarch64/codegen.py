@@ -61,15 +61,31 @@ class EmittedFunction:
             raise KeyError(f"unknown symbol {symbol!r}") from None
 
 
+# Which reference count operations call a thunk (the rest are inline).
+# "outline" is the smallest code; "inline" the fewest instructions run;
+# "inline-incref" keeps the 3-instruction increfs inline and only the
+# decrefs, whose inline form needs a branch and a call, out of line.
+REFCOUNT_MODES: dict[str, frozenset[str]] = {
+    "outline": frozenset({"incref", "xincref", "decref", "xdecref"}),
+    "inline-incref": frozenset({"decref", "xdecref"}),
+    "inline": frozenset(),
+}
+DEFAULT_REFCOUNTS = "outline"
+
+
 def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *,
              placement: CodePlacement | None = None,
              describe: Callable[[Any], str] = str,
-             outline_refcounts: bool = True) -> EmittedFunction:
+             refcounts: str = DEFAULT_REFCOUNTS) -> EmittedFunction:
     """Allocate registers for func and emit it with the call lowering
     strategy (a name, an instance, or None for the default); describe(origin)
     is the listing annotation of the code an origin produced.
-    outline_refcounts: reference counting through per-register thunks (4
-    bytes a site, two more instructions run) rather than inline."""
+    refcounts: which reference count operations go through per-register
+    thunks (4 bytes a site, two more instructions run) rather than inline:
+    a key of REFCOUNT_MODES."""
+    if refcounts not in REFCOUNT_MODES:
+        raise ValueError(f"unknown refcounts mode {refcounts!r}: the modes are "
+                         f"{', '.join(REFCOUNT_MODES)}")
     lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
     thread_jumps(func)
     allocation_order(func)
@@ -78,7 +94,7 @@ def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *
     merge_identical_blocks(func, alloc)
     frame = Frame.layout(alloc, func.areas)
     emitter = _Emitter(func, alloc, frame, lowering, describe)
-    emitter.outline_refcounts = outline_refcounts
+    emitter.outlined = REFCOUNT_MODES[refcounts]
     return emitter.run()
 
 
@@ -94,6 +110,7 @@ class _Emitter:
         self.pc_map: dict[int, Any] = {}
         self.next_block: ir.Block | None = None
         self.thunks: dict[Reg, dict[str, Label]] = {}
+        self.outlined = REFCOUNT_MODES[DEFAULT_REFCOUNTS]
         self.const_symbols: dict[int, str] = {}
         self.falls_into_epilogue = False
 
@@ -114,7 +131,7 @@ class _Emitter:
                 if isinstance(instr, ir.Decref) and "release" not in kinds:
                     kinds["release"] = buf.new_label(f"release:{reg}")
                     sites.append(CallSite(_DEALLOC, hot=False, section="cold"))
-                if kind not in kinds:
+                if kind not in kinds and kind in self.outlined:
                     kinds[kind] = buf.new_label(f"{kind}:{reg}")
         self.lowering.plan(sites)
         self.frame.emit_prologue(buf)
@@ -153,8 +170,7 @@ class _Emitter:
         only need `release:R`."""
         buf, count = self.buf, GP_SCRATCH[1]
         for reg, kinds in self.thunks.items():
-            outline = self.outline_refcounts
-            if outline and ("xincref" in kinds or "incref" in kinds):
+            if "xincref" in kinds or "incref" in kinds:
                 done = buf.new_label()
                 if "xincref" in kinds:
                     buf.bind(kinds["xincref"])
@@ -167,7 +183,7 @@ class _Emitter:
                 buf.emit(isa.ret())
             if "release" not in kinds:
                 continue
-            if outline:
+            if "xdecref" in kinds or "decref" in kinds:
                 done = buf.new_label()
                 if "xdecref" in kinds:
                     buf.bind(kinds["xdecref"])
@@ -477,16 +493,16 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
 
 
 def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
-    """Out of line (the default), `bl incref:R` / `bl decref:R` (x-forms
-    skip NULL), 4 bytes a site: the thunk does the work, a decref's thunk
-    frees the object at zero.  Inline (outline_refcounts=False):
+    """Out of line (the kinds in e.outlined), `bl incref:R` / `bl decref:R`
+    (x-forms skip NULL), 4 bytes a site: the thunk does the work, a decref's
+    thunk frees the object at zero.  Inline:
     `ldr x17, [R]; add/subs x17, x17, #1; str x17, [R]` (+ `b.ne skip;
     bl release:R` for a decref), `cbz R, skip` first for the x-forms."""
     rv = e.use(i.value, 0)
     kind = ("x" if i.nullable else "") + type(i).__name__.lower()
     thunks = e.thunks[rv]
     buf = e.buf
-    if e.outline_refcounts:
+    if kind in e.outlined:
         buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
         return
     count, skip = GP_SCRATCH[1], buf.new_label()
@@ -552,3 +568,4 @@ _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
 }
 
 _DEALLOC = CallTarget("_Py_Dealloc")
+

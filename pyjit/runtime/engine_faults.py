@@ -37,6 +37,11 @@ class FaultDescriptions:
             return CodeSpan(start, start + STUB_SIZE, f"<stub of {helper.name}>")
         return None
 
+    def _no_code_at(self, pc: int) -> bool:
+        """pc is in the code arena, outside every loaded function (the
+        arena's unused pages are zeros: `udf #0`)."""
+        return self.code_at(pc) is None and self._arena.start <= pc < self._arena.end
+
     def _read(self, address: int, size: int) -> bytes | None:
         try:
             return bytes(self.uc.mem_read(address, size))
@@ -61,6 +66,10 @@ class FaultDescriptions:
                 lr = self.uc.reg_read(UC_ARM64_REG_LR)
                 reason += f" (lr {lr:#x}" + (f", in {locate(lr, self._span(lr))})"
                                              if self._span(lr) else ")")
+        elif exc.errno in (UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID) and self._no_code_at(pc):
+            lr = self.uc.reg_read(UC_ARM64_REG_LR)
+            reason = (f"jump to {pc:#x}: no code there (lr {lr:#x}"
+                      + (f", in {locate(lr, self._span(lr))})" if self._span(lr) else ")"))
         elif exc.errno in (UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID):
             word = self._read(pc, 4)
             text = disassemble_word(int.from_bytes(word, "little"), pc) if word else "?"

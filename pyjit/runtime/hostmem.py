@@ -325,10 +325,19 @@ class PageArena:
     `alloc(n)` commits ceil(n / PAGE) pages read-write and returns their
     address; `free(address)` decommits them.  Free runs are kept sorted and
     coalesced, so the arena never fragments into more runs than there are
-    live allocations plus one."""
+    live allocations plus one.
 
-    def __init__(self, reservation: Reservation):
+    committed=True: the whole reservation is committed read-write once, up
+    front; `alloc` only hands out pages, and `free` replaces the freed pages
+    with fresh zeroed ones (the memory goes back to the kernel, the range
+    stays readable: an emulator that maps the arena as a whole may keep
+    pointing at it)."""
+
+    def __init__(self, reservation: Reservation, *, committed: bool = False):
         self.reservation = reservation
+        self.committed = committed
+        if committed:
+            reservation.commit(reservation.start, reservation.size)
         self._free: list[tuple[int, int]] = [(reservation.start, reservation.size)]
         self._live: dict[int, int] = {}
 
@@ -348,7 +357,8 @@ class PageArena:
                     del self._free[i]
                 else:
                     self._free[i] = (start + size, run - size)
-                self.reservation.commit(start, size, prot)
+                if not self.committed:
+                    self.reservation.commit(start, size, prot)
                 self._live[start] = size
                 return start
         raise MemoryError(f"code arena full: no {size:#x}-byte run free in {self.reservation}")
@@ -357,7 +367,10 @@ class PageArena:
         size = self._live.pop(address, None)
         if size is None:
             raise ValueError(f"{address:#x} is not an allocation of this arena")
-        self.reservation.decommit(address, size)
+        if self.committed:
+            self.reservation.commit(address, size)
+        else:
+            self.reservation.decommit(address, size)
         i = bisect.bisect_left(self._free, (address, 0))
         self._free.insert(i, (address, size))
         # Coalesce with the following and the preceding run.

@@ -8,8 +8,13 @@ A facade over one Unicorn instance (STYLE.md: lazy hooks, address-ranged
 dispatch, typed faults).  What is mapped in the emulator, all at the same
 address as in the host:
 
-- the code arena: a host reservation (`code_arena_size`, PROT_NONE) in
-  which `load` commits pages, writes linked code, and maps them read+exec;
+- the code arena: a host region (`code_arena_size`) committed up front and
+  mapped read+exec as one Unicorn region, in which `load` writes linked
+  code; its unused and freed pages are zeros, which decode as `udf #0`, so
+  a jump there is a fault naming the address.  (One region, not one per
+  function: Unicorn 2.1 finds the RAM block of every store by a linear
+  search of its blocks, and stores are a large part of what compiled
+  code does.)
 - the trap table (traps.py): the engine's entry stub and one stub per
   helper, in a reservation `helper_distance` bytes after the arena (by
   default further than `bl` reaches, like a real libpython), and the
@@ -133,7 +138,7 @@ class UnicornEngine(FaultDescriptions):
         span = Reservation(code_arena_size + helper_distance + trap_size)
         arena, self._trap_reservation = span.split(
             [(0, code_arena_size), (code_arena_size + helper_distance, trap_size)])
-        self._arena = PageArena(arena)
+        self._arena = PageArena(arena, committed=True)
         self.traps = TrapTable(self._trap_reservation, helper_capacity)
         self._stack_reservation = Reservation(stack_size + PAGE)
         self.stack_top = self._stack_reservation.end - 16
@@ -142,6 +147,7 @@ class UnicornEngine(FaultDescriptions):
 
         uc = self.uc
         traps = self.traps
+        uc.mem_map_ptr(arena.start, arena.size, UC_PROT_READ | UC_PROT_EXEC, arena.start)
         uc.mem_map_ptr(traps.code_start, traps.code_end - traps.code_start,
                        UC_PROT_READ | UC_PROT_EXEC, traps.code_start)
         uc.mem_map_ptr(traps.block, PAGE, UC_PROT_READ | UC_PROT_WRITE, traps.block)
@@ -225,10 +231,8 @@ class UnicornEngine(FaultDescriptions):
             self._arena.free(address)
             raise
         ctypes.memmove(address, linked, size)
-        mapped_size = self._arena.allocation_size(address)
-        self.uc.mem_map_ptr(address, mapped_size, UC_PROT_READ | UC_PROT_EXEC, address)
         # Code may have run at this address before (an unloaded function).
-        self.uc.ctl_remove_cache(address, address + mapped_size)
+        self.uc.ctl_remove_cache(address, address + self._arena.allocation_size(address))
         loaded = LoadedCode(address, size, name or code.name, code)
         i = bisect.bisect_left(self._starts, address)
         self._starts.insert(i, address)
@@ -245,9 +249,8 @@ class UnicornEngine(FaultDescriptions):
         if self._depth:
             raise RuntimeError("cannot unload code while emulated code is running")
         mapped_size = self._arena.allocation_size(loaded.address)
-        self.uc.mem_unmap(loaded.address, mapped_size)
+        self._arena.free(loaded.address)          # zeros: udf #0
         self.uc.ctl_remove_cache(loaded.address, loaded.address + mapped_size)
-        self._arena.free(loaded.address)
         del self._starts[i], self._loaded[i]
         self._counter.remove_code(loaded.address)
 

@@ -72,7 +72,7 @@ def test_inline_refcounts_match_cpython():
     for name, (fn, arglists) in cases.CASES.items():
         expected = [outcome(fn, fresh(args)) for args in arglists]
         try:
-            assert jit.force_compile(fn, outline_refcounts=False), jit.refusal_reason(fn)
+            assert jit.force_compile(fn, refcounts="inline"), jit.refusal_reason(fn)
             got = [outcome(fn, fresh(args)) for args in arglists]
         finally:
             jit.force_uncompile(fn)

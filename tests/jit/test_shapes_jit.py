@@ -81,7 +81,7 @@ def test_recorded_sizes_meet_the_goals():
 def test_inline_refcounts_run_the_same(spec, shape_functions):
     fn = shape_functions[spec]
     try:
-        assert jit.force_compile(fn, outline_refcounts=False)
+        assert jit.force_compile(fn, refcounts="inline")
         got, expected = _run(spec, fn)
         assert got == expected
         inline = jit.get_compiled_size(fn)

@@ -110,10 +110,15 @@ def test_read_only_page_mapped_again_writable_accepts_writes():
 
 def test_chunks_never_cover_engine_regions():
     with UnicornEngine(code_arena_size=1 << 20) as eng:
-        load = eng.load(LOAD)
-        # The arena's reserved (uncommitted) part, just after the loaded code.
+        load, store = eng.load(LOAD), eng.load(STORE)
+        # The arena is mapped whole, read+execute: its unused part reads as
+        # zeros and is never identity-mapped; writing to it faults.
+        assert eng.call(load.address, load.address + 4 * PAGE) == 0
+        with pytest.raises(EmulationFault, match="read-only"):
+            eng.call(store.address, load.address + 4 * PAGE, 1)
+        # The stack's guard page is the engine's: refused, not mapped.
         with pytest.raises(EmulationFault, match="reserves for itself"):
-            eng.call(load.address, load.address + PAGE)
+            eng.call(load.address, eng._stack_reservation.start)
         obj = [1]
         eng.call(load.address, id(obj))
         ranges = [(eng.placement().start, eng.placement().end),
@@ -127,7 +132,8 @@ def test_unload_then_reload_at_the_same_address_runs_the_new_code():
         first = eng.load(leaf("first", isa.mov(X0, 1), isa.ret()))
         assert eng.call(first.address) == 1                # translated by Unicorn
         eng.unload(first)
-        with pytest.raises(EmulationFault, match="jump to"):
+        # The arena stays mapped; the freed pages are zeros (udf #0).
+        with pytest.raises(EmulationFault, match=f"jump to {first.address:#x}: no code there"):
             eng.call(first.address)
         second = eng.load(leaf("second", isa.mov(X0, 2), isa.ret()))
         assert second.address == first.address             # the arena reuses the pages
