@@ -64,7 +64,10 @@ class EmittedFunction:
 # Which reference count operations call a thunk (the rest are inline).
 # "outline" is the smallest code; "inline" the fewest instructions run;
 # "inline-incref" keeps the 3-instruction increfs inline and only the
-# decrefs, whose inline form needs a branch and a call, out of line.
+# decrefs, whose inline form needs a branch and a call, out of line.  A
+# decref of a value that is NULL on the hot path (`likely_null`: the
+# argument array of a call that needed binding) always tests for NULL
+# inline, where a thunk call would only return.
 REFCOUNT_MODES: dict[str, frozenset[str]] = {
     "outline": frozenset({"incref", "xincref", "decref", "xdecref"}),
     "inline-incref": frozenset({"decref", "xdecref"}),
@@ -127,7 +130,8 @@ class _Emitter:
                 loc = self.alloc[instr.value]
                 reg = loc if isinstance(loc, Reg) else GP_SCRATCH[0]
                 kinds = self.thunks.setdefault(reg, {})
-                kind = ("x" if instr.nullable else "") + type(instr).__name__.lower()
+                kind = ("x" if instr.nullable and not getattr(instr, "likely_null", False)
+                        else "") + type(instr).__name__.lower()
                 if isinstance(instr, ir.Decref) and "release" not in kinds:
                     kinds["release"] = buf.new_label(f"release:{reg}")
                     sites.append(CallSite(_DEALLOC, hot=False, section="cold"))
@@ -493,21 +497,27 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
 
 
 def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
-    """Out of line (the kinds in e.outlined), `bl incref:R` / `bl decref:R`
-    (x-forms skip NULL), 4 bytes a site: the thunk does the work, a decref's
-    thunk frees the object at zero.  Inline:
+    """Out of line (the kinds in e.outlined), `bl incref:R` / `bl decref:R`,
+    4 bytes a site (x-forms: `cbz R, skip` first): the thunk does the work, a
+    decref's thunk frees the object at zero.  Inline:
     `ldr x17, [R]; add/subs x17, x17, #1; str x17, [R]` (+ `b.ne skip;
     bl release:R` for a decref), `cbz R, skip` first for the x-forms."""
     rv = e.use(i.value, 0)
     kind = ("x" if i.nullable else "") + type(i).__name__.lower()
     thunks = e.thunks[rv]
     buf = e.buf
-    if kind in e.outlined:
+    if getattr(i, "likely_null", False):
+        kind = kind[1:]                     # the NULL test inline, then as a decref
+    elif kind in e.outlined:
         buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
         return
     count, skip = GP_SCRATCH[1], buf.new_label()
     if i.nullable:
         buf.emit_use(isa.cbz(rv, 0), skip, LabelUse.BRANCH19)
+        if kind in e.outlined:              # likely_null: only the NULL test inline
+            buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
+            buf.bind(skip)
+            return
     buf.emit(isa.ldr(count, Mem(rv, 0)))
     if isinstance(i, ir.Incref):
         buf.emit(isa.add(count, count, 1))

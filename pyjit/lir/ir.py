@@ -366,10 +366,12 @@ class Incref(Instr):
 class Decref(Instr):
     """`decref v` (`xdecref v` when nullable): Py_DECREF / Py_XDECREF.  The
     count is decremented in place; at zero the object is freed through a
-    call to _Py_Dealloc, so it clobbers like a call."""
+    call to _Py_Dealloc, so it clobbers like a call.  likely_null: v is
+    NULL on the hot path (code generation tests it inline)."""
 
     value: VReg
     nullable: bool = False
+    likely_null: bool = False
     is_call: ClassVar[bool] = True
 
     def uses(self): return (self.value,)

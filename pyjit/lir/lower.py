@@ -87,7 +87,7 @@ class FunctionLowering:
         self.emit(ir.LoadImm(self.ret, 0))
         self.emit(ir.Jump(self.exit))
         self.cur = self.exit
-        self.xdecref(self.bound)
+        self.emit(ir.Decref(self.bound, nullable=True, likely_null=True))
         self.emit(ir.Return(self.ret))
         return f
 

@@ -32,6 +32,10 @@ binds its arguments on its own cold entry path.
 Sites whose callee is known at compile time not to be a Python function (a
 global or module attribute bound to a builtin or a class now, as
 `math.sqrt` or `len`) keep the plain helper call: no cell, no extra code.
+A few builtins have a routine with the vectorcall's signature that does the
+common case without a helper call and otherwise tail-branches to
+PyObject_Vectorcall (`INTRINSICS`; the routine checks that the callable
+still is that builtin): `isinstance(obj, cls)` -> `pyjit_isinstance`.
 """
 
 from __future__ import annotations
@@ -53,6 +57,19 @@ L = FunctionLowering
 DIRECT_CALLS = os.environ.get("PYJIT_DIRECT_CALLS", "shared")
 GENERIC = "PyObject_Vectorcall"
 
+# builtin -> (positional argument count, the routine calling it)
+INTRINSICS = {isinstance: (2, "pyjit_isinstance")}
+
+
+def _intrinsic(callee_now, nargs: int, kwnames) -> str | None:
+    """The routine for a call of callee_now with nargs positional arguments
+    and kwnames, or None."""
+    try:
+        count, routine = INTRINSICS.get(callee_now, (None, None))
+    except TypeError:              # an unhashable callee
+        return None
+    return routine if count == nargs and not kwnames else None
+
 
 @lowers(O.VectorCall)
 def _vector_call(lw: L, instr: O.VectorCall) -> None:
@@ -62,7 +79,8 @@ def _vector_call(lw: L, instr: O.VectorCall) -> None:
     kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
     nargsf = lw.imm(nargs | PY_VECTORCALL_ARGUMENTS_OFFSET)
     callee_now = cached.compile_time_value(lw, instr.operands[0])
-    vectorcall(lw, instr, callable_, argp, nargsf, kw, _may_be_compiled(callee_now))
+    vectorcall(lw, instr, callable_, argp, nargsf, kw, _may_be_compiled(callee_now),
+               _intrinsic(callee_now, nargs, instr.kwnames))
 
 
 @lowers(O.CallMethod)
@@ -89,7 +107,10 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     lw.emit(ir.Jump(call))
     lw.cur = call
     kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
-    vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(_method_now(lw, instr)))
+    now = _method_now(lw, instr)
+    intrinsic = (_intrinsic(now, nargs, instr.kwnames)
+                 if isinstance(instr.operands[0].defn, K.LoadNull) else None)
+    vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(now), intrinsic)
 
 
 def _method_now(lw: L, instr: O.CallMethod):
@@ -112,18 +133,22 @@ def _may_be_compiled(callee_now) -> bool:
 
 
 def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
-               direct: bool) -> None:
-    """instr's result = callee(argp[0:n], nargsf, kw), through a CallCell
-    when direct (see the module docstring), else PyObject_Vectorcall."""
+               direct: bool, intrinsic: str | None = None) -> None:
+    """instr's result = callee(argp[0:n], nargsf, kw), through the
+    intrinsic routine when there is one, else a CallCell when direct (see
+    the module docstring), else PyObject_Vectorcall."""
     how = cached.mode(DIRECT_CALLS, "DIRECT_CALLS")
-    if how == "off" or not direct:
+    if intrinsic is None and (how == "off" or not direct):
         helper_op(lw, instr, GENERIC, [callee, argp, nargsf, kw])
         return
-    cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
     result = lw.vreg(instr.result)
-    if how == "shared":
+    if intrinsic is not None:
+        cached.call_routine(lw, intrinsic, [callee, argp, nargsf, kw], result)
+    elif how == "shared":
+        cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         cached.call_routine(lw, "pyjit_call_cached", [callee, argp, nargsf, kw, cell], result)
     else:
+        cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         target = _select_target(lw, cell, callee, argp)
         lw.emit(ir.CallReg(target, [callee, argp, nargsf, kw], result))
     for i in instr.stolen_indices():

@@ -10,6 +10,7 @@ once per engine, that compiled code calls instead of inlining the checks.
     pyjit_call_cached(callable, args, nargsf, kwnames, cell) -> vectorcall result
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
+    pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
 
 A site costs what a helper call costs (the cell's address is its first
 argument), and the checks exist once per engine instead of once per site.
@@ -27,7 +28,12 @@ exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
 compare to Py_True / Py_False (a new reference), an exact list indexed by
 an exact int of at most one digit, 0 <= index < len, gives the item (a new
 reference); anything else tail-branches to the C-API function, whose result
-and exception are the interpreter's.
+and exception are the interpreter's.  `pyjit_isinstance` is the vectorcall
+of a site that called the builtin `isinstance` when it was compiled: when
+the callable still is that builtin, with two positional arguments, and the
+object's type is the class or has it in its `__mro__` while the class's
+type is exactly `type` (what `PyObject_IsInstance` itself checks first), it
+returns Py_True; otherwise it tail-branches to PyObject_Vectorcall.
 
 The routines follow AAPCS64: they use x9-x17 as scratch, touch the stack
 only around their own calls (16-byte aligned), and keep x19-x28.  Addresses
@@ -47,7 +53,7 @@ from .caches import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_compare",
-            "pyjit_getitem")
+            "pyjit_getitem", "pyjit_isinstance")
 
 _SOURCE = """
 // -- globals: x0 = GlobalCell --------------------------------------------------------
@@ -334,6 +340,44 @@ getitem_generic:
     ldr x16, lit_get_item
     br x16
 
+// -- isinstance: the vectorcall x0 = callable, x1 = args, x2 = nargsf, x3 = kwnames --
+pyjit_isinstance:
+    ldr x9, lit_isinstance
+    cmp x0, x9
+    b.ne isinstance_generic
+    cbnz x3, isinstance_generic
+    and x9, x2, #0x7fffffffffffffff       // without PY_VECTORCALL_ARGUMENTS_OFFSET
+    cmp x9, #2
+    b.ne isinstance_generic
+    ldp x10, x11, [x1]                    // obj, cls
+    ldr x12, [x10, #{OB_TYPE}]
+    cmp x12, x11
+    b.eq isinstance_true                  // the exact type
+    ldr x13, [x11, #{OB_TYPE}]
+    ldr x9, lit_type_type
+    cmp x13, x9
+    b.ne isinstance_generic               // a metaclass may define __instancecheck__
+    ldr x13, [x12, #{TP_MRO}]
+    cbz x13, isinstance_generic
+    ldr x14, [x13, #{TUPLE_SIZE}]
+    add x13, x13, #{TUPLE_ITEM}
+isinstance_next:
+    cbz x14, isinstance_generic           // not found: False or __class__, the C-API decides
+    ldr x15, [x13], #8
+    cmp x15, x11
+    b.eq isinstance_true
+    sub x14, x14, #1
+    b isinstance_next
+isinstance_true:
+    ldr x0, lit_true
+    ldr x9, [x0]                          // Py_INCREF
+    add x9, x9, #1
+    str x9, [x0]
+    ret
+isinstance_generic:
+    ldr x16, lit_vectorcall
+    br x16
+
     .p2align 3
 lit_load_global_fill:   .quad {load_global_fill:#x}
 lit_load_attr_fill:     .quad {load_attr_fill:#x}
@@ -351,6 +395,8 @@ lit_list_type:          .quad {list_type:#x}
 lit_true:               .quad {true:#x}
 lit_false:              .quad {false:#x}
 lit_compare_mask:       .quad {compare_mask:#x}
+lit_isinstance:         .quad {isinstance:#x}
+lit_type_type:          .quad {type_type:#x}
 """
 
 _HELPERS = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
@@ -380,6 +426,7 @@ def source(addresses: dict[str, int]) -> str:
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
         MD_DICT=L.MODULE_MD_DICT, LONG_SIZE=L.LONG_OB_SIZE, LONG_DIGIT=L.LONG_OB_DIGIT,
         LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM, compare_mask=COMPARE_MASK,
+        TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         **addresses)
 
 
@@ -389,7 +436,8 @@ def load_routines(engine):
     addresses = {name: engine.helper_address(name) for name in _HELPERS}
     addresses["module_type"] = id(types.ModuleType)
     addresses["stack_limit"] = entries.stack_limit(engine)
-    addresses.update(long_type=id(int), list_type=id(list), true=id(True), false=id(False))
+    addresses.update(long_type=id(int), list_type=id(list), true=id(True), false=id(False),
+                     isinstance=id(isinstance), type_type=id(type))
     code = assemble(source(addresses), "pyjit:cache_routines").code
     loaded = engine.load(code, "pyjit:cache_routines")
     for name in ROUTINES:

@@ -136,6 +136,13 @@ def prepare_engine(engine) -> None:
     _prepared[engine] = load_routines(engine)
 
 
+def routine_symbols(engine) -> dict[str, int]:
+    """name -> address of each shared routine loaded in engine."""
+    from .cache_routines import ROUTINES
+    loaded = _prepared.get(engine)
+    return {} if loaded is None else {name: loaded.label(name) for name in ROUTINES}
+
+
 def routines_of(engine):
     """The shared cache routines loaded in engine (LoadedCode), or None."""
     return _prepared.get(engine)

@@ -164,8 +164,12 @@ class NativeEngine:
 
     # -- placement and symbols ------------------------------------------------------
     def placement(self) -> CodePlacement:
-        """Where `load` puts code: every loaded byte lies in [start, end)."""
-        return CodePlacement(self._arena.start, self._arena.end)
+        """Where `load` puts code: every loaded byte lies in [start, end);
+        with the addresses of the shared cache routines (loaded on first
+        use), which are in the same arena."""
+        from . import entries
+        entries.prepare_engine(self)
+        return CodePlacement(self._arena.start, self._arena.end, entries.routine_symbols(self))
 
     def helper_address(self, name: str) -> int:
         """The address code calls helper `name` at: the C-API function

@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Sequence
 
 from .. import isa
 from ..buffer import CodeBuffer, Label, RelocKind
@@ -89,10 +89,17 @@ class CallSite:
 @dataclass(frozen=True, slots=True)
 class CodePlacement:
     """Where the code will be loaded, when the engine knows it at compile
-    time: every byte of the function lies in [start, end)."""
+    time: every byte of the function lies in [start, end).  symbols: the
+    addresses of runtime symbols the engine has already placed (its shared
+    routines), which `near` may reach directly."""
 
     start: int
     end: int
+    symbols: Mapping[str, int] = field(default_factory=dict)
+
+    def address_of(self, target: CallTarget) -> int | None:
+        """target's address if known at compile time, else None."""
+        return target.address if target.address is not None else self.symbols.get(target.symbol)
 
     def in_bl_reach(self, address: int) -> bool:
         """True when a `bl` anywhere in [start, end) reaches address."""
@@ -156,8 +163,8 @@ class CallLowering:
         """bl target when it is surely in reach, else bl <shared veneer>
         (b for a tail call)."""
         target = site.target
-        if self.placement is not None and target.address is not None \
-                and self.placement.in_bl_reach(target.address):
+        address = self.placement.address_of(target) if self.placement is not None else None
+        if address is not None and self.placement.in_bl_reach(address):
             buf.reloc(RelocKind.JUMP26 if tail else RelocKind.CALL26, target.symbol)
             buf.emit(isa.b(0) if tail else isa.bl(0))
             return
