@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 
 SUMMARY = "run a pyperformance benchmark under the JIT, check it, time it"
@@ -73,6 +74,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None,
                         help="the emulator's time limit per outermost call, seconds "
                              "(default: a day; the native engine has none)")
+    parser.add_argument("--bench-args", default="", metavar="ARGS",
+                        help="options for the benchmark's own parser, as one string "
+                             "(e.g. --bench-args='--iterations 2000' for nbody)")
     parser.add_argument("--json", action="store_true", help="print all results as JSON")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write pyperf-compatible JSON (python -m pyperf compare_to reads it)")
@@ -89,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_benchmark(args.bench, mode, args.strategy, args.loops, args.engine,
                                counts=args.counts, leak_iterations=args.leak_iterations,
+                               bench_args=shlex.split(args.bench_args),
                                timeout=args.timeout or DEFAULT_TIMEOUT)
     except (BenchmarkError, ValueError) as exc:
         print(f"pyjit run: {exc}", file=sys.stderr)

@@ -23,9 +23,10 @@
 #   `qemu-aarch64-static -L ROOT -0 "$0" ROOT/usr/bin/python3.11`, so that
 #   the guest's sys.executable is the wrapper (subprocesses work) and
 #   sys.prefix is ROOT/usr.
-# - Pure-Python test dependencies and the AArch64 wheels of unicorn and
-#   capstone (pyjit imports them) are installed by the host's pip into
-#   ROOT/.pyjit/site, which is on the guest's PYTHONPATH with the repository.
+# - Pure-Python test dependencies, pyperformance (the benchmarks the native
+#   suite runs) and the AArch64 wheels of unicorn and capstone (pyjit
+#   imports them) are installed by the host's pip into ROOT/.pyjit/site,
+#   which is on the guest's PYTHONPATH with the repository.
 #
 # Environment:
 #   PYJIT_AARCH64_ROOT  the root (default: $HOME/.cache/pyjit/aarch64-root)
@@ -37,9 +38,9 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="${PYJIT_AARCH64_ROOT:-${HOME:-/tmp}/.cache/pyjit/aarch64-root}"
 STATE="$ROOT/.pyjit"
-STAMP="$STATE/ready-v1"
+STAMP="$STATE/ready-v2"
 ARM64_PACKAGES="python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libc6 libexpat1 zlib1g libffi8"
-PIP_PACKAGES="pytest unicorn capstone"
+PIP_PACKAGES="pytest unicorn capstone pyperformance"
 
 log() { echo "aarch64-python: $*" >&2; }
 

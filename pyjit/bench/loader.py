@@ -27,7 +27,7 @@ import sys
 import time
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 
 class BenchmarkError(Exception):
@@ -82,8 +82,10 @@ def benchmark_path(name: str) -> str:
 
 # -- the stand-in pyperf ------------------------------------------------------------
 
-def make_pyperf_stub(sink: list[Registered], metadata: dict[str, Any]) -> types.ModuleType:
-    """A module standing in for pyperf; its Runner appends to sink."""
+def make_pyperf_stub(sink: list[Registered], metadata: dict[str, Any],
+                     argv: Sequence[str] = ()) -> types.ModuleType:
+    """A module standing in for pyperf; its Runner appends to sink and
+    parses argv (the benchmark's own options, e.g. nbody's --iterations)."""
     try:
         import pyperf as real   # imported before the stand-in replaces it
     except ImportError:
@@ -104,7 +106,7 @@ def make_pyperf_stub(sink: list[Registered], metadata: dict[str, Any]) -> types.
 
         def parse_args(self, args=None):
             if self.args is None:
-                self.args = self.argparser.parse_args([])
+                self.args = self.argparser.parse_args(list(argv) if args is None else args)
             return self.args
 
         def _register(self, kind, name, func, args, inner_loops):
@@ -170,9 +172,11 @@ def _is_main_guard(node: ast.stmt) -> bool:
     return len(names) == 1 and len(consts) == 1
 
 
-def load_benchmark(name: str) -> LoadedBenchmark:
-    """Load benchmark `name` (see the module docstring); BenchmarkError when
-    it is missing, fails, refuses or registers nothing."""
+def load_benchmark(name: str, argv: Sequence[str] = ()) -> LoadedBenchmark:
+    """Load benchmark `name` (see the module docstring) with the command
+    line options argv for its own argument parser (the defaults when
+    empty); BenchmarkError when it is missing, fails, refuses, registers
+    nothing or rejects argv."""
     path = benchmark_path(name)
     directory = os.path.dirname(os.path.abspath(path))
     dirname = os.path.basename(directory)
@@ -193,14 +197,14 @@ def load_benchmark(name: str) -> LoadedBenchmark:
 
     registered: list[Registered] = []
     metadata: dict[str, Any] = {}
-    stub = make_pyperf_stub(registered, metadata)
+    stub = make_pyperf_stub(registered, metadata, argv)
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     saved_argv = sys.argv
     previous_module = sys.modules.get(module_name)
     sys.modules[module_name] = module
     sys.path.insert(0, directory)
-    sys.argv = [path]
+    sys.argv = [path, *argv]
     try:
         with installed_pyperf(stub):
             try:
@@ -209,6 +213,10 @@ def load_benchmark(name: str) -> LoadedBenchmark:
             except BenchmarkError:
                 raise
             except SystemExit as exc:
+                if argv:
+                    raise BenchmarkError(f"benchmark {short!r} rejects the options "
+                                         f"{' '.join(argv)!r} (status {exc.code}; its parser "
+                                         "printed why above)") from None
                 raise BenchmarkError(f"benchmark {short!r} exited while loading "
                                      f"(status {exc.code})") from None
             except Exception as exc:  # noqa: BLE001 - whatever the file raises

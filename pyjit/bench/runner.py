@@ -40,7 +40,7 @@ import sys
 import time
 import tracemalloc
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .loader import (BenchmarkError, LoadedBenchmark, Registered, installed_pyperf,
                      load_benchmark)
@@ -225,12 +225,14 @@ def _make_engine(engine, timeout: float | None):
 def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                   loops: int = 1, engine=None, *, counts: bool = False,
                   leak_iterations: int = 2, bench: str | None = None,
+                  bench_args: Sequence[str] = (),
                   timeout: float | None = DEFAULT_TIMEOUT,
                   progress: bool | Callable[[str], None] = True) -> BenchResult:
     """Run benchmark `name` (a pyperformance name or a run_benchmark.py
     path) in `mode` (see the module docstring) and return its BenchResult.
     engine: "unicorn" (default, a fresh UnicornEngine with `timeout`),
-    "native" (a fresh NativeEngine) or an engine object.  Raises BenchmarkError when the benchmark cannot run here
+    "native" (a fresh NativeEngine) or an engine object.  bench_args: the
+    benchmark's own command line options (nbody's `--iterations 1000`).  Raises BenchmarkError when the benchmark cannot run here
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
     from .. import jit
@@ -240,7 +242,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     kind, arg = parse_mode(mode)
     if loops < 1:
         raise ValueError(f"loops must be >= 1, not {loops}")
-    loaded = load_benchmark(name)
+    loaded = load_benchmark(name, bench_args)
     regs = loaded.registered
     if bench is not None:
         regs = [r for r in regs if r.name == bench]
@@ -260,7 +262,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     result.candidates = len(functions)
 
     # The reference: one call in the interpreter, on a copy of its own.
-    ref_loaded = load_benchmark(name)
+    ref_loaded = load_benchmark(name, bench_args)
     ref_reg = _same_registration(ref_loaded, reg)
     with installed_pyperf(ref_loaded.stub):
         start = time.perf_counter()

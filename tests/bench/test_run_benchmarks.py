@@ -228,6 +228,15 @@ def test_a_state_difference_is_reported_with_where(tmp_path, monkeypatch):
         in result.error
 
 
+def test_benchmark_options_reach_its_parser(tmp_path):
+    path = write_bench(tmp_path, "opts", AUTO_BENCH)
+    result = run_benchmark(path, "jitlist:__main__:*", None, 1, bench="work",
+                           bench_args=["--n", "7"], progress=False, leak_iterations=0)
+    assert result.ok and result.reference == repr(sum(2 * i + 1 for i in range(7)) + 1)
+    with pytest.raises(BenchmarkError, match="rejects the options '--frobnicate'"):
+        run_benchmark(path, "nojit", bench_args=["--frobnicate"], progress=False)
+
+
 def test_snapshot_compares_structure_not_addresses():
     from pyjit.bench.state import first_difference, snapshot
 
