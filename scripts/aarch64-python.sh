@@ -103,4 +103,5 @@ if [ "${1:-}" = "--prepare" ]; then
     exit 0
 fi
 export PYTHONPATH="$REPO:$STATE/site${PYTHONPATH:+:$PYTHONPATH}"
+export PYJIT_UNDER_QEMU=1
 exec "$ROOT/usr/bin/python3" "$@"
