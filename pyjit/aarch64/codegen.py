@@ -34,7 +34,7 @@ from ..lir.regalloc import Allocation, SpillSlot, allocate, register_hints
 from . import isa
 from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
 from .buffer import CodeBuffer, CompiledCode, Label
-from .calls import CallLowering, CallSite, CallTarget, CodePlacement, get_strategy
+from .calls import CallLowering, CallSite, CallTarget, CodePlacement, TargetKind, get_strategy
 from .frame import Frame, Mover
 from .labels import LabelUse
 from .operands import EncodingError, Mem, RegOffset, Shifted
@@ -577,5 +577,7 @@ _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
     ir.FBranch: _fbranch, ir.Return: _return, ir.Incref: _refcount, ir.Decref: _refcount,
 }
 
-_DEALLOC = CallTarget("_Py_Dealloc")
+# Freeing goes through the runtime's pyjit_dealloc (it keeps dead one-digit
+# ints for the int routines, and tail-calls _Py_Dealloc for the rest).
+_DEALLOC = CallTarget("pyjit_dealloc", TargetKind.RUNTIME)
 

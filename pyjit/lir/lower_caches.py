@@ -13,10 +13,11 @@ emitted; the cells, their invariants and their miss helpers are the same:
   on a cold path (about 40 to 90 more bytes a site);
 - "off": the generic helpers (PyObject_GetAttr, ...), no cells.
 
-CompareOp and BinarySubscr call the shared `pyjit_compare` /
-`pyjit_getitem` routines unless CACHES is "off" (in both other modes): a
-fast path for small exact ints and exact lists indexed by one, the C-API
-function otherwise (cache_routines.py).
+CompareOp, BinarySubscr and the BinaryOps + - & | ^ (and in place) call
+the shared `pyjit_compare`, `pyjit_getitem` and `pyjit_int_*` routines
+unless CACHES is "off" (in both other modes): a fast path for small exact
+ints and exact lists indexed by one, the C-API function otherwise
+(cache_routines.py).
 
 Either way a miss runs the kind's miss helper, which does what the
 interpreter does (same result, same exception) and refills the cell when
@@ -42,11 +43,13 @@ from ..hir import ops_core as K
 from ..hir import ops_numeric as N
 from ..hir import ops_objects as O
 from ..runtime import caches, layout
+from ..runtime.cache_routines import INT_OPS
 from ..runtime.helpers import HELPERS
 from . import ir
 from .ir import ConstRef, VReg
 from .lower import FunctionLowering
-from .lower_ops import _COMPARE, _builtins, _globals, _name, _ops, _two_results, helper_op, lowers
+from .lower_ops import (_COMPARE, _builtins, _globals, _name, _ops, _two_results,
+                        binary_op_helper, helper_op, lowers)
 
 L = FunctionLowering
 MODES = ("shared", "inline", "off")
@@ -375,6 +378,18 @@ def _compare(lw: L, instr: N.CompareOp) -> None:
     """Two small exact ints compare without a trap (pyjit_compare)."""
     _fast_path(lw, instr, "pyjit_compare", "PyObject_RichCompare",
                _ops(lw, instr) + [lw.imm(_COMPARE[instr.kind])])
+
+
+@lowers(N.BinaryOp)
+def _binary_op(lw: L, instr: N.BinaryOp) -> None:
+    """+ - & | ^ (and in place) of small exact ints without a trap
+    (pyjit_int_*); the other operators call their C-API function."""
+    helper = binary_op_helper(instr.kind)
+    int_op = INT_OPS.get(instr.kind.name)
+    if int_op is None:
+        helper_op(lw, instr, helper, _ops(lw, instr))
+        return
+    _fast_path(lw, instr, int_op[0], helper, _ops(lw, instr))
 
 
 @lowers(CT.BinarySubscr)

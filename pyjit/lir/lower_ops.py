@@ -73,6 +73,11 @@ def helper_op(lw: L, instr: Instr, helper: str, args: list,
 
 
 _NB_NAMES = [name for name, _ in opcode._nb_ops]
+
+
+def binary_op_helper(kind) -> str:
+    """The C-API function of a BinaryOp kind (ADD -> PyNumber_Add)."""
+    return BINARY_OP_HELPERS[_NB_NAMES.index("NB_" + kind.name)]
 _COMPARE = {N.CompareKind.LT: 0, N.CompareKind.LE: 1, N.CompareKind.EQ: 2,
             N.CompareKind.NE: 3, N.CompareKind.GT: 4, N.CompareKind.GE: 5}
 _UNARY = {N.UnaryOpKind.NEGATIVE: "PyNumber_Negative", N.UnaryOpKind.POSITIVE: "PyNumber_Positive",
@@ -94,8 +99,6 @@ def _builtins(lw: L) -> ir.VReg:
 
 # op -> (helper, arguments from (lowering, instr, operand vregs))
 _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
-    N.BinaryOp: (lambda i: BINARY_OP_HELPERS[_NB_NAMES.index("NB_" + i.kind.name)],
-                 lambda lw, i, a: a),
     N.UnaryOp: (lambda i: _UNARY[i.kind], lambda lw, i, a: a),
     N.Contains: (lambda i: "PySequence_Contains", lambda lw, i, a: [a[1], a[0]]),
     O.StoreGlobal: (lambda i: "store_global", lambda lw, i, a: [_globals(lw), _name(lw, i), a[0]]),

@@ -11,6 +11,8 @@ once per engine, that compiled code calls instead of inlining the checks.
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
+    pyjit_int_<op>(a, b)                          -> PyNumber_<Op>(a, b)   (INT_OPS)
+    pyjit_dealloc(obj)                            -> _Py_Dealloc(obj)
 
 A site costs what a helper call costs (the cell's address is its first
 argument), and the checks exist once per engine instead of once per site.
@@ -35,6 +37,15 @@ object's type is the class or has it in its `__mro__` while the class's
 type is exactly `type` (what `PyObject_IsInstance` itself checks first), it
 returns Py_True; otherwise it tail-branches to PyObject_Vectorcall.
 
+`pyjit_int_<op>` (add, sub, and, or, xor and their in-place forms): two
+exact ints of at most one digit give their result without a helper call:
+a small int (-5..256, the interpreter's own cached object, a new
+reference) or, for a result of at most one digit, an int object taken from
+the engine's pool of dead ints (int_pool.py); anything else tail-branches
+to the operator's C-API function.  `pyjit_dealloc`, which compiled code
+calls instead of _Py_Dealloc, puts dead one-digit ints in that pool while
+it has room and tail-branches to _Py_Dealloc otherwise.
+
 The routines follow AAPCS64: they use x9-x17 as scratch, touch the stack
 only around their own calls (16-byte aligned), and keep x19-x28.  Addresses
 known when they are loaded (helper traps, the stack limit, ModuleType) are
@@ -53,7 +64,23 @@ from .caches import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_compare",
-            "pyjit_getitem", "pyjit_isinstance")
+            "pyjit_getitem", "pyjit_isinstance", "pyjit_dealloc")
+
+# BinaryOp kind -> (routine, the C-API function it falls back to, the
+# operation's number in the routines' dispatch: add, sub, and, or, xor)
+INT_OPS: dict[str, tuple[str, str, int]] = {
+    "ADD": ("pyjit_int_add", "PyNumber_Add", 0),
+    "INPLACE_ADD": ("pyjit_int_iadd", "PyNumber_InPlaceAdd", 0),
+    "SUBTRACT": ("pyjit_int_sub", "PyNumber_Subtract", 1),
+    "INPLACE_SUBTRACT": ("pyjit_int_isub", "PyNumber_InPlaceSubtract", 1),
+    "AND": ("pyjit_int_and", "PyNumber_And", 2),
+    "INPLACE_AND": ("pyjit_int_iand", "PyNumber_InPlaceAnd", 2),
+    "OR": ("pyjit_int_or", "PyNumber_Or", 3),
+    "INPLACE_OR": ("pyjit_int_ior", "PyNumber_InPlaceOr", 3),
+    "XOR": ("pyjit_int_xor", "PyNumber_Xor", 4),
+    "INPLACE_XOR": ("pyjit_int_ixor", "PyNumber_InPlaceXor", 4),
+}
+ROUTINES += tuple(routine for routine, _, _ in INT_OPS.values())
 
 _SOURCE = """
 // -- globals: x0 = GlobalCell --------------------------------------------------------
@@ -139,8 +166,7 @@ store_attr_dealloc:
     stp x29, x30, [sp, #-16]!
     mov x29, sp
     mov x0, x15
-    ldr x16, lit_dealloc
-    blr x16
+    bl pyjit_dealloc
     ldp x29, x30, [sp], #16
     mov x0, #0
     ret
@@ -378,6 +404,104 @@ isinstance_generic:
     ldr x16, lit_vectorcall
     br x16
 
+// -- int arithmetic: x0 = a, x1 = b; the entry points set x9 (the
+//    operation) and x16 (its C-API function) ---------------------------------
+{int_entries}
+int_op:
+    ldr x10, lit_long_type
+    ldr x11, [x0, #{OB_TYPE}]
+    cmp x11, x10
+    b.ne int_generic
+    ldr x11, [x1, #{OB_TYPE}]
+    cmp x11, x10
+    b.ne int_generic
+    ldr x12, [x0, #{LONG_SIZE}]
+    add x11, x12, #1
+    cmp x11, #2                           // ob_size in -1..1
+    b.hi int_generic
+    ldr x13, [x1, #{LONG_SIZE}]
+    add x11, x13, #1
+    cmp x11, #2
+    b.hi int_generic
+    ldr w14, [x0, #{LONG_DIGIT}]
+    ldr w15, [x1, #{LONG_DIGIT}]
+    mul x14, x14, x12                     // the values: ob_size * digit
+    mul x15, x15, x13
+    cbz x9, int_add
+    cmp x9, #1
+    b.eq int_sub
+    cmp x9, #2
+    b.eq int_and
+    cmp x9, #3
+    b.eq int_or
+    eor x14, x14, x15
+    b int_result
+int_add:
+    add x14, x14, x15
+    b int_result
+int_sub:
+    sub x14, x14, x15
+    b int_result
+int_and:
+    and x14, x14, x15
+    b int_result
+int_or:
+    orr x14, x14, x15
+int_result:
+    add x12, x14, #5
+    cmp x12, #261                         // -5..256: the cached small int
+    b.hi int_new
+    ldr x0, lit_small_ints
+    add x0, x0, x12, lsl #5
+    ldr x9, [x0]                          // Py_INCREF
+    add x9, x9, #1
+    str x9, [x0]
+    ret
+int_new:
+    cmp x14, #0
+    cneg x13, x14, lt                     // |result|
+    lsr x12, x13, #30
+    cbnz x12, int_generic                 // more than one digit
+    ldr x10, lit_int_pool
+    ldr x11, [x10]                        // the pool's count
+    cbz x11, int_generic
+    sub x11, x11, #1
+    str x11, [x10]
+    add x12, x10, #16
+    ldr x0, [x12, x11, lsl #3]            // a dead int: ob_type is int already
+    mov x12, #1
+    str x12, [x0]                         // ob_refcnt
+    cmp x14, #0
+    cneg x12, x12, lt
+    str x12, [x0, #{LONG_SIZE}]
+    str w13, [x0, #{LONG_DIGIT}]
+    ret
+int_generic:
+    br x16
+
+// -- freeing: x0 = an object whose count is zero --------------------------------
+pyjit_dealloc:
+    ldr x9, [x0, #{OB_TYPE}]
+    ldr x10, lit_long_type
+    cmp x9, x10
+    b.ne dealloc_generic
+    ldr x11, [x0, #{LONG_SIZE}]
+    add x11, x11, #1
+    cmp x11, #2                           // one digit at most: 32 bytes
+    b.hi dealloc_generic
+    ldr x10, lit_int_pool
+    ldp x11, x12, [x10]                   // count, capacity
+    cmp x11, x12
+    b.hs dealloc_generic
+    add x13, x10, #16
+    str x0, [x13, x11, lsl #3]
+    add x11, x11, #1
+    str x11, [x10]
+    ret
+dealloc_generic:
+    ldr x16, lit_dealloc
+    br x16
+
     .p2align 3
 lit_load_global_fill:   .quad {load_global_fill:#x}
 lit_load_attr_fill:     .quad {load_attr_fill:#x}
@@ -397,11 +521,13 @@ lit_false:              .quad {false:#x}
 lit_compare_mask:       .quad {compare_mask:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
-"""
+lit_small_ints:         .quad {small_ints:#x}
+lit_int_pool:           .quad {int_pool:#x}
+{int_literals}"""
 
 _HELPERS = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
             "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc", "PyObject_RichCompare",
-            "PyObject_GetItem")
+            "PyObject_GetItem") + tuple(helper for _, helper, _ in INT_OPS.values())
 
 # Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,
 # equal, greater; pyjit_compare tests bit 3 * op + outcome.
@@ -427,6 +553,10 @@ def source(addresses: dict[str, int]) -> str:
         MD_DICT=L.MODULE_MD_DICT, LONG_SIZE=L.LONG_OB_SIZE, LONG_DIGIT=L.LONG_OB_DIGIT,
         LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM, compare_mask=COMPARE_MASK,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
+        int_entries="".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
+                            "    b int_op\n" for routine, helper, number in INT_OPS.values()),
+        int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
+                             for _, helper, _ in INT_OPS.values()),
         **addresses)
 
 
@@ -437,7 +567,8 @@ def load_routines(engine):
     addresses["module_type"] = id(types.ModuleType)
     addresses["stack_limit"] = entries.stack_limit(engine)
     addresses.update(long_type=id(int), list_type=id(list), true=id(True), false=id(False),
-                     isinstance=id(isinstance), type_type=id(type))
+                     isinstance=id(isinstance), type_type=id(type), small_ints=id(-5),
+                     int_pool=entries.int_pool(engine).address)
     code = assemble(source(addresses), "pyjit:cache_routines").code
     loaded = engine.load(code, "pyjit:cache_routines")
     for name in ROUTINES:

@@ -123,6 +123,7 @@ def cells_of(consts, kind: type = Cell) -> list:
 
 
 _prepared: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+_int_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 
 
 def prepare_engine(engine) -> None:
@@ -134,6 +135,23 @@ def prepare_engine(engine) -> None:
     from .cache_routines import load_routines    # it needs this module's helpers
     engine.define_symbol(STACK_LIMIT_SYMBOL, stack_limit(engine))
     _prepared[engine] = load_routines(engine)
+
+
+def int_pool(engine):
+    """engine's pool of dead ints (int_pool.py), made on first use."""
+    pool = _int_pools.get(engine)
+    if pool is None:
+        from .int_pool import IntPool
+        pool = _int_pools[engine] = IntPool()
+    return pool
+
+
+def release(engine) -> None:
+    """What entries keeps for engine goes back (engines call it on close):
+    the pooled ints are freed."""
+    pool = _int_pools.pop(engine, None)
+    if pool is not None:
+        pool.drain()
 
 
 def routine_symbols(engine) -> dict[str, int]:

@@ -365,6 +365,8 @@ class NativeEngine:
         if self._stacks.in_use():
             raise RuntimeError("cannot close the engine while compiled code is running")
         self._closed = True
+        from . import entries
+        entries.release(self)              # the pooled ints
         for loaded in list(self._loaded):
             self.unload(loaded)
         self._helpers.clear()

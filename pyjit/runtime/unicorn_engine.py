@@ -504,6 +504,8 @@ class UnicornEngine(FaultDescriptions):
         if self._depth:
             raise RuntimeError("cannot close the engine while emulated code is running")
         self._closed = True
+        from . import entries
+        entries.release(self)              # the pooled ints
         if self._watchdog is not None:
             self._watchdog.stop()
         for loaded in list(self._loaded):

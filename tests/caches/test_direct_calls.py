@@ -91,7 +91,8 @@ def test_uncompiling_and_recompiling_the_callee(mode, compiled, traps):
     result, counts = traps(lambda: caller(4))
     assert result == 41 and counts["PyObject_Vectorcall"] == 1
     result, counts = traps(lambda: caller(5))
-    assert result == 51 and counts == {"PyObject_Vectorcall": 1, "PyNumber_Add": 1}
+    # caller's `+ 1` on small ints is pyjit_int_add's: only the call traps.
+    assert result == 51 and counts == {"PyObject_Vectorcall": 1}
 
     compiled(callee)
     result, counts = traps(lambda: caller(6))

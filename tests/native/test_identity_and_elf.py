@@ -26,6 +26,7 @@ import pyjit.jit as jit
 from pyjit.aarch64.calls import CodePlacement, strategy_names
 from pyjit.compiler import compile_function
 from pyjit.runtime import UnicornEngine
+from pyjit.runtime.cache_routines import ROUTINES
 from pyjit.runtime.native_engine import NativeEngine, reserve_code_arena
 from pyjit.runtime.native_helpers import NativeHelpers
 from pyjit.shapes import make_shape
@@ -71,7 +72,9 @@ def native_side():
     else:
         arena = reserve_code_arena(8 << 20)
         helpers = NativeHelpers(lambda helper, fault: None)
-        yield CodePlacement(arena.start, arena.end), helpers.address
+        # The routines a native engine loads first, at the start of its arena.
+        routines = {name: arena.start + 0x400 * i for i, name in enumerate(ROUTINES)}
+        yield CodePlacement(arena.start, arena.end, routines), helpers.address
         helpers.clear()
         arena.release()
 
@@ -91,12 +94,15 @@ def normalized(compiled) -> bytes:
     return bytes(data)
 
 
-def _resolver(helper_address, routines):
+def _resolver(helper_address, placement, others):
     def resolve(symbol):
         try:
             return helper_address(symbol)
         except KeyError:
-            return routines[symbol]          # shared routines, the stack limit: anything
+            pass
+        if symbol in placement.symbols:          # shared routines: in the engine's arena
+            return placement.symbols[symbol]
+        return others[symbol]                    # the stack limit: anything
     return resolve
 
 
@@ -115,8 +121,10 @@ def test_native_and_unicorn_get_identical_bytes(unicorn, native_side, name, stra
     # (and the const literals above).
     symbols = {r.symbol for r in native.code.relocs if r.symbol}
     fake = {s: 0x5000_0000 + 0x100 * i for i, s in enumerate(sorted(symbols))}
-    a = emulated.code.link(unicorn.placement().start, _resolver(unicorn.helper_address, fake))
-    b = native.code.link(native_placement.start, _resolver(native_helper, fake))
+    a = emulated.code.link(unicorn.placement().start,
+                           _resolver(unicorn.helper_address, unicorn.placement(), fake))
+    b = native.code.link(native_placement.start,
+                         _resolver(native_helper, native_placement, fake))
     fields = set()
     for r in native.code.relocs:
         fields.update(range(r.offset, r.offset + (8 if r.kind.name.endswith("64") else 4)))

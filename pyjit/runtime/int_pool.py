@@ -1,0 +1,67 @@
+"""A per-engine pool of dead one-digit ints, for the int routines.
+
+Compiled code's arithmetic on small exact ints (cache_routines.py:
+`pyjit_int_add` and friends) needs a new int object for a result outside
+the small-int cache, and every such int soon dies again in compiled code.
+Both would be helper calls (PyNumber_Add, _Py_Dealloc).  Instead:
+
+- `pyjit_dealloc`, which compiled code calls where it would call
+  _Py_Dealloc, keeps an exact int with at most one digit (ob_size -1..1:
+  CPython allocates at least one digit, so every such object is 32 bytes)
+  in the pool while the pool has room, and leaves everything else to
+  _Py_Dealloc;
+- an int routine whose result has at most one digit takes an object from
+  the pool and writes the result into it (ob_refcnt 1, ob_size, the digit).
+
+A pooled object is memory CPython's allocator gave out for an int and that
+nothing references; reused, it is an ordinary int again, which CPython
+frees as usual when its count drops to zero outside compiled code.  The
+pool is a block in host memory, read and written by the routines only:
+
+    [count, capacity, slot 0, ..., slot capacity-1]      (8 bytes each)
+
+`drain()` gives the pooled objects back to CPython's allocator
+(PyObject_Free, the int type's tp_free); engines call it when they close.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+CAPACITY = 64
+
+_free = ctypes.pythonapi.PyObject_Free
+_free.argtypes = (ctypes.c_void_p,)
+_free.restype = None
+
+
+class IntPool:
+    """The pool block and the host side of its protocol."""
+
+    COUNT, CAPACITY, SLOTS = 0, 8, 16        # byte offsets in the block
+
+    def __init__(self, capacity: int = CAPACITY):
+        self._block = (ctypes.c_uint64 * (2 + capacity))()
+        self._block[1] = capacity
+
+    @property
+    def address(self) -> int:
+        return ctypes.addressof(self._block)
+
+    @property
+    def count(self) -> int:
+        return self._block[0]
+
+    def __del__(self):
+        try:
+            self.drain()
+        except Exception:  # noqa: BLE001 - at interpreter exit ctypes may be gone
+            pass
+
+    def drain(self) -> int:
+        """Free every pooled object; how many there were."""
+        n = self._block[0]
+        for i in range(n):
+            _free(self._block[2 + i])
+        self._block[0] = 0
+        return n

@@ -1,0 +1,102 @@
+"""The int arithmetic routines (pyjit_int_*) and the pool of dead ints
+(pyjit_dealloc, runtime/int_pool.py): the interpreter's results and
+exceptions for every pair of operands, no trap for small exact ints, and
+no object handed out twice."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import pyjit.jit as jit
+from pyjit.runtime import UnicornEngine, entries
+from pyjit.runtime.int_pool import CAPACITY
+
+from conftest import interpreted, outcome
+
+
+def arith(a, b):
+    return a + b, a - b, a & b, a | b, a ^ b
+
+
+def in_place(a, b):
+    x = a
+    x += b
+    y = a
+    y -= b
+    z = a
+    z &= b
+    w = a
+    w |= b
+    v = a
+    v ^= b
+    return x, y, z, w, v
+
+
+class Int(int):
+    def __add__(self, other):
+        return "add"
+
+
+VALUES = [0, 1, -1, 5, -5, -6, 250, 251, 256, 257, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30),
+          2**29, 2**62, -2**62, 2**64 + 3, True, False, 1.0, -2.5, None, "a", Int(3), Int(-4)]
+
+
+@pytest.mark.parametrize("fn", [arith, in_place])
+def test_int_ops_are_the_interpreters_for_every_pair(mode, compiled, fn):
+    compiled(fn)
+    reference = interpreted(fn)
+    for a, b in itertools.product(VALUES, VALUES):
+        assert outcome(lambda: fn(a, b)) == outcome(lambda: reference(a, b)), (a, b)
+
+
+def test_one_digit_ints_make_no_trap(compiled, traps):
+    def total(n):
+        s = 0
+        i = 0
+        while i < n:
+            s += i ^ 0x5A5A
+            i += 1
+        return s
+    compiled(total)
+    total(200)                                # the pool fills with what dies here
+    result, counts = traps(lambda: total(200))
+    assert result == interpreted(total)(200)
+    # Results come from the pool and deaths go back, except the returned
+    # int, which dies in the interpreter: one allocation a call at most.
+    assert set(counts) <= {"PyNumber_InPlaceAdd"} and sum(counts.values()) <= 1, counts
+
+
+def test_results_kept_alive_are_never_reused(compiled):
+    """Results taken from the pool stay distinct and intact while held,
+    however many more ints die and are born meanwhile."""
+    def make(n, k):
+        return n * 0 + n + k                  # a new one-digit int (+ goes through the pool)
+    compiled(make)
+    kept = [make(i, 1000) for i in range(5 * CAPACITY)]
+    churn = [make(i, 7) for i in range(10 * CAPACITY)]
+    del churn
+    assert kept == [i + 1000 for i in range(5 * CAPACITY)]
+    assert len({id(x) for x in kept}) == len(kept)
+
+
+def test_pool_is_bounded_and_drained_on_close(compiled):
+    engine = UnicornEngine()
+    previous = jit._engine
+    jit.set_engine(engine)
+    try:
+        def churn(n):
+            s = 0
+            for i in range(n):
+                s = s + i + 1000
+            return s
+        compiled(churn)
+        assert churn(3000) == interpreted(churn)(3000)
+        pool = entries.int_pool(engine)
+        assert 0 < pool.count <= CAPACITY
+        jit.force_uncompile(churn)
+        engine.close()
+        assert pool.count == 0
+    finally:
+        jit.set_engine(previous)
