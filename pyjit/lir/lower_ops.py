@@ -212,10 +212,15 @@ def _second_output(lw: L, instr: O.GetSecondOutput) -> None:
 
 @lowers(C.ForIter)
 def _for_iter(lw: L, instr: C.ForIter) -> None:
+    """Through pyjit_for_iter (list and range iterators without a trap)
+    unless caches are off, else the for_iter helper."""
     area = lw.area(1)
     out = lw.new()
     lw.emit(ir.AreaAddr(out, area, 0))
-    status = lw.call("for_iter", [lw.vreg(instr.operands[0]), out], value=True)
+    from .lower_caches import CACHES, call_routine, mode    # it imports this module
+    args = [lw.vreg(instr.operands[0]), out]
+    status = (lw.call("for_iter", args, value=True) if mode(CACHES, "CACHES") == "off"
+              else call_routine(lw, "pyjit_for_iter", args))
     lw.check(instr, "for_iter", status)
     result = lw.vreg(instr.result)
     lw.emit(ir.LoadImm(result, 0))

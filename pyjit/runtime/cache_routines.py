@@ -13,6 +13,7 @@ once per engine, that compiled code calls instead of inlining the checks.
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
     pyjit_int_<op>(a, b)                          -> PyNumber_<Op>(a, b)   (INT_OPS)
     pyjit_dealloc(obj)                            -> _Py_Dealloc(obj)
+    pyjit_for_iter(iterator, out)                 -> for_iter(iterator, out)
 
 A site costs what a helper call costs (the cell's address is its first
 argument), and the checks exist once per engine instead of once per site.
@@ -44,7 +45,11 @@ reference) or, for a result of at most one digit, an int object taken from
 the engine's pool of dead ints (int_pool.py); anything else tail-branches
 to the operator's C-API function.  `pyjit_dealloc`, which compiled code
 calls instead of _Py_Dealloc, puts dead one-digit ints in that pool while
-it has room and tail-branches to _Py_Dealloc otherwise.
+it has room and tail-branches to _Py_Dealloc otherwise.  `pyjit_for_iter`
+is FOR_ITER's next step for an exact list iterator before its end (the
+item, a new reference) and a range iterator before its end (the int, made
+as the int routines make theirs); anything else, and the end, goes to the
+`for_iter` helper.
 
 The routines follow AAPCS64: they use x9-x17 as scratch, touch the stack
 only around their own calls (16-byte aligned), and keep x19-x28.  Addresses
@@ -64,7 +69,7 @@ from .caches import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_compare",
-            "pyjit_getitem", "pyjit_isinstance", "pyjit_dealloc")
+            "pyjit_getitem", "pyjit_isinstance", "pyjit_dealloc", "pyjit_for_iter")
 
 # BinaryOp kind -> (routine, the C-API function it falls back to, the
 # operation's number in the routines' dispatch: add, sub, and, or, xor)
@@ -502,6 +507,74 @@ dealloc_generic:
     ldr x16, lit_dealloc
     br x16
 
+// -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------
+pyjit_for_iter:
+    ldr x9, [x0, #{OB_TYPE}]
+    ldr x10, lit_list_iter_type
+    cmp x9, x10
+    b.ne for_iter_range
+    ldr x11, [x0, #{LISTITER_SEQ}]
+    cbz x11, for_iter_generic
+    ldr x12, [x0, #{LISTITER_INDEX}]
+    ldr x13, [x11, #{LIST_SIZE}]
+    cmp x12, x13
+    b.hs for_iter_generic                 // the end: the helper lets the list go
+    ldr x14, [x11, #{LIST_ITEM}]
+    ldr x15, [x14, x12, lsl #3]
+    add x12, x12, #1
+    str x12, [x0, #{LISTITER_INDEX}]
+    ldr x9, [x15]                         // Py_INCREF
+    add x9, x9, #1
+    str x9, [x15]
+    str x15, [x1]
+    mov x0, #1
+    ret
+for_iter_range:
+    ldr x10, lit_range_iter_type
+    cmp x9, x10
+    b.ne for_iter_generic
+    ldp x12, x13, [x0, #{RANGEITER_INDEX}]    // index, start
+    ldp x14, x15, [x0, #{RANGEITER_STEP}]     // step, len
+    cmp x12, x15
+    b.ge for_iter_generic                 // the end
+    madd x14, x12, x14, x13               // start + index * step
+    add x9, x14, #5
+    cmp x9, #261                          // -5..256: the cached small int
+    b.hi for_iter_new
+    ldr x15, lit_small_ints
+    add x15, x15, x9, lsl #5
+    ldr x9, [x15]                         // Py_INCREF
+    add x9, x9, #1
+    str x9, [x15]
+    b for_iter_range_got
+for_iter_new:
+    cmp x14, #0
+    cneg x13, x14, lt
+    lsr x9, x13, #30
+    cbnz x9, for_iter_generic             // more than one digit
+    ldr x10, lit_int_pool
+    ldr x11, [x10]
+    cbz x11, for_iter_generic
+    sub x11, x11, #1
+    str x11, [x10]
+    add x9, x10, #16
+    ldr x15, [x9, x11, lsl #3]
+    mov x9, #1
+    str x9, [x15]                         // ob_refcnt
+    cmp x14, #0
+    cneg x9, x9, lt
+    str x9, [x15, #{LONG_SIZE}]
+    str w13, [x15, #{LONG_DIGIT}]
+for_iter_range_got:
+    add x12, x12, #1
+    str x12, [x0, #{RANGEITER_INDEX}]
+    str x15, [x1]
+    mov x0, #1
+    ret
+for_iter_generic:
+    ldr x16, lit_for_iter
+    br x16
+
     .p2align 3
 lit_load_global_fill:   .quad {load_global_fill:#x}
 lit_load_attr_fill:     .quad {load_attr_fill:#x}
@@ -522,12 +595,15 @@ lit_compare_mask:       .quad {compare_mask:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
+lit_list_iter_type:     .quad {list_iter_type:#x}
+lit_range_iter_type:    .quad {range_iter_type:#x}
+lit_for_iter:           .quad {for_iter:#x}
 lit_int_pool:           .quad {int_pool:#x}
 {int_literals}"""
 
 _HELPERS = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
             "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc", "PyObject_RichCompare",
-            "PyObject_GetItem") + tuple(helper for _, helper, _ in INT_OPS.values())
+            "PyObject_GetItem", "for_iter") + tuple(helper for _, helper, _ in INT_OPS.values())
 
 # Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,
 # equal, greater; pyjit_compare tests bit 3 * op + outcome.
@@ -553,6 +629,8 @@ def source(addresses: dict[str, int]) -> str:
         MD_DICT=L.MODULE_MD_DICT, LONG_SIZE=L.LONG_OB_SIZE, LONG_DIGIT=L.LONG_OB_DIGIT,
         LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM, compare_mask=COMPARE_MASK,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
+        LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
+        RANGEITER_INDEX=L.RANGEITER_INDEX, RANGEITER_STEP=L.RANGEITER_STEP,
         int_entries="".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
                             "    b int_op\n" for routine, helper, number in INT_OPS.values()),
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
@@ -568,6 +646,7 @@ def load_routines(engine):
     addresses["stack_limit"] = entries.stack_limit(engine)
     addresses.update(long_type=id(int), list_type=id(list), true=id(True), false=id(False),
                      isinstance=id(isinstance), type_type=id(type), small_ints=id(-5),
+                     list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
                      int_pool=entries.int_pool(engine).address)
     code = assemble(source(addresses), "pyjit:cache_routines").code
     loaded = engine.load(code, "pyjit:cache_routines")

@@ -112,6 +112,12 @@ TUPLE_OB_SIZE = OB_SIZE
 TUPLE_OB_ITEM = 24                 # PyObject *ob_item[] inline
 LIST_OB_SIZE = OB_SIZE
 LIST_OB_ITEM = 24                  # PyObject **ob_item
+LISTITER_INDEX = 16                # listiterobject.it_index
+LISTITER_SEQ = 24                  # listiterobject.it_seq (NULL once exhausted)
+RANGEITER_INDEX = 16               # rangeiterobject: index, start, step, len (longs)
+RANGEITER_START = 24
+RANGEITER_STEP = 32
+RANGEITER_LEN = 40
 LIST_ALLOCATED = 32
 
 # -- PyDictObject ---------------------------------------------------------------------
