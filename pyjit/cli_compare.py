@@ -1,0 +1,107 @@
+"""`pyjit compare`: call-lowering strategies side by side over many targets
+(pyjit/measure/compare.py)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+
+SUMMARY = "compare strategies over shapes and benchmarks: bytes by section, dynamic counts"
+
+DESCRIPTION = """\
+Compile every target with every strategy and print one table: a group of
+rows per target (total bytes, bytes by section -- code, literals, stubs,
+veneers, padding -- and, for benchmarks, dynamic instructions, helper calls,
+functions compiled and whether the result matches the interpreter's), a
+column per strategy, each value followed by its delta against the baseline
+strategy (+N / +x.x%).
+
+targets (comma-separated):
+  SHAPE              sqrt:200, sqrtpow:64, loop: compiled, not run
+  BENCH              a pyperformance benchmark (richards) or a path to a
+                     run_benchmark.py-style file: every function compiled,
+                     run once with dynamic counting (sizes only with
+                     --no-counts)
+  MODULE:QUALNAME    any other TARGET of `pyjit size` (FILE.py:*, ...):
+                     compiled, not run
+
+--plot FILE.png draws total bytes against call sites for the sqrt-like
+shapes (one line per shape and strategy; a shape given fewer than 3 times,
+or sqrt when none is, is also sampled at N = 1, 2, 4, ..., 256) and a bar
+chart of bytes by section per strategy for every other target.  Progress
+goes to stderr (a benchmark under counting takes seconds to minutes per
+strategy).
+
+exit status: 0 when everything compiled and every benchmark matches, 1 when
+a benchmark fails or does not match or the JIT fails, 2 for a bad target,
+strategy or option.
+
+examples:
+  pyjit compare --targets sqrt:1,sqrt:200 --strategies direct,lazy-stub
+  pyjit compare --targets sqrt:1,sqrt:2,sqrt:200,sqrtpow:64,richards --plot sizes.png
+  pyjit compare --targets nbody --strategies stub,near --baseline near --json
+"""
+
+
+def setup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--targets", required=True, metavar="T1,T2,...",
+                        help="comma-separated shapes, benchmarks and TARGETs")
+    parser.add_argument("--strategies", default="all", metavar="S1,S2,...",
+                        help="comma-separated call-lowering strategies, or all (default)")
+    parser.add_argument("--baseline", default=None, metavar="NAME",
+                        help="the strategy deltas are against (default: the first)")
+    parser.add_argument("--no-counts", dest="counts", action="store_false",
+                        help="do not run benchmarks: sizes only")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw the sizes (matplotlib)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .measure import compare
+
+    try:
+        strategies = parse_strategies(args.strategies)
+        baseline = compare.check_baseline(strategies, args.baseline)
+        targets = [compare.parse_target(spec) for spec in _split(args.targets, "target")]
+        if args.plot and importlib.util.find_spec("matplotlib") is None:
+            raise ValueError("--plot needs matplotlib (pip install 'pyjit[plot]')")
+    except ValueError as exc:
+        print(f"pyjit compare: error: {exc}", file=sys.stderr)
+        return 2
+    comparison = compare.collect(targets, strategies, counts=args.counts, baseline=baseline,
+                                 progress=_progress)
+    if args.plot:
+        specs = compare.series_to_sample(targets)
+        comparison.samples = compare.collect_samples(specs, strategies, _progress)
+    if args.json:
+        print(json.dumps(comparison.to_dict(), indent=2))
+    else:
+        print(compare.format_table(comparison), end="")
+    if args.plot:
+        compare.plot(comparison, args.plot)
+        _progress(f"wrote {args.plot}")
+    return 0 if comparison.ok else 1
+
+
+def parse_strategies(text: str) -> list[str]:
+    """The strategies a --strategies value names, each once, in order;
+    raises ValueError for an unknown one."""
+    from .cli_size import check_strategy
+
+    names: list[str] = []
+    for name in _split(text, "strategy"):
+        names.extend(check_strategy(name))
+    return list(dict.fromkeys(names))
+
+
+def _split(text: str, what: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",")]
+    if not all(parts):
+        raise ValueError(f"empty {what} in {text!r}")
+    return parts
+
+
+def _progress(message: str) -> None:
+    print(f"pyjit compare: {message}", file=sys.stderr, flush=True)
