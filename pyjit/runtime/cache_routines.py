@@ -66,6 +66,8 @@ from ..aarch64.listing import listing
 from . import entries, layout
 from .caches import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 
+NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts
+
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_compare",
@@ -648,8 +650,8 @@ def load_routines(engine):
                      isinstance=id(isinstance), type_type=id(type), small_ints=id(-5),
                      list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
                      int_pool=entries.int_pool(engine).address)
-    code = assemble(source(addresses), "pyjit:cache_routines").code
-    loaded = engine.load(code, "pyjit:cache_routines")
+    code = assemble(source(addresses), NAME).code
+    loaded = engine.load(code, NAME)
     for name in ROUTINES:
         engine.define_symbol(name, loaded.label(name))
     return loaded
