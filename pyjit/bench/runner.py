@@ -44,7 +44,7 @@ from typing import Any, Callable, Sequence
 
 from .loader import (BenchmarkError, LoadedBenchmark, Registered, installed_pyperf,
                      load_benchmark)
-from .state import describe_difference, first_difference, snapshot_module
+from .state import describe_difference, first_difference, snapshot, snapshot_module
 
 DEFAULT_TIMEOUT = 24 * 3600.0   # seconds per outermost emulated call
 LEAK_OBJECT_SLACK = 200         # objects
@@ -193,10 +193,14 @@ def _compare_state(ref_output: str, ref_state, output: str, state) -> str:
 
 
 def _same(a, b) -> bool:
+    """a == b, or, for objects without a useful equality (a class that
+    compares by identity), the same structure (bench/state.py)."""
     try:
-        return bool(a == b)
+        if a == b:
+            return True
     except Exception:  # noqa: BLE001 - an odd __eq__
-        return repr(a) == repr(b)
+        pass
+    return first_difference(snapshot(a)[0], snapshot(b)[0]) is None
 
 
 def _short_repr(value, limit: int = 200) -> str:

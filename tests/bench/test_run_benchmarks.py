@@ -237,6 +237,28 @@ def test_benchmark_options_reach_its_parser(tmp_path):
         run_benchmark(path, "nojit", bench_args=["--frobnicate"], progress=False)
 
 
+POINT_BENCH = """
+    import pyperf
+
+    class Point:                      # no __eq__: compared by identity
+        def __init__(self, x):
+            self.x = x
+
+    def make(n):
+        return Point(n * 2.5)
+
+    if __name__ == "__main__":
+        pyperf.Runner().bench_func("point", make, 3)
+"""
+
+
+def test_results_without_equality_are_compared_by_structure(tmp_path):
+    path = write_bench(tmp_path, "point", POINT_BENCH)
+    result = run_benchmark(path, "jitlist:__main__:*", None, 2, progress=False,
+                           leak_iterations=0)
+    assert result.ok, result.error
+
+
 def test_snapshot_compares_structure_not_addresses():
     from pyjit.bench.state import first_difference, snapshot
 

@@ -54,6 +54,22 @@ def test_refusal_keeps_the_interpreter_and_is_logged(tmp_path):
     assert "Finished compiling test_api:square_plus in " in text and " bytes" in text
 
 
+class _Base:
+    def value(self):
+        return 1
+
+
+class _Derived(_Base):
+    def value(self):
+        return super().value() + 1
+
+
+def test_zero_argument_super_is_refused_and_keeps_working():
+    assert not jit.force_compile(_Derived.value)
+    assert "super() without arguments" in jit.refusal_reason(_Derived.value)
+    assert _Derived().value() == 2
+
+
 def test_not_a_function_is_refused():
     assert not jit.force_compile(len)
     assert not jit.force_compile(42)

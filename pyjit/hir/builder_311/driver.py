@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..bytecode_311 import BcInstr, BytecodeCFG, analyze
 from ..cfg import reverse_postorder
-from ..errors import HIRError, UnsupportedBytecode, UnsupportedFunction
+from ..errors import CompileRefused, HIRError, UnsupportedBytecode, UnsupportedFunction
 from ..ir import Block, Function, Param, Value
 from ..ops_core import BoxBool, Branch, CheckVar, CondBranch, IsTruthy, LoadArg, LoadConst, LoadNull
 from ..ops_exc import FetchException
@@ -71,6 +71,12 @@ def build_function(fn: FunctionType | CodeType) -> Function:
     for flag, kind in _REFUSED_FLAGS:
         if code.co_flags & flag:
             raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno)
+    if "__class__" in code.co_freevars and "super" in code.co_names:
+        # super() without arguments reads the caller's frame (its __class__
+        # cell and first argument); compiled code has no interpreter frame.
+        raise CompileRefused(qualname, f"{code.co_name!r} (line {code.co_firstlineno}) names "
+                             "super with a __class__ cell: super() without arguments reads "
+                             "the interpreter's frame, which compiled code does not have")
     return Builder311(code, qualname).build()
 
 
