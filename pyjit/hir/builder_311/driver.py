@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dis
 import inspect
 from types import CodeType, FunctionType
 from typing import Callable
@@ -64,6 +65,14 @@ def function_params(code: CodeType) -> list[Param]:
     return params
 
 
+def _calls_super_without_arguments(code: CodeType) -> bool:
+    """LOAD_GLOBAL super, PRECALL 0, CALL 0 in code (the 3.11 bytecode of
+    `super()`; with arguments they would come between)."""
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)]
+    return any(a == ("LOAD_GLOBAL", "super") and b == ("PRECALL", 0) and c == ("CALL", 0)
+               for a, b, c in zip(ops, ops[1:], ops[2:]))
+
+
 def build_function(fn: FunctionType | CodeType) -> Function:
     """Build the HIR of a function (or code object) compiled by CPython 3.11."""
     code = fn.__code__ if isinstance(fn, FunctionType) else fn
@@ -71,12 +80,12 @@ def build_function(fn: FunctionType | CodeType) -> Function:
     for flag, kind in _REFUSED_FLAGS:
         if code.co_flags & flag:
             raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno)
-    if "__class__" in code.co_freevars and "super" in code.co_names:
+    if "__class__" in code.co_freevars and _calls_super_without_arguments(code):
         # super() without arguments reads the caller's frame (its __class__
         # cell and first argument); compiled code has no interpreter frame.
-        raise CompileRefused(qualname, f"{code.co_name!r} (line {code.co_firstlineno}) names "
-                             "super with a __class__ cell: super() without arguments reads "
-                             "the interpreter's frame, which compiled code does not have")
+        raise CompileRefused(qualname, f"{code.co_name!r} (line {code.co_firstlineno}) calls "
+                             "super() without arguments, which reads the interpreter's frame "
+                             "(compiled code has none)")
     return Builder311(code, qualname).build()
 
 
