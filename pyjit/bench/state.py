@@ -11,8 +11,10 @@ in the same state.
 
 A snapshot replaces every object by a structure of plain values: numbers
 and strings by themselves (floats by `float.hex`, so -0.0 and NaNs compare
-exactly), containers by their items, instances by their class's qualified
-name and their attributes (`__dict__` and `__slots__`).  Functions,
+exactly), containers by their items, other objects by their class's
+qualified name and what they refer to (`gc.get_referents`: slots and
+attribute values in order, named `#0`, `#1`... in paths), and objects that
+refer to nothing by their repr without its " at 0x..." addresses.  Functions,
 classes, modules and other code are represented by their names only: they
 are the program, not its state.  An object seen before becomes a
 back-reference (`("ref", n)`, n its position in visiting order), so cycles
@@ -23,10 +25,13 @@ hashes that differ between the copies.
 
 from __future__ import annotations
 
+import gc
+import re
 import types
 from typing import Any
 
 MAX_NODES = 500_000        # a snapshot stops growing here (and says so)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")   # in default reprs
 
 _CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                types.ModuleType, type, types.CodeType, staticmethod, classmethod, property,
@@ -62,17 +67,15 @@ class _Walker:
             return ("dict", kind, tuple((self.visit(k), self.visit(v)) for k, v in obj.items()))
         if isinstance(obj, (set, frozenset)):
             return ("items", kind, tuple(sorted((self.visit(x) for x in obj), key=repr)))
-        attrs = []
-        for cls in type(obj).__mro__:
-            for name in cls.__dict__.get("__slots__", ()):
-                if hasattr(obj, name) and name not in ("__dict__", "__weakref__"):
-                    attrs.append((name, self.visit(getattr(obj, name))))
-        state = getattr(obj, "__dict__", None)
-        if isinstance(state, dict):
-            attrs.extend((name, self.visit(value)) for name, value in state.items())
-        elif not attrs:
-            return ("repr", kind, repr(obj))
-        return ("attrs", kind, tuple(attrs))
+        # What the object refers to, as the garbage collector sees it: its
+        # slots, then its attribute values (or its __dict__ once one exists),
+        # and its class.  Reading `__dict__` instead would turn the
+        # instance's inline values into a dict for good, and slow down both
+        # the interpreter and compiled code on it afterwards.
+        refs = gc.get_referents(obj)
+        if not refs:
+            return ("repr", kind, _ADDRESS.sub("", repr(obj)))
+        return ("attrs", kind, tuple((f"#{i}", self.visit(r)) for i, r in enumerate(refs)))
 
 
 def snapshot(obj: Any, limit: int = MAX_NODES) -> tuple[Any, bool]:
@@ -103,7 +106,7 @@ def first_difference(a: Any, b: Any, path: str = "") -> tuple[str, Any, Any] | N
             if a[0] == "items":
                 step = f"[{i}]"
             elif a[0] == "attrs":
-                step = f".{x[0]}" if x[0] == y[0] else f".<attribute {i}>"
+                step = f".{x[0]}"
                 x, y = x[1], y[1]
             else:
                 key = x[0] if x[0] == y[0] else f"<key {i}>"
