@@ -110,14 +110,19 @@ class UnicornEngine(FaultDescriptions):
     timeout: seconds per outermost call, or None;
     stale_policy: "revalidate", "revalidate_each_helper" or "unmap_all"
         (identity.py);
-    tcg_buffer_size: host memory Unicorn keeps for translated code.
+    tcg_buffer_size: host memory Unicorn keeps for translated code (default
+        1 GiB of address space, used as translations accumulate).  When
+        the buffer fills, Unicorn 2.1.4 flushes it, and a flush while
+        emulation is nested (a helper calling compiled code) crashed the
+        process in pyperformance's raytrace at 50x50 with 256 MiB; with
+        1 GiB that run completes.
     """
 
     def __init__(self, *, code_arena_size: int = 64 << 20, helper_distance: int = 1 << 30,
                  helper_capacity: int = 1024, stack_size: int = 1 << 20,
                  counting: bool = False, max_instructions: int | None = None,
                  timeout: float | None = 30.0, stale_policy: str = "revalidate",
-                 tcg_buffer_size: int = 256 << 20):
+                 tcg_buffer_size: int = 1 << 30):
         if stale_policy not in STALE_POLICIES:
             raise ValueError(f"stale_policy must be one of {STALE_POLICIES}, not {stale_policy!r}")
         self.stale_policy = stale_policy
