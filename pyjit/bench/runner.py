@@ -173,8 +173,8 @@ def _same_registration(loaded: LoadedBenchmark, reg: Registered) -> Registered:
 
 
 def _compare_state(ref_output: str, ref_state, output: str, state) -> str:
-    """"" when the output and the module state match the reference's;
-    raises BenchmarkError saying where they differ otherwise."""
+    """What matched, when the output and the module state are the
+    reference's; BenchmarkError saying where they differ otherwise."""
     if output != ref_output:
         a, b = ref_output.splitlines(), output.splitlines()
         line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
