@@ -95,6 +95,7 @@ _ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
            UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
 STALE_POLICIES = ("revalidate", "revalidate_each_helper", "unmap_all")
 MAX_NESTING = 63            # Unicorn 2.1 nests emu_start 64 deep, the outermost included
+FLUSH_AFTER_NESTED_CALLS = 100_000   # about 75 MB of translations (see call)
 
 
 class UnicornEngine(FaultDescriptions):
@@ -113,9 +114,12 @@ class UnicornEngine(FaultDescriptions):
     tcg_buffer_size: host memory Unicorn keeps for translated code (default
         1 GiB of address space, used as translations accumulate).  When
         the buffer fills, Unicorn 2.1.4 flushes it, and a flush while
-        emulation is nested (a helper calling compiled code) crashed the
-        process in pyperformance's raytrace at 50x50 with 256 MiB; with
-        1 GiB that run completes.
+        emulation is nested (a helper calling compiled code) crashes the
+        process.  Each nested entry makes Unicorn translate again (about
+        0.75 KB); the engine drops all translations at an outermost entry
+        after FLUSH_AFTER_NESTED_CALLS nested ones, so only a single
+        outermost call with more than about a million nested calls can
+        fill the buffer.
     """
 
     def __init__(self, *, code_arena_size: int = 64 << 20, helper_distance: int = 1 << 30,
@@ -176,6 +180,7 @@ class UnicornEngine(FaultDescriptions):
         self._timed_out = False
         self._watchdog: Watchdog | None = None
         self.trap_calls = 0
+        self._nested_calls = 0          # since translations were last dropped
         self._counting = False
         self._max_instructions = max_instructions
         self._block_hook = None
@@ -302,6 +307,13 @@ class UnicornEngine(FaultDescriptions):
         saved = None
         if depth == 0:
             self._begin_outermost()
+            if self._nested_calls > FLUSH_AFTER_NESTED_CALLS:
+                # Unicorn 2.1.4 translates code again on every nested entry
+                # (about 0.75 KB each, never reclaimed); a full buffer is
+                # flushed, which crashes if it happens while nested.  Here
+                # nothing is running: drop the translations.
+                self.uc.ctl_flush_tb()
+                self._nested_calls = 0
             X[E_SP] = self.stack_top
             start = traps.enter_outer
         else:
@@ -312,6 +324,7 @@ class UnicornEngine(FaultDescriptions):
                                      "(Unicorn's limit)")
             start = traps.enter_nested
             saved = errstate.take_pending()
+            self._nested_calls += 1
         X[E_X0] = x0 & _MASK64
         X[E_X0 + 1] = x1 & _MASK64
         X[E_X0 + 2] = x2 & _MASK64

@@ -69,7 +69,6 @@ def test_recursion_makes_no_vectorcall_trap(mode, compiled, traps):
     result, counts = traps(lambda: fib(15))
     assert result == 610
     assert counts["PyObject_Vectorcall"] == 0 and counts["call_cell_fill"] == 0
-    assert counts["PyNumber_Add"] > 0          # the work itself still goes through helpers
 
 
 def test_mutual_recursion_between_compiled_functions(mode, compiled, traps):

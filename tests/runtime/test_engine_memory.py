@@ -166,3 +166,41 @@ def test_closed_engine_refuses_work():
     with pytest.raises(RuntimeError, match="closed"):
         eng.call(f.address, 0)
     eng.close()          # idempotent
+
+
+class _Pair:
+    def __init__(self, x):
+        self.x = x
+
+    def __add__(self, other):
+        return self.x + other.x
+
+
+def _sum_pairs(a, b, n):
+    s = 0
+    for _ in range(n):
+        s += a + b          # PyNumber_Add calls the compiled __add__: nested emulation
+    return s
+
+
+def test_translations_are_dropped_after_many_nested_calls(monkeypatch):
+    import pyjit.jit as jit
+    import pyjit.runtime.unicorn_engine as ue
+    monkeypatch.setattr(ue, "FLUSH_AFTER_NESTED_CALLS", 50)
+    engine = UnicornEngine(timeout=None)
+    previous = jit._engine
+    jit.set_engine(engine)
+    try:
+        assert jit.force_compile(_Pair.__add__) and jit.force_compile(_sum_pairs)
+        a, b = _Pair(1), _Pair(2)
+        assert _sum_pairs(a, b, 40) == 120
+        assert engine._nested_calls == 40
+        assert _sum_pairs(a, b, 40) == 120          # 80 > 50 only after this call
+        assert engine._nested_calls == 80
+        assert _sum_pairs(a, b, 40) == 120          # entered with 80: dropped first
+        assert engine._nested_calls == 40
+    finally:
+        jit.force_uncompile(_sum_pairs)
+        jit.force_uncompile(_Pair.__add__)
+        jit.set_engine(previous)
+        engine.close()
