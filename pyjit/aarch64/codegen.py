@@ -497,9 +497,10 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
 
 
 def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
-    """Out of line (the kinds in e.outlined), `bl incref:R` / `bl decref:R`,
-    4 bytes a site (x-forms: `cbz R, skip` first): the thunk does the work, a
-    decref's thunk frees the object at zero.  Inline:
+    """Out of line (the kinds in e.outlined), `bl incref:R` / `bl decref:R`
+    (`xincref:R` / `xdecref:R` skip NULL), 4 bytes a site: the thunk does
+    the work, a decref's thunk frees the object at zero; a likely-NULL
+    decref tests `cbz R, skip` inline before its `bl decref:R`.  Inline:
     `ldr x17, [R]; add/subs x17, x17, #1; str x17, [R]` (+ `b.ne skip;
     bl release:R` for a decref), `cbz R, skip` first for the x-forms."""
     rv = e.use(i.value, 0)
