@@ -63,7 +63,10 @@ INTRINSICS = {isinstance: (2, "pyjit_isinstance")}
 
 def _intrinsic(callee_now, nargs: int, kwnames) -> str | None:
     """The routine for a call of callee_now with nargs positional arguments
-    and kwnames, or None."""
+    and kwnames, or None (always None when caches are off: generic helpers
+    only)."""
+    if cached.mode(cached.CACHES, "CACHES") == "off":
+        return None
     try:
         count, routine = INTRINSICS.get(callee_now, (None, None))
     except TypeError:              # an unhashable callee
