@@ -123,3 +123,42 @@ def test_list_and_range_iteration_make_no_trap(compiled, traps):
     # step is the helper's), freeing them, and the returned int.
     assert counts["for_iter"] == 2 and sum(counts.values()) <= 8, counts
     assert sys.getrefcount(items) == held                # the exhausted iterator let go
+
+
+class _A:
+    pass
+
+
+class _B(_A):
+    pass
+
+
+class _Meta(type):
+    def __instancecheck__(cls, obj):
+        return obj == 42
+
+
+class _M(metaclass=_Meta):
+    pass
+
+
+def check_instance(x, c):
+    return isinstance(x, c)
+
+
+def test_isinstance_is_the_interpreters(mode, compiled):
+    compiled(check_instance)
+    reference = interpreted(check_instance)
+    values = [_A(), _B(), 1, True, 42, "s", None, 2.5]
+    classes = [_A, _B, int, bool, (str, int), _M, object, 3]
+    for x, c in itertools.product(values, classes):
+        assert outcome(lambda: check_instance(x, c)) == outcome(lambda: reference(x, c)), (x, c)
+
+
+def test_isinstance_of_the_type_or_a_base_makes_no_trap(compiled, traps):
+    compiled(check_instance)
+    objs = [_A(), _B(), _B()]
+    result, counts = traps(lambda: [check_instance(o, _A) for o in objs])
+    assert result == [True, True, True] and counts == {}, counts
+    result, counts = traps(lambda: check_instance(_A(), _B))        # False: the C-API decides
+    assert result is False and counts["PyObject_Vectorcall"] == 1
