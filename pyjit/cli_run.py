@@ -13,12 +13,13 @@ SUMMARY = "run a pyperformance benchmark under the JIT, check it, time it"
 DESCRIPTION = """\
 Load pyperformance benchmark BENCH unmodified (its
 data-files/benchmarks/bm_BENCH/run_benchmark.py, or a path to such a file)
-with a stand-in pyperf that captures what it registers, run it once in the
-interpreter for the reference result, then under the JIT for --loops timed
-iterations, and report: whether the result matches the interpreter's, the
-compiled functions with their sizes, refusals with their reasons, wall
-time, dynamic counts (--counts) and a leak check (gc object counts and
-tracemalloc memory across extra iterations).
+twice, with a stand-in pyperf that captures what it registers: one copy
+runs once in the interpreter for the reference, the other under the JIT
+for --loops timed iterations.  Report whether the JIT's result, output and
+module state match the interpreter's, the compiled functions with their
+sizes, refusals with their reasons, wall time, dynamic counts (--counts)
+and a leak check (gc object counts and tracemalloc memory across extra
+iterations).
 
 modes:
   nojit              the interpreter only
