@@ -43,7 +43,7 @@ from ..hir import ops_core as K
 from ..hir import ops_numeric as N
 from ..hir import ops_objects as O
 from ..runtime import caches, layout
-from ..runtime.cache_routines import INT_OPS
+from ..runtime.int_routines import INT_OPS
 from ..runtime.helpers import HELPERS
 from . import ir
 from .ir import ConstRef, VReg

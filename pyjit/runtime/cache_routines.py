@@ -38,6 +38,7 @@ object's type is the class or has it in its `__mro__` while the class's
 type is exactly `type` (what `PyObject_IsInstance` itself checks first), it
 returns Py_True; otherwise it tail-branches to PyObject_Vectorcall.
 
+The int routines (their text is in int_routines.py):
 `pyjit_int_<op>` (add, sub, and, or, xor and their in-place forms): two
 exact ints of at most one digit give their result without a helper call:
 a small int (-5..256, the interpreter's own cached object, a new
@@ -63,31 +64,18 @@ import types
 
 from ..aarch64.asmtext import assemble
 from ..aarch64.listing import listing
-from . import entries, layout
+from . import entries, int_routines, layout
 from .caches import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
+from .int_routines import INT_OPS
 
 NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_compare",
-            "pyjit_getitem", "pyjit_isinstance", "pyjit_dealloc", "pyjit_for_iter")
+            "pyjit_getitem", "pyjit_isinstance")
 
-# BinaryOp kind -> (routine, the C-API function it falls back to, the
-# operation's number in the routines' dispatch: add, sub, and, or, xor)
-INT_OPS: dict[str, tuple[str, str, int]] = {
-    "ADD": ("pyjit_int_add", "PyNumber_Add", 0),
-    "INPLACE_ADD": ("pyjit_int_iadd", "PyNumber_InPlaceAdd", 0),
-    "SUBTRACT": ("pyjit_int_sub", "PyNumber_Subtract", 1),
-    "INPLACE_SUBTRACT": ("pyjit_int_isub", "PyNumber_InPlaceSubtract", 1),
-    "AND": ("pyjit_int_and", "PyNumber_And", 2),
-    "INPLACE_AND": ("pyjit_int_iand", "PyNumber_InPlaceAnd", 2),
-    "OR": ("pyjit_int_or", "PyNumber_Or", 3),
-    "INPLACE_OR": ("pyjit_int_ior", "PyNumber_InPlaceOr", 3),
-    "XOR": ("pyjit_int_xor", "PyNumber_Xor", 4),
-    "INPLACE_XOR": ("pyjit_int_ixor", "PyNumber_InPlaceXor", 4),
-}
-ROUTINES += tuple(routine for routine, _, _ in INT_OPS.values())
+ROUTINES += ("pyjit_dealloc", "pyjit_for_iter") + tuple(r for r, _, _ in INT_OPS.values())
 
 _SOURCE = """
 // -- globals: x0 = GlobalCell --------------------------------------------------------
@@ -411,172 +399,7 @@ isinstance_generic:
     ldr x16, lit_vectorcall
     br x16
 
-// -- int arithmetic: x0 = a, x1 = b; the entry points set x9 (the
-//    operation) and x16 (its C-API function) ---------------------------------
-{int_entries}
-int_op:
-    ldr x10, lit_long_type
-    ldr x11, [x0, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne int_generic
-    ldr x11, [x1, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne int_generic
-    ldr x12, [x0, #{LONG_SIZE}]
-    add x11, x12, #1
-    cmp x11, #2                           // ob_size in -1..1
-    b.hi int_generic
-    ldr x13, [x1, #{LONG_SIZE}]
-    add x11, x13, #1
-    cmp x11, #2
-    b.hi int_generic
-    ldr w14, [x0, #{LONG_DIGIT}]
-    ldr w15, [x1, #{LONG_DIGIT}]
-    mul x14, x14, x12                     // the values: ob_size * digit
-    mul x15, x15, x13
-    cbz x9, int_add
-    cmp x9, #1
-    b.eq int_sub
-    cmp x9, #2
-    b.eq int_and
-    cmp x9, #3
-    b.eq int_or
-    eor x14, x14, x15
-    b int_result
-int_add:
-    add x14, x14, x15
-    b int_result
-int_sub:
-    sub x14, x14, x15
-    b int_result
-int_and:
-    and x14, x14, x15
-    b int_result
-int_or:
-    orr x14, x14, x15
-int_result:
-    add x12, x14, #5
-    cmp x12, #261                         // -5..256: the cached small int
-    b.hi int_new
-    ldr x0, lit_small_ints
-    add x0, x0, x12, lsl #5
-    ldr x9, [x0]                          // Py_INCREF
-    add x9, x9, #1
-    str x9, [x0]
-    ret
-int_new:
-    cmp x14, #0
-    cneg x13, x14, lt                     // |result|
-    lsr x12, x13, #30
-    cbnz x12, int_generic                 // more than one digit
-    ldr x10, lit_int_pool
-    ldr x11, [x10]                        // the pool's count
-    cbz x11, int_generic
-    sub x11, x11, #1
-    str x11, [x10]
-    add x12, x10, #16
-    ldr x0, [x12, x11, lsl #3]            // a dead int: ob_type is int already
-    mov x12, #1
-    str x12, [x0]                         // ob_refcnt
-    cmp x14, #0
-    cneg x12, x12, lt
-    str x12, [x0, #{LONG_SIZE}]
-    str w13, [x0, #{LONG_DIGIT}]
-    ret
-int_generic:
-    br x16
-
-// -- freeing: x0 = an object whose count is zero --------------------------------
-pyjit_dealloc:
-    ldr x9, [x0, #{OB_TYPE}]
-    ldr x10, lit_long_type
-    cmp x9, x10
-    b.ne dealloc_generic
-    ldr x11, [x0, #{LONG_SIZE}]
-    add x11, x11, #1
-    cmp x11, #2                           // one digit at most: 32 bytes
-    b.hi dealloc_generic
-    ldr x10, lit_int_pool
-    ldp x11, x12, [x10]                   // count, capacity
-    cmp x11, x12
-    b.hs dealloc_generic
-    add x13, x10, #16
-    str x0, [x13, x11, lsl #3]
-    add x11, x11, #1
-    str x11, [x10]
-    ret
-dealloc_generic:
-    ldr x16, lit_dealloc
-    br x16
-
-// -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------
-pyjit_for_iter:
-    ldr x9, [x0, #{OB_TYPE}]
-    ldr x10, lit_list_iter_type
-    cmp x9, x10
-    b.ne for_iter_range
-    ldr x11, [x0, #{LISTITER_SEQ}]
-    cbz x11, for_iter_generic
-    ldr x12, [x0, #{LISTITER_INDEX}]
-    ldr x13, [x11, #{LIST_SIZE}]
-    cmp x12, x13
-    b.hs for_iter_generic                 // the end: the helper lets the list go
-    ldr x14, [x11, #{LIST_ITEM}]
-    ldr x15, [x14, x12, lsl #3]
-    add x12, x12, #1
-    str x12, [x0, #{LISTITER_INDEX}]
-    ldr x9, [x15]                         // Py_INCREF
-    add x9, x9, #1
-    str x9, [x15]
-    str x15, [x1]
-    mov x0, #1
-    ret
-for_iter_range:
-    ldr x10, lit_range_iter_type
-    cmp x9, x10
-    b.ne for_iter_generic
-    ldp x12, x13, [x0, #{RANGEITER_INDEX}]    // index, start
-    ldp x14, x15, [x0, #{RANGEITER_STEP}]     // step, len
-    cmp x12, x15
-    b.ge for_iter_generic                 // the end
-    madd x14, x12, x14, x13               // start + index * step
-    add x9, x14, #5
-    cmp x9, #261                          // -5..256: the cached small int
-    b.hi for_iter_new
-    ldr x15, lit_small_ints
-    add x15, x15, x9, lsl #5
-    ldr x9, [x15]                         // Py_INCREF
-    add x9, x9, #1
-    str x9, [x15]
-    b for_iter_range_got
-for_iter_new:
-    cmp x14, #0
-    cneg x13, x14, lt
-    lsr x9, x13, #30
-    cbnz x9, for_iter_generic             // more than one digit
-    ldr x10, lit_int_pool
-    ldr x11, [x10]
-    cbz x11, for_iter_generic
-    sub x11, x11, #1
-    str x11, [x10]
-    add x9, x10, #16
-    ldr x15, [x9, x11, lsl #3]
-    mov x9, #1
-    str x9, [x15]                         // ob_refcnt
-    cmp x14, #0
-    cneg x9, x9, lt
-    str x9, [x15, #{LONG_SIZE}]
-    str w13, [x15, #{LONG_DIGIT}]
-for_iter_range_got:
-    add x12, x12, #1
-    str x12, [x0, #{RANGEITER_INDEX}]
-    str x15, [x1]
-    mov x0, #1
-    ret
-for_iter_generic:
-    ldr x16, lit_for_iter
-    br x16
-
+{int_routines}
     .p2align 3
 lit_load_global_fill:   .quad {load_global_fill:#x}
 lit_load_attr_fill:     .quad {load_attr_fill:#x}
@@ -631,10 +454,7 @@ def source(addresses: dict[str, int]) -> str:
         MD_DICT=L.MODULE_MD_DICT, LONG_SIZE=L.LONG_OB_SIZE, LONG_DIGIT=L.LONG_OB_DIGIT,
         LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM, compare_mask=COMPARE_MASK,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
-        LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
-        RANGEITER_INDEX=L.RANGEITER_INDEX, RANGEITER_STEP=L.RANGEITER_STEP,
-        int_entries="".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
-                            "    b int_op\n" for routine, helper, number in INT_OPS.values()),
+        int_routines=int_routines.source(),
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),
         **addresses)

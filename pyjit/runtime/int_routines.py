@@ -1,0 +1,200 @@
+"""The int routines of the shared routines (cache_routines.py): small-int
+arithmetic, freeing into the pool of dead ints (int_pool.py) and FOR_ITER
+over list and range iterators.  Their assembly text is part of the shared
+routines' text and uses its literals (lit_long_type, lit_small_ints,
+lit_int_pool, the iterator types, the helpers' addresses).
+
+    pyjit_int_<op>(a, b)          -> PyNumber_<Op>(a, b)   (INT_OPS)
+    pyjit_dealloc(obj)            -> _Py_Dealloc(obj)
+    pyjit_for_iter(iterator, out) -> for_iter(iterator, out)
+
+A one-digit int result is made the same way by the arithmetic and by the
+range iterator (`box`): the interpreter's cached small int for -5..256, else
+an object from the pool with the value written in, else the C-API function.
+"""
+
+from __future__ import annotations
+
+from . import layout
+
+# BinaryOp kind -> (routine, the C-API function it falls back to, the
+# operation's number in the routines' dispatch: add, sub, and, or, xor)
+INT_OPS: dict[str, tuple[str, str, int]] = {
+    "ADD": ("pyjit_int_add", "PyNumber_Add", 0),
+    "INPLACE_ADD": ("pyjit_int_iadd", "PyNumber_InPlaceAdd", 0),
+    "SUBTRACT": ("pyjit_int_sub", "PyNumber_Subtract", 1),
+    "INPLACE_SUBTRACT": ("pyjit_int_isub", "PyNumber_InPlaceSubtract", 1),
+    "AND": ("pyjit_int_and", "PyNumber_And", 2),
+    "INPLACE_AND": ("pyjit_int_iand", "PyNumber_InPlaceAnd", 2),
+    "OR": ("pyjit_int_or", "PyNumber_Or", 3),
+    "INPLACE_OR": ("pyjit_int_ior", "PyNumber_InPlaceOr", 3),
+    "XOR": ("pyjit_int_xor", "PyNumber_Xor", 4),
+    "INPLACE_XOR": ("pyjit_int_ixor", "PyNumber_InPlaceXor", 4),
+}
+
+
+def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
+    """The assembly that makes the int whose value is in x14 into register
+    `result` (a new reference), using x9-x11 and x13; it ends with
+    done_small or done_pool, or branches to `{prefix}_generic` when the value
+    needs the C-API (more than one digit, or the pool is empty)."""
+    L = layout
+    return f"""\
+    add x9, x14, #5
+    cmp x9, #261                          // -5..256: the cached small int
+    b.hi {prefix}_new
+    ldr {result}, lit_small_ints
+    add {result}, {result}, x9, lsl #5
+    ldr x9, [{result}]                    // Py_INCREF
+    add x9, x9, #1
+    str x9, [{result}]
+{done_small}
+{prefix}_new:
+    cmp x14, #0
+    cneg x13, x14, lt                     // |value|
+    lsr x9, x13, #30
+    cbnz x9, {prefix}_generic             // more than one digit
+    ldr x10, lit_int_pool
+    ldr x11, [x10]                        // the pool's count
+    cbz x11, {prefix}_generic
+    sub x11, x11, #1
+    str x11, [x10]
+    add x9, x10, #16
+    ldr {result}, [x9, x11, lsl #3]       // a dead int: ob_type is int already
+    mov x9, #1
+    str x9, [{result}]                    // ob_refcnt
+    cmp x14, #0
+    cneg x9, x9, lt
+    str x9, [{result}, #{L.LONG_OB_SIZE}]
+    str w13, [{result}, #{L.LONG_OB_DIGIT}]
+{done_pool}"""
+
+
+def source() -> str:
+    """The routines' assembly text (labels and literals as above)."""
+    L = layout
+    entries = "".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
+                      "    b int_op\n" for routine, helper, number in INT_OPS.values())
+    return _SOURCE.format(
+        int_entries=entries, OB_TYPE=L.OB_TYPE, LONG_SIZE=L.LONG_OB_SIZE,
+        LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
+        LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
+        RANGEITER_INDEX=L.RANGEITER_INDEX, RANGEITER_STEP=L.RANGEITER_STEP,
+        box_int=box("x0", "int", "    ret", "    ret"),
+        box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
+
+
+_SOURCE = """
+// -- int arithmetic: x0 = a, x1 = b; the entry points set x9 (the
+//    operation) and x16 (its C-API function) ---------------------------------
+{int_entries}
+int_op:
+    ldr x10, lit_long_type
+    ldr x11, [x0, #{OB_TYPE}]
+    cmp x11, x10
+    b.ne int_generic
+    ldr x11, [x1, #{OB_TYPE}]
+    cmp x11, x10
+    b.ne int_generic
+    ldr x12, [x0, #{LONG_SIZE}]
+    add x11, x12, #1
+    cmp x11, #2                           // ob_size in -1..1
+    b.hi int_generic
+    ldr x13, [x1, #{LONG_SIZE}]
+    add x11, x13, #1
+    cmp x11, #2
+    b.hi int_generic
+    ldr w14, [x0, #{LONG_DIGIT}]
+    ldr w15, [x1, #{LONG_DIGIT}]
+    mul x14, x14, x12                     // the values: ob_size * digit
+    mul x15, x15, x13
+    cbz x9, int_add
+    cmp x9, #1
+    b.eq int_sub
+    cmp x9, #2
+    b.eq int_and
+    cmp x9, #3
+    b.eq int_or
+    eor x14, x14, x15
+    b int_result
+int_add:
+    add x14, x14, x15
+    b int_result
+int_sub:
+    sub x14, x14, x15
+    b int_result
+int_and:
+    and x14, x14, x15
+    b int_result
+int_or:
+    orr x14, x14, x15
+int_result:
+{box_int}
+int_generic:
+    br x16
+
+// -- freeing: x0 = an object whose count is zero --------------------------------
+pyjit_dealloc:
+    ldr x9, [x0, #{OB_TYPE}]
+    ldr x10, lit_long_type
+    cmp x9, x10
+    b.ne dealloc_generic
+    ldr x11, [x0, #{LONG_SIZE}]
+    add x11, x11, #1
+    cmp x11, #2                           // one digit at most: 32 bytes
+    b.hi dealloc_generic
+    ldr x10, lit_int_pool
+    ldp x11, x12, [x10]                   // count, capacity
+    cmp x11, x12
+    b.hs dealloc_generic
+    add x13, x10, #16
+    str x0, [x13, x11, lsl #3]
+    add x11, x11, #1
+    str x11, [x10]
+    ret
+dealloc_generic:
+    ldr x16, lit_dealloc
+    br x16
+
+// -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------
+pyjit_for_iter:
+    ldr x9, [x0, #{OB_TYPE}]
+    ldr x10, lit_list_iter_type
+    cmp x9, x10
+    b.ne for_iter_range
+    ldr x11, [x0, #{LISTITER_SEQ}]
+    cbz x11, for_iter_generic
+    ldr x12, [x0, #{LISTITER_INDEX}]
+    ldr x13, [x11, #{LIST_SIZE}]
+    cmp x12, x13
+    b.hs for_iter_generic                 // the end: the helper lets the list go
+    ldr x14, [x11, #{LIST_ITEM}]
+    ldr x15, [x14, x12, lsl #3]
+    add x12, x12, #1
+    str x12, [x0, #{LISTITER_INDEX}]
+    ldr x9, [x15]                         // Py_INCREF
+    add x9, x9, #1
+    str x9, [x15]
+    str x15, [x1]
+    mov x0, #1
+    ret
+for_iter_range:
+    ldr x10, lit_range_iter_type
+    cmp x9, x10
+    b.ne for_iter_generic
+    ldp x12, x13, [x0, #{RANGEITER_INDEX}]    // index, start
+    ldp x14, x15, [x0, #{RANGEITER_STEP}]     // step, len
+    cmp x12, x15
+    b.ge for_iter_generic                 // the end
+    madd x14, x12, x14, x13               // start + index * step
+{box_range}for_iter_range_got:
+    add x12, x12, #1
+    str x12, [x0, #{RANGEITER_INDEX}]
+    str x15, [x1]
+    mov x0, #1
+    ret
+for_iter_generic:
+    ldr x16, lit_for_iter
+    br x16
+
+"""
