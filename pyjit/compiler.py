@@ -1,31 +1,36 @@
 """The compile pipeline: Python function -> HIR -> LIR -> machine code.
 
-    result = compile_function(fn, strategy="stub", placement=engine.placement())
+    result = compile_function(fn, options=CompileOptions(strategy="stub"),
+                              placement=engine.placement())
 
 Each stage hands the next a plain data structure (DESIGN.md's data flow):
 `build_hir` + HIR passes (pyjit/hir), `lower_function` (pyjit/lir),
 `generate` (pyjit/aarch64: register allocation, frame, encoding, call
-lowering).  Anything the pipeline does not support is refused with
-`CompileRefused`, whose message names the reason; the caller keeps the
-function in the interpreter.
+lowering).  The options of the compilation (pyjit/options.py) go down
+explicitly; nothing here reads the environment.  Anything the pipeline does
+not support is refused with `CompileRefused`, whose message names the
+reason; the caller keeps the function in the interpreter.
+
+Compiling needs neither an engine nor Unicorn nor capstone.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Iterable
 
-from .aarch64.calls import CodePlacement
-from .aarch64.codegen import DEFAULT_REFCOUNTS, REFCOUNT_MODES, EmittedFunction, generate
+from .aarch64.calls import DEFAULT_STRATEGY, CodePlacement
+from .aarch64.codegen import EmittedFunction, generate
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
 from .hir.ir import Function as HirFunction
 from .hir.passes import DEFAULT_PIPELINE, run_pipeline
+from .install import original_code
 from .lir.ir import LirFunction
 from .lir.lower import LoweringError, lower_function
+from .options import CompileOptions
 
 
 @dataclass
@@ -41,6 +46,7 @@ class CompiledFunction:
     consts: list[Any]               # objects the code refers to: kept alive here
     compile_ms: float
     passes: tuple[str, ...] = field(default_factory=tuple)
+    options: CompileOptions = field(default_factory=CompileOptions)
 
     @property
     def code(self):
@@ -62,40 +68,33 @@ def _describer(hfunc: HirFunction):
     return lambda instr: format_instr(instr, namer).strip()
 
 
-def refcounts_mode(refcounts: str | None) -> str:
-    """The reference counting mode: refcounts, else PYJIT_REFCOUNTS, else
-    the default; ValueError for a name not in REFCOUNT_MODES."""
-    mode = refcounts or os.environ.get("PYJIT_REFCOUNTS") or DEFAULT_REFCOUNTS
-    if mode not in REFCOUNT_MODES:
-        raise ValueError(f"unknown refcounts mode {mode!r}: the modes are "
-                         f"{', '.join(REFCOUNT_MODES)}")
-    return mode
-
-
 def compile_function(func: FunctionType, strategy: str | None = None, *,
                      placement: CodePlacement | None = None,
-                     passes: Iterable[str] = DEFAULT_PIPELINE,
-                     refcounts: str | None = None) -> CompiledFunction:
+                     passes: Iterable[str] | None = None,
+                     refcounts: str | None = None,
+                     options: CompileOptions | None = None) -> CompiledFunction:
     """Compile func; raises CompileRefused (with the reason) when it cannot.
-    refcounts: see `pyjit.aarch64.codegen.generate` (None: PYJIT_REFCOUNTS
-    or the default)."""
-    from .aarch64.calls import DEFAULT_STRATEGY
 
-    refcounts = refcounts_mode(refcounts)
+    options: the compilation's options (None: the defaults, not the
+    environment: see CompileOptions.from_environment); strategy, refcounts
+    and passes, when given, override its fields.  placement: where the code
+    will be loaded, for strategies that look (`near`)."""
+    options = (options or CompileOptions()).with_(strategy=strategy, refcounts=refcounts)
+    if passes is not None:
+        options = options.with_(passes=tuple(passes))
     if not isinstance(func, FunctionType):
         raise CompileRefused(repr(func), f"not a Python function ({type(func).__name__})")
-    from .install import original_code
     start = time.perf_counter()
     code = original_code(func)
-    passes = tuple(passes)
+    pipeline = options.pipeline(DEFAULT_PIPELINE)
     hfunc = build_hir(code)
-    run_pipeline(hfunc, passes)
+    run_pipeline(hfunc, pipeline)
     try:
-        lfunc, consts = lower_function(hfunc, func)
+        lfunc, consts = lower_function(hfunc, func, options)
     except LoweringError as exc:
         raise CompileRefused(func.__qualname__, str(exc)) from None
-    emitted = generate(lfunc, strategy, placement=placement, describe=_describer(hfunc),
-                       refcounts=refcounts)
+    emitted = generate(lfunc, options.strategy, placement=placement, describe=_describer(hfunc),
+                       refcounts=options.refcounts)
     elapsed = (time.perf_counter() - start) * 1000
-    return CompiledFunction(func, qualified_name(func), strategy or DEFAULT_STRATEGY, hfunc,
-                            lfunc, emitted, consts, elapsed, passes)
+    return CompiledFunction(func, qualified_name(func), options.strategy or DEFAULT_STRATEGY,
+                            hfunc, lfunc, emitted, consts, elapsed, pipeline, options)

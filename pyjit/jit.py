@@ -16,16 +16,16 @@ refusal with its reason.
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 import threading
 from types import FunctionType
 from typing import Any, Callable
 
 from . import install
-from .compiler import CompiledFunction, compile_function, qualified_name, refcounts_mode
+from .compiler import CompiledFunction, compile_function, qualified_name
 from .hir.errors import CompileRefused
-from .runtime import entries
+from .options import CompileOptions, environment
+from .runtime import entries, routines
 
 _lock = threading.RLock()
 _compiled: dict[FunctionType, "_Installed"] = {}
@@ -79,8 +79,7 @@ def get_engine():
     global _engine
     with _lock:
         if _engine is None:
-            name = os.environ.get("PYJIT_ENGINE", "unicorn")
-            _engine = make_engine(name)
+            _engine = make_engine(environment().engine)
         return _engine
 
 
@@ -119,31 +118,40 @@ def _log(message: str) -> None:
         _log_file.flush()
 
 
-if os.environ.get("PYJIT_LOG"):
-    set_log(os.environ["PYJIT_LOG"])
+if environment().log:
+    set_log(environment().log)
 
 
 # -- compiling --------------------------------------------------------------------------
 
+def default_options() -> CompileOptions:
+    """The options force_compile uses when given none: the environment's
+    (PYJIT_STRATEGY, PYJIT_REFCOUNTS, PYJIT_CACHES, PYJIT_DIRECT_CALLS) as
+    they are now, over the defaults."""
+    return CompileOptions.from_environment()
+
+
 def force_compile(func: Callable, strategy: str | None = None, *,
-                  refcounts: str | None = None) -> bool:
-    """Compile func now (with the named call-lowering strategy) and install
-    it; False, with the reason in the JIT log and `refusal_reason(func)`,
-    when it cannot be compiled.  refcounts: "outline" (thunk calls),
-    "inline-incref" or "inline" (see pyjit.aarch64.codegen.REFCOUNT_MODES;
-    None: PYJIT_REFCOUNTS or the default)."""
-    refcounts = refcounts_mode(refcounts)
+                  refcounts: str | None = None, options: CompileOptions | None = None,
+                  engine=None) -> bool:
+    """Compile func now and install it; False, with the reason in the JIT
+    log and `refusal_reason(func)`, when it cannot be compiled.
+
+    options: the compilation's (None: `default_options()`); strategy (a
+    call-lowering strategy's name) and refcounts ("outline",
+    "inline-incref" or "inline", see pyjit.aarch64.codegen.REFCOUNT_MODES)
+    override its fields.  engine: where to load the code (None: the JIT's
+    engine, `get_engine()`)."""
+    options = (options or default_options()).with_(strategy=strategy, refcounts=refcounts)
     func = _function_of(func)
     if func is None:
         return False
     with _lock:
         if func in _compiled:
             force_uncompile(func)
-        engine = get_engine()
+        engine = engine if engine is not None else get_engine()
         try:
-            compiled = compile_function(func, strategy or os.environ.get("PYJIT_STRATEGY"),
-                                        placement=engine.placement(),
-                                        refcounts=refcounts)
+            compiled = compile_function(func, options=options, placement=engine.placement())
         except CompileRefused as exc:
             _refusals[func] = exc.reason
             _log(f"Refused {qualified_name(func)}: {exc.reason}")
@@ -153,7 +161,7 @@ def force_compile(func: Callable, strategy: str | None = None, *,
             _refusals[func] = reason
             _log(f"Refused {qualified_name(func)}: {reason}")
             return False
-        entries.prepare_engine(engine)
+        routines.prepare_engine(engine)
         loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
         installed = _Installed(compiled, engine, loaded)
         install.install(func, installed.entry)
@@ -272,13 +280,18 @@ def compile_after_n_calls(n: int | None) -> None:
     _auto_threshold = n
 
 
-def watch(func: Callable) -> None:
+def watch(func: Callable, *, threshold: int | None = None,
+          options: CompileOptions | None = None, engine=None) -> None:
     """Count func's interpreted calls (a counting trampoline), and compile
-    it on the call that reaches the `compile_after_n_calls` threshold; a
-    refused function keeps running in the interpreter, counted."""
+    it on the call that reaches the threshold (None: the one
+    `compile_after_n_calls` set, as it is at that call); a refused function
+    keeps running in the interpreter, counted.  options and engine: what
+    the compile uses (see force_compile)."""
     func = _function_of(func)
     if func is None:
         raise TypeError("watch needs a Python function")
+    if threshold is not None and threshold < 1:
+        raise ValueError(f"watch needs a threshold >= 1 or None, not {threshold}")
     with _lock:
         if func in _compiled or func in _watched:
             return
@@ -287,8 +300,9 @@ def watch(func: Callable) -> None:
 
         def counting_entry(args: tuple, kwargs: dict):
             n = _interpreted_calls[func] = _interpreted_calls.get(func, 0) + 1
-            if (_auto_threshold is not None and n >= _auto_threshold
-                    and func not in _refusals and force_compile(func)):
+            limit = _auto_threshold if threshold is None else threshold
+            if (limit is not None and n >= limit and func not in _refusals
+                    and force_compile(func, options=options, engine=engine)):
                 return func(*args, **kwargs)
             return interpreted(*args, **kwargs)
         install.install(func, counting_entry)

@@ -25,6 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .. import options
+from ..cpython import layout
+from ..cpython.routines import DEALLOC
 from ..lir import ir
 from ..lir.ir import FP as FPC
 from ..lir.ir import GP as GPC
@@ -73,7 +76,11 @@ REFCOUNT_MODES: dict[str, frozenset[str]] = {
     "inline-incref": frozenset({"decref", "xdecref"}),
     "inline": frozenset(),
 }
-DEFAULT_REFCOUNTS = "outline"
+DEFAULT_REFCOUNTS = options.CompileOptions().refcounts
+assert tuple(REFCOUNT_MODES) == options.REFCOUNT_MODES
+# The sequences below are CPython 3.11's rule (layout.py): a plain count,
+# no immortal objects.
+assert layout.IMMORTAL_REFCNT is None, "reference counts with immortal objects are not emitted"
 
 
 def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *,
@@ -180,9 +187,9 @@ class _Emitter:
                     buf.bind(kinds["xincref"])
                     buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
                 buf.bind(kinds.setdefault("incref", buf.new_label(f"incref:{reg}")))
-                buf.emit(isa.ldr(count, Mem(reg, 0)))
+                buf.emit(isa.ldr(count, Mem(reg, layout.OB_REFCNT)))
                 buf.emit(isa.add(count, count, 1))
-                buf.emit(isa.str_(count, Mem(reg, 0)))
+                buf.emit(isa.str_(count, Mem(reg, layout.OB_REFCNT)))
                 buf.bind(done)
                 buf.emit(isa.ret())
             if "release" not in kinds:
@@ -193,9 +200,9 @@ class _Emitter:
                     buf.bind(kinds["xdecref"])
                     buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
                 buf.bind(kinds.setdefault("decref", buf.new_label(f"decref:{reg}")))
-                buf.emit(isa.ldr(count, Mem(reg, 0)))
+                buf.emit(isa.ldr(count, Mem(reg, layout.OB_REFCNT)))
                 buf.emit(isa.subs(count, count, 1))
-                buf.emit(isa.str_(count, Mem(reg, 0)))
+                buf.emit(isa.str_(count, Mem(reg, layout.OB_REFCNT)))
                 buf.emit_use(isa.b_cond("eq", 0), kinds["release"], LabelUse.BRANCH19)
                 buf.bind(done)
                 buf.emit(isa.ret())
@@ -519,13 +526,13 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
             buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
             buf.bind(skip)
             return
-    buf.emit(isa.ldr(count, Mem(rv, 0)))
+    buf.emit(isa.ldr(count, Mem(rv, layout.OB_REFCNT)))
     if isinstance(i, ir.Incref):
         buf.emit(isa.add(count, count, 1))
-        buf.emit(isa.str_(count, Mem(rv, 0)))
+        buf.emit(isa.str_(count, Mem(rv, layout.OB_REFCNT)))
     else:
         buf.emit(isa.subs(count, count, 1))
-        buf.emit(isa.str_(count, Mem(rv, 0)))
+        buf.emit(isa.str_(count, Mem(rv, layout.OB_REFCNT)))
         buf.emit_use(isa.b_cond("ne", 0), skip, LabelUse.BRANCH19)
         buf.emit_use(isa.bl(0), thunks["release"], LabelUse.BRANCH26)
     buf.bind(skip)
@@ -580,5 +587,5 @@ _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
 
 # Freeing goes through the runtime's pyjit_dealloc (it keeps dead one-digit
 # ints for the int routines, and tail-calls _Py_Dealloc for the rest).
-_DEALLOC = CallTarget("pyjit_dealloc", TargetKind.RUNTIME)
+_DEALLOC = CallTarget(DEALLOC, TargetKind.RUNTIME)
 

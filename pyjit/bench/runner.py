@@ -240,7 +240,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
     from .. import jit
-    from ..runtime import cache_routines
+    from ..cpython import routines as shared_routines
     from ..target import module_functions
 
     say = _stderr if progress is True else (progress or (lambda message: None))
@@ -347,7 +347,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                     # routines, which run on their behalf (the engine is the
                     # run's own unless one was given).
                     mine = {f"{f.__module__}:{f.__qualname__}" for f in functions}
-                    mine.add(cache_routines.NAME)
+                    mine.add(shared_routines.NAME)
                     result.counts = {k: v for k, v in jit.dynamic_counts().items() if k in mine}
                     say(f"counted one call ({len(result.counts)} functions)")
                 if leak_iterations > 0:

@@ -30,10 +30,11 @@ values, then goes to its ``exc_target`` (the pending exception is what
 
 from __future__ import annotations
 
-import inspect
 from types import FunctionType
 from typing import Any
 
+from ..cpython.null import NULL as _NULL
+from ..cpython.semantics import bind_arguments as _bind_arguments
 from .errors import HIRError
 from .ir import Block, Function, Instr, Ownership, Value
 from .ops_core import Branch, CondBranch, Decref, Incref, Phi, Return, XDecref, XIncref
@@ -48,14 +49,7 @@ class InterpError(HIRError):
     """The HIR cannot be executed (undefined value, malformed control flow)."""
 
 
-class _Null:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "NULL"
-
-
-NULL: Any = _Null()
+NULL: Any = _NULL     # NULL as the helpers see it too (pyjit/cpython/null.py)
 
 
 class Ledger:
@@ -91,16 +85,11 @@ class Ledger:
 
 
 def bind_arguments(func: Function, pyfunc: FunctionType, args: tuple, kwargs: dict) -> dict[int, Any]:
-    """Parameter slot -> bound value, as calling ``pyfunc`` would bind them.
-    (A comprehension's code has a parameter named ``.0``, which no signature
-    accepts: such functions take their arguments by position.)"""
-    if any(not p.name.isidentifier() for p in func.params):
-        if kwargs or len(args) != len(func.params):
-            raise TypeError(f"{func.qualname}() takes {len(func.params)} positional arguments")
-        return {p.index: a for p, a in zip(func.params, args)}
-    bound = inspect.signature(pyfunc).bind(*args, **kwargs)
-    bound.apply_defaults()
-    return {p.index: bound.arguments[p.name] for p in func.params}
+    """Parameter slot -> bound value, as calling ``pyfunc`` binds them
+    (semantics.bind_arguments, shared with compiled code's bind_args)."""
+    code = func.code if func.code is not None else pyfunc.__code__
+    slots = _bind_arguments(pyfunc, code, args, kwargs)
+    return {p.index: slots[p.index] for p in func.params}
 
 
 def run(func: Function, pyfunc: FunctionType, *args: Any, check_refcounts: bool | None = None,

@@ -71,6 +71,14 @@ class CompareKind(enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def symbol(self) -> str:
+        """The operator as Python writes it ("<", ..., ">=")."""
+        return _COMPARE_SYMBOLS[self.name]
+
+
+_COMPARE_SYMBOLS = {"LT": "<", "LE": "<=", "EQ": "==", "NE": "!=", "GT": ">", "GE": ">="}
+
 
 class UnaryOpKind(enum.Enum):
     """``-x``, ``+x`` and ``~x``, printed as ``UnaryOp<Negative>``."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable
 
-from ..aarch64.calls import CallTarget
+from .call_target import CallTarget
 
 GP, FP = "gp", "fp"
 

@@ -1,303 +1,33 @@
-"""HIR to LIR: the driver (entry, blocks, phis, exception paths) and the
-inline sequences shared by many ops (reference counting, helper calls).
+"""HIR to LIR: `lower_function`, the stage's entry point.
 
-    lir_func, consts = lower_function(hir_func, py_function)
+    lir_func, consts = lower_function(hir_func, py_function, options)
 
-The compiled function has the vectorcall signature (runtime ABI):
-x0 = the function object, x1 = the argument array, x2 = nargsf,
-x3 = kwnames.  The entry takes the array as it is when the call is exactly
-positional with the right count; otherwise (defaults, keywords, *args,
-**kwargs) a cold path calls the `bind_args` helper, which returns a tuple of
-every parameter slot, and the function reads its arguments from that
-tuple (released at exit).
-
-Every HIR instruction that may raise is followed by a check of its
-helper's failure value; on failure control goes to a cold exception path
-that releases the values the refcount pass listed (`exc_release`), then
-either moves the handler's phi inputs and jumps to the handler block, or
-goes to the shared error exit (return NULL).  A path without anything to
-release is shared by every instruction that has no handler.
-
-The lowering of each op is in lower_ops.py (a table from op class to
-function); this module owns the state they share.
+The driver and its building blocks are lowering.py's; the lowering of each
+op is registered by lower_ops.py (inline ops and one-helper ops),
+lower_caches.py (inline caches and fast paths) and lower_calls.py (calls),
+all imported here so that the table is complete (a test asserts every HIR
+op has a lowering).
 """
 
 from __future__ import annotations
 
 from types import FunctionType
-from typing import Any
 
-from ..aarch64.calls import CallTarget
 from ..hir import ir as hir
-from ..hir.ops_core import Phi
-from ..hir.types import CDouble
-from ..runtime import layout
-from ..runtime.helpers import HELPERS
+from ..options import CompileOptions
 from . import ir
-from .ir import FP, GP, ConstRef, VReg
+from . import lower_caches, lower_calls, lower_ops  # noqa: F401  (they register the lowerings)
+from .lowering import LOWERINGS, FunctionLowering, LoweringError
 
-PY_VECTORCALL_ARGUMENTS_OFFSET = 1 << 63
-_SIMPLE_FLAGS = 0x04 | 0x08          # CO_VARARGS | CO_VARKEYWORDS
-
-
-class LoweringError(Exception):
-    """The HIR uses something the lowering does not support (a bug or a
-    gap: the compile is refused with this message)."""
+__all__ = ["lower_function", "LoweringError", "LOWERINGS"]
 
 
-class FunctionLowering:
-    def __init__(self, hfunc: hir.Function, pyfunc: FunctionType):
-        self.h = hfunc
-        self.pyfunc = pyfunc
-        self.f = ir.LirFunction(hfunc.qualname)
-        self.consts: list[object] = []
-        self._const_ids: set[int] = set()
-        self.vregs: dict[hir.Value, VReg] = {}
-        self.blocks: dict[hir.Block, ir.Block] = {}
-        self.second: dict[hir.Value, VReg] = {}
-        self.cur: ir.Block | None = None
-        self.origin: Any = None
-        self.scratch = self.f.new_stack_area(8)   # grown as call sites need
-        self._release_area: ir.StackArea | None = None
-        self._release_tail: ir.Block | None = None
-
-    # -- the driver --------------------------------------------------------
-    def run(self) -> ir.LirFunction:
-        f = self.f
-        self.callable, args, nargsf, kwnames = (f.new_vreg(hint=h) for h in
-                                                ("callable", "args", "nargsf", "kwnames"))
-        f.params = [self.callable, args, nargsf, kwnames]
-        entry = self.cur = f.new_block()
-        for hb in self.h.blocks:
-            self.blocks[hb] = f.new_block()
-        self.ret = f.new_vreg(hint="ret")
-        self.bound = f.new_vreg(hint="bound")
-        self.argv = f.new_vreg(hint="argv")
-        self.exit = f.new_block()
-        self.error_exit = f.new_block(cold=True)
-        self._entry(entry, args, nargsf, kwnames)
-        for hb in self.h.blocks:
-            self.cur = self.blocks[hb]
-            for instr in hb.instrs:
-                self.origin = instr
-                lower = _lowering_of(instr)
-                lower(self, instr)
-        self.origin = None
-        self.cur = self.error_exit
-        self.emit(ir.LoadImm(self.ret, 0))
-        self.emit(ir.Jump(self.exit))
-        self.cur = self.exit
-        self.emit(ir.Decref(self.bound, nullable=True, likely_null=True))
-        self.emit(ir.Return(self.ret))
-        return f
-
-    def _entry(self, entry: ir.Block, args: VReg, nargsf: VReg, kwnames: VReg) -> None:
-        code = self.h.code
-        body = self.blocks[self.h.entry]
-        bind = self.f.new_block(cold=True)
-        self.emit(ir.LoadImm(self.bound, 0))
-        self.emit(ir.Move(self.argv, args))
-        if code is not None and not (code.co_flags & _SIMPLE_FLAGS) and code.co_kwonlyargcount == 0:
-            nargs = self.new()
-            self.emit(ir.Alu("and", nargs, nargsf, PY_VECTORCALL_ARGUMENTS_OFFSET - 1))
-            check_kw = self.f.new_block()
-            self.emit(ir.Branch("ne", nargs, code.co_argcount, bind, check_kw))
-            self.cur = check_kw
-            self.emit(ir.BranchZero(kwnames, body, bind))
-        else:
-            self.emit(ir.Jump(bind))
-        self.cur = bind
-        tup = self.call("bind_args", [self.callable, args, nargsf, kwnames], hot=False)
-        ok = self.f.new_block(cold=True)
-        self.emit(ir.BranchZero(tup, self.error_exit, ok))
-        self.cur = ok
-        self.emit(ir.Move(self.bound, tup))
-        self.emit(ir.Alu("add", self.argv, tup, layout.TUPLE_OB_ITEM))
-        self.emit(ir.Jump(body))
-
-    # -- building blocks ----------------------------------------------------
-    def emit(self, instr: ir.Instr) -> ir.Instr:
-        instr.origin = self.origin
-        self.cur.instrs.append(instr)
-        return instr
-
-    def new(self, cls: str = GP) -> VReg:
-        return self.f.new_vreg(cls)
-
-    def vreg(self, value: hir.Value) -> VReg:
-        v = self.vregs.get(value)
-        if v is None:
-            fp = not value.type.is_bottom and value.type <= CDouble
-            v = self.vregs[value] = self.f.new_vreg(FP if fp else GP)
-        return v
-
-    def const(self, obj: object, text: str | None = None) -> VReg:
-        """A vreg holding the address of obj, which the compiled function
-        keeps alive."""
-        if id(obj) not in self._const_ids:
-            self._const_ids.add(id(obj))
-            self.consts.append(obj)
-        v = self.new()
-        self.emit(ir.LoadConst(v, ConstRef(id(obj), text or _const_text(obj))))
-        return v
-
-    def imm(self, value: int) -> VReg:
-        v = self.new()
-        self.emit(ir.LoadImm(v, value))
-        return v
-
-    def area(self, nslots: int) -> ir.StackArea:
-        """The shared scratch area, grown to at least nslots pointers."""
-        if self.scratch.size < 8 * nslots:
-            self.scratch.size = 8 * nslots
-        return self.scratch
-
-    def store_array(self, values: list[VReg], first_slot: int = 0) -> VReg:
-        """Store values in the scratch area from first_slot on; the address
-        of the first value."""
-        area = self.area(first_slot + max(len(values), 1))
-        for i, v in enumerate(values):
-            self.emit(ir.Store(v, area, 8 * (first_slot + i)))
-        addr = self.new()
-        self.emit(ir.AreaAddr(addr, area, 8 * first_slot))
-        return addr
-
-    def call(self, helper: str, args: list[VReg], dst: VReg | None = None,
-             hot: bool = True, value: bool = False) -> VReg | None:
-        """Call a helper; dst (made when None and the helper returns
-        something) receives its result.  value=True when a C int result is
-        used as a 64-bit value (only its low 32 bits are defined: it is
-        sign-extended); a result that is only checked needs no extension."""
-        h = HELPERS[helper]
-        if dst is None and h.result != "void":
-            dst = self.new(FP if h.result == "double" else GP)
-        self.emit(ir.Call(CallTarget(helper), args, dst, hot=hot and not self.cur.cold))
-        if value and h.result in ("int", "bool") and dst is not None:
-            self.emit(ir.Alu("sxtw", dst, dst, 0))
-        return dst
-
-    def check(self, instr: hir.Instr, helper: str, result: VReg | None) -> None:
-        """Branch to instr's exception path when result is the helper's
-        failure value; continue in a new block."""
-        failure = HELPERS[helper].failure
-        if failure == "none" or not instr.may_raise:
-            return
-        exc = self.exc_path(instr)
-        cont = self.f.new_block()
-        if failure == "null":
-            self.emit(ir.BranchZero(result, exc, cont))
-        else:
-            width = 32 if HELPERS[helper].result in ("int", "bool") else 64
-            self.emit(ir.Branch("eq", result, -1, exc, cont, width=width))
-        self.cur = cont
-
-    def exc_path(self, instr: hir.Instr) -> ir.Block:
-        """The cold block instr's failure goes to (see the module docstring)."""
-        release = list(instr.exc_release or ())
-        target = instr.exc_target
-        if not release and target is None:
-            return self.error_exit
-        saved = self.cur
-        block = self.cur = self.f.new_block(cold=True)
-        if target is None:
-            # The values to release go to the release area; the shared
-            # tail releases them and returns NULL.
-            area = self.release_area(len(release))
-            count = self.imm(len(release))
-            self.emit(ir.Store(count, area, 0))
-            for i, v in enumerate(release):
-                self.emit(ir.Store(self.vreg(v), area, 8 * (i + 1)))
-            self.emit(ir.Jump(self.release_tail()))
-        else:
-            for v in release:
-                self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
-            self.edge_moves(self._hir_block_of(instr), target)
-            self.emit(ir.Jump(self.blocks[target]))
-        self.cur = saved
-        return block
-
-    def release_area(self, n: int) -> ir.StackArea:
-        """The frame area exception paths put what they release in: a
-        count, then the objects (NULL allowed)."""
-        if self._release_area is None:
-            self._release_area = self.f.new_stack_area(8)
-        self._release_area.size = max(self._release_area.size, 8 * (n + 1))
-        return self._release_area
-
-    def release_tail(self) -> ir.Block:
-        """The shared cold block that releases the release area's objects
-        (`release_array`) and goes to the error exit."""
-        if self._release_tail is None:
-            saved = self.cur
-            self._release_tail = self.cur = self.f.new_block(cold=True)
-            area = self.release_area(0)
-            count, items = self.new(), self.new()
-            self.emit(ir.Load(count, area, 0))
-            self.emit(ir.AreaAddr(items, area, 8))
-            self.call("release_array", [items, count], hot=False)
-            self.emit(ir.Jump(self.error_exit))
-            self.cur = saved
-        return self._release_tail
-
-    def _hir_block_of(self, instr: hir.Instr) -> hir.Block:
-        for hb in self.h.blocks:
-            if instr in hb.instrs:
-                return hb
-        raise LoweringError(f"{instr.opname} is in no block")
-
-    def edge_moves(self, pred: hir.Block, succ: hir.Block) -> None:
-        """The phi moves of the edge pred -> succ, at the current position."""
-        phis = [i for i in succ.instrs if isinstance(i, Phi)]
-        if phis:
-            self.emit(ir.ParallelMove([self.vreg(p.result) for p in phis],
-                                      [self.vreg(p.input_for(pred)) for p in phis]))
-
-    def jump_edge(self, pred: hir.Block, succ: hir.Block) -> ir.Block:
-        """The LIR block to branch to for the edge pred -> succ: succ's own
-        block, or an edge block doing the phi moves first."""
-        if not any(isinstance(i, Phi) for i in succ.instrs):
-            return self.blocks[succ]
-        saved = self.cur
-        edge = self.cur = self.f.new_block()
-        self.edge_moves(pred, succ)
-        self.emit(ir.Jump(self.blocks[succ]))
-        self.cur = saved
-        return edge
-
-    # -- reference counting, inline --------------------------------------------
-    def incref(self, v: VReg) -> None:
-        self.emit(ir.Incref(v))
-
-    def xincref(self, v: VReg) -> None:
-        self.emit(ir.Incref(v, nullable=True))
-
-    def decref(self, v: VReg) -> None:
-        """Py_DECREF (the code generator inlines it, with a shared thunk
-        calling _Py_Dealloc at zero)."""
-        self.emit(ir.Decref(v))
-
-    def xdecref(self, v: VReg) -> None:
-        self.emit(ir.Decref(v, nullable=True))
-
-
-def _const_text(obj: object) -> str:
-    text = repr(obj) if isinstance(obj, (int, float, str, bytes, bool, type(None))) else \
-        f"<{type(obj).__name__} {getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}>"
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _lowering_of(instr: hir.Instr):
-    from .lower_ops import LOWERINGS
-    try:
-        return LOWERINGS[type(instr)]
-    except KeyError:
-        raise LoweringError(f"no lowering for HIR op {instr.opname}") from None
-
-
-def lower_function(hfunc: hir.Function, pyfunc: FunctionType) -> tuple[ir.LirFunction, list]:
+def lower_function(hfunc: hir.Function, pyfunc: FunctionType,
+                   options: CompileOptions | None = None) -> tuple[ir.LirFunction, list]:
     """The LIR of hfunc (after refcount insertion) and the objects its code
-    refers to (to be kept alive with the compiled code)."""
+    refers to (to be kept alive with the compiled code); options: the
+    compilation's (None: the defaults)."""
     if not hfunc.refcounted:
         raise LoweringError(f"{hfunc.qualname}: HIR must go through refcount-insertion first")
-    lowering = FunctionLowering(hfunc, pyfunc)
+    lowering = FunctionLowering(hfunc, pyfunc, options)
     return lowering.run(), lowering.consts

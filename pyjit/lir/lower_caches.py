@@ -1,12 +1,12 @@
 """Inline caches: LoadGlobalCached, LoadAttrCached, StoreAttrCached and
-LoadMethodCached through cache cells (pyjit/runtime/caches.py states each
+LoadMethodCached through cache cells (pyjit/cpython/cells.py states each
 kind's words and invariants).
 
-`CACHES` (PYJIT_CACHES in the environment) chooses how the hot path is
+The options' `caches` (PYJIT_CACHES by default) chooses how the hot path is
 emitted; the cells, their invariants and their miss helpers are the same:
 
 - "shared" (default): the site calls the kind's routine, shared by every
-  site of every function in the engine (runtime/cache_routines.py), with
+  site of every function in the engine (pyjit/cpython/routines.py), with
   the cell's address as first argument: a site costs what a helper call
   costs, and the routine returns without trapping when the cell matches;
 - "inline": the site loads and compares inline, and calls the miss helper
@@ -15,9 +15,9 @@ emitted; the cells, their invariants and their miss helpers are the same:
 
 CompareOp, BinarySubscr and the BinaryOps + - & | ^ (and in place) call
 the shared `pyjit_compare`, `pyjit_getitem` and `pyjit_int_*` routines
-unless CACHES is "off" (in both other modes): a fast path for small exact
+unless caches are "off" (in both other modes): a fast path for small exact
 ints and exact lists indexed by one, the C-API function otherwise
-(cache_routines.py).
+(routines.py).
 
 Either way a miss runs the kind's miss helper, which does what the
 interpreter does (same result, same exception) and refills the cell when
@@ -33,37 +33,27 @@ shapes the code: a wrong guess just misses, and the miss stays correct.
 
 from __future__ import annotations
 
-import os
 import types
 import weakref
 
-from ..aarch64.calls import CallTarget, TargetKind
+from ..cpython import cells as caches
+from ..cpython import layout
+from ..cpython.int_routines import INT_OPS
 from ..hir import ops_containers as CT
 from ..hir import ops_core as K
 from ..hir import ops_numeric as N
 from ..hir import ops_objects as O
-from ..runtime import caches, layout
-from ..runtime.int_routines import INT_OPS
-from ..runtime.helpers import HELPERS
 from . import ir
 from .ir import ConstRef, VReg
-from .lower import FunctionLowering
-from .lower_ops import (_COMPARE, _builtins, _globals, _name, _ops, _two_results,
-                        binary_op_helper, helper_op, lowers)
+from .lower_ops import (COMPARE_OP, _builtins, _globals, _name, _ops, _two_results,
+                        binary_op_helper, helper_op)
+from .lowering import FunctionLowering, lowers
 
 L = FunctionLowering
-MODES = ("shared", "inline", "off")
-CACHES = os.environ.get("PYJIT_CACHES", "shared")
 UNKNOWN = object()
 
 
 # -- building blocks, shared with lower_calls ---------------------------------------------
-
-def mode(value: str, name: str) -> str:
-    if value not in MODES:
-        raise ValueError(f"{name} must be one of {MODES}, not {value!r}")
-    return value
-
 
 def cell_address(lw: L, cell: caches.Cell) -> VReg:
     """A vreg holding the address of cell's words; the compiled function
@@ -92,32 +82,6 @@ def guard_nonzero(lw: L, a: VReg, miss: ir.Block) -> None:
     ok = lw.f.new_block()
     lw.emit(ir.BranchZero(a, miss, ok))
     lw.cur = ok
-
-
-def check(lw: L, instr, helper: str, result: VReg) -> None:
-    """lw.check with the failure convention of `helper` (whose result the
-    value may be, directly or through a routine); on a cold path the block
-    after it stays cold."""
-    if not lw.cur.cold:
-        lw.check(instr, helper, result)
-        return
-    failure = HELPERS[helper].failure
-    if failure == "none" or not instr.may_raise:
-        return
-    exc, cont = lw.exc_path(instr), lw.f.new_block(cold=True)
-    if failure == "null":
-        lw.emit(ir.BranchZero(result, exc, cont))
-    else:
-        lw.emit(ir.Branch("eq", result, -1, exc, cont))
-    lw.cur = cont
-
-
-def call_routine(lw: L, routine: str, args: list[VReg], dst: VReg | None = None) -> VReg:
-    """dst = routine(args): a shared cache routine (cache_routines.py)."""
-    if dst is None:
-        dst = lw.new()
-    lw.emit(ir.Call(CallTarget(routine, TargetKind.RUNTIME), args, dst, hot=not lw.cur.cold))
-    return dst
 
 
 def compile_time_value(lw: L, value):
@@ -171,7 +135,7 @@ _global_cells: "weakref.WeakKeyDictionary[L, dict]" = weakref.WeakKeyDictionary(
 @lowers(O.LoadGlobalCached)
 def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
     """Both dicts' versions equal the cell's -> the cached value (borrowed)."""
-    how = mode(CACHES, "CACHES")
+    how = lw.options.caches
     if how == "off":
         helper_op(lw, instr, "load_global_borrowed", [_globals(lw), _builtins(lw), _name(lw, instr)])
         return
@@ -182,8 +146,8 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
                                               lw.pyfunc.__builtins__)
     cell = cell_address(lw, cells[instr.name])
     if how == "shared":
-        call_routine(lw, "pyjit_cache_load_global", [cell], result)
-        check(lw, instr, "load_global_fill", result)
+        lw.call_routine("pyjit_cache_load_global", [cell], result)
+        lw.check(instr, "load_global_fill", result)
         return
     C = caches.GlobalCell
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
@@ -195,7 +159,7 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
     lw.emit(ir.Jump(done))
     lw.cur = miss
     lw.call("load_global_fill", [cell], result)
-    check(lw, instr, "load_global_fill", result)
+    lw.check(instr, "load_global_fill", result)
     lw.emit(ir.Jump(done))
     lw.cur = done
 
@@ -230,7 +194,7 @@ def _module_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
 def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
     """The instance's values slot, or the module's cached value: increfed."""
     obj = lw.vreg(instr.operands[0])
-    how = mode(CACHES, "CACHES")
+    how = lw.options.caches
     if how == "off":
         helper_op(lw, instr, "PyObject_GetAttr", [obj, _name(lw, instr)])
         return
@@ -239,8 +203,8 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
     cell = cell_address(lw, (caches.ModuleAttrCell if module else caches.AttrCell)(instr.name))
     if how == "shared":
         routine = "pyjit_cache_load_module_attr" if module else "pyjit_cache_load_attr"
-        call_routine(lw, routine, [cell, obj], result)
-        check(lw, instr, "load_attr_fill", result)
+        lw.call_routine(routine, [cell, obj], result)
+        lw.check(instr, "load_attr_fill", result)
         return
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     if module:
@@ -252,7 +216,7 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
     lw.emit(ir.Jump(done))
     lw.cur = miss
     lw.call("load_attr_fill", [cell, obj], result)
-    check(lw, instr, "load_attr_fill", result)
+    lw.check(instr, "load_attr_fill", result)
     lw.emit(ir.Jump(done))
     lw.cur = done
 
@@ -262,14 +226,14 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
     """The instance's values slot holds a value: store the new one
     (incref), release the old one."""
     obj, value = lw.vreg(instr.operands[0]), lw.vreg(instr.operands[1])
-    how = mode(CACHES, "CACHES")
+    how = lw.options.caches
     if how == "off":
         helper_op(lw, instr, "PyObject_SetAttr", [obj, _name(lw, instr), value])
         return
     cell = cell_address(lw, caches.AttrCell(instr.name, for_store=True))
     if how == "shared":
-        status = call_routine(lw, "pyjit_cache_store_attr", [cell, obj, value])
-        check(lw, instr, "store_attr_fill", status)
+        status = lw.call_routine("pyjit_cache_store_attr", [cell, obj, value])
+        lw.check(instr, "store_attr_fill", status)
         return
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     slot = _instance_slot(lw, obj, cell, miss)
@@ -281,7 +245,7 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
     lw.emit(ir.Jump(done))
     lw.cur = miss
     status = lw.call("store_attr_fill", [cell, obj, value])
-    check(lw, instr, "store_attr_fill", status)
+    lw.check(instr, "store_attr_fill", status)
     lw.emit(ir.Jump(done))
     lw.cur = done
 
@@ -293,7 +257,7 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
     """(method, obj) from a MethodCell, or (NULL, value) from a
     ModuleAttrCell; new references."""
     obj = lw.vreg(instr.operands[0])
-    how = mode(CACHES, "CACHES")
+    how = lw.options.caches
     if how == "off":
         _two_results(lw, instr, "load_method", [obj, _name(lw, instr)])
         return
@@ -306,8 +270,8 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
         out = lw.new()
         lw.emit(ir.AreaAddr(out, area, 0))
         routine = "pyjit_cache_load_module_method" if module else "pyjit_cache_load_method"
-        status = call_routine(lw, routine, [cell, obj, out])
-        check(lw, instr, "load_method_fill", status)
+        status = lw.call_routine(routine, [cell, obj, out])
+        lw.check(instr, "load_method_fill", status)
         lw.emit(ir.Load(method, area, 0))
         lw.emit(ir.Load(second, area, 8))
         return
@@ -327,7 +291,7 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
     out = lw.new()
     lw.emit(ir.AreaAddr(out, area, 0))
     status = lw.call("load_method_fill", [cell, obj, out])
-    check(lw, instr, "load_method_fill", status)
+    lw.check(instr, "load_method_fill", status)
     lw.emit(ir.Load(method, area, 0))
     lw.emit(ir.Load(second, area, 8))
     lw.emit(ir.Jump(done))
@@ -363,21 +327,21 @@ def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
 
 def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg]) -> None:
     """instr through a shared routine that does helper's work (or
-    tail-branches to it) when CACHES is not "off", else helper itself."""
-    if mode(CACHES, "CACHES") == "off":
+    tail-branches to it) when caches are not "off", else helper itself."""
+    if lw.options.caches == "off":
         helper_op(lw, instr, helper, args)
         return
-    result = call_routine(lw, routine, args, lw.vreg(instr.result))
+    result = lw.call_routine(routine, args, lw.vreg(instr.result))
     for i in instr.stolen_indices():
         lw.decref(lw.vreg(instr.operands[i]))
-    check(lw, instr, helper, result)
+    lw.check(instr, helper, result)
 
 
 @lowers(N.CompareOp)
 def _compare(lw: L, instr: N.CompareOp) -> None:
     """Two small exact ints compare without a trap (pyjit_compare)."""
     _fast_path(lw, instr, "pyjit_compare", "PyObject_RichCompare",
-               _ops(lw, instr) + [lw.imm(_COMPARE[instr.kind])])
+               _ops(lw, instr) + [lw.imm(COMPARE_OP[instr.kind])])
 
 
 @lowers(N.BinaryOp)

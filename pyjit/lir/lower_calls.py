@@ -6,7 +6,7 @@ argument array in the scratch area whose slot 0 stays free (so
 PY_VECTORCALL_ARGUMENTS_OFFSET may be set).  A compiled function has that
 very signature (the runtime ABI), and so does PyObject_Vectorcall: a call
 site only has to choose the address it calls, through its CallCell
-(pyjit/runtime/entries.py states the invariants):
+(pyjit/cpython/cells.py states the invariants):
 
     callee == an entry's callee ? target = its target           (hot)
     else cell.megamorphic ?       target = cell.megamorphic
@@ -20,9 +20,9 @@ compiled in the same engine, else PyObject_Vectorcall (a helper trap under
 Unicorn).  A compiled callee called with keywords or another argument count
 binds its arguments on its own cold entry path.
 
-`DIRECT_CALLS` (PYJIT_DIRECT_CALLS) chooses how:
+The options' `direct_calls` (PYJIT_DIRECT_CALLS by default) chooses how:
 - "shared" (default): the site calls the shared `pyjit_call_cached` routine
-  (cache_routines.py) with the cell in x4; the routine tail-branches to the
+  (pyjit/cpython/routines.py) with the cell in x4; the routine tail-branches to the
   target, so the callee returns straight to the site.  A site costs one
   instruction and one literal more than a helper call;
 - "inline": the selection above is emitted at the site, ending in a
@@ -40,32 +40,30 @@ still is that builtin): `isinstance(obj, cls)` -> `pyjit_isinstance`.
 
 from __future__ import annotations
 
-import os
 import types
 
+from ..cpython import cells as caches
+from ..cpython.routines import STACK_LIMIT_SYMBOL
 from ..hir import ops_core as K
 from ..hir import ops_objects as O
-from ..runtime import caches, entries
 from . import ir
-from .ir import VReg
-from .lower import PY_VECTORCALL_ARGUMENTS_OFFSET, FunctionLowering
-# A module import: lower_caches may be the module being imported first.
 from . import lower_caches as cached
-from .lower_ops import _ops, helper_op, lowers
+from .ir import VReg
+from .lower_ops import _ops, helper_op
+from .lowering import PY_VECTORCALL_ARGUMENTS_OFFSET, FunctionLowering, lowers
 
 L = FunctionLowering
-DIRECT_CALLS = os.environ.get("PYJIT_DIRECT_CALLS", "shared")
 GENERIC = "PyObject_Vectorcall"
 
 # builtin -> (positional argument count, the routine calling it)
 INTRINSICS = {isinstance: (2, "pyjit_isinstance")}
 
 
-def _intrinsic(callee_now, nargs: int, kwnames) -> str | None:
+def _intrinsic(lw: L, callee_now, nargs: int, kwnames) -> str | None:
     """The routine for a call of callee_now with nargs positional arguments
     and kwnames, or None (always None when caches are off: generic helpers
     only)."""
-    if cached.mode(cached.CACHES, "CACHES") == "off":
+    if lw.options.caches == "off":
         return None
     try:
         count, routine = INTRINSICS.get(callee_now, (None, None))
@@ -83,7 +81,7 @@ def _vector_call(lw: L, instr: O.VectorCall) -> None:
     nargsf = lw.imm(nargs | PY_VECTORCALL_ARGUMENTS_OFFSET)
     callee_now = cached.compile_time_value(lw, instr.operands[0])
     vectorcall(lw, instr, callable_, argp, nargsf, kw, _may_be_compiled(callee_now),
-               _intrinsic(callee_now, nargs, instr.kwnames))
+               _intrinsic(lw, callee_now, nargs, instr.kwnames))
 
 
 @lowers(O.CallMethod)
@@ -111,7 +109,7 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     lw.cur = call
     kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
     now = _method_now(lw, instr)
-    intrinsic = (_intrinsic(now, nargs, instr.kwnames)
+    intrinsic = (_intrinsic(lw, now, nargs, instr.kwnames)
                  if isinstance(instr.operands[0].defn, K.LoadNull) else None)
     vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(now), intrinsic)
 
@@ -140,16 +138,16 @@ def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
     """instr's result = callee(argp[0:n], nargsf, kw), through the
     intrinsic routine when there is one, else a CallCell when direct (see
     the module docstring), else PyObject_Vectorcall."""
-    how = cached.mode(DIRECT_CALLS, "DIRECT_CALLS")
+    how = lw.options.direct_calls
     if intrinsic is None and (how == "off" or not direct):
         helper_op(lw, instr, GENERIC, [callee, argp, nargsf, kw])
         return
     result = lw.vreg(instr.result)
     if intrinsic is not None:
-        cached.call_routine(lw, intrinsic, [callee, argp, nargsf, kw], result)
+        lw.call_routine(intrinsic, [callee, argp, nargsf, kw], result)
     elif how == "shared":
         cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
-        cached.call_routine(lw, "pyjit_call_cached", [callee, argp, nargsf, kw, cell], result)
+        lw.call_routine("pyjit_call_cached", [callee, argp, nargsf, kw, cell], result)
     else:
         cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         target = _select_target(lw, cell, callee, argp)
@@ -179,7 +177,7 @@ def _select_target(lw: L, cell: VReg, callee: VReg, argp: VReg) -> VReg:
     lw.emit(ir.Jump(call))
     lw.cur = call
     limit = lw.new()
-    lw.emit(ir.LoadSymbol(limit, entries.STACK_LIMIT_SYMBOL))
+    lw.emit(ir.LoadSymbol(limit, STACK_LIMIT_SYMBOL))
     lw.emit(ir.Branch("lo", argp, limit, deep, go))
     lw.cur = deep
     lw.emit(ir.LoadSymbol(target, GENERIC))

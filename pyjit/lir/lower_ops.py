@@ -9,17 +9,20 @@ Three kinds:
 - a helper call around the scratch area: ops with two results, iteration.
 
 Inline caches (globals, attributes, methods) and the int compare / list
-subscript fast paths are in lower_caches.py, calls in lower_calls.py; both
-register into the same table.
+subscript fast paths are in lower_caches.py, calls in lower_calls.py; all
+three register into lowering.py's table, and lower.py imports them.
 
 A test asserts every registered HIR op has a lowering.
 """
 
 from __future__ import annotations
 
-import opcode
 from typing import Callable
 
+from ..cpython import layout, opcodes
+from ..cpython.helpers import BINARY_OP_HELPERS, HELPERS
+from ..cpython.routines import FOR_ITER
+from ..cpython.semantics import CONVERSIONS
 from ..hir import ops_containers as C
 from ..hir import ops_core as K
 from ..hir import ops_exc as E
@@ -27,24 +30,11 @@ from ..hir import ops_numeric as N
 from ..hir import ops_objects as O
 from ..hir import types as T
 from ..hir.ir import Instr
-from ..runtime import layout
-from ..runtime.helpers import BINARY_OP_HELPERS, HELPERS
 from . import ir
 from .ir import FP
-from .lower import FunctionLowering, LoweringError
+from .lowering import FunctionLowering, LoweringError, lowers
 
 L = FunctionLowering
-LOWERINGS: dict[type, Callable[[L, Instr], None]] = {}
-
-
-def lowers(*classes: type):
-    def register(fn):
-        for cls in classes:
-            if cls in LOWERINGS:
-                raise ValueError(f"{cls.__name__} has two lowerings")
-            LOWERINGS[cls] = fn
-        return fn
-    return register
 
 
 def _ops(lw: L, instr: Instr) -> list:
@@ -72,17 +62,16 @@ def helper_op(lw: L, instr: Instr, helper: str, args: list,
     return result
 
 
-_NB_NAMES = [name for name, _ in opcode._nb_ops]
-
-
 def binary_op_helper(kind) -> str:
     """The C-API function of a BinaryOp kind (ADD -> PyNumber_Add)."""
-    return BINARY_OP_HELPERS[_NB_NAMES.index("NB_" + kind.name)]
-_COMPARE = {N.CompareKind.LT: 0, N.CompareKind.LE: 1, N.CompareKind.EQ: 2,
-            N.CompareKind.NE: 3, N.CompareKind.GT: 4, N.CompareKind.GE: 5}
+    return BINARY_OP_HELPERS[kind.name]
+
+
+# PyObject_RichCompare's op of each comparison (Py_LT = 0 ... Py_GE = 5).
+COMPARE_OP = {kind: opcodes.COMPARE_OPS.index(kind.symbol) for kind in N.CompareKind}
 _UNARY = {N.UnaryOpKind.NEGATIVE: "PyNumber_Negative", N.UnaryOpKind.POSITIVE: "PyNumber_Positive",
           N.UnaryOpKind.INVERT: "PyNumber_Invert"}
-_CONVERSIONS = {"": 0, "str": 1, "repr": 2, "ascii": 3}
+_CONVERSIONS = {name: number for number, name in enumerate(CONVERSIONS)}
 
 
 def _name(lw: L, instr) -> ir.VReg:
@@ -217,10 +206,9 @@ def _for_iter(lw: L, instr: C.ForIter) -> None:
     area = lw.area(1)
     out = lw.new()
     lw.emit(ir.AreaAddr(out, area, 0))
-    from .lower_caches import CACHES, call_routine, mode    # it imports this module
     args = [lw.vreg(instr.operands[0]), out]
-    status = (lw.call("for_iter", args, value=True) if mode(CACHES, "CACHES") == "off"
-              else call_routine(lw, "pyjit_for_iter", args))
+    status = (lw.call("for_iter", args, value=True) if lw.options.caches == "off"
+              else lw.call_routine(FOR_ITER, args))
     lw.check(instr, "for_iter", status)
     result = lw.vreg(instr.result)
     lw.emit(ir.LoadImm(result, 0))
@@ -426,7 +414,3 @@ def _free_cell(lw: L, instr: O.LoadFreeCell) -> None:
     lw.emit(ir.Load(closure, lw.callable, layout.FUNC_CLOSURE))
     lw.emit(ir.Load(lw.vreg(instr.result), closure, layout.TUPLE_OB_ITEM + 8 * instr.index))
 
-
-# The inline caches and the calls register their own lowerings (they import
-# this module's building blocks, hence the import at the end).
-from . import lower_caches, lower_calls  # noqa: E402,F401

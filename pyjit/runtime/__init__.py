@@ -1,22 +1,33 @@
 """pyjit.runtime: load and run compiled code against the running CPython.
 
-Only this package knows Unicorn and ctypes.
+Only this package knows Unicorn, capstone's use for faults and counts, and
+the engines' ctypes plumbing; what it knows of CPython itself comes from
+pyjit.cpython.
 
-- `layout`: the object layout table of the running CPython version.
-- `hostmem`: the host's memory map, mmap/reservations.
-- `helpers`: helper declarations (`HELPERS`, `declare`, `Helper`).
-- `errstate`: the pending exception of emulated code.
 - `UnicornEngine` (unicorn_engine.py): emulated execution, with
-  `EmulationFault` for everything that goes wrong in emulated code.
+  `EmulationFault` (faults.py) for everything that goes wrong in emulated
+  code; `NativeEngine` (native_engine.py) on AArch64 Linux;
+- `entries`: which compiled function runs where (call cells), the engines'
+  stack limits and int pools; `routines`: the shared routines per engine;
+- `hostmem`, `identity`, `traps`, `counts`: the Unicorn engine's parts.
+
+Importing the package imports no engine: the names below are loaded on
+first use, so that code which only compiles never loads Unicorn.
 """
 
-from . import errstate, layout
-from .counts import Counts
-from .faults import EmulationFault
-from .helpers import HELPERS, NULL, Helper, declare
-from . import helper_impls, helper_ops  # noqa: F401  (declare the helpers)
-from .loaded import LoadedCode
-from .unicorn_engine import UnicornEngine
+from __future__ import annotations
 
-__all__ = ["layout", "errstate", "Counts", "EmulationFault", "HELPERS", "NULL", "Helper",
-           "declare", "LoadedCode", "UnicornEngine"]
+import importlib
+
+_LAZY = {"UnicornEngine": ".unicorn_engine", "EmulationFault": ".faults", "Counts": ".counts",
+         "LoadedCode": ".loaded", "NativeEngine": ".native_engine"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pyjit.runtime' has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+__all__ = sorted(_LAZY)

@@ -32,9 +32,9 @@ from __future__ import annotations
 import ctypes
 from typing import Callable
 
-from . import errstate
+from ..cpython import errstate
 from .faults import EmulationFault
-from .helpers import NULL, Helper
+from ..cpython.helpers import NULL, Helper
 
 _POINTER_KINDS = ("obj", "obj_or_null", "ptr", "borrowed")
 # c_void_p converts fastest; as a result it gives None for NULL (handled).

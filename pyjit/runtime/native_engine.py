@@ -72,12 +72,13 @@ from typing import Callable
 
 from ..aarch64.calls import CodePlacement
 from ..aarch64.compiled import CompiledCode
-from . import errstate, native_routines
+from ..cpython import errstate
+from . import native_routines
 from .counts import Counts
 from .faults import EmulationFault
 from .loaded import LoadedCode
 from .symbols import SymbolTable
-from .helpers import Helper
+from ..cpython.helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
 from .native_helpers import NativeHelpers, c_api_address
 from .native_stacks import EngineStacks
@@ -167,9 +168,9 @@ class NativeEngine:
         """Where `load` puts code: every loaded byte lies in [start, end);
         with the addresses of the shared cache routines (loaded on first
         use), which are in the same arena."""
-        from . import entries
-        entries.prepare_engine(self)
-        return CodePlacement(self._arena.start, self._arena.end, entries.routine_symbols(self))
+        from . import routines
+        routines.prepare_engine(self)
+        return CodePlacement(self._arena.start, self._arena.end, routines.routine_symbols(self))
 
     def helper_address(self, name: str) -> int:
         """The address code calls helper `name` at: the C-API function

@@ -30,10 +30,10 @@ from __future__ import annotations
 import ctypes
 from typing import Callable
 
-from . import errstate
+from ..cpython import errstate
 from .faults import EmulationFault
 from .helper_binding import bind
-from .helpers import HELPERS, Helper
+from ..cpython.helpers import HELPERS, Helper
 
 _ARG_TYPES = {"obj": ctypes.c_uint64, "obj_or_null": ctypes.c_uint64, "ptr": ctypes.c_uint64,
               "int64": ctypes.c_int64, "double": ctypes.c_double}

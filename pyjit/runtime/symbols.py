@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .helpers import HELPERS
+from ..cpython.helpers import HELPERS
 
 
 class SymbolTable:

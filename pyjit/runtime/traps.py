@@ -55,7 +55,7 @@ from ..aarch64 import isa
 from ..aarch64.operands import Mem, PostIndex, PreIndex
 from ..aarch64.registers import D0, SP, X0, X2, X9, X16, X17, X29, X30, dreg, xreg
 from .helper_binding import compile_call
-from .helpers import Helper
+from ..cpython.helpers import Helper
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, Reservation, page_up
 
 STUB_SIZE = 64

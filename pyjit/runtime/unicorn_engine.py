@@ -77,13 +77,13 @@ from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_
 
 from ..aarch64.calls import CodePlacement
 from ..aarch64.compiled import CompiledCode
-from . import errstate
+from ..cpython import errstate
 from .counts import BlockCounter, Counts
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .loaded import LoadedCode
 from .symbols import SymbolTable
-from .helpers import HELPERS
+from ..cpython.helpers import HELPERS
 from .hostmem import PAGE, PageArena, Reservation, page_up
 from .identity import IdentityMap
 from .traps import E_DONE, E_RESULT, E_SP, E_TARGET, E_X0, TrapTable
@@ -196,9 +196,9 @@ class UnicornEngine(FaultDescriptions):
         """Where `load` puts code: every loaded byte lies in [start, end);
         with the addresses of the shared cache routines (loaded on first
         use), which are in the same arena."""
-        from . import entries
-        entries.prepare_engine(self)
-        return CodePlacement(self._arena.start, self._arena.end, entries.routine_symbols(self))
+        from . import routines
+        routines.prepare_engine(self)
+        return CodePlacement(self._arena.start, self._arena.end, routines.routine_symbols(self))
 
     @property
     def helper_distance(self) -> int:

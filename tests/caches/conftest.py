@@ -15,14 +15,14 @@ import pytest
 
 import pyjit.jit as jit
 from pyjit import install
-from pyjit.lir import lower_caches, lower_calls
-from pyjit.runtime import caches, entries, errstate
+
+from pyjit.cpython import cells as caches, errstate
 
 
 @pytest.fixture(params=["shared", "inline"])
 def mode(request, monkeypatch):
-    monkeypatch.setattr(lower_caches, "CACHES", request.param)
-    monkeypatch.setattr(lower_calls, "DIRECT_CALLS", request.param)
+    monkeypatch.setenv("PYJIT_CACHES", request.param)
+    monkeypatch.setenv("PYJIT_DIRECT_CALLS", request.param)
     return request.param
 
 
@@ -63,7 +63,7 @@ def traps():
 
 def cells(fn, kind=caches.Cell) -> list:
     """The cache cells of fn's compiled code."""
-    return entries.cells_of(jit.compiled_function(fn).consts, kind)
+    return caches.cells_of(jit.compiled_function(fn).consts, kind)
 
 
 def outcome(call):

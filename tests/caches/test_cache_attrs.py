@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import cells, interpreted, outcome
-from pyjit.runtime import caches
+from pyjit.cpython import cells as caches
 
 
 def get_x(p):

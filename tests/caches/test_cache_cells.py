@@ -13,7 +13,9 @@ import pytest
 
 import pyjit.jit as jit
 from conftest import cells
-from pyjit.runtime import cache_routines, caches, entries, layout
+from pyjit.cpython import cells as caches, layout
+from pyjit.cpython import routines as cache_routines
+from pyjit.runtime import entries, routines
 
 
 def u64(address):
@@ -97,12 +99,12 @@ def test_cells_live_as_long_as_the_compiled_code(compiled):
 def test_routines_are_loaded_once_with_a_symbol_each(compiled):
     compiled(get_b)
     engine = jit.get_engine()
-    loaded = entries._prepared[engine]
-    entries.prepare_engine(engine)
-    assert entries._prepared[engine] is loaded
+    loaded = routines._loaded[engine]
+    routines.prepare_engine(engine)
+    assert routines._loaded[engine] is loaded
     for name in cache_routines.ROUTINES:
         address = engine.symbol_address(name)
         assert loaded.address <= address < loaded.end
-    assert engine.symbol_address(entries.STACK_LIMIT_SYMBOL) == entries.stack_limit(engine)
+    assert engine.symbol_address(cache_routines.STACK_LIMIT_SYMBOL) == entries.stack_limit(engine)
     low = engine._stack_reservation.start
     assert low < entries.stack_limit(engine) < engine.stack_top

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import cells, interpreted, outcome
-from pyjit.runtime import caches
+from pyjit.cpython import cells as caches
 
 G = 1
 VALUE = object()
@@ -114,8 +114,7 @@ def test_refcount_of_a_cached_global_is_unchanged(mode, compiled):
 
 
 def test_off_mode_uses_the_generic_helper(compiled, traps, monkeypatch):
-    from pyjit.lir import lower_caches
-    monkeypatch.setattr(lower_caches, "CACHES", "off")
+    monkeypatch.setenv("PYJIT_CACHES", "off")
     compiled(read_g)
     assert cells(read_g) == []
     result, counts = traps(read_g)

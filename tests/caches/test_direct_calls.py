@@ -9,7 +9,8 @@ import sys
 
 import pyjit.jit as jit
 from conftest import cells, interpreted, outcome
-from pyjit.runtime import UnicornEngine, caches, entries
+from pyjit.cpython import cells as caches
+from pyjit.runtime import UnicornEngine, entries
 
 
 def fib(n):
@@ -132,7 +133,7 @@ def test_a_polymorphic_site_goes_megamorphic(mode, compiled, traps):
         def f(x):
             return x + k
         return f
-    functions = [make(k) for k in range(entries.MEGAMORPHIC_AFTER + 2)]
+    functions = [make(k) for k in range(caches.MEGAMORPHIC_AFTER + 2)]
     compiled(apply, *functions)
     for _ in range(2):
         assert [apply(f, 1) for f in functions] == list(range(1, len(functions) + 1))

@@ -11,7 +11,7 @@ import pytest
 
 import pyjit.jit as jit
 from pyjit.runtime import UnicornEngine, entries
-from pyjit.runtime.int_pool import CAPACITY
+from pyjit.cpython.int_pool import CAPACITY
 
 from conftest import interpreted, outcome
 

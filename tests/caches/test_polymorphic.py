@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import cells, interpreted, outcome
-from pyjit.runtime import caches, entries
+from pyjit.cpython import cells as caches
+from pyjit.runtime import entries
 
 
 def get_x(p):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 import pyjit.jit as jit
-from pyjit.runtime import errstate
+from pyjit.cpython import errstate
 from pyjit.runtime.native_engine import NativeEngine
 
 

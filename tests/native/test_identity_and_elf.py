@@ -26,7 +26,7 @@ import pyjit.jit as jit
 from pyjit.aarch64.calls import CodePlacement, strategy_names
 from pyjit.compiler import compile_function
 from pyjit.runtime import UnicornEngine
-from pyjit.runtime.cache_routines import ROUTINES
+from pyjit.cpython.routines import ROUTINES
 from pyjit.runtime.native_engine import NativeEngine, reserve_code_arena
 from pyjit.runtime.native_helpers import NativeHelpers
 from pyjit.shapes import make_shape

@@ -16,9 +16,10 @@ import pyjit.jit as jit
 from pyjit.aarch64 import isa
 from pyjit.aarch64.operands import Mem
 from pyjit.aarch64.registers import D0, X0, X1
-from pyjit.runtime import EmulationFault, errstate
-from pyjit.runtime import layout as L
-from pyjit.runtime.helpers import python_helper
+from pyjit.cpython import errstate
+from pyjit.runtime import EmulationFault
+from pyjit.cpython import layout as L
+from pyjit.cpython.helpers import python_helper
 from pyjit.runtime.hostmem import read_maps
 from pyjit.runtime.native_engine import NativeEngine, NativeUnavailable, perf_map_path
 

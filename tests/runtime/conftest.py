@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyjit.runtime import UnicornEngine, errstate
+from pyjit.cpython import errstate
+from pyjit.runtime import UnicornEngine
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pyjit.aarch64.labels import LabelUse
 from pyjit.aarch64.operands import Mem, PostIndex
 from pyjit.aarch64.registers import X0, X1, X2, X3, X19, X20
 from pyjit.runtime import UnicornEngine
-from pyjit.runtime.helpers import python_helper
+from pyjit.cpython.helpers import python_helper
 from pyjit.runtime.hostmem import PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 from pyjit.runtime.identity import CHUNK
 

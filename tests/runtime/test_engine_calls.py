@@ -11,9 +11,10 @@ import pytest
 from pyjit.aarch64 import isa
 from pyjit.aarch64.operands import Mem
 from pyjit.aarch64.registers import D0, D1, X0, X1, X2, X3, X19, X21
-from pyjit.runtime import EmulationFault, UnicornEngine, errstate
-from pyjit.runtime import layout as L
-from pyjit.runtime.helpers import python_helper
+from pyjit.cpython import errstate
+from pyjit.runtime import EmulationFault, UnicornEngine
+from pyjit.cpython import layout as L
+from pyjit.cpython.helpers import python_helper
 from pyjit.runtime.unicorn_engine import MAX_NESTING
 
 from runtime_support import Asm, leaf, py_decref

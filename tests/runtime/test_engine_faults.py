@@ -12,8 +12,8 @@ from pyjit.aarch64.labels import LabelUse
 from pyjit.aarch64.operands import Mem, PreIndex
 from pyjit.aarch64.registers import SP, X0, X1, X2, X30
 from pyjit.runtime import EmulationFault, UnicornEngine
-from pyjit.runtime import layout as L
-from pyjit.runtime.helpers import python_helper
+from pyjit.cpython import layout as L
+from pyjit.cpython.helpers import python_helper
 
 from runtime_support import Asm, leaf
 

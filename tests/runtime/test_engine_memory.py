@@ -10,7 +10,7 @@ from pyjit.aarch64 import isa
 from pyjit.aarch64.operands import Mem
 from pyjit.aarch64.registers import X0, X1, X19, X20
 from pyjit.runtime import EmulationFault, UnicornEngine
-from pyjit.runtime.helpers import python_helper
+from pyjit.cpython.helpers import python_helper
 from pyjit.runtime.hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 
 from runtime_support import Asm, leaf

@@ -14,8 +14,8 @@ import types
 
 import pytest
 
-from pyjit.runtime import layout as L
-from pyjit.runtime.layout import UnsupportedPython, _check_build
+from pyjit.cpython import layout as L
+from pyjit.cpython.version import UnsupportedPython, check_build as _check_build
 
 
 def u8(a): return ctypes.c_uint8.from_address(a).value

@@ -38,11 +38,11 @@ sites and the target's stub.
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
+from ...lir.call_target import CallTarget, TargetKind
 from .. import isa
 from ..buffer import CodeBuffer, Label, RelocKind
 from ..labels import LabelUse
@@ -50,26 +50,6 @@ from ..registers import IP0
 
 # Reach of `bl` (BRANCH26): offsets in [-128 MiB, 128 MiB - 4].
 BL_REACH = 128 << 20
-
-
-class TargetKind(enum.Enum):
-    HELPER = "helper"        # a C-API function or a Python-implemented helper
-    FUNCTION = "function"    # another compiled function's entry
-    RUNTIME = "runtime"      # a runtime stub (deopt, exception exit, ...)
-
-
-@dataclass(frozen=True, slots=True)
-class CallTarget:
-    """What a call goes to.
-
-    symbol is resolved to an address at load time.  address, when known at
-    compile time (the engine knows where its helpers live), lets strategies
-    such as `near` decide whether a direct `bl` can reach.
-    """
-
-    symbol: str
-    kind: TargetKind = TargetKind.HELPER
-    address: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ imports, operators and containers."""
 
 from __future__ import annotations
 
+from ...cpython import opcodes
 from ..bytecode_311 import BcInstr
 from ..ir import Instr, Value
 from ..ops_containers import (
@@ -19,19 +20,14 @@ from ..ops_objects import (
 )
 from .driver import HANDLERS, Builder311
 
-_K = BinaryOpKind
-BINARY_OP_KINDS: tuple[BinaryOpKind, ...] = (  # indexed by BINARY_OP's oparg (NB_*)
-    _K.ADD, _K.AND, _K.FLOOR_DIVIDE, _K.LSHIFT, _K.MATRIX_MULTIPLY, _K.MULTIPLY,
-    _K.REMAINDER, _K.OR, _K.POWER, _K.RSHIFT, _K.SUBTRACT, _K.TRUE_DIVIDE, _K.XOR,
-    _K.INPLACE_ADD, _K.INPLACE_AND, _K.INPLACE_FLOOR_DIVIDE, _K.INPLACE_LSHIFT,
-    _K.INPLACE_MATRIX_MULTIPLY, _K.INPLACE_MULTIPLY, _K.INPLACE_REMAINDER, _K.INPLACE_OR,
-    _K.INPLACE_POWER, _K.INPLACE_RSHIFT, _K.INPLACE_SUBTRACT, _K.INPLACE_TRUE_DIVIDE,
-    _K.INPLACE_XOR,
-)
-COMPARE_KINDS = tuple(CompareKind)  # indexed by COMPARE_OP's oparg: < <= == != > >=
+# BINARY_OP's and COMPARE_OP's opargs index the version's tables.
+BINARY_OP_KINDS: tuple[BinaryOpKind, ...] = tuple(BinaryOpKind[name]
+                                                  for name in opcodes.BINARY_OPS)
+COMPARE_KINDS: tuple[CompareKind, ...] = tuple(
+    next(kind for kind in CompareKind if kind.symbol == symbol) for symbol in opcodes.COMPARE_OPS)
 UNARY_KINDS = {"UNARY_NEGATIVE": UnaryOpKind.NEGATIVE, "UNARY_POSITIVE": UnaryOpKind.POSITIVE,
                "UNARY_INVERT": UnaryOpKind.INVERT}
-FORMAT_CONVERSIONS = ("", "str", "repr", "ascii")  # FORMAT_VALUE's oparg & 3
+FORMAT_CONVERSIONS = opcodes.FORMAT_CONVERSIONS  # FORMAT_VALUE's oparg & 3
 BUILD_OPS: dict[str, type[Instr]] = {"BUILD_TUPLE": MakeTuple, "BUILD_LIST": MakeList,
                                      "BUILD_SET": BuildSet, "BUILD_STRING": BuildString,
                                      "BUILD_SLICE": BuildSlice}

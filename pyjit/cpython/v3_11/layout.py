@@ -3,7 +3,7 @@
 Byte offsets and constants that generated code may inline.  They come from
 the 3.11 headers (Include/object.h, cpython/object.h, cpython/*object.h,
 internal/pycore_dict.h, internal/pycore_object.h) and are checked against
-live objects by tests/runtime/test_layout.py.  The layout is the same on
+live objects by tests/cpython/test_layout.py.  The layout is the same on
 x86-64 and AArch64 Linux (LP64, same alignment rules).
 
 Naming: STRUCT_FIELD, e.g. TYPE_TP_FLAGS is offsetof(PyTypeObject, tp_flags).
@@ -21,7 +21,9 @@ OB_SIZE = 16            # PyVarObject.ob_size
 OBJECT_HEAD_SIZE = 16
 VAR_OBJECT_HEAD_SIZE = 24
 
-# 3.11 has no immortal objects: every object's refcount counts.
+# The refcount rule: ob_refcnt is a plain 64-bit count at OB_REFCNT that every
+# incref adds one to and every decref takes one from, freeing at zero; 3.11
+# has no immortal objects (IMMORTAL_REFCNT None: no count is left alone).
 IMMORTAL_REFCNT = None
 
 # -- PyTypeObject --------------------------------------------------------------------
@@ -104,8 +106,9 @@ LONG_OB_DIGIT = 24                 # uint32 digits, least significant first
 LONG_DIGIT_BITS = 30
 LONG_DIGIT_SIZE = 4
 LONG_DIGIT_MASK = (1 << LONG_DIGIT_BITS) - 1
-SMALL_INT_MIN = -5                 # cached small ints: [-5, 256]
-SMALL_INT_MAX = 256
+SMALL_INT_MIN = -5                 # cached small ints: [-5, 256], one array of
+SMALL_INT_MAX = 256                # objects SMALL_INT_STRIDE bytes apart
+SMALL_INT_STRIDE = 32              # sizeof(PyLongObject) with one digit
 
 # -- PyTupleObject / PyListObject ------------------------------------------------------
 TUPLE_OB_SIZE = OB_SIZE
@@ -175,3 +178,14 @@ CELL_OB_REF = 16
 # -- vectorcall ----------------------------------------------------------------------
 # nargsf carries this flag when args[-1] may be overwritten by the callee.
 VECTORCALL_ARGUMENTS_OFFSET = 1 << 63
+
+
+def names() -> list[str]:
+    """The names this table defines (upper-case constants)."""
+    return sorted(n for n in globals() if n.isupper())
+
+
+def dict_entries_offset(log2_index_bytes: int) -> int:
+    """Offset of a dict keys object's entries from the keys object, given
+    its dk_log2_index_bytes."""
+    return KEYS_DK_INDICES + (1 << log2_index_bytes)

@@ -1,4 +1,4 @@
-"""The int routines of the shared routines (cache_routines.py): small-int
+"""The int routines of the shared routines (routines.py): small-int
 arithmetic, freeing into the pool of dead ints (int_pool.py) and FOR_ITER
 over list and range iterators.  Their assembly text is part of the shared
 routines' text and uses its literals (lit_long_type, lit_small_ints,
@@ -15,7 +15,8 @@ an object from the pool with the value written in, else the C-API function.
 
 from __future__ import annotations
 
-from . import layout
+from . import layout, objects
+from .int_pool import IntPool
 
 # BinaryOp kind -> (routine, the C-API function it falls back to, the
 # operation's number in the routines' dispatch: add, sub, and, or, xor)
@@ -40,33 +41,26 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     needs the C-API (more than one digit, or the pool is empty)."""
     L = layout
     return f"""\
-    add x9, x14, #5
-    cmp x9, #261                          // -5..256: the cached small int
+    add x9, x14, #{-L.SMALL_INT_MIN}
+    cmp x9, #{L.SMALL_INT_MAX - L.SMALL_INT_MIN}                          // the cached small ints
     b.hi {prefix}_new
     ldr {result}, lit_small_ints
-    add {result}, {result}, x9, lsl #5
-    ldr x9, [{result}]                    // Py_INCREF
-    add x9, x9, #1
-    str x9, [{result}]
+    add {result}, {result}, x9, lsl #{objects.small_int_index_shift()}
+    @incref {result}, x9
 {done_small}
 {prefix}_new:
     cmp x14, #0
     cneg x13, x14, lt                     // |value|
-    lsr x9, x13, #30
+    lsr x9, x13, #{L.LONG_DIGIT_BITS}
     cbnz x9, {prefix}_generic             // more than one digit
     ldr x10, lit_int_pool
-    ldr x11, [x10]                        // the pool's count
+    ldr x11, [x10, #{IntPool.COUNT}]                        // the pool's count
     cbz x11, {prefix}_generic
     sub x11, x11, #1
-    str x11, [x10]
-    add x9, x10, #16
+    str x11, [x10, #{IntPool.COUNT}]
+    add x9, x10, #{IntPool.SLOTS}
     ldr {result}, [x9, x11, lsl #3]       // a dead int: ob_type is int already
-    mov x9, #1
-    str x9, [{result}]                    // ob_refcnt
-    cmp x14, #0
-    cneg x9, x9, lt
-    str x9, [{result}, #{L.LONG_OB_SIZE}]
-    str w13, [{result}, #{L.LONG_OB_DIGIT}]
+    @init_one_digit {result}, x14, x13, x9
 {done_pool}"""
 
 
@@ -80,6 +74,7 @@ def source() -> str:
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
         RANGEITER_INDEX=L.RANGEITER_INDEX, RANGEITER_STEP=L.RANGEITER_STEP,
+        POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS,
         box_int=box("x0", "int", "    ret", "    ret"),
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
 
@@ -96,18 +91,7 @@ int_op:
     ldr x11, [x1, #{OB_TYPE}]
     cmp x11, x10
     b.ne int_generic
-    ldr x12, [x0, #{LONG_SIZE}]
-    add x11, x12, #1
-    cmp x11, #2                           // ob_size in -1..1
-    b.hi int_generic
-    ldr x13, [x1, #{LONG_SIZE}]
-    add x11, x13, #1
-    cmp x11, #2
-    b.hi int_generic
-    ldr w14, [x0, #{LONG_DIGIT}]
-    ldr w15, [x1, #{LONG_DIGIT}]
-    mul x14, x14, x12                     // the values: ob_size * digit
-    mul x15, x15, x13
+    @one_digit_ints x0, x1, x12, x13, x14, x15, x11, int_generic
     cbz x9, int_add
     cmp x9, #1
     b.eq int_sub
@@ -139,18 +123,15 @@ pyjit_dealloc:
     ldr x10, lit_long_type
     cmp x9, x10
     b.ne dealloc_generic
-    ldr x11, [x0, #{LONG_SIZE}]
-    add x11, x11, #1
-    cmp x11, #2                           // one digit at most: 32 bytes
-    b.hi dealloc_generic
+    @one_digit_int x0, x11, x11, dealloc_generic
     ldr x10, lit_int_pool
-    ldp x11, x12, [x10]                   // count, capacity
+    ldp x11, x12, [x10, #{POOL_COUNT}]                   // count, capacity
     cmp x11, x12
     b.hs dealloc_generic
-    add x13, x10, #16
+    add x13, x10, #{POOL_SLOTS}
     str x0, [x13, x11, lsl #3]
     add x11, x11, #1
-    str x11, [x10]
+    str x11, [x10, #{POOL_COUNT}]
     ret
 dealloc_generic:
     ldr x16, lit_dealloc
@@ -172,9 +153,7 @@ pyjit_for_iter:
     ldr x15, [x14, x12, lsl #3]
     add x12, x12, #1
     str x12, [x0, #{LISTITER_INDEX}]
-    ldr x9, [x15]                         // Py_INCREF
-    add x9, x9, #1
-    str x9, [x15]
+    @incref x15, x9
     str x15, [x1]
     mov x0, #1
     ret

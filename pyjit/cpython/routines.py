@@ -1,5 +1,7 @@
-"""The shared cache routines: one AArch64 routine per cache kind, loaded
-once per engine, that compiled code calls instead of inlining the checks.
+"""The sources of the shared routines: one AArch64 routine per cache kind
+(and a few fast paths), which compiled code calls instead of inlining the
+checks; the runtime assembles and loads them once per engine
+(pyjit/runtime/routines.py).
 
     pyjit_cache_load_global(cell)                 -> value (borrowed) | NULL
     pyjit_cache_load_attr(cell, obj)              -> new reference | NULL
@@ -17,14 +19,14 @@ once per engine, that compiled code calls instead of inlining the checks.
 
 A site costs what a helper call costs (the cell's address is its first
 argument), and the checks exist once per engine instead of once per site.
-Each routine does its kind's hot path exactly as caches.py states it
+Each routine does its kind's hot path exactly as cells.py states it
 (checking a polymorphic cell's entries in order, stopping at the one whose
 key matches) and returns without trapping; on a miss it tail-branches to the kind's miss
 helper with its arguments untouched, so the helper's result goes straight
 back to the site (the helper call is counted against this code in the
 engine's dynamic counts, not against the calling function).
 `pyjit_call_cached` tail-branches to the cached target, so a compiled
-callee returns straight to its caller (entries.py).
+callee returns straight to its caller (cells.py, CallCell).
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
@@ -56,16 +58,23 @@ The routines follow AAPCS64: they use x9-x17 as scratch, touch the stack
 only around their own calls (16-byte aligned), and keep x19-x28.  Addresses
 known when they are loaded (helper traps, the stack limit, ModuleType) are
 literals at the end of the code.
+
+What the routines read and write of the interpreter's objects (reference
+counts, one-digit ints) is written with the version's fragments
+(`objects`, e.g. pyjit/cpython/v3_11/objects.py) through macro lines,
+`    @incref x15, x9`, which `expand` replaces (MACROS).
+
+Symbols compiled code refers to: every name of ROUTINES, DEALLOC (how
+compiled code frees an object) and STACK_LIMIT_SYMBOL (the address below
+which direct calls go through PyObject_Vectorcall; each engine defines it).
 """
 
 from __future__ import annotations
 
 import types
 
-from ..aarch64.asmtext import assemble
-from ..aarch64.listing import listing
-from . import entries, int_routines, layout
-from .caches import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
+from . import int_routines, layout, objects
+from .cells import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 from .int_routines import INT_OPS
 
 NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts
@@ -76,6 +85,10 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_getitem", "pyjit_isinstance")
 
 ROUTINES += ("pyjit_dealloc", "pyjit_for_iter") + tuple(r for r, _, _ in INT_OPS.values())
+
+DEALLOC = "pyjit_dealloc"                   # compiled code frees objects through it
+FOR_ITER = "pyjit_for_iter"
+STACK_LIMIT_SYMBOL = "pyjit_stack_limit"    # defined by each engine
 
 _SOURCE = """
 // -- globals: x0 = GlobalCell --------------------------------------------------------
@@ -116,9 +129,7 @@ load_attr_type:                           // the type is in no other entry
     ldr x14, [x17, #{A_SLOT}]
     ldr x15, [x13, x14]
     cbz x15, load_attr_miss
-    ldr x9, [x15]                         // Py_INCREF
-    add x9, x9, #1
-    str x9, [x15]
+    @incref x15, x9
     mov x0, x15
     ret
 load_attr_miss:
@@ -147,14 +158,9 @@ store_attr_type:
     add x13, x13, x14
     ldr x15, [x13]                        // the old value: none goes to the helper
     cbz x15, store_attr_miss
-    ldr x9, [x2]                          // Py_INCREF(value)
-    add x9, x9, #1
-    str x9, [x2]
+    @incref x2, x9
     str x2, [x13]
-    ldr x9, [x15]                         // Py_DECREF(old)
-    subs x9, x9, #1
-    str x9, [x15]
-    b.eq store_attr_dealloc
+    @decref x15, x9, store_attr_dealloc
     mov x0, #0
     ret
 store_attr_dealloc:
@@ -182,9 +188,7 @@ pyjit_cache_load_module_attr:
     cmp x11, x12
     b.ne module_attr_miss
     ldr x0, [x0, #{M_VALUE}]
-    ldr x9, [x0]
-    add x9, x9, #1
-    str x9, [x0]
+    @incref x0, x9
     ret
 module_attr_miss:
     ldr x16, lit_load_attr_fill
@@ -202,9 +206,7 @@ pyjit_cache_load_module_method:
     cmp x11, x12
     b.ne module_method_miss
     ldr x15, [x0, #{M_VALUE}]
-    ldr x9, [x15]
-    add x9, x9, #1
-    str x9, [x15]
+    @incref x15, x9
     stp xzr, x15, [x2]                    // (NULL, value)
     mov x0, #0
     ret
@@ -240,12 +242,8 @@ load_method_type:
     b.ne load_method_miss
 load_method_found:
     ldr x15, [x17, #{MT_METHOD}]
-    ldr x9, [x15]
-    add x9, x9, #1
-    str x9, [x15]
-    ldr x9, [x1]
-    add x9, x9, #1
-    str x9, [x1]
+    @incref x15, x9
+    @incref x1, x9
     stp x15, x1, [x2]                     // (method, obj)
     mov x0, #0
     ret
@@ -301,18 +299,7 @@ pyjit_compare:
     ldr x10, [x1, #{OB_TYPE}]
     cmp x10, x9
     b.ne compare_generic
-    ldr x12, [x0, #{LONG_SIZE}]
-    add x9, x12, #1
-    cmp x9, #2                            // ob_size in -1..1
-    b.hi compare_generic
-    ldr x13, [x1, #{LONG_SIZE}]
-    add x9, x13, #1
-    cmp x9, #2
-    b.hi compare_generic
-    ldr w14, [x0, #{LONG_DIGIT}]
-    ldr w15, [x1, #{LONG_DIGIT}]
-    mul x14, x14, x12                     // the values: ob_size * digit
-    mul x15, x15, x13
+    @one_digit_ints x0, x1, x12, x13, x14, x15, x9, compare_generic
     cmp x14, x15
     cset x9, gt
     csinv x9, x9, xzr, ge                 // -1, 0, 1
@@ -325,9 +312,7 @@ pyjit_compare:
     tbz x10, #0, compare_done
     ldr x0, lit_true
 compare_done:
-    ldr x9, [x0]                          // Py_INCREF
-    add x9, x9, #1
-    str x9, [x0]
+    @incref x0, x9
     ret
 compare_generic:
     ldr x16, lit_rich_compare
@@ -343,19 +328,13 @@ pyjit_getitem:
     ldr x10, lit_long_type
     cmp x9, x10
     b.ne getitem_generic
-    ldr x12, [x1, #{LONG_SIZE}]
-    cmp x12, #1                           // ob_size 0 or 1: 0 <= index < 2**30
-    b.hi getitem_generic
-    ldr w13, [x1, #{LONG_DIGIT}]
-    mul x13, x13, x12
+    @index_int x1, x12, x13, getitem_generic
     ldr x14, [x0, #{LIST_SIZE}]
     cmp x13, x14
     b.hs getitem_generic
     ldr x15, [x0, #{LIST_ITEM}]
     ldr x0, [x15, x13, lsl #3]
-    ldr x9, [x0]                          // Py_INCREF
-    add x9, x9, #1
-    str x9, [x0]
+    @incref x0, x9
     ret
 getitem_generic:
     ldr x16, lit_get_item
@@ -391,9 +370,7 @@ isinstance_next:
     b isinstance_next
 isinstance_true:
     ldr x0, lit_true
-    ldr x9, [x0]                          // Py_INCREF
-    add x9, x9, #1
-    str x9, [x0]
+    @incref x0, x9
     ret
 isinstance_generic:
     ldr x16, lit_vectorcall
@@ -426,9 +403,11 @@ lit_for_iter:           .quad {for_iter:#x}
 lit_int_pool:           .quad {int_pool:#x}
 {int_literals}"""
 
-_HELPERS = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-            "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc", "PyObject_RichCompare",
-            "PyObject_GetItem", "for_iter") + tuple(helper for _, helper, _ in INT_OPS.values())
+# The helpers the routines call (their addresses are literals).
+HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
+                  "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc",
+                  "PyObject_RichCompare", "PyObject_GetItem", "for_iter") + tuple(
+    helper for _, helper, _ in INT_OPS.values())
 
 # Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,
 # equal, greater; pyjit_compare tests bit 3 * op + outcome.
@@ -436,11 +415,63 @@ COMPARE_MASK = sum(bits << (3 * op) for op, bits in enumerate(
     (0b001, 0b011, 0b010, 0b101, 0b100, 0b110)))
 
 
+def object_addresses() -> dict[str, int]:
+    """The addresses of the interpreter's objects the routines compare with
+    or return (types, True/False, the first cached small int)."""
+    return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
+                true=id(True), false=id(False), isinstance=id(isinstance), type_type=id(type),
+                small_ints=id(int(str(layout.SMALL_INT_MIN))),
+                list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))))
+
+
+# -- macros: a line `    @name a, b, ...` is replaced by the fragment ----------------
+
+def _one_digit_ints(a: str, b: str, size_a: str, size_b: str, value_a: str, value_b: str,
+                    tmp: str, fail: str) -> str:
+    """The values of the ints a and b into value_a and value_b when both
+    have at most one digit (their types are checked before), else fail."""
+    return (objects.one_digit_checks([(a, size_a), (b, size_b)], tmp, fail)
+            + objects.one_digit_values([(a, size_a, value_a), (b, size_b, value_b)]))
+
+
+def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
+    """Go to fail unless the int obj has at most one digit."""
+    return objects.one_digit_checks([(obj, size)], tmp, fail)
+
+
+MACROS = {
+    "incref": objects.incref,
+    "decref": objects.decref,
+    "one_digit_ints": _one_digit_ints,
+    "one_digit_int": _one_digit_int,
+    "index_int": objects.nonnegative_one_digit,
+    "init_one_digit": objects.init_one_digit,
+}
+
+
+def expand(text: str) -> str:
+    """text with every macro line replaced by its fragment."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("@"):
+            name, _, args = stripped[1:].partition(" ")
+            try:
+                macro = MACROS[name]
+            except KeyError:
+                raise ValueError(f"unknown routine macro @{name}") from None
+            out.append(macro(*(a.strip() for a in args.split(","))))
+        else:
+            out.append(line)
+    return "".join(out)
+
+
 def source(addresses: dict[str, int]) -> str:
-    """The routines' assembly text with the given addresses (each helper's,
-    `module_type` and `stack_limit`)."""
+    """The routines' assembly text with the given addresses: each helper of
+    HELPERS_CALLED's, those of object_addresses(), `stack_limit` and
+    `int_pool` (the engine's)."""
     L = layout
-    return _SOURCE.format(
+    return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
@@ -451,34 +482,10 @@ def source(addresses: dict[str, int]) -> str:
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, VALUES=L.OBJECT_VALUES,
         MANAGED_DICT=L.OBJECT_MANAGED_DICT, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
-        MD_DICT=L.MODULE_MD_DICT, LONG_SIZE=L.LONG_OB_SIZE, LONG_DIGIT=L.LONG_OB_DIGIT,
-        LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM, compare_mask=COMPARE_MASK,
+        MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
+        compare_mask=COMPARE_MASK,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         int_routines=int_routines.source(),
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),
-        **addresses)
-
-
-def load_routines(engine):
-    """Assemble the routines for engine, load them, and define a symbol
-    for each; returns the LoadedCode."""
-    addresses = {name: engine.helper_address(name) for name in _HELPERS}
-    addresses["module_type"] = id(types.ModuleType)
-    addresses["stack_limit"] = entries.stack_limit(engine)
-    addresses.update(long_type=id(int), list_type=id(list), true=id(True), false=id(False),
-                     isinstance=id(isinstance), type_type=id(type), small_ints=id(-5),
-                     list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
-                     int_pool=entries.int_pool(engine).address)
-    code = assemble(source(addresses), NAME).code
-    loaded = engine.load(code, NAME)
-    for name in ROUTINES:
-        engine.define_symbol(name, loaded.label(name))
-    return loaded
-
-
-def routines_listing(engine) -> str:
-    """The annotated listing of the routines as loaded in engine."""
-    entries.prepare_engine(engine)
-    loaded = entries.routines_of(engine)
-    return listing(loaded.code, base=loaded.address, name=loaded.name)
+        **addresses))

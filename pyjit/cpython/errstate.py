@@ -1,4 +1,5 @@
-"""The pending exception of emulated code ("the thread state's exception").
+"""The exception state of compiled code: the pending exception ("the
+thread state's exception") and the handled one (`sys.exc_info()`'s).
 
 Generated code follows the C-API: a helper that fails returns NULL or -1
 "with the exception set in the thread state", and the code hands that
@@ -70,6 +71,27 @@ def take_pending() -> BaseException | None:
     exc = getattr(_state, "exc", None)
     _state.exc = None
     return exc
+
+
+# The exception compiled code is handling (what PUSH_EXC_INFO / POP_EXCEPT
+# move), per thread, as CPython keeps it in the thread state.
+
+def handled() -> BaseException | None:
+    """The exception compiled code on this thread is handling, or None."""
+    return getattr(_state, "handled", None)
+
+
+def set_handled(exc: BaseException | None) -> None:
+    """exc (None: nothing) is the handled exception again (POP_EXCEPT)."""
+    _state.handled = exc
+
+
+def push_handled(exc: BaseException) -> BaseException | None:
+    """PUSH_EXC_INFO: exc becomes the handled exception; the previous one
+    (None if there was none) is returned."""
+    prev = getattr(_state, "handled", None)
+    _state.handled = exc
+    return prev
 
 
 def raise_pending(what: str = "compiled code") -> None:

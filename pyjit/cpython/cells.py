@@ -1,5 +1,10 @@
 """Inline cache cells and the helpers that fill them on a miss.
 
+Everything here is what a cell means for the running CPython (dict version
+tags, type version tags, shared keys, managed dicts); nothing knows an
+engine.  Compiled code reads the cells; pyjit/runtime/entries.py tells call
+cells where compiled functions live.
+
 A cell is a few 64-bit words of host memory (`Cell`, an `array('Q')` the
 compiled function keeps in its consts): its address is a constant of the
 code, valid as long as the compiled function lives, and machine code reads
@@ -68,7 +73,35 @@ version tag is gone for good) while the site's other entries stay warm.
     values array.
 
 `CallCell` ENTRIES x [callee, target], megamorphic target
-    Direct calls (entries.py states its invariants).
+    Direct calls between compiled functions.  Compiled code (inline, or the
+    shared `pyjit_call_cached` routine) does:
+
+        callee == an entry's callee  -> call that entry's target
+        cell.megamorphic != 0        -> call cell.megamorphic
+        otherwise                    -> call call_cell_fill(cell, callee, generic)
+        (args below the stack limit  -> call PyObject_Vectorcall instead)
+
+    with the vectorcall ABI (x0 callable, x1 args, x2 nargsf, x3 kwnames),
+    which is both a compiled function's and PyObject_Vectorcall's.
+    Invariants:
+    - `target` is the entry of `callee`'s compiled code in the engine the
+      cell's code runs in (what the cell's `compiled_entry`, set by the runtime
+      when the code is loaded, answers), or `generic` (PyObject_Vectorcall's
+      address in that engine, which the code hands to the fill helper).
+      Only `call_cell_fill` writes a cell; the runtime calls
+      `reset_call_cells_naming(func)` when func is compiled and before its
+      code is unloaded, so no cell ever holds the entry of freed code and a
+      function compiled after a cell cached "not compiled" is found next
+      call.
+    - A compiled callee is alive (the JIT holds it), so no other object can
+      have its address while a cell names its entry.  A cell naming a dead
+      object only ever holds `generic`, which is right for any callee.
+    - A fill goes to a free entry, else the least recently filled one, whose
+      callee is forgotten first.  A site that filled MEGAMORPHIC_AFTER
+      times stops filling: the megamorphic word holds `generic`, so callees
+      not in an entry go to PyObject_Vectorcall without trapping into the
+      fill helper again; the entries it has keep working (and are still
+      reset as above).
 """
 
 from __future__ import annotations
@@ -79,16 +112,14 @@ import types
 import weakref
 from typing import ClassVar
 
-from . import layout
-from .helpers import NULL, python_helper
+from . import layout, semantics
+from .helper_decl import python_helper
+from .null import NULL
 
 _obj = __import__("_ctypes").PyObj_FromPtr
 _incref = __import__("_ctypes").Py_INCREF
 _type_lookup = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.py_object)(
     ("_PyType_Lookup", ctypes.pythonapi))
-_get_method = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.py_object,
-                                ctypes.POINTER(ctypes.c_void_p))(
-    ("_PyObject_GetMethod", ctypes.pythonapi))
 _GENERIC_GETATTR = ctypes.cast(ctypes.pythonapi.PyObject_GenericGetAttr, ctypes.c_void_p).value
 _GENERIC_SETATTR = ctypes.cast(ctypes.pythonapi.PyObject_GenericSetAttr, ctypes.c_void_p).value
 
@@ -249,7 +280,9 @@ class CallCell(PolyCell):
     CALLEE, TARGET = 0, 8                           # within an entry
     MEGAMORPHIC = PolyCell.ENTRIES * ENTRY
     WORDS = MEGAMORPHIC // 8 + 1
-    engine = None               # set by `attach`: entries of other engines are not used
+    # Set by the runtime when the cell's code is loaded: callee -> the
+    # address of its compiled entry in that engine, or None.
+    compiled_entry = None
 
 
 # -- what the type says -----------------------------------------------------------------
@@ -430,17 +463,70 @@ def load_method_fill(cell, obj, out):
     references; fills the cell when the result is cacheable."""
     cell = cell_at(cell)
     cell.misses += 1
-    raw = ctypes.c_void_p()
-    found = _get_method(obj, cell.name, ctypes.byref(raw))
+    first, second = semantics.get_method(obj, cell.name)
     slots = (ctypes.c_uint64 * 2).from_address(out)
-    if found:
-        method = _obj(raw.value)
-        _incref(obj)
-        slots[0], slots[1] = raw.value, id(obj)       # raw.value: _get_method's reference
+    _incref(second)
+    if first is not NULL:
+        _incref(first)
+        slots[0], slots[1] = id(first), id(second)
         if isinstance(cell, MethodCell):
-            _fill_method(cell, type(obj), method)
+            _fill_method(cell, type(obj), first)
     else:
-        slots[0], slots[1] = 0, raw.value
+        slots[0], slots[1] = 0, id(second)
         if isinstance(cell, ModuleAttrCell):
             _fill_module_attr(cell, obj)
     return 0
+
+
+# -- call cells ---------------------------------------------------------------------------
+
+MEGAMORPHIC_AFTER = 8           # fills of one call cell before it stops caching
+
+_naming: dict[int, weakref.WeakSet] = {}             # id(callee) -> CallCells naming it
+
+
+@python_helper("call_cell_fill", ("ptr", "obj", "ptr"), "int64", "none")
+def call_cell_fill(cell, callee, generic):
+    """The target to call callee with, at a miss of CallCell `cell`: the
+    callee's compiled entry in the cell's engine, else `generic` (the
+    address of PyObject_Vectorcall); the cell remembers it."""
+    cell = cell_at(cell)
+    cell.misses += 1
+    compiled_entry = cell.compiled_entry
+    entry = (compiled_entry(callee)
+             if compiled_entry is not None and type(callee) is types.FunctionType else None)
+    target = generic if entry is None else entry
+    if cell.fills >= MEGAMORPHIC_AFTER:
+        cell.put(CallCell.MEGAMORPHIC, generic)
+        return target
+    at = cell.victim(id(callee))
+    _unname(cell, at)
+    cell.fill_entry(at, [id(callee), target])
+    _naming.setdefault(id(callee), weakref.WeakSet()).add(cell)
+    return target
+
+
+def _unname(cell: CallCell, at: int) -> None:
+    """Clear the entry at byte offset at, and forget that it names its
+    callee (a callee is in at most one entry of a cell)."""
+    callee = cell.get(at + CallCell.CALLEE)
+    cell.clear_entry(at)
+    cells = _naming.get(callee)
+    if cells is not None:
+        cells.discard(cell)
+        if not cells:
+            del _naming[callee]
+
+
+def reset_call_cells_naming(func) -> None:
+    """Clear every call cell entry naming func: its next call through any
+    of them asks call_cell_fill again."""
+    for cell in list(_naming.pop(id(func), ())):
+        at = cell.entry_of(id(func))
+        if at is not None:
+            cell.clear_entry(at)
+
+
+def cells_of(consts, kind: type = Cell) -> list:
+    """The cells of one kind among a compiled function's consts."""
+    return [obj for obj in consts if isinstance(obj, kind)]

@@ -26,17 +26,20 @@ A `Helper` says everything a code generator and an engine need to know:
   "obj" result without error, e.g. end of iteration), a number, or None
   for "void"; it raises to fail.
 
-`HELPERS` maps names to helpers and refuses a name declared twice.  The
-built-in Python implementations live in helper_impls.py; how a helper is
-called on raw register values is helper_binding.py.
+`HELPERS` maps names to helpers and refuses a name declared twice.  This
+module is the declaration machinery only; the declarations are in capi.py
+(C-API functions), helper_impls.py, helper_ops.py and cells.py (Python
+implementations), and `pyjit.cpython.helpers` is the complete table.  How
+an engine calls a helper on raw register values is
+pyjit/runtime/helper_binding.py.
 """
 
 from __future__ import annotations
 
 import ctypes
-import opcode
 from dataclasses import dataclass
 from typing import Callable
+
 
 
 ARG_KINDS = ("obj", "obj_or_null", "int64", "double", "ptr")
@@ -50,25 +53,6 @@ _FAILURES_OF = {
 }
 
 
-class _Null:
-    """The NULL pointer, as Python implementations see an "obj_or_null"
-    argument (distinct from None, which is Py_None) and may return it."""
-
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "NULL"
-
-
-NULL = _Null()
 
 
 @dataclass(frozen=True)
@@ -169,95 +153,3 @@ def python_helper(name: str, args: tuple[str, ...], result: str, failure: str,
         declare(name, args, result, failure, steals, fn, (fn.__doc__ or "").strip())
         return fn
     return decorate
-
-
-# -- the C-API helpers ------------------------------------------------------------
-
-O, ON, I64, F, P = "obj", "obj_or_null", "int64", "double", "ptr"
-
-# BINARY_OP's oparg (NB_*) -> helper; index = opcode._nb_ops position.
-_NB_C_API = {
-    "NB_ADD": "PyNumber_Add", "NB_AND": "PyNumber_And", "NB_FLOOR_DIVIDE": "PyNumber_FloorDivide",
-    "NB_LSHIFT": "PyNumber_Lshift", "NB_MATRIX_MULTIPLY": "PyNumber_MatrixMultiply",
-    "NB_MULTIPLY": "PyNumber_Multiply", "NB_REMAINDER": "PyNumber_Remainder",
-    "NB_OR": "PyNumber_Or", "NB_POWER": "number_power", "NB_RSHIFT": "PyNumber_Rshift",
-    "NB_SUBTRACT": "PyNumber_Subtract", "NB_TRUE_DIVIDE": "PyNumber_TrueDivide",
-    "NB_XOR": "PyNumber_Xor",
-}
-_NB_C_API.update({"NB_INPLACE_" + k[3:]: (v.replace("PyNumber_", "PyNumber_InPlace")
-                                          if v.startswith("PyNumber_") else "number_inplace_power")
-                  for k, v in list(_NB_C_API.items())})
-BINARY_OP_HELPERS: tuple[str, ...] = tuple(_NB_C_API[name] for name, _ in opcode._nb_ops)
-
-for _name in sorted(set(BINARY_OP_HELPERS)):
-    if _name.startswith("PyNumber_"):
-        declare(_name, (O, O), "obj", "null")
-
-# Unary operators, truthiness, comparison, containment.
-declare("PyNumber_Negative", (O,), "obj", "null")
-declare("PyNumber_Positive", (O,), "obj", "null")
-declare("PyNumber_Invert", (O,), "obj", "null")
-declare("PyNumber_Absolute", (O,), "obj", "null")
-declare("PyNumber_Index", (O,), "obj", "null")
-declare("PyObject_Not", (O,), "int", "minus_one")
-declare("PyObject_IsTrue", (O,), "int", "minus_one")
-declare("PyObject_RichCompare", (O, O, I64), "obj", "null", doc="op is Py_LT..Py_GE (0..5)")
-declare("PyObject_RichCompareBool", (O, O, I64), "int", "minus_one")
-declare("PySequence_Contains", (O, O), "int", "minus_one", doc="(container, item)")
-declare("PyObject_IsInstance", (O, O), "int", "minus_one")
-declare("PyObject_Hash", (O,), "int64", "minus_one")
-# Attributes and items.
-declare("PyObject_GetAttr", (O, O), "obj", "null")
-declare("PyObject_SetAttr", (O, O, ON), "int", "minus_one", doc="value NULL deletes")
-declare("PyObject_GetItem", (O, O), "obj", "null")
-declare("PyObject_SetItem", (O, O, O), "int", "minus_one")
-declare("PyObject_DelItem", (O, O), "int", "minus_one")
-# Calls.
-declare("PyObject_Vectorcall", (O, P, I64, ON), "obj", "null",
-        doc="(callable, args, nargsf, kwnames)")
-declare("PyObject_VectorcallMethod", (O, P, I64, ON), "obj", "null",
-        doc="(name, args with self first, nargsf, kwnames)")
-declare("PyObject_Call", (O, O, ON), "obj", "null", doc="(callable, args tuple, kwargs)")
-# Iteration.
-declare("PyObject_GetIter", (O,), "obj", "null")
-declare("PyIter_Next", (O,), "obj", "null",
-        doc="NULL without an exception at the end: check err_occurred")
-# Building containers.
-declare("PyTuple_New", (I64,), "obj", "null", doc="items are NULL until set")
-declare("PyTuple_SetItem", (O, I64, O), "int", "minus_one", steals=(2,))
-declare("PyList_New", (I64,), "obj", "null", doc="items are NULL until set")
-declare("PyList_SetItem", (O, I64, O), "int", "minus_one", steals=(2,))
-declare("PyList_Append", (O, O), "int", "minus_one")
-declare("PyList_AsTuple", (O,), "obj", "null")
-declare("_PyList_Extend", (O, O), "obj", "null", doc="returns None (new reference)")
-declare("PyDict_New", (), "obj", "null")
-declare("PyDict_SetItem", (O, O, O), "int", "minus_one")
-declare("PyDict_Update", (O, O), "int", "minus_one")
-declare("PySet_New", (ON,), "obj", "null")
-declare("PySet_Add", (O, O), "int", "minus_one")
-declare("_PySet_Update", (O, O), "int", "minus_one")
-declare("PySequence_Tuple", (O,), "obj", "null")
-declare("PySequence_List", (O,), "obj", "null")
-declare("PySlice_New", (ON, ON, ON), "obj", "null")
-# Numbers.
-declare("PyFloat_FromDouble", (F,), "obj", "null")
-declare("PyFloat_AsDouble", (O,), "double", "minus_one", doc="-1.0 may be a value: check")
-declare("PyLong_FromLongLong", (I64,), "obj", "null")
-declare("PyLong_AsLongLong", (O,), "int64", "minus_one", doc="-1 may be a value: check")
-declare("PyBool_FromLong", (I64,), "obj", "null")
-# Strings and formatting.
-declare("PyObject_Format", (O, ON), "obj", "null")
-declare("PyObject_Str", (O,), "obj", "null")
-declare("PyObject_Repr", (O,), "obj", "null")
-declare("PyObject_ASCII", (O,), "obj", "null")
-declare("_PyUnicode_JoinArray", (O, P, I64), "obj", "null", doc="(separator, items, n)")
-# Cells.
-declare("PyCell_New", (ON,), "obj", "null")
-declare("PyCell_Get", (O,), "obj", "null")
-declare("PyCell_Set", (O, ON), "int", "minus_one")
-# Reference counts (cold paths).
-declare("_Py_Dealloc", (O,), "void", "none", doc="the object's refcount is 0")
-declare("Py_IncRef", (ON,), "void", "none")
-declare("Py_DecRef", (ON,), "void", "none")
-
-from . import helper_impls  # noqa: E402,F401  (registers the Python implementations)

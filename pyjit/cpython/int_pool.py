@@ -1,6 +1,6 @@
 """A per-engine pool of dead one-digit ints, for the int routines.
 
-Compiled code's arithmetic on small exact ints (cache_routines.py:
+Compiled code's arithmetic on small exact ints (int_routines.py:
 `pyjit_int_add` and friends) needs a new int object for a result outside
 the small-int cache, and every such int soon dies again in compiled code.
 Both would be helper calls (PyNumber_Add, _Py_Dealloc).  Instead:
@@ -38,7 +38,8 @@ _free.restype = None
 class IntPool:
     """The pool block and the host side of its protocol."""
 
-    COUNT, CAPACITY, SLOTS = 0, 8, 16        # byte offsets in the block
+    COUNT, CAPACITY, SLOTS = 0, 8, 16        # byte offsets in the block (the routines
+                                             # load count and capacity as one pair)
 
     def __init__(self, capacity: int = CAPACITY):
         self._block = (ctypes.c_uint64 * (2 + capacity))()

@@ -1,0 +1,42 @@
+"""pyjit.cpython: everything pyjit knows of the running CPython, and no engine.
+
+    from pyjit.cpython import layout, objects, opcodes
+    layout.FLOAT_OB_FVAL            # offsetof(PyFloatObject, ob_fval)
+
+One description per CPython version (`v3_11/`, ...) is selected once, here,
+at import: `layout` (object layouts, offsets, flags, the refcount rule, the
+small-int cache), `objects` (the assembly fragments that read and write
+ints and reference counts, for the shared routines) and `opcodes` (the
+tables of the bytecode the builders and the lowering share).  A version
+without a description is refused at import with one sentence
+(`UnsupportedPython`, version.py).
+
+Beside the description, engine-free and written once for every version:
+- helpers.py: the helper declarations (C-API functions and the Python
+  helpers of helper_impls.py, helper_ops.py and cells.py);
+- semantics.py: what each operation does, shared by the HIR interpreter
+  and the Python helpers;
+- errstate.py: the pending exception of compiled code;
+- cells.py: the inline cache cells and the helpers that fill them;
+- routines.py, int_routines.py: the sources of the shared routines;
+- null.py: NULL as Python code sees it.
+
+Nothing here imports an engine, Unicorn or capstone; every layer of the
+pipeline (hir, lir, aarch64, runtime) may import this package.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .version import RUNNING, SUPPORTED, UnsupportedPython, check_build
+
+_description = importlib.import_module(check_build(RUNNING))
+
+VERSION: tuple[int, int] = _description.VERSION
+layout = _description.layout
+objects = _description.objects
+opcodes = _description.opcodes
+
+__all__ = ["VERSION", "RUNNING", "SUPPORTED", "UnsupportedPython", "layout", "objects",
+           "opcodes"]

@@ -1,0 +1,19 @@
+"""The complete helper table: every helper generated code may call.
+
+    from pyjit.cpython.helpers import HELPERS, Helper, NULL
+    HELPERS["PyNumber_Add"].failure        # "null"
+
+Importing this module declares them all: the C-API functions (capi.py) and
+the Python implementations (helper_impls.py, helper_ops.py, and the cache
+fills of cells.py).  helper_decl.py says what a declaration means.
+"""
+
+from __future__ import annotations
+
+from . import capi, cells, helper_impls, helper_ops  # noqa: F401  (they declare the helpers)
+from .capi import BINARY_OP_HELPERS
+from .helper_decl import HELPERS, Helper, declare, python_helper, register
+from .null import NULL
+
+__all__ = ["HELPERS", "Helper", "NULL", "BINARY_OP_HELPERS", "declare", "python_helper",
+           "register"]

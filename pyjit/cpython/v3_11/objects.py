@@ -1,0 +1,93 @@
+"""CPython 3.11's objects as the shared routines read and write them.
+
+Each function returns assembly text (pyjit's assembler syntax, one
+instruction a line, four spaces in) for registers and labels the caller
+names; every fragment touches only the registers it is given.  The shared
+routines (pyjit/cpython/routines.py, int_routines.py) are written with
+these, so that what a version changes in its objects changes here only.
+
+Reference counts: a plain 64-bit count at OB_REFCNT, no immortal objects.
+Ints: ob_size is the signed number of 30-bit digits (0 for zero, -n for a
+negative number of n digits), the digits follow at LONG_OB_DIGIT; an int of
+at most one digit has ob_size -1, 0 or 1 and the value ob_size * digit[0]
+(CPython allocates one digit even for zero).
+"""
+
+from __future__ import annotations
+
+from . import layout as L
+
+
+def _mem(reg: str, offset: int) -> str:
+    return f"[{reg}]" if offset == 0 else f"[{reg}, #{offset}]"
+
+
+def incref(obj: str, tmp: str, note: str = "Py_INCREF") -> str:
+    """Py_INCREF(obj)."""
+    count = _mem(obj, L.OB_REFCNT)
+    return (f"    ldr {tmp}, {count}                    // {note}\n"
+            f"    add {tmp}, {tmp}, #1\n"
+            f"    str {tmp}, {count}\n")
+
+
+def decref(obj: str, tmp: str, on_zero: str, note: str = "Py_DECREF") -> str:
+    """Py_DECREF(obj) without the deallocation: branches to on_zero when the
+    count reaches zero (obj still in its register)."""
+    count = _mem(obj, L.OB_REFCNT)
+    return (f"    ldr {tmp}, {count}                    // {note}\n"
+            f"    subs {tmp}, {tmp}, #1\n"
+            f"    str {tmp}, {count}\n"
+            f"    b.eq {on_zero}\n")
+
+
+def one_digit_checks(ints: list[tuple[str, str]], tmp: str, fail: str) -> str:
+    """For each (int object, size register): load the int's size into the
+    size register and go to fail unless the int has at most one digit."""
+    out = []
+    for k, (obj, size) in enumerate(ints):
+        note = "// ob_size in -1..1" if k == 0 else ""
+        out.append(f"    ldr {size}, [{obj}, #{L.LONG_OB_SIZE}]\n"
+                   f"    add {tmp}, {size}, #1\n"
+                   f"    cmp {tmp}, #2                            {note}".rstrip() + "\n"
+                   f"    b.hi {fail}\n")
+    return "".join(out)
+
+
+def one_digit_values(ints: list[tuple[str, str, str]]) -> str:
+    """For each (int object, its size register from one_digit_checks, value
+    register): the int's value into the value register."""
+    loads = "".join(f"    ldr w{value[1:]}, [{obj}, #{L.LONG_OB_DIGIT}]\n"
+                    for obj, _, value in ints)
+    muls = "".join(f"    mul {value}, {value}, {size}"
+                   + ("                     // the values: ob_size * digit" if k == 0 else "")
+                   + "\n" for k, (_, size, value) in enumerate(ints))
+    return loads + muls
+
+
+def nonnegative_one_digit(obj: str, size: str, value: str, fail: str) -> str:
+    """value = the int obj when it is 0 <= value < 2**30, else go to fail."""
+    return (f"    ldr {size}, [{obj}, #{L.LONG_OB_SIZE}]\n"
+            f"    cmp {size}, #1                           // ob_size 0 or 1: 0 <= index < 2**30\n"
+            f"    b.hi {fail}\n"
+            f"    ldr w{value[1:]}, [{obj}, #{L.LONG_OB_DIGIT}]\n"
+            f"    mul {value}, {value}, {size}\n")
+
+
+def init_one_digit(obj: str, value: str, magnitude: str, tmp: str) -> str:
+    """Make the dead int obj (its ob_type is int already, it has room for
+    one digit) the int `value` with one reference; magnitude holds |value|,
+    which is below 2**30."""
+    return (f"    mov {tmp}, #1\n"
+            f"    str {tmp}, {_mem(obj, L.OB_REFCNT)}                    // ob_refcnt\n"
+            f"    cmp {value}, #0\n"
+            f"    cneg {tmp}, {tmp}, lt\n"
+            f"    str {tmp}, [{obj}, #{L.LONG_OB_SIZE}]\n"
+            f"    str w{magnitude[1:]}, [{obj}, #{L.LONG_OB_DIGIT}]\n")
+
+
+def small_int_index_shift() -> int:
+    """log2 of SMALL_INT_STRIDE: the shift from a small int's index in the
+    cache to its byte offset."""
+    shift = L.SMALL_INT_STRIDE.bit_length() - 1
+    assert 1 << shift == L.SMALL_INT_STRIDE
+    return shift

@@ -1,0 +1,27 @@
+"""What a call goes to: shared by the LIR's `Call` and the call lowering
+strategies (pyjit/aarch64/calls), which sit above the LIR."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class TargetKind(enum.Enum):
+    HELPER = "helper"        # a C-API function or a Python-implemented helper
+    FUNCTION = "function"    # another compiled function's entry
+    RUNTIME = "runtime"      # a runtime routine (the shared routines, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class CallTarget:
+    """What a call goes to.
+
+    symbol is resolved to an address at load time.  address, when known at
+    compile time (the engine knows where its helpers live), lets strategies
+    such as `near` decide whether a direct `bl` can reach.
+    """
+
+    symbol: str
+    kind: TargetKind = TargetKind.HELPER
+    address: int | None = None

@@ -1,0 +1,65 @@
+"""Loading the shared routines (pyjit/cpython/routines.py) into an engine.
+
+    prepare_engine(engine)              # once per engine, before compiled code loads
+    routine_symbols(engine)             # name -> address, for CodePlacement
+
+The routines' text is the CPython layer's; this module fills in what only
+the engine knows (its helper addresses, its stack limit, its pool of dead
+ints), assembles the text with pyjit's assembler, loads it like compiled
+code, and defines a symbol for each routine so that compiled functions link
+against it.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from ..aarch64.asmtext import assemble
+from ..cpython import routines
+from . import entries
+
+_loaded: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+
+
+def prepare_engine(engine) -> None:
+    """Make engine ready for code with caches and direct calls (once per
+    engine): define the stack limit symbol, and load the shared routines,
+    defining a symbol for each."""
+    if engine in _loaded:
+        return
+    engine.define_symbol(routines.STACK_LIMIT_SYMBOL, entries.stack_limit(engine))
+    _loaded[engine] = load_routines(engine)
+
+
+def routine_symbols(engine) -> dict[str, int]:
+    """name -> address of each shared routine loaded in engine ({} before
+    prepare_engine)."""
+    loaded = _loaded.get(engine)
+    return {} if loaded is None else {name: loaded.label(name) for name in routines.ROUTINES}
+
+
+def routines_of(engine):
+    """The shared routines loaded in engine (LoadedCode), or None."""
+    return _loaded.get(engine)
+
+
+def load_routines(engine):
+    """Assemble the routines for engine, load them, and define a symbol
+    for each; returns the LoadedCode."""
+    addresses = {name: engine.helper_address(name) for name in routines.HELPERS_CALLED}
+    addresses.update(routines.object_addresses())
+    addresses["stack_limit"] = entries.stack_limit(engine)
+    addresses["int_pool"] = entries.int_pool(engine).address
+    code = assemble(routines.source(addresses), routines.NAME).code
+    loaded = engine.load(code, routines.NAME)
+    for name in routines.ROUTINES:
+        engine.define_symbol(name, loaded.label(name))
+    return loaded
+
+
+def routines_listing(engine) -> str:
+    """The annotated listing of the routines as loaded in engine."""
+    from ..aarch64.listing import listing
+    prepare_engine(engine)
+    loaded = routines_of(engine)
+    return listing(loaded.code, base=loaded.address, name=loaded.name)
