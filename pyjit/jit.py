@@ -257,12 +257,13 @@ def disassemble(func: Callable) -> str:
                    name=installed.compiled.name)
 
 
-def dynamic_counts() -> dict[str, dict[str, Any]]:
+def dynamic_counts(engine=None) -> dict[str, dict[str, Any]]:
     """Per compiled function (module:qualname): instructions, loads, stores,
     taken_branches, indirect_branches, helper_calls, and helpers (calls per
-    helper), counted while counting is on (`set_counting`)."""
+    helper), counted while counting is on (`set_counting`) in engine (None:
+    the JIT's engine)."""
     import dataclasses
-    engine = get_engine()
+    engine = engine if engine is not None else get_engine()
     return {name: dataclasses.asdict(counts) for name, counts in engine.counts().items()}
 
 
@@ -316,8 +317,8 @@ def unwatch(func: Callable) -> None:
             install.uninstall(func)
 
 
-def set_counting(on: bool) -> None:
-    """Switch dynamic counting on or off in the engine (`get_engine()`).
+def set_counting(on: bool, engine=None) -> None:
+    """Switch dynamic counting on or off in engine (None: `get_engine()`).
 
     The engine adds or removes its block hook and flushes Unicorn's
     translated blocks, so code that already ran is counted (or runs at
@@ -325,13 +326,14 @@ def set_counting(on: bool) -> None:
     times over: switch it on only for the calls to measure.  Not allowed
     while emulated code is running."""
     with _lock:
-        get_engine().counting = on
+        (engine if engine is not None else get_engine()).counting = on
 
 
-def reset_dynamic_counts() -> None:
-    """Zero every function's dynamic counts (`dynamic_counts()`)."""
+def reset_dynamic_counts(engine=None) -> None:
+    """Zero every function's dynamic counts (`dynamic_counts()`) in engine
+    (None: `get_engine()`)."""
     with _lock:
-        get_engine().reset_counts()
+        (engine if engine is not None else get_engine()).reset_counts()
 
 
 def dump_elf(path: str) -> int:

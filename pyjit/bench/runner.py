@@ -35,13 +35,13 @@ import contextlib
 import fnmatch
 import gc
 import io
-import os
 import sys
 import time
 import tracemalloc
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
+from ..options import CompileOptions, OptionError
 from .loader import (BenchmarkError, LoadedBenchmark, Registered, installed_pyperf,
                      load_benchmark)
 from .state import describe_difference, first_difference, snapshot, snapshot_module
@@ -257,9 +257,13 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     reg = regs[0]
     module = loaded.module
     engine_name, eng = (("none", None) if kind == "nojit" else _make_engine(engine, timeout))
+    try:
+        options = CompileOptions.from_environment().with_(strategy=strategy)
+    except OptionError as exc:
+        raise BenchmarkError(str(exc)) from None
     result = BenchResult(
         benchmark=loaded.name, registered=reg.name, kind=reg.kind, mode=mode,
-        strategy=strategy or os.environ.get("PYJIT_STRATEGY") or None, engine=engine_name,
+        strategy=options.strategy, engine=engine_name,
         loops=loops, inner_loops=reg.inner_loops or 1, module=module.__name__,
         check="values+state" if reg.kind == "bench_func" else "state",
         metadata={k: v for k, v in loaded.metadata.items() if isinstance(v, (str, int, float))})
@@ -287,12 +291,8 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                     if leak_iterations > 0 and kind != "nojit" else None)
 
     with installed_pyperf(loaded.stub):
-        previous_engine = jit._engine
-        previous_threshold = jit._auto_threshold
         touched = []
         try:
-            if eng is not None:
-                jit.set_engine(eng)
             if kind == "jitlist":
                 chosen = select(functions, module.__name__, arg)
                 if not chosen:
@@ -303,15 +303,14 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                 t0 = time.perf_counter()
                 for i, func in enumerate(chosen, 1):
                     touched.append(func)
-                    jit.force_compile(func, strategy)
+                    jit.force_compile(func, options=options, engine=eng)
                     if i % 10 == 0 or i == len(chosen):
                         say(f"compiled {i}/{len(chosen)} functions "
                             f"({time.perf_counter() - t0:.1f} s)")
             elif kind == "autojit":
-                jit.compile_after_n_calls(arg)
                 for func in functions:
                     touched.append(func)
-                    jit.watch(func)
+                    jit.watch(func, threshold=arg, options=options, engine=eng)
                 say(f"watching {len(functions)} functions, compiling each on call {arg}")
 
             # The timed iterations.
@@ -337,18 +336,19 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                 result.result = _short_repr(last)
                 result.matches = True
                 if counts and eng is not None:
-                    jit.reset_dynamic_counts()
-                    jit.set_counting(True)
+                    jit.reset_dynamic_counts(engine=eng)
+                    jit.set_counting(True, engine=eng)
                     try:
                         _call(reg)
                     finally:
-                        jit.set_counting(False)
+                        jit.set_counting(False, engine=eng)
                     # The benchmark's functions, and the engine's shared
                     # routines, which run on their behalf (the engine is the
                     # run's own unless one was given).
                     mine = {f"{f.__module__}:{f.__qualname__}" for f in functions}
                     mine.add(shared_routines.NAME)
-                    result.counts = {k: v for k, v in jit.dynamic_counts().items() if k in mine}
+                    result.counts = {k: v for k, v in jit.dynamic_counts(engine=eng).items()
+                                     if k in mine}
                     say(f"counted one call ({len(result.counts)} functions)")
                 if leak_iterations > 0:
                     result.leak = _leak_check(reg, leak_iterations, baseline, say)
@@ -361,8 +361,6 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
             for func in touched:
                 jit.unwatch(func)
                 jit.force_uncompile(func)
-            jit.compile_after_n_calls(previous_threshold)
-            jit.set_engine(previous_engine)
     return result
 
 

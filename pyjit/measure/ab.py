@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from .. import jit
 from ..aarch64.calls import strategy_names
 from ..bench.loader import BenchmarkError, installed_pyperf, load_benchmark
 from ..bench.runner import DEFAULT_TIMEOUT, _call, _same, parse_mode, select
+from ..options import CompileOptions, OptionError
 from ..runtime import UnicornEngine
 from ..shapes import is_shape, make_shape, parse_shape
 from ..target import module_functions
@@ -89,6 +89,14 @@ class Config:
     strategy: str | None        # None: $PYJIT_STRATEGY, else the compiler's default
     mode: str
     engine: str
+
+    def options(self) -> CompileOptions:
+        """The compile options of this side: the environment's, with its
+        strategy."""
+        try:
+            return CompileOptions.from_environment().with_(strategy=self.strategy)
+        except OptionError as exc:
+            raise SetupError(str(exc)) from None
 
 
 def parse_config(text: str, target: str) -> Config:
@@ -155,7 +163,10 @@ def _check_strategy(strategy: str | None, text: str) -> None:
 
 @dataclass
 class Prepared:
-    """A configuration built in this process, ready to be sampled."""
+    """A configuration built in this process, ready to be sampled.  Its
+    functions are compiled (or watched) with its own options and engine,
+    passed to the JIT explicitly: nothing of the JIT's own settings or the
+    environment changes while it runs."""
 
     config: Config
     call: Callable[[], Any]
@@ -163,33 +174,16 @@ class Prepared:
     checked: bool = True            # compare every result with `reference`
     inner_loops: int = 1
     engine: Any = None
-    threshold: int | None = None    # autojit's call count
+    options: CompileOptions | None = None
     pyperf_stub: Any = None
     functions: list = field(default_factory=list)   # compiled or watched
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
-        """The JIT's engine, autojit threshold and $PYJIT_STRATEGY set for
-        this configuration (autojit compiles during calls), and the
-        benchmark's stand-in pyperf installed; all restored after."""
-        previous = (jit._engine, jit._auto_threshold, os.environ.get("PYJIT_STRATEGY"))
-        try:
-            with (installed_pyperf(self.pyperf_stub) if self.pyperf_stub
-                  else contextlib.nullcontext()):
-                if self.engine is not None:
-                    jit.set_engine(self.engine)
-                if self.threshold is not None:
-                    jit.compile_after_n_calls(self.threshold)
-                if self.config.strategy is not None:
-                    os.environ["PYJIT_STRATEGY"] = self.config.strategy
-                yield
-        finally:
-            jit.set_engine(previous[0])
-            jit.compile_after_n_calls(previous[1])
-            if previous[2] is None:
-                os.environ.pop("PYJIT_STRATEGY", None)
-            else:
-                os.environ["PYJIT_STRATEGY"] = previous[2]
+        """The benchmark's stand-in pyperf installed (restored after)."""
+        with (installed_pyperf(self.pyperf_stub) if self.pyperf_stub
+              else contextlib.nullcontext()):
+            yield
 
     def times(self, loops: int) -> list[float]:
         """Seconds per inner loop of `loops` checked calls, after one
@@ -256,8 +250,9 @@ def _prepare_shape(target: str, config: Config) -> Prepared:
                         functions=[func])
     if config.mode == "jit":
         prepared.engine = _make_engine(config.engine)
+        prepared.options = config.options()
         with prepared.active():
-            if not jit.force_compile(func, config.strategy):
+            if not jit.force_compile(func, options=prepared.options, engine=prepared.engine):
                 prepared.close()
                 raise MeasureError(f"{target} is refused under {config.text}: "
                                    f"{jit.refusal_reason(func)}")
@@ -283,6 +278,7 @@ def _prepare_benchmark(target: str, config: Config) -> Prepared:
         return prepared
     functions = module_functions(loaded.module)
     prepared.engine = _make_engine(config.engine)
+    prepared.options = config.options()
     with prepared.active():
         if kind == "jitlist":
             prepared.functions = select(functions, loaded.module.__name__, arg)
@@ -291,12 +287,11 @@ def _prepare_benchmark(target: str, config: Config) -> Prepared:
                 raise SetupError(f"mode {config.mode!r} selects none of the "
                                  f"{len(functions)} functions of {loaded.module.__name__}")
             for func in prepared.functions:
-                jit.force_compile(func, config.strategy)
+                jit.force_compile(func, options=prepared.options, engine=prepared.engine)
         else:
-            prepared.threshold = arg
             prepared.functions = functions
             for func in functions:
-                jit.watch(func)
+                jit.watch(func, threshold=arg, options=prepared.options, engine=prepared.engine)
     return prepared
 
 
