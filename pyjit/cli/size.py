@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from .target import TARGET_HELP
+from ..target import TARGET_HELP
 
 SUMMARY = "compiled size of a shape or of real functions, by section and strategy"
 
@@ -65,7 +65,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .target import resolve_target
+    from ..target import resolve_target
 
     try:
         strategies = check_strategy(args.strategy)
@@ -98,7 +98,7 @@ def check_strategy(name: str | None) -> list[str | None]:
     """The strategies a --strategy value stands for: [None] (the default,
     $PYJIT_STRATEGY first), [name], or every registered one for 'all'.
     Raises ValueError naming the known strategies."""
-    from .aarch64.calls import strategy_names
+    from ..aarch64.calls import strategy_names
 
     known = strategy_names()
     if name == "all":
@@ -113,16 +113,16 @@ def check_strategy(name: str | None) -> list[str | None]:
 def engine_placement():
     """Where the JIT's engine would load code (what force_compile compiles
     for, so that `near` decides the same way)."""
-    from . import jit
+    from .. import jit
     return jit.get_engine().placement()
 
 
 def compile_one(name: str, func, strategy: str | None, placement) -> Outcome:
     """Compile func without installing it; refusals and JIT bugs become
     the outcome instead of exceptions."""
-    from .aarch64.calls import DEFAULT_STRATEGY
-    from .compiler import compile_function
-    from .hir.errors import CompileRefused
+    from ..aarch64.calls import DEFAULT_STRATEGY
+    from ..compiler import compile_function
+    from ..hir.errors import CompileRefused
 
     shown = strategy or DEFAULT_STRATEGY
     try:
