@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 def parse_strategies(text: str) -> list[str]:
     """The strategies a --strategies value names, each once, in order;
     raises ValueError for an unknown one."""
-    from .size import check_strategy
+    from ..measure.sizes import check_strategy
 
     names: list[str] = []
     for name in _split(text, "strategy"):

@@ -43,7 +43,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .size import check_strategy, engine_placement
+    from ..measure.sizes import check_strategy, engine_placement
     from ..target import resolve_target
 
     try:

@@ -44,9 +44,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..bench.loader import BenchmarkError
-    from .size import check_strategy
     from ..measure.compare import parse_target
     from ..measure.report import build_report, format_report
+    from ..measure.sizes import check_strategy
 
     try:
         if args.strategy == "all":

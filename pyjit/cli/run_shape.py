@@ -43,7 +43,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import jit
-    from .size import check_strategy
+    from ..measure.sizes import check_strategy
     from ..shapes import make_shape, parse_shape
 
     try:
