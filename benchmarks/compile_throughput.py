@@ -3,8 +3,8 @@
 For each pyperformance benchmark module (richards, nbody, deltablue by
 default), loaded the way `pyjit run` loads it (pyjit.bench.loader), every
 function and method `pyjit.target.module_functions` finds is compiled to
-AArch64 machine code the way `pyjit size` does (`cli_size.compile_one`: the
-full pipeline HIR -> LIR -> codegen, the default strategy, the engine's
+AArch64 machine code the way `pyjit size` does (`pyjit.measure.sizes.compile_one`:
+the full pipeline HIR -> LIR -> codegen, the default strategy, the engine's
 placement, nothing loaded).  That time is set against CPython's own
 `compile(source, path, "exec")` of the module's source text, measured in
 the same run, as a ratio.  Note the two do different work: compile() turns
@@ -53,7 +53,7 @@ import pyjit.jit as jit  # noqa: E402
 from pyjit.aarch64.calls import DEFAULT_STRATEGY  # noqa: E402
 from pyjit.aarch64.codegen import generate  # noqa: E402
 from pyjit.bench.loader import load_benchmark  # noqa: E402
-from pyjit.cli_size import check_strategy, compile_one, engine_placement  # noqa: E402
+from pyjit.measure.sizes import check_strategy, compile_one, engine_placement  # noqa: E402
 from pyjit.hir.build import build_hir  # noqa: E402
 from pyjit.hir.errors import CompileRefused  # noqa: E402
 from pyjit.hir.passes import DEFAULT_PIPELINE, run_pipeline  # noqa: E402

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..cli_size import SECTIONS, compile_one, engine_placement, sizes_of
+from .sizes import SECTIONS, compile_one, engine_placement, sizes_of
 from ..target import TargetFunction
 
 SHAPE, BENCHMARK, FUNCTIONS = "shape", "benchmark", "functions"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..aarch64.calls import DEFAULT_STRATEGY
-from ..cli_size import SECTIONS, compile_one, engine_placement, sizes_of
+from .sizes import SECTIONS, compile_one, engine_placement, sizes_of
 from ..hir.stats import opcode_counts
 from .compare import Target, functions_of, sum_sizes
 

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 def shape_rows(count: int) -> list[dict]:
     """One dict per shape: shape (its spelling), example (a spec), call,
     expected (the value of that call for the example), summary."""
-    from .shapes import SHAPES
+    from ..shapes import SHAPES
 
     rows = []
     for shape in SHAPES.values():

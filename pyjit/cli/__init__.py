@@ -5,9 +5,10 @@
 Each subcommand is one row of `SUBCOMMANDS`: its name, a one-line summary,
 a `setup(parser)` that declares its arguments and a `run(args) -> int`
 that does the work and returns the exit status.  A subcommand lives in a
-module of its own (`cli_<name>.py`) that imports its heavy dependencies
-inside `run`, so `pyjit --help` stays fast whatever the subcommands need.
-To add one, write that module and add its row here.
+module of its own in this package (`pyjit/cli/<name>.py`, `run-shape` in
+`run_shape.py`) that imports its heavy dependencies inside `run`, so
+`pyjit --help` stays fast whatever the subcommands need.  To add one, write
+that module and add its row here.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import (__version__, cli_ab, cli_asm, cli_calls, cli_compare, cli_dump, cli_report,
-               cli_run, cli_run_shape, cli_shapes, cli_size)
+from .. import __version__
+from . import ab, asm, calls, compare, dump, report, run, run_shape, shapes, size
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,21 +33,22 @@ class Subcommand:
     run: Callable[[argparse.Namespace], int]
 
 
+def _subcommand(module) -> Subcommand:
+    """The row of a subcommand module (SUMMARY, DESCRIPTION, setup, run)."""
+    return Subcommand(module.SUMMARY, module.DESCRIPTION, module.setup, module.run)
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
-    "asm": Subcommand(cli_asm.SUMMARY, cli_asm.DESCRIPTION, cli_asm.setup, cli_asm.run),
-    "calls": Subcommand(cli_calls.SUMMARY, cli_calls.DESCRIPTION, cli_calls.setup, cli_calls.run),
-    "size": Subcommand(cli_size.SUMMARY, cli_size.DESCRIPTION, cli_size.setup, cli_size.run),
-    "dump": Subcommand(cli_dump.SUMMARY, cli_dump.DESCRIPTION, cli_dump.setup, cli_dump.run),
-    "shapes": Subcommand(cli_shapes.SUMMARY, cli_shapes.DESCRIPTION, cli_shapes.setup,
-                         cli_shapes.run),
-    "run-shape": Subcommand(cli_run_shape.SUMMARY, cli_run_shape.DESCRIPTION,
-                            cli_run_shape.setup, cli_run_shape.run),
-    "run": Subcommand(cli_run.SUMMARY, cli_run.DESCRIPTION, cli_run.setup, cli_run.run),
-    "ab": Subcommand(cli_ab.SUMMARY, cli_ab.DESCRIPTION, cli_ab.setup, cli_ab.run),
-    "compare": Subcommand(cli_compare.SUMMARY, cli_compare.DESCRIPTION, cli_compare.setup,
-                          cli_compare.run),
-    "report": Subcommand(cli_report.SUMMARY, cli_report.DESCRIPTION, cli_report.setup,
-                         cli_report.run),
+    "asm": _subcommand(asm),
+    "calls": _subcommand(calls),
+    "size": _subcommand(size),
+    "dump": _subcommand(dump),
+    "shapes": _subcommand(shapes),
+    "run-shape": _subcommand(run_shape),
+    "run": _subcommand(run),
+    "ab": _subcommand(ab),
+    "compare": _subcommand(compare),
+    "report": _subcommand(report),
 }
 
 
@@ -82,6 +84,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

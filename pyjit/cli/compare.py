@@ -59,7 +59,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .measure import compare
+    from ..measure import compare
 
     try:
         strategies = parse_strategies(args.strategies)
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 def parse_strategies(text: str) -> list[str]:
     """The strategies a --strategies value names, each once, in order;
     raises ValueError for an unknown one."""
-    from .cli_size import check_strategy
+    from ..measure.sizes import check_strategy
 
     names: list[str] = []
     for name in _split(text, "strategy"):

@@ -42,9 +42,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import jit
-    from .cli_size import check_strategy
-    from .shapes import make_shape, parse_shape
+    from .. import jit
+    from ..measure.sizes import check_strategy
+    from ..shapes import make_shape, parse_shape
 
     try:
         shape, n = parse_shape(args.shape)

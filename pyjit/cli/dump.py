@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .target import TARGET_HELP
+from ..target import TARGET_HELP
 
 SUMMARY = "print the HIR, LIR and annotated assembly of a shape or of real functions"
 
@@ -43,8 +43,8 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli_size import check_strategy, engine_placement
-    from .target import resolve_target
+    from ..measure.sizes import check_strategy, engine_placement
+    from ..target import resolve_target
 
     try:
         strategies = check_strategy(args.strategy)
@@ -65,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _dump_one(target, strategy: str | None, placement, wanted: list[str]) -> bool:
-    from .compiler import compile_function
-    from .hir.errors import CompileRefused
+    from ..compiler import compile_function
+    from ..hir.errors import CompileRefused
 
     try:
         compiled = compile_function(target.func, strategy, placement=placement)
@@ -83,19 +83,19 @@ def _dump_one(target, strategy: str | None, placement, wanted: list[str]) -> boo
 
 
 def _hir(compiled) -> str:
-    from .hir.printer import format_function
+    from ..hir.printer import format_function
     passes = ", ".join(compiled.passes) or "none"
     return f"--- HIR (after passes: {passes})\n" + format_function(compiled.hir)
 
 
 def _lir(compiled) -> str:
-    from .lir.printer import format_function
+    from ..lir.printer import format_function
     return "--- LIR (with register allocation)\n" + \
         format_function(compiled.lir, compiled.emitted.allocation)
 
 
 def _asm(compiled) -> str:
-    from .aarch64.listing import listing
+    from ..aarch64.listing import listing
     return "--- asm\n" + listing(compiled.code, name=compiled.name)
 
 

@@ -4,21 +4,21 @@ Resolves a TARGET (pyjit/target.py), compiles each of its functions with the
 pipeline `pyjit.jit.force_compile` uses (same placement, same strategy
 default) but without loading or installing anything, and prints the total
 and the sections (code, literals, stubs, veneers, padding) per function and
-strategy, then the functions the JIT refused, with the reason.
-
-`compile_one` and `check_strategy` are shared with `pyjit dump`.
+strategy, then the functions the JIT refused, with the reason.  The compiling
+is `pyjit.measure.sizes` (`compile_one`, `check_strategy`), shared with
+`pyjit dump`, `pyjit compare` and `pyjit report`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from dataclasses import dataclass
 from typing import Any
 
-from .target import TARGET_HELP
+from ..measure.sizes import (SECTIONS, Outcome, check_strategy, compile_one, engine_placement,
+                             sizes_of)
+from ..target import TARGET_HELP
 
 SUMMARY = "compiled size of a shape or of real functions, by section and strategy"
 
@@ -40,20 +40,6 @@ examples:
   pyjit size json.decoder:* --json
 """
 
-SECTIONS = ("code", "literals", "stubs", "veneers", "padding")
-
-
-@dataclass
-class Outcome:
-    """One function compiled with one strategy: `compiled` (a
-    CompiledFunction), or the refusal reason, or the error of a JIT bug."""
-
-    name: str
-    strategy: str
-    compiled: Any = None
-    refused: str | None = None
-    error: str | None = None
-
 
 def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="TARGET",
@@ -65,7 +51,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .target import resolve_target
+    from ..target import resolve_target
 
     try:
         strategies = check_strategy(args.strategy)
@@ -90,54 +76,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(args.target, compiled, refused, failed)
     return 0 if compiled else 1
-
-
-# -- shared with `pyjit dump` -------------------------------------------------------------
-
-def check_strategy(name: str | None) -> list[str | None]:
-    """The strategies a --strategy value stands for: [None] (the default,
-    $PYJIT_STRATEGY first), [name], or every registered one for 'all'.
-    Raises ValueError naming the known strategies."""
-    from .aarch64.calls import strategy_names
-
-    known = strategy_names()
-    if name == "all":
-        return list(known)
-    chosen = name or os.environ.get("PYJIT_STRATEGY") or None
-    if chosen is not None and chosen not in known:
-        origin = "" if name else " (from $PYJIT_STRATEGY)"
-        raise ValueError(f"unknown strategy {chosen!r}{origin}; known: {', '.join(known)}, all")
-    return [chosen]
-
-
-def engine_placement():
-    """Where the JIT's engine would load code (what force_compile compiles
-    for, so that `near` decides the same way)."""
-    from . import jit
-    return jit.get_engine().placement()
-
-
-def compile_one(name: str, func, strategy: str | None, placement) -> Outcome:
-    """Compile func without installing it; refusals and JIT bugs become
-    the outcome instead of exceptions."""
-    from .aarch64.calls import DEFAULT_STRATEGY
-    from .compiler import compile_function
-    from .hir.errors import CompileRefused
-
-    shown = strategy or DEFAULT_STRATEGY
-    try:
-        result = compile_function(func, strategy, placement=placement)
-    except CompileRefused as exc:
-        return Outcome(name, shown, refused=exc.reason)
-    except Exception as exc:  # noqa: BLE001 - a JIT bug must not hide the other functions
-        return Outcome(name, shown, error=f"{type(exc).__name__}: {exc}")
-    return Outcome(name, result.strategy, compiled=result)
-
-
-def sizes_of(compiled) -> dict[str, int]:
-    """{'total': ..., 'code': ..., ...} of a CompiledFunction."""
-    sizes = compiled.code.sizes
-    return {"total": sizes["total"], **{s: sizes.get(s, 0) for s in SECTIONS}}
 
 
 # -- the table --------------------------------------------------------------------------

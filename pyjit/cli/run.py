@@ -84,9 +84,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import jit
-    from .bench import BenchmarkError, run_benchmark
-    from .bench.runner import DEFAULT_TIMEOUT
+    from .. import jit
+    from ..bench import BenchmarkError, run_benchmark
+    from ..bench.runner import DEFAULT_TIMEOUT
 
     if os.environ.get("PYJIT_LOG"):
         jit.set_log(os.environ["PYJIT_LOG"])

@@ -44,9 +44,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .aarch64.calls import CodePlacement, strategy_names
-    from .aarch64.listing import listing
-    from .measure.call_sequences import CallSequence, compile_call_sequence
+    from ..aarch64.calls import CodePlacement, strategy_names
+    from ..aarch64.listing import listing
+    from ..measure.call_sequences import CallSequence, compile_call_sequence
 
     names = args.strategies.split(",") if args.strategies else strategy_names()
     unknown = [n for n in names + [args.baseline] if n not in strategy_names()]

@@ -43,10 +43,10 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .bench.loader import BenchmarkError
-    from .cli_size import check_strategy
-    from .measure.compare import parse_target
-    from .measure.report import build_report, format_report
+    from ..bench.loader import BenchmarkError
+    from ..measure.compare import parse_target
+    from ..measure.report import build_report, format_report
+    from ..measure.sizes import check_strategy
 
     try:
         if args.strategy == "all":

@@ -75,7 +75,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .measure.ab import MeasureError, SetupError, parse_config, run_ab
+    from ..measure.ab import MeasureError, SetupError, parse_config, run_ab
 
     problem = _check_counts(args)
     if problem:

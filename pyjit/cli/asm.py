@@ -70,7 +70,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .aarch64.asmtext import AsmError, assemble
+    from ..aarch64.asmtext import AsmError, assemble
 
     if args.file == "-":
         text, name = sys.stdin.read(), "<stdin>"
