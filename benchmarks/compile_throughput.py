@@ -53,6 +53,7 @@ import pyjit.jit as jit  # noqa: E402
 from pyjit.aarch64.calls import DEFAULT_STRATEGY  # noqa: E402
 from pyjit.aarch64.codegen import generate  # noqa: E402
 from pyjit.bench.loader import load_benchmark  # noqa: E402
+from pyjit.environment import compile_options  # noqa: E402
 from pyjit.measure.sizes import check_strategy, compile_one, engine_placement  # noqa: E402
 from pyjit.hir.build import build_hir  # noqa: E402
 from pyjit.hir.errors import CompileRefused  # noqa: E402
@@ -199,36 +200,29 @@ def time_cpython(s: Subject, strategy, placement) -> float:
     return time.perf_counter() - start
 
 
-def generate_options() -> dict:
-    """generate()'s keyword arguments besides placement and describe, as
-    compile_function passes them (the reference counting mode, where the
-    pipeline has one)."""
-    mode = getattr(compiler, "refcounts_mode", None)
-    return {"refcounts": mode(None)} if mode is not None else {}
-
-
 def compile_staged(fn, strategy, placement, clock: dict[str, float]):
     """compile_function's stages, one by one, adding each one's seconds to
     clock; the EmittedFunction, or None when refused (the time spent until
     the refusal counts in the stage that refused)."""
+    options = compile_options().with_(strategy=strategy)
     t0 = time.perf_counter()
     try:
         hfunc = build_hir(original_code(fn))
-        run_pipeline(hfunc, DEFAULT_PIPELINE)
+        run_pipeline(hfunc, options.pipeline(DEFAULT_PIPELINE))
     except CompileRefused:
         clock["hir"] += time.perf_counter() - t0
         return None
     t1 = time.perf_counter()
     clock["hir"] += t1 - t0
     try:
-        lfunc, _consts = lower_function(hfunc, fn)
+        lfunc, _consts = lower_function(hfunc, fn, options)
     except LoweringError:
         clock["lir"] += time.perf_counter() - t1
         return None
     t2 = time.perf_counter()
     clock["lir"] += t2 - t1
-    emitted = generate(lfunc, strategy, placement=placement,
-                       describe=compiler._describer(hfunc), **generate_options())
+    emitted = generate(lfunc, options.strategy, placement=placement,
+                       describe=compiler._describer(hfunc), refcounts=options.refcounts)
     clock["codegen"] += time.perf_counter() - t2
     return emitted
 
@@ -262,8 +256,7 @@ def report(args, strategy, subjects: list[Subject]) -> None:
           f"median of "
           f"{args.repeats} interleaved repeat{'s' if args.repeats != 1 else ''}"
           f"{'' if args.quick else ' after a warm-up'}; Python {platform.python_version()}; "
-          f"strategy {strategy or DEFAULT_STRATEGY}"
-          + "".join(f", {k} {v}" for k, v in generate_options().items()))
+          f"strategy {strategy or DEFAULT_STRATEGY}, refcounts {compile_options().refcounts}")
     print()
     print(f"{'benchmark':<10}{'functions':>10}{'bytecode B':>11}{'machine B':>11}"
           f"{'pyjit s':>10}{'+load s':>10}{'compile() s':>12}{'ratio':>9}{'+load':>9}")

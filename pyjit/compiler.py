@@ -76,7 +76,7 @@ def compile_function(func: FunctionType, strategy: str | None = None, *,
     """Compile func; raises CompileRefused (with the reason) when it cannot.
 
     options: the compilation's options (None: the defaults, not the
-    environment: see CompileOptions.from_environment); strategy, refcounts
+    environment: see pyjit.environment.compile_options); strategy, refcounts
     and passes, when given, override its fields.  placement: where the code
     will be loaded, for strategies that look (`near`)."""
     options = (options or CompileOptions()).with_(strategy=strategy, refcounts=refcounts)

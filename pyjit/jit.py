@@ -24,7 +24,8 @@ from typing import Any, Callable
 from . import install
 from .compiler import CompiledFunction, compile_function, qualified_name
 from .hir.errors import CompileRefused
-from .options import CompileOptions, environment
+from .environment import compile_options, settings
+from .options import CompileOptions
 from .runtime import entries, routines
 
 _lock = threading.RLock()
@@ -79,7 +80,7 @@ def get_engine():
     global _engine
     with _lock:
         if _engine is None:
-            _engine = make_engine(environment().engine)
+            _engine = make_engine(settings().engine)
         return _engine
 
 
@@ -118,8 +119,8 @@ def _log(message: str) -> None:
         _log_file.flush()
 
 
-if environment().log:
-    set_log(environment().log)
+if settings().log:
+    set_log(settings().log)
 
 
 # -- compiling --------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def default_options() -> CompileOptions:
     """The options force_compile uses when given none: the environment's
     (PYJIT_STRATEGY, PYJIT_REFCOUNTS, PYJIT_CACHES, PYJIT_DIRECT_CALLS) as
     they are now, over the defaults."""
-    return CompileOptions.from_environment()
+    return compile_options()
 
 
 def force_compile(func: Callable, strategy: str | None = None, *,

@@ -41,7 +41,8 @@ import tracemalloc
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
-from ..options import CompileOptions, OptionError
+from ..environment import compile_options
+from ..options import OptionError
 from .loader import (BenchmarkError, LoadedBenchmark, Registered, installed_pyperf,
                      load_benchmark)
 from .state import describe_difference, first_difference, snapshot, snapshot_module
@@ -258,7 +259,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     module = loaded.module
     engine_name, eng = (("none", None) if kind == "nojit" else _make_engine(engine, timeout))
     try:
-        options = CompileOptions.from_environment().with_(strategy=strategy)
+        options = compile_options().with_(strategy=strategy)
     except OptionError as exc:
         raise BenchmarkError(str(exc)) from None
     result = BenchResult(

@@ -19,6 +19,9 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from ..cpython.version import UnsupportedPython
+from ..options import OptionError
+
 from .. import __version__
 from . import ab, asm, calls, compare, dump, report, run, run_shape, shapes, size
 
@@ -78,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
+    except (UnsupportedPython, OptionError) as exc:
+        # This interpreter or a PYJIT_* variable: one sentence, no traceback.
+        print(f"pyjit {args.subcommand}: error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (`pyjit asm x.s | head`): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)

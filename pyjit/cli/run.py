@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import sys
 
@@ -48,10 +47,12 @@ examples:
 
 
 def default_mode() -> str:
-    if os.environ.get("PYJIT_AUTO"):
-        return f"autojit:{os.environ['PYJIT_AUTO']}"
-    if os.environ.get("PYJIT_LIST_FILE"):
-        return f"jitlist:@{os.environ['PYJIT_LIST_FILE']}"
+    from ..environment import settings
+    env = settings()
+    if env.auto:
+        return f"autojit:{env.auto}"
+    if env.list_file:
+        return f"jitlist:@{env.list_file}"
     return "nojit"
 
 
@@ -84,12 +85,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import jit
     from ..bench import BenchmarkError, run_benchmark
     from ..bench.runner import DEFAULT_TIMEOUT
 
-    if os.environ.get("PYJIT_LOG"):
-        jit.set_log(os.environ["PYJIT_LOG"])
     mode = args.mode or default_mode()
     try:
         result = run_benchmark(args.bench, mode, args.strategy, args.loops, args.engine,

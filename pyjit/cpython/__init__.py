@@ -7,9 +7,10 @@ One description per CPython version (`v3_11/`, ...) is selected once, here,
 at import: `layout` (object layouts, offsets, flags, the refcount rule, the
 small-int cache), `objects` (the assembly fragments that read and write
 ints and reference counts, for the shared routines) and `opcodes` (the
-tables of the bytecode the builders and the lowering share).  A version
-without a description is refused at import with one sentence
-(`UnsupportedPython`, version.py).
+tables of the bytecode the builders and the lowering share).  On a version
+without a description, importing any of them raises `UnsupportedPython`
+(version.py) with one sentence; the package itself still imports, so that
+the command line can report it.
 
 Beside the description, engine-free and written once for every version:
 - helpers.py: the helper declarations (C-API functions and the Python
@@ -31,12 +32,25 @@ import importlib
 
 from .version import RUNNING, SUPPORTED, UnsupportedPython, check_build
 
-_description = importlib.import_module(check_build(RUNNING))
+_DESCRIBED = ("VERSION", "layout", "objects", "opcodes")
 
-VERSION: tuple[int, int] = _description.VERSION
-layout = _description.layout
-objects = _description.objects
-opcodes = _description.opcodes
+try:
+    _description = importlib.import_module(check_build(RUNNING))
+except UnsupportedPython as _exc:
+    # Refused at the first use of the description (`from pyjit.cpython import
+    # layout` raises it), so that the command line can import this package
+    # and say so in one sentence.
+    _refusal = _exc
+
+    def __getattr__(name: str):
+        if name in _DESCRIBED:
+            raise UnsupportedPython(str(_refusal))
+        raise AttributeError(f"module 'pyjit.cpython' has no attribute {name!r}")
+else:
+    VERSION: tuple[int, int] = _description.VERSION
+    layout = _description.layout
+    objects = _description.objects
+    opcodes = _description.opcodes
 
 __all__ = ["VERSION", "RUNNING", "SUPPORTED", "UnsupportedPython", "layout", "objects",
            "opcodes"]

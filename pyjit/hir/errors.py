@@ -52,3 +52,12 @@ class VerifyError(HIRError):
 
 class PassError(HIRError):
     """A pass was misused (unknown name, wrong order)."""
+
+
+class LedgerError(HIRError):
+    """The reference counting of the HIR is wrong (the HIR interpreter's
+    ownership ledger says where)."""
+
+
+class InterpError(HIRError):
+    """The HIR cannot be executed (undefined value, malformed control flow)."""

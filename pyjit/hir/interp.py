@@ -35,18 +35,11 @@ from typing import Any
 
 from ..cpython.null import NULL as _NULL
 from ..cpython.semantics import bind_arguments as _bind_arguments
-from .errors import HIRError
+from .errors import HIRError, InterpError, LedgerError
+from .interp_ops import SEMANTICS
 from .ir import Block, Function, Instr, Ownership, Value
 from .ops_core import Branch, CondBranch, Decref, Incref, Phi, Return, XDecref, XIncref
 from .printer import Namer, format_instr
-
-
-class LedgerError(HIRError):
-    """The reference counting of the HIR is wrong."""
-
-
-class InterpError(HIRError):
-    """The HIR cannot be executed (undefined value, malformed control flow)."""
 
 
 NULL: Any = _NULL     # NULL as the helpers see it too (pyjit/cpython/null.py)
@@ -104,8 +97,6 @@ class Activation:
     """One execution of an HIR function."""
 
     def __init__(self, func: Function, pyfunc: FunctionType, args: dict[int, Any], ledger: bool) -> None:
-        from .interp_ops import SEMANTICS
-
         self.semantics = SEMANTICS
         self.func = func
         self.globals = pyfunc.__globals__

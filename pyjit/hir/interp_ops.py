@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from ..cpython import semantics as S
 
-from .interp import NULL, Activation, InterpError
+from ..cpython.null import NULL
+from .errors import InterpError
 from .ir import Instr
 from .ops_containers import (
     BinarySubscr, BuildConstKeyMap, BuildMap, BuildSet, BuildSlice, BuildString,
@@ -44,6 +45,8 @@ from .ops_objects import (
 )
 from .types import Type
 
+# The interpreter's activation (interp.Activation; interp imports this module).
+Activation = Any
 Semantics = Callable[[Activation, Any, list], Any]
 SEMANTICS: dict[type[Instr], Semantics] = {}
 

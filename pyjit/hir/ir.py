@@ -114,6 +114,8 @@ class Instr:
     may_call: ClassVar[bool] = False
     has_effects: ClassVar[bool] = False
     is_terminator: ClassVar[bool] = False
+    is_phi: ClassVar[bool] = False            # Phi: the block's leading instructions
+    constant: ClassVar[bool] = False          # LoadConst: `value` is a constant object
     has_second_output: ClassVar[bool] = False
     ownership_kind: ClassVar[Ownership] = Ownership.NEW
     borrow_source: ClassVar[int] = 0
@@ -212,9 +214,7 @@ class Block:
 
     @property
     def phis(self) -> list[Instr]:
-        from .ops_core import Phi
-
-        return list(itertools.takewhile(lambda i: isinstance(i, Phi), self.instrs))
+        return list(itertools.takewhile(lambda i: i.is_phi, self.instrs))
 
     @property
     def terminator(self) -> Instr | None:
@@ -294,11 +294,9 @@ class Function:
     def constants(self) -> list[object]:
         """The objects the function's LoadConst instructions refer to, first
         use first, without duplicates (by identity)."""
-        from .ops_core import LoadConst
-
         seen: dict[int, object] = {}
         for instr in self.instructions():
-            if isinstance(instr, LoadConst) and id(instr.value) not in seen:
+            if instr.constant and id(instr.value) not in seen:
                 seen[id(instr.value)] = instr.value
         return list(seen.values())
 

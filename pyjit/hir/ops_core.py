@@ -43,6 +43,7 @@ class LoadConst(Instr):
     A constant object (from ``co_consts``, or a builtin the builder refers
     to, like ``range``).  Borrowed: the function keeps it alive."""
 
+    constant = True
     value: object
     ownership_kind = Ownership.BORROWED
 
@@ -92,6 +93,7 @@ class Phi(Instr):
     its edge.  Along an exception edge the input is the value held at the
     raising point."""
 
+    is_phi = True
     preds: list[Block]
     steals = STEALS_ALL
     result_type = Top  # whatever its inputs are

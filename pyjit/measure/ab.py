@@ -56,6 +56,7 @@ from .. import jit
 from ..aarch64.calls import strategy_names
 from ..bench.loader import BenchmarkError, installed_pyperf, load_benchmark
 from ..bench.runner import DEFAULT_TIMEOUT, _call, _same, parse_mode, select
+from ..environment import compile_options
 from ..options import CompileOptions, OptionError
 from ..runtime import UnicornEngine
 from ..shapes import is_shape, make_shape, parse_shape
@@ -94,7 +95,7 @@ class Config:
         """The compile options of this side: the environment's, with its
         strategy."""
         try:
-            return CompileOptions.from_environment().with_(strategy=self.strategy)
+            return compile_options().with_(strategy=self.strategy)
         except OptionError as exc:
             raise SetupError(str(exc)) from None
 

@@ -7,7 +7,7 @@
             print(outcome.strategy, sizes_of(outcome.compiled))
 
 The pipeline is the one `pyjit.jit.force_compile` runs (same placement, same
-strategy default), so the bytes are those the JIT would install.  Shared by
+options from the environment), so the bytes are those the JIT would install.  Shared by
 `pyjit size` and `pyjit dump` (pyjit/cli/), `measure/compare.py` and
 `measure/report.py`.  Heavy modules are imported on first use, so the CLI
 can import this one while `pyjit --help` stays fast.
@@ -15,7 +15,6 @@ can import this one while `pyjit --help` stays fast.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,17 +36,18 @@ class Outcome:
 def check_strategy(name: str | None) -> list[str | None]:
     """The strategies a --strategy value stands for: [None] (the default,
     $PYJIT_STRATEGY first), [name], or every registered one for 'all'.
-    Raises ValueError naming the known strategies."""
+    Raises ValueError naming the known strategies (OptionError, one, for
+    a bad PYJIT_* variable)."""
     from ..aarch64.calls import strategy_names
+    from ..environment import compile_options
 
+    environment = compile_options()
     known = strategy_names()
     if name == "all":
         return list(known)
-    chosen = name or os.environ.get("PYJIT_STRATEGY") or None
-    if chosen is not None and chosen not in known:
-        origin = "" if name else " (from $PYJIT_STRATEGY)"
-        raise ValueError(f"unknown strategy {chosen!r}{origin}; known: {', '.join(known)}, all")
-    return [chosen]
+    if name is not None and name not in known:
+        raise ValueError(f"unknown strategy {name!r}; known: {', '.join(known)}, all")
+    return [name or environment.strategy]
 
 
 def engine_placement():
@@ -64,9 +64,12 @@ def compile_one(name: str, func, strategy: str | None, placement) -> Outcome:
     from ..compiler import compile_function
     from ..hir.errors import CompileRefused
 
+    from ..environment import compile_options
+
     shown = strategy or DEFAULT_STRATEGY
     try:
-        result = compile_function(func, strategy, placement=placement)
+        options = compile_options().with_(strategy=strategy)
+        result = compile_function(func, options=options, placement=placement)
     except CompileRefused as exc:
         return Outcome(name, shown, refused=exc.reason)
     except Exception as exc:  # noqa: BLE001 - a JIT bug must not hide the other functions

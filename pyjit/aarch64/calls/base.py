@@ -42,7 +42,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
-from ...lir.call_target import CallTarget, TargetKind
+from ...lir.call_target import CallTarget, TargetKind  # noqa: F401  (re-exported)
 from .. import isa
 from ..buffer import CodeBuffer, Label, RelocKind
 from ..labels import LabelUse

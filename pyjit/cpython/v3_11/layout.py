@@ -3,7 +3,7 @@
 Byte offsets and constants that generated code may inline.  They come from
 the 3.11 headers (Include/object.h, cpython/object.h, cpython/*object.h,
 internal/pycore_dict.h, internal/pycore_object.h) and are checked against
-live objects by tests/cpython/test_layout.py.  The layout is the same on
+live objects by tests/cpython/test_object_layout.py.  The layout is the same on
 x86-64 and AArch64 Linux (LP64, same alignment rules).
 
 Naming: STRUCT_FIELD, e.g. TYPE_TP_FLAGS is offsetof(PyTypeObject, tp_flags).

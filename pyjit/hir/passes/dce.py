@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..cfg import remove_unreachable
 from ..ir import Function, Instr
-from . import Pass, register_pass
+from .pipeline import Pass, register_pass
 
 
 def remove_dead_instructions(func: Function) -> bool:

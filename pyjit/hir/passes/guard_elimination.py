@@ -20,7 +20,7 @@ from ..ir import Function, Instr, Value
 from ..ops_core import CheckVar, IsNull, IsType, RefineType, prim_bool
 from ..typeinfer import infer_types
 from ..types import Nullptr
-from . import Pass, register_pass
+from .pipeline import Pass, register_pass
 from .rewrite import Rule, apply_rules
 
 GUARD_RULES: dict[type[Instr], Rule] = {}

@@ -54,7 +54,7 @@ from ..ir import Block, Function, Instr, Ownership, Value
 from ..ops_core import Branch, Decref, Incref, Phi, Return, XDecref, XIncref
 from ..ops_objects import GetSecondOutput
 from ..types import Nullptr
-from . import Pass, register_pass
+from .pipeline import Pass, register_pass
 
 
 class Kind(enum.Enum):

@@ -42,7 +42,7 @@ from ..ops_objects import CallMethod, VectorCall
 from ..ssa import remove_trivial_phis
 from ..typeinfer import infer_types
 from ..types import CDouble, Nullptr
-from . import Pass, register_pass
+from .pipeline import Pass, register_pass
 from .rewrite import Rule, apply_rules
 
 FOLDERS: dict[type[Instr], Rule] = {}

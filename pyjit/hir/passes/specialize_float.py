@@ -28,7 +28,7 @@ from ..ops_core import (
 from ..ops_numeric import BinaryOp, BinaryOpKind, DoubleBinaryOp, DoubleOpKind
 from ..typeinfer import infer_types
 from ..types import Float
-from . import Pass, register_pass
+from .pipeline import Pass, register_pass
 
 DOUBLE_KINDS = {BinaryOpKind.ADD: DoubleOpKind.ADD, BinaryOpKind.SUBTRACT: DoubleOpKind.SUBTRACT,
                 BinaryOpKind.MULTIPLY: DoubleOpKind.MULTIPLY}

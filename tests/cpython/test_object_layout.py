@@ -15,7 +15,7 @@ import types
 import pytest
 
 from pyjit.cpython import layout as L
-from pyjit.cpython.version import UnsupportedPython, check_build as _check_build
+from pyjit.cpython.version import UnsupportedPython, check_build
 
 
 def u8(a): return ctypes.c_uint8.from_address(a).value
@@ -32,7 +32,7 @@ def test_table_selected_for_running_version():
 @pytest.mark.parametrize("version", [(3, 12), (3, 13), (3, 10)])
 def test_other_versions_are_refused(version):
     with pytest.raises(UnsupportedPython, match=f"{version[0]}.{version[1]}"):
-        _check_build(version)
+        check_build(version)
 
 
 def test_object_header():

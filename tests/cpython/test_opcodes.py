@@ -1,0 +1,71 @@
+"""The version description's bytecode tables against the running
+interpreter's own (`opcode`, `dis`), and the one-sentence refusal of a
+version pyjit does not describe."""
+
+from __future__ import annotations
+
+import dis
+import opcode
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyjit.cpython import VERSION, opcodes
+from pyjit.cpython.version import SUPPORTED, UnsupportedPython, check_build
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_the_description_is_the_running_version():
+    assert VERSION == sys.version_info[:2]
+    assert check_build() == SUPPORTED[VERSION]
+
+
+def test_binary_ops_in_oparg_order():
+    assert list(opcodes.BINARY_OPS) == [name.removeprefix("NB_") for name, _ in opcode._nb_ops]
+
+
+def test_compare_ops_in_oparg_order():
+    assert opcodes.COMPARE_OPS == tuple(dis.cmp_op[:len(opcodes.COMPARE_OPS)])
+
+
+def test_format_conversions_by_oparg():
+    def f(x):
+        return f"{x}{x!s}{x!r}{x!a}"
+    args = [i.arg & 3 for i in dis.get_instructions(f) if i.opname == "FORMAT_VALUE"]
+    assert [opcodes.FORMAT_CONVERSIONS[a] for a in args] == ["", "str", "repr", "ascii"]
+
+
+@pytest.mark.parametrize("version", [(3, 10), (3, 99)])
+def test_an_undescribed_version_is_refused_in_one_sentence(version):
+    with pytest.raises(UnsupportedPython) as info:
+        check_build(version)
+    message = str(info.value)
+    assert f"{version[0]}.{version[1]}" in message and "\n" not in message
+    assert message.count(". ") == 0 and not message.endswith(".")
+
+
+def _other_python() -> str | None:
+    """An interpreter of a version pyjit does not describe, if one is here."""
+    for minor in range(20, 9, -1):
+        if (3, minor) in SUPPORTED:
+            continue
+        candidates = [Path(f"/usr/bin/python3.{minor}")]
+        candidates += sorted(Path.home().glob(f".pyenv/versions/3.{minor}.*/bin/python"))
+        for candidate in candidates:
+            if candidate.exists():
+                return str(candidate)
+    return None
+
+
+@pytest.mark.skipif(_other_python() is None, reason="no undescribed CPython on this machine")
+def test_the_command_says_so_with_status_2_on_an_undescribed_version():
+    proc = subprocess.run([_other_python(), "-c",
+                           "import sys; sys.path.insert(0, sys.argv[1]); "
+                           "from pyjit.cli import main; sys.exit(main(['size', 'sqrt:1']))",
+                           str(ROOT)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("pyjit size: error: pyjit does not support CPython 3.")
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
