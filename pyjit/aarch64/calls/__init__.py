@@ -4,11 +4,15 @@
     lowering = get_strategy("stub")
 
 Importing this package registers the built-in strategies; see `base.py` for
-the steps every strategy goes through and the sequences it can choose from.
+the steps every strategy goes through, the building blocks it chooses from
+and their cost table.
 """
 
 from .base import (
+    COSTS,
     DEFAULT_STRATEGY,
+    BlockCost,
+    BuildingBlock,
     CallLowering,
     CallSite,
     CallTarget,
@@ -21,6 +25,6 @@ from .base import (
 from . import direct, literal, stub, lazy_stub, hot_literal, near  # noqa: F401  (registration)
 
 __all__ = [
-    "DEFAULT_STRATEGY", "CallLowering", "CallSite", "CallTarget", "CodePlacement",
-    "TargetKind", "get_strategy", "register", "strategy_names",
+    "COSTS", "DEFAULT_STRATEGY", "BlockCost", "BuildingBlock", "CallLowering", "CallSite",
+    "CallTarget", "CodePlacement", "TargetKind", "get_strategy", "register", "strategy_names",
 ]
