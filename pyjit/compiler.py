@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Iterable
 
-from .aarch64.calls import CodePlacement
+from .aarch64.calls import CallLowering, CodePlacement
 from .aarch64.codegen import DEFAULT_REFCOUNTS, REFCOUNT_MODES, EmittedFunction, generate
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
@@ -72,13 +72,15 @@ def refcounts_mode(refcounts: str | None) -> str:
     return mode
 
 
-def compile_function(func: FunctionType, strategy: str | None = None, *,
+def compile_function(func: FunctionType, strategy: str | CallLowering | None = None, *,
                      placement: CodePlacement | None = None,
                      passes: Iterable[str] = DEFAULT_PIPELINE,
                      refcounts: str | None = None) -> CompiledFunction:
     """Compile func; raises CompileRefused (with the reason) when it cannot.
-    refcounts: see `pyjit.aarch64.codegen.generate` (None: PYJIT_REFCOUNTS
-    or the default)."""
+    strategy: a call lowering strategy's name, a fresh instance (used as
+    is, e.g. to observe its calls; `placement` is then the instance's
+    business), or None for the default.  refcounts: see
+    `pyjit.aarch64.codegen.generate` (None: PYJIT_REFCOUNTS or the default)."""
     from .aarch64.calls import DEFAULT_STRATEGY
 
     refcounts = refcounts_mode(refcounts)
@@ -97,5 +99,6 @@ def compile_function(func: FunctionType, strategy: str | None = None, *,
     emitted = generate(lfunc, strategy, placement=placement, describe=_describer(hfunc),
                        refcounts=refcounts)
     elapsed = (time.perf_counter() - start) * 1000
-    return CompiledFunction(func, qualified_name(func), strategy or DEFAULT_STRATEGY, hfunc,
+    name = strategy.name if isinstance(strategy, CallLowering) else strategy or DEFAULT_STRATEGY
+    return CompiledFunction(func, qualified_name(func), name, hfunc,
                             lfunc, emitted, consts, elapsed, passes)
