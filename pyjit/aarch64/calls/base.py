@@ -19,8 +19,9 @@ generator:
    (stubs, veneers) the sites referred to.  Literals are left to the
    buffer's pools.
 
-A strategy is one subclass in a file of its own in this package, registered
-by name with `@register`; it only implements `choose(site)`, which returns
+A strategy is one subclass in a file of its own in this package (which
+imports every module in it, see `__init__`), registered by name with
+`@register`; it only implements `choose(site)`, which returns
 one of the `BuildingBlock`s below (and may override `plan`, calling the
 base's, to look at every site first).  `choose` must be a function of the
 site and of what `plan` recorded: it is called once per emitted site, and
@@ -50,7 +51,8 @@ A strategy that needs a sequence the base does not have adds a building
 block here: a `BuildingBlock` member, its `call_<value>` method on
 `CallLowering` (emitting exactly the site bytes of its row, and registering
 any trampoline in `self._trampolines[block]`, which `finish` emits into the
-row's trampoline section), and its `COSTS` row.  The size tests then cover
+row's trampoline section as `ldr x16, =target; br x16` -- another
+trampoline shape would extend `finish`), and its `COSTS` row.  The size tests then cover
 it for every strategy that chooses it.
 """
 
