@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Iterable
 
-from .aarch64.calls import DEFAULT_STRATEGY, CodePlacement
+from .aarch64.calls import DEFAULT_STRATEGY, CallLowering, CodePlacement
 from .aarch64.codegen import EmittedFunction, generate
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
@@ -68,7 +68,7 @@ def _describer(hfunc: HirFunction):
     return lambda instr: format_instr(instr, namer).strip()
 
 
-def compile_function(func: FunctionType, strategy: str | None = None, *,
+def compile_function(func: FunctionType, strategy: str | CallLowering | None = None, *,
                      placement: CodePlacement | None = None,
                      passes: Iterable[str] | None = None,
                      refcounts: str | None = None,
@@ -78,7 +78,12 @@ def compile_function(func: FunctionType, strategy: str | None = None, *,
     options: the compilation's options (None: the defaults, not the
     environment: see pyjit.environment.compile_options); strategy, refcounts
     and passes, when given, override its fields.  placement: where the code
-    will be loaded, for strategies that look (`near`)."""
+    will be loaded, for strategies that look (`near`).  strategy may also
+    be a fresh strategy instance, used as is (e.g. to observe its calls;
+    `placement` is then the instance's business)."""
+    lowering = strategy if isinstance(strategy, CallLowering) else None
+    if lowering is not None:
+        strategy = lowering.name
     options = (options or CompileOptions()).with_(strategy=strategy, refcounts=refcounts)
     if passes is not None:
         options = options.with_(passes=tuple(passes))
@@ -93,7 +98,8 @@ def compile_function(func: FunctionType, strategy: str | None = None, *,
         lfunc, consts = lower_function(hfunc, func, options)
     except LoweringError as exc:
         raise CompileRefused(func.__qualname__, str(exc)) from None
-    emitted = generate(lfunc, options.strategy, placement=placement, describe=_describer(hfunc),
+    emitted = generate(lfunc, lowering or options.strategy, placement=placement,
+                       describe=_describer(hfunc),
                        refcounts=options.refcounts)
     elapsed = (time.perf_counter() - start) * 1000
     return CompiledFunction(func, qualified_name(func), options.strategy or DEFAULT_STRATEGY,

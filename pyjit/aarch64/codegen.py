@@ -7,7 +7,8 @@
 The order of work:
 1. linear-scan allocation with AAPCS64's register sets (abi.py);
 2. the frame (frame.py) from the allocation;
-3. the call lowering strategy plans every call site;
+3. the call lowering strategy plans every call site (the CallSites of
+   `call_site` and DEALLOC_SITE, the very ones it is handed to emit);
 4. the prologue moves incoming arguments to their locations; hot blocks
    are emitted in order, then cold ones (the cold section), a jump to the
    next block in emission order becoming a fall-through; every `Return`
@@ -119,6 +120,7 @@ class _Emitter:
         self.epilogue = self.buf.new_label("epilogue")
         self.pc_map: dict[int, Any] = {}
         self.next_block: ir.Block | None = None
+        self.block: ir.Block | None = None          # the block being emitted
         self.thunks: dict[Reg, dict[str, Label]] = {}
         self.outlined = REFCOUNT_MODES[DEFAULT_REFCOUNTS]
         self.const_symbols: dict[int, str] = {}
@@ -127,8 +129,7 @@ class _Emitter:
     # -- driver ----------------------------------------------------------
     def run(self) -> EmittedFunction:
         buf, func = self.buf, self.func
-        sites = [CallSite(i.target, hot=i.hot and not b.cold, section="cold" if b.cold else "hot")
-                 for b in func.blocks for i in b.instrs if isinstance(i, ir.Call)]
+        sites = [call_site(i, b) for b in func.blocks for i in b.instrs if isinstance(i, ir.Call)]
         # Reference counting thunks, one set per register a counted value
         # lives in (spilled values are counted from the first scratch
         # register); each register with a decref tail-calls _Py_Dealloc.
@@ -141,7 +142,7 @@ class _Emitter:
                         else "") + type(instr).__name__.lower()
                 if isinstance(instr, ir.Decref) and "release" not in kinds:
                     kinds["release"] = buf.new_label(f"release:{reg}")
-                    sites.append(CallSite(_DEALLOC, hot=False, section="cold"))
+                    sites.append(DEALLOC_SITE)
                 if kind not in kinds and kind in self.outlined:
                     kinds[kind] = buf.new_label(f"{kind}:{reg}")
         self.lowering.plan(sites)
@@ -157,6 +158,7 @@ class _Emitter:
             # fall-through; cold blocks come after it.
             self.falls_into_epilogue = k == len(hot) - 1
             self.next_block = order[k + 1] if k + 1 < len(order) and k != len(hot) - 1 else None
+            self.block = block
             buf.bind(self.labels[block])
             for instr in block.instrs:
                 if instr.origin is not None and instr.origin is not last_origin:
@@ -209,7 +211,7 @@ class _Emitter:
             buf.bind(kinds["release"])
             if reg != X0:
                 buf.emit(isa.mov(X0, reg))
-            self.lowering.emit_call(buf, CallSite(_DEALLOC, hot=False, section="cold"), tail=True)
+            self.lowering.emit_call(buf, DEALLOC_SITE, tail=True)
 
     def _emit_epilogue(self) -> None:
         self.buf.bind(self.epilogue)
@@ -490,7 +492,7 @@ def _call_result(e: _Emitter, dst: ir.VReg | None) -> None:
 
 def _call(e: _Emitter, i: ir.Call) -> None:
     _call_moves(e, i.args)
-    e.lowering.emit_call(e.buf, CallSite(i.target, hot=i.hot, origin=i.origin))
+    e.lowering.emit_call(e.buf, call_site(i, e.block))
     _call_result(e, i.dst)
 
 
@@ -585,7 +587,19 @@ _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
     ir.FBranch: _fbranch, ir.Return: _return, ir.Incref: _refcount, ir.Decref: _refcount,
 }
 
+
+def call_site(instr: ir.Call, block: ir.Block) -> CallSite:
+    """The call site of a LIR call in block, as the strategy sees it when
+    planning and when emitting: cold in a cold block (or when the call is
+    marked cold), in the block's section, with the call's origin."""
+    return CallSite(instr.target, hot=instr.hot and not block.cold,
+                    section="cold" if block.cold else "hot", origin=instr.origin)
+
+
 # Freeing goes through the runtime's pyjit_dealloc (it keeps dead one-digit
-# ints for the int routines, and tail-calls _Py_Dealloc for the rest).
+# ints for the int routines, and tail-calls _Py_Dealloc for the rest): the
+# tail call of each register's `release:R` thunk, emitted after the body,
+# so planned and emitted as a cold site.
 _DEALLOC = CallTarget(DEALLOC, TargetKind.RUNTIME)
+DEALLOC_SITE = CallSite(_DEALLOC, hot=False, section="cold")
 

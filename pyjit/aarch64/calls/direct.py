@@ -4,12 +4,13 @@ Four relocated moves (movz + 3 movk) and a `blr`: 20 bytes a site, nothing
 per target.  The form PyPy's AArch64 backend uses; CinderX started here.
 """
 
-from .base import CallLowering, register
+from .base import BuildingBlock, CallLowering, register
 
 
 @register
 class Direct(CallLowering):
     name = "direct"
+    order = 10
 
-    def emit_call(self, buf, site, tail=False):
-        self.call_absolute(buf, site, tail)
+    def choose(self, site):
+        return BuildingBlock.ABSOLUTE

@@ -4,15 +4,15 @@ A target called once gets the literal sequence (8 + 8 bytes) instead of a
 stub (4 + 16): planning sees every site first, so the choice is exact.
 """
 
-from .base import CallLowering, register
+from .base import BuildingBlock, CallLowering, register
 
 
 @register
 class LazyStub(CallLowering):
     name = "lazy-stub"
+    order = 40
 
-    def emit_call(self, buf, site, tail=False):
+    def choose(self, site):
         if self.site_counts[site.target] >= 2:
-            self.call_stub(buf, site, tail)
-        else:
-            self.call_literal(buf, site, tail)
+            return BuildingBlock.STUB
+        return BuildingBlock.LITERAL

@@ -4,12 +4,13 @@
 CinderX's "literal pool" iteration (84,320 -> 77,160 bytes on sqrt:200).
 """
 
-from .base import CallLowering, register
+from .base import BuildingBlock, CallLowering, register
 
 
 @register
 class Literal(CallLowering):
     name = "literal"
+    order = 20
 
-    def emit_call(self, buf, site, tail=False):
-        self.call_literal(buf, site, tail)
+    def choose(self, site):
+        return BuildingBlock.LITERAL

@@ -7,12 +7,13 @@ is within `bl`'s +-128 MiB of it; the `bl` is then relocated at load time
 (`ldr x16, lit; br x16`, 8 + 8 bytes).  Upstream CinderX's 2026 lowering.
 """
 
-from .base import CallLowering, register
+from .base import BuildingBlock, CallLowering, register
 
 
 @register
 class Near(CallLowering):
     name = "near"
+    order = 60
 
-    def emit_call(self, buf, site, tail=False):
-        self.call_near(buf, site, tail)
+    def choose(self, site):
+        return BuildingBlock.NEAR if self.reaches(site.target) else BuildingBlock.VENEER
