@@ -84,6 +84,11 @@ def get_engine():
         return _engine
 
 
+def current_engine():
+    """The JIT's engine if it has been made, else None (makes none)."""
+    return _engine
+
+
 def make_engine(name: str):
     """A new engine by name: "unicorn" (emulated, any host) or "native"
     (AArch64 Linux only; elsewhere NativeUnavailable says so)."""

@@ -52,8 +52,15 @@ def check_strategy(name: str | None) -> list[str | None]:
 
 def engine_placement():
     """Where the JIT's engine would load code (what force_compile compiles
-    for, so that `near` decides the same way)."""
+    for, so that `near` decides the same way): the engine's own placement
+    when it exists or is the native one, else the placement a Unicorn
+    engine will give, planned without making one (compiling needs no
+    emulator)."""
     from .. import jit
+    from ..environment import settings
+    from ..runtime.placement import planned_placement
+    if jit.current_engine() is None and settings().engine == "unicorn":
+        return planned_placement()
     return jit.get_engine().placement()
 
 

@@ -91,23 +91,50 @@ class CallSite:
 
 @dataclass(frozen=True, slots=True)
 class CodePlacement:
-    """Where the code will be loaded, when the engine knows it at compile
-    time: every byte of the function lies in [start, end).  symbols: the
-    addresses of runtime symbols the engine has already placed (its shared
-    routines), which `near` may reach directly."""
+    """Where the code will be loaded, as far as it is known at compile time.
 
-    start: int
-    end: int
+    An engine knows it exactly: every byte of the function lies in [start,
+    end), and `symbols` gives the addresses of runtime symbols it has
+    already placed (its shared routines).  Before any engine exists
+    (`planned`), only the size of the region the code will go to is known,
+    and which symbols the engine loads in that same region (`colocated`):
+    a `bl` reaches those when the region is within its reach, and nothing
+    whose address is unknown.  Both forms decide `reaches` alike for the
+    same engine, so the bytes do not depend on whether an engine existed."""
+
+    start: int | None
+    end: int | None
     symbols: Mapping[str, int] = field(default_factory=dict)
+    colocated: frozenset[str] = frozenset()
+    region_size: int | None = None          # the region's size when start/end are unknown
+
+    @classmethod
+    def planned(cls, region_size: int, colocated) -> CodePlacement:
+        """Code to be loaded somewhere in a region of region_size bytes that
+        also holds the symbols `colocated` (an engine's code arena and its
+        shared routines)."""
+        return cls(None, None, colocated=frozenset(colocated), region_size=region_size)
 
     def address_of(self, target: CallTarget) -> int | None:
         """target's address if known at compile time, else None."""
         return target.address if target.address is not None else self.symbols.get(target.symbol)
 
     def in_bl_reach(self, address: int) -> bool:
-        """True when a `bl` anywhere in [start, end) reaches address."""
+        """True when a `bl` anywhere in [start, end) reaches address (False
+        when start and end are unknown)."""
+        if self.start is None or self.end is None:
+            return False
         last_site = self.end - 4
         return address - self.start <= BL_REACH - 4 and address - last_site >= -BL_REACH
+
+    def reaches(self, target: CallTarget) -> bool:
+        """True when a `bl` from anywhere in the code surely reaches target."""
+        if target.symbol in self.colocated:
+            size = self.region_size if self.start is None else self.end - self.start
+            if size is not None and size <= BL_REACH - 4:
+                return True
+        address = self.address_of(target)
+        return address is not None and self.in_bl_reach(address)
 
 
 class BuildingBlock(enum.Enum):
@@ -191,11 +218,8 @@ class CallLowering:
     # -- queries for `choose` --------------------------------------------
     def reaches(self, target: CallTarget) -> bool:
         """True when a `bl` from anywhere in the placement surely reaches
-        target: the placement and the target's address are both known."""
-        if self.placement is None:
-            return False
-        address = self.placement.address_of(target)
-        return address is not None and self.placement.in_bl_reach(address)
+        target (CodePlacement.reaches; False without a placement)."""
+        return self.placement is not None and self.placement.reaches(target)
 
     # -- building blocks -------------------------------------------------
     def call_absolute(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
