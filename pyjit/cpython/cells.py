@@ -406,28 +406,17 @@ def load_global_fill(cell):
     holding it.  Fills the cell when both dicts are exact dicts."""
     cell = cell_at(cell)
     cell.misses += 1
-    globals_, builtins, name = cell.globals, cell.builtins, cell.name
+    globals_, builtins = cell.globals, cell.builtins
+    value = semantics.load_global(globals_, builtins, cell.name)
     if type(globals_) is dict and type(builtins) is dict:
-        value = globals_.get(name, NULL)
-        if value is NULL:
-            value = builtins.get(name, NULL)
-        if value is NULL:
-            raise NameError(f"name '{name}' is not defined", name=name)
         cell.put(GlobalCell.GLOBALS_VERSION, _u64(id(globals_) + layout.DICT_MA_VERSION_TAG))
         cell.put(GlobalCell.BUILTINS_VERSION, _u64(id(builtins) + layout.DICT_MA_VERSION_TAG))
         cell.put(GlobalCell.VALUE, id(value))
         cell.fills += 1
-        return value
-    # As ceval's LOAD_GLOBAL for other mappings; the result may be a fresh
-    # object nothing else holds: the cell keeps it alive until the next miss.
-    try:
-        value = globals_[name]
-    except KeyError:
-        try:
-            value = builtins[name]
-        except KeyError:
-            raise NameError(f"name '{name}' is not defined", name=name) from None
-    cell.keepalive = value
+    else:
+        # As ceval's LOAD_GLOBAL for other mappings; the result may be a fresh
+        # object nothing else holds: the cell keeps it alive until the next miss.
+        cell.keepalive = value
     return value
 
 

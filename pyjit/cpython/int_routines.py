@@ -84,14 +84,7 @@ _SOURCE = """
 //    operation) and x16 (its C-API function) ---------------------------------
 {int_entries}
 int_op:
-    ldr x10, lit_long_type
-    ldr x11, [x0, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne int_generic
-    ldr x11, [x1, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne int_generic
-    @one_digit_ints x0, x1, x12, x13, x14, x15, x11, int_generic
+    @small_ints x0, x1, x14, x15, int_generic, x10, x11
     cbz x9, int_add
     cmp x9, #1
     b.eq int_sub

@@ -109,21 +109,7 @@ load_global_miss:
 
 // -- instance attributes: x0 = AttrCell, x1 = obj (x2 = value) -----------------------
 pyjit_cache_load_attr:
-    ldr x9, [x1, #{OB_TYPE}]
-    mov x17, x0                           // the entry
-    add x16, x0, #{A_END}
-load_attr_next:
-    ldp x10, x11, [x17]                   // type, version
-    cmp x9, x10
-    b.eq load_attr_type
-    add x17, x17, #{A_ENTRY}
-    cmp x17, x16
-    b.ne load_attr_next
-    b load_attr_miss
-load_attr_type:                           // the type is in no other entry
-    ldr w12, [x9, #{TP_VERSION}]
-    cmp x12, x11
-    b.ne load_attr_miss
+    @type_entry load_attr, {A_END}, {A_ENTRY}
     ldr x13, [x1, #{VALUES}]
     cbz x13, load_attr_miss
     ldr x14, [x17, #{A_SLOT}]
@@ -137,21 +123,7 @@ load_attr_miss:
     br x16
 
 pyjit_cache_store_attr:
-    ldr x9, [x1, #{OB_TYPE}]
-    mov x17, x0
-    add x16, x0, #{A_END}
-store_attr_next:
-    ldp x10, x11, [x17]
-    cmp x9, x10
-    b.eq store_attr_type
-    add x17, x17, #{A_ENTRY}
-    cmp x17, x16
-    b.ne store_attr_next
-    b store_attr_miss
-store_attr_type:
-    ldr w12, [x9, #{TP_VERSION}]
-    cmp x12, x11
-    b.ne store_attr_miss
+    @type_entry store_attr, {A_END}, {A_ENTRY}
     ldr x13, [x1, #{VALUES}]
     cbz x13, store_attr_miss
     ldr x14, [x17, #{A_SLOT}]
@@ -177,17 +149,7 @@ store_attr_miss:
 
 // -- modules: x0 = ModuleAttrCell, x1 = module (x2 = out) ----------------------------
 pyjit_cache_load_module_attr:
-    ldr x9, [x1, #{OB_TYPE}]
-    ldr x10, lit_module_type
-    cmp x9, x10
-    b.ne module_attr_miss
-    ldr x11, [x1, #{MD_DICT}]
-    cbz x11, module_attr_miss
-    ldr x11, [x11, #{MA_VERSION}]
-    ldr x12, [x0, #{M_VERSION}]
-    cmp x11, x12
-    b.ne module_attr_miss
-    ldr x0, [x0, #{M_VALUE}]
+    @module_value module_attr, x0
     @incref x0, x9
     ret
 module_attr_miss:
@@ -195,17 +157,7 @@ module_attr_miss:
     br x16
 
 pyjit_cache_load_module_method:
-    ldr x9, [x1, #{OB_TYPE}]
-    ldr x10, lit_module_type
-    cmp x9, x10
-    b.ne module_method_miss
-    ldr x11, [x1, #{MD_DICT}]
-    cbz x11, module_method_miss
-    ldr x11, [x11, #{MA_VERSION}]
-    ldr x12, [x0, #{M_VERSION}]
-    cmp x11, x12
-    b.ne module_method_miss
-    ldr x15, [x0, #{M_VALUE}]
+    @module_value module_method, x15
     @incref x15, x9
     stp xzr, x15, [x2]                    // (NULL, value)
     mov x0, #0
@@ -216,21 +168,7 @@ module_method_miss:
 
 // -- methods: x0 = MethodCell, x1 = obj, x2 = out -------------------------------------
 pyjit_cache_load_method:
-    ldr x9, [x1, #{OB_TYPE}]
-    mov x17, x0
-    add x16, x0, #{MT_END}
-load_method_next:
-    ldp x10, x11, [x17]
-    cmp x9, x10
-    b.eq load_method_type
-    add x17, x17, #{MT_ENTRY}
-    cmp x17, x16
-    b.ne load_method_next
-    b load_method_miss
-load_method_type:
-    ldr w12, [x9, #{TP_VERSION}]
-    cmp x12, x11
-    b.ne load_method_miss
+    @type_entry load_method, {MT_END}, {MT_ENTRY}
     ldr x13, [x17, #{MT_KEYS}]            // 0: no instance dict to look at
     cbz x13, load_method_found
     ldr x14, [x1, #{MANAGED_DICT}]
@@ -292,14 +230,7 @@ call_generic:
 
 // -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
 pyjit_compare:
-    ldr x9, lit_long_type
-    ldr x10, [x0, #{OB_TYPE}]
-    cmp x10, x9
-    b.ne compare_generic
-    ldr x10, [x1, #{OB_TYPE}]
-    cmp x10, x9
-    b.ne compare_generic
-    @one_digit_ints x0, x1, x12, x13, x14, x15, x9, compare_generic
+    @small_ints x0, x1, x14, x15, compare_generic, x9, x10
     cmp x14, x15
     cset x9, gt
     csinv x9, x9, xzr, ge                 // -1, 0, 1
@@ -426,12 +357,60 @@ def object_addresses() -> dict[str, int]:
 
 # -- macros: a line `    @name a, b, ...` is replaced by the fragment ----------------
 
-def _one_digit_ints(a: str, b: str, size_a: str, size_b: str, value_a: str, value_b: str,
-                    tmp: str, fail: str) -> str:
-    """The values of the ints a and b into value_a and value_b when both
-    have at most one digit (their types are checked before), else fail."""
-    return (objects.one_digit_checks([(a, size_a), (b, size_b)], tmp, fail)
-            + objects.one_digit_values([(a, size_a, value_a), (b, size_b, value_b)]))
+def _small_ints(a: str, b: str, value_a: str, value_b: str, fail: str, int_type: str,
+                tmp: str) -> str:
+    """The values of a and b into value_a and value_b when both are exact
+    ints of at most one digit, else go to fail; uses int_type and tmp, and
+    x12, x13 for the sizes."""
+    checks = "".join(f"    ldr {tmp}, [{obj}, #{layout.OB_TYPE}]\n"
+                     f"    cmp {tmp}, {int_type}\n"
+                     f"    b.ne {fail}\n" for obj in (a, b))
+    return (f"    ldr {int_type}, lit_long_type\n" + checks
+            + objects.one_digit_checks([(a, "x12"), (b, "x13")], tmp, fail)
+            + objects.one_digit_values([(a, "x12", value_a), (b, "x13", value_b)]))
+
+
+def _type_entry(name: str, end: str, entry: str) -> str:
+    """The entry of a polymorphic cell (x0) whose type is obj's (x1), its
+    address in x17, with the type in x9, the entry's version checked against
+    the type's tp_version_tag; `{name}_miss` when there is none.  Uses
+    x10-x12 and x16."""
+    return f"""\
+    ldr x9, [x1, #{layout.OB_TYPE}]
+    mov x17, x0
+    add x16, x0, #{end}
+{name}_next:
+    ldp x10, x11, [x17]                   // type, version
+    cmp x9, x10
+    b.eq {name}_type
+    add x17, x17, #{entry}
+    cmp x17, x16
+    b.ne {name}_next
+    b {name}_miss
+{name}_type:                              // the type is in no other entry
+    ldr w12, [x9, #{layout.TYPE_TP_VERSION_TAG}]
+    cmp x12, x11
+    b.ne {name}_miss
+"""
+
+
+def _module_value(name: str, dst: str) -> str:
+    """The value a ModuleAttrCell (x0) caches for module x1 into dst (not
+    increfed), when x1 is an exact module whose dict has the cell's version;
+    else `{name}_miss`.  Uses x9-x12."""
+    return f"""\
+    ldr x9, [x1, #{layout.OB_TYPE}]
+    ldr x10, lit_module_type
+    cmp x9, x10
+    b.ne {name}_miss
+    ldr x11, [x1, #{layout.MODULE_MD_DICT}]
+    cbz x11, {name}_miss
+    ldr x11, [x11, #{layout.DICT_MA_VERSION_TAG}]
+    ldr x12, [x0, #{ModuleAttrCell.VERSION}]
+    cmp x11, x12
+    b.ne {name}_miss
+    ldr {dst}, [x0, #{ModuleAttrCell.VALUE}]
+"""
 
 
 def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
@@ -442,7 +421,9 @@ def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
 MACROS = {
     "incref": objects.incref,
     "decref": objects.decref,
-    "one_digit_ints": _one_digit_ints,
+    "small_ints": _small_ints,
+    "type_entry": _type_entry,
+    "module_value": _module_value,
     "one_digit_int": _one_digit_int,
     "index_int": objects.nonnegative_one_digit,
     "init_one_digit": objects.init_one_digit,
