@@ -4,6 +4,8 @@ Only this package knows Unicorn, capstone's use for faults and counts, and
 the engines' ctypes plumbing; what it knows of CPython itself comes from
 pyjit.cpython.
 
+- `Engine` (engine.py): what every engine shares (loading, symbols, the
+  call path, lifetime);
 - `UnicornEngine` (unicorn_engine.py): emulated execution, with
   `EmulationFault` (faults.py) for everything that goes wrong in emulated
   code; `NativeEngine` (native_engine.py) on AArch64 Linux;
@@ -19,8 +21,8 @@ from __future__ import annotations
 
 import importlib
 
-_LAZY = {"UnicornEngine": ".unicorn_engine", "EmulationFault": ".faults", "Counts": ".counts",
-         "LoadedCode": ".loaded", "NativeEngine": ".native_engine"}
+_LAZY = {"Engine": ".engine", "UnicornEngine": ".unicorn_engine", "NativeEngine": ".native_engine",
+         "EmulationFault": ".faults", "Counts": ".counts", "LoadedCode": ".loaded"}
 
 
 def __getattr__(name: str):

@@ -5,11 +5,13 @@
     result = engine.call_object(f.address, id(x))   # or raw: engine.call(...)
 
 The same public surface as UnicornEngine (load, unload, call, call_object,
-placement, helper_address, define_symbol, loaded, code_at, close), and the
-same machine code: `load` only links the CompiledCode the compiler made, so
-the bytes are those the Unicorn engine runs for the same function and
-strategy (tests/native asserts it); what differs is what the relocations
-resolve to.  Constructing one on any other host raises NativeUnavailable.
+placement, helper_address, define_symbol, loaded, code_at, close): both are
+Engines (engine.py), which hold what they do alike; this module holds how
+code is written, entered and released on the CPU.  And the same machine
+code: `load` only links the CompiledCode the compiler made, so the bytes
+are those the Unicorn engine runs for the same function and strategy
+(tests/native asserts it); what differs is what the relocations resolve
+to.  Constructing one on any other host raises NativeUnavailable.
 
 Memory and W^X
 --------------
@@ -62,22 +64,17 @@ to /tmp/perf-PID.map, the file Linux `perf` reads for JIT code.
 
 from __future__ import annotations
 
-import bisect
 import ctypes
 import os
 import platform
 import struct
 import threading
-from typing import Callable
 
-from ..aarch64.calls import CodePlacement
-from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
 from . import native_routines
-from .counts import Counts
+from .engine import Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
-from .symbols import SymbolTable
 from ..cpython.helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
 from .native_helpers import NativeHelpers, c_api_address
@@ -116,8 +113,9 @@ def reserve_code_arena(size: int, near_libpython: bool = True) -> Reservation:
     return Reservation(size)
 
 
-class NativeEngine:
-    """See the module docstring.  Settings are keyword arguments:
+class NativeEngine(Engine):
+    """See the module docstring (and Engine's, for what every engine does
+    alike).  Settings are keyword arguments:
 
     code_arena_size: bytes reserved for compiled code (default 64 MiB);
     near_libpython: place the arena near the C-API when a free range is
@@ -129,13 +127,16 @@ class NativeEngine:
     perf_map: append to /tmp/perf-PID.map (default: PYJIT_PERF_MAP=1).
     """
 
+    _WHAT_RUNS = "compiled code"
+    _NO_COUNTS = ("dynamic counts are an emulator feature: the native engine runs on the CPU "
+                  "and cannot count (use the Unicorn engine)")
+
     def __init__(self, *, code_arena_size: int = 64 << 20, near_libpython: bool = True,
                  stack_size: int = 8 << 20, thread_stacks: int = 4,
                  thread_stack_size: int = 8 << 20, nested_reserve: int = NESTED_RESERVE,
                  perf_map: bool | None = None):
         check_host()
-        self._closed = False
-        self._arena = PageArena(reserve_code_arena(code_arena_size, near_libpython))
+        super().__init__(PageArena(reserve_code_arena(code_arena_size, near_libpython)))
         self._stacks = EngineStacks(stack_size, thread_stacks, thread_stack_size)
         # The names UnicornEngine uses for its stack (entries.stack_limit reads them).
         self._stack_reservation = self._stacks.primary_reservation
@@ -143,9 +144,6 @@ class NativeEngine:
         self.nested_reserve = nested_reserve
         self.perf_map = (os.environ.get("PYJIT_PERF_MAP") == "1") if perf_map is None else perf_map
         self._helpers = NativeHelpers(self._on_helper_fault)
-        self._symbols = SymbolTable(self.helper_address)
-        self._loaded: list[LoadedCode] = []
-        self._starts: list[int] = []
         self._tls = threading.local()
         self._load_runtime()
 
@@ -153,6 +151,7 @@ class NativeEngine:
         """Load native_routines.py's code (flushing its page with itself) and
         bind the ctypes prototypes the engine calls it through."""
         code = native_routines.routines()
+        self._flush = None          # not there yet: the routine flushes its own lines below
         address = self._write(code, lambda symbol: 0)
         flush = ctypes.PYFUNCTYPE(None, _U64, _U64)(address + code.labels[native_routines.FLUSH][0])
         flush(address, address + len(code.data))
@@ -163,127 +162,41 @@ class NativeEngine:
             address + code.labels[native_routines.STACK_POINTER][0])
         self._runtime = self._register(LoadedCode(address, len(code.data), code.name, code))
 
-    # -- placement and symbols ------------------------------------------------------
-    def placement(self) -> CodePlacement:
-        """Where `load` puts code: every loaded byte lies in [start, end);
-        with the addresses of the shared cache routines (loaded on first
-        use), which are in the same arena."""
-        from . import routines
-        routines.prepare_engine(self)
-        return CodePlacement(self._arena.start, self._arena.end, routines.routine_symbols(self))
-
+    # -- helpers --------------------------------------------------------------------
     def helper_address(self, name: str) -> int:
         """The address code calls helper `name` at: the C-API function
         itself, or a ctypes callback into its Python implementation."""
         self._check_open()
         return self._helpers.address(name)
 
-    def define_symbol(self, name: str, address: int) -> None:
-        """Resolve relocations against `name` to address in later loads."""
-        self._symbols.define(name, address)
-
-    def symbol_address(self, name: str) -> int:
-        """The address `define_symbol` gave name (KeyError otherwise)."""
-        return self._symbols.defined(name)
-
-    def _resolver(self, resolve: Callable[[str], int] | None) -> Callable[[str], int]:
-        return self._symbols.resolver(resolve)
-
     # -- loading ----------------------------------------------------------------------
-    def load(self, code: CompiledCode, name: str | None = None,
-             resolve: Callable[[str], int] | None = None) -> LoadedCode:
-        """Place code in the arena, link it (helpers, then defined symbols,
-        then resolve), make it read+execute and coherent.  Raises LinkError."""
-        self._check_open()
-        address = self._write(code, self._resolver(resolve))
-        self._flush(address, address + len(code.data))
-        return self._register(LoadedCode(address, len(code.data), name or code.name, code))
-
-    def _write(self, code: CompiledCode, resolve: Callable[[str], int]) -> int:
-        """Link code into fresh read+write pages, then make them read+execute."""
-        size = len(code.data)
-        address = self._arena.alloc(size)
-        try:
-            linked = code.link(address, resolve)
-            ctypes.memmove(address, linked, size)
-            mprotect(address, self._arena.allocation_size(address), PROT_READ | PROT_EXEC)
-        except BaseException:
-            self._arena.free(address)
-            raise
-        return address
+    def _make_executable(self, address: int, size: int) -> None:
+        """Switch the fresh read+write pages to read+execute (never both),
+        then make the instruction cache see the new code."""
+        mprotect(address, self._arena.allocation_size(address), PROT_READ | PROT_EXEC)
+        if self._flush is not None:
+            self._flush(address, address + size)
 
     def _register(self, loaded: LoadedCode) -> LoadedCode:
-        i = bisect.bisect_left(self._starts, loaded.address)
-        self._starts.insert(i, loaded.address)
-        self._loaded.insert(i, loaded)
+        super()._register(loaded)
         if self.perf_map:
             write_perf_map([(loaded.address, loaded.size, loaded.name)])
         return loaded
 
-    def unload(self, loaded: LoadedCode) -> None:
-        """Give loaded code's pages back (they become inaccessible)."""
-        i = bisect.bisect_left(self._starts, loaded.address)
-        if i >= len(self._loaded) or self._loaded[i] is not loaded:
-            raise ValueError(f"{loaded!r} is not loaded in this engine")
+    def _check_unload(self, loaded: LoadedCode) -> None:
         if loaded is self._runtime and not self._closed:
             raise ValueError("the engine's own routines stay loaded until close()")
-        if self._stacks.in_use():
-            raise RuntimeError("cannot unload code while compiled code is running")
-        self._arena.free(loaded.address)
-        del self._starts[i], self._loaded[i]
+        super()._check_unload(loaded)
 
-    @property
-    def loaded(self) -> list[LoadedCode]:
-        return list(self._loaded)
-
-    def code_at(self, address: int) -> LoadedCode | None:
-        i = bisect.bisect_right(self._starts, address) - 1
-        if i >= 0 and address < self._loaded[i].end:
-            return self._loaded[i]
-        return None
+    def _running(self) -> bool:
+        return self._stacks.in_use()
 
     # -- calling ------------------------------------------------------------------------
-    def call(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0) -> int:
-        """Run the code at address with x0..x3; return x0 (unsigned 64-bit).
-
-        An exception the code leaves is pending in the errstate slot (for a
-        NULL result; see call_object).  An outermost call starts with no
-        pending exception; a nested one (from a helper) starts with none and
-        the caller's is restored after it unless it left one of its own.
-        Raises EmulationFault when a helper broke its contract during the
-        call (outermost level), RecursionError for a nested entry with less
-        than `nested_reserve` bytes of stack left."""
-        result, exc = self._run(address, x0, x1, x2, x3)
-        if exc is not None:
-            errstate.set_pending(exc)
-        return result
-
-    def call_object(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0):
-        """`call`, with the result taken as a new reference: returns the
-        object (owning that reference), or raises the exception the code
-        left when the result is NULL, as the interpreter does for a C
-        function.  A nested call leaves the caller's pending exception as it
-        was."""
-        result, exc = self._run(address, x0, x1, x2, x3)
-        if result == 0:
-            if exc is None:
-                raise SystemError(f"code at {address:#x} returned NULL without setting an "
-                                  "exception")
-            try:
-                raise exc
-            finally:
-                del exc                 # no reference cycle through this frame
-        obj = _obj(result)              # a reference of our own...
-        _decref(result)                 # ...replaces the one the code returned
-        if exc is not None:
-            raise SystemError(f"code at {address:#x} returned a result with an exception set") \
-                from exc
-        return obj
-
     def _run(self, address: int, x0: int, x1: int, x2: int, x3: int):
-        """Enter the code; returns (x0, the exception it left pending or
-        None), with the slot as it was before the call (empty for an
-        outermost call)."""
+        """Enter the code through pyjit_enter (Engine._run's contract).  The
+        outermost call of a thread raises EmulationFault when a helper broke
+        its contract during the call; a nested one raises RecursionError with
+        less than `nested_reserve` bytes of stack left."""
         try:
             ts = self._tls.state
         except AttributeError:
@@ -317,14 +230,12 @@ class NativeEngine:
                 self._stacks.release(ts.stack)
                 ts.stack = None
         result = block[6]
-        own = errstate.take_pending()
         if depth == 0:
             fault, ts.fault = ts.fault, None
             if fault is not None:
+                errstate.set_pending(None)
                 raise fault
-        elif saved is not None:
-            errstate.set_pending(saved)
-        return result, own
+        return result, saved
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread
@@ -333,52 +244,12 @@ class NativeEngine:
         if ts.fault is None:
             ts.fault = fault
 
-    # -- counting: an emulator feature ----------------------------------------------
-    @property
-    def counting(self) -> bool:
-        """Always False: dynamic counts need the Unicorn engine's block hook."""
-        return False
-
-    @counting.setter
-    def counting(self, on: bool) -> None:
-        if on:
-            raise ValueError("dynamic counts are an emulator feature: the native engine runs "
-                             "on the CPU and cannot count (use the Unicorn engine)")
-
-    def counts(self) -> dict[str, Counts]:
-        """Always empty: dynamic counts are an emulator feature (see
-        UnicornEngine.counts); measure native code with wall time or perf."""
-        return {}
-
-    def reset_counts(self) -> None:
-        """Nothing to reset (see counts)."""
-
     # -- lifetime ---------------------------------------------------------------------------
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("the engine is closed")
-
-    def close(self) -> None:
-        """Unload everything and give the memory back.  Code loaded by this
-        engine must not be called afterwards."""
-        if self._closed:
-            return
-        if self._stacks.in_use():
-            raise RuntimeError("cannot close the engine while compiled code is running")
-        self._closed = True
-        from . import entries
-        entries.release(self)              # the pooled ints
-        for loaded in list(self._loaded):
-            self.unload(loaded)
+    def _release(self) -> None:
+        """Give the helpers' callbacks, the arena and the stacks back."""
         self._helpers.clear()
         self._arena.reservation.release()
         self._stacks.release_memory()
-
-    def __enter__(self) -> NativeEngine:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 class _ThreadState:
@@ -409,6 +280,3 @@ def write_perf_map(entries: list[tuple[int, int, str]], pid: int | None = None) 
         for start, size, name in entries:
             f.write(f"{start:x} {size:x} {name}\n")
 
-
-_obj = __import__("_ctypes").PyObj_FromPtr
-_decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))

@@ -5,7 +5,9 @@
     result = engine.call_object(f.address, id(x))   # or raw: engine.call(...)
 
 A facade over one Unicorn instance (STYLE.md: lazy hooks, address-ranged
-dispatch, typed faults).  What is mapped in the emulator, all at the same
+dispatch, typed faults); what every engine does alike (loading
+bookkeeping, symbols, the call path's exception rules, lifetime) is
+Engine's (engine.py).  What is mapped in the emulator, all at the same
 address as in the host:
 
 - the code arena: a host region (`code_arena_size`) committed up front and
@@ -62,8 +64,6 @@ The engine is not thread-safe: use it from one thread.
 
 from __future__ import annotations
 
-import bisect
-import ctypes
 import threading
 import time
 from typing import Callable
@@ -75,14 +75,12 @@ from unicorn.arm64_const import UC_ARM64_REG_CPACR_EL1
 from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_PROT,
                                    UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_PROT)
 
-from ..aarch64.calls import CodePlacement
-from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
 from .counts import BlockCounter, Counts
+from .engine import Engine
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .loaded import LoadedCode
-from .symbols import SymbolTable
 from ..cpython.helpers import HELPERS
 from .hostmem import PAGE, PageArena, Reservation, page_up
 from .identity import IdentityMap
@@ -95,11 +93,12 @@ _ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
            UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
 STALE_POLICIES = ("revalidate", "revalidate_each_helper", "unmap_all")
 MAX_NESTING = 63            # Unicorn 2.1 nests emu_start 64 deep, the outermost included
-FLUSH_AFTER_NESTED_CALLS = 100_000   # about 75 MB of translations (see call)
+FLUSH_AFTER_NESTED_CALLS = 100_000   # about 75 MB of translations (see _run)
 
 
-class UnicornEngine(FaultDescriptions):
-    """See the module docstring.  Settings are keyword arguments:
+class UnicornEngine(FaultDescriptions, Engine):
+    """See the module docstring (and Engine's, for what every engine
+    does alike).  Settings are keyword arguments:
 
     code_arena_size: bytes reserved for compiled code (default 64 MiB);
     helper_distance: bytes from the end of the arena to the trap table,
@@ -122,6 +121,8 @@ class UnicornEngine(FaultDescriptions):
         fill the buffer.
     """
 
+    _WHAT_RUNS = "emulated code"
+
     def __init__(self, *, code_arena_size: int = 64 << 20, helper_distance: int = 1 << 30,
                  helper_capacity: int = 1024, stack_size: int = 1 << 20,
                  counting: bool = False, max_instructions: int | None = None,
@@ -132,7 +133,6 @@ class UnicornEngine(FaultDescriptions):
         self.stale_policy = stale_policy
         self._revalidate_each_helper = stale_policy == "revalidate_each_helper"
         self.timeout = timeout
-        self._closed = False
         self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
         # Unicorn reserves 1 GiB of host address space per instance for
         # translated code unless told otherwise (must come first).
@@ -147,7 +147,7 @@ class UnicornEngine(FaultDescriptions):
         span = Reservation(code_arena_size + helper_distance + trap_size)
         arena, self._trap_reservation = span.split(
             [(0, code_arena_size), (code_arena_size + helper_distance, trap_size)])
-        self._arena = PageArena(arena, committed=True)
+        super().__init__(PageArena(arena, committed=True))
         self.traps = TrapTable(self._trap_reservation, helper_capacity)
         self._stack_reservation = Reservation(stack_size + PAGE)
         self.stack_top = self._stack_reservation.end - 16
@@ -167,9 +167,6 @@ class UnicornEngine(FaultDescriptions):
         for helper in list(HELPERS.values()):
             self.traps.add(helper)
 
-        self._loaded: list[LoadedCode] = []
-        self._starts: list[int] = []
-        self._symbols = SymbolTable(self.helper_address)
         self._counter = BlockCounter()
         self._depth = 0
         self._thread: int | None = None
@@ -191,15 +188,7 @@ class UnicornEngine(FaultDescriptions):
         ]
         self.counting = counting
 
-    # -- placement and symbols ------------------------------------------------------
-    def placement(self) -> CodePlacement:
-        """Where `load` puts code: every loaded byte lies in [start, end);
-        with the addresses of the shared cache routines (loaded on first
-        use), which are in the same arena."""
-        from . import routines
-        routines.prepare_engine(self)
-        return CodePlacement(self._arena.start, self._arena.end, routines.routine_symbols(self))
-
+    # -- helpers --------------------------------------------------------------------
     @property
     def helper_distance(self) -> int:
         """Bytes from the end of the code arena to the trap table."""
@@ -220,85 +209,33 @@ class UnicornEngine(FaultDescriptions):
             address = self.traps.address_of(name)
         return address
 
-    def define_symbol(self, name: str, address: int) -> None:
-        """Resolve relocations against `name` to address in later loads."""
-        self._symbols.define(name, address)
-
-    def symbol_address(self, name: str) -> int:
-        """The address `define_symbol` gave name (KeyError otherwise)."""
-        return self._symbols.defined(name)
-
-    def _resolver(self, resolve: Callable[[str], int] | None) -> Callable[[str], int]:
-        return self._symbols.resolver(resolve)
-
     # -- loading ----------------------------------------------------------------------
-    def load(self, code: CompiledCode, name: str | None = None,
-             resolve: Callable[[str], int] | None = None) -> LoadedCode:
-        """Place code in the arena, link it (helpers -> traps, then defined
-        symbols, then resolve), and map it read+execute.  Raises LinkError."""
-        self._check_open()
-        size = len(code.data)
-        address = self._arena.alloc(size)
-        try:
-            linked = code.link(address, self._resolver(resolve))
-        except BaseException:
-            self._arena.free(address)
-            raise
-        ctypes.memmove(address, linked, size)
-        # Code may have run at this address before (an unloaded function).
+    def _make_executable(self, address: int, size: int) -> None:
+        """The arena is mapped read+execute as a whole: drop what Unicorn
+        translated at this address before (an unloaded function's code)."""
         self.uc.ctl_remove_cache(address, address + self._arena.allocation_size(address))
-        loaded = LoadedCode(address, size, name or code.name, code)
-        i = bisect.bisect_left(self._starts, address)
-        self._starts.insert(i, address)
-        self._loaded.insert(i, loaded)
-        self._counter.add_code(address, address + size, loaded.name, code)
+
+    def _register(self, loaded: LoadedCode) -> LoadedCode:
+        super()._register(loaded)
+        self._counter.add_code(loaded.address, loaded.end, loaded.name, loaded.code)
         return loaded
 
-    def unload(self, loaded: LoadedCode) -> None:
-        """Unmap and free loaded code, dropping its translations.  Its
-        counts stay in `counts()` until `reset_counts`."""
-        i = bisect.bisect_left(self._starts, loaded.address)
-        if i >= len(self._loaded) or self._loaded[i] is not loaded:
-            raise ValueError(f"{loaded!r} is not loaded in this engine")
-        if self._depth:
-            raise RuntimeError("cannot unload code while emulated code is running")
+    def _free_code(self, loaded: LoadedCode) -> None:
+        """Free loaded code (its pages become zeros: `udf #0`) and drop its
+        translations.  Its counts stay in `counts()` until `reset_counts`."""
         mapped_size = self._arena.allocation_size(loaded.address)
-        self._arena.free(loaded.address)          # zeros: udf #0
+        self._arena.free(loaded.address)
         self.uc.ctl_remove_cache(loaded.address, loaded.address + mapped_size)
-        del self._starts[i], self._loaded[i]
         self._counter.remove_code(loaded.address)
 
-    @property
-    def loaded(self) -> list[LoadedCode]:
-        return list(self._loaded)
-
-    def code_at(self, address: int) -> LoadedCode | None:
-        i = bisect.bisect_right(self._starts, address) - 1
-        if i >= 0 and address < self._loaded[i].end:
-            return self._loaded[i]
-        return None
+    def _running(self) -> bool:
+        return self._depth != 0
 
     # -- calling ------------------------------------------------------------------------
-    def call(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0) -> int:
-        """Run the code at address with x0..x3 and LR returning to the
-        engine; return x0 (unsigned 64-bit).  Raises EmulationFault.
-
-        A NULL result's exception is left pending (errstate; see
-        call_object).  An outermost call starts with no pending exception
-        (one left untaken by a previous call is dropped).  May be called from
-        a helper (nested; a nested call starts with no pending exception and
-        the caller's is restored after it unless it left one of its own);
-        nesting deeper than MAX_NESTING raises RecursionError, which a helper
-        turns into a pending exception like any other."""
-        result, exc = self._call(address, x0, x1, x2, x3)
-        if exc is not None:
-            errstate.set_pending(exc)
-        return result
-
-    def _call(self, address: int, x0: int, x1: int, x2: int, x3: int):
-        """Run the code; (x0, the exception it left pending or None), with
-        the pending-exception slot as it was before the call (empty for an
-        outermost call)."""
+    def _run(self, address: int, x0: int, x1: int, x2: int, x3: int):
+        """Run the code from the entry stub (Engine._run's contract).  Raises
+        EmulationFault for any fault, at every nesting level up to the
+        outermost; RecursionError nested more than MAX_NESTING deep."""
         if self._closed:
             raise RuntimeError("the engine is closed")
         depth = self._depth
@@ -351,30 +288,7 @@ class UnicornEngine(FaultDescriptions):
                 self._fault = None
             errstate.set_pending(saved)
             raise fault
-        # No local may hold the code's exception: its traceback's frames
-        # reach this frame through f_back, which would make a cycle.
-        return result, _exchange_pending(saved)
-
-    def call_object(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0):
-        """`call`, with the result taken as a new reference: returns the
-        object (owning that reference), or raises the pending exception when
-        the result is NULL, as the interpreter does for a C function.  A
-        nested call leaves the caller's pending exception as it was."""
-        result, exc = self._call(address, x0, x1, x2, x3)
-        if result == 0:
-            if exc is None:
-                raise SystemError(f"code at {address:#x} returned NULL without setting an "
-                                  "exception")
-            try:
-                raise exc
-            finally:
-                del exc                 # no reference cycle through this frame
-        obj = _obj(result)              # a reference of our own...
-        _decref(result)                 # ...replaces the one the code returned
-        if exc is not None:
-            raise SystemError(f"code at {address:#x} returned a result with an exception set") \
-                from exc
-        return obj
+        return result, saved
 
     def _begin_outermost(self) -> None:
         self._thread = threading.get_ident()
@@ -511,35 +425,16 @@ class UnicornEngine(FaultDescriptions):
             self.uc.emu_stop()
 
     # -- lifetime ---------------------------------------------------------------------------
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("the engine is closed")
-
-    def close(self) -> None:
+    def _release(self) -> None:
         """Unmap everything from Unicorn and give the host memory back."""
-        if self._closed:
-            return
-        if self._depth:
-            raise RuntimeError("cannot close the engine while emulated code is running")
-        self._closed = True
-        from . import entries
-        entries.release(self)              # the pooled ints
         if self._watchdog is not None:
             self._watchdog.stop()
-        for loaded in list(self._loaded):
-            self.unload(loaded)
         self.identity.unmap_all()
         # Unicorn must not keep pointers into memory we give back.
         for lo, hi, _ in list(self.uc.mem_regions()):
             self.uc.mem_unmap(lo, hi - lo + 1)
         for r in (self._arena.reservation, self._trap_reservation, self._stack_reservation):
             r.release()
-
-    def __enter__(self) -> UnicornEngine:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def _add_address_hook(uc: Uc, htype: int, callback: Callable, begin: int, end: int) -> int:
@@ -561,13 +456,3 @@ def _add_address_hook(uc: Uc, htype: int, callback: Callable, begin: int, end: i
                            begin=begin, end=end)
     return register(htype, HOOK_CODE_CFUNC(callback), begin, end)
 
-
-_obj = __import__("_ctypes").PyObj_FromPtr
-_decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
-
-
-def _exchange_pending(restore: BaseException | None) -> BaseException | None:
-    """Take the pending exception and make `restore` pending instead."""
-    exc = errstate.take_pending()
-    errstate.set_pending(restore)
-    return exc

@@ -129,6 +129,24 @@ def test_python_helper_through_a_ctypes_callback(native):
 
 
 @native_only
+def test_null_result_without_an_exception_is_a_system_error(native):
+    f = native.load(leaf("null", isa.mov(X0, 0), isa.ret()))
+    with pytest.raises(SystemError, match=f"code at {f.address:#x} returned NULL without "
+                                          "setting an exception"):
+        native.call_object(f.address)
+    assert errstate.pending() is None
+    assert native.call(f.address) == 0 and errstate.pending() is None
+    native.unload(f)
+
+
+@native_only
+def test_the_engines_own_routines_stay_loaded_until_close(native):
+    with pytest.raises(ValueError, match="own routines stay loaded until close"):
+        native.unload(native._runtime)
+    assert native._runtime in native.loaded
+
+
+@native_only
 def test_double_and_int_results(native):
     asm = calling("twice", ["PyFloat_AsDouble", "PyFloat_FromDouble"])
     f = native.load(asm)
