@@ -89,15 +89,18 @@ def current_engine():
     return _engine
 
 
-def make_engine(name: str):
+def make_engine(name: str, **kwargs):
     """A new engine by name: "unicorn" (emulated, any host) or "native"
-    (AArch64 Linux only; elsewhere NativeUnavailable says so)."""
+    (AArch64 Linux only; elsewhere NativeUnavailable says so); kwargs go to
+    its constructor.  A native engine writes the perf map when PYJIT_PERF_MAP
+    is 1 (unless kwargs say)."""
     if name == "unicorn":
         from .runtime import UnicornEngine
-        return UnicornEngine()
+        return UnicornEngine(**kwargs)
     if name == "native":
         from .runtime.native_engine import NativeEngine
-        return NativeEngine()
+        kwargs.setdefault("perf_map", settings().perf_map)
+        return NativeEngine(**kwargs)
     raise ValueError(f"unknown engine {name!r}: the engines are: unicorn, native")
 
 

@@ -57,8 +57,8 @@ What the native engine cannot do
 - There is no timeout: a compiled loop that never calls a helper cannot be
   interrupted (the interpreter checks for signals between bytecodes).
 
-Perf map: with `perf_map=True` (default: the environment's
-PYJIT_PERF_MAP=1), each load appends `START SIZE NAME` (hex, without 0x)
+Perf map: with `perf_map=True` (`pyjit.jit.make_engine` passes the
+environment's PYJIT_PERF_MAP=1), each load appends `START SIZE NAME` (hex, without 0x)
 to /tmp/perf-PID.map, the file Linux `perf` reads for JIT code.
 """
 
@@ -79,6 +79,7 @@ from ..cpython.helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
 from .native_helpers import NativeHelpers, c_api_address
 from .native_stacks import EngineStacks
+from .placement import CODE_ARENA_SIZE
 
 _MASK64 = (1 << 64) - 1
 _U64 = ctypes.c_uint64
@@ -124,17 +125,17 @@ class NativeEngine(Engine):
     thread_stacks: how many other threads may be inside compiled code at
         once (default 4), each on a stack of thread_stack_size bytes;
     nested_reserve: stack a nested entry must leave (RecursionError below);
-    perf_map: append to /tmp/perf-PID.map (default: PYJIT_PERF_MAP=1).
+    perf_map: append to /tmp/perf-PID.map (default False).
     """
 
     _WHAT_RUNS = "compiled code"
     _NO_COUNTS = ("dynamic counts are an emulator feature: the native engine runs on the CPU "
                   "and cannot count (use the Unicorn engine)")
 
-    def __init__(self, *, code_arena_size: int = 64 << 20, near_libpython: bool = True,
+    def __init__(self, *, code_arena_size: int = CODE_ARENA_SIZE, near_libpython: bool = True,
                  stack_size: int = 8 << 20, thread_stacks: int = 4,
                  thread_stack_size: int = 8 << 20, nested_reserve: int = NESTED_RESERVE,
-                 perf_map: bool | None = None):
+                 perf_map: bool = False):
         check_host()
         super().__init__(PageArena(reserve_code_arena(code_arena_size, near_libpython)))
         self._stacks = EngineStacks(stack_size, thread_stacks, thread_stack_size)
@@ -142,7 +143,7 @@ class NativeEngine(Engine):
         self._stack_reservation = self._stacks.primary_reservation
         self.stack_top = self._stacks.primary.top
         self.nested_reserve = nested_reserve
-        self.perf_map = (os.environ.get("PYJIT_PERF_MAP") == "1") if perf_map is None else perf_map
+        self.perf_map = perf_map
         self._helpers = NativeHelpers(self._on_helper_fault)
         self._tls = threading.local()
         self._load_runtime()

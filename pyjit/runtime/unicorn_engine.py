@@ -84,6 +84,7 @@ from .loaded import LoadedCode
 from ..cpython.helpers import HELPERS
 from .hostmem import PAGE, PageArena, Reservation, page_up
 from .identity import IdentityMap
+from .placement import CODE_ARENA_SIZE
 from .traps import E_DONE, E_RESULT, E_SP, E_TARGET, E_X0, TrapTable
 from .watchdog import Watchdog
 
@@ -123,7 +124,7 @@ class UnicornEngine(FaultDescriptions, Engine):
 
     _WHAT_RUNS = "emulated code"
 
-    def __init__(self, *, code_arena_size: int = 64 << 20, helper_distance: int = 1 << 30,
+    def __init__(self, *, code_arena_size: int = CODE_ARENA_SIZE, helper_distance: int = 1 << 30,
                  helper_capacity: int = 1024, stack_size: int = 1 << 20,
                  counting: bool = False, max_instructions: int | None = None,
                  timeout: float | None = 30.0, stale_policy: str = "revalidate",

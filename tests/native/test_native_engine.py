@@ -260,7 +260,7 @@ def test_perf_map_lines(monkeypatch):
     path = perf_map_path()
     existed = os.path.exists(path)
     monkeypatch.setenv("PYJIT_PERF_MAP", "1")
-    engine = NativeEngine(code_arena_size=1 << 20, near_libpython=False)
+    engine = jit.make_engine("native", code_arena_size=1 << 20, near_libpython=False)
     try:
         assert engine.perf_map
         f = engine.load(leaf("perf_probe", isa.mov(X0, 3), isa.ret()), "mod:perf_probe")
