@@ -202,14 +202,9 @@ class TrapTable:
     def _invoker(self, helper: Helper) -> Callable[[], None]:
         """invoke(): read helper's arguments from the block, call it, store
         the raw result in the block (helper_binding.compile_call)."""
-        args, x, d = [], 0, 0
-        for kind in helper.args:
-            if kind == "double":
-                args.append(f"D[{D_ARGS + d}]")
-                d += 1
-            else:
-                args.append(f"{'S' if kind == 'int64' else 'X'}[{X_ARGS + x}]")
-                x += 1
+        args = [f"D[{D_ARGS + int(reg[1:])}]" if reg[0] == "d" else
+                f"{'S' if kind == 'int64' else 'X'}[{X_ARGS + int(reg[1:])}]"
+                for kind, reg in zip(helper.args, helper.registers())]
         if helper.result == "void":
             store = None
         elif helper.result == "double":
