@@ -23,6 +23,7 @@ from typing import Any, Iterable
 
 from .aarch64.calls import DEFAULT_STRATEGY, CallLowering, CodePlacement
 from .aarch64.codegen import EmittedFunction, generate
+from .cpython.tracebacks import CodeInfo
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
 from .hir.ir import Function as HirFunction
@@ -51,6 +52,12 @@ class CompiledFunction:
     @property
     def code(self):
         return self.emitted.code
+
+    @property
+    def code_info(self) -> CodeInfo | None:
+        """The traceback information among the constants (the loader sets
+        its base address)."""
+        return next((c for c in self.consts if isinstance(c, CodeInfo)), None)
 
     @property
     def size(self) -> int:
@@ -101,6 +108,10 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
     emitted = generate(lfunc, lowering or options.strategy, placement=placement,
                        describe=_describer(hfunc),
                        refcounts=options.refcounts)
+    code_info = next((c for c in consts if isinstance(c, CodeInfo)), None)
+    if code_info is not None:
+        code_info.set_lines((offset, getattr(origin, "lineno", None))
+                            for offset, origin in emitted.pieces)
     elapsed = (time.perf_counter() - start) * 1000
     return CompiledFunction(func, qualified_name(func), options.strategy or DEFAULT_STRATEGY,
                             hfunc, lfunc, emitted, consts, elapsed, pipeline, options)

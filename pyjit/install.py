@@ -1,20 +1,43 @@
 """Installing compiled code into live function objects.
 
 A function is redirected by giving it a new `__code__`: a trampoline code
-object whose only job is to hand its arguments to an entry callable,
+object with the original's parameters, whose only job is to hand their
+values to an entry callable and to re-raise what the entry reports,
 
-    def <name>(*args, **kwargs):
-        if kwargs is None:      # never true: keeps the free variables
-            (freevar, ...)
-        return <entry>(args, kwargs)
+    def <name>(<the original's parameters>):
+        if '__pyjit_entry__' is None:       # never true: the dead branch
+            (freevar, ...)                  # keeps the free variables and
+            local_1 = local_2 = ... = None  # makes the original's locals
+        r = <entry>(param_1, ..., param_n)  # every parameter slot, in order
+                                            # (r: the first slot's name)
+        if r.__class__ is <Failure>:
+            RERAISE (r.exc, (r := None))[0] # patched from `raise ...`: r
+                                            # cleared, no cycle exc -> frame
+        return r
 
-The trampoline has the original's free variables (so the function's
-`__closure__` still fits) and its name, qualname, file and first line (so
-tracebacks and introspection stay readable).  The entry callable sits in the
-trampoline's constants: the template is compiled calling a placeholder
-string constant, then `code.replace(co_consts=...)` swaps the entry in.
-Every existing reference to the function object (module globals, class
-attributes, bound methods) thereby reaches the entry.
+What tools read of a code object stays the original's: the name,
+qualified name, file and first line, the parameters (so `inspect.signature`
+and argument errors are the original's: the interpreter binds the
+arguments, with the function's defaults, before the trampoline runs), and
+`co_varnames` (the original's locals come next; the result reuses the
+first slot, and only a function without parameters or locals has one more
+name; `co_argcount`,
+`co_posonlyargcount`, `co_kwonlyargcount` and the flags for `*args` and
+`**kwargs` are the original's).  The free variables are the original's, so
+the function's `__closure__` still fits.
+
+A failed compiled call comes back as a `Failure` (pyjit/cpython/errstate.py)
+whose exception was never raised through pyjit's frames; `RERAISE` raises it
+from the trampoline's frame without adding a traceback entry for it and
+without touching `__context__`, so the traceback the caller sees is the one
+compiled code built (`pyjit/cpython/tracebacks.py`: the function at its real
+line, then its callees).
+
+The entry callable and the Failure class sit in the trampoline's constants:
+the template is compiled with placeholder string constants, then
+`code.replace(co_consts=...)` swaps them in.  Every existing reference to
+the function object (module globals, class attributes, bound methods)
+thereby reaches the entry.
 
 `uninstall` puts the original code back.  `shadow(func)` is a separate
 function object running the original code with the function's globals,
@@ -24,46 +47,109 @@ trampoline is installed.
 
 from __future__ import annotations
 
+import dis
 import types
+import warnings
 from typing import Any, Callable
 
-_PLACEHOLDER = "__pyjit_entry__"
+from .cpython.errstate import Failure
+
+_ENTRY = "__pyjit_entry__"
+_FAILURE = "__pyjit_failure__"
 _ORIGINAL = "__pyjit_original_code__"
-_templates: dict[tuple[str, ...], types.CodeType] = {}
+_VARARGS, _VARKEYWORDS = 0x04, 0x08
+_templates: dict[tuple, types.CodeType] = {}
 
 
-def _template(freevars: tuple[str, ...]) -> types.CodeType:
-    """The trampoline code for these free variable names (cached)."""
-    code = _templates.get(freevars)
-    if code is not None:
-        return code
-    cells = "".join(f"    {name} = None\n" for name in freevars)
-    keep = f"            ({', '.join(freevars)},)\n" if freevars else "            pass\n"
+def parameter_names(code: types.CodeType) -> tuple[str, ...]:
+    """The parameter slots of code, in co_varnames order."""
+    n = (code.co_argcount + code.co_kwonlyargcount
+         + bool(code.co_flags & _VARARGS) + bool(code.co_flags & _VARKEYWORDS))
+    return code.co_varnames[:n]
+
+
+def _parameter_list(code: types.CodeType) -> str:
+    """The source of code's parameter list (without defaults).  co_varnames
+    holds the positional parameters, the keyword-only ones, then the names
+    of *args and **kwargs."""
+    names = code.co_varnames
+    n, k = code.co_argcount, code.co_kwonlyargcount
+    parts = list(names[:n])
+    if code.co_posonlyargcount:
+        parts.insert(code.co_posonlyargcount, "/")
+    i = n + k
+    if code.co_flags & _VARARGS:
+        parts.append("*" + names[i])
+        i += 1
+    elif k:
+        parts.append("*")
+    parts += names[n:n + k]
+    if code.co_flags & _VARKEYWORDS:
+        parts.append("**" + names[i])
+    return ", ".join(parts)
+
+
+def _template(code: types.CodeType) -> types.CodeType:
+    """The trampoline code for code's parameters, locals and free variables
+    (cached by their shape)."""
+    params = parameter_names(code)
+    key = (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
+           code.co_flags & (_VARARGS | _VARKEYWORDS), code.co_varnames, code.co_freevars)
+    template = _templates.get(key)
+    if template is not None:
+        return template
+    local_names = list(code.co_varnames[len(params):])
+    # The result goes in a slot the original has (a parameter's value is
+    # read once, before the call); only a function with neither parameters
+    # nor locals gets a name of its own.
+    result = (params + tuple(local_names) or ("__pyjit_result__",))[0]
+    cells = "".join(f"    {name} = None\n" for name in code.co_freevars)
+    dead = f"            ({', '.join(code.co_freevars)},)\n" if code.co_freevars else ""
+    if local_names:
+        dead += f"            {' = '.join(local_names)} = None\n"
     source = (
         "def _outer():\n"
         f"{cells}"
-        "    def _trampoline(*args, **kwargs):\n"
-        "        if kwargs is None:\n"
-        f"{keep}"
-        f"        return {_PLACEHOLDER!r}(args, kwargs)\n"
+        f"    def _trampoline({_parameter_list(code)}):\n"
+        f"        if {_ENTRY!r} is None:\n"
+        f"{dead or '            pass' + chr(10)}"
+        f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
+        f"        if {result}.__class__ is {_FAILURE!r}:\n"
+        f"            raise ({result}.exc, ({result} := None))[0]\n"
+        f"        return {result}\n"
         "    return _trampoline\n"
     )
     namespace: dict[str, Any] = {}
-    import warnings
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SyntaxWarning)   # "'str' object is not callable"
+        warnings.simplefilter("ignore", SyntaxWarning)   # "'str' object is not callable"...
         exec(compile(source, "<pyjit trampoline>", "exec"), namespace)
-    code = namespace["_outer"]().__code__
-    if code.co_freevars != freevars:
-        raise AssertionError(f"trampoline free variables {code.co_freevars} != {freevars}")
-    _templates[freevars] = code
-    return code
+    template = _reraising(namespace["_outer"]().__code__)
+    if template.co_freevars != code.co_freevars or \
+            template.co_varnames[:len(code.co_varnames)] != code.co_varnames:
+        raise AssertionError(f"trampoline of {code.co_qualname}: free variables "
+                             f"{template.co_freevars}, names {template.co_varnames}")
+    _templates[key] = template
+    return template
 
 
-def trampoline_code(original: types.CodeType, entry: Callable[[tuple, dict], Any]) -> types.CodeType:
-    """A trampoline for `original` that calls entry(args, kwargs)."""
-    template = _template(original.co_freevars)
-    consts = tuple(entry if c == _PLACEHOLDER else c for c in template.co_consts)
+def _reraising(code: types.CodeType) -> types.CodeType:
+    """code with its one `raise X` (RAISE_VARARGS 1) turned into RERAISE 0:
+    the same stack effect (one exception popped), but no traceback entry
+    for this frame and no implicit chaining."""
+    raises = [i for i in dis.get_instructions(code) if i.opname == "RAISE_VARARGS"]
+    if len(raises) != 1 or raises[0].arg != 1:
+        raise AssertionError(f"trampoline template: expected one `raise X`, got {raises}")
+    co_code = bytearray(code.co_code)
+    co_code[raises[0].offset] = dis.opmap["RERAISE"]
+    co_code[raises[0].offset + 1] = 0
+    return code.replace(co_code=bytes(co_code))
+
+
+def trampoline_code(original: types.CodeType, entry: Callable[..., Any]) -> types.CodeType:
+    """A trampoline for `original` that calls entry(*parameter slots)."""
+    template = _template(original)
+    swap = {_ENTRY: entry, _FAILURE: Failure}
+    consts = tuple(swap.get(c, c) if isinstance(c, str) else c for c in template.co_consts)
     return template.replace(
         co_consts=consts, co_name=original.co_name, co_qualname=original.co_qualname,
         co_filename=original.co_filename, co_firstlineno=original.co_firstlineno)
@@ -78,8 +164,9 @@ def is_installed(func: types.FunctionType) -> bool:
     return _ORIGINAL in func.__dict__
 
 
-def install(func: types.FunctionType, entry: Callable[[tuple, dict], Any]) -> None:
-    """Make every call of func go to entry(args, kwargs)."""
+def install(func: types.FunctionType, entry: Callable[..., Any]) -> None:
+    """Make every call of func go to entry(*parameter slots) (see the
+    module docstring: a Failure it returns is re-raised)."""
     original = original_code(func)
     func.__code__ = trampoline_code(original, entry)
     func.__dict__[_ORIGINAL] = original
@@ -102,8 +189,35 @@ def shadow(func: types.FunctionType) -> types.FunctionType:
     return clone
 
 
+def call_for_trampoline(func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """func(*args, **kwargs) for an entry to return: its result, or a
+    Failure with its exception, whose traceback starts at func's own frame
+    (this function's entry is dropped: the trampoline re-raises it)."""
+    try:
+        return func(*args, **kwargs)
+    except BaseException as exc:
+        tb = exc.__traceback__
+        return Failure(exc.with_traceback(tb.tb_next if tb is not None else None))
+
+
+def split_slots(code: types.CodeType, slots: tuple) -> tuple[tuple, dict]:
+    """(positional arguments, keyword arguments) that bind to the parameter
+    slots (co_varnames order: positional, keyword-only, *args, **kwargs)."""
+    n, k = code.co_argcount, code.co_kwonlyargcount
+    args = slots[:n]
+    kwargs = dict(zip(code.co_varnames[n:n + k], slots[n:n + k]))
+    i = n + k
+    if code.co_flags & _VARARGS:
+        args = args + tuple(slots[i])
+        i += 1
+    if code.co_flags & _VARKEYWORDS:
+        kwargs.update(slots[i])
+    return args, kwargs
+
+
 def entry_of(func: types.FunctionType) -> Callable | None:
     """The entry callable installed in func, or None."""
     if not is_installed(func):
         return None
-    return next((c for c in func.__code__.co_consts if callable(c)), None)
+    return next((c for c in func.__code__.co_consts if callable(c) and c is not Failure),
+                None)

@@ -39,26 +39,52 @@ _auto_threshold: int | None = None
 
 
 class _Installed:
-    """A compiled function as loaded in an engine, with its entry callable."""
+    """A compiled function as loaded in an engine, with its entry callable:
+    what the trampoline (install.py) calls with every parameter slot."""
 
     def __init__(self, compiled: CompiledFunction, engine, loaded):
         self.compiled, self.engine, self.loaded = compiled, engine, loaded
-        func_address = id(compiled.func)
+        func = compiled.func
+        code = install.original_code(func)
+        func_address = id(func)
         address = loaded.address
-        call = engine.call_object
+        call = engine.call_function
         array_of = _ARRAYS
+        interpreted = install.shadow(func)
+        addressof, gettrace, getprofile, ids = ctypes.addressof, _gettrace, _getprofile, _ids
+        split = install.split_slots
 
-        def entry(args: tuple, kwargs: dict):
-            if kwargs:
+        if install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
+            # Plain positional parameters: the slots are the vectorcall's
+            # arguments, and the compiled entry takes them in place.
+            def entry(*slots):
+                if gettrace() is not None or getprofile() is not None:
+                    return install.call_for_trampoline(interpreted, slots, {})
+                n = len(slots)
+                if not n:
+                    return call(address, func_address, 0, 0, 0)
+                arr = array_of(n)(*ids(slots))     # alive until the call returns
+                return call(address, func_address, addressof(arr), n, 0)
+        else:
+            # *args, keyword-only parameters or **kwargs: a vectorcall with
+            # keywords, which the compiled entry binds again.
+            def entry(*slots):
+                args, kwargs = split(code, slots)
+                if gettrace() is not None or getprofile() is not None:
+                    return install.call_for_trampoline(interpreted, args, kwargs)
                 names = tuple(kwargs)
                 values = args + tuple(kwargs.values())
-                arr = array_of(len(values))(*map(id, values))
-                return call(address, func_address, ctypes.addressof(arr), len(args), id(names))
-            if not args:
-                return call(address, func_address, 0, 0, 0)
-            arr = array_of(len(args))(*map(id, args))
-            return call(address, func_address, ctypes.addressof(arr), len(args), 0)
+                arr = array_of(len(values))(*ids(values)) if values else None   # kept alive
+                return call(address, func_address, addressof(arr) if values else 0, len(args),
+                            id(names) if names else 0)
         self.entry = entry
+
+
+def _ids(values) -> list[int]:
+    return [id(v) for v in values]
+
+
+_gettrace, _getprofile = sys.gettrace, sys.getprofile
 
 
 class _ArrayTypes(dict):
@@ -176,7 +202,7 @@ def force_compile(func: Callable, strategy: str | None = None, *,
         install.install(func, installed.entry)
         _compiled[func] = installed
         # Compiled callers may now call func's entry directly.
-        entries.attach(compiled.consts, engine)
+        entries.attach(compiled.consts, engine, loaded.address)
         entries.register_entry(func, engine, loaded.address)
         _refusals.pop(func, None)
         _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
@@ -308,13 +334,17 @@ def watch(func: Callable, *, threshold: int | None = None,
         interpreted = install.shadow(func)
         _watched[func] = interpreted
 
-        def counting_entry(args: tuple, kwargs: dict):
+        code = install.original_code(func)
+
+        def counting_entry(*slots):
             n = _interpreted_calls[func] = _interpreted_calls.get(func, 0) + 1
             limit = _auto_threshold if threshold is None else threshold
+            target = interpreted
             if (limit is not None and n >= limit and func not in _refusals
                     and force_compile(func, options=options, engine=engine)):
-                return func(*args, **kwargs)
-            return interpreted(*args, **kwargs)
+                target = func
+            args, kwargs = install.split_slots(code, slots)
+            return install.call_for_trampoline(target, args, kwargs)
         install.install(func, counting_entry)
 
 

@@ -3,6 +3,7 @@
     emitted = generate(lir_func, strategy="lazy-stub")
     emitted.code      # CompiledCode (bytes, relocations, sizes by section)
     emitted.pc_map    # code offset -> origin of the LIR instruction there
+    emitted.pieces    # [(code offset, origin or None)] of every instruction's code
 
 The order of work:
 1. linear-scan allocation with AAPCS64's register sets (abi.py);
@@ -42,7 +43,7 @@ from .calls import CallLowering, CallSite, CallTarget, CodePlacement, TargetKind
 from .frame import Frame, Mover
 from .labels import LabelUse
 from .operands import EncodingError, Mem, RegOffset, Shifted
-from .registers import D0, SP, X0, Reg
+from .registers import D0, SP, X0, X30, Reg
 
 _INVERSE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le",
             "lo": "hs", "hs": "lo", "ls": "hi", "hi": "ls", "vs": "vc", "vc": "vs",
@@ -55,6 +56,7 @@ class EmittedFunction:
     allocation: Allocation
     frame: Frame
     pc_map: dict[int, Any] = field(default_factory=dict)
+    pieces: list[tuple[int, Any]] = field(default_factory=list)
     symbols: dict[str, int] = field(default_factory=dict)   # constants' relocations
 
     def resolve(self, symbol: str) -> int:
@@ -119,6 +121,7 @@ class _Emitter:
         self.labels: dict[ir.Block, Label] = {b: self.buf.new_label(f"bb{b.id}") for b in func.blocks}
         self.epilogue = self.buf.new_label("epilogue")
         self.pc_map: dict[int, Any] = {}
+        self.pieces: list[tuple[int, Any]] = []
         self.next_block: ir.Block | None = None
         self.block: ir.Block | None = None          # the block being emitted
         self.thunks: dict[Reg, dict[str, Label]] = {}
@@ -166,14 +169,17 @@ class _Emitter:
                     last_origin = instr.origin
                 start = buf.offset
                 _EMITTERS[type(instr)](self, instr)
-                if instr.origin is not None and buf.offset > start:
-                    self.pc_map.setdefault(start, instr.origin)
+                if buf.offset > start:
+                    self.pieces.append((start, instr.origin))
+                    if instr.origin is not None:
+                        self.pc_map.setdefault(start, instr.origin)
         if len(hot) == len(order):
             self._emit_epilogue()
         self._emit_thunks()
         self.lowering.finish(buf)
         symbols = {name: address for address, name in self.const_symbols.items()}
-        return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map, symbols)
+        return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map, symbols=symbols,
+                               pieces=self.pieces)
 
     def _emit_thunks(self) -> None:
         """The reference counting thunks of every register (see _refcount):
@@ -314,6 +320,11 @@ def _load_symbol(e: _Emitter, i: ir.LoadSymbol) -> None:
     rd = e.target(i.dst)
     e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(i.symbol), LabelUse.LDR19)
     e.commit(i.dst, rd)
+
+
+def _save_return_address(e: _Emitter, i: ir.SaveReturnAddress) -> None:
+    base, off = e.address(i.area, i.offset, 1)
+    e.buf.emit(_mem(e, isa.str_, X30, base, off))
 
 
 def _load_double(e: _Emitter, i: ir.LoadDouble) -> None:
@@ -580,6 +591,7 @@ def _return(e: _Emitter, i: ir.Return) -> None:
 _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
     ir.Move: _move, ir.ParallelMove: _parallel_move, ir.LoadImm: _load_imm,
     ir.LoadConst: _load_const, ir.LoadSymbol: _load_symbol, ir.LoadDouble: _load_double,
+    ir.SaveReturnAddress: _save_return_address,
     ir.AreaAddr: _area_addr, ir.Alu: _alu, ir.AluFlags: _alu_flags, ir.CondSet: _cond_set,
     ir.Select: _select, ir.FAlu: _falu, ir.FUnary: _funary, ir.IntToDouble: _int_to_double,
     ir.FCondSet: _fcond_set, ir.Load: _load, ir.Store: _store, ir.Call: _call,

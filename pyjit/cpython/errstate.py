@@ -64,6 +64,8 @@ def set_pending(exc: BaseException | None) -> None:
     if exc is not None and not isinstance(exc, BaseException):
         raise TypeError(f"set_pending needs an exception instance, not {exc!r}")
     _state.exc = exc
+    if exc is None:
+        _state.reraised = False
 
 
 def take_pending() -> BaseException | None:
@@ -73,25 +75,69 @@ def take_pending() -> BaseException | None:
     return exc
 
 
-# The exception compiled code is handling (what PUSH_EXC_INFO / POP_EXCEPT
-# move), per thread, as CPython keeps it in the thread state.
+# The exception being handled (what PUSH_EXC_INFO and POP_EXCEPT move) is the
+# thread state's own, as for interpreted code: `sys.exc_info()`, a callee's
+# bare `raise`, implicit chaining (__context__) and `traceback.format_exc()`
+# all see it.  Through the C-API's PyErr_GetHandledException (the topmost
+# handled exception, new reference or NULL) and PyErr_SetHandledException
+# (the current exception-stack item's).  Departure: inside a generator whose
+# own item holds nothing while an outer frame handles X, PUSH_EXC_INFO saves
+# X where the interpreter saves None, and POP_EXCEPT puts X back in the
+# generator's item; sys.exception() answers X in both cases.
+
+_get_handled = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyErr_GetHandledException",
+                                                   ctypes.pythonapi))
+_set_handled = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("PyErr_SetHandledException",
+                                                          ctypes.pythonapi))
+_obj = __import__("_ctypes").PyObj_FromPtr
+_decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
+
 
 def handled() -> BaseException | None:
-    """The exception compiled code on this thread is handling, or None."""
-    return getattr(_state, "handled", None)
+    """The exception this thread is handling (sys.exception()), or None."""
+    address = _get_handled()
+    if not address:
+        return None
+    exc = _obj(address)
+    _decref(address)
+    return exc
 
 
 def set_handled(exc: BaseException | None) -> None:
     """exc (None: nothing) is the handled exception again (POP_EXCEPT)."""
-    _state.handled = exc
+    _set_handled(exc)
 
 
 def push_handled(exc: BaseException) -> BaseException | None:
     """PUSH_EXC_INFO: exc becomes the handled exception; the previous one
     (None if there was none) is returned."""
-    prev = getattr(_state, "handled", None)
-    _state.handled = exc
+    prev = handled()
+    _set_handled(exc)
     return prev
+
+
+# A re-raise (RERAISE, a bare `raise`) adds no traceback entry for the frame
+# that re-raises: the re-raising helpers set this, the next traceback helper
+# (cpython/tracebacks.py) takes it instead of adding the entry.
+
+def set_reraised() -> None:
+    _state.reraised = True
+
+
+def take_reraised() -> bool:
+    flag = getattr(_state, "reraised", False)
+    _state.reraised = False
+    return flag
+
+
+class Failure:
+    """What a compiled call returns instead of raising: the exception of a
+    NULL result (see Engine.call_function and the trampoline)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException):
+        self.exc = exc
 
 
 def raise_pending(what: str = "compiled code") -> None:

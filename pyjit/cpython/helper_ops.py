@@ -155,15 +155,6 @@ def dict_merge(d, other, func):
 
 # -- exceptions -----------------------------------------------------------------------------
 
-@python_helper("fetch_exception", (), "obj", "null")
-def fetch_exception():
-    """Take the pending exception (a handler's first step)."""
-    exc = errstate.take_pending()
-    if exc is None:
-        raise SystemError("no exception to fetch")
-    return exc
-
-
 @python_helper("push_exc_info", ("obj",), "obj", "null")
 def push_exc_info(exc):
     """PUSH_EXC_INFO: exc becomes the handled exception; the previous one
@@ -186,14 +177,19 @@ def check_exc_match(exc, match_type):
 
 @python_helper("reraise", ("obj",), "int", "minus_one")
 def reraise(exc):
-    """RERAISE: raise exc again, keeping its traceback."""
+    """RERAISE: raise exc again, keeping its traceback (and adding no entry
+    for the re-raising frame)."""
+    errstate.set_reraised()
     raise exc
 
 
 @python_helper("reraise_current", (), "int", "minus_one")
 def reraise_current():
-    """A bare `raise`."""
-    semantics.reraise_current(errstate.handled())
+    """A bare `raise` (adding no traceback entry for the re-raising frame)."""
+    exc = errstate.handled()
+    if exc is not None:
+        errstate.set_reraised()
+    semantics.reraise_current(exc)
 
 
 @python_helper("before_with", ("obj", "ptr"), "int", "minus_one")

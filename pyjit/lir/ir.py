@@ -154,6 +154,19 @@ class LoadSymbol(Instr):
 
 
 @dataclass(eq=False)
+class SaveReturnAddress(Instr):
+    """`store.8 return_address -> [area + offset]`: keep the return address
+    of the last call the function made (the link register).  Meaningful
+    only as the first instruction of a block every predecessor of which
+    branches there right after a call (an exception path: the failing
+    call's address names the failing instruction); any call in between
+    would overwrite it."""
+
+    area: StackArea
+    offset: int = 0
+
+
+@dataclass(eq=False)
 class LoadDouble(Instr):
     """`fdst = double VALUE`."""
 

@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from ..cpython import layout
 from ..cpython.helpers import HELPERS
+from ..cpython.tracebacks import CodeInfo
 from ..hir import ir as hir
 from ..hir.ops_core import Phi
 from ..hir.types import CDouble
@@ -68,6 +69,11 @@ class FunctionLowering:
         self.scratch = self.f.new_stack_area(8)   # grown as call sites need
         self._release_area: ir.StackArea | None = None
         self._release_tail: ir.Block | None = None
+        self._failure_area: ir.StackArea | None = None
+        # The function's traceback information (cpython/tracebacks.py): a
+        # constant of the code, filled in by the compiler and the loader.
+        self.code_info = CodeInfo(hfunc.code if hfunc.code is not None else pyfunc.__code__,
+                                  pyfunc.__globals__)
 
     # -- the driver --------------------------------------------------------
     def run(self) -> ir.LirFunction:
@@ -83,6 +89,7 @@ class FunctionLowering:
         self.argv = f.new_vreg(hint="argv")
         self.exit = f.new_block()
         self.error_exit = f.new_block(cold=True)
+        self.error_report = f.new_block(cold=True)
         self._entry(entry, args, nargsf, kwnames)
         for hb in self.h.blocks:
             self.cur = self.blocks[hb]
@@ -91,8 +98,14 @@ class FunctionLowering:
                 lowering_of(instr)(self, instr)
         self.origin = None
         self.cur = self.error_exit
-        self.emit(ir.LoadImm(self.ret, 0))
-        self.emit(ir.Jump(self.exit))
+        self.note_failure()
+        self.emit(ir.Jump(self.error_report))
+        self.cur = self.error_report
+        self.call("traceback_exit", [self.const(self.code_info, "code info"), self.failure_site()],
+                  hot=False)
+        # Its own return of NULL: `ret` must not live across that call.
+        self.emit(ir.Decref(self.bound, nullable=True, likely_null=True))
+        self.emit(ir.Return(self.imm(0)))
         self.cur = self.exit
         self.emit(ir.Decref(self.bound, nullable=True, likely_null=True))
         self.emit(ir.Return(self.ret))
@@ -227,12 +240,31 @@ class FunctionLowering:
                 self.emit(ir.Store(self.vreg(v), area, 8 * (i + 1)))
             self.emit(ir.Jump(self.release_tail()))
         else:
+            self.note_failure()
             for v in release:
                 self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
             self.edge_moves(self._hir_block_of(instr), target)
             self.emit(ir.Jump(self.blocks[target]))
         self.cur = saved
         return block
+
+    def failure_area(self) -> ir.StackArea:
+        """The frame word exception paths keep the failing call's return
+        address in, for the traceback helpers (cpython/tracebacks.py)."""
+        if self._failure_area is None:
+            self._failure_area = self.f.new_stack_area(8)
+        return self._failure_area
+
+    def note_failure(self) -> None:
+        """Keep the failing call's return address (first thing on an
+        exception path, before any call: see ir.SaveReturnAddress)."""
+        self.emit(ir.SaveReturnAddress(self.failure_area(), 0))
+
+    def failure_site(self) -> VReg:
+        """The return address note_failure kept."""
+        lr = self.new()
+        self.emit(ir.Load(lr, self.failure_area(), 0))
+        return lr
 
     def release_area(self, n: int) -> ir.StackArea:
         """The frame area exception paths put what they release in: a
@@ -248,12 +280,13 @@ class FunctionLowering:
         if self._release_tail is None:
             saved = self.cur
             self._release_tail = self.cur = self.f.new_block(cold=True)
+            self.note_failure()
             area = self.release_area(0)
             count, items = self.new(), self.new()
             self.emit(ir.Load(count, area, 0))
             self.emit(ir.AreaAddr(items, area, 8))
             self.call("release_array", [items, count], hot=False)
-            self.emit(ir.Jump(self.error_exit))
+            self.emit(ir.Jump(self.error_report))
             self.cur = saved
         return self._release_tail
 

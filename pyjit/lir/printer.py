@@ -49,6 +49,8 @@ def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
             return f"{v(i.dst)} = const {i.const.text}"
         case ir.LoadSymbol():
             return f"{v(i.dst)} = &{i.symbol}"
+        case ir.SaveReturnAddress():
+            return f"store.8 return_address -> {_addr(v, i.area, i.offset)}"
         case ir.LoadDouble():
             return f"{v(i.dst)} = double {i.value!r}"
         case ir.AreaAddr():

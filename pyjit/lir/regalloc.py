@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import Call, CallReg, LirFunction, Move, ParallelMove, VReg
+from .ir import Call, CallReg, LirFunction, Move, ParallelMove, Return, VReg
 from .liveness import Interval, build_intervals
 
 
@@ -80,6 +80,8 @@ def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, 
             abi_positions(instr.args)
             if instr.dst is not None:
                 prefer(instr.dst, arg_regs[instr.dst.cls][0])
+        elif isinstance(instr, Return) and instr.value is not None:
+            prefer(instr.value, arg_regs[instr.value.cls][0])
         elif isinstance(instr, Move):
             prefer(instr.dst, instr.src)
             prefer(instr.src, instr.dst)

@@ -25,6 +25,7 @@ from typing import Callable, Self
 from ..aarch64.calls import CodePlacement
 from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
+from ..cpython.errstate import Failure
 from . import entries, routines
 from .counts import Counts
 from .hostmem import PageArena
@@ -213,29 +214,46 @@ class Engine(abc.ABC):
             errstate.set_pending(saved)
         return result
 
-    def call_object(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0):
+    def call_function(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0,
+                      x3: int = 0):
         """`call`, with the result taken as a new reference: returns the
-        object (owning that reference), or raises the pending exception when
-        the result is NULL, as the interpreter does for a C function.  A
-        nested call leaves the caller's pending exception as it was."""
+        object (owning that reference), or, when the result is NULL, an
+        `errstate.Failure` holding the exception the code left, which was
+        never raised through this engine's frames (the trampoline re-raises
+        it, pyjit/install.py).  A nested call leaves the caller's pending
+        exception as it was."""
         result, saved = self._run(address, x0, x1, x2, x3)
         exc = errstate.take_pending()
         if saved is not None:
             errstate.set_pending(saved)
-        if result == 0:
-            if exc is None:
-                raise SystemError(f"code at {address:#x} returned NULL without setting an "
-                                  "exception")
+        # No local may hold the exception when this returns: its traceback
+        # reaches this frame through f_back (a cycle keeping the callee frames,
+        # and their locals, alive until the next collection).
+        try:
+            if result == 0:
+                return Failure(exc if exc is not None else SystemError(
+                    f"code at {address:#x} returned NULL without setting an exception"))
+            obj = _obj(result)              # a reference of our own...
+            _decref(result)                 # ...replaces the one the code returned
+            if exc is not None:
+                error = SystemError(f"code at {address:#x} returned a result with an "
+                                    "exception set")
+                error.__cause__ = exc
+                return Failure(error)
+            return obj
+        finally:
+            del exc
+
+    def call_object(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0):
+        """`call_function`, raising the exception of a NULL result, as the
+        interpreter does for a C function."""
+        result = self.call_function(address, x0, x1, x2, x3)
+        if type(result) is Failure:
             try:
-                raise exc
+                raise result.exc
             finally:
-                del exc                 # no reference cycle through this frame
-        obj = _obj(result)              # a reference of our own...
-        _decref(result)                 # ...replaces the one the code returned
-        if exc is not None:
-            raise SystemError(f"code at {address:#x} returned a result with an exception set") \
-                from exc
-        return obj
+                del result              # no reference cycle through this frame
+        return result
 
     # -- counting (an engine that counts overrides all three) ------------------------
     @property

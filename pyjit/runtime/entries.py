@@ -7,9 +7,10 @@ This module is the runtime's side of it:
 - `register_entry(func, engine, address)` when func is compiled and
   `forget_entry(func)` before its code is unloaded; both reset every call
   cell naming func (cells.reset_call_cells_naming);
-- `attach(consts, engine)` binds the call cells among a compiled
-  function's consts to the engine its code is loaded in: a cell's fill
-  helper then finds callees compiled in that engine only;
+- `attach(consts, engine, address)` binds the call cells among a compiled
+  function's consts to the engine its code is loaded in (a cell's fill
+  helper then finds callees compiled in that engine only), and its
+  traceback information to the address it is loaded at;
 - per engine: where its stack limit is (`stack_limit`) and the pool of
   dead ints the shared routines use (`int_pool`, released by `release`
   when the engine closes).
@@ -24,7 +25,8 @@ from __future__ import annotations
 
 import weakref
 
-from ..cpython.cells import CallCell, cells_of, reset_call_cells_naming
+from ..cpython.cells import CallCell, reset_call_cells_naming
+from ..cpython.tracebacks import CodeInfo
 from ..cpython.int_pool import IntPool
 from .hostmem import PAGE
 
@@ -63,12 +65,16 @@ def _lookup_for(engine):
     return lookup
 
 
-def attach(consts, engine) -> None:
-    """Bind the call cells among a compiled function's consts to the
-    engine its code is loaded in."""
+def attach(consts, engine, address: int = 0) -> None:
+    """Bind what a compiled function's consts know of where it runs: its
+    call cells to the engine its code is loaded in, its traceback
+    information to the address it is loaded at."""
     lookup = _lookup_for(engine)
-    for cell in cells_of(consts, CallCell):
-        cell.compiled_entry = lookup
+    for obj in consts:
+        if isinstance(obj, CallCell):
+            obj.compiled_entry = lookup
+        elif isinstance(obj, CodeInfo):
+            obj.base = address
 
 
 _int_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()

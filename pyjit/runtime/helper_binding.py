@@ -30,6 +30,7 @@ no per-argument loop: this is the hot path of every helper call.
 from __future__ import annotations
 
 import ctypes
+import os
 from typing import Callable
 
 from ..cpython import errstate
@@ -91,22 +92,30 @@ def _contract_error(helper: Helper, what: str, exc: BaseException) -> EmulationF
     return EmulationFault(f"helper {helper.name} {what}: {type(exc).__name__}: {exc}")
 
 
-def _strip_own_frame(exc: BaseException) -> BaseException:
-    """Drop the binding's frame from a Python implementation's traceback,
-    and clear the locals of the implementation's finished frames: a helper
-    that raises an exception it holds in a local (raise_exception, reraise)
-    would otherwise make a cycle exception -> traceback -> frame ->
-    exception, keeping its arguments alive until the next collection."""
+_OWN_FILES = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, "<helper ")
+
+
+def _is_own(frame) -> bool:
+    return frame.f_code.co_filename.startswith(_OWN_FILES)
+
+
+def _strip_own_frames(exc: BaseException) -> BaseException:
+    """Drop pyjit's own frames (the binding's, a Python implementation's
+    and the semantics it calls) from the head of exc's traceback, so that it
+    starts at the first frame of the program's own code the exception came
+    through (a callee), or is empty; and clear the locals of the dropped
+    frames that finished: a helper that raises an exception it holds in a
+    local (raise_exception, reraise) would otherwise make a cycle exception
+    -> traceback -> frame -> exception, keeping its arguments alive until
+    the next collection."""
     tb = exc.__traceback__
-    rest = tb.tb_next if tb is not None else None
-    frame_tb = rest
-    while frame_tb is not None:
+    while tb is not None and _is_own(tb.tb_frame):
         try:
-            frame_tb.tb_frame.clear()
-        except RuntimeError:      # a frame still running (a generator's)
+            tb.tb_frame.clear()
+        except RuntimeError:      # a frame still running (the binding's own)
             pass
-        frame_tb = frame_tb.tb_next
-    return exc.with_traceback(rest)
+        tb = tb.tb_next
+    return exc.with_traceback(tb)
 
 
 # -- code generation ---------------------------------------------------------------------
@@ -126,7 +135,7 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
             lines.append(f"    a{i} = {expr}")
     if helper.is_c:
         call_args = [f"a{i}" for i in range(len(arg_exprs))]
-        on_error = "set_pending(exc.with_traceback(None))"
+        on_error = "set_pending(strip(exc))"
     else:
         wrap = {"obj": "obj(a{})", "obj_or_null": "obj_or_null(a{})"}
         call_args = [wrap.get(kind, "a{}").format(i) for i, kind in enumerate(helper.args)]
@@ -161,7 +170,7 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     namespace.update({
         "call": c_function(helper) if helper.is_c else helper.impl,
         "EmulationFault": EmulationFault, "set_pending": errstate.set_pending,
-        "strip": _strip_own_frame, "FAIL": helper.failure_value(),
+        "strip": _strip_own_frames, "FAIL": helper.failure_value(),
         "convert": _CONVERT[helper.result], "helper": helper, "contract_error": _contract_error,
         "obj": _obj, "obj_or_null": _obj_or_null, "decref": _decref_address,
     })

@@ -223,7 +223,8 @@ def test_python_failure_drops_temporary_references():
     assert rc(a) == r
     exc = errstate.take_pending()
     assert isinstance(exc, TypeError)
-    assert exc.__traceback__.tb_frame.f_code.co_name == "number_power"
+    # pyjit's own frames (the binding, the implementation) are not in it.
+    assert exc.__traceback__ is None
     del exc
     assert rc(a) == r
 

@@ -1,0 +1,118 @@
+"""Traceback entries for compiled functions, as the interpreter makes them.
+
+CPython adds a traceback entry for a frame when an exception leaves an
+instruction of that frame (`PyTraceBack_Here`, the `error:` label of the
+eval loop): at the raise, or at the call a callee's exception came out of.
+A re-raise (`RERAISE`, a bare `raise`) adds none.  Then the exception goes
+to the frame's handler, or out of the frame.
+
+Compiled code does the same through two helpers, both given the function's
+`CodeInfo` and the return address of the call that failed (the LIR's
+`SaveReturnAddress`, first thing on an exception path):
+
+- `traceback_exit(info, lr)`: the function is about to return NULL;
+- `fetch_exception(info, lr)`: a handler takes the pending exception.
+
+Each adds the entry `[function, line of lr]` in front of the pending
+exception's traceback, unless the failure was a re-raise (the re-raising
+helpers say so: errstate.reraised) or lr maps to no line (the argument
+binding of the entry, which CPython does before the frame exists).
+
+An entry needs a frame object.  A compiled activation has no frame of its
+own, so a `CodeInfo` keeps one frame object that stands for the function:
+an unstarted generator's frame built from a code object with the function's
+name, qualified name, file and first line, and its globals (so `f_code`,
+`f_globals` and the file and line a printer shows are the function's; its
+`f_locals` are empty and `f_back` is None).  The line of the entry is
+explicit (`tb_lasti` -1 makes the traceback module use `tb_lineno`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import types
+from typing import Any, Iterable
+
+from . import errstate
+from .helper_decl import python_helper
+
+_TracebackType = types.TracebackType
+
+
+class CodeInfo:
+    """What the traceback helpers know of one compiled function: its
+    original code and globals, and the line of each piece of its machine
+    code once loaded (`set_lines`, `set_base`)."""
+
+    __slots__ = ("code", "globals", "base", "_offsets", "_lines", "_frame", "__weakref__")
+
+    def __init__(self, code: types.CodeType, globals_: dict):
+        self.code, self.globals = code, globals_
+        self.base = 0                       # where the code is loaded (0: not loaded)
+        self._offsets: list[int] = []
+        self._lines: list[int | None] = []
+        self._frame: Any = None
+
+    def set_lines(self, pieces: Iterable[tuple[int, int | None]]) -> None:
+        """pieces: (code offset, source line or None), one per piece of
+        machine code, in offset order."""
+        pieces = list(pieces)
+        self._offsets = [offset for offset, _ in pieces]
+        self._lines = [line for _, line in pieces]
+
+    def line_at(self, address: int) -> int | None:
+        """The source line of the call whose return address is address."""
+        i = bisect.bisect_right(self._offsets, address - 4 - self.base) - 1
+        return self._lines[i] if i >= 0 and self.base else None
+
+    def frame(self):
+        """The frame object standing for the function in traceback entries."""
+        if self._frame is None:
+            self._frame = _standin_frame(self.code, self.globals)
+        return self._frame
+
+    def __repr__(self) -> str:
+        return f"<CodeInfo {self.code.co_qualname}>"
+
+
+def _gen():
+    yield
+
+
+def _standin_frame(code: types.CodeType, globals_: dict):
+    standin = _gen.__code__.replace(co_name=code.co_name, co_qualname=code.co_qualname,
+                                    co_filename=code.co_filename,
+                                    co_firstlineno=code.co_firstlineno)
+    generator = types.FunctionType(standin, globals_)()
+    frame = generator.gi_frame
+    generator.close()                       # the frame object outlives the generator
+    return frame
+
+
+def add_entry(info: CodeInfo, lr: int) -> None:
+    """The traceback entry of a failure at lr in info's function, in front
+    of the pending exception's traceback (see the module docstring)."""
+    if errstate.take_reraised():
+        return
+    exc = errstate.pending()
+    line = info.line_at(lr)
+    if exc is None or line is None:
+        return
+    exc.__traceback__ = _TracebackType(exc.__traceback__, info.frame(), -1, line)
+
+
+@python_helper("traceback_exit", ("obj", "int64"), "void", "none")
+def traceback_exit(info, lr):
+    """The compiled function returns NULL: its traceback entry."""
+    add_entry(info, lr)
+
+
+@python_helper("fetch_exception", ("obj", "int64"), "obj", "null")
+def fetch_exception(info, lr):
+    """A handler's first step: the function's traceback entry, then the
+    pending exception, taken."""
+    add_entry(info, lr)
+    exc = errstate.take_pending()
+    if exc is None:
+        raise SystemError("no exception to fetch")
+    return exc
