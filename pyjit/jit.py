@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from . import install
 from .compiler import CompiledFunction, compile_function, qualified_name
+from .cpython import frames
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
 from .options import CompileOptions
@@ -33,6 +34,8 @@ _compiled: dict[FunctionType, "_Installed"] = {}
 _refusals: dict[FunctionType, str] = {}
 _interpreted_calls: dict[FunctionType, int] = {}
 _watched: dict[FunctionType, FunctionType] = {}
+_watch_entries: dict[FunctionType, Callable] = {}     # the counting trampolines' entries
+_suspended = False                                    # a tracer or profiler is set
 _engine = None
 _log_file = None
 _auto_threshold: int | None = None
@@ -54,29 +57,54 @@ class _Installed:
         addressof, gettrace, getprofile, ids = ctypes.addressof, _gettrace, _getprofile, _ids
         split = install.split_slots
 
-        if install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
+        caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
+        if compiled.hir.needs_frame:
+            # It reads its own frame: its argument array is the trampoline
+            # frame's slots, every parameter bound there (lowering.py).
+            nslots = len(install.parameter_names(code))
+            locals_of = frames.locals_address
+
+            def entry(*slots):
+                if gettrace() is not None or getprofile() is not None:
+                    _tracing_changed()
+                    return install.call_for_trampoline(interpreted, *split(code, slots))
+                frame = caller_frame()
+                previous = push(frame)
+                try:
+                    return call(address, func_address, locals_of(frame), nslots, 0)
+                finally:
+                    pop(previous)
+        elif install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
             # Plain positional parameters: the slots are the vectorcall's
             # arguments, and the compiled entry takes them in place.
             def entry(*slots):
                 if gettrace() is not None or getprofile() is not None:
+                    _tracing_changed()
                     return install.call_for_trampoline(interpreted, slots, {})
                 n = len(slots)
-                if not n:
-                    return call(address, func_address, 0, 0, 0)
-                arr = array_of(n)(*ids(slots))     # alive until the call returns
-                return call(address, func_address, addressof(arr), n, 0)
+                arr = array_of(n)(*ids(slots)) if n else None    # alive until the call returns
+                previous = push(caller_frame())
+                try:
+                    return call(address, func_address, addressof(arr) if n else 0, n, 0)
+                finally:
+                    pop(previous)
         else:
             # *args, keyword-only parameters or **kwargs: a vectorcall with
             # keywords, which the compiled entry binds again.
             def entry(*slots):
                 args, kwargs = split(code, slots)
                 if gettrace() is not None or getprofile() is not None:
+                    _tracing_changed()
                     return install.call_for_trampoline(interpreted, args, kwargs)
                 names = tuple(kwargs)
                 values = args + tuple(kwargs.values())
                 arr = array_of(len(values))(*ids(values)) if values else None   # kept alive
-                return call(address, func_address, addressof(arr) if values else 0, len(args),
-                            id(names) if names else 0)
+                previous = push(caller_frame())
+                try:
+                    return call(address, func_address, addressof(arr) if values else 0,
+                                len(args), id(names) if names else 0)
+                finally:
+                    pop(previous)
         self.entry = entry
 
 
@@ -199,15 +227,22 @@ def force_compile(func: Callable, strategy: str | None = None, *,
         routines.prepare_engine(engine)
         loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
         installed = _Installed(compiled, engine, loaded)
-        install.install(func, installed.entry)
         _compiled[func] = installed
-        # Compiled callers may now call func's entry directly.
         entries.attach(compiled.consts, engine, loaded.address)
-        entries.register_entry(func, engine, loaded.address)
+        if not _suspended:
+            install.install(func, installed.entry)
+            _register_entry(func, installed)
         _refusals.pop(func, None)
         _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
              f"{compiled.size} bytes")
         return True
+
+
+def _register_entry(func: FunctionType, installed: _Installed) -> None:
+    """Compiled callers may call func's machine code directly from now on,
+    unless func needs its own frame (its trampoline's)."""
+    if not installed.compiled.hir.needs_frame:
+        entries.register_entry(func, installed.engine, installed.loaded.address)
 
 
 def force_uncompile(func: Callable) -> bool:
@@ -219,6 +254,7 @@ def force_uncompile(func: Callable) -> bool:
             return False
         install.uninstall(func)
         _watched.pop(func, None)
+        _watch_entries.pop(func, None)
         # No call cell may keep the entry of code about to be unloaded.
         entries.forget_entry(func)
         installed.engine.unload(installed.loaded)
@@ -333,7 +369,6 @@ def watch(func: Callable, *, threshold: int | None = None,
             return
         interpreted = install.shadow(func)
         _watched[func] = interpreted
-
         code = install.original_code(func)
 
         def counting_entry(*slots):
@@ -345,15 +380,77 @@ def watch(func: Callable, *, threshold: int | None = None,
                 target = func
             args, kwargs = install.split_slots(code, slots)
             return install.call_for_trampoline(target, args, kwargs)
-        install.install(func, counting_entry)
+        _watch_entries[func] = counting_entry
+        if not _suspended:
+            install.install(func, counting_entry)
 
 
 def unwatch(func: Callable) -> None:
     """Stop counting func (its original code comes back unless compiled)."""
     func = _function_of(func)
     with _lock:
+        _watch_entries.pop(func, None)
         if _watched.pop(func, None) is not None and func not in _compiled:
             install.uninstall(func)
+
+
+# -- tracers and profilers -----------------------------------------------------------
+# While a tracer or a profiler is set (sys.settrace, sys.setprofile, or the
+# C-API's PyEval_SetTrace/SetProfile), every installed function runs its
+# original code in the interpreter, so the tracer sees the program's lines
+# and frames and none of pyjit's: the trampolines are taken out (the code
+# stays loaded) and call cells forget compiled entries.  sys.settrace and
+# sys.setprofile are wrapped to switch before a tracer starts and after it
+# stops; a tracer set from C is noticed at the next call of a compiled
+# function (which then runs in the interpreter), and its removal at the next
+# sys.settrace/sys.setprofile call.
+
+def _tracing_active() -> bool:
+    return _gettrace() is not None or _getprofile() is not None
+
+
+def _tracing_changed(active: bool | None = None) -> None:
+    """Take the trampolines out while tracing (active: whether a tracer or
+    profiler is set; None: look), put them back after."""
+    global _suspended
+    with _lock:
+        if active is None:
+            active = _tracing_active()
+        if active == _suspended:
+            return
+        _suspended = active
+        for func, installed in _compiled.items():
+            if active:
+                install.uninstall(func)
+                entries.forget_entry(func)
+            else:
+                install.install(func, installed.entry)
+                _register_entry(func, installed)
+        for func, entry in _watch_entries.items():
+            if func not in _compiled:
+                install.uninstall(func) if active else install.install(func, entry)
+
+
+def _wrap_tracing_setters() -> None:
+    for name in ("settrace", "setprofile"):
+        original = getattr(sys, name)
+        if getattr(original, "__pyjit_original__", None) is not None:
+            continue
+
+        def setter(function, _original=original):
+            if function is not None:      # out of the way before the tracer starts
+                _tracing_changed(True)
+                _original(function)
+            else:                         # back only once it has stopped
+                _original(function)
+                _tracing_changed()
+        setter.__name__, setter.__qualname__ = original.__name__, original.__qualname__
+        setter.__doc__ = original.__doc__
+        setter.__pyjit_original__ = original
+        setattr(sys, name, setter)
+
+
+_wrap_tracing_setters()
 
 
 def set_counting(on: bool, engine=None) -> None:

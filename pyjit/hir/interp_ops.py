@@ -41,7 +41,7 @@ from .ops_objects import (
     CallEx, CallMethod, DeleteAttr, DeleteDeref, DeleteGlobal, GetSecondOutput,
     ImportFrom, ImportName, LoadAttrCached, LoadDeref, LoadFreeCell, LoadGlobalCached,
     LoadMethodCached, MakeCell, MakeFunction, StoreAttrCached, StoreDeref, StoreGlobal,
-    VectorCall,
+    SyncFrameLocals, VectorCall,
 )
 from .types import Type
 
@@ -183,6 +183,8 @@ def _make_function(a: Activation, i: MakeFunction, v: list) -> Any:
 
 
 semantics(MakeCell)(lambda a, i, v: S.make_cell(v[0]))
+# The interpreter runs in pyjit's own frame: there is no frame to show locals in.
+semantics(SyncFrameLocals)(lambda a, i, v: None)
 semantics(LoadFreeCell)(lambda a, i, v: a.closure[i.index])
 semantics(LoadDeref)(lambda a, i, v: S.load_deref(v[0], i.name, i.is_free))
 semantics(StoreDeref)(lambda a, i, v: setattr(v[0], "cell_contents", v[1]))

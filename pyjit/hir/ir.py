@@ -276,6 +276,9 @@ class Function:
     code: "CodeType | None"
     blocks: list[Block] = field(default_factory=list)
     refcounted: bool = False
+    # It reads its own frame (locals(), sys._getframe()...): it always runs
+    # under its trampoline's frame, never called directly (cpython/frames.py).
+    needs_frame: bool = False
 
     @property
     def entry(self) -> Block:

@@ -203,6 +203,22 @@ class MakeCell(Instr):
 
 
 @hir_op
+class SyncFrameLocals(Instr):
+    """``SyncFrameLocals<slots> value...``: make the function's frame show
+    these current values of its local variables (slot i of ``slots`` gets
+    value i, NULL meaning unbound), before a call that may read the frame
+    (``locals()``, ``sys._getframe()``...; pyjit/cpython/frames.py).  The
+    frame's slots own their references: each value is increfed, the old
+    one released (which may run ``__del__``)."""
+
+    slots: tuple[int, ...]
+    has_result = False
+    may_call = True
+    has_effects = True
+    extra_operand_type = OptObject
+
+
+@hir_op
 class LoadFreeCell(Instr):
     """``v:Cell = LoadFreeCell<index, name>``: cell ``index`` of the running
     function's closure; borrowed for the whole call."""
@@ -287,5 +303,5 @@ __all__ = [
     "GetSecondOutput", "ImportFrom", "ImportName", "LoadAttrCached",
     "LoadDeref", "LoadFreeCell", "LoadGlobalCached", "LoadMethodCached",
     "MakeCell", "MakeFunction", "StoreAttrCached", "StoreDeref",
-    "StoreGlobal", "VectorCall",
+    "StoreGlobal", "SyncFrameLocals", "VectorCall",
 ]

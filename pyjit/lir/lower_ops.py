@@ -409,6 +409,19 @@ def _tuple_item(lw: L, instr: C.LoadTupleItem) -> None:
                     layout.TUPLE_OB_ITEM + 8 * instr.index))
 
 
+@lowers(O.SyncFrameLocals)
+def _sync_frame_locals(lw: L, instr: O.SyncFrameLocals) -> None:
+    """Into the frame's slot of each local (the argument array of a
+    function that needs its frame): the value, increfed, the old one
+    released (STORE_FAST)."""
+    for slot, value in zip(instr.slots, _ops(lw, instr)):
+        old = lw.new()
+        lw.emit(ir.Load(old, lw.argv, 8 * slot))
+        lw.xincref(value)
+        lw.emit(ir.Store(value, lw.argv, 8 * slot))
+        lw.xdecref(old)
+
+
 @lowers(O.LoadFreeCell)
 def _free_cell(lw: L, instr: O.LoadFreeCell) -> None:
     closure = lw.new()

@@ -117,6 +117,13 @@ class FunctionLowering:
         bind = self.f.new_block(cold=True)
         self.emit(ir.LoadImm(self.bound, 0))
         self.emit(ir.Move(self.argv, args))
+        if self.h.needs_frame:
+            # Only ever entered by its trampoline's entry (never called
+            # directly), with the trampoline frame's slots as the argument
+            # array: every parameter is bound there already, and the
+            # function shows its locals there (SyncFrameLocals).
+            self.emit(ir.Jump(body))
+            return
         if code is not None and not (code.co_flags & _SIMPLE_FLAGS) and code.co_kwonlyargcount == 0:
             nargs = self.new()
             self.emit(ir.Alu("and", nargs, nargsf, PY_VECTORCALL_ARGUMENTS_OFFSET - 1))

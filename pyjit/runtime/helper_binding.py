@@ -33,7 +33,7 @@ import ctypes
 import os
 from typing import Callable
 
-from ..cpython import errstate
+from ..cpython import errstate, frames
 from .faults import EmulationFault
 from ..cpython.helpers import NULL, Helper
 
@@ -149,12 +149,19 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         statement = store.format(value)
         return [f"    {statement}"] + ([] if statement.startswith("return") else ["    return"])
 
+    if helper.is_c:
+        # C code called from here sees the compiled function's frame as the
+        # current one, not this binding's (pyjit/cpython/frames.py).
+        lines += ["    frame = innermost()", "    if frame:", "        slot = frame_slot()",
+                  "        saved = slot.value", "        slot.value = frame"]
     lines += ["    try:", f"        result = call({', '.join(call_args)})",
               "    except EmulationFault:", "        raise",
               "    except BaseException as exc:", f"        {on_error}"]
     if helper.failure != "none":
         lines += ["    " + line for line in put("FAIL")]
-    if helper.steals and not helper.is_c:
+    if helper.is_c:
+        lines += ["    finally:", "        if frame:", "            slot.value = saved"]
+    elif helper.steals:
         lines.append("    finally:")
         for i in helper.steals:
             lines += [f"        if a{i}:", f"            decref(a{i})"]
@@ -173,6 +180,7 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "strip": _strip_own_frames, "FAIL": helper.failure_value(),
         "convert": _CONVERT[helper.result], "helper": helper, "contract_error": _contract_error,
         "obj": _obj, "obj_or_null": _obj_or_null, "decref": _decref_address,
+        "innermost": frames.innermost, "frame_slot": frames.current_frame_slot,
     })
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<helper {helper.name}>", "exec"), namespace)

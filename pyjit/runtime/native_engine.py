@@ -70,7 +70,7 @@ import platform
 import struct
 import threading
 
-from ..cpython import errstate
+from ..cpython import errstate, frames
 from . import native_routines
 from .engine import Engine
 from .faults import EmulationFault
@@ -221,11 +221,20 @@ class NativeEngine(Engine):
         _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64, address,
                     new_sp)
         ts.depth = depth + 1
+        # The compiled function's frame is the current one while it runs
+        # (pyjit/cpython/frames.py): what C code it calls sees that frame.
+        frame = frames.innermost()
+        if frame:
+            slot = frames.current_frame_slot()
+            saved_frame = slot.value
+            slot.value = frame
         try:
             self._enter(ts.block_address)
         except BaseException as exc:      # the real indicator, set when the code returned
             errstate.set_pending(errstate.without_own_frame(exc))
         finally:
+            if frame:
+                slot.value = saved_frame
             ts.depth = depth
             if depth == 0:
                 self._stacks.release(ts.stack)

@@ -175,6 +175,14 @@ MODULE_MD_DICT = 16                # PyObject *md_dict (NULL only once tp_clear 
 # -- PyCellObject -------------------------------------------------------------------
 CELL_OB_REF = 16
 
+# -- the thread state and frames (Include/cpython/pystate.h, internal/pycore_frame.h) --
+TSTATE_CFRAME = 56                 # PyThreadState.cframe: _PyCFrame *
+CFRAME_CURRENT_FRAME = 8           # _PyCFrame.current_frame: _PyInterpreterFrame *
+FRAME_F_FRAME = 24                 # PyFrameObject.f_frame: _PyInterpreterFrame *
+IFRAME_CODE = 32                   # _PyInterpreterFrame.f_code
+IFRAME_PREVIOUS = 48               # _PyInterpreterFrame.previous
+IFRAME_LOCALSPLUS = 72             # _PyInterpreterFrame.localsplus[]: locals, cells, stack
+
 # -- vectorcall ----------------------------------------------------------------------
 # nargsf carries this flag when args[-1] may be overwritten by the callee.
 VECTORCALL_ARGUMENTS_OFFSET = 1 << 63

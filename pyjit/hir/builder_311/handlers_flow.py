@@ -15,7 +15,8 @@ from ..ops_exc import (
     WithExceptStart,
 )
 from ..ops_objects import (
-    CallEx, CallMethod, GetSecondOutput, LoadGlobalCached, LoadMethodCached, MakeFunction, VectorCall,
+    CallEx, CallMethod, GetSecondOutput, LoadAttrCached, LoadGlobalCached, LoadMethodCached,
+    MakeFunction, SyncFrameLocals, VectorCall,
 )
 from ..ssa import FrameState
 from ..types import Object
@@ -39,12 +40,38 @@ def _kw_names(b: Builder311, ins: BcInstr) -> None:
     b.kwnames = tuple(b.code.co_consts[ins.arg])
 
 
+# Calls that may read the calling frame, by the name they are reached
+# through: the function gets a frame (see hir.ir.Function.needs_frame) and
+# shows its current locals in it before such a call.
+FRAME_READERS = frozenset({"globals", "locals", "vars", "dir", "eval", "exec", "_getframe",
+                           "currentframe", "stack", "getframeinfo", "breakpoint"})
+
+
+def _reads_frame(first: Value, second: Value) -> bool:
+    callee = second if isinstance(first.defn, LoadNull) else first
+    defn = callee.defn
+    return (isinstance(defn, (LoadGlobalCached, LoadAttrCached, LoadMethodCached))
+            and defn.name in FRAME_READERS)
+
+
+def _sync_frame_locals(b: Builder311) -> None:
+    """Show the current values of the function's plain locals (not cells)
+    in its frame."""
+    code = b.code
+    cells = set(code.co_cellvars)
+    slots = tuple(i for i, name in enumerate(code.co_varnames) if name not in cells)
+    b.func.needs_frame = True
+    b.emit(SyncFrameLocals([b.state.locals[i] for i in slots], slots=slots))
+
+
 @HANDLERS("CALL")
 def _call(b: Builder311, ins: BcInstr) -> None:
     args = b.popn(ins.arg)
     second = b.pop()
     first = b.pop()
     kwnames = b.take_kwnames()
+    if _reads_frame(first, second):
+        _sync_frame_locals(b)
     if isinstance(first.defn, LoadNull):
         if not kwnames and _range_iteration(b, second, args):
             return

@@ -1,0 +1,72 @@
+"""The interpreter's frame stack, as compiled code takes part in it.
+
+A compiled function entered from Python code runs under its trampoline's
+frame (pyjit/install.py): a real interpreter frame with the function's
+code object, globals and parameters.  While the machine code runs, that
+frame is made the thread's current frame (`tstate->cframe->current_frame`
+in 3.11), so what reads "the caller's frame" from C sees the compiled
+function: `globals()`, `locals()`, `vars()`, `dir()`, `eval`/`exec` without
+namespaces, `sys._getframe()`, and the `f_back` of every Python frame a call
+from compiled code pushes (`inspect.currentframe`, `logging`'s caller,
+`warnings`' stack levels).  The engines switch it (`switched`) where control
+passes from pyjit's own Python code into machine code or into a helper's C
+call; `push`/`pop` keep, per thread, the trampoline frame of the innermost
+compiled activation that has one.
+
+A compiled function called directly by another (a call cell) has no frame:
+it runs under its caller's.  A function that reads its own frame (see
+pyjit/hir's `needs_frame`) is therefore never called directly, and gets its
+trampoline frame's local slots as its argument array, where it writes its
+current locals before such a read.
+
+Addresses are of `_PyInterpreterFrame`s; offsets come from the version's
+layout.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+
+from . import layout
+
+_U64 = ctypes.c_uint64
+_thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
+_state = threading.local()
+
+
+def current_frame_slot() -> ctypes.c_uint64:
+    """The word holding this thread's current interpreter frame, for the C
+    evaluation loop running now (read it again after any Python call)."""
+    cframe = _U64.from_address(_thread_state() + layout.TSTATE_CFRAME).value
+    return _U64.from_address(cframe + layout.CFRAME_CURRENT_FRAME)
+
+
+def caller_frame() -> int:
+    """The interpreter frame of the caller of the Python function calling
+    this one (a trampoline, when called from its entry)."""
+    own = current_frame_slot().value                                # this function's
+    calling = _U64.from_address(own + layout.IFRAME_PREVIOUS).value  # the entry's
+    return _U64.from_address(calling + layout.IFRAME_PREVIOUS).value
+
+
+def locals_address(frame: int) -> int:
+    """The address of a frame's local slots (fast locals, then cells)."""
+    return frame + layout.IFRAME_LOCALSPLUS
+
+
+def push(frame: int) -> int:
+    """frame (0: none) is the innermost compiled activation's frame on this
+    thread; returns the previous one, for `pop`."""
+    previous = getattr(_state, "frame", 0)
+    _state.frame = frame
+    return previous
+
+
+def pop(previous: int) -> None:
+    _state.frame = previous
+
+
+def innermost() -> int:
+    """The frame push gave last on this thread (0: none)."""
+    return getattr(_state, "frame", 0)
