@@ -177,19 +177,22 @@ def check_exc_match(exc, match_type):
 
 @python_helper("reraise", ("obj",), "int", "minus_one")
 def reraise(exc):
-    """RERAISE: raise exc again, keeping its traceback (and adding no entry
-    for the re-raising frame)."""
+    """RERAISE: exc is pending again as it is: its traceback kept, no entry
+    added for the re-raising frame, and no implicit chaining (a Python
+    `raise` would set __context__ to the exception being handled)."""
+    errstate.set_pending(exc)
     errstate.set_reraised()
-    raise exc
+    return -1
 
 
 @python_helper("reraise_current", (), "int", "minus_one")
 def reraise_current():
-    """A bare `raise` (adding no traceback entry for the re-raising frame)."""
+    """A bare `raise`: the handled exception is pending again, as RERAISE
+    does it (RuntimeError when nothing is handled)."""
     exc = errstate.handled()
-    if exc is not None:
-        errstate.set_reraised()
-    semantics.reraise_current(exc)
+    if exc is None:
+        semantics.reraise_current(None)
+    return reraise(exc)
 
 
 @python_helper("before_with", ("obj", "ptr"), "int", "minus_one")

@@ -1,0 +1,93 @@
+"""Tracebacks through compiled code are the interpreter's: the compiled
+function at the line that failed, its callees' frames (compiled or not),
+no frame of pyjit's own, no entry for a re-raise."""
+
+from __future__ import annotations
+
+import traceback
+
+import pytest
+
+from exc_support import both, compiled
+
+
+def divide(x):
+    return 1 // x
+
+
+def add_then_divide(x):
+    y = x + 1
+    return divide(x) + y
+
+
+def raise_here(kind):
+    if kind:
+        raise KeyError(kind)
+    return kind
+
+
+def catch_and_reraise(kind):
+    try:
+        raise_here(kind)
+    except KeyError:
+        raise
+
+
+def catch_and_wrap(kind):
+    try:
+        raise_here(kind)
+    except KeyError as exc:
+        raise ValueError(kind) from exc
+
+
+def finally_reraises(x):
+    try:
+        return divide(x)
+    finally:
+        x = None
+
+
+def caught_locally(x):
+    try:
+        return divide(x)
+    except ZeroDivisionError as exc:
+        return [(fs.name, fs.lineno) for fs in traceback.extract_tb(exc.__traceback__)]
+
+
+def unbound_local(flag):
+    if flag:
+        value = 1
+    return value
+
+
+def attribute_error(obj):
+    return obj.missing
+
+
+CASES = [
+    ("compiled callee", lambda: add_then_divide(0), (add_then_divide, divide)),
+    ("interpreted callee", lambda: add_then_divide(0), (add_then_divide,)),
+    ("bare re-raise", lambda: catch_and_reraise("k"), (catch_and_reraise, raise_here)),
+    ("raise from", lambda: catch_and_wrap("k"), (catch_and_wrap, raise_here)),
+    ("finally", lambda: finally_reraises(0), (finally_reraises, divide)),
+    ("caught in the function", lambda: caught_locally(0), (caught_locally, divide)),
+    ("unbound local", lambda: unbound_local(False), (unbound_local,)),
+    ("attribute", lambda: attribute_error(3), (attribute_error,)),
+]
+
+
+@pytest.mark.parametrize("name, call, functions", CASES, ids=[c[0] for c in CASES])
+def test_as_the_interpreter(name, call, functions):
+    interpreted, compiled_outcome = both(call, *functions)
+    assert compiled_outcome == interpreted
+
+
+def test_no_frame_of_pyjit_in_a_printed_traceback():
+    with compiled(add_then_divide, divide):
+        try:
+            add_then_divide(0)
+        except ZeroDivisionError as exc:
+            text = "".join(traceback.format_exception(exc))
+    assert "/pyjit/" not in text and "<helper" not in text
+    assert "in add_then_divide\n    return divide(x) + y" in text
+    assert "in divide\n    return 1 // x" in text
