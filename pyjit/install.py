@@ -123,13 +123,28 @@ def _template(code: types.CodeType) -> types.CodeType:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)   # "'str' object is not callable"...
         exec(compile(source, "<pyjit trampoline>", "exec"), namespace)
-    template = _reraising(namespace["_outer"]().__code__)
+    template = _on_the_first_line(_reraising(namespace["_outer"]().__code__))
     if template.co_freevars != code.co_freevars or \
             template.co_varnames[:len(code.co_varnames)] != code.co_varnames:
         raise AssertionError(f"trampoline of {code.co_qualname}: free variables "
                              f"{template.co_freevars}, names {template.co_varnames}")
     _templates[key] = template
     return template
+
+
+def _on_the_first_line(code: types.CodeType) -> types.CodeType:
+    """code with every instruction on its first line (the `def` line of the
+    function it stands for), not on lines of the template's source, which
+    would point into the function's body: a location table (3.11+ format,
+    Objects/locations.md) of "no column" entries of up to 8 code units,
+    each with line delta 0."""
+    units = len(code.co_code) // 2
+    table = bytearray()
+    while units:
+        n = min(units, 8)
+        table += bytes((0x80 | (13 << 3) | (n - 1), 0))
+        units -= n
+    return code.replace(co_linetable=bytes(table))
 
 
 def _reraising(code: types.CodeType) -> types.CodeType:
