@@ -241,6 +241,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
     from .. import jit
+    from ..compiler import check_options
     from ..cpython import routines as shared_routines
     from ..target import module_functions
 
@@ -260,6 +261,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     engine_name, eng = (("none", None) if kind == "nojit" else _make_engine(engine, timeout))
     try:
         options = compile_options().with_(strategy=strategy)
+        check_options(options)
     except OptionError as exc:
         raise BenchmarkError(str(exc)) from None
     result = BenchResult(
