@@ -12,8 +12,9 @@ that module and add its row here.
 
 Bad input -- a bad argument, target, file or PYJIT_* variable -- is one line
 on stderr, `pyjit <subcommand>: error: ...`, naming the bad value and the
-accepted ones, and exit status 2; never a traceback.  Help texts name the
-registered call-lowering strategies through helpformat.py's markers.
+accepted ones, and exit status 2; never a traceback.  Argument types the
+subcommands share are in arguments.py; help texts name the registered
+call-lowering strategies through helpformat.py's markers.
 """
 
 from __future__ import annotations
