@@ -22,8 +22,8 @@ from types import FunctionType
 from typing import Any, Iterable
 
 from .aarch64.calls import DEFAULT_STRATEGY, CallLowering, CodePlacement, strategy_names
-from .callables import not_compilable_reason
 from .aarch64.codegen import EmittedFunction, generate
+from .callables import not_compilable_reason
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
 from .hir.ir import Function as HirFunction

@@ -177,8 +177,10 @@ def force_compile(func: Callable, strategy: str | None = None, *,
     Raises OptionError, one sentence naming the value and the accepted
     ones, for an unknown strategy or refcounts mode and for a bad PYJIT_*
     variable (PYJIT_STRATEGY, PYJIT_ENGINE, PYJIT_LOG, ...): those are
-    mistakes in how the JIT is set up, not properties of func, and a False
-    would let a program run on uncompiled without anyone noticing."""
+    mistakes in how the JIT is set up, not properties of func, and returning
+    False would let a program run uncompiled without anyone noticing."""
+    if options is not None and not isinstance(options, CompileOptions):
+        raise TypeError(f"options must be a CompileOptions, not {type(options).__name__}")
     options = (options or default_options()).with_(strategy=strategy, refcounts=refcounts)
     check_options(options)
     _open_environment_log()

@@ -76,10 +76,7 @@ def parse_shape(spec: str) -> tuple[Shape, int]:
         if count:
             raise ValueError(f"shape {name!r} takes no count")
         return shape, shape.default_n
-    try:
-        n = int(count) if len(count) <= 20 else None
-    except ValueError:
-        n = None
+    n = int(count) if count.isascii() and count.isdigit() and len(count) <= 20 else None
     if n is None:
         raise ValueError(f"shape {name!r} needs a count from 1 to {MAX_COUNT}, e.g. "
                          f"{name}:200") from None

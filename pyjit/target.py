@@ -11,12 +11,12 @@ a shape's name; otherwise it is `MODULE:QUALNAME`, split at the last `:`.
 MODULE is a file when it ends in `.py`, contains a path separator or names an
 existing file, and an importable module otherwise, imported with the current
 directory first on `sys.path` (as `python -m` and `python -c` have it, which
-the installed `pyjit` script does not), so `mymod:f` finds `./mymod.py`.  QUALNAME is a dotted path
-from the module (`f`, `Class.method`, `Outer.Inner.method`); static and class
-methods are taken as their underlying functions.  `*` selects every function
-and method (static, class, property accessors included) whose `__module__` is
-the module itself, in definition order: functions it merely imports are left
-out.
+the installed `pyjit` script does not), so `mymod:f` finds `./mymod.py`.
+QUALNAME is a dotted path from the module (`f`, `Class.method`,
+`Outer.Inner.method`); static and class methods are taken as their
+underlying functions.  `*` selects every function and method (static,
+class, property accessors included) whose `__module__` is the module
+itself, in definition order: functions it merely imports are left out.
 
 A file is executed as a module named after its stem (`file.py` -> `file`),
 with its directory first on `sys.path` while it runs, like `python file.py`
@@ -145,7 +145,8 @@ def load_file(path: str) -> types.ModuleType:
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise TargetError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+        where = path if exc.lineno is None else f"{path}:{exc.lineno}"
+        raise TargetError(f"{where}: syntax error: {exc.msg}") from None
     except Exception as exc:  # noqa: BLE001 - whatever the file raises when run
         raise TargetError(f"running {path!r} failed: {type(exc).__name__}: {exc}") from None
     except SystemExit as exc:

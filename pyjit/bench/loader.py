@@ -195,7 +195,8 @@ def load_benchmark(name: str, argv: Sequence[str] = ()) -> LoadedBenchmark:
     try:
         tree = ast.parse(source, path)
     except SyntaxError as exc:
-        raise BenchmarkError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+        where = path if exc.lineno is None else f"{path}:{exc.lineno}"
+        raise BenchmarkError(f"{where}: syntax error: {exc.msg}") from None
     main_body = [stmt for node in tree.body if _is_main_guard(node) for stmt in node.body]
     if not main_body:
         raise BenchmarkError(f"{path} has no `if __name__ == '__main__':` block registering "

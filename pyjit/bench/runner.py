@@ -116,6 +116,8 @@ def parse_mode(mode: str) -> tuple[str, Any]:
                     lines = f.read().splitlines()
             except OSError as exc:
                 raise ValueError(f"jitlist file {arg[1:]!r}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise ValueError(f"jitlist file {arg[1:]!r} is not UTF-8 text") from None
             patterns = [ln.split("#", 1)[0].strip() for ln in lines]
         else:
             patterns = [p.strip() for p in arg.split(",")]

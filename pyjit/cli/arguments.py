@@ -1,12 +1,12 @@
 """Argument types the subcommands share: whole numbers within bounds, and
 files to write.
 
-    parser.add_argument("--sites", type=whole_number(0, MAX_SITES), ...)
+    parser.add_argument("--count", type=whole_number(1, MAX_COUNT), ...)
     parser.add_argument("-o", "--output", type=output_file, ...)
 
 A bad value is refused by argparse with one line naming it and the accepted
-range (`pyjit calls: error: argument --sites: 'x' is not a whole number`),
-exit status 2.  Nothing heavy is imported here: `pyjit --help` builds every
+range (`pyjit calls: error: argument --sites: 'x' is not a whole number (0 or
+more)`), exit status 2.  Nothing heavy is imported here: `pyjit --help` builds every
 parser.
 """
 
@@ -17,10 +17,9 @@ import os
 from typing import Callable
 
 
-def whole_number(minimum: int, maximum: int | None = None,
-                 why: str = "") -> Callable[[str], int]:
+def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     """An argparse type accepting a whole number from minimum to maximum
-    (None: no maximum); `why` explains the maximum in the error."""
+    (None: no maximum)."""
 
     def parse(text: str) -> int:
         try:
@@ -31,9 +30,8 @@ def whole_number(minimum: int, maximum: int | None = None,
             raise argparse.ArgumentTypeError(f"{_shown(text)} is not a whole number "
                                              f"({_range(minimum, maximum)})")
         if value < minimum or (maximum is not None and value > maximum):
-            because = f"; {why}" if why and maximum is not None and value > maximum else ""
             raise argparse.ArgumentTypeError(f"{value} is out of range: "
-                                             f"{_range(minimum, maximum)}{because}")
+                                             f"{_range(minimum, maximum)}")
         return value
 
     parse.__name__ = "whole number"      # argparse names the type in some messages

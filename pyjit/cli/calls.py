@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from ..aarch64.listing import listing
     from ..measure.call_sequences import CallSequence, compile_call_sequence
 
-    names = ([n.strip() for n in args.strategies.split(",")] if args.strategies
+    names = ([n.strip() for n in args.strategies.split(",")] if args.strategies is not None
              else strategy_names())
     unknown = [n for n in names + [args.baseline] if n not in strategy_names()]
     if unknown:

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.runner import DEFAULT_TIMEOUT, parse_mode
 
     try:
-        mode = args.mode or default_mode()
+        mode = default_mode() if args.mode is None else args.mode
         _check_options(args, parse_mode(mode)[0])
         try:
             bench_args = shlex.split(args.bench_args)

@@ -56,6 +56,7 @@ def files(tmp_path):
     (tmp_path / "exits.py").write_text("import sys\nsys.exit(3)\n")
     (tmp_path / "adir").mkdir()
     (tmp_path / "nomain.py").write_text("def f(x):\n    return x\n")
+    (tmp_path / "nul.py").write_bytes(b"def f(x):\n    return x\n\x00\n")
     return tmp_path
 
 
@@ -106,7 +107,10 @@ def test_asm_stdin_not_utf8(capsys, monkeypatch):
     (["size", "sqrtpow:10001"], ["at most 10000"]),
     (["size", "sqrt:" + "9" * 40], ["needs a count from 1 to 10000"]),
     (["size", "sqrt:0"], ["at least 1"]),
-    (["size", "sqrt:-5"], ["at least 1"]),
+    (["size", "sqrt:-5"], ["from 1 to 10000"]),
+    (["size", "sqrt:1_0"], ["from 1 to 10000"]),
+    (["size", "sqrt:+3"], ["from 1 to 10000"]),
+    (["size", "sqrt:1 "], ["from 1 to 10000"]),
     (["size", "loop:3"], ["takes no count"]),
     (["dump", "sqrt:99999999999"], ["at most 10000"]),
     (["run-shape", "sqrt:99999999999"], ["at most 10000"]),
@@ -121,6 +125,7 @@ def test_asm_stdin_not_utf8(capsys, monkeypatch):
     (["calls", "--sites", "-1"], ["out of range"]),
     (["calls", "--targets", "0"], ["out of range"]),
     (["calls", "--cold-every", "x"], ["'x' is not a whole number"]),
+    (["calls", "--strategies", ""], ["unknown strategy ''"]),
     (["calls", "--near-distance", "6"], ["multiple of 4"]),
     (["calls", "--near-distance", "-4"], ["multiple of 4"]),
     (["calls", "--near-distance", "64T"], ["is not a size"]),
@@ -171,6 +176,8 @@ def test_bad_targets(capsys, files):
         assert_refused(capsys, [command, "no_such_module_xyz:f"], "no module named",
                        "current directory")
         assert_refused(capsys, [command, "/dev/null:f"], "not a regular file")
+        assert_refused(capsys, [command, f"{files / 'nul.py'}:f"], "nul.py: syntax error",
+                       "null bytes")
 
 
 @pytest.mark.parametrize("command", ["run", "report"])
@@ -184,6 +191,21 @@ def test_bad_benchmarks(capsys, files, command):
     assert_refused(capsys, [command, str(files / "latin1.py")], "syntax error")
 
 
+def test_unreadable_benchmark(capsys, files, monkeypatch):
+    pytest.importorskip("pyperformance")
+    import builtins
+    real_open = builtins.open
+    secret = str(files / "nomain.py")
+
+    def refusing_open(path, *args, **kwargs):
+        if path == secret:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    assert_refused(capsys, ["run", secret], "cannot read", "Permission denied")
+
+
 def test_ab_names_the_unknown_benchmark_not_the_mode(capsys):
     pytest.importorskip("pyperformance")
     assert_refused(capsys, ["ab", "no_such_benchmark_xyz", "--a", "mode=jit", "--b",
@@ -193,6 +215,10 @@ def test_ab_names_the_unknown_benchmark_not_the_mode(capsys):
 def test_compare_and_report_bad_arguments(capsys, files):
     assert_refused(capsys, ["compare", "--targets", "sqrt:1", "--plot", str(files / "adir")],
                    "is a directory")
+    assert_refused(capsys, ["compare", "--targets", "sqrt:1", "--baseline", ""],
+                   "the baseline '' is not one of the strategies")
+    assert_refused(capsys, ["compare", "--targets", "sqrt:1", "--strategies", ""],
+                   "empty strategy")
     assert_refused(capsys, ["report", "sqrt:1", "--top", "0"], "out of range")
     assert_refused(capsys, ["report", "sqrt:1", "--top", "ten"], "not a whole number")
 
@@ -206,6 +232,7 @@ def test_compare_and_report_bad_arguments(capsys, files):
     (["--timeout", "0"], ["--timeout", "above 0"]),
     (["--timeout", "nan"], ["above 0"]),
     (["--mode", "bogus"], ["bad mode 'bogus'", "nojit, jitlist:PATTERN"]),
+    (["--mode", ""], ["bad mode ''"]),
     (["--mode", "autojit:0"], ["autojit needs a call count"]),
     (["--strategy", "stub"], ["--strategy means nothing in mode nojit", "jitlist"]),
     (["--counts"], ["--counts means nothing in mode nojit"]),
@@ -215,6 +242,17 @@ def test_compare_and_report_bad_arguments(capsys, files):
 def test_run_bad_arguments(capsys, argv, fragments):
     pytest.importorskip("pyperformance")
     assert_refused(capsys, ["run", "richards", *argv], *fragments)
+
+
+def test_run_bad_jitlist_files(capsys, files):
+    pytest.importorskip("pyperformance")
+    (files / "latin1.list").write_bytes(b"__main__:caf\xe9\n")
+    assert_refused(capsys, ["run", "richards", "--mode", f"jitlist:@{files / 'latin1.list'}"],
+                   "latin1.list", "is not UTF-8 text")
+    assert_refused(capsys, ["run", "richards", "--mode", f"jitlist:@{files / 'adir'}"],
+                   "Is a directory")
+    assert_refused(capsys, ["run", "richards", "--mode", f"jitlist:@{files / 'none.list'}"],
+                   "none.list", "No such file")
 
 
 def test_run_output_that_cannot_be_written_is_refused_first(capsys, files):
@@ -356,15 +394,19 @@ def test_help_lists_the_registered_strategies(capsys, monkeypatch, argv):
 
 # -- MODULE:QUALNAME finds ./MODULE.py ------------------------------------------------------------
 
-def test_module_in_the_current_directory(capsys, tmp_path, monkeypatch):
+@pytest.mark.parametrize("on_path", [False, True], ids=["as-the-script", "as-python-m"])
+def test_module_in_the_current_directory(capsys, tmp_path, monkeypatch, on_path):
     (tmp_path / "pyjit_cwd_module.py").write_text("def twice(x):\n    return 2 * x\n")
     monkeypatch.chdir(tmp_path)
-    # As the installed `pyjit` script has it: neither '' nor the directory on sys.path.
+    # The installed `pyjit` script has neither '' nor the directory on
+    # sys.path; `python -m pyjit.cli` has the directory first.
     path = [p for p in sys.path if p not in ("", str(tmp_path), os.getcwd())]
-    monkeypatch.setattr(sys, "path", path)
+    if on_path:
+        path.insert(0, str(tmp_path))
+    monkeypatch.setattr(sys, "path", list(path))
     monkeypatch.delitem(sys.modules, "pyjit_cwd_module", raising=False)
     status, out, err = run_cli(capsys, "size", "pyjit_cwd_module:twice")
     assert status == 0, err
     assert "pyjit_cwd_module:twice" in out
-    assert sys.path == path                         # the directory was taken off again
+    assert sys.path == path                         # as it was
     sys.modules.pop("pyjit_cwd_module", None)

@@ -248,3 +248,8 @@ def test_watched_function_refused_when_the_environment_turns_bad(monkeypatch):
 
 def test_the_api_is_reachable_from_the_package():
     assert pyjit.refusal_reason(len).startswith("len is a built-in function")
+
+
+def test_options_of_the_wrong_type():
+    with pytest.raises(TypeError, match="options must be a CompileOptions, not str"):
+        jit.force_compile(plain, options="stub")
