@@ -142,8 +142,10 @@ def load_file(path: str) -> types.ModuleType:
     previous = sys.modules.get(name)
     sys.modules[name] = module          # dataclasses, pickling and the like look it up
     sys.path.insert(0, directory)
+    loaded = False
     try:
         spec.loader.exec_module(module)
+        loaded = True
     except SyntaxError as exc:
         where = path if exc.lineno is None else f"{path}:{exc.lineno}"
         raise TargetError(f"{where}: syntax error: {exc.msg}") from None
@@ -157,6 +159,8 @@ def load_file(path: str) -> types.ModuleType:
             del sys.path[0]
         if previous is not None:
             sys.modules[name] = previous    # never shadow a module of the same name
+        elif not loaded and sys.modules.get(name) is module:
+            del sys.modules[name]           # nor leave a half-run one to be imported
     return module
 
 

@@ -173,6 +173,7 @@ def test_bad_targets(capsys, files):
         assert_refused(capsys, [command, f"{files / 'latin1.py'}:f"], "latin1.py",
                        "syntax error")
         assert_refused(capsys, [command, f"{files / 'exits.py'}:f"], "sys.exit(3)")
+        assert "exits" not in sys.modules                # no half-run module left behind
         assert_refused(capsys, [command, "no_such_module_xyz:f"], "no module named",
                        "current directory")
         assert_refused(capsys, [command, "/dev/null:f"], "not a regular file")
