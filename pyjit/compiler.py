@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Iterable
 
-from .aarch64.calls import DEFAULT_STRATEGY, CallLowering, CodePlacement
+from .aarch64.calls import DEFAULT_STRATEGY, CallLowering, CodePlacement, strategy_names
 from .aarch64.codegen import EmittedFunction, generate
+from .callables import not_compilable_reason
 from .cpython.tracebacks import CodeInfo
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
@@ -31,7 +32,7 @@ from .hir.passes import DEFAULT_PIPELINE, run_pipeline
 from .install import original_code
 from .lir.ir import LirFunction
 from .lir.lower import LoweringError, lower_function
-from .options import CompileOptions
+from .options import CompileOptions, OptionError
 
 
 @dataclass
@@ -75,12 +76,23 @@ def _describer(hfunc: HirFunction):
     return lambda instr: format_instr(instr, namer).strip()
 
 
+def check_options(options: CompileOptions) -> None:
+    """Raise OptionError (one sentence naming the value and the accepted
+    ones) when options name a call-lowering strategy nobody registered; the
+    other fields are checked by CompileOptions itself."""
+    name = options.strategy
+    if name is not None and name not in strategy_names():
+        raise OptionError(f"unknown strategy {name!r}: the accepted values are "
+                          f"{', '.join(strategy_names())}")
+
+
 def compile_function(func: FunctionType, strategy: str | CallLowering | None = None, *,
                      placement: CodePlacement | None = None,
                      passes: Iterable[str] | None = None,
                      refcounts: str | None = None,
                      options: CompileOptions | None = None) -> CompiledFunction:
-    """Compile func; raises CompileRefused (with the reason) when it cannot.
+    """Compile func; raises CompileRefused (with the reason) when it cannot,
+    OptionError for an unknown strategy.
 
     options: the compilation's options (None: the defaults, not the
     environment: see pyjit.environment.compile_options); strategy, refcounts
@@ -94,8 +106,11 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
     options = (options or CompileOptions()).with_(strategy=strategy, refcounts=refcounts)
     if passes is not None:
         options = options.with_(passes=tuple(passes))
+    if lowering is None:
+        check_options(options)
     if not isinstance(func, FunctionType):
-        raise CompileRefused(repr(func), f"not a Python function ({type(func).__name__})")
+        raise CompileRefused(repr(func), not_compilable_reason(func)
+                             or f"a {type(func).__name__}: give its __func__")
     start = time.perf_counter()
     code = original_code(func)
     pipeline = options.pipeline(DEFAULT_PIPELINE)

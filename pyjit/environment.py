@@ -14,10 +14,10 @@ naming the variable, the value and the accepted ones (`OptionError`).
     PYJIT_CACHES         shared, inline, off
     PYJIT_DIRECT_CALLS   shared, inline, off
     PYJIT_ENGINE         unicorn, native
-    PYJIT_LOG            the JIT log's path ("-": stderr)
-    PYJIT_PERF_MAP       1: the native engine writes /tmp/perf-PID.map
-    PYJIT_AUTO           `pyjit run`'s default mode autojit:N
-    PYJIT_LIST_FILE      `pyjit run`'s default mode jitlist:@FILE
+    PYJIT_LOG            the JIT log's path ("-": stderr), in an existing directory
+    PYJIT_PERF_MAP       1: the native engine writes /tmp/perf-PID.map (0: not)
+    PYJIT_AUTO           `pyjit run`'s default mode autojit:N (N a whole number >= 1)
+    PYJIT_LIST_FILE      `pyjit run`'s default mode jitlist:@FILE (an existing file)
 """
 
 from __future__ import annotations
@@ -73,7 +73,38 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
     """The Settings of os.environ (or env); OptionError for a bad value."""
     env = os.environ if env is None else env
     return Settings(engine=_value(env, "PYJIT_ENGINE", ENGINES) or "unicorn",
-                    log=env.get("PYJIT_LOG") or None,
-                    perf_map=env.get("PYJIT_PERF_MAP") == "1",
-                    auto=env.get("PYJIT_AUTO") or None,
-                    list_file=env.get("PYJIT_LIST_FILE") or None)
+                    log=_log_path(env.get("PYJIT_LOG") or None),
+                    perf_map=_value(env, "PYJIT_PERF_MAP", ("0", "1")) == "1",
+                    auto=_call_count(env.get("PYJIT_AUTO") or None),
+                    list_file=_list_file(env.get("PYJIT_LIST_FILE") or None))
+
+
+def _log_path(path: str | None) -> str | None:
+    """PYJIT_LOG: "-" or a file path whose directory exists (whether the
+    file can be opened is known when the JIT opens it)."""
+    if path is None or path == "-":
+        return path
+    if os.path.isdir(path):
+        raise OptionError(f"PYJIT_LOG={path!r} is a directory: give a file path, or - for "
+                          "stderr")
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise OptionError(f"PYJIT_LOG={path!r}: there is no directory {directory!r} to write "
+                          "it in")
+    return path
+
+
+def _call_count(text: str | None) -> str | None:
+    if text is not None and not (text.isascii() and text.isdigit() and len(text) <= 18
+                                 and int(text) >= 1):
+        raise OptionError(f"PYJIT_AUTO={text!r} is not a call count: give a whole number "
+                          "from 1 up")
+    return text
+
+
+def _list_file(path: str | None) -> str | None:
+    if path is not None and not os.path.isfile(path):
+        what = "a directory" if os.path.isdir(path) else "not an existing file"
+        raise OptionError(f"PYJIT_LIST_FILE={path!r} is {what}: give a file of jitlist "
+                          "patterns, one a line")
+    return path

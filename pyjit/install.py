@@ -47,6 +47,12 @@ trampoline is installed.
 
 from __future__ import annotations
 
+# Bound at import: a program may rebind builtins.len and the like (the call path
+# of compiled code must not see that).
+from builtins import (
+    AssertionError, BaseException, SyntaxWarning, bool, bytearray, bytes, callable, chr, compile,
+    dict, exec, isinstance, len, list, min, next, str, tuple, zip,
+)
 import dis
 import types
 import warnings

@@ -18,15 +18,19 @@ from __future__ import annotations
 import ctypes
 import sys
 import threading
+# The builtins the entry of a compiled function calls, bound now: a program
+# may rebind builtins.len and the like, and must not break compiled calls.
+from builtins import id as _id, len as _len, tuple as _tuple
 from types import FunctionType
 from typing import Any, Callable
 
 from . import install
-from .compiler import CompiledFunction, compile_function, qualified_name
+from .callables import function_of, not_compilable_reason
+from .compiler import CompiledFunction, check_options, compile_function, qualified_name
 from .cpython import frames
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
-from .options import CompileOptions
+from .options import CompileOptions, OptionError
 from .runtime import entries, routines
 
 _lock = threading.RLock()
@@ -38,6 +42,7 @@ _watch_entries: dict[FunctionType, Callable] = {}     # the counting trampolines
 _suspended = False                                    # a tracer or profiler is set
 _engine = None
 _log_file = None
+_log_from_environment = True        # PYJIT_LOG names the log until set_log is called
 _auto_threshold: int | None = None
 
 
@@ -61,7 +66,7 @@ class _Installed:
         if compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
             # frame's slots, every parameter bound there (lowering.py).
-            nslots = len(install.parameter_names(code))
+            nslots = _len(install.parameter_names(code))
             locals_of = frames.locals_address
 
             def entry(*slots):
@@ -81,7 +86,7 @@ class _Installed:
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, slots, {})
-                n = len(slots)
+                n = _len(slots)
                 arr = array_of(n)(*ids(slots)) if n else None    # alive until the call returns
                 previous = push(caller_frame())
                 try:
@@ -96,20 +101,20 @@ class _Installed:
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, args, kwargs)
-                names = tuple(kwargs)
-                values = args + tuple(kwargs.values())
-                arr = array_of(len(values))(*ids(values)) if values else None   # kept alive
+                names = _tuple(kwargs)
+                values = args + _tuple(kwargs.values())
+                arr = array_of(_len(values))(*ids(values)) if values else None   # kept alive
                 previous = push(caller_frame())
                 try:
                     return call(address, func_address, addressof(arr) if values else 0,
-                                len(args), id(names) if names else 0)
+                                _len(args), _id(names) if names else 0)
                 finally:
                     pop(previous)
         self.entry = entry
 
 
 def _ids(values) -> list[int]:
-    return [id(v) for v in values]
+    return [_id(v) for v in values]
 
 
 _gettrace, _getprofile = sys.gettrace, sys.getprofile
@@ -167,9 +172,11 @@ def set_engine(engine) -> None:
 
 
 def set_log(path: str | None) -> None:
-    """Append the JIT log to path (None: stop logging)."""
-    global _log_file
+    """Append the JIT log to path (None: stop logging; "-": stderr); from
+    then on PYJIT_LOG is not read.  OSError when path cannot be opened."""
+    global _log_file, _log_from_environment
     with _lock:
+        _log_from_environment = False
         if _log_file is not None and _log_file is not sys.stderr:
             _log_file.close()
         _log_file = None if path is None else (sys.stderr if path == "-" else open(path, "a"))
@@ -181,8 +188,21 @@ def _log(message: str) -> None:
         _log_file.flush()
 
 
-if settings().log:
-    set_log(settings().log)
+def _open_environment_log() -> None:
+    """Open the log PYJIT_LOG names, once, unless set_log chose one;
+    OptionError when it cannot be opened (read at the first compile, so
+    that importing pyjit never fails on the environment)."""
+    global _log_from_environment
+    if not _log_from_environment:
+        return
+    path = settings().log
+    if path is not None:
+        try:
+            set_log(path)
+        except OSError as exc:
+            raise OptionError(f"PYJIT_LOG={path!r} cannot be opened for appending: "
+                              f"{exc.strerror}") from None
+    _log_from_environment = False
 
 
 # -- compiling --------------------------------------------------------------------------
@@ -198,14 +218,25 @@ def force_compile(func: Callable, strategy: str | None = None, *,
                   refcounts: str | None = None, options: CompileOptions | None = None,
                   engine=None) -> bool:
     """Compile func now and install it; False, with the reason in the JIT
-    log and `refusal_reason(func)`, when it cannot be compiled.
+    log and `refusal_reason(func)`, when it cannot be compiled (anything
+    but a Python function, or one the JIT does not support).
 
     options: the compilation's (None: `default_options()`); strategy (a
     call-lowering strategy's name) and refcounts ("outline",
     "inline-incref" or "inline", see pyjit.aarch64.codegen.REFCOUNT_MODES)
     override its fields.  engine: where to load the code (None: the JIT's
-    engine, `get_engine()`)."""
+    engine, `get_engine()`).
+
+    Raises OptionError, one sentence naming the value and the accepted
+    ones, for an unknown strategy or refcounts mode and for a bad PYJIT_*
+    variable (PYJIT_STRATEGY, PYJIT_ENGINE, PYJIT_LOG, ...): those are
+    mistakes in how the JIT is set up, not properties of func, and returning
+    False would let a program run uncompiled without anyone noticing."""
+    if options is not None and not isinstance(options, CompileOptions):
+        raise TypeError(f"options must be a CompileOptions, not {type(options).__name__}")
     options = (options or default_options()).with_(strategy=strategy, refcounts=refcounts)
+    check_options(options)
+    _open_environment_log()
     func = _function_of(func)
     if func is None:
         return False
@@ -262,8 +293,7 @@ def force_uncompile(func: Callable) -> bool:
 
 
 def _function_of(func: Callable) -> FunctionType | None:
-    func = getattr(func, "__func__", func)
-    return func if isinstance(func, FunctionType) else None
+    return function_of(func)
 
 
 def is_jit_compiled(func: Callable) -> bool:
@@ -271,8 +301,14 @@ def is_jit_compiled(func: Callable) -> bool:
 
 
 def refusal_reason(func: Callable) -> str | None:
-    """Why func was refused the last time it was compiled, or None."""
-    return _refusals.get(_function_of(func))
+    """Why func is not compiled, in one sentence: for anything but a Python
+    function (a built-in, a class, a functools.partial, ...), why it cannot
+    be; for a Python function, why the JIT refused it the last time it was
+    compiled (None when it was not refused)."""
+    function = _function_of(func)
+    if function is None:
+        return not_compilable_reason(func)
+    return _refusals.get(function)
 
 
 def compiled_function(func: Callable) -> CompiledFunction | None:
@@ -359,9 +395,12 @@ def watch(func: Callable, *, threshold: int | None = None,
     `compile_after_n_calls` set, as it is at that call); a refused function
     keeps running in the interpreter, counted.  options and engine: what
     the compile uses (see force_compile)."""
-    func = _function_of(func)
-    if func is None:
-        raise TypeError("watch needs a Python function")
+    function = _function_of(func)
+    if function is None:
+        raise TypeError(f"watch needs a Python function: {not_compilable_reason(func)}")
+    func = function
+    check_options(options or default_options())     # OptionError now, not at the n-th call
+    _open_environment_log()
     if threshold is not None and threshold < 1:
         raise ValueError(f"watch needs a threshold >= 1 or None, not {threshold}")
     with _lock:
@@ -376,13 +415,25 @@ def watch(func: Callable, *, threshold: int | None = None,
             limit = _auto_threshold if threshold is None else threshold
             target = interpreted
             if (limit is not None and n >= limit and func not in _refusals
-                    and force_compile(func, options=options, engine=engine)):
+                    and _compile_watched(func, options, engine)):
                 target = func
             args, kwargs = install.split_slots(code, slots)
             return install.call_for_trampoline(target, args, kwargs)
         _watch_entries[func] = counting_entry
         if not _suspended:
             install.install(func, counting_entry)
+
+
+def _compile_watched(func: FunctionType, options: CompileOptions | None, engine) -> bool:
+    """force_compile on a watched function's call: a PYJIT_* variable made
+    bad since `watch` is a refusal (in the log and refusal_reason), not an
+    exception out of the program's call."""
+    try:
+        return force_compile(func, options=options, engine=engine)
+    except OptionError as exc:
+        _refusals[func] = str(exc)
+        _log(f"Refused {qualified_name(func)}: {exc}")
+        return False
 
 
 def unwatch(func: Callable) -> None:

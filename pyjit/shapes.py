@@ -9,6 +9,14 @@
   `f(9.0) == 27.0 * N`.
 - `loop`: `s = 0; for i in range(n): s += (i * 3) ^ (i >> 2); return s`.
 
+A count is at most MAX_COUNT (10,000).  Sizes grow linearly in N (about
+160 bytes a line of `sqrt`, 2.5 ms and 40 KB of compiler memory each), so
+sqrt:10000 is already 1.6 MB of code -- past the 1 MiB reach of literal
+loads and conditional branches, where islands and veneers start -- and
+takes under a minute; the canonical count is 200.  A larger count studies
+nothing new and, at sqrt:99999999999, would exhaust memory long before
+finishing, so it is refused before anything is built.
+
 CinderX's sizes for the same shapes are in ../shared/reference/ANCHORS.md.
 """
 
@@ -18,6 +26,9 @@ import math
 import types
 from dataclasses import dataclass
 from typing import Any, Callable
+
+
+MAX_COUNT = 10_000
 
 
 @dataclass(frozen=True)
@@ -65,13 +76,21 @@ def parse_shape(spec: str) -> tuple[Shape, int]:
         if count:
             raise ValueError(f"shape {name!r} takes no count")
         return shape, shape.default_n
-    try:
-        n = int(count)
-    except ValueError:
-        raise ValueError(f"shape {name!r} needs a count, e.g. {name}:200") from None
-    if n < 1:
-        raise ValueError(f"shape {name!r}: the count must be at least 1")
+    n = int(count) if count.isascii() and count.isdigit() and len(count) <= 20 else None
+    if n is None:
+        raise ValueError(f"shape {name!r} needs a count from 1 to {MAX_COUNT}, e.g. "
+                         f"{name}:200") from None
+    check_count(n, f"shape {name!r}")
     return shape, n
+
+
+def check_count(n: int, what: str) -> None:
+    """ValueError unless 1 <= n <= MAX_COUNT (see the module docstring)."""
+    if n < 1:
+        raise ValueError(f"{what}: the count must be at least 1, not {n}")
+    if n > MAX_COUNT:
+        raise ValueError(f"{what}: the count must be at most {MAX_COUNT} (sqrt:{MAX_COUNT} is "
+                         f"already 1.6 MB of code), not {n}")
 
 
 def make_shape(spec: str) -> types.FunctionType:

@@ -9,12 +9,14 @@
 A target is a shape (pyjit/shapes.py) when the part before the first `:` is
 a shape's name; otherwise it is `MODULE:QUALNAME`, split at the last `:`.
 MODULE is a file when it ends in `.py`, contains a path separator or names an
-existing file, and an importable module otherwise.  QUALNAME is a dotted path
-from the module (`f`, `Class.method`, `Outer.Inner.method`); static and class
-methods are taken as their underlying functions.  `*` selects every function
-and method (static, class, property accessors included) whose `__module__` is
-the module itself, in definition order: functions it merely imports are left
-out.
+existing file, and an importable module otherwise, imported with the current
+directory first on `sys.path` (as `python -m` and `python -c` have it, which
+the installed `pyjit` script does not), so `mymod:f` finds `./mymod.py`.
+QUALNAME is a dotted path from the module (`f`, `Class.method`,
+`Outer.Inner.method`); static and class methods are taken as their
+underlying functions.  `*` selects every function and method (static,
+class, property accessors included) whose `__module__` is the module
+itself, in definition order: functions it merely imports are left out.
 
 A file is executed as a module named after its stem (`file.py` -> `file`),
 with its directory first on `sys.path` while it runs, like `python file.py`
@@ -34,6 +36,8 @@ import sys
 import types
 from dataclasses import dataclass
 
+from .callables import function_of
+
 
 class TargetError(ValueError):
     """A TARGET that does not name Python functions."""
@@ -52,7 +56,8 @@ TARGET_HELP = """\
 TARGET is one of:
   SHAPE              a canonical shape: sqrt:200, sqrtpow:64, loop (pyjit shapes)
   FILE.py:QUALNAME   a function or method of a Python file: path/to/mod.py:Class.method
-  MODULE:QUALNAME    of an importable module: json.decoder:JSONDecoder.decode
+  MODULE:QUALNAME    of an importable module (the current directory first):
+                     json.decoder:JSONDecoder.decode, mymod:f for ./mymod.py
   MODULE:*           every function and method the module or file defines
 """
 
@@ -99,22 +104,34 @@ def _is_path(text: str) -> bool:
 def _load_module(text: str) -> types.ModuleType:
     if _is_path(text):
         return load_file(text)
+    cwd = os.getcwd()
+    added = not any(os.path.abspath(p or ".") == cwd for p in sys.path)
+    if added:
+        sys.path.insert(0, cwd)
     try:
         return importlib.import_module(text)
     except ModuleNotFoundError as exc:
         if exc.name is not None and (text == exc.name or text.startswith(exc.name + ".")):
-            raise TargetError(f"no module named {text!r} (and no file {text!r}); "
-                              "give a file path ending in .py or an importable module") from None
+            raise TargetError(f"no module named {text!r} in the current directory or on "
+                              f"sys.path (and no file {text!r}); give a file path ending in "
+                              ".py or an importable module") from None
         raise TargetError(f"importing {text!r} failed: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - whatever the module raises on import
         raise TargetError(f"importing {text!r} failed: {type(exc).__name__}: {exc}") from None
+    except SystemExit as exc:
+        raise TargetError(f"importing {text!r} failed: it called sys.exit({exc.code!r})") \
+            from None
+    finally:
+        if added and cwd in sys.path:
+            sys.path.remove(cwd)
 
 
 def load_file(path: str) -> types.ModuleType:
     """Execute a Python file as a module named after its stem (see the module
     docstring); raises TargetError when it is missing or fails."""
     if not os.path.isfile(path):
-        what = "a directory, not a file" if os.path.isdir(path) else "no such file"
+        what = ("a directory, not a file" if os.path.isdir(path) else
+                "not a regular file" if os.path.exists(path) else "no such file")
         raise TargetError(f"{path!r}: {what}")
     name = os.path.splitext(os.path.basename(path))[0] or "module"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -125,17 +142,25 @@ def load_file(path: str) -> types.ModuleType:
     previous = sys.modules.get(name)
     sys.modules[name] = module          # dataclasses, pickling and the like look it up
     sys.path.insert(0, directory)
+    loaded = False
     try:
         spec.loader.exec_module(module)
+        loaded = True
     except SyntaxError as exc:
-        raise TargetError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+        where = path if exc.lineno is None else f"{path}:{exc.lineno}"
+        raise TargetError(f"{where}: syntax error: {exc.msg}") from None
     except Exception as exc:  # noqa: BLE001 - whatever the file raises when run
         raise TargetError(f"running {path!r} failed: {type(exc).__name__}: {exc}") from None
+    except SystemExit as exc:
+        raise TargetError(f"running {path!r} failed: it called sys.exit({exc.code!r})") \
+            from None
     finally:
         if sys.path and sys.path[0] == directory:
             del sys.path[0]
         if previous is not None:
             sys.modules[name] = previous    # never shadow a module of the same name
+        elif not loaded and sys.modules.get(name) is module:
+            del sys.modules[name]           # nor leave a half-run one to be imported
     return module
 
 
@@ -159,7 +184,7 @@ def _lookup(module: types.ModuleType, module_text: str, qualname: str) -> types.
                               f"(looking up {qualname!r}; `{module_text}:*` lists what is there)")
         obj = value
         path.append(part)
-    func = _function_of(obj)
+    func = function_of(obj)
     if func is None:
         raise TargetError(f"{module_text}:{qualname} is not a Python function "
                           f"({_describe(obj)}); only functions and methods can be compiled")
@@ -167,13 +192,6 @@ def _lookup(module: types.ModuleType, module_text: str, qualname: str) -> types.
 
 
 _MISSING = object()
-
-
-def _function_of(obj: object) -> types.FunctionType | None:
-    """The Python function behind a function, method or static/class method."""
-    if isinstance(obj, (staticmethod, classmethod, types.MethodType)):
-        obj = obj.__func__
-    return obj if isinstance(obj, types.FunctionType) else None
 
 
 def _describe(obj: object) -> str:
@@ -200,7 +218,7 @@ def module_functions(module: types.ModuleType) -> list[types.FunctionType]:
                     visit(dict(vars(value)), seen_classes)
                 continue
             candidates = [value.fget, value.fset, value.fdel] if isinstance(value, property) \
-                else [_function_of(value)]
+                else [function_of(value)]
             for func in candidates:
                 if isinstance(func, types.FunctionType) and func.__module__ == name:
                     found.setdefault(id(func), func)

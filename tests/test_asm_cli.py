@@ -275,8 +275,9 @@ def test_label_errors():
 
 
 def test_missing_file(capsys, tmp_path):
+    # Bad input to the command (not a bad line of assembly): status 2.
     status, _, err = run_cli(capsys, "asm", str(tmp_path / "nope.s"))
-    assert status == 1 and "nope.s" in err
+    assert status == 2 and "nope.s" in err
 
 
 # -- 3. the parser and the lowering -------------------------------------------------

@@ -67,9 +67,13 @@ def benchmarks_dir() -> str:
 
 def benchmark_path(name: str) -> str:
     """The run_benchmark.py of benchmark `name` (or name itself, a path)."""
+    if os.path.isdir(name):
+        raise BenchmarkError(f"{name!r} is a directory: give its run_benchmark.py, or the "
+                             "name of a pyperformance benchmark (richards)")
     if name.endswith(".py") or os.sep in name:
         if not os.path.isfile(name):
-            raise BenchmarkError(f"{name!r}: no such file")
+            what = "not a regular file" if os.path.exists(name) else "no such file"
+            raise BenchmarkError(f"{name!r}: {what}")
         return name
     short = name[3:] if name.startswith("bm_") else name
     path = os.path.join(benchmarks_dir(), f"bm_{short}", "run_benchmark.py")
@@ -183,12 +187,16 @@ def load_benchmark(name: str, argv: Sequence[str] = ()) -> LoadedBenchmark:
     module_name = dirname if dirname.startswith("bm_") else \
         os.path.splitext(os.path.basename(path))[0]
     short = module_name[3:] if module_name.startswith("bm_") else module_name
-    with open(path, encoding="utf-8") as f:
-        source = f.read()
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError as exc:
+        raise BenchmarkError(f"cannot read {path!r}: {exc.strerror}") from None
     try:
         tree = ast.parse(source, path)
     except SyntaxError as exc:
-        raise BenchmarkError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+        where = path if exc.lineno is None else f"{path}:{exc.lineno}"
+        raise BenchmarkError(f"{where}: syntax error: {exc.msg}") from None
     main_body = [stmt for node in tree.body if _is_main_guard(node) for stmt in node.body]
     if not main_body:
         raise BenchmarkError(f"{path} has no `if __name__ == '__main__':` block registering "

@@ -116,6 +116,8 @@ def parse_mode(mode: str) -> tuple[str, Any]:
                     lines = f.read().splitlines()
             except OSError as exc:
                 raise ValueError(f"jitlist file {arg[1:]!r}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise ValueError(f"jitlist file {arg[1:]!r} is not UTF-8 text") from None
             patterns = [ln.split("#", 1)[0].strip() for ln in lines]
         else:
             patterns = [p.strip() for p in arg.split(",")]
@@ -241,6 +243,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
     from .. import jit
+    from ..compiler import check_options
     from ..cpython import routines as shared_routines
     from ..target import module_functions
 
@@ -260,6 +263,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     engine_name, eng = (("none", None) if kind == "nojit" else _make_engine(engine, timeout))
     try:
         options = compile_options().with_(strategy=strategy)
+        check_options(options)
     except OptionError as exc:
         raise BenchmarkError(str(exc)) from None
     result = BenchResult(

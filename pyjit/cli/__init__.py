@@ -9,6 +9,12 @@ module of its own in this package (`pyjit/cli/<name>.py`, `run-shape` in
 `run_shape.py`) that imports its heavy dependencies inside `run`, so
 `pyjit --help` stays fast whatever the subcommands need.  To add one, write
 that module and add its row here.
+
+Bad input -- a bad argument, target, file or PYJIT_* variable -- is one line
+on stderr, `pyjit <subcommand>: error: ...`, naming the bad value and the
+accepted ones, and exit status 2; never a traceback.  Argument types the
+subcommands share are in arguments.py; help texts name the registered
+call-lowering strategies through helpformat.py's markers.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from ..options import OptionError
 
 from .. import __version__
 from . import ab, asm, calls, compare, dump, report, run, run_shape, shapes, size
+from .helpformat import DEFAULT_STRATEGY, STRATEGIES, HelpFormatter
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyjit",
         description="pyjit: a CinderX-style AArch64 JIT backend in pure Python.",
-        epilog="Run 'pyjit <subcommand> --help' for the options of a subcommand.")
+        epilog=_EPILOG, formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"pyjit {__version__}")
     subparsers = parser.add_subparsers(dest="subcommand", metavar="<subcommand>")
     for name, sub in SUBCOMMANDS.items():
         sub_parser = subparsers.add_parser(
             name, help=sub.summary, description=sub.description,
-            formatter_class=argparse.RawDescriptionHelpFormatter)
+            formatter_class=HelpFormatter)
         sub.setup(sub_parser)
         sub_parser.set_defaults(run=sub.run)
     return parser
+
+
+_EPILOG = f"""\
+call-lowering strategies (--strategy NAME, PYJIT_STRATEGY):
+  {STRATEGIES}
+  (default {DEFAULT_STRATEGY})
+
+Bad arguments, targets, files or PYJIT_* values give one line on stderr and
+exit status 2.  Run 'pyjit <subcommand> --help' for the options of a
+subcommand.
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # This interpreter or a PYJIT_* variable: one sentence, no traceback.
         print(f"pyjit {args.subcommand}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"pyjit {args.subcommand}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader went away (`pyjit asm x.s | head`): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)

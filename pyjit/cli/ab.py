@@ -25,8 +25,8 @@ TARGET is a shape (sqrt:200, sqrtpow:64, loop: pyjit shapes) or a
 pyperformance benchmark (richards, or a run_benchmark.py path).
 
 A configuration is KEY=VALUE[,KEY=VALUE...]:
-  strategy=NAME   a call-lowering strategy (default: $PYJIT_STRATEGY, else the
-                  JIT's default)
+  strategy=NAME   a call-lowering strategy: {STRATEGIES}
+                  (default: $PYJIT_STRATEGY, else {DEFAULT_STRATEGY})
   mode=MODE       shapes: jit (default) or nojit; benchmarks: nojit,
                   jitlist:PATTERN (default jitlist:__main__:*) or autojit:N,
                   as in pyjit run; a piece without '=' continues the previous
@@ -75,12 +75,13 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..measure.ab import MeasureError, SetupError, parse_config, run_ab
+    from ..measure.ab import MeasureError, SetupError, check_target, parse_config, run_ab
 
     problem = _check_counts(args)
     if problem:
         return _fail(problem, 2)
     try:
+        check_target(args.target)
         a, b = parse_config(args.a, args.target), parse_config(args.b, args.target)
         result = run_ab(args.target, a, b, pairs=args.pairs, warmups=args.warmups,
                         loops=args.loops, fresh=args.fresh, seed=args.seed, progress=_progress)

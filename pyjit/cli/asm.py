@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .arguments import output_file
+
 SUMMARY = "assemble AArch64 text, print encodings like llvm-mc -show-encoding"
 
 DESCRIPTION = """\
@@ -47,7 +49,8 @@ line; elsewhere `;` separates statements.  Numeric labels (`1:`, `b 1b`,
 
 On a bad line, prints `pyjit asm: line N: <text>: <reason>` on stderr and
 exits with status 1 (after the first bad line, or after all of them with
---keep-going).
+--keep-going).  A file that cannot be read (missing, a directory, not UTF-8
+text) or an output that cannot be written: one line on stderr, status 2.
 
 examples:
   echo 'add x0, x1, #1' | pyjit asm
@@ -61,7 +64,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="assembly source; standard input when absent or '-'")
     parser.add_argument("--hex", action="store_true",
                         help="print only the assembled bytes, as one line of hex digits")
-    parser.add_argument("-o", "--output", metavar="FILE",
+    parser.add_argument("-o", "--output", metavar="FILE", type=output_file,
                         help="write the assembled bytes (raw binary) to FILE "
                              "instead of printing the listing")
     parser.add_argument("--keep-going", action="store_true",
@@ -72,16 +75,12 @@ def setup(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..aarch64.asmtext import AsmError, assemble
 
-    if args.file == "-":
-        text, name = sys.stdin.read(), "<stdin>"
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as exc:
-            print(f"pyjit asm: {args.file}: {exc.strerror}", file=sys.stderr)
-            return 1
-        name = args.file
+    name = "<stdin>" if args.file == "-" else args.file
+    try:
+        text = read_source(args.file)
+    except ValueError as exc:
+        print(f"pyjit asm: error: {exc}", file=sys.stderr)
+        return 2
     try:
         result = assemble(text, name=name, keep_going=args.keep_going)
     except AsmError as exc:
@@ -89,13 +88,41 @@ def run(args: argparse.Namespace) -> int:
             print(f"pyjit asm: line {err.lineno}: {err.text}: {err.reason}", file=sys.stderr)
         return 1
     if args.output:
-        with open(args.output, "wb") as f:
-            f.write(result.data)
+        try:
+            with open(args.output, "wb") as f:
+                f.write(result.data)
+        except OSError as exc:
+            print(f"pyjit asm: error: cannot write {args.output!r}: {exc.strerror}",
+                  file=sys.stderr)
+            return 2
     if args.hex:
         print(result.data.hex())
     elif not args.output:
         sys.stdout.write(format_listing(result))
     return 0
+
+
+def read_source(path: str) -> str:
+    """The text of path ('-': standard input), which must be UTF-8;
+    ValueError naming the file and what is wrong with it."""
+    shown = "standard input" if path == "-" else repr(path)
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else \
+                sys.stdin.read().encode("utf-8", "surrogateescape")
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+    except IsADirectoryError:
+        raise ValueError(f"{shown} is a directory, not an assembly file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {shown}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(f"{shown} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line "
+                         f"{line} (assembly source is UTF-8)") from None
 
 
 _COMMENT_COLUMN = 48   # where llvm-mc's `// encoding:` starts, tabs expanded to 8

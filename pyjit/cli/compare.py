@@ -8,6 +8,8 @@ import importlib.util
 import json
 import sys
 
+from .arguments import output_file
+
 SUMMARY = "compare strategies over shapes and benchmarks: bytes by section, dynamic counts"
 
 DESCRIPTION = """\
@@ -49,12 +51,14 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--targets", required=True, metavar="T1,T2,...",
                         help="comma-separated shapes, benchmarks and TARGETs")
     parser.add_argument("--strategies", default="all", metavar="S1,S2,...",
-                        help="comma-separated call-lowering strategies, or all (default)")
+                        help="comma-separated call-lowering strategies among {STRATEGIES}; "
+                             "or all (default)")
     parser.add_argument("--baseline", default=None, metavar="NAME",
                         help="the strategy deltas are against (default: the first)")
     parser.add_argument("--no-counts", dest="counts", action="store_false",
                         help="do not run benchmarks: sizes only")
-    parser.add_argument("--plot", metavar="FILE.png", help="also draw the sizes (matplotlib)")
+    parser.add_argument("--plot", metavar="FILE.png", type=output_file,
+                        help="also draw the sizes (matplotlib)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 

@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from ..target import TARGET_HELP
+from .helpformat import DEFAULT_STRATEGY, STRATEGIES
 
 SUMMARY = "print the HIR, LIR and annotated assembly of a shape or of real functions"
 
@@ -24,6 +25,11 @@ A function the JIT refuses is printed with the reason instead.  A JIT bug
 is raised with its traceback.
 
 {TARGET_HELP}
+strategies: {STRATEGIES} (default {DEFAULT_STRATEGY})
+
+exit status: 0 when something compiled, 1 when every function was refused,
+2 for a bad target, strategy or PYJIT_* variable.
+
 examples:
   pyjit dump sqrt:2
   pyjit dump loop --asm --strategy literal
@@ -38,8 +44,8 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lir", action="store_true", help="the LIR with register allocation")
     parser.add_argument("--asm", action="store_true", help="the annotated AArch64 listing")
     parser.add_argument("--strategy", default=None, metavar="NAME",
-                        help="call-lowering strategy "
-                             "(default: $PYJIT_STRATEGY, else the JIT's default)")
+                        help="call-lowering strategy: {STRATEGIES} "
+                             "(default: $PYJIT_STRATEGY, else {DEFAULT_STRATEGY})")
 
 
 def run(args: argparse.Namespace) -> int:

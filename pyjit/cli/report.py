@@ -7,6 +7,8 @@ import argparse
 import json
 import sys
 
+from .arguments import whole_number
+
 SUMMARY = "HIR opcode mix and largest compiled functions of a benchmark"
 
 DESCRIPTION = """\
@@ -35,9 +37,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bench", metavar="BENCH",
                         help="a benchmark name, a run_benchmark.py path or a TARGET")
     parser.add_argument("--strategy", default=None, metavar="NAME",
-                        help="call-lowering strategy (default: $PYJIT_STRATEGY, else the "
-                             "JIT's default)")
-    parser.add_argument("--top", type=_positive, default=10, metavar="N",
+                        help="call-lowering strategy: {STRATEGIES} "
+                             "(default: $PYJIT_STRATEGY, else {DEFAULT_STRATEGY})")
+    parser.add_argument("--top", type=whole_number(1), default=10, metavar="N",
                         help="opcodes and functions shown (default 10)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
@@ -61,10 +63,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_report(report, args.top), end="")
     return 0 if report.functions and not report.errors else 1
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value

@@ -35,8 +35,8 @@ COUNT_FIELDS = ("instructions", "loads", "stores", "taken_branches", "indirect_b
 def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shape", metavar="SHAPE", help="a shape: sqrt:200, sqrtpow:64, loop")
     parser.add_argument("--strategy", default=None, metavar="NAME",
-                        help="call-lowering strategy "
-                             "(default: $PYJIT_STRATEGY, else the JIT's default)")
+                        help="call-lowering strategy: {STRATEGIES} "
+                             "(default: $PYJIT_STRATEGY, else {DEFAULT_STRATEGY})")
     parser.add_argument("--counts", action="store_true",
                         help="print the dynamic counts of the call")
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..shapes import MAX_COUNT
+from .arguments import whole_number
+
 SUMMARY = "list the canonical shapes with their expected values"
 
 DESCRIPTION = """\
@@ -26,8 +29,9 @@ examples:
 
 
 def setup(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--count", type=_positive, default=200, metavar="N",
-                        help="the count the example and its expected value use (default 200)")
+    parser.add_argument("--count", type=whole_number(1, MAX_COUNT), default=200, metavar="N",
+                        help=f"the count the example and its expected value use (default "
+                             f"200, at most {MAX_COUNT})")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -64,13 +68,3 @@ def shape_rows(count: int) -> list[dict]:
             "summary": shape.summary,
         })
     return rows
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value

@@ -19,6 +19,7 @@ from typing import Any
 from ..measure.sizes import (SECTIONS, Outcome, check_strategy, compile_one, engine_placement,
                              sizes_of)
 from ..target import TARGET_HELP
+from .helpformat import DEFAULT_STRATEGY, STRATEGIES
 
 SUMMARY = "compiled size of a shape or of real functions, by section and strategy"
 
@@ -30,8 +31,10 @@ are listed with the reason.  Nothing is installed: the functions keep
 running in the interpreter.
 
 {TARGET_HELP}
+strategies: {STRATEGIES} (default {DEFAULT_STRATEGY})
+
 exit status: 0 when something compiled, 1 when every function was refused
-or failed, 2 for a bad target or strategy.
+or failed, 2 for a bad target, strategy or PYJIT_* variable.
 
 examples:
   pyjit size sqrt:200
@@ -45,8 +48,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="TARGET",
                         help="shape, FILE.py:QUALNAME, MODULE:QUALNAME or MODULE:*")
     parser.add_argument("--strategy", default=None, metavar="NAME",
-                        help="call-lowering strategy, or 'all' for one row per strategy "
-                             "(default: $PYJIT_STRATEGY, else the JIT's default)")
+                        help="call-lowering strategy: {STRATEGIES}; or 'all' for one row "
+                             "per strategy (default: $PYJIT_STRATEGY, else "
+                             "{DEFAULT_STRATEGY})")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 

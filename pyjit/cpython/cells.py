@@ -106,10 +106,17 @@ version tag is gone for good) while the site's other entries stay warm.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import (
+    LookupError, bytes, dict, enumerate, getattr, hasattr, id, isinstance, list, min, range,
+    setattr, str, super, type,
+)
 import array
 import ctypes
 import types
 import weakref
+from functools import partial
 from typing import ClassVar
 
 from . import layout, semantics
@@ -153,7 +160,7 @@ class Cell(array.array):
     code loads them: `get`/`put` read and write them from Python."""
 
     WORDS: ClassVar[int] = 0
-    # Identity, not array equality: cells go in weak sets.
+    # Identity, not array equality.
     __eq__ = object.__eq__
     __ne__ = object.__ne__
     __hash__ = object.__hash__
@@ -471,7 +478,9 @@ def load_method_fill(cell, obj, out):
 
 MEGAMORPHIC_AFTER = 8           # fills of one call cell before it stops caching
 
-_naming: dict[int, weakref.WeakSet] = {}             # id(callee) -> CallCells naming it
+# id(callee) -> {id(cell): weak reference to a CallCell naming it}: plain dicts
+# and weak references, no WeakSet, whose Python methods call builtins.len.
+_naming: dict[int, dict[int, weakref.ref]] = {}
 
 
 @python_helper("call_cell_fill", ("ptr", "obj", "ptr"), "int64", "none")
@@ -491,8 +500,25 @@ def call_cell_fill(cell, callee, generic):
     at = cell.victim(id(callee))
     _unname(cell, at)
     cell.fill_entry(at, [id(callee), target])
-    _naming.setdefault(id(callee), weakref.WeakSet()).add(cell)
+    _name(cell, id(callee))
     return target
+
+
+def _name(cell: CallCell, callee: int) -> None:
+    """Remember that cell names callee (an id) until one of them goes."""
+    cells = _naming.get(callee)
+    if cells is None:
+        cells = _naming[callee] = {}
+    if id(cell) not in cells:
+        cells[id(cell)] = weakref.ref(cell, partial(_cell_died, callee, id(cell)))
+
+
+def _cell_died(callee: int, cell: int, ref: weakref.ref) -> None:
+    cells = _naming.get(callee)
+    if cells is not None and cells.get(cell) is ref:
+        del cells[cell]
+        if not cells:
+            del _naming[callee]
 
 
 def _unname(cell: CallCell, at: int) -> None:
@@ -502,7 +528,7 @@ def _unname(cell: CallCell, at: int) -> None:
     cell.clear_entry(at)
     cells = _naming.get(callee)
     if cells is not None:
-        cells.discard(cell)
+        cells.pop(id(cell), None)
         if not cells:
             del _naming[callee]
 
@@ -510,8 +536,9 @@ def _unname(cell: CallCell, at: int) -> None:
 def reset_call_cells_naming(func) -> None:
     """Clear every call cell entry naming func: its next call through any
     of them asks call_cell_fill again."""
-    for cell in list(_naming.pop(id(func), ())):
-        at = cell.entry_of(id(func))
+    for ref in list(_naming.pop(id(func), {}).values()):
+        cell = ref()
+        at = cell.entry_of(id(func)) if cell is not None else None
         if at is not None:
             cell.clear_entry(at)
 

@@ -47,6 +47,9 @@ run in ctypes callbacks and can only set the slot.  The model is then:
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import BaseException, SystemError, TypeError, getattr, isinstance
 import ctypes
 import threading
 

@@ -25,6 +25,9 @@ layout.
 
 from __future__ import annotations
 
+# Bound at import: a program may rebind builtins.len and the like (the call path
+# of compiled code must not see that).
+from builtins import getattr
 import ctypes
 import threading
 

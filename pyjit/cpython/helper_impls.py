@@ -10,6 +10,12 @@ functions only turn raw arrays and counts into Python values.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import (
+    StopIteration, SystemError, TypeError, dict, enumerate, id, int, isinstance, set, tuple, type,
+    zip,
+)
 import ctypes
 
 from . import errstate, semantics

@@ -11,6 +11,9 @@ each operation does is semantics.py's, shared with the HIR interpreter.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import SystemError, delattr, dict, getattr, int, len, tuple, type, zip
 import ctypes
 
 from . import errstate, semantics

@@ -26,6 +26,9 @@ pool is a block in host memory, read and written by the routines only:
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import Exception, range
 import ctypes
 
 CAPACITY = 64

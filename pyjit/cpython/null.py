@@ -9,6 +9,9 @@ is Py_None, and false.
 from __future__ import annotations
 
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import super
 class _Null:
     """The one NULL."""
 

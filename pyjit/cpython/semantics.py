@@ -11,10 +11,20 @@ result or raises the interpreter's exception.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import (
+    AttributeError, BaseException, ImportError, KeyError, NameError, RuntimeError, SystemError,
+    TypeError, UnboundLocalError, ValueError, all, ascii, bool, compile, dict, format, getattr,
+    hasattr, isinstance, issubclass, iter, len, list, next, range, repr, str, tuple, type, vars,
+    zip,
+)
+import builtins as _builtins_module
 import ctypes
 import operator
 import sys
 import types
+from keyword import iskeyword
 
 from .null import NULL
 
@@ -73,28 +83,52 @@ def parameter_count(code) -> int:
 
 def bind_arguments(func, code, positional, keywords) -> tuple:
     """The value of every parameter slot of code, in co_varnames order, when
-    func (whose code code is) is called with positional and keywords: as
-    the interpreter binds them (defaults, keyword-only, *args, **kwargs),
-    raising TypeError naming the function.  A comprehension's code has a
-    parameter named ".0", which no keyword can bind: it takes its
-    arguments by position."""
+    func (whose code code is) is called with positional and keywords: bound
+    by the interpreter itself (defaults, keyword-only, *args, **kwargs, and
+    its TypeErrors naming the function), through a binder function with
+    code's parameters and func's defaults whose body only returns them.  A
+    comprehension's code has a parameter named ".0", which no keyword can
+    bind: it takes its arguments by position."""
     n = parameter_count(code)
     names = code.co_varnames[:n]
-    if not all(name.isidentifier() for name in names):
+    if not all(name.isidentifier() and not iskeyword(name) for name in names):
         if keywords or len(positional) != n:
             raise TypeError(f"{func.__qualname__}() takes {n} positional arguments")
         return tuple(positional)
-    import inspect
-    shadow = types.FunctionType(code, func.__globals__, func.__name__, func.__defaults__,
-                                func.__closure__)
-    shadow.__kwdefaults__ = func.__kwdefaults__
-    shadow.__qualname__ = func.__qualname__
-    try:
-        bound = inspect.signature(shadow).bind(*positional, **keywords)
-    except TypeError as exc:
-        raise TypeError(f"{func.__qualname__}() {exc}") from None
-    bound.apply_defaults()
-    return tuple(bound.arguments[name] for name in names)
+    binder = types.FunctionType(_binder_code(code, names), _BINDER_GLOBALS, func.__name__,
+                                func.__defaults__)
+    binder.__kwdefaults__ = func.__kwdefaults__
+    binder.__qualname__ = func.__qualname__
+    return binder(*positional, **keywords)
+
+
+# Binder code per parameter list: (names, argcount, posonly, kwonly, flags) -> code.
+_binders: dict[tuple, types.CodeType] = {}
+_BINDER_GLOBALS: dict = {"__builtins__": {}}    # a binder reads no global
+
+
+def _binder_code(code, names: tuple[str, ...]) -> types.CodeType:
+    """The code of `def _(<code's parameters>): return (<them>,)`, without
+    defaults (the binder function gets func's), made once per parameter
+    list."""
+    flags = code.co_flags & 0x0C                 # CO_VARARGS | CO_VARKEYWORDS
+    key = (names, code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, flags)
+    binder = _binders.get(key)
+    if binder is None:
+        positional = list(names[:code.co_argcount])
+        if code.co_posonlyargcount:
+            positional.insert(code.co_posonlyargcount, "/")
+        rest = names[code.co_argcount:]
+        kwonly = list(rest[:code.co_kwonlyargcount])
+        rest = rest[code.co_kwonlyargcount:]
+        star = [f"*{rest[0]}"] if flags & 0x04 else (["*"] if kwonly else [])
+        dstar = [f"**{rest[-1]}"] if flags & 0x08 else []
+        source = (f"def _({', '.join(positional + star + kwonly + dstar)}):\n"
+                  f"    return ({''.join(name + ', ' for name in names)})\n")
+        module = compile(source, "<pyjit binder>", "exec")
+        binder = _binders[key] = next(c for c in module.co_consts
+                                      if type(c) is types.CodeType)
+    return binder
 
 
 # -- globals, cells, names ------------------------------------------------------------------
@@ -276,9 +310,11 @@ def builtins_of(globals_) -> dict:
     (_PyEval_BuiltinsFromGlobals)."""
     builtins = globals_.get("__builtins__", NULL) if type(globals_) is dict else NULL
     if builtins is NULL:
-        import builtins as module
-        return vars(module)
+        return _BUILTINS
     return vars(builtins) if isinstance(builtins, types.ModuleType) else builtins
+
+
+_BUILTINS = vars(_builtins_module)          # the interpreter's builtins dict
 
 
 # -- containers --------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ explicit (`tb_lasti` -1 makes the traceback module use `tb_lineno`).
 
 from __future__ import annotations
 
+# Bound at import: a program may rebind builtins.len and the like (the call path
+# of compiled code must not see that).
+from builtins import SystemError, list
 import bisect
 import types
 from typing import Any, Iterable

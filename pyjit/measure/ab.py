@@ -54,7 +54,7 @@ from typing import Any, Callable, Iterator
 
 from .. import jit
 from ..aarch64.calls import strategy_names
-from ..bench.loader import BenchmarkError, installed_pyperf, load_benchmark
+from ..bench.loader import BenchmarkError, benchmark_path, installed_pyperf, load_benchmark
 from ..bench.runner import DEFAULT_TIMEOUT, _call, _same, parse_mode, select
 from ..environment import compile_options
 from ..options import CompileOptions, OptionError
@@ -98,6 +98,19 @@ class Config:
             return compile_options().with_(strategy=self.strategy)
         except OptionError as exc:
             raise SetupError(str(exc)) from None
+
+
+def check_target(target: str) -> None:
+    """SetupError unless target is a shape with a valid count or a
+    benchmark that exists (checked before the configurations, whose modes
+    depend on which it is)."""
+    try:
+        if is_shape(target):
+            parse_shape(target)
+        else:
+            benchmark_path(target)
+    except (ValueError, BenchmarkError) as exc:
+        raise SetupError(str(exc)) from None
 
 
 def parse_config(text: str, target: str) -> Config:

@@ -7,7 +7,11 @@ This is the smallest experiment on call lowering: a leaf-free function
     ldp x29, x30, [sp], #16 ; ret
 
 compiled with a strategy, whose size by section is then exactly what the
-strategy costs.  `pyjit calls` prints it for every strategy; the golden tests
+strategy costs.  N and K are at most MAX_SITES (100,000): at 20 bytes a
+site (`direct`) that is 2 MB of calls, past the 1 MiB reach of literal
+loads where islands appear, compiled in about 10 s; the cost per site is
+constant beyond a few hundred, and much larger counts would only exhaust
+memory (about 2.4 KB per site while compiling).  `pyjit calls` prints it for every strategy; the golden tests
 assert it against each strategy's formula and run it under Unicorn.
 """
 
@@ -22,6 +26,7 @@ from ..aarch64.operands import PostIndex, PreIndex
 from ..aarch64.registers import FP, LR, SP
 
 FRAME_BYTES = 16  # stp + mov + ldp + ret
+MAX_SITES = 100_000
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,13 @@ class CallSequence:
     cold_every: int = 0
 
     def __post_init__(self) -> None:
-        if self.n_sites < 0 or self.n_targets < 1:
-            raise ValueError("need n_sites >= 0 and n_targets >= 1")
+        for what, value, least in (("sites", self.n_sites, 0), ("targets", self.n_targets, 1)):
+            if not least <= value <= MAX_SITES:
+                raise ValueError(f"{value} {what}: the count of {what} goes from {least} to "
+                                 f"{MAX_SITES} (2 MB of calls; more would only cost memory)")
+        if self.cold_every < 0:
+            raise ValueError(f"cold_every must be 0 (no cold site) or more, not "
+                             f"{self.cold_every}")
 
     def targets(self, address_of=None) -> list[CallTarget]:
         return [CallTarget(f"target{k}", address=address_of(k) if address_of else None)

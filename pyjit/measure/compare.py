@@ -236,7 +236,7 @@ def collect(targets: list[Target], strategies: list[str], *, counts: bool = True
 def check_baseline(strategies: list[str], baseline: str | None) -> str:
     """baseline, or the first strategy when None; raises ValueError when it
     is not one of strategies."""
-    baseline = baseline or strategies[0]
+    baseline = strategies[0] if baseline is None else baseline
     if baseline not in strategies:
         raise ValueError(f"the baseline {baseline!r} is not one of the strategies compared "
                          f"({', '.join(strategies)})")

@@ -3,8 +3,11 @@
 Unicorn reports each executed translation block (TB) as (address, size); a
 TB is straight-line code that ends at a branch (or earlier, at a page or
 size limit).  So the counts of a block are differences of prefix sums over
-the function's instructions, computed once per function when it is first
-seen (`StaticProfile`) and memoized per (address, size):
+the function's instructions, computed once per function (`StaticProfile`)
+when counting is switched on or, while it is on, when the function is
+loaded -- not when its first block runs, because capstone's Python code
+calls builtins a program may have rebound by then -- and memoized per
+(address, size):
 
 - instructions: size / 4;
 - loads, stores: instructions that read or write memory (a pair counts
@@ -23,6 +26,9 @@ counted whole.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import bytearray, dict, getattr, len, min, range
 import bisect
 from dataclasses import dataclass, field
 
@@ -128,6 +134,10 @@ class StaticProfile:
         return (j - i, self.loads[j] - self.loads[i], self.stores[j] - self.stores[i], last)
 
 
+def _profile(start: int, code) -> StaticProfile:
+    return StaticProfile(start, code.data, getattr(code, "regions", None))
+
+
 class BlockCounter:
     """Totals per function name, fed by the engine's block and trap hooks.
 
@@ -144,12 +154,29 @@ class BlockCounter:
         self._last: list[int] | None = None
         self._last_name = ""
         self._fallthrough = 0
+        self._profiling = False
+
+    @property
+    def profiling(self) -> bool:
+        """Whether loaded code is profiled ahead of its blocks (the engine
+        keeps it on while counting)."""
+        return self._profiling
+
+    @profiling.setter
+    def profiling(self, on: bool) -> None:
+        self._profiling = on
+        if on:
+            for start, _, _, code in self._spans:
+                if start not in self._profiles:
+                    self._profiles[start] = _profile(start, code)
 
     # -- code ----------------------------------------------------------------------
     def add_code(self, start: int, end: int, name: str, code) -> None:
         i = bisect.bisect_left(self._starts, start)
         self._starts.insert(i, start)
         self._spans.insert(i, (start, end, name, code))
+        if self._profiling:
+            self._profiles[start] = _profile(start, code)
 
     def remove_code(self, start: int) -> None:
         i = bisect.bisect_left(self._starts, start)
@@ -173,9 +200,8 @@ class BlockCounter:
                     "<unknown>")
         start, end, name, code = span
         profile = self._profiles.get(start)
-        if profile is None:
-            profile = self._profiles[start] = StaticProfile(
-                start, code.data, getattr(code, "regions", None))
+        if profile is None:                 # counted without profiling: made now
+            profile = self._profiles[start] = _profile(start, code)
         n, loads, stores, last = profile.block(address, size)
         taken = 1 if last in (_UNCOND, _INDIRECT) else 0
         indirect = 1 if last == _INDIRECT else 0

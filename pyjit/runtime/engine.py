@@ -17,6 +17,9 @@ it does its own way.  It knows neither Unicorn nor the native routines.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import BaseException, RuntimeError, SystemError, ValueError, len, list, type
 import abc
 import bisect
 import ctypes

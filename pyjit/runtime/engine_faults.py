@@ -8,6 +8,9 @@ where, why it was refused), and builds the EmulationFault (faults.py).
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import bytes, int, tuple
 from unicorn import UcError
 from unicorn.arm64_const import UC_ARM64_REG_LR, UC_ARM64_REG_PC
 from unicorn.unicorn_const import UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID

@@ -23,6 +23,9 @@ RecursionError instead of overflowing the engine's stack.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import id, isinstance, min
 import weakref
 
 from ..cpython.cells import CallCell, reset_call_cells_naming

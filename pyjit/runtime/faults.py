@@ -19,6 +19,9 @@ the instructions around the pc with the faulting one marked `=>`:
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import len, max, min, range, super
 import struct
 from dataclasses import dataclass
 from typing import Callable

@@ -29,6 +29,12 @@ no per-argument loop: this is the hot path of every helper call.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import (
+    BaseException, RuntimeError, TypeError, compile, enumerate, exec, float, id, int, isinstance,
+    len, range, type,
+)
 import ctypes
 import os
 from typing import Callable
@@ -176,7 +182,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     lines += put(value)
     namespace.update({
         "call": c_function(helper) if helper.is_c else helper.impl,
-        "EmulationFault": EmulationFault, "set_pending": errstate.set_pending,
+        "EmulationFault": EmulationFault, "BaseException": BaseException,
+        "set_pending": errstate.set_pending,
         "strip": _strip_own_frames, "FAIL": helper.failure_value(),
         "convert": _CONVERT[helper.result], "helper": helper, "contract_error": _contract_error,
         "obj": _obj, "obj_or_null": _obj_or_null, "decref": _decref_address,

@@ -24,6 +24,12 @@ Only Linux is supported (the runtime targets Linux hosts; see DESIGN.md).
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import (
+    FileExistsError, MemoryError, OSError, RuntimeError, ValueError, enumerate, hex, int, iter,
+    len, list, max, min, open, range, sorted,
+)
 import bisect
 import ctypes
 import errno

@@ -56,6 +56,9 @@ it).
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import enumerate, len, list, max, min
 import bisect
 
 from unicorn import UC_PROT_READ, UC_PROT_WRITE

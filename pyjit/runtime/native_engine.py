@@ -64,6 +64,12 @@ to /tmp/perf-PID.map, the file Linux `perf` reads for JIT code.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import (
+    AttributeError, BaseException, OSError, RecursionError, RuntimeError, ValueError, len, open,
+    super,
+)
 import ctypes
 import os
 import platform

@@ -27,6 +27,9 @@ outermost call returns) and returns the helper's failure value.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import KeyError, ValueError
 import ctypes
 from typing import Callable
 

@@ -33,6 +33,9 @@ accessible; thread stacks are committed on first use and kept.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import RuntimeError, len, list, range, set
 import threading
 from dataclasses import dataclass
 

@@ -47,6 +47,9 @@ inner compiled function preserves x19..x29, sp and d8..d15 (AAPCS64) and
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import RuntimeError, ValueError, int, len, range, zip
 import ctypes
 import struct
 from typing import Callable

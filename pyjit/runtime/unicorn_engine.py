@@ -64,6 +64,12 @@ The engine is not thread-safe: use it from one thread.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import (
+    AttributeError, BaseException, ImportError, KeyError, RecursionError, RuntimeError, ValueError,
+    bool, list, super,
+)
 import threading
 import time
 from typing import Callable
@@ -188,6 +194,11 @@ class UnicornEngine(FaultDescriptions, Engine):
             uc.hook_add(UC_HOOK_MEM_PROT, self._on_protected),
         ]
         self.counting = counting
+        if timeout is not None:
+            # Now rather than at the first call: starting a thread runs
+            # threading's Python code, which calls builtins a program may
+            # have rebound by then.
+            self._watchdog = Watchdog(self)
 
     # -- helpers --------------------------------------------------------------------
     @property
@@ -385,6 +396,7 @@ class UnicornEngine(FaultDescriptions, Engine):
     @counting.setter
     def counting(self, on: bool) -> None:
         self._counting = bool(on)
+        self._counter.profiling = self._counting
         self._update_block_hook()
 
     @property

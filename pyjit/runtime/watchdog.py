@@ -8,6 +8,9 @@ engine polls the engine's deadline and stops the emulation past it.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import max, min
 import threading
 import weakref
 

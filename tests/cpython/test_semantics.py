@@ -157,3 +157,43 @@ def test_bind_arguments_fills_defaults_and_names_the_function():
     assert S.bind_arguments(g, g.__code__, (1,), {"c": 3, "z": 4}) == (1, 2, 3, (), {"z": 4})
     with pytest.raises(TypeError, match=r"^test_bind_arguments.*\.g\(\) missing"):
         S.bind_arguments(g, g.__code__, (), {})
+
+
+def _signatures():
+    def plain(a, b):
+        return a, b
+
+    def defaults(a, b=2, /, c=3, *args, d, e=5, **kw):
+        return a
+
+    def keyword_only(*, x):
+        return x
+
+    def positional_only(a, /, **kw):
+        return a
+
+    def varargs(*args):
+        return args
+
+    def method_like(self, a, b=1, *, c=2):
+        return a
+
+    return [plain, defaults, keyword_only, positional_only, varargs, method_like]
+
+
+_CALLS = [((), {}), ((1,), {}), ((1, 2), {}), ((1, 2, 3), {}), ((1,), {"d": 4}),
+          ((1, 2, 3, 4, 5), {"d": 1, "z": 2}), ((), {"a": 1}), ((1,), {"a": 1}),
+          ((), {"x": 1}), ((1,), {"b": 2}), ((1, 2, 3, 4), {}), ((), {"self": 1, "a": 2})]
+
+
+@pytest.mark.parametrize("func", _signatures(), ids=lambda f: f.__name__)
+def test_bind_arguments_binds_and_refuses_as_the_interpreter_does(func):
+    # The interpreter binds (through a binder with func's parameters), so
+    # the TypeErrors are its own, word for word.
+    for args, kwargs in _CALLS:
+        expected = outcome(lambda: func(*args, **kwargs))
+        got = outcome(lambda: S.bind_arguments(func, func.__code__, args, dict(kwargs)))
+        if expected[0] == "ok":
+            assert got[0] == "ok", (args, kwargs, got)
+        else:
+            assert got == expected, (args, kwargs)
