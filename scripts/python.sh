@@ -107,17 +107,20 @@ find_host() {
 
 # pyenv's newest VERSION.N.
 find_pyenv() {
-    local v="$1" root d best=""
+    local v="$1" root d n best="" bestn=""
     root="${PYENV_ROOT:-}"
     if [ -z "$root" ] && command -v pyenv >/dev/null 2>&1; then
         root=$(pyenv root 2>/dev/null) || root=""
     fi
     root="${root:-${HOME:-/tmp}/.pyenv}"
     [ -d "$root/versions" ] || return 1
-    # Only plain releases (3.13.0, not 3.13.0t or 3.13-dev), newest first.
-    for d in $(ls "$root/versions" | grep -E "^${v//./\\.}\.[0-9]+$" | sort -rV); do
-        if [ -x "$root/versions/$d/bin/python" ] && [ "$(version_of "$root/versions/$d/bin/python")" = "$v" ]; then
-            best="$root/versions/$d/bin/python"; break
+    # Only plain releases (3.13.0, not 3.13.0t or 3.13-dev); the newest that runs.
+    for d in "$root/versions/$v".*; do
+        n="${d##*/}"
+        [[ "$n" =~ ^${v//./\.}\.[0-9]+$ ]] || continue
+        [ -x "$d/bin/python" ] && [ "$(version_of "$d/bin/python")" = "$v" ] || continue
+        if [ -z "$bestn" ] || [ "$(printf '%s\n%s\n' "$bestn" "$n" | sort -V | tail -n1)" = "$n" ]; then
+            best="$d/bin/python"; bestn="$n"
         fi
     done
     [ -n "$best" ] || return 1
@@ -162,8 +165,9 @@ apt_download() {
 prepare_debian() {
     local v="$1" suite="$2" root="$3"
     local started=$SECONDS state="$root/.pyjit" loader py patchelf sysconfigdata
-    command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 \
-        || die "preparing CPython $v from Debian $suite needs apt-get and dpkg (a Debian or Ubuntu host)"
+    if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
+        die "preparing CPython $v from Debian $suite needs apt-get and dpkg (a Debian or Ubuntu host)"
+    fi
     [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] \
         || die "preparing CPython $v from Debian $suite needs /usr/share/keyrings/debian-archive-keyring.gpg (debian-archive-keyring)"
     [ -n "$TRIPLET" ] || die "CPython $v from Debian $suite: only on amd64 and arm64 hosts, not $ARCH"
