@@ -236,10 +236,13 @@ interpreter() {
 }
 
 [ $# -ge 1 ] || usage
-VERSION="$1"; shift
-case "$VERSION" in
+case "$1" in
     -h|--help) usage ;;
+    --path|--prepare)   # also accepted before the version
+        [ $# -eq 2 ] || usage
+        set -- "$2" "$1" ;;
 esac
+VERSION="$1"; shift
 case " $SUPPORTED " in
     *" $VERSION "*) ;;
     *) die "unsupported CPython version '$VERSION': supported are $SUPPORTED" ;;
