@@ -68,6 +68,7 @@ class FunctionLowering:
         self.scratch = self.f.new_stack_area(8)   # grown as call sites need
         self._release_area: ir.StackArea | None = None
         self._release_tail: ir.Block | None = None
+        self._block_of = {instr: hb for hb in hfunc.blocks for instr in hb.instrs}
 
     # -- the driver --------------------------------------------------------
     def run(self) -> ir.LirFunction:
@@ -258,10 +259,10 @@ class FunctionLowering:
         return self._release_tail
 
     def _hir_block_of(self, instr: hir.Instr) -> hir.Block:
-        for hb in self.h.blocks:
-            if instr in hb.instrs:
-                return hb
-        raise LoweringError(f"{instr.opname} is in no block")
+        try:
+            return self._block_of[instr]
+        except KeyError:
+            raise LoweringError(f"{instr.opname} is in no block") from None
 
     def edge_moves(self, pred: hir.Block, succ: hir.Block) -> None:
         """The phi moves of the edge pred -> succ, at the current position."""

@@ -213,7 +213,7 @@ class Builder311(FrameBuilder):
     def landing_for(self, target: int) -> Landing:
         if target in self.landings:
             return self.landings[target]
-        entry = next(e for e in self.cfg.handlers if e.target == target)
+        entry = self.cfg.handler_targeting(target)
         saved = (self.current, self.state, self.pre_state)
         block, self.state = self.new_join(len(self.names), entry.depth)
         self.landings[target] = landing = Landing(block, entry.depth)

@@ -48,7 +48,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 
-from ..cfg import predecessors, remove_unreachable, reverse_postorder, split_edge
+from ..cfg import EdgeSplits, predecessors, remove_unreachable, reverse_postorder
 from ..errors import HIRError
 from ..ir import Block, Function, Instr, Ownership, Value
 from ..ops_core import Branch, Decref, Incref, Phi, Return, XDecref, XIncref
@@ -265,10 +265,12 @@ class RefcountRewriter:
     def rewrite(self) -> None:
         for block in list(self.func.blocks):
             self.rewrite_block(block)
+        self.splits = EdgeSplits(self.func)
         for pred, succ, code in self.edge_code:
             self.place(pred, succ, code)
         for pred, succ, code in self.landing_code:
-            split_edge(self.func, pred, succ).instrs[0:0] = code
+            self.splits.split(pred, succ).instrs[0:0] = code
+        self.splits.place()
 
     # -- within a block ------------------------------------------------------------
     def steal_code(self, instr: Instr) -> tuple[list[Instr], set[Value]]:
@@ -370,7 +372,7 @@ class RefcountRewriter:
         elif pred.successors() == [succ]:
             pred.instrs[-1:-1] = code
         else:
-            split_edge(self.func, pred, succ).instrs[0:0] = code
+            self.splits.split(pred, succ).instrs[0:0] = code
 
 
 def _vid(value: Value) -> int:

@@ -25,6 +25,7 @@ bypassed; unreachable blocks are deleted.  Repeats until nothing changes.
 
 from __future__ import annotations
 
+import bisect
 import operator
 from typing import Callable
 
@@ -221,49 +222,70 @@ def fold_branches(func: Function) -> bool:
 
 
 def merge_blocks(func: Function) -> bool:
-    """Merge a block into its only predecessor when that one just branches to it."""
-    changed = False
-    preds = predecessors(func)
+    """Merge a block into its only predecessor when that one just branches to it.
+
+    One walk over the blocks with the predecessor sets kept up to date as
+    blocks merge (a merge moves the absorbed block's out-edges to the block
+    absorbing it): linear in the size of the function."""
+    preds = {b: set(p) for b, p in predecessors(func).items()}
+    merged: set[Block] = set()
     for block in list(func.blocks):
         term = block.terminator
-        if not isinstance(term, Branch) or block.exc_successor is not None:
+        if block in merged or not isinstance(term, Branch) or block.exc_successor is not None:
             continue
         succ = term.target
-        if succ is block or succ is func.entry or preds[succ] != [block] or succ.phis:
+        if succ is block or succ is func.entry or preds[succ] != {block} or succ.phis:
             continue
         block.instrs = block.instrs[:-1] + succ.instrs
-        func.blocks.remove(succ)
+        merged.add(succ)
+        del preds[succ]
         for after in succ.successors():
+            after_preds = preds.setdefault(after, set())
+            after_preds.discard(succ)
+            after_preds.add(block)
             for phi in after.phis:
                 phi.replace_pred(succ, block)  # type: ignore[attr-defined]
-        preds = predecessors(func)
-        changed = True
-    return changed
+    if merged:
+        func.blocks = [b for b in func.blocks if b not in merged]
+    return bool(merged)
 
 
 def bypass_empty_blocks(func: Function) -> bool:
-    """Send the predecessors of a block holding only ``Branch`` straight on."""
+    """Send the predecessors of a block holding only ``Branch`` straight on.
+
+    The predecessor lists (in layout order, as ``predecessors`` gives them)
+    are kept up to date as edges move, so one walk is linear in the size of
+    the function."""
     changed = False
     preds = predecessors(func)
+    position = {b: i for i, b in enumerate(func.blocks)}
     for block in list(func.blocks):
         if block is func.entry or len(block.instrs) != 1 or not isinstance(block.instrs[0], Branch):
             continue
         target = block.instrs[0].target  # type: ignore[attr-defined]
         if target is block:
             continue
-        for pred in list(preds[block]):
+        kept = []
+        for pred in preds[block]:
             if target in pred.successors():
+                kept.append(pred)
                 continue  # would name the target twice; keep this edge
             _retarget(pred, block, target)
+            _insert_in_layout_order(preds.setdefault(target, []), pred, position)
             for phi in target.phis:
                 phi.add_input(pred, phi.input_for(block))  # type: ignore[attr-defined]
             changed = True
-        preds = predecessors(func)
-        if not preds[block]:
+        preds[block] = kept
+        if not kept:
             for phi in target.phis:
                 if block in phi.preds:  # type: ignore[attr-defined]
                     phi.remove_pred(block)  # type: ignore[attr-defined]
     return changed
+
+
+def _insert_in_layout_order(blocks: list[Block], block: Block, position: dict[Block, int]) -> None:
+    """Insert block (not in blocks) where layout order puts it."""
+    blocks.insert(bisect.bisect_left(blocks, position[block], key=position.__getitem__), block)
 
 
 def _retarget(pred: Block, old: Block, new: Block) -> None:
