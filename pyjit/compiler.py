@@ -115,7 +115,7 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
     code = original_code(func)
     pipeline = options.pipeline(DEFAULT_PIPELINE)
     with collector_paused():
-        hfunc = build_hir(code)
+        hfunc = build_hir(code, options)
         run_pipeline(hfunc, pipeline)
         try:
             lfunc, consts = lower_function(hfunc, func, options)

@@ -163,6 +163,24 @@ class Return(Instr):
     operand_types = (Object,)
 
 
+# -- the eval loop's periodic check ---------------------------------------------
+
+
+@hir_op
+class CheckEvalBreaker(Instr):
+    """``CheckEvalBreaker``: what the eval loop does at a function's entry
+    (3.11's RESUME) and on a loop's back edge (JUMP_BACKWARD, the backward
+    conditional jumps): when the interpreter's eval breaker is set, run
+    signal handlers and pending calls, hand the GIL to a thread asking for
+    it.  Raises what a signal handler raises (or an asynchronous
+    exception); arbitrary code may run."""
+
+    has_result = False
+    has_effects = True
+    may_raise = True
+    may_call = True
+
+
 # -- reference counting ------------------------------------------------------
 
 
@@ -317,7 +335,7 @@ class BoxFloat(Instr):
 
 
 __all__ = [
-    "BoolNot", "BoxBool", "BoxFloat", "Branch", "CheckVar", "CondBranch",
+    "BoolNot", "BoxBool", "BoxFloat", "Branch", "CheckEvalBreaker", "CheckVar", "CondBranch",
     "Decref", "Incref", "IsIdentical", "IsNull", "IsTruthy", "IsType",
     "LoadArg", "LoadConst", "LoadNull", "Phi", "PrimConst", "RefineType",
     "Return", "UnboxFloat", "XDecref", "XIncref", "prim_bool",

@@ -123,16 +123,30 @@ def _for_iter(b: Builder311, ins: BcInstr) -> None:
     b.push(b.emit(RefineType([item], type=Object)))
 
 
+@HANDLERS("RESUME")
+def _resume(b: Builder311, ins: BcInstr) -> None:
+    """At a function's start (oparg 0; 1 after a yield) 3.11 checks the
+    eval breaker; compiled functions have no yields."""
+    if ins.arg < 2:
+        b.check_eval_breaker()
+
+
 @HANDLERS("JUMP_FORWARD", "JUMP_BACKWARD")
 def _jump(b: Builder311, ins: BcInstr) -> None:
     assert ins.jump_target is not None
+    if ins.opname == "JUMP_BACKWARD":
+        b.check_eval_breaker()
     b.jump(ins.jump_target)
 
 
 def _pop_and_branch(b: Builder311, ins: BcInstr, cond: Value) -> None:
-    """Branch to the jump target when ``cond`` holds, else fall through."""
+    """Branch to the jump target when ``cond`` holds, else fall through; a
+    backward jump checks the eval breaker when it is taken."""
     assert ins.jump_target is not None
-    b.branch(cond, (ins.jump_target, b.state), (ins.next_offset, b.state))
+    if "BACKWARD" in ins.opname:
+        b.branch_back(cond, ins.jump_target, ins.next_offset)
+    else:
+        b.branch(cond, (ins.jump_target, b.state), (ins.next_offset, b.state))
 
 
 @HANDLERS("POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_TRUE")

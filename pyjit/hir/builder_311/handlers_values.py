@@ -38,7 +38,7 @@ ADD_TO_OPS: dict[str, type[Instr]] = {"LIST_APPEND": ListAppend, "SET_ADD": SetA
 # -- handlers: stack, locals and constants ---------------------------------------
 
 
-@HANDLERS("NOP", "RESUME", "PRECALL")
+@HANDLERS("NOP", "PRECALL")
 def _no_effect(b: Builder311, ins: BcInstr) -> None:
     pass
 
