@@ -163,6 +163,29 @@ class Return(Instr):
     operand_types = (Object,)
 
 
+# -- named locals ----------------------------------------------------------------
+
+
+@hir_op
+class KeepAlive(Instr):
+    """``KeepAlive v1 v2 ...``: the values a function's named locals hold
+    are used here, where the frame lets go of them: a local rebound or
+    deleted (its old value), the function returning or raising without a
+    handler, a loop going round (every local: a function that never returns
+    holds them for good).  The builder places them so that reference
+    counting keeps a local's value alive until then, as CPython's frame
+    does, however early its last real use; values reaching a KeepAlive last
+    are released right after it, in the order of its operands (the order of
+    the frame's slots).  Emits no code."""
+
+    has_result = False
+    has_effects = True
+    extra_operand_type = OptObject
+
+    def expected_operand_type(self, index: int) -> Type | None:
+        return Top if index < len(self.operands) else None
+
+
 # -- the eval loop's periodic check ---------------------------------------------
 
 
@@ -336,7 +359,7 @@ class BoxFloat(Instr):
 
 __all__ = [
     "BoolNot", "BoxBool", "BoxFloat", "Branch", "CheckEvalBreaker", "CheckVar", "CondBranch",
-    "Decref", "Incref", "IsIdentical", "IsNull", "IsTruthy", "IsType",
+    "Decref", "Incref", "IsIdentical", "IsNull", "IsTruthy", "IsType", "KeepAlive",
     "LoadArg", "LoadConst", "LoadNull", "Phi", "PrimConst", "RefineType",
     "Return", "UnboxFloat", "XDecref", "XIncref", "prim_bool",
 ]

@@ -302,6 +302,11 @@ def _phi(lw: L, instr: K.Phi) -> None:
     """Nothing here: predecessors move the inputs (edge_moves)."""
 
 
+@lowers(K.KeepAlive)
+def _keep_alive(lw: L, instr: K.KeepAlive) -> None:
+    """Nothing: it only shapes where reference counting releases values."""
+
+
 @lowers(K.Branch)
 def _branch(lw: L, instr: K.Branch) -> None:
     pred = lw._hir_block_of(instr)

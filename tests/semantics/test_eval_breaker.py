@@ -20,6 +20,7 @@ import pytest
 import pyjit.jit as jit
 from pyjit.hir.build import build_hir
 from pyjit.options import CompileOptions
+from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
 
 BOUND = 20.0        # seconds a thread may take to get what it waits for (qemu is slow)
 

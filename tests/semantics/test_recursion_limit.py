@@ -19,6 +19,7 @@ import sys
 import pytest
 
 from pyjit.cpython import interpreter
+from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
 
 FRAMES_EARLY = 15     # measured: 13 under Unicorn (5 entry frames + HELPER_FRAMES)
 

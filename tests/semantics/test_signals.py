@@ -18,6 +18,7 @@ import threading
 import time
 
 import pytest
+from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
 
 REPEATS = 5
 PROMPT = 0.5          # seconds from the signal to the exception, at most

@@ -12,9 +12,10 @@ from ...options import CompileOptions
 from ..bytecode_311 import BcInstr, BytecodeCFG, analyze
 from ..cfg import reverse_postorder
 from ..errors import CompileRefused, HIRError, UnsupportedBytecode, UnsupportedFunction
-from ..ir import Block, Function, Param, Value
+from ..ir import Block, Function, Ownership, Param, Value
 from ..ops_core import (
-    BoxBool, Branch, CheckEvalBreaker, CheckVar, CondBranch, IsTruthy, LoadArg, LoadConst, LoadNull,
+    BoxBool, Branch, CheckEvalBreaker, CheckVar, CondBranch, IsTruthy, KeepAlive, LoadArg,
+    LoadConst, LoadNull,
 )
 from ..ops_exc import FetchException
 from ..ssa import FrameBuilder, FrameState, Landing
@@ -198,6 +199,31 @@ class Builder311(FrameBuilder):
     def jump(self, offset: int) -> None:
         self.emit(Branch([], target=self.edge_to(offset, self.state)))
 
+    # -- named locals' lifetimes (see KeepAlive) -------------------------------
+    def keep_alive(self, values: list[Value]) -> None:
+        """The frame lets go of these values here (left out: NULLs, and what
+        is borrowed for the whole call anyway: arguments, constants)."""
+        kept = []
+        for v in values:
+            defn = v.defn
+            if (defn is not None and not isinstance(defn, LoadNull)
+                    and defn.ownership_kind is not Ownership.BORROWED and v not in kept):
+                kept.append(v)
+        if kept:
+            self.emit(KeepAlive(kept))
+
+    def keep_locals_alive(self) -> None:
+        """Every local slot's value is held until here: the function ends
+        (return, or a raise no handler of it catches), or a loop goes round."""
+        self.keep_alive(self.state.locals)
+
+    def rebind_local(self, index: int, value: Value) -> None:
+        """Local `index` now holds value; its old value is let go of here."""
+        old = self.state.locals[index]
+        self.state.locals[index] = value
+        if old is not value:
+            self.keep_alive([old])
+
     def check_eval_breaker(self) -> None:
         """The eval loop's periodic check here (unless the options leave
         the checks out)."""
@@ -207,7 +233,9 @@ class Builder311(FrameBuilder):
     def branch_back(self, cond: Value, loop_head: int, fallthrough: int) -> None:
         """Go back to loop_head when cond holds, checking the eval breaker
         on that edge only (as 3.11's backward conditional jumps do), else
-        fall through."""
+        fall through.  The locals are kept alive to the branch (on either
+        edge they are all still bound)."""
+        self.keep_locals_alive()
         if not self.eval_breaker:
             self.branch(cond, (loop_head, self.state), (fallthrough, self.state))
             return

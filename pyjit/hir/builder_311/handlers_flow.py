@@ -99,7 +99,9 @@ def _make_function(b: Builder311, ins: BcInstr) -> None:
 
 @HANDLERS("RETURN_VALUE")
 def _return_value(b: Builder311, ins: BcInstr) -> None:
-    b.emit(Return([b.pop()]))
+    value = b.pop()
+    b.keep_locals_alive()
+    b.emit(Return([value]))
 
 
 # -- iteration and control flow --------------------------------------------------
@@ -135,6 +137,7 @@ def _resume(b: Builder311, ins: BcInstr) -> None:
 def _jump(b: Builder311, ins: BcInstr) -> None:
     assert ins.jump_target is not None
     if ins.opname == "JUMP_BACKWARD":
+        b.keep_locals_alive()
         b.check_eval_breaker()
     b.jump(ins.jump_target)
 
@@ -188,17 +191,29 @@ def _jump_if_or_pop(b: Builder311, ins: BcInstr) -> None:
 # -- exceptions and with ---------------------------------------------------------
 
 
+def _leaving_by_exception(b: Builder311) -> None:
+    """A raise no handler of this function catches ends it: the locals are
+    let go of (just before; the frame's are when the exception leaves)."""
+    if b.exception_landing() is None:
+        b.keep_locals_alive()
+
+
 @HANDLERS("RAISE_VARARGS")
 def _raise_varargs(b: Builder311, ins: BcInstr) -> None:
     if ins.arg == 0:
+        _leaving_by_exception(b)
         b.emit(ReraiseCurrent([]))
     else:
-        b.emit(RaiseException(b.popn(ins.arg)))
+        operands = b.popn(ins.arg)
+        _leaving_by_exception(b)
+        b.emit(RaiseException(operands))
 
 
 @HANDLERS("RERAISE")
 def _reraise(b: Builder311, ins: BcInstr) -> None:
-    b.emit(Reraise([b.pop()]))
+    exc = b.pop()
+    _leaving_by_exception(b)
+    b.emit(Reraise([exc]))
 
 
 @HANDLERS("PUSH_EXC_INFO")

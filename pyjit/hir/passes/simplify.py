@@ -20,7 +20,10 @@ Control flow: a CondBranch on a constant or with equal targets becomes a
 Branch; phis with one distinct input go away; a block whose only
 predecessor branches to it is merged into it (unless that predecessor
 ends with an exception edge); an empty block that only branches on is
-bypassed; unreachable blocks are deleted.  Repeats until nothing changes.
+bypassed; unreachable blocks are deleted.  A KeepAlive forgets the values
+no reference counting concerns (NULL, constants, arguments: what a phi
+that went away stood for), and goes when none is left.  Repeats until
+nothing changes.
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ import operator
 from typing import Callable
 
 from ..cfg import predecessors, remove_unreachable
-from ..ir import Block, Function, Instr, Value
+from ..ir import Block, Function, Instr, Ownership, Value
 from ..ops_core import (
-    BoolNot, BoxBool, BoxFloat, Branch, CondBranch, IsIdentical, IsTruthy, LoadConst, PrimConst,
-    UnboxFloat, prim_bool,
+    BoolNot, BoxBool, BoxFloat, Branch, CondBranch, IsIdentical, IsTruthy, KeepAlive, LoadConst,
+    LoadNull, PrimConst, UnboxFloat, prim_bool,
 )
 from ..ops_numeric import (
     BinaryOp, BinaryOpKind, CompareKind, CompareOp, DoubleBinaryOp, DoubleOpKind, UnaryOp,
@@ -221,6 +224,31 @@ def fold_branches(func: Function) -> bool:
     return changed
 
 
+def trim_keep_alives(func: Function) -> bool:
+    """Drop KeepAlive operands that hold no reference of their own."""
+    changed = False
+    for block in func.blocks:
+        kept_instrs = []
+        for instr in block.instrs:
+            if isinstance(instr, KeepAlive):
+                held = [v for v in instr.operands if _holds_a_reference(v)]
+                if len(held) != len(instr.operands):
+                    changed = True
+                    instr.operands = held
+                if not held:
+                    continue
+            kept_instrs.append(instr)
+        block.instrs = kept_instrs
+    return changed
+
+
+def _holds_a_reference(value: Value) -> bool:
+    defn = value.defn
+    if defn is None or isinstance(defn, LoadNull):
+        return False
+    return defn.ownership_kind is not Ownership.BORROWED
+
+
 def merge_blocks(func: Function) -> bool:
     """Merge a block into its only predecessor when that one just branches to it.
 
@@ -309,6 +337,7 @@ class Simplify(Pass):
             changed |= fold_branches(func)
             changed |= remove_unreachable(func)
             changed |= remove_trivial_phis(func)
+            changed |= trim_keep_alives(func)
             changed |= merge_blocks(func)
             changed |= bypass_empty_blocks(func)
             changed |= remove_unreachable(func)

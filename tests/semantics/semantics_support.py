@@ -1,4 +1,6 @@
-"""Fixtures for the semantics tests: what real programs rely on, checked
+"""Fixtures for the semantics tests (imported by each test module: a
+conftest.py here would shadow tests/caches' `from conftest import ...`
+when both directories are collected): what real programs rely on, checked
 against the interpreter on whichever engine the JIT uses (PYJIT_ENGINE:
 Unicorn by default; `PYJIT_ENGINE=native scripts/aarch64-python.sh -m
 pytest tests/semantics` runs them on an AArch64 CPU under qemu).
