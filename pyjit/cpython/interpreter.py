@@ -42,6 +42,11 @@ _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.
 _check_signals = ctypes.pythonapi.PyErr_CheckSignals
 
 
+def interpreter_state() -> int:
+    """The address of the (main) interpreter's PyInterpreterState."""
+    return _interpreter_state()
+
+
 def eval_breaker_address() -> int:
     """The address of the interpreter's eval breaker word (32 bits)."""
     return _interpreter_state() + layout.INTERP_EVAL_BREAKER

@@ -40,7 +40,10 @@ one PyThreadState_Get gave last (remembered in interpreter.
 THREAD_STATE_CACHE) while it holds the GIL, or while nobody does and it was
 the last to (compiled code running without the GIL, as the Unicorn engine
 does for now); otherwise the routine asks again (objects.
-running_thread_state).  A call to PyObject_Vectorcall is a tail branch:
+running_thread_state), except with a signal pending (an engine taking the
+GIL for the helper call would serve it in its own Python code, where the
+handler's exception is lost and the helper not called): that call is not
+counted, nor one whose answer is no thread state of this interpreter.  A call to PyObject_Vectorcall is a tail branch:
 the interpreter counts the frames it makes.
 
 `pyjit_eval_breaker` is the cold path of compiled code's eval breaker
@@ -252,6 +255,9 @@ call_too_deep:
     ldr x16, lit_recursion_error
     br x16
 call_thread_state:                        // ask the interpreter, remember the answer
+    ldr x9, lit_signals_pending           // not with a signal pending: an engine taking
+    ldr w9, [x9]                          // the GIL for the helper would serve it in its
+    cbnz w9, call_tail                    // own Python code first (this call is not counted)
     stp x29, x30, [sp, #-64]!
     mov x29, sp
     stp x0, x1, [sp, #16]
@@ -260,12 +266,13 @@ call_thread_state:                        // ask the interpreter, remember the a
     ldr x9, lit_thread_state_get
     blr x9
     mov x9, x0
-    ldr x10, lit_thread_state_cache
-    str x9, [x10]
     ldp x0, x1, [sp, #16]
     ldp x2, x3, [sp, #32]
     ldr x16, [sp, #48]
     ldp x29, x30, [sp], #64
+    @is_thread_state x9, x10, x11, call_tail   // an engine that lost the call returns garbage
+    ldr x10, lit_thread_state_cache
+    str x9, [x10]
     b call_counted
 call_miss:
     ldr x16, [x4, #{C_MEGAMORPHIC}]
@@ -405,6 +412,7 @@ lit_int_pool:           .quad {int_pool:#x}
 lit_tstate_current:     .quad {tstate_current:#x}
 lit_gil_last_holder:    .quad {gil_last_holder:#x}
 lit_thread_state_cache: .quad {thread_state_cache:#x}
+lit_interpreter_state:  .quad {interpreter_state:#x}
 lit_thread_state_get:   .quad {PyThreadState_Get:#x}
 lit_eval_breaker:       .quad {eval_breaker:#x}
 lit_signals_pending:    .quad {signals_pending:#x}
@@ -450,7 +458,8 @@ def object_addresses() -> dict[str, int]:
                 signals_pending=interpreter.signals_pending_address(),
                 tstate_current=interpreter.thread_state_pointer_address(),
                 gil_last_holder=interpreter.gil_last_holder_address(),
-                thread_state_cache=ctypes.addressof(interpreter.THREAD_STATE_CACHE))
+                thread_state_cache=ctypes.addressof(interpreter.THREAD_STATE_CACHE),
+                interpreter_state=interpreter.interpreter_state())
 
 
 # -- macros: a line `    @name a, b, ...` is replaced by the fragment ----------------
@@ -528,6 +537,7 @@ MACROS = {
     "enter_recursive_call": objects.enter_recursive_call,
     "leave_recursive_call": objects.leave_recursive_call,
     "running_thread_state": objects.running_thread_state,
+    "is_thread_state": objects.is_thread_state,
 }
 
 

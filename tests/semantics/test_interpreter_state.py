@@ -94,6 +94,8 @@ def test_the_running_thread_state_is_the_gil_holders():
     pointer = ctypes.c_uint64.from_address(interpreter.thread_state_pointer_address())
     here = interpreter.running_thread_state()
     assert pointer.value == here
+    interp = ctypes.c_uint64.from_address(here + interpreter.layout.TSTATE_INTERP)
+    assert interp.value == interpreter.interpreter_state()
     seen = []
     worker = threading.Thread(target=lambda: seen.append(
         (pointer.value, interpreter.running_thread_state())))

@@ -196,6 +196,7 @@ INTERP_EVAL_BREAKER = 100
 # it; at zero, _Py_CheckRecursiveCall raises RecursionError (or refreshes
 # the count from a raised limit).  recursion_limit (int) is the thread's
 # copy of sys.getrecursionlimit().
+TSTATE_INTERP = 16                 # PyInterpreterState *
 TSTATE_RECURSION_REMAINING = 32
 TSTATE_RECURSION_LIMIT = 36
 # _PyRuntime (an exported symbol of the interpreter), the runtime state:

@@ -140,3 +140,13 @@ def running_thread_state(dst: str, tmp: str, ask: str) -> str:
     b.ne {ask}
 1:
 """
+
+
+def is_thread_state(tstate: str, tmp: str, tmp2: str, otherwise: str) -> str:
+    """Go to otherwise unless tstate is a PyThreadState of this interpreter
+    (not NULL, its interp the one at literal lit_interpreter_state)."""
+    return (f"    cbz {tstate}, {otherwise}\n"
+            f"    ldr {tmp}, {_mem(tstate, L.TSTATE_INTERP)}                    // tstate->interp\n"
+            f"    ldr {tmp2}, lit_interpreter_state\n"
+            f"    cmp {tmp}, {tmp2}\n"
+            f"    b.ne {otherwise}\n")
