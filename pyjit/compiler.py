@@ -16,7 +16,9 @@ Compiling needs neither an engine nor Unicorn nor capstone.
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Iterable
@@ -86,6 +88,26 @@ def check_options(options: CompileOptions) -> None:
                           f"{', '.join(strategy_names())}")
 
 
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector paused while a function compiles.
+
+    Compiling allocates objects in proportion to the function's size (the
+    IRs), most of them alive until the end; every full collection walks
+    all of them, which made compile time grow quadratically (a function
+    with 3,000 try/except blocks: 17 s with the collector, 9 s without).
+    Collection resumes afterwards, for what compiling left behind too.
+    If the collector is already off, it stays off."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def compile_function(func: FunctionType, strategy: str | CallLowering | None = None, *,
                      placement: CodePlacement | None = None,
                      passes: Iterable[str] | None = None,
@@ -114,15 +136,16 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
     start = time.perf_counter()
     code = original_code(func)
     pipeline = options.pipeline(DEFAULT_PIPELINE)
-    hfunc = build_hir(code)
-    run_pipeline(hfunc, pipeline)
-    try:
-        lfunc, consts = lower_function(hfunc, func, options)
-    except LoweringError as exc:
-        raise CompileRefused(func.__qualname__, str(exc)) from None
-    emitted = generate(lfunc, lowering or options.strategy, placement=placement,
-                       describe=_describer(hfunc),
-                       refcounts=options.refcounts)
+    with collector_paused():
+        hfunc = build_hir(code, options)
+        run_pipeline(hfunc, pipeline)
+        try:
+            lfunc, consts = lower_function(hfunc, func, options)
+        except LoweringError as exc:
+            raise CompileRefused(func.__qualname__, str(exc)) from None
+        emitted = generate(lfunc, lowering or options.strategy, placement=placement,
+                           describe=_describer(hfunc),
+                           refcounts=options.refcounts)
     code_info = next((c for c in consts if isinstance(c, CodeInfo)), None)
     if code_info is not None:
         code_info.set_lines((offset, getattr(origin, "lineno", None))

@@ -44,7 +44,11 @@ class CompileOptions:
     refcounts: one of REFCOUNT_MODES; caches and direct_calls: one of
     CACHE_MODES (direct calls between compiled functions, through call
     cells); passes: the HIR pass pipeline by name (None: the default
-    pipeline); disabled_passes: names taken out of the pipeline."""
+    pipeline); disabled_passes: names taken out of the pipeline;
+    eval_breaker: check the interpreter's eval breaker at function entry
+    and on loop back edges, as the interpreter does (False only to measure
+    what the checks cost: signals, pending calls and GIL drop requests then
+    wait until compiled code returns)."""
 
     strategy: str | None = None
     refcounts: str = "outline"
@@ -52,6 +56,7 @@ class CompileOptions:
     direct_calls: str = "shared"
     passes: tuple[str, ...] | None = None
     disabled_passes: frozenset[str] = field(default_factory=frozenset)
+    eval_breaker: bool = True
 
     def __post_init__(self) -> None:
         _check("refcounts mode", self.refcounts, REFCOUNT_MODES)

@@ -51,6 +51,9 @@ declare("PyObject_SetAttr", (O, O, ON), "int", "minus_one", doc="value NULL dele
 declare("PyObject_GetItem", (O, O), "obj", "null")
 declare("PyObject_SetItem", (O, O, O), "int", "minus_one")
 declare("PyObject_DelItem", (O, O), "int", "minus_one")
+# The running thread state (the shared call routine asks when compiled code
+# runs without the GIL, where _PyRuntime's pointer to it is NULL).
+declare("PyThreadState_Get", (), "int64", "none", doc="the calling thread's PyThreadState *")
 # Calls.
 declare("PyObject_Vectorcall", (O, P, I64, ON), "obj", "null",
         doc="(callable, args, nargsf, kwnames)")

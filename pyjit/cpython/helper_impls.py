@@ -13,12 +13,12 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import (
-    StopIteration, SystemError, TypeError, dict, enumerate, id, int, isinstance, set, tuple, type,
-    zip,
+    StopIteration, SystemError, TypeError, bool, dict, enumerate, id, int, isinstance, set,
+    tuple, type, zip,
 )
 import ctypes
 
-from . import errstate, semantics
+from . import errstate, interpreter, semantics
 from .helper_decl import python_helper
 from .null import NULL
 
@@ -81,6 +81,39 @@ def raise_exception(exc, cause):
     (NULL: no `from`; None: `from None`).  Always fails.  (A bare `raise`
     needs the compiled frame's handled exception: not this helper.)"""
     semantics.raise_exception(exc, cause)
+
+
+# -- the eval breaker --------------------------------------------------------------------
+
+@python_helper("handle_eval_breaker", ("int64",), "int", "minus_one")
+def handle_eval_breaker(signals_pending):
+    """The eval breaker was set at a check of compiled code (function
+    entry, loop back edge), and the shared routine pyjit_eval_breaker
+    cleared it, and the runtime's signals hint (whose value it passes),
+    before calling here: the engine runs Python code of its own first (a
+    trap hook, a ctypes callback, after taking the GIL, which recomputes
+    the word from the hint), and a check of the eval loop there would run
+    a signal handler whose exception nobody receives.  Here they are set
+    again and the interpreter serves the requests (semantics.
+    check_eval_breaker: signal handlers, pending calls, the GIL to a thread
+    waiting for it, an asynchronous exception); without the hint, signals
+    are checked too (one may have come between the routine's read and
+    clear of it).  0, or -1 with the handler's exception pending, which
+    takes the check's exception path."""
+    interpreter.rearm_eval_breaker(bool(signals_pending))
+    semantics.check_eval_breaker()
+    if not signals_pending:
+        interpreter.check_signals()
+    return 0
+
+
+@python_helper("recursion_error", ("obj", "ptr", "int64", "obj_or_null"), "obj", "null")
+def recursion_error(callee, args, nargsf, kwnames):
+    """The vectorcall of a compiled callee that a call between compiled
+    functions does not make: the interpreter's recursion limit is reached
+    (routines.py, pyjit_call_cached).  Raises the interpreter's
+    RecursionError."""
+    raise semantics.recursion_error()
 
 
 # -- the thread state's exception -------------------------------------------------------

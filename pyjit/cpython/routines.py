@@ -10,6 +10,8 @@ checks; the runtime assembles and loads them once per engine
     pyjit_cache_load_method(cell, obj, out)       -> 0 | -1, out[0..1] new refs
     pyjit_cache_load_module_method(cell, module, out)
     pyjit_call_cached(callable, args, nargsf, kwnames, cell) -> vectorcall result
+    pyjit_call_target(callable, args, nargsf, kwnames, target) -> vectorcall result
+    pyjit_eval_breaker()                          -> handle_eval_breaker(hint)
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
@@ -25,8 +27,29 @@ key matches) and returns without trapping; on a miss it tail-branches to the kin
 helper with its arguments untouched, so the helper's result goes straight
 back to the site (the helper call is counted against this code in the
 engine's dynamic counts, not against the calling function).
-`pyjit_call_cached` tail-branches to the cached target, so a compiled
-callee returns straight to its caller (cells.py, CallCell).
+`pyjit_call_cached` calls the cached target (cells.py, CallCell);
+`pyjit_call_target` calls a target an inline call cell chose.  Both count a
+call of a compiled function against the interpreter's recursion limit as an
+interpreted call does: the running thread state's recursion_remaining
+(objects.enter_recursive_call / leave_recursive_call) goes down for the
+call and up after it.  When only HELPER_FRAMES are left, the call is not
+made: the recursion_error helper raises the interpreter's RecursionError
+("maximum recursion depth exceeded", what 3.11 raises entering a frame
+past the limit) as the call's result.  The running thread state is the
+one PyThreadState_Get gave last (remembered in interpreter.
+THREAD_STATE_CACHE) while it holds the GIL, or while nobody does and it was
+the last to (compiled code running without the GIL, as the Unicorn engine
+does for now); otherwise the routine asks again (objects.
+running_thread_state), except with a signal pending (an engine taking the
+GIL for the helper call would serve it in its own Python code, where the
+handler's exception is lost and the helper not called): that call is not
+counted, nor one whose answer is no thread state of this interpreter.  A call to PyObject_Vectorcall is a tail branch:
+the interpreter counts the frames it makes.
+
+`pyjit_eval_breaker` is the cold path of compiled code's eval breaker
+check: it clears the eval breaker and the runtime's signals hint and
+tail-branches to the handle_eval_breaker helper with the hint's value
+(helper_impls.py says why).
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
@@ -56,8 +79,8 @@ as the int routines make theirs); anything else, and the end, goes to the
 
 The routines follow AAPCS64: they use x9-x17 as scratch, touch the stack
 only around their own calls (16-byte aligned), and keep x19-x28.  Addresses
-known when they are loaded (helper traps, the stack limit, ModuleType) are
-literals at the end of the code.
+known when they are loaded (helper traps, the stack limit, ModuleType, the
+interpreter's state: interpreter.py) are literals at the end of the code.
 
 What the routines read and write of the interpreter's objects (reference
 counts, one-digit ints) is written with the version's fragments
@@ -65,15 +88,17 @@ counts, one-digit ints) is written with the version's fragments
 `    @incref x15, x9`, which `expand` replaces (MACROS).
 
 Symbols compiled code refers to: every name of ROUTINES, DEALLOC (how
-compiled code frees an object) and STACK_LIMIT_SYMBOL (the address below
-which direct calls go through PyObject_Vectorcall; each engine defines it).
+compiled code frees an object), STACK_LIMIT_SYMBOL (the address below
+which direct calls go through PyObject_Vectorcall; each engine defines it)
+and interpreter.EVAL_BREAKER_SYMBOL (the eval breaker word's address).
 """
 
 from __future__ import annotations
 
+import ctypes
 import types
 
-from . import int_routines, layout, objects
+from . import int_routines, interpreter, layout, objects
 from .cells import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 from .int_routines import INT_OPS
 
@@ -81,13 +106,15 @@ NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic 
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
-            "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_compare",
-            "pyjit_getitem", "pyjit_isinstance")
+            "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_call_target",
+            "pyjit_compare", "pyjit_getitem", "pyjit_isinstance", "pyjit_eval_breaker")
 
 ROUTINES += ("pyjit_dealloc", "pyjit_for_iter") + tuple(r for r, _, _ in INT_OPS.values())
 
 DEALLOC = "pyjit_dealloc"                   # compiled code frees objects through it
 FOR_ITER = "pyjit_for_iter"
+EVAL_BREAKER = "pyjit_eval_breaker"         # compiled code found the eval breaker set
+CALL_TARGET = "pyjit_call_target"           # a call whose target an inline call cell chose
 STACK_LIMIT_SYMBOL = "pyjit_stack_limit"    # defined by each engine
 
 _SOURCE = """
@@ -201,12 +228,52 @@ call_next:
     cmp x10, x11
     b.ne call_next
     b call_miss
-call_go:
+pyjit_call_target:                        // x0..x3 = the vectorcall, x4 = the target
+    mov x16, x4
+call_go:                                  // x16 = the target
     ldr x9, lit_stack_limit
     mov x10, sp
     cmp x10, x9
     b.lo call_generic
-    br x16                                // the callee returns to our caller
+    ldr x9, lit_vectorcall
+    cmp x16, x9
+    b.eq call_tail                        // the interpreter counts the frames it makes
+    @running_thread_state x9, x10, call_thread_state
+call_counted:
+    @enter_recursive_call x9, x10, call_too_deep, {HELPER_FRAMES}
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    str x9, [sp, #16]
+    blr x16                               // the compiled callee
+    ldr x9, [sp, #16]
+    @leave_recursive_call x9, x10
+    ldp x29, x30, [sp], #32
+    ret
+call_tail:
+    br x16                                // PyObject_Vectorcall returns to our caller
+call_too_deep:
+    ldr x16, lit_recursion_error
+    br x16
+call_thread_state:                        // ask the interpreter, remember the answer
+    ldr x9, lit_signals_pending           // not with a signal pending: an engine taking
+    ldr w9, [x9]                          // the GIL for the helper would serve it in its
+    cbnz w9, call_tail                    // own Python code first (this call is not counted)
+    stp x29, x30, [sp, #-64]!
+    mov x29, sp
+    stp x0, x1, [sp, #16]
+    stp x2, x3, [sp, #32]
+    str x16, [sp, #48]
+    ldr x9, lit_thread_state_get
+    blr x9
+    mov x9, x0
+    ldp x0, x1, [sp, #16]
+    ldp x2, x3, [sp, #32]
+    ldr x16, [sp, #48]
+    ldp x29, x30, [sp], #64
+    @is_thread_state x9, x10, x11, call_tail   // an engine that lost the call returns garbage
+    ldr x10, lit_thread_state_cache
+    str x9, [x10]
+    b call_counted
 call_miss:
     ldr x16, [x4, #{C_MEGAMORPHIC}]
     cbnz x16, call_go
@@ -226,6 +293,16 @@ call_miss:
     b call_go
 call_generic:
     ldr x16, lit_vectorcall
+    br x16
+
+// -- the eval breaker was set at a check of compiled code ---------------------------
+pyjit_eval_breaker:
+    ldr x9, lit_eval_breaker
+    str wzr, [x9]                         // cleared, and the signals hint with it (its
+    ldr x9, lit_signals_pending           // value to the helper): see handle_eval_breaker
+    ldr w0, [x9]
+    str wzr, [x9]
+    ldr x16, lit_handle_eval_breaker
     br x16
 
 // -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
@@ -332,13 +409,36 @@ lit_list_iter_type:     .quad {list_iter_type:#x}
 lit_range_iter_type:    .quad {range_iter_type:#x}
 lit_for_iter:           .quad {for_iter:#x}
 lit_int_pool:           .quad {int_pool:#x}
+lit_tstate_current:     .quad {tstate_current:#x}
+lit_gil_last_holder:    .quad {gil_last_holder:#x}
+lit_thread_state_cache: .quad {thread_state_cache:#x}
+lit_interpreter_state:  .quad {interpreter_state:#x}
+lit_thread_state_get:   .quad {PyThreadState_Get:#x}
+lit_eval_breaker:       .quad {eval_breaker:#x}
+lit_signals_pending:    .quad {signals_pending:#x}
+lit_handle_eval_breaker: .quad {handle_eval_breaker:#x}
+lit_recursion_error:    .quad {recursion_error:#x}
 {int_literals}"""
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
                   "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc",
-                  "PyObject_RichCompare", "PyObject_GetItem", "for_iter") + tuple(
+                  "PyObject_RichCompare", "PyObject_GetItem", "for_iter", "PyThreadState_Get",
+                  "handle_eval_breaker", "recursion_error") + tuple(
     helper for _, helper, _ in INT_OPS.values())
+
+# The recursion limit a call between compiled functions leaves unused: an
+# engine runs Python frames of its own on the way to a helper and on its
+# way back with the helper's exception (Unicorn's trap hook, the helper's
+# invoker, ctypes' call of a C function, the exception's recording;
+# natively the ctypes callback and the helper's binding), and a
+# RecursionError raised in one of them, outside the helper, is lost (ctypes
+# prints it and the emulation goes on with no result).  Measured under
+# Unicorn: 4 lost the RecursionError of a recursive function at the limit, 5
+# that of a recursive method; 6 lost neither.  8 leaves a margin for the
+# helpers' own error paths (an exception's traceback is cleared there,
+# which may run finalizers).
+HELPER_FRAMES = 8
 
 # Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,
 # equal, greater; pyjit_compare tests bit 3 * op + outcome.
@@ -348,11 +448,18 @@ COMPARE_MASK = sum(bits << (3 * op) for op, bits in enumerate(
 
 def object_addresses() -> dict[str, int]:
     """The addresses of the interpreter's objects the routines compare with
-    or return (types, True/False, the first cached small int)."""
+    or return (types, True/False, the first cached small int), and of the
+    parts of its state they read and write (interpreter.py)."""
     return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
                 true=id(True), false=id(False), isinstance=id(isinstance), type_type=id(type),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
-                list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))))
+                list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
+                eval_breaker=interpreter.eval_breaker_address(),
+                signals_pending=interpreter.signals_pending_address(),
+                tstate_current=interpreter.thread_state_pointer_address(),
+                gil_last_holder=interpreter.gil_last_holder_address(),
+                thread_state_cache=ctypes.addressof(interpreter.THREAD_STATE_CACHE),
+                interpreter_state=interpreter.interpreter_state())
 
 
 # -- macros: a line `    @name a, b, ...` is replaced by the fragment ----------------
@@ -427,6 +534,10 @@ MACROS = {
     "one_digit_int": _one_digit_int,
     "index_int": objects.nonnegative_one_digit,
     "init_one_digit": objects.init_one_digit,
+    "enter_recursive_call": objects.enter_recursive_call,
+    "leave_recursive_call": objects.leave_recursive_call,
+    "running_thread_state": objects.running_thread_state,
+    "is_thread_state": objects.is_thread_state,
 }
 
 
@@ -464,7 +575,7 @@ def source(addresses: dict[str, int]) -> str:
         MANAGED_DICT=L.OBJECT_MANAGED_DICT, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
-        compare_mask=COMPARE_MASK,
+        compare_mask=COMPARE_MASK, HELPER_FRAMES=HELPER_FRAMES,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         int_routines=int_routines.source(),
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"

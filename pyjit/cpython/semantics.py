@@ -14,10 +14,10 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import (
-    AttributeError, BaseException, ImportError, KeyError, NameError, RuntimeError, SystemError,
-    TypeError, UnboundLocalError, ValueError, all, ascii, bool, compile, dict, format, getattr,
-    hasattr, isinstance, issubclass, iter, len, list, next, range, repr, str, tuple, type, vars,
-    zip,
+    AttributeError, BaseException, ImportError, KeyError, NameError, RecursionError,
+    RuntimeError, SystemError, TypeError, UnboundLocalError, ValueError, all, ascii, bool,
+    compile, dict, format, getattr, hasattr, isinstance, issubclass, iter, len, list, next,
+    range, repr, str, tuple, type, vars, zip,
 )
 import builtins as _builtins_module
 import ctypes
@@ -58,6 +58,12 @@ def unbound_local(name: str) -> UnboundLocalError:
                              "associated with a value")
 
 
+def recursion_error() -> RecursionError:
+    """The error of entering a frame past the recursion limit (3.11's
+    _Py_CheckRecursiveCall for a Python frame)."""
+    return RecursionError("maximum recursion depth exceeded")
+
+
 def unbound_deref(name: str, is_free: bool) -> Exception:
     """The error of reading an empty cell: a local's or a free variable's."""
     if is_free:
@@ -70,6 +76,16 @@ def _iterable(obj) -> bool:
     """tp_iter, or PySequence_Check (__getitem__ on a non-dict type)."""
     tp = type(obj)
     return hasattr(tp, "__iter__") or (hasattr(tp, "__getitem__") and not issubclass(tp, dict))
+
+
+# -- the eval loop's periodic check ---------------------------------------------------------
+
+def check_eval_breaker() -> None:
+    """What 3.11's RESUME (a function's entry) and JUMP_BACKWARD do when
+    the interpreter's eval breaker is set: signal handlers run (one that
+    raises makes this raise), pending calls run, the GIL goes to a thread
+    asking for it, an asynchronous exception is raised.  Entering this
+    function is all of it: its own RESUME is such a check."""
 
 
 # -- arguments ------------------------------------------------------------------------------

@@ -12,22 +12,25 @@ import sys
 from types import CodeType, FunctionType
 from typing import Iterable
 
+from ..options import CompileOptions
 from .errors import CompileRefused
 from .ir import Function
 
 SUPPORTED_VERSIONS = {(3, 11): "pyjit.hir.builder_311"}
 
 
-def build_hir(fn: FunctionType | CodeType) -> Function:
+def build_hir(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
     """The HIR of ``fn``; raises ``CompileRefused`` for what the JIT does not
-    compile (the function then stays in the interpreter)."""
+    compile (the function then stays in the interpreter).  options: the
+    compilation's (the builder reads ``eval_breaker``); None: the defaults."""
     version = sys.version_info[:2]
     if version not in SUPPORTED_VERSIONS:
         name = getattr(fn, "__qualname__", getattr(fn, "co_qualname", "?"))
         raise CompileRefused(name, f"no HIR builder for Python {version[0]}.{version[1]}")
     import importlib
 
-    return importlib.import_module(SUPPORTED_VERSIONS[version]).build_function(fn)
+    builder = importlib.import_module(SUPPORTED_VERSIONS[version])
+    return builder.build_function(fn, options if options is not None else CompileOptions())
 
 
 def compile_hir(fn: FunctionType | CodeType, passes: Iterable[str] | None = None,

@@ -19,6 +19,7 @@ the bytecode-level control-flow graph with stack depths.
 
 from __future__ import annotations
 
+import bisect
 import dis
 import opcode as _opcode
 from dataclasses import dataclass, field
@@ -118,7 +119,11 @@ def stack_effect(instr: BcInstr, jump: bool | None = None) -> int:
 @dataclass
 class BytecodeCFG:
     """Blocks of reachable bytecode: ``starts`` in offset order, each block's
-    instructions, entry stack depth and normal predecessors (block starts)."""
+    instructions, entry stack depth and normal predecessors (block starts).
+
+    The exception table's lookups take logarithmic (``handler_for``) or
+    constant time (``is_handler_target``, ``handler_targeting``): a function
+    with thousands of handlers compiles in time linear in its size."""
 
     instrs: list[BcInstr]
     handlers: list[ExceptionEntry]
@@ -127,15 +132,28 @@ class BytecodeCFG:
     depth: dict[int, int] = field(default_factory=dict)
     preds: dict[int, set[int]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # CPython's table is sorted by start and its ranges do not overlap;
+        # the first entry covering an offset is the one that applies.
+        self._by_start = sorted(self.handlers, key=lambda e: e.start)
+        self._entry_starts = [e.start for e in self._by_start]
+        self._by_target: dict[int, ExceptionEntry] = {}
+        for entry in self.handlers:
+            self._by_target.setdefault(entry.target, entry)
+
     def handler_for(self, offset: int) -> ExceptionEntry | None:
         """The exception table entry covering the instruction at offset."""
-        for entry in self.handlers:
-            if entry.start <= offset < entry.end:
-                return entry
+        i = bisect.bisect_right(self._entry_starts, offset) - 1
+        if i >= 0 and offset < self._by_start[i].end:
+            return self._by_start[i]
         return None
 
     def is_handler_target(self, offset: int) -> bool:
-        return any(e.target == offset for e in self.handlers)
+        return offset in self._by_target
+
+    def handler_targeting(self, target: int) -> ExceptionEntry:
+        """The first exception table entry whose handler starts at target."""
+        return self._by_target[target]
 
 
 def analyze(code: CodeType) -> BytecodeCFG:

@@ -101,17 +101,48 @@ def remove_unreachable(func: Function) -> bool:
 def split_edge(func: Function, pred: Block, succ: Block) -> Block:
     """Put a new block on the edge pred -> succ (normal or exceptional) and
     return it; succ's phis now name the new block."""
-    mid = Block()
-    mid.append(Branch([], target=succ))
-    func.blocks.insert(func.blocks.index(pred) + 1, mid)
-    term = pred.terminator
-    if term is not None and succ in term.successors():
-        term.replace_successor(succ, mid)
-    else:
-        raising = pred.raising_instr
-        assert raising is not None and raising.exc_target is succ, "no such edge"
-        raising.exc_target = mid
-    for phi in succ.phis:
-        assert isinstance(phi, Phi)
-        phi.replace_pred(pred, mid)
+    splits = EdgeSplits(func)
+    mid = splits.split(pred, succ)
+    splits.place()
     return mid
+
+
+class EdgeSplits:
+    """Many edge splits, placed in the layout at once.
+
+    ``split(pred, succ)`` edits the edge as ``split_edge`` does and returns
+    the new block; ``place()`` puts every new block into ``func.blocks``
+    where one ``split_edge`` after the other would have (right after its
+    predecessor, the latest split first), in one pass over the layout
+    instead of one search per split."""
+
+    def __init__(self, func: Function) -> None:
+        self.func = func
+        self.after: dict[Block, list[Block]] = {}
+
+    def split(self, pred: Block, succ: Block) -> Block:
+        mid = Block()
+        mid.append(Branch([], target=succ))
+        term = pred.terminator
+        if term is not None and succ in term.successors():
+            term.replace_successor(succ, mid)
+        else:
+            raising = pred.raising_instr
+            assert raising is not None and raising.exc_target is succ, "no such edge"
+            raising.exc_target = mid
+        for phi in succ.phis:
+            assert isinstance(phi, Phi)
+            phi.replace_pred(pred, mid)
+        self.after.setdefault(pred, []).append(mid)
+        return mid
+
+    def place(self) -> None:
+        if not self.after:
+            return
+        out: list[Block] = []
+        stack = list(reversed(self.func.blocks))
+        while stack:
+            block = stack.pop()
+            out.append(block)
+            stack += self.after.pop(block, ())   # the latest split pops first
+        self.func.blocks = out

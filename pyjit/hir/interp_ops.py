@@ -26,7 +26,7 @@ from .ops_containers import (
     SetAdd, SetUpdate, StoreSubscr, UnpackEx, UnpackSequence,
 )
 from .ops_core import (
-    BoolNot, BoxBool, BoxFloat, CheckVar, IsIdentical, IsNull, IsTruthy, IsType,
+    BoolNot, BoxBool, BoxFloat, CheckEvalBreaker, CheckVar, KeepAlive, IsIdentical, IsNull, IsTruthy, IsType,
     LoadArg, LoadConst, LoadNull, PrimConst, RefineType, UnboxFloat,
 )
 from .ops_exc import (
@@ -97,6 +97,8 @@ semantics(IsType)(lambda a, i, v: Type.of_object(v[0]) <= i.type)
 semantics(BoolNot)(lambda a, i, v: not v[0])
 semantics(BoxBool)(lambda a, i, v: bool(v[0]))
 semantics(IsTruthy)(lambda a, i, v: bool(v[0]))
+semantics(CheckEvalBreaker)(lambda a, i, v: S.check_eval_breaker())
+semantics(KeepAlive)(lambda a, i, v: None)
 
 
 @semantics(CheckVar)

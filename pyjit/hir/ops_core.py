@@ -163,6 +163,47 @@ class Return(Instr):
     operand_types = (Object,)
 
 
+# -- named locals ----------------------------------------------------------------
+
+
+@hir_op
+class KeepAlive(Instr):
+    """``KeepAlive v1 v2 ...``: the values a function's named locals hold
+    are used here, where the frame lets go of them: a local rebound or
+    deleted (its old value), the function returning or raising without a
+    handler, a loop going round (every local: a function that never returns
+    holds them for good).  The builder places them so that reference
+    counting keeps a local's value alive until then, as CPython's frame
+    does, however early its last real use; values reaching a KeepAlive last
+    are released right after it, in the order of its operands (the order of
+    the frame's slots).  Emits no code."""
+
+    has_result = False
+    has_effects = True
+    extra_operand_type = OptObject
+
+    def expected_operand_type(self, index: int) -> Type | None:
+        return Top if index < len(self.operands) else None
+
+
+# -- the eval loop's periodic check ---------------------------------------------
+
+
+@hir_op
+class CheckEvalBreaker(Instr):
+    """``CheckEvalBreaker``: what the eval loop does at a function's entry
+    (3.11's RESUME) and on a loop's back edge (JUMP_BACKWARD, the backward
+    conditional jumps): when the interpreter's eval breaker is set, run
+    signal handlers and pending calls, hand the GIL to a thread asking for
+    it.  Raises what a signal handler raises (or an asynchronous
+    exception); arbitrary code may run."""
+
+    has_result = False
+    has_effects = True
+    may_raise = True
+    may_call = True
+
+
 # -- reference counting ------------------------------------------------------
 
 
@@ -317,8 +358,8 @@ class BoxFloat(Instr):
 
 
 __all__ = [
-    "BoolNot", "BoxBool", "BoxFloat", "Branch", "CheckVar", "CondBranch",
-    "Decref", "Incref", "IsIdentical", "IsNull", "IsTruthy", "IsType",
+    "BoolNot", "BoxBool", "BoxFloat", "Branch", "CheckEvalBreaker", "CheckVar", "CondBranch",
+    "Decref", "Incref", "IsIdentical", "IsNull", "IsTruthy", "IsType", "KeepAlive",
     "LoadArg", "LoadConst", "LoadNull", "Phi", "PrimConst", "RefineType",
     "Return", "UnboxFloat", "XDecref", "XIncref", "prim_bool",
 ]

@@ -12,8 +12,9 @@ site only has to choose the address it calls, through its CallCell
     else cell.megamorphic ?       target = cell.megamorphic
     else                          target = call_cell_fill(cell, callee,
                                                           &PyObject_Vectorcall)
-    args below the stack limit ?  target = &PyObject_Vectorcall
-    result = target(callee, args, nargsf, kwnames)
+    sp below the stack limit ?    target = &PyObject_Vectorcall
+    result = target(callee, args, nargsf, kwnames)   (a compiled target's
+             call counted against the interpreter's recursion limit)
 
 `target` is the callee's compiled entry when the callee is a function
 compiled in the same engine, else PyObject_Vectorcall (a helper trap under
@@ -22,11 +23,13 @@ binds its arguments on its own cold entry path.
 
 The options' `direct_calls` (PYJIT_DIRECT_CALLS by default) chooses how:
 - "shared" (default): the site calls the shared `pyjit_call_cached` routine
-  (pyjit/cpython/routines.py) with the cell in x4; the routine tail-branches to the
-  target, so the callee returns straight to the site.  A site costs one
-  instruction and one literal more than a helper call;
-- "inline": the selection above is emitted at the site, ending in a
-  `CallReg` (about 90 more bytes a site);
+  (pyjit/cpython/routines.py) with the cell in x4; the routine calls the
+  target (a compiled callee counted against the recursion limit; a tail
+  branch to PyObject_Vectorcall, which counts its own frames).  A site
+  costs one instruction and one literal more than a helper call;
+- "inline": the selection above is emitted at the site, which then calls
+  the chosen target through the shared `pyjit_call_target` routine (the
+  stack limit and the recursion count);
 - "off": every call goes to PyObject_Vectorcall.
 
 Sites whose callee is known at compile time not to be a Python function (a
@@ -43,7 +46,7 @@ from __future__ import annotations
 import types
 
 from ..cpython import cells as caches
-from ..cpython.routines import STACK_LIMIT_SYMBOL
+from ..cpython.routines import CALL_TARGET
 from ..hir import ops_core as K
 from ..hir import ops_objects as O
 from . import ir
@@ -150,37 +153,31 @@ def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
         lw.call_routine("pyjit_call_cached", [callee, argp, nargsf, kw, cell], result)
     else:
         cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
-        target = _select_target(lw, cell, callee, argp)
-        lw.emit(ir.CallReg(target, [callee, argp, nargsf, kw], result))
+        target = _select_target(lw, cell, callee)
+        lw.call_routine(CALL_TARGET, [callee, argp, nargsf, kw, target], result)
     for i in instr.stolen_indices():
         lw.decref(lw.vreg(instr.operands[i]))
     lw.check(instr, GENERIC, result)
 
 
-def _select_target(lw: L, cell: VReg, callee: VReg, argp: VReg) -> VReg:
+def _select_target(lw: L, cell: VReg, callee: VReg) -> VReg:
     """The inline form of pyjit_call_cached's choice: a vreg holding the
-    address to call (argp, in the frame, stands for the stack pointer)."""
+    address to call (the site then calls it through pyjit_call_target,
+    which does the stack limit check and the recursion count)."""
     C = caches.CallCell
     target = lw.new()
     miss, fill = lw.f.new_block(cold=True), lw.f.new_block(cold=True)
-    call, deep, go = lw.f.new_block(), lw.f.new_block(cold=True), lw.f.new_block()
+    go = lw.f.new_block()
     entry = cached.find_entry(lw, callee, cell, C, miss)
     lw.emit(ir.Load(target, entry, C.TARGET))
-    lw.emit(ir.Jump(call))
+    lw.emit(ir.Jump(go))
     lw.cur = miss
     lw.emit(ir.Load(target, cell, C.MEGAMORPHIC))
-    lw.emit(ir.BranchZero(target, fill, call))
+    lw.emit(ir.BranchZero(target, fill, go))
     lw.cur = fill
     generic = lw.new()
     lw.emit(ir.LoadSymbol(generic, GENERIC))
     lw.call("call_cell_fill", [cell, callee, generic], target)
-    lw.emit(ir.Jump(call))
-    lw.cur = call
-    limit = lw.new()
-    lw.emit(ir.LoadSymbol(limit, STACK_LIMIT_SYMBOL))
-    lw.emit(ir.Branch("lo", argp, limit, deep, go))
-    lw.cur = deep
-    lw.emit(ir.LoadSymbol(target, GENERIC))
     lw.emit(ir.Jump(go))
     lw.cur = go
     return target

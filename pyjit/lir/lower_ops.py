@@ -21,7 +21,8 @@ from typing import Callable
 
 from ..cpython import layout, opcodes
 from ..cpython.helpers import BINARY_OP_HELPERS, HELPERS
-from ..cpython.routines import FOR_ITER
+from ..cpython.interpreter import EVAL_BREAKER_SYMBOL
+from ..cpython.routines import EVAL_BREAKER, FOR_ITER
 from ..cpython.semantics import CONVERSIONS
 from ..hir import ops_containers as C
 from ..hir import ops_core as K
@@ -250,6 +251,26 @@ def _check_var(lw: L, instr: K.CheckVar) -> None:
     lw.emit(ir.Move(lw.vreg(instr.result), u))
 
 
+@lowers(K.CheckEvalBreaker)
+def _check_eval_breaker(lw: L, instr: K.CheckEvalBreaker) -> None:
+    """Test the interpreter's eval breaker word inline (its address is
+    EVAL_BREAKER_SYMBOL's, resolved at load time): `ldr; ldr w; cbnz`.  When
+    it is set, a cold path calls the shared routine pyjit_eval_breaker
+    (which clears it and calls the handle_eval_breaker helper: their
+    docstrings say why); a failure (a signal handler raised) takes instr's
+    exception path."""
+    word_at, word = lw.new(), lw.new()
+    lw.emit(ir.LoadSymbol(word_at, EVAL_BREAKER_SYMBOL))
+    lw.emit(ir.Load(word, word_at, 0, width=4))
+    serve, cont = lw.f.new_block(cold=True), lw.f.new_block()
+    lw.emit(ir.BranchZero(word, cont, serve))
+    lw.cur = serve
+    status = lw.call_routine(EVAL_BREAKER, [])
+    lw.check(instr, "handle_eval_breaker", status)
+    lw.emit(ir.Jump(cont))
+    lw.cur = cont
+
+
 # -- inline ops -------------------------------------------------------------------------------
 
 @lowers(K.LoadArg)
@@ -280,6 +301,11 @@ def _prim_const(lw: L, instr: K.PrimConst) -> None:
 @lowers(K.Phi)
 def _phi(lw: L, instr: K.Phi) -> None:
     """Nothing here: predecessors move the inputs (edge_moves)."""
+
+
+@lowers(K.KeepAlive)
+def _keep_alive(lw: L, instr: K.KeepAlive) -> None:
+    """Nothing: it only shapes where reference counting releases values."""
 
 
 @lowers(K.Branch)

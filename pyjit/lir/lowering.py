@@ -74,6 +74,7 @@ class FunctionLowering:
         # constant of the code, filled in by the compiler and the loader.
         self.code_info = CodeInfo(hfunc.code if hfunc.code is not None else pyfunc.__code__,
                                   pyfunc.__globals__)
+        self._block_of = {instr: hb for hb in hfunc.blocks for instr in hb.instrs}
 
     # -- the driver --------------------------------------------------------
     def run(self) -> ir.LirFunction:
@@ -298,10 +299,10 @@ class FunctionLowering:
         return self._release_tail
 
     def _hir_block_of(self, instr: hir.Instr) -> hir.Block:
-        for hb in self.h.blocks:
-            if instr in hb.instrs:
-                return hb
-        raise LoweringError(f"{instr.opname} is in no block")
+        try:
+            return self._block_of[instr]
+        except KeyError:
+            raise LoweringError(f"{instr.opname} is in no block") from None
 
     def edge_moves(self, pred: hir.Block, succ: hir.Block) -> None:
         """The phi moves of the edge pred -> succ, at the current position."""

@@ -60,6 +60,11 @@ def _signature(instr: ir.Instr, alloc: Allocation) -> tuple:
             return tuple(value(y) for y in x)
         return x
 
-    fields = tuple(value(getattr(instr, f.name)) for f in dataclasses.fields(instr)
-                   if f.name != "origin")
-    return (type(instr).__name__,) + fields
+    cls = type(instr)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(instr) if f.name != "origin")
+    return (cls.__name__,) + tuple(value(getattr(instr, name)) for name in names)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}     # an instruction class's fields but origin

@@ -15,7 +15,7 @@ from __future__ import annotations
 import weakref
 
 from ..aarch64.asmtext import assemble
-from ..cpython import routines
+from ..cpython import interpreter, routines
 from . import entries
 
 _loaded: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
@@ -23,11 +23,12 @@ _loaded: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary
 
 def prepare_engine(engine) -> None:
     """Make engine ready for code with caches and direct calls (once per
-    engine): define the stack limit symbol, and load the shared routines,
-    defining a symbol for each."""
+    engine): define the stack limit and eval breaker symbols, and load the
+    shared routines, defining a symbol for each."""
     if engine in _loaded:
         return
     engine.define_symbol(routines.STACK_LIMIT_SYMBOL, entries.stack_limit(engine))
+    engine.define_symbol(interpreter.EVAL_BREAKER_SYMBOL, interpreter.eval_breaker_address())
     _loaded[engine] = load_routines(engine)
 
 

@@ -2,13 +2,21 @@
 
 Byte offsets and constants that generated code may inline.  They come from
 the 3.11 headers (Include/object.h, cpython/object.h, cpython/*object.h,
-internal/pycore_dict.h, internal/pycore_object.h) and are checked against
-live objects by tests/cpython/test_object_layout.py.  The layout is the same on
-x86-64 and AArch64 Linux (LP64, same alignment rules).
+internal/pycore_dict.h, internal/pycore_object.h, and for the interpreter's
+own state cpython/pystate.h, internal/pycore_interp.h, pycore_runtime.h)
+and are checked against live objects by tests/cpython/test_object_layout.py
+and tests/semantics/test_interpreter_state.py.  The layout is the same on
+x86-64 and AArch64 Linux (LP64, same alignment rules), with one exception:
+the runtime state holds the GIL's pthread mutexes, which are 40 bytes on
+x86-64 and 48 on AArch64, so fields after them move (RUNTIME_TSTATE_CURRENT).
 
 Naming: STRUCT_FIELD, e.g. TYPE_TP_FLAGS is offsetof(PyTypeObject, tp_flags).
 Offsets of fields *before* an object are negative.
 """
+
+from __future__ import annotations
+
+import platform
 
 VERSION = (3, 11)
 
@@ -182,6 +190,33 @@ FRAME_F_FRAME = 24                 # PyFrameObject.f_frame: _PyInterpreterFrame 
 IFRAME_CODE = 32                   # _PyInterpreterFrame.f_code
 IFRAME_PREVIOUS = 48               # _PyInterpreterFrame.previous
 IFRAME_LOCALSPLUS = 72             # _PyInterpreterFrame.localsplus[]: locals, cells, stack
+
+# -- the interpreter's state --------------------------------------------------------
+# PyInterpreterState.ceval.eval_breaker (_Py_atomic_int, 32 bits): nonzero
+# when the eval loop must stop at its next check (RESUME, JUMP_BACKWARD) to
+# run signal handlers or pending calls, hand the GIL to a thread asking for
+# it, or raise an asynchronous exception; the interpreter recomputes it
+# from those requests whenever it serves one.  The interpreter state is
+# PyInterpreterState_Get().
+INTERP_EVAL_BREAKER = 100
+# PyThreadState: recursion_remaining (int) is what the eval loop counts
+# down on entering a frame (_Py_EnterRecursiveCallTstate) and up on leaving
+# it; at zero, _Py_CheckRecursiveCall raises RecursionError (or refreshes
+# the count from a raised limit).  recursion_limit (int) is the thread's
+# copy of sys.getrecursionlimit().
+TSTATE_INTERP = 16                 # PyInterpreterState *
+TSTATE_RECURSION_REMAINING = 32
+TSTATE_RECURSION_LIMIT = 36
+# _PyRuntime (an exported symbol of the interpreter), the runtime state:
+# ceval.signals_pending (_Py_atomic_int) is the hint that a signal arrived
+# (the eval breaker is computed from it, e.g. by take_gil);
+# ceval.gil.last_holder is the thread state of the thread that last held
+# the GIL (take_gil and drop_gil set it);
+# gilstate.tstate_current is the thread state of the thread that holds the
+# GIL (NULL while no thread does), what _PyThreadState_GET() reads.
+RUNTIME_SIGNALS_PENDING = 352
+RUNTIME_GIL_LAST_HOLDER = 368
+RUNTIME_TSTATE_CURRENT: int | None = {"x86_64": 576, "aarch64": 592}.get(platform.machine())
 
 # -- vectorcall ----------------------------------------------------------------------
 # nargsf carries this flag when args[-1] may be overwritten by the callee.

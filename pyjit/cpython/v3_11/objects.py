@@ -4,7 +4,8 @@ Each function returns assembly text (pyjit's assembler syntax, one
 instruction a line, four spaces in) for registers and labels the caller
 names; every fragment touches only the registers it is given.  The shared
 routines (pyjit/cpython/routines.py, int_routines.py) are written with
-these, so that what a version changes in its objects changes here only.
+these, so that what a version changes in its objects (and in the thread
+state's recursion count) changes here only.
 
 Reference counts: a plain 64-bit count at OB_REFCNT, no immortal objects.
 Ints: ob_size is the signed number of 30-bit digits (0 for zero, -n for a
@@ -91,3 +92,61 @@ def small_int_index_shift() -> int:
     shift = L.SMALL_INT_STRIDE.bit_length() - 1
     assert 1 << shift == L.SMALL_INT_STRIDE
     return shift
+
+
+def enter_recursive_call(tstate: str, tmp: str, at_limit: str, keep: str) -> str:
+    """_Py_EnterRecursiveCallTstate for the thread state in tstate, keeping
+    `keep` frames of the limit unused: take one from recursion_remaining if
+    it is above keep, else go to at_limit (tstate and tmp unchanged)."""
+    remaining = _mem(tstate, L.TSTATE_RECURSION_REMAINING)
+    w = "w" + tmp[1:]
+    return (f"    ldr {w}, {remaining}                    // recursion_remaining\n"
+            f"    cmp {w}, #{keep}\n"
+            f"    b.le {at_limit}\n"
+            f"    sub {w}, {w}, #1\n"
+            f"    str {w}, {remaining}\n")
+
+
+def leave_recursive_call(tstate: str, tmp: str) -> str:
+    """_Py_LeaveRecursiveCallTstate for the thread state in tstate."""
+    remaining = _mem(tstate, L.TSTATE_RECURSION_REMAINING)
+    w = "w" + tmp[1:]
+    return (f"    ldr {w}, {remaining}                    // recursion_remaining\n"
+            f"    add {w}, {w}, #1\n"
+            f"    str {w}, {remaining}\n")
+
+
+def running_thread_state(dst: str, tmp: str, ask: str) -> str:
+    """dst = the running thread's PyThreadState, when it is known to be the
+    one the routines found last (in the word at literal
+    lit_thread_state_cache): it holds the GIL (_PyRuntime.gilstate.
+    tstate_current, literal lit_tstate_current), or nobody holds it and it
+    was the last to (gil.last_holder, literal lit_gil_last_holder): code
+    running without the GIL (the Unicorn engine, for now) after that thread
+    released it.  Otherwise go to ask (PyThreadState_Get), with tmp = 0 or
+    the cached state."""
+    return f"""\
+    ldr {tmp}, lit_thread_state_cache
+    ldr {tmp}, [{tmp}]                      // the thread state found last
+    cbz {tmp}, {ask}
+    ldr {dst}, lit_tstate_current
+    ldr {dst}, [{dst}]                      // the GIL holder's
+    cmp {dst}, {tmp}
+    b.eq 1f
+    cbnz {dst}, {ask}                       // another thread holds the GIL, or a new one runs
+    ldr {dst}, lit_gil_last_holder
+    ldr {dst}, [{dst}]                      // nobody holds the GIL: who held it last?
+    cmp {dst}, {tmp}
+    b.ne {ask}
+1:
+"""
+
+
+def is_thread_state(tstate: str, tmp: str, tmp2: str, otherwise: str) -> str:
+    """Go to otherwise unless tstate is a PyThreadState of this interpreter
+    (not NULL, its interp the one at literal lit_interpreter_state)."""
+    return (f"    cbz {tstate}, {otherwise}\n"
+            f"    ldr {tmp}, {_mem(tstate, L.TSTATE_INTERP)}                    // tstate->interp\n"
+            f"    ldr {tmp2}, lit_interpreter_state\n"
+            f"    cmp {tmp}, {tmp2}\n"
+            f"    b.ne {otherwise}\n")

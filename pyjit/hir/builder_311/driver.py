@@ -8,11 +8,15 @@ import inspect
 from types import CodeType, FunctionType
 from typing import Callable
 
+from ...options import CompileOptions
 from ..bytecode_311 import BcInstr, BytecodeCFG, analyze
 from ..cfg import reverse_postorder
 from ..errors import CompileRefused, HIRError, UnsupportedBytecode, UnsupportedFunction
-from ..ir import Block, Function, Param, Value
-from ..ops_core import BoxBool, Branch, CheckVar, CondBranch, IsTruthy, LoadArg, LoadConst, LoadNull
+from ..ir import Block, Function, Ownership, Param, Value
+from ..ops_core import (
+    BoxBool, Branch, CheckEvalBreaker, CheckVar, CondBranch, IsTruthy, KeepAlive, LoadArg,
+    LoadConst, LoadNull,
+)
 from ..ops_exc import FetchException
 from ..ssa import FrameBuilder, FrameState, Landing
 from ..types import Dict, Nullptr, Object, Tuple
@@ -73,8 +77,9 @@ def _calls_super_without_arguments(code: CodeType) -> bool:
                for a, b, c in zip(ops, ops[1:], ops[2:]))
 
 
-def build_function(fn: FunctionType | CodeType) -> Function:
-    """Build the HIR of a function (or code object) compiled by CPython 3.11."""
+def build_function(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
+    """Build the HIR of a function (or code object) compiled by CPython 3.11
+    (options: the compilation's; None: the defaults)."""
     code = fn.__code__ if isinstance(fn, FunctionType) else fn
     qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
     for flag, kind in _REFUSED_FLAGS:
@@ -86,15 +91,16 @@ def build_function(fn: FunctionType | CodeType) -> Function:
         raise CompileRefused(qualname, f"{code.co_name!r} (line {code.co_firstlineno}) calls "
                              "super() without arguments, which reads the interpreter's frame "
                              "(compiled code has none)")
-    return Builder311(code, qualname).build()
+    return Builder311(code, qualname, options or CompileOptions()).build()
 
 
 class Builder311(FrameBuilder):
     """Abstract interpreter of one 3.11 code object."""
 
-    def __init__(self, code: CodeType, qualname: str) -> None:
+    def __init__(self, code: CodeType, qualname: str, options: CompileOptions) -> None:
         super().__init__(Function(code.co_name, qualname, function_params(code), code))
         self.code = code
+        self.eval_breaker = options.eval_breaker
         self.names = local_names(code)
         self.nfree = len(code.co_freevars)
         self.cfg: BytecodeCFG = analyze(code)
@@ -193,6 +199,52 @@ class Builder311(FrameBuilder):
     def jump(self, offset: int) -> None:
         self.emit(Branch([], target=self.edge_to(offset, self.state)))
 
+    # -- named locals' lifetimes (see KeepAlive) -------------------------------
+    def keep_alive(self, values: list[Value]) -> None:
+        """The frame lets go of these values here (left out: NULLs, and what
+        is borrowed for the whole call anyway: arguments, constants)."""
+        kept = []
+        for v in values:
+            defn = v.defn
+            if (defn is not None and not isinstance(defn, LoadNull)
+                    and defn.ownership_kind is not Ownership.BORROWED and v not in kept):
+                kept.append(v)
+        if kept:
+            self.emit(KeepAlive(kept))
+
+    def keep_locals_alive(self) -> None:
+        """Every local slot's value is held until here: the function ends
+        (return, or a raise no handler of it catches), or a loop goes round."""
+        self.keep_alive(self.state.locals)
+
+    def rebind_local(self, index: int, value: Value) -> None:
+        """Local `index` now holds value; its old value is let go of here."""
+        old = self.state.locals[index]
+        self.state.locals[index] = value
+        if old is not value:
+            self.keep_alive([old])
+
+    def check_eval_breaker(self) -> None:
+        """The eval loop's periodic check here (unless the options leave
+        the checks out)."""
+        if self.eval_breaker:
+            self.emit(CheckEvalBreaker([]))
+
+    def branch_back(self, cond: Value, loop_head: int, fallthrough: int) -> None:
+        """Go back to loop_head when cond holds, checking the eval breaker
+        on that edge only (as 3.11's backward conditional jumps do), else
+        fall through.  The locals are kept alive to the branch (on either
+        edge they are all still bound)."""
+        self.keep_locals_alive()
+        if not self.eval_breaker:
+            self.branch(cond, (loop_head, self.state), (fallthrough, self.state))
+            return
+        back = self.func.new_block()
+        self.emit(CondBranch([cond], if_true=back, if_false=self.edge_to(fallthrough, self.state)))
+        self.current = back
+        self.check_eval_breaker()
+        self.jump(loop_head)
+
     def branch(self, cond: Value, if_true: tuple[int, FrameState], if_false: tuple[int, FrameState]) -> None:
         if if_true[0] == if_false[0]:
             self.jump(if_true[0])
@@ -213,7 +265,7 @@ class Builder311(FrameBuilder):
     def landing_for(self, target: int) -> Landing:
         if target in self.landings:
             return self.landings[target]
-        entry = next(e for e in self.cfg.handlers if e.target == target)
+        entry = self.cfg.handler_targeting(target)
         saved = (self.current, self.state, self.pre_state)
         block, self.state = self.new_join(len(self.names), entry.depth)
         self.landings[target] = landing = Landing(block, entry.depth)

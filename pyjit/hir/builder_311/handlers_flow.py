@@ -126,7 +126,9 @@ def _make_function(b: Builder311, ins: BcInstr) -> None:
 
 @HANDLERS("RETURN_VALUE")
 def _return_value(b: Builder311, ins: BcInstr) -> None:
-    b.emit(Return([b.pop()]))
+    value = b.pop()
+    b.keep_locals_alive()
+    b.emit(Return([value]))
 
 
 # -- iteration and control flow --------------------------------------------------
@@ -150,16 +152,31 @@ def _for_iter(b: Builder311, ins: BcInstr) -> None:
     b.push(b.emit(RefineType([item], type=Object)))
 
 
+@HANDLERS("RESUME")
+def _resume(b: Builder311, ins: BcInstr) -> None:
+    """At a function's start (oparg 0; 1 after a yield) 3.11 checks the
+    eval breaker; compiled functions have no yields."""
+    if ins.arg < 2:
+        b.check_eval_breaker()
+
+
 @HANDLERS("JUMP_FORWARD", "JUMP_BACKWARD")
 def _jump(b: Builder311, ins: BcInstr) -> None:
     assert ins.jump_target is not None
+    if ins.opname == "JUMP_BACKWARD":
+        b.keep_locals_alive()
+        b.check_eval_breaker()
     b.jump(ins.jump_target)
 
 
 def _pop_and_branch(b: Builder311, ins: BcInstr, cond: Value) -> None:
-    """Branch to the jump target when ``cond`` holds, else fall through."""
+    """Branch to the jump target when ``cond`` holds, else fall through; a
+    backward jump checks the eval breaker when it is taken."""
     assert ins.jump_target is not None
-    b.branch(cond, (ins.jump_target, b.state), (ins.next_offset, b.state))
+    if "BACKWARD" in ins.opname:
+        b.branch_back(cond, ins.jump_target, ins.next_offset)
+    else:
+        b.branch(cond, (ins.jump_target, b.state), (ins.next_offset, b.state))
 
 
 @HANDLERS("POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_TRUE")
@@ -201,17 +218,29 @@ def _jump_if_or_pop(b: Builder311, ins: BcInstr) -> None:
 # -- exceptions and with ---------------------------------------------------------
 
 
+def _leaving_by_exception(b: Builder311) -> None:
+    """A raise no handler of this function catches ends it: the locals are
+    let go of (just before; the frame's are when the exception leaves)."""
+    if b.exception_landing() is None:
+        b.keep_locals_alive()
+
+
 @HANDLERS("RAISE_VARARGS")
 def _raise_varargs(b: Builder311, ins: BcInstr) -> None:
     if ins.arg == 0:
+        _leaving_by_exception(b)
         b.emit(ReraiseCurrent([]))
     else:
-        b.emit(RaiseException(b.popn(ins.arg)))
+        operands = b.popn(ins.arg)
+        _leaving_by_exception(b)
+        b.emit(RaiseException(operands))
 
 
 @HANDLERS("RERAISE")
 def _reraise(b: Builder311, ins: BcInstr) -> None:
-    b.emit(Reraise([b.pop()]))
+    exc = b.pop()
+    _leaving_by_exception(b)
+    b.emit(Reraise([exc]))
 
 
 @HANDLERS("PUSH_EXC_INFO")

@@ -38,7 +38,7 @@ ADD_TO_OPS: dict[str, type[Instr]] = {"LIST_APPEND": ListAppend, "SET_ADD": SetA
 # -- handlers: stack, locals and constants ---------------------------------------
 
 
-@HANDLERS("NOP", "RESUME", "PRECALL")
+@HANDLERS("NOP", "PRECALL")
 def _no_effect(b: Builder311, ins: BcInstr) -> None:
     pass
 
@@ -81,13 +81,13 @@ def _load_fast(b: Builder311, ins: BcInstr) -> None:
 
 @HANDLERS("STORE_FAST")
 def _store_fast(b: Builder311, ins: BcInstr) -> None:
-    b.state.locals[ins.arg] = b.pop()
+    b.rebind_local(ins.arg, b.pop())
 
 
 @HANDLERS("DELETE_FAST")
 def _delete_fast(b: Builder311, ins: BcInstr) -> None:
     b.load_local(ins.arg)
-    b.state.locals[ins.arg] = b.null()
+    b.rebind_local(ins.arg, b.null())
 
 
 @HANDLERS("MAKE_CELL")

@@ -24,7 +24,10 @@ releases listed in its ``exc_release``; the net effect matches CPython's:
 3. An owned value is released after its last use on every path: after the
    instruction (at the start of the normal successor when that instruction
    ends its block with an exception edge; before the terminator for a
-   Return), or on the edge where it stops being live.
+   Return), or on the edge where it stops being live.  Named locals are
+   used by the builder's KeepAlive where the frame lets go of them
+   (rebinding, del, the function's end, a loop's back edge), so they live
+   until then, as in CPython; a KeepAlive releases in its operands' order.
 4. A stolen operand must be owned at the steal: a borrowed one is Incref'd
    just before; so is an owned one still live afterwards, needed by the
    instruction's handler (the steal happens on failure too) or stolen
@@ -48,10 +51,10 @@ from __future__ import annotations
 import enum
 from collections import Counter
 
-from ..cfg import predecessors, remove_unreachable, reverse_postorder, split_edge
+from ..cfg import EdgeSplits, predecessors, remove_unreachable, reverse_postorder
 from ..errors import HIRError
 from ..ir import Block, Function, Instr, Ownership, Value
-from ..ops_core import Branch, Decref, Incref, Phi, Return, XDecref, XIncref
+from ..ops_core import Branch, Decref, Incref, KeepAlive, Phi, Return, XDecref, XIncref
 from ..ops_objects import GetSecondOutput
 from ..types import Nullptr
 from .pipeline import Pass, register_pass
@@ -265,10 +268,12 @@ class RefcountRewriter:
     def rewrite(self) -> None:
         for block in list(self.func.blocks):
             self.rewrite_block(block)
+        self.splits = EdgeSplits(self.func)
         for pred, succ, code in self.edge_code:
             self.place(pred, succ, code)
         for pred, succ, code in self.landing_code:
-            split_edge(self.func, pred, succ).instrs[0:0] = code
+            self.splits.split(pred, succ).instrs[0:0] = code
+        self.splits.place()
 
     # -- within a block ------------------------------------------------------------
     def steal_code(self, instr: Instr) -> tuple[list[Instr], set[Value]]:
@@ -316,7 +321,7 @@ class RefcountRewriter:
             if instr is raising:  # kept for the handler only: dies here on the normal path
                 used |= facts.exc_need[block]
             dying = used - live_after - handed
-            after += [decref(r) for r in sorted(dying, key=_vid)]
+            after += [decref(r) for r in sorted(dying, key=self.release_order(instr))]
             if instr is raising:
                 normal_code, deferred = deferred + after, []
             elif instr.has_second_output:
@@ -327,6 +332,19 @@ class RefcountRewriter:
         block.instrs = out
         for succ in block.normal_successors():
             self.edge_code.append((block, succ, normal_code + self.normal_edge_code(block, succ)))
+
+    def release_order(self, instr: Instr):
+        """The sort key of the values released after instr: a KeepAlive
+        releases its operands in their order (the frame's slot order, as
+        CPython clears a frame); anything else by value number."""
+        if not isinstance(instr, KeepAlive):
+            return _vid
+        position: dict[Value, int] = {}
+        for v in instr.operands:
+            root = self.facts.root_of(v)
+            if root is not None:
+                position.setdefault(root, len(position))
+        return lambda root: (position.get(root, len(position)), root.id)
 
     def normal_edge_code(self, block: Block, succ: Block) -> list[Instr]:
         """Increfs (first) and decrefs (then) so the edge delivers what succ
@@ -370,7 +388,7 @@ class RefcountRewriter:
         elif pred.successors() == [succ]:
             pred.instrs[-1:-1] = code
         else:
-            split_edge(self.func, pred, succ).instrs[0:0] = code
+            self.splits.split(pred, succ).instrs[0:0] = code
 
 
 def _vid(value: Value) -> int:

@@ -20,19 +20,23 @@ Control flow: a CondBranch on a constant or with equal targets becomes a
 Branch; phis with one distinct input go away; a block whose only
 predecessor branches to it is merged into it (unless that predecessor
 ends with an exception edge); an empty block that only branches on is
-bypassed; unreachable blocks are deleted.  Repeats until nothing changes.
+bypassed; unreachable blocks are deleted.  A KeepAlive forgets the values
+no reference counting concerns (NULL, constants, arguments: what a phi
+that went away stood for), and goes when none is left.  Repeats until
+nothing changes.
 """
 
 from __future__ import annotations
 
+import bisect
 import operator
 from typing import Callable
 
 from ..cfg import predecessors, remove_unreachable
-from ..ir import Block, Function, Instr, Value
+from ..ir import Block, Function, Instr, Ownership, Value
 from ..ops_core import (
-    BoolNot, BoxBool, BoxFloat, Branch, CondBranch, IsIdentical, IsTruthy, LoadConst, PrimConst,
-    UnboxFloat, prim_bool,
+    BoolNot, BoxBool, BoxFloat, Branch, CondBranch, IsIdentical, IsTruthy, KeepAlive, LoadConst,
+    LoadNull, PrimConst, UnboxFloat, prim_bool,
 )
 from ..ops_numeric import (
     BinaryOp, BinaryOpKind, CompareKind, CompareOp, DoubleBinaryOp, DoubleOpKind, UnaryOp,
@@ -220,50 +224,96 @@ def fold_branches(func: Function) -> bool:
     return changed
 
 
-def merge_blocks(func: Function) -> bool:
-    """Merge a block into its only predecessor when that one just branches to it."""
+def trim_keep_alives(func: Function) -> bool:
+    """Drop KeepAlive operands that hold no reference of their own."""
     changed = False
-    preds = predecessors(func)
-    for block in list(func.blocks):
-        term = block.terminator
-        if not isinstance(term, Branch) or block.exc_successor is not None:
-            continue
-        succ = term.target
-        if succ is block or succ is func.entry or preds[succ] != [block] or succ.phis:
-            continue
-        block.instrs = block.instrs[:-1] + succ.instrs
-        func.blocks.remove(succ)
-        for after in succ.successors():
-            for phi in after.phis:
-                phi.replace_pred(succ, block)  # type: ignore[attr-defined]
-        preds = predecessors(func)
-        changed = True
+    for block in func.blocks:
+        kept_instrs = []
+        for instr in block.instrs:
+            if isinstance(instr, KeepAlive):
+                held = [v for v in instr.operands if _holds_a_reference(v)]
+                if len(held) != len(instr.operands):
+                    changed = True
+                    instr.operands = held
+                if not held:
+                    continue
+            kept_instrs.append(instr)
+        block.instrs = kept_instrs
     return changed
 
 
+def _holds_a_reference(value: Value) -> bool:
+    defn = value.defn
+    if defn is None or isinstance(defn, LoadNull):
+        return False
+    return defn.ownership_kind is not Ownership.BORROWED
+
+
+def merge_blocks(func: Function) -> bool:
+    """Merge a block into its only predecessor when that one just branches to it.
+
+    One walk over the blocks with the predecessor sets kept up to date as
+    blocks merge (a merge moves the absorbed block's out-edges to the block
+    absorbing it): linear in the size of the function."""
+    preds = {b: set(p) for b, p in predecessors(func).items()}
+    merged: set[Block] = set()
+    for block in list(func.blocks):
+        term = block.terminator
+        if block in merged or not isinstance(term, Branch) or block.exc_successor is not None:
+            continue
+        succ = term.target
+        if succ is block or succ is func.entry or preds[succ] != {block} or succ.phis:
+            continue
+        block.instrs = block.instrs[:-1] + succ.instrs
+        merged.add(succ)
+        del preds[succ]
+        for after in succ.successors():
+            after_preds = preds.setdefault(after, set())
+            after_preds.discard(succ)
+            after_preds.add(block)
+            for phi in after.phis:
+                phi.replace_pred(succ, block)  # type: ignore[attr-defined]
+    if merged:
+        func.blocks = [b for b in func.blocks if b not in merged]
+    return bool(merged)
+
+
 def bypass_empty_blocks(func: Function) -> bool:
-    """Send the predecessors of a block holding only ``Branch`` straight on."""
+    """Send the predecessors of a block holding only ``Branch`` straight on.
+
+    The predecessor lists (in layout order, as ``predecessors`` gives them)
+    are kept up to date as edges move, so one walk is linear in the size of
+    the function."""
     changed = False
     preds = predecessors(func)
+    position = {b: i for i, b in enumerate(func.blocks)}
     for block in list(func.blocks):
         if block is func.entry or len(block.instrs) != 1 or not isinstance(block.instrs[0], Branch):
             continue
         target = block.instrs[0].target  # type: ignore[attr-defined]
         if target is block:
             continue
-        for pred in list(preds[block]):
+        kept = []
+        for pred in preds[block]:
             if target in pred.successors():
+                kept.append(pred)
                 continue  # would name the target twice; keep this edge
             _retarget(pred, block, target)
+            _insert_in_layout_order(preds.setdefault(target, []), pred, position)
             for phi in target.phis:
                 phi.add_input(pred, phi.input_for(block))  # type: ignore[attr-defined]
             changed = True
-        preds = predecessors(func)
-        if not preds[block]:
+        preds[block] = kept
+        if not kept:
             for phi in target.phis:
                 if block in phi.preds:  # type: ignore[attr-defined]
                     phi.remove_pred(block)  # type: ignore[attr-defined]
     return changed
+
+
+def _insert_in_layout_order(blocks: list[Block], block: Block, position: dict[Block, int]) -> None:
+    """Insert block (not in blocks) where layout order puts it."""
+    blocks.insert(bisect.bisect_left(blocks, position[block], key=position.__getitem__), block)
 
 
 def _retarget(pred: Block, old: Block, new: Block) -> None:
@@ -287,6 +337,7 @@ class Simplify(Pass):
             changed |= fold_branches(func)
             changed |= remove_unreachable(func)
             changed |= remove_trivial_phis(func)
+            changed |= trim_keep_alives(func)
             changed |= merge_blocks(func)
             changed |= bypass_empty_blocks(func)
             changed |= remove_unreachable(func)

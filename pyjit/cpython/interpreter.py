@@ -1,0 +1,115 @@
+"""The interpreter's own state, as compiled code reads and writes it.
+
+    eval_breaker_address()          # PyInterpreterState.ceval.eval_breaker
+    signals_pending_address()       # &_PyRuntime.ceval.signals_pending
+    thread_state_pointer_address()  # &_PyRuntime.gilstate.tstate_current
+
+Two things real programs rely on that compiled code must do like the
+eval loop (the offsets are the version's layout, `layout`):
+
+- the eval breaker: a 32-bit word of the interpreter state, nonzero when
+  the eval loop must stop at its next check to run signal handlers and
+  pending calls, hand the GIL to a waiting thread, or raise an
+  asynchronous exception.  Compiled code tests it where the interpreter
+  does (function entry, loop back edges) and, when set, calls the shared
+  routine pyjit_eval_breaker (routines.py), which clears it and the
+  runtime's signals hint and calls `handle_eval_breaker`
+  (helper_impls.py), which sets them again and lets the interpreter serve
+  the requests (`rearm_eval_breaker`, semantics.check_eval_breaker).
+- the recursion limit: the running thread state's recursion_remaining,
+  which a call between compiled functions counts down and up again as an
+  interpreted call does (the shared routine pyjit_call_cached).  The
+  running thread state is the one that holds the GIL:
+  _PyRuntime.gilstate.tstate_current, what _PyThreadState_GET() reads.
+
+Addresses are of this process's interpreter (the main one): compiled code
+gets them through symbols an engine defines at load time (EVAL_BREAKER_SYMBOL)
+or as literals of the shared routines.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from . import layout
+
+EVAL_BREAKER_SYMBOL = "pyjit_eval_breaker_word"   # its address; defined by each engine
+
+_interpreter_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyInterpreterState_Get", ctypes.pythonapi))
+_thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
+# PyErr_CheckSignals through pythonapi (a PyDLL): a -1 result raises the
+# handler's exception in Python.
+_check_signals = ctypes.pythonapi.PyErr_CheckSignals
+
+
+def interpreter_state() -> int:
+    """The address of the (main) interpreter's PyInterpreterState."""
+    return _interpreter_state()
+
+
+def eval_breaker_address() -> int:
+    """The address of the interpreter's eval breaker word (32 bits)."""
+    return _interpreter_state() + layout.INTERP_EVAL_BREAKER
+
+
+def eval_breaker() -> int:
+    """The eval breaker word's value now."""
+    return ctypes.c_int32.from_address(eval_breaker_address()).value
+
+
+def rearm_eval_breaker(signals_pending: bool) -> None:
+    """Set the eval breaker word again after compiled code cleared it on
+    finding it set (and the signals hint too, when it was set): the next
+    check of the eval loop serves the requests that set it, and recomputes
+    the word from what is left."""
+    if signals_pending:
+        ctypes.c_int32.from_address(signals_pending_address()).value = 1
+    ctypes.c_int32.from_address(eval_breaker_address()).value = 1
+
+
+def check_signals() -> None:
+    """PyErr_CheckSignals(): run the handlers of the signals that arrived,
+    whatever the hint says (in the main thread; elsewhere nothing); raises
+    what a handler raises."""
+    _check_signals()
+
+
+def _runtime() -> int:
+    return ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+
+
+def signals_pending_address() -> int:
+    """The address of _PyRuntime.ceval.signals_pending, the hint that a
+    signal arrived (32 bits)."""
+    return _runtime() + layout.RUNTIME_SIGNALS_PENDING
+
+
+def thread_state_pointer_address() -> int:
+    """The address of _PyRuntime.gilstate.tstate_current, the pointer to
+    the thread state of the thread holding the GIL."""
+    if layout.RUNTIME_TSTATE_CURRENT is None:
+        raise NotImplementedError("the offset of _PyRuntime.gilstate.tstate_current is known "
+                                  "for x86-64 and AArch64 Linux only")
+    return _runtime() + layout.RUNTIME_TSTATE_CURRENT
+
+
+def gil_last_holder_address() -> int:
+    """The address of _PyRuntime.ceval.gil.last_holder, the thread state of
+    the thread that last held the GIL."""
+    return _runtime() + layout.RUNTIME_GIL_LAST_HOLDER
+
+
+# The thread state the shared call routine last asked PyThreadState_Get for
+# (one word of host memory the routines read and write; 0: none yet).
+THREAD_STATE_CACHE = ctypes.c_uint64(0)
+
+
+def running_thread_state() -> int:
+    """The address of the calling thread's PyThreadState (it holds the GIL)."""
+    return _thread_state()
+
+
+def recursion_remaining(thread_state: int | None = None) -> int:
+    """A thread state's recursion_remaining (the caller's by default)."""
+    address = running_thread_state() if thread_state is None else thread_state
+    return ctypes.c_int32.from_address(address + layout.TSTATE_RECURSION_REMAINING).value

@@ -1,0 +1,212 @@
+"""Named locals live as long as in the interpreter.
+
+A value held by a named local (co_varnames, and cell variables) is released
+when the name is rebound or deleted, or when the function returns, in slot
+order, exactly as CPython's frame does it: not after its last use.  Code
+relies on it (a TemporaryDirectory removed when its name goes away, a
+weakref callback, `__del__`).  Each case runs the same source interpreted
+and compiled and compares the order of events: the function's own and the
+finalizers'.  Leaving by an exception differs by design: CPython's frame
+(and its locals) stay alive with the traceback until the caller lets the
+exception go; compiled code has no frame object and releases them as the
+exception leaves (still after everything the function did).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import weakref
+
+import pytest
+from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
+
+from pyjit.hir.build import compile_hir
+from pyjit.hir.interp import run as run_hir
+
+
+class Noted:
+    """Logs `del <name>` when it is finalized."""
+
+    def __init__(self, log, name):
+        self.log, self.name = log, name
+
+    def __del__(self):
+        self.log.append(f"del {self.name}")
+
+
+CASES = {
+    "return": """
+        def f(log):
+            a = Noted(log, "a")
+            b = Noted(log, "b")
+            log.append("body")
+            return 0
+    """,
+    "rebind": """
+        def f(log):
+            a = Noted(log, "a1")
+            log.append("one")
+            a = Noted(log, "a2")
+            log.append("two")
+            a = None
+            log.append("three")
+            return 0
+    """,
+    "del": """
+        def f(log):
+            a = Noted(log, "a")
+            b = Noted(log, "b")
+            log.append("before del")
+            del a
+            log.append("after del")
+            return 0
+    """,
+    "unused after a call": """
+        def f(log):
+            a = Noted(log, "a")
+            g = len(log)
+            log.append("body")
+            return g
+    """,
+    "loop variable": """
+        def f(log):
+            for item in [Noted(log, "x"), Noted(log, "y")]:
+                log.append("iteration")
+            log.append("after the loop")
+            return 0
+    """,
+    "loop keeps an untouched local": """
+        def f(log):
+            keep = Noted(log, "keep")
+            n = 0
+            while n < 3:
+                log.append("round")
+                n += 1
+            log.append("done")
+            return n
+    """,
+    "cell variable": """
+        def f(log):
+            a = Noted(log, "a")
+            def inner():
+                return a
+            log.append("body")
+            return 0
+    """,
+    "returned local": """
+        def f(log):
+            a = Noted(log, "a")
+            b = Noted(log, "b")
+            return b
+    """,
+    "branches": """
+        def f(log, flag):
+            a = Noted(log, "a")
+            if flag:
+                a = Noted(log, "other")
+                log.append("flag")
+            else:
+                log.append("no flag")
+            log.append("end")
+            return 0
+    """,
+}
+
+ARGS = {"branches": [(True,), (False,)]}
+
+
+def _events(fn, *args):
+    log = []
+    result = fn(log, *args)
+    log.append(f"returned {type(result).__name__}")
+    del result
+    log.append("result dropped")
+    return log
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_locals_are_released_where_the_interpreter_releases_them(case, fresh, compiled):
+    interpreted = fresh(CASES[case], "f", Noted=Noted)
+    jitted = compiled(fresh(CASES[case], "f", Noted=Noted))
+    for args in ARGS.get(case, [()]):
+        for _ in range(2):
+            assert _events(jitted, *args) == _events(interpreted, *args)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_ledger_checks_the_reference_counting(case, fresh):
+    # The HIR interpreter's ownership ledger raises LedgerError on a leak,
+    # a double release or a use after the last release.
+    fn = fresh(CASES[case], "f", Noted=Noted)
+    func = compile_hir(fn)
+    for args in ARGS.get(case, [()]):
+        expected = fn([], *args)
+        assert type(run_hir(func, fn, [], *args, check_refcounts=True)) is type(expected)
+
+
+TEMPDIR = """
+def f():
+    tmp = tempfile.TemporaryDirectory()
+    with open(tmp.name + "/x", "w") as out:
+        out.write("kept")
+    with open(tmp.name + "/x") as back:
+        return back.read(), os.path.isdir(tmp.name)
+"""
+
+
+def test_a_temporary_directory_lives_while_its_name_does(fresh, compiled):
+    f = compiled(fresh(TEMPDIR, "f", tempfile=tempfile, os=os))
+    for _ in range(3):
+        assert f() == ("kept", True)
+
+
+WEAKREF = """
+def f(log):
+    target = Noted(log, "target")
+    ref = weakref.ref(target, lambda r: log.append("callback"))
+    log.append("made")
+    log.append(ref() is target)
+    return 0
+"""
+
+
+def test_a_weakref_callback_runs_when_the_function_ends(fresh, compiled):
+    interpreted = fresh(WEAKREF, "f", Noted=Noted, weakref=weakref)
+    jitted = compiled(fresh(WEAKREF, "f", Noted=Noted, weakref=weakref))
+    assert _events(jitted) == _events(interpreted)
+
+
+RAISING = """
+def f(log):
+    held = Noted(log, "held")
+    log.append("body")
+    for n in range(3):
+        log.append(n)
+    raise ValueError("out")
+"""
+
+LOOPING = """
+def f(log, limit):
+    held = Noted(log, "held")
+    n = 0
+    while True:
+        n += 1
+        log.append(n)
+        if n == limit:
+            raise ValueError("out")
+"""
+
+
+@pytest.mark.parametrize("source,args", [(RAISING, ()), (LOOPING, (3,))], ids=["raise", "loop"])
+def test_leaving_by_an_exception_releases_the_locals_after_everything_else(
+        source, args, fresh, compiled):
+    f = compiled(fresh(source, "f", Noted=Noted))
+    log = []
+    with pytest.raises(ValueError):
+        try:
+            f(log, *args)
+        finally:
+            log.append("left")
+    assert log[-2:] == ["del held", "left"]
+    assert log.index("del held") == len(log) - 2          # nothing of f's after it

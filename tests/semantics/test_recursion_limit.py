@@ -1,0 +1,139 @@
+"""Calls between compiled functions count against the interpreter's
+recursion limit, as interpreted calls do.
+
+A call from compiled code to compiled code goes straight to the callee's
+machine code, with no interpreter frame; the shared call routine counts it
+in the thread state's recursion_remaining, and at the limit raises the
+interpreter's RecursionError.  Compared with the interpreter running the
+same function: the same message, at the same depth within FRAMES_EARLY
+(the JIT's entry path from the interpreter into compiled code is a few
+Python frames, and compiled code keeps routines.HELPER_FRAMES of the
+limit for the engine's helper path), and the count is balanced afterwards
+whether the recursion returned or raised.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from pyjit.cpython import interpreter
+from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
+
+FRAMES_EARLY = 15     # measured: 13 under Unicorn (5 entry frames + HELPER_FRAMES)
+
+RECURSIVE = """
+def f(n):
+    if n == 0:
+        return 0
+    return f(n - 1) + 1
+"""
+
+MUTUAL = """
+def f(n):
+    if n == 0:
+        return 0
+    return g(n - 1) + 1
+
+def g(n):
+    if n == 0:
+        return 0
+    return f(n - 1) + 1
+"""
+
+METHOD = """
+class Walker:
+    def down(self, n):
+        if n == 0:
+            return 0
+        return self.down(n - 1) + 1
+
+def f(n):
+    return Walker().down(n)
+"""
+
+
+def first_failing(fn, limit: int) -> tuple[int, str]:
+    """The smallest n for which fn(n) raises RecursionError under limit,
+    and the message."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit)
+    try:
+        for n in range(limit + 10):
+            try:
+                fn(n)
+            except RecursionError as exc:
+                return n, str(exc)
+    finally:
+        sys.setrecursionlimit(previous)
+    raise AssertionError(f"no RecursionError below {limit + 10} with the limit at {limit}")
+
+
+def _pair(fresh, compiled, source, **options):
+    """The same function twice: interpreted and compiled (every function
+    of the source compiled)."""
+    interpreted = fresh(source, "f")
+    jitted = fresh(source, "f")
+    compiled(*(v for k, v in jitted.__globals__.items()
+               if callable(v) and getattr(v, "__module__", None) == "semantics_case"
+               and hasattr(v, "__code__")), **options)
+    return interpreted, jitted
+
+
+@pytest.mark.parametrize("source", [RECURSIVE, MUTUAL], ids=["f(n-1)", "f-g-f"])
+@pytest.mark.parametrize("limit", [120, 400])
+def test_recursion_error_at_the_interpreters_depth(source, limit, fresh, compiled):
+    interpreted, jitted = _pair(fresh, compiled, source)
+    n_interpreted, message_interpreted = first_failing(interpreted, limit)
+    n_compiled, message_compiled = first_failing(jitted, limit)
+    assert message_compiled == message_interpreted == "maximum recursion depth exceeded"
+    assert n_interpreted - FRAMES_EARLY <= n_compiled <= n_interpreted
+
+
+def test_methods_count_too(fresh, compiled):
+    interpreted = fresh(METHOD, "f")
+    jitted = fresh(METHOD, "f")
+    compiled(jitted.__globals__["Walker"].down)
+    n_interpreted, _ = first_failing(interpreted, 150)
+    n_compiled, message = first_failing(jitted, 150)
+    assert message == "maximum recursion depth exceeded"
+    assert n_interpreted - FRAMES_EARLY <= n_compiled <= n_interpreted
+
+
+def test_inline_call_cells_count_too(fresh, compiled):
+    interpreted, jitted = _pair(fresh, compiled, RECURSIVE, direct_calls="inline")
+    n_interpreted, _ = first_failing(interpreted, 150)
+    n_compiled, message = first_failing(jitted, 150)
+    assert message == "maximum recursion depth exceeded"
+    assert n_interpreted - FRAMES_EARLY <= n_compiled <= n_interpreted
+
+
+def test_the_default_limit_stops_runaway_recursion(fresh, compiled):
+    runaway = fresh("def down(n):\n    return down(n + 1)\n", "down")
+    compiled(runaway)
+    for _ in range(3):
+        before = interpreter.recursion_remaining()
+        with pytest.raises(RecursionError, match="^maximum recursion depth exceeded$"):
+            runaway(0)
+        assert interpreter.recursion_remaining() == before
+
+
+def test_the_count_is_balanced_after_returns(fresh, compiled):
+    _, jitted = _pair(fresh, compiled, MUTUAL)
+    before = interpreter.recursion_remaining()
+    for n in (0, 1, 50, 300):
+        assert jitted(n) == n
+        assert interpreter.recursion_remaining() == before
+
+
+def test_a_raised_limit_allows_deeper_recursion(fresh, compiled):
+    _, jitted = _pair(fresh, compiled, RECURSIVE)
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(3000)
+    try:
+        assert jitted(2500) == 2500
+    finally:
+        sys.setrecursionlimit(previous)
+    with pytest.raises(RecursionError):
+        jitted(2500)
