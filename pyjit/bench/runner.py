@@ -3,53 +3,42 @@
     result = run_benchmark("richards", "jitlist:__main__:*", "direct", loops=3)
     result.matches, result.values, result.compiled, result.refusals, result.leak
 
-Modes (as in CinderX):
-  nojit             the interpreter only;
-  jitlist:PATTERN   compile, before running, every function or method the
-                    benchmark module defines whose `module:qualname`
-                    matches PATTERN (fnmatch wildcards; `__main__` stands
-                    for the benchmark module, so `__main__:*` is all of
-                    it); several patterns separated by `,`; `@FILE` reads
-                    patterns from FILE, one a line (`#` comments);
-  autojit:N         watch every function of the module and compile each on
-                    its N-th call.
+Modes: see modes.py (nojit, jitlist:PATTERN, autojit:N).
 
 What runs: the first registration (or the one named `bench`).  The file is
-loaded twice.  One copy makes the reference: one call in the interpreter.
-The other copy runs under the JIT: `loops` timed iterations, each one call
-of the callable (`bench_time_func`: `func(1, *args)`); a value is seconds
-per inner loop.  The check: the JIT copy's first call must print what the
-reference call printed and leave the module's global data in the same
-state (bench/state.py), and for `bench_func` every call must return the
-reference's value (a `bench_time_func` returns a time: nothing to
-compare).  Then, optionally, one call with dynamic counting on, and the
-leak check: after a warm call, gc object counts and tracemalloc's traced
-memory before and after `leak_iterations` more calls must not grow by more
-than the interpreter's own growth over as many calls (measured on the
-reference copy) plus a small slack.
+loaded three times, in this order: two copies (A, B) each make one call in
+the interpreter, the third runs under the JIT: `loops` timed iterations,
+each one call (`Registered.call`: `bench_time_func` is `func(1, *args)`,
+`bench_async_func` runs its coroutine in a new event loop); a value is
+seconds per inner loop.  The check (check.py): the JIT copy's first call
+must print what B printed, leave the module's global data in B's state and,
+but for a `bench_time_func` (which returns a time), return B's value, and
+so must every later call; a difference is excused only where A and B, two
+interpreter runs, differ too, and the verdict counts what was excused.
+Then, optionally, one call with dynamic counting on, one call counting
+the share of Python calls that reach compiled code (share.py), and the
+leak check (leak.py), bounded by a time budget.  The copies' deferred
+clean-up (loader.py) runs at the end.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fnmatch
-import gc
-import io
 import sys
 import time
-import tracemalloc
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..environment import compile_options
 from ..options import OptionError
-from .loader import (BenchmarkError, LoadedBenchmark, Registered, installed_pyperf,
-                     load_benchmark)
-from .state import describe_difference, first_difference, snapshot, snapshot_module
+from . import check, leak as leaks
+from .loader import BenchmarkError, LoadedBenchmark, Registered, load_benchmark
+from .modes import apply_mode, parse_mode, release, select  # noqa: F401 - re-exported
+from .share import compiled_call_share
+from .state import shared_objects
 
 DEFAULT_TIMEOUT = 24 * 3600.0   # seconds per outermost emulated call
-LEAK_OBJECT_SLACK = 200         # objects
-LEAK_MEMORY_SLACK = 256 << 10   # bytes
+LEAK_OBJECT_SLACK = leaks.LEAK_OBJECT_SLACK
+LEAK_MEMORY_SLACK = leaks.LEAK_MEMORY_SLACK
 
 
 @dataclass
@@ -75,6 +64,7 @@ class BenchResult:
     reference_time: float = 0.0         # s, the interpreter's reference call
     check: str = "values+state"         # "values+state" or "state" (bench_time_func)
     state: str = ""                     # how output and module state compared
+    excused: dict[str, Any] = field(default_factory=dict)   # check.Verdict.to_dict()
     matches: bool = False
     reference: str = ""
     result: str = ""
@@ -84,6 +74,8 @@ class BenchResult:
     refusals: dict[str, str] = field(default_factory=dict)
     counts: dict[str, dict[str, Any]] | None = None
     leak: dict[str, Any] | None = None
+    share: dict[str, Any] | None = None  # share.compiled_call_share, when asked
+    bench_args: list[str] = field(default_factory=list)   # what the file's parser saw
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -92,59 +84,14 @@ class BenchResult:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.matches and (self.leak is None or self.leak["ok"])
+        return (self.error is None and self.matches
+                and (self.leak is None or self.leak["ok"] is not False))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["total_size"] = self.total_size
         d["ok"] = self.ok
         return d
-
-
-# -- modes ----------------------------------------------------------------------------
-
-def parse_mode(mode: str) -> tuple[str, Any]:
-    """("nojit", None), ("jitlist", [patterns]) or ("autojit", N); raises
-    ValueError with the accepted forms."""
-    kind, _, arg = mode.partition(":")
-    if kind == "nojit" and not arg:
-        return "nojit", None
-    if kind == "jitlist" and arg:
-        if arg.startswith("@"):
-            try:
-                with open(arg[1:], encoding="utf-8") as f:
-                    lines = f.read().splitlines()
-            except OSError as exc:
-                raise ValueError(f"jitlist file {arg[1:]!r}: {exc.strerror}") from None
-            except UnicodeDecodeError:
-                raise ValueError(f"jitlist file {arg[1:]!r} is not UTF-8 text") from None
-            patterns = [ln.split("#", 1)[0].strip() for ln in lines]
-        else:
-            patterns = [p.strip() for p in arg.split(",")]
-        patterns = [p for p in patterns if p]
-        if not patterns:
-            raise ValueError(f"jitlist {arg!r} has no patterns")
-        return "jitlist", patterns
-    if kind == "autojit" and arg:
-        try:
-            n = int(arg)
-        except ValueError:
-            n = 0
-        if n < 1:
-            raise ValueError(f"autojit needs a call count >= 1, not {arg!r}")
-        return "autojit", n
-    raise ValueError(f"bad mode {mode!r}: expected nojit, jitlist:PATTERN (or jitlist:@FILE) "
-                     "or autojit:N")
-
-
-def select(functions, module_name: str, patterns: list[str]):
-    """The functions whose module:qualname (or __main__:qualname) matches."""
-    chosen = []
-    for func in functions:
-        names = (f"{module_name}:{func.__qualname__}", f"__main__:{func.__qualname__}")
-        if any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
-            chosen.append(func)
-    return chosen
 
 
 # -- running ----------------------------------------------------------------------------
@@ -154,17 +101,11 @@ def _stderr(message: str) -> None:
 
 
 def _call(reg: Registered):
-    if reg.kind == "bench_func":
-        return reg.func(*reg.args)
-    return reg.func(1, *reg.args)
+    return reg.call()
 
 
-def _call_capturing(reg: Registered):
-    """(the call's value, what it printed)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        value = _call(reg)
-    return value, out.getvalue()
+_same = check.same
+_short_repr = check.short_repr
 
 
 def _same_registration(loaded: LoadedBenchmark, reg: Registered) -> Registered:
@@ -172,43 +113,7 @@ def _same_registration(loaded: LoadedBenchmark, reg: Registered) -> Registered:
     for other in loaded.registered:
         if other.name == reg.name and other.kind == reg.kind:
             return other
-    raise BenchmarkError(f"the second copy of {loaded.name!r} registers no {reg.name!r}")
-
-
-def _compare_state(ref_output: str, ref_state, output: str, state) -> str:
-    """What matched, when the output and the module state are the
-    reference's; BenchmarkError saying where they differ otherwise."""
-    if output != ref_output:
-        a, b = ref_output.splitlines(), output.splitlines()
-        line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        raise BenchmarkError(f"the first call printed something else than the interpreter's "
-                             f"(line {line + 1} of {len(a)}: interpreter "
-                             f"{_short_repr(a[line] if line < len(a) else None)}, JIT "
-                             f"{_short_repr(b[line] if line < len(b) else None)})")
-    (ref_snap, ref_cut), (snap, cut) = ref_state, state
-    diff = first_difference(ref_snap, snap)
-    if diff is not None:
-        raise BenchmarkError("the first call left the module's global data in another state "
-                             "than the interpreter's: " + describe_difference(diff))
-    lines = len(output.splitlines())
-    return (f"output ({lines} lines) and module state match"
-            + (" (state compared up to its first objects only)" if ref_cut or cut else ""))
-
-
-def _same(a, b) -> bool:
-    """a == b, or, for objects without a useful equality (a class that
-    compares by identity), the same structure (bench/state.py)."""
-    try:
-        if a == b:
-            return True
-    except Exception:  # noqa: BLE001 - an odd __eq__
-        pass
-    return first_difference(snapshot(a)[0], snapshot(b)[0]) is None
-
-
-def _short_repr(value, limit: int = 200) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+    raise BenchmarkError(f"another copy of {loaded.name!r} registers no {reg.name!r}")
 
 
 def _make_engine(engine, timeout: float | None):
@@ -231,34 +136,71 @@ def _make_engine(engine, timeout: float | None):
 
 def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                   loops: int = 1, engine=None, *, counts: bool = False,
-                  leak_iterations: int = 2, bench: str | None = None,
+                  leak_iterations: int = 2, leak_budget: float | None = leaks.DEFAULT_BUDGET,
+                  share: bool = False, bench: str | None = None,
                   bench_args: Sequence[str] = (),
                   timeout: float | None = DEFAULT_TIMEOUT,
                   progress: bool | Callable[[str], None] = True) -> BenchResult:
     """Run benchmark `name` (a pyperformance name or a run_benchmark.py
-    path) in `mode` (see the module docstring) and return its BenchResult.
+    path) in `mode` (see modes.py) and return its BenchResult.
     engine: "unicorn" (default, a fresh UnicornEngine with `timeout`),
     "native" (a fresh NativeEngine) or an engine object.  bench_args: the
-    benchmark's own command line options (nbody's `--iterations 1000`).  Raises BenchmarkError when the benchmark cannot run here
+    benchmark's own command line options (nbody's `--iterations 1000`).
+    leak_budget: seconds the leak check may take (None: no limit; leak.py).
+    share: count the share of Python calls that reach compiled code
+    (share.py).  Raises BenchmarkError when the benchmark cannot run here
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
-    from .. import jit
-    from ..compiler import check_options
-    from ..cpython import routines as shared_routines
-    from ..target import module_functions
-
     say = _stderr if progress is True else (progress or (lambda message: None))
     kind, arg = parse_mode(mode)
     if loops < 1:
         raise ValueError(f"loops must be >= 1, not {loops}")
-    loaded = load_benchmark(name, bench_args)
+    copies: list[LoadedBenchmark] = []
+    try:
+        # Loaded in this order: the first copy alone sees what happens once
+        # per process (an import's own code), and B is loaded as J is.
+        for _ in range(3):
+            copies.append(load_benchmark(name, bench_args))
+        return _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts,
+                           leak_iterations, leak_budget, share, bench, timeout, say)
+    finally:
+        for copy in copies:
+            copy.close(quiet=True)
+
+
+def _pick(loaded: LoadedBenchmark, bench: str | None, name: str) -> Registered:
     regs = loaded.registered
     if bench is not None:
         regs = [r for r in regs if r.name == bench]
         if not regs:
             raise BenchmarkError(f"benchmark {name!r} registers no {bench!r} (it registers: "
                                  f"{', '.join(r.name for r in loaded.registered)})")
-    reg = regs[0]
+    return regs[0]
+
+
+def _reference(copy: LoadedBenchmark, reg: Registered,
+               shared) -> tuple[check.Observation, float]:
+    """One interpreter call of a reference copy: (what it left, seconds)."""
+    with copy.installed():
+        start = time.perf_counter()
+        try:
+            observed = check.observe(reg.call, copy.module, shared)
+        except Exception as exc:  # noqa: BLE001
+            raise BenchmarkError(f"benchmark {copy.name!r} fails in the interpreter: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        return observed, time.perf_counter() - start
+
+
+def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_iterations,
+                leak_budget, share, bench, timeout, say) -> BenchResult:
+    from .. import jit
+    from ..compiler import check_options
+    from ..cpython import routines as shared_routines
+    from ..target import module_functions
+
+    ref_a, ref_b, loaded = copies
+    reg_a = _pick(ref_a, bench, name=ref_a.name)
+    reg_b, reg = _same_registration(ref_b, reg_a), _same_registration(loaded, reg_a)
     module = loaded.module
     engine_name, eng = (("none", None) if kind == "nojit" else _make_engine(engine, timeout))
     try:
@@ -266,85 +208,37 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
         check_options(options)
     except OptionError as exc:
         raise BenchmarkError(str(exc)) from None
+    values_checked = reg.kind != "bench_time_func"
     result = BenchResult(
         benchmark=loaded.name, registered=reg.name, kind=reg.kind, mode=mode,
         strategy=options.strategy, engine=engine_name,
         loops=loops, inner_loops=reg.inner_loops or 1, module=module.__name__,
-        check="values+state" if reg.kind == "bench_func" else "state",
+        check="values+state" if values_checked else "state", bench_args=list(loaded.argv),
         metadata={k: v for k, v in loaded.metadata.items() if isinstance(v, (str, int, float))})
     functions = module_functions(module)
     result.candidates = len(functions)
 
-    # The reference: one call in the interpreter, on a copy of its own.
-    ref_loaded = load_benchmark(name, bench_args)
-    ref_reg = _same_registration(ref_loaded, reg)
-    with installed_pyperf(ref_loaded.stub):
-        start = time.perf_counter()
-        try:
-            reference, ref_output = _call_capturing(ref_reg)
-        except Exception as exc:  # noqa: BLE001
-            raise BenchmarkError(f"benchmark {loaded.name!r} fails in the interpreter: "
-                                 f"{type(exc).__name__}: {exc}") from exc
-        result.reference_time = time.perf_counter() - start
-        ref_state = snapshot_module(ref_loaded.module)
-        result.reference = _short_repr(reference)
-        say(f"{loaded.name}: reference run in the interpreter took "
-            f"{result.reference_time:.3f} s")
-        # The interpreter's own growth over the same calls, the leak check's
-        # baseline (some benchmarks keep a little per call by design).
-        baseline = (_measure_growth(ref_reg, leak_iterations)
-                    if leak_iterations > 0 and kind != "nojit" else None)
+    # The references: one call in the interpreter on each of A and B.
+    shared = shared_objects([c.module for c in copies])      # alive until the end
+    observed_a, _ = _reference(ref_a, reg_a, shared)
+    observed_b, result.reference_time = _reference(ref_b, reg_b, shared)
+    result.reference = _short_repr(observed_b.value)
+    say(f"{loaded.name}: reference runs in the interpreter took {result.reference_time:.3f} s")
 
-    with installed_pyperf(loaded.stub):
-        touched = []
+    with loaded.installed():
+        touched: list = []
         try:
-            if kind == "jitlist":
-                chosen = select(functions, module.__name__, arg)
-                if not chosen:
-                    raise BenchmarkError(f"mode {mode!r} selects none of the {len(functions)} "
-                                         f"functions of {module.__name__} (names are "
-                                         f"{module.__name__}:QUALNAME or __main__:QUALNAME)")
-                say(f"compiling {len(chosen)} of {len(functions)} functions")
-                t0 = time.perf_counter()
-                for i, func in enumerate(chosen, 1):
-                    touched.append(func)
-                    jit.force_compile(func, options=options, engine=eng)
-                    if i % 10 == 0 or i == len(chosen):
-                        say(f"compiled {i}/{len(chosen)} functions "
-                            f"({time.perf_counter() - t0:.1f} s)")
-            elif kind == "autojit":
-                for func in functions:
-                    touched.append(func)
-                    jit.watch(func, threshold=arg, options=options, engine=eng)
-                say(f"watching {len(functions)} functions, compiling each on call {arg}")
-
-            # The timed iterations.
-            last = None
+            touched = apply_mode(kind, arg, functions, module.__name__, options, eng, say,
+                                 mode_text=mode)
             try:
-                for i in range(1, loops + 1):
-                    t0 = time.perf_counter()
-                    if i == 1:
-                        last, output = _call_capturing(reg)
-                    else:
-                        last = _call(reg)
-                    dt = time.perf_counter() - t0
-                    if i == 1:
-                        result.state = _compare_state(ref_output, ref_state, output,
-                                                      snapshot_module(module))
-                    result.wall_time += dt
-                    result.values.append(dt / result.inner_loops)
-                    if reg.kind == "bench_func" and not _same(last, reference):
-                        result.result = _short_repr(last)
-                        raise BenchmarkError(f"iteration {i} returned {result.result}, the "
-                                             f"interpreter {result.reference}")
-                    say(f"iteration {i}/{loops} done ({dt:.3f} s)")
-                result.result = _short_repr(last)
+                first_seconds = _timed_iterations(result, reg, loops, observed_a, observed_b,
+                                                  module, values_checked, shared, say)
                 result.matches = True
                 if counts and eng is not None:
                     jit.reset_dynamic_counts(engine=eng)
                     jit.set_counting(True, engine=eng)
                     try:
-                        _call(reg)
+                        reg.call()
                     finally:
                         jit.set_counting(False, engine=eng)
                     # The benchmark's functions, and the engine's shared
@@ -355,18 +249,53 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                     result.counts = {k: v for k, v in jit.dynamic_counts(engine=eng).items()
                                      if k in mine}
                     say(f"counted one call ({len(result.counts)} functions)")
+                if share and kind != "nojit":
+                    result.share = compiled_call_share(reg.call, jit.get_compiled_functions())
+                    say(f"share of calls reaching compiled code: {result.share['compiled_calls']}"
+                        f" of {result.share['calls']}")
                 if leak_iterations > 0:
-                    result.leak = _leak_check(reg, leak_iterations, baseline, say)
+                    plan = leaks.plan_leak_check(leak_iterations, first_seconds, leak_budget)
+                    baseline = None
+                    if kind != "nojit" and plan.iterations > 0:
+                        with ref_b.installed():
+                            baseline = leaks.measure_growth(reg_b.call, plan)
+                    result.leak = leaks.leak_check(reg.call, plan, baseline, say)
             except Exception as exc:  # noqa: BLE001 - recorded, not raised
                 result.matches = False
                 result.error = f"{type(exc).__name__}: {exc}"
                 say(f"error: {result.error}")
             _record_compiled(result, touched, jit)
         finally:
-            for func in touched:
-                jit.unwatch(func)
-                jit.force_uncompile(func)
+            release(touched)
     return result
+
+
+def _timed_iterations(result: BenchResult, reg: Registered, loops: int, observed_a,
+                      observed_b, module, values_checked: bool, shared, say) -> float:
+    """The timed calls, checked (check.py); the first call's seconds."""
+    first = 0.0
+    for i in range(1, loops + 1):
+        t0 = time.perf_counter()
+        if i == 1:
+            observed = check.observe(reg.call, module, shared)
+            last = observed.value
+        else:
+            last = reg.call()
+        dt = time.perf_counter() - t0
+        if i == 1:
+            first = dt
+            verdict = check.compare(observed_a, observed_b, observed, values_checked,
+                                    len(shared))
+            result.state, result.excused = verdict.text, verdict.to_dict()
+        result.wall_time += dt
+        result.values.append(dt / result.inner_loops)
+        if values_checked and not check.check_value(last, observed_a, observed_b):
+            result.result = _short_repr(last)
+            raise BenchmarkError(f"iteration {i} returned {result.result}, the "
+                                 f"interpreter {result.reference}")
+        say(f"iteration {i}/{loops} done ({dt:.3f} s)")
+    result.result = _short_repr(last)
+    return first
 
 
 def _record_compiled(result: BenchResult, functions, jit) -> None:
@@ -379,45 +308,3 @@ def _record_compiled(result: BenchResult, functions, jit) -> None:
             reason = jit.refusal_reason(func)
             if reason is not None:
                 result.refusals[name] = reason
-
-
-def _measure_growth(reg: Registered, iterations: int) -> tuple[int, int, int, int]:
-    """(objects before, after, traced bytes before, after) `iterations`
-    calls, after a warm call."""
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    try:
-        _call(reg)                       # warm, under tracing
-        gc.collect()
-        objects0 = len(gc.get_objects())
-        memory0 = tracemalloc.get_traced_memory()[0]
-        for _ in range(iterations):
-            _call(reg)
-        gc.collect()
-        objects1 = len(gc.get_objects())
-        memory1 = tracemalloc.get_traced_memory()[0]
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
-    return objects0, objects1, memory0, memory1
-
-
-def _leak_check(reg: Registered, iterations: int, baseline, say) -> dict[str, Any]:
-    """Growth across `iterations` calls, beyond the interpreter's own growth
-    (baseline, from _measure_growth, or None: none) plus a small slack."""
-    objects0, objects1, memory0, memory1 = _measure_growth(reg, iterations)
-    base_objects = base_memory = 0
-    if baseline is not None:
-        base_objects, base_memory = baseline[1] - baseline[0], baseline[3] - baseline[2]
-    leak = {"iterations": iterations, "objects_before": objects0, "objects_after": objects1,
-            "memory_before": memory0, "memory_after": memory1,
-            "interpreter_objects_growth": base_objects,
-            "interpreter_memory_growth": base_memory,
-            "object_slack": LEAK_OBJECT_SLACK, "memory_slack": LEAK_MEMORY_SLACK}
-    leak["ok"] = (objects1 - objects0 - max(base_objects, 0) <= LEAK_OBJECT_SLACK
-                  and memory1 - memory0 - max(base_memory, 0) <= LEAK_MEMORY_SLACK)
-    say(f"leak check over {iterations} calls: objects {objects1 - objects0:+d} "
-        f"(interpreter {base_objects:+d}), memory {memory1 - memory0:+d} bytes "
-        f"(interpreter {base_memory:+d}): {'ok' if leak['ok'] else 'GROWS'}")
-    return leak

@@ -14,13 +14,20 @@ SUMMARY = "run a pyperformance benchmark under the JIT, check it, time it"
 DESCRIPTION = """\
 Load pyperformance benchmark BENCH unmodified (its
 data-files/benchmarks/bm_BENCH/run_benchmark.py, or a path to such a file)
-twice, with a stand-in pyperf that captures what it registers: one copy
-runs once in the interpreter for the reference, the other under the JIT
-for --loops timed iterations.  Report whether the JIT's result, output and
-module state match the interpreter's, the compiled functions with their
-sizes, refusals with their reasons, wall time, dynamic counts (--counts)
-and a leak check (gc object counts and tracemalloc memory across extra
-iterations).
+three times, with a stand-in pyperf that captures what it registers: two
+copies run once each in the interpreter for the reference, the third under
+the JIT for --loops timed iterations.  Report whether the JIT's result,
+output and module state match the interpreter's, the compiled functions
+with their sizes, refusals with their reasons, wall time, dynamic counts
+(--counts), the share of calls reaching compiled code (--share) and a leak
+check (gc object counts and tracemalloc memory across extra iterations,
+within --leak-budget seconds).  The JIT copy is compared with the second
+interpreter copy, and a place where the two interpreter runs differ too (a
+temporary directory's name, a time) is excused and counted in the report;
+objects the copies share (a logger from logging.getLogger) are compared by
+class only.  BENCH is a name from pyperformance's MANIFEST
+(pickle_pure_python runs bm_pickle with the options its manifest entry
+gives) or a path.
 
 modes:
   nojit              the interpreter only: nothing is compiled (the default
@@ -78,6 +85,14 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="also run one call with dynamic counting on and report the counts")
     parser.add_argument("--leak-iterations", type=whole_number(0), default=2, metavar="N",
                         help="extra calls for the leak check (0: no leak check; default 2)")
+    parser.add_argument("--leak-budget", type=_seconds, default=None, metavar="SECONDS",
+                        help="time the leak check may take (default 120): past it, memory "
+                             "is counted in pymalloc blocks instead of tracemalloc's bytes, "
+                             "then fewer iterations, then the check is skipped, and the "
+                             "report says which")
+    parser.add_argument("--share", action="store_true",
+                        help="also run one call under a counting profile function and report "
+                             "the share of Python calls whose code is compiled")
     parser.add_argument("--engine", default=None, choices=["unicorn", "native"],
                         help="unicorn (default: emulated, any host) or native (AArch64 Linux: "
                              "the machine code runs on the CPU)")
@@ -94,6 +109,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..bench import BenchmarkError, run_benchmark
+    from ..bench.leak import DEFAULT_BUDGET
     from ..bench.runner import DEFAULT_TIMEOUT, parse_mode
 
     try:
@@ -105,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--bench-args {args.bench_args!r}: {exc}") from None
         result = run_benchmark(args.bench, mode, args.strategy, args.loops,
                                args.engine or "unicorn", counts=args.counts,
-                               leak_iterations=args.leak_iterations, bench_args=bench_args,
+                               leak_iterations=args.leak_iterations,
+                               leak_budget=args.leak_budget or DEFAULT_BUDGET,
+                               share=args.share, bench_args=bench_args,
                                timeout=args.timeout or DEFAULT_TIMEOUT)
     except (BenchmarkError, ValueError) as exc:     # OptionError is a ValueError
         print(f"pyjit run: error: {exc}", file=sys.stderr)
@@ -137,7 +155,8 @@ def _check_options(args: argparse.Namespace, kind: str) -> None:
     if kind == "nojit":
         given = [option for option, value in (("--strategy", args.strategy),
                                               ("--engine", args.engine),
-                                              ("--counts", args.counts)) if value]
+                                              ("--counts", args.counts),
+                                              ("--share", args.share)) if value]
         if given:
             raise ValueError(f"{', '.join(given)} means nothing in mode nojit, which compiles "
                              "nothing: add --mode 'jitlist:__main__:*' (every function of "
@@ -188,14 +207,23 @@ def print_result(r, defaulted: bool = False) -> None:
                  for k in ("instructions", "helper_calls")}
         print(f"dynamic counts (one call): {total['instructions']} instructions, "
               f"{total['helper_calls']} helper calls in {len(r.counts)} functions")
-    if r.leak:
+    if r.share:
+        sh = r.share
+        shown = "-" if sh["share"] is None else f"{100 * sh['share']:.1f}%"
+        print(f"share of Python calls whose code is compiled: {shown} ({sh['compiled_calls']} "
+              f"of {sh['calls']}, counted in one profiled call)")
+    if r.leak and r.leak["ok"] is None:
+        print(f"leak check {r.leak['note']}")
+    elif r.leak:
         lk = r.leak
+        unit = lk.get("memory_unit", "bytes")
         print(f"leak check over {lk['iterations']} calls: objects "
               f"{lk['objects_after'] - lk['objects_before']:+d} (interpreter "
               f"{lk['interpreter_objects_growth']:+d}, slack {lk['object_slack']}), memory "
-              f"{lk['memory_after'] - lk['memory_before']:+d} bytes (interpreter "
+              f"{lk['memory_after'] - lk['memory_before']:+d} {unit} (interpreter "
               f"{lk['interpreter_memory_growth']:+d}, slack {lk['memory_slack']}): "
-              f"{'ok' if lk['ok'] else 'GROWS'}")
+              f"{'ok' if lk['ok'] else 'GROWS'}"
+              + (f" ({lk['note']})" if lk.get("note") else ""))
 
 
 def write_pyperf_json(r, path: str) -> None:

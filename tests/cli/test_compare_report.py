@@ -12,7 +12,6 @@ import io
 import itertools
 import json
 import re
-import sys
 import textwrap
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -58,15 +57,15 @@ BENCH_SOURCE = textwrap.dedent("""\
 # Returns 1 in the interpreter's reference call and 2 in the JIT's.
 # The two copies pyjit run loads (interpreter and JIT) share `sys`: the
 # JIT copy's first call counts on from the interpreter's, a result mismatch.
+# A result that is the interpreter's in both interpreter runs (1) and
+# another under the JIT (2): a mismatch the check cannot excuse.
 COUNTER_SOURCE = textwrap.dedent("""\
-    import sys
-
     import pyperf
 
 
     def work():
-        sys.pyjit_test_calls = getattr(sys, "pyjit_test_calls", 0) + 1
-        return sys.pyjit_test_calls
+        import pyjit
+        return 2 if pyjit.is_jit_compiled(work) else 1
 
 
     if __name__ == "__main__":
@@ -208,8 +207,7 @@ def test_compare_benchmark_counts_and_sizes(bench):
         stub["instructions"] - cells(counted, bench)["direct"]["instructions"]
 
 
-def test_compare_mismatch_is_loud(tmp_path_factory, monkeypatch):
-    monkeypatch.setattr(sys, "pyjit_test_calls", 0, raising=False)
+def test_compare_mismatch_is_loud(tmp_path_factory):
     counter = write_bench(tmp_path_factory, "counter", COUNTER_SOURCE)
     status, table, err = run_cli("compare", "--targets", f"{counter},sqrt:1",
                                  "--strategies", "stub,literal")
