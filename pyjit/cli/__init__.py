@@ -29,7 +29,8 @@ from ..cpython.version import UnsupportedPython
 from ..options import OptionError
 
 from .. import __version__
-from . import ab, asm, calls, compare, dump, report, run, run_shape, shapes, size
+from . import (ab, asm, calls, compare, cpython_tests, dump, report, run, run_shape, shapes,
+               size, suite)
 from .helpformat import DEFAULT_STRATEGY, STRATEGIES, HelpFormatter
 
 
@@ -56,6 +57,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "shapes": _subcommand(shapes),
     "run-shape": _subcommand(run_shape),
     "run": _subcommand(run),
+    "suite": _subcommand(suite),
+    "cpython-tests": _subcommand(cpython_tests),
     "ab": _subcommand(ab),
     "compare": _subcommand(compare),
     "report": _subcommand(report),
