@@ -30,7 +30,7 @@ from typing import Any, Iterator
 
 PYJIT_ROOT = Path(__file__).resolve().parents[2]      # the directory holding pyjit/
 POLL_SECONDS = 0.2
-TAIL_LINES = 5
+TAIL_LINES = 40
 
 
 @dataclass
@@ -62,8 +62,20 @@ class Done:
             what = f"killed by {name}"
         else:
             what = f"exit status {self.returncode} without an answer"
-        last = next((ln for ln in reversed(self.tail) if ln.strip()), "")
-        return f"{what}" + (f": {last.strip()[:200]}" if last else "")
+        return what + (f": {self.last_words()}" if self.last_words() else "")
+
+    def last_words(self) -> str:
+        """What the child said before it died: faulthandler's fatal error
+        and innermost frame when it printed them, else its last line."""
+        lines = [ln.strip() for ln in self.tail if ln.strip()]
+        fatal = next((i for i, ln in enumerate(lines) if ln.startswith("Fatal Python error")),
+                     None)
+        if fatal is None:
+            return lines[-1][:200] if lines else ""
+        current = next((i for i, ln in enumerate(lines) if ln.startswith("Current thread")),
+                       fatal)
+        frame = next((ln for ln in lines[current + 1:] if ln.startswith("File ")), "")
+        return lines[fatal][:200] + (f" ({frame[:200]})" if frame else "")
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -176,4 +188,6 @@ def progress_line(done: Done, verdict: str) -> str:
 
 
 def python_command(module: str, *args: str, python: str | None = None) -> list[str]:
-    return [python or sys.executable, "-m", module, *args]
+    """`python -X faulthandler -m module args`: a child that dies of a signal
+    prints its Python stack (crash_reason shows the innermost frame)."""
+    return [python or sys.executable, "-X", "faulthandler", "-m", module, *args]

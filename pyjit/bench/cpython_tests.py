@@ -104,18 +104,27 @@ def _module_run(done: Done) -> ModuleRun:
                      data.get("refused", 0), data.get("covered", 0))
 
 
-def lib_test_missing(python: str | None = None) -> str | None:
-    """One sentence when the interpreter has no Lib/test, else None."""
+def lib_test_missing(python: str | None = None, modules: tuple[str, ...] = ()) -> str | None:
+    """One sentence when the interpreter has no Lib/test, or lacks one of
+    modules (test_int); else None."""
     code = ("import importlib.util, sys\n"
+            "v = '%d.%d.%d' % sys.version_info[:3]\n"
             "ok = importlib.util.find_spec('test') and importlib.util.find_spec('test.support')\n"
-            "print('ok' if ok else '%d.%d.%d' % sys.version_info[:3])")
-    out = subprocess.run([python or sys.executable, "-c", code], capture_output=True,
+            "lack = [m for m in sys.argv[1:] if ok and not importlib.util.find_spec('test.' + m)]\n"
+            "print('nolibtest ' + v if not ok else 'lacks %s %s' % (v, ','.join(lack)) if lack "
+            "else 'ok')")
+    out = subprocess.run([python or sys.executable, "-c", code, *modules], capture_output=True,
                          text=True, timeout=120)
-    text = out.stdout.strip()
-    if out.returncode == 0 and text == "ok":
+    words = out.stdout.split()
+    where = python or sys.executable
+    if out.returncode == 0 and words == ["ok"]:
         return None
-    return (f"CPython {text or '?'} at {python or sys.executable} has no Lib/test (its test "
-            "package is not installed), so there are no regression tests to run")
+    if out.returncode == 0 and words[:1] == ["lacks"]:
+        return (f"CPython {words[1]} at {where} has no Lib/test module "
+                f"{', '.join(words[2].split(','))}")
+    version = words[1] if len(words) > 1 else "?"
+    return (f"CPython {version} at {where} has no Lib/test (its test package is not "
+            "installed), so there are no regression tests to run")
 
 
 def run_modules(modules: list[str], mode: str, *, jobs: int = 2,

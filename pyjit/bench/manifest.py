@@ -47,10 +47,11 @@ class BenchmarkSpec:
     requires_python: str = ""               # e.g. ">=3.8"
     tags: tuple[str, ...] = ()
     in_manifest: bool = True
+    script: str = ""                        # the file, when not run_benchmark.py
 
     @property
     def runscript(self) -> str:
-        return os.path.join(self.directory, "run_benchmark.py")
+        return self.script or os.path.join(self.directory, "run_benchmark.py")
 
     @property
     def module_name(self) -> str:

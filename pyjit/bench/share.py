@@ -11,16 +11,20 @@ profiler is set, pyjit runs every installed function in the interpreter
 (jit.py), so this call is interpreted throughout and slower; what it
 counts is which calls *would* have run compiled code, by code object,
 including calls between compiled functions that the machine code makes
-directly.  Calls made on other threads are not counted.
+directly.  Calls made on other threads are not counted, nor calls of
+pyjit's own Python code (the harness's, the profiler switch's).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any, Callable, Iterable
 
 from ..install import original_code
+
+_PYJIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str, Any]:
@@ -29,10 +33,18 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
     codes = {original_code(func) for func in compiled}
     counts = [0, 0]
 
+    mine: dict = {}             # code -> whether it is pyjit's
+
     def profile(frame, event, arg):
         if event == "call":
+            code = frame.f_code
+            ours = mine.get(code)
+            if ours is None:
+                ours = mine[code] = code.co_filename.startswith(_PYJIT_DIR)
+            if ours:
+                return
             counts[0] += 1
-            if frame.f_code in codes:
+            if code in codes:
                 counts[1] += 1
 
     previous = sys.getprofile()

@@ -152,20 +152,34 @@ def snapshot_module(module: types.ModuleType, limit: int = MAX_NODES,
 
 
 def shared_objects(modules: list[types.ModuleType], limit: int = MAX_NODES) -> dict[int, Any]:
-    """The objects (id -> object) that the global data of two or more of
-    modules reach: copies of one benchmark loaded in one process share what
-    they got from other modules (`logging.getLogger(name)`, a cache), and
-    each copy's calls change it, so its contents belong to the process, not
-    to one copy.  Keep the result alive while its ids are used."""
-    owners: dict[int, int] = {}
+    """The objects (id -> object) that two or more of modules share: copies
+    of one benchmark loaded in one process share what they got from other
+    modules (`logging.getLogger(name)` gives each the same logger, which
+    then holds every copy's handler), and each copy's calls change it, so
+    its contents belong to the process, not to one copy.  Shared are the
+    values of globals of two or more modules, and what two or more modules
+    reach from their globals without going through such a value (so the
+    logger is shared, and each copy's own handler and stream, though the
+    logger reaches them all, are not).  Keep the result alive while its
+    ids are used."""
     objects: dict[int, Any] = {}
+    roots: dict[int, int] = {}
     for module in modules:
-        walker = _Walker(limit)
+        for value in {id(v): v for v in _module_data(module).values()}.values():
+            if not (value is None or isinstance(value, (bool, int, str, bytes, complex, float))):
+                roots[id(value)] = roots.get(id(value), 0) + 1
+                objects[id(value)] = value
+    common = {i: objects[i] for i, n in roots.items() if n > 1}
+    reached: dict[int, int] = {}
+    for module in modules:
+        walker = _Walker(limit, common)
         walker.visit(_module_data(module))
         for obj in walker.keep[1:]:             # not the globals dict made here
-            owners[id(obj)] = owners.get(id(obj), 0) + 1
+            reached[id(obj)] = reached.get(id(obj), 0) + 1
             objects[id(obj)] = obj
-    return {i: objects[i] for i, n in owners.items() if n > 1}
+    shared = dict(common)
+    shared.update((i, objects[i]) for i, n in reached.items() if n > 1)
+    return shared
 
 
 def differences(a: Any, b: Any, limit: int = 10_000) -> list[tuple[str, Any, Any]]:

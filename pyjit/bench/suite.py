@@ -111,6 +111,13 @@ def select_benchmarks(names: list[str]) -> list[manifest.BenchmarkSpec]:
         return list(manifest.all_benchmarks())
     specs = []
     for name in names:
+        if name.endswith(".py") or os.sep in name:
+            # A run_benchmark.py of one's own: its path names the row.
+            if not os.path.isfile(name):
+                raise ValueError(f"{name!r}: no such file")
+            specs.append(manifest.BenchmarkSpec(name, os.path.dirname(os.path.abspath(name)),
+                                                in_manifest=False, script=name))
+            continue
         spec = manifest.find(name)
         if spec is None:
             raise ValueError(f"no pyperformance benchmark named {name!r} (known: "

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         if args.python is not None:
             from ..measure.pythons import find_python
             python = find_python(args.python).path
-        missing = cpython_tests.lib_test_missing(python)
+        missing = cpython_tests.lib_test_missing(python, tuple(modules))
         if missing:
             raise ValueError(missing)
     except ValueError as exc:
