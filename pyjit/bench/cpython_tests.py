@@ -127,6 +127,17 @@ def lib_test_missing(python: str | None = None, modules: tuple[str, ...] = ()) -
             "installed), so there are no regression tests to run")
 
 
+def jit_unsupported(python: str | None = None) -> str | None:
+    """pyjit's sentence when it does not support the interpreter, else None."""
+    code = ("from pyjit.cpython import version\n"
+            "import pyjit.cpython as c\n"
+            "try:\n    c.layout\nexcept version.UnsupportedPython as e:\n    print(e)\n")
+    out = subprocess.run([python or sys.executable, "-c", code], capture_output=True,
+                         text=True, timeout=120, env=child_env())
+    text = out.stdout.strip() or (out.stderr.strip().splitlines() or [""])[-1]
+    return text or None
+
+
 def run_modules(modules: list[str], mode: str, *, jobs: int = 2,
                 timeout: float | None = DEFAULT_TIMEOUT, python: str | None = None,
                 progress: Callable[[str], None] = lambda message: None

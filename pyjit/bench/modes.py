@@ -110,6 +110,8 @@ def apply_mode(kind: str, arg: Any, functions: list, module_name: str, options, 
 
 def release(touched: list) -> None:
     """Every touched function unwatched and uncompiled."""
+    if not touched:
+        return          # the JIT is not even imported: nojit runs on any version
     from .. import jit
 
     for func in touched:

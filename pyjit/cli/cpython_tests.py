@@ -94,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         missing = cpython_tests.lib_test_missing(python, tuple(modules))
         if missing:
             raise ValueError(missing)
+        if parse_mode(mode)[0] != "nojit" and python is not None:
+            unsupported = cpython_tests.jit_unsupported(python)
+            if unsupported:
+                raise ValueError(f"{unsupported} (--mode nojit runs the interpreter alone)")
     except ValueError as exc:
         print(f"pyjit cpython-tests: error: {exc}", file=sys.stderr)
         return 2
