@@ -31,6 +31,10 @@ in a fresh process, and this loader by other means:
   the main block (pathlib removes its temporary directory there) runs its
   `finally` part when the runner is done with the copy (`bench.close()`),
   as it would after pyperf's timing, not when the registration returns;
+- the global random generator as the load left it: the copies share it,
+  and the runner gives each copy's first call the state its own load left
+  (`fresh_random`), so a file that seeds it while loading draws the same
+  numbers in every copy (async_tree's memoization variants);
 - coroutines: `bench_async_func` registers a coroutine function, which a
   call runs to completion in a new event loop (pyperf's way: the loop is
   set as the current one during the call and closed after it).
@@ -43,6 +47,7 @@ import ast
 import contextlib
 import importlib.util
 import os
+import random
 import sys
 import time
 import types
@@ -100,6 +105,15 @@ class LoadedBenchmark:
     stub: types.ModuleType | None = None
     argv: tuple[str, ...] = ()      # the options its parser saw
     cleanup: list[types.CodeType] = field(default_factory=list)   # deferred `finally` parts
+    random_state: Any = None        # the global random generator's state after loading
+
+    def fresh_random(self) -> None:
+        """Give the global random generator the state this copy's load left
+        it in, as a fresh process would have it at the first call (the
+        copies share the generator: a file that seeds it while loading
+        would otherwise see the draws of the copies run before it)."""
+        if self.random_state is not None:
+            random.setstate(self.random_state)
 
     @contextlib.contextmanager
     def installed(self):
@@ -381,4 +395,5 @@ def load_benchmark(name: str, argv: Sequence[str] = ()) -> LoadedBenchmark:
     if not registered:
         loaded.close(quiet=True)
         raise BenchmarkError(f"benchmark {short!r} registered nothing with pyperf.Runner")
+    loaded.random_state = random.getstate()
     return loaded

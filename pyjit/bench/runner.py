@@ -182,6 +182,7 @@ def _reference(copy: LoadedBenchmark, reg: Registered,
                shared) -> tuple[check.Observation, float]:
     """One interpreter call of a reference copy: (what it left, seconds)."""
     with copy.installed():
+        copy.fresh_random()
         start = time.perf_counter()
         try:
             observed = check.observe(reg.call, copy.module, shared)
@@ -230,6 +231,7 @@ def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_i
         try:
             touched = apply_mode(kind, arg, functions, module.__name__, options, eng, say,
                                  mode_text=mode)
+            loaded.fresh_random()
             try:
                 first_seconds = _timed_iterations(result, reg, loops, observed_a, observed_b,
                                                   module, values_checked, shared, say)
@@ -256,7 +258,7 @@ def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_i
                 if leak_iterations > 0:
                     plan = leaks.plan_leak_check(leak_iterations, first_seconds, leak_budget)
                     baseline = None
-                    if kind != "nojit" and plan.iterations > 0:
+                    if plan.iterations > 0:
                         with ref_b.installed():
                             baseline = leaks.measure_growth(reg_b.call, plan)
                     result.leak = leaks.leak_check(reg.call, plan, baseline, say)
