@@ -345,3 +345,24 @@ def test_manifest_names_and_requirements():
     assert manifest.python_supported(manifest.BenchmarkSpec("f", "/", requires_python=">=3.8"))
     with pytest.raises(BenchmarkError, match="no pyperformance benchmark named 'pickle_nope'"):
         load_benchmark("pickle_nope")
+
+
+SEEDED = """
+    import random
+    import pyperf
+
+    def work():
+        return random.random()
+
+    if __name__ == "__main__":
+        random.seed(1234)                  # seeded while loading, drawn while running
+        pyperf.Runner().bench_func("seeded", work)
+"""
+
+
+def test_each_copy_draws_from_the_generator_its_load_seeded(tmp_path):
+    import random
+    result = quiet(write_bench(tmp_path, "seeded", SEEDED))
+    assert result.ok, result.error
+    assert result.reference == repr(random.Random(1234).random())
+    assert not result.excused["value_excused"]
