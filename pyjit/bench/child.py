@@ -1,7 +1,8 @@
 """One benchmark of `pyjit suite`, in a process of its own.
 
     python -m pyjit.bench.child NAME --mode MODE [--bench-args ARGS] [--counts]
-        [--share] [--leak-iterations N] [--leak-budget S] --json-file FILE
+        [--share] [--leak-iterations N] [--leak-budget S] [--leak-memory M]
+        --json-file FILE
 
 Runs `run_benchmark` and writes its result (BenchResult.to_dict()) to FILE,
 or `{"cannot_run": reason}` when the benchmark cannot run here (a
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", action="store_true")
     parser.add_argument("--leak-iterations", type=int, default=2)
     parser.add_argument("--leak-budget", type=float, default=None)
+    parser.add_argument("--leak-memory", default="blocks")
     parser.add_argument("--json-file", required=True)
     args = parser.parse_args(argv)
 
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run_benchmark(args.bench, args.mode, counts=args.counts, share=args.share,
                                leak_iterations=args.leak_iterations,
-                               leak_budget=args.leak_budget,
+                               leak_budget=args.leak_budget, leak_memory=args.leak_memory,
                                bench_args=shlex.split(args.bench_args))
         answer = result.to_dict()
     except (BenchmarkError, ValueError) as exc:

@@ -9,16 +9,21 @@ before and after `iterations` more calls; the JIT's growth must not exceed
 the interpreter's growth over as many calls (some benchmarks keep a little
 per call by design) by more than a small slack.
 
-The memory measure is tracemalloc's traced memory, which sees every
-allocation but makes each one slower (measured on go under the emulator:
-a call took 2.3 times as long while tracing).  The check has a time budget
-(`budget`, seconds, `pyjit run --leak-budget`), planned from the duration of
-the JIT's first call: when the warm call and the iterations would not fit
-with tracing (estimated at TRACE_COST times a call), memory is counted as
-pymalloc's live blocks instead (`sys.getallocatedblocks`, free to read, but
-blind to allocations above 512 bytes); when they would not fit even so, the
-iterations are cut to what fits; when not even a warm call and one
-iteration fit, the check is skipped (`ok` None) and the report says why.
+The memory measure is, by default, pymalloc's live blocks
+(`sys.getallocatedblocks`): free to read, and every object a refcount bug
+leaks holds one (or is a gc object, counted too), but blind to allocations
+above 512 bytes.  tracemalloc's traced memory (`memory="tracemalloc"`,
+`pyjit run --leak-memory tracemalloc`) sees every allocation but slows each
+one: a call of go under the emulator took 2.3 times as long while tracing,
+one of scimark in the interpreter about 60 times (a leak check of 0.3 s
+calls took two minutes).
+
+The check has a time budget (`budget`, seconds, `--leak-budget`), planned
+from the duration of the JIT's first call: tracemalloc, when asked, only if
+the warm call and the iterations fit with tracing (estimated at TRACE_COST
+times a call), else blocks; fewer iterations when they do not fit even so;
+and when not even a warm call and one iteration fit, no check (`ok` None),
+with the reason in the report.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ LEAK_MEMORY_SLACK = 256 << 10   # bytes (tracemalloc)
 LEAK_BLOCK_SLACK = 2000         # pymalloc blocks
 TRACE_COST = 3.0                # a traced call's duration over an untraced one, planned
 DEFAULT_BUDGET = 120.0          # seconds
+MEASURES = ("blocks", "tracemalloc")
 
 
 @dataclass(frozen=True)
@@ -43,23 +49,29 @@ class LeakPlan:
     note: str = ""              # why the plan differs from what was asked
 
 
-def plan_leak_check(iterations: int, call_seconds: float, budget: float | None) -> LeakPlan:
-    """How to check within budget (None: no budget) given one call's duration."""
+def plan_leak_check(iterations: int, call_seconds: float, budget: float | None,
+                    memory: str = "blocks") -> LeakPlan:
+    """How to check within budget (None: no budget) given one call's
+    duration; memory: the measure asked for, "blocks" or "tracemalloc"."""
+    if memory not in MEASURES:
+        raise ValueError(f"unknown memory measure {memory!r}: use {' or '.join(MEASURES)}")
     if iterations < 1:
-        return LeakPlan(0, "tracemalloc", "not asked")
-    if budget is None or (1 + iterations) * call_seconds * TRACE_COST <= budget:
-        return LeakPlan(iterations, "tracemalloc")
-    if (1 + iterations) * call_seconds <= budget:
-        return LeakPlan(iterations, "blocks",
-                        f"pymalloc blocks instead of tracemalloc: {1 + iterations} traced calls "
-                        f"of about {call_seconds * TRACE_COST:.1f} s would pass the "
-                        f"{budget:g} s budget")
+        return LeakPlan(0, memory, "not asked")
+    if memory == "tracemalloc":
+        if budget is None or (1 + iterations) * call_seconds * TRACE_COST <= budget:
+            return LeakPlan(iterations, "tracemalloc")
+        if (1 + iterations) * call_seconds <= budget:
+            return LeakPlan(iterations, "blocks",
+                            f"pymalloc blocks instead of tracemalloc: {1 + iterations} traced "
+                            f"calls of about {call_seconds * TRACE_COST:.1f} s would pass the "
+                            f"{budget:g} s budget")
+    elif budget is None or (1 + iterations) * call_seconds <= budget:
+        return LeakPlan(iterations, "blocks")
     fits = int(budget // max(call_seconds, 1e-9)) - 1
     if fits >= 1:
         return LeakPlan(fits, "blocks",
-                        f"{fits} of {iterations} iterations, pymalloc blocks instead of "
-                        f"tracemalloc: a call takes {call_seconds:.1f} s and the budget is "
-                        f"{budget:g} s")
+                        f"{fits} of {iterations} iterations, in pymalloc blocks: a call takes "
+                        f"{call_seconds:.1f} s and the budget is {budget:g} s")
     return LeakPlan(0, "blocks",
                     f"skipped: a call takes {call_seconds:.1f} s, and a warm call and one "
                     f"iteration would pass the {budget:g} s budget (--leak-budget)")

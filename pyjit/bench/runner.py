@@ -137,7 +137,7 @@ def _make_engine(engine, timeout: float | None):
 def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                   loops: int = 1, engine=None, *, counts: bool = False,
                   leak_iterations: int = 2, leak_budget: float | None = leaks.DEFAULT_BUDGET,
-                  share: bool = False, bench: str | None = None,
+                  leak_memory: str = "blocks", share: bool = False, bench: str | None = None,
                   bench_args: Sequence[str] = (),
                   timeout: float | None = DEFAULT_TIMEOUT,
                   progress: bool | Callable[[str], None] = True) -> BenchResult:
@@ -146,13 +146,15 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     engine: "unicorn" (default, a fresh UnicornEngine with `timeout`),
     "native" (a fresh NativeEngine) or an engine object.  bench_args: the
     benchmark's own command line options (nbody's `--iterations 1000`).
-    leak_budget: seconds the leak check may take (None: no limit; leak.py).
+    leak_budget: seconds the leak check may take (None: no limit; leak.py);
+    leak_memory: its memory measure, "blocks" or "tracemalloc".
     share: count the share of Python calls that reach compiled code
     (share.py).  Raises BenchmarkError when the benchmark cannot run here
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
     say = _stderr if progress is True else (progress or (lambda message: None))
     kind, arg = parse_mode(mode)
+    leaks.plan_leak_check(0, 0.0, None, leak_memory)        # ValueError now, not after the run
     if loops < 1:
         raise ValueError(f"loops must be >= 1, not {loops}")
     copies: list[LoadedBenchmark] = []
@@ -162,7 +164,8 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
         for _ in range(3):
             copies.append(load_benchmark(name, bench_args))
         return _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts,
-                           leak_iterations, leak_budget, share, bench, timeout, say)
+                           leak_iterations, leak_budget, leak_memory, share, bench, timeout,
+                           say)
     finally:
         for copy in copies:
             copy.close(quiet=True)
@@ -193,7 +196,7 @@ def _reference(copy: LoadedBenchmark, reg: Registered,
 
 
 def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_iterations,
-                leak_budget, share, bench, timeout, say) -> BenchResult:
+                leak_budget, leak_memory, share, bench, timeout, say) -> BenchResult:
     from .. import jit
     from ..compiler import check_options
     from ..cpython import routines as shared_routines
@@ -256,7 +259,8 @@ def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_i
                     say(f"share of calls reaching compiled code: {result.share['compiled_calls']}"
                         f" of {result.share['calls']}")
                 if leak_iterations > 0:
-                    plan = leaks.plan_leak_check(leak_iterations, first_seconds, leak_budget)
+                    plan = leaks.plan_leak_check(leak_iterations, first_seconds, leak_budget,
+                                                 leak_memory)
                     baseline = None
                     if plan.iterations > 0:
                         with ref_b.installed():

@@ -161,7 +161,7 @@ def _row(done: Done, args: list[str]) -> Row:
 def run_suite(specs: list[manifest.BenchmarkSpec], mode: str, *, jobs: int = 2,
               timeout: float | None = DEFAULT_TIMEOUT, small: bool = True,
               counts: bool = False, share: bool = False, leak_iterations: int = 2,
-              leak_budget: float | None = DEFAULT_LEAK_BUDGET,
+              leak_budget: float | None = DEFAULT_LEAK_BUDGET, leak_memory: str = "blocks",
               progress: Callable[[str], None] = lambda message: None,
               python: str | None = None) -> SuiteReport:
     """Run specs (see the module docstring); rows in the order of specs."""
@@ -178,7 +178,8 @@ def run_suite(specs: list[manifest.BenchmarkSpec], mode: str, *, jobs: int = 2,
         args_of[spec.name] = args
         argv = python_command("pyjit.bench.child", spec.name, "--mode", mode,
                               "--bench-args", shlex.join(args),
-                              "--leak-iterations", str(leak_iterations), python=python)
+                              "--leak-iterations", str(leak_iterations),
+                              "--leak-memory", leak_memory, python=python)
         if leak_budget is not None:
             argv += ["--leak-budget", str(leak_budget)]
         argv += ["--counts"] if counts else []

@@ -20,7 +20,7 @@ the JIT for --loops timed iterations.  Report whether the JIT's result,
 output and module state match the interpreter's, the compiled functions
 with their sizes, refusals with their reasons, wall time, dynamic counts
 (--counts), the share of calls reaching compiled code (--share) and a leak
-check (gc object counts and tracemalloc memory across extra iterations,
+check (gc object counts and pymalloc blocks across extra iterations,
 within --leak-budget seconds).  The JIT copy is compared with the second
 interpreter copy, and a place where the two interpreter runs differ too (a
 temporary directory's name, a time) is excused and counted in the report;
@@ -86,10 +86,13 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--leak-iterations", type=whole_number(0), default=2, metavar="N",
                         help="extra calls for the leak check (0: no leak check; default 2)")
     parser.add_argument("--leak-budget", type=_seconds, default=None, metavar="SECONDS",
-                        help="time the leak check may take (default 120): past it, memory "
-                             "is counted in pymalloc blocks instead of tracemalloc's bytes, "
-                             "then fewer iterations, then the check is skipped, and the "
-                             "report says which")
+                        help="time the leak check may take (default 120): past it, fewer "
+                             "iterations (and blocks rather than tracemalloc), then no check, "
+                             "and the report says which")
+    parser.add_argument("--leak-memory", choices=["blocks", "tracemalloc"], default="blocks",
+                        help="the leak check's memory measure: pymalloc blocks (default, free "
+                             "to read, blind above 512 bytes) or tracemalloc's bytes (sees "
+                             "every allocation, slows each one)")
     parser.add_argument("--share", action="store_true",
                         help="also run one call under a counting profile function and report "
                              "the share of Python calls whose code is compiled")
@@ -123,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
                                args.engine or "unicorn", counts=args.counts,
                                leak_iterations=args.leak_iterations,
                                leak_budget=args.leak_budget or DEFAULT_BUDGET,
+                               leak_memory=args.leak_memory,
                                share=args.share, bench_args=bench_args,
                                timeout=args.timeout or DEFAULT_TIMEOUT)
     except (BenchmarkError, ValueError) as exc:     # OptionError is a ValueError

@@ -64,6 +64,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="extra calls of each benchmark's leak check (0: none; default 2)")
     parser.add_argument("--leak-budget", type=_seconds, default=None, metavar="SECONDS",
                         help="time each leak check may take (default 60)")
+    parser.add_argument("--leak-memory", choices=["blocks", "tracemalloc"], default="blocks",
+                        help="the leak check's memory measure: pymalloc blocks (default, free) "
+                             "or tracemalloc's bytes (sees every allocation, slows each one)")
     parser.add_argument("--json", metavar="FILE", type=output_file,
                         help="write every row and result as JSON")
 
@@ -103,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         specs, mode, jobs=args.jobs or suite.default_jobs(),
         timeout=args.timeout or suite.DEFAULT_TIMEOUT, small=not args.full_size,
         counts=args.counts, share=args.share, leak_iterations=args.leak_iterations,
-        leak_budget=args.leak_budget or suite.DEFAULT_LEAK_BUDGET, progress=say)
+        leak_budget=args.leak_budget or suite.DEFAULT_LEAK_BUDGET, leak_memory=args.leak_memory,
+        progress=say)
     print(suite.format_table(report))
     if args.json:
         try:

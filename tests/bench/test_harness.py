@@ -272,14 +272,27 @@ def test_bench_async_func_runs_and_says_what_was_refused(tmp_path):
 # -- the leak check's budget and the share of compiled calls ------------------------
 
 def test_leak_plan_fits_the_budget():
-    assert plan_leak_check(2, 1.0, 100.0).memory == "tracemalloc"
-    plan = plan_leak_check(2, 10.0, 50.0)          # 3 traced calls: ~90 s; untraced: 30 s
+    assert plan_leak_check(2, 1.0, 100.0) == plan_leak_check(2, 1.0, None)
+    assert plan_leak_check(2, 1.0, 100.0).memory == "blocks"
+    assert plan_leak_check(2, 1.0, 100.0, "tracemalloc").memory == "tracemalloc"
+    plan = plan_leak_check(2, 10.0, 50.0, "tracemalloc")   # traced: ~90 s; untraced: 30 s
     assert (plan.iterations, plan.memory) == (2, "blocks") and "pymalloc" in plan.note
     plan = plan_leak_check(4, 10.0, 35.0)
     assert (plan.iterations, plan.memory) == (2, "blocks") and "2 of 4" in plan.note
     plan = plan_leak_check(2, 33.0, 60.0)          # go under the emulator
     assert plan.iterations == 0 and "skipped" in plan.note
     assert plan_leak_check(2, 33.0, None).iterations == 2
+    with pytest.raises(ValueError, match="unknown memory measure 'bytes'"):
+        plan_leak_check(2, 1.0, None, "bytes")
+
+
+def test_leak_check_measures_blocks_or_traced_bytes(tmp_path):
+    path = write_bench(tmp_path, "share2", SHARE)
+    blocks = quiet(path, leak_iterations=1).leak
+    traced = quiet(path, leak_iterations=1, leak_memory="tracemalloc").leak
+    assert (blocks["memory_measure"], blocks["memory_unit"]) == ("blocks", "blocks")
+    assert (traced["memory_measure"], traced["memory_unit"]) == ("tracemalloc", "bytes")
+    assert blocks["ok"] and traced["ok"]
 
 
 SLOW = """
