@@ -51,7 +51,7 @@ SMALL_ARGS: dict[str, tuple[str, ...]] = {
     "django_template": ("--table-size", "10"),
 }
 
-DEFAULT_TIMEOUT = 300.0         # seconds per benchmark
+DEFAULT_TIMEOUT = 180.0         # seconds per benchmark
 DEFAULT_LEAK_BUDGET = 60.0      # seconds of each benchmark's leak check
 
 

@@ -52,7 +52,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=whole_number(1, 64), default=None, metavar="N",
                         help="benchmarks run at a time (default: 2, or 1 on one CPU)")
     parser.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
-                        help="time limit of each benchmark (default 300)")
+                        help="time limit of each benchmark (default 180)")
     parser.add_argument("--full-size", action="store_true",
                         help="run each benchmark at its own default size")
     parser.add_argument("--counts", action="store_true",
