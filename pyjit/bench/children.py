@@ -12,6 +12,9 @@ its end and must write its answer there; the child's stdout and stderr go
 to a temporary file whose last lines explain a crash.  A child that runs
 past `timeout` seconds is killed with its whole process group (it runs in
 a session of its own, so a benchmark's own child processes go too).
+Tasks of one group never run at the same time (the suite groups the
+benchmarks of one file: asyncio_tcp and asyncio_tcp_ssl both listen on
+port 8882).
 `progress_line` says what finished, in how long, and what is still running.
 """
 
@@ -38,6 +41,7 @@ class Task:
     key: str
     argv: list[str]
     env: dict[str, str] | None = None
+    group: str = ""             # tasks of one non-empty group never run at the same time
 
 
 @dataclass
@@ -144,8 +148,13 @@ def run_parallel(tasks: list[Task], jobs: int, timeout: float | None) -> Iterato
     start = time.perf_counter()
     try:
         while pending or running:
-            while pending and len(running) < jobs:
-                task = pending.pop(0)
+            busy = {r.task.group for r in running if r.task.group}
+            while len(running) < jobs:
+                task = next((t for t in pending if not t.group or t.group not in busy), None)
+                if task is None:
+                    break
+                pending.remove(task)
+                busy.add(task.group)
                 fd, answer = tempfile.mkstemp(prefix="pyjit-child-", suffix=".json")
                 os.close(fd)
                 log = tempfile.TemporaryFile()

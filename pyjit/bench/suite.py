@@ -184,7 +184,9 @@ def run_suite(specs: list[manifest.BenchmarkSpec], mode: str, *, jobs: int = 2,
             argv += ["--leak-budget", str(leak_budget)]
         argv += ["--counts"] if counts else []
         argv += ["--share"] if share else []
-        tasks.append(Task(spec.name, argv, child_env()))
+        # One file's benchmarks share what the file fixes (asyncio_tcp's
+        # port): they never run at the same time.
+        tasks.append(Task(spec.name, argv, child_env(), group=spec.runscript))
     skipped = len(rows)
     progress(f"{len(tasks)} benchmarks to run, {jobs} at a time, mode {mode}"
              + (f", at most {timeout:g} s each" if timeout else "")

@@ -161,3 +161,20 @@ def test_suite_bad_arguments_exit_2(argv, message):
                          capture_output=True, text=True, env=child_env(), timeout=120)
     assert out.returncode == 2 and message in out.stderr, out.stderr
     assert out.stdout == "" and out.stderr.strip().splitlines()[-1].startswith("pyjit suite: error")
+
+
+def test_tasks_of_one_group_never_overlap(tmp_path):
+    from pyjit.bench.children import Task, run_parallel
+    log = tmp_path / "log"
+    script = ("import sys, time\n"
+              "open(sys.argv[1], 'a').write(f'start {sys.argv[2]}\\n')\n"
+              "time.sleep(0.5)\n"
+              "open(sys.argv[1], 'a').write(f'end {sys.argv[2]}\\n')\n"
+              "open(sys.argv[-1], 'w').write('{}')\n")
+    tasks = [Task(name, [sys.executable, "-c", script, str(log), name], group=group)
+             for name, group in (("a1", "a"), ("a2", "a"), ("b", ""))]
+    done = {d.key: d.status for d in run_parallel(tasks, jobs=3, timeout=30)}
+    assert done == {"a1": "done", "a2": "done", "b": "done"}
+    events = log.read_text().split("\n")
+    assert events.index("end a1") < events.index("start a2")     # a2 waited for a1
+    assert events.index("start b") < events.index("end a1")      # b did not
