@@ -18,12 +18,13 @@ error, timeout, crashed), compiled/candidate functions, refusals, the
 check against the interpreter (and how many places were excused because
 two interpreter runs differ there too), the leak check, the JIT's first
 call over the interpreter's (jit/interp), the dynamic counts of one call
-(--counts), the share of Python calls whose code is compiled (--share),
-and the child's seconds.  Benchmarks that cannot run here are listed as
-skipped with the reason: a package their requirements.txt names is not
-installed (named), their requires-python excludes this Python, or they
-time a command line.  A benchmark running past --timeout is killed and
-reported as "timeout".
+(--counts), the share of Python calls whose code is compiled (--share:
+counted in one more call under a profile function, which makes every
+function run interpreted, by code object), and the child's seconds.
+Benchmarks that cannot run here are listed as skipped with the reason: a
+package their requirements.txt names is not installed (named), their
+requires-python excludes this Python, or they time a command line.  A
+benchmark running past --timeout is killed and reported as "timeout".
 
 Progress goes to stderr: one line per finished benchmark with its time and
 what is still running.  --json FILE writes every row with the child's
@@ -44,7 +45,8 @@ examples:
 
 def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help="pyperformance benchmarks (names from its MANIFEST)")
+                        help="pyperformance benchmarks (names from its MANIFEST), or paths "
+                             "of run_benchmark.py files")
     parser.add_argument("--all", action="store_true",
                         help="every benchmark of the installed pyperformance")
     parser.add_argument("--mode", default=None,
