@@ -93,8 +93,10 @@ version tag is gone for good) while the site's other entries stay warm.
       code is unloaded, so no cell ever holds the entry of freed code and a
       function compiled after a cell cached "not compiled" is found next
       call.
-    - A compiled callee is alive (the JIT holds it), so no other object can
-      have its address while a cell names its entry.  A cell naming a dead
+    - A compiled callee is alive while a cell names its entry: the runtime
+      resets the cells naming a compiled function when it dies, in its
+      deallocation (a weak reference's callback), before any other object
+      can have its address.  A cell naming a dead
       object only ever holds `generic`, which is right for any callee.
     - A fill goes to a free entry, else the least recently filled one, whose
       callee is forgotten first.  A site that filled MEGAMORPHIC_AFTER
@@ -510,8 +512,14 @@ def _unname(cell: CallCell, at: int) -> None:
 def reset_call_cells_naming(func) -> None:
     """Clear every call cell entry naming func: its next call through any
     of them asks call_cell_fill again."""
-    for cell in list(_naming.pop(id(func), ())):
-        at = cell.entry_of(id(func))
+    reset_call_cells_naming_id(id(func))
+
+
+def reset_call_cells_naming_id(key: int) -> None:
+    """reset_call_cells_naming for the object whose id is key (callable
+    while that object is being deallocated, before its memory is reused)."""
+    for cell in list(_naming.pop(key, ())):
+        at = cell.entry_of(key)
         if at is not None:
             cell.clear_entry(at)
 

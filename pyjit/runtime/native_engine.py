@@ -30,7 +30,7 @@ Calls
 with a ctypes prototype that keeps the GIL (PYFUNCTYPE): compiled code
 changes reference counts and calls the C-API, so it must hold the GIL like
 any C extension.  The outermost entry of a thread switches to an engine
-stack (native_stacks.py: the stack limit of direct calls is a constant of
+stack (stacks.py: the stack limit of direct calls is a constant of
 the code); a nested entry (a helper calling compiled code) stays on the
 current stack, and raises RecursionError when less than `nested_reserve`
 bytes are left, the native counterpart of Unicorn's nesting limit.  Code
@@ -71,19 +71,26 @@ import struct
 import threading
 
 from ..cpython import errstate
-from . import native_routines
-from .engine import Engine
+from ..cpython.tstate import recursion_counter
+from . import interrupts, native_routines
+from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
 from ..cpython.helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
 from .native_helpers import NativeHelpers, c_api_address
-from .native_stacks import EngineStacks
+from .stacks import EngineStacks
 from .placement import CODE_ARENA_SIZE
 
 _MASK64 = (1 << 64) - 1
 _U64 = ctypes.c_uint64
 NESTED_RESERVE = 128 << 10     # stack a nested entry must leave for what runs below it
+# Recursion the interpreter counts below _run while compiled code runs, which
+# it would not count for an interpreted call: entering from C the Python code
+# a C-API helper calls (with Engine.CALL_FRAMES, a compiled activation counts
+# as one frame; a Python helper's callback frames count).
+NATIVE_FRAMES = 1
+_GIVEBACK = ENGINE_ROOM - CALL_FRAMES - NATIVE_FRAMES
 
 
 class NativeUnavailable(RuntimeError):
@@ -123,7 +130,8 @@ class NativeEngine(Engine):
         there (default True; else wherever mmap puts it);
     stack_size: the primary engine stack (default 8 MiB, like a main thread);
     thread_stacks: how many other threads may be inside compiled code at
-        once (default 4), each on a stack of thread_stack_size bytes;
+        once (default 64), each on a stack of thread_stack_size bytes
+        (reserved, committed on first use);
     nested_reserve: stack a nested entry must leave (RecursionError below);
     perf_map: append to /tmp/perf-PID.map (default False).
     """
@@ -133,7 +141,7 @@ class NativeEngine(Engine):
                   "and cannot count (use the Unicorn engine)")
 
     def __init__(self, *, code_arena_size: int = CODE_ARENA_SIZE, near_libpython: bool = True,
-                 stack_size: int = 8 << 20, thread_stacks: int = 4,
+                 stack_size: int = 8 << 20, thread_stacks: int = 64,
                  thread_stack_size: int = 8 << 20, nested_reserve: int = NESTED_RESERVE,
                  perf_map: bool = False):
         check_host()
@@ -221,11 +229,17 @@ class NativeEngine(Engine):
         _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64, address,
                     new_sp)
         ts.depth = depth + 1
+        counter = ts.counter
+        counter.value -= _GIVEBACK
         try:
             self._enter(ts.block_address)
-        except BaseException as exc:      # the real indicator, set when the code returned
-            errstate.set_pending(errstate.without_own_frame(exc))
+        except BaseException as exc:
+            if block[6] or interrupts.is_asynchronous(exc) and errstate.pending() is not None:
+                interrupts.defer(exc)     # a signal handler, after the code returned
+            else:                         # the real indicator, set when the code returned
+                errstate.set_pending(errstate.without_own_frame(exc))
         finally:
+            counter.value += _GIVEBACK
             ts.depth = depth
             if depth == 0:
                 self._stacks.release(ts.stack)
@@ -256,11 +270,13 @@ class NativeEngine(Engine):
 class _ThreadState:
     """What the engine keeps per thread: the entry depth, the stack of the
     outermost entry, the entry block (native_routines.py: x0..x3, target,
-    stack, result) and the first helper fault of the current entry."""
+    stack, result), the first helper fault of the current entry and the
+    thread's recursion counter (cpython/tstate.py)."""
 
-    __slots__ = ("depth", "stack", "block", "block_address", "fault")
+    __slots__ = ("depth", "stack", "block", "block_address", "fault", "counter")
 
     def __init__(self) -> None:
+        self.counter = recursion_counter()
         self.depth = 0
         self.stack = None
         self.block = (_U64 * 7)()

@@ -175,6 +175,11 @@ MODULE_MD_DICT = 16                # PyObject *md_dict (NULL only once tp_clear 
 # -- PyCellObject -------------------------------------------------------------------
 CELL_OB_REF = 16
 
+# -- PyThreadState (the engines keep their own frames out of the recursion
+# count: cpython/tstate.py) ---------------------------------------------------------
+TSTATE_RECURSION_REMAINING = 32    # int: frames left before RecursionError
+TSTATE_RECURSION_LIMIT = 36        # int: the limit that counter counts down from
+
 # -- vectorcall ----------------------------------------------------------------------
 # nargsf carries this flag when args[-1] may be overwritten by the callee.
 VECTORCALL_ARGUMENTS_OFFSET = 1 << 63

@@ -1,15 +1,15 @@
-"""The stacks compiled code runs on under the native engine.
+"""The stacks compiled code runs on, under either engine.
 
 Compiled code compares sp (or an address on its stack) with one constant,
 the engine's stack limit (entries.STACK_LIMIT_SYMBOL): above it, calls
 between compiled functions are direct machine-code calls; below it, they go
 through PyObject_Vectorcall and a nested engine entry, which the engine
-bounds (NativeEngine.call raises RecursionError when little stack is left).
+bounds (a nested entry raises RecursionError when little stack is left).
 One constant needs stacks at known addresses, so the outermost entry of a
-thread switches to a stack the engine owns, exactly as the Unicorn engine
-runs emulated code on its own stack; helpers called from compiled code
-(C-API functions, Python callbacks, the interpreter they may run) run on
-it too.
+thread switches to a stack the engine owns.  Natively, helpers called from
+compiled code (C-API functions, Python callbacks, the interpreter they may
+run) run on it too; under Unicorn the stack holds the emulated frames only,
+and it is identity-mapped in every emulation context that uses it.
 
 Layout, one reservation, low to high addresses:
 
@@ -17,7 +17,7 @@ Layout, one reservation, low to high addresses:
 
 - the *primary* stack is the one the stack limit is computed from
   (`primary_reservation` is its guard page and body: the attributes the
-  Unicorn engine calls `_stack_reservation` and `stack_top`); a thread that
+  engines expose as `_stack_reservation` and `stack_top`); a thread that
   enters compiled code while no other thread is inside takes it;
 - a thread entering while another one holds the primary stack (the other
   released the GIL inside a helper) takes a *thread stack*: every one lies
@@ -28,7 +28,8 @@ Layout, one reservation, low to high addresses:
 
 Invariants: a stack is used by one thread at a time (acquire/release under
 a lock, by the outermost entry of the thread); guard pages are never made
-accessible; thread stacks are committed on first use and kept.
+accessible; thread stacks are committed on first use and kept (only the
+pages a thread touched cost memory).
 """
 
 from __future__ import annotations
