@@ -103,7 +103,7 @@ def _collected(key: int) -> None:
     installed = _compiled.pop(key, None)
     if installed is not None:
         entries.forget_entry_id(key)
-        installed.engine.retire(installed.loaded)
+        installed.engine.retire(installed.loaded, installed.compiled.consts)
 
 
 def _installed(func) -> "_Installed | None":
@@ -241,7 +241,7 @@ def force_uncompile(func: Callable) -> bool:
         # No call cell may keep the entry of code about to be unloaded; the
         # engine unloads it once nothing runs it (func may be running now).
         entries.forget_entry(func)
-        installed.engine.unload(installed.loaded)
+        installed.engine.unload(installed.loaded, installed.compiled.consts)
         return True
 
 

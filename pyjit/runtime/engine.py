@@ -117,7 +117,8 @@ class Engine(abc.ABC):
         self._arena = arena
         self._loaded: list[LoadedCode] = []      # sorted by address
         self._starts: list[int] = []             # their addresses
-        self._retired: collections.deque[LoadedCode] = collections.deque()   # to unload when idle
+        # (code, what it keeps alive) to unload when no code runs
+        self._retired: collections.deque[tuple[LoadedCode, object]] = collections.deque()
         self._symbols = SymbolTable(self.helper_address)
 
     # -- what a subclass provides ----------------------------------------------------
@@ -194,20 +195,23 @@ class Engine(abc.ABC):
         self._loaded.insert(i, loaded)
         return loaded
 
-    def unload(self, loaded: LoadedCode) -> None:
+    def unload(self, loaded: LoadedCode, keep_alive: object = None) -> None:
         """Give loaded code's pages back; it must not be called again.
         ValueError if it is not loaded in this engine.  While code of this
-        engine runs, the pages go back once none does (module docstring)."""
+        engine runs, the pages go back once none does (module docstring);
+        keep_alive (the objects the code refers to: its constants, cache
+        cells) is held until then."""
         self._index_of(loaded)
         self._check_unload(loaded)
-        self._retired.append(loaded)
+        self._retired.append((loaded, keep_alive))
         self._drain()
 
-    def retire(self, loaded: LoadedCode) -> None:
-        """Unload loaded code as soon as no code of the engine runs.  Safe at
-        any point of any thread (a garbage collector callback, the middle of
-        a load): it only queues; the unload happens at the next safe point."""
-        self._retired.append(loaded)
+    def retire(self, loaded: LoadedCode, keep_alive: object = None) -> None:
+        """Unload loaded code as soon as no code of the engine runs, holding
+        keep_alive until then.  Safe at any point of any thread (a garbage
+        collector callback, the middle of a load): it only queues; the
+        unload happens at the next safe point."""
+        self._retired.append((loaded, keep_alive))
 
     def _index_of(self, loaded: LoadedCode) -> int:
         i = bisect.bisect_left(self._starts, loaded.address)
@@ -218,7 +222,7 @@ class Engine(abc.ABC):
     def _drain(self) -> None:
         """Unload the retired code, unless code of the engine runs."""
         while self._retired and not self._running():
-            loaded = self._retired.popleft()
+            loaded, _ = self._retired.popleft()
             i = bisect.bisect_left(self._starts, loaded.address)
             if i < len(self._loaded) and self._loaded[i] is loaded:   # else unloaded already
                 del self._starts[i], self._loaded[i]
@@ -338,7 +342,7 @@ class Engine(abc.ABC):
             raise RuntimeError(f"cannot close the engine while {self._WHAT_RUNS} is running")
         self._closed = True
         entries.release(self)              # the pooled ints
-        self._retired.extend(self._loaded)
+        self._retired.extend((loaded, None) for loaded in self._loaded)
         self._drain()
         self._release()
 

@@ -211,46 +211,55 @@ class NativeEngine(Engine):
         except AttributeError:
             ts = self._tls.state = _ThreadState()
         depth = ts.depth
-        saved = None
         if depth == 0:
             if self._closed:
                 raise RuntimeError("the engine is closed")
-            stack = ts.stack = self._stacks.acquire()
-            new_sp = stack.top
-            ts.fault = None
             errstate.set_pending(None)
-        else:
-            if self._stack_pointer() - ts.stack.low < self.nested_reserve:
-                raise RecursionError("compiled code nested too deep: less than "
-                                     f"{self.nested_reserve >> 10} KiB of engine stack left")
-            new_sp = 0
-            saved = errstate.take_pending()
-        block = ts.block
-        _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64, address,
-                    new_sp)
-        ts.depth = depth + 1
-        counter = ts.counter
-        counter.value -= _GIVEBACK
-        try:
-            self._enter(ts.block_address)
-        except BaseException as exc:
-            if block[6] or interrupts.is_asynchronous(exc) and errstate.pending() is not None:
-                interrupts.defer(exc)     # a signal handler, after the code returned
-            else:                         # the real indicator, set when the code returned
-                errstate.set_pending(errstate.without_own_frame(exc))
-        finally:
-            counter.value += _GIVEBACK
-            ts.depth = depth
-            if depth == 0:
-                self._stacks.release(ts.stack)
-                ts.stack = None
-        result = block[6]
+        elif self._stack_pointer() - ts.stack.low < self.nested_reserve:
+            raise RecursionError("compiled code nested too deep: less than "
+                                 f"{self.nested_reserve >> 10} KiB of engine stack left")
         if depth == 0:
-            fault, ts.fault = ts.fault, None
-            if fault is not None:
-                errstate.set_pending(None)
-                raise fault
-        return result, saved
+            ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
+        saved = None
+        try:
+            if depth == 0:
+                new_sp = ts.stack.top
+                ts.fault = None
+            else:
+                new_sp = 0
+                saved = errstate.take_pending()
+            block = ts.block
+            _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64,
+                        address, new_sp)
+            block[6] = 0
+            counter = ts.counter
+            ts.depth = depth + 1
+            counter.value -= _GIVEBACK
+            try:
+                self._enter(ts.block_address)
+            except BaseException as exc:
+                if block[6] or interrupts.is_asynchronous(exc) and errstate.pending() is not None:
+                    interrupts.defer(exc)     # a signal handler, after the code returned
+                else:                         # the real indicator, set when the code returned
+                    errstate.set_pending(errstate.without_own_frame(exc))
+            finally:
+                counter.value += _GIVEBACK
+                ts.depth = depth
+            result = block[6]
+            if depth == 0:
+                fault, ts.fault = ts.fault, None
+                if fault is not None:
+                    errstate.set_pending(None)
+                    raise fault
+            return result, saved
+        except BaseException:
+            if saved is not None and errstate.pending() is None:
+                errstate.set_pending(saved)  # a nested call leaves it as it was
+            raise
+        finally:
+            if depth == 0:
+                stack, ts.stack = ts.stack, None
+                self._stacks.release(stack)
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread

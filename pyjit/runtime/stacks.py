@@ -26,15 +26,16 @@ Layout, one reservation, low to high addresses:
   like any nested entry.  When all N are taken the entry raises
   RuntimeError.
 
-Invariants: a stack is used by one thread at a time (acquire/release under
-a lock, by the outermost entry of the thread); guard pages are never made
-accessible; thread stacks are committed on first use and kept (only the
-pages a thread touched cost memory).
+Invariants: a stack is used by one thread at a time (acquired and released
+by the outermost entry of the thread, with the GIL held: there is no check
+point, where the interpreter could switch threads or run a signal handler,
+between a test of the bookkeeping and its update); guard pages are never
+made accessible; thread stacks are committed on first use and kept (only
+the pages a thread touched cost memory).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from .hostmem import PAGE, Reservation, page_up
@@ -68,7 +69,6 @@ class EngineStacks:
         self._free_slots = list(range(thread_stacks - 1, -1, -1))
         self._committed: set[int] = set()
         self._primary_busy = False
-        self._lock = threading.Lock()
 
     def _thread_stack(self, slot: int) -> Stack:
         base = self.thread_reservation.start + slot * (PAGE + self._thread_size)
@@ -80,23 +80,27 @@ class EngineStacks:
 
     def acquire(self) -> Stack:
         """A stack for the outermost entry of the calling thread."""
-        with self._lock:
-            if not self._primary_busy:
-                self._primary_busy = True
-                return self.primary
-            if not self._free_slots:
-                raise RuntimeError("too many threads inside compiled code at once (the native "
-                                   "engine's thread_stacks setting)")
-            return self._thread_stack(self._free_slots.pop())
+        if not self._primary_busy:
+            self._primary_busy = True
+            return self.primary
+        if not self._free_slots:
+            raise RuntimeError("too many threads inside compiled code at once (the engine's "
+                               "thread_stacks setting)")
+        slot = self._free_slots[-1]
+        del self._free_slots[-1]
+        try:
+            return self._thread_stack(slot)
+        except BaseException:         # an interrupt while committing it: the slot stays free
+            self._free_slots.append(slot)
+            raise
 
     def release(self, stack: Stack) -> None:
-        with self._lock:
-            if stack.primary:
-                self._primary_busy = False
-            else:
-                base = stack.low - PAGE
-                self._free_slots.append((base - self.thread_reservation.start)
-                                        // (PAGE + self._thread_size))
+        if stack.primary:
+            self._primary_busy = False
+        else:
+            base = stack.low - PAGE
+            self._free_slots.append((base - self.thread_reservation.start)
+                                    // (PAGE + self._thread_size))
 
     def in_use(self) -> bool:
         """True while any thread is inside compiled code (holds a stack)."""

@@ -50,6 +50,8 @@ _mem_map_ptr = _fn("uc_mem_map_ptr", _INT, _VP, _U64, _SIZE, _U32, _VP)
 _mem_unmap = _fn("uc_mem_unmap", _INT, _VP, _U64, _SIZE)
 _mem_protect = _fn("uc_mem_protect", _INT, _VP, _U64, _SIZE, _U32)
 _mem_read = _fn("uc_mem_read", _INT, _VP, _U64, _VP, _SIZE)
+_mem_regions = _fn("uc_mem_regions", _INT, _VP, ctypes.POINTER(_VP), ctypes.POINTER(_U32))
+_free = _fn("uc_free", _INT, _VP)
 _reg_read = _fn("uc_reg_read", _INT, _VP, _INT, _VP)
 _reg_write = _fn("uc_reg_write", _INT, _VP, _INT, _VP)
 _hook_add = _fn("uc_hook_add", _INT, _VP, ctypes.POINTER(_SIZE), _INT, _VP, _VP, _U64, _U64)
@@ -93,15 +95,20 @@ class Emulator:
 
     def __init__(self, tcg_buffer_size: int, fpen: int):
         handle = _VP()
-        _check(_open(UC_ARCH_ARM64, UC_MODE_ARM, ctypes.byref(handle)))
-        self.handle = handle.value
         self._callbacks: dict[int, object] = {}
         self._word = _U64()
         self._word_address = ctypes.addressof(self._word)
-        # Unicorn reserves 1 GiB of host address space per instance for
-        # translated code unless told otherwise (must come first).
-        _check(_ctl_u32(self.handle, _TCG_BUFFER_SIZE, tcg_buffer_size))
-        self.reg_write(UC_ARM64_REG_CPACR_EL1, fpen)
+        self.handle = 0
+        _check(_open(UC_ARCH_ARM64, UC_MODE_ARM, ctypes.byref(handle)))
+        self.handle = handle.value
+        try:
+            # Unicorn reserves 1 GiB of host address space per instance for
+            # translated code unless told otherwise (must come first).
+            _check(_ctl_u32(self.handle, _TCG_BUFFER_SIZE, tcg_buffer_size))
+            self.reg_write(UC_ARM64_REG_CPACR_EL1, fpen)
+        except BaseException:           # an error, or a signal handler: no instance leaks
+            self.close()
+            raise
 
     # -- running ---------------------------------------------------------------------
     def emu_start(self, begin: int, until: int, timeout_us: int = 0) -> int:
@@ -126,6 +133,22 @@ class Emulator:
         buf = ctypes.create_string_buffer(size)
         _check(_mem_read(self.handle, address, ctypes.addressof(buf), size))
         return buf.raw
+
+    def mem_regions(self) -> list[tuple[int, int, int]]:
+        """Every mapped region as (start, end exclusive, perms), by address."""
+        array, count = _VP(), _U32()
+        _check(_mem_regions(self.handle, ctypes.byref(array), ctypes.byref(count)))
+        try:
+            # struct uc_mem_region { uint64_t begin, end (inclusive); uint32_t perms; }
+            regions = []
+            for i in range(count.value):
+                at = array.value + 24 * i
+                regions.append((_U64.from_address(at).value, _U64.from_address(at + 8).value + 1,
+                                _U32.from_address(at + 16).value))
+            return sorted(regions)
+        finally:
+            if array.value:
+                _free(array.value)
 
     # -- registers -----------------------------------------------------------------------
     def reg_read(self, reg: int) -> int:

@@ -115,8 +115,20 @@ class EmulationContext(FaultDescriptions):
 
     def __init__(self, engine, chain: ThreadChain, index: int):
         self.engine, self.chain, self.index = engine, chain, index
+        self.block = 0
+        self.depth = 0                    # emu_start levels running in this instance
+        self.trap_calls = 0
+        self.emu = Emulator(engine.tcg_buffer_size, _FPEN)
+        try:
+            self._set_up(engine)
+        except BaseException:           # an error, or a signal handler: nothing leaks
+            self.close()
+            raise
+        engine._contexts.add(self)
+
+    def _set_up(self, engine) -> None:
         traps = engine.traps
-        self.emu = emu = Emulator(engine.tcg_buffer_size, _FPEN)
+        emu = self.emu
         self.block = mmap_anonymous(PAGE, PROT_READ | PROT_WRITE)
         self.X, self.S, self.D = TrapTable.block_views(self.block)
         arena = engine._arena
@@ -129,8 +141,6 @@ class EmulationContext(FaultDescriptions):
         for lo, hi in engine.excluded_ranges():
             self.identity.exclude(lo, hi)
         self._stacks_mapped: set[int] = set()
-        self.depth = 0                    # emu_start levels running in this instance
-        self.trap_calls = 0
         self.flushed_at = engine.unloaded_bytes
         self._detail: tuple[str, int, int, str] | None = None
         self._pad_start = traps.pad_start
@@ -144,7 +154,6 @@ class EmulationContext(FaultDescriptions):
         emu.hook_add(UC_HOOK_MEM_UNMAPPED, memory_hook(self._on_unmapped))
         emu.hook_add(UC_HOOK_MEM_PROT, memory_hook(self._on_protected))
         self.set_block_hook(engine.counting, engine.max_instructions is not None)
-        engine._contexts.add(self)
 
     # -- what the engine asks ----------------------------------------------------------
     def stack_pointer(self) -> int:
@@ -198,7 +207,9 @@ class EmulationContext(FaultDescriptions):
         if self.emu.handle:
             self.engine._retire_context(self)
             self.emu.close()
-            munmap(self.block, PAGE)
+        if self.block:
+            block, self.block = self.block, 0
+            munmap(block, PAGE)
 
     # -- hooks -------------------------------------------------------------------------
     def _on_trap(self, handle, address, size, key) -> None:
@@ -251,32 +262,51 @@ class EmulationContext(FaultDescriptions):
         try:
             return self._guarded(self._map_unmapped, access, address, size)
         except BaseException:           # only a second interruption gets here
+            self._detail = ("access to", address, size, "interrupted twice in the memory hook")
             return False
 
     def _on_protected(self, handle, access, address, size, value, user_data) -> bool:
         try:
             return self._guarded(self._protected, access, address, size)
         except BaseException:
+            self._detail = ("access to", address, size, "interrupted twice in the memory hook")
             return False
 
     def _guarded(self, work, access: int, address: int, size: int) -> bool:
         """work(access, address, size) with room on the recursion counter;
-        an asynchronous exception is deferred and the work done again, an
-        engine error refuses the access with the error as its detail."""
+        when an asynchronous exception interrupts it, the exception is
+        deferred, the identity map's record resynchronized with Unicorn
+        (the work may have stopped between a change and its record), and
+        the work done again; an engine error refuses the access with the
+        error as its detail.  Straight-line code: its first check point is
+        inside the first try."""
         counter = self.chain.counter
         counter.value += MEMORY_HOOK_FRAMES
         try:
-            for _attempt in range(3):
-                try:
-                    return work(access, address, size)
-                except BaseException as exc:
-                    if not interrupts.is_asynchronous(exc):
-                        self._detail = ("access to", address, size, f"engine error: {exc!r}")
-                        return False
-                    interrupts.defer(exc)
-            return False
+            try:
+                return work(access, address, size)
+            except BaseException as exc:
+                if not self._recover(exc, address, size):
+                    return False
+            try:
+                return work(access, address, size)
+            except BaseException as exc:
+                if not self._recover(exc, address, size):
+                    return False
+            return work(access, address, size)
         finally:
             counter.value -= MEMORY_HOOK_FRAMES
+
+    def _recover(self, exc: BaseException, address: int, size: int) -> bool:
+        """After exc interrupted a memory hook's work: True (try again) when
+        exc is asynchronous, deferred; False (refuse the access) for an
+        engine error, recorded as the detail."""
+        if not interrupts.is_asynchronous(exc):
+            self._detail = ("access to", address, size, f"engine error: {exc!r}")
+            return False
+        interrupts.defer(exc)
+        self.identity.resync(self.emu.mem_regions())
+        return True
 
     def _map_unmapped(self, access: int, address: int, size: int) -> bool:
         if access == UC_MEM_FETCH_UNMAPPED:
@@ -320,6 +350,7 @@ class EmulationContext(FaultDescriptions):
 for _fn in (EmulationContext._on_trap, EmulationContext._on_unmapped,
             EmulationContext._on_protected, EmulationContext._on_block,
             EmulationContext._count_helper, EmulationContext._stop,
-            EmulationContext._hook_error, EmulationContext._guarded):
+            EmulationContext._hook_error, EmulationContext._guarded,
+            EmulationContext._recover):
     quiet_entry(_fn)
 del _fn

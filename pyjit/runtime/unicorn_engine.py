@@ -90,6 +90,8 @@ import threading
 import time
 
 from ..cpython import errstate
+from ..cpython.tstate import quiet_entry
+from . import interrupts
 from .counts import BlockCounter, Counts
 from . import host_stack
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
@@ -117,7 +119,8 @@ HOST_CHECK_EVERY = 4                 # ...checked every few levels (host_stack.p
 HOOK_FRAMES = 4
 # What _run takes back from Engine.ENGINE_ROOM while compiled code runs.
 EMULATION_GIVEBACK = ENGINE_ROOM - CALL_FRAMES - HOOK_FRAMES
-FLUSH_AFTER_UNLOADED = 8 << 20       # bytes of unloaded code before a context flushes
+FLUSH_AFTER_UNLOADED = 1 << 20       # bytes of unloaded code before a context flushes (measured:
+                                     # about 1.4 KB of translations per KB unloaded)
 
 
 class _Local(threading.local):
@@ -283,7 +286,13 @@ class UnicornEngine(Engine):
         calling thread's current context, or its next one past
         NEST_PER_CONTEXT levels.  Raises EmulationFault for any fault, at
         every nesting level up to the outermost; RecursionError when less
-        than nested_reserve bytes of stack are left."""
+        than nested_reserve bytes of emulated stack (or HOST_STACK_RESERVE
+        of the thread's C stack) are left.
+
+        A signal handler may raise at any check point here: before the
+        emulation the exception leaves _run with the engine's state as it
+        was (the code did not run); once the emulation returned it is
+        deferred (interrupts.py), and call_object raises it."""
         owner = self._local.owner
         chain = owner.chain if owner is not None else self._chain()
         previous = ctx = chain.current
@@ -291,9 +300,9 @@ class UnicornEngine(Engine):
             if self._closed:
                 raise RuntimeError("the engine is closed")
             ctx = chain.contexts[0] if chain.contexts else chain.context(0)
-            saved = None
-            sp = self._begin(chain, ctx)
+            errstate.set_pending(None)
             door = self._enter_outer
+            sp = 0
         else:
             sp = ctx.stack_pointer()
             if sp - chain.stack.low < self.nested_reserve:
@@ -310,47 +319,61 @@ class UnicornEngine(Engine):
                 door = self._enter_outer
             else:
                 door = self._enter_nested
-            saved = errstate.take_pending()
-        X = ctx.X
-        timeout_us = 0
-        if ctx.depth == 0:
-            ctx.start()
-            X[E_SP] = sp
-            if chain.deadline is not None:
-                timeout_us = max(1, int((chain.deadline - time.monotonic()) * 1e6))
-        X[E_X0] = x0 & _MASK64
-        X[E_X0 + 1] = x1 & _MASK64
-        X[E_X0 + 2] = x2 & _MASK64
-        X[E_X0 + 3] = x3 & _MASK64
-        X[E_TARGET] = address
-        X[E_DONE] = 0
-        counter = chain.counter
-        chain.current = ctx
-        ctx.depth += 1
-        chain.levels += 1
-        counter.value -= EMULATION_GIVEBACK
-        try:
-            status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
-        finally:
-            counter.value += EMULATION_GIVEBACK
-            chain.levels -= 1
-            ctx.depth -= 1
-            chain.current = previous
-        done, result = X[E_DONE], X[E_RESULT]
-        X[E_DONE] = 0
-        if status or not done or chain.fault is not None:
-            self._raise_fault(chain, ctx, status, done, previous is None, saved)
         if previous is None:
-            self._end(chain)
-        return result, saved
+            chain.stack = self._stacks.acquire()         # (no check point between these
+            self._inside += 1                            # and the try: _end undoes both)
+        saved = None
+        try:
+            if previous is None:
+                sp = self._begin(chain, ctx)
+            else:
+                saved = errstate.take_pending()
+            X = ctx.X
+            timeout_us = 0
+            if ctx.depth == 0:
+                ctx.start()
+                X[E_SP] = sp
+                if chain.deadline is not None:
+                    timeout_us = max(1, int((chain.deadline - time.monotonic()) * 1e6))
+            X[E_X0] = x0 & _MASK64
+            X[E_X0 + 1] = x1 & _MASK64
+            X[E_X0 + 2] = x2 & _MASK64
+            X[E_X0 + 3] = x3 & _MASK64
+            X[E_TARGET] = address
+            X[E_DONE] = 0
+            counter = chain.counter
+            chain.current = ctx
+            ctx.depth += 1
+            chain.levels += 1
+            counter.value -= EMULATION_GIVEBACK
+            try:
+                status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
+            except BaseException as exc:                 # a signal handler, once it returned
+                interrupts.defer(exc)
+                status = 0
+            finally:
+                counter.value += EMULATION_GIVEBACK
+                chain.levels -= 1
+                ctx.depth -= 1
+                chain.current = previous
+            done, result = X[E_DONE], X[E_RESULT]
+            X[E_DONE] = 0
+            if status or not done or chain.fault is not None:
+                self._raise_fault(chain, ctx, status, done, previous is None, saved)
+            return result, saved
+        except BaseException:
+            if saved is not None and errstate.pending() is None:
+                errstate.set_pending(saved)              # a nested call leaves it as it was
+            raise
+        finally:
+            if previous is None:
+                self._end(chain)
 
     def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
-        """A thread's outermost entry: take a stack, start clean; returns
-        the initial sp."""
-        stack = chain.stack = self._stacks.acquire()
+        """A thread's outermost entry, once it holds a stack: start clean;
+        returns the initial sp."""
+        stack = chain.stack
         ctx.map_stack(stack)
-        self._inside += 1
-        errstate.set_pending(None)
         chain.fault = None
         if self._max_instructions is not None or self._counting:
             self._counter.begin_entry()
@@ -359,11 +382,13 @@ class UnicornEngine(Engine):
         return stack.top
 
     def _end(self, chain: ThreadChain) -> None:
-        """The thread's outermost entry returns (normally or with a fault)."""
-        self._stacks.release(chain.stack)
-        chain.stack = None
-        chain.deadline = None
+        """The thread's outermost entry returns (normally or not).  Entered
+        quietly; the state is consistent before the one call it makes."""
         self._inside -= 1
+        stack, chain.stack = chain.stack, None
+        chain.deadline = None
+        chain.fault = None
+        self._stacks.release(stack)
 
     def _raise_fault(self, chain: ThreadChain, ctx: EmulationContext, status: int, done: int,
                      outermost: bool, saved) -> None:
@@ -377,9 +402,6 @@ class UnicornEngine(Engine):
             chain.fault = fault
         if fault is None:
             return
-        if outermost:
-            chain.fault = None
-            self._end(chain)
         errstate.set_pending(saved)
         raise fault
 
@@ -422,3 +444,8 @@ class UnicornEngine(Engine):
         for r in (self._arena.reservation, self._trap_reservation):
             r.release()
         self._stacks.release_memory()
+
+
+# Called from a finally clause with the engine's state half undone: no signal
+# handler may run before its first statement.
+quiet_entry(UnicornEngine._end)
