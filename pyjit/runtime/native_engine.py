@@ -33,9 +33,12 @@ any C extension.  The outermost entry of a thread switches to an engine
 stack (stacks.py: the stack limit of direct calls is a constant of
 the code); a nested entry (a helper calling compiled code) stays on the
 current stack, and raises RecursionError when less than `nested_reserve`
-bytes are left, the native counterpart of Unicorn's nesting limit.  Code
-may be called from several threads; each thread has its own depth and
-pending exception.
+bytes are left.  While compiled code runs, the engine's own frames are
+kept out of Python's recursion count (Engine.CALL_FRAMES, NATIVE_FRAMES):
+a compiled activation counts as one frame.  Code may be called from
+several threads; each thread has its own depth, stack and pending
+exception.  A signal handler raising once the code returned is deferred
+(interrupts.py) and raised by call_object.
 
 Exceptions (errstate.py states the model)
 -----------------------------------------

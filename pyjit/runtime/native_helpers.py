@@ -32,7 +32,7 @@ import ctypes
 from typing import Callable
 
 from ..cpython import errstate
-from ..cpython.tstate import quiet_entry
+from ..cpython.tstate import error_indicator, quiet_entry
 from . import interrupts
 from .faults import EmulationFault
 from .helper_binding import bind
@@ -57,16 +57,20 @@ def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None])
         raise ValueError(f"{helper.name} is a C-API function: call it at its address")
     raw = bind(helper)
     surface = errstate.surface
+    indicator = error_indicator
     failure = None if helper.result == "void" else helper.failure_value()
     defer = interrupts.defer
 
     # Entered quietly (no signal handler runs before the first try); raw
-    # catches everything but EmulationFault.  A signal handler's exception
-    # at surface's check points is deferred (interrupts.py).
+    # catches everything but EmulationFault.  surface() only runs when the
+    # real indicator is set (read without a call), so that a signal
+    # handler raising at its check points is never taken for it; such an
+    # exception is deferred (interrupts.py).
     if helper.result == "void":
         def run(*args):
             try:
-                surface()
+                if indicator().value:
+                    surface()
             except BaseException as exc:
                 defer(exc)
             try:
@@ -78,7 +82,8 @@ def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None])
     else:
         def run(*args):
             try:
-                surface()
+                if indicator().value:
+                    surface()
             except BaseException as exc:
                 defer(exc)
             try:
