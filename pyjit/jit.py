@@ -189,7 +189,8 @@ def force_compile(func: Callable, strategy: str | None = None, *,
     call-lowering strategy's name) and refcounts ("outline",
     "inline-incref" or "inline", see pyjit.aarch64.codegen.REFCOUNT_MODES)
     override its fields.  engine: where to load the code (None: the JIT's
-    engine, `get_engine()`)."""
+    engine, `get_engine()`).  Code that does not fit in the engine's arena
+    (too many functions compiled at once) is a refusal, with the reason."""
     options = (options or default_options()).with_(strategy=strategy, refcounts=refcounts)
     func = _function_of(func)
     if func is None:
@@ -229,7 +230,10 @@ def force_compile(func: Callable, strategy: str | None = None, *,
 
 
 def force_uncompile(func: Callable) -> bool:
-    """Put func's interpreted code back; False if it was not compiled."""
+    """Put func's interpreted code back; False if it was not compiled.
+    Callable from inside func: an activation running its compiled code
+    finishes on it, and the code is unloaded once no code of the engine
+    runs (Engine.unload)."""
     func = _function_of(func)
     with _lock:
         installed = _installed(func)

@@ -2,7 +2,6 @@
 
     counter = recursion_counter()     # this thread's frames-left counter (a ctypes int)
     counter.value += 3                # three frames of ours do not count
-    error_indicator().value           # PyErr_Occurred(), read without a call
     quiet_entry(callback)             # no pending-signal check on entering it
 
 - `recursion_counter()`: the thread state's `recursion_remaining`, the
@@ -40,7 +39,6 @@ _RESUME = dis.opmap["RESUME"]
 
 class _PerThread(threading.local):
     counter: ctypes.c_int | None = None
-    indicator: ctypes.c_void_p | None = None
 
 
 _per_thread = _PerThread()
@@ -54,17 +52,6 @@ def recursion_counter() -> ctypes.c_int:
         counter = _per_thread.counter = ctypes.c_int.from_address(
             _thread_state() + layout.TSTATE_RECURSION_REMAINING)
     return counter
-
-
-def error_indicator() -> ctypes.c_void_p:
-    """The calling thread's error indicator type (what PyErr_Occurred
-    returns), as a ctypes pointer over the thread state: reading it is no
-    call, so no signal handler can run there (made once per thread)."""
-    indicator = _per_thread.indicator
-    if indicator is None:
-        indicator = _per_thread.indicator = ctypes.c_void_p.from_address(
-            _thread_state() + layout.TSTATE_CUREXC_TYPE)
-    return indicator
 
 
 def recursion_limit_field() -> ctypes.c_int:

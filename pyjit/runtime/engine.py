@@ -300,6 +300,14 @@ class Engine(abc.ABC):
                     del exc                 # no reference cycle through this frame
             obj = _obj(result)              # a reference of our own...
             _decref(result)                 # ...replaces the one the code returned
+            if exc is not None and interrupts.is_asynchronous(exc):
+                # A signal handler's exception, taken for an error by the
+                # native engine's helper callback (native_helpers.py).
+                del obj
+                try:
+                    raise exc
+                finally:
+                    del exc
             if exc is not None:
                 raise SystemError(f"code at {address:#x} returned a result with an exception "
                                   "set") from exc

@@ -32,7 +32,7 @@ import ctypes
 from typing import Callable
 
 from ..cpython import errstate
-from ..cpython.tstate import error_indicator, quiet_entry
+from ..cpython.tstate import quiet_entry
 from . import interrupts
 from .faults import EmulationFault
 from .helper_binding import bind
@@ -57,20 +57,20 @@ def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None])
         raise ValueError(f"{helper.name} is a C-API function: call it at its address")
     raw = bind(helper)
     surface = errstate.surface
-    indicator = error_indicator
     failure = None if helper.result == "void" else helper.failure_value()
     defer = interrupts.defer
 
     # Entered quietly (no signal handler runs before the first try); raw
-    # catches everything but EmulationFault.  surface() only runs when the
-    # real indicator is set (read without a call), so that a signal
-    # handler raising at its check points is never taken for it; such an
-    # exception is deferred (interrupts.py).
+    # catches everything but EmulationFault.  surface() comes first: Python
+    # code run with the real indicator set may clear it (an attribute
+    # lookup that misses the type cache does).  A signal handler raising at
+    # surface's entry is deferred (interrupts.py); one raising right after
+    # its check is taken for the real indicator and lands in the slot, which
+    # call_object then raises as the call's exception.
     if helper.result == "void":
         def run(*args):
             try:
-                if indicator().value:
-                    surface()
+                surface()
             except BaseException as exc:
                 defer(exc)
             try:
@@ -82,8 +82,7 @@ def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None])
     else:
         def run(*args):
             try:
-                if indicator().value:
-                    surface()
+                surface()
             except BaseException as exc:
                 defer(exc)
             try:

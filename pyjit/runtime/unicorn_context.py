@@ -107,7 +107,8 @@ class ThreadOwner:
 
     def __init__(self, chain: ThreadChain):
         self.chain = chain
-        weakref.finalize(self, chain.close)
+        # Not at exit: a daemon thread may still be inside emulated code.
+        weakref.finalize(self, chain.close).atexit = False
 
 
 class EmulationContext(FaultDescriptions):

@@ -1,5 +1,5 @@
 """cpython/tstate.py against the running interpreter: the thread state's
-fields the engines touch, and functions entered without a signal check."""
+recursion counter, and functions entered without a signal check."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ import threading
 
 import pytest
 
-from pyjit.cpython import layout, tstate
-
-_thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
+from pyjit.cpython import tstate
 
 
 def test_the_recursion_counter_counts_frames_down_from_the_limit():
@@ -41,32 +39,6 @@ def test_the_counter_is_per_thread():
     t.join()
     assert seen and ctypes.addressof(seen[0]) != ctypes.addressof(main)
     assert tstate.recursion_counter() is main
-
-
-def test_the_fields_around_the_error_indicator():
-    """curexc_type follows c_profileobj and c_traceobj: those two are
-    checked live, the indicator is clear outside any error."""
-    ts = _thread_state()
-    field = lambda offset: ctypes.c_uint64.from_address(ts + offset).value  # noqa: E731
-
-    def tracer(frame, event, arg):
-        return None
-
-    def profiler(frame, event, arg):
-        return None
-
-    sys.settrace(tracer)
-    try:
-        assert field(layout.TSTATE_C_TRACEOBJ) == id(tracer)
-    finally:
-        sys.settrace(None)
-    sys.setprofile(profiler)
-    try:
-        assert field(layout.TSTATE_C_PROFILEOBJ) == id(profiler)
-    finally:
-        sys.setprofile(None)
-    assert layout.TSTATE_CUREXC_TYPE == layout.TSTATE_C_TRACEOBJ + 8
-    assert tstate.error_indicator().value is None
 
 
 class Boom(Exception):

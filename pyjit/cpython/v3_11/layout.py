@@ -179,9 +179,6 @@ CELL_OB_REF = 16
 # count: cpython/tstate.py) ---------------------------------------------------------
 TSTATE_RECURSION_REMAINING = 32    # int: frames left before RecursionError
 TSTATE_RECURSION_LIMIT = 36        # int: the limit that counter counts down from
-TSTATE_C_PROFILEOBJ = 80           # PyObject *: sys.setprofile's function
-TSTATE_C_TRACEOBJ = 88             # PyObject *: sys.settrace's function
-TSTATE_CUREXC_TYPE = 96            # PyObject *: the error indicator's type (PyErr_Occurred)
 
 # -- vectorcall ----------------------------------------------------------------------
 # nargsf carries this flag when args[-1] may be overwritten by the callee.
