@@ -21,9 +21,10 @@ floats for doubles.  Every engine needs the same thing around a helper:
 
 Asynchronous exceptions (a signal handler raising at a check point of the
 generated code or of the helper, interrupts.py): in a helper that can fail
-they are its failure like any other (a C helper's new reference, returned
-just before the check that raised, is released: ctypes records it as the
-call returns, `_Returned`); a deferred one (raised earlier in the
+they are its failure like any other (one raised at the interpreter's check
+right after a C helper returned a new reference loses that reference: the
+check drops the address, not the object; recording it costs every call
+about 0.2 us, a third of a trap, so it is not done); a deferred one (raised earlier in the
 engine's own code) is raised by the next helper that can fail, instead of
 calling it; in a helper that cannot fail they are deferred, and the helper
 is called again when it had not started or returns a value (those helpers
@@ -44,7 +45,6 @@ no per-argument loop: this is the hot path of every helper call.
 from __future__ import annotations
 
 import ctypes
-import threading
 from typing import Callable
 
 from ..cpython import errstate
@@ -64,33 +64,11 @@ _incref = __import__("_ctypes").Py_INCREF
 _decref_address = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
 
 
-class _Returned(threading.local):
-    """The new reference the last C helper returning one gave this thread,
-    written before the interpreter's check that follows the call, where a
-    signal handler may raise: the binding then releases it (0: none)."""
-    address = 0
-
-
-_returned = _Returned()
-
-
-def _remember(result, func, args):
-    _returned.address = result or 0      # no check point: entered quietly, no call
-    return result
-
-
-quiet_entry(_remember)
-
-
 def c_function(helper: Helper):
     """The ctypes function of a C helper (a prototype of our own, so that
-    argtypes set on ctypes.pythonapi by anyone else do not matter).  One
-    returning a new reference records it (`_Returned`) as it returns."""
+    argtypes set on ctypes.pythonapi by anyone else do not matter)."""
     proto = ctypes.PYFUNCTYPE(_CTYPES[helper.result], *(_CTYPES[kind] for kind in helper.args))
-    fn = proto((helper.impl, ctypes.pythonapi))
-    if helper.result == "obj":
-        fn.errcheck = _remember
-    return fn
+    return proto((helper.impl, ctypes.pythonapi))
 
 
 # -- converting a Python implementation's result -----------------------------------
@@ -238,21 +216,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         # A deferred asynchronous exception is this helper's failure.
         lines += ["        if ANY[0]:", "            deferred = take_deferred()",
                   "            if deferred is not None:", "                raise deferred"]
-    returns_ref = helper.is_c and helper.result == "obj"
-    if returns_ref:
-        # Zero before and right after the call (no check point between the
-        # call's return and that store): so it only ever holds this call's
-        # result, whatever nested calls of the helper did meanwhile.
-        lines.append("        returned.address = 0")
-    lines.append(f"        result = {call}")
-    if returns_ref:
-        lines.append("        returned.address = 0")
-    lines += ["    except EmulationFault:", "        raise", "    except BaseException as exc:"]
-    if returns_ref:
-        # Interrupted after it returned a new reference: release it, as the
-        # interpreter releases a call's result when its check raises.
-        lines += ["        if returned.address:", "            decref(returned.address)",
-                  "            returned.address = 0"]
+    lines += [f"        result = {call}", "    except EmulationFault:", "        raise",
+              "    except BaseException as exc:"]
 
     def put(value: str, indent: str = "    ") -> list[str]:
         if store is None:
@@ -282,7 +247,7 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "convert": _CONVERT[helper.result], "helper": helper, "contract_error": _contract_error,
         "obj": _obj, "obj_or_null": _obj_or_null, "decref": _decref_address,
         "BadResult": _BadResult, "interrupted": _interrupted, "ANY": interrupts.ANY,
-        "take_deferred": interrupts.take, "returned": _returned,
+        "take_deferred": interrupts.take,
     })
     if not can_fail:     # what _interrupted calls again
         raw_params = ", ".join(f"a{i}" for i in range(len(arg_exprs)))
