@@ -52,9 +52,9 @@ The exit: Unicorn translates the instruction at the `until` address of
 emu_start into a zero-length block that ends emulation, and after every
 emu_start it invalidates the blocks around until - 1; a zero-length block
 counts as lying on both its page and the page before.  With `entry_done`
-anywhere else, that block was dropped and translated again at every call:
-about 300 bytes of translation buffer a call, never reclaimed, and most
-of what a trivial call cost.  At the first byte of a page whose previous
+anywhere else, that block (and the one that ran into it) was dropped and
+translated again at every call: about 800 bytes of translation buffer a
+call, never reclaimed, and most of what a trivial call cost.  At the first byte of a page whose previous
 page is unmapped in Unicorn, the invalidation finds no page and drops
 nothing.
 
