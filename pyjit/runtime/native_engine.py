@@ -241,15 +241,17 @@ class NativeEngine(Engine):
             _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64,
                         address, new_sp)
             block[6] = 0
-            counter = ts.counter
-            ts.depth = depth + 1
-            counter.value -= _GIVEBACK
             # The compiled function's frame is the current one while it runs
             # (pyjit/cpython/frames.py): what C code it calls sees that frame.
+            # Looked up before the state changes below (a signal handler may
+            # raise in any call), switched inside the try.
             frame = frames.innermost()
             if frame:
                 slot = frames.current_frame_slot()
                 saved_frame = slot.value
+            counter = ts.counter
+            ts.depth = depth + 1
+            counter.value -= _GIVEBACK
             try:
                 if frame:
                     slot.value = frame

@@ -134,9 +134,10 @@ def test_lowering_the_limit_inside_compiled_code(jit_compile, limit):
 
 
 def test_direct_compiled_recursion_ends_in_recursion_error(jit_compile, limit):
-    """Calls between compiled functions do not go through the interpreter
-    and are not counted (a departure, docs/architecture.md): they are
-    bounded by the engine's stack, then by nested entries."""
+    """Calls between compiled functions count themselves against the limit
+    (docs/architecture.md, "Direct calls"); with a limit too high to reach,
+    the engine's stack bounds them (the generic path below its margin,
+    then nested entries), and that too ends in RecursionError."""
     jit_compile(direct)
     limit(100_000)
     assert direct(500) == 500
