@@ -36,7 +36,8 @@ from .modes import apply_mode, parse_mode, release, select  # noqa: F401 - re-ex
 from .share import compiled_call_share
 from .state import shared_objects
 
-DEFAULT_TIMEOUT = 24 * 3600.0   # seconds per outermost emulated call
+DEFAULT_TIMEOUT: float | None = None   # per outermost emulated call: no limit (a limit
+                                       # costs Unicorn a timer thread a call)
 LEAK_OBJECT_SLACK = leaks.LEAK_OBJECT_SLACK
 LEAK_MEMORY_SLACK = leaks.LEAK_MEMORY_SLACK
 
