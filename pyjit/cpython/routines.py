@@ -38,8 +38,8 @@ made: the recursion_error helper raises the interpreter's RecursionError
 past the limit) as the call's result.  The running thread state is the
 one PyThreadState_Get gave last (remembered in interpreter.
 THREAD_STATE_CACHE) while it holds the GIL, or while nobody does and it was
-the last to (compiled code running without the GIL, as the Unicorn engine
-does for now); otherwise the routine asks again (objects.
+the last to (compiled code running without the GIL: neither engine does
+today, both hold it); otherwise the routine asks again (objects.
 running_thread_state), except with a signal pending (an engine taking the
 GIL for the helper call would serve it in its own Python code, where the
 handler's exception is lost and the helper not called): that call is not

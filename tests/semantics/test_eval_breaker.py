@@ -4,10 +4,9 @@ does: at a function's entry (3.11's RESUME) and on every loop back edge
 (signals: test_signals.py) includes handing the GIL to a thread that asks
 for it, so other threads run while a compiled loop runs.
 
-On an engine that runs compiled code without holding the GIL (the Unicorn
-engine, for now) the thread tests pass without any handing over; on one
-that holds it (the native engine, and Unicorn once it does) they fail when
-compiled code does not check.
+Both engines run compiled code holding the GIL, so without the check the
+thread tests never end: the other thread would wait for the whole loop,
+which waits for it.
 """
 
 from __future__ import annotations

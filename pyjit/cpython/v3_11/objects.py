@@ -122,8 +122,8 @@ def running_thread_state(dst: str, tmp: str, ask: str) -> str:
     lit_thread_state_cache): it holds the GIL (_PyRuntime.gilstate.
     tstate_current, literal lit_tstate_current), or nobody holds it and it
     was the last to (gil.last_holder, literal lit_gil_last_holder): code
-    running without the GIL (the Unicorn engine, for now) after that thread
-    released it.  Otherwise go to ask (PyThreadState_Get), with tmp = 0 or
+    running without the GIL after that thread released it (neither engine
+    does today; both hold the GIL while compiled code runs).  Otherwise go to ask (PyThreadState_Get), with tmp = 0 or
     the cached state."""
     return f"""\
     ldr {tmp}, lit_thread_state_cache
