@@ -51,6 +51,7 @@ from __future__ import annotations
 # of compiled code must not see that).
 from builtins import (
     AssertionError, BaseException, SyntaxWarning, bool, bytearray, bytes, callable, chr, compile,
+    id,
     dict, enumerate, exec, isinstance, len, list, min, next, str, tuple, zip,
 )
 import dis
@@ -188,9 +189,27 @@ def trampoline_code(original: types.CodeType, entry: Callable[..., Any]) -> type
         co_filename=original.co_filename, co_firstlineno=original.co_firstlineno)
 
 
+# id(counted code) -> (counted code, the code it counts calls of): code the
+# process-wide modes (pyjit/autojit.py) gave functions; it is not compiled.
+_counted: dict[int, tuple[types.CodeType, types.CodeType]] = {}
+
+
+def register_counted(counted: types.CodeType, code: types.CodeType) -> None:
+    """counted is code with a call-counting prologue (pyjit/autojit.py):
+    what compiling or shadowing a function with counted code uses is code."""
+    _counted[id(counted)] = (counted, code)
+
+
+def forget_counted(counted: types.CodeType) -> None:
+    _counted.pop(id(counted), None)
+
+
 def original_code(func: types.FunctionType) -> types.CodeType:
-    """The code func had before any trampoline was installed."""
-    return func.__dict__.get(_ORIGINAL, func.__code__)
+    """The code func had before any trampoline was installed (with no
+    call-counting prologue)."""
+    code = func.__dict__.get(_ORIGINAL, func.__code__)
+    counted = _counted.get(id(code))
+    return counted[1] if counted is not None and counted[0] is code else code
 
 
 def is_installed(func: types.FunctionType) -> bool:
@@ -210,6 +229,13 @@ def uninstall(func: types.FunctionType) -> None:
     original = func.__dict__.pop(_ORIGINAL, None)
     if original is not None:
         func.__code__ = original
+
+
+def replace_original(func: types.FunctionType, code: types.CodeType) -> None:
+    """The code uninstall will give func back, when a trampoline is
+    installed (code must run the same as the one it replaces)."""
+    if _ORIGINAL in func.__dict__:
+        func.__dict__[_ORIGINAL] = code
 
 
 def shadow(func: types.FunctionType) -> types.FunctionType:

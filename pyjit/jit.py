@@ -54,6 +54,17 @@ _watched: "weakref.WeakKeyDictionary[FunctionType, FunctionType]" = weakref.Weak
 # the counting trampolines' entries
 _watch_entries: "weakref.WeakKeyDictionary[FunctionType, Callable]" = weakref.WeakKeyDictionary()
 _suspended = False                                    # a tracer or profiler is set
+
+
+class _CompilerState(threading.local):
+    """How deep this thread is in pyjit's compiler: compiled functions that
+    the compiler's own code calls (the standard library's, compiled by a
+    process-wide mode) run in the interpreter meanwhile, so that compiling
+    never waits on emulated code."""
+    depth = 0
+
+
+_compiler = _CompilerState()
 _engine = None
 _log_file = None
 _log_from_environment = True        # PYJIT_LOG names the log until set_log is called
@@ -69,10 +80,13 @@ class _Installed:
     forgets it and retires its code.  Nothing the function refers to (its
     trampoline, the entry) refers back to this record."""
 
-    def __init__(self, compiled: CompiledFunction, engine, loaded):
-        func = compiled.func
-        self.compiled = dataclasses.replace(compiled, func=None)
+    def __init__(self, compiled: CompiledFunction, engine, loaded, func=None,
+                 shared: "_Shared | None" = None):
+        func = compiled.func if func is None else func
+        self.compiled = (dataclasses.replace(compiled, func=None) if compiled.func is not None
+                         else compiled)
         self.engine, self.loaded = engine, loaded
+        self.shared = shared
         key = id(func)
         self.func_ref = weakref.ref(func, lambda _ref: _collected(key))
         code = install.original_code(func)
@@ -83,6 +97,7 @@ class _Installed:
         interpreted = install.shadow(func)
         addressof, gettrace, getprofile, ids = ctypes.addressof, _gettrace, _getprofile, _ids
         split = install.split_slots
+        compiler = _compiler
 
         caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
         if compiled.hir.needs_frame:
@@ -92,6 +107,8 @@ class _Installed:
             locals_of = frames.locals_address
 
             def entry(*slots):
+                if compiler.depth:
+                    return install.call_for_trampoline(interpreted, *split(code, slots))
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, *split(code, slots))
@@ -105,6 +122,8 @@ class _Installed:
             # Plain positional parameters: the slots are the vectorcall's
             # arguments, and the compiled entry takes them in place.
             def entry(*slots):
+                if compiler.depth:
+                    return install.call_for_trampoline(interpreted, slots, {})
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, slots, {})
@@ -120,6 +139,8 @@ class _Installed:
             # keywords, which the compiled entry binds again.
             def entry(*slots):
                 args, kwargs = split(code, slots)
+                if compiler.depth:
+                    return install.call_for_trampoline(interpreted, args, kwargs)
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, args, kwargs)
@@ -133,6 +154,39 @@ class _Installed:
                 finally:
                     pop(previous)
         self.entry = entry
+
+
+class _Shared:
+    """Machine code loaded once for every function object made from the
+    same code with the same globals and builtins (closures, lambdas and
+    comprehensions made anew at each call of their parent): compiled code
+    depends on nothing else of the function (its closure, defaults and the
+    function itself are read from the callable at run time).  Unloaded
+    when the last of its users is uncompiled or dies."""
+
+    def __init__(self, key, code, globals_, compiled: CompiledFunction, engine, loaded):
+        self.key, self.code, self.globals = key, code, globals_
+        self.compiled, self.engine, self.loaded = compiled, engine, loaded
+        self.users = 0
+
+    def release(self, retire: bool) -> None:
+        self.users -= 1
+        if self.users == 0:
+            if _shared is not None and _shared.get(self.key) is self:
+                del _shared[self.key]
+            if retire:
+                self.engine.retire(self.loaded, self.compiled.consts)
+            else:
+                self.engine.unload(self.loaded, self.compiled.consts)
+
+
+# (id(code), id(globals), id(builtins), options, id(engine)) -> _Shared
+_shared: dict[tuple, _Shared] = {}
+
+
+def _share_key(func: FunctionType, options: CompileOptions, engine) -> tuple:
+    return (id(install.original_code(func)), id(func.__globals__), id(func.__builtins__),
+            options, id(engine))
 
 
 def _ids(values) -> list[int]:
@@ -159,10 +213,16 @@ def _collected(key: int) -> None:
     cell may name it any more (before its address is reused), and its code
     goes once nothing runs it.  Dictionary work and a queue only: this runs
     wherever the function dies, even inside the JIT or the engine."""
-    installed = _compiled.pop(key, None)
-    if installed is not None:
-        entries.forget_entry_id(key)
-        installed.engine.retire(installed.loaded, installed.compiled.consts)
+    try:
+        installed = _compiled.pop(key, None)
+        if installed is not None:
+            entries.forget_entry_id(key)
+            installed.shared.release(retire=True)
+    except (AttributeError, TypeError):
+        # While the interpreter finalizes, modules' globals become None one
+        # module after another: nothing is left to forget.
+        if sys is not None and not sys.is_finalizing():
+            raise
 
 
 def _installed(func) -> "_Installed | None":
@@ -172,6 +232,11 @@ def _installed(func) -> "_Installed | None":
 
 
 # -- engine and log ---------------------------------------------------------------
+
+def in_compiler() -> bool:
+    """Whether this thread is inside pyjit's compiler now."""
+    return _compiler.depth > 0
+
 
 def get_engine():
     """The engine compiled code is loaded into (created on first use)."""
@@ -284,34 +349,55 @@ def force_compile(func: Callable, strategy: str | None = None, *,
         if _installed(func) is not None:
             force_uncompile(func)
         engine = engine if engine is not None else get_engine()
+        key = _share_key(func, options, engine)
+        shared = _shared.get(key)
+        if (shared is not None and shared.code is install.original_code(func)
+                and shared.globals is func.__globals__):
+            _install(func, _Installed(shared.compiled, engine, shared.loaded, func, shared))
+            _log(f"Installed {qualified_name(func)}: the code compiled for another function "
+                 "made from the same code")
+            return True
+        _compiler.depth += 1     # what pyjit's own code calls runs in the interpreter
         try:
-            compiled = compile_function(func, options=options, placement=engine.placement())
-        except CompileRefused as exc:
-            _refusals[func] = exc.reason
-            _log(f"Refused {qualified_name(func)}: {exc.reason}")
-            return False
-        except Exception as exc:  # noqa: BLE001 - a compiler bug must not break the program
-            reason = f"internal compiler error: {type(exc).__name__}: {exc}"
-            _refusals[func] = reason
-            _log(f"Refused {qualified_name(func)}: {reason}")
-            return False
-        routines.prepare_engine(engine)
-        try:
-            loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
-        except MemoryError as exc:       # the arena is full of live compiled code
-            _refusals[func] = reason = f"not loaded: {exc}"
-            _log(f"Refused {qualified_name(func)}: {reason}")
-            return False
-        installed = _Installed(compiled, engine, loaded)
-        _compiled[id(func)] = installed
-        entries.attach(compiled.consts, engine, loaded.address)
-        if not _suspended:
-            install.install(func, installed.entry)
-            _register_entry(func, installed)
-        _refusals.pop(func, None)
+            try:
+                compiled = compile_function(func, options=options,
+                                            placement=engine.placement())
+            except CompileRefused as exc:
+                _refusals[func] = exc.reason
+                _log(f"Refused {qualified_name(func)}: {exc.reason}")
+                return False
+            except Exception as exc:  # noqa: BLE001 - a compiler bug must not break the program
+                reason = f"internal compiler error: {type(exc).__name__}: {exc}"
+                _refusals[func] = reason
+                _log(f"Refused {qualified_name(func)}: {reason}")
+                return False
+            routines.prepare_engine(engine)
+            try:
+                loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
+            except MemoryError as exc:       # the arena is full of live compiled code
+                _refusals[func] = reason = f"not loaded: {exc}"
+                _log(f"Refused {qualified_name(func)}: {reason}")
+                return False
+            entries.attach(compiled.consts, engine, loaded.address)
+            shared = _Shared(key, install.original_code(func), func.__globals__,
+                             dataclasses.replace(compiled, func=None), engine, loaded)
+        finally:
+            _compiler.depth -= 1
+        _shared[key] = shared
+        _install(func, _Installed(shared.compiled, engine, loaded, func, shared))
         _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
              f"{compiled.size} bytes")
         return True
+
+
+def _install(func: FunctionType, installed: _Installed) -> None:
+    """func runs installed's code from now on (a user of its shared code)."""
+    installed.shared.users += 1
+    _compiled[id(func)] = installed
+    if not _suspended:
+        install.install(func, installed.entry)
+        _register_entry(func, installed)
+    _refusals.pop(func, None)
 
 
 def _register_entry(func: FunctionType, installed: _Installed) -> None:
@@ -336,9 +422,10 @@ def force_uncompile(func: Callable) -> bool:
         _watched.pop(func, None)
         _watch_entries.pop(func, None)
         # No call cell may keep the entry of code about to be unloaded; the
-        # engine unloads it once nothing runs it (func may be running now).
+        # engine unloads it once nothing runs it (func may be running now)
+        # and no other function shares it.
         entries.forget_entry(func)
-        installed.engine.unload(installed.loaded, installed.compiled.consts)
+        installed.shared.release(retire=False)
         return True
 
 

@@ -231,10 +231,11 @@ def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_i
     say(f"{loaded.name}: reference runs in the interpreter took {result.reference_time:.3f} s")
 
     with loaded.installed():
-        touched: list = []
+        applied = None
         try:
-            touched = apply_mode(kind, arg, functions, module.__name__, options, eng, say,
-                                 mode_text=mode)
+            applied = apply_mode(kind, arg, functions, module.__name__, options, eng, say,
+                                 mode_text=mode,
+                                 leave_alone=[ref_a.module, ref_b.module])
             loaded.fresh_random()
             try:
                 first_seconds = _timed_iterations(result, reg, loops, observed_a, observed_b,
@@ -271,9 +272,9 @@ def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_i
                 result.matches = False
                 result.error = f"{type(exc).__name__}: {exc}"
                 say(f"error: {result.error}")
-            _record_compiled(result, touched, jit)
+            _record_compiled(result, applied, jit)
         finally:
-            release(touched)
+            release(applied)
     return result
 
 
@@ -305,8 +306,12 @@ def _timed_iterations(result: BenchResult, reg: Registered, loops: int, observed
     return first
 
 
-def _record_compiled(result: BenchResult, functions, jit) -> None:
-    for func in functions:
+def _record_compiled(result: BenchResult, applied, jit) -> None:
+    """The module's functions compiled or refused, then what the process
+    mode compiled or refused elsewhere."""
+    if applied is None:
+        return
+    for func in applied.touched():
         name = f"{func.__module__}:{func.__qualname__}"
         if jit.is_jit_compiled(func):
             result.compiled.append(CompiledInfo(name, jit.get_compiled_size(func),
@@ -315,3 +320,6 @@ def _record_compiled(result: BenchResult, functions, jit) -> None:
             reason = jit.refusal_reason(func)
             if reason is not None:
                 result.refusals[name] = reason
+    if applied.process is not None:
+        for name, reason in applied.process.refused.items():
+            result.refusals.setdefault(name, reason)

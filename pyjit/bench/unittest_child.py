@@ -109,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
 
     kind, arg = parse_mode(args.mode)
     module = importlib.import_module(name)
-    touched: list = []
-    compiled = refused = 0
+    applied = None
+    covered = compiled = refused = 0
     start = time.perf_counter()
     result = RecordingResult()
     try:
@@ -118,18 +118,24 @@ def main(argv: list[str] | None = None) -> int:
             from .. import jit
             from ..environment import compile_options
             from ..target import module_functions
-            touched = apply_mode(kind, arg, module_functions(module), module.__name__,
+            applied = apply_mode(kind, arg, module_functions(module), module.__name__,
                                  compile_options(), None, lambda message: None, args.mode)
         tests = unittest.defaultTestLoader.loadTestsFromModule(module)
         tests.run(result)
-        if kind != "nojit":
+        if applied is not None:
+            # The functions the mode reached: compiled, or refused (by name,
+            # as the process mode records them).
+            touched = applied.touched()
             compiled = sum(1 for f in touched if jit.is_jit_compiled(f))
-            refused = sum(1 for f in touched if jit.refusal_reason(f) is not None)
+            refused = len({*(f"{f.__module__}:{f.__qualname__}" for f in touched
+                             if jit.refusal_reason(f) is not None),
+                           *(applied.process.refused if applied.process else ())})
+            covered = compiled + refused
     finally:
-        release(touched)
+        release(applied)
     return write({"module": args.module, "python": version, "mode": args.mode,
                   "tests": result.outcomes, "seconds": time.perf_counter() - start,
-                  "covered": len(touched), "compiled": compiled, "refused": refused})
+                  "covered": covered, "compiled": compiled, "refused": refused})
 
 
 if __name__ == "__main__":

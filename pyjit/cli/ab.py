@@ -29,7 +29,9 @@ A configuration is KEY=VALUE[,KEY=VALUE...]:
                   (default: $PYJIT_STRATEGY, else {DEFAULT_STRATEGY})
   mode=MODE       shapes: jit (default) or nojit; benchmarks: nojit,
                   jitlist:PATTERN (default jitlist:__main__:*) or autojit:N,
-                  as in pyjit run; a piece without '=' continues the previous
+                  as in pyjit run but over the benchmark's own functions (A
+                  and B alternate in one process, where a process-wide mode
+                  would cover both); a piece without '=' continues the previous
                   value (mode=jitlist:__main__:f,__main__:g)
   engine=NAME     unicorn (default) or native
 A and B may be the same configuration: an A/A run shows the noise.

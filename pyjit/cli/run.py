@@ -34,12 +34,19 @@ modes:
                      when neither --mode, PYJIT_AUTO nor PYJIT_LIST_FILE
                      says otherwise; the report says so plainly, and
                      --strategy, --engine and --counts are refused with it)
-  jitlist:PATTERN    compile the functions whose module:qualname matches
-                     PATTERN (fnmatch; __main__ is the benchmark module, so
-                     jitlist:__main__:* compiles all of them; several
-                     patterns separated by ','; jitlist:@FILE reads one
-                     pattern a line)
-  autojit:N          compile each function of the benchmark on its N-th call
+  jitlist:PATTERN    compile every function of the process whose
+                     module:qualname matches PATTERN (fnmatch: json.decoder:*,
+                     *:*, *; __main__ is also the benchmark module, so
+                     jitlist:__main__:* compiles all of its functions):
+                     the benchmark's before it runs, any other on its first
+                     call; several patterns separated by ','; jitlist:@FILE
+                     reads CinderX's jitlist file format (MODULE:QUALNAME a
+                     line, # comments)
+  autojit:N          compile every function of the process (the standard
+                     library's, nested functions, lambdas, comprehensions
+                     and modules imported later included; pyjit's own code
+                     and what it runs on excluded) on the N-th call of its
+                     code
 
 environment (defaults for the options):
   PYJIT_AUTO=N         --mode autojit:N

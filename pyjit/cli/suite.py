@@ -32,8 +32,9 @@ whole result.  Exit status 0 when every benchmark that ran matched the
 interpreter and leaked nothing (timeouts and skips do not fail it), 1
 otherwise, 2 for bad arguments.
 
-modes: as `pyjit run` (nojit, jitlist:PATTERN, autojit:N); the default is
-autojit:1, every function of each benchmark compiled on its first call.
+modes: as `pyjit run` (nojit, jitlist:PATTERN, autojit:N, over each child
+process); the default is autojit:1, every function compiled on its first
+call.
 
 examples:
   pyjit suite richards nbody go --jobs 2

@@ -7,8 +7,10 @@ One description per CPython version (`v3_11/`, ...) is selected once, here,
 at import: `layout` (object layouts, offsets, flags, the refcount rule, the
 small-int cache), `objects` (the assembly fragments that read and write
 ints and reference counts, for the shared routines) and `opcodes` (the
-tables of the bytecode the builders and the lowering share).  On a version
-without a description, importing any of them raises `UnsupportedPython`
+tables of the bytecode the builders and the lowering share) and `counting`
+(the call-counting prologue of the process-wide modes, pyjit/autojit.py).
+On a version without a description, importing any of them raises
+`UnsupportedPython`
 (version.py) with one sentence; the package itself still imports, so that
 the command line can report it.
 
@@ -32,7 +34,7 @@ import importlib
 
 from .version import RUNNING, SUPPORTED, UnsupportedPython, check_build
 
-_DESCRIBED = ("VERSION", "layout", "objects", "opcodes")
+_DESCRIBED = ("VERSION", "layout", "objects", "opcodes", "counting")
 
 try:
     _description = importlib.import_module(check_build(RUNNING))
@@ -51,6 +53,7 @@ else:
     layout = _description.layout
     objects = _description.objects
     opcodes = _description.opcodes
+    counting = _description.counting
 
 __all__ = ["VERSION", "RUNNING", "SUPPORTED", "UnsupportedPython", "layout", "objects",
-           "opcodes"]
+           "opcodes", "counting"]

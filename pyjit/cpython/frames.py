@@ -34,6 +34,7 @@ import threading
 from . import layout
 
 _U64 = ctypes.c_uint64
+_OBJECT = ctypes.py_object
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
 _state = threading.local()
 
@@ -51,6 +52,17 @@ def caller_frame() -> int:
     own = current_frame_slot().value                                # this function's
     calling = _U64.from_address(own + layout.IFRAME_PREVIOUS).value  # the entry's
     return _U64.from_address(calling + layout.IFRAME_PREVIOUS).value
+
+
+def calling_function():
+    """The function object whose frame called the Python function calling
+    this one (None when that frame runs no function: module code, exec)."""
+    own = current_frame_slot().value                                # this function's
+    calling = _U64.from_address(own + layout.IFRAME_PREVIOUS).value  # its caller's
+    counted = _U64.from_address(calling + layout.IFRAME_PREVIOUS).value
+    if not _U64.from_address(counted + layout.IFRAME_FUNC).value:
+        return None
+    return _OBJECT.from_address(counted + layout.IFRAME_FUNC).value   # C calls only
 
 
 def locals_address(frame: int) -> int:

@@ -276,6 +276,7 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         lines += ["    finally:"] + finally_lines
     lines += put(value)
     namespace.update({
+        "__name__": __name__,             # pyjit's code: the process-wide modes leave it alone
         "call": c_function(helper) if helper.is_c else helper.impl,
         "EmulationFault": EmulationFault, "BaseException": BaseException, "type": type,
         "set_pending": errstate.set_pending,

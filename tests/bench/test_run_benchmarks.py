@@ -124,9 +124,11 @@ def test_autojit_compiles_after_n_calls(tmp_path):
     path = write_bench(tmp_path, "auto", AUTO_BENCH)
     result = run_benchmark(path, "autojit:2", None, 1, progress=False, leak_iterations=0)
     assert result.ok, result.error
-    compiled = {c.name for c in result.compiled}
+    compiled = {c.name for c in result.compiled if c.name.startswith("bm_auto:")}
     # helper runs 5 times per call of work: compiled on its 2nd; work and
-    # once are called once in the single timed iteration: not compiled.
+    # once are called once in the single timed iteration: not compiled.  (The
+    # mode covers the whole process: functions of other modules called twice
+    # are compiled too.)
     assert compiled == {"bm_auto:helper"}
     assert result.reference == repr(sum(2 * i + 1 for i in range(5)) + 1)
 

@@ -57,7 +57,7 @@ CALL_PATH_MODULES = [
     "pyjit.runtime.engine_faults", "pyjit.runtime.faults", "pyjit.runtime.counts",
     "pyjit.runtime.hostmem", "pyjit.runtime.identity", "pyjit.runtime.entries",
     "pyjit.runtime.uc_api", "pyjit.runtime.unicorn_context", "pyjit.runtime.interrupts",
-    "pyjit.runtime.host_stack", "pyjit.cpython.tstate",
+    "pyjit.runtime.host_stack", "pyjit.cpython.tstate", "pyjit.autojit",
 ]
 
 _CO_OPTIMIZED = 0x1          # a function's code (not a module's or a class body's)

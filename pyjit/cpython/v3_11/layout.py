@@ -187,6 +187,7 @@ CELL_OB_REF = 16
 TSTATE_CFRAME = 56                 # PyThreadState.cframe: _PyCFrame *
 CFRAME_CURRENT_FRAME = 8           # _PyCFrame.current_frame: _PyInterpreterFrame *
 FRAME_F_FRAME = 24                 # PyFrameObject.f_frame: _PyInterpreterFrame *
+IFRAME_FUNC = 0                    # _PyInterpreterFrame.f_func: PyFunctionObject * (borrowed)
 IFRAME_CODE = 32                   # _PyInterpreterFrame.f_code
 IFRAME_PREVIOUS = 48               # _PyInterpreterFrame.previous
 IFRAME_LOCALSPLUS = 72             # _PyInterpreterFrame.localsplus[]: locals, cells, stack

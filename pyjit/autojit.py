@@ -1,0 +1,365 @@
+"""Process-wide modes: every Python function the process runs is counted,
+and compiled on its N-th call (autojit) or, if its name is on a list, on
+its first (jitlist), as CinderX does.
+
+    mode = autojit.start(threshold=1000)                 # autojit:1000
+    mode = autojit.start(threshold=1, patterns=["json.decoder:*"])
+    ...                                                  # the program runs
+    autojit.stop()                                       # everything back
+
+How calls are counted.  The interpreter has no call counter a program can
+read, and a counting wrapper in Python costs a call about 1.4 us (50 times
+a plain call).  Instead each function's code gets a copy with a prologue
+(the version's `counting` module: four instructions after RESUME, one C
+call of `next` on an `itertools.repeat(None, N - 1)` kept in the code's
+constants): a call costs the interpreter about 10 ns more.  When the
+iterator runs out, the N-th call of that code (counted per code object,
+over every function made from it, as CinderX counts) takes the appended
+tail, which calls the hook with the parameters.  The hook compiles the
+function (`jit.force_compile`, which installs its trampoline) and runs the
+call compiled, returning its result; or, for a refused function, one the
+mode does not select, or with no mode on, gives the function the code
+without the prologue and lets the call go on in the interpreter.  A
+generator or coroutine function is compiled at its N-th call, which goes
+on in the interpreter (its frame already exists).
+
+Which code is counted: code of functions (CO_OPTIMIZED | CO_NEWLOCALS);
+module and class bodies are not, but the code objects in their constants
+are, recursively, so that functions made later (nested functions,
+closures, lambdas, comprehensions, methods of classes made later) count
+from their first call.  Reached are: every function alive when the mode
+starts (the garbage collector lists them), and the code of every module
+imported while it is on (the source and bytecode loaders' `get_code` is
+wrapped).  Not reached: functions made from code compiled at run time from
+strings (`exec`, `compile`: namedtuple's and dataclass's generated
+methods), which run in the interpreter.
+
+Left alone: pyjit's own code and the modules it runs on (EXCLUDED), whose
+compiled versions would run inside the engine they are part of.
+
+What a program can see: a counted function's `__code__` is the copy
+(the same names, lines, positions and exception table, so tracebacks,
+`inspect` and tracers see the original; `dis` shows the prologue), and
+it cannot be marshalled (the iterator in its constants).  `stop()` gives
+every function its original code back.
+"""
+
+from __future__ import annotations
+
+# Bound at import: a program may rebind builtins.len and the like.
+from builtins import (
+    RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
+    object, str, tuple, type, zip,
+)
+import atexit
+import fnmatch
+import gc
+import itertools
+import os
+import re
+import threading
+import types
+import weakref
+from dataclasses import dataclass, field
+from importlib import _bootstrap_external
+
+from . import install, jit
+from .cpython import counting as prologue
+from .cpython import frames
+from .cpython.bytecode_edit import first_resume, insert
+from .cpython.errstate import Failure
+
+# Modules whose functions stay in the interpreter: pyjit itself and what it
+# runs on (the engine's bindings, the import machinery, ctypes, threading).
+EXCLUDED: tuple[str, ...] = (
+    "pyjit", "unicorn", "capstone", "keystone", "ctypes", "importlib", "threading",
+    "weakref", "_weakrefset", "zipimport", "encodings", "codecs",
+)
+# pyjit's files, and the names of the code it generates (helper bindings,
+# trampolines)
+_OWN_FILES = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<helper ", "<pyjit ")
+_FUNCTION_CODE = 0x01 | 0x02          # CO_OPTIMIZED | CO_NEWLOCALS
+_SUSPENDS = 0x20 | 0x80 | 0x200       # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+_FunctionType = types.FunctionType
+_CodeType = types.CodeType
+
+
+class _GoOn:
+    """The hook's answer meaning "run this call in the interpreter"."""
+
+    def __repr__(self) -> str:
+        return "<pyjit: go on in the interpreter>"
+
+
+GO_ON = _GoOn()
+
+
+@dataclass
+class Mode:
+    """A process-wide mode while it is on: its settings and what it did."""
+    threshold: int
+    patterns: tuple[str, ...] | None = None
+    options: object = None
+    engine: object = None
+    excluded: tuple[str, ...] = EXCLUDED
+    main_module: str | None = None      # also matched as __main__ by patterns
+    left_alone: frozenset = frozenset()  # ids of module dicts whose functions are not counted
+    counted_at_start: int = 0
+    compiled: list = field(default_factory=list)        # weak references
+    compiled_names: dict[str, int] = field(default_factory=dict)   # module:qualname -> functions
+    refused: dict[str, str] = field(default_factory=dict)   # module:qualname -> reason
+    later: list = field(default_factory=list)           # arrived while compiling
+
+    def name_of(self, func) -> str:
+        module = getattr(func, "__module__", None) or func.__globals__.get("__name__", "?")
+        return f"{module}:{func.__qualname__}"
+
+    def excludes(self, module: str | None, filename: str) -> bool:
+        if filename.startswith(_OWN_FILES):
+            return True
+        module = module or ""
+        return any(module == name or module.startswith(name + ".") for name in self.excluded)
+
+    def selects(self, func) -> bool:
+        if id(func.__globals__) in self.left_alone:
+            return False
+        if self.excludes(func.__globals__.get("__name__"), func.__code__.co_filename):
+            return False
+        if self.patterns is None:
+            return True
+        name = self.name_of(func)
+        if self._matches(name) is not None:
+            return True
+        return (self.main_module is not None and name.startswith(self.main_module + ":")
+                and self._matches("__main__:" + func.__qualname__) is not None)
+
+    def __post_init__(self) -> None:
+        # One regular expression for the patterns: matching runs in C, so a
+        # profiler sees no call of pyjit's on the program's behalf.
+        pattern = "|".join(f"(?:{fnmatch.translate(p)})" for p in self.patterns or ())
+        self._matches = re.compile(pattern).match
+
+    def compiled_functions(self) -> list:
+        return [f for f in (ref() for ref in self.compiled) if f is not None]
+
+
+_lock = threading.RLock()
+_mode: Mode | None = None
+_compiling = threading.local()
+_records: dict[int, "_Counted"] = {}        # id(original code) -> its record
+_by_code: dict[int, "_Counted"] = {}        # id(counted or uncounted code) -> record
+_patched: list = []
+
+
+class _Counted:
+    """One function code object counted: the original, the original with
+    counted nested code in its constants (`uncounted`: what runs, and is
+    compiled, once counting stops), and the counted copy."""
+
+    __slots__ = ("original", "uncounted", "counted", "suspends", "__weakref__")
+
+    def __init__(self, original: _CodeType, uncounted: _CodeType, threshold: int) -> None:
+        self.original = original
+        self.uncounted = uncounted
+        self.suspends = bool(original.co_flags & _SUSPENDS)
+        base_c, base_n = len(uncounted.co_consts), len(uncounted.co_names)
+        body, tail, stack = prologue.counting_code(
+            uncounted,
+            consts={"counter": base_c, "hook": base_c + 1, "go_on": base_c + 2,
+                    "Failure": base_c + 3},
+            names={"__class__": base_n, "exc": base_n + 1})
+        at = first_resume(uncounted)
+        resume_line = list(uncounted.co_positions())[at - 1][0]
+        self.counted = insert(
+            uncounted, at, body, tail,
+            consts=(itertools.repeat(None, threshold - 1), self.arrived, GO_ON, Failure),
+            names=("__class__", "exc"), stacksize=stack,
+            # an exception raised in the tail (a RecursionError entering the
+            # hook) is at the def line, as the trampoline's
+            tail_line=resume_line if resume_line is not None else uncounted.co_firstlineno)
+        install.register_counted(self.counted, uncounted)
+
+    def arrived(self, *slots, _go_on=GO_ON, _frames=frames):
+        """The tail's hook: the calling function's code ran out of count.
+        (Its defaults keep what it needs while the interpreter finalizes
+        this module.)"""
+        if _mode is None:            # off, or this module finalized (its globals None)
+            func = _frames.calling_function()
+            if func is not None and func.__code__ is self.counted:
+                func.__code__ = self.original
+            return _go_on
+        func = frames.calling_function()
+        if type(func) is not _FunctionType or func.__code__ is not self.counted:
+            return GO_ON
+        mode = _mode
+        func.__code__ = self.uncounted           # counted no more, whatever comes next
+        if not mode.selects(func):
+            return GO_ON
+        if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
+            mode.later.append(func)
+            return GO_ON
+        done = _compile(mode, func)
+        _compile_later(mode)
+        if not done or self.suspends:
+            return GO_ON
+        args, kwargs = install.split_slots(self.uncounted, slots)
+        return install.call_for_trampoline(func, args, kwargs)
+
+
+def _compile(mode: Mode, func) -> bool:
+    """Compile func for the mode; whether it was compiled and installed.
+    Functions arriving meanwhile (called by the compiler) wait in
+    mode.later for `_compile_later`."""
+    _compiling.depth = getattr(_compiling, "depth", 0) + 1
+    try:
+        done = jit.force_compile(func, options=mode.options, engine=mode.engine)
+    finally:
+        _compiling.depth -= 1
+    if done:
+        mode.compiled.append(weakref.ref(func))
+        name = mode.name_of(func)
+        mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
+    else:
+        mode.refused[mode.name_of(func)] = jit.refusal_reason(func) or "not compiled"
+    return done and install.is_installed(func)
+
+
+def _compile_later(mode: Mode) -> None:
+    """Compile the functions that arrived while pyjit's own code ran (one
+    loop per thread: compiling them may add more)."""
+    if getattr(_compiling, "depth", 0) or getattr(_compiling, "draining", False):
+        return
+    _compiling.draining = True
+    try:
+        while mode.later and _mode is mode:
+            waiting = mode.later.pop()
+            if not install.is_installed(waiting):
+                _compile(mode, waiting)
+    finally:
+        _compiling.draining = False
+
+
+def _counted_code(code: _CodeType, threshold: int) -> _CodeType:
+    """code with every nested function code counted; a function's code
+    itself gets the prologue."""
+    record = _by_code.get(id(code))
+    if record is not None and (code is record.counted or code is record.uncounted):
+        return record.counted
+    record = _records.get(id(code))
+    if record is not None and record.original is code:
+        return record.counted
+    consts = tuple(_counted_code(c, threshold) if isinstance(c, _CodeType) else c
+                   for c in code.co_consts)
+    changed = any(a is not b for a, b in zip(consts, code.co_consts))
+    inner = code.replace(co_consts=consts) if changed else code
+    if code.co_flags & _FUNCTION_CODE != _FUNCTION_CODE:
+        return inner                             # a module or class body
+    try:
+        record = _Counted(code, inner, threshold)
+    except ValueError:                           # code the editor cannot handle: not counted
+        return inner
+    _records[id(code)] = record
+    _by_code[id(record.counted)] = record
+    _by_code[id(record.uncounted)] = record
+    return record.counted
+
+
+def _count(func, mode: Mode) -> bool:
+    code = func.__code__
+    if id(func.__globals__) in mode.left_alone:
+        return False
+    if install.is_installed(func) or mode.excludes(func.__globals__.get("__name__"),
+                                                    code.co_filename):
+        return False
+    counted = _counted_code(code, mode.threshold)
+    if counted is code:
+        return False
+    func.__code__ = counted
+    return True
+
+
+def _get_code_wrapper(get_code):
+    def counting_get_code(self, fullname):
+        code = get_code(self, fullname)
+        mode = _mode
+        if code is None or mode is None or mode.excludes(fullname, code.co_filename):
+            return code
+        with _lock:
+            return _counted_code(code, mode.threshold)
+    counting_get_code.__wrapped__ = get_code
+    return counting_get_code
+
+
+_LOADERS = (_bootstrap_external.SourceLoader, _bootstrap_external.SourcelessFileLoader)
+
+
+def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
+          excluded: tuple[str, ...] = EXCLUDED, main_module: str | None = None,
+          leave_alone=()) -> Mode:
+    """Count every function of the process (see the module docstring) and
+    compile each selected one when its code reaches threshold calls;
+    patterns (fnmatch, against "module:qualname", and "__main__:qualname"
+    for main_module's functions) select, None selects all.  options and
+    engine: what compiling uses (see jit.force_compile).  leave_alone:
+    modules whose functions are neither counted nor compiled.  RuntimeError
+    if a mode is on already."""
+    global _mode
+    if type(threshold) is not int or threshold < 1:
+        raise ValueError(f"the threshold must be an int >= 1, not {threshold!r}")
+    with _lock:
+        if _mode is not None:
+            raise RuntimeError("a process-wide JIT mode is on already (autojit.stop() ends it)")
+        mode = Mode(threshold, tuple(patterns) if patterns is not None else None,
+                    options, engine, tuple(excluded), main_module,
+                    frozenset(id(m.__dict__) for m in leave_alone))
+        for cls in _LOADERS:
+            original = cls.__dict__["get_code"]
+            cls.get_code = _get_code_wrapper(original)
+            _patched.append((cls, original))
+        _mode = mode
+        _compiling.depth = getattr(_compiling, "depth", 0) + 1   # pyjit's own calls wait
+        try:
+            for obj in gc.get_objects():
+                if type(obj) is _FunctionType:
+                    mode.counted_at_start += _count(obj, mode)
+        finally:
+            _compiling.depth -= 1
+        _compile_later(mode)
+        if not _stop_at_exit:
+            atexit.register(stop)        # nothing counted runs while the interpreter finalizes
+            _stop_at_exit.append(True)
+        return mode
+
+
+_stop_at_exit: list = []
+
+
+def stop() -> Mode | None:
+    """End the mode: the loaders as they were, every function with counted
+    code given its original code back (compiled functions stay compiled:
+    their trampolines give back the original too).  The mode, or None."""
+    global _mode
+    with _lock:
+        mode, _mode = _mode, None
+        while _patched:
+            cls, original = _patched.pop()
+            cls.get_code = original
+        if mode is None:
+            return None
+        for obj in gc.get_objects():
+            if type(obj) is not _FunctionType:
+                continue
+            record = _by_code.get(id(obj.__code__))
+            if record is not None and (obj.__code__ is record.counted
+                                       or obj.__code__ is record.uncounted):
+                obj.__code__ = record.original
+            kept = install.original_code(obj) if install.is_installed(obj) else None
+            record = _by_code.get(id(kept)) if kept is not None else None
+            if record is not None and kept is record.uncounted:
+                install.replace_original(obj, record.original)
+        return mode
+
+
+def current() -> Mode | None:
+    """The mode on, or None."""
+    return _mode

@@ -1,0 +1,56 @@
+"""The call-counting prologue in CPython 3.11's bytecode.
+
+pyjit/autojit.py gives a function's code these instructions (inserted by
+pyjit/cpython/bytecode_edit.py right after RESUME, the tail appended):
+
+    body:   LOAD_CONST  counter          # itertools.repeat(None, N - 1)
+            FOR_ITER    arrived          # exhausted: pops it, jumps
+            POP_TOP                      # the value (None)
+            POP_TOP                      # the iterator FOR_ITER keeps
+            <the original code>
+    tail:   arrived:
+            PUSH_NULL
+            LOAD_CONST  hook
+            LOAD_FAST / LOAD_DEREF p     # each parameter slot (a parameter
+            ...                          # that is a cell: its content)
+            PRECALL n; CALL n            # r = hook(*slots)
+            COPY 1; LOAD_CONST go_on; IS_OP 0
+            POP_JUMP_FORWARD_IF_TRUE  go_on
+            COPY 1; LOAD_ATTR __class__; LOAD_CONST Failure; IS_OP 0
+            POP_JUMP_FORWARD_IF_TRUE  failed
+            RETURN_VALUE                 # the compiled call's result
+    failed: LOAD_ATTR exc; RERAISE 0     # its exception, no entry added here
+    go_on:  POP_TOP
+            JUMP_BACKWARD body           # run this call in the interpreter
+
+A call costs the body's four instructions (a C call of the iterator's
+next) until the counter runs out; then every call of a function with this
+code takes the tail once, and the hook gives the function other code.
+"""
+
+from __future__ import annotations
+
+from ..bytecode_edit import Label
+
+
+def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
+    """(body, tail, stack size) for code; consts: the co_consts indices of
+    "counter", "hook", "go_on" and "Failure"; names: the co_names indices of
+    "__class__" and "exc"."""
+    n = code.co_argcount + code.co_kwonlyargcount
+    n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)     # *args, **kwargs
+    cells = set(code.co_cellvars)
+    loads = [("LOAD_DEREF" if code.co_varnames[i] in cells else "LOAD_FAST", i)
+             for i in range(n)]
+    body = [("LOAD_CONST", consts["counter"]), ("FOR_ITER", Label("arrived")),
+            ("POP_TOP", 0), ("POP_TOP", 0)]
+    tail = [Label("arrived"), ("PUSH_NULL", 0), ("LOAD_CONST", consts["hook"]), *loads,
+            ("PRECALL", n), ("CALL", n),
+            ("COPY", 1), ("LOAD_CONST", consts["go_on"]), ("IS_OP", 0),
+            ("POP_JUMP_FORWARD_IF_TRUE", Label("go_on")),
+            ("COPY", 1), ("LOAD_ATTR", names["__class__"]), ("LOAD_CONST", consts["Failure"]),
+            ("IS_OP", 0), ("POP_JUMP_FORWARD_IF_TRUE", Label("failed")),
+            ("RETURN_VALUE", 0),
+            Label("failed"), ("LOAD_ATTR", names["exc"]), ("RERAISE", 0),
+            Label("go_on"), ("POP_TOP", 0), ("JUMP_BACKWARD", Label("body"))]
+    return body, tail, n + 3

@@ -1,0 +1,216 @@
+"""The process-wide modes (pyjit/autojit.py): every function counted by a
+prologue in a copy of its code, compiled on the N-th call of that code
+(which then runs compiled), functions made later and modules imported
+later included, pyjit's own code left alone, everything given back by
+stop().  Results are checked against the same functions interpreted."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+import threading
+import traceback
+
+import pytest
+
+from pyjit import autojit, install, jit
+
+
+@pytest.fixture
+def mode_off():
+    """Whatever a test starts is stopped, and what it compiled uncompiled,
+    also when it fails.  (Tests stop their mode themselves as well: pytest
+    runs its own code before a fixture's teardown, which a mode selecting
+    everything would compile.)"""
+    yield
+    stop()
+
+
+def stop():
+    mode = autojit.stop()
+    if mode is not None:
+        for func in mode.compiled_functions():
+            jit.force_uncompile(func)
+
+
+def make(source: str, name: str, namespace: dict | None = None):
+    namespace = {} if namespace is None else namespace
+    namespace.setdefault("__name__", "autojit_case")
+    exec(compile(textwrap.dedent(source), "<autojit case>", "exec"), namespace)
+    return namespace[name]
+
+
+def test_compiled_on_the_nth_call_which_runs_compiled(mode_off):
+    f = make("""
+        def f(a, b=2, *rest, c=3, **more):
+            return a * b + c + len(rest) + len(more)
+        """, "f")
+    expected = [f(i, 2, 9, c=1, z=0) for i in range(5)]
+    original = f.__code__
+    mode = autojit.start(threshold=3, patterns=["autojit_case:*"])
+    assert f.__code__ is not original and install.original_code(f) is original
+    got = []
+    for i in range(5):
+        got.append(f(i, 2, 9, c=1, z=0))
+        assert jit.is_jit_compiled(f) == (i >= 2)
+    assert got == expected
+    assert f in mode.compiled_functions()
+    # the compiled third call ran compiled code: its traceback names f's line
+    # and no pyjit frame
+    with pytest.raises(TypeError) as info:
+        f("x", None)
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert [fr.name for fr in frames][-1] == "f"
+    assert not any("pyjit" in fr.filename for fr in frames)
+
+
+def test_functions_made_later_count_from_their_first_call(mode_off):
+    outer = make("""
+        def outer(n):
+            def inner(x):
+                return x + n
+            squares = [inner(i) * i for i in range(n)]
+            return sum(squares), (lambda y: y * n)(3)
+        """, "outer")
+    expected = [outer(n) for n in range(2, 7)]
+    mode = autojit.start(threshold=2, patterns=["autojit_case:*"])
+    assert [outer(n) for n in range(2, 7)] == expected
+    # Each call of outer makes new inner, <listcomp> and <lambda> functions:
+    # every one reaching its code's count is compiled, the later ones using
+    # the machine code loaded for the first (the same code and globals).
+    names = mode.compiled_names
+    assert names["autojit_case:outer"] == 1
+    assert names["autojit_case:outer.<locals>.inner"] == 5
+    assert names["autojit_case:outer.<locals>.<listcomp>"] == 4
+    assert names["autojit_case:outer.<locals>.<lambda>"] == 4
+    assert mode.refused == {}
+
+
+def test_a_parameter_held_in_a_cell_reaches_the_compiled_call(mode_off):
+    f = make("""
+        def f(a, b):
+            return (lambda: a + b)()
+        """, "f")
+    autojit.start(threshold=1, patterns=["autojit_case:*"])
+    assert f(2, 3) == 5 and jit.is_jit_compiled(f)
+    assert f(4, 3) == 7
+
+
+def test_modules_imported_later_are_counted(mode_off, tmp_path, monkeypatch):
+    (tmp_path / "autojit_later_mod.py").write_text(textwrap.dedent("""
+        def twice(x):
+            return 2 * x
+        class K:
+            def m(self, y):
+                return twice(y) + 1
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    autojit.start(threshold=2, patterns=["autojit_later_mod:*"])
+    module = importlib.import_module("autojit_later_mod")
+    try:
+        k = module.K()
+        assert [k.m(i) for i in range(4)] == [1, 3, 5, 7]
+        assert jit.is_jit_compiled(module.twice) and jit.is_jit_compiled(module.K.m)
+    finally:
+        sys.modules.pop("autojit_later_mod", None)
+
+
+def test_jitlist_patterns_select_by_module_and_qualname(mode_off):
+    namespace = {"__name__": "jl_mod"}
+    make("""
+        def hot(x):
+            return x + 1
+        def cold(x):
+            return x - 1
+        class C:
+            def hot_method(self):
+                return hot(1)
+        """, "hot", namespace)
+    mode = autojit.start(1, ["jl_mod:hot", "*:C.*"])
+    assert namespace["hot"](1) == 2 and namespace["cold"](1) == 0
+    assert namespace["C"]().hot_method() == 2
+    assert jit.is_jit_compiled(namespace["hot"])
+    assert jit.is_jit_compiled(namespace["C"].hot_method)
+    assert not jit.is_jit_compiled(namespace["cold"])
+    assert install.original_code(namespace["cold"]) is namespace["cold"].__code__  # uncounted
+    assert mode.refused == {}
+
+
+def test_main_stands_for_the_programs_module(mode_off):
+    namespace = {"__name__": "bm_prog"}
+    f = make("def f(x):\n    return x * 3\n", "f", namespace)
+    autojit.start(1, ["__main__:f"], main_module="bm_prog")
+    assert f(2) == 6 and jit.is_jit_compiled(f)
+
+
+def test_left_alone_and_pyjits_own_functions_are_not_counted(mode_off):
+    import types
+    other = types.ModuleType("left_alone_mod")
+    f = make("def f(x):\n    return x\n", "f", other.__dict__)
+    before = f.__code__
+    autojit.start(threshold=1, leave_alone=[other])
+    try:
+        assert f.__code__ is before
+        assert f(1) == 1 and not jit.is_jit_compiled(f)
+        # pyjit's own functions carry no counting prologue and are not compiled
+        assert install.original_code(jit.is_jit_compiled) is jit.is_jit_compiled.__code__
+        jit.is_jit_compiled(f)
+        assert not jit.is_jit_compiled(jit.is_jit_compiled)
+    finally:
+        stop()
+
+
+def test_stop_gives_every_function_its_code_back(mode_off):
+    f = make("def f(x):\n    return x + 1\n", "f")
+    g = make("def g(x):\n    return x + 2\n", "g")
+    f_code, g_code = f.__code__, g.__code__
+    autojit.start(threshold=2, patterns=["autojit_case:*"])
+    f(1), f(2)                       # f compiled, g only counted
+    assert jit.is_jit_compiled(f) and g.__code__ is not g_code
+    autojit.stop()
+    assert g.__code__ is g_code
+    jit.force_uncompile(f)
+    assert f.__code__ is f_code
+    assert autojit.stop() is None
+
+
+def test_generator_functions_are_compiled_or_refused_at_the_nth_call(mode_off):
+    gen = make("""
+        def gen(n):
+            for i in range(n):
+                yield i * i
+        """, "gen")
+    expected = [list(gen(n)) for n in range(5)]
+    mode = autojit.start(threshold=2, patterns=["autojit_case:*"])
+    assert [list(gen(n)) for n in range(5)] == expected
+    assert jit.is_jit_compiled(gen) or "autojit_case:gen" in mode.refused
+
+
+def test_threads_calling_counted_functions(mode_off):
+    f = make("def f(x):\n    return x * 2\n", "f")
+    autojit.start(threshold=50, patterns=["autojit_case:*"])
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(sum(f(i) for i in range(2000)))
+        except Exception as exc:        # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and results == [2 * sum(range(2000))] * 4
+    assert jit.is_jit_compiled(f)
+
+
+def test_one_mode_at_a_time_and_bad_thresholds(mode_off):
+    with pytest.raises(ValueError, match="threshold"):
+        autojit.start(threshold=0)
+    autojit.start(threshold=5, patterns=["autojit_case:*"])
+    with pytest.raises(RuntimeError, match="on already"):
+        autojit.start(threshold=5)
+    stop()
