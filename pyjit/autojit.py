@@ -10,18 +10,20 @@ its first (jitlist), as CinderX does.
 How calls are counted.  The interpreter has no call counter a program can
 read, and a counting wrapper in Python costs a call about 1.4 us (50 times
 a plain call).  Instead each function's code gets a copy with a prologue
-(the version's `counting` module: four instructions after RESUME, one C
-call of `next` on an `itertools.repeat(None, N - 1)` kept in the code's
-constants): a call costs the interpreter about 10 ns more.  When the
-iterator runs out, the N-th call of that code (counted per code object,
-over every function made from it, as CinderX counts) takes the appended
-tail, which calls the hook with the parameters.  The hook compiles the
-function (`jit.force_compile`, which installs its trampoline) and runs the
-call compiled, returning its result; or, for a refused function, one the
-mode does not select, or with no mode on, gives the function the code
-without the prologue and lets the call go on in the interpreter.  A
-generator or coroutine function is compiled at its N-th call, which goes
-on in the interpreter (its frame already exists).
+(the version's `counting` module: five instructions after RESUME, one C
+call of `next` on the code's record's `itertools.repeat(None, N - 1)`): a
+call costs the interpreter a few nanoseconds more.  When the iterator runs
+out, the N-th call of that code (counted per code object, over every
+function made from it, as CinderX counts) takes the appended tail, which
+calls the hook with the parameters.  The hook compiles the function
+(`jit.force_compile`, which installs its trampoline) and runs the call
+compiled, returning its result; or, for a refused function, one the mode
+does not select, or with no mode on, gives the function the code without
+the prologue and lets the call go on in the interpreter.  A generator or
+coroutine function is compiled at its N-th call, which goes on in the
+interpreter (its frame already exists).  Calls made by pyjit's own code
+(its compiler, the mode's start) do not count: a code whose count they
+use up counts again from zero once they are done.
 
 Which code is counted: code of functions (CO_OPTIMIZED | CO_NEWLOCALS);
 module and class bodies are not, but the code objects in their constants
@@ -40,7 +42,7 @@ compiled versions would run inside the engine they are part of.
 What a program can see: a counted function's `__code__` is the copy
 (the same names, lines, positions and exception table, so tracebacks,
 `inspect` and tracers see the original; `dis` shows the prologue), and
-it cannot be marshalled (the iterator in its constants).  `stop()` gives
+it cannot be marshalled (the record in its constants).  `stop()` gives
 every function its original code back.
 """
 
@@ -108,7 +110,7 @@ class Mode:
     compiled: list = field(default_factory=list)        # weak references
     compiled_names: dict[str, int] = field(default_factory=dict)   # module:qualname -> functions
     refused: dict[str, str] = field(default_factory=dict)   # module:qualname -> reason
-    later: list = field(default_factory=list)           # arrived while compiling
+    later: list = field(default_factory=list)   # (function, record): counted by pyjit's calls
 
     def name_of(self, func) -> str:
         module = getattr(func, "__module__", None) or func.__globals__.get("__name__", "?")
@@ -156,28 +158,33 @@ class _Counted:
     counted nested code in its constants (`uncounted`: what runs, and is
     compiled, once counting stops), and the counted copy."""
 
-    __slots__ = ("original", "uncounted", "counted", "suspends", "__weakref__")
+    __slots__ = ("original", "uncounted", "counted", "suspends", "it", "__weakref__")
 
     def __init__(self, original: _CodeType, uncounted: _CodeType, threshold: int) -> None:
         self.original = original
         self.uncounted = uncounted
         self.suspends = bool(original.co_flags & _SUSPENDS)
+        self.it = itertools.repeat(None, threshold - 1)
         base_c, base_n = len(uncounted.co_consts), len(uncounted.co_names)
         body, tail, stack = prologue.counting_code(
             uncounted,
-            consts={"counter": base_c, "hook": base_c + 1, "go_on": base_c + 2,
+            consts={"record": base_c, "hook": base_c + 1, "go_on": base_c + 2,
                     "Failure": base_c + 3},
-            names={"__class__": base_n, "exc": base_n + 1})
+            names={"__class__": base_n, "exc": base_n + 1, "it": base_n + 2})
         at = first_resume(uncounted)
         resume_line = list(uncounted.co_positions())[at - 1][0]
         self.counted = insert(
             uncounted, at, body, tail,
-            consts=(itertools.repeat(None, threshold - 1), self.arrived, GO_ON, Failure),
-            names=("__class__", "exc"), stacksize=stack,
+            consts=(self, self.arrived, GO_ON, Failure),
+            names=("__class__", "exc", "it"), stacksize=stack,
             # an exception raised in the tail (a RecursionError entering the
             # hook) is at the def line, as the trampoline's
             tail_line=resume_line if resume_line is not None else uncounted.co_firstlineno)
         install.register_counted(self.counted, uncounted)
+
+    def recount(self, threshold: int) -> None:
+        """Count the code's calls from zero again."""
+        self.it = itertools.repeat(None, threshold - 1)
 
     def arrived(self, *slots, _go_on=GO_ON, _frames=frames):
         """The tail's hook: the calling function's code ran out of count.
@@ -196,7 +203,7 @@ class _Counted:
         if not mode.selects(func):
             return GO_ON
         if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
-            mode.later.append(func)
+            mode.later.append((func, self))
             return GO_ON
         done = _compile(mode, func)
         _compile_later(mode)
@@ -207,14 +214,8 @@ class _Counted:
 
 
 def _compile(mode: Mode, func) -> bool:
-    """Compile func for the mode; whether it was compiled and installed.
-    Functions arriving meanwhile (called by the compiler) wait in
-    mode.later for `_compile_later`."""
-    _compiling.depth = getattr(_compiling, "depth", 0) + 1
-    try:
-        done = jit.force_compile(func, options=mode.options, engine=mode.engine)
-    finally:
-        _compiling.depth -= 1
+    """Compile func for the mode; whether it was compiled and installed."""
+    done = jit.force_compile(func, options=mode.options, engine=mode.engine)
     if done:
         mode.compiled.append(weakref.ref(func))
         name = mode.name_of(func)
@@ -225,18 +226,15 @@ def _compile(mode: Mode, func) -> bool:
 
 
 def _compile_later(mode: Mode) -> None:
-    """Compile the functions that arrived while pyjit's own code ran (one
-    loop per thread: compiling them may add more)."""
-    if getattr(_compiling, "depth", 0) or getattr(_compiling, "draining", False):
+    """Functions whose count pyjit's own calls used up (its compiler's, the
+    mode's start) count again from zero: only the program's calls count."""
+    if getattr(_compiling, "depth", 0) or jit.in_compiler():
         return
-    _compiling.draining = True
-    try:
-        while mode.later and _mode is mode:
-            waiting = mode.later.pop()
-            if not install.is_installed(waiting):
-                _compile(mode, waiting)
-    finally:
-        _compiling.draining = False
+    while mode.later and _mode is mode:
+        func, record = mode.later.pop()
+        record.recount(mode.threshold)
+        if func.__code__ is record.uncounted:
+            func.__code__ = record.counted
 
 
 def _counted_code(code: _CodeType, threshold: int) -> _CodeType:

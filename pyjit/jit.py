@@ -346,48 +346,52 @@ def force_compile(func: Callable, strategy: str | None = None, *,
     if func is None:
         return False
     with _lock:
-        if _installed(func) is not None:
-            force_uncompile(func)
-        engine = engine if engine is not None else get_engine()
-        key = _share_key(func, options, engine)
-        shared = _shared.get(key)
-        if (shared is not None and shared.code is install.original_code(func)
-                and shared.globals is func.__globals__):
-            _install(func, _Installed(shared.compiled, engine, shared.loaded, func, shared))
-            _log(f"Installed {qualified_name(func)}: the code compiled for another function "
-                 "made from the same code")
-            return True
         _compiler.depth += 1     # what pyjit's own code calls runs in the interpreter
         try:
-            try:
-                compiled = compile_function(func, options=options,
-                                            placement=engine.placement())
-            except CompileRefused as exc:
-                _refusals[func] = exc.reason
-                _log(f"Refused {qualified_name(func)}: {exc.reason}")
-                return False
-            except Exception as exc:  # noqa: BLE001 - a compiler bug must not break the program
-                reason = f"internal compiler error: {type(exc).__name__}: {exc}"
-                _refusals[func] = reason
-                _log(f"Refused {qualified_name(func)}: {reason}")
-                return False
-            routines.prepare_engine(engine)
-            try:
-                loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
-            except MemoryError as exc:       # the arena is full of live compiled code
-                _refusals[func] = reason = f"not loaded: {exc}"
-                _log(f"Refused {qualified_name(func)}: {reason}")
-                return False
-            entries.attach(compiled.consts, engine, loaded.address)
-            shared = _Shared(key, install.original_code(func), func.__globals__,
-                             dataclasses.replace(compiled, func=None), engine, loaded)
+            return _compile_and_install(func, options, engine)
         finally:
             _compiler.depth -= 1
-        _shared[key] = shared
-        _install(func, _Installed(shared.compiled, engine, loaded, func, shared))
-        _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
-             f"{compiled.size} bytes")
+
+
+def _compile_and_install(func: FunctionType, options: CompileOptions, engine) -> bool:
+    """force_compile's work, under the lock, inside the compiler."""
+    if _installed(func) is not None:
+        force_uncompile(func)
+    engine = engine if engine is not None else get_engine()
+    key = _share_key(func, options, engine)
+    shared = _shared.get(key)
+    if (shared is not None and shared.code is install.original_code(func)
+            and shared.globals is func.__globals__):
+        _install(func, _Installed(shared.compiled, engine, shared.loaded, func, shared))
+        _log(f"Installed {qualified_name(func)}: the code compiled for another function "
+             "made from the same code")
         return True
+    try:
+        compiled = compile_function(func, options=options, placement=engine.placement())
+    except CompileRefused as exc:
+        _refusals[func] = exc.reason
+        _log(f"Refused {qualified_name(func)}: {exc.reason}")
+        return False
+    except Exception as exc:  # noqa: BLE001 - a compiler bug must not break the program
+        reason = f"internal compiler error: {type(exc).__name__}: {exc}"
+        _refusals[func] = reason
+        _log(f"Refused {qualified_name(func)}: {reason}")
+        return False
+    routines.prepare_engine(engine)
+    try:
+        loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
+    except MemoryError as exc:       # the arena is full of live compiled code
+        _refusals[func] = reason = f"not loaded: {exc}"
+        _log(f"Refused {qualified_name(func)}: {reason}")
+        return False
+    entries.attach(compiled.consts, engine, loaded.address)
+    shared = _Shared(key, install.original_code(func), func.__globals__,
+                     dataclasses.replace(compiled, func=None), engine, loaded)
+    _shared[key] = shared
+    _install(func, _Installed(shared.compiled, engine, loaded, func, shared))
+    _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
+         f"{compiled.size} bytes")
+    return True
 
 
 def _install(func: FunctionType, installed: _Installed) -> None:

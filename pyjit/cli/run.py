@@ -194,7 +194,9 @@ def print_result(r, defaulted: bool = False) -> None:
         print(f"nothing compiled: {why} (the interpreter only); --mode "
               "'jitlist:__main__:*' compiles every function of the benchmark")
     else:
-        print(f"compiled {len(r.compiled)} of {r.candidates} functions, {r.total_size} bytes")
+        own = sum(1 for c in r.compiled if c.name.startswith(r.module + ":"))
+        print(f"compiled {len(r.compiled)} functions, {r.total_size} bytes: {own} of the "
+              f"benchmark's {r.candidates}, {len(r.compiled) - own} of other modules")
         for c in sorted(r.compiled, key=lambda c: -c.size):
             print(f"  {c.size:>8}  {c.name}")
         if r.refusals:

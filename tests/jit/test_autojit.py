@@ -23,6 +23,7 @@ def mode_off():
     also when it fails.  (Tests stop their mode themselves as well: pytest
     runs its own code before a fixture's teardown, which a mode selecting
     everything would compile.)"""
+    assert autojit.current() is None, "an earlier test left a process-wide mode on"
     yield
     stop()
 
@@ -149,7 +150,9 @@ def test_left_alone_and_pyjits_own_functions_are_not_counted(mode_off):
     other = types.ModuleType("left_alone_mod")
     f = make("def f(x):\n    return x\n", "f", other.__dict__)
     before = f.__code__
-    autojit.start(threshold=1, leave_alone=[other])
+    # patterns that would select pyjit's functions and the module's, were
+    # they counted
+    autojit.start(threshold=1, patterns=["left_alone_mod:*", "pyjit*:*"], leave_alone=[other])
     try:
         assert f.__code__ is before
         assert f(1) == 1 and not jit.is_jit_compiled(f)

@@ -3,7 +3,8 @@
 pyjit/autojit.py gives a function's code these instructions (inserted by
 pyjit/cpython/bytecode_edit.py right after RESUME, the tail appended):
 
-    body:   LOAD_CONST  counter          # itertools.repeat(None, N - 1)
+    body:   LOAD_CONST  record           # the code's record (pyjit/autojit.py)
+            LOAD_ATTR   it               # its counter: itertools.repeat(None, N - 1)
             FOR_ITER    arrived          # exhausted: pops it, jumps
             POP_TOP                      # the value (None)
             POP_TOP                      # the iterator FOR_ITER keeps
@@ -23,9 +24,12 @@ pyjit/cpython/bytecode_edit.py right after RESUME, the tail appended):
     go_on:  POP_TOP
             JUMP_BACKWARD body           # run this call in the interpreter
 
-A call costs the body's four instructions (a C call of the iterator's
-next) until the counter runs out; then every call of a function with this
-code takes the tail once, and the hook gives the function other code.
+A call costs the body's five instructions (a slot load, a C call of the
+iterator's next) until the counter runs out; then every call of a
+function with this code takes the tail once, and the hook gives the
+function other code.  The counter is the record's attribute, not a
+constant, so that the record can count again from zero (a new iterator)
+without a new code object.
 """
 
 from __future__ import annotations
@@ -35,15 +39,15 @@ from ..bytecode_edit import Label
 
 def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "counter", "hook", "go_on" and "Failure"; names: the co_names indices of
-    "__class__" and "exc"."""
+    "record", "hook", "go_on" and "Failure"; names: the co_names indices of
+    "__class__", "exc" and "it"."""
     n = code.co_argcount + code.co_kwonlyargcount
     n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)     # *args, **kwargs
     cells = set(code.co_cellvars)
     loads = [("LOAD_DEREF" if code.co_varnames[i] in cells else "LOAD_FAST", i)
              for i in range(n)]
-    body = [("LOAD_CONST", consts["counter"]), ("FOR_ITER", Label("arrived")),
-            ("POP_TOP", 0), ("POP_TOP", 0)]
+    body = [("LOAD_CONST", consts["record"]), ("LOAD_ATTR", names["it"]),
+            ("FOR_ITER", Label("arrived")), ("POP_TOP", 0), ("POP_TOP", 0)]
     tail = [Label("arrived"), ("PUSH_NULL", 0), ("LOAD_CONST", consts["hook"]), *loads,
             ("PRECALL", n), ("CALL", n),
             ("COPY", 1), ("LOAD_CONST", consts["go_on"]), ("IS_OP", 0),
