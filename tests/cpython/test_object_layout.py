@@ -99,9 +99,9 @@ def test_the_refcount_rule():
         assert L.IMMORTAL_BIT is None
         assert s64(id(None) + L.OB_REFCNT) == sys.getrefcount(None) - 1
         return
-    incref = ctypes.pythonapi.Py_IncRef
-    decref = ctypes.pythonapi.Py_DecRef
-    incref.argtypes = decref.argtypes = (ctypes.py_object,)
+    # Own prototypes: ctypes.pythonapi's function objects are shared.
+    incref = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("Py_IncRef", ctypes.pythonapi))
+    decref = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("Py_DecRef", ctypes.pythonapi))
     for immortal in (None, True, 0, 256, -5, int, "a"):
         low = u32(id(immortal) + L.OB_REFCNT)
         assert low == L.IMMORTAL_REFCNT and low >> L.IMMORTAL_BIT & 1
@@ -338,3 +338,40 @@ def test_cell_contents():
         return inner
     (cell,) = outer().__closure__
     assert u64(id(cell) + L.CELL_OB_REF) == id(cell.cell_contents)
+
+
+def test_list_iterator_fields():
+    items = ["a", "b", "c"]
+    it = iter(items)
+    next(it)
+    assert s64(id(it) + L.LISTITER_INDEX) == 1
+    assert u64(id(it) + L.LISTITER_SEQ) == id(items)
+    list(it)
+    assert u64(id(it) + L.LISTITER_SEQ) == 0        # exhausted: the list is let go
+
+
+def test_range_iterator_fields():
+    """What pyjit_for_iter steps: 3.11 counts an index up to len from
+    start by step; 3.12 keeps the next value in start and counts len
+    down."""
+    it = iter(range(3, 20, 4))                      # 3, 7, 11, 15, 19
+    next(it)
+    start, step, length = (s64(id(it) + off) for off in
+                           (L.RANGEITER_START, L.RANGEITER_STEP, L.RANGEITER_LEN))
+    assert step == 4
+    if L.RANGEITER_INDEX is not None:
+        assert (s64(id(it) + L.RANGEITER_INDEX), start, length) == (1, 3, 5)
+    else:
+        assert (start, length) == (7, 4)
+    assert next(it) == 7
+
+
+def test_function_type_params_field():
+    def f():
+        pass
+    if not hasattr(L, "FUNC_TYPEPARAMS"):           # PEP 695 is 3.12's
+        assert not hasattr(f, "__type_params__")
+        return
+    assert u64(id(f) + L.FUNC_TYPEPARAMS) in (0, id(f.__type_params__))
+    f.__type_params__ = (int,)
+    assert u64(id(f) + L.FUNC_TYPEPARAMS) == id(f.__type_params__)

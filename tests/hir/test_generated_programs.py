@@ -15,9 +15,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hir_support import compile_fn, function_from_source, requires_311, run_both
+from hir_support import compile_fn, function_from_source, requires_builder, run_both
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 LOCALS = ("x0", "x1", "x2")
 PRELUDE = '''

@@ -9,7 +9,7 @@ from ..builder_311.handlers_flow import for_iter
 from ..bytecode_311 import BcInstr
 from ..errors import UnsupportedBytecode
 from ..ops_containers import BinarySubscr, BuildSlice, ListToTuple, StoreSubscr
-from ..ops_core import Return
+from ..ops_core import IsIdentical, Return
 from ..ops_numeric import UnaryOp, UnaryOpKind
 from ..ops_objects import GetSecondOutput, LoadAttrCached, LoadMethodCached, VectorCall
 from .driver import HANDLERS, Builder312
@@ -29,18 +29,32 @@ SHARED_WITH_3_11 = (
     "JUMP_FORWARD", "JUMP_BACKWARD", "RAISE_VARARGS", "RERAISE", "PUSH_EXC_INFO", "POP_EXCEPT",
     "CHECK_EXC_MATCH", "BEFORE_WITH", "WITH_EXCEPT_START",
 )
-# 3.11's conditional jumps under their 3.12 names (3.12's only go forward).
-RENAMED_FROM_3_11 = {
-    "POP_JUMP_IF_TRUE": "POP_JUMP_FORWARD_IF_TRUE",
-    "POP_JUMP_IF_FALSE": "POP_JUMP_FORWARD_IF_FALSE",
-    "POP_JUMP_IF_NONE": "POP_JUMP_FORWARD_IF_NONE",
-    "POP_JUMP_IF_NOT_NONE": "POP_JUMP_FORWARD_IF_NOT_NONE",
-}
-
 for _name in SHARED_WITH_3_11:
     HANDLERS(_name)(HANDLERS_311.handlers[_name])
-for _name, _old in RENAMED_FROM_3_11.items():
-    HANDLERS(_name)(HANDLERS_311.handlers[_old])
+
+
+# -- conditional jumps: 3.12's only go forward (a loop's condition jumps out
+#    and JUMP_BACKWARD goes round), so the branch takes the condition as it
+#    is, with the targets swapped for the negative forms.
+
+def _forward_branch(b: Builder312, ins: BcInstr, cond, when: bool) -> None:
+    assert ins.jump_target is not None
+    taken, other = (ins.jump_target, b.state), (ins.next_offset, b.state)
+    if when:
+        b.branch(cond, taken, other)
+    else:
+        b.branch(cond, other, taken)
+
+
+@HANDLERS("POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE")
+def _pop_jump_if_bool(b: Builder312, ins: BcInstr) -> None:
+    _forward_branch(b, ins, b.truth(b.pop()), ins.opname == "POP_JUMP_IF_TRUE")
+
+
+@HANDLERS("POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE")
+def _pop_jump_if_none(b: Builder312, ins: BcInstr) -> None:
+    is_none = b.emit(IsIdentical([b.pop(), b.const(None)]))
+    _forward_branch(b, ins, is_none, ins.opname == "POP_JUMP_IF_NONE")
 
 
 @HANDLERS("LOAD_FAST_CHECK")
