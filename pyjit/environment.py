@@ -18,6 +18,8 @@ naming the variable, the value and the accepted ones (`OptionError`).
     PYJIT_PERF_MAP       1: the native engine writes /tmp/perf-PID.map (0: not)
     PYJIT_AUTO           `pyjit run`'s default mode autojit:N (N a whole number >= 1)
     PYJIT_LIST_FILE      `pyjit run`'s default mode jitlist:@FILE (an existing file)
+    PYJIT_PYTHON_CACHE   where scripts/python.sh keeps the CPython builds it prepares
+                         (`pyjit compare --python` looks there too)
 """
 
 from __future__ import annotations
@@ -108,3 +110,11 @@ def _list_file(path: str | None) -> str | None:
         raise OptionError(f"PYJIT_LIST_FILE={path!r} is {what}: give a file of jitlist "
                           "patterns, one a line")
     return path
+
+
+def python_cache(env: Mapping[str, str] | None = None) -> str:
+    """PYJIT_PYTHON_CACHE, the directory of scripts/python.sh's CPython
+    builds (default ~/.cache/pyjit/python)."""
+    env = os.environ if env is None else env
+    return env.get("PYJIT_PYTHON_CACHE") or os.path.join(
+        env.get("HOME") or os.path.expanduser("~"), ".cache", "pyjit", "python")

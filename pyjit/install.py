@@ -51,9 +51,10 @@ from __future__ import annotations
 # of compiled code must not see that).
 from builtins import (
     AssertionError, BaseException, SyntaxWarning, bool, bytearray, bytes, callable, chr, compile,
-    dict, exec, isinstance, len, list, min, next, str, tuple, zip,
+    dict, enumerate, exec, isinstance, len, list, min, next, str, tuple, zip,
 )
 import dis
+import keyword
 import types
 import warnings
 from typing import Any, Callable
@@ -74,11 +75,16 @@ def parameter_names(code: types.CodeType) -> tuple[str, ...]:
     return code.co_varnames[:n]
 
 
-def _parameter_list(code: types.CodeType) -> str:
-    """The source of code's parameter list (without defaults).  co_varnames
-    holds the positional parameters, the keyword-only ones, then the names
-    of *args and **kwargs."""
-    names = code.co_varnames
+def _source_name(name: str, index: int) -> str:
+    """name, or an identifier standing for it in generated source when it is
+    none (a compiler's `.0`, an assertion rewriter's `@py_assert1`)."""
+    return name if name.isidentifier() and not keyword.iskeyword(name) else f"__pyjit_name_{index}__"
+
+
+def _parameter_list(code: types.CodeType, names: tuple[str, ...]) -> str:
+    """The source of code's parameter list (without defaults), with names
+    for its co_varnames.  co_varnames holds the positional parameters, the
+    keyword-only ones, then the names of *args and **kwargs."""
     n, k = code.co_argcount, code.co_kwonlyargcount
     parts = list(names[:n])
     if code.co_posonlyargcount:
@@ -98,25 +104,27 @@ def _parameter_list(code: types.CodeType) -> str:
 def _template(code: types.CodeType) -> types.CodeType:
     """The trampoline code for code's parameters, locals and free variables
     (cached by their shape)."""
-    params = parameter_names(code)
     key = (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
            code.co_flags & (_VARARGS | _VARKEYWORDS), code.co_varnames, code.co_freevars)
     template = _templates.get(key)
     if template is not None:
         return template
-    local_names = list(code.co_varnames[len(params):])
+    varnames = tuple(_source_name(n, i) for i, n in enumerate(code.co_varnames))
+    freevars = tuple(_source_name(n, len(varnames) + i) for i, n in enumerate(code.co_freevars))
+    params = varnames[:len(parameter_names(code))]
+    local_names = list(varnames[len(params):])
     # The result goes in a slot the original has (a parameter's value is
     # read once, before the call); only a function with neither parameters
     # nor locals gets a name of its own.
     result = (params + tuple(local_names) or ("__pyjit_result__",))[0]
-    cells = "".join(f"    {name} = None\n" for name in code.co_freevars)
-    dead = f"            ({', '.join(code.co_freevars)},)\n" if code.co_freevars else ""
+    cells = "".join(f"    {name} = None\n" for name in freevars)
+    dead = f"            ({', '.join(freevars)},)\n" if freevars else ""
     if local_names:
         dead += f"            {' = '.join(local_names)} = None\n"
     source = (
         "def _outer():\n"
         f"{cells}"
-        f"    def _trampoline({_parameter_list(code)}):\n"
+        f"    def _trampoline({_parameter_list(code, varnames)}):\n"
         f"        if {_ENTRY!r} is None:\n"
         f"{dead or '            pass' + chr(10)}"
         f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
@@ -130,6 +138,10 @@ def _template(code: types.CodeType) -> types.CodeType:
         warnings.simplefilter("ignore", SyntaxWarning)   # "'str' object is not callable"...
         exec(compile(source, "<pyjit trampoline>", "exec"), namespace)
     template = _on_the_first_line(_reraising(namespace["_outer"]().__code__))
+    original = dict(zip(varnames + freevars, code.co_varnames + code.co_freevars))
+    template = template.replace(
+        co_varnames=tuple(original.get(n, n) for n in template.co_varnames),
+        co_freevars=tuple(original.get(n, n) for n in template.co_freevars))
     if template.co_freevars != code.co_freevars or \
             template.co_varnames[:len(code.co_varnames)] != code.co_varnames:
         raise AssertionError(f"trampoline of {code.co_qualname}: free variables "

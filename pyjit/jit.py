@@ -11,13 +11,26 @@ existing reference to it reaches the compiled code.  The engine is the
 process's Unicorn engine unless another is selected (`set_engine`).  The JIT
 log (`PYJIT_LOG=path`, or `set_log(path)`) records every compile and every
 refusal with its reason.
+
+Code lifetime: the JIT's bookkeeping holds compiled (and refused, and
+watched) functions weakly.  When a compiled function is collected, a weak
+reference's callback (which runs in its deallocation, before its address
+can be reused) forgets its entry in every call cell and retires its code;
+`force_uncompile` unloads it.  Either way the engine unloads the code once
+no code of the engine runs (an activation still running, even of the
+function uncompiling itself, finishes normally), and the arena reuses the
+pages: there is no cap on how many functions a program compiles over its
+life, only on how many are compiled at once (the arena's size: a load that
+does not fit is refused, with the reason).
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import sys
 import threading
+import weakref
 # The builtins the entry of a compiled function calls, bound now: a program
 # may rebind builtins.len and the like, and must not break compiled calls.
 from builtins import id as _id, len as _len, tuple as _tuple
@@ -34,11 +47,12 @@ from .options import CompileOptions, OptionError
 from .runtime import entries, routines
 
 _lock = threading.RLock()
-_compiled: dict[FunctionType, "_Installed"] = {}
-_refusals: dict[FunctionType, str] = {}
-_interpreted_calls: dict[FunctionType, int] = {}
-_watched: dict[FunctionType, FunctionType] = {}
-_watch_entries: dict[FunctionType, Callable] = {}     # the counting trampolines' entries
+_compiled: dict[int, "_Installed"] = {}          # id(func) -> installed (func held weakly)
+_refusals: "weakref.WeakKeyDictionary[FunctionType, str]" = weakref.WeakKeyDictionary()
+_interpreted_calls: "weakref.WeakKeyDictionary[FunctionType, int]" = weakref.WeakKeyDictionary()
+_watched: "weakref.WeakKeyDictionary[FunctionType, FunctionType]" = weakref.WeakKeyDictionary()
+# the counting trampolines' entries
+_watch_entries: "weakref.WeakKeyDictionary[FunctionType, Callable]" = weakref.WeakKeyDictionary()
 _suspended = False                                    # a tracer or profiler is set
 _engine = None
 _log_file = None
@@ -48,11 +62,19 @@ _auto_threshold: int | None = None
 
 class _Installed:
     """A compiled function as loaded in an engine, with its entry callable:
-    what the trampoline (install.py) calls with every parameter slot."""
+    what the trampoline (install.py) calls with every parameter slot.
+
+    It holds the function weakly (`func_ref`; `compiled` is the pipeline's
+    record without the function): when the function dies, `_collected`
+    forgets it and retires its code.  Nothing the function refers to (its
+    trampoline, the entry) refers back to this record."""
 
     def __init__(self, compiled: CompiledFunction, engine, loaded):
-        self.compiled, self.engine, self.loaded = compiled, engine, loaded
         func = compiled.func
+        self.compiled = dataclasses.replace(compiled, func=None)
+        self.engine, self.loaded = engine, loaded
+        key = id(func)
+        self.func_ref = weakref.ref(func, lambda _ref: _collected(key))
         code = install.original_code(func)
         func_address = id(func)
         address = loaded.address
@@ -130,6 +152,23 @@ class _ArrayTypes(dict):
 
 
 _ARRAYS = _ArrayTypes()
+
+
+def _collected(key: int) -> None:
+    """The compiled function whose id was key is being deallocated: no call
+    cell may name it any more (before its address is reused), and its code
+    goes once nothing runs it.  Dictionary work and a queue only: this runs
+    wherever the function dies, even inside the JIT or the engine."""
+    installed = _compiled.pop(key, None)
+    if installed is not None:
+        entries.forget_entry_id(key)
+        installed.engine.retire(installed.loaded, installed.compiled.consts)
+
+
+def _installed(func) -> "_Installed | None":
+    """The record of func if it is compiled now."""
+    installed = _compiled.get(id(func))
+    return installed if installed is not None and installed.func_ref() is func else None
 
 
 # -- engine and log ---------------------------------------------------------------
@@ -225,7 +264,8 @@ def force_compile(func: Callable, strategy: str | None = None, *,
     call-lowering strategy's name) and refcounts ("outline",
     "inline-incref" or "inline", see pyjit.aarch64.codegen.REFCOUNT_MODES)
     override its fields.  engine: where to load the code (None: the JIT's
-    engine, `get_engine()`).
+    engine, `get_engine()`).  Code that does not fit in the engine's arena
+    (too many functions compiled at once) is a refusal, with the reason.
 
     Raises OptionError, one sentence naming the value and the accepted
     ones, for an unknown strategy or refcounts mode and for a bad PYJIT_*
@@ -241,7 +281,7 @@ def force_compile(func: Callable, strategy: str | None = None, *,
     if func is None:
         return False
     with _lock:
-        if func in _compiled:
+        if _installed(func) is not None:
             force_uncompile(func)
         engine = engine if engine is not None else get_engine()
         try:
@@ -256,9 +296,14 @@ def force_compile(func: Callable, strategy: str | None = None, *,
             _log(f"Refused {qualified_name(func)}: {reason}")
             return False
         routines.prepare_engine(engine)
-        loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
+        try:
+            loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
+        except MemoryError as exc:       # the arena is full of live compiled code
+            _refusals[func] = reason = f"not loaded: {exc}"
+            _log(f"Refused {qualified_name(func)}: {reason}")
+            return False
         installed = _Installed(compiled, engine, loaded)
-        _compiled[func] = installed
+        _compiled[id(func)] = installed
         entries.attach(compiled.consts, engine, loaded.address)
         if not _suspended:
             install.install(func, installed.entry)
@@ -277,18 +322,23 @@ def _register_entry(func: FunctionType, installed: _Installed) -> None:
 
 
 def force_uncompile(func: Callable) -> bool:
-    """Put func's interpreted code back; False if it was not compiled."""
+    """Put func's interpreted code back; False if it was not compiled.
+    Callable from inside func: an activation running its compiled code
+    finishes on it, and the code is unloaded once no code of the engine
+    runs (Engine.unload)."""
     func = _function_of(func)
     with _lock:
-        installed = _compiled.pop(func, None)
+        installed = _installed(func)
         if installed is None:
             return False
+        del _compiled[id(func)]
         install.uninstall(func)
         _watched.pop(func, None)
         _watch_entries.pop(func, None)
-        # No call cell may keep the entry of code about to be unloaded.
+        # No call cell may keep the entry of code about to be unloaded; the
+        # engine unloads it once nothing runs it (func may be running now).
         entries.forget_entry(func)
-        installed.engine.unload(installed.loaded)
+        installed.engine.unload(installed.loaded, installed.compiled.consts)
         return True
 
 
@@ -297,7 +347,7 @@ def _function_of(func: Callable) -> FunctionType | None:
 
 
 def is_jit_compiled(func: Callable) -> bool:
-    return _function_of(func) in _compiled
+    return _installed(_function_of(func)) is not None
 
 
 def refusal_reason(func: Callable) -> str | None:
@@ -312,12 +362,13 @@ def refusal_reason(func: Callable) -> str | None:
 
 
 def compiled_function(func: Callable) -> CompiledFunction | None:
-    installed = _compiled.get(_function_of(func))
-    return installed.compiled if installed is not None else None
+    func = _function_of(func)
+    installed = _installed(func)
+    return dataclasses.replace(installed.compiled, func=func) if installed is not None else None
 
 
 def get_compiled_functions() -> list[FunctionType]:
-    return list(_compiled)
+    return [f for f in (i.func_ref() for i in list(_compiled.values())) if f is not None]
 
 
 def get_compiled_size(func: Callable) -> int:
@@ -357,7 +408,7 @@ def dump_lir(func: Callable) -> str:
 def disassemble(func: Callable) -> str:
     """The annotated listing of func's code as loaded."""
     from .aarch64.listing import listing
-    installed = _compiled.get(_function_of(func))
+    installed = _installed(_function_of(func))
     if installed is None:
         raise ValueError(f"{func!r} is not compiled")
     return listing(installed.compiled.code, base=installed.loaded.address,
@@ -376,7 +427,8 @@ def dynamic_counts(engine=None) -> dict[str, dict[str, Any]]:
 
 def count_interpreted_calls(func: Callable) -> int:
     """Calls of a watched function that ran in the interpreter."""
-    return _interpreted_calls.get(_function_of(func), 0)
+    func = _function_of(func)
+    return _interpreted_calls.get(func, 0) if func is not None else 0
 
 
 def compile_after_n_calls(n: int | None) -> None:
@@ -404,13 +456,15 @@ def watch(func: Callable, *, threshold: int | None = None,
     if threshold is not None and threshold < 1:
         raise ValueError(f"watch needs a threshold >= 1 or None, not {threshold}")
     with _lock:
-        if func in _compiled or func in _watched:
+        if _installed(func) is not None or func in _watched:
             return
         interpreted = install.shadow(func)
         _watched[func] = interpreted
         code = install.original_code(func)
+        func_ref = weakref.ref(func)       # the entry lives in func's code: no cycle
 
         def counting_entry(*slots):
+            func = func_ref()
             n = _interpreted_calls[func] = _interpreted_calls.get(func, 0) + 1
             limit = _auto_threshold if threshold is None else threshold
             target = interpreted
@@ -439,9 +493,11 @@ def _compile_watched(func: FunctionType, options: CompileOptions | None, engine)
 def unwatch(func: Callable) -> None:
     """Stop counting func (its original code comes back unless compiled)."""
     func = _function_of(func)
+    if func is None:
+        return
     with _lock:
         _watch_entries.pop(func, None)
-        if _watched.pop(func, None) is not None and func not in _compiled:
+        if _watched.pop(func, None) is not None and _installed(func) is None:
             install.uninstall(func)
 
 
@@ -470,15 +526,18 @@ def _tracing_changed(active: bool | None = None) -> None:
         if active == _suspended:
             return
         _suspended = active
-        for func, installed in _compiled.items():
+        for installed in list(_compiled.values()):
+            func = installed.func_ref()
+            if func is None:
+                continue
             if active:
                 install.uninstall(func)
                 entries.forget_entry(func)
             else:
                 install.install(func, installed.entry)
                 _register_entry(func, installed)
-        for func, entry in _watch_entries.items():
-            if func not in _compiled:
+        for func, entry in list(_watch_entries.items()):
+            if _installed(func) is None:
                 install.uninstall(func) if active else install.install(func, entry)
 
 

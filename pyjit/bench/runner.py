@@ -47,7 +47,8 @@ from .loader import (BenchmarkError, LoadedBenchmark, Registered, installed_pype
                      load_benchmark)
 from .state import describe_difference, first_difference, snapshot, snapshot_module
 
-DEFAULT_TIMEOUT = 24 * 3600.0   # seconds per outermost emulated call
+DEFAULT_TIMEOUT: float | None = None   # per outermost emulated call: no limit (a limit
+                                       # costs Unicorn a timer thread a call)
 LEAK_OBJECT_SLACK = 200         # objects
 LEAK_MEMORY_SLACK = 256 << 10   # bytes
 

@@ -29,6 +29,13 @@ targets (comma-separated):
   MODULE:QUALNAME    any other TARGET of `pyjit size` (FILE.py:*, ...):
                      compiled, not run
 
+--python V1,V2,... runs the comparison under each CPython (a version such
+as 3.14, found on PATH, in pyenv or among scripts/python.sh's builds, or an
+interpreter's path), each in a subprocess, and puts them side by side: a
+column per version and strategy, deltas against the first version's
+baseline.  Running benchmarks with counts needs Unicorn and pyperformance
+installed in each interpreter; shapes need only pyjit.
+
 --plot FILE.png draws total bytes against call sites for the sqrt-like
 shapes (one line per shape and strategy; a shape given fewer than 3 times,
 or sqrt when none is, is also sampled at N = 1, 2, 4, ..., 256) and a bar
@@ -44,6 +51,7 @@ examples:
   pyjit compare --targets sqrt:1,sqrt:200 --strategies direct,lazy-stub
   pyjit compare --targets sqrt:1,sqrt:2,sqrt:200,sqrtpow:64,richards --plot sizes.png
   pyjit compare --targets nbody --strategies stub,near --baseline near --json
+  pyjit compare --targets sqrt:200,sqrtpow:64 --strategies lazy-stub --python 3.11,3.14
 """
 
 
@@ -60,6 +68,10 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE.png", type=output_file,
                         help="also draw the sizes (matplotlib)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--python", metavar="V1,V2,...",
+                        help="compare under these CPythons side by side (versions or paths)")
+    # The plot's samples in the JSON, for a --python parent.
+    parser.add_argument("--with-samples", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,12 +83,19 @@ def run(args: argparse.Namespace) -> int:
         targets = [compare.parse_target(spec) for spec in _split(args.targets, "target")]
         if args.plot and importlib.util.find_spec("matplotlib") is None:
             raise ValueError("--plot needs matplotlib (pip install 'pyjit[plot]')")
+        if args.python:
+            from ..measure import pythons
+            interpreters = [pythons.find_python(spec) for spec in _split(args.python, "python")]
+            comparison = pythons.compare_versions(
+                interpreters, [t.spec for t in targets], strategies, counts=args.counts,
+                baseline=baseline, samples=bool(args.plot), progress=_progress)
     except ValueError as exc:
         print(f"pyjit compare: error: {exc}", file=sys.stderr)
         return 2
-    comparison = compare.collect(targets, strategies, counts=args.counts, baseline=baseline,
-                                 progress=_progress)
-    if args.plot:
+    if not args.python:
+        comparison = compare.collect(targets, strategies, counts=args.counts,
+                                     baseline=baseline, progress=_progress)
+    if (args.plot or args.with_samples) and not args.python:
         specs = compare.series_to_sample(targets)
         comparison.samples = compare.collect_samples(specs, strategies, _progress)
     if args.json:

@@ -83,7 +83,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
                              "the machine code runs on the CPU)")
     parser.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                         help="the emulator's time limit per outermost call, seconds "
-                             "(default: a day; the native engine has none)")
+                             "(default: none; the native engine has none either)")
     parser.add_argument("--bench-args", default="", metavar="ARGS",
                         help="options for the benchmark's own parser, as one string "
                              "(e.g. --bench-args='--iterations 2000' for nbody)")

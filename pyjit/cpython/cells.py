@@ -93,8 +93,10 @@ version tag is gone for good) while the site's other entries stay warm.
       code is unloaded, so no cell ever holds the entry of freed code and a
       function compiled after a cell cached "not compiled" is found next
       call.
-    - A compiled callee is alive (the JIT holds it), so no other object can
-      have its address while a cell names its entry.  A cell naming a dead
+    - A compiled callee is alive while a cell names its entry: the runtime
+      resets the cells naming a compiled function when it dies, in its
+      deallocation (a weak reference's callback), before any other object
+      can have its address.  A cell naming a dead
       object only ever holds `generic`, which is right for any callee.
     - A fill goes to a free entry, else the least recently filled one, whose
       callee is forgotten first.  A site that filled MEGAMORPHIC_AFTER
@@ -483,7 +485,7 @@ MEGAMORPHIC_AFTER = 8           # fills of one call cell before it stops caching
 _naming: dict[int, dict[int, weakref.ref]] = {}
 
 
-@python_helper("call_cell_fill", ("ptr", "obj", "ptr"), "int64", "none")
+@python_helper("call_cell_fill", ("ptr", "obj", "ptr"), "int64", "none", room=True)
 def call_cell_fill(cell, callee, generic):
     """The target to call callee with, at a miss of CallCell `cell`: the
     callee's compiled entry in the cell's engine, else `generic` (the
@@ -536,9 +538,15 @@ def _unname(cell: CallCell, at: int) -> None:
 def reset_call_cells_naming(func) -> None:
     """Clear every call cell entry naming func: its next call through any
     of them asks call_cell_fill again."""
-    for ref in list(_naming.pop(id(func), {}).values()):
+    reset_call_cells_naming_id(id(func))
+
+
+def reset_call_cells_naming_id(key: int) -> None:
+    """reset_call_cells_naming for the object whose id is key (callable
+    while that object is being deallocated, before its memory is reused)."""
+    for ref in list(_naming.pop(key, {}).values()):
         cell = ref()
-        at = cell.entry_of(id(func)) if cell is not None else None
+        at = cell.entry_of(key) if cell is not None else None
         if at is not None:
             cell.clear_entry(at)
 

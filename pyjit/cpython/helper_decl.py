@@ -19,6 +19,11 @@ A `Helper` says everything a code generator and an engine need to know:
   "none" (cannot fail; raising is a helper bug that aborts emulation).
 - steals: indices of arguments whose reference the helper consumes, on
   success and on failure, as `PyTuple_SetItem` does.
+- room: a Python implementation that stands for what the interpreter does
+  in C, on the runtime's own paths (the traceback, exception and argument
+  bookkeeping, cache fills): it runs with `ROOM` more frames of recursion
+  allowance, so that it works at the recursion limit as C code would
+  (it calls no code of the program but what releasing a reference runs).
 - impl: the name of a C-API function (called through ctypes.pythonapi,
   GIL held), or a Python function.  A Python implementation receives "obj"
   arguments as objects (borrowed), "obj_or_null" as an object or `NULL`,
@@ -45,6 +50,7 @@ from typing import Callable
 ARG_KINDS = ("obj", "obj_or_null", "int64", "double", "ptr")
 RESULT_KINDS = ("obj", "borrowed", "int", "int64", "bool", "double", "void")
 FAILURES = ("null", "minus_one", "none")
+ROOM = 50          # recursion allowance of a helper declared with room
 
 _FAILURES_OF = {
     "obj": ("null", "none"), "borrowed": ("null", "none"),
@@ -66,6 +72,7 @@ class Helper:
     steals: tuple[int, ...] = ()
     impl: str | Callable | None = None
     doc: str = ""
+    room: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -139,17 +146,17 @@ def register(helper: Helper) -> Helper:
 
 def declare(name: str, args: tuple[str, ...], result: str, failure: str,
             steals: tuple[int, ...] = (), impl: str | Callable | None = None,
-            doc: str = "") -> Helper:
+            doc: str = "", room: bool = False) -> Helper:
     """Declare and register a helper (impl defaults to the C-API function
     called `name`)."""
-    return register(Helper(name, tuple(args), result, failure, tuple(steals), impl, doc))
+    return register(Helper(name, tuple(args), result, failure, tuple(steals), impl, doc, room))
 
 
 def python_helper(name: str, args: tuple[str, ...], result: str, failure: str,
-                  steals: tuple[int, ...] = ()):
+                  steals: tuple[int, ...] = (), room: bool = False):
     """Decorator: declare the decorated function as the Python
     implementation of helper `name` (its docstring is the helper's doc)."""
     def decorate(fn: Callable) -> Callable:
-        declare(name, args, result, failure, steals, fn, (fn.__doc__ or "").strip())
+        declare(name, args, result, failure, steals, fn, (fn.__doc__ or "").strip(), room)
         return fn
     return decorate

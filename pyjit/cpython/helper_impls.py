@@ -107,7 +107,8 @@ def handle_eval_breaker(signals_pending):
     return 0
 
 
-@python_helper("recursion_error", ("obj", "ptr", "int64", "obj_or_null"), "obj", "null")
+@python_helper("recursion_error", ("obj", "ptr", "int64", "obj_or_null"), "obj", "null",
+               room=True)
 def recursion_error(callee, args, nargsf, kwnames):
     """The vectorcall of a compiled callee that a call between compiled
     functions does not make: the interpreter's recursion limit is reached
@@ -118,20 +119,20 @@ def recursion_error(callee, args, nargsf, kwnames):
 
 # -- the thread state's exception -------------------------------------------------------
 
-@python_helper("err_occurred", (), "borrowed", "none")
+@python_helper("err_occurred", (), "borrowed", "none", room=True)
 def err_occurred():
     """PyErr_Occurred: the type of the pending exception (borrowed), or NULL."""
     exc = errstate.pending()
     return NULL if exc is None else type(exc)
 
 
-@python_helper("err_clear", (), "void", "none")
+@python_helper("err_clear", (), "void", "none", room=True)
 def err_clear():
     """PyErr_Clear."""
     errstate.set_pending(None)
 
 
-@python_helper("err_matches", ("obj",), "bool", "none")
+@python_helper("err_matches", ("obj",), "bool", "none", room=True)
 def err_matches(exc_type):
     """PyErr_ExceptionMatches(exc_type): 1 if the pending exception is an
     instance of exc_type (a class or a tuple of classes), else 0."""

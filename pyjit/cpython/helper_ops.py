@@ -126,13 +126,13 @@ def _steal_all(address: int, n: int) -> list:
     return objs
 
 
-@python_helper("make_tuple_steal", ("ptr", "int64"), "obj", "null")
+@python_helper("make_tuple_steal", ("ptr", "int64"), "obj", "null", room=True)
 def make_tuple_steal(items, n):
     """A tuple of the n objects at items, stealing their references."""
     return tuple(_steal_all(items, n))
 
 
-@python_helper("make_list_steal", ("ptr", "int64"), "obj", "null")
+@python_helper("make_list_steal", ("ptr", "int64"), "obj", "null", room=True)
 def make_list_steal(items, n):
     """A list of the n objects at items, stealing their references."""
     return _steal_all(items, n)
@@ -158,7 +158,7 @@ def dict_merge(d, other, func):
 
 # -- exceptions -----------------------------------------------------------------------------
 
-@python_helper("push_exc_info", ("obj",), "obj", "null")
+@python_helper("push_exc_info", ("obj",), "obj", "null", room=True)
 def push_exc_info(exc):
     """PUSH_EXC_INFO: exc becomes the handled exception; the previous one
     (None if there was none) is returned."""
@@ -225,7 +225,7 @@ python_helper("import_from", ("obj", "obj"), "obj", "null")(semantics.import_fro
 
 # -- releasing -------------------------------------------------------------------------------
 
-@python_helper("release_array", ("ptr", "int64"), "void", "none")
+@python_helper("release_array", ("ptr", "int64"), "void", "none", room=True)
 def release_array(items, n):
     """Py_XDECREF each of the n PyObject* at items (an exception path
     releasing what it held)."""

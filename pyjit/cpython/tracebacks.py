@@ -104,13 +104,13 @@ def add_entry(info: CodeInfo, lr: int) -> None:
     exc.__traceback__ = _TracebackType(exc.__traceback__, info.frame(), -1, line)
 
 
-@python_helper("traceback_exit", ("obj", "int64"), "void", "none")
+@python_helper("traceback_exit", ("obj", "int64"), "void", "none", room=True)
 def traceback_exit(info, lr):
     """The compiled function returns NULL: its traceback entry."""
     add_entry(info, lr)
 
 
-@python_helper("fetch_exception", ("obj", "int64"), "obj", "null")
+@python_helper("fetch_exception", ("obj", "int64"), "obj", "null", room=True)
 def fetch_exception(info, lr):
     """A handler's first step: the function's traceback entry, then the
     pending exception, taken."""

@@ -11,7 +11,11 @@ pyjit.cpython.
   code; `NativeEngine` (native_engine.py) on AArch64 Linux;
 - `entries`: which compiled function runs where (call cells), the engines'
   stack limits and int pools; `routines`: the shared routines per engine;
-- `hostmem`, `identity`, `traps`, `counts`: the Unicorn engine's parts.
+- `stacks`: the engine stacks both engines run compiled code on;
+  `interrupts`: asynchronous exceptions on the engines' own code paths;
+- `uc_api` (libunicorn called with the GIL held), `unicorn_context` (the
+  per-thread emulation contexts), `hostmem`, `identity`, `traps`,
+  `host_stack`, `counts`: the Unicorn engine's parts.
 
 Importing the package imports no engine: the names below are loaded on
 first use, so that code which only compiles never loads Unicorn.

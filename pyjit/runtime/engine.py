@@ -13,6 +13,14 @@ runtime ABI (`call`, `call_object`), may count what it runs (`counting`,
 context manager).  UnicornEngine (emulated) and NativeEngine (on the CPU)
 are the two; this module holds what they do alike, each engine module what
 it does its own way.  It knows neither Unicorn nor the native routines.
+
+Code lifetime: `unload` while code of the engine runs (on any thread) is
+deferred, and so is `retire` (callable at any point, even from a garbage
+collector callback): the code stays in place, and runnable, until no code
+of the engine runs, then its pages go back to the arena (at the end of the
+outermost call that left the engine idle, or at the next load, unload or
+listing).  So a compiled function may uncompile itself, or die, while an
+activation of it is still running: that activation finishes normally.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 from builtins import BaseException, RuntimeError, SystemError, ValueError, len, list, type
 import abc
 import bisect
+import collections
 import ctypes
 from typing import Callable, Self
 
@@ -29,11 +38,20 @@ from ..aarch64.calls import CodePlacement
 from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
 from ..cpython.errstate import Failure
-from . import entries, routines
+from ..cpython.tstate import recursion_counter
+from . import entries, interrupts, routines
 from .counts import Counts
 from .hostmem import PageArena
 from .loaded import LoadedCode
 from .symbols import SymbolTable
+
+
+CALL_FRAMES = 3      # trampoline, entry, call_object and _run: one frame, as interpreted
+# Recursion room for the engine's own work around a call (setting up,
+# revalidating memory, taking the result): added by call/call_object, and
+# taken back by _run, down to CALL_FRAMES plus its own frames, while
+# compiled code runs; no code but the engine's runs with it.
+ENGINE_ROOM = 50
 
 
 class Engine(abc.ABC):
@@ -61,13 +79,15 @@ class Engine(abc.ABC):
       make them executable and the machine see them (an exception there
       gives the pages back).
     - `helper_address(name)`: the address code reaches helper `name` at.
-    - `_running()`: whether code of this engine is running (any thread).
+    - `_running()`: whether code of this engine is running (any thread);
+      when it turns False at the end of a call, deferred unloads happen.
     - `_release()`: give back what `close` releases, after every loaded
       code was unloaded.
     - `_WHAT_RUNS`: the words for running code in error messages.
 
     A subclass may extend `_register` (a new LoadedCode), `_free_code` (code
-    being unloaded), `_check_unload`, and the counting surface (`counting`,
+    being unloaded, never while code runs), `_check_unload`, and the
+    counting surface (`counting`,
     `counts`, `reset_counts`; by default the engine cannot count, and
     `_NO_COUNTS` says why).
 
@@ -82,6 +102,15 @@ class Engine(abc.ABC):
       with an exception set is one too (the result's reference is released).
     - The call path is `call`/`call_object` -> `_run`: the engine-specific
       entry adds no frame of its own above `_run`.
+    - The recursion counter (cpython/tstate.py) does not count the frames
+      of a compiled function's call path: its trampoline and entry,
+      `call_object` and `_run` stand for the one frame the interpreter
+      would have pushed.  `call`/`call_object` add ENGINE_ROOM to the
+      counter; `_run` keeps CALL_FRAMES of it, plus what its own frames
+      below it cost, while the compiled code runs (`_emulation_room`).
+    - An asynchronous exception deferred on the engine's own code path
+      (interrupts.py) is raised by `call_object` when the code returns (the
+      result's reference is released), unless a helper raised it first.
     """
 
     _WHAT_RUNS = "code"
@@ -92,6 +121,8 @@ class Engine(abc.ABC):
         self._arena = arena
         self._loaded: list[LoadedCode] = []      # sorted by address
         self._starts: list[int] = []             # their addresses
+        # (code, what it keeps alive) to unload when no code runs
+        self._retired: collections.deque[tuple[LoadedCode, object]] = collections.deque()
         self._symbols = SymbolTable(self.helper_address)
 
     # -- what a subclass provides ----------------------------------------------------
@@ -143,6 +174,7 @@ class Engine(abc.ABC):
         then resolve), and make it executable.  Raises LinkError, and
         MemoryError when the arena has no room."""
         self._check_open()
+        self._drain()
         address = self._write(code, self._resolver(resolve))
         return self._register(LoadedCode(address, len(code.data), name or code.name, code))
 
@@ -167,21 +199,41 @@ class Engine(abc.ABC):
         self._loaded.insert(i, loaded)
         return loaded
 
-    def unload(self, loaded: LoadedCode) -> None:
+    def unload(self, loaded: LoadedCode, keep_alive: object = None) -> None:
         """Give loaded code's pages back; it must not be called again.
-        ValueError if it is not loaded in this engine, RuntimeError while
-        code of this engine is running."""
+        ValueError if it is not loaded in this engine.  While code of this
+        engine runs, the pages go back once none does (module docstring);
+        keep_alive (the objects the code refers to: its constants, cache
+        cells) is held until then."""
+        self._index_of(loaded)
+        self._check_unload(loaded)
+        self._retired.append((loaded, keep_alive))
+        self._drain()
+
+    def retire(self, loaded: LoadedCode, keep_alive: object = None) -> None:
+        """Unload loaded code as soon as no code of the engine runs, holding
+        keep_alive until then.  Safe at any point of any thread (a garbage
+        collector callback, the middle of a load): it only queues; the
+        unload happens at the next safe point."""
+        self._retired.append((loaded, keep_alive))
+
+    def _index_of(self, loaded: LoadedCode) -> int:
         i = bisect.bisect_left(self._starts, loaded.address)
         if i >= len(self._loaded) or self._loaded[i] is not loaded:
             raise ValueError(f"{loaded!r} is not loaded in this engine")
-        self._check_unload(loaded)
-        self._free_code(loaded)
-        del self._starts[i], self._loaded[i]
+        return i
+
+    def _drain(self) -> None:
+        """Unload the retired code, unless code of the engine runs."""
+        while self._retired and not self._running():
+            loaded, _ = self._retired.popleft()
+            i = bisect.bisect_left(self._starts, loaded.address)
+            if i < len(self._loaded) and self._loaded[i] is loaded:   # else unloaded already
+                del self._starts[i], self._loaded[i]
+                self._free_code(loaded)
 
     def _check_unload(self, loaded: LoadedCode) -> None:
-        """Raise if loaded cannot be unloaded now."""
-        if self._running():
-            raise RuntimeError(f"cannot unload code while {self._WHAT_RUNS} is running")
+        """Raise if loaded can never be unloaded by the caller."""
 
     def _free_code(self, loaded: LoadedCode) -> None:
         """Give the pages of loaded code back to the arena."""
@@ -189,7 +241,9 @@ class Engine(abc.ABC):
 
     @property
     def loaded(self) -> list[LoadedCode]:
-        """Every code loaded now, by address."""
+        """Every code loaded now, by address (unloaded code that is still
+        running is listed until it goes)."""
+        self._drain()
         return list(self._loaded)
 
     def code_at(self, address: int) -> LoadedCode | None:
@@ -212,7 +266,14 @@ class Engine(abc.ABC):
         of its own).  Raises RuntimeError when the engine is closed, and
         what the engine raises for faults and nesting (EmulationFault,
         RecursionError: see each engine)."""
-        result, saved = self._run(address, x0, x1, x2, x3)
+        counter = recursion_counter()
+        counter.value += ENGINE_ROOM
+        try:
+            result, saved = self._run(address, x0, x1, x2, x3)
+        finally:
+            counter.value -= ENGINE_ROOM
+            if self._retired:
+                self._drain()
         if saved is not None and errstate.pending() is None:
             errstate.set_pending(saved)
         return result
@@ -220,32 +281,48 @@ class Engine(abc.ABC):
     def call_function(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0,
                       x3: int = 0):
         """`call`, with the result taken as a new reference: returns the
-        object (owning that reference), or, when the result is NULL, an
-        `errstate.Failure` holding the exception the code left, which was
-        never raised through this engine's frames (the trampoline re-raises
-        it, pyjit/install.py).  A nested call leaves the caller's pending
-        exception as it was."""
-        result, saved = self._run(address, x0, x1, x2, x3)
-        exc = errstate.take_pending()
-        if saved is not None:
-            errstate.set_pending(saved)
-        # No local may hold the exception when this returns: its traceback
-        # reaches this frame through f_back (a cycle keeping the callee frames,
-        # and their locals, alive until the next collection).
+        object (owning that reference), or, when the result is NULL or a
+        signal handler raised while the code ran, an `errstate.Failure`
+        holding the exception, which was never raised through this engine's
+        frames (the trampoline re-raises it, pyjit/install.py).  A nested
+        call leaves the caller's pending exception as it was."""
+        counter = recursion_counter()
+        counter.value += ENGINE_ROOM
         try:
-            if result == 0:
-                return Failure(exc if exc is not None else SystemError(
-                    f"code at {address:#x} returned NULL without setting an exception"))
-            obj = _obj(result)              # a reference of our own...
-            _decref(result)                 # ...replaces the one the code returned
-            if exc is not None:
-                error = SystemError(f"code at {address:#x} returned a result with an "
-                                    "exception set")
-                error.__cause__ = exc
-                return Failure(error)
-            return obj
+            result, saved = self._run(address, x0, x1, x2, x3)
+            exc = errstate.take_pending()
+            if saved is not None:
+                errstate.set_pending(saved)
+            if interrupts.ANY[0] and interrupts.pending() is not None:
+                if result:
+                    _decref(result)
+                result, exc = 0, _with_context(interrupts.take(), exc)
+            # No local may hold the exception when this returns: its traceback
+            # reaches this frame through f_back (a cycle keeping the callee
+            # frames, and their locals, alive until the next collection).
+            try:
+                if result == 0:
+                    return Failure(exc if exc is not None else SystemError(
+                        f"code at {address:#x} returned NULL without setting an exception"))
+                obj = _obj(result)              # a reference of our own...
+                _decref(result)                 # ...replaces the one the code returned
+                if exc is not None and interrupts.is_asynchronous(exc):
+                    # A signal handler's exception, taken for an error by the
+                    # native engine's helper callback (native_helpers.py).
+                    del obj
+                    return Failure(exc)
+                if exc is not None:
+                    error = SystemError(f"code at {address:#x} returned a result with an "
+                                        "exception set")
+                    error.__cause__ = exc
+                    return Failure(error)
+                return obj
+            finally:
+                del exc
         finally:
-            del exc
+            counter.value -= ENGINE_ROOM
+            if self._retired:
+                self._drain()
 
     def call_object(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0, x3: int = 0):
         """`call_function`, raising the exception of a NULL result, as the
@@ -291,8 +368,8 @@ class Engine(abc.ABC):
             raise RuntimeError(f"cannot close the engine while {self._WHAT_RUNS} is running")
         self._closed = True
         entries.release(self)              # the pooled ints
-        for loaded in list(self._loaded):
-            self.unload(loaded)
+        self._retired.extend((loaded, None) for loaded in self._loaded)
+        self._drain()
         self._release()
 
     def __enter__(self) -> Self:
@@ -300,6 +377,13 @@ class Engine(abc.ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _with_context(exc: BaseException, context: BaseException | None) -> BaseException:
+    """exc, with the code's own exception (if any) as its context."""
+    if context is not None and exc.__context__ is None and context is not exc:
+        exc.__context__ = context
+    return exc
 
 
 _obj = __import__("_ctypes").PyObj_FromPtr

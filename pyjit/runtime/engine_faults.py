@@ -1,9 +1,10 @@
-"""How the Unicorn engine describes a fault: which code, which pc, why.
+"""How an emulation context describes a fault: which code, which pc, why.
 
-A mixin of UnicornEngine (kept apart so the engine module stays about
-running code): it reads the engine's loaded code, trap table, Unicorn
-registers and the detail its memory hooks recorded (`_detail`: what access,
-where, why it was refused), and builds the EmulationFault (faults.py).
+A mixin of EmulationContext (kept apart so the context module stays about
+running code): it reads the engine's loaded code and trap table, the
+context's Unicorn registers and the detail its memory hooks recorded
+(`_detail`: what access, where, why it was refused), and builds the
+EmulationFault (faults.py).
 """
 
 from __future__ import annotations
@@ -12,24 +13,25 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import bytes, int, tuple
 from unicorn import UcError
-from unicorn.arm64_const import UC_ARM64_REG_LR, UC_ARM64_REG_PC
 from unicorn.unicorn_const import UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID
 
 from .faults import CodeSpan, EmulationFault, disassemble_word, listing_around, locate
 from .traps import STUB_SIZE
+from .uc_api import LR, PC
 
 
 class FaultDescriptions:
-    """Fault construction for UnicornEngine (uses its uc, traps, code_at,
-    timeout, _timed_out and _detail)."""
+    """Fault construction for EmulationContext (uses its engine, emu and
+    _detail)."""
 
     def _span(self, pc: int) -> CodeSpan | None:
-        loaded = self.code_at(pc)
+        engine = self.engine
+        loaded = engine.code_at(pc)
         if loaded is not None:
             return CodeSpan(loaded.address, loaded.end, loaded.name, tuple(loaded.code.regions))
-        traps = self.traps
-        if traps.enter_outer <= pc < traps.entry_end:
-            return CodeSpan(traps.enter_outer, traps.entry_end, "<engine entry>")
+        traps = engine.traps
+        if traps.code_start <= pc < traps.entry_end:
+            return CodeSpan(traps.code_start, traps.entry_end, "<engine entry>")
         helper = traps.helper_at(pc)
         if helper is not None:
             k = traps.slot_of(helper.name)
@@ -43,15 +45,16 @@ class FaultDescriptions:
     def _no_code_at(self, pc: int) -> bool:
         """pc is in the code arena, outside every loaded function (the
         arena's unused pages are zeros: `udf #0`)."""
-        return self.code_at(pc) is None and self._arena.start <= pc < self._arena.end
+        arena = self.engine._arena
+        return self.engine.code_at(pc) is None and arena.start <= pc < arena.end
 
     def _read(self, address: int, size: int) -> bytes | None:
         try:
-            return bytes(self.uc.mem_read(address, size))
+            return self.emu.mem_read(address, size)
         except UcError:
             return None
 
-    def _make_fault(self, reason: str, pc: int | None) -> EmulationFault:
+    def make_fault(self, reason: str, pc: int | None) -> EmulationFault:
         if pc is None:
             return EmulationFault(reason)
         span = self._span(pc)
@@ -59,31 +62,33 @@ class FaultDescriptions:
                               function=span.name if span else None,
                               listing=listing_around(pc, span, self._read))
 
-    def _fault_from_error(self, exc: UcError) -> EmulationFault:
-        pc = self.uc.reg_read(UC_ARM64_REG_PC)
+    def fault_from_status(self, status: int) -> EmulationFault:
+        """The fault of an emulation that ended with Unicorn error `status`."""
+        pc = self.emu.reg_read(PC)
         detail, self._detail = self._detail, None
         if detail is not None:
             what, address, size, why = detail
             reason = f"{what} {address:#x}: {why}"
             if what == "jump to":
-                lr = self.uc.reg_read(UC_ARM64_REG_LR)
+                lr = self.emu.reg_read(LR)
                 reason += f" (lr {lr:#x}" + (f", in {locate(lr, self._span(lr))})"
                                              if self._span(lr) else ")")
-        elif exc.errno in (UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID) and self._no_code_at(pc):
-            lr = self.uc.reg_read(UC_ARM64_REG_LR)
+        elif status in (UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID) and self._no_code_at(pc):
+            lr = self.emu.reg_read(LR)
             reason = (f"jump to {pc:#x}: no code there (lr {lr:#x}"
                       + (f", in {locate(lr, self._span(lr))})" if self._span(lr) else ")"))
-        elif exc.errno in (UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID):
+        elif status in (UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID):
             word = self._read(pc, 4)
             text = disassemble_word(int.from_bytes(word, "little"), pc) if word else "?"
             reason = (f"undefined instruction ({text})" if text.startswith((".word", "udf"))
                       else f"CPU exception at `{text}`")
         else:
-            reason = f"emulation error: {exc}"
-        return self._make_fault(reason, pc)
+            reason = f"emulation error: {UcError(status)}"
+        return self.make_fault(reason, pc)
 
-    def _stopped_fault(self) -> EmulationFault:
-        pc = self.uc.reg_read(UC_ARM64_REG_PC)
-        if self._timed_out:
-            return self._make_fault(f"time limit exceeded ({self.timeout} s)", pc)
-        return self._make_fault("emulation stopped before the code returned", pc)
+    def stopped_fault(self, timed_out: bool, timeout: float | None) -> EmulationFault:
+        """The fault of an emulation stopped before the code returned."""
+        pc = self.emu.reg_read(PC)
+        if timed_out:
+            return self.make_fault(f"time limit exceeded ({timeout} s)", pc)
+        return self.make_fault("emulation stopped before the code returned", pc)

@@ -5,8 +5,10 @@ A call site that may call a compiled function has a `CallCell`
 This module is the runtime's side of it:
 
 - `register_entry(func, engine, address)` when func is compiled and
-  `forget_entry(func)` before its code is unloaded; both reset every call
-  cell naming func (cells.reset_call_cells_naming);
+- `register_entry(func, engine, address)` when func is compiled and
+  `forget_entry(func)` (or `forget_entry_id`, when func is being
+  deallocated) before its code is unloaded; both reset every call cell
+  naming func (cells.reset_call_cells_naming);
 - `attach(consts, engine, address)` binds the call cells among a compiled
   function's consts to the engine its code is loaded in (a cell's fill
   helper then finds callees compiled in that engine only), and its
@@ -28,7 +30,7 @@ from __future__ import annotations
 from builtins import id, isinstance, min
 import weakref
 
-from ..cpython.cells import CallCell, reset_call_cells_naming
+from ..cpython.cells import CallCell, reset_call_cells_naming_id
 from ..cpython.tracebacks import CodeInfo
 from ..cpython.int_pool import IntPool
 from .hostmem import PAGE
@@ -43,13 +45,20 @@ def register_entry(func, engine, address: int) -> None:
     """func now runs compiled code at address in engine: call cells naming
     it start over (their next call finds the entry)."""
     _entries[id(func)] = (engine, address)
-    reset_call_cells_naming(func)
+    reset_call_cells_naming_id(id(func))
 
 
 def forget_entry(func) -> None:
     """func's compiled code is going away: no cell may call it any more."""
-    _entries.pop(id(func), None)
-    reset_call_cells_naming(func)
+    forget_entry_id(id(func))
+
+
+def forget_entry_id(key: int) -> None:
+    """forget_entry for the function whose id is key; only dictionary work,
+    so it may run while that function is being deallocated (before its
+    address can be reused)."""
+    _entries.pop(key, None)
+    reset_call_cells_naming_id(key)
 
 
 def entry_of(func) -> int | None:

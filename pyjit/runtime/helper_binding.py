@@ -19,6 +19,21 @@ floats for doubles.  Every engine needs the same thing around a helper:
 - EmulationFault raised inside a helper (a nested emulation that faulted)
   is never turned into a pending exception.
 
+Asynchronous exceptions (a signal handler raising at a check point of the
+generated code or of the helper, interrupts.py): in a helper that can fail
+they are its failure like any other (one raised at the interpreter's check
+right after a C helper returned a new reference loses that reference: the
+check drops the address, not the object; recording it costs every call
+about 0.2 us, a third of a trap, so it is not done); a deferred one (raised earlier in the
+engine's own code) is raised by the next helper that can fail, instead of
+calling it; in a helper that cannot fail they are deferred, and the helper
+is called again when it had not started or returns a value (those helpers
+inspect state or fill a cache: calling them twice is harmless; a void one
+that started, release_array, keeps its partial effect: a leak of what it
+had not released, never a double release).  A second interruption of the
+same call is a fault.  The generated functions enter quietly
+(cpython/tstate.quiet_entry): no signal handler runs before their `try`.
+
 `bind(helper)` is the helper as a raw callable `f(*raw_args) -> raw`.
 `compile_call(helper, name, arg_exprs, store, namespace)` generates the
 same logic with arguments read from expressions (e.g. an engine's argument
@@ -32,15 +47,20 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import (
-    BaseException, RuntimeError, TypeError, compile, enumerate, exec, float, id, int, isinstance,
-    len, range, type,
+    BaseException, RuntimeError, TypeError, ValueError, compile, enumerate, exec, float, getattr,
+    id, int, isinstance, len, range, type,
 )
 import ctypes
+import dis
 import os
 from typing import Callable
 
 from ..cpython import errstate, frames
+from ..cpython import tstate
+from ..cpython.tstate import quiet_entry
+from . import interrupts
 from .faults import EmulationFault
+from ..cpython.helper_decl import ROOM
 from ..cpython.helpers import NULL, Helper
 
 _POINTER_KINDS = ("obj", "obj_or_null", "ptr", "borrowed")
@@ -63,6 +83,10 @@ def c_function(helper: Helper):
 
 # -- converting a Python implementation's result -----------------------------------
 
+class _BadResult(TypeError):
+    """A Python helper returned a value of the wrong kind (its contract)."""
+
+
 def _new_ref(value) -> int:
     if value is NULL:
         return 0
@@ -76,18 +100,30 @@ def _borrowed(value) -> int:
 
 def _to_int(value) -> int:
     if value is None or value is NULL or isinstance(value, float):
-        raise TypeError(f"returned {value!r}")
-    return int(value)
+        raise _BadResult(f"returned {value!r}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _BadResult(f"returned {value!r}") from None
+
+
+def _to_float(value) -> float:
+    if value is None or value is NULL:
+        raise _BadResult(f"returned {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _BadResult(f"returned {value!r}") from None
 
 
 def _void(value) -> int:
     if value is not None:
-        raise TypeError(f"a void helper returned {value!r}")
+        raise _BadResult(f"a void helper returned {value!r}")
     return 0
 
 
 _CONVERT = {"obj": _new_ref, "borrowed": _borrowed, "int": _to_int, "int64": _to_int,
-            "bool": _to_int, "double": float, "void": _void}
+            "bool": _to_int, "double": _to_float, "void": _void}
 
 
 def _obj_or_null(address: int):
@@ -124,6 +160,48 @@ def _strip_own_frames(exc: BaseException) -> BaseException:
     return exc.with_traceback(tb)
 
 
+def _started(helper: Helper, exc: BaseException) -> bool:
+    """Whether the call of helper that exc interrupted had done anything: a
+    C helper that cannot fail is only interrupted after it returned; a
+    Python one had started when exc left its frame past its entry."""
+    if helper.is_c:
+        return True
+    code = getattr(helper.impl, "__code__", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return tb.tb_lasti > _entry_offset(code)
+        tb = tb.tb_next
+    return False
+
+
+def _entry_offset(code) -> int:
+    """The offset of code's entry RESUME (after its cell set-up)."""
+    for instr in dis.get_instructions(code):
+        if instr.opname == "RESUME":
+            return instr.offset
+    return 0
+
+
+def _interrupted(helper: Helper, exc: BaseException, again: Callable, args: tuple):
+    """A helper that cannot fail raised exc: a fault, unless exc is
+    asynchronous (interrupts.py); then it is deferred and the helper called
+    again if it had not started or returns a value (module docstring)."""
+    if isinstance(exc, _BadResult):
+        raise _contract_error(helper, "returned a bad result", exc) from exc
+    if not interrupts.is_asynchronous(exc):
+        raise _contract_error(helper, "cannot fail but raised", exc) from exc
+    interrupts.defer(exc)
+    if helper.result == "void" and _started(helper, exc):
+        return 0
+    try:
+        return again(*args)
+    except EmulationFault:
+        raise
+    except BaseException as second:
+        raise _contract_error(helper, "was interrupted twice", second) from second
+
+
 # -- code generation ---------------------------------------------------------------------
 
 def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | None,
@@ -133,65 +211,88 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     store formats the raw result into a statement, e.g. "return {}" or
     "X[16] = {}" (None: drop it).  namespace supplies the names arg_exprs
     and store use; the binding's own names are added to it."""
-    lines = [f"def {name}({params}):"]
+    lines = [f"def {name}({params}):"] + (["    frame = 0"] if helper.is_c else [])
+    if helper.room:
+        # More recursion allowance while it runs (helper_decl.py): the
+        # thread's counter, made by the engine's call (None outside one).
+        lines += ["    room = per_thread.counter", "    if room is not None:",
+                  "        room.value += ROOM"]
+    lines += ["    try:"]
     for i, expr in enumerate(arg_exprs):
         # Read every argument first: the helper may run nested emulation
         # that reuses wherever the arguments came from.
         if expr != f"a{i}":
-            lines.append(f"    a{i} = {expr}")
-    if helper.is_c:
-        call_args = [f"a{i}" for i in range(len(arg_exprs))]
-        on_error = "set_pending(strip(exc))"
-    else:
-        wrap = {"obj": "obj(a{})", "obj_or_null": "obj_or_null(a{})"}
-        call_args = [wrap.get(kind, "a{}").format(i) for i, kind in enumerate(helper.args)]
-        on_error = "set_pending(strip(exc))"
-    if helper.failure == "none":
-        on_error = "raise contract_error(helper, 'cannot fail but raised', exc) from exc"
-
-    def put(value: str) -> list[str]:
-        if store is None:
-            return ["    return"]
-        statement = store.format(value)
-        return [f"    {statement}"] + ([] if statement.startswith("return") else ["    return"])
-
+            lines.append(f"        a{i} = {expr}")
     if helper.is_c:
         # C code called from here sees the compiled function's frame as the
-        # current one, not this binding's (pyjit/cpython/frames.py).
-        lines += ["    frame = innermost()", "    if frame:", "        slot = frame_slot()",
-                  "        saved = slot.value", "        slot.value = frame"]
-    lines += ["    try:", f"        result = call({', '.join(call_args)})",
-              "    except EmulationFault:", "        raise",
-              "    except BaseException as exc:", f"        {on_error}"]
-    if helper.failure != "none":
-        lines += ["    " + line for line in put("FAIL")]
+        # current one, not this binding's (pyjit/cpython/frames.py).  Switched
+        # inside the `try` (a signal handler may run at any call), after the
+        # arguments are read, and marked switched only once it is.
+        lines += ["        innermost_frame = innermost()", "        if innermost_frame:",
+                  "            slot = frame_slot()", "            saved = slot.value",
+                  "            slot.value = innermost_frame", "            frame = innermost_frame"]
+    can_fail = helper.failure != "none"
     if helper.is_c:
-        lines += ["    finally:", "        if frame:", "            slot.value = saved"]
-    elif helper.steals:
-        lines.append("    finally:")
-        for i in helper.steals:
-            lines += [f"        if a{i}:", f"            decref(a{i})"]
-    if helper.is_c:
+        call_args = [f"a{i}" for i in range(len(arg_exprs))]
+        call = f"call({', '.join(call_args)})"
         value = ("0" if helper.result == "void"
                  else "result or 0" if helper.result in _POINTER_KINDS else "result")
     else:
-        lines += ["    try:", "        result = convert(result)",
-                  "    except BaseException as exc:",
-                  "        raise contract_error(helper, 'returned a bad result', exc) from exc"]
+        wrap = {"obj": "obj(a{})", "obj_or_null": "obj_or_null(a{})"}
+        call_args = [wrap.get(kind, "a{}").format(i) for i, kind in enumerate(helper.args)]
+        call = f"convert(call({', '.join(call_args)}))"
         value = "result"
+    if can_fail:
+        # A deferred asynchronous exception is this helper's failure.
+        lines += ["        if ANY[0]:", "            deferred = take_deferred()",
+                  "            if deferred is not None:", "                raise deferred"]
+    lines += [f"        result = {call}", "    except EmulationFault:", "        raise",
+              "    except BaseException as exc:"]
+
+    def put(value: str, indent: str = "    ") -> list[str]:
+        if store is None:
+            return [f"{indent}return"]
+        statement = store.format(value)
+        return [f"{indent}{statement}"] + ([] if statement.startswith("return") else
+                                           [f"{indent}return"])
+
+    if can_fail:
+        if not helper.is_c:
+            lines += ["        if type(exc) is BadResult:",
+                      "            raise contract_error(helper, 'returned a bad result', exc) "
+                      "from exc"]
+        lines += ["        set_pending(strip(exc))"] + put("FAIL", "        ")
+    else:
+        arg_tuple = "".join(f"a{i}, " for i in range(len(arg_exprs)))
+        lines += [f"        result = interrupted(helper, exc, again, ({arg_tuple}))"]
+    finally_lines = []
+    if helper.is_c:
+        finally_lines += ["        if frame:", "            slot.value = saved"]
+    for i in helper.steals if not helper.is_c else ():
+        finally_lines += [f"        if a{i}:", f"            decref(a{i})"]
+    if helper.room:
+        finally_lines += ["        if room is not None:", "            room.value -= ROOM"]
+    if finally_lines:
+        lines += ["    finally:"] + finally_lines
     lines += put(value)
     namespace.update({
         "call": c_function(helper) if helper.is_c else helper.impl,
-        "EmulationFault": EmulationFault, "BaseException": BaseException,
+        "EmulationFault": EmulationFault, "BaseException": BaseException, "type": type,
         "set_pending": errstate.set_pending,
         "strip": _strip_own_frames, "FAIL": helper.failure_value(),
         "convert": _CONVERT[helper.result], "helper": helper, "contract_error": _contract_error,
         "obj": _obj, "obj_or_null": _obj_or_null, "decref": _decref_address,
         "innermost": frames.innermost, "frame_slot": frames.current_frame_slot,
+        "BadResult": _BadResult, "interrupted": _interrupted, "ANY": interrupts.ANY,
+        "per_thread": tstate.per_thread, "ROOM": ROOM,
+        "take_deferred": interrupts.take,
     })
+    if not can_fail:     # what _interrupted calls again
+        raw_params = ", ".join(f"a{i}" for i in range(len(arg_exprs)))
+        lines += [f"def again({raw_params}):", f"    return {call}"]
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<helper {helper.name}>", "exec"), namespace)
-    fn = namespace[name]
+    fn = quiet_entry(namespace[name])
     fn.helper = helper
     fn.source = source
     return fn

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import enumerate, len, list, max, min
+from builtins import any, enumerate, len, list, max, min
 import bisect
 
 from unicorn import UC_PROT_READ, UC_PROT_WRITE
@@ -74,7 +74,9 @@ class IdentityMap:
 
     Invariant: `chunks` is sorted and non-overlapping, disjoint from the
     excluded ranges, and each chunk is mapped in Unicorn with the host
-    permissions it had when mapped."""
+    permissions it had when mapped (`resync` restores it from Unicorn's own
+    list after an interruption).  `uc` is anything with mem_map_ptr,
+    mem_protect and mem_unmap (uc_api.Emulator)."""
 
     def __init__(self, uc, host: HostMaps | None = None):
         self.uc = uc
@@ -179,6 +181,17 @@ class IdentityMap:
         self._chunks[i:i + 1] = pieces
         self._runs = None
         return True
+
+    def resync(self, regions: list[tuple[int, int, int]]) -> None:
+        """Make the bookkeeping what Unicorn really has mapped: regions (start,
+        end, perms) outside the excluded ranges are the chunks.  For a hook
+        interrupted (a signal handler raising) between a change in Unicorn
+        and its record here."""
+        chunks = [(lo, hi, perms) for lo, hi, perms in regions
+                  if not any(ex_lo <= lo < ex_hi for ex_lo, ex_hi in self._excluded)]
+        self._chunks = chunks
+        self._starts = [lo for lo, _, _ in chunks]
+        self._runs = None
 
     # -- stale pages ----------------------------------------------------------------------
     def _compute_runs(self) -> list[tuple[int, int, int, int]]:

@@ -30,12 +30,15 @@ Calls
 with a ctypes prototype that keeps the GIL (PYFUNCTYPE): compiled code
 changes reference counts and calls the C-API, so it must hold the GIL like
 any C extension.  The outermost entry of a thread switches to an engine
-stack (native_stacks.py: the stack limit of direct calls is a constant of
+stack (stacks.py: the stack limit of direct calls is a constant of
 the code); a nested entry (a helper calling compiled code) stays on the
 current stack, and raises RecursionError when less than `nested_reserve`
-bytes are left, the native counterpart of Unicorn's nesting limit.  Code
-may be called from several threads; each thread has its own depth and
-pending exception.
+bytes are left.  While compiled code runs, the engine's own frames are
+kept out of Python's recursion count (Engine.CALL_FRAMES, NATIVE_FRAMES):
+a compiled activation counts as one frame.  Code may be called from
+several threads; each thread has its own depth, stack and pending
+exception.  A signal handler raising once the code returned is deferred
+(interrupts.py) and raised by call_object.
 
 Exceptions (errstate.py states the model)
 -----------------------------------------
@@ -77,19 +80,26 @@ import struct
 import threading
 
 from ..cpython import errstate, frames
-from . import native_routines
-from .engine import Engine
+from ..cpython.tstate import recursion_counter
+from . import interrupts, native_routines
+from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
 from ..cpython.helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
 from .native_helpers import NativeHelpers, c_api_address
-from .native_stacks import EngineStacks
+from .stacks import EngineStacks
 from .placement import CODE_ARENA_SIZE
 
 _MASK64 = (1 << 64) - 1
 _U64 = ctypes.c_uint64
 NESTED_RESERVE = 128 << 10     # stack a nested entry must leave for what runs below it
+# Recursion the interpreter counts below _run while compiled code runs, which
+# it would not count for an interpreted call: entering from C the Python code
+# a C-API helper calls (with Engine.CALL_FRAMES, a compiled activation counts
+# as one frame; a Python helper's callback frames count).
+NATIVE_FRAMES = 1
+_GIVEBACK = ENGINE_ROOM - CALL_FRAMES - NATIVE_FRAMES
 
 
 class NativeUnavailable(RuntimeError):
@@ -129,7 +139,8 @@ class NativeEngine(Engine):
         there (default True; else wherever mmap puts it);
     stack_size: the primary engine stack (default 8 MiB, like a main thread);
     thread_stacks: how many other threads may be inside compiled code at
-        once (default 4), each on a stack of thread_stack_size bytes;
+        once (default 64), each on a stack of thread_stack_size bytes
+        (reserved, committed on first use);
     nested_reserve: stack a nested entry must leave (RecursionError below);
     perf_map: append to /tmp/perf-PID.map (default False).
     """
@@ -139,7 +150,7 @@ class NativeEngine(Engine):
                   "and cannot count (use the Unicorn engine)")
 
     def __init__(self, *, code_arena_size: int = CODE_ARENA_SIZE, near_libpython: bool = True,
-                 stack_size: int = 8 << 20, thread_stacks: int = 4,
+                 stack_size: int = 8 << 20, thread_stacks: int = 64,
                  thread_stack_size: int = 8 << 20, nested_reserve: int = NESTED_RESERVE,
                  perf_map: bool = False):
         check_host()
@@ -209,49 +220,67 @@ class NativeEngine(Engine):
         except AttributeError:
             ts = self._tls.state = _ThreadState()
         depth = ts.depth
-        saved = None
         if depth == 0:
             if self._closed:
                 raise RuntimeError("the engine is closed")
-            stack = ts.stack = self._stacks.acquire()
-            new_sp = stack.top
-            ts.fault = None
             errstate.set_pending(None)
-        else:
-            if self._stack_pointer() - ts.stack.low < self.nested_reserve:
-                raise RecursionError("compiled code nested too deep: less than "
-                                     f"{self.nested_reserve >> 10} KiB of engine stack left")
-            new_sp = 0
-            saved = errstate.take_pending()
-        block = ts.block
-        _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64, address,
-                    new_sp)
-        ts.depth = depth + 1
-        # The compiled function's frame is the current one while it runs
-        # (pyjit/cpython/frames.py): what C code it calls sees that frame.
-        frame = frames.innermost()
-        if frame:
-            slot = frames.current_frame_slot()
-            saved_frame = slot.value
-            slot.value = frame
-        try:
-            self._enter(ts.block_address)
-        except BaseException as exc:      # the real indicator, set when the code returned
-            errstate.set_pending(errstate.without_own_frame(exc))
-        finally:
-            if frame:
-                slot.value = saved_frame
-            ts.depth = depth
-            if depth == 0:
-                self._stacks.release(ts.stack)
-                ts.stack = None
-        result = block[6]
+        elif self._stack_pointer() - ts.stack.low < self.nested_reserve:
+            raise RecursionError("compiled code nested too deep: less than "
+                                 f"{self.nested_reserve >> 10} KiB of engine stack left")
         if depth == 0:
-            fault, ts.fault = ts.fault, None
-            if fault is not None:
-                errstate.set_pending(None)
-                raise fault
-        return result, saved
+            ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
+        saved = None
+        try:
+            if depth == 0:
+                new_sp = ts.stack.top
+                ts.fault = None
+            else:
+                new_sp = 0
+                saved = errstate.take_pending()
+            block = ts.block
+            _pack_entry(block, 0, x0 & _MASK64, x1 & _MASK64, x2 & _MASK64, x3 & _MASK64,
+                        address, new_sp)
+            block[6] = 0
+            # The compiled function's frame is the current one while it runs
+            # (pyjit/cpython/frames.py): what C code it calls sees that frame.
+            # Looked up before the state changes below (a signal handler may
+            # raise in any call), switched inside the try.
+            frame = frames.innermost()
+            if frame:
+                slot = frames.current_frame_slot()
+                saved_frame = slot.value
+            counter = ts.counter
+            ts.depth = depth + 1
+            counter.value -= _GIVEBACK
+            try:
+                if frame:
+                    slot.value = frame
+                self._enter(ts.block_address)
+            except BaseException as exc:
+                if block[6] or interrupts.is_asynchronous(exc) and errstate.pending() is not None:
+                    interrupts.defer(exc)     # a signal handler, after the code returned
+                else:                         # the real indicator, set when the code returned
+                    errstate.set_pending(errstate.without_own_frame(exc))
+            finally:
+                if frame:
+                    slot.value = saved_frame
+                counter.value += _GIVEBACK
+                ts.depth = depth
+            result = block[6]
+            if depth == 0:
+                fault, ts.fault = ts.fault, None
+                if fault is not None:
+                    errstate.set_pending(None)
+                    raise fault
+            return result, saved
+        except BaseException:
+            if saved is not None and errstate.pending() is None:
+                errstate.set_pending(saved)  # a nested call leaves it as it was
+            raise
+        finally:
+            if depth == 0:
+                stack, ts.stack = ts.stack, None
+                self._stacks.release(stack)
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread
@@ -271,11 +300,13 @@ class NativeEngine(Engine):
 class _ThreadState:
     """What the engine keeps per thread: the entry depth, the stack of the
     outermost entry, the entry block (native_routines.py: x0..x3, target,
-    stack, result) and the first helper fault of the current entry."""
+    stack, result), the first helper fault of the current entry and the
+    thread's recursion counter (cpython/tstate.py)."""
 
-    __slots__ = ("depth", "stack", "block", "block_address", "fault")
+    __slots__ = ("depth", "stack", "block", "block_address", "fault", "counter")
 
     def __init__(self) -> None:
+        self.counter = recursion_counter()
         self.depth = 0
         self.stack = None
         self.block = (_U64 * 7)()

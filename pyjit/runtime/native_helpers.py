@@ -15,7 +15,8 @@
   Arguments arrive as raw values: pointers as unsigned 64-bit integers (so
   NULL is 0, not None), int64 as signed, doubles as floats.
 
-Each callback first calls `errstate.surface()`: compiled code may call a
+Each callback enters quietly (no signal handler runs before its `try`) and
+first calls `errstate.surface()`: compiled code may call a
 Python helper right after a C-API helper failed (to release references on
 an error path, or to inspect the error: err_occurred, fetch_exception...),
 and Python code must not run with the real indicator set.  A helper that
@@ -29,11 +30,13 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import KeyError, ValueError
+from builtins import BaseException, KeyError, ValueError
 import ctypes
 from typing import Callable
 
 from ..cpython import errstate
+from ..cpython.tstate import quiet_entry
+from . import interrupts
 from .faults import EmulationFault
 from .helper_binding import bind
 from ..cpython.helpers import HELPERS, Helper
@@ -58,22 +61,42 @@ def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None])
     raw = bind(helper)
     surface = errstate.surface
     failure = None if helper.result == "void" else helper.failure_value()
+    defer = interrupts.defer
 
+    # Entered quietly (no signal handler runs before the first try); raw
+    # catches everything but EmulationFault.  surface() comes first: Python
+    # code run with the real indicator set may clear it (an attribute
+    # lookup that misses the type cache does).  A signal handler raising at
+    # surface's entry is deferred (interrupts.py); one raising right after
+    # its check is taken for the real indicator and lands in the slot, which
+    # call_object then raises as the call's exception.
     if helper.result == "void":
         def run(*args):
-            surface()
+            try:
+                surface()
+            except BaseException as exc:
+                defer(exc)
             try:
                 raw(*args)
             except EmulationFault as fault:
                 on_fault(helper, fault)
+            except BaseException as exc:      # a second interruption
+                defer(exc)
     else:
         def run(*args):
-            surface()
+            try:
+                surface()
+            except BaseException as exc:
+                defer(exc)
             try:
                 return raw(*args)
             except EmulationFault as fault:
                 on_fault(helper, fault)
                 return failure
+            except BaseException as exc:      # a second interruption
+                defer(exc)
+                return failure
+    quiet_entry(run)
     run.__name__ = run.__qualname__ = f"native_{helper.name}"
     prototype = ctypes.CFUNCTYPE(_RESULT_TYPES[helper.result],
                                  *(_ARG_TYPES[kind] for kind in helper.args))

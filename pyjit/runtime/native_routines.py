@@ -26,7 +26,7 @@ ctypes cannot switch stacks.  Three routines, AAPCS64:
     the returned x0 in the block's result word before returning.  stack !=
     0 switches sp to it (16-byte aligned) for the call: the outermost entry
     of a thread runs compiled code on an engine-owned stack (see
-    native_stacks.py); stack == 0 stays on the current stack (a nested entry
+    stacks.py); stack == 0 stays on the current stack (a nested entry
     from a helper already is on it).  The arguments are read from the
     block before the call, the result written after it, so nested entries
     may reuse the block in between.  A frame record is kept on the

@@ -6,9 +6,12 @@ engine-owned AArch64 code; one Unicorn code hook, on a range holding only
 one instruction per helper, turns the call into a Python call.  Nothing in
 the compiled bytes depends on this: they only see an address.
 
-Layout of the trap reservation (`TrapTable`), all offsets from its start:
+Layout of the trap reservation (`TrapTable`), all offsets from code_start,
+which is one page into the reservation:
 
-    0x0000  enter_outer:  b outer ; enter_nested: b nested ; nop
+   -0x1000  a guard page, never mapped in Unicorn (see "The exit" below)
+    0x0000  entry_done:   brk #0xf00d                ; emulation ends here (until)
+            enter_outer:  b outer ; enter_nested: b nested
             outer:        adrp x16, BLOCK ; ldr x9, [x16, #E_SP] ; mov sp, x9
             nested:       stp x29, x30, [sp, #-16]!
                           adrp x16, BLOCK ; ldp x0, x1, [x16, #E_X0]
@@ -17,7 +20,7 @@ Layout of the trap reservation (`TrapTable`), all offsets from its start:
                           ldp x29, x30, [sp], #16
                           adrp x16, BLOCK ; str x0, [x16, #E_RESULT]
                           mov x9, #1 ; str x9, [x16, #E_DONE]
-            entry_done:   brk #0xf00d                ; emulation ends here (until)
+                          b entry_done
             trap_return:  adrp x16, BLOCK ; ldr x0, [x16, #R_X]
                           ldr d0, [x16, #R_D] ; ret
     0x1000  stub k (64 bytes each, k = 0..capacity-1), the helper's address:
@@ -35,9 +38,25 @@ The hook fires before `pad_k` executes: the invoker reads the arguments
 from the block through ctypes, calls the helper, writes the result to the
 block; `trap_return` loads x0 and d0 from it and returns to the caller.
 Register reads and writes through Unicorn's API cost microseconds each;
-this costs none.  The block is shared by nested calls: an invoker reads all
-its arguments before calling the helper and writes the result after, so a
-nested emulation in between may reuse it.
+this costs none.  A block is shared by nested calls on one Unicorn
+instance: an invoker reads all its arguments before calling the helper and
+writes the result after, so a nested emulation in between may reuse it.
+
+One block per Unicorn instance: the code above reaches BLOCK PC-relatively
+(adrp), so every instance (each emulation context of the engine) maps its
+own host page at that one emulated address (`block`): threads emulating at
+the same time never share argument slots.  The table's code and the
+invokers (which take the block's views X, S, D as arguments) are shared.
+
+The exit: Unicorn translates the instruction at the `until` address of
+emu_start into a zero-length block that ends emulation, and after every
+emu_start it invalidates the blocks around until - 1; a zero-length block
+counts as lying on both its page and the page before.  With `entry_done`
+anywhere else, that block (and the one that ran into it) was dropped and
+translated again at every call: about 800 bytes of translation buffer a
+call, never reclaimed, and most of what a trivial call cost.  At the first byte of a page whose previous
+page is unmapped in Unicorn, the invalidation finds no page and drops
+nothing.
 
 Why the stubs can clobber x16/x17/x9: AAPCS64 lets a call clobber them.
 Across a nested entry the outer call's live state survives because the
@@ -77,23 +96,25 @@ def _words(words: list[int]) -> bytes:
 
 
 class TrapTable:
-    """The engine's code and data inside a reservation (see module docstring).
+    """The engine's code inside a reservation (see module docstring).
 
     `add(helper)` gives a helper the next slot k: its stub, pad instruction
-    and invoker (`invokers[k]()`, which the engine's hook runs); the ctypes
-    views X (unsigned), S (signed) and D (double) are the block's slots.
-    Slots are never reused: a helper's trap address is stable for the life
-    of the table."""
+    and invoker (`invokers[k](X, S, D)`, which an emulation context's hook
+    runs with the ctypes views of its own block: X unsigned, S signed, D
+    double).  Slots are never reused: a helper's trap address is stable for
+    the life of the table.  `block` is the block's emulated address; the
+    table keeps no block of its own (`block_views` makes the views of one)."""
 
     @staticmethod
     def size_for(capacity: int) -> int:
-        """Bytes of reservation a table of capacity helpers needs."""
-        return page_up(STUBS_OFFSET + (STUB_SIZE + 4) * capacity) + PAGE
+        """Bytes of reservation a table of capacity helpers needs: the guard
+        page, the code, the block's page."""
+        return PAGE + page_up(STUBS_OFFSET + (STUB_SIZE + 4) * capacity) + PAGE
 
     def __init__(self, reservation: Reservation, capacity: int = 1024):
         self.reservation = reservation
         self.capacity = capacity
-        base = reservation.start
+        base = reservation.start + PAGE            # the page below stays PROT_NONE, unmapped
         self.pad_start = base + STUBS_OFFSET + STUB_SIZE * capacity
         self.pad_end = self.pad_start + 4 * capacity
         self.code_start = base
@@ -102,14 +123,18 @@ class TrapTable:
         if self.block + PAGE > reservation.end:
             raise ValueError(f"a trap table of {capacity} helpers does not fit in {reservation}")
         reservation.commit(self.code_start, self.code_end - self.code_start, PROT_READ | PROT_WRITE)
-        reservation.commit(self.block, PAGE, PROT_READ | PROT_WRITE)
-        self.X = (ctypes.c_uint64 * BLOCK_SLOTS).from_address(self.block)
-        self.S = (ctypes.c_int64 * BLOCK_SLOTS).from_address(self.block)
-        self.D = (ctypes.c_double * BLOCK_SLOTS).from_address(self.block)
         self.helpers: list[Helper] = []
-        self.invokers: list[Callable[[], None]] = []
+        self.invokers: list[Callable[[object, object, object], None]] = []
         self._slot: dict[str, int] = {}
         self._write_entry()
+
+    @staticmethod
+    def block_views(address: int) -> tuple[object, object, object]:
+        """X, S, D: the slots of a block at host address as unsigned, signed
+        and double ctypes arrays."""
+        return ((ctypes.c_uint64 * BLOCK_SLOTS).from_address(address),
+                (ctypes.c_int64 * BLOCK_SLOTS).from_address(address),
+                (ctypes.c_double * BLOCK_SLOTS).from_address(address))
 
     # -- addresses ----------------------------------------------------------------
     def _adrp_block(self, at: int) -> int:
@@ -142,13 +167,14 @@ class TrapTable:
 
     def _write_entry(self) -> None:
         """The entry code (module docstring), in the table's first page, so
-        one adrp offset reaches the block from every instruction of it."""
+        one adrp offset reaches the block from every instruction of it;
+        entry_done is the page's first word."""
         adrp = isa.adrp(X16, self.block - self.code_start)
-        outer_body, nested_body = 3, 6          # instruction indices below
+        outer_body, nested_body, done, trap_return = 3, 6, 0, 19   # instruction indices
         code = [
-            isa.b(4 * (outer_body - 0)),                         # 0 enter_outer
-            isa.b(4 * (nested_body - 1)),                        # 1 enter_nested
-            isa.nop(),
+            isa.brk(_ENTRY_BRK),                                 # 0 entry_done
+            isa.b(4 * (outer_body - 1)),                         # 1 enter_outer
+            isa.b(4 * (nested_body - 2)),                        # 2 enter_nested
             adrp,                                                # 3 outer body
             isa.ldr(X9, Mem(X16, 8 * E_SP)),
             isa.mov(SP, X9),
@@ -163,17 +189,17 @@ class TrapTable:
             isa.str_(X0, Mem(X16, 8 * E_RESULT)),
             isa.mov(X9, 1),
             isa.str_(X9, Mem(X16, 8 * E_DONE)),
-            isa.brk(_ENTRY_BRK),                                 # 17 entry_done
-            adrp,                                                # 18 trap_return
+            isa.b(4 * (done - 17)),                              # 17
+            isa.nop(),
+            adrp,                                                # 19 trap_return
             isa.ldr(X0, Mem(X16, 8 * RESULT_X)),
             isa.ldr(D0, Mem(X16, 8 * RESULT_D)),
             isa.ret(),
         ]
         at = self.code_start
-        # emu_start retranslates the block at its start address on every
-        # call: the doors are one-instruction blocks branching to the bodies.
-        self.enter_outer, self.enter_nested = at, at + 4
-        self.entry_done, self.trap_return = at + 4 * 17, at + 4 * 18
+        # The doors are one-instruction blocks branching to the bodies.
+        self.enter_outer, self.enter_nested = at + 4, at + 8
+        self.entry_done, self.trap_return = at + 4 * done, at + 4 * trap_return
         self.entry_end = at + 4 * len(code)
         self._write(at, code)
 
@@ -202,9 +228,9 @@ class TrapTable:
         self._slot[helper.name] = k
         return stub, pad + 4
 
-    def _invoker(self, helper: Helper) -> Callable[[], None]:
-        """invoke(): read helper's arguments from the block, call it, store
-        the raw result in the block (helper_binding.compile_call)."""
+    def _invoker(self, helper: Helper) -> Callable[[object, object, object], None]:
+        """invoke(X, S, D): read helper's arguments from a block's views,
+        call it, store the raw result there (helper_binding.compile_call)."""
         args = [f"D[{D_ARGS + int(reg[1:])}]" if reg[0] == "d" else
                 f"{'S' if kind == 'int64' else 'X'}[{X_ARGS + int(reg[1:])}]"
                 for kind, reg in zip(helper.args, helper.registers())]
@@ -216,5 +242,4 @@ class TrapTable:
             store = f"X[{RESULT_X}] = {{}}"
         else:
             store = f"S[{RESULT_X}] = {{}}"
-        namespace = {"X": self.X, "S": self.S, "D": self.D}
-        return compile_call(helper, f"invoke_{helper.name}", args, store, namespace)
+        return compile_call(helper, f"invoke_{helper.name}", args, store, {}, "X, S, D")

@@ -4,11 +4,9 @@
     f = engine.load(code, "f")                  # CompiledCode -> LoadedCode
     result = engine.call_object(f.address, id(x))   # or raw: engine.call(...)
 
-A facade over one Unicorn instance (STYLE.md: lazy hooks, address-ranged
-dispatch, typed faults); what every engine does alike (loading
-bookkeeping, symbols, the call path's exception rules, lifetime) is
-Engine's (engine.py).  What is mapped in the emulator, all at the same
-address as in the host:
+What every engine does alike (loading bookkeeping, symbols, the call path's
+exception rules, lifetime, deferred unloads) is Engine's (engine.py).  What
+the emulator sees, all at the same address as in the host:
 
 - the code arena: a host region (`code_arena_size`) committed up front and
   mapped read+exec as one Unicorn region, in which `load` writes linked
@@ -17,49 +15,73 @@ address as in the host:
   function: Unicorn 2.1 finds the RAM block of every store by a linear
   search of its blocks, and stores are a large part of what compiled
   code does.)
-- the trap table (traps.py): the engine's entry stub and one stub per
-  helper, in a reservation `helper_distance` bytes after the arena (by
-  default further than `bl` reaches, like a real libpython), and the
-  argument block on a data page;
-- the stack: an engine-owned host region with a guard page below it;
+- the trap table (traps.py): the entry stub and one stub per helper, in a
+  reservation `helper_distance` bytes after the arena (by default further
+  than `bl` reaches, like a real libpython), and an argument block;
+- the stacks (stacks.py): the primary stack, whose bottom the stack limit
+  of direct calls is computed from, and thread stacks below it;
 - host memory, identity-mapped on first touch (identity.py), with the
-  stale-page policy applied at each outermost entry.
+  stale-page policy applied at each context's first-level entry.
 
-Hooks: one UC_HOOK_CODE on the trap pad (helper calls), one
-UC_HOOK_MEM_UNMAPPED (first touch), one UC_HOOK_MEM_PROT (fault details),
-and, only while counting or bounding instructions, one UC_HOOK_BLOCK over
-the code arena.  Adding or removing a hook, or writing code where Unicorn
-may have translated code before, drops the stale translations.
+Threads and the GIL
+-------------------
+Emulation holds the GIL: Unicorn is entered through a ctypes prototype
+that keeps it (uc_api.py), as the native engine enters compiled code, so
+emulated code changes reference counts exactly as interpreted code would,
+with the GIL held.  The GIL is released only where the interpreter releases
+it: inside helpers (Python code, C-API functions), where another thread may
+run, and then runs on its own emulation context.  Each thread that calls
+compiled code gets a chain of contexts (unicorn_context.py: its own
+Unicorn instances, argument block, identity map), made on its first call
+and closed when the thread ends or the engine closes; loaded code, symbols
+and counts are the engine's, shared.  A thread's outermost entry takes a
+stack (the primary one if free, else a thread stack below the stack limit,
+so that thread's calls between compiled functions go through the generic
+path).  Counts are exact for one thread; threads running compiled code at
+once interleave their blocks in the shared counter.
 
 Calls and nesting
 -----------------
-`call(address, x0..x3)` writes the arguments to the block and starts
-emulation at the entry stub, which loads them, sets sp (outermost entry
-only) and calls the code; it ends at `entry_done`.  Unicorn 2.1 supports
-`emu_start` from inside a hook (64 levels deep, the outermost included;
-checked by tests): a helper may call `call` again, which enters the entry stub's
-nested door, on the current emulated stack below the caller's frame.  The
-outer call's state survives by AAPCS64 (see traps.py), so no register is
-read or written through Unicorn's API on the call path.
+`call(address, x0..x3)` writes the arguments to the context's block and
+starts emulation at the entry stub, which loads them, sets sp (a context's
+first level only) and calls the code; it ends at `entry_done`.  A helper
+may call `call` again: the running context is entered again (Unicorn 2.1
+supports emu_start from a hook, 64 levels deep), on the current emulated
+stack below the caller's frame; past NEST_PER_CONTEXT levels the thread's
+next context takes over, on the same stack.  The outer call's state
+survives by AAPCS64 (traps.py), so no register is written through
+Unicorn's API on the call path.  A nested entry with less than
+`nested_reserve` bytes of stack left raises RecursionError.  While compiled
+code runs, the engine's own Python frames (the trampoline, entry,
+call_object and _run above it, the hook and invoker of a helper below it)
+are added back to the thread's recursion counter: a compiled activation
+counts as one frame, as the interpreted one did, so recursion through
+compiled and interpreted frames reaches the interpreter's recursion limit
+and `sys.setrecursionlimit` holds (cpython/tstate.py).
 
 Errors
 ------
 Any fault (unmapped or protected access, jump out of the code, CPU
 exception, time or instruction limit, a helper breaking its contract) is
-recorded once on the engine, stops every nested level, and is raised as
-`EmulationFault` by each `call` level up to the outermost, which clears
-it.  A Python exception from a helper is not a fault: it is the helper's
-failure, stored as the pending exception (errstate.py) while the helper
-returns NULL or -1.
+recorded once on the thread's chain, stops every nested level, and is
+raised as `EmulationFault` by each `call` level up to the outermost, which
+clears it.  A Python exception from a helper is not a fault: it is the
+helper's failure, stored as the pending exception (errstate.py) while the
+helper returns NULL or -1; an asynchronous one raised in the engine's own
+code is deferred (interrupts.py).
 
-Bounds: `timeout` (seconds, default 30; a watchdog thread stops an
-outermost call that runs longer; per call cost: a clock read) and
+Memory
+------
+Per call the engine allocates nothing that outlives it; translations are
+Unicorn's: the exit block is never retranslated (traps.py, "The exit"), and
+the translations of unloaded code, which Unicorn invalidates but does not
+reclaim, are dropped wholesale at a context's next first-level entry once
+`flush_after_unloaded` bytes of code were unloaded since its last flush.
+
+Bounds: none by default.  `timeout` (seconds per outermost call: Unicorn's
+own timer thread stops the emulation, about 140 us a call) and
 `max_instructions` (per outermost call, counted by the block hook, so it
-slows emulation like counting does).  Unicorn's own `timeout` argument is
-not used: it starts a thread per `emu_start` (about 140 us) and is not
-nesting-safe.
-
-The engine is not thread-safe: use it from one thread.
+slows emulation like counting does) are for benchmarks that want them.
 """
 
 from __future__ import annotations
@@ -67,138 +89,121 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import (
-    AttributeError, BaseException, ImportError, KeyError, RecursionError, RuntimeError, ValueError,
-    bool, list, super,
+    AttributeError, BaseException, ImportError, KeyError, RecursionError, RuntimeError,
+    ValueError, bool, int, list, max, set, sum, super,
 )
 import threading
 import time
-from typing import Callable
-
-from unicorn import (UC_ARCH_ARM64, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_PROT,
-                     UC_HOOK_MEM_UNMAPPED, UC_MODE_ARM, UC_PROT_EXEC, UC_PROT_READ,
-                     UC_PROT_WRITE, Uc, UcError)
-from unicorn.arm64_const import UC_ARM64_REG_CPACR_EL1
-from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_PROT,
-                                   UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_PROT)
 
 from ..cpython import errstate
+from ..cpython.tstate import quiet_entry
+from . import interrupts
 from .counts import BlockCounter, Counts
-from .engine import Engine
-from .engine_faults import FaultDescriptions
+from . import host_stack
+from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
 from ..cpython.helpers import HELPERS
-from .hostmem import PAGE, PageArena, Reservation, page_up
-from .identity import IdentityMap
+from .hostmem import PAGE, HostMaps, PageArena, Reservation, page_up
 from .placement import CODE_ARENA_SIZE
+from .stacks import EngineStacks
 from .traps import E_DONE, E_RESULT, E_SP, E_TARGET, E_X0, TrapTable
-from .watchdog import Watchdog
+from .uc_api import emu_start
+from .unicorn_context import NEST_PER_CONTEXT, EmulationContext, ThreadChain, ThreadOwner
 
-_FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
 _MASK64 = (1 << 64) - 1
-_ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
-           UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
 STALE_POLICIES = ("revalidate", "revalidate_each_helper", "unmap_all")
-MAX_NESTING = 63            # Unicorn 2.1 nests emu_start 64 deep, the outermost included
-FLUSH_AFTER_NESTED_CALLS = 100_000   # about 75 MB of translations (see _run)
+MAX_NESTING = NEST_PER_CONTEXT       # per context; a thread nests as deep as its stack allows
+NESTED_RESERVE = 64 << 10            # emulated stack a nested entry must leave
+HOST_STACK_RESERVE = 256 << 10       # host C stack a nested entry must leave...
+HOST_CHECK_EVERY = 4                 # ...checked every few levels (host_stack.py)
+# Recursion the interpreter counts below _run while a helper runs, which it
+# would not count for an interpreted call: the hook (its frame, and one for
+# entering Python from C), the invoker, and one for entering from C the
+# Python code the helper calls (measured on 3.11: tests/semantics).  With
+# Engine.CALL_FRAMES, a compiled activation counts as one frame.
+HOOK_FRAMES = 4
+# What _run takes back from Engine.ENGINE_ROOM while compiled code runs.
+EMULATION_GIVEBACK = ENGINE_ROOM - CALL_FRAMES - HOOK_FRAMES
+FLUSH_AFTER_UNLOADED = 1 << 20       # bytes of unloaded code before a context flushes (measured:
+                                     # about 1.4 KB of translations per KB unloaded)
 
 
-class UnicornEngine(FaultDescriptions, Engine):
+class _Local(threading.local):
+    owner: ThreadOwner | None = None
+
+
+class UnicornEngine(Engine):
     """See the module docstring (and Engine's, for what every engine
     does alike).  Settings are keyword arguments:
 
     code_arena_size: bytes reserved for compiled code (default 64 MiB);
     helper_distance: bytes from the end of the arena to the trap table,
-        exactly (default 1 GiB: out of `bl` reach from any arena byte);
+        exactly, at least a page (default 1 GiB: out of `bl` reach);
     helper_capacity: how many helpers the trap table holds;
-    stack_size: the emulated stack (default 1 MiB) above a guard page;
+    stack_size: the primary emulated stack (default 1 MiB);
+    thread_stacks, thread_stack_size: how many threads may be inside
+        compiled code at once besides the primary stack's (default 64), and
+        the size of their stacks (default stack_size);
+    nested_reserve: stack a nested entry must leave (RecursionError below);
     counting: start with dynamic counts on;
     max_instructions: instruction budget per outermost call, or None;
-    timeout: seconds per outermost call, or None;
+    timeout: seconds per outermost call, or None (default: no limit);
     stale_policy: "revalidate", "revalidate_each_helper" or "unmap_all"
         (identity.py);
-    tcg_buffer_size: host memory Unicorn keeps for translated code (default
-        1 GiB of address space, used as translations accumulate).  When
-        the buffer fills, Unicorn 2.1.4 flushes it, and a flush while
-        emulation is nested (a helper calling compiled code) crashes the
-        process.  Each nested entry makes Unicorn translate again (about
-        0.75 KB); the engine drops all translations at an outermost entry
-        after FLUSH_AFTER_NESTED_CALLS nested ones, so only a single
-        outermost call with more than about a million nested calls can
-        fill the buffer.
+    tcg_buffer_size: host memory each Unicorn instance keeps for
+        translated code (default 1 GiB of address space, used as
+        translations accumulate);
+    flush_after_unloaded: bytes of unloaded code after which a context
+        drops all its translations at its next first-level entry.
     """
 
     _WHAT_RUNS = "emulated code"
 
     def __init__(self, *, code_arena_size: int = CODE_ARENA_SIZE, helper_distance: int = 1 << 30,
                  helper_capacity: int = 1024, stack_size: int = 1 << 20,
-                 counting: bool = False, max_instructions: int | None = None,
-                 timeout: float | None = 30.0, stale_policy: str = "revalidate",
-                 tcg_buffer_size: int = 1 << 30):
+                 thread_stacks: int = 64, thread_stack_size: int | None = None,
+                 nested_reserve: int = NESTED_RESERVE, counting: bool = False,
+                 max_instructions: int | None = None, timeout: float | None = None,
+                 stale_policy: str = "revalidate", tcg_buffer_size: int = 1 << 30,
+                 flush_after_unloaded: int = FLUSH_AFTER_UNLOADED):
         if stale_policy not in STALE_POLICIES:
             raise ValueError(f"stale_policy must be one of {STALE_POLICIES}, not {stale_policy!r}")
+        code_arena_size, helper_distance = page_up(code_arena_size), page_up(helper_distance)
+        if helper_distance < PAGE:
+            raise ValueError("helper_distance must be at least a page: the page before the "
+                             "trap table stays unmapped (traps.py, 'The exit')")
         self.stale_policy = stale_policy
-        self._revalidate_each_helper = stale_policy == "revalidate_each_helper"
         self.timeout = timeout
-        self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
-        # Unicorn reserves 1 GiB of host address space per instance for
-        # translated code unless told otherwise (must come first).
-        self.uc.ctl_set_tcg_buffer_size(tcg_buffer_size)
-        self.uc.reg_write(UC_ARM64_REG_CPACR_EL1, _FPEN)
+        self.tcg_buffer_size = tcg_buffer_size
+        self.flush_after_unloaded = flush_after_unloaded
+        self.nested_reserve = nested_reserve
         # Reserve arena, distance and traps as one span, keep the two ends:
         # the distance is then exact whatever else the process has mapped.
-        if helper_distance < 0:
-            raise ValueError("helper_distance must be >= 0 (the traps follow the arena)")
-        code_arena_size, helper_distance = page_up(code_arena_size), page_up(helper_distance)
         trap_size = TrapTable.size_for(helper_capacity)
-        span = Reservation(code_arena_size + helper_distance + trap_size)
+        span = Reservation(code_arena_size + helper_distance - PAGE + trap_size)
         arena, self._trap_reservation = span.split(
-            [(0, code_arena_size), (code_arena_size + helper_distance, trap_size)])
+            [(0, code_arena_size), (code_arena_size + helper_distance - PAGE, trap_size)])
         super().__init__(PageArena(arena, committed=True))
         self.traps = TrapTable(self._trap_reservation, helper_capacity)
-        self._stack_reservation = Reservation(stack_size + PAGE)
-        self.stack_top = self._stack_reservation.end - 16
-        stack_lo = self._stack_reservation.start + PAGE       # the page below is the guard
-        self._stack_reservation.commit(stack_lo, stack_size)
-
-        uc = self.uc
-        traps = self.traps
-        uc.mem_map_ptr(arena.start, arena.size, UC_PROT_READ | UC_PROT_EXEC, arena.start)
-        uc.mem_map_ptr(traps.code_start, traps.code_end - traps.code_start,
-                       UC_PROT_READ | UC_PROT_EXEC, traps.code_start)
-        uc.mem_map_ptr(traps.block, PAGE, UC_PROT_READ | UC_PROT_WRITE, traps.block)
-        uc.mem_map_ptr(stack_lo, stack_size, UC_PROT_READ | UC_PROT_WRITE, stack_lo)
-        self.identity = IdentityMap(uc)
-        for r in (self._arena.reservation, self._trap_reservation, self._stack_reservation):
-            self.identity.exclude(r.start, r.end)
         for helper in list(HELPERS.values()):
             self.traps.add(helper)
-
+        self._stacks = EngineStacks(stack_size, thread_stacks, thread_stack_size or stack_size)
+        # The names entries.stack_limit reads (both engines).
+        self._stack_reservation = self._stacks.primary_reservation
+        self.stack_top = self._stacks.primary.top
+        self.host_maps = HostMaps()
         self._counter = BlockCounter()
-        self._depth = 0
-        self._thread: int | None = None
-        self._fault: EmulationFault | None = None
-        self._detail: tuple[str, int, int, str] | None = None
-        self._budget = 0
-        self._deadline: float | None = None
-        self._timed_out = False
-        self._watchdog: Watchdog | None = None
-        self.trap_calls = 0
-        self._nested_calls = 0          # since translations were last dropped
         self._counting = False
         self._max_instructions = max_instructions
-        self._block_hook = None
-        self._hooks = [
-            _add_address_hook(uc, UC_HOOK_CODE, self._on_trap, traps.pad_start, traps.pad_end - 1),
-            uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped),
-            uc.hook_add(UC_HOOK_MEM_PROT, self._on_protected),
-        ]
+        self._contexts: set[EmulationContext] = set()
+        self._local = _Local()
+        self._inside = 0                  # threads inside emulated code
+        self.unloaded_bytes = 0
+        self._retired_trap_calls = 0      # of closed contexts
+        self._enter_outer, self._enter_nested = self.traps.enter_outer, self.traps.enter_nested
+        self._exit = self.traps.entry_done
         self.counting = counting
-        if timeout is not None:
-            # Now rather than at the first call: starting a thread runs
-            # threading's Python code, which calls builtins a program may
-            # have rebound by then.
-            self._watchdog = Watchdog(self)
 
     # -- helpers --------------------------------------------------------------------
     @property
@@ -217,15 +222,51 @@ class UnicornEngine(FaultDescriptions, Engine):
             lo, hi = self.traps.add(helper)
             # The stub and pad words are new code in pages Unicorn may have
             # translated: drop those translations.
-            self.uc.ctl_remove_cache(lo, hi)
+            for ctx in list(self._contexts):
+                ctx.remove_cache(lo, hi)
             address = self.traps.address_of(name)
         return address
 
+    # -- contexts ---------------------------------------------------------------------
+    def excluded_ranges(self) -> list[tuple[int, int]]:
+        """What no context identity-maps: the engine's own reservations."""
+        out = [(r.start, r.end) for r in (self._arena.reservation, self._trap_reservation,
+                                          self._stacks.primary_reservation)]
+        if self._stacks.thread_reservation is not None:
+            r = self._stacks.thread_reservation
+            out.append((r.start, r.end))
+        return out
+
+    def _chain(self) -> ThreadChain:
+        """The calling thread's chain, made on its first call."""
+        owner = self._local.owner
+        if owner is None:
+            self._check_open()
+            owner = self._local.owner = ThreadOwner(ThreadChain(self))
+        return owner.chain
+
+    def _retire_context(self, ctx: EmulationContext) -> None:
+        self._contexts.discard(ctx)
+        self._retired_trap_calls += ctx.trap_calls
+
+    @property
+    def identity(self):
+        """The identity map of the calling thread's first context."""
+        return self._chain().context(0).identity
+
+    @property
+    def trap_calls(self) -> int:
+        """Helper traps taken, over every context, ever."""
+        return self._retired_trap_calls + sum(ctx.trap_calls for ctx in self._contexts)
+
     # -- loading ----------------------------------------------------------------------
     def _make_executable(self, address: int, size: int) -> None:
-        """The arena is mapped read+execute as a whole: drop what Unicorn
-        translated at this address before (an unloaded function's code)."""
-        self.uc.ctl_remove_cache(address, address + self._arena.allocation_size(address))
+        """The arena is mapped read+execute as a whole: drop what any
+        context translated at this address before (an unloaded function's
+        code)."""
+        end = address + self._arena.allocation_size(address)
+        for ctx in list(self._contexts):
+            ctx.remove_cache(address, end)
 
     def _register(self, loaded: LoadedCode) -> LoadedCode:
         super()._register(loaded)
@@ -237,156 +278,138 @@ class UnicornEngine(FaultDescriptions, Engine):
         translations.  Its counts stay in `counts()` until `reset_counts`."""
         mapped_size = self._arena.allocation_size(loaded.address)
         self._arena.free(loaded.address)
-        self.uc.ctl_remove_cache(loaded.address, loaded.address + mapped_size)
+        for ctx in list(self._contexts):
+            ctx.remove_cache(loaded.address, loaded.address + mapped_size)
         self._counter.remove_code(loaded.address)
+        self.unloaded_bytes += mapped_size
 
     def _running(self) -> bool:
-        return self._depth != 0
+        return self._inside != 0
 
     # -- calling ------------------------------------------------------------------------
     def _run(self, address: int, x0: int, x1: int, x2: int, x3: int):
-        """Run the code from the entry stub (Engine._run's contract).  Raises
-        EmulationFault for any fault, at every nesting level up to the
-        outermost; RecursionError nested more than MAX_NESTING deep."""
-        if self._closed:
-            raise RuntimeError("the engine is closed")
-        depth = self._depth
-        traps = self.traps
-        X = traps.X
+        """Run the code from the entry stub (Engine._run's contract), in the
+        calling thread's current context, or its next one past
+        NEST_PER_CONTEXT levels.  Raises EmulationFault for any fault, at
+        every nesting level up to the outermost; RecursionError when less
+        than nested_reserve bytes of emulated stack (or HOST_STACK_RESERVE
+        of the thread's C stack) are left.
+
+        A signal handler may raise at any check point here: before the
+        emulation the exception leaves _run with the engine's state as it
+        was (the code did not run); once the emulation returned it is
+        deferred (interrupts.py), and call_object raises it."""
+        owner = self._local.owner
+        chain = owner.chain if owner is not None else self._chain()
+        previous = ctx = chain.current
+        if ctx is None:                                  # the thread's outermost entry
+            if self._closed:
+                raise RuntimeError("the engine is closed")
+            ctx = chain.contexts[0] if chain.contexts else chain.context(0)
+            errstate.set_pending(None)
+            door = self._enter_outer
+            sp = 0
+        else:
+            sp = ctx.stack_pointer()
+            if sp - chain.stack.low < self.nested_reserve:
+                raise RecursionError("compiled code nested too deep: less than "
+                                     f"{self.nested_reserve >> 10} KiB of emulated stack left")
+            if chain.levels % HOST_CHECK_EVERY == 0 and host_stack.left() < HOST_STACK_RESERVE:
+                raise RecursionError("compiled code nested too deep: less than "
+                                     f"{HOST_STACK_RESERVE >> 10} KiB of the thread's C stack "
+                                     "left")
+            if ctx.depth >= NEST_PER_CONTEXT:            # Unicorn's limit: the next context
+                ctx = chain.context(ctx.index + 1)
+                ctx.map_stack(chain.stack)
+                sp &= ~15
+                door = self._enter_outer
+            else:
+                door = self._enter_nested
+        if previous is None:
+            chain.stack = self._stacks.acquire()         # (no check point between these
+            self._inside += 1                            # and the try: _end undoes both)
         saved = None
-        if depth == 0:
-            self._begin_outermost()
-            if self._nested_calls > FLUSH_AFTER_NESTED_CALLS:
-                # Unicorn 2.1.4 translates code again on every nested entry
-                # (about 0.75 KB each, never reclaimed); a full buffer is
-                # flushed, which crashes if it happens while nested.  Here
-                # nothing is running: drop the translations.
-                self.uc.ctl_flush_tb()
-                self._nested_calls = 0
-            X[E_SP] = self.stack_top
-            start = traps.enter_outer
-        else:
-            if threading.get_ident() != self._thread:
-                raise RuntimeError("UnicornEngine.call from another thread while emulating")
-            if depth >= MAX_NESTING:
-                raise RecursionError(f"emulated calls nested more than {MAX_NESTING} deep "
-                                     "(Unicorn's limit)")
-            start = traps.enter_nested
-            saved = errstate.take_pending()
-            self._nested_calls += 1
-        X[E_X0] = x0 & _MASK64
-        X[E_X0 + 1] = x1 & _MASK64
-        X[E_X0 + 2] = x2 & _MASK64
-        X[E_X0 + 3] = x3 & _MASK64
-        X[E_TARGET] = address
-        X[E_DONE] = 0
-        self._depth = depth + 1
         try:
-            self.uc.emu_start(start, traps.entry_done)
-        except UcError as exc:
-            if self._fault is None:
-                self._fault = self._fault_from_error(exc)
-        finally:
-            self._depth = depth
-        done, result = X[E_DONE], X[E_RESULT]
-        X[E_DONE] = 0
-        if self._fault is None and not done:
-            self._fault = self._stopped_fault()
-        if depth == 0:
-            self._end_outermost()
-        fault = self._fault
-        if fault is not None:
-            if depth == 0:
-                self._fault = None
-            errstate.set_pending(saved)
-            raise fault
-        return result, saved
-
-    def _begin_outermost(self) -> None:
-        self._thread = threading.get_ident()
-        errstate.set_pending(None)
-        self._fault = None
-        self._detail = None
-        if self.stale_policy == "unmap_all":
-            self.identity.unmap_all()
-        else:
-            self.identity.revalidate()
-        if self._block_hook is not None:
-            self._counter.begin_entry()
-            self._budget = self._max_instructions if self._max_instructions is not None else -1
-        if self.timeout is not None:
-            self._timed_out = False
-            self._deadline = time.monotonic() + self.timeout
-            if self._watchdog is None:
-                self._watchdog = Watchdog(self)
-        return None
-
-    def _end_outermost(self) -> None:
-        self._deadline = None
-
-    # -- hooks (never raise: a failure becomes the engine's fault) --------------------
-    def _on_trap(self, handle, address, size, key) -> None:
-        try:
-            k = (address - self.traps.pad_start) >> 2
-            self.trap_calls += 1
-            if self._block_hook is not None and self._counting:
-                self._counter.on_helper_call(self.traps.helpers[k].name)
-            self.traps.invokers[k]()
-            if self._revalidate_each_helper:
-                self.identity.revalidate()
-        except EmulationFault as fault:
-            if self._fault is None:
-                self._fault = fault
-        except BaseException as exc:   # an engine bug or an interrupt outside any helper
-            if self._fault is None:
-                self._fault = self._make_fault(f"engine error in helper trap: {exc!r}", address)
-                self._fault.__cause__ = exc
-        if self._fault is not None:
-            self.uc.emu_stop()
-
-    def _on_unmapped(self, uc, access, address, size, value, user_data) -> bool:
-        try:
-            if access == UC_MEM_FETCH_UNMAPPED:
-                self._detail = ("jump to", address, size, "no code there")
-                return False
-            reason = self.identity.map_access(address, size)
-            if reason is None:
-                return True
-            kind = "read" if access == UC_MEM_READ_UNMAPPED else "write"
-            self._detail = (f"{kind} of {size} bytes at", address, size, reason)
-        except BaseException as exc:
-            self._detail = ("access to", address, size, f"engine error: {exc!r}")
-        return False
-
-    def _on_protected(self, uc, access, address, size, value, user_data) -> bool:
-        kind = _ACCESS.get(access, "access")
-        if access == UC_MEM_WRITE_PROT:
+            if previous is None:
+                sp = self._begin(chain, ctx)
+            else:
+                saved = errstate.take_pending()
+            X = ctx.X
+            timeout_us = 0
+            if ctx.depth == 0:
+                ctx.start()
+                X[E_SP] = sp
+                if chain.deadline is not None:
+                    timeout_us = max(1, int((chain.deadline - time.monotonic()) * 1e6))
+            X[E_X0] = x0 & _MASK64
+            X[E_X0 + 1] = x1 & _MASK64
+            X[E_X0 + 2] = x2 & _MASK64
+            X[E_X0 + 3] = x3 & _MASK64
+            X[E_TARGET] = address
+            X[E_DONE] = 0
+            counter = chain.counter
+            chain.current = ctx
+            ctx.depth += 1
+            chain.levels += 1
+            counter.value -= EMULATION_GIVEBACK
             try:
-                if self.identity.recheck_write(address):
-                    return True
-            except BaseException as exc:
-                self._detail = ("write to", address, size, f"engine error: {exc!r}")
-                return False
-        reason = "not executable (only loaded code is)" if kind == "fetch" else \
-            ("read-only" if kind == "write" else "not readable")
-        self._detail = (f"{kind} of {size} bytes at" if kind != "fetch" else "jump to",
-                        address, size, reason)
-        return False
+                status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
+            except BaseException as exc:                 # a signal handler, once it returned
+                interrupts.defer(exc)
+                status = 0
+            finally:
+                counter.value += EMULATION_GIVEBACK
+                chain.levels -= 1
+                ctx.depth -= 1
+                chain.current = previous
+            done, result = X[E_DONE], X[E_RESULT]
+            X[E_DONE] = 0
+            if status or not done or chain.fault is not None:
+                self._raise_fault(chain, ctx, status, done, previous is None, saved)
+            return result, saved
+        except BaseException:
+            if saved is not None and errstate.pending() is None:
+                errstate.set_pending(saved)              # a nested call leaves it as it was
+            raise
+        finally:
+            if previous is None:
+                self._end(chain)
 
-    def _on_block(self, handle, address, size, key) -> None:
-        try:
-            n = self._counter.on_block(address, size) if self._counting else size >> 2
-            if self._budget >= 0:
-                self._budget -= n
-                if self._budget < 0 and self._fault is None:
-                    self._fault = self._make_fault(
-                        f"instruction limit exceeded ({self._max_instructions} instructions)",
-                        address)
-                    self.uc.emu_stop()
-        except BaseException as exc:
-            if self._fault is None:
-                self._fault = self._make_fault(f"engine error in block hook: {exc!r}", address)
-            self.uc.emu_stop()
+    def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
+        """A thread's outermost entry, once it holds a stack: start clean;
+        returns the initial sp."""
+        stack = chain.stack
+        ctx.map_stack(stack)
+        chain.fault = None
+        if self._max_instructions is not None or self._counting:
+            self._counter.begin_entry()
+            chain.budget = self._max_instructions if self._max_instructions is not None else -1
+        chain.deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        return stack.top
+
+    def _end(self, chain: ThreadChain) -> None:
+        """The thread's outermost entry returns (normally or not).  Entered
+        quietly; the state is consistent before the one call it makes."""
+        self._inside -= 1
+        stack, chain.stack = chain.stack, None
+        chain.deadline = None
+        chain.fault = None
+        self._stacks.release(stack)
+
+    def _raise_fault(self, chain: ThreadChain, ctx: EmulationContext, status: int, done: int,
+                     outermost: bool, saved) -> None:
+        fault = chain.fault
+        if fault is None:
+            if status:
+                fault = ctx.fault_from_status(status)
+            elif not done:
+                timed_out = chain.deadline is not None and time.monotonic() >= chain.deadline
+                fault = ctx.stopped_fault(timed_out, self.timeout)
+            chain.fault = fault
+        if fault is None:
+            return
+        errstate.set_pending(saved)
+        raise fault
 
     # -- counting ------------------------------------------------------------------------
     @property
@@ -395,9 +418,8 @@ class UnicornEngine(FaultDescriptions, Engine):
 
     @counting.setter
     def counting(self, on: bool) -> None:
-        self._counting = bool(on)
+        self._set_block_hooks(bool(on), self._max_instructions)
         self._counter.profiling = self._counting
-        self._update_block_hook()
 
     @property
     def max_instructions(self) -> int | None:
@@ -405,23 +427,14 @@ class UnicornEngine(FaultDescriptions, Engine):
 
     @max_instructions.setter
     def max_instructions(self, n: int | None) -> None:
-        self._max_instructions = n
-        self._update_block_hook()
+        self._set_block_hooks(self._counting, n)
 
-    def _update_block_hook(self) -> None:
-        if self._depth:
+    def _set_block_hooks(self, counting: bool, max_instructions: int | None) -> None:
+        if self._inside:
             raise RuntimeError("cannot change counting while emulated code is running")
-        want = self._counting or self._max_instructions is not None
-        if want and self._block_hook is None:
-            self._block_hook = _add_address_hook(self.uc, UC_HOOK_BLOCK, self._on_block,
-                                                 self._arena.start, self._arena.end - 1)
-        elif not want and self._block_hook is not None:
-            self.uc.hook_del(self._block_hook)
-            self._block_hook = None
-        else:
-            return
-        # Translated blocks carry (or lack) the hook call: retranslate.
-        self.uc.ctl_flush_tb()
+        self._counting, self._max_instructions = counting, max_instructions
+        for ctx in list(self._contexts):
+            ctx.set_block_hook(counting, max_instructions is not None)
 
     def counts(self) -> dict[str, Counts]:
         """Dynamic counts per loaded code name since the last reset."""
@@ -430,42 +443,16 @@ class UnicornEngine(FaultDescriptions, Engine):
     def reset_counts(self) -> None:
         self._counter.reset()
 
-    # -- the watchdog's side ------------------------------------------------------------
-    def _check_deadline(self) -> None:
-        deadline = self._deadline
-        if deadline is not None and self._depth and time.monotonic() > deadline:
-            self._timed_out = True
-            self.uc.emu_stop()
-
     # -- lifetime ---------------------------------------------------------------------------
     def _release(self) -> None:
-        """Unmap everything from Unicorn and give the host memory back."""
-        if self._watchdog is not None:
-            self._watchdog.stop()
-        self.identity.unmap_all()
-        # Unicorn must not keep pointers into memory we give back.
-        for lo, hi, _ in list(self.uc.mem_regions()):
-            self.uc.mem_unmap(lo, hi - lo + 1)
-        for r in (self._arena.reservation, self._trap_reservation, self._stack_reservation):
+        """Close every context and give the host memory back."""
+        for ctx in list(self._contexts):
+            ctx.chain.close()
+        for r in (self._arena.reservation, self._trap_reservation):
             r.release()
+        self._stacks.release_memory()
 
 
-def _add_address_hook(uc: Uc, htype: int, callback: Callable, begin: int, end: int) -> int:
-    """Add a UC_HOOK_CODE or UC_HOOK_BLOCK calling callback(handle, address,
-    size, key) for addresses in [begin, end].
-
-    The binding's hook_add wraps a callback in three Python frames (an
-    exception guard, an argument adapter, then the callback), which is half
-    the cost of a helper trap (0.65 -> 0.33 us for an empty helper,
-    measured here).  Our callbacks never raise, so they are registered as
-    the ctypes callback itself through the binding's own registration
-    routine (which also keeps the callback alive for hook_del).  If a
-    future binding lacks it, the public hook_add is used."""
-    try:
-        from unicorn.unicorn_py3.unicorn import HOOK_CODE_CFUNC
-        register = uc._Uc__do_hook_add
-    except (ImportError, AttributeError):
-        return uc.hook_add(htype, lambda uc, address, size, data: callback(None, address, size, None),
-                           begin=begin, end=end)
-    return register(htype, HOOK_CODE_CFUNC(callback), begin, end)
-
+# Called from a finally clause with the engine's state half undone: no signal
+# handler may run before its first statement.
+quiet_entry(UnicornEngine._end)

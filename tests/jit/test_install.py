@@ -61,6 +61,33 @@ def test_closures_keep_their_cells():
     assert inner(1) == 31
 
 
+def test_names_that_are_not_identifiers():
+    # Names no source can spell (a compiler's `.0`, an assertion rewriter's
+    # `@py_assert1`) in the parameters, the locals and the free variables.
+    def outer():
+        x = 10
+
+        def inner(a, b):
+            c = a + b
+            return x + c
+        return inner
+    inner = outer()
+    code = inner.__code__
+    inner.__code__ = code.replace(co_varnames=(".0", "@b", "@py_assert1"),
+                                  co_freevars=("@x",))
+    assert inner(1, 2) == 13
+    entry, calls = make_counter()
+    install(inner, entry)
+    try:
+        assert inner.__code__.co_varnames[:3] == (".0", "@b", "@py_assert1")
+        assert inner.__code__.co_freevars == ("@x",)
+        assert inner(1, 2) == ("entry", (1, 2))
+        assert shadow(inner)(1, 2) == 13
+    finally:
+        uninstall(inner)
+    assert inner(1, 2) == 13
+
+
 def test_methods_bound_methods_and_partials():
     class C:
         def m(self, k):

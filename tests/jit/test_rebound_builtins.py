@@ -53,10 +53,11 @@ CALL_PATH_MODULES = [
     "pyjit.cpython.null", "pyjit.cpython.frames", "pyjit.cpython.tracebacks", "pyjit.install",
     "pyjit.runtime.helper_binding", "pyjit.runtime.traps", "pyjit.runtime.engine",
     "pyjit.runtime.unicorn_engine", "pyjit.runtime.native_engine",
-    "pyjit.runtime.native_helpers", "pyjit.runtime.native_stacks",
+    "pyjit.runtime.native_helpers", "pyjit.runtime.stacks",
     "pyjit.runtime.engine_faults", "pyjit.runtime.faults", "pyjit.runtime.counts",
     "pyjit.runtime.hostmem", "pyjit.runtime.identity", "pyjit.runtime.entries",
-    "pyjit.runtime.watchdog",
+    "pyjit.runtime.uc_api", "pyjit.runtime.unicorn_context", "pyjit.runtime.interrupts",
+    "pyjit.runtime.host_stack", "pyjit.cpython.tstate",
 ]
 
 _CO_OPTIMIZED = 0x1          # a function's code (not a module's or a class body's)
@@ -115,7 +116,7 @@ def test_the_entry_of_a_compiled_function_looks_nothing_up():
 
     assert jit.force_compile(f)
     try:
-        entry = jit._compiled[f].entry
+        entry = jit._installed(f).entry
         assert builtins_looked_up(entry.__code__, entry.__globals__) == []
     finally:
         jit.force_uncompile(f)

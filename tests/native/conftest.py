@@ -25,7 +25,7 @@ def native_session():
     engine = NativeEngine(code_arena_size=32 << 20)
     yield engine
     for fn in jit.get_compiled_functions():
-        if jit._compiled[fn].engine is engine:
+        if jit._installed(fn).engine is engine:
             jit.force_uncompile(fn)
     engine.close()
 

@@ -238,11 +238,17 @@ def test_lifetime():
     def close_inside(*x):
         with pytest.raises(RuntimeError, match="cannot close the engine while Python code is"):
             eng.close()
-        with pytest.raises(RuntimeError, match="cannot unload code while Python code is"):
-            eng.unload(f)
+        eng.unload(f)                    # deferred: f is running
+        assert f in eng.loaded and f.address not in eng._arena.free_runs
         return 7
     eng.functions[f.address] = close_inside
     assert eng.call(f.address) == 7
+    assert eng.loaded == []              # unloaded when the call returned
+    with pytest.raises(ValueError, match="is not loaded"):
+        eng.unload(f)
+    g = eng.load(leaf("g", isa.ret()))
+    eng.retire(g)                        # queued only: safe anywhere
+    assert eng.loaded == []              # ...and done at the next safe point
     with eng as same:
         assert same is eng
     assert eng.loaded == []                     # close unloaded everything

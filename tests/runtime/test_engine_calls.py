@@ -183,11 +183,33 @@ def test_deep_recursion_through_helpers(engine):
     # An error deep down propagates through every level as a pending exception.
     with pytest.raises(TypeError):
         engine.call_object(fact.address, id("x"))
-    # Unicorn nests 64 deep: deeper, the innermost helper gets RecursionError.
+    # Unicorn nests 64 deep: deeper, the thread's next context takes over,
+    # on the same emulated stack.
     assert engine.call_object(fact.address, id(MAX_NESTING)) == math.factorial(MAX_NESTING)
-    with pytest.raises(RecursionError, match="nested more than 63"):
-        engine.call_object(fact.address, id(MAX_NESTING + 1))
+    chain = engine._chain()
+    assert len(chain.contexts) == 1
+    n = 3 * MAX_NESTING + 5
+    assert engine.call_object(fact.address, id(n)) == math.factorial(n)
+    assert len(chain.contexts) == 4 and chain.levels == 0 and chain.current is None
+    assert all(ctx.depth == 0 for ctx in chain.contexts)
     assert engine.call_object(fact.address, id(5)) == 120
+
+
+def test_nesting_ends_in_recursion_error_when_the_emulated_stack_runs_out():
+    with UnicornEngine(code_arena_size=1 << 20, stack_size=96 << 10) as small:
+        fact = small.load(Asm("fact").prologue().call("test_recurse").epilogue().finish())
+        _NESTED.update(engine=small, fact=fact.address)
+        # Nested entries run until nested_reserve (64 KiB) bytes are left:
+        # about 500 levels of this small frame, before the host's C stack
+        # (about 5.5 KB a level) runs short.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(100_000)
+        try:
+            with pytest.raises(RecursionError, match="KiB of emulated stack left"):
+                small.call_object(fact.address, id(20_000))
+        finally:
+            sys.setrecursionlimit(limit)
+        assert small.call_object(fact.address, id(6)) == 720
 
 
 def test_nested_fault_aborts_every_level_and_engine_recovers(engine):

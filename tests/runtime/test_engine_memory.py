@@ -168,39 +168,16 @@ def test_closed_engine_refuses_work():
     eng.close()          # idempotent
 
 
-class _Pair:
-    def __init__(self, x):
-        self.x = x
-
-    def __add__(self, other):
-        return self.x + other.x
-
-
-def _sum_pairs(a, b, n):
-    s = 0
-    for _ in range(n):
-        s += a + b          # PyNumber_Add calls the compiled __add__: nested emulation
-    return s
-
-
-def test_translations_are_dropped_after_many_nested_calls(monkeypatch):
-    import pyjit.jit as jit
-    import pyjit.runtime.unicorn_engine as ue
-    monkeypatch.setattr(ue, "FLUSH_AFTER_NESTED_CALLS", 50)
-    engine = UnicornEngine(timeout=None)
-    previous = jit._engine
-    jit.set_engine(engine)
-    try:
-        assert jit.force_compile(_Pair.__add__) and jit.force_compile(_sum_pairs)
-        a, b = _Pair(1), _Pair(2)
-        assert _sum_pairs(a, b, 40) == 120
-        assert engine._nested_calls == 40
-        assert _sum_pairs(a, b, 40) == 120          # 80 > 50 only after this call
-        assert engine._nested_calls == 80
-        assert _sum_pairs(a, b, 40) == 120          # entered with 80: dropped first
-        assert engine._nested_calls == 40
-    finally:
-        jit.force_uncompile(_sum_pairs)
-        jit.force_uncompile(_Pair.__add__)
-        jit.set_engine(previous)
-        engine.close()
+def test_translations_of_unloaded_code_are_dropped_at_the_next_first_level_entry():
+    with UnicornEngine(code_arena_size=1 << 20, flush_after_unloaded=2 * PAGE) as eng:
+        keep = eng.load(leaf("keep", isa.mov(X0, 5), isa.ret()))
+        assert eng.call(keep.address) == 5
+        ctx = eng._chain().context(0)
+        assert ctx.flushed_at == 0
+        for i in range(3):
+            gone = eng.load(leaf(f"gone{i}", isa.mov(X0, i), isa.ret()))
+            assert eng.call(gone.address) == i
+            eng.unload(gone)
+        assert eng.unloaded_bytes == 3 * PAGE and ctx.flushed_at == 0
+        assert eng.call(keep.address) == 5          # flushed on entry, translated again
+        assert ctx.flushed_at == 3 * PAGE

@@ -24,3 +24,9 @@ COMPARE_OP_SHIFT = 0
 
 # FORMAT_VALUE's oparg & 3: the conversion applied before format().
 FORMAT_CONVERSIONS: tuple[str, ...] = ("", "str", "repr", "ascii")
+
+# RESUME's oparg: below this value the interpreter checks the eval breaker
+# (pending signals, a GIL drop request) when it executes the instruction,
+# i.e. on entering a function; from it on (after `yield from` or `await`) it
+# does not (ceval.c, RESUME_QUICK: `oparg < 2`).
+RESUME_QUIET = 2

@@ -1,15 +1,15 @@
-"""The stacks compiled code runs on under the native engine.
+"""The stacks compiled code runs on, under either engine.
 
 Compiled code compares sp (or an address on its stack) with one constant,
 the engine's stack limit (entries.STACK_LIMIT_SYMBOL): above it, calls
 between compiled functions are direct machine-code calls; below it, they go
 through PyObject_Vectorcall and a nested engine entry, which the engine
-bounds (NativeEngine.call raises RecursionError when little stack is left).
+bounds (a nested entry raises RecursionError when little stack is left).
 One constant needs stacks at known addresses, so the outermost entry of a
-thread switches to a stack the engine owns, exactly as the Unicorn engine
-runs emulated code on its own stack; helpers called from compiled code
-(C-API functions, Python callbacks, the interpreter they may run) run on
-it too.
+thread switches to a stack the engine owns.  Natively, helpers called from
+compiled code (C-API functions, Python callbacks, the interpreter they may
+run) run on it too; under Unicorn the stack holds the emulated frames only,
+and it is identity-mapped in every emulation context that uses it.
 
 Layout, one reservation, low to high addresses:
 
@@ -17,7 +17,7 @@ Layout, one reservation, low to high addresses:
 
 - the *primary* stack is the one the stack limit is computed from
   (`primary_reservation` is its guard page and body: the attributes the
-  Unicorn engine calls `_stack_reservation` and `stack_top`); a thread that
+  engines expose as `_stack_reservation` and `stack_top`); a thread that
   enters compiled code while no other thread is inside takes it;
 - a thread entering while another one holds the primary stack (the other
   released the GIL inside a helper) takes a *thread stack*: every one lies
@@ -26,17 +26,19 @@ Layout, one reservation, low to high addresses:
   like any nested entry.  When all N are taken the entry raises
   RuntimeError.
 
-Invariants: a stack is used by one thread at a time (acquire/release under
-a lock, by the outermost entry of the thread); guard pages are never made
-accessible; thread stacks are committed on first use and kept.
+Invariants: a stack is used by one thread at a time (acquired and released
+by the outermost entry of the thread, with the GIL held: there is no check
+point, where the interpreter could switch threads or run a signal handler,
+between a test of the bookkeeping and its update); guard pages are never
+made accessible; thread stacks are committed on first use and kept (only
+the pages a thread touched cost memory).
 """
 
 from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import RuntimeError, len, list, range, set
-import threading
+from builtins import BaseException, RuntimeError, len, list, range, set
 from dataclasses import dataclass
 
 from .hostmem import PAGE, Reservation, page_up
@@ -70,7 +72,6 @@ class EngineStacks:
         self._free_slots = list(range(thread_stacks - 1, -1, -1))
         self._committed: set[int] = set()
         self._primary_busy = False
-        self._lock = threading.Lock()
 
     def _thread_stack(self, slot: int) -> Stack:
         base = self.thread_reservation.start + slot * (PAGE + self._thread_size)
@@ -82,23 +83,27 @@ class EngineStacks:
 
     def acquire(self) -> Stack:
         """A stack for the outermost entry of the calling thread."""
-        with self._lock:
-            if not self._primary_busy:
-                self._primary_busy = True
-                return self.primary
-            if not self._free_slots:
-                raise RuntimeError("too many threads inside compiled code at once (the native "
-                                   "engine's thread_stacks setting)")
-            return self._thread_stack(self._free_slots.pop())
+        if not self._primary_busy:
+            self._primary_busy = True
+            return self.primary
+        if not self._free_slots:
+            raise RuntimeError("too many threads inside compiled code at once (the engine's "
+                               "thread_stacks setting)")
+        slot = self._free_slots[-1]
+        del self._free_slots[-1]
+        try:
+            return self._thread_stack(slot)
+        except BaseException:         # an interrupt while committing it: the slot stays free
+            self._free_slots.append(slot)
+            raise
 
     def release(self, stack: Stack) -> None:
-        with self._lock:
-            if stack.primary:
-                self._primary_busy = False
-            else:
-                base = stack.low - PAGE
-                self._free_slots.append((base - self.thread_reservation.start)
-                                        // (PAGE + self._thread_size))
+        if stack.primary:
+            self._primary_busy = False
+        else:
+            base = stack.low - PAGE
+            self._free_slots.append((base - self.thread_reservation.start)
+                                    // (PAGE + self._thread_size))
 
     def in_use(self) -> bool:
         """True while any thread is inside compiled code (holds a stack)."""

@@ -1,0 +1,80 @@
+"""What the engines touch of the running thread's interpreter state.
+
+    counter = recursion_counter()     # this thread's frames-left counter (a ctypes int)
+    counter.value += 3                # three frames of ours do not count
+    quiet_entry(callback)             # no pending-signal check on entering it
+
+- `recursion_counter()`: the thread state's `recursion_remaining`, the
+  count the interpreter decrements on entering a frame and raises
+  RecursionError at (`sys.setrecursionlimit` rewrites it, keeping the
+  depth).  The engines add their own Python frames back to it while
+  compiled code runs, so that a compiled activation counts as one frame, as
+  the interpreted one did; every addition is taken back when the call
+  returns, so the depth the interpreter sees is always consistent.
+- `quiet_entry(fn)`: fn's first RESUME gets an oparg from which the
+  interpreter does not check the eval breaker, so no signal handler runs
+  (and raises) on entering fn, before the first line of its body: for
+  functions called from C (ctypes callbacks) whose body catches everything
+  (an exception escaping a ctypes callback is printed and lost).  Every
+  other check point (after a call, a backward jump, a callee's entry) is
+  untouched.
+
+Both rest on the version description (`layout.TSTATE_*`,
+`opcodes.RESUME_QUIET`); tests/cpython/test_tstate.py checks them against
+the running interpreter.
+"""
+
+from __future__ import annotations
+
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import ValueError, bytearray, bytes, len, range
+
+import ctypes
+import dis
+import threading
+import types
+
+from . import layout, opcodes
+
+_thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
+_RESUME = dis.opmap["RESUME"]
+
+
+class _PerThread(threading.local):
+    counter: ctypes.c_int | None = None
+
+
+_per_thread = _PerThread()
+per_thread = _per_thread      # what generated code reads (helper_binding.py): .counter or None
+
+
+def recursion_counter() -> ctypes.c_int:
+    """The calling thread's recursion_remaining, as a ctypes int over the
+    thread state (made once per thread, valid for the life of the thread)."""
+    counter = _per_thread.counter
+    if counter is None:
+        counter = _per_thread.counter = ctypes.c_int.from_address(
+            _thread_state() + layout.TSTATE_RECURSION_REMAINING)
+    return counter
+
+
+def recursion_limit_field() -> ctypes.c_int:
+    """The calling thread's copy of the recursion limit (read-only use)."""
+    return ctypes.c_int.from_address(_thread_state() + layout.TSTATE_RECURSION_LIMIT)
+
+
+def quiet_entry(fn: types.FunctionType) -> types.FunctionType:
+    """Give fn code whose entry does not check for pending signals (see the
+    module docstring); returns fn.  ValueError if its code has no entry
+    RESUME to change."""
+    code = fn.__code__
+    raw = bytearray(code.co_code)
+    for i in range(0, len(raw), 2):
+        if raw[i] == _RESUME:
+            if raw[i + 1] != 0:
+                break
+            raw[i + 1] = opcodes.RESUME_QUIET
+            fn.__code__ = code.replace(co_code=bytes(raw))
+            return fn
+    raise ValueError(f"{fn.__qualname__} has no entry RESUME to make quiet")

@@ -1,0 +1,374 @@
+"""Emulation contexts: the Unicorn instances a UnicornEngine runs code in.
+
+    chain = ThreadChain(engine)          # one per thread that calls compiled code
+    ctx = chain.context(0)               # its first context (made on first use)
+
+An `EmulationContext` is one Unicorn instance (uc_api.Emulator) with
+everything that belongs to one thread's emulation and nothing else:
+
+- the engine's code arena and trap code, mapped read+execute (the same
+  host memory in every context: loaded code is shared);
+- its own argument block: a host page of its own mapped at the trap
+  table's block address (traps.py), so two threads never share argument
+  slots;
+- its own identity map (identity.py) of host memory, and the stacks its
+  thread has used, mapped on first use;
+- its hooks: the helper trap, first touch of host memory, protection
+  faults, and (while counting or bounding instructions) the block hook.
+
+A `ThreadChain` is what one thread has: its contexts, in nesting order,
+the context running now (`current`), the stack of its outermost entry, the
+first fault of the current call, the instruction budget and deadline, and
+its recursion counter (cpython/tstate.py).  A helper that calls compiled
+code enters the running context again (a nested emu_start); Unicorn nests
+64 deep, so past NEST_PER_CONTEXT levels the next entry takes the thread's
+next context (made on first use), on the same stack just below the
+caller's frame.  Nesting is bounded by Python's recursion limit and the
+stack, not by Unicorn.
+
+Invariants: a context is used by one thread only (its chain's), and by
+every other thread only for what the engine does to all contexts under the
+GIL (dropping translations of new or unloaded code, adding or removing the
+block hook while no code runs, closing).  Every call into Unicorn keeps the
+GIL (uc_api.py).  A chain's contexts are closed when its thread ends (a
+finalizer on what the thread-local holds) or when the engine closes.
+
+Hooks never raise (an exception escaping a ctypes callback is printed and
+lost): they enter quietly (no signal handler runs before their `try`), a
+helper's failure is the helper binding's business, an engine error or a
+helper's broken contract becomes the chain's fault (raised by the engine
+at every nesting level), and an asynchronous exception (interrupts.py) is
+deferred, the hook's work done all the same.
+"""
+
+from __future__ import annotations
+
+# Bound at import, not looked up at each call: compiled code runs this module
+# and a program may rebind builtins.len and the like.
+from builtins import BaseException, len, set
+
+import ctypes
+import weakref
+from functools import partial
+from sys import is_finalizing as _is_finalizing
+
+from unicorn import (UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_PROT, UC_HOOK_MEM_UNMAPPED,
+                     UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE)
+from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_PROT,
+                                   UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_PROT)
+
+from ..cpython import tstate
+from ..cpython.tstate import quiet_entry
+from . import interrupts
+from .engine_faults import FaultDescriptions
+from .faults import EmulationFault
+from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
+from .identity import IdentityMap
+from .traps import TrapTable
+from .uc_api import SP, Emulator, code_hook, memory_hook
+
+_FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
+_ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
+           UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
+NEST_PER_CONTEXT = 63       # Unicorn 2.1 nests emu_start 64 deep, the outermost included
+MEMORY_HOOK_FRAMES = 50     # recursion allowance of a memory hook (identity mapping's frames)
+
+
+class ThreadChain:
+    """One thread's emulation state and contexts (module docstring).  Made
+    by the engine on the thread's first call; `close()` closes its
+    contexts (idempotent)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.contexts: list[EmulationContext] = []
+        self.current: EmulationContext | None = None
+        self.levels = 0                   # emu_start levels running, over all contexts
+        self.stack = None                 # the stacks.Stack of the outermost entry
+        self.fault: EmulationFault | None = None
+        self.budget = -1                  # instructions left (-1: unbounded)
+        self.deadline: float | None = None
+        self.counter = tstate.recursion_counter()
+        self.closed = False
+
+    def context(self, i: int) -> EmulationContext:
+        """The thread's i-th context (i <= len(contexts)), made on first use."""
+        if i == len(self.contexts):
+            self.contexts.append(EmulationContext(self.engine, self, i))
+        return self.contexts[i]
+
+    def close(self) -> None:
+        self.closed = True
+        for ctx in self.contexts:
+            ctx.close()
+        self.contexts.clear()
+
+
+class ThreadOwner:
+    """What the engine's thread-local holds for a thread: its chain, closed
+    by a finalizer when the thread ends (the chain itself is in reference
+    cycles with its contexts, so it cannot be the finalizer's target)."""
+
+    __slots__ = ("chain", "__weakref__")
+
+    def __init__(self, chain: ThreadChain):
+        self.chain = chain
+        # A weak reference's callback rather than weakref.finalize, whose
+        # Python code calls builtins a program may have rebound.  Not at
+        # exit: a daemon thread may still be inside emulated code.
+        _owner_refs.add(weakref.ref(self, partial(_owner_gone, chain)))
+
+
+_owner_refs: set = set()             # the weak references, alive until they fire
+
+
+def _owner_gone(chain: ThreadChain, ref: weakref.ref) -> None:
+    _owner_refs.discard(ref)
+    if not _is_finalizing():
+        chain.close()
+
+
+class EmulationContext(FaultDescriptions):
+    """One Unicorn instance of an engine (module docstring)."""
+
+    def __init__(self, engine, chain: ThreadChain, index: int):
+        self.engine, self.chain, self.index = engine, chain, index
+        self.block = 0
+        self.depth = 0                    # emu_start levels running in this instance
+        self.trap_calls = 0
+        self.emu = Emulator(engine.tcg_buffer_size, _FPEN)
+        try:
+            self._set_up(engine)
+        except BaseException:           # an error, or a signal handler: nothing leaks
+            self.close()
+            raise
+        engine._contexts.add(self)
+
+    def _set_up(self, engine) -> None:
+        traps = engine.traps
+        emu = self.emu
+        self.block = mmap_anonymous(PAGE, PROT_READ | PROT_WRITE)
+        self.X, self.S, self.D = TrapTable.block_views(self.block)
+        arena = engine._arena
+        emu.mem_map_ptr(arena.start, arena.end - arena.start, UC_PROT_READ | UC_PROT_EXEC,
+                        arena.start)
+        emu.mem_map_ptr(traps.code_start, traps.code_end - traps.code_start,
+                        UC_PROT_READ | UC_PROT_EXEC, traps.code_start)
+        emu.mem_map_ptr(traps.block, PAGE, UC_PROT_READ | UC_PROT_WRITE, self.block)
+        self.identity = IdentityMap(emu, engine.host_maps)
+        for lo, hi in engine.excluded_ranges():
+            self.identity.exclude(lo, hi)
+        self._stacks_mapped: set[int] = set()
+        self.flushed_at = engine.unloaded_bytes
+        self._detail: tuple[str, int, int, str] | None = None
+        self._pad_start = traps.pad_start
+        self._invokers = traps.invokers
+        self._helpers = traps.helpers
+        self._counter = engine._counter
+        self._counting = False
+        self._revalidate_each_helper = engine.stale_policy == "revalidate_each_helper"
+        self._block_hook = None
+        emu.hook_add(UC_HOOK_CODE, code_hook(self._on_trap), traps.pad_start, traps.pad_end - 1)
+        emu.hook_add(UC_HOOK_MEM_UNMAPPED, memory_hook(self._on_unmapped))
+        emu.hook_add(UC_HOOK_MEM_PROT, memory_hook(self._on_protected))
+        self.set_block_hook(engine.counting, engine.max_instructions is not None)
+
+    # -- what the engine asks ----------------------------------------------------------
+    def stack_pointer(self) -> int:
+        """sp of this instance (for a nested entry: the trapping caller's)."""
+        return self.emu.reg_read(SP)
+
+    def map_stack(self, stack) -> None:
+        """Map a stack (stacks.Stack) the thread runs on, once."""
+        if stack.low not in self._stacks_mapped:
+            self.emu.mem_map_ptr(stack.low, stack.top - stack.low, UC_PROT_READ | UC_PROT_WRITE,
+                                 stack.low)
+            self._stacks_mapped.add(stack.low)
+
+    def start(self) -> None:
+        """This instance is entered at its first level: apply the stale-page
+        policy, and drop all translations when enough code was unloaded
+        since the last time (unloaded code's translations are invalid but
+        keep their room in the translation buffer until a flush, which is
+        only safe here, with nothing of this instance running)."""
+        engine = self.engine
+        if engine.stale_policy == "unmap_all":
+            self.identity.unmap_all()
+        else:
+            self.identity.revalidate()
+        if engine.unloaded_bytes - self.flushed_at > engine.flush_after_unloaded:
+            self.emu.flush_tb()
+            self.flushed_at = engine.unloaded_bytes
+
+    def remove_cache(self, lo: int, hi: int) -> None:
+        self.emu.remove_cache(lo, hi)
+
+    def set_block_hook(self, counting: bool, budget: bool) -> None:
+        """Add or remove the block hook (counting or an instruction budget);
+        never while this instance runs.  Translated blocks carry (or lack)
+        the hook call: they are dropped when it changes."""
+        self._counting = counting
+        want = counting or budget
+        if want == (self._block_hook is not None):
+            return
+        arena = self.engine._arena
+        if want:
+            self._block_hook = self.emu.hook_add(UC_HOOK_BLOCK, code_hook(self._on_block),
+                                                 arena.start, arena.end - 1)
+        else:
+            self.emu.hook_del(self._block_hook)
+            self._block_hook = None
+        self.emu.flush_tb()
+
+    def close(self) -> None:
+        """Close the Unicorn instance and give the block page back."""
+        if self.emu.handle:
+            self.engine._retire_context(self)
+            self.emu.close()
+        if self.block:
+            block, self.block = self.block, 0
+            munmap(block, PAGE)
+
+    # -- hooks -------------------------------------------------------------------------
+    def _on_trap(self, handle, address, size, key) -> None:
+        k = (address - self._pad_start) >> 2
+        self.trap_calls += 1
+        if self._counting:          # before the helper: charged to the calling block
+            self._count_helper(k, address)
+        done = False
+        try:
+            self._invokers[k](self.X, self.S, self.D)
+            done = True
+            if self._revalidate_each_helper:
+                self.identity.revalidate()
+        except EmulationFault as fault:
+            if self.chain.fault is None:
+                self.chain.fault = fault
+        except BaseException as exc:
+            if done:
+                self._hook_error(exc, address)
+            elif self.chain.fault is None:     # the invoker never raises but faults
+                fault = self.chain.fault = self.make_fault(
+                    f"engine error in helper trap: {exc!r}", address)
+                fault.__cause__ = exc
+        if self.chain.fault is not None:
+            self._stop()
+
+    def _count_helper(self, k: int, address: int) -> None:
+        try:
+            self._counter.on_helper_call(self._helpers[k].name)
+        except BaseException as exc:
+            self._hook_error(exc, address)
+
+    def _stop(self) -> None:
+        """Stop this instance's emulation (a fault is recorded)."""
+        try:
+            self.emu.emu_stop()
+        except BaseException as exc:        # a signal handler, after the stop
+            interrupts.defer(exc)
+
+    def _hook_error(self, exc: BaseException, address: int) -> None:
+        """An exception in a hook's own code: deferred if asynchronous, else
+        the chain's fault (an engine bug)."""
+        if interrupts.is_asynchronous(exc):
+            interrupts.defer(exc)
+        elif self.chain.fault is None:
+            fault = self.chain.fault = self.make_fault(f"engine error in a hook: {exc!r}", address)
+            fault.__cause__ = exc
+
+    def _on_unmapped(self, handle, access, address, size, value, user_data) -> bool:
+        try:
+            return self._guarded(self._map_unmapped, access, address, size)
+        except BaseException:           # only a second interruption gets here
+            self._detail = ("access to", address, size, "interrupted twice in the memory hook")
+            return False
+
+    def _on_protected(self, handle, access, address, size, value, user_data) -> bool:
+        try:
+            return self._guarded(self._protected, access, address, size)
+        except BaseException:
+            self._detail = ("access to", address, size, "interrupted twice in the memory hook")
+            return False
+
+    def _guarded(self, work, access: int, address: int, size: int) -> bool:
+        """work(access, address, size) with room on the recursion counter;
+        when an asynchronous exception interrupts it, the exception is
+        deferred, the identity map's record resynchronized with Unicorn
+        (the work may have stopped between a change and its record), and
+        the work done again; an engine error refuses the access with the
+        error as its detail.  Straight-line code: its first check point is
+        inside the first try."""
+        counter = self.chain.counter
+        counter.value += MEMORY_HOOK_FRAMES
+        try:
+            try:
+                return work(access, address, size)
+            except BaseException as exc:
+                if not self._recover(exc, address, size):
+                    return False
+            try:
+                return work(access, address, size)
+            except BaseException as exc:
+                if not self._recover(exc, address, size):
+                    return False
+            return work(access, address, size)
+        finally:
+            counter.value -= MEMORY_HOOK_FRAMES
+
+    def _recover(self, exc: BaseException, address: int, size: int) -> bool:
+        """After exc interrupted a memory hook's work: True (try again) when
+        exc is asynchronous, deferred; False (refuse the access) for an
+        engine error, recorded as the detail."""
+        if not interrupts.is_asynchronous(exc):
+            self._detail = ("access to", address, size, f"engine error: {exc!r}")
+            return False
+        interrupts.defer(exc)
+        self.identity.resync(self.emu.mem_regions())
+        return True
+
+    def _map_unmapped(self, access: int, address: int, size: int) -> bool:
+        if access == UC_MEM_FETCH_UNMAPPED:
+            self._detail = ("jump to", address, size, "no code there")
+            return False
+        reason = self.identity.map_access(address, size)
+        if reason is None:
+            return True
+        kind = "read" if access == UC_MEM_READ_UNMAPPED else "write"
+        self._detail = (f"{kind} of {size} bytes at", address, size, reason)
+        return False
+
+    def _protected(self, access: int, address: int, size: int) -> bool:
+        kind = _ACCESS.get(access, "access")
+        if access == UC_MEM_WRITE_PROT and self.identity.recheck_write(address):
+            return True
+        reason = "not executable (only loaded code is)" if kind == "fetch" else \
+            ("read-only" if kind == "write" else "not readable")
+        self._detail = (f"{kind} of {size} bytes at" if kind != "fetch" else "jump to",
+                        address, size, reason)
+        return False
+
+    def _on_block(self, handle, address, size, key) -> None:
+        chain = self.chain
+        try:
+            n = self._counter.on_block(address, size) if self._counting else size >> 2
+            if chain.budget >= 0:
+                chain.budget -= n
+                if chain.budget < 0 and chain.fault is None:
+                    chain.fault = self.make_fault(
+                        f"instruction limit exceeded ({self.engine.max_instructions} "
+                        "instructions)", address)
+        except BaseException as exc:
+            self._hook_error(exc, address)
+        if chain.fault is not None:
+            self._stop()
+
+
+# What runs between compiled code and a helper, or outside any try of a
+# hook, enters without a signal check (cpython/tstate.quiet_entry).
+for _fn in (EmulationContext._on_trap, EmulationContext._on_unmapped,
+            EmulationContext._on_protected, EmulationContext._on_block,
+            EmulationContext._count_helper, EmulationContext._stop,
+            EmulationContext._hook_error, EmulationContext._guarded,
+            EmulationContext._recover):
+    quiet_entry(_fn)
+del _fn

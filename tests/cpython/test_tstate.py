@@ -1,0 +1,119 @@
+"""cpython/tstate.py against the running interpreter: the thread state's
+recursion counter, and functions entered without a signal check."""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import sys
+import threading
+
+import pytest
+
+from pyjit.cpython import tstate
+
+
+def test_the_recursion_counter_counts_frames_down_from_the_limit():
+    counter = tstate.recursion_counter()
+    assert tstate.recursion_limit_field().value == sys.getrecursionlimit()
+
+    def depth_below(n):
+        return counter.value if n == 0 else depth_below(n - 1)
+
+    top = counter.value
+    assert depth_below(10) == top - 11
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(previous + 500)       # rewrites it, keeping the depth
+    try:
+        assert counter.value == top + 500
+    finally:
+        sys.setrecursionlimit(previous)
+    assert counter.value == top
+
+
+def test_the_counter_is_per_thread():
+    main = tstate.recursion_counter()
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(tstate.recursion_counter()))
+    t.start()
+    t.join()
+    assert seen and ctypes.addressof(seen[0]) != ctypes.addressof(main)
+    assert tstate.recursion_counter() is main
+
+
+class Boom(Exception):
+    pass
+
+
+_CMP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_qsort = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, _CMP)(
+    ("qsort", ctypes.CDLL(None)))
+
+
+_armed = [False]
+
+
+def _raise_boom(signum, frame):
+    if _armed[0]:                       # only while C (qsort) or the callbacks run
+        raise Boom()
+
+
+def _escapes(compare, sorts: int = 300) -> int:
+    """Sort with compare (a Python comparator C calls) while a timer's
+    handler raises Boom every 50 us; returns how many exceptions escaped
+    the callback.  A signal arriving while qsort's own C code runs is
+    handled at the next check point: on entering the comparator, unless it
+    enters quietly (its body catches the rest)."""
+    seen = []
+    old_hook, sys.unraisablehook = sys.unraisablehook, seen.append
+    previous = signal.signal(signal.SIGALRM, _raise_boom)
+    callback = _CMP(compare)
+    data = (ctypes.c_int * 2000)()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 50e-6, 50e-6)
+        for _ in range(sorts):
+            try:
+                _armed[0] = True
+                _qsort(data, len(data), 4, callback)
+                _armed[0] = False
+            except Boom:
+                _armed[0] = False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = old_hook
+    return sum(isinstance(u.exc_value, Boom) for u in seen)
+
+
+def loud(a, b, caught=[0]):
+    try:
+        return 0
+    except Boom:
+        caught[0] += 1
+        return 0
+
+
+def quiet(a, b, caught=[0]):
+    try:
+        return 0
+    except Boom:
+        caught[0] += 1
+        return 0
+
+
+def test_quiet_entry_runs_no_signal_handler_on_entering():
+    assert _escapes(loud) > 0           # raised on entering: printed and lost
+    tstate.quiet_entry(quiet)
+    assert _escapes(quiet) == 0
+
+
+def test_quiet_entry_keeps_closures_working():
+    def outer(k):
+        def inner(x):
+            return x + k
+        return inner
+
+    inner = outer(5)
+    assert tstate.quiet_entry(inner) is inner and inner(1) == 6
+    with pytest.raises(ValueError, match="no entry RESUME"):
+        tstate.quiet_entry(inner)          # already quiet

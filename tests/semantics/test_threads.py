@@ -1,0 +1,218 @@
+"""Threads calling compiled code: results, reference counts and isolation
+as in the interpreter, under a switch interval that makes the interpreter
+change threads at almost every check point.  Every test is repeated (a race
+shows up intermittently), and bounded in time: threads are daemons joined
+with a timeout, a hang fails instead of blocking the suite."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+import pyjit.jit as jit
+
+from conftest import is_unicorn
+
+JOIN_TIMEOUT = 20.0
+
+
+@pytest.fixture
+def fast_switching():
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(previous)
+
+
+def run_threads(targets) -> list:
+    """Run each target in a daemon thread; return what they returned (or
+    raised), in order; fail if one does not finish in time."""
+    results = [None] * len(targets)
+
+    def wrap(i, target):
+        try:
+            results[i] = target()
+        except BaseException as exc:        # noqa: BLE001 - reported below
+            results[i] = exc
+
+    threads = [threading.Thread(target=wrap, args=(i, t), daemon=True)
+               for i, t in enumerate(targets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(JOIN_TIMEOUT)
+    assert not any(t.is_alive() for t in threads), "a thread did not finish (hang)"
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return results
+
+
+SHARED = ["shared"]
+
+
+def interpreted_step(x):
+    return x + len(SHARED)
+
+
+def compiled_step(x, box):
+    box.append(x)               # a helper call that allocates
+    y = interpreted_step(x)     # a helper running Python code: threads switch there
+    box.pop()
+    return y + 1
+
+
+def compiled_loop(n, box):
+    s = 0
+    for i in range(n):
+        s = compiled_step(s, box) - 1
+    return s
+
+
+@pytest.mark.parametrize("repeat", range(3))
+def test_two_threads_calling_compiled_functions(jit_compile, fast_switching, repeat):
+    jit_compile(compiled_step)
+    before = sys.getrefcount(SHARED)
+
+    def worker():
+        box = []
+        for _ in range(20_000 if repeat == 0 else 5_000):
+            assert compiled_step(1, box) == 3
+        return len(box)
+
+    assert run_threads([worker, worker]) == [0, 0]
+    assert sys.getrefcount(SHARED) == before
+
+
+@pytest.mark.parametrize("repeat", range(3))
+def test_many_threads_in_compiled_loops(jit_compile, fast_switching, repeat):
+    jit_compile(compiled_step, compiled_loop)
+    n = 2_000
+    results = run_threads([lambda: compiled_loop(n, []) for _ in range(6)])
+    assert results == [n] * 6                   # each step adds one
+
+
+def test_a_thread_compiles_and_calls_while_another_runs_compiled_code(jit_compile):
+    inside, compiled_there = threading.Event(), threading.Event()
+
+    def wait_in_helper(x):
+        inside.set()
+        assert compiled_there.wait(JOIN_TIMEOUT)    # releases the GIL, inside compiled code
+        return x * 2
+
+    def outer(x):
+        return wait_in_helper(x) + 1
+
+    def late(a, b):
+        return [a, b, a + b]
+
+    jit_compile(outer)
+
+    def other():
+        assert inside.wait(JOIN_TIMEOUT)
+        assert engine_running()
+        try:
+            assert jit.force_compile(late)
+            return [late(i, 1) for i in range(50)]
+        finally:
+            compiled_there.set()
+
+    def main():
+        return outer(20)
+
+    got = run_threads([main, other])
+    jit.force_uncompile(late)
+    assert got == [41, [[i, 1, i + 1] for i in range(50)]]
+
+
+def engine_running() -> bool:
+    return jit.get_engine()._running()
+
+
+def test_calls_from_another_thread_while_one_is_inside(jit_compile):
+    release = threading.Event()
+    entered = threading.Event()
+
+    def block(x):
+        entered.set()
+        assert release.wait(JOIN_TIMEOUT)
+        return x
+
+    def blocked(x):
+        return block(x) + 1
+
+    def quick(x):
+        return x * 3
+
+    jit_compile(blocked, quick)
+
+    def first():
+        return blocked(1)
+
+    def second():
+        assert entered.wait(JOIN_TIMEOUT)
+        try:
+            return [quick(i) for i in range(200)]     # while `first` is inside compiled code
+        finally:
+            release.set()
+
+    assert run_threads([first, second]) == [2, [3 * i for i in range(200)]]
+
+
+class Boom(Exception):
+    pass
+
+
+def raise_if(x):
+    if x % 2:
+        raise Boom(x)
+    return x
+
+
+def checked(x):
+    return raise_if(x) + 1
+
+
+@pytest.mark.parametrize("repeat", range(3))
+def test_exceptions_stay_in_their_thread(jit_compile, fast_switching, repeat):
+    jit_compile(checked)
+
+    def worker(parity):
+        caught = 0
+        for i in range(1_000):
+            x = 2 * i + parity
+            try:
+                assert checked(x) == x + 1 and parity == 0
+            except Boom as exc:
+                assert exc.args == (x,) and parity == 1
+                caught += 1
+        return caught
+
+    assert run_threads([lambda: worker(0), lambda: worker(1)] * 2) == [0, 1_000] * 2
+
+
+def recurse_mixed(n):
+    return 0 if n == 0 else interpreted_recurse(n - 1) + 1
+
+
+def interpreted_recurse(n):
+    return recurse_mixed(n)
+
+
+def test_deep_nesting_in_several_threads(jit_compile, fast_switching):
+    jit_compile(recurse_mixed)
+    assert run_threads([lambda: recurse_mixed(300) for _ in range(4)]) == [300] * 4
+
+
+def test_a_threads_emulation_contexts_go_with_it(engine, jit_compile):
+    if not is_unicorn(engine):
+        pytest.skip("emulation contexts are the Unicorn engine's")
+    jit_compile(recurse_mixed)
+    recurse_mixed(2)                    # this thread's contexts exist before counting
+    before = len(engine._contexts)
+    run_threads([lambda: recurse_mixed(200) for _ in range(3)])   # 3 threads, 4 contexts each
+    import gc
+    gc.collect()
+    assert len(engine._contexts) == before
