@@ -7,7 +7,9 @@ specializing interpreter); CALL_INTRINSIC_1 and CALL_INTRINSIC_2 (new in
 interpreter's `opcode` and `dis` modules by tests/cpython/test_opcodes.py.
 """
 
-from ..v3_11.opcodes import BINARY_OPS, COMPARE_OPS, FORMAT_CONVERSIONS  # noqa: F401
+# RESUME's oparg from which the interpreter skips the eval breaker check is
+# 3.11's (bytecodes.c, RESUME: `if (oparg < 2) CHECK_EVAL_BREAKER()`).
+from ..v3_11.opcodes import BINARY_OPS, COMPARE_OPS, FORMAT_CONVERSIONS, RESUME_QUIET  # noqa: F401
 
 # COMPARE_OP's oparg >> COMPARE_OP_SHIFT indexes COMPARE_OPS.
 COMPARE_OP_SHIFT = 4
