@@ -209,6 +209,11 @@ INTERP_EVAL_BREAKER = 100
 TSTATE_INTERP = 16                 # PyInterpreterState *
 TSTATE_RECURSION_REMAINING = 32
 TSTATE_RECURSION_LIMIT = 36
+# The same counter counts C recursion: entering the eval loop from C (a
+# callback, PyObject_Call of a Python function) counts one more than the
+# frame entered, and there is no counter of C recursion of its own.
+RECURSION_COUNT_OF_C_ENTRY = 1
+TSTATE_C_RECURSION_REMAINING: int | None = None
 # _PyRuntime (an exported symbol of the interpreter), the runtime state:
 # ceval.signals_pending (_Py_atomic_int) is the hint that a signal arrived
 # (the eval breaker is computed from it, e.g. by take_gil);

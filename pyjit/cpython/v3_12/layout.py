@@ -121,6 +121,10 @@ RUNTIME_GIL_LAST_HOLDER = None     # no GIL in _PyRuntime: see INTERP_CEVAL_GIL
 TSTATE_RECURSION_REMAINING = 28    # py_recursion_remaining (int)
 TSTATE_RECURSION_LIMIT = 32        # py_recursion_limit (int)
 TSTATE_C_RECURSION_REMAINING = 36
+# Entering the eval loop from C counts PY_EVAL_C_STACK_UNITS (2) on
+# c_recursion_remaining and only the frame entered on py_recursion_remaining;
+# calling a C object through tp_call counts one on c_recursion_remaining.
+RECURSION_COUNT_OF_C_ENTRY = 0
 # _PyRuntime.ceval.signals_pending (_Py_atomic_int).  Nothing before it
 # depends on the size of pthread types in a way that differs between
 # x86-64 and AArch64 (the one pthread_condattr_t is padded to the same
