@@ -58,7 +58,7 @@ SIZES_BY_VERSION = {
     (3, 11): {"sqrt:1": 696, "sqrt:2": 968, "sqrt:200": 32768, "sqrtpow:64": 20368,
               "loop": 1256},
     (3, 12): {"sqrt:1": 720, "sqrt:2": 992, "sqrt:200": 32800, "sqrtpow:64": 20408,
-              "loop": 1304},
+              "loop": 1280},
 }
 DEFAULT_SIZES = SIZES_BY_VERSION[sys.version_info[:2]]
 

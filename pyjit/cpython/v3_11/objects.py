@@ -42,6 +42,12 @@ def decref(obj: str, tmp: str, on_zero: str, note: str = "Py_DECREF", call: bool
             + (f"    b.ne 82f\n    bl {on_zero}\n82:\n" if call else f"    b.eq {on_zero}\n"))
 
 
+def is_immortal(obj: object) -> bool:
+    """Whether increfs and decrefs of obj do nothing (so that compiled code
+    may leave them out where it knows the object): never on 3.11."""
+    return False
+
+
 def instance_values(obj: str, values: str, miss: str) -> str:
     """values = the values array of obj, an instance of a type with a
     managed dict; go to miss when it has none (its dict is materialized)."""

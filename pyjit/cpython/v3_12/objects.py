@@ -22,6 +22,7 @@ around them must not use those numbers.
 
 from __future__ import annotations
 
+import ctypes
 from functools import partial
 
 from . import layout as L
@@ -54,6 +55,15 @@ def decref(obj: str, tmp: str, on_zero: str, note: str = "Py_DECREF", call: bool
             f"    subs {tmp}, {tmp}, #1\n"
             f"    str {tmp}, [{obj}]\n"
             + tail + "82:\n")
+
+
+def is_immortal(obj: object) -> bool:
+    """Whether increfs and decrefs of obj do nothing (so that compiled code
+    may leave them out where it knows the object): bit IMMORTAL_BIT of the
+    low 32 bits of its count is set.  An object that is immortal stays so:
+    3.12 never makes one mortal again while Python code can run (only the
+    interpreter's final teardown of interned strings does)."""
+    return bool(ctypes.c_uint32.from_address(id(obj) + L.OB_REFCNT).value >> L.IMMORTAL_BIT & 1)
 
 
 def instance_values(obj: str, values: str, miss: str) -> str:
