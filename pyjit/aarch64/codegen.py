@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import options
-from ..cpython import layout
+from ..cpython import objects
 from ..cpython.routines import DEALLOC
 from ..lir import ir
 from ..lir.ir import FP as FPC
@@ -36,7 +36,7 @@ from ..lir.ir import GP as GPC
 from ..lir.layout import allocation_order, emission_order, thread_jumps
 from ..lir.merge import merge_identical_blocks
 from ..lir.regalloc import Allocation, SpillSlot, allocate, register_hints
-from . import isa
+from . import fragments, isa
 from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
 from .buffer import CodeBuffer, CompiledCode, Label
 from .calls import CallLowering, CallSite, CallTarget, CodePlacement, TargetKind, get_strategy
@@ -81,9 +81,9 @@ REFCOUNT_MODES: dict[str, frozenset[str]] = {
 }
 DEFAULT_REFCOUNTS = options.CompileOptions().refcounts
 assert tuple(REFCOUNT_MODES) == options.REFCOUNT_MODES
-# The sequences below are CPython 3.11's rule (layout.py): a plain count,
-# no immortal objects.
-assert layout.IMMORTAL_REFCNT is None, "reference counts with immortal objects are not emitted"
+# The reference count sequences are the running version's own fragments
+# (cpython objects.incref / decref: its refcount rule, immortal objects
+# included), emitted by fragments.emit.
 
 
 def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *,
@@ -195,9 +195,7 @@ class _Emitter:
                     buf.bind(kinds["xincref"])
                     buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
                 buf.bind(kinds.setdefault("incref", buf.new_label(f"incref:{reg}")))
-                buf.emit(isa.ldr(count, Mem(reg, layout.OB_REFCNT)))
-                buf.emit(isa.add(count, count, 1))
-                buf.emit(isa.str_(count, Mem(reg, layout.OB_REFCNT)))
+                fragments.emit(buf, objects.incref(str(reg), str(count)))
                 buf.bind(done)
                 buf.emit(isa.ret())
             if "release" not in kinds:
@@ -208,10 +206,8 @@ class _Emitter:
                     buf.bind(kinds["xdecref"])
                     buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
                 buf.bind(kinds.setdefault("decref", buf.new_label(f"decref:{reg}")))
-                buf.emit(isa.ldr(count, Mem(reg, layout.OB_REFCNT)))
-                buf.emit(isa.subs(count, count, 1))
-                buf.emit(isa.str_(count, Mem(reg, layout.OB_REFCNT)))
-                buf.emit_use(isa.b_cond("eq", 0), kinds["release"], LabelUse.BRANCH19)
+                fragments.emit(buf, objects.decref(str(reg), str(count), "release"),
+                               {"release": kinds["release"]})
                 buf.bind(done)
                 buf.emit(isa.ret())
             buf.bind(kinds["release"])
@@ -521,8 +517,9 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
     (`xincref:R` / `xdecref:R` skip NULL), 4 bytes a site: the thunk does
     the work, a decref's thunk frees the object at zero; a likely-NULL
     decref tests `cbz R, skip` inline before its `bl decref:R`.  Inline:
-    `ldr x17, [R]; add/subs x17, x17, #1; str x17, [R]` (+ `b.ne skip;
-    bl release:R` for a decref), `cbz R, skip` first for the x-forms."""
+    the version's fragment (3.11: `ldr x17, [R]; add/subs x17, x17, #1;
+    str x17, [R]`, + `b.ne skip; bl release:R` for a decref; 3.12 leaves
+    immortal objects alone), `cbz R, skip` first for the x-forms."""
     rv = e.use(i.value, 0)
     kind = ("x" if i.nullable else "") + type(i).__name__.lower()
     thunks = e.thunks[rv]
@@ -539,15 +536,11 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
             buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
             buf.bind(skip)
             return
-    buf.emit(isa.ldr(count, Mem(rv, layout.OB_REFCNT)))
     if isinstance(i, ir.Incref):
-        buf.emit(isa.add(count, count, 1))
-        buf.emit(isa.str_(count, Mem(rv, layout.OB_REFCNT)))
+        fragments.emit(buf, objects.incref(str(rv), str(count)))
     else:
-        buf.emit(isa.subs(count, count, 1))
-        buf.emit(isa.str_(count, Mem(rv, layout.OB_REFCNT)))
-        buf.emit_use(isa.b_cond("ne", 0), skip, LabelUse.BRANCH19)
-        buf.emit_use(isa.bl(0), thunks["release"], LabelUse.BRANCH26)
+        fragments.emit(buf, objects.decref(str(rv), str(count), "release", call=True),
+                       {"release": thunks["release"]})
     buf.bind(skip)
 
 

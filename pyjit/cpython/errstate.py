@@ -53,6 +53,11 @@ from builtins import BaseException, SystemError, TypeError, getattr, isinstance
 import ctypes
 import threading
 
+# The C-API functions looked up below are those of the described versions:
+# an undescribed CPython (3.10 has no PyErr_GetHandledException) is refused
+# here, in one sentence (UnsupportedPython), not with a failed lookup.
+from . import layout  # noqa: F401
+
 _state = threading.local()
 
 

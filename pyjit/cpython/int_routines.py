@@ -73,7 +73,6 @@ def source() -> str:
         int_entries=entries, OB_TYPE=L.OB_TYPE, LONG_SIZE=L.LONG_OB_SIZE,
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
-        RANGEITER_INDEX=L.RANGEITER_INDEX, RANGEITER_STEP=L.RANGEITER_STEP,
         POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS,
         box_int=box("x0", "int", "    ret", "    ret"),
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
@@ -154,14 +153,9 @@ for_iter_range:
     ldr x10, lit_range_iter_type
     cmp x9, x10
     b.ne for_iter_generic
-    ldp x12, x13, [x0, #{RANGEITER_INDEX}]    // index, start
-    ldp x14, x15, [x0, #{RANGEITER_STEP}]     // step, len
-    cmp x12, x15
-    b.ge for_iter_generic                 // the end
-    madd x14, x12, x14, x13               // start + index * step
+    @range_iter_next x0, x14, for_iter_generic
 {box_range}for_iter_range_got:
-    add x12, x12, #1
-    str x12, [x0, #{RANGEITER_INDEX}]
+    @range_iter_advance x0
     str x15, [x1]
     mov x0, #1
     ret

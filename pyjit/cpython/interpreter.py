@@ -2,7 +2,8 @@
 
     eval_breaker_address()          # PyInterpreterState.ceval.eval_breaker
     signals_pending_address()       # &_PyRuntime.ceval.signals_pending
-    thread_state_pointer_address()  # &_PyRuntime.gilstate.tstate_current
+    thread_state_pointer_address()  # &_PyRuntime.gilstate.tstate_current (3.11)
+    gil_last_holder_address()       # &the GIL's last_holder
 
 Two things real programs rely on that compiled code must do like the
 eval loop (the offsets are the version's layout, `layout`):
@@ -20,7 +21,9 @@ eval loop (the offsets are the version's layout, `layout`):
   which a call between compiled functions counts down and up again as an
   interpreted call does (the shared routine pyjit_call_cached).  The
   running thread state is the one that holds the GIL:
-  _PyRuntime.gilstate.tstate_current, what _PyThreadState_GET() reads.
+  _PyRuntime.gilstate.tstate_current, what _PyThreadState_GET() reads in
+  3.11 (3.12 reads a C thread-local; the routines then go by the GIL's
+  last holder, see objects.running_thread_state).
 
 Addresses are of this process's interpreter (the main one): compiled code
 gets them through symbols an engine defines at load time (EVAL_BREAKER_SYMBOL)
@@ -84,9 +87,12 @@ def signals_pending_address() -> int:
     return _runtime() + layout.RUNTIME_SIGNALS_PENDING
 
 
-def thread_state_pointer_address() -> int:
+def thread_state_pointer_address() -> int | None:
     """The address of _PyRuntime.gilstate.tstate_current, the pointer to
-    the thread state of the thread holding the GIL."""
+    the thread state of the thread holding the GIL; None on a version that
+    keeps the running thread state in a C thread-local instead (3.12)."""
+    if layout.TSTATE_THREAD_LOCAL:
+        return None
     if layout.RUNTIME_TSTATE_CURRENT is None:
         raise NotImplementedError("the offset of _PyRuntime.gilstate.tstate_current is known "
                                   "for x86-64 and AArch64 Linux only")
@@ -94,9 +100,13 @@ def thread_state_pointer_address() -> int:
 
 
 def gil_last_holder_address() -> int:
-    """The address of _PyRuntime.ceval.gil.last_holder, the thread state of
-    the thread that last held the GIL."""
-    return _runtime() + layout.RUNTIME_GIL_LAST_HOLDER
+    """The address of the GIL's last_holder, the thread state of the thread
+    that holds or last held the GIL: in _PyRuntime.ceval.gil (3.11), or in
+    the GIL the main interpreter's ceval.gil points at (3.12)."""
+    if layout.RUNTIME_GIL_LAST_HOLDER is not None:
+        return _runtime() + layout.RUNTIME_GIL_LAST_HOLDER
+    gil = ctypes.c_uint64.from_address(interpreter_state() + layout.INTERP_CEVAL_GIL).value
+    return gil + layout.GIL_LAST_HOLDER
 
 
 # The thread state the shared call routine last asked PyThreadState_Get for

@@ -137,8 +137,7 @@ load_global_miss:
 // -- instance attributes: x0 = AttrCell, x1 = obj (x2 = value) -----------------------
 pyjit_cache_load_attr:
     @type_entry load_attr, {A_END}, {A_ENTRY}
-    ldr x13, [x1, #{VALUES}]
-    cbz x13, load_attr_miss
+    @instance_values x1, x13, load_attr_miss
     ldr x14, [x17, #{A_SLOT}]
     ldr x15, [x13, x14]
     cbz x15, load_attr_miss
@@ -151,8 +150,7 @@ load_attr_miss:
 
 pyjit_cache_store_attr:
     @type_entry store_attr, {A_END}, {A_ENTRY}
-    ldr x13, [x1, #{VALUES}]
-    cbz x13, store_attr_miss
+    @instance_values x1, x13, store_attr_miss
     ldr x14, [x17, #{A_SLOT}]
     add x13, x13, x14
     ldr x15, [x13]                        // the old value: none goes to the helper
@@ -198,8 +196,7 @@ pyjit_cache_load_method:
     @type_entry load_method, {MT_END}, {MT_ENTRY}
     ldr x13, [x17, #{MT_KEYS}]            // 0: no instance dict to look at
     cbz x13, load_method_found
-    ldr x14, [x1, #{MANAGED_DICT}]
-    cbnz x14, load_method_miss
+    @no_instance_dict x1, x14, load_method_miss
     ldr x14, [x9, #{CACHED_KEYS}]
     ldr x14, [x14, #{DK_NENTRIES}]
     add x14, x14, #1
@@ -456,7 +453,7 @@ def object_addresses() -> dict[str, int]:
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
                 eval_breaker=interpreter.eval_breaker_address(),
                 signals_pending=interpreter.signals_pending_address(),
-                tstate_current=interpreter.thread_state_pointer_address(),
+                tstate_current=interpreter.thread_state_pointer_address() or 0,
                 gil_last_holder=interpreter.gil_last_holder_address(),
                 thread_state_cache=ctypes.addressof(interpreter.THREAD_STATE_CACHE),
                 interpreter_state=interpreter.interpreter_state())
@@ -533,6 +530,10 @@ MACROS = {
     "module_value": _module_value,
     "one_digit_int": _one_digit_int,
     "index_int": objects.nonnegative_one_digit,
+    "instance_values": objects.instance_values,
+    "range_iter_next": objects.range_iter_next,
+    "range_iter_advance": objects.range_iter_advance,
+    "no_instance_dict": objects.no_instance_dict,
     "init_one_digit": objects.init_one_digit,
     "enter_recursive_call": objects.enter_recursive_call,
     "leave_recursive_call": objects.leave_recursive_call,
@@ -571,8 +572,7 @@ def source(addresses: dict[str, int]) -> str:
         M_VERSION=ModuleAttrCell.VERSION, M_VALUE=ModuleAttrCell.VALUE,
         MT_KEYS=MethodCell.KEYS, MT_METHOD=MethodCell.METHOD,
         C_MEGAMORPHIC=CallCell.MEGAMORPHIC,
-        OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, VALUES=L.OBJECT_VALUES,
-        MANAGED_DICT=L.OBJECT_MANAGED_DICT, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
+        OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         compare_mask=COMPARE_MASK, HELPER_FRAMES=HELPER_FRAMES,

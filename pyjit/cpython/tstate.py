@@ -19,6 +19,17 @@
   other check point (after a call, a backward jump, a callee's entry) is
   untouched.
 
+- `c_recursion_counter()`: where the interpreter counts C recursion
+  apart (3.12: `c_recursion_remaining`, which entering the eval loop from
+  C and calling a C object through `tp_call` count down, and Python calls
+  between Python frames leave alone), this thread's counter; None where
+  one counter counts both (3.11).  An interpreted call costs it nothing,
+  while a compiled activation's call path is C (an emulator or a ctypes
+  call, a callback, a helper's call from C): the engines run each level of
+  compiled code with the count it had when the thread's outermost compiled
+  call started (`ENTRY_FROM_C_COUNTS` says what a C entry costs the frame
+  counter), and keep the real C stack safe by their own stack checks.
+
 Both rest on the version description (`layout.TSTATE_*`,
 `opcodes.RESUME_QUIET`); tests/cpython/test_tstate.py checks them against
 the running interpreter.
@@ -41,8 +52,15 @@ _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.
 _RESUME = dis.opmap["RESUME"]
 
 
+# What entering the eval loop from C costs the frame counter beyond the
+# frame entered (3.11: one, 3.12: nothing; the C counter counts it).
+ENTRY_FROM_C_COUNTS: int = layout.RECURSION_COUNT_OF_C_ENTRY
+_C_COUNTER_OFFSET = layout.TSTATE_C_RECURSION_REMAINING
+
+
 class _PerThread(threading.local):
     counter: ctypes.c_int | None = None
+    c_counter: ctypes.c_int | None = None
 
 
 _per_thread = _PerThread()
@@ -56,6 +74,18 @@ def recursion_counter() -> ctypes.c_int:
     if counter is None:
         counter = _per_thread.counter = ctypes.c_int.from_address(
             _thread_state() + layout.TSTATE_RECURSION_REMAINING)
+    return counter
+
+
+def c_recursion_counter() -> ctypes.c_int | None:
+    """The calling thread's count of C recursion left, where the version
+    keeps one apart from recursion_counter() (else None)."""
+    if _C_COUNTER_OFFSET is None:
+        return None
+    counter = _per_thread.c_counter
+    if counter is None:
+        counter = _per_thread.c_counter = ctypes.c_int.from_address(
+            _thread_state() + _C_COUNTER_OFFSET)
     return counter
 
 

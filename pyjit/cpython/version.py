@@ -19,7 +19,8 @@ import ctypes
 import sys
 
 # version -> the package describing it
-SUPPORTED: dict[tuple[int, int], str] = {(3, 11): "pyjit.cpython.v3_11"}
+SUPPORTED: dict[tuple[int, int], str] = {(3, 11): "pyjit.cpython.v3_11",
+                                         (3, 12): "pyjit.cpython.v3_12"}
 
 RUNNING: tuple[int, int] = sys.version_info[:2]
 

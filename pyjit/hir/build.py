@@ -3,33 +3,40 @@
 ``build_hir(fn)`` turns a Python function (or code object) into an HIR
 ``Function``; ``compile_hir(fn, passes)`` also runs a pipeline.  Bytecode
 is version-specific: each supported version has its own ``builder_3XX``
-module; any other version refuses to compile.
+package (3.12's shares 3.11's driver and most of its handlers); any other
+version refuses to compile.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from types import CodeType, FunctionType
+from types import CodeType, FunctionType, ModuleType
 from typing import Iterable
 
 from ..options import CompileOptions
 from .errors import CompileRefused
 from .ir import Function
 
-SUPPORTED_VERSIONS = {(3, 11): "pyjit.hir.builder_311"}
+SUPPORTED_VERSIONS = {(3, 11): "pyjit.hir.builder_311", (3, 12): "pyjit.hir.builder_312"}
+
+
+def running_builder() -> ModuleType | None:
+    """The builder package of the running CPython (its ``build_function``
+    and ``HANDLERS``), None when there is none."""
+    package = SUPPORTED_VERSIONS.get(sys.version_info[:2])
+    return None if package is None else importlib.import_module(package)
 
 
 def build_hir(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
     """The HIR of ``fn``; raises ``CompileRefused`` for what the JIT does not
     compile (the function then stays in the interpreter).  options: the
     compilation's (the builder reads ``eval_breaker``); None: the defaults."""
-    version = sys.version_info[:2]
-    if version not in SUPPORTED_VERSIONS:
+    builder = running_builder()
+    if builder is None:
+        version = sys.version_info[:2]
         name = getattr(fn, "__qualname__", getattr(fn, "co_qualname", "?"))
         raise CompileRefused(name, f"no HIR builder for Python {version[0]}.{version[1]}")
-    import importlib
-
-    builder = importlib.import_module(SUPPORTED_VERSIONS[version])
     return builder.build_function(fn, options if options is not None else CompileOptions())
 
 

@@ -1,5 +1,10 @@
 """Decoding CPython 3.11 bytecode: instructions, the exception table, and
-the bytecode-level control-flow graph with stack depths.
+the bytecode-level control-flow graph with stack depths.  3.12 kept the
+format (two-byte instructions, inline caches, the exception table) and the
+builder for 3.12 decodes with this module too: its opcode names are the
+running interpreter's, and the sets below name 3.12's as well
+(RETURN_CONST; its POP_JUMP_IF_* are 3.11's forward jumps by their new
+names).
 
 - ``decode`` walks ``co_code`` (3.11 returns it un-specialized): each
   instruction is two bytes; ``EXTENDED_ARG`` prefixes are folded into the
@@ -34,8 +39,9 @@ CONDITIONAL_JUMPS = frozenset({
     "POP_JUMP_BACKWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_TRUE",
     "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE",
     "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP", "FOR_ITER", "SEND",
+    "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE",
 })
-NO_FALLTHROUGH = UNCONDITIONAL_JUMPS | {"RETURN_VALUE", "RAISE_VARARGS", "RERAISE"}
+NO_FALLTHROUGH = UNCONDITIONAL_JUMPS | {"RETURN_VALUE", "RETURN_CONST", "RAISE_VARARGS", "RERAISE"}
 _RELATIVE_JUMPS = frozenset(_opcode.opname[op] for op in dis.hasjrel)
 
 

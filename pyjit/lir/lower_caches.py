@@ -173,11 +173,41 @@ def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
     tp = load(lw, obj, layout.OB_TYPE)
     entry = find_entry(lw, tp, cell, C, miss)
     guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, entry, C.VERSION), miss)
-    values = load(lw, obj, layout.OBJECT_VALUES)
-    guard_nonzero(lw, values, miss)
+    values = _instance_values(lw, obj, miss)
     slot = lw.new()
     lw.emit(ir.Alu("add", slot, values, load(lw, entry, C.SLOT)))
     return slot
+
+
+def _instance_values(lw: L, obj: VReg, miss: ir.Block) -> VReg:
+    """The values array of obj (its type has a managed dict); miss when its
+    dict is materialized.  The layout says how the pre-header holds it: a
+    pointer that is NULL then (3.11), or one word tagged VALUES_TAG when it
+    holds values - VALUES_TAG rather than the dict (3.12)."""
+    word = load(lw, obj, layout.OBJECT_VALUES)
+    if layout.VALUES_TAG is None:
+        guard_nonzero(lw, word, miss)
+        return word
+    tag = lw.new()
+    lw.emit(ir.Alu("and", tag, word, layout.VALUES_TAG))
+    guard_nonzero(lw, tag, miss)
+    values = lw.new()
+    lw.emit(ir.Alu("add", values, word, layout.VALUES_TAG))
+    return values
+
+
+def _no_instance_dict(lw: L, obj: VReg, miss: ir.Block) -> None:
+    """Miss when obj (its type has a managed dict) has a materialized
+    __dict__ (see _instance_values)."""
+    word = load(lw, obj, layout.OBJECT_MANAGED_DICT)
+    no_dict = lw.f.new_block()
+    if layout.VALUES_TAG is None:
+        lw.emit(ir.BranchZero(word, no_dict, miss))
+    else:
+        tag = lw.new()
+        lw.emit(ir.Alu("and", tag, word, layout.VALUES_TAG))
+        lw.emit(ir.BranchZero(tag, miss, no_dict))
+    lw.cur = no_dict
 
 
 def _module_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
@@ -311,9 +341,7 @@ def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
     found, has_dict = lw.f.new_block(), lw.f.new_block()
     lw.emit(ir.BranchZero(keys_check, found, has_dict))
     lw.cur = has_dict
-    no_dict = lw.f.new_block()
-    lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, miss))
-    lw.cur = no_dict
+    _no_instance_dict(lw, obj, miss)
     keys = load(lw, tp, layout.HEAPTYPE_HT_CACHED_KEYS)
     count = load(lw, keys, layout.KEYS_DK_NENTRIES)
     lw.emit(ir.Alu("add", count, count, 1))

@@ -35,7 +35,9 @@ the code); a nested entry (a helper calling compiled code) stays on the
 current stack, and raises RecursionError when less than `nested_reserve`
 bytes are left.  While compiled code runs, the engine's own frames are
 kept out of Python's recursion count (Engine.CALL_FRAMES, NATIVE_FRAMES):
-a compiled activation counts as one frame.  Code may be called from
+a compiled activation counts as one frame; where the version counts C
+recursion apart (3.12), each level runs with the count of the thread's
+outermost entry, the stack check above standing for it.  Code may be called from
 several threads; each thread has its own depth, stack and pending
 exception.  A signal handler raising once the code returned is deferred
 (interrupts.py) and raised by call_object.
@@ -80,7 +82,7 @@ import struct
 import threading
 
 from ..cpython import errstate, frames
-from ..cpython.tstate import recursion_counter
+from ..cpython.tstate import ENTRY_FROM_C_COUNTS, c_recursion_counter, recursion_counter
 from . import interrupts, native_routines
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
@@ -95,10 +97,11 @@ _MASK64 = (1 << 64) - 1
 _U64 = ctypes.c_uint64
 NESTED_RESERVE = 128 << 10     # stack a nested entry must leave for what runs below it
 # Recursion the interpreter counts below _run while compiled code runs, which
-# it would not count for an interpreted call: entering from C the Python code
-# a C-API helper calls (with Engine.CALL_FRAMES, a compiled activation counts
-# as one frame; a Python helper's callback frames count).
-NATIVE_FRAMES = 1
+# it would not count for an interpreted call: what entering from C the Python
+# code a C-API helper calls costs the frame counter (3.11: one, 3.12:
+# nothing; with Engine.CALL_FRAMES, a compiled activation counts as one
+# frame; a Python helper's callback frames count).
+NATIVE_FRAMES = ENTRY_FROM_C_COUNTS
 _GIVEBACK = ENGINE_ROOM - CALL_FRAMES - NATIVE_FRAMES
 
 
@@ -249,9 +252,14 @@ class NativeEngine(Engine):
             if frame:
                 slot = frames.current_frame_slot()
                 saved_frame = slot.value
-            counter = ts.counter
+            counter, c_counter = ts.counter, ts.c_counter
             ts.depth = depth + 1
             counter.value -= _GIVEBACK
+            if c_counter is not None:                    # each level at the outermost's count
+                c_left = c_counter.value
+                if depth == 0:
+                    ts.c_base = c_left
+                c_counter.value = ts.c_base
             try:
                 if frame:
                     slot.value = frame
@@ -264,6 +272,8 @@ class NativeEngine(Engine):
             finally:
                 if frame:
                     slot.value = saved_frame
+                if c_counter is not None:
+                    c_counter.value = c_left
                 counter.value += _GIVEBACK
                 ts.depth = depth
             result = block[6]
@@ -303,10 +313,13 @@ class _ThreadState:
     stack, result), the first helper fault of the current entry and the
     thread's recursion counter (cpython/tstate.py)."""
 
-    __slots__ = ("depth", "stack", "block", "block_address", "fault", "counter")
+    __slots__ = ("depth", "stack", "block", "block_address", "fault", "counter", "c_counter",
+                 "c_base")
 
     def __init__(self) -> None:
         self.counter = recursion_counter()
+        self.c_counter = c_recursion_counter()     # None where there is none
+        self.c_base = 0                             # c_counter at the outermost entry
         self.depth = 0
         self.stack = None
         self.block = (_U64 * 7)()

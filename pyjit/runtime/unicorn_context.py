@@ -89,6 +89,8 @@ class ThreadChain:
         self.budget = -1                  # instructions left (-1: unbounded)
         self.deadline: float | None = None
         self.counter = tstate.recursion_counter()
+        self.c_counter = tstate.c_recursion_counter()    # None where there is none
+        self.c_base = 0                   # c_counter at the outermost entry
         self.closed = False
 
     def context(self, i: int) -> EmulationContext:

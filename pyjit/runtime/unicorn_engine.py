@@ -57,7 +57,11 @@ call_object and _run above it, the hook and invoker of a helper below it)
 are added back to the thread's recursion counter: a compiled activation
 counts as one frame, as the interpreted one did, so recursion through
 compiled and interpreted frames reaches the interpreter's recursion limit
-and `sys.setrecursionlimit` holds (cpython/tstate.py).
+and `sys.setrecursionlimit` holds (cpython/tstate.py).  Where the version
+counts C recursion apart (3.12's c_recursion_remaining, which an
+interpreted call between Python functions does not touch), each level runs
+with the count the thread's outermost entry had: the emulated and host
+stack checks above stand for it.
 
 Errors
 ------
@@ -96,7 +100,7 @@ import threading
 import time
 
 from ..cpython import errstate
-from ..cpython.tstate import quiet_entry
+from ..cpython.tstate import ENTRY_FROM_C_COUNTS, quiet_entry
 from . import interrupts
 from .counts import BlockCounter, Counts
 from . import host_stack
@@ -118,11 +122,12 @@ NESTED_RESERVE = 64 << 10            # emulated stack a nested entry must leave
 HOST_STACK_RESERVE = 256 << 10       # host C stack a nested entry must leave...
 HOST_CHECK_EVERY = 4                 # ...checked every few levels (host_stack.py)
 # Recursion the interpreter counts below _run while a helper runs, which it
-# would not count for an interpreted call: the hook (its frame, and one for
-# entering Python from C), the invoker, and one for entering from C the
-# Python code the helper calls (measured on 3.11: tests/semantics).  With
-# Engine.CALL_FRAMES, a compiled activation counts as one frame.
-HOOK_FRAMES = 4
+# would not count for an interpreted call: the hook's and the invoker's
+# frames, and what entering Python from C costs the frame counter (3.11:
+# one each, 3.12: nothing) for the hook and for the Python code the helper
+# calls (measured: tests/semantics).  With Engine.CALL_FRAMES, a compiled
+# activation counts as one frame.
+HOOK_FRAMES = 2 + 2 * ENTRY_FROM_C_COUNTS
 # What _run takes back from Engine.ENGINE_ROOM while compiled code runs.
 EMULATION_GIVEBACK = ENGINE_ROOM - CALL_FRAMES - HOOK_FRAMES
 FLUSH_AFTER_UNLOADED = 1 << 20       # bytes of unloaded code before a context flushes (measured:
@@ -347,17 +352,24 @@ class UnicornEngine(Engine):
             X[E_X0 + 3] = x3 & _MASK64
             X[E_TARGET] = address
             X[E_DONE] = 0
-            counter = chain.counter
+            counter, c_counter = chain.counter, chain.c_counter
             chain.current = ctx
             ctx.depth += 1
             chain.levels += 1
             counter.value -= EMULATION_GIVEBACK
+            if c_counter is not None:                    # each level at the outermost's count
+                c_left = c_counter.value
+                if previous is None:
+                    chain.c_base = c_left
+                c_counter.value = chain.c_base
             try:
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
                 status = 0
             finally:
+                if c_counter is not None:
+                    c_counter.value = c_left
                 counter.value += EMULATION_GIVEBACK
                 chain.levels -= 1
                 ctx.depth -= 1

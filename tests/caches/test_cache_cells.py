@@ -41,7 +41,10 @@ def test_shared_key_index_finds_the_values_slot():
     o = Three()
     keys = caches._shared_keys(Three)
     assert keys == u64(id(Three) + layout.HEAPTYPE_HT_CACHED_KEYS) != 0
-    values = u64(id(o) + layout.OBJECT_VALUES)
+    word = u64(id(o) + layout.OBJECT_VALUES)
+    # 3.11: the values pointer; 3.12: values - VALUES_TAG, tagged
+    values = word if layout.VALUES_TAG is None else word + layout.VALUES_TAG
+    assert layout.VALUES_TAG is None or word & layout.VALUES_TAG
     for name in ("a", "b", "c"):
         index = caches._key_index(keys, name)
         assert u64(values + 8 * index) == id(getattr(o, name))

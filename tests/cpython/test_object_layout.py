@@ -15,7 +15,7 @@ import types
 import pytest
 
 from pyjit.cpython import layout as L
-from pyjit.cpython.version import UnsupportedPython, check_build
+from pyjit.cpython.version import SUPPORTED, UnsupportedPython, check_build
 
 
 def u8(a): return ctypes.c_uint8.from_address(a).value
@@ -29,7 +29,8 @@ def test_table_selected_for_running_version():
     assert "FLOAT_OB_FVAL" in L.names()
 
 
-@pytest.mark.parametrize("version", [(3, 12), (3, 13), (3, 10)])
+@pytest.mark.parametrize("version", [v for v in [(3, 10), (3, 12), (3, 13), (3, 99)]
+                                     if v not in SUPPORTED])
 def test_other_versions_are_refused(version):
     with pytest.raises(UnsupportedPython, match=f"{version[0]}.{version[1]}"):
         check_build(version)
@@ -56,13 +57,59 @@ def test_float_value():
 def test_long_digits(value):
     assert sys.int_info.bits_per_digit == L.LONG_DIGIT_BITS
     assert sys.int_info.sizeof_digit == L.LONG_DIGIT_SIZE
-    size = s64(id(value) + L.LONG_OB_SIZE)
+    size = signed_digit_count(value)
     digits = [u32(id(value) + L.LONG_OB_DIGIT + L.LONG_DIGIT_SIZE * i) for i in range(abs(size))]
     assert all(d <= L.LONG_DIGIT_MASK for d in digits)
     magnitude = sum(d << (L.LONG_DIGIT_BITS * i) for i, d in enumerate(digits))
     assert (-magnitude if size < 0 else magnitude) == value
     if value:
         assert digits[-1] != 0          # normalized: no leading zero digit
+
+
+def signed_digit_count(value: int) -> int:
+    """The int's number of digits, negative for a negative int: ob_size
+    (3.11), or lv_tag's digit count and sign (3.12)."""
+    if L.LONG_OB_SIZE is not None:
+        return s64(id(value) + L.LONG_OB_SIZE)
+    tag = u64(id(value) + L.LONG_LV_TAG)
+    return (1 - (tag & L.LONG_SIGN_MASK)) * (tag >> L.LONG_NON_SIZE_BITS)
+
+
+@pytest.mark.parametrize("value", [0, 1, -1, 5, -5, 256, 2**30 - 1, -(2**30 - 1), 2**30])
+def test_one_digit_ints_by_the_layout(value):
+    """What the shared routines test: at most one digit, and its value."""
+    if L.LONG_OB_SIZE is not None:
+        size = s64(id(value) + L.LONG_OB_SIZE)
+        compact, sign = -1 <= size <= 1, size
+    else:
+        tag = u64(id(value) + L.LONG_LV_TAG)
+        compact, sign = tag < L.LONG_COMPACT_TAG_LIMIT, 1 - (tag & L.LONG_SIGN_MASK)
+    assert compact == (abs(value) < 2**30)
+    if compact:
+        assert sign * u32(id(value) + L.LONG_OB_DIGIT) == value
+
+
+def test_the_refcount_rule():
+    """3.11: every object's count is its references.  3.12: immortal
+    objects (None, small ints, ...) have the low 32 bits of their count
+    saturated, bit IMMORTAL_BIT set; Py_INCREF and Py_DECREF leave them."""
+    o = object()
+    assert s64(id(o) + L.OB_REFCNT) == sys.getrefcount(o) - 1
+    if L.IMMORTAL_REFCNT is None:
+        assert L.IMMORTAL_BIT is None
+        assert s64(id(None) + L.OB_REFCNT) == sys.getrefcount(None) - 1
+        return
+    # Own prototypes: ctypes.pythonapi's function objects are shared.
+    incref = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("Py_IncRef", ctypes.pythonapi))
+    decref = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("Py_DecRef", ctypes.pythonapi))
+    for immortal in (None, True, 0, 256, -5, int, "a"):
+        low = u32(id(immortal) + L.OB_REFCNT)
+        assert low == L.IMMORTAL_REFCNT and low >> L.IMMORTAL_BIT & 1
+        incref(immortal)
+        decref(immortal)
+        decref(immortal)
+        assert u32(id(immortal) + L.OB_REFCNT) == L.IMMORTAL_REFCNT
+    assert not u32(id(o) + L.OB_REFCNT) >> L.IMMORTAL_BIT & 1
 
 
 def test_small_int_cache_bounds():
@@ -144,7 +191,10 @@ def test_type_fields():
         name = ctypes.c_char_p(u64(base + L.TYPE_TP_NAME)).value.decode()
         assert name.rpartition(".")[2] == tp.__name__
         (real_dict,) = gc.get_referents(tp.__dict__)
-        assert u64(base + L.TYPE_TP_DICT) == id(real_dict)
+        if tp.__flags__ & vars(L).get("TPFLAGS_STATIC_BUILTIN", 0):
+            assert u64(base + L.TYPE_TP_DICT) == 0      # 3.12: in the interpreter's state
+        else:
+            assert u64(base + L.TYPE_TP_DICT) == id(real_dict)
     assert s64(id(types.FunctionType) + L.TYPE_TP_VECTORCALL_OFFSET) == L.FUNC_VECTORCALL
     assert u64(id(type(iter([]))) + L.TYPE_TP_ITERNEXT) != 0
     assert u64(id(int) + L.TYPE_TP_ITERNEXT) == 0
@@ -220,15 +270,27 @@ def test_instance_values_before_the_object():
             self.x = 10**30
             self.y = "why"
     p = Point()
-    values = u64(id(p) + L.OBJECT_VALUES)
-    assert values != 0 and u64(id(p) + L.OBJECT_MANAGED_DICT) == 0
+    values = instance_values(p)
+    assert values is not None
+    if L.VALUES_TAG is None:
+        assert u64(id(p) + L.OBJECT_MANAGED_DICT) == 0
     assert [u64(values + 8 * i) for i in range(2)] == [id(p.x), id(p.y)]
     p.x = 4.5                 # a store writes the same slot
     assert u64(values) == id(p.x)
     d = p.__dict__            # materializing the dict moves the values into it
-    assert u64(id(p) + L.OBJECT_VALUES) == 0
+    assert instance_values(p) is None
     assert u64(id(p) + L.OBJECT_MANAGED_DICT) == id(d)
     assert u64(id(d) + L.DICT_MA_VALUES) == values
+
+
+def instance_values(obj) -> int | None:
+    """The address of obj's values array, None when its dict holds them:
+    the pointer before the object, NULL then (3.11), or the tagged
+    dict-or-values word (3.12)."""
+    word = u64(id(obj) + L.OBJECT_VALUES)
+    if L.VALUES_TAG is None:
+        return word or None
+    return word + L.VALUES_TAG if word & L.VALUES_TAG else None
 
 
 def test_function_fields():
@@ -276,3 +338,40 @@ def test_cell_contents():
         return inner
     (cell,) = outer().__closure__
     assert u64(id(cell) + L.CELL_OB_REF) == id(cell.cell_contents)
+
+
+def test_list_iterator_fields():
+    items = ["a", "b", "c"]
+    it = iter(items)
+    next(it)
+    assert s64(id(it) + L.LISTITER_INDEX) == 1
+    assert u64(id(it) + L.LISTITER_SEQ) == id(items)
+    list(it)
+    assert u64(id(it) + L.LISTITER_SEQ) == 0        # exhausted: the list is let go
+
+
+def test_range_iterator_fields():
+    """What pyjit_for_iter steps: 3.11 counts an index up to len from
+    start by step; 3.12 keeps the next value in start and counts len
+    down."""
+    it = iter(range(3, 20, 4))                      # 3, 7, 11, 15, 19
+    next(it)
+    start, step, length = (s64(id(it) + off) for off in
+                           (L.RANGEITER_START, L.RANGEITER_STEP, L.RANGEITER_LEN))
+    assert step == 4
+    if L.RANGEITER_INDEX is not None:
+        assert (s64(id(it) + L.RANGEITER_INDEX), start, length) == (1, 3, 5)
+    else:
+        assert (start, length) == (7, 4)
+    assert next(it) == 7
+
+
+def test_function_type_params_field():
+    def f():
+        pass
+    if not hasattr(L, "FUNC_TYPEPARAMS"):           # PEP 695 is 3.12's
+        assert not hasattr(f, "__type_params__")
+        return
+    assert u64(id(f) + L.FUNC_TYPEPARAMS) in (0, id(f.__type_params__))
+    f.__type_params__ = (int,)
+    assert u64(id(f) + L.FUNC_TYPEPARAMS) == id(f.__type_params__)

@@ -31,6 +31,24 @@ def test_compare_ops_in_oparg_order():
     assert opcodes.COMPARE_OPS == tuple(dis.cmp_op[:len(opcodes.COMPARE_OPS)])
 
 
+def test_compare_op_keeps_the_operator_above_the_shift():
+    def f(a, b):
+        return a < b, a >= b, a != b
+    args = [i.arg >> opcodes.COMPARE_OP_SHIFT for i in dis.get_instructions(f)
+            if i.opname == "COMPARE_OP"]
+    assert [opcodes.COMPARE_OPS[a] for a in args] == ["<", ">=", "!="]
+
+
+def test_intrinsics_by_oparg():
+    if "CALL_INTRINSIC_1" not in dis.opmap:         # 3.11 has no intrinsics
+        assert not hasattr(opcodes, "INTRINSICS_1")
+        return
+    for ours, theirs in ((opcodes.INTRINSICS_1, dis._intrinsic_1_descs),
+                         (opcodes.INTRINSICS_2, dis._intrinsic_2_descs)):
+        assert len(ours) == len(theirs) and ours[0] == "INVALID"
+        assert ["INTRINSIC_" + name for name in ours[1:]] == list(theirs[1:])
+
+
 def test_format_conversions_by_oparg():
     def f(x):
         return f"{x}{x!s}{x!r}{x!a}"

@@ -41,6 +41,52 @@ def test_the_counter_is_per_thread():
     assert tstate.recursion_counter() is main
 
 
+def test_what_an_entry_from_c_costs_each_counter():
+    """Calling a Python function from C (a ctypes callback, a C-API call)
+    costs the frame counter ENTRY_FROM_C_COUNTS more than calling it from
+    Python; where the version counts C recursion apart, that counter pays
+    for the entry instead, and a call between Python functions leaves it
+    alone."""
+    frames, c_counts = tstate.recursion_counter(), tstate.c_recursion_counter()
+    seen = []
+
+    def callee():
+        seen.append((frames.value, c_counts.value if c_counts is not None else None))
+
+    call_no_args = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.py_object)(
+        ("PyObject_CallNoArgs", ctypes.pythonapi))
+    callee()
+    ctypes.PYFUNCTYPE(None)(callee)()
+    call_no_args(callee)
+    (direct, c_direct), *through_c = seen
+    for frames_left, c_left in through_c:
+        assert direct - frames_left == tstate.ENTRY_FROM_C_COUNTS
+        if c_counts is None:
+            assert c_left is None and tstate.ENTRY_FROM_C_COUNTS == 1
+        else:
+            assert c_left < c_direct
+    if c_counts is not None:
+        top = c_counts.value
+
+        def deeper(n):
+            return c_counts.value if n == 0 else deeper(n - 1)
+
+        assert deeper(20) == top
+
+
+def test_the_c_counter_is_per_thread():
+    main = tstate.c_recursion_counter()
+    if main is None:
+        assert tstate.layout.TSTATE_C_RECURSION_REMAINING is None
+        return
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(tstate.c_recursion_counter()))
+    t.start()
+    t.join()
+    assert seen and ctypes.addressof(seen[0]) != ctypes.addressof(main)
+    assert tstate.c_recursion_counter() is main
+
+
 class Boom(Exception):
     pass
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import sys
 
 G_COUNTER = 0
 G_TABLE = {"a": 1, "b": 2}
@@ -602,6 +603,54 @@ def comprehensions(n):
             sum(x for x in range(n)))
 
 
+def comprehension_shadows(xs):
+    x = "outer"
+    squares = [x * x for x in xs]
+    return squares, x, [y for y in xs if y], {k: k for k in xs}
+
+
+def comprehension_raises(xs):
+    i = 7
+    try:
+        return [10 // i for i in xs]
+    except ZeroDivisionError:
+        return i
+
+
+def comprehension_unbound_outer(xs):
+    out = [z + 1 for z in xs]
+    try:
+        return out, z  # noqa: F821  the comprehension's z is not the function's
+    except NameError:
+        return out, None
+
+
+def slice_stores(xs, k):
+    ys = list(xs)
+    ys[1:k] = [0]
+    ys[:1] = ys[-1:]
+    del ys[k:]
+    return ys, xs[k:], xs[:k], xs[1:-1]
+
+
+class Base:
+    tag = "base"
+
+    def describe(self, n):
+        return ("base", n)
+
+
+class Derived(Base):
+    tag = "derived"
+
+    def describe(self, n):
+        return ("derived", n)
+
+
+def two_arg_super(obj):
+    return super(Derived, obj).describe(1), super(Derived, obj).tag, obj.describe(2)
+
+
 def imports():
     import os.path as osp
     from math import sqrt as root
@@ -679,6 +728,11 @@ CASES: dict[str, tuple] = {
     "delete_cell": (delete_cell, [(1,)]),
     "make_functions": (make_functions, [(1,)]),
     "comprehensions": (comprehensions, [(6,)]),
+    "comprehension_shadows": (comprehension_shadows, [([1, 2, 0],), ([],)]),
+    "comprehension_raises": (comprehension_raises, [([1, 2],), ([1, 0, 2],), (["a"],)]),
+    "comprehension_unbound_outer": (comprehension_unbound_outer, [([1, 2],), ([],)]),
+    "slice_stores": (slice_stores, [([1, 2, 3, 4], 2), ((5, 6), 1), ([1], "a")]),
+    "two_arg_super": (two_arg_super, [(Derived(),), (Base(),)]),
     "imports": (imports, [()]),
 }
 
@@ -689,13 +743,39 @@ def _nested(fn, name):
     return types.FunctionType(code, fn.__globals__)
 
 
-# Comprehension bodies are functions of one iterator argument (".0").
-COMPREHENSIONS: dict[str, tuple] = {
-    "listcomp": (_nested(comprehensions, "<listcomp>"), [(iter(range(5)),), (iter([]),)]),
-    "setcomp": (_nested(comprehensions, "<setcomp>"), [(iter(range(7)),)]),
-    "dictcomp": (_nested(comprehensions, "<dictcomp>"), [(iter(range(4)),)]),
-    "listcomp_range": (_nested(for_range_args, "<listcomp>"), [(iter(range(3)),)]),
-}
+def inline_listcomp(it):
+    return [i * i for i in it]
+
+
+def inline_setcomp(it):
+    return {i % 3 for i in it}
+
+
+def inline_dictcomp(it):
+    return {i: -i for i in it}
+
+
+def inline_listcomp_range(it):
+    return [i for i in it]
+
+
+# Comprehension bodies are functions of one iterator argument (".0") up to
+# 3.11; 3.12 inlines comprehensions into the enclosing function (PEP 709),
+# so there the same bodies are functions of the iterator.
+if sys.version_info < (3, 12):
+    COMPREHENSIONS: dict[str, tuple] = {
+        "listcomp": (_nested(comprehensions, "<listcomp>"), [(iter(range(5)),), (iter([]),)]),
+        "setcomp": (_nested(comprehensions, "<setcomp>"), [(iter(range(7)),)]),
+        "dictcomp": (_nested(comprehensions, "<dictcomp>"), [(iter(range(4)),)]),
+        "listcomp_range": (_nested(for_range_args, "<listcomp>"), [(iter(range(3)),)]),
+    }
+else:
+    COMPREHENSIONS = {
+        "listcomp": (inline_listcomp, [(iter(range(5)),), (iter([]),)]),
+        "setcomp": (inline_setcomp, [(iter(range(7)),)]),
+        "dictcomp": (inline_dictcomp, [(iter(range(4)),)]),
+        "listcomp_range": (inline_listcomp_range, [(iter(range(3)),)]),
+    }
 
 
 # -- running a case (for the tests that compare compiled code with CPython) ----

@@ -11,12 +11,13 @@ from typing import Any, Callable, Iterable
 import pytest
 
 from pyjit.hir import build_hir, run_pipeline, verify
+from pyjit.hir.build import SUPPORTED_VERSIONS
 from pyjit.hir.interp import run
 from pyjit.hir.ir import Function
 from pyjit.hir.passes import DEFAULT_PIPELINE
 
-requires_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
-                                  reason="the HIR builder reads CPython 3.11 bytecode")
+requires_builder = pytest.mark.skipif(sys.version_info[:2] not in SUPPORTED_VERSIONS,
+                                      reason="pyjit has no HIR builder for this CPython's bytecode")
 
 
 def compile_fn(fn: Callable, passes: Iterable[str] = DEFAULT_PIPELINE) -> Function:

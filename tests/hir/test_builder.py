@@ -1,5 +1,6 @@
-"""The 3.11 builder's structure: the handler table, exception edges and
-landing blocks, checks on locals, call shapes and the range fast path."""
+"""The builder's structure (the running version's: 3.11's or 3.12's):
+the handler table, exception edges and landing blocks, checks on locals,
+call shapes and the range fast path."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ import dis
 import pytest
 
 from pyjit.hir import build_hir, opcode_counts, verify
-from pyjit.hir.builder_311 import HANDLERS, HandlerTable, local_names
+from pyjit.hir.build import running_builder
+from pyjit.hir.builder_311 import HandlerTable, local_names
 from pyjit.hir.bytecode_311 import decode
 from pyjit.hir.cfg import predecessors
 from pyjit.hir.ops_core import Branch, Phi
 from pyjit.hir.ops_exc import FetchException
 
 from cases import CASES, COMPREHENSIONS, closure_counter, make_adder, try_except, with_statement
-from hir_support import requires_311, run_both
+from hir_support import requires_builder, run_both
 
-pytestmark = requires_311
+pytestmark = requires_builder
+HANDLERS = running_builder().HANDLERS if running_builder() is not None else HandlerTable()
 
 
 def test_every_handled_opcode_has_a_test_case():

@@ -10,9 +10,9 @@ import pytest
 from pyjit.hir.bytecode_311 import analyze, decode, exception_table, stack_effect
 
 from cases import CASES, COMPREHENSIONS
-from hir_support import compile_fn, function_from_source, requires_311, run_both
+from hir_support import compile_fn, function_from_source, requires_builder, run_both
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 ALL_FUNCTIONS = [fn for fn, _ in CASES.values()] + [fn for fn, _ in COMPREHENSIONS.values()]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from hir_support import compile_fn, requires_311, run_both
+from hir_support import compile_fn, requires_builder, run_both
 
 from cases import CASES, COMPREHENSIONS
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 _PARAMS = [pytest.param(name, i, id=f"{name}-{i}")
            for name, (_, arglist) in CASES.items() for i in range(len(arglist))]

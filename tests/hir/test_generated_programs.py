@@ -1,5 +1,6 @@
 """Hypothesis-generated programs: arithmetic on ints and floats, branches,
-loops with break/continue, lists, tuples, f-strings, calls, ``del`` and
+loops with break/continue, lists, tuples, f-strings, calls, ``del``,
+comprehensions (inlined by 3.12, over names of the function) and
 try/except/finally, compiled from source text with
 ``compile``/``exec`` and run by CPython and by the HIR interpreter after the
 default pipeline (and after the float specialization pipeline), with a
@@ -15,9 +16,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hir_support import compile_fn, function_from_source, requires_311, run_both
+from hir_support import compile_fn, function_from_source, requires_builder, run_both
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 LOCALS = ("x0", "x1", "x2")
 PRELUDE = '''
@@ -74,7 +75,8 @@ def indent(lines: list[str]) -> list[str]:
 
 @st.composite
 def statements(draw, depth: int = 0, in_loop: bool = False) -> list[str]:
-    kinds = ["assign", "augment", "append", "unpack", "subscript", "text", "delete"]
+    kinds = ["assign", "augment", "append", "unpack", "subscript", "text", "delete",
+             "comprehension"]
     if depth < 2:
         kinds += ["if", "for", "while", "try", "finally"]
     if in_loop:
@@ -96,6 +98,18 @@ def statements(draw, depth: int = 0, in_loop: bool = False) -> list[str]:
         return [f"txt = f'{{txt}}{{{draw(EXPR)}!r}}'[-12:]"]
     if kind == "delete":
         return ["y = 0", "del y"] if draw(st.booleans()) else ["del y"]
+    if kind == "comprehension":
+        # Its variable may be a local of f, bound or not (3.12 inlines the
+        # comprehension and saves and restores that local around it; up to
+        # 3.11 it is the nested function's own), and its element may raise.
+        var = draw(st.sampled_from(LOCALS + ("y", "c")))
+        iterable = draw(st.sampled_from(["lst", "range(3)", "(a, b)", "lst[1:]"]))
+        element = draw(EXPR)
+        form = draw(st.sampled_from(["[{e} for {v} in {s}{c}]", "{{{e} for {v} in {s}{c}}}",
+                                     "{{{v}: {e} for {v} in {s}{c}}}"]))
+        condition = f" if {draw(CONDITION)}" if draw(st.booleans()) else ""
+        comprehension = form.format(e=element, v=var, s=iterable, c=condition)
+        return [f"{draw(TARGET)} = len({comprehension}) % 9973"]
     if kind in ("break", "continue"):
         return [f"if {draw(CONDITION)}:", f"    {kind}"]
     loop = kind in ("for", "while")

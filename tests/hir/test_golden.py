@@ -11,9 +11,9 @@ import pytest
 from pyjit.hir import build_hir, format_function, run_pipeline, verify
 from pyjit.hir.passes import DEFAULT_PIPELINE
 
-from hir_support import requires_311
+from hir_support import requires_builder
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 
 def add(a, b):

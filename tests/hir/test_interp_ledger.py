@@ -12,9 +12,9 @@ from pyjit.hir.ops_core import Decref, Incref, Return
 from pyjit.hir.ops_numeric import BinaryOp
 from pyjit.hir.ops_containers import UnpackSequence
 
-from hir_support import compile_fn, requires_311
+from hir_support import compile_fn, requires_builder
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 G = [1, 2, 3]
 

@@ -13,9 +13,9 @@ from pyjit.hir.ops_core import Branch, CondBranch, IsTruthy, LoadArg, LoadConst,
 from pyjit.hir.passes import PASSES, Pass, register_pass
 from pyjit.hir.ssa import remove_trivial_phis
 
-from hir_support import compile_fn, requires_311, run_both
+from hir_support import compile_fn, requires_builder, run_both
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 
 def ops_after(fn, passes) -> dict[str, int]:

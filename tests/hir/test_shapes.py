@@ -11,9 +11,9 @@ from pyjit.hir.interp import run
 from pyjit.hir.stats import format_counts
 from pyjit.shapes import make_shape as shape
 
-from hir_support import compile_fn, requires_311, run_both
+from hir_support import compile_fn, requires_builder, run_both
 
-pytestmark = requires_311
+pytestmark = requires_builder
 
 
 @pytest.mark.parametrize("n", [1, 2, 16])

@@ -51,10 +51,16 @@ def test_sqrt_200_returns_600(shape_functions):
         jit.force_uncompile(fn)
 
 
-# Exact sizes with the default strategy: a change to code generation that
-# moves one of these must update it here, deliberately.
-DEFAULT_SIZES = {"sqrt:1": 696, "sqrt:2": 968, "sqrt:200": 32768, "sqrtpow:64": 20368,
-                 "loop": 1256}
+# Exact sizes with the default strategy, per CPython version (bytecode and
+# the object model differ: docs/architecture.md says why): a change to code
+# generation that moves one of these must update it here, deliberately.
+SIZES_BY_VERSION = {
+    (3, 11): {"sqrt:1": 696, "sqrt:2": 968, "sqrt:200": 32768, "sqrtpow:64": 20368,
+              "loop": 1256},
+    (3, 12): {"sqrt:1": 720, "sqrt:2": 992, "sqrt:200": 32800, "sqrtpow:64": 20408,
+              "loop": 1280},
+}
+DEFAULT_SIZES = SIZES_BY_VERSION[sys.version_info[:2]]
 
 
 @pytest.mark.parametrize("spec", SHAPES)
@@ -70,11 +76,12 @@ def test_default_strategy_sizes_are_exact(spec, shape_functions):
         jit.force_uncompile(fn)
 
 
-def test_recorded_sizes_meet_the_goals():
+@pytest.mark.parametrize("version", sorted(SIZES_BY_VERSION))
+def test_recorded_sizes_meet_the_goals(version):
     # Half of CinderX's guards (70,000 and 44,700 bytes): the table above
-    # may only be updated within them.
-    assert DEFAULT_SIZES["sqrt:200"] <= 35_000
-    assert DEFAULT_SIZES["sqrtpow:64"] <= 22_000
+    # may only be updated within them, on every version.
+    assert SIZES_BY_VERSION[version]["sqrt:200"] <= 35_000
+    assert SIZES_BY_VERSION[version]["sqrtpow:64"] <= 22_000
 
 
 @pytest.mark.parametrize("spec", ["sqrt:2", "loop"])

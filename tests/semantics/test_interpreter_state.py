@@ -91,7 +91,15 @@ def test_a_signal_sets_the_eval_breaker_and_the_signals_hint():
 
 
 def test_the_running_thread_state_is_the_gil_holders():
-    pointer = ctypes.c_uint64.from_address(interpreter.thread_state_pointer_address())
+    """What the shared routines take for the running thread state: the
+    runtime's tstate_current (3.11), or, where that is a C thread-local
+    compiled code cannot read (3.12), the GIL's last holder."""
+    if interpreter.layout.TSTATE_THREAD_LOCAL:
+        assert interpreter.thread_state_pointer_address() is None
+        address = interpreter.gil_last_holder_address()
+    else:
+        address = interpreter.thread_state_pointer_address()
+    pointer = ctypes.c_uint64.from_address(address)
     here = interpreter.running_thread_state()
     assert pointer.value == here
     interp = ctypes.c_uint64.from_address(here + interpreter.layout.TSTATE_INTERP)

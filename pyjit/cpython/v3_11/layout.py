@@ -33,6 +33,7 @@ VAR_OBJECT_HEAD_SIZE = 24
 # incref adds one to and every decref takes one from, freeing at zero; 3.11
 # has no immortal objects (IMMORTAL_REFCNT None: no count is left alone).
 IMMORTAL_REFCNT = None
+IMMORTAL_BIT = None
 
 # -- PyTypeObject --------------------------------------------------------------------
 TYPE_TP_NAME = 24                  # const char *
@@ -102,6 +103,7 @@ GC_HEAD_SIZE = 16                  # PyGC_Head, just before a GC object
 # if not NULL load values[index] (index from ht_cached_keys), check not NULL.
 OBJECT_VALUES = -32                # PyDictValues ** (NULL once a dict exists)
 OBJECT_MANAGED_DICT = -24          # PyObject ** (the materialized __dict__)
+VALUES_TAG = None                  # OBJECT_VALUES is an untagged pointer (3.12 tags it)
 
 # -- PyFloatObject ------------------------------------------------------------------
 FLOAT_OB_FVAL = 16                 # double
@@ -208,6 +210,11 @@ INTERP_EVAL_BREAKER = 100
 TSTATE_INTERP = 16                 # PyInterpreterState *
 TSTATE_RECURSION_REMAINING = 32
 TSTATE_RECURSION_LIMIT = 36
+# The same counter counts C recursion: entering the eval loop from C (a
+# callback, PyObject_Call of a Python function) counts one more than the
+# frame entered, and there is no counter of C recursion of its own.
+RECURSION_COUNT_OF_C_ENTRY = 1
+TSTATE_C_RECURSION_REMAINING: int | None = None
 # _PyRuntime (an exported symbol of the interpreter), the runtime state:
 # ceval.signals_pending (_Py_atomic_int) is the hint that a signal arrived
 # (the eval breaker is computed from it, e.g. by take_gil);
@@ -218,6 +225,7 @@ TSTATE_RECURSION_LIMIT = 36
 RUNTIME_SIGNALS_PENDING = 352
 RUNTIME_GIL_LAST_HOLDER = 368
 RUNTIME_TSTATE_CURRENT: int | None = {"x86_64": 576, "aarch64": 592}.get(platform.machine())
+TSTATE_THREAD_LOCAL = False        # tstate_current above is what _PyThreadState_GET reads
 
 # -- vectorcall ----------------------------------------------------------------------
 # nargsf carries this flag when args[-1] may be overwritten by the callee.

@@ -31,14 +31,35 @@ def incref(obj: str, tmp: str, note: str = "Py_INCREF") -> str:
             f"    str {tmp}, {count}\n")
 
 
-def decref(obj: str, tmp: str, on_zero: str, note: str = "Py_DECREF") -> str:
+def decref(obj: str, tmp: str, on_zero: str, note: str = "Py_DECREF", call: bool = False) -> str:
     """Py_DECREF(obj) without the deallocation: branches to on_zero when the
-    count reaches zero (obj still in its register)."""
+    count reaches zero (obj still in its register); with call, calls it
+    (`bl`) instead and goes on after the fragment."""
     count = _mem(obj, L.OB_REFCNT)
     return (f"    ldr {tmp}, {count}                    // {note}\n"
             f"    subs {tmp}, {tmp}, #1\n"
             f"    str {tmp}, {count}\n"
-            f"    b.eq {on_zero}\n")
+            + (f"    b.ne 82f\n    bl {on_zero}\n82:\n" if call else f"    b.eq {on_zero}\n"))
+
+
+def is_immortal(obj: object) -> bool:
+    """Whether increfs and decrefs of obj do nothing (so that compiled code
+    may leave them out where it knows the object): never on 3.11."""
+    return False
+
+
+def instance_values(obj: str, values: str, miss: str) -> str:
+    """values = the values array of obj, an instance of a type with a
+    managed dict; go to miss when it has none (its dict is materialized)."""
+    return (f"    ldr {values}, {_mem(obj, L.OBJECT_VALUES)}                    // values\n"
+            f"    cbz {values}, {miss}\n")
+
+
+def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
+    """Go to miss when obj (its type has a managed dict) has a materialized
+    __dict__."""
+    return (f"    ldr {tmp}, {_mem(obj, L.OBJECT_MANAGED_DICT)}                    // the dict\n"
+            f"    cbnz {tmp}, {miss}\n")
 
 
 def one_digit_checks(ints: list[tuple[str, str]], tmp: str, fail: str) -> str:
@@ -86,6 +107,25 @@ def init_one_digit(obj: str, value: str, magnitude: str, tmp: str) -> str:
             f"    str w{magnitude[1:]}, [{obj}, #{L.LONG_OB_DIGIT}]\n")
 
 
+def range_iter_next(it: str, value: str, end: str) -> str:
+    """value = the next value of the range iterator `it` (not advanced yet:
+    range_iter_advance does that), or go to end when it has none.  Keeps
+    what range_iter_advance needs in x12 (and x15 until the value is
+    boxed: 3.11's len)."""
+    return (f"    ldp x12, x13, [{it}, #{L.RANGEITER_INDEX}]    // index, start\n"
+            f"    ldp {value}, x15, [{it}, #{L.RANGEITER_STEP}]     // step, len\n"
+            "    cmp x12, x15\n"
+            f"    b.ge {end}                 // the end\n"
+            f"    madd {value}, x12, {value}, x13               // start + index * step\n")
+
+
+def range_iter_advance(it: str) -> str:
+    """Advance the range iterator `it` past the value range_iter_next gave
+    (x12 as it left it)."""
+    return ("    add x12, x12, #1\n"
+            f"    str x12, [{it}, #{L.RANGEITER_INDEX}]\n")
+
+
 def small_int_index_shift() -> int:
     """log2 of SMALL_INT_STRIDE: the shift from a small int's index in the
     cache to its byte offset."""
@@ -94,11 +134,13 @@ def small_int_index_shift() -> int:
     return shift
 
 
-def enter_recursive_call(tstate: str, tmp: str, at_limit: str, keep: str) -> str:
+def enter_recursive_call(tstate: str, tmp: str, at_limit: str, keep: str, *,
+                         offset: int = L.TSTATE_RECURSION_REMAINING) -> str:
     """_Py_EnterRecursiveCallTstate for the thread state in tstate, keeping
-    `keep` frames of the limit unused: take one from recursion_remaining if
-    it is above keep, else go to at_limit (tstate and tmp unchanged)."""
-    remaining = _mem(tstate, L.TSTATE_RECURSION_REMAINING)
+    `keep` frames of the limit unused: take one from recursion_remaining (a
+    32-bit count at `offset`) if it is above keep, else go to at_limit
+    (tstate and tmp unchanged)."""
+    remaining = _mem(tstate, offset)
     w = "w" + tmp[1:]
     return (f"    ldr {w}, {remaining}                    // recursion_remaining\n"
             f"    cmp {w}, #{keep}\n"
@@ -107,9 +149,11 @@ def enter_recursive_call(tstate: str, tmp: str, at_limit: str, keep: str) -> str
             f"    str {w}, {remaining}\n")
 
 
-def leave_recursive_call(tstate: str, tmp: str) -> str:
-    """_Py_LeaveRecursiveCallTstate for the thread state in tstate."""
-    remaining = _mem(tstate, L.TSTATE_RECURSION_REMAINING)
+def leave_recursive_call(tstate: str, tmp: str, *,
+                         offset: int = L.TSTATE_RECURSION_REMAINING) -> str:
+    """_Py_LeaveRecursiveCallTstate for the thread state in tstate (the
+    count at `offset`)."""
+    remaining = _mem(tstate, offset)
     w = "w" + tmp[1:]
     return (f"    ldr {w}, {remaining}                    // recursion_remaining\n"
             f"    add {w}, {w}, #1\n"

@@ -18,6 +18,9 @@ BINARY_OPS: tuple[str, ...] = (
 # COMPARE_OP's oparg indexes this tuple; it is also the `op` argument of
 # PyObject_RichCompare (Py_LT = 0 ... Py_GE = 5).
 COMPARE_OPS: tuple[str, ...] = ("<", "<=", "==", "!=", ">", ">=")
+# COMPARE_OP's oparg >> COMPARE_OP_SHIFT indexes COMPARE_OPS (3.11: the
+# whole oparg).
+COMPARE_OP_SHIFT = 0
 
 # FORMAT_VALUE's oparg & 3: the conversion applied before format().
 FORMAT_CONVERSIONS: tuple[str, ...] = ("", "str", "repr", "ascii")

@@ -95,7 +95,11 @@ def build_function(fn: FunctionType | CodeType, options: CompileOptions | None =
 
 
 class Builder311(FrameBuilder):
-    """Abstract interpreter of one 3.11 code object."""
+    """Abstract interpreter of one 3.11 code object.  A later version's
+    builder is a subclass with its own table (`handlers`), sharing the
+    handlers whose bytecode means the same."""
+
+    handlers: HandlerTable = HANDLERS
 
     def __init__(self, code: CodeType, qualname: str, options: CompileOptions) -> None:
         super().__init__(Function(code.co_name, qualname, function_params(code), code))
@@ -143,7 +147,7 @@ class Builder311(FrameBuilder):
         if self.skip_get_iter and ins.opname == "GET_ITER":
             self.skip_get_iter = False
             return
-        handler = HANDLERS.handlers.get(ins.opname)
+        handler = self.handlers.handlers.get(ins.opname)
         if handler is None:
             raise UnsupportedBytecode(self.func.qualname, ins.opname, ins.lineno, ins.offset)
         self.pre_state = self.state.copy() if self.handler_at[ins.offset] is not None else None

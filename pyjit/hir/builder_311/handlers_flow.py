@@ -141,9 +141,15 @@ def _get_iter(b: Builder311, ins: BcInstr) -> None:
 
 @HANDLERS("FOR_ITER")
 def _for_iter(b: Builder311, ins: BcInstr) -> None:
+    for_iter(b, ins, b.state.stack[:-1])
+
+
+def for_iter(b: Builder311, ins: BcInstr, exit_stack: list[Value]) -> None:
+    """The next item of the iterator on top, pushed; at the end, the jump
+    target with exit_stack (3.11: the iterator popped)."""
     item = b.emit(ForIter([b.state.stack[-1]]))
     done = b.emit(IsNull([item]))
-    exit_state = FrameState(list(b.state.locals), b.state.stack[:-1])
+    exit_state = FrameState(list(b.state.locals), exit_stack)
     assert ins.jump_target is not None
     exit_block = b.edge_to(ins.jump_target, exit_state)
     body = b.func.new_block()

@@ -183,7 +183,7 @@ def _binary_op(b: Builder311, ins: BcInstr) -> None:
 @HANDLERS("COMPARE_OP")
 def _compare_op(b: Builder311, ins: BcInstr) -> None:
     right, left = b.pop(), b.pop()
-    b.push(b.emit(CompareOp([left, right], kind=COMPARE_KINDS[ins.arg])))
+    b.push(b.emit(CompareOp([left, right], kind=COMPARE_KINDS[ins.arg >> opcodes.COMPARE_OP_SHIFT])))
 
 
 @HANDLERS("UNARY_NEGATIVE", "UNARY_POSITIVE", "UNARY_INVERT")
