@@ -83,8 +83,9 @@ def test_functions_made_later_count_from_their_first_call(mode_off):
     names = mode.compiled_names
     assert names["autojit_case:outer"] == 1
     assert names["autojit_case:outer.<locals>.inner"] == 5
-    assert names["autojit_case:outer.<locals>.<listcomp>"] == 4
     assert names["autojit_case:outer.<locals>.<lambda>"] == 4
+    if sys.version_info < (3, 12):       # 3.12 inlines comprehensions into their parent
+        assert names["autojit_case:outer.<locals>.<listcomp>"] == 4
     assert mode.refused == {}
 
 

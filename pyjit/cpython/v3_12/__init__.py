@@ -6,9 +6,10 @@
   thread state's recursion counters, where the GIL lives);
 - objects.py: assembly fragments that read and write 3.12's objects (the
   immortal-aware reference counts, compact ints) for the shared routines;
-- opcodes.py: the bytecode tables pyjit's builder and lowering share.
+- opcodes.py: the bytecode tables pyjit's builder and lowering share;
+- counting.py: the call-counting prologue of the process-wide modes.
 """
 
-from . import layout, objects, opcodes
+from . import counting, layout, objects, opcodes
 
 VERSION = (3, 12)

@@ -101,6 +101,7 @@ CFRAME_CURRENT_FRAME = 0
 IFRAME_CODE = 0
 IFRAME_PREVIOUS = 8
 IFRAME_FUNCOBJ = 16
+IFRAME_FUNC = IFRAME_FUNCOBJ         # the name the version-independent code reads
 IFRAME_LOCALSPLUS = 72
 
 # -- the interpreter's state ---------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""The call-counting prologue in CPython 3.12's bytecode.
+
+The same prologue and tail as 3.11's (v3_11/counting.py says what each
+part does), in 3.12's instructions: CALL without PRECALL, POP_JUMP_IF_TRUE
+(forward), LOAD_ATTR's argument carrying the name index shifted left once
+(the low bit asks for a method), and FOR_ITER, which on exhaustion jumps
+past the END_FOR at its target: the tail starts with one, never executed.
+"""
+
+from __future__ import annotations
+
+from ..bytecode_edit import Label
+
+
+def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
+    """(body, tail, stack size) for code; consts: the co_consts indices of
+    "record", "hook", "go_on" and "Failure"; names: the co_names indices of
+    "__class__", "exc" and "it"."""
+    n = code.co_argcount + code.co_kwonlyargcount
+    n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)     # *args, **kwargs
+    cells = set(code.co_cellvars)
+    loads = [("LOAD_DEREF" if code.co_varnames[i] in cells else "LOAD_FAST", i)
+             for i in range(n)]
+    body = [("LOAD_CONST", consts["record"]), ("LOAD_ATTR", names["it"] << 1),
+            ("FOR_ITER", Label("arrived")), ("POP_TOP", 0), ("POP_TOP", 0)]
+    tail = [Label("arrived"), ("END_FOR", 0),
+            ("PUSH_NULL", 0), ("LOAD_CONST", consts["hook"]), *loads, ("CALL", n),
+            ("COPY", 1), ("LOAD_CONST", consts["go_on"]), ("IS_OP", 0),
+            ("POP_JUMP_IF_TRUE", Label("go_on")),
+            ("COPY", 1), ("LOAD_ATTR", names["__class__"] << 1),
+            ("LOAD_CONST", consts["Failure"]), ("IS_OP", 0),
+            ("POP_JUMP_IF_TRUE", Label("failed")),
+            ("RETURN_VALUE", 0),
+            Label("failed"), ("LOAD_ATTR", names["exc"] << 1), ("RERAISE", 0),
+            Label("go_on"), ("POP_TOP", 0), ("JUMP_BACKWARD", Label("body"))]
+    return body, tail, n + 3
