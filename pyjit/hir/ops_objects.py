@@ -209,9 +209,12 @@ class SyncFrameLocals(Instr):
     value i, NULL meaning unbound), before a call that may read the frame
     (``locals()``, ``sys._getframe()``...; pyjit/cpython/frames.py).  The
     frame's slots own their references: each value is increfed, the old
-    one released (which may run ``__del__``)."""
+    one released (which may run ``__del__``).  For the slots in ``cells``
+    (parameters captured by a closure) the value is a cell, and the frame
+    shows its content: the trampoline's frame holds plain values."""
 
     slots: tuple[int, ...]
+    cells: tuple[int, ...] = ()
     has_result = False
     may_call = True
     has_effects = True

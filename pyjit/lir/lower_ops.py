@@ -450,9 +450,13 @@ def _tuple_item(lw: L, instr: C.LoadTupleItem) -> None:
 @lowers(O.SyncFrameLocals)
 def _sync_frame_locals(lw: L, instr: O.SyncFrameLocals) -> None:
     """Into the frame's slot of each local (the argument array of a
-    function that needs its frame): the value, increfed, the old one
-    released (STORE_FAST)."""
+    function that needs its frame): the value (a cell's content for the
+    slots in `cells`), increfed, the old one released (STORE_FAST)."""
     for slot, value in zip(instr.slots, _ops(lw, instr)):
+        if slot in instr.cells:
+            content = lw.new()
+            lw.emit(ir.Load(content, value, layout.CELL_OB_REF))
+            value = content
         old = lw.new()
         lw.emit(ir.Load(old, lw.argv, 8 * slot))
         lw.xincref(value)

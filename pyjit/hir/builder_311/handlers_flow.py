@@ -55,13 +55,15 @@ def _reads_frame(first: Value, second: Value) -> bool:
 
 
 def _sync_frame_locals(b: Builder311) -> None:
-    """Show the current values of the function's plain locals (not cells)
-    in its frame."""
+    """Show the current values of the function's locals in its frame: the
+    plain ones, and the content of parameters held in cells (a cell
+    variable that is no parameter has no slot in the trampoline's frame)."""
     code = b.code
     cells = set(code.co_cellvars)
-    slots = tuple(i for i, name in enumerate(code.co_varnames) if name not in cells)
+    slots = tuple(range(len(code.co_varnames)))
     b.func.needs_frame = True
-    b.emit(SyncFrameLocals([b.state.locals[i] for i in slots], slots=slots))
+    b.emit(SyncFrameLocals([b.state.locals[i] for i in slots], slots=slots,
+                           cells=tuple(i for i in slots if code.co_varnames[i] in cells)))
 
 
 @HANDLERS("CALL")
