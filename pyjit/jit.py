@@ -41,6 +41,7 @@ from . import install
 from .callables import function_of, not_compilable_reason
 from .compiler import CompiledFunction, check_options, compile_function, qualified_name
 from .cpython import frames
+from .cpython.genbody import GeneratorBody, generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
 from .options import CompileOptions, OptionError
@@ -85,7 +86,28 @@ class _Installed:
         split = install.split_slots
 
         caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
-        if compiled.hir.needs_frame:
+        kind = compiled.hir.generator
+        if kind is not None:
+            # A generator or coroutine: the entry makes the delegate of the
+            # trampoline's `yield from`/`await` (cpython/genbody.py), whose
+            # step runs the body once with (saved, sent, thrown).
+            array3 = array_of(3)
+
+            def step(saved, sent, thrown, frame):
+                arr = array3(_id(saved), _id(sent), _id(thrown))
+                previous = push(frame)
+                try:
+                    return call(address, func_address, addressof(arr), 3, 0)
+                finally:
+                    pop(previous)
+
+            def entry(*slots):
+                if gettrace() is not None or getprofile() is not None:
+                    _tracing_changed()
+                    args, kwargs = split(code, slots)
+                    return interpreted(*args, **kwargs)
+                return GeneratorBody(step, (0, None) + slots, kind)
+        elif compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
             # frame's slots, every parameter bound there (lowering.py).
             nslots = _len(install.parameter_names(code))
@@ -306,7 +328,7 @@ def force_compile(func: Callable, strategy: str | None = None, *,
         _compiled[id(func)] = installed
         entries.attach(compiled.consts, engine, loaded.address)
         if not _suspended:
-            install.install(func, installed.entry)
+            install.install(func, installed.entry, compiled.hir.generator)
             _register_entry(func, installed)
         _refusals.pop(func, None)
         _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
@@ -316,8 +338,9 @@ def force_compile(func: Callable, strategy: str | None = None, *,
 
 def _register_entry(func: FunctionType, installed: _Installed) -> None:
     """Compiled callers may call func's machine code directly from now on,
-    unless func needs its own frame (its trampoline's)."""
-    if not installed.compiled.hir.needs_frame:
+    unless func needs its own frame (its trampoline's) or is a generator
+    (its machine code is the body its driver resumes)."""
+    if not installed.compiled.hir.needs_frame and installed.compiled.hir.generator is None:
         entries.register_entry(func, installed.engine, installed.loaded.address)
 
 
@@ -472,10 +495,13 @@ def watch(func: Callable, *, threshold: int | None = None,
                     and _compile_watched(func, options, engine)):
                 target = func
             args, kwargs = install.split_slots(code, slots)
+            if kind is not None:      # the generator (or coroutine) to delegate to
+                return target(*args, **kwargs)
             return install.call_for_trampoline(target, args, kwargs)
+        kind = generator_kind(code)
         _watch_entries[func] = counting_entry
         if not _suspended:
-            install.install(func, counting_entry)
+            install.install(func, counting_entry, kind)
 
 
 def _compile_watched(func: FunctionType, options: CompileOptions | None, engine) -> bool:
@@ -534,11 +560,14 @@ def _tracing_changed(active: bool | None = None) -> None:
                 install.uninstall(func)
                 entries.forget_entry(func)
             else:
-                install.install(func, installed.entry)
+                install.install(func, installed.entry, installed.compiled.hir.generator)
                 _register_entry(func, installed)
         for func, entry in list(_watch_entries.items()):
             if _installed(func) is None:
-                install.uninstall(func) if active else install.install(func, entry)
+                if active:
+                    install.uninstall(func)
+                else:
+                    install.install(func, entry, generator_kind(install.original_code(func)))
 
 
 def _wrap_tracing_setters() -> None:

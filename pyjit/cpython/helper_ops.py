@@ -89,6 +89,11 @@ python_helper("make_function", ("obj", "obj", "obj_or_null", "obj_or_null", "obj
                                 "obj_or_null"), "obj", "null")(semantics.make_function)
 
 
+python_helper("load_build_class", ("obj",), "obj", "null")(semantics.load_build_class)
+python_helper("super_without_arguments", ("obj", "obj_or_null", "int64", "int64"), "obj",
+              "null")(semantics.super_without_arguments)
+
+
 # -- iteration and unpacking ------------------------------------------------------------
 
 @python_helper("for_iter", ("obj", "ptr"), "int", "minus_one")

@@ -30,7 +30,7 @@ becomes a guarded ``RangeIter`` with the generic call and ``GetIter`` as
 the fallback path.
 """
 
-from . import handlers_flow, handlers_values  # noqa: F401  (fill HANDLERS)
+from . import handlers_flow, handlers_gen, handlers_values  # noqa: F401  (fill HANDLERS)
 from .driver import HANDLERS, Builder311, HandlerTable, build_function, function_params, local_names
 
 __all__ = ["HANDLERS", "Builder311", "HandlerTable", "build_function", "function_params", "local_names"]
