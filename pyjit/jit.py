@@ -87,13 +87,18 @@ class _Installed:
 
         caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
         kind = compiled.hir.generator
+        self.code_hold = None
         if kind is not None:
             # A generator or coroutine: the entry makes the delegate of the
             # trampoline's `yield from`/`await` (cpython/genbody.py), whose
-            # step runs the body once with (saved, sent, thrown).
+            # step runs the body once with (saved, sent, thrown).  Every
+            # suspended activation resumes this code: it stays loaded while
+            # any refers to the step (the entry, or a live generator), and
+            # is retired when the hold dies (_hold_code).
             array3 = array_of(3)
+            hold = self.code_hold = _hold_code(engine, loaded, self.compiled.consts)
 
-            def step(saved, sent, thrown, frame):
+            def step(saved, sent, thrown, frame, _hold=hold):
                 arr = array3(_id(saved), _id(sent), _id(thrown))
                 previous = push(frame)
                 try:
@@ -157,6 +162,27 @@ class _Installed:
         self.entry = entry
 
 
+class _CodeHold:
+    """Alive while anything may still run a compiled generator body."""
+
+    __slots__ = ("__weakref__",)
+
+
+_holds: dict[int, weakref.ref] = {}
+
+
+def _hold_code(engine, loaded, consts) -> _CodeHold:
+    """An object whose death retires loaded (with consts kept until then)."""
+    hold = _CodeHold()
+    key = id(hold)
+
+    def release(_ref):
+        _holds.pop(key, None)
+        engine.retire(loaded, consts)
+    _holds[key] = weakref.ref(hold, release)
+    return hold
+
+
 def _ids(values) -> list[int]:
     return [_id(v) for v in values]
 
@@ -184,7 +210,8 @@ def _collected(key: int) -> None:
     installed = _compiled.pop(key, None)
     if installed is not None:
         entries.forget_entry_id(key)
-        installed.engine.retire(installed.loaded, installed.compiled.consts)
+        if installed.code_hold is None:      # else retired when the hold dies
+            installed.engine.retire(installed.loaded, installed.compiled.consts)
 
 
 def _installed(func) -> "_Installed | None":
@@ -361,7 +388,9 @@ def force_uncompile(func: Callable) -> bool:
         # No call cell may keep the entry of code about to be unloaded; the
         # engine unloads it once nothing runs it (func may be running now).
         entries.forget_entry(func)
-        installed.engine.unload(installed.loaded, installed.compiled.consts)
+        if installed.code_hold is None:
+            installed.engine.unload(installed.loaded, installed.compiled.consts)
+        # else a generator's body: retired once no generator of it is left
         return True
 
 

@@ -87,15 +87,20 @@ def interpreted_generator_function(fn: Callable, func: Function) -> Callable:
     from pyjit.cpython.genbody import GeneratorBody
     from pyjit.hir.interp import Activation
 
-    def step(saved, sent, thrown, frame):
-        act = Activation(func, fn, {0: saved, 1: sent, 2: thrown}, func.refcounted)
-        try:
-            result = act.run(5_000_000)
-        except BaseException as exc:  # the body's exception, as compiled code reports it
-            return Failure(exc)
-        return tuple(result) if isinstance(result, list) else result
-
     def entry(*slots):
+        handled = [None]    # the generator's own handled exception, kept across suspensions
+
+        def step(saved, sent, thrown, frame):
+            act = Activation(func, fn, {0: saved, 1: sent, 2: thrown}, func.refcounted)
+            act.handled = handled[0]
+            try:
+                result = act.run(5_000_000)
+            except BaseException as exc:  # the body's exception, as compiled code reports it
+                return Failure(exc)
+            finally:
+                handled[0] = act.handled
+            return tuple(result) if isinstance(result, list) else result
+
         return GeneratorBody(step, (0, None) + slots, func.generator)
 
     code = install.trampoline_code(fn.__code__, entry, func.generator)

@@ -15,6 +15,7 @@ from pyjit.hir.ops_core import Branch, Phi
 from pyjit.hir.ops_exc import FetchException
 
 from cases import CASES, COMPREHENSIONS, closure_counter, make_adder, try_except, with_statement
+from gen_cases import GENERATOR_CASES
 from hir_support import requires_311, run_both
 
 pytestmark = requires_311
@@ -23,6 +24,8 @@ pytestmark = requires_311
 def test_every_handled_opcode_has_a_test_case():
     exercised: set[str] = set()
     for fn, _ in [*CASES.values(), *COMPREHENSIONS.values()]:
+        exercised |= {ins.opname for ins in decode(fn.__code__)}
+    for fn, _, _ in GENERATOR_CASES.values():
         exercised |= {ins.opname for ins in decode(fn.__code__)}
     assert sorted(set(HANDLERS.handlers) - exercised) == []
 

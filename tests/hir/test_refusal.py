@@ -29,7 +29,7 @@ async def async_generator():
 def catches_exception_groups():
     x = 1
     try:
-        pass
+        x = int(x)
     except* ValueError:  # CHECK_EG_MATCH
         x = 2
     return x
