@@ -18,7 +18,7 @@ type inference, from Bottom up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..errors import CompileRefused
 from ..ir import Block, Param, Value
@@ -28,15 +28,15 @@ from ..ops_gen import ResumeValue, StoreSuspended, SuspendTuple
 from ..typeinfer import infer_types
 from ..types import Bottom, Dict, Object, OptObject, Tuple
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .driver import Builder311
+# The 3.11 builder (driver.Builder311; not imported: it imports this module).
+Builder311 = Any
 
 # Resume points are small ints compared by identity: CPython caches -5..256.
 MAX_POINTS = 256
 
 
 class ResumePoints:
-    def __init__(self, b: "Builder311") -> None:
+    def __init__(self, b: Builder311) -> None:
         self.b = b
         self.entry: Block | None = None
         self.blocks: list[Block] = []
