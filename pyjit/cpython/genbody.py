@@ -39,7 +39,7 @@ the HIR interpreter's runs the HIR.
 from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.
-from builtins import GeneratorExit, RuntimeError, StopIteration, isinstance, len
+from builtins import GeneratorExit, RuntimeError, StopIteration, bytearray, bytes, isinstance, len
 import ctypes
 import dis
 
