@@ -60,12 +60,13 @@ import warnings
 from typing import Any, Callable
 
 from .cpython.errstate import Failure
-from .cpython.genbody import strip_trampoline_entry
+from .cpython.genbody import END, strip_trampoline_entry
 
 _ENTRY = "__pyjit_entry__"
 _FAILURE = "__pyjit_failure__"
 _STRIP = "__pyjit_strip__"
 _BASE = "__pyjit_base_exception__"      # BaseException, a constant (builtins may be rebound)
+_END = "__pyjit_end__"
 _ITERABLE_COROUTINE = 0x100
 _ORIGINAL = "__pyjit_original_code__"
 _VARARGS, _VARKEYWORDS = 0x04, 0x08
@@ -132,6 +133,25 @@ def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
                 f"        if {result}.__class__ is {_FAILURE!r}:\n"
                 f"            raise ({result}.exc, ({result} := None))[0]\n"
                 f"        return {result}\n")
+    elif kind == "async generator":
+        # cpython/genbody.py's AsyncGeneratorBody says why this loop; the
+        # dead `yield` makes the trampoline an async generator.
+        dead += "            yield\n"
+        value = "__pyjit_value__"
+        body = (f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
+                "        while True:\n"
+                "            try:\n"
+                f"                {value} = await {result}\n"
+                f"            except {_BASE!r} as {value}:\n"
+                f"                raise {_STRIP!r}({value})\n"
+                f"            if {value} is {_END!r}:\n"
+                "                return\n"
+                "            try:\n"
+                f"                {value} = yield {value}\n"
+                f"            except {_BASE!r} as {value}:\n"
+                f"                {result}.throw_next({value})\n"
+                "            else:\n"
+                f"                {result}.send_next({value})\n")
     else:
         delegate = "await" if kind == "coroutine" else "yield from"
         body = ("        try:\n"
@@ -141,7 +161,7 @@ def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
     source = (
         "def _outer():\n"
         f"{cells}"
-        f"    {'async ' if kind == 'coroutine' else ''}def _trampoline("
+        f"    {'async ' if kind in ('coroutine', 'async generator') else ''}def _trampoline("
         f"{_parameter_list(code, varnames)}):\n"
         f"        if {_ENTRY!r} is None:\n"
         f"{dead or '            pass' + chr(10)}"
@@ -199,7 +219,7 @@ def trampoline_code(original: types.CodeType, entry: Callable[..., Any],
     (see `_template`) for a generator or coroutine."""
     template = _template(original, kind)
     swap = {_ENTRY: entry, _FAILURE: Failure, _STRIP: strip_trampoline_entry,
-            _BASE: BaseException}
+            _BASE: BaseException, _END: END}
     consts = tuple(swap.get(c, c) if isinstance(c, str) else c for c in template.co_consts)
     return template.replace(
         co_consts=consts, co_name=original.co_name, co_qualname=original.co_qualname,

@@ -41,7 +41,7 @@ from . import install
 from .callables import function_of, not_compilable_reason
 from .compiler import CompiledFunction, check_options, compile_function, qualified_name
 from .cpython import frames
-from .cpython.genbody import GeneratorBody, generator_kind
+from .cpython.genbody import AsyncGeneratorBody, GeneratorBody, generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
 from .options import CompileOptions, OptionError
@@ -96,6 +96,7 @@ class _Installed:
             # any refers to the step (the entry, or a live generator), and
             # is retired when the hold dies (_hold_code).
             array3 = array_of(3)
+            body_class = AsyncGeneratorBody if kind == "async generator" else GeneratorBody
             hold = self.code_hold = _hold_code(engine, loaded, self.compiled.consts)
 
             def step(saved, sent, thrown, frame, _hold=hold):
@@ -111,7 +112,7 @@ class _Installed:
                     _tracing_changed()
                     args, kwargs = split(code, slots)
                     return interpreted(*args, **kwargs)
-                return GeneratorBody(step, (0, None) + slots, kind)
+                return body_class(step, (0, None) + slots, kind)
         elif compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
             # frame's slots, every parameter bound there (lowering.py).

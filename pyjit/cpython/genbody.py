@@ -45,24 +45,26 @@ import dis
 
 from . import frames, layout
 from .errstate import Failure
-from .generators import enter_item, leave_item, normalize_throw, top_item
+from .generators import AsyncGenValue, enter_item, leave_item, normalize_throw, top_item
 
 _U64 = ctypes.c_uint64
 _RERAISE = dis.opmap["RERAISE"]
 _RAISE_VARARGS = dis.opmap["RAISE_VARARGS"]
 
 
-_CO_GENERATOR, _CO_COROUTINE = 0x20, 0x80
+_CO_GENERATOR, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x200
 
 
 def generator_kind(code) -> str | None:
     """"coroutine", "generator" (types.coroutine's iterable coroutines
-    included), or None for a code object of a plain function (async
-    generators, which the JIT does not compile, are None too)."""
+    included), "async generator", or None for a code object of a plain
+    function."""
     if code.co_flags & _CO_COROUTINE:
         return "coroutine"
     if code.co_flags & _CO_GENERATOR:
         return "generator"
+    if code.co_flags & _CO_ASYNC_GENERATOR:
+        return "async generator"
     return None
 
 
@@ -74,7 +76,7 @@ class GeneratorBody:
     def __init__(self, step, saved: tuple, kind: str) -> None:
         self._step = step            # step(saved, sent, thrown, frame) -> state or Failure
         self._saved = saved          # (point, yielded, values...); None once finished
-        self._kind = kind            # "generator" or "coroutine" (for messages)
+        self._kind = kind            # "generator", "coroutine", "async generator" (messages)
         self._item = 0               # the generator's exception-stack item
         self._frame = 0              # the trampoline's interpreter frame
 
@@ -148,6 +150,81 @@ class GeneratorBody:
         return exc
 
 
+END = AsyncGenValue(None)     # what `await` of an async generator's body gives at its end
+_NOTHING = AsyncGenValue(None)
+
+
+class AsyncGeneratorBody(GeneratorBody):
+    """The delegate of a compiled async generator's trampoline, which is
+
+        body = <entry>(<parameters>)
+        while True:
+            value = await body            # the body's exception leaves here
+            if value is END: return
+            try:
+                value = yield value       # the async generator's own yield
+            except BaseException as exc:  # athrow()/aclose() at that yield
+                body.throw_next(exc)
+            else:
+                body.send_next(value)
+
+    The async generator object only yields what reaches it wrapped in its
+    own (internal) type, which Python code cannot make, so the body's own
+    yields (AsyncGenValue, from ASYNC_GEN_WRAP) end the `await` (StopIteration
+    of the value) and the trampoline yields them; everything else the body
+    yields is an await's, passed through to the event loop.  The value sent
+    to (or the exception thrown in at) the trampoline's yield is handed to
+    the body at the next `await`'s first step."""
+
+    __slots__ = ("_next_sent", "_next_thrown")
+
+    def __init__(self, step, saved: tuple, kind: str) -> None:
+        GeneratorBody.__init__(self, step, saved, kind)
+        self._next_sent = None
+        self._next_thrown = None
+
+    def send_next(self, value) -> None:
+        self._next_sent = value
+
+    def throw_next(self, exc) -> None:
+        self._next_thrown = strip_trampoline_entry(exc)
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if not self._frame:
+            self._frame, self._item = frames.caller_frame(), top_item()
+        thrown = self._next_thrown
+        if thrown is not None or self._next_sent is not None:
+            value, self._next_sent, self._next_thrown = self._next_sent, None, None
+        result = self._step(self._saved, value, thrown, self._frame)
+        if result.__class__ is not Failure and len(result) > 1:
+            self._saved = result
+            yielded = result[1]
+            if yielded.__class__ is AsyncGenValue:
+                raise StopIteration(yielded.value)
+            return yielded
+        raise self._ending(result)
+
+    def throw(self, typ, val=None, tb=None):
+        exc = normalize_throw(typ, val, tb)
+        result = self._thrown(exc, frames.caller_frame())
+        if result.__class__ is not Failure and len(result) > 1:
+            self._saved = result
+            yielded = result[1]
+            if yielded.__class__ is AsyncGenValue:
+                raise StopIteration(yielded.value)
+            return yielded
+        raise self._ending(result)
+
+    def _ending(self, result):
+        if result.__class__ is not Failure:
+            self._saved = None
+            return StopIteration(END)
+        return GeneratorBody._ending(self, result)
+
+
 def _reraising(code):
     """code with every `raise X` (RAISE_VARARGS 1) made RERAISE 0: the same
     stack effect, no traceback entry for the frame, no implicit chaining."""
@@ -159,7 +236,7 @@ def _reraising(code):
 
 
 for _method in (GeneratorBody.__next__, GeneratorBody.send, GeneratorBody.throw,
-                GeneratorBody.close):
+                GeneratorBody.close, AsyncGeneratorBody.send, AsyncGeneratorBody.throw):
     _method.__code__ = _reraising(_method.__code__)
 
 

@@ -36,6 +36,7 @@ _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.
 _obj = __import__("_ctypes").PyObj_FromPtr
 _ITERABLE_COROUTINE = inspect.CO_ITERABLE_COROUTINE
 _GENERATOR, _COROUTINE = types.GeneratorType, types.CoroutineType
+_ASYNC_GENERATOR = types.AsyncGeneratorType
 
 
 # -- the exception stack -------------------------------------------------------------------
@@ -116,25 +117,78 @@ _AWAIT_CONTEXT = {1: "'async with' received an object from __aenter__ that does 
                      "__await__: {}"}
 
 
-def get_awaitable(obj, where: int):
-    """GET_AWAITABLE where (_PyCoro_GetAwaitableIter, format_awaitable_error,
-    and the check that a coroutine is not awaited twice)."""
+def awaitable_iter(obj, where: int = 0):
+    """_PyCoro_GetAwaitableIter (with format_awaitable_error's messages for
+    `async with`: where 1 __aenter__, 2 __aexit__)."""
     if _is_coroutine(obj):
-        it = obj
-    else:
-        getter = getattr(type(obj), "__await__", None)
-        if getter is None:
-            if where in _AWAIT_CONTEXT:
-                raise TypeError(_AWAIT_CONTEXT[where].format(type(obj).__name__))
-            raise TypeError(f"object {type(obj).__name__} can't be used in 'await' expression")
-        it = getter(obj)
-        if _is_coroutine(it):
-            raise TypeError("__await__() returned a coroutine")
-        if getattr(type(it), "__next__", None) is None:
-            raise TypeError(f"__await__() returned non-iterator of type '{type(it).__name__}'")
+        return obj
+    getter = getattr(type(obj), "__await__", None)
+    if getter is None:
+        if where in _AWAIT_CONTEXT:
+            raise TypeError(_AWAIT_CONTEXT[where].format(type(obj).__name__))
+        raise TypeError(f"object {type(obj).__name__} can't be used in 'await' expression")
+    it = getter(obj)
+    if _is_coroutine(it):
+        raise TypeError("__await__() returned a coroutine")
+    if getattr(type(it), "__next__", None) is None:
+        raise TypeError(f"__await__() returned non-iterator of type '{type(it).__name__}'")
+    return it
+
+
+def get_awaitable(obj, where: int):
+    """GET_AWAITABLE where: awaitable_iter, and the check that a coroutine
+    is not awaited twice."""
+    it = awaitable_iter(obj, where)
     if type(it) is _COROUTINE and it.cr_await is not None:
         raise RuntimeError("coroutine is being awaited already")
     return it
+
+
+def get_aiter(obj):
+    """GET_AITER: obj.__aiter__(), which must have __anext__."""
+    getter = getattr(type(obj), "__aiter__", None)
+    if getter is None:
+        raise TypeError("'async for' requires an object with __aiter__ method, got "
+                        f"{type(obj).__name__}")
+    it = getter(obj)
+    if getattr(type(it), "__anext__", None) is None:
+        raise TypeError("'async for' received an object from __aiter__ that does not "
+                        f"implement __anext__: {type(it).__name__}")
+    return it
+
+
+def get_anext(aiter):
+    """GET_ANEXT: the awaitable of aiter.__anext__()."""
+    if type(aiter) is _ASYNC_GENERATOR:
+        return aiter.__anext__()
+    getter = getattr(type(aiter), "__anext__", None)
+    if getter is None:
+        raise TypeError("'async for' requires an iterator with __anext__ method, got "
+                        f"{type(aiter).__name__}")
+    following = getter(aiter)
+    try:
+        return awaitable_iter(following)
+    except TypeError as exc:
+        raise TypeError("'async for' received an invalid object from __anext__: "
+                        f"{type(following).__name__}") from exc
+
+
+class AsyncGenValue:
+    """A value an async generator's compiled body yields as the generator's
+    own (ASYNC_GEN_WRAP); any other value it yields is an await's, for the
+    event loop.  (The interpreter's wrapper type is not reachable from
+    outside CPython: its driver, genbody.AsyncGeneratorBody, tells them
+    apart with this one.)"""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+def async_gen_wrap(value) -> AsyncGenValue:
+    """ASYNC_GEN_WRAP."""
+    return AsyncGenValue(value)
 
 
 def iter_send(inner, value):

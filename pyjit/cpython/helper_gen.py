@@ -31,3 +31,6 @@ def iter_throw(inner, exc, out):
 python_helper("get_awaitable", ("obj", "int64"), "obj", "null")(generators.get_awaitable)
 python_helper("get_yield_from_iter", ("obj", "int64"), "obj", "null")(
     generators.get_yield_from_iter)
+python_helper("get_aiter", ("obj",), "obj", "null")(generators.get_aiter)
+python_helper("get_anext", ("obj",), "obj", "null")(generators.get_anext)
+python_helper("async_gen_wrap", ("obj",), "obj", "null")(generators.async_gen_wrap)

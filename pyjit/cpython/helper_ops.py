@@ -203,6 +203,17 @@ def reraise_current():
     return reraise(exc)
 
 
+@python_helper("before_async_with", ("obj", "ptr"), "int", "minus_one")
+def before_async_with(mgr, out):
+    """BEFORE_ASYNC_WITH: out[0], out[1] = the bound __aexit__, the result
+    of __aenter__() (new references)."""
+    exit_, value = semantics.before_async_with(mgr)
+    slots = addresses(out, 2)
+    put(slots, 0, exit_)
+    put(slots, 1, value)
+    return 0
+
+
 @python_helper("before_with", ("obj", "ptr"), "int", "minus_one")
 def before_with(mgr, out):
     """BEFORE_WITH: out[0] = bound __exit__, out[1] = __enter__()."""

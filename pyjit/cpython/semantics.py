@@ -238,6 +238,20 @@ def before_with(mgr):
     return exit_, enter()
 
 
+def before_async_with(mgr):
+    """BEFORE_ASYNC_WITH: (the bound __aexit__, the result of
+    __aenter__())."""
+    enter = lookup_special(mgr, "__aenter__")
+    if enter is NULL:
+        raise TypeError(f"'{type(mgr).__name__}' object does not support the asynchronous "
+                        "context manager protocol")
+    exit_ = lookup_special(mgr, "__aexit__")
+    if exit_ is NULL:
+        raise TypeError(f"'{type(mgr).__name__}' object does not support the asynchronous "
+                        "context manager protocol (missed __aexit__ method)")
+    return exit_, enter()
+
+
 def with_except_start(exit_, exc):
     """WITH_EXCEPT_START: __exit__(type, value, traceback)."""
     return exit_(type(exc), exc, exc.__traceback__)

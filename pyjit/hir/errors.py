@@ -29,8 +29,8 @@ class UnsupportedBytecode(CompileRefused):
 
 
 class UnsupportedFunction(CompileRefused):
-    """A kind of function the JIT does not compile (async generators...);
-    ``why`` completes the sentence."""
+    """A kind of function the JIT does not compile (a generator that reads
+    its own frame); ``why`` completes the sentence."""
 
     def __init__(self, function: str, kind: str, lineno: int | None, why: str) -> None:
         super().__init__(function, f"{kind} (line {lineno}) cannot be compiled: {why}")

@@ -46,7 +46,7 @@ from .ops_objects import (
     SyncFrameLocals, VectorCall,
 )
 from .ops_gen import (
-    GenThrow, GetAwaitable, GetYieldFromIter, IterSend, IterThrow, ResumeValue, StoreSuspended,
+    AsyncGenWrap, GetAIter, GetANext, GenThrow, GetAwaitable, GetYieldFromIter, IterSend, IterThrow, ResumeValue, StoreSuspended,
     SuspendTuple,
 )
 from .types import Type
@@ -156,7 +156,7 @@ def _load_method(a: Activation, i: LoadMethodCached, v: list) -> Any:
 
 @semantics(BeforeWith)
 def _before_with(a: Activation, i: BeforeWith, v: list) -> Any:
-    exit_, a.second[i] = S.before_with(v[0])
+    exit_, a.second[i] = (S.before_async_with if i.asynchronous else S.before_with)(v[0])
     return exit_
 
 
@@ -296,4 +296,7 @@ def _iter_throw(a: Activation, i: IterThrow, v: list) -> Any:
 
 
 semantics(GetAwaitable)(lambda a, i, v: G.get_awaitable(v[0], i.where))
+semantics(GetAIter)(lambda a, i, v: G.get_aiter(v[0]))
+semantics(GetANext)(lambda a, i, v: G.get_anext(v[0]))
+semantics(AsyncGenWrap)(lambda a, i, v: G.async_gen_wrap(v[0]))
 semantics(GetYieldFromIter)(lambda a, i, v: G.get_yield_from_iter(v[0], i.coroutine))

@@ -121,9 +121,10 @@ class GetAwaitable(Instr):
 
 @hir_op
 class GetYieldFromIter(Instr):
-    """``v:Object = GetYieldFromIter<coroutine> obj``: the iterator
+    """``v:Object = GetYieldFromIter obj``: the iterator
     ``yield from obj`` drives (GET_YIELD_FROM_ITER): generators and (in a
-    coroutine) coroutines themselves, else ``iter(obj)``.  New reference."""
+    coroutine, ``GetYieldFromIter<coroutine>``) coroutines themselves, else
+    ``iter(obj)``.  New reference."""
 
     coroutine: bool = False
     may_raise = True
@@ -131,8 +132,38 @@ class GetYieldFromIter(Instr):
     operand_types = (Object,)
 
     def attrs(self) -> list[tuple[str, Any]]:
-        return [("coroutine", self.coroutine)] if self.coroutine else []
+        return [("in", "coroutine")] if self.coroutine else []
 
 
-__all__ = ["GenThrow", "GetAwaitable", "GetYieldFromIter", "IterSend", "IterThrow",
+@hir_op
+class GetAIter(Instr):
+    """``v:Object = GetAIter obj``: ``obj.__aiter__()`` (GET_AITER), which
+    must have ``__anext__``.  New reference."""
+
+    may_raise = True
+    may_call = True
+    operand_types = (Object,)
+
+
+@hir_op
+class GetANext(Instr):
+    """``v:Object = GetANext aiter``: the awaitable of ``aiter.__anext__()``
+    (GET_ANEXT).  New reference."""
+
+    may_raise = True
+    may_call = True
+    operand_types = (Object,)
+
+
+@hir_op
+class AsyncGenWrap(Instr):
+    """``v:Object = AsyncGenWrap value``: value marked as an async
+    generator's own yield (ASYNC_GEN_WRAP; cpython/generators.py's
+    AsyncGenValue, which the body's driver unwraps).  New reference."""
+
+    may_raise = True
+    operand_types = (Object,)
+
+
+__all__ = ["AsyncGenWrap", "GetAIter", "GetANext", "GenThrow", "GetAwaitable", "GetYieldFromIter", "IterSend", "IterThrow",
            "ResumeValue", "StoreSuspended", "SuspendTuple"]

@@ -75,3 +75,18 @@ def _get_awaitable(lw: L, instr: G.GetAwaitable) -> None:
 def _get_yield_from_iter(lw: L, instr: G.GetYieldFromIter) -> None:
     helper_op(lw, instr, "get_yield_from_iter",
               [lw.vreg(instr.operands[0]), lw.imm(int(instr.coroutine))])
+
+
+@lowers(G.GetAIter)
+def _get_aiter(lw: L, instr: G.GetAIter) -> None:
+    helper_op(lw, instr, "get_aiter", [lw.vreg(instr.operands[0])])
+
+
+@lowers(G.GetANext)
+def _get_anext(lw: L, instr: G.GetANext) -> None:
+    helper_op(lw, instr, "get_anext", [lw.vreg(instr.operands[0])])
+
+
+@lowers(G.AsyncGenWrap)
+def _async_gen_wrap(lw: L, instr: G.AsyncGenWrap) -> None:
+    helper_op(lw, instr, "async_gen_wrap", [lw.vreg(instr.operands[0])])

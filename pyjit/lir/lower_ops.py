@@ -193,7 +193,8 @@ def _two_results(lw: L, instr: Instr, helper: str, args: list) -> None:
 
 @lowers(E.BeforeWith)
 def _before_with(lw: L, instr: E.BeforeWith) -> None:
-    _two_results(lw, instr, "before_with", [lw.vreg(instr.operands[0])])
+    helper = "before_async_with" if instr.asynchronous else "before_with"
+    _two_results(lw, instr, helper, [lw.vreg(instr.operands[0])])
 
 
 @lowers(O.GetSecondOutput)

@@ -47,8 +47,8 @@ BENCH_SOURCE = textwrap.dedent("""\
         return acc.total
 
 
-    async def numbers():
-        yield 1
+    def numbers():
+        yield locals()
 
 
     if __name__ == "__main__":
@@ -293,7 +293,7 @@ def test_report_table_top_n(bench, report):
     assert "top 2 of 3 compiled functions by size" in text
     largest, second, third = (f["name"] for f in report["functions"])
     assert largest in text and second in text and third not in text.split("refused")[0]
-    assert "refused 1:\n  run_benchmark:numbers: async generator" in text
+    assert "refused 1:\n  run_benchmark:numbers: generator" in text
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -7,7 +7,9 @@ the exception's type and message) and what the body logged, in order, so
 a comparison sees the same values, the same exceptions and the same event
 order.  Steps: "next", ("send", v), ("throw", exc), "close", "list" (the
 rest), "state" (gi_running / gi_frame is None), "await" (run a coroutine
-to completion, answering each value it yields with None).
+to completion, answering each value it yields with None), and for async
+generators "anext", ("asend", v), ("athrow", exc), "aclose" (each
+awaitable run the same way).
 """
 
 from __future__ import annotations
@@ -149,6 +151,52 @@ async def awaits_bad():
     return await 3
 
 
+async def ticks(n):
+    try:
+        for i in range(n):
+            await Awaitable(i)
+            try:
+                got = yield i
+            except KeyError as exc:
+                LOG.append(("agen caught", str(exc)))
+                got = "k"
+            LOG.append(("agen got", got))
+    finally:
+        LOG.append("agen finally")
+        await Awaitable("in finally")
+
+
+async def stops_async_iteration():
+    yield 1
+    raise StopAsyncIteration
+
+
+class AsyncResource:
+    async def __aenter__(self):
+        LOG.append("aenter")
+        await Awaitable("enter")
+        return self
+
+    async def __aexit__(self, typ, exc, tb):
+        LOG.append(("aexit", typ.__name__ if typ else None))
+        return typ is KeyError
+
+
+async def async_for_and_with(n):
+    out = []
+    async with AsyncResource():
+        async for value in ticks(n):
+            out.append(value)
+    async with AsyncResource():
+        raise KeyError("swallowed")
+    try:
+        async for value in 5:
+            pass
+    except TypeError as exc:
+        out.append(str(exc))
+    return out
+
+
 def _genexpr():
     items = [1, 2, 3, 4, 5]
     return genexpr_user(items).gi_code
@@ -189,7 +237,24 @@ GENERATOR_CASES: dict[str, tuple] = {
     "coroutine_throw": (awaits, (1,), ["next", ("send", "a"), ("throw", KeyError("ck")),
                                         "next"]),
     "coroutine_bad_await": (awaits_bad, (), ["await"]),
+    "async_generator": (ticks, (3,), ["anext", ("asend", "s"), ("athrow", KeyError("a")),
+                                      "anext", "anext", "state"]),
+    "async_generator_aclose": (ticks, (5,), ["anext", "aclose", "anext"]),
+    "async_generator_stop": (stops_async_iteration, (), ["anext", "anext"]),
+    "async_for_and_with": (async_for_and_with, (3,), ["await"]),
 }
+
+
+def _run_awaitable(awaitable):
+    """(what it yielded to the event loop, its result), each yield
+    answered with None."""
+    it = awaitable.__await__() if hasattr(awaitable, "__await__") else awaitable
+    yielded = []
+    try:
+        while True:
+            yielded.append(it.send(None))
+    except StopIteration as stop:
+        return yielded, stop.value
 
 
 def _describe(exc: BaseException):
@@ -218,16 +283,16 @@ def drive(fn, args, script) -> list:
             elif kind == "list":
                 result = list(gen)
             elif kind == "state":
-                frame = gen.gi_frame if hasattr(gen, "gi_frame") else gen.cr_frame
-                running = gen.gi_running if hasattr(gen, "gi_running") else gen.cr_running
-                result = (running, frame is None)
+                prefix = next(p for p in ("gi", "cr", "ag") if hasattr(gen, p + "_frame"))
+                result = (getattr(gen, prefix + "_running"),
+                          getattr(gen, prefix + "_frame") is None)
+            elif kind in ("anext", "asend", "athrow", "aclose"):
+                awaitable = {"anext": lambda: gen.__anext__(), "asend": lambda: gen.asend(arg),
+                             "athrow": lambda: gen.athrow(arg),
+                             "aclose": lambda: gen.aclose()}[kind]()
+                result = _run_awaitable(awaitable)
             else:   # await: run the coroutine, answering each yield with None
-                yielded = []
-                try:
-                    while True:
-                        yielded.append(gen.send(None))
-                except StopIteration as stop:
-                    result = (yielded, stop.value)
+                result = _run_awaitable(gen)
             events.append(("value", repr(result)))
         except StopIteration as stop:
             events.append(("stop", repr(stop.value)))
@@ -237,5 +302,10 @@ def drive(fn, args, script) -> list:
         LOG.clear()
     if hasattr(gen, "close"):
         gen.close()
+    elif hasattr(gen, "aclose"):
+        try:
+            _run_awaitable(gen.aclose())
+        except Exception:  # noqa: BLE001 - what the script left is not compared
+            pass
     STATE.clear()
     return events

@@ -84,7 +84,7 @@ def interpreted_generator_function(fn: Callable, func: Function) -> Callable:
     (pyjit/cpython/genbody.py)."""
     from pyjit import install
     from pyjit.cpython.errstate import Failure
-    from pyjit.cpython.genbody import GeneratorBody
+    from pyjit.cpython.genbody import AsyncGeneratorBody, GeneratorBody
     from pyjit.hir.interp import Activation
 
     def entry(*slots):
@@ -101,7 +101,8 @@ def interpreted_generator_function(fn: Callable, func: Function) -> Callable:
                 handled[0] = act.handled
             return tuple(result) if isinstance(result, list) else result
 
-        return GeneratorBody(step, (0, None) + slots, func.generator)
+        body = AsyncGeneratorBody if func.generator == "async generator" else GeneratorBody
+        return body(step, (0, None) + slots, func.generator)
 
     code = install.trampoline_code(fn.__code__, entry, func.generator)
     clone = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)

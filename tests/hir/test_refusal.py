@@ -45,17 +45,23 @@ def uses_match(value):
 def test_generators_and_coroutines_are_built():
     assert build_hir(generator).generator == "generator"
     assert build_hir(coroutine).generator == "coroutine"
+    assert build_hir(async_generator).generator == "async generator"
 
 
-def test_async_generators_are_refused_with_a_sentence():
-    fn = async_generator
+def reads_its_frame():
+    yield locals()
+
+
+def test_a_generator_reading_its_frame_is_refused_with_a_sentence():
+    fn = reads_its_frame
     with pytest.raises(UnsupportedFunction) as info:
         build_hir(fn)
     err = info.value
     assert isinstance(err, CompileRefused)
-    assert str(err) == (f"async_generator: async generator function 'async_generator' (line "
-                        f"{fn.__code__.co_firstlineno}) cannot be compiled: the JIT does not "
-                        "compile async generators; it stays in the interpreter")
+    assert str(err) == (f"reads_its_frame: generator function 'reads_its_frame' (line "
+                        f"{fn.__code__.co_firstlineno}) cannot be compiled: it reads its own frame "
+                        "(locals(), sys._getframe()...), which the JIT's generators do not keep; "
+                        "it stays in the interpreter")
 
 
 def test_unsupported_opcode_names_opcode_line_and_function():

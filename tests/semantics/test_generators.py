@@ -215,3 +215,39 @@ def test_recompiling_while_suspended_keeps_the_activation():
         jit.force_uncompile(numbers)
         assert list(g) == [1, 4, 9]
         assert describe(None) is None
+
+
+async def agen_ticks(n):
+    try:
+        for i in range(n):
+            await asyncio.sleep(0)
+            yield i
+    finally:
+        await asyncio.sleep(0)
+
+
+async def sums_ticks(n):
+    total = 0
+    async for value in agen_ticks(n):
+        total += value
+    async with asyncio.Lock():
+        agen = agen_ticks(10)
+        total += await agen.__anext__()
+        await agen.aclose()
+    return total
+
+
+def test_async_generators_under_asyncio():
+    with compiled(agen_ticks, sums_ticks):
+        assert inspect.isasyncgenfunction(agen_ticks)
+        assert type(agen_ticks(1)) is types.AsyncGeneratorType
+        assert asyncio.run(sums_ticks(6)) == 15
+        # an abandoned async generator is finalized through asyncio's hooks
+        async def abandon():
+            agen = agen_ticks(3)
+            await agen.__anext__()
+            del agen
+            gc.collect()
+            await asyncio.sleep(0)
+            return "ok"
+        assert asyncio.run(abandon()) == "ok"

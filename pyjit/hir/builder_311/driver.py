@@ -75,9 +75,6 @@ def build_function(fn: FunctionType | CodeType, options: CompileOptions | None =
     (options: the compilation's; None: the defaults)."""
     code = fn.__code__ if isinstance(fn, FunctionType) else fn
     qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
-    if code.co_flags & inspect.CO_ASYNC_GENERATOR:
-        raise UnsupportedFunction(qualname, f"async generator function {code.co_name!r}",
-                                  code.co_firstlineno, "the JIT does not compile async generators")
     return Builder311(code, qualname, options or CompileOptions()).build()
 
 
@@ -141,10 +138,10 @@ class Builder311(FrameBuilder):
         if self.resume is not None:
             self.resume.refine_types()
             if self.func.needs_frame:
-                raise CompileRefused(self.func.qualname, f"{self.generator} function "
-                                     f"{self.code.co_name!r} (line {self.code.co_firstlineno}) "
-                                     "reads its own frame (locals(), sys._getframe()...), which "
-                                     "the JIT's generators do not keep")
+                raise UnsupportedFunction(
+                    self.func.qualname, f"{self.generator} function {self.code.co_name!r}",
+                    self.code.co_firstlineno, "it reads its own frame (locals(), "
+                    "sys._getframe()...), which the JIT's generators do not keep")
         self.func.blocks = reverse_postorder(self.func)
         return self.func
 

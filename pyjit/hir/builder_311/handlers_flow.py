@@ -259,7 +259,7 @@ def _jump_if_or_pop(b: Builder311, ins: BcInstr) -> None:
 # -- exceptions and with ---------------------------------------------------------
 
 
-def _leaving_by_exception(b: Builder311) -> None:
+def leaving_by_exception(b: Builder311) -> None:
     """A raise no handler of this function catches ends it: the locals are
     let go of (just before; the frame's are when the exception leaves)."""
     if b.exception_landing() is None:
@@ -269,18 +269,18 @@ def _leaving_by_exception(b: Builder311) -> None:
 @HANDLERS("RAISE_VARARGS")
 def _raise_varargs(b: Builder311, ins: BcInstr) -> None:
     if ins.arg == 0:
-        _leaving_by_exception(b)
+        leaving_by_exception(b)
         b.emit(ReraiseCurrent([]))
     else:
         operands = b.popn(ins.arg)
-        _leaving_by_exception(b)
+        leaving_by_exception(b)
         b.emit(RaiseException(operands))
 
 
 @HANDLERS("RERAISE")
 def _reraise(b: Builder311, ins: BcInstr) -> None:
     exc = b.pop()
-    _leaving_by_exception(b)
+    leaving_by_exception(b)
     b.emit(Reraise([exc]))
 
 

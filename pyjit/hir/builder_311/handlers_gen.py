@@ -1,5 +1,6 @@
-"""3.11 opcode handlers of generators and coroutines: RETURN_GENERATOR,
-YIELD_VALUE, SEND and its loop, GET_YIELD_FROM_ITER, GET_AWAITABLE (see
+"""3.11 opcode handlers of generators, coroutines and async generators:
+RETURN_GENERATOR, YIELD_VALUE, SEND and its loop, GET_YIELD_FROM_ITER,
+GET_AWAITABLE, `async with` and `async for`, ASYNC_GEN_WRAP (see
 hir/ops_gen.py for the body's shape and resume.py for its resume points).
 
 `yield from x` and `await x` are, in 3.11 bytecode,
@@ -24,10 +25,15 @@ from __future__ import annotations
 from ..bytecode_311 import BcInstr
 from ..errors import CompileRefused
 from ..ops_core import BoolNot, CondBranch, IsIdentical
-from ..ops_gen import GenThrow, GetAwaitable, GetYieldFromIter, IterSend, IterThrow
+from ..ops_exc import BeforeWith, CheckExcMatch, Reraise
+from ..ops_gen import (
+    AsyncGenWrap, GenThrow, GetAIter, GetANext, GetAwaitable, GetYieldFromIter, IterSend,
+    IterThrow,
+)
 from ..ops_objects import GetSecondOutput
 from ..ssa import FrameState
 from .driver import HANDLERS, Builder311
+from .handlers_flow import leaving_by_exception
 
 
 def _resume_points(b: Builder311, ins: BcInstr):
@@ -122,3 +128,47 @@ def _get_yield_from_iter(b: Builder311, ins: BcInstr) -> None:
 def _get_awaitable(b: Builder311, ins: BcInstr) -> None:
     _resume_points(b, ins)
     b.push(b.emit(GetAwaitable([b.pop()], where=ins.arg)))
+
+
+# -- async with, async for, async generators --------------------------------------------
+
+
+@HANDLERS("BEFORE_ASYNC_WITH")
+def _before_async_with(b: Builder311, ins: BcInstr) -> None:
+    _resume_points(b, ins)
+    exit_ = b.emit(BeforeWith([b.pop()], asynchronous=True))
+    b.push(exit_)
+    b.push(b.emit(GetSecondOutput([exit_])))
+
+
+@HANDLERS("GET_AITER")
+def _get_aiter(b: Builder311, ins: BcInstr) -> None:
+    _resume_points(b, ins)
+    b.push(b.emit(GetAIter([b.pop()])))
+
+
+@HANDLERS("GET_ANEXT")
+def _get_anext(b: Builder311, ins: BcInstr) -> None:
+    _resume_points(b, ins)
+    b.push(b.emit(GetANext([b.state.stack[-1]])))
+
+
+@HANDLERS("END_ASYNC_FOR")
+def _end_async_for(b: Builder311, ins: BcInstr) -> None:
+    """The handler of an `async for` step: StopAsyncIteration ends the loop
+    (the iterator popped), anything else goes on as it is."""
+    exc = b.pop()
+    ended = b.emit(CheckExcMatch([exc, b.const(StopAsyncIteration)]))
+    done, other = b.func.new_block(), b.func.new_block()
+    b.emit(CondBranch([ended], if_true=done, if_false=other))
+    b.current = other
+    leaving_by_exception(b)
+    b.emit(Reraise([exc]))
+    b.current = done
+    b.pop()
+
+
+@HANDLERS("ASYNC_GEN_WRAP")
+def _async_gen_wrap(b: Builder311, ins: BcInstr) -> None:
+    _resume_points(b, ins)
+    b.push(b.emit(AsyncGenWrap([b.pop()])))
