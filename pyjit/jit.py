@@ -87,7 +87,7 @@ class _Installed:
 
         caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
         kind = compiled.hir.generator
-        self.code_hold = None
+        self.code_hold = self.step_cell = None
         if kind is not None:
             # A generator or coroutine: the entry makes the delegate of the
             # trampoline's `yield from`/`await` (cpython/genbody.py), whose
@@ -107,12 +107,21 @@ class _Installed:
                 finally:
                     pop(previous)
 
+            # The entry reaches the step through a cell that uncompiling
+            # empties: a finished generator keeps the trampoline's code (its
+            # gi_code), and so the entry, alive, which must not keep the
+            # body's code loaded.
+            self.step_cell = cell = [step]
+            del step
+
             def entry(*slots):
-                if gettrace() is not None or getprofile() is not None:
-                    _tracing_changed()
+                body_step = cell[0]
+                if body_step is None or gettrace() is not None or getprofile() is not None:
+                    if body_step is not None:
+                        _tracing_changed()
                     args, kwargs = split(code, slots)
                     return interpreted(*args, **kwargs)
-                return body_class(step, (0, None) + slots, kind)
+                return body_class(body_step, (0, None) + slots, kind)
         elif compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
             # frame's slots, every parameter bound there (lowering.py).
@@ -213,6 +222,8 @@ def _collected(key: int) -> None:
         entries.forget_entry_id(key)
         if installed.code_hold is None:      # else retired when the hold dies
             installed.engine.retire(installed.loaded, installed.compiled.consts)
+        else:
+            installed.step_cell[0] = None
 
 
 def _installed(func) -> "_Installed | None":
@@ -391,7 +402,8 @@ def force_uncompile(func: Callable) -> bool:
         entries.forget_entry(func)
         if installed.code_hold is None:
             installed.engine.unload(installed.loaded, installed.compiled.consts)
-        # else a generator's body: retired once no generator of it is left
+        else:   # a generator's body: retired once no generator of it is left
+            installed.step_cell[0] = None
         return True
 
 

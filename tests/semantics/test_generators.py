@@ -251,3 +251,24 @@ def test_async_generators_under_asyncio():
             await asyncio.sleep(0)
             return "ok"
         assert asyncio.run(abandon()) == "ok"
+
+
+def test_code_is_unloaded_once_no_suspended_generator_needs_it():
+    engine = jit.get_engine()
+
+    def loaded():
+        return [c for c in engine.loaded if c.name.endswith("numbers")]
+    with compiled(numbers):
+        finished = numbers(2)
+        list(finished)
+        suspended = numbers(3)
+        next(suspended)
+    jit.force_compile(nested_frames)       # a load drains what was retired
+    jit.force_uncompile(nested_frames)
+    assert len(loaded()) == 1              # the suspended one still runs it
+    assert list(suspended) == [1, 4]
+    del suspended
+    gc.collect()
+    jit.force_compile(nested_frames)
+    jit.force_uncompile(nested_frames)
+    assert loaded() == [] and finished.gi_frame is None
