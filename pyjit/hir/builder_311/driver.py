@@ -11,7 +11,7 @@ from ...cpython.genbody import generator_kind
 from ...options import CompileOptions
 from ..bytecode_311 import BcInstr, BytecodeCFG, analyze
 from ..cfg import reverse_postorder
-from ..errors import CompileRefused, HIRError, UnsupportedBytecode, UnsupportedFunction
+from ..errors import HIRError, UnsupportedBytecode, UnsupportedFunction
 from ..ir import Block, Function, Ownership, Param, Value
 from ..ops_core import (
     BoxBool, Branch, CheckEvalBreaker, CheckVar, CondBranch, IsTruthy, KeepAlive, LoadArg,
