@@ -37,11 +37,11 @@ from builtins import id as _id, len as _len, tuple as _tuple
 from types import FunctionType
 from typing import Any, Callable
 
-from . import install
+from . import genentry, install
 from .callables import function_of, not_compilable_reason
 from .compiler import CompiledFunction, check_options, compile_function, qualified_name
 from .cpython import frames
-from .cpython.genbody import AsyncGeneratorBody, GeneratorBody, generator_kind
+from .cpython.genbody import generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
 from .options import CompileOptions, OptionError
@@ -89,39 +89,10 @@ class _Installed:
         kind = compiled.hir.generator
         self.code_hold = self.step_cell = None
         if kind is not None:
-            # A generator or coroutine: the entry makes the delegate of the
-            # trampoline's `yield from`/`await` (cpython/genbody.py), whose
-            # step runs the body once with (saved, sent, thrown).  Every
-            # suspended activation resumes this code: it stays loaded while
-            # any refers to the step (the entry, or a live generator), and
-            # is retired when the hold dies (_hold_code).
-            array3 = array_of(3)
-            body_class = AsyncGeneratorBody if kind == "async generator" else GeneratorBody
-            hold = self.code_hold = _hold_code(engine, loaded, self.compiled.consts)
-
-            def step(saved, sent, thrown, frame, _hold=hold):
-                arr = array3(_id(saved), _id(sent), _id(thrown))
-                previous = push(frame)
-                try:
-                    return call(address, func_address, addressof(arr), 3, 0)
-                finally:
-                    pop(previous)
-
-            # The entry reaches the step through a cell that uncompiling
-            # empties: a finished generator keeps the trampoline's code (its
-            # gi_code), and so the entry, alive, which must not keep the
-            # body's code loaded.
-            self.step_cell = cell = [step]
-            del step
-
-            def entry(*slots):
-                body_step = cell[0]
-                if body_step is None or gettrace() is not None or getprofile() is not None:
-                    if body_step is not None:
-                        _tracing_changed()
-                    args, kwargs = split(code, slots)
-                    return interpreted(*args, **kwargs)
-                return body_class(body_step, (0, None) + slots, kind)
+            # A generator, coroutine or async generator (genentry.py).
+            self.step_cell, self.code_hold, entry = genentry.generator_entry(
+                kind, code, func_address, interpreted, engine, loaded, self.compiled.consts,
+                lambda: _tracing_changed())
         elif compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
             # frame's slots, every parameter bound there (lowering.py).
@@ -170,27 +141,6 @@ class _Installed:
                 finally:
                     pop(previous)
         self.entry = entry
-
-
-class _CodeHold:
-    """Alive while anything may still run a compiled generator body."""
-
-    __slots__ = ("__weakref__",)
-
-
-_holds: dict[int, weakref.ref] = {}
-
-
-def _hold_code(engine, loaded, consts) -> _CodeHold:
-    """An object whose death retires loaded (with consts kept until then)."""
-    hold = _CodeHold()
-    key = id(hold)
-
-    def release(_ref):
-        _holds.pop(key, None)
-        engine.retire(loaded, consts)
-    _holds[key] = weakref.ref(hold, release)
-    return hold
 
 
 def _ids(values) -> list[int]:
