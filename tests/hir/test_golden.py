@@ -60,6 +60,24 @@ def floats(x):
     return y + x
 
 
+def gen(n):
+    try:
+        x = yield n
+    except KeyError:
+        x = 0
+    total = yield from range(x)
+    return total
+
+
+async def coro(a):
+    return await a
+
+
+class Sub(Exception):
+    def args_of(self):
+        return super().args
+
+
 CASES = {
     "add": (add, DEFAULT_PIPELINE),
     "branches": (branches, DEFAULT_PIPELINE),
@@ -67,6 +85,9 @@ CASES = {
     "sqrt2": (sqrt2, DEFAULT_PIPELINE),
     "catch": (catch, DEFAULT_PIPELINE),
     "pair_sum": (pair_sum, DEFAULT_PIPELINE),
+    "gen": (gen, DEFAULT_PIPELINE),
+    "coro": (coro, DEFAULT_PIPELINE),
+    "super": (Sub.args_of, DEFAULT_PIPELINE),
     "floats": (floats, ("specialize-float", "guard-elimination", "simplify", "dce",
                         "refcount-insertion")),
 }
