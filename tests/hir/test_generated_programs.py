@@ -171,6 +171,7 @@ def test_generated_program(source, args, pipeline):
         run_both(fn, a, b, func=func)
 
 
+@requires_311
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=programs(gen=True), a=NUMBERS, b=NUMBERS,
        sends=st.lists(st.one_of(NUMBERS, st.just("throw")), max_size=6))
