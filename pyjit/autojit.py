@@ -206,7 +206,7 @@ class _Counted:
             mode.later.append((func, self))
             return GO_ON
         done = _compile(mode, func)
-        _compile_later(mode)
+        _count_again(mode)
         if not done or self.suspends:
             return GO_ON
         args, kwargs = install.split_slots(self.uncounted, slots)
@@ -225,7 +225,7 @@ def _compile(mode: Mode, func) -> bool:
     return done and install.is_installed(func)
 
 
-def _compile_later(mode: Mode) -> None:
+def _count_again(mode: Mode) -> None:
     """Functions whose count pyjit's own calls used up (its compiler's, the
     mode's start) count again from zero: only the program's calls count."""
     if getattr(_compiling, "depth", 0) or jit.in_compiler():
@@ -322,7 +322,7 @@ def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
                     mode.counted_at_start += _count(obj, mode)
         finally:
             _compiling.depth -= 1
-        _compile_later(mode)
+        _count_again(mode)
         if not _stop_at_exit:
             atexit.register(stop)        # nothing counted runs while the interpreter finalizes
             _stop_at_exit.append(True)

@@ -61,9 +61,14 @@ import warnings
 from typing import Any, Callable
 
 from .cpython.errstate import Failure
+from .cpython.genbody import END, strip_trampoline_entry
 
 _ENTRY = "__pyjit_entry__"
 _FAILURE = "__pyjit_failure__"
+_STRIP = "__pyjit_strip__"
+_BASE = "__pyjit_base_exception__"      # BaseException, a constant (builtins may be rebound)
+_END = "__pyjit_end__"
+_ITERABLE_COROUTINE = 0x100
 _ORIGINAL = "__pyjit_original_code__"
 _VARARGS, _VARKEYWORDS = 0x04, 0x08
 _templates: dict[tuple, types.CodeType] = {}
@@ -102,11 +107,13 @@ def _parameter_list(code: types.CodeType, names: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-def _template(code: types.CodeType) -> types.CodeType:
+def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
     """The trampoline code for code's parameters, locals and free variables
-    (cached by their shape)."""
+    (cached by their shape); kind: "generator" or "coroutine" for the
+    trampoline of a compiled generator or coroutine body (module
+    docstring), None for a plain function."""
     key = (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
-           code.co_flags & (_VARARGS | _VARKEYWORDS), code.co_varnames, code.co_freevars)
+           code.co_flags & (_VARARGS | _VARKEYWORDS), code.co_varnames, code.co_freevars, kind)
     template = _templates.get(key)
     if template is not None:
         return template
@@ -122,16 +129,44 @@ def _template(code: types.CodeType) -> types.CodeType:
     dead = f"            ({', '.join(freevars)},)\n" if freevars else ""
     if local_names:
         dead += f"            {' = '.join(local_names)} = None\n"
+    if kind is None:
+        body = (f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
+                f"        if {result}.__class__ is {_FAILURE!r}:\n"
+                f"            raise ({result}.exc, ({result} := None))[0]\n"
+                f"        return {result}\n")
+    elif kind == "async generator":
+        # cpython/genbody.py's AsyncGeneratorBody says why this loop; the
+        # dead `yield` makes the trampoline an async generator.
+        dead += "            yield\n"
+        value = "__pyjit_value__"
+        body = (f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
+                "        while True:\n"
+                "            try:\n"
+                f"                {value} = await {result}\n"
+                f"            except {_BASE!r} as {value}:\n"
+                f"                raise {_STRIP!r}({value})\n"
+                f"            if {value} is {_END!r}:\n"
+                "                return\n"
+                "            try:\n"
+                f"                {value} = yield {value}\n"
+                f"            except {_BASE!r} as {value}:\n"
+                f"                {result}.throw_next({value})\n"
+                "            else:\n"
+                f"                {result}.send_next({value})\n")
+    else:
+        delegate = "await" if kind == "coroutine" else "yield from"
+        body = ("        try:\n"
+                f"            return ({delegate} {_ENTRY!r}({', '.join(params)}))\n"
+                f"        except {_BASE!r} as {result}:\n"
+                f"            raise {_STRIP!r}({result})\n")
     source = (
         "def _outer():\n"
         f"{cells}"
-        f"    def _trampoline({_parameter_list(code, varnames)}):\n"
+        f"    {'async ' if kind in ('coroutine', 'async generator') else ''}def _trampoline("
+        f"{_parameter_list(code, varnames)}):\n"
         f"        if {_ENTRY!r} is None:\n"
         f"{dead or '            pass' + chr(10)}"
-        f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
-        f"        if {result}.__class__ is {_FAILURE!r}:\n"
-        f"            raise ({result}.exc, ({result} := None))[0]\n"
-        f"        return {result}\n"
+        f"{body}"
         "    return _trampoline\n"
     )
     namespace: dict[str, Any] = {}
@@ -179,14 +214,18 @@ def _reraising(code: types.CodeType) -> types.CodeType:
     return code.replace(co_code=bytes(co_code))
 
 
-def trampoline_code(original: types.CodeType, entry: Callable[..., Any]) -> types.CodeType:
-    """A trampoline for `original` that calls entry(*parameter slots)."""
-    template = _template(original)
-    swap = {_ENTRY: entry, _FAILURE: Failure}
+def trampoline_code(original: types.CodeType, entry: Callable[..., Any],
+                    kind: str | None = None) -> types.CodeType:
+    """A trampoline for `original` that calls entry(*parameter slots); kind
+    (see `_template`) for a generator or coroutine."""
+    template = _template(original, kind)
+    swap = {_ENTRY: entry, _FAILURE: Failure, _STRIP: strip_trampoline_entry,
+            _BASE: BaseException, _END: END}
     consts = tuple(swap.get(c, c) if isinstance(c, str) else c for c in template.co_consts)
     return template.replace(
         co_consts=consts, co_name=original.co_name, co_qualname=original.co_qualname,
-        co_filename=original.co_filename, co_firstlineno=original.co_firstlineno)
+        co_filename=original.co_filename, co_firstlineno=original.co_firstlineno,
+        co_flags=template.co_flags | (original.co_flags & _ITERABLE_COROUTINE))
 
 
 # id(counted code) -> (counted code, the code it counts calls of): code the
@@ -216,11 +255,13 @@ def is_installed(func: types.FunctionType) -> bool:
     return _ORIGINAL in func.__dict__
 
 
-def install(func: types.FunctionType, entry: Callable[..., Any]) -> None:
+def install(func: types.FunctionType, entry: Callable[..., Any], kind: str | None = None) -> None:
     """Make every call of func go to entry(*parameter slots) (see the
-    module docstring: a Failure it returns is re-raised)."""
+    module docstring: a Failure it returns is re-raised); kind "generator"
+    or "coroutine": func is one, and entry returns the delegate of its
+    trampoline (pyjit/cpython/genbody.py)."""
     original = original_code(func)
-    func.__code__ = trampoline_code(original, entry)
+    func.__code__ = trampoline_code(original, entry, kind)
     func.__dict__[_ORIGINAL] = original
 
 
@@ -278,5 +319,5 @@ def entry_of(func: types.FunctionType) -> Callable | None:
     """The entry callable installed in func, or None."""
     if not is_installed(func):
         return None
-    return next((c for c in func.__code__.co_consts if callable(c) and c is not Failure),
-                None)
+    return next((c for c in func.__code__.co_consts
+                 if callable(c) and c is not Failure and c is not strip_trampoline_entry), None)

@@ -37,10 +37,11 @@ from builtins import id as _id, len as _len, tuple as _tuple
 from types import FunctionType
 from typing import Any, Callable
 
-from . import install
+from . import genentry, install
 from .callables import function_of, not_compilable_reason
 from .compiler import CompiledFunction, check_options, compile_function, qualified_name
 from .cpython import frames
+from .cpython.genbody import generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
 from .options import CompileOptions, OptionError
@@ -100,7 +101,14 @@ class _Installed:
         compiler = _compiler
 
         caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
-        if compiled.hir.needs_frame:
+        kind = compiled.hir.generator
+        self.code_hold = self.step_cell = None
+        if kind is not None:
+            # A generator, coroutine or async generator (genentry.py).
+            self.step_cell, self.code_hold, entry = genentry.generator_entry(
+                kind, code, func_address, interpreted, engine, loaded, self.compiled.consts,
+                lambda: _tracing_changed())
+        elif compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
             # frame's slots, every parameter bound there (lowering.py).
             nslots = _len(install.parameter_names(code))
@@ -154,6 +162,15 @@ class _Installed:
                 finally:
                     pop(previous)
         self.entry = entry
+
+    def release(self, retire: bool) -> None:
+        """This function no longer runs the code: a generator's body stays
+        until its hold dies (no generator of it suspended), other code
+        until no function shares it (retire: only queue the unload)."""
+        if self.code_hold is not None:
+            self.step_cell[0] = None
+        else:
+            self.shared.release(retire)
 
 
 class _Shared:
@@ -217,7 +234,7 @@ def _collected(key: int) -> None:
         installed = _compiled.pop(key, None)
         if installed is not None:
             entries.forget_entry_id(key)
-            installed.shared.release(retire=True)
+            installed.release(retire=True)
     except (AttributeError, TypeError):
         # While the interpreter finalizes, modules' globals become None one
         # module after another: nothing is left to forget.
@@ -361,7 +378,7 @@ def _compile_and_install(func: FunctionType, options: CompileOptions, engine) ->
     key = _share_key(func, options, engine)
     shared = _shared.get(key)
     if (shared is not None and shared.code is install.original_code(func)
-            and shared.globals is func.__globals__):
+            and shared.globals is func.__globals__):     # (never a generator's body)
         _install(func, _Installed(shared.compiled, engine, shared.loaded, func, shared))
         _log(f"Installed {qualified_name(func)}: the code compiled for another function "
              "made from the same code")
@@ -387,7 +404,10 @@ def _compile_and_install(func: FunctionType, options: CompileOptions, engine) ->
     entries.attach(compiled.consts, engine, loaded.address)
     shared = _Shared(key, install.original_code(func), func.__globals__,
                      dataclasses.replace(compiled, func=None), engine, loaded)
-    _shared[key] = shared
+    if compiled.hir.generator is None:
+        # A generator's body is not shared: each function's hold keeps it
+        # loaded while a generator of it is suspended (genentry.py).
+        _shared[key] = shared
     _install(func, _Installed(shared.compiled, engine, loaded, func, shared))
     _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
          f"{compiled.size} bytes")
@@ -399,15 +419,16 @@ def _install(func: FunctionType, installed: _Installed) -> None:
     installed.shared.users += 1
     _compiled[id(func)] = installed
     if not _suspended:
-        install.install(func, installed.entry)
+        install.install(func, installed.entry, installed.compiled.hir.generator)
         _register_entry(func, installed)
     _refusals.pop(func, None)
 
 
 def _register_entry(func: FunctionType, installed: _Installed) -> None:
     """Compiled callers may call func's machine code directly from now on,
-    unless func needs its own frame (its trampoline's)."""
-    if not installed.compiled.hir.needs_frame:
+    unless func needs its own frame (its trampoline's) or is a generator
+    (its machine code is the body its driver resumes)."""
+    if not installed.compiled.hir.needs_frame and installed.compiled.hir.generator is None:
         entries.register_entry(func, installed.engine, installed.loaded.address)
 
 
@@ -429,7 +450,7 @@ def force_uncompile(func: Callable) -> bool:
         # engine unloads it once nothing runs it (func may be running now)
         # and no other function shares it.
         entries.forget_entry(func)
-        installed.shared.release(retire=False)
+        installed.release(retire=False)
         return True
 
 
@@ -563,10 +584,13 @@ def watch(func: Callable, *, threshold: int | None = None,
                     and _compile_watched(func, options, engine)):
                 target = func
             args, kwargs = install.split_slots(code, slots)
+            if kind is not None:      # the generator (or coroutine) to delegate to
+                return target(*args, **kwargs)
             return install.call_for_trampoline(target, args, kwargs)
+        kind = generator_kind(code)
         _watch_entries[func] = counting_entry
         if not _suspended:
-            install.install(func, counting_entry)
+            install.install(func, counting_entry, kind)
 
 
 def _compile_watched(func: FunctionType, options: CompileOptions | None, engine) -> bool:
@@ -625,11 +649,14 @@ def _tracing_changed(active: bool | None = None) -> None:
                 install.uninstall(func)
                 entries.forget_entry(func)
             else:
-                install.install(func, installed.entry)
+                install.install(func, installed.entry, installed.compiled.hir.generator)
                 _register_entry(func, installed)
         for func, entry in list(_watch_entries.items()):
             if _installed(func) is None:
-                install.uninstall(func) if active else install.install(func, entry)
+                if active:
+                    install.uninstall(func)
+                else:
+                    install.install(func, entry, generator_kind(install.original_code(func)))
 
 
 def _wrap_tracing_setters() -> None:

@@ -1,5 +1,5 @@
-"""Argument types the subcommands share: whole numbers within bounds, and
-files to write.
+"""Argument types the subcommands share: whole numbers within bounds,
+seconds, and files to write.
 
     parser.add_argument("--count", type=whole_number(1, MAX_COUNT), ...)
     parser.add_argument("-o", "--output", type=output_file, ...)
@@ -36,6 +36,17 @@ def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], in
 
     parse.__name__ = "whole number"      # argparse names the type in some messages
     return parse
+
+
+def seconds(text: str) -> float:
+    """A number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number of seconds above 0")
+    return value
 
 
 def output_file(text: str) -> str:

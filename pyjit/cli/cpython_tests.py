@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from .arguments import output_file, whole_number
+from .arguments import output_file, seconds, whole_number
 
 SUMMARY = "run CPython's Lib/test modules in the interpreter and under the JIT, compare"
 
@@ -50,22 +50,12 @@ def setup(parser: argparse.ArgumentParser) -> None:
                              "(default autojit:1)")
     parser.add_argument("--jobs", "-j", type=whole_number(1, 64), default=None, metavar="N",
                         help="processes at a time (default: 2, or 1 on one CPU)")
-    parser.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+    parser.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                         help="time limit of each module's run (default 900)")
     parser.add_argument("--python", default=None, metavar="VERSION|PATH",
                         help="the interpreter whose Lib/test runs (default: this one)")
     parser.add_argument("--json", metavar="FILE", type=output_file,
                         help="write every module's outcomes by test id as JSON")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds above 0")
-    return value
 
 
 def _module_name(text: str) -> str:

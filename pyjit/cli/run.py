@@ -7,7 +7,7 @@ import json
 import shlex
 import sys
 
-from .arguments import output_file, whole_number
+from .arguments import output_file, seconds, whole_number
 
 SUMMARY = "run a pyperformance benchmark under the JIT, check it, time it"
 
@@ -92,7 +92,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="also run one call with dynamic counting on and report the counts")
     parser.add_argument("--leak-iterations", type=whole_number(0), default=2, metavar="N",
                         help="extra calls for the leak check (0: no leak check; default 2)")
-    parser.add_argument("--leak-budget", type=_seconds, default=None, metavar="SECONDS",
+    parser.add_argument("--leak-budget", type=seconds, default=None, metavar="SECONDS",
                         help="time the leak check may take (default 120): past it, fewer "
                              "iterations (and blocks rather than tracemalloc), then no check, "
                              "and the report says which")
@@ -106,7 +106,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default=None, choices=["unicorn", "native"],
                         help="unicorn (default: emulated, any host) or native (AArch64 Linux: "
                              "the machine code runs on the CPU)")
-    parser.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+    parser.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                         help="the emulator's time limit per outermost call, seconds "
                              "(default: none; the native engine has none either)")
     parser.add_argument("--bench-args", default="", metavar="ARGS",
@@ -172,16 +172,6 @@ def _check_options(args: argparse.Namespace, kind: str) -> None:
             raise ValueError(f"{', '.join(given)} means nothing in mode nojit, which compiles "
                              "nothing: add --mode 'jitlist:__main__:*' (every function of "
                              "the benchmark) or --mode autojit:N")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds above 0")
-    return value
 
 
 def print_result(r, defaulted: bool = False) -> None:

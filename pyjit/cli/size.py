@@ -26,7 +26,7 @@ SUMMARY = "compiled size of a shape or of real functions, by section and strateg
 DESCRIPTION = f"""\
 Compile every function of TARGET and print its size in bytes: the total and
 the sections code, literals, stubs, veneers and padding (they add up to the
-total).  Functions the JIT refuses (generators, unsupported bytecode, ...)
+total).  Functions the JIT refuses (unsupported bytecode, ...)
 are listed with the reason.  Nothing is installed: the functions keep
 running in the interpreter.
 

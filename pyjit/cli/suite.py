@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .arguments import output_file, whole_number
+from .arguments import output_file, seconds, whole_number
 
 SUMMARY = "run many pyperformance benchmarks in parallel processes, one table"
 
@@ -54,7 +54,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="nojit, jitlist:PATTERN or autojit:N (default autojit:1)")
     parser.add_argument("--jobs", "-j", type=whole_number(1, 64), default=None, metavar="N",
                         help="benchmarks run at a time (default: 2, or 1 on one CPU)")
-    parser.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+    parser.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                         help="time limit of each benchmark (default 180)")
     parser.add_argument("--full-size", action="store_true",
                         help="run each benchmark at its own default size")
@@ -65,23 +65,13 @@ def setup(parser: argparse.ArgumentParser) -> None:
                              "call per benchmark, under a counting profile function)")
     parser.add_argument("--leak-iterations", type=whole_number(0), default=2, metavar="N",
                         help="extra calls of each benchmark's leak check (0: none; default 2)")
-    parser.add_argument("--leak-budget", type=_seconds, default=None, metavar="SECONDS",
+    parser.add_argument("--leak-budget", type=seconds, default=None, metavar="SECONDS",
                         help="time each leak check may take (default 60)")
     parser.add_argument("--leak-memory", choices=["blocks", "tracemalloc"], default="blocks",
                         help="the leak check's memory measure: pymalloc blocks (default, free) "
                              "or tracemalloc's bytes (sees every allocation, slows each one)")
     parser.add_argument("--json", metavar="FILE", type=output_file,
                         help="write every row and result as JSON")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds above 0")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -107,6 +107,17 @@ def assemble(instrs: list, start: int, labels: dict[str, int],
         sizes = new_sizes
 
 
+def parameter_loads(code: types.CodeType) -> list[tuple[str, int]]:
+    """Instructions pushing each parameter slot's value at a function's
+    entry (after RESUME): LOAD_FAST, or LOAD_DEREF for a parameter a
+    closure captures (MAKE_CELL has put a cell in its slot)."""
+    n = code.co_argcount + code.co_kwonlyargcount
+    n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)     # *args, **kwargs
+    cells = set(code.co_cellvars)
+    return [("LOAD_DEREF" if code.co_varnames[i] in cells else "LOAD_FAST", i)
+            for i in range(n)]
+
+
 # -- the exception table -----------------------------------------------------
 
 def _write_varint(out: bytearray, value: int, mark: int = 0) -> None:

@@ -62,6 +62,8 @@ declare("PyObject_VectorcallMethod", (O, P, I64, ON), "obj", "null",
 declare("PyObject_Call", (O, O, ON), "obj", "null", doc="(callable, args tuple, kwargs)")
 # Iteration.
 declare("PyObject_GetIter", (O,), "obj", "null")
+declare("PyIter_Send", (O, O, P), "int", "minus_one",
+        doc="(iter, value, &result): 1 yielded, 0 returned, -1 failed")
 declare("PyIter_Next", (O,), "obj", "null",
         doc="NULL without an exception at the end: check err_occurred")
 # Building containers.

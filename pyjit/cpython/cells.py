@@ -310,8 +310,10 @@ class CallCell(PolyCell):
 # -- what the type says -----------------------------------------------------------------
 
 def _version(tp: type) -> int:
-    """tp's version tag, 0 when it has no valid one."""
-    if not tp.__flags__ & layout.TPFLAGS_VALID_VERSION_TAG:
+    """tp's version tag, 0 when it has no valid one (3.13 has no flag for
+    it: the tag is 0 then)."""
+    flag = layout.TPFLAGS_VALID_VERSION_TAG
+    if flag is not None and not tp.__flags__ & flag:
         return 0
     return _u32(id(tp) + layout.TYPE_TP_VERSION_TAG)
 

@@ -89,6 +89,11 @@ python_helper("make_function", ("obj", "obj", "obj_or_null", "obj_or_null", "obj
                                 "obj_or_null"), "obj", "null")(semantics.make_function)
 
 
+python_helper("load_build_class", ("obj",), "obj", "null")(semantics.load_build_class)
+python_helper("super_without_arguments", ("obj", "obj_or_null", "int64", "int64"), "obj",
+              "null")(semantics.super_without_arguments)
+
+
 # -- iteration and unpacking ------------------------------------------------------------
 
 @python_helper("for_iter", ("obj", "ptr"), "int", "minus_one")
@@ -196,6 +201,17 @@ def reraise_current():
     if exc is None:
         semantics.reraise_current(None)
     return reraise(exc)
+
+
+@python_helper("before_async_with", ("obj", "ptr"), "int", "minus_one")
+def before_async_with(mgr, out):
+    """BEFORE_ASYNC_WITH: out[0], out[1] = the bound __aexit__, the result
+    of __aenter__() (new references)."""
+    exit_, value = semantics.before_async_with(mgr)
+    slots = addresses(out, 2)
+    put(slots, 0, exit_)
+    put(slots, 1, value)
+    return 0
 
 
 @python_helper("before_with", ("obj", "ptr"), "int", "minus_one")

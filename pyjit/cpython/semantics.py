@@ -238,6 +238,20 @@ def before_with(mgr):
     return exit_, enter()
 
 
+def before_async_with(mgr):
+    """BEFORE_ASYNC_WITH: (the bound __aexit__, the result of
+    __aenter__())."""
+    enter = lookup_special(mgr, "__aenter__")
+    if enter is NULL:
+        raise TypeError(f"'{type(mgr).__name__}' object does not support the asynchronous "
+                        "context manager protocol")
+    exit_ = lookup_special(mgr, "__aexit__")
+    if exit_ is NULL:
+        raise TypeError(f"'{type(mgr).__name__}' object does not support the asynchronous "
+                        "context manager protocol (missed __aexit__ method)")
+    return exit_, enter()
+
+
 def with_except_start(exit_, exc):
     """WITH_EXCEPT_START: __exit__(type, value, traceback)."""
     return exit_(type(exc), exc, exc.__traceback__)
@@ -331,6 +345,36 @@ def builtins_of(globals_) -> dict:
 
 
 _BUILTINS = vars(_builtins_module)          # the interpreter's builtins dict
+
+
+def load_build_class(builtins):
+    """LOAD_BUILD_CLASS: the builtins' __build_class__."""
+    try:
+        return builtins["__build_class__"]
+    except KeyError:
+        raise NameError("__build_class__ not found") from None
+
+
+def super_without_arguments(class_cell, first, argcount: int, first_is_cell: bool):
+    """`super()` in a method (super_init_without_args): super(__class__,
+    first local), with its RuntimeErrors.  first is NULL when deleted, the
+    cell holding the first argument when first_is_cell."""
+    if argcount == 0:
+        raise RuntimeError("super(): no arguments")
+    if first is not NULL and first_is_cell:
+        try:
+            first = first.cell_contents
+        except ValueError:
+            first = NULL
+    if first is NULL:
+        raise RuntimeError("super(): arg[0] deleted")
+    try:
+        cls = class_cell.cell_contents
+    except ValueError:
+        raise RuntimeError("super(): empty __class__ cell") from None
+    if not isinstance(cls, type):
+        raise RuntimeError(f"super(): __class__ is not a type ({type(cls).__name__})")
+    return _builtins_module.super(cls, first)
 
 
 # -- containers --------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ Compiled code never deoptimizes: a guard (``IsType``, the identity check of
 the global ``range``) branches to a generic path inside the function.
 """
 
-from . import ops_containers, ops_core, ops_exc, ops_numeric, ops_objects  # noqa: F401  (register ops)
+from . import ops_containers, ops_core, ops_exc, ops_gen, ops_numeric, ops_objects  # noqa: F401  (register ops)
 from .build import build_hir, compile_hir
 from .errors import CompileRefused, UnsupportedBytecode, UnsupportedFunction, VerifyError
 from .ir import OPS, Block, Function, Instr, Ownership, Param, Value

@@ -118,6 +118,8 @@ def exception_table(code: CodeType) -> list[ExceptionEntry]:
 
 
 def stack_effect(instr: BcInstr, jump: bool | None = None) -> int:
+    if instr.opname == "RETURN_GENERATOR":
+        return 1     # resumed, the frame has None pushed (popped by the POP_TOP after it)
     arg = instr.arg if instr.opcode >= dis.HAVE_ARGUMENT else None
     return dis.stack_effect(instr.opcode, arg, jump=jump)
 

@@ -29,11 +29,11 @@ class UnsupportedBytecode(CompileRefused):
 
 
 class UnsupportedFunction(CompileRefused):
-    """A kind of function the JIT does not compile (generators, coroutines...)."""
+    """A kind of function the JIT does not compile (a generator that reads
+    its own frame); ``why`` completes the sentence."""
 
-    def __init__(self, function: str, kind: str, lineno: int | None) -> None:
-        super().__init__(function, f"{kind} (line {lineno}) cannot be compiled: "
-                                   "only plain functions are")
+    def __init__(self, function: str, kind: str, lineno: int | None, why: str) -> None:
+        super().__init__(function, f"{kind} (line {lineno}) cannot be compiled: {why}")
         self.kind = kind
         self.lineno = lineno
 

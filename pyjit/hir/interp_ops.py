@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable
 
+from ..cpython import generators as G
 from ..cpython import semantics as S
 
 from ..cpython.null import NULL
@@ -38,10 +39,15 @@ from .ops_numeric import (
     UnaryOp, UnaryOpKind,
 )
 from .ops_objects import (
-    CallEx, CallMethod, DeleteAttr, DeleteDeref, DeleteGlobal, GetSecondOutput,
+    CallEx, CallMethod, DeleteAttr, DeleteDeref, DeleteGlobal, GetSecondOutput, LoadBuildClass,
+    SuperNoArgs,
     ImportFrom, ImportName, LoadAttrCached, LoadDeref, LoadFreeCell, LoadGlobalCached,
     LoadMethodCached, MakeCell, MakeFunction, StoreAttrCached, StoreDeref, StoreGlobal,
     SyncFrameLocals, VectorCall,
+)
+from .ops_gen import (
+    AsyncGenWrap, GetAIter, GetANext, GenThrow, GetAwaitable, GetYieldFromIter, IterSend, IterThrow, ResumeValue, StoreSuspended,
+    SuspendTuple,
 )
 from .types import Type
 
@@ -150,7 +156,7 @@ def _load_method(a: Activation, i: LoadMethodCached, v: list) -> Any:
 
 @semantics(BeforeWith)
 def _before_with(a: Activation, i: BeforeWith, v: list) -> Any:
-    exit_, a.second[i] = S.before_with(v[0])
+    exit_, a.second[i] = (S.before_async_with if i.asynchronous else S.before_with)(v[0])
     return exit_
 
 
@@ -185,6 +191,9 @@ def _make_function(a: Activation, i: MakeFunction, v: list) -> Any:
 
 
 semantics(MakeCell)(lambda a, i, v: S.make_cell(v[0]))
+semantics(LoadBuildClass)(lambda a, i, v: S.load_build_class(a.builtins))
+semantics(SuperNoArgs)(lambda a, i, v: S.super_without_arguments(v[0], v[1], i.argcount,
+                                                                 i.first_is_cell))
 # The interpreter runs in pyjit's own frame: there is no frame to show locals in.
 semantics(SyncFrameLocals)(lambda a, i, v: None)
 semantics(LoadFreeCell)(lambda a, i, v: a.closure[i.index])
@@ -256,3 +265,38 @@ def _reraise(a: Activation, i: Reraise, v: list) -> None:
 
 semantics(ReraiseCurrent)(lambda a, i, v: S.reraise_current(a.handled))
 semantics(WithExceptStart)(lambda a, i, v: S.with_except_start(v[0], v[1]))
+
+
+# -- generators and coroutines (ops_gen.py; the body's driver is cpython/genbody.py) ------
+
+semantics(ResumeValue)(lambda a, i, v: v[0][i.index])
+semantics(SuspendTuple)(lambda a, i, v: [NULL] * i.size)   # a list: filled in place
+
+
+@semantics(StoreSuspended)
+def _store_suspended(a: Activation, i: StoreSuspended, v: list) -> None:
+    v[0][:] = v[1:]
+
+
+@semantics(GenThrow)
+def _gen_throw(a: Activation, i: GenThrow, v: list) -> None:
+    raise G.chain_thrown(v[0], a.handled)
+
+
+@semantics(IterSend)
+def _iter_send(a: Activation, i: IterSend, v: list) -> Any:
+    done, a.second[i] = G.iter_send(v[0], v[1])
+    return done
+
+
+@semantics(IterThrow)
+def _iter_throw(a: Activation, i: IterThrow, v: list) -> Any:
+    done, a.second[i] = G.delegate_throw(v[0], v[1])
+    return done
+
+
+semantics(GetAwaitable)(lambda a, i, v: G.get_awaitable(v[0], i.where))
+semantics(GetAIter)(lambda a, i, v: G.get_aiter(v[0]))
+semantics(GetANext)(lambda a, i, v: G.get_anext(v[0]))
+semantics(AsyncGenWrap)(lambda a, i, v: G.async_gen_wrap(v[0]))
+semantics(GetYieldFromIter)(lambda a, i, v: G.get_yield_from_iter(v[0], i.coroutine))

@@ -67,6 +67,7 @@ class Ownership(enum.Enum):
 
 
 STEALS_ALL = "all"
+STEALS_REST = "1.."           # every operand but the first
 _value_ids = itertools.count()
 
 
@@ -157,6 +158,8 @@ class Instr:
     def stolen_indices(self) -> list[int]:
         if self.steals == STEALS_ALL:
             return list(range(len(self.operands)))
+        if self.steals == STEALS_REST:
+            return list(range(1, len(self.operands)))
         return [i for i in self.steals if i < len(self.operands)]  # type: ignore[union-attr]
 
     def expected_operand_type(self, index: int) -> Type | None:
@@ -279,6 +282,9 @@ class Function:
     # It reads its own frame (locals(), sys._getframe()...): it always runs
     # under its trampoline's frame, never called directly (cpython/frames.py).
     needs_frame: bool = False
+    # "generator" or "coroutine": the HIR is the body of one, run once per
+    # resumption (ops_gen.py); None for a plain function.
+    generator: str | None = None
 
     @property
     def entry(self) -> Block:

@@ -8,6 +8,8 @@ with the printed form.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .ir import STEALS_ALL, Instr, hir_op
 from .types import CBool, Object
 
@@ -97,12 +99,17 @@ class BeforeWith(Instr):
     """``exit:Object = BeforeWith mgr``: look up ``type(mgr).__enter__`` and
     ``__exit__`` (TypeError when missing), call ``__enter__``; the result is
     the bound ``__exit__`` and ``GetSecondOutput exit`` is what
-    ``__enter__`` returned.  New references."""
+    ``__enter__`` returned.  New references.  ``BeforeWith<async>``:
+    ``__aenter__`` and ``__aexit__`` (BEFORE_ASYNC_WITH)."""
 
+    asynchronous: bool = False
     has_second_output = True
     may_raise = True
     may_call = True
     operand_types = (Object,)
+
+    def attrs(self) -> list[tuple[str, Any]]:
+        return [("kind", "async")] if self.asynchronous else []
 
 
 @hir_op

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ir import Instr, Ownership, hir_op
-from .types import Cell, Code, Func, Object, OptObject
+from .types import Cell, Code, Func, Object, OptObject, Top
 
 
 # -- globals -----------------------------------------------------------------
@@ -117,11 +117,11 @@ class GetSecondOutput(Instr):
     """``v:Object = GetSecondOutput m``
 
     The second result of the two-result instruction defining ``m``
-    (LoadMethodCached, BeforeWith); it must come right after it on its
+    (LoadMethodCached, BeforeWith, IterSend, IterThrow); it must come right after it on its
     normal path.  A new reference, produced by that instruction."""
 
     has_effects = True  # claims a reference: never deleted
-    operand_types = (OptObject,)
+    operand_types = (Top,)   # an object, or IterSend's CBool
 
 
 @dataclass(eq=False, repr=False)
@@ -209,9 +209,12 @@ class SyncFrameLocals(Instr):
     value i, NULL meaning unbound), before a call that may read the frame
     (``locals()``, ``sys._getframe()``...; pyjit/cpython/frames.py).  The
     frame's slots own their references: each value is increfed, the old
-    one released (which may run ``__del__``)."""
+    one released (which may run ``__del__``).  For the slots in ``cells``
+    (parameters captured by a closure) the value is a cell, and the frame
+    shows its content: the trampoline's frame holds plain values."""
 
     slots: tuple[int, ...]
+    cells: tuple[int, ...] = ()
     has_result = False
     may_call = True
     has_effects = True
@@ -272,6 +275,31 @@ class DeleteDeref(Instr):
         return [("name", self.name)]
 
 
+@hir_op
+class SuperNoArgs(Instr):
+    """``v:Object = SuperNoArgs<argcount, first_is_cell> class_cell first``:
+    ``super()`` without arguments in a method, for the builtin ``super``:
+    ``super(__class__, first)`` where ``class_cell`` is the function's
+    ``__class__`` cell and ``first`` the value of its first local (NULL when
+    deleted; the cell holding it when ``first_is_cell``), with the
+    interpreter's RuntimeErrors when either is missing.  New reference."""
+
+    argcount: int
+    first_is_cell: bool = False
+    may_raise = True
+    may_call = True
+    operand_types = (Cell, OptObject)
+
+
+@hir_op
+class LoadBuildClass(Instr):
+    """``v:Object = LoadBuildClass``: the function's builtins'
+    ``__build_class__`` (NameError when it is missing).  New reference."""
+
+    may_raise = True
+    may_call = True
+
+
 # -- imports -------------------------------------------------------------------
 
 
@@ -300,8 +328,8 @@ class ImportFrom(Instr):
 
 __all__ = [
     "CallEx", "CallMethod", "DeleteAttr", "DeleteDeref", "DeleteGlobal",
-    "GetSecondOutput", "ImportFrom", "ImportName", "LoadAttrCached",
+    "GetSecondOutput", "ImportFrom", "ImportName", "LoadAttrCached", "LoadBuildClass",
     "LoadDeref", "LoadFreeCell", "LoadGlobalCached", "LoadMethodCached",
     "MakeCell", "MakeFunction", "StoreAttrCached", "StoreDeref",
-    "StoreGlobal", "SyncFrameLocals", "VectorCall",
+    "StoreGlobal", "SuperNoArgs", "SyncFrameLocals", "VectorCall",
 ]

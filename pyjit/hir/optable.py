@@ -3,7 +3,7 @@ writers of the code generator (``format_op_table()``; golden-tested)."""
 
 from __future__ import annotations
 
-from .ir import OPS, STEALS_ALL, Instr, Ownership
+from .ir import OPS, STEALS_ALL, STEALS_REST, Instr, Ownership
 from .types import OptObject
 
 _RESULT = {Ownership.NEW: "new", Ownership.BORROWED: "borrowed",
@@ -20,7 +20,8 @@ def op_row(cls: type[Instr]) -> dict[str, str]:
         result = _RESULT[cls.ownership_kind]
         if not cls.result_type <= OptObject:
             result += " (when an object)"
-    steals = "all" if cls.steals == STEALS_ALL else ",".join(map(str, cls.steals)) or "-"
+    steals = (cls.steals if cls.steals in (STEALS_ALL, STEALS_REST)
+              else ",".join(map(str, cls.steals)) or "-")
     return {
         "op": cls.__name__,
         "result": result,

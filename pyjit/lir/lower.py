@@ -4,7 +4,8 @@
 
 The driver and its building blocks are lowering.py's; the lowering of each
 op is registered by lower_ops.py (inline ops and one-helper ops),
-lower_caches.py (inline caches and fast paths) and lower_calls.py (calls),
+lower_caches.py (inline caches and fast paths), lower_calls.py (calls) and
+lower_gen.py (generators and coroutines),
 all imported here so that the table is complete (a test asserts every HIR
 op has a lowering).
 """
@@ -16,7 +17,7 @@ from types import FunctionType
 from ..hir import ir as hir
 from ..options import CompileOptions
 from . import ir
-from . import lower_caches, lower_calls, lower_ops  # noqa: F401  (they register the lowerings)
+from . import lower_caches, lower_calls, lower_gen, lower_ops  # noqa: F401  (they register the lowerings)
 from .lowering import LOWERINGS, FunctionLowering, LoweringError
 
 __all__ = ["lower_function", "LoweringError", "LOWERINGS"]

@@ -104,6 +104,9 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     O.ImportName: (lambda i: "import_name",
                    lambda lw, i, a: [_globals(lw), _name(lw, i), a[1], a[0]]),
     O.ImportFrom: (lambda i: "import_from", lambda lw, i, a: [a[0], _name(lw, i)]),
+    O.LoadBuildClass: (lambda i: "load_build_class", lambda lw, i, a: [_builtins(lw)]),
+    O.SuperNoArgs: (lambda i: "super_without_arguments",
+                    lambda lw, i, a: [a[0], a[1], lw.imm(i.argcount), lw.imm(int(i.first_is_cell))]),
     C.BuildSlice: (lambda i: "PySlice_New",
                    lambda lw, i, a: [a[0], a[1], _null_or(lw, a, 2)]),
     C.FormatValue: (lambda i: "format_value",
@@ -190,7 +193,8 @@ def _two_results(lw: L, instr: Instr, helper: str, args: list) -> None:
 
 @lowers(E.BeforeWith)
 def _before_with(lw: L, instr: E.BeforeWith) -> None:
-    _two_results(lw, instr, "before_with", [lw.vreg(instr.operands[0])])
+    helper = "before_async_with" if instr.asynchronous else "before_with"
+    _two_results(lw, instr, helper, [lw.vreg(instr.operands[0])])
 
 
 @lowers(O.GetSecondOutput)
@@ -450,9 +454,13 @@ def _tuple_item(lw: L, instr: C.LoadTupleItem) -> None:
 @lowers(O.SyncFrameLocals)
 def _sync_frame_locals(lw: L, instr: O.SyncFrameLocals) -> None:
     """Into the frame's slot of each local (the argument array of a
-    function that needs its frame): the value, increfed, the old one
-    released (STORE_FAST)."""
+    function that needs its frame): the value (a cell's content for the
+    slots in `cells`), increfed, the old one released (STORE_FAST)."""
     for slot, value in zip(instr.slots, _ops(lw, instr)):
+        if slot in instr.cells:
+            content = lw.new()
+            lw.emit(ir.Load(content, value, layout.CELL_OB_REF))
+            value = content
         old = lw.new()
         lw.emit(ir.Load(old, lw.argv, 8 * slot))
         lw.xincref(value)

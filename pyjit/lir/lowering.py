@@ -118,11 +118,13 @@ class FunctionLowering:
         bind = self.f.new_block(cold=True)
         self.emit(ir.LoadImm(self.bound, 0))
         self.emit(ir.Move(self.argv, args))
-        if self.h.needs_frame:
+        if self.h.needs_frame or self.h.generator is not None:
             # Only ever entered by its trampoline's entry (never called
             # directly), with the trampoline frame's slots as the argument
             # array: every parameter is bound there already, and the
-            # function shows its locals there (SyncFrameLocals).
+            # function shows its locals there (SyncFrameLocals).  A
+            # generator's body is only ever entered by its driver
+            # (cpython/genbody.py), with its three arguments.
             self.emit(ir.Jump(body))
             return
         if code is not None and not (code.co_flags & _SIMPLE_FLAGS) and code.co_kwonlyargcount == 0:

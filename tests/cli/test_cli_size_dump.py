@@ -39,7 +39,7 @@ MODULE_SOURCE = textwrap.dedent("""\
             return n * 2
 
     def numbers():
-        yield 1
+        yield locals()
     """)
 
 

@@ -47,7 +47,7 @@ BENCH_SOURCE = textwrap.dedent("""\
 
 
     def numbers():
-        yield 1
+        yield locals()
 
 
     if __name__ == "__main__":

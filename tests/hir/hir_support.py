@@ -18,6 +18,9 @@ from pyjit.hir.passes import DEFAULT_PIPELINE
 
 requires_builder = pytest.mark.skipif(sys.version_info[:2] not in SUPPORTED_VERSIONS,
                                       reason="pyjit has no HIR builder for this CPython's bytecode")
+requires_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
+                                  reason="generators and coroutines compile on CPython 3.11 "
+                                         "only so far")
 
 
 def compile_fn(fn: Callable, passes: Iterable[str] = DEFAULT_PIPELINE) -> Function:
@@ -74,3 +77,39 @@ def nested_code(fn: Callable, name: str) -> types.CodeType:
 def nested_function(fn: Callable, name: str) -> types.FunctionType:
     """A comprehension's code object, as a function of its iterator."""
     return types.FunctionType(nested_code(fn, name), fn.__globals__)
+
+
+# -- generators and coroutines --------------------------------------------------------------
+
+def interpreted_generator_function(fn: Callable, func: Function) -> Callable:
+    """A function object that makes generators (or coroutines) whose body is
+    ``func`` (fn's HIR) run by the HIR interpreter, driven as the JIT drives
+    compiled bodies: a trampoline delegating to a GeneratorBody
+    (pyjit/cpython/genbody.py)."""
+    from pyjit import install
+    from pyjit.cpython.errstate import Failure
+    from pyjit.cpython.genbody import AsyncGeneratorBody, GeneratorBody
+    from pyjit.hir.interp import Activation
+
+    def entry(*slots):
+        handled = [None]    # the generator's own handled exception, kept across suspensions
+
+        def step(saved, sent, thrown, frame):
+            act = Activation(func, fn, {0: saved, 1: sent, 2: thrown}, func.refcounted)
+            act.handled = handled[0]
+            try:
+                result = act.run(5_000_000)
+            except BaseException as exc:  # the body's exception, as compiled code reports it
+                return Failure(exc)
+            finally:
+                handled[0] = act.handled
+            return tuple(result) if isinstance(result, list) else result
+
+        body = AsyncGeneratorBody if func.generator == "async generator" else GeneratorBody
+        return body(step, (0, None) + slots, func.generator)
+
+    code = install.trampoline_code(fn.__code__, entry, func.generator)
+    clone = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    clone.__kwdefaults__ = fn.__kwdefaults__
+    clone.__qualname__ = fn.__qualname__
+    return clone

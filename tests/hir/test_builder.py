@@ -17,7 +17,8 @@ from pyjit.hir.ops_core import Branch, Phi
 from pyjit.hir.ops_exc import FetchException
 
 from cases import CASES, COMPREHENSIONS, closure_counter, make_adder, try_except, with_statement
-from hir_support import requires_builder, run_both
+from gen_cases import GENERATOR_CASES
+from hir_support import requires_311, requires_builder, run_both
 
 pytestmark = requires_builder
 HANDLERS = running_builder().HANDLERS if running_builder() is not None else HandlerTable()
@@ -26,6 +27,8 @@ HANDLERS = running_builder().HANDLERS if running_builder() is not None else Hand
 def test_every_handled_opcode_has_a_test_case():
     exercised: set[str] = set()
     for fn, _ in [*CASES.values(), *COMPREHENSIONS.values()]:
+        exercised |= {ins.opname for ins in decode(fn.__code__)}
+    for fn, _, _ in GENERATOR_CASES.values():
         exercised |= {ins.opname for ins in decode(fn.__code__)}
     assert sorted(set(HANDLERS.handlers) - exercised) == []
 

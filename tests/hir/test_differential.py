@@ -3,11 +3,20 @@ interpreter after the default pipeline, with a clean ownership ledger."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from hir_support import compile_fn, requires_builder, run_both
+from hir_support import (
+    compile_fn, interpreted_generator_function, requires_311, requires_builder, run_both,
+)
 
 from cases import CASES, COMPREHENSIONS
+from gen_cases import GENERATOR_CASES, drive
+
+ONLY_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
+                              reason="compiled on CPython 3.11 only so far")
+
 
 pytestmark = requires_builder
 
@@ -42,3 +51,16 @@ def test_other_pipelines(passes):
         func = compile_fn(fn, passes)
         for args in arglist:
             run_both(fn, *args, func=func)
+
+
+@ONLY_311
+@pytest.mark.parametrize("name", sorted(GENERATOR_CASES))
+@pytest.mark.parametrize("passes", [["refcount-insertion"], None], ids=["build", "default"])
+def test_generator(name, passes):
+    """A generator or coroutine driven step by step (send, throw, close...)
+    by CPython and with its body run by the HIR interpreter (ledger on):
+    the same values, exceptions and event order."""
+    fn, args, script = GENERATOR_CASES[name]
+    func = compile_fn(fn) if passes is None else compile_fn(fn, passes)
+    expected = drive(fn, args, script)
+    assert drive(interpreted_generator_function(fn, func), args, script) == expected

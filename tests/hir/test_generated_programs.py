@@ -16,7 +16,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hir_support import compile_fn, function_from_source, requires_builder, run_both
+from hir_support import (
+    compile_fn, function_from_source, interpreted_generator_function, requires_311,
+    requires_builder, run_both,
+)
 
 pytestmark = requires_builder
 
@@ -74,9 +77,11 @@ def indent(lines: list[str]) -> list[str]:
 
 
 @st.composite
-def statements(draw, depth: int = 0, in_loop: bool = False) -> list[str]:
+def statements(draw, depth: int = 0, in_loop: bool = False, gen: bool = False) -> list[str]:
     kinds = ["assign", "augment", "append", "unpack", "subscript", "text", "delete",
              "comprehension"]
+    if gen:
+        kinds += ["yield", "yield", "yield_in_call"]
     if depth < 2:
         kinds += ["if", "for", "while", "try", "finally"]
     if in_loop:
@@ -84,6 +89,10 @@ def statements(draw, depth: int = 0, in_loop: bool = False) -> list[str]:
     kind = draw(st.sampled_from(kinds))
     if kind == "assign":
         return [f"{draw(TARGET)} = ({draw(EXPR)}) % 9973"]
+    if kind == "yield":
+        return [f"{draw(TARGET)} = ((yield {draw(EXPR)}) or 0) % 9973"]
+    if kind == "yield_in_call":
+        return [f"{draw(TARGET)} = helper({draw(EXPR)}, w=(yield {draw(EXPR)}) or 1) % 9973"]
     if kind == "augment":
         target = draw(st.sampled_from(LOCALS))
         return [f"{target} += {draw(EXPR)}", f"{target} %= 9973"]
@@ -113,9 +122,9 @@ def statements(draw, depth: int = 0, in_loop: bool = False) -> list[str]:
     if kind in ("break", "continue"):
         return [f"if {draw(CONDITION)}:", f"    {kind}"]
     loop = kind in ("for", "while")
-    body = draw(blocks(depth + 1, in_loop or loop))
+    body = draw(blocks(depth + 1, in_loop or loop, gen))
     if kind == "if":
-        other = draw(blocks(depth + 1, in_loop))
+        other = draw(blocks(depth + 1, in_loop, gen))
         return [f"if {draw(CONDITION)}:", *indent(body), f"elif {draw(CONDITION)}:", "    x2 += 1",
                 "else:", *indent(other)]
     if kind == "for":
@@ -131,17 +140,19 @@ def statements(draw, depth: int = 0, in_loop: bool = False) -> list[str]:
 
 
 @st.composite
-def blocks(draw, depth: int = 0, in_loop: bool = False) -> list[str]:
+def blocks(draw, depth: int = 0, in_loop: bool = False, gen: bool = False) -> list[str]:
     count = draw(st.integers(1, 3 if depth else 5))
     lines: list[str] = []
     for _ in range(count):
-        lines += draw(statements(depth, in_loop))
+        lines += draw(statements(depth, in_loop, gen))
     return lines
 
 
 @st.composite
-def programs(draw) -> str:
-    body = ["lst = []", "txt = ''", "x0, x1, x2 = a, b, 1", *draw(blocks())]
+def programs(draw, gen: bool = False) -> str:
+    body = ["lst = []", "txt = ''", "x0, x1, x2 = a, b, 1", *draw(blocks(gen=gen))]
+    if gen:     # a generator even when the blocks drew no yield
+        body.append("x1 = ((yield x0) or 0) % 9973")
     returned = draw(st.sampled_from(["(x0, x1, x2, lst, txt)", "(x0, y)", "x2 + len(lst)"]))
     return PRELUDE + "\ndef f(a, b):\n" + "\n".join(indent(body + [f"return {returned}"])) + "\n"
 
@@ -158,3 +169,34 @@ def test_generated_program(source, args, pipeline):
     func = compile_fn(fn) if pipeline is None else compile_fn(fn, pipeline)
     for a, b in args:
         run_both(fn, a, b, func=func)
+
+
+@requires_311
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=programs(gen=True), a=NUMBERS, b=NUMBERS,
+       sends=st.lists(st.one_of(NUMBERS, st.just("throw")), max_size=6))
+def test_generated_generator(source, a, b, sends):
+    """The same programs with yields (some inside a call's arguments), as
+    generators driven with values sent and ZeroDivisionErrors thrown in
+    (which their handlers may catch): the HIR interpreter's run gives
+    CPython's values and exception types, step by step."""
+    fn = function_from_source(source, "f")
+    body = interpreted_generator_function(fn, compile_fn(fn))
+
+    def drive(make):
+        gen, out = make(a, b), []
+        for step in [None, *sends]:
+            try:
+                if step == "throw":
+                    out.append(("value", gen.throw(ZeroDivisionError("thrown"))))
+                else:
+                    out.append(("value", next(gen) if step is None else gen.send(step)))
+            except StopIteration as stop:
+                out.append(("stop", stop.value))
+                break
+            except Exception as exc:  # noqa: BLE001 - compared by type
+                out.append(("raise", type(exc)))
+                break
+        gen.close()
+        return out
+    assert drive(body) == drive(fn)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import sys
+
 import pytest
 
 from pyjit.hir import build_hir, format_function, run_pipeline, verify
@@ -60,6 +62,24 @@ def floats(x):
     return y + x
 
 
+def gen(n):
+    try:
+        x = yield n
+    except KeyError:
+        x = 0
+    total = yield from range(x)
+    return total
+
+
+async def coro(a):
+    return await a
+
+
+class Sub(Exception):
+    def args_of(self):
+        return super().args
+
+
 CASES = {
     "add": (add, DEFAULT_PIPELINE),
     "branches": (branches, DEFAULT_PIPELINE),
@@ -70,6 +90,9 @@ CASES = {
     "floats": (floats, ("specialize-float", "guard-elimination", "simplify", "dce",
                         "refcount-insertion")),
 }
+if sys.version_info[:2] == (3, 11):     # compiled with 3.11's builder only so far
+    CASES.update({"gen": (gen, DEFAULT_PIPELINE), "coro": (coro, DEFAULT_PIPELINE),
+                  "super": (Sub.args_of, DEFAULT_PIPELINE)})
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

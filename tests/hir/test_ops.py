@@ -11,7 +11,7 @@ import pytest
 from pyjit.hir import OPS
 from pyjit.hir.interp import CORE_OPS
 from pyjit.hir.interp_ops import SEMANTICS
-from pyjit.hir.ir import STEALS_ALL, Ownership, hir_op
+from pyjit.hir.ir import STEALS_ALL, STEALS_REST, Ownership, hir_op
 from pyjit.hir.ops_core import LoadConst
 from pyjit.hir.types import (
     Bool, Bottom, CBool, CDouble, Float, Long, Nullptr, Object, OptObject, Top, Type, parse_type,
@@ -41,7 +41,7 @@ def test_every_op_has_semantics(name, cls):
 def test_declarations_are_consistent(name, cls):
     assert isinstance(cls.may_raise, bool) and isinstance(cls.may_call, bool)
     assert isinstance(cls.ownership_kind, Ownership)
-    assert cls.steals == STEALS_ALL or all(isinstance(i, int) for i in cls.steals)
+    assert cls.steals in (STEALS_ALL, STEALS_REST) or all(isinstance(i, int) for i in cls.steals)
     if cls.is_terminator and not cls.may_raise:
         assert cls.block_fields or name == "Return"
     if cls.ownership_kind is Ownership.BORROWED_FROM:

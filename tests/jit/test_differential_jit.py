@@ -17,6 +17,10 @@ import pytest
 
 import pyjit.jit as jit
 
+ONLY_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
+                              reason="compiled on CPython 3.11 only so far")
+
+
 _spec = importlib.util.spec_from_file_location("jit_cases", Path(__file__).parents[1] / "hir" / "cases.py")
 cases = importlib.util.module_from_spec(_spec)
 sys.modules["jit_cases"] = cases
@@ -126,3 +130,75 @@ def test_no_growth_across_repeated_calls():
         assert len(gc.get_objects()) - objects_before < 50
     finally:
         jit.force_uncompile(work)
+
+
+_gen_spec = importlib.util.spec_from_file_location(
+    "jit_gen_cases", Path(__file__).parents[1] / "hir" / "gen_cases.py")
+gen_cases = importlib.util.module_from_spec(_gen_spec)
+sys.modules["jit_gen_cases"] = gen_cases
+_gen_spec.loader.exec_module(gen_cases)
+
+
+@ONLY_311
+@pytest.mark.parametrize("name", list(gen_cases.GENERATOR_CASES))
+def test_generator_matches_cpython(name):
+    """A compiled generator or coroutine driven step by step (send, throw,
+    close...) gives CPython's values, exceptions and event order."""
+    fn, args, script = gen_cases.GENERATOR_CASES[name]
+    expected = gen_cases.drive(fn, args, script)
+    try:
+        assert jit.force_compile(fn), jit.refusal_reason(fn)
+        got = gen_cases.drive(fn, args, script)
+    finally:
+        jit.force_uncompile(fn)
+    assert got == expected
+
+
+@ONLY_311
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_generators_under_every_strategy(strategy):
+    mismatches = []
+    for name, (fn, args, script) in gen_cases.GENERATOR_CASES.items():
+        expected = gen_cases.drive(fn, args, script)
+        try:
+            assert jit.force_compile(fn, strategy), jit.refusal_reason(fn)
+            got = gen_cases.drive(fn, args, script)
+        finally:
+            jit.force_uncompile(fn)
+        if got != expected:
+            mismatches.append((name, expected, got))
+    assert not mismatches
+
+@ONLY_311
+
+def test_generators_with_inline_refcounts():
+    mismatches = []
+    for name, (fn, args, script) in gen_cases.GENERATOR_CASES.items():
+        expected = gen_cases.drive(fn, args, script)
+        try:
+            assert jit.force_compile(fn, refcounts="inline"), jit.refusal_reason(fn)
+            got = gen_cases.drive(fn, args, script)
+        finally:
+            jit.force_uncompile(fn)
+        if got != expected:
+            mismatches.append((name, expected, got))
+    assert not mismatches
+
+@ONLY_311
+
+def test_delegating_generators_both_compiled():
+    """yield from between two compiled generators, and a compiled
+    coroutine awaiting a compiled one."""
+    fns = [gen_cases.inner, gen_cases.delegates, gen_cases.leaf, gen_cases.awaits]
+    scripts = [(gen_cases.delegates, ("d",), ["next", ("send", 1), ("throw", IndexError("i")),
+                                              "list"]),
+               (gen_cases.awaits, (2,), ["next", ("throw", KeyError("k")), "next"])]
+    expected = [gen_cases.drive(*s) for s in scripts]
+    try:
+        for fn in fns:
+            assert jit.force_compile(fn), jit.refusal_reason(fn)
+        got = [gen_cases.drive(*s) for s in scripts]
+    finally:
+        for fn in fns:
+            jit.force_uncompile(fn)
+    assert got == expected

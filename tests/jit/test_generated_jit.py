@@ -9,10 +9,15 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pyjit.jit as jit
+
+ONLY_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
+                              reason="compiled on CPython 3.11 only so far")
+
 
 _HIR_TESTS = Path(__file__).parents[1] / "hir"
 
@@ -50,6 +55,47 @@ def test_generated_program_matches_cpython(source, args, strategy):
         for fn in functions:
             assert jit.force_compile(fn, strategy), jit.refusal_reason(fn)
         got = [outcome(functions[0], a, b) for a, b in args]
+    finally:
+        for fn in functions:
+            jit.force_uncompile(fn)
+    assert got == expected, source
+
+
+def _drive(make, a, b, sends):
+    """The generator made by make(a, b), driven with the sends ("throw":
+    a ZeroDivisionError thrown in): each step's value, return or exception
+    type."""
+    gen, out = make(a, b), []
+    for step in [None, *sends]:
+        try:
+            if step == "throw":
+                out.append(("value", repr(gen.throw(ZeroDivisionError("thrown")))))
+            else:
+                out.append(("value", repr(next(gen) if step is None else gen.send(step))))
+        except StopIteration as stop:
+            out.append(("stop", repr(stop.value)))
+            break
+        except Exception as exc:  # noqa: BLE001 - comparing exception types
+            out.append(("raise", type(exc).__name__))
+            break
+    gen.close()
+    return out
+
+
+@ONLY_311
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=generated.programs(gen=True), a=generated.NUMBERS, b=generated.NUMBERS,
+       sends=st.lists(st.one_of(generated.NUMBERS, st.just("throw")), max_size=5),
+       strategy=st.sampled_from(STRATEGIES))
+def test_generated_generator_matches_cpython(source, a, b, sends, strategy):
+    namespace: dict = {"__builtins__": __builtins__, "__name__": "generated"}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    functions = [namespace[name] for name in ("f", "helper", "pick")]
+    expected = _drive(functions[0], a, b, sends)
+    try:
+        for fn in functions:
+            assert jit.force_compile(fn, strategy), jit.refusal_reason(fn)
+        got = _drive(functions[0], a, b, sends)
     finally:
         for fn in functions:
             jit.force_uncompile(fn)

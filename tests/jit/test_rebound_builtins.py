@@ -58,6 +58,8 @@ CALL_PATH_MODULES = [
     "pyjit.runtime.hostmem", "pyjit.runtime.identity", "pyjit.runtime.entries",
     "pyjit.runtime.uc_api", "pyjit.runtime.unicorn_context", "pyjit.runtime.interrupts",
     "pyjit.runtime.host_stack", "pyjit.cpython.tstate", "pyjit.autojit",
+    "pyjit.cpython.generators", "pyjit.cpython.genbody", "pyjit.cpython.helper_gen",
+    "pyjit.genentry",
 ]
 
 _CO_OPTIMIZED = 0x1          # a function's code (not a module's or a class body's)

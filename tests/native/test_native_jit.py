@@ -72,6 +72,26 @@ def test_construct_matches_cpython(native, name):
     assert got == expected
 
 
+_gen_spec = importlib.util.spec_from_file_location(
+    "native_gen_cases", Path(__file__).parents[1] / "hir" / "gen_cases.py")
+gen_cases = importlib.util.module_from_spec(_gen_spec)
+sys.modules["native_gen_cases"] = gen_cases
+_gen_spec.loader.exec_module(gen_cases)
+
+
+@pytest.mark.parametrize("name", list(gen_cases.GENERATOR_CASES))
+def test_generator_matches_cpython(native, name):
+    """Compiled generators and coroutines driven step by step on the CPU."""
+    fn, args, script = gen_cases.GENERATOR_CASES[name]
+    expected = gen_cases.drive(fn, args, script)
+    try:
+        assert jit.force_compile(fn), jit.refusal_reason(fn)
+        got = gen_cases.drive(fn, args, script)
+    finally:
+        jit.force_uncompile(fn)
+    assert got == expected
+
+
 # -- exceptions and reference counts -----------------------------------------------------
 
 class Boom(Exception):

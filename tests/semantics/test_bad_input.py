@@ -117,7 +117,7 @@ def test_what_wraps_a_python_function_compiles():
 
 def test_refused_python_function_keeps_its_reason():
     def gen():
-        yield 1
+        yield locals()
 
     assert jit.force_compile(gen) is False
     assert "generator function" in jit.refusal_reason(gen)

@@ -64,10 +64,23 @@ def calls_other_module(a):
     return other_module.module_name(), a
 
 
+def _outer(x):
+    def locals_with_cells(y):
+        def inner(z):
+            return y + z
+        w = x + y
+        y += 3                  # a parameter held in a cell, rebound
+        return sorted((k, v) for k, v in locals().items() if k != "inner")
+    return locals_with_cells
+
+
+locals_with_cells = _outer(2)   # Lib/test's test_scope.testLocalsFunction
+
+
 CASES = [
     (read_globals, (5,)), (read_locals, (1,)), (read_vars_and_dir, (3,)), (evaluate, (2,)),
     (execute, (4,)), (own_frame, (7,)), (current_frame_name, (1,)),
-    (calls_whose_caller, (1,)),
+    (calls_whose_caller, (1,)), (locals_with_cells, (4,)),
 ]
 
 

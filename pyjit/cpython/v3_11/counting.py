@@ -34,18 +34,15 @@ without a new code object.
 
 from __future__ import annotations
 
-from ..bytecode_edit import Label
+from ..bytecode_edit import Label, parameter_loads
 
 
 def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
     "record", "hook", "go_on" and "Failure"; names: the co_names indices of
     "__class__", "exc" and "it"."""
-    n = code.co_argcount + code.co_kwonlyargcount
-    n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)     # *args, **kwargs
-    cells = set(code.co_cellvars)
-    loads = [("LOAD_DEREF" if code.co_varnames[i] in cells else "LOAD_FAST", i)
-             for i in range(n)]
+    loads = parameter_loads(code)
+    n = len(loads)
     body = [("LOAD_CONST", consts["record"]), ("LOAD_ATTR", names["it"]),
             ("FOR_ITER", Label("arrived")), ("POP_TOP", 0), ("POP_TOP", 0)]
     tail = [Label("arrived"), ("PUSH_NULL", 0), ("LOAD_CONST", consts["hook"]), *loads,

@@ -193,6 +193,10 @@ IFRAME_FUNC = 0                    # _PyInterpreterFrame.f_func: PyFunctionObjec
 IFRAME_CODE = 32                   # _PyInterpreterFrame.f_code
 IFRAME_PREVIOUS = 48               # _PyInterpreterFrame.previous
 IFRAME_LOCALSPLUS = 72             # _PyInterpreterFrame.localsplus[]: locals, cells, stack
+TSTATE_EXC_INFO = 120              # PyThreadState.exc_info: _PyErr_StackItem * (the top item)
+ERR_STACKITEM_EXC_VALUE = 0        # _PyErr_StackItem.exc_value
+ERR_STACKITEM_PREVIOUS = 8         # _PyErr_StackItem.previous_item
+GEN_EXC_STATE = 48                 # PyGenObject.gi_exc_state: _PyErr_StackItem (inline)
 
 # -- the interpreter's state --------------------------------------------------------
 # PyInterpreterState.ceval.eval_breaker (_Py_atomic_int, 32 bits): nonzero

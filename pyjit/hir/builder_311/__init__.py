@@ -9,9 +9,9 @@ The builder walks the reachable bytecode blocks in offset order with a
 ``FrameState`` (the SSA value of every local slot and stack slot) and
 translates each instruction through ``HANDLERS``, a table from opcode name
 to handler function (duplicates are rejected).  An opcode without a handler
-raises ``UnsupportedBytecode`` naming it, its line and the function;
-generators, coroutines and async generators are refused before any
-bytecode is read.
+raises ``UnsupportedBytecode`` naming it, its line and the function.
+Generators, coroutines and async generators are built as bodies resumed
+at their yields (``resume.py``, ``handlers_gen.py``; hir/ops_gen.py).
 
 Joins and loop headers get a phi per slot (``ssa.FrameBuilder``); a
 may-raise instruction inside a ``try`` region (its offset is covered by the
@@ -30,7 +30,7 @@ becomes a guarded ``RangeIter`` with the generic call and ``GetIter`` as
 the fallback path.
 """
 
-from . import handlers_flow, handlers_values  # noqa: F401  (fill HANDLERS)
+from . import handlers_flow, handlers_gen, handlers_values  # noqa: F401  (fill HANDLERS)
 from .driver import HANDLERS, Builder311, HandlerTable, build_function, function_params, local_names
 
 __all__ = ["HANDLERS", "Builder311", "HandlerTable", "build_function", "function_params", "local_names"]

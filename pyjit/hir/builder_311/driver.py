@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import dis
 import inspect
 from types import CodeType, FunctionType
 from typing import Callable
 
+from ...cpython.genbody import generator_kind
 from ...options import CompileOptions
 from ..bytecode_311 import BcInstr, BytecodeCFG, analyze
 from ..cfg import reverse_postorder
-from ..errors import CompileRefused, HIRError, UnsupportedBytecode, UnsupportedFunction
+from ..errors import HIRError, UnsupportedBytecode, UnsupportedFunction
 from ..ir import Block, Function, Ownership, Param, Value
 from ..ops_core import (
     BoxBool, Branch, CheckEvalBreaker, CheckVar, CondBranch, IsTruthy, KeepAlive, LoadArg,
@@ -19,14 +19,15 @@ from ..ops_core import (
 )
 from ..ops_exc import FetchException
 from ..ssa import FrameBuilder, FrameState, Landing
+from .resume import ResumePoints
 from ..types import Dict, Nullptr, Object, Tuple
 
-_REFUSED_FLAGS = ((inspect.CO_GENERATOR, "generator function"),
-                  (inspect.CO_COROUTINE, "coroutine function"),
-                  (inspect.CO_ASYNC_GENERATOR, "async generator function"),
-                  (inspect.CO_ITERABLE_COROUTINE, "iterable coroutine"))
+# The parameters of a compiled generator or coroutine body (hir/ops_gen.py).
+GENERATOR_PARAMS = (Param("<saved>", 0, "positional"), Param("<sent>", 1, "positional"),
+                    Param("<thrown>", 2, "positional"))
 
 Handler = Callable[["Builder311", BcInstr], None]
+_ARG_TYPES = {"varargs": Tuple, "varkw": Dict}
 
 
 class HandlerTable:
@@ -69,29 +70,13 @@ def function_params(code: CodeType) -> list[Param]:
     return params
 
 
-def _calls_super_without_arguments(code: CodeType) -> bool:
-    """LOAD_GLOBAL super, PRECALL 0, CALL 0 in code (the 3.11 bytecode of
-    `super()`; with arguments they would come between)."""
-    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)]
-    return any(a == ("LOAD_GLOBAL", "super") and b == ("PRECALL", 0) and c == ("CALL", 0)
-               for a, b, c in zip(ops, ops[1:], ops[2:]))
-
-
 def build_function(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
     """Build the HIR of a function (or code object) compiled by CPython 3.11
     (options: the compilation's; None: the defaults)."""
     code = fn.__code__ if isinstance(fn, FunctionType) else fn
     qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
-    for flag, kind in _REFUSED_FLAGS:
-        if code.co_flags & flag:
-            raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno)
-    if "__class__" in code.co_freevars and _calls_super_without_arguments(code):
-        # super() without arguments reads the caller's frame (its __class__
-        # cell and first argument); compiled code has no interpreter frame.
-        raise CompileRefused(qualname, f"{code.co_name!r} (line {code.co_firstlineno}) calls "
-                             "super() without arguments, which reads the interpreter's frame "
-                             "(compiled code has none)")
     return Builder311(code, qualname, options or CompileOptions()).build()
+
 
 
 class Builder311(FrameBuilder):
@@ -102,8 +87,14 @@ class Builder311(FrameBuilder):
     handlers: HandlerTable = HANDLERS
 
     def __init__(self, code: CodeType, qualname: str, options: CompileOptions) -> None:
-        super().__init__(Function(code.co_name, qualname, function_params(code), code))
+        kind = generator_kind(code)
+        params = list(GENERATOR_PARAMS) if kind else function_params(code)
+        super().__init__(Function(code.co_name, qualname, params, code, generator=kind))
         self.code = code
+        self.generator = kind
+        self.iterable_coroutine = bool(code.co_flags & (inspect.CO_COROUTINE
+                                                        | inspect.CO_ITERABLE_COROUTINE))
+        self.resume: ResumePoints | None = None
         self.eval_breaker = options.eval_breaker
         self.names = local_names(code)
         self.nfree = len(code.co_freevars)
@@ -118,16 +109,24 @@ class Builder311(FrameBuilder):
         self.open_end: dict[int, tuple[Block, FrameState]] = {}  # fallthrough kept open
         self.joins: dict[int, tuple[Block, FrameState]] = {}
         self.landings: dict[int, Landing] = {}
+        # A generator's SEND loops are left from the SEND and from a throw
+        # into its delegate: their exits are joins.
+        self.send_exits = {i.jump_target for i in self.cfg.instrs if i.opname == "SEND"}
+        self.send_exit: int | None = None         # the exit of the SEND just handled
 
     # -- driver ----------------------------------------------------------------
     def build(self) -> Function:
         entry = self.func.new_block()
         self.current = entry
-        null = self.emit(LoadNull([]))
-        slots: list[Value] = [null] * len(self.names)
-        for p in self.func.params:
-            arg_type = {"varargs": Tuple, "varkw": Dict}.get(p.kind, Object)
-            slots[p.index] = self.emit(LoadArg([], index=p.index, name=p.name, arg_type=arg_type))
+        if self.generator:
+            self.resume = ResumePoints(self)
+            slots = self.resume.start(function_params(self.code))
+        else:
+            null = self.emit(LoadNull([]))
+            slots = [null] * len(self.names)
+            for p in self.func.params:
+                slots[p.index] = self.emit(LoadArg([], index=p.index, name=p.name,
+                                                   arg_type=_ARG_TYPES.get(p.kind, Object)))
         self.state = FrameState(slots, [])
         self.fallthrough(0)
         for start in self.cfg.starts:
@@ -137,7 +136,16 @@ class Builder311(FrameBuilder):
                 self.step(ins, block[pos + 1] if pos + 1 < len(block) else None)
             if self.current is not None:
                 self.fallthrough(block[-1].next_offset)
+        if self.resume is not None:
+            self.resume.dispatch()
         self.finish()
+        if self.resume is not None:
+            self.resume.refine_types()
+            if self.func.needs_frame:
+                raise UnsupportedFunction(
+                    self.func.qualname, f"{self.generator} function {self.code.co_name!r}",
+                    self.code.co_firstlineno, "it reads its own frame (locals(), "
+                    "sys._getframe()...), which the JIT's generators do not keep")
         self.func.blocks = reverse_postorder(self.func)
         return self.func
 
@@ -155,6 +163,8 @@ class Builder311(FrameBuilder):
 
     # -- blocks and edges ------------------------------------------------------
     def is_join(self, offset: int) -> bool:
+        if self.generator and offset in self.send_exits:
+            return True
         preds = self.cfg.preds.get(offset, set())
         entering = len(preds) + (1 if self.cfg.is_handler_target(offset) or offset == 0 else 0)
         return entering > 1 or any(p >= offset for p in preds)
@@ -201,7 +211,10 @@ class Builder311(FrameBuilder):
         self.state = state.copy()
 
     def jump(self, offset: int) -> None:
-        self.emit(Branch([], target=self.edge_to(offset, self.state)))
+        self.jump_with(offset, self.state)
+
+    def jump_with(self, offset: int, state: FrameState) -> None:
+        self.emit(Branch([], target=self.edge_to(offset, state)))
 
     # -- named locals' lifetimes (see KeepAlive) -------------------------------
     def keep_alive(self, values: list[Value]) -> None:

@@ -6,7 +6,7 @@ import builtins
 
 from ..bytecode_311 import BcInstr
 from ..ir import Block, Value
-from ..ops_containers import ForIter, GetIter, RangeIter
+from ..ops_containers import ForIter, GetIter, MakeTuple, RangeIter
 from ..ops_core import (
     BoolNot, Branch, CondBranch, IsIdentical, IsNull, LoadNull, Phi, RefineType, Return,
 )
@@ -15,8 +15,8 @@ from ..ops_exc import (
     WithExceptStart,
 )
 from ..ops_objects import (
-    CallEx, CallMethod, GetSecondOutput, LoadAttrCached, LoadGlobalCached, LoadMethodCached,
-    MakeFunction, SyncFrameLocals, VectorCall,
+    CallEx, CallMethod, GetSecondOutput, LoadAttrCached, LoadBuildClass, LoadGlobalCached,
+    LoadMethodCached, MakeFunction, SuperNoArgs, SyncFrameLocals, VectorCall,
 )
 from ..ssa import FrameState
 from ..types import Object
@@ -55,13 +55,15 @@ def _reads_frame(first: Value, second: Value) -> bool:
 
 
 def _sync_frame_locals(b: Builder311) -> None:
-    """Show the current values of the function's plain locals (not cells)
-    in its frame."""
+    """Show the current values of the function's locals in its frame: the
+    plain ones, and the content of parameters held in cells (a cell
+    variable that is no parameter has no slot in the trampoline's frame)."""
     code = b.code
     cells = set(code.co_cellvars)
-    slots = tuple(i for i, name in enumerate(code.co_varnames) if name not in cells)
+    slots = tuple(range(len(code.co_varnames)))
     b.func.needs_frame = True
-    b.emit(SyncFrameLocals([b.state.locals[i] for i in slots], slots=slots))
+    b.emit(SyncFrameLocals([b.state.locals[i] for i in slots], slots=slots,
+                           cells=tuple(i for i in slots if code.co_varnames[i] in cells)))
 
 
 @HANDLERS("CALL")
@@ -74,6 +76,8 @@ def _call(b: Builder311, ins: BcInstr) -> None:
         _sync_frame_locals(b)
     if isinstance(first.defn, LoadNull):
         if not kwnames and _range_iteration(b, second, args):
+            return
+        if not kwnames and not args and _zero_argument_super(b, second):
             return
         b.push(b.emit(VectorCall([second] + args, kwnames=kwnames)))
     elif first.type.is_object:
@@ -107,6 +111,42 @@ def _range_iteration(b: Builder311, callee: Value, args: list[Value]) -> bool:
     return True
 
 
+def _zero_argument_super(b: Builder311, callee: Value) -> bool:
+    """``super()`` of the global ``super`` in a function with a
+    ``__class__`` cell: when it is the builtin, ``super(__class__, first
+    local)`` (SuperNoArgs: compiled code knows both; the interpreter reads
+    them from the frame), else the generic call."""
+    load = callee.defn
+    code = b.code
+    if not (isinstance(load, LoadGlobalCached) and load.name == "super"
+            and "__class__" in code.co_freevars):
+        return False
+    cell = b.state.locals[b.names.index("__class__", len(b.names) - b.nfree)]
+    first = b.state.locals[0] if code.co_argcount else b.null()
+    first_is_cell = bool(code.co_argcount) and code.co_varnames[0] in code.co_cellvars
+    guard = b.emit(IsIdentical([callee, b.const(builtins.super)]))
+    fast, slow, join = b.func.new_block(), b.func.new_block(), b.func.new_block()
+    b.emit(CondBranch([guard], if_true=fast, if_false=slow))
+    ends: list[tuple[Block, Value]] = []
+    for block, make in ((fast, lambda: b.emit(SuperNoArgs([cell, first], argcount=code.co_argcount,
+                                                          first_is_cell=first_is_cell))),
+                        (slow, lambda: b.emit(VectorCall([callee])))):
+        b.current = block
+        value = make()
+        ends.append((b.current, value))
+        b.emit(Branch([], target=join))
+    phi = Phi([v for _, v in ends], preds=[blk for blk, _ in ends])
+    join.append(phi)
+    b.current = join
+    b.push(phi.result)  # type: ignore[arg-type]
+    return True
+
+
+@HANDLERS("LOAD_BUILD_CLASS")
+def _load_build_class(b: Builder311, ins: BcInstr) -> None:
+    b.push(b.emit(LoadBuildClass([])))
+
+
 @HANDLERS("CALL_FUNCTION_EX")
 def _call_function_ex(b: Builder311, ins: BcInstr) -> None:
     kwargs = [b.pop()] if ins.arg & 1 else []
@@ -128,7 +168,10 @@ def _make_function(b: Builder311, ins: BcInstr) -> None:
 def _return_value(b: Builder311, ins: BcInstr) -> None:
     value = b.pop()
     b.keep_locals_alive()
-    b.emit(Return([value]))
+    if b.generator:
+        b.emit(Return([b.emit(MakeTuple([value]))]))   # the body's end (hir/ops_gen.py)
+    else:
+        b.emit(Return([value]))
 
 
 # -- iteration and control flow --------------------------------------------------
@@ -160,8 +203,8 @@ def for_iter(b: Builder311, ins: BcInstr, exit_stack: list[Value]) -> None:
 
 @HANDLERS("RESUME")
 def _resume(b: Builder311, ins: BcInstr) -> None:
-    """At a function's start (oparg 0; 1 after a yield) 3.11 checks the
-    eval breaker; compiled functions have no yields."""
+    """At a function's start (oparg 0) and after a yield (1) 3.11 checks
+    the eval breaker; not after a yield from or await (2, 3)."""
     if ins.arg < 2:
         b.check_eval_breaker()
 
@@ -224,7 +267,7 @@ def _jump_if_or_pop(b: Builder311, ins: BcInstr) -> None:
 # -- exceptions and with ---------------------------------------------------------
 
 
-def _leaving_by_exception(b: Builder311) -> None:
+def leaving_by_exception(b: Builder311) -> None:
     """A raise no handler of this function catches ends it: the locals are
     let go of (just before; the frame's are when the exception leaves)."""
     if b.exception_landing() is None:
@@ -234,18 +277,18 @@ def _leaving_by_exception(b: Builder311) -> None:
 @HANDLERS("RAISE_VARARGS")
 def _raise_varargs(b: Builder311, ins: BcInstr) -> None:
     if ins.arg == 0:
-        _leaving_by_exception(b)
+        leaving_by_exception(b)
         b.emit(ReraiseCurrent([]))
     else:
         operands = b.popn(ins.arg)
-        _leaving_by_exception(b)
+        leaving_by_exception(b)
         b.emit(RaiseException(operands))
 
 
 @HANDLERS("RERAISE")
 def _reraise(b: Builder311, ins: BcInstr) -> None:
     exc = b.pop()
-    _leaving_by_exception(b)
+    leaving_by_exception(b)
     b.emit(Reraise([exc]))
 
 

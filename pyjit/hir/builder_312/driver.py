@@ -4,14 +4,22 @@
 from __future__ import annotations
 
 import dis
+import inspect
 from types import CodeType, FunctionType
 
 from ...options import CompileOptions
-from ..builder_311.driver import _REFUSED_FLAGS, Builder311, HandlerTable
+from ..builder_311.driver import Builder311, HandlerTable
 from ..errors import CompileRefused, UnsupportedFunction
 from ..ir import Function
 
 HANDLERS = HandlerTable()
+
+# 3.12's generator and coroutine bytecode (RETURN_GENERATOR, 3.12's SEND,
+# END_SEND, CLEANUP_THROW) has no handlers yet.
+_REFUSED_FLAGS = ((inspect.CO_GENERATOR, "generator function"),
+                  (inspect.CO_COROUTINE, "coroutine function"),
+                  (inspect.CO_ASYNC_GENERATOR, "async generator function"),
+                  (inspect.CO_ITERABLE_COROUTINE, "iterable coroutine"))
 
 
 class Builder312(Builder311):
@@ -37,7 +45,9 @@ def build_function(fn: FunctionType | CodeType, options: CompileOptions | None =
     qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
     for flag, kind in _REFUSED_FLAGS:
         if code.co_flags & flag:
-            raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno)
+            raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno,
+                                      "the JIT compiles generators and coroutines on CPython "
+                                      "3.11 only so far")
     if "__class__" in code.co_freevars and _calls_super_without_arguments(code):
         # super() without arguments reads the caller's frame (its __class__
         # cell and first argument); compiled code has no interpreter frame.

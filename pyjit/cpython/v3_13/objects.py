@@ -1,0 +1,65 @@
+"""CPython 3.13's objects as the shared routines and the code generator
+read and write them.
+
+3.12's fragments (pyjit/cpython/v3_12/objects.py: the immortal-aware
+reference counts, compact ints, range iterators, the recursion count, the
+running thread state) with 3.13's offsets, and its own for what 3.13
+changed: an instance's attribute values live after the object, at its
+type's tp_basicsize, and are the attributes while their `valid` byte is
+set (layout.INLINE_VALUES).
+
+Local labels 81 and 82 belong to the reference count fragments: the text
+around them must not use those numbers.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from . import layout as L
+from ..v3_11 import objects as _v3_11
+from ..v3_12 import layout as _L312
+from ..v3_12.objects import (  # noqa: F401  (what reads nothing 3.13 changed)
+    _mem, decref, incref, init_one_digit, is_immortal, is_thread_state, nonnegative_one_digit,
+    one_digit_checks, one_digit_values, range_iter_advance, range_iter_next,
+    running_thread_state, small_int_index_shift,
+)
+
+# What the fragments imported from 3.12 read is where 3.12 has it.
+for _name in ("OB_REFCNT", "IMMORTAL_BIT", "LONG_LV_TAG", "LONG_OB_DIGIT", "RANGEITER_START",
+              "RANGEITER_LEN", "TSTATE_INTERP", "SMALL_INT_STRIDE"):
+    assert getattr(L, _name) == getattr(_L312, _name), _name
+
+
+def _inline_values_header(obj: str, dst: str) -> str:
+    """dst = the address of obj's inline PyDictValues (obj + tp_basicsize)."""
+    return (f"    ldr {dst}, [{obj}, #{L.OB_TYPE}]\n"
+            f"    ldr {dst}, [{dst}, #{L.TYPE_TP_BASICSIZE}]\n"
+            f"    add {dst}, {obj}, {dst}                   // inline values after the object\n")
+
+
+def instance_values(obj: str, values: str, miss: str) -> str:
+    """values = the values array of obj, an instance of a type with inline
+    values; go to miss when they are no longer its attributes (their
+    `valid` byte is clear: a dict of its own holds them).  The header is
+    found twice rather than in a second register."""
+    w = "w" + values[1:]
+    return (_inline_values_header(obj, values)
+            + f"    ldrb {w}, [{values}, #{L.VALUES_VALID}]             // valid?\n"
+            f"    cbz {w}, {miss}\n"
+            + _inline_values_header(obj, values)
+            + f"    add {values}, {values}, #{L.VALUES_ITEMS}\n")
+
+
+def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
+    """Go to miss when obj's attributes are no longer its inline values (a
+    dict of its own holds them, and may hold any name): what 3.13's
+    LOAD_ATTR_METHOD_WITH_VALUES checks."""
+    w = "w" + tmp[1:]
+    return (_inline_values_header(obj, tmp)
+            + f"    ldrb {w}, [{tmp}, #{L.VALUES_VALID}]             // valid?\n"
+            f"    cbz {w}, {miss}\n")
+
+
+enter_recursive_call = partial(_v3_11.enter_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)
+leave_recursive_call = partial(_v3_11.leave_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)

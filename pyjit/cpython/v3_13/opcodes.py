@@ -1,0 +1,24 @@
+"""The bytecode tables of CPython 3.13 that more than one layer reads.
+
+BINARY_OP's operators and the intrinsics are 3.12's.  COMPARE_OP keeps the
+operator in oparg >> 5 and, in bit 4, asks for the result as a bool (the
+compiler sets it where the result is only tested).  f-strings: CONVERT_VALUE's
+oparg is the conversion (FORMAT_CONVERSIONS, 3.11's FORMAT_VALUE low bits),
+then FORMAT_SIMPLE or FORMAT_WITH_SPEC.  MAKE_FUNCTION takes no oparg: each
+SET_FUNCTION_ATTRIBUTE sets one field, named by its oparg (FUNCTION_ATTRIBUTES).
+Checked against the running interpreter's `opcode` and `dis` modules by
+tests/cpython/test_opcodes.py.
+"""
+
+from ..v3_12.opcodes import (  # noqa: F401
+    BINARY_OPS, COMPARE_OPS, FORMAT_CONVERSIONS, INTRINSICS_1, INTRINSICS_2, RESUME_QUIET,
+)
+
+# COMPARE_OP's oparg >> COMPARE_OP_SHIFT indexes COMPARE_OPS; the bit
+# COMPARE_OP_TO_BOOL asks for bool(result).
+COMPARE_OP_SHIFT = 5
+COMPARE_OP_TO_BOOL = 16
+
+# SET_FUNCTION_ATTRIBUTE's oparg -> the field it sets (MAKE_FUNCTION_* flags).
+FUNCTION_ATTRIBUTES: dict[int, str] = {0x01: "defaults", 0x02: "kwdefaults",
+                                       0x04: "annotations", 0x08: "closure"}

@@ -1,0 +1,94 @@
+"""The entries of compiled generators, coroutines and async generators.
+
+The trampoline of such a function (install.py) calls its entry with the
+parameter slots; the entry returns the delegate of the trampoline's
+`yield from`/`await` (cpython/genbody.py), whose step runs the compiled
+body once through the engine with (saved, sent, thrown).
+
+Code lifetime: every suspended activation resumes the body's code, so it
+stays loaded while anything refers to the step: the entry, until the
+function is uncompiled or dies (which empties the entry's cell: a finished
+generator keeps the trampoline's code, and so the entry, alive, and must
+not keep the body's code loaded), and each live delegate.  The code is
+retired (Engine.retire: it only queues) when the last reference to the
+step's hold dies, wherever that happens.
+"""
+
+from __future__ import annotations
+
+# Bound at import: the entry is on the call path and a program may rebind
+# builtins.
+from builtins import id as _id, len
+import ctypes
+import sys
+import weakref
+from typing import Callable
+
+from . import install
+from .cpython import frames
+from .cpython.genbody import AsyncGeneratorBody, GeneratorBody
+
+_ARRAY3 = ctypes.c_uint64 * 3
+_gettrace, _getprofile = sys.gettrace, sys.getprofile
+
+
+class _CodeHold:
+    """Alive while anything may still run a compiled generator body."""
+
+    __slots__ = ("__weakref__",)
+
+
+_holds: dict[int, weakref.ref] = {}
+
+
+def _hold_code(engine, loaded, consts) -> _CodeHold:
+    """An object whose death retires loaded (with consts kept until then)."""
+    hold = _CodeHold()
+    key = _id(hold)
+
+    def release(_ref):
+        _holds.pop(key, None)
+        engine.retire(loaded, consts)
+    _holds[key] = weakref.ref(hold, release)
+    return hold
+
+
+def live_holds() -> int:
+    """How many generator bodies' code is held (for tests)."""
+    return len(_holds)
+
+
+def generator_entry(kind: str, code, func_address: int, interpreted, engine, loaded, consts,
+                    tracing_changed: Callable[[], None]) -> tuple[list, _CodeHold, Callable]:
+    """(the entry's cell to the step, the hold, the entry) of a compiled
+    body of this kind loaded as loaded, for the function at func_address
+    (the body's x0): the entry runs `interpreted` (a function object of
+    the original code) when the cell is empty or a tracer or profiler is
+    set (calling tracing_changed first then)."""
+    address = loaded.address
+    call, addressof, push, pop = engine.call_function, ctypes.addressof, frames.push, frames.pop
+    body_class = AsyncGeneratorBody if kind == "async generator" else GeneratorBody
+    split = install.split_slots
+    hold = _hold_code(engine, loaded, consts)
+
+    def step(saved, sent, thrown, frame, _hold=hold):
+        arr = _ARRAY3(_id(saved), _id(sent), _id(thrown))
+        previous = push(frame)
+        try:
+            return call(address, func_address, addressof(arr), 3, 0)
+        finally:
+            pop(previous)
+
+    cell = [step]
+    del step
+
+    def entry(*slots):
+        body_step = cell[0]
+        if body_step is None or _gettrace() is not None or _getprofile() is not None:
+            if body_step is not None:
+                tracing_changed()
+            args, kwargs = split(code, slots)
+            return interpreted(*args, **kwargs)
+        return body_class(body_step, (0, None) + slots, kind)
+
+    return cell, hold, entry

@@ -1,0 +1,277 @@
+"""Compiled generators and coroutines, as the program sees them: the
+objects are CPython's own generators and coroutines (types, inspect,
+gi_running, gi_frame), asyncio runs compiled coroutines, tracebacks and
+exception contexts through a compiled generator are the interpreter's,
+the exception being handled inside a generator is its own, an abandoned
+generator is closed (its finally runs), and nothing leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import sys
+import types
+
+import pytest
+
+import pyjit.jit as jit
+
+from exc_support import both, compiled, describe
+
+pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
+                                reason="generators compile on CPython 3.11 only so far")
+
+
+def numbers(n):
+    for i in range(n):
+        yield i * i
+    return "end"
+
+
+def running_state(box):
+    yield box["gen"].gi_running
+
+
+def nested_frames(n):
+    total = 0
+    for value in numbers(n):
+        total += value
+        yield total
+
+
+async def tick(x):
+    await asyncio.sleep(0)
+    return x * 2
+
+
+async def gather_ticks(n):
+    results = await asyncio.gather(*(tick(i) for i in range(n)))
+    return sum(results)
+
+
+@types.coroutine
+def legacy_switch():
+    value = yield "switch"
+    return value
+
+
+async def awaits_legacy():
+    return await legacy_switch()
+
+
+def divide_at_second(x):
+    yield 1
+    yield 1 // x
+
+
+def wraps_in_generator(x):
+    try:
+        yield from divide_at_second(x)
+    except ZeroDivisionError as exc:
+        raise ValueError("wrapped") from exc
+
+
+def handles_across_yield():
+    try:
+        raise KeyError("own")
+    except KeyError:
+        yield sys.exception()
+        yield sys.exception()
+    yield sys.exception()
+
+
+def guarded(log):
+    try:
+        yield 1
+        yield 2
+    finally:
+        log.append("finally")
+
+
+def test_the_objects_are_cpythons(compiled_numbers):
+    g = numbers(3)
+    assert inspect.isgeneratorfunction(numbers) and inspect.isgenerator(g)
+    assert type(g) is types.GeneratorType
+    assert g.gi_code.co_name == "numbers" and g.__qualname__ == "numbers"
+    assert list(g) == [0, 1, 4]
+    assert g.gi_frame is None and not g.gi_running
+    with pytest.raises(StopIteration):
+        next(g)
+
+
+@pytest.fixture
+def compiled_numbers():
+    with compiled(numbers):
+        yield
+
+
+def test_gi_running_inside():
+    box = {}
+    with compiled(running_state):
+        box["gen"] = running_state(box)
+        assert next(box["gen"]) is True
+        assert box["gen"].gi_running is False
+
+
+def test_return_value_and_stop_iteration():
+    def run():
+        g = numbers(1)
+        next(g)
+        try:
+            next(g)
+        except StopIteration as stop:
+            return stop.value
+    assert both(run, numbers) == (("ok", "end"), ("ok", "end"))
+
+
+def test_coroutines_under_asyncio():
+    with compiled(tick, gather_ticks, awaits_legacy, legacy_switch):
+        coro = gather_ticks(5)
+        assert inspect.iscoroutine(coro) and type(coro) is types.CoroutineType
+        assert inspect.iscoroutinefunction(gather_ticks)
+        assert asyncio.run(coro) == 20
+        assert legacy_switch.__code__.co_flags & inspect.CO_ITERABLE_COROUTINE
+        c = awaits_legacy()
+        assert c.send(None) == "switch"
+        with pytest.raises(StopIteration) as info:
+            c.send(7)
+        assert info.value.value == 7
+
+
+def test_traceback_and_context_through_a_generator():
+    def run():
+        return list(wraps_in_generator(0))
+    interpreted, got = both(run, wraps_in_generator, divide_at_second)
+    assert got == interpreted
+    assert interpreted[1][0] == "ValueError"
+
+
+def test_thrown_exception_traceback():
+    def run():
+        g = divide_at_second(1)
+        next(g)
+        g.throw(KeyError("thrown"))
+    assert both(run, divide_at_second)[1] == both(run, divide_at_second)[0]
+
+
+def test_the_generators_own_handled_exception():
+    def run():
+        g = handles_across_yield()
+        first = next(g)
+        try:
+            raise IndexError("caller's")
+        except IndexError:
+            second = next(g)        # the generator's own, not the caller's
+            third = next(g)         # nothing of its own: the caller's shows through
+        return type(first).__name__, type(second).__name__, type(third).__name__, \
+            sys.exception()
+    assert both(run, handles_across_yield) == (("ok", ("KeyError", "KeyError", "IndexError",
+                                                        None)),) * 2
+
+
+def test_abandoned_generator_runs_its_finally():
+    log = []
+    with compiled(guarded):
+        g = guarded(log)
+        next(g)
+        del g
+        gc.collect()
+        assert log == ["finally"]
+        g = guarded(log)
+        assert next(g) == 1
+        g.close()
+        assert log == ["finally", "finally"] and g.gi_frame is None
+
+
+def test_nothing_leaks_over_many_generators():
+    with compiled(numbers, nested_frames):
+        for _ in range(50):
+            assert list(nested_frames(20))[-1] == sum(i * i for i in range(20))
+        gc.collect()
+        before = len(gc.get_objects())
+        arg = object()
+        count = sys.getrefcount(arg)
+        for _ in range(300):
+            list(nested_frames(20))
+            g = numbers(5)
+            next(g)
+            g.close()
+            list(guarded([arg]))
+        gc.collect()
+        assert len(gc.get_objects()) - before < 50
+        assert sys.getrefcount(arg) == count
+
+
+def test_invalid_throw_arguments_raise_type_error():
+    with compiled(numbers):
+        g = numbers(3)
+        next(g)
+        with pytest.raises(TypeError, match="exceptions must be classes or instances"):
+            g.throw(3)
+
+
+def test_recompiling_while_suspended_keeps_the_activation():
+    with compiled(numbers):
+        g = numbers(4)
+        assert next(g) == 0
+        jit.force_uncompile(numbers)
+        assert list(g) == [1, 4, 9]
+        assert describe(None) is None
+
+
+async def agen_ticks(n):
+    try:
+        for i in range(n):
+            await asyncio.sleep(0)
+            yield i
+    finally:
+        await asyncio.sleep(0)
+
+
+async def sums_ticks(n):
+    total = 0
+    async for value in agen_ticks(n):
+        total += value
+    async with asyncio.Lock():
+        agen = agen_ticks(10)
+        total += await agen.__anext__()
+        await agen.aclose()
+    return total
+
+
+def test_async_generators_under_asyncio():
+    with compiled(agen_ticks, sums_ticks):
+        assert inspect.isasyncgenfunction(agen_ticks)
+        assert type(agen_ticks(1)) is types.AsyncGeneratorType
+        assert asyncio.run(sums_ticks(6)) == 15
+        # an abandoned async generator is finalized through asyncio's hooks
+        async def abandon():
+            agen = agen_ticks(3)
+            await agen.__anext__()
+            del agen
+            gc.collect()
+            await asyncio.sleep(0)
+            return "ok"
+        assert asyncio.run(abandon()) == "ok"
+
+
+def test_code_is_unloaded_once_no_suspended_generator_needs_it():
+    engine = jit.get_engine()
+
+    def loaded():
+        return [c for c in engine.loaded if c.name.endswith("numbers")]
+    with compiled(numbers):
+        finished = numbers(2)
+        list(finished)
+        suspended = numbers(3)
+        next(suspended)
+    jit.force_compile(nested_frames)       # a load drains what was retired
+    jit.force_uncompile(nested_frames)
+    assert len(loaded()) == 1              # the suspended one still runs it
+    assert list(suspended) == [1, 4]
+    del suspended
+    gc.collect()
+    jit.force_compile(nested_frames)
+    jit.force_uncompile(nested_frames)
+    assert loaded() == [] and finished.gi_frame is None
