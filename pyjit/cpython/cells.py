@@ -11,7 +11,11 @@ code, valid as long as the compiled function lives, and machine code reads
 it with plain loads, either inline at the site or in a routine shared by
 every site (cache_routines.py; pyjit/lir/lower_caches.py chooses).  Only
 helpers write a cell, on a miss, under the GIL, while no emulated
-instruction of that thread runs.  A cell starts all zero, which never
+instruction of that thread runs; other threads' compiled code may run at
+any check point of the helper (it holds the GIL there), so a fill stores
+its words in one step (`Cell.write`: no check point between the first
+store and the last), after reading the versions it caches and before
+looking up what they guard.  A cell starts all zero, which never
 matches (no object, dict or type has address or version 0), so its first
 execution goes to its miss helper.  A miss helper gets the cell's address
 and the site's operands, does what the interpreter does (same result, same
@@ -26,8 +30,8 @@ order; the first word of an entry is its key (type, callee), 0 when free.
 A key is in at most one entry, so the hot path stops at the entry whose key
 matches and misses when that entry's other checks fail.  A fill goes to the
 key's own entry, else a free one, else the least recently filled, and
-writes the key last.  Each entry carries its own guards, so every rule below
-holds per entry: an entry whose type changed never matches again (its
+writes the whole entry at once.  Each entry carries its own guards, so
+every rule below holds per entry: an entry whose type changed never matches again (its
 version tag is gone for good) while the site's other entries stay warm.
 
 `GlobalCell` [globals version, builtins version, value, globals, builtins]
@@ -111,8 +115,8 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import (
-    LookupError, bytes, dict, enumerate, getattr, hasattr, id, isinstance, list, min, range,
-    setattr, str, super, type,
+    LookupError, bytes, dict, getattr, hasattr, id, isinstance, len, list, min,
+    range, setattr, str, super, type,
 )
 import array
 import ctypes
@@ -189,6 +193,18 @@ class Cell(array.array):
     def put(self, offset: int, value: int) -> None:
         self[offset >> 3] = value
 
+    def write(self, offset: int, words) -> None:
+        """Store words from byte offset on in one step, with no check point
+        (where the interpreter may switch threads) between the first store
+        and the last: compiled code on another thread sees the words as they
+        were or as they are now, never half of a fill (a GlobalCell whose
+        versions match with the old or no value, a key with the words of
+        another fill).  The new words are made first (an allocation may run
+        a collection, and finalizers); the slice assignment copies them."""
+        new = array.array("Q", words)
+        i = offset >> 3
+        self[i:i + len(new)] = new
+
 
 def cell_at(address: int) -> Cell:
     """The live cell whose words are at address."""
@@ -248,18 +264,15 @@ class PolyCell(Cell):
         return at
 
     def fill_entry(self, at: int, words: list[int]) -> None:
-        """Write an entry: the key word last, so a reader never sees a
-        key with another entry's words (the words are cleared first)."""
-        self.put(at, 0)
-        for i, word in enumerate(words[1:], 1):
-            self.put(at + 8 * i, word)
-        self.put(at, words[0])
+        """Write an entry in one step (`write`): a reader never sees a key
+        with another fill's words, even when two threads fill the same
+        entry at once."""
+        self.write(at, words)
         self.fills += 1
         self.stamps[at // self.ENTRY] = self.fills
 
     def clear_entry(self, at: int) -> None:
-        for i in range(self.ENTRY // 8):
-            self.put(at + 8 * i, 0)
+        self.write(at, (0,) * (self.ENTRY // 8))
 
 
 class AttrCell(PolyCell):
@@ -370,17 +383,17 @@ def _module_entry(module, name) -> tuple[int, object] | None:
     d = _obj(md_dict)
     if type(d) is not dict:
         return None
+    version = _u64(md_dict + layout.DICT_MA_VERSION_TAG)    # before the lookup (see GlobalCell's)
     value = d.get(name, NULL)
     if value is NULL:
         return None
-    return _u64(md_dict + layout.DICT_MA_VERSION_TAG), value
+    return version, value
 
 
 def _fill_module_attr(cell: ModuleAttrCell, module) -> None:
     entry = _module_entry(module, cell.name)
     if entry is not None:
-        cell.put(ModuleAttrCell.VERSION, entry[0])
-        cell.put(ModuleAttrCell.VALUE, id(entry[1]))
+        cell.write(ModuleAttrCell.VERSION, (entry[0], id(entry[1])))
         cell.fills += 1
 
 
@@ -418,11 +431,15 @@ def load_global_fill(cell):
     cell = cell_at(cell)
     cell.misses += 1
     globals_, builtins = cell.globals, cell.builtins
+    # The versions are read before the lookup: a dict changed in between
+    # (by another thread at a check point of the lookup) leaves the cell
+    # with a version that never matches again, never a stale value under
+    # a current version.  Then the three words are written in one step.
+    versions = (_u64(id(globals_) + layout.DICT_MA_VERSION_TAG),
+                _u64(id(builtins) + layout.DICT_MA_VERSION_TAG))
     value = semantics.load_global(globals_, builtins, cell.name)
     if type(globals_) is dict and type(builtins) is dict:
-        cell.put(GlobalCell.GLOBALS_VERSION, _u64(id(globals_) + layout.DICT_MA_VERSION_TAG))
-        cell.put(GlobalCell.BUILTINS_VERSION, _u64(id(builtins) + layout.DICT_MA_VERSION_TAG))
-        cell.put(GlobalCell.VALUE, id(value))
+        cell.write(GlobalCell.GLOBALS_VERSION, (versions[0], versions[1], id(value)))
         cell.fills += 1
     else:
         # As ceval's LOAD_GLOBAL for other mappings; the result may be a fresh

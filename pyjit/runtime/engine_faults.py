@@ -91,4 +91,9 @@ class FaultDescriptions:
         pc = self.emu.reg_read(PC)
         if timed_out:
             return self.make_fault(f"time limit exceeded ({timeout} s)", pc)
+        if self.emu.timed_out():
+            # uc_api.py: a Unicorn instance initialized while the timer ran.
+            return self.make_fault(
+                f"Unicorn's timer stopped the emulation before the time limit ({timeout} s): "
+                "an instance was initialized while it ran (uc_api.py)", pc)
         return self.make_fault("emulation stopped before the code returned", pc)

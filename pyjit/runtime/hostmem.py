@@ -187,10 +187,14 @@ class HostMaps:
 
     `lookup(address)` returns the mapping containing address, or None.  A hit
     in the cache is confirmed with `mapped` on the page (the host may have
-    unmapped it since the cache was read); a miss or a failed confirmation
-    re-reads the file once.  Permissions come from the last read: a page
-    whose protection the host changed with mprotect since then is reported
-    with its old permissions until the next refresh (`refresh()`).
+    unmapped it since the cache was read); a miss, a failed confirmation, or
+    a hit that is not readable re-reads the file once.  An unreadable answer
+    is never trusted from the cache: the host turns PROT_NONE pages into
+    memory all the time (malloc grows a thread's heap with mprotect; a
+    region unmapped and mapped again between two reads keeps its old entry),
+    and a stale "not readable" would refuse an access to a live object.  A
+    readable hit keeps the permissions of the last read (a page the host
+    made PROT_NONE since is reported readable until the next `refresh()`).
     """
 
     def __init__(self) -> None:
@@ -211,7 +215,7 @@ class HostMaps:
 
     def lookup(self, address: int) -> HostMapping | None:
         m = self._find(address)
-        if m is not None and mapped(page_down(address), PAGE):
+        if m is not None and m.readable and mapped(page_down(address), PAGE):
             return m
         self.refresh()
         return self._find(address)

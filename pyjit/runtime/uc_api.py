@@ -17,13 +17,31 @@ concurrently.
 
 Only the library handle, the constants and the callback types come from
 the binding; its `Uc` class is not used.
+
+Unicorn's timer and new instances
+---------------------------------
+The timeout thread polls `get_clock()`, which reads a process-wide flag
+(qemu's `use_rt_clock`) that initializing *any* instance (`uc_init` ->
+`machine_initialize` -> `init_get_clock`) sets to 0 and back to 1.  A timer
+reading the clock in between takes the realtime clock for the monotonic one,
+finds its limit long past, and stops its instance with `timed_out` set
+(measured: about one deep nested call in 400 that made contexts under a 20 s
+limit stopped so, with 19.98 s left; a loaded machine, which can preempt
+the initializing thread inside that window, makes it likelier).  So no
+instance is initialized while a timer of this process runs, when it can be
+helped: `TIMERS` counts the emulations running with a timer (the engine
+keeps it), `make_emulator` hands out a *spare* instance, initialized
+earlier while none ran, when one does, and `keep_spares` makes spares while
+none runs.  An instance made while a timer runs without a spare left is
+counted in `INITS_UNDER_TIMER`; a stop it causes is named as such in the
+fault (`Emulator.timed_out`, engine_faults.py).
 """
 
 from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import BaseException, range, sorted
+from builtins import BaseException, bool, len, range, sorted
 
 import ctypes
 from typing import Callable
@@ -32,7 +50,8 @@ from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, UcError
 from unicorn.arm64_const import (UC_ARM64_REG_CPACR_EL1, UC_ARM64_REG_LR, UC_ARM64_REG_PC,
                                  UC_ARM64_REG_SP)
 from unicorn.unicorn_const import (UC_CTL_IO_WRITE, UC_CTL_TB_FLUSH,
-                                   UC_CTL_TB_REMOVE_CACHE, UC_CTL_TCG_BUFFER_SIZE)
+                                   UC_CTL_TB_REMOVE_CACHE, UC_CTL_TCG_BUFFER_SIZE,
+                                   UC_QUERY_TIMEOUT)
 from unicorn.unicorn_py3.unicorn import HOOK_CODE_CFUNC, HOOK_MEM_INVALID_CFUNC, uclib
 
 from ..cpython.tstate import quiet_entry
@@ -55,6 +74,7 @@ _mem_unmap = _fn("uc_mem_unmap", _INT, _VP, _U64, _SIZE)
 _mem_protect = _fn("uc_mem_protect", _INT, _VP, _U64, _SIZE, _U32)
 _mem_read = _fn("uc_mem_read", _INT, _VP, _U64, _VP, _SIZE)
 _mem_regions = _fn("uc_mem_regions", _INT, _VP, ctypes.POINTER(_VP), ctypes.POINTER(_U32))
+_query = _fn("uc_query", _INT, _VP, _INT, ctypes.POINTER(_SIZE))
 _free = _fn("uc_free", _INT, _VP)
 _reg_read = _fn("uc_reg_read", _INT, _VP, _INT, _VP)
 _reg_write = _fn("uc_reg_write", _INT, _VP, _INT, _VP)
@@ -77,6 +97,11 @@ _FLUSH_TB = _ctl_code(UC_CTL_TB_FLUSH, UC_CTL_IO_WRITE, 0)
 _TCG_BUFFER_SIZE = _ctl_code(UC_CTL_TCG_BUFFER_SIZE, UC_CTL_IO_WRITE, 1)
 
 SP, PC, LR = UC_ARM64_REG_SP, UC_ARM64_REG_PC, UC_ARM64_REG_LR
+_QUERY_TIMEOUT = UC_QUERY_TIMEOUT
+
+TIMERS = [0]               # emulations running with Unicorn's timer (module docstring)
+INITS_UNDER_TIMER = [0]    # instances initialized while one ran, without a spare
+_spares: dict[tuple[int, int], list[Emulator]] = {}    # (tcg_buffer_size, fpen) -> instances
 
 
 # uc_emu_start(handle, begin, until, timeout_us, count) -> status, keeping the
@@ -97,7 +122,9 @@ class Emulator:
     alive until the hook is deleted or the emulator closed.  `close()` is
     idempotent; nothing may be called after it."""
 
-    def __init__(self, tcg_buffer_size: int, fpen: int):
+    def __init__(self, tcg_buffer_size: int, fpen: int, *, unless_timers: bool = False):
+        """unless_timers: leave `handle` 0 (closed) rather than initialize
+        the instance while a timer runs (module docstring)."""
         handle = _VP()
         self._callbacks: dict[int, object] = {}
         self._word = _U64()
@@ -109,7 +136,13 @@ class Emulator:
             # Unicorn reserves 1 GiB of host address space per instance for
             # translated code unless told otherwise (must come first).
             _check(_ctl_u32(self.handle, _TCG_BUFFER_SIZE, tcg_buffer_size))
-            self.reg_write(UC_ARM64_REG_CPACR_EL1, fpen)
+            self._word.value = fpen
+            if unless_timers and TIMERS[0]:
+                self.close()
+                return
+            # The first register write initializes the instance; no check
+            # point lies between the test above and this call.
+            _check(_reg_write(self.handle, UC_ARM64_REG_CPACR_EL1, self._word_address))
         except BaseException:           # an error, or a signal handler: no instance leaks
             self.close()
             raise
@@ -122,6 +155,12 @@ class Emulator:
 
     def emu_stop(self) -> None:
         _emu_stop(self.handle)
+
+    def timed_out(self) -> bool:
+        """Whether Unicorn's timer stopped the last emulation."""
+        result = _SIZE()
+        _check(_query(self.handle, _QUERY_TIMEOUT, ctypes.byref(result)))
+        return bool(result.value)
 
     # -- memory ------------------------------------------------------------------------
     def mem_map_ptr(self, address: int, size: int, perms: int, host: int) -> None:
@@ -194,6 +233,31 @@ class Emulator:
 
 # Hooks call emu_stop outside any try: no signal handler may run on entering it.
 quiet_entry(Emulator.emu_stop)
+
+
+def make_emulator(tcg_buffer_size: int, fpen: int) -> Emulator:
+    """A new instance: while a timer of this process runs, a spare if there
+    is one (module docstring)."""
+    if TIMERS[0]:
+        spares = _spares.get((tcg_buffer_size, fpen))
+        if spares:
+            return spares.pop()
+        INITS_UNDER_TIMER[0] += 1
+    return Emulator(tcg_buffer_size, fpen)
+
+
+def keep_spares(tcg_buffer_size: int, fpen: int, n: int) -> None:
+    """Make spare instances until there are n, while no timer runs."""
+    spares = _spares.setdefault((tcg_buffer_size, fpen), [])
+    while len(spares) < n and not TIMERS[0]:
+        emu = Emulator(tcg_buffer_size, fpen, unless_timers=True)
+        if not emu.handle:
+            return
+        spares.append(emu)
+
+
+def spare_count(tcg_buffer_size: int, fpen: int) -> int:
+    return len(_spares.get((tcg_buffer_size, fpen), ()))
 
 
 def code_hook(callback: Callable[[int, int, int, int], None]):

@@ -65,9 +65,9 @@ from .faults import EmulationFault
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 from .identity import IdentityMap
 from .traps import TrapTable
-from .uc_api import SP, Emulator, code_hook, memory_hook
+from .uc_api import SP, code_hook, make_emulator, memory_hook
 
-_FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
+FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
 _ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
            UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
 NEST_PER_CONTEXT = 63       # Unicorn 2.1 nests emu_start 64 deep, the outermost included
@@ -138,7 +138,7 @@ class EmulationContext(FaultDescriptions):
         self.block = 0
         self.depth = 0                    # emu_start levels running in this instance
         self.trap_calls = 0
-        self.emu = Emulator(engine.tcg_buffer_size, _FPEN)
+        self.emu = make_emulator(engine.tcg_buffer_size, FPEN)
         try:
             self._set_up(engine)
         except BaseException:           # an error, or a signal handler: nothing leaks

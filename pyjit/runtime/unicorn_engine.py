@@ -112,8 +112,9 @@ from .hostmem import PAGE, HostMaps, PageArena, Reservation, page_up
 from .placement import CODE_ARENA_SIZE
 from .stacks import EngineStacks
 from .traps import E_DONE, E_RESULT, E_SP, E_TARGET, E_X0, TrapTable
-from .uc_api import emu_start
-from .unicorn_context import NEST_PER_CONTEXT, EmulationContext, ThreadChain, ThreadOwner
+from .uc_api import TIMERS, emu_start, keep_spares
+from .unicorn_context import (FPEN, NEST_PER_CONTEXT, EmulationContext, ThreadChain,
+                               ThreadOwner)
 
 _MASK64 = (1 << 64) - 1
 STALE_POLICIES = ("revalidate", "revalidate_each_helper", "unmap_all")
@@ -121,6 +122,10 @@ MAX_NESTING = NEST_PER_CONTEXT       # per context; a thread nests as deep as it
 NESTED_RESERVE = 64 << 10            # emulated stack a nested entry must leave
 HOST_STACK_RESERVE = 256 << 10       # host C stack a nested entry must leave...
 HOST_CHECK_EVERY = 4                 # ...checked every few levels (host_stack.py)
+# Unicorn instances kept ready for the contexts a call under a time limit
+# makes while its timers run (uc_api.py, "Unicorn's timer and new
+# instances"): enough for 4 * 63 nesting levels past the thread's contexts.
+TIMER_SPARES = 4
 # Recursion the interpreter counts below _run while a helper runs, which it
 # would not count for an interpreted call: the hook's and the invoker's
 # frames, and what entering Python from C costs the frame counter (3.11:
@@ -362,12 +367,16 @@ class UnicornEngine(Engine):
                 if previous is None:
                     chain.c_base = c_left
                 c_counter.value = chain.c_base
+            if timeout_us:
+                TIMERS[0] += 1                           # (uc_api.py: no instance made meanwhile)
             try:
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
                 status = 0
             finally:
+                if timeout_us:
+                    TIMERS[0] -= 1
                 if c_counter is not None:
                     c_counter.value = c_left
                 counter.value += EMULATION_GIVEBACK
@@ -396,6 +405,9 @@ class UnicornEngine(Engine):
         if self._max_instructions is not None or self._counting:
             self._counter.begin_entry()
             chain.budget = self._max_instructions if self._max_instructions is not None else -1
+        if self.timeout is not None:
+            # Contexts this call makes while its timers run are spares made now.
+            keep_spares(self.tcg_buffer_size, FPEN, TIMER_SPARES)
         chain.deadline = None if self.timeout is None else time.monotonic() + self.timeout
         return stack.top
 

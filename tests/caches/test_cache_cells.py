@@ -4,9 +4,11 @@ lifetime, and the shared routines as loaded in the engine."""
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import gc
 import math
+import sys
 import types
 
 import pytest
@@ -111,3 +113,74 @@ def test_routines_are_loaded_once_with_a_symbol_each(compiled):
     assert engine.symbol_address(cache_routines.STACK_LIMIT_SYMBOL) == entries.stack_limit(engine)
     low = engine._stack_reservation.start
     assert low < entries.stack_limit(engine) < engine.stack_top
+
+
+# -- fills are seen whole by other threads ---------------------------------------------
+# Compiled code on another thread may run at any check point of a miss
+# helper (where the interpreter switches threads), so no check point may lie
+# between a fill's first store and its last: otherwise a reader takes a
+# GlobalCell whose versions match with no value (a NULL result without an
+# exception) or a key with another fill's words.  Traced here at every
+# bytecode instruction of the fill, in every frame it runs.
+
+def words_during(fill, cell) -> list[tuple]:
+    """cell's words before every instruction fill runs, and after it."""
+    seen = [tuple(cell)]
+
+    def tracer(frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            seen.append(tuple(cell))
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        fill()
+    finally:
+        sys.settrace(None)
+    seen.append(tuple(cell))
+    return seen
+
+
+def split_entries(words: tuple, size: int) -> list[tuple]:
+    return [words[i:i + size] for i in range(0, len(words) - len(words) % size, size)]
+
+
+class Box:
+    pass
+
+
+def test_a_global_fill_is_one_store():
+    namespace = {"x": Box()}
+    cell = caches.GlobalCell("x", namespace, vars(builtins))
+    for _ in range(2):
+        seen = words_during(lambda: caches.load_global_fill(cell.address), cell)
+        assert set(seen) == {seen[0], seen[-1]} and seen[0] != seen[-1]
+        assert cell.get(caches.GlobalCell.VALUE) == id(namespace["x"])
+        namespace["x"] = Box()      # a new version: the next fill replaces all three words
+
+
+def test_a_module_attribute_fill_is_one_store():
+    module = types.ModuleType("m")
+    module.x = Box()
+    cell = caches.ModuleAttrCell("x")
+    seen = words_during(lambda: caches._fill_module_attr(cell, module), cell)
+    assert set(seen) == {seen[0], seen[-1]} and cell.get(caches.ModuleAttrCell.VALUE) == id(module.x)
+
+
+def test_a_call_cell_entry_is_written_in_one_store():
+    def f():
+        pass
+
+    def g():
+        pass
+
+    cell = caches.CallCell("site")
+    size = caches.CallCell.ENTRY // 8
+    for callee in (f, g, f):
+        seen = words_during(lambda: caches.call_cell_fill(cell.address, callee, 0x1234), cell)
+        first, last = split_entries(seen[0], size), split_entries(seen[-1], size)
+        for words in seen:
+            for i, entry in enumerate(split_entries(words, size)):
+                assert entry in (first[i], last[i], (0,) * size), (i, entry)
+    assert cell.get(cell.entry_of(id(f)) + caches.CallCell.TARGET) == 0x1234

@@ -15,7 +15,9 @@ from pyjit.cpython import errstate
 from pyjit.runtime import EmulationFault, UnicornEngine
 from pyjit.cpython import layout as L
 from pyjit.cpython.helpers import python_helper
-from pyjit.runtime.unicorn_engine import MAX_NESTING
+from pyjit.runtime import uc_api
+from pyjit.runtime.unicorn_context import FPEN
+from pyjit.runtime.unicorn_engine import MAX_NESTING, TIMER_SPARES
 
 from runtime_support import Asm, leaf, py_decref
 
@@ -193,6 +195,35 @@ def test_deep_recursion_through_helpers(engine):
     assert len(chain.contexts) == 4 and chain.levels == 0 and chain.current is None
     assert all(ctx.depth == 0 for ctx in chain.contexts)
     assert engine.call_object(fact.address, id(5)) == 120
+
+
+def test_contexts_made_under_a_time_limit_are_spares_made_before_its_timer():
+    # Initializing a Unicorn instance while Unicorn's timer runs can make the
+    # timer stop its emulation long before the limit (uc_api.py): the
+    # contexts a deep call makes under its timers are spares made earlier.
+    with UnicornEngine(code_arena_size=1 << 20, timeout=20.0) as timed:
+        fact = timed.load(Asm("fact").prologue().call("test_recurse").epilogue().finish())
+        _NESTED.update(engine=timed, fact=fact.address)
+        assert timed.call_object(fact.address, id(3)) == 6
+        key = (timed.tcg_buffer_size, FPEN)
+        assert uc_api.spare_count(*key) == TIMER_SPARES
+        made_under_timer = uc_api.INITS_UNDER_TIMER[0]
+        n = 3 * MAX_NESTING + 5
+        assert timed.call_object(fact.address, id(n)) == math.factorial(n)
+        assert len(timed._chain().contexts) == 4
+        assert uc_api.spare_count(*key) == TIMER_SPARES - 3
+        assert uc_api.INITS_UNDER_TIMER[0] == made_under_timer and uc_api.TIMERS[0] == 0
+        assert timed.call_object(fact.address, id(4)) == 24
+        assert uc_api.spare_count(*key) == TIMER_SPARES     # made again, with no timer running
+
+
+def test_no_spare_is_initialized_while_a_timer_runs():
+    uc_api.TIMERS[0] += 1
+    try:
+        emu = uc_api.Emulator(1 << 24, FPEN, unless_timers=True)
+        assert emu.handle == 0
+    finally:
+        uc_api.TIMERS[0] -= 1
 
 
 def test_nesting_ends_in_recursion_error_when_the_emulated_stack_runs_out():

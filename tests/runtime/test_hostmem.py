@@ -113,6 +113,23 @@ def test_host_maps_cache_refreshes_on_miss_and_on_stale_hit():
     assert maps.refreshes >= before + 2          # the stale hit was re-read
 
 
+def test_host_maps_cache_never_trusts_a_page_it_saw_unreadable():
+    # malloc grows a thread's heap by mprotect over PROT_NONE pages: an
+    # object there must not be refused because the cache saw the page empty.
+    maps = HostMaps()
+    address = mmap_anonymous(PAGE, PROT_NONE)
+    try:
+        m = maps.lookup(address)
+        assert m is not None and not m.readable
+        hostmem.mprotect(address, PAGE, PROT_READ | PROT_WRITE)
+        before = maps.refreshes
+        m = maps.lookup(address)
+        assert m is not None and m.readable and m.writable
+        assert maps.refreshes == before + 1
+    finally:
+        munmap(address, PAGE)
+
+
 def test_page_arena_first_fit_and_coalescing():
     arena = PageArena(Reservation(8 * PAGE))
     try:
