@@ -298,3 +298,65 @@ def test_for_iter_leaves_the_iterator_for_what_follows_end_for():
         prologue.counting.counting_code = original
     record = f.__code__.co_consts[len(add.__code__.co_consts)]
     assert f(1, 2) is record.it
+
+
+def test_resume_quiet_enters_without_the_signal_check():
+    """A handler that raises, run at a check point while C (qsort) calls a
+    Python comparator: on entering it (RESUME 0) the exception escapes the
+    callback and is lost; with RESUME_QUIET the entry runs no handler and
+    the comparator's own body catches what its next check raises."""
+    from pyjit.cpython.v3_14 import opcodes
+
+    compare_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+    qsort = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t,
+                              compare_type)(("qsort", ctypes.CDLL(None)))
+
+    class Boom(Exception):
+        pass
+    armed = [False]
+
+    def boom(signum, frame):
+        if armed[0]:
+            raise Boom()
+
+    def escapes(compare) -> int:
+        lost = []
+        old_hook, sys.unraisablehook = sys.unraisablehook, lost.append
+        previous = signal.signal(signal.SIGALRM, boom)
+        callback = compare_type(compare)
+        data = (ctypes.c_int * 2000)()
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 50e-6, 50e-6)
+            for _ in range(300):
+                try:
+                    armed[0] = True
+                    qsort(data, len(data), 4, callback)
+                except Boom:
+                    pass
+                armed[0] = False
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            sys.unraisablehook = old_hook
+        return sum(isinstance(u.exc_value, Boom) for u in lost)
+
+    def compare(a, b):
+        try:
+            return 0
+        except Boom:
+            return 0
+    loud = compare
+    quiet = with_resume_arg(compare, opcodes.RESUME_QUIET)
+    assert escapes(loud) > 0
+    assert escapes(quiet) == 0
+
+
+def with_resume_arg(fn, resume_arg: int):
+    """fn with its entry RESUME's argument replaced."""
+    import types
+    raw = bytearray(fn.__code__.co_code)
+    at = next(i for i in range(0, len(raw), 2) if raw[i] == dis.opmap["RESUME"])
+    assert raw[at + 1] == 0
+    raw[at + 1] = resume_arg
+    return types.FunctionType(fn.__code__.replace(co_code=bytes(raw)), fn.__globals__, fn.__name__,
+                              fn.__defaults__, fn.__closure__)
