@@ -43,6 +43,12 @@ def _runtime() -> int:
 
 # -- the object header -------------------------------------------------------------------
 
+def test_the_build_has_the_gil_and_the_two_word_header():
+    import sysconfig
+    assert sysconfig.get_config_var("Py_GIL_DISABLED") == 0
+    assert object.__basicsize__ == L.OBJECT_HEAD_SIZE == L.OB_TYPE + 8 == 16
+
+
 def test_static_objects_have_the_immortal_count_and_flags():
     for static in (None, True, 0, 256, -5, int, "a", ()):
         base = id(static)

@@ -81,6 +81,18 @@ def test_an_undescribed_version_is_refused_in_one_sentence(version):
     assert message.count(". ") == 0 and not message.endswith(".")
 
 
+def test_a_free_threaded_build_is_refused_in_one_sentence(monkeypatch):
+    import sysconfig
+    real = sysconfig.get_config_var
+    monkeypatch.setattr(sysconfig, "get_config_var",
+                        lambda name: 1 if name == "Py_GIL_DISABLED" else real(name))
+    with pytest.raises(UnsupportedPython, match="free-threaded") as info:
+        check_build((3, 11))
+    assert "\n" not in str(info.value) and not str(info.value).endswith(".")
+    monkeypatch.undo()
+    assert check_build((3, 11)) == SUPPORTED[(3, 11)]
+
+
 def _other_python() -> str | None:
     """An interpreter of a version pyjit does not describe, if one is here
     (the running one first)."""
