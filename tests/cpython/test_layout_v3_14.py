@@ -211,6 +211,16 @@ def test_the_python_recursion_counter():
     assert deeper() == here - 1              # one Python frame more
     assert s32(tstate + L.TSTATE_RECURSION_HEADROOM) == 0
     assert L.TSTATE_C_RECURSION_REMAINING is None
+    # Entering from C (a ctypes callback, PyObject_CallNoArgs) costs the
+    # counter no more than a call from Python.
+    seen = []
+    call_no_args = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.py_object)(
+        ("PyObject_CallNoArgs", ctypes.pythonapi))
+    deeper2 = lambda: seen.append(s32(tstate + L.TSTATE_RECURSION_REMAINING))  # noqa: E731
+    deeper2()
+    ctypes.PYFUNCTYPE(None)(deeper2)()
+    call_no_args(deeper2)
+    assert seen[1:] == [seen[0] - L.RECURSION_COUNT_OF_C_ENTRY] * 2
 
 
 def test_the_c_stack_limits_are_the_main_threads_stack():

@@ -116,6 +116,8 @@ STACKREF_NULL = STACKREF_TAG_REFCNT
 # _PyInterpreterFrame: f_executable and f_funcobj are stack refs (the code
 # object, the function); stackpointer (_PyStackRef *) points past the top
 # of the value stack, which follows the co_nlocalsplus slots of localsplus.
+IFRAME_EXECUTABLE = 0              # a stack ref: the code object
+IFRAME_CODE = IFRAME_EXECUTABLE
 IFRAME_FUNCOBJ = 16                # a stack ref: the function
 IFRAME_FUNC = IFRAME_FUNCOBJ
 IFRAME_STACKTOP = None             # see IFRAME_STACKPOINTER
