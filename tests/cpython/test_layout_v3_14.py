@@ -82,6 +82,14 @@ def test_only_the_small_ints_have_the_small_int_bit():
         assert 1 - (tag & L.LONG_SIGN_MASK) == (value > 0) - (value < 0)
 
 
+def test_the_small_ints_are_one_array():
+    """What the int routines index: the cached ints SMALL_INT_STRIDE bytes
+    apart, from SMALL_INT_MIN."""
+    base = id(L.SMALL_INT_MIN)
+    for value in range(L.SMALL_INT_MIN, L.SMALL_INT_MAX + 1):
+        assert id(int(str(value))) == base + (value - L.SMALL_INT_MIN) * L.SMALL_INT_STRIDE
+
+
 def test_tuples_cache_their_hash_before_the_items():
     t = tuple([1.5, "x", None])
     assert s64(id(t) + L.TUPLE_OB_HASH) == -1      # not computed yet
