@@ -9,14 +9,17 @@ corrupt the host's heap, so a version without one is refused when
 supported ones (`UnsupportedPython`, whose message is what the `pyjit`
 command prints, exit status 2).
 
-Also refused: a 32-bit CPython, and a debug or trace-refs build (their
-object header is larger than a release build's).
+Also refused: a 32-bit CPython, a debug or trace-refs build, and a
+free-threaded build (3.13 on, Py_GIL_DISABLED: its reference count is
+split into ob_ref_local and ob_ref_shared): their object header is larger
+than a release build's with the GIL.
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
+import sysconfig
 
 # version -> the package describing it
 SUPPORTED: dict[tuple[int, int], str] = {(3, 11): "pyjit.cpython.v3_11",
@@ -44,4 +47,7 @@ def check_build(version: tuple[int, int] = RUNNING) -> str:
     if hasattr(sys, "gettotalrefcount") or hasattr(sys, "getobjects"):
         raise UnsupportedPython("pyjit describes release builds of CPython, and this is a debug "
                                 "(Py_DEBUG or Py_TRACE_REFS) build with a larger object header")
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        raise UnsupportedPython("pyjit describes CPython builds with the GIL, and this is a "
+                                "free-threaded build with a larger object header")
     return SUPPORTED[version]

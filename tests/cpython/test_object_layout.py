@@ -41,12 +41,16 @@ def test_other_versions_are_refused(version):
 
 
 def test_object_header():
+    """A new object held by one local has one reference; two more in a
+    list count two.  (Not sys.getrefcount's view: it counts its own
+    argument up to 3.13, while 3.14 passes a local borrowed.)"""
     o = object()
-    assert s64(id(o) + L.OB_REFCNT) == sys.getrefcount(o) - 1
+    assert s64(id(o) + L.OB_REFCNT) == 1
     assert u64(id(o) + L.OB_TYPE) == id(object)
     keep = [o, o]
-    assert s64(id(o) + L.OB_REFCNT) == sys.getrefcount(o) - 1
+    assert s64(id(o) + L.OB_REFCNT) == 3
     del keep
+    assert s64(id(o) + L.OB_REFCNT) == 1
 
 
 def test_float_value():
@@ -98,10 +102,14 @@ def test_the_refcount_rule():
     objects (None, small ints, ...) have the low 32 bits of their count
     saturated, bit IMMORTAL_BIT set; Py_INCREF and Py_DECREF leave them."""
     o = object()
-    assert s64(id(o) + L.OB_REFCNT) == sys.getrefcount(o) - 1
+    assert s64(id(o) + L.OB_REFCNT) == 1
     if L.IMMORTAL_REFCNT is None:
         assert L.IMMORTAL_BIT is None
-        assert s64(id(None) + L.OB_REFCNT) == sys.getrefcount(None) - 1
+        before = s64(id(None) + L.OB_REFCNT)      # None's count counts too
+        keep = [None] * 5
+        after = s64(id(None) + L.OB_REFCNT)
+        del keep
+        assert after - before == 5
         return
     # Own prototypes: ctypes.pythonapi's function objects are shared.
     incref = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("Py_IncRef", ctypes.pythonapi))
@@ -139,9 +147,10 @@ def test_tuple_and_list():
 def test_dict_fields_and_version():
     d = {"k": 1, "j": 2}
     assert s64(id(d) + L.DICT_MA_USED) == 2
-    version = u64(id(d) + L.DICT_MA_VERSION_TAG)
-    d["k"] = 3
-    assert u64(id(d) + L.DICT_MA_VERSION_TAG) > version
+    if L.DICT_MA_VERSION_TAG is not None:          # 3.14: no version (test_layout_v3_14.py)
+        version = u64(id(d) + L.DICT_MA_VERSION_TAG)
+        d["k"] = 3
+        assert u64(id(d) + L.DICT_MA_VERSION_TAG) > version
     assert u64(id(d) + L.DICT_MA_VALUES) == 0           # a combined table
     keys = u64(id(d) + L.DICT_MA_KEYS)
     assert u8(keys + L.KEYS_DK_KIND) == L.DICT_KEYS_UNICODE
@@ -347,7 +356,7 @@ def test_function_fields():
     ns["caller"](simple)
     assert u32(id(simple) + L.FUNC_VERSION) != 0
     simple.__code__ = simple.__code__.replace()
-    assert u32(id(simple) + L.FUNC_VERSION) == 0
+    assert u32(id(simple) + L.FUNC_VERSION) == getattr(L, "FUNC_VERSION_CLEARED", 0)
 
 
 def test_cell_contents():

@@ -5,6 +5,7 @@ version pyjit does not describe."""
 from __future__ import annotations
 
 import dis
+import importlib
 import opcode
 import subprocess
 import sys
@@ -12,15 +13,24 @@ from pathlib import Path
 
 import pytest
 
-from pyjit.cpython import VERSION, opcodes
-from pyjit.cpython.version import SUPPORTED, UnsupportedPython, check_build
+from pyjit.cpython.version import RUNNING, SUPPORTED, UnsupportedPython, check_build
 
 ROOT = Path(__file__).parents[2]
+
+# The running version's description, also while that version is refused
+# (its description is checked before pyjit runs on it).
+_DESCRIPTION = SUPPORTED.get(RUNNING, "pyjit.cpython.v%d_%d" % RUNNING)
+VERSION = importlib.import_module(_DESCRIPTION).VERSION
+opcodes = importlib.import_module(_DESCRIPTION + ".opcodes")
 
 
 def test_the_description_is_the_running_version():
     assert VERSION == sys.version_info[:2]
-    assert check_build() == SUPPORTED[VERSION]
+    if RUNNING in SUPPORTED:
+        assert check_build() == SUPPORTED[VERSION]
+    else:
+        with pytest.raises(UnsupportedPython, match="%d[.]%d" % RUNNING):
+            check_build()
 
 
 def test_binary_ops_in_oparg_order():
@@ -50,10 +60,16 @@ def test_intrinsics_by_oparg():
 
 
 def test_format_conversions_by_oparg():
+    """FORMAT_VALUE's low bits (3.11, 3.12), CONVERT_VALUE's oparg (3.13 on,
+    which converts only where there is a conversion)."""
     def f(x):
         return f"{x}{x!s}{x!r}{x!a}"
-    args = [i.arg & 3 for i in dis.get_instructions(f) if i.opname == "FORMAT_VALUE"]
-    assert [opcodes.FORMAT_CONVERSIONS[a] for a in args] == ["", "str", "repr", "ascii"]
+    if "FORMAT_VALUE" in dis.opmap:
+        args = [i.arg & 3 for i in dis.get_instructions(f) if i.opname == "FORMAT_VALUE"]
+        assert [opcodes.FORMAT_CONVERSIONS[a] for a in args] == ["", "str", "repr", "ascii"]
+    else:
+        args = [i.arg for i in dis.get_instructions(f) if i.opname == "CONVERT_VALUE"]
+        assert [opcodes.FORMAT_CONVERSIONS[a] for a in args] == ["str", "repr", "ascii"]
 
 
 @pytest.mark.parametrize("version", [(3, 10), (3, 99)])
@@ -65,8 +81,23 @@ def test_an_undescribed_version_is_refused_in_one_sentence(version):
     assert message.count(". ") == 0 and not message.endswith(".")
 
 
+def test_a_free_threaded_build_is_refused_in_one_sentence(monkeypatch):
+    import sysconfig
+    real = sysconfig.get_config_var
+    monkeypatch.setattr(sysconfig, "get_config_var",
+                        lambda name: 1 if name == "Py_GIL_DISABLED" else real(name))
+    with pytest.raises(UnsupportedPython, match="free-threaded") as info:
+        check_build((3, 11))
+    assert "\n" not in str(info.value) and not str(info.value).endswith(".")
+    monkeypatch.undo()
+    assert check_build((3, 11)) == SUPPORTED[(3, 11)]
+
+
 def _other_python() -> str | None:
-    """An interpreter of a version pyjit does not describe, if one is here."""
+    """An interpreter of a version pyjit does not describe, if one is here
+    (the running one first)."""
+    if RUNNING not in SUPPORTED:
+        return sys.executable
     for minor in range(20, 9, -1):
         if (3, minor) in SUPPORTED:
             continue

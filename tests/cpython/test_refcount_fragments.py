@@ -3,27 +3,38 @@ text every compiled function's thunks and inline counts, and every shared
 routine, are made of), run under Unicorn on an object header, against the
 running CPython's own Py_IncRef and Py_DecRef on the same count.
 
-The counts cover what the two rules tell apart: small counts, the edges
-of the low 32 bits (3.12's immortal objects have them saturated, bit 31
-set: 0xFFFFFFFF is left alone there, and is a count like any other on
-3.11) and counts beyond 32 bits.
+The counts cover what the rules tell apart: small counts, the edges of
+the low 32 bits (3.12's immortal objects have them saturated, bit 31 set:
+0xFFFFFFFF is left alone there, and is a count like any other on 3.11;
+3.14 starts immortal counts at 3 << 30 and leaves every count from there
+on alone on an incref, while a decref leaves anything with bit 31 set),
+counts beyond 32 bits (3.14's high half is ob_overflow and ob_flags,
+which neither touches) and a statically allocated object's word.  The
+fragments are the running version's description's, also while that
+version is refused (its description is checked before pyjit runs on it).
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib
 import struct
 
 import pytest
 
 from pyjit.aarch64.asmtext import assemble
-from pyjit.cpython import layout as L, objects
+from pyjit.cpython.version import RUNNING, SUPPORTED
 
 from unicorn_harness import CODE_BASE, PAGE, Machine
 
 DATA = CODE_BASE + 16 * PAGE          # the object header, on a page of its own
-COUNTS = [1, 2, 3, 1000, 0x7FFF_FFFE, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xFFFF_FFFE,
-          0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0005, 0x1_FFFF_FFFF]
+_DESCRIPTION = SUPPORTED.get(RUNNING, "pyjit.cpython.v%d_%d" % RUNNING)
+L = importlib.import_module(_DESCRIPTION + ".layout")
+objects = importlib.import_module(_DESCRIPTION + ".objects")
+
+COUNTS = [1, 2, 3, 1000, 0x7FFF_FFFE, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xBFFF_FFFF,
+          0xC000_0000, 0xC000_0001, 0xFFFF_FFFE, 0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0005,
+          0x1_FFFF_FFFF, 0x5_0000_C000_0000]
 
 _incref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_IncRef", ctypes.pythonapi))
 _decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))

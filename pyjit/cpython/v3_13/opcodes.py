@@ -1,6 +1,7 @@
 """The bytecode tables of CPython 3.13 that more than one layer reads.
 
-BINARY_OP's operators and the intrinsics are 3.12's.  COMPARE_OP keeps the
+BINARY_OP's operators and CALL_INTRINSIC_1's are 3.12's; CALL_INTRINSIC_2
+gained SET_TYPEPARAM_DEFAULT (PEP 696).  COMPARE_OP keeps the
 operator in oparg >> 5 and, in bit 4, asks for the result as a bool (the
 compiler sets it where the result is only tested).  f-strings: CONVERT_VALUE's
 oparg is the conversion (FORMAT_CONVERSIONS, 3.11's FORMAT_VALUE low bits),
@@ -11,8 +12,11 @@ tests/cpython/test_opcodes.py.
 """
 
 from ..v3_12.opcodes import (  # noqa: F401
-    BINARY_OPS, COMPARE_OPS, FORMAT_CONVERSIONS, INTRINSICS_1, INTRINSICS_2, RESUME_QUIET,
+    BINARY_OPS, COMPARE_OPS, FORMAT_CONVERSIONS, INTRINSICS_1, INTRINSICS_2 as _INTRINSICS_2_312,
+    RESUME_QUIET,
 )
+
+INTRINSICS_2: tuple[str, ...] = (*_INTRINSICS_2_312, "SET_TYPEPARAM_DEFAULT")
 
 # COMPARE_OP's oparg >> COMPARE_OP_SHIFT indexes COMPARE_OPS; the bit
 # COMPARE_OP_TO_BOOL asks for bool(result).
