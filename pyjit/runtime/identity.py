@@ -61,7 +61,7 @@ from __future__ import annotations
 from builtins import any, enumerate, len, list, max, min
 import bisect
 
-from unicorn import UC_PROT_READ, UC_PROT_WRITE
+from unicorn import UC_PROT_READ, UC_PROT_WRITE, UcError
 
 from .hostmem import PAGE, HostMaps, mapped, page_down
 
@@ -120,8 +120,14 @@ class IdentityMap:
         for lo, hi in self._excluded:
             if lo <= page < hi:
                 return "inside memory the engine reserves for itself"
-        for attempt in (0, 1):
+        for attempt in (0, 1, 2):
             m = self.host.lookup(page)
+            # Python code ran (reading the maps allocates, so a collection
+            # may run finalizers, which may run compiled code whose own
+            # accesses map chunks here, this one included): the window is
+            # computed from the chunks as they are now.
+            if self.covering(page) is not None:
+                return None
             if m is None:
                 return "not mapped in the host"
             if m.special:
@@ -129,20 +135,29 @@ class IdentityMap:
             if not m.readable:
                 return f"not readable in the host (permissions {m.perms})"
             lo, hi = self._window(page, m.start, m.end)
-            if mapped(lo, hi - lo):
-                break
-            # The cached mapping is out of date around this page: re-read it.
-            self.host.refresh()
-        else:
-            return "changing in the host while being mapped"
-        perms = UC_PROT_READ | (UC_PROT_WRITE if m.writable else 0)
-        self.uc.mem_map_ptr(lo, hi - lo, perms, lo)
-        i = bisect.bisect_left(self._starts, lo)
-        self._starts.insert(i, lo)
-        self._chunks.insert(i, (lo, hi, perms))
-        self._runs = None
-        self.mapped_count += 1
-        return None
+            if not mapped(lo, hi - lo):
+                # The cached mapping is out of date around this page: re-read it.
+                self.host.refresh()
+                continue
+            perms = UC_PROT_READ | (UC_PROT_WRITE if m.writable else 0)
+            chunk = (lo, hi, perms)
+            try:
+                self.uc.mem_map_ptr(lo, hi - lo, perms, lo)
+            except UcError:
+                # A chunk mapped meanwhile (by code run between the window's
+                # computation and here) overlaps the window: compute it again.
+                if attempt == 2:
+                    raise
+                continue
+            # No allocation of a collected object between the index and the
+            # inserts: the lists stay sorted and in step.
+            i = bisect.bisect_left(self._starts, lo)
+            self._starts.insert(i, lo)
+            self._chunks.insert(i, chunk)
+            self._runs = None
+            self.mapped_count += 1
+            return None
+        return "changing in the host while being mapped"
 
     def _window(self, page: int, host_lo: int, host_hi: int) -> tuple[int, int]:
         lo = max(host_lo, page & ~(CHUNK - 1))

@@ -83,7 +83,7 @@ import threading
 
 from ..cpython import errstate, frames
 from ..cpython.tstate import ENTRY_FROM_C_COUNTS, c_recursion_counter, recursion_counter
-from . import interrupts, native_routines
+from . import collector, interrupts, native_routines
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
@@ -224,14 +224,18 @@ class NativeEngine(Engine):
             ts = self._tls.state = _ThreadState()
         depth = ts.depth
         if depth == 0:
-            if self._closed:
-                raise RuntimeError("the engine is closed")
-            errstate.set_pending(None)
+            collecting = ts.collecting = collector.pause()      # (collector.py)
+            try:
+                if self._closed:
+                    raise RuntimeError("the engine is closed")
+                errstate.set_pending(None)
+                ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
+            except BaseException:
+                collector.resume(collecting)
+                raise
         elif self._stack_pointer() - ts.stack.low < self.nested_reserve:
             raise RecursionError("compiled code nested too deep: less than "
                                  f"{self.nested_reserve >> 10} KiB of engine stack left")
-        if depth == 0:
-            ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
         saved = None
         try:
             if depth == 0:
@@ -263,7 +267,13 @@ class NativeEngine(Engine):
             try:
                 if frame:
                     slot.value = frame
-                self._enter(ts.block_address)
+                if depth == 0:
+                    collector.resume(ts.collecting)
+                try:
+                    self._enter(ts.block_address)
+                finally:
+                    if depth == 0:
+                        ts.collecting = collector.pause()
             except BaseException as exc:
                 if block[6] or interrupts.is_asynchronous(exc) and errstate.pending() is not None:
                     interrupts.defer(exc)     # a signal handler, after the code returned
@@ -291,6 +301,7 @@ class NativeEngine(Engine):
             if depth == 0:
                 stack, ts.stack = ts.stack, None
                 self._stacks.release(stack)
+                collector.resume(ts.collecting)
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread
@@ -314,7 +325,7 @@ class _ThreadState:
     thread's recursion counter (cpython/tstate.py)."""
 
     __slots__ = ("depth", "stack", "block", "block_address", "fault", "counter", "c_counter",
-                 "c_base")
+                 "c_base", "collecting")
 
     def __init__(self) -> None:
         self.counter = recursion_counter()
@@ -325,6 +336,7 @@ class _ThreadState:
         self.block = (_U64 * 7)()
         self.block_address = ctypes.addressof(self.block)
         self.fault = None
+        self.collecting = False                     # the collector ran before the outermost entry
 
 
 _pack_entry = struct.Struct("<6Q").pack_into

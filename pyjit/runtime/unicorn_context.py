@@ -45,7 +45,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import BaseException, len, set
+from builtins import BaseException, len, set, type
 
 import ctypes
 import weakref
@@ -63,7 +63,7 @@ from . import interrupts
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
-from .identity import IdentityMap
+from .identity import CHUNK, IdentityMap
 from .traps import TrapTable
 from .uc_api import SP, code_hook, make_emulator, memory_hook
 
@@ -85,6 +85,7 @@ class ThreadChain:
         self.current: EmulationContext | None = None
         self.levels = 0                   # emu_start levels running, over all contexts
         self.stack = None                 # the stacks.Stack of the outermost entry
+        self.collecting = False           # the collector ran before the outermost entry (collector.py)
         self.fault: EmulationFault | None = None
         self.budget = -1                  # instructions left (-1: unbounded)
         self.deadline: float | None = None
@@ -322,11 +323,26 @@ class EmulationContext(FaultDescriptions):
         exc is asynchronous, deferred; False (refuse the access) for an
         engine error, recorded as the detail."""
         if not interrupts.is_asynchronous(exc):
-            self._detail = ("access to", address, size, f"engine error: {exc!r}")
+            self._detail = ("access to", address, size,
+                            f"engine error: {self._engine_error(exc, address)}")
             return False
         interrupts.defer(exc)
         self.identity.resync(self.emu.mem_regions())
         return True
+
+    def _engine_error(self, exc: BaseException, address: int) -> str:
+        """exc (Unicorn's error names itself only in str) with what Unicorn
+        and the identity map have around address."""
+        around = (address & ~(CHUNK - 1)) - CHUNK, (address & ~(CHUNK - 1)) + 2 * CHUNK
+        try:
+            regions = [f"[{lo:#x}, {hi:#x}) perms {p}" for lo, hi, p in self.emu.mem_regions()
+                       if lo < around[1] and hi > around[0]]
+        except BaseException:           # noqa: BLE001 - a description only
+            regions = ["(Unicorn's regions unreadable)"]
+        chunks = [f"[{lo:#x}, {hi:#x})" for lo, hi, _ in self.identity.chunks
+                  if lo < around[1] and hi > around[0]]
+        return (f"{type(exc).__name__}: {exc}; Unicorn maps {', '.join(regions) or 'nothing'} "
+                f"there, the identity map {', '.join(chunks) or 'nothing'}")
 
     def _map_unmapped(self, access: int, address: int, size: int) -> bool:
         if access == UC_MEM_FETCH_UNMAPPED:

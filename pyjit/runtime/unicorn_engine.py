@@ -101,7 +101,7 @@ import time
 
 from ..cpython import errstate
 from ..cpython.tstate import ENTRY_FROM_C_COUNTS, quiet_entry
-from . import interrupts
+from . import collector, interrupts
 from .counts import BlockCounter, Counts
 from . import host_stack
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
@@ -313,10 +313,17 @@ class UnicornEngine(Engine):
         chain = owner.chain if owner is not None else self._chain()
         previous = ctx = chain.current
         if ctx is None:                                  # the thread's outermost entry
-            if self._closed:
-                raise RuntimeError("the engine is closed")
-            ctx = chain.contexts[0] if chain.contexts else chain.context(0)
-            errstate.set_pending(None)
+            collecting = chain.collecting = collector.pause()   # (collector.py)
+            try:
+                if self._closed:
+                    raise RuntimeError("the engine is closed")
+                ctx = chain.contexts[0] if chain.contexts else chain.context(0)
+                errstate.set_pending(None)
+                chain.stack = self._stacks.acquire()     # (no check point between these
+                self._inside += 1                        # and the try: _end undoes both)
+            except BaseException:
+                collector.resume(collecting)
+                raise
             door = self._enter_outer
             sp = 0
         else:
@@ -335,9 +342,6 @@ class UnicornEngine(Engine):
                 door = self._enter_outer
             else:
                 door = self._enter_nested
-        if previous is None:
-            chain.stack = self._stacks.acquire()         # (no check point between these
-            self._inside += 1                            # and the try: _end undoes both)
         saved = None
         try:
             if previous is None:
@@ -369,12 +373,16 @@ class UnicornEngine(Engine):
                 c_counter.value = chain.c_base
             if timeout_us:
                 TIMERS[0] += 1                           # (uc_api.py: no instance made meanwhile)
+            if previous is None:
+                collector.resume(chain.collecting)
             try:
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
                 status = 0
             finally:
+                if previous is None:
+                    chain.collecting = collector.pause()
                 if timeout_us:
                     TIMERS[0] -= 1
                 if c_counter is not None:
@@ -395,6 +403,7 @@ class UnicornEngine(Engine):
         finally:
             if previous is None:
                 self._end(chain)
+                collector.resume(chain.collecting)
 
     def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
         """A thread's outermost entry, once it holds a stack: start clean;

@@ -19,6 +19,7 @@ import tempfile
 import weakref
 
 import pytest
+from conftest import is_unicorn
 from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
 
 from pyjit.hir.build import compile_hir
@@ -210,3 +211,58 @@ def test_leaving_by_an_exception_releases_the_locals_after_everything_else(
             log.append("left")
     assert log[-2:] == ["del held", "left"]
     assert log.index("del held") == len(log) - 2          # nothing of f's after it
+
+
+# -- finalizers that call compiled code, run by a collection anywhere -------------------
+# A collection may start at any allocation, the engine's own included, and
+# run finalizers that call compiled functions: also while a thread's
+# outermost entry is being set up or torn down (runtime/collector.py).
+
+ADD = """
+def add(a, b):
+    return a + b
+"""
+
+
+def test_a_collection_due_while_an_entry_is_set_up_waits_for_the_code(fresh, compiled, engine,
+                                                                      monkeypatch):
+    import gc
+    add = compiled(fresh(ADD, "add"))
+    inner = compiled(fresh(ADD, "add"))
+    results = []
+
+    class Cycle:
+        def __del__(self):
+            results.append(inner(20, 1))
+
+    threshold = gc.get_threshold()
+
+    def then_allocate(step):
+        # a step of the entry's set-up, after it took its stack and before
+        # the code runs: an allocation there makes the collection that is
+        # due run, unless the engine paused the collector
+        def step_then_allocate(*args):
+            result = step(*args)
+            gc.set_threshold(1)
+            _ = [[], [], []]
+            gc.set_threshold(*threshold)
+            return result
+        return step_then_allocate
+
+    gc.collect()
+    if is_unicorn(engine):
+        monkeypatch.setattr(engine, "_begin", then_allocate(engine._begin))
+    else:
+        from pyjit.cpython import frames
+        monkeypatch.setattr(frames, "innermost", then_allocate(frames.innermost))
+    try:
+        for i in range(10):
+            c = Cycle()
+            c.self = c
+            del c
+            assert add(i, 2) == i + 2
+    finally:
+        monkeypatch.undo()
+        gc.set_threshold(*threshold)
+    gc.collect()
+    assert results == [21] * 10

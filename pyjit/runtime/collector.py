@@ -1,0 +1,34 @@
+"""The cyclic garbage collector, paused while an engine sets up or tears
+down a thread's outermost entry.
+
+Any allocation may start a collection, and a collection runs finalizers
+(`__del__`, weak reference callbacks) that may call compiled functions.
+Such a call arriving while the thread's outermost entry is half set up
+(its stack taken, its context not yet running) or half torn down would
+take itself for the outermost entry and share, then release, the state the
+real one is using.  Both engines pause the collector from the start of an
+outermost entry to the moment the code starts running, and again from the
+moment it returns to the end of the entry: a collection that was due runs
+at the next allocation after that (inside the emulation, or in the
+caller), where a nested call is an ordinary one.  A program that disabled
+the collector keeps it disabled: only a collector that is running is
+paused and resumed.
+"""
+
+from __future__ import annotations
+
+from gc import disable as _disable, enable as _enable, isenabled as _isenabled
+
+
+def pause() -> bool:
+    """Pause the collector; whether it was running (what `resume` takes)."""
+    if _isenabled():
+        _disable()
+        return True
+    return False
+
+
+def resume(running: bool) -> None:
+    """Let the collector run again if `pause` stopped it."""
+    if running:
+        _enable()
