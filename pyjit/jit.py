@@ -356,18 +356,21 @@ def force_compile(func: Callable, strategy: str | None = None, *,
     False would let a program run uncompiled without anyone noticing."""
     if options is not None and not isinstance(options, CompileOptions):
         raise TypeError(f"options must be a CompileOptions, not {type(options).__name__}")
-    options = (options or default_options()).with_(strategy=strategy, refcounts=refcounts)
-    check_options(options)
-    _open_environment_log()
-    func = _function_of(func)
-    if func is None:
-        return False
-    with _lock:
-        _compiler.depth += 1     # what pyjit's own code calls runs in the interpreter
-        try:
+    # What pyjit's own code calls from here on (the environment's mapping,
+    # dataclasses.replace, the compiler's library functions) runs in the
+    # interpreter, and a process-wide mode compiles none of it meanwhile.
+    _compiler.depth += 1
+    try:
+        options = (options or default_options()).with_(strategy=strategy, refcounts=refcounts)
+        check_options(options)
+        _open_environment_log()
+        func = _function_of(func)
+        if func is None:
+            return False
+        with _lock:
             return _compile_and_install(func, options, engine)
-        finally:
-            _compiler.depth -= 1
+    finally:
+        _compiler.depth -= 1
 
 
 def _compile_and_install(func: FunctionType, options: CompileOptions, engine) -> bool:

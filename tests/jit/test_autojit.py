@@ -218,3 +218,17 @@ def test_one_mode_at_a_time_and_bad_thresholds(mode_off):
     with pytest.raises(RuntimeError, match="on already"):
         autojit.start(threshold=5)
     stop()
+
+
+def test_what_pyjit_calls_to_compile_is_neither_compiled_nor_counted(mode_off, monkeypatch):
+    # force_compile reads the environment (os.environ's Mapping.get and
+    # __getitem__) before it compiles: those calls count for nothing, and
+    # nothing is compiled inside another compilation.
+    monkeypatch.setenv("PYJIT_STRATEGY", "lazy-stub")
+    f = make("def f(x):\n    return x + 1\n", "f")
+    mode = autojit.start(threshold=1, patterns=["autojit_case:*", "os:*", "_collections_abc:*"])
+    try:
+        assert f(1) == 2 and jit.is_jit_compiled(f)
+        assert set(mode.compiled_names) == {"autojit_case:f"}, mode.compiled_names
+    finally:
+        stop()
