@@ -45,7 +45,8 @@ import dis
 
 from . import frames, layout
 from .errstate import Failure
-from .generators import AsyncGenValue, enter_item, leave_item, normalize_throw, top_item
+from .generators import (AsyncGenValue, clear_item, enter_item, leave_item, normalize_throw,
+                         top_item)
 
 _U64 = ctypes.c_uint64
 _RERAISE = dis.opmap["RERAISE"]
@@ -120,6 +121,7 @@ class GeneratorBody:
         self._saved = None
         if result.__class__ is Failure and not isinstance(result.exc, GeneratorExit):
             raise self._ending(result)
+        clear_item(self._item)
         return None
 
     def _thrown(self, exc, caller: int):
@@ -139,6 +141,7 @@ class GeneratorBody:
         """The exception that ends the body: StopIteration(value) for a
         return, else the body's (a StopIteration made a RuntimeError)."""
         self._saved = None
+        clear_item(self._item)
         if result.__class__ is not Failure:
             return StopIteration(result[0])
         exc = result.exc

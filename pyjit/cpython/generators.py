@@ -71,6 +71,22 @@ def leave_item(item: int, previous: int) -> None:
     _U64.from_address(item + layout.ERR_STACKITEM_PREVIOUS).value = 0
 
 
+_decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
+
+
+def clear_item(item: int) -> None:
+    """Drop the handled exception the item at address item holds, as
+    gen_send_ex does when a generator finishes (_PyErr_ClearExcState): a
+    body that fails inside a handler leaves its handled exception there,
+    and a throw that ends the generator would chain to it."""
+    if item:
+        slot = _U64.from_address(item + layout.ERR_STACKITEM_EXC_VALUE)
+        value = slot.value
+        if value:
+            slot.value = 0
+            _decref(value)
+
+
 def chain_thrown(exc: BaseException, own) -> BaseException:
     """exc, thrown in at a suspension point, chained to the generator's own
     handled exception own (None: none) as _PyErr_ChainStackItem does

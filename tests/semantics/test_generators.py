@@ -170,6 +170,43 @@ def test_the_generators_own_handled_exception():
                                                         None)),) * 2
 
 
+class ClearsItsContext:
+    """An exit that raises an exception with no context (what ExitStack
+    and contextmanager do to keep chaining as nested `with` statements)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_details):
+        try:
+            raise LookupError("from the exit")
+        except BaseException as exc:
+            exc.__context__ = None
+            raise
+
+
+def exits_in_a_with():
+    with ClearsItsContext():
+        yield 1
+
+
+def test_a_throw_that_ends_the_generator_inside_a_handler_adds_no_context():
+    # The body fails inside its `with` statement's handler; the exception
+    # leaves gen.throw, called while the caller handles another one, with
+    # the context the exit gave it (Lib/test test_contextlib's
+    # test_exit_exception_explicit_none_context).
+    def run():
+        g = exits_in_a_with()
+        next(g)
+        try:
+            raise IndexError("the caller's")
+        except IndexError as handled:
+            g.throw(handled)
+    interpreted, got = both(run, exits_in_a_with)
+    assert got == interpreted
+    assert interpreted[0] == "raise" and interpreted[1][3] is None
+
+
 def test_abandoned_generator_runs_its_finally():
     log = []
     with compiled(guarded):
