@@ -13,22 +13,17 @@ at the next allocation after that (inside the emulation, or in the
 caller), where a nested call is an ordinary one.  A program that disabled
 the collector keeps it disabled: only a collector that is running is
 paused and resumed.
+
+The three are the collector's own C functions, called inline by the
+engines in this order: `running()` stored first, then `pause()` when it
+was running, `resume()` when the stored value says so.  A signal handler
+may raise at the check point after any of them: the stored value then
+still says whether the collector has to be resumed (a Python function
+wrapping them would have a check point between pausing and telling).
 """
 
 from __future__ import annotations
 
-from gc import disable as _disable, enable as _enable, isenabled as _isenabled
+from gc import disable as pause, enable as resume, isenabled as running
 
-
-def pause() -> bool:
-    """Pause the collector; whether it was running (what `resume` takes)."""
-    if _isenabled():
-        _disable()
-        return True
-    return False
-
-
-def resume(running: bool) -> None:
-    """Let the collector run again if `pause` stopped it."""
-    if running:
-        _enable()
+__all__ = ["pause", "resume", "running"]

@@ -224,14 +224,18 @@ class NativeEngine(Engine):
             ts = self._tls.state = _ThreadState()
         depth = ts.depth
         if depth == 0:
-            collecting = ts.collecting = collector.pause()      # (collector.py)
+            ts.collecting = False                   # (collector.py: the order matters)
             try:
+                ts.collecting = collector.running()
+                if ts.collecting:
+                    collector.pause()
                 if self._closed:
                     raise RuntimeError("the engine is closed")
                 errstate.set_pending(None)
                 ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
             except BaseException:
-                collector.resume(collecting)
+                if ts.collecting:
+                    collector.resume()
                 raise
         elif self._stack_pointer() - ts.stack.low < self.nested_reserve:
             raise RecursionError("compiled code nested too deep: less than "
@@ -267,13 +271,9 @@ class NativeEngine(Engine):
             try:
                 if frame:
                     slot.value = frame
-                if depth == 0:
-                    collector.resume(ts.collecting)
-                try:
-                    self._enter(ts.block_address)
-                finally:
-                    if depth == 0:
-                        ts.collecting = collector.pause()
+                if depth == 0 and ts.collecting:
+                    collector.resume()
+                self._enter(ts.block_address)
             except BaseException as exc:
                 if block[6] or interrupts.is_asynchronous(exc) and errstate.pending() is not None:
                     interrupts.defer(exc)     # a signal handler, after the code returned
@@ -286,6 +286,13 @@ class NativeEngine(Engine):
                     c_counter.value = c_left
                 counter.value += _GIVEBACK
                 ts.depth = depth
+                if depth == 0:                # (the state is consistent again)
+                    try:
+                        ts.collecting = collector.running()
+                        if ts.collecting:
+                            collector.pause()
+                    except BaseException as exc:      # a signal handler
+                        interrupts.defer(exc)
             result = block[6]
             if depth == 0:
                 fault, ts.fault = ts.fault, None
@@ -301,7 +308,8 @@ class NativeEngine(Engine):
             if depth == 0:
                 stack, ts.stack = ts.stack, None
                 self._stacks.release(stack)
-                collector.resume(ts.collecting)
+                if ts.collecting:
+                    collector.resume()
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread

@@ -313,8 +313,11 @@ class UnicornEngine(Engine):
         chain = owner.chain if owner is not None else self._chain()
         previous = ctx = chain.current
         if ctx is None:                                  # the thread's outermost entry
-            collecting = chain.collecting = collector.pause()   # (collector.py)
+            chain.collecting = False                     # (collector.py: the order matters)
             try:
+                chain.collecting = collector.running()
+                if chain.collecting:
+                    collector.pause()
                 if self._closed:
                     raise RuntimeError("the engine is closed")
                 ctx = chain.contexts[0] if chain.contexts else chain.context(0)
@@ -322,7 +325,8 @@ class UnicornEngine(Engine):
                 chain.stack = self._stacks.acquire()     # (no check point between these
                 self._inside += 1                        # and the try: _end undoes both)
             except BaseException:
-                collector.resume(collecting)
+                if chain.collecting:
+                    collector.resume()
                 raise
             door = self._enter_outer
             sp = 0
@@ -373,16 +377,17 @@ class UnicornEngine(Engine):
                 c_counter.value = chain.c_base
             if timeout_us:
                 TIMERS[0] += 1                           # (uc_api.py: no instance made meanwhile)
-            if previous is None:
-                collector.resume(chain.collecting)
+            if previous is None and chain.collecting:
+                try:
+                    collector.resume()
+                except BaseException as exc:             # a signal handler, once it resumed
+                    interrupts.defer(exc)
             try:
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
                 status = 0
             finally:
-                if previous is None:
-                    chain.collecting = collector.pause()
                 if timeout_us:
                     TIMERS[0] -= 1
                 if c_counter is not None:
@@ -391,6 +396,13 @@ class UnicornEngine(Engine):
                 chain.levels -= 1
                 ctx.depth -= 1
                 chain.current = previous
+                if previous is None:                     # (the state is consistent again)
+                    try:
+                        chain.collecting = collector.running()
+                        if chain.collecting:
+                            collector.pause()
+                    except BaseException as exc:         # a signal handler
+                        interrupts.defer(exc)
             done, result = X[E_DONE], X[E_RESULT]
             X[E_DONE] = 0
             if status or not done or chain.fault is not None:
@@ -403,7 +415,8 @@ class UnicornEngine(Engine):
         finally:
             if previous is None:
                 self._end(chain)
-                collector.resume(chain.collecting)
+                if chain.collecting:
+                    collector.resume()
 
     def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
         """A thread's outermost entry, once it holds a stack: start clean;
