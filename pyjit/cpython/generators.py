@@ -214,13 +214,17 @@ def delegate_throw(inner, exc: BaseException):
             close()
         raise exc
     if type(inner) in (_GENERATOR, _COROUTINE):
-        throw = inner.throw
+        # The interpreter throws into these directly (_gen_throw), as their
+        # one-argument throw() does (without 3.12's warning about the
+        # three-argument form).
+        throw, args = inner.throw, (exc,)
     else:
         throw = getattr(inner, "throw", None)
         if throw is None:
             raise exc
+        args = (type(exc), exc, exc.__traceback__)
     try:
-        return False, throw(type(exc), exc, exc.__traceback__)
+        return False, throw(*args)
     except StopIteration as stop:
         return True, stop.value
 

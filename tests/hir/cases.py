@@ -758,17 +758,11 @@ CASES: dict[str, tuple] = {
     "slice_stores": (slice_stores, [([1, 2, 3, 4], 2), ((5, 6), 1), ([1], "a")]),
     "two_arg_super": (two_arg_super, [(Derived(),), (Base(),)]),
     "imports": (imports, [()]),
+    "class_body": (class_body, [(3,), ("a",)]),
+    "zero_argument_super": (zero_argument_super, [(1,), ("s",)]),
+    "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
+    "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
 }
-
-if sys.version_info < (3, 12):
-    # Class bodies and zero-argument super() compile with 3.11's builder only
-    # so far (3.12 refuses them, in one sentence).
-    CASES.update({
-        "class_body": (class_body, [(3,), ("a",)]),
-        "zero_argument_super": (zero_argument_super, [(1,), ("s",)]),
-        "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
-        "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
-    })
 
 
 def _nested(fn, name):

@@ -18,7 +18,7 @@ from pyjit.hir.ops_exc import FetchException
 
 from cases import CASES, COMPREHENSIONS, closure_counter, make_adder, try_except, with_statement
 from gen_cases import GENERATOR_CASES
-from hir_support import requires_311, requires_builder, run_both
+from hir_support import requires_builder, run_both
 
 pytestmark = requires_builder
 HANDLERS = running_builder().HANDLERS if running_builder() is not None else HandlerTable()

@@ -21,7 +21,7 @@ moves to the stack and comes back with ``STORE_FAST``); ``COMPARE_OP``'s
 operator in the oparg's high bits.
 """
 
-from . import handlers  # noqa: F401  (fill HANDLERS)
+from . import handlers, handlers_gen  # noqa: F401  (fill HANDLERS)
 from .driver import HANDLERS, Builder312, build_function
 
 __all__ = ["HANDLERS", "Builder312", "build_function"]
