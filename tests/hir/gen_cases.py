@@ -361,6 +361,10 @@ def drive(fn, args, script) -> list:
     STATE["gen"] = gen
     for step in script:
         kind, arg = (step, None) if isinstance(step, str) else step
+        if isinstance(arg, BaseException):
+            # A fresh exception each run: one the script holds would keep the
+            # traceback (and the frames, and the generators) of every run.
+            arg = copy.copy(arg)
         try:
             if kind == "next":
                 result = next(gen)
