@@ -97,7 +97,8 @@ def _throw_to_delegate(b: Builder311, point: int, kept: list[int]) -> None:
     b.jump_with(b.send_exit, send_exit_state(b, b.send_exit, stack, value))
 
 
-def send_exit_state(b: Builder311, exit_offset: int, stack: list[Value], value: Value) -> FrameState:
+def send_exit_state(b: Builder311, exit_offset: int, stack: list[Value],
+                    value: Value) -> FrameState:
     """The state a SEND loop is left with, the delegate returned value:
     stack (ending with the delegate) with value on top, the delegate popped
     where the exit's depth says so (3.11's SEND pops it, 3.12's leaves it to
