@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from ..bytecode_311 import BcInstr
 from ..errors import CompileRefused
+from ..ir import Value
 from ..ops_core import BoolNot, CondBranch, IsIdentical
 from ..ops_exc import BeforeWith, CheckExcMatch, Reraise
 from ..ops_gen import (
     AsyncGenWrap, GenThrow, GetAIter, GetANext, GetAwaitable, GetYieldFromIter, IterSend,
     IterThrow,
 )
-from ..ir import Value
 from ..ops_objects import GetSecondOutput
 from ..ssa import FrameState
 from .driver import HANDLERS, Builder311

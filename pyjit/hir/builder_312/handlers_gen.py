@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from ..builder_311.handlers_flow import leaving_by_exception
 from ..bytecode_311 import BcInstr
-from ..ops_exc import CheckExcMatch, Reraise
 from ..ops_core import CondBranch
+from ..ops_exc import CheckExcMatch, Reraise
 from ..ops_objects import LoadAttrCached
 from .driver import HANDLERS, Builder312
 
