@@ -34,6 +34,7 @@ import threading
 from . import layout
 
 _U64 = ctypes.c_uint64
+_U8 = ctypes.c_uint8
 _OBJECT = ctypes.py_object
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
 _state = threading.local()
@@ -48,10 +49,23 @@ def current_frame_slot() -> ctypes.c_uint64:
 
 def caller_frame() -> int:
     """The interpreter frame of the caller of the Python function calling
-    this one (a trampoline, when called from its entry)."""
+    this one (a trampoline, when called from its entry; the Python frame
+    below a C call, such as a generator's `yield from` calling a
+    delegate's `__next__`, past the entry frame of a version that has
+    them)."""
     own = current_frame_slot().value                                # this function's
     calling = _U64.from_address(own + layout.IFRAME_PREVIOUS).value  # the entry's
-    return _U64.from_address(calling + layout.IFRAME_PREVIOUS).value
+    return _python_frame(_U64.from_address(calling + layout.IFRAME_PREVIOUS).value)
+
+
+def _python_frame(frame: int) -> int:
+    """frame, or the first frame below it that is not an entry frame (see
+    the layout's FRAME_OWNED_BY_CSTACK)."""
+    cstack = layout.FRAME_OWNED_BY_CSTACK
+    while cstack is not None and frame and \
+            _U8.from_address(frame + layout.IFRAME_OWNER).value == cstack:
+        frame = _U64.from_address(frame + layout.IFRAME_PREVIOUS).value
+    return frame
 
 
 def calling_function():

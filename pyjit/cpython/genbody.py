@@ -22,8 +22,12 @@ Exceptions: the body's exception, its traceback built by compiled code
 (the function at its real line), is re-raised with RERAISE (no entry for
 these methods, no implicit chaining); the trampoline's handler drops its
 own entry and re-raises.  A StopIteration leaving the body becomes
-"RuntimeError: generator raised StopIteration" here, as gen_send_ex does
-(the trampoline would take it for the end of its `yield from`).
+"RuntimeError: generator raised StopIteration" here (and a
+StopAsyncIteration leaving an async generator's "async generator raised
+StopAsyncIteration"), as 3.11's gen_send_ex does and 3.12's handler
+around a generator's whole body (CALL_INTRINSIC_1 STOPITERATION_ERROR,
+which the 3.12 builder leaves to this driver); the trampoline would take a
+StopIteration for the end of its `yield from`.
 
 `throw` and `close` are called by `_gen_throw`/`gen_close` without the
 generator's exception-stack item pushed or its frame linked (CPython does
@@ -39,7 +43,10 @@ the HIR interpreter's runs the HIR.
 from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.
-from builtins import GeneratorExit, RuntimeError, StopIteration, bytearray, bytes, isinstance, len
+from builtins import (
+    GeneratorExit, RuntimeError, StopAsyncIteration, StopIteration, bytearray, bytes, isinstance,
+    len,
+)
 import ctypes
 import dis
 
@@ -225,6 +232,13 @@ class AsyncGeneratorBody(GeneratorBody):
         if result.__class__ is not Failure:
             self._saved = None
             return StopIteration(END)
+        exc = result.exc
+        if isinstance(exc, StopAsyncIteration):
+            self._saved = None
+            error = RuntimeError("async generator raised StopAsyncIteration")
+            error.__cause__ = exc
+            error.__context__ = exc
+            return error
         return GeneratorBody._ending(self, result)
 
 

@@ -3,9 +3,12 @@
 delegating generator), an exception thrown in at a suspension point, and
 the generator's own exception-stack item.
 
-Shared by the HIR interpreter (hir/interp_gen.py) and the Python helpers
+Shared by the HIR interpreter (hir/interp_ops.py) and the Python helpers
 (helper_gen.py); each function follows what CPython 3.11's ceval.c and
-genobject.c do, with their messages.
+genobject.c do, with their messages (3.12's bytecodes.c and genobject.c do
+the same, but for a throw a delegate answers with StopIteration after
+closing: 3.12 goes on after the `yield from` with its value, in the
+bytecode, CLEANUP_THROW).
 
 A running generator's exception-stack item (``gi_exc_state``) is the top
 of the thread state's ``exc_info`` stack: ``gen_send_ex`` pushes it while
@@ -230,13 +233,17 @@ def delegate_throw(inner, exc: BaseException):
             close()
         raise exc
     if type(inner) in (_GENERATOR, _COROUTINE):
-        throw = inner.throw
+        # The interpreter throws into these directly (_gen_throw), as their
+        # one-argument throw() does (without 3.12's warning about the
+        # three-argument form).
+        throw, args = inner.throw, (exc,)
     else:
         throw = getattr(inner, "throw", None)
         if throw is None:
             raise exc
+        args = (type(exc), exc, exc.__traceback__)
     try:
-        return False, throw(type(exc), exc, exc.__traceback__)
+        return False, throw(*args)
     except StopIteration as stop:
         return True, stop.value
 

@@ -29,6 +29,7 @@ import dis
 import opcode as _opcode
 from dataclasses import dataclass, field
 from types import CodeType
+from typing import Callable
 
 from .errors import HIRError
 
@@ -164,9 +165,18 @@ class BytecodeCFG:
         return self._by_target[target]
 
 
-def analyze(code: CodeType) -> BytecodeCFG:
+def analyze(code: CodeType,
+            left_out: Callable[[ExceptionEntry, dict[int, BcInstr]], bool] | None = None
+            ) -> BytecodeCFG:
+    """The reachable blocks of code; left_out(entry, instruction by offset):
+    an exception table entry to leave out (its handler then catches
+    nothing)."""
     instrs = decode(code)
-    cfg = BytecodeCFG(instrs, exception_table(code))
+    entries = exception_table(code)
+    if left_out is not None:
+        by_offset = {ins.offset: ins for ins in instrs}
+        entries = [e for e in entries if not left_out(e, by_offset)]
+    cfg = BytecodeCFG(instrs, entries)
     starts = {0} | {e.target for e in cfg.handlers}
     for ins in instrs:
         if ins.jump_target is not None:

@@ -405,3 +405,45 @@ def test_function_type_params_field():
     assert u64(id(f) + L.FUNC_TYPEPARAMS) in (0, id(f.__type_params__))
     f.__type_params__ = (int,)
     assert u64(id(f) + L.FUNC_TYPEPARAMS) == id(f.__type_params__)
+
+
+_thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
+
+
+def test_exception_stack_items():
+    """The thread's top exception-stack item holds the exception being
+    handled; a running generator's item is its own gi_exc_state."""
+    try:
+        raise KeyError("handled")
+    except KeyError as exc:
+        item = u64(_thread_state() + L.TSTATE_EXC_INFO)
+        assert u64(item + L.ERR_STACKITEM_EXC_VALUE) == id(exc)
+
+    def gen():
+        yield u64(_thread_state() + L.TSTATE_EXC_INFO)
+    g = gen()
+    assert next(g) == id(g) + L.GEN_EXC_STATE
+
+
+def test_entry_frames():
+    """A function the eval loop is entered for from C (here __next__, by
+    next()): 3.11 links its frame to its caller's, 3.12 through an entry
+    frame of the C stack between them."""
+    def below_caller():
+        """The frame below the caller's, its owner and the frame below it
+        (read while the entry frame, a C local, exists)."""
+        calling = u64(id(sys._getframe(1)) + L.FRAME_F_FRAME)
+        below = u64(calling + L.IFRAME_PREVIOUS)
+        if L.FRAME_OWNED_BY_CSTACK is None:
+            return below, None, None
+        return below, u8(below + L.IFRAME_OWNER), u64(below + L.IFRAME_PREVIOUS)
+
+    class Iterator:
+        def __next__(self):
+            return below_caller()
+    below, owner, further = next(Iterator())
+    here = u64(id(sys._getframe()) + L.FRAME_F_FRAME)
+    if L.FRAME_OWNED_BY_CSTACK is None:
+        assert below == here
+    else:
+        assert (owner, further) == (L.FRAME_OWNED_BY_CSTACK, here)

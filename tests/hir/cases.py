@@ -12,6 +12,7 @@ import copy
 import math
 import re
 import sys
+import types
 
 G_COUNTER = 0
 G_TABLE = {"a": 1, "b": 2}
@@ -682,6 +683,38 @@ def zero_argument_super(x):
     return p.norm1(), p.scaled(3)
 
 
+class Kinded(Point):
+    kind = "point"
+
+
+class Fancy(Kinded):
+    kind = "fancy"
+
+    def parent_kind(self):
+        return super().kind, self.kind        # the attribute form (no method bit)
+
+    def with_cell_self(self):
+        later = lambda: self  # noqa: E731  (self lives in a cell)
+        return super().norm1(), later() is self
+
+
+class _NotSuper:
+    """What a module's own global `super` gives when called."""
+
+    kind = "not super"
+
+    def __init__(self, *args):
+        self.args = args
+
+
+# Fancy.parent_kind where the global `super` is another callable: called
+# without arguments, as the interpreter calls it, and the attribute read
+# from what it returns.
+super_shadowed = types.FunctionType(Fancy.parent_kind.__code__,
+                                    {**globals(), "super": _NotSuper}, "parent_kind",
+                                    None, Fancy.parent_kind.__closure__)
+
+
 # -- the cases -------------------------------------------------------------------------
 
 CASES: dict[str, tuple] = {
@@ -758,17 +791,14 @@ CASES: dict[str, tuple] = {
     "slice_stores": (slice_stores, [([1, 2, 3, 4], 2), ((5, 6), 1), ([1], "a")]),
     "two_arg_super": (two_arg_super, [(Derived(),), (Base(),)]),
     "imports": (imports, [()]),
+    "class_body": (class_body, [(3,), ("a",)]),
+    "zero_argument_super": (zero_argument_super, [(1,), ("s",)]),
+    "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
+    "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
+    "super_attribute": (Fancy.parent_kind, [(Fancy(1, 2),), (Loud(1, 2),)]),
+    "super_cell_self": (Fancy.with_cell_self, [(Fancy(1, 2),)]),
+    "super_shadowed": (super_shadowed, [(Fancy(1, 2),)]),
 }
-
-if sys.version_info < (3, 12):
-    # Class bodies and zero-argument super() compile with 3.11's builder only
-    # so far (3.12 refuses them, in one sentence).
-    CASES.update({
-        "class_body": (class_body, [(3,), ("a",)]),
-        "zero_argument_super": (zero_argument_super, [(1,), ("s",)]),
-        "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
-        "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
-    })
 
 
 def _nested(fn, name):

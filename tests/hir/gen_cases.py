@@ -197,6 +197,85 @@ async def async_for_and_with(n):
     return out
 
 
+class StopsOnClose:
+    """A delegate whose close() raises StopIteration: closing a generator
+    suspended in `yield from` it goes on after the loop with its value on
+    3.12 (CLEANUP_THROW), and raises where the generator is on 3.11."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.n += 1
+        return self.n
+
+    def close(self):
+        LOG.append("delegate closing")
+        raise StopIteration("closed value")
+
+
+def delegates_to_stopping_close():
+    got = yield from StopsOnClose()
+    LOG.append(("after the delegate", got))
+    yield "after"
+
+
+class ReturnsOnThrow:
+    """A delegate whose throw() returns (StopIteration): the `yield from`
+    goes on with the value."""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return "delegate value"
+
+    def throw(self, *args):
+        LOG.append(("delegate thrown", type(args[-2] if len(args) > 1 else args[0]).__name__))
+        raise StopIteration("from throw")
+
+
+def delegates_to_returning_throw():
+    got = yield from ReturnsOnThrow()
+    yield ("went on with", got)
+
+
+class SlowExit:
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, typ, exc, tb):
+        LOG.append(("slow aexit", typ.__name__ if typ else None))
+        got = await Awaitable("exiting")
+        LOG.append(("aexit resumed", got))
+        return typ is KeyError
+
+
+async def exits_slowly(raised):
+    try:
+        async with SlowExit():
+            await Awaitable("body")
+            raise raised
+    except ValueError as exc:
+        LOG.append(("caught", str(exc)))
+    return "done"
+
+
+class Listed:
+    def items(self):
+        return [1, 2]
+
+
+class WalksItems(Listed):
+    def items(self):
+        for item in super().items():      # super() in a generator: its own cell and self
+            yield item * 10
+        yield len(super().items())
+
+
 def _genexpr():
     items = [1, 2, 3, 4, 5]
     return genexpr_user(items).gi_code
@@ -242,6 +321,17 @@ GENERATOR_CASES: dict[str, tuple] = {
     "async_generator_aclose": (ticks, (5,), ["anext", "aclose", "anext"]),
     "async_generator_stop": (stops_async_iteration, (), ["anext", "anext"]),
     "async_for_and_with": (async_for_and_with, (3,), ["await"]),
+    "super_in_generator": (WalksItems.items, (WalksItems(),), ["list"]),
+    "delegate_close_stops": (delegates_to_stopping_close, (), ["next", "close"]),
+    "delegate_throw_returns": (delegates_to_returning_throw, (),
+                               ["next", ("throw", KeyError("r")), "next"]),
+    "aexit_awaits": (exits_slowly, (KeyError("swallowed"),), ["await"]),
+    "throw_into_aexit": (exits_slowly, (KeyError("k"),),
+                         [("send", None), ("send", 1), ("throw", ValueError("v")),
+                          ("send", 2)]),
+    "throw_into_aexit_swallowed": (exits_slowly, (IndexError("i"),),
+                                   [("send", None), ("send", 1), ("throw", KeyError("k")),
+                                    ("send", 2)]),
 }
 
 
@@ -271,6 +361,10 @@ def drive(fn, args, script) -> list:
     STATE["gen"] = gen
     for step in script:
         kind, arg = (step, None) if isinstance(step, str) else step
+        if isinstance(arg, BaseException):
+            # A fresh exception each run: one the script holds would keep the
+            # traceback (and the frames, and the generators) of every run.
+            arg = copy.copy(arg)
         try:
             if kind == "next":
                 result = next(gen)

@@ -18,9 +18,6 @@ from pyjit.hir.passes import DEFAULT_PIPELINE
 
 requires_builder = pytest.mark.skipif(sys.version_info[:2] not in SUPPORTED_VERSIONS,
                                       reason="pyjit has no HIR builder for this CPython's bytecode")
-requires_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
-                                  reason="generators and coroutines compile on CPython 3.11 "
-                                         "only so far")
 
 
 def compile_fn(fn: Callable, passes: Iterable[str] = DEFAULT_PIPELINE) -> Function:

@@ -3,20 +3,14 @@ interpreter after the default pipeline, with a clean ownership ledger."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from hir_support import (
-    compile_fn, interpreted_generator_function, requires_311, requires_builder, run_both,
+    compile_fn, interpreted_generator_function, requires_builder, run_both,
 )
 
 from cases import CASES, COMPREHENSIONS
 from gen_cases import GENERATOR_CASES, drive
-
-ONLY_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
-                              reason="compiled on CPython 3.11 only so far")
-
 
 pytestmark = requires_builder
 
@@ -53,7 +47,6 @@ def test_other_pipelines(passes):
             run_both(fn, *args, func=func)
 
 
-@ONLY_311
 @pytest.mark.parametrize("name", sorted(GENERATOR_CASES))
 @pytest.mark.parametrize("passes", [["refcount-insertion"], None], ids=["build", "default"])
 def test_generator(name, passes):

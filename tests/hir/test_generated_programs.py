@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hir_support import (
-    compile_fn, function_from_source, interpreted_generator_function, requires_311,
+    compile_fn, function_from_source, interpreted_generator_function,
     requires_builder, run_both,
 )
 
@@ -171,7 +171,6 @@ def test_generated_program(source, args, pipeline):
         run_both(fn, a, b, func=func)
 
 
-@requires_311
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=programs(gen=True), a=NUMBERS, b=NUMBERS,
        sends=st.lists(st.one_of(NUMBERS, st.just("throw")), max_size=6))

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import math
 
-import sys
-
 import pytest
 
 from pyjit.hir import build_hir, format_function, run_pipeline, verify
@@ -87,12 +85,12 @@ CASES = {
     "sqrt2": (sqrt2, DEFAULT_PIPELINE),
     "catch": (catch, DEFAULT_PIPELINE),
     "pair_sum": (pair_sum, DEFAULT_PIPELINE),
+    "gen": (gen, DEFAULT_PIPELINE),
+    "coro": (coro, DEFAULT_PIPELINE),
+    "super": (Sub.args_of, DEFAULT_PIPELINE),
     "floats": (floats, ("specialize-float", "guard-elimination", "simplify", "dce",
                         "refcount-insertion")),
 }
-if sys.version_info[:2] == (3, 11):     # compiled with 3.11's builder only so far
-    CASES.update({"gen": (gen, DEFAULT_PIPELINE), "coro": (coro, DEFAULT_PIPELINE),
-                  "super": (Sub.args_of, DEFAULT_PIPELINE)})
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -10,7 +10,7 @@ import pytest
 from pyjit.hir import CompileRefused, UnsupportedBytecode, UnsupportedFunction, build_hir
 from pyjit.hir import build as build_module
 
-from hir_support import function_from_source, requires_311, requires_builder
+from hir_support import function_from_source, requires_builder
 
 pytestmark = requires_builder
 
@@ -43,7 +43,6 @@ def uses_match(value):
             return a + b
     return None
 
-@requires_311
 
 def test_generators_and_coroutines_are_built():
     assert build_hir(generator).generator == "generator"
@@ -54,7 +53,6 @@ def test_generators_and_coroutines_are_built():
 def reads_its_frame():
     yield locals()
 
-@requires_311
 
 def test_a_generator_reading_its_frame_is_refused_with_a_sentence():
     fn = reads_its_frame

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 import pyjit
 import pyjit.jit as jit
-
-ONLY_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
-                              reason="compiled on CPython 3.11 only so far")
-
 
 
 def square_plus(x, y=1):
@@ -49,9 +43,7 @@ def test_refusal_keeps_the_interpreter_and_is_logged(tmp_path):
     jit.set_log(str(log))
     try:
         assert not jit.force_compile(frame_reading_gen)
-        assert "cannot be compiled: " in jit.refusal_reason(frame_reading_gen)
-        if sys.version_info[:2] == (3, 11):
-            assert "reads its own frame" in jit.refusal_reason(frame_reading_gen)
+        assert "reads its own frame" in jit.refusal_reason(frame_reading_gen)
         assert jit.force_compile(square_plus)
         jit.force_uncompile(square_plus)
     finally:
@@ -70,7 +62,6 @@ class _Derived(_Base):
     def value(self):
         return super().value() + 1
 
-@ONLY_311
 
 def test_zero_argument_super_compiles():
     assert jit.force_compile(_Derived.value), jit.refusal_reason(_Derived.value)

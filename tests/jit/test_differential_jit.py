@@ -17,10 +17,6 @@ import pytest
 
 import pyjit.jit as jit
 
-ONLY_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
-                              reason="compiled on CPython 3.11 only so far")
-
-
 _spec = importlib.util.spec_from_file_location("jit_cases", Path(__file__).parents[1] / "hir" / "cases.py")
 cases = importlib.util.module_from_spec(_spec)
 sys.modules["jit_cases"] = cases
@@ -139,7 +135,6 @@ sys.modules["jit_gen_cases"] = gen_cases
 _gen_spec.loader.exec_module(gen_cases)
 
 
-@ONLY_311
 @pytest.mark.parametrize("name", list(gen_cases.GENERATOR_CASES))
 def test_generator_matches_cpython(name):
     """A compiled generator or coroutine driven step by step (send, throw,
@@ -154,7 +149,6 @@ def test_generator_matches_cpython(name):
     assert got == expected
 
 
-@ONLY_311
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_generators_under_every_strategy(strategy):
     mismatches = []
@@ -169,7 +163,6 @@ def test_generators_under_every_strategy(strategy):
             mismatches.append((name, expected, got))
     assert not mismatches
 
-@ONLY_311
 
 def test_generators_with_inline_refcounts():
     mismatches = []
@@ -184,7 +177,6 @@ def test_generators_with_inline_refcounts():
             mismatches.append((name, expected, got))
     assert not mismatches
 
-@ONLY_311
 
 def test_delegating_generators_both_compiled():
     """yield from between two compiled generators, and a compiled

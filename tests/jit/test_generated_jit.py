@@ -9,15 +9,10 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pyjit.jit as jit
-
-ONLY_311 = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
-                              reason="compiled on CPython 3.11 only so far")
-
 
 _HIR_TESTS = Path(__file__).parents[1] / "hir"
 
@@ -82,7 +77,6 @@ def _drive(make, a, b, sends):
     return out
 
 
-@ONLY_311
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=generated.programs(gen=True), a=generated.NUMBERS, b=generated.NUMBERS,
        sends=st.lists(st.one_of(generated.NUMBERS, st.just("throw")), max_size=5),

@@ -19,10 +19,6 @@ import pyjit.jit as jit
 
 from exc_support import both, compiled, describe
 
-pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11),
-                                reason="generators compile on CPython 3.11 only so far")
-
-
 def numbers(n):
     for i in range(n):
         yield i * i

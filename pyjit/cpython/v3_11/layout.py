@@ -197,6 +197,10 @@ TSTATE_EXC_INFO = 120              # PyThreadState.exc_info: _PyErr_StackItem * 
 ERR_STACKITEM_EXC_VALUE = 0        # _PyErr_StackItem.exc_value
 ERR_STACKITEM_PREVIOUS = 8         # _PyErr_StackItem.previous_item
 GEN_EXC_STATE = 48                 # PyGenObject.gi_exc_state: _PyErr_StackItem (inline)
+# A frame the eval loop is entered with from C links straight to its
+# caller's frame: no frame stands for the C call in between.
+IFRAME_OWNER: int | None = None
+FRAME_OWNED_BY_CSTACK: int | None = None
 
 # -- the interpreter's state --------------------------------------------------------
 # PyInterpreterState.ceval.eval_breaker (_Py_atomic_int, 32 bits): nonzero

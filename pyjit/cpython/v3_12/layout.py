@@ -103,6 +103,15 @@ IFRAME_PREVIOUS = 8
 IFRAME_FUNCOBJ = 16
 IFRAME_FUNC = IFRAME_FUNCOBJ         # the name the version-independent code reads
 IFRAME_LOCALSPLUS = 72
+# Entering the eval loop from C pushes an "entry frame" on the C stack
+# (owner FRAME_OWNED_BY_CSTACK) between the frame entered and its caller's.
+IFRAME_OWNER = 70                  # char
+FRAME_OWNED_BY_CSTACK = 3
+# PyThreadState: 3.11's curexc_type/value/traceback became one
+# current_exception, so exc_info moved up two words.
+TSTATE_EXC_INFO = 104
+# PyGenObject lost gi_code (the code is its frame's): gi_exc_state moved up.
+GEN_EXC_STATE = 40
 
 # -- the interpreter's state ---------------------------------------------------------------
 # PyInterpreterState.ceval.eval_breaker (_Py_atomic_int, 32 bits).

@@ -98,7 +98,7 @@ class Builder311(FrameBuilder):
         self.eval_breaker = options.eval_breaker
         self.names = local_names(code)
         self.nfree = len(code.co_freevars)
-        self.cfg: BytecodeCFG = analyze(code)
+        self.cfg: BytecodeCFG = self.analyze(code)
         self.handler_at = {i.offset: self.cfg.handler_for(i.offset) for i in self.cfg.instrs}
         self.ins: BcInstr | None = None
         self.pre_state: FrameState | None = None
@@ -113,6 +113,11 @@ class Builder311(FrameBuilder):
         # into its delegate: their exits are joins.
         self.send_exits = {i.jump_target for i in self.cfg.instrs if i.opname == "SEND"}
         self.send_exit: int | None = None         # the exit of the SEND just handled
+
+    def analyze(self, code: CodeType) -> BytecodeCFG:
+        """The bytecode's blocks and exception table (a later version's
+        builder may leave out handlers its generator driver stands for)."""
+        return analyze(code)
 
     # -- driver ----------------------------------------------------------------
     def build(self) -> Function:

@@ -113,14 +113,21 @@ def _range_iteration(b: Builder311, callee: Value, args: list[Value]) -> bool:
 
 def _zero_argument_super(b: Builder311, callee: Value) -> bool:
     """``super()`` of the global ``super`` in a function with a
-    ``__class__`` cell: when it is the builtin, ``super(__class__, first
-    local)`` (SuperNoArgs: compiled code knows both; the interpreter reads
-    them from the frame), else the generic call."""
+    ``__class__`` cell (see super_without_arguments)."""
     load = callee.defn
-    code = b.code
     if not (isinstance(load, LoadGlobalCached) and load.name == "super"
-            and "__class__" in code.co_freevars):
+            and "__class__" in b.code.co_freevars):
         return False
+    b.push(super_without_arguments(b, callee))
+    return True
+
+
+def super_without_arguments(b: Builder311, callee: Value) -> Value:
+    """callee() in a function with a ``__class__`` cell: when callee is the
+    builtin ``super``, ``super(__class__, first local)`` (SuperNoArgs:
+    compiled code knows both; the interpreter reads them from the frame),
+    else the generic call."""
+    code = b.code
     cell = b.state.locals[b.names.index("__class__", len(b.names) - b.nfree)]
     first = b.state.locals[0] if code.co_argcount else b.null()
     first_is_cell = bool(code.co_argcount) and code.co_varnames[0] in code.co_cellvars
@@ -138,8 +145,7 @@ def _zero_argument_super(b: Builder311, callee: Value) -> bool:
     phi = Phi([v for _, v in ends], preds=[blk for blk, _ in ends])
     join.append(phi)
     b.current = join
-    b.push(phi.result)  # type: ignore[arg-type]
-    return True
+    return phi.result  # type: ignore[return-value]
 
 
 @HANDLERS("LOAD_BUILD_CLASS")
@@ -166,10 +172,15 @@ def _make_function(b: Builder311, ins: BcInstr) -> None:
 
 @HANDLERS("RETURN_VALUE")
 def _return_value(b: Builder311, ins: BcInstr) -> None:
-    value = b.pop()
+    return_value(b, b.pop())
+
+
+def return_value(b: Builder311, value: Value) -> None:
+    """The function returns value (a generator's body: its end, the 1-tuple
+    of hir/ops_gen.py)."""
     b.keep_locals_alive()
     if b.generator:
-        b.emit(Return([b.emit(MakeTuple([value]))]))   # the body's end (hir/ops_gen.py)
+        b.emit(Return([b.emit(MakeTuple([value]))]))
     else:
         b.emit(Return([value]))
 

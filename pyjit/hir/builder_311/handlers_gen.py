@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from ..bytecode_311 import BcInstr
 from ..errors import CompileRefused
+from ..ir import Value
 from ..ops_core import BoolNot, CondBranch, IsIdentical
 from ..ops_exc import BeforeWith, CheckExcMatch, Reraise
 from ..ops_gen import (
@@ -62,8 +63,11 @@ def _yield_value(b: Builder311, ins: BcInstr) -> None:
     b.current = points.new_point()
     resumed = points.resume(point, slots, kept)
     nlocals = len(b.state.locals)
-    b.state = FrameState(resumed[:nlocals], resumed[nlocals:])
-    b.pre_state = b.state.copy()      # a throw raises here, with the resumed values
+    # Resumed, the frame has the value sent pushed (None when an exception
+    # is thrown in, which raises here with that stack: a handler's depth
+    # may take the value in).
+    b.state = FrameState(resumed[:nlocals], resumed[nlocals:] + [points.sent])
+    b.pre_state = b.state.copy()
     is_throw = b.emit(BoolNot([b.emit(IsIdentical([points.thrown, b.const(None)]))]))
     thrown, cont = b.func.new_block(), b.func.new_block()
     b.emit(CondBranch([is_throw], if_true=thrown, if_false=cont))
@@ -74,25 +78,33 @@ def _yield_value(b: Builder311, ins: BcInstr) -> None:
     else:
         b.emit(GenThrow([points.thrown]))
     b.current = cont
-    b.push(points.sent)
 
 
 def _throw_to_delegate(b: Builder311, point: int, kept: list[int]) -> None:
-    """The yield of a SEND loop: the delegate (on the stack's top) takes
+    """The yield of a SEND loop: the delegate (below the value sent) takes
     the thrown exception (module docstring)."""
     points = b.resume
-    inner = b.state.stack[-1]
-    done = b.emit(IterThrow([inner, points.thrown]))
+    stack = b.state.stack[:-1]        # ..., the delegate
+    done = b.emit(IterThrow([stack[-1], points.thrown]))
     value = b.emit(GetSecondOutput([done]))
     again, finished = b.func.new_block(), b.func.new_block()
     b.emit(CondBranch([done], if_true=finished, if_false=again))
     b.current = again
-    slots = b.state.slots()
+    slots = b.state.locals + stack
     points.suspend(point, value, [slots[i] for i in kept])
     b.current = finished
     assert b.send_exit is not None
-    exit_state = FrameState(list(b.state.locals), b.state.stack[:-1] + [value])
-    b.jump_with(b.send_exit, exit_state)
+    b.jump_with(b.send_exit, send_exit_state(b, b.send_exit, stack, value))
+
+
+def send_exit_state(b: Builder311, exit_offset: int, stack: list[Value],
+                    value: Value) -> FrameState:
+    """The state a SEND loop is left with, the delegate returned value:
+    stack (ending with the delegate) with value on top, the delegate popped
+    where the exit's depth says so (3.11's SEND pops it, 3.12's leaves it to
+    END_SEND)."""
+    depth = b.cfg.depth[exit_offset]
+    return FrameState(list(b.state.locals), stack[:depth - 1] + [value])
 
 
 @HANDLERS("SEND")
@@ -105,7 +117,7 @@ def _send(b: Builder311, ins: BcInstr) -> None:
     assert ins.jump_target is not None
     b.send_exit = ins.jump_target
     exit_block = b.edge_to(ins.jump_target,
-                           FrameState(list(b.state.locals), b.state.stack[:-1] + [result]))
+                           send_exit_state(b, ins.jump_target, b.state.stack, result))
     body = b.func.new_block()
     b.emit(CondBranch([done], if_true=exit_block, if_false=body))
     b.current = body
@@ -169,6 +181,8 @@ def _end_async_for(b: Builder311, ins: BcInstr) -> None:
 
 
 @HANDLERS("ASYNC_GEN_WRAP")
-def _async_gen_wrap(b: Builder311, ins: BcInstr) -> None:
+def async_gen_wrap(b: Builder311, ins: BcInstr) -> None:
+    """An async generator's own yield: its value wrapped (genbody.py's
+    AsyncGeneratorBody tells it from an await's)."""
     _resume_points(b, ins)
     b.push(b.emit(AsyncGenWrap([b.pop()])))

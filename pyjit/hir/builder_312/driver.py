@@ -1,25 +1,36 @@
-"""The 3.12 builder: 3.11's driver with 3.12's handler table and refusals
-(see the package docstring)."""
+"""The 3.12 builder: 3.11's driver with 3.12's handler table (see the
+package docstring)."""
 
 from __future__ import annotations
 
-import dis
-import inspect
 from types import CodeType, FunctionType
 
+from ...cpython import opcodes
 from ...options import CompileOptions
 from ..builder_311.driver import Builder311, HandlerTable
-from ..errors import CompileRefused, UnsupportedFunction
+from ..bytecode_311 import BcInstr, BytecodeCFG, ExceptionEntry, analyze
 from ..ir import Function
 
 HANDLERS = HandlerTable()
 
-# 3.12's generator and coroutine bytecode (RETURN_GENERATOR, 3.12's SEND,
-# END_SEND, CLEANUP_THROW) has no handlers yet.
-_REFUSED_FLAGS = ((inspect.CO_GENERATOR, "generator function"),
-                  (inspect.CO_COROUTINE, "coroutine function"),
-                  (inspect.CO_ASYNC_GENERATOR, "async generator function"),
-                  (inspect.CO_ITERABLE_COROUTINE, "iterable coroutine"))
+
+def stopiteration_wrapper(entry: ExceptionEntry, instrs: dict[int, BcInstr]) -> bool:
+    """entry is the handler 3.12 wraps a generator's whole body in:
+
+        CALL_INTRINSIC_1 STOPITERATION_ERROR    (a StopIteration becomes a RuntimeError)
+        RERAISE 1
+
+    at depth 0 with lasti.  The generator driver (cpython/genbody.py) does
+    the same with the body's exception, so the builder leaves it out: the
+    body's raises leave it as a plain function's do."""
+    first = instrs.get(entry.target)
+    if first is None or first.opname != "CALL_INTRINSIC_1" or entry.depth or not entry.lasti:
+        return False
+    if first.arg >= len(opcodes.INTRINSICS_1) or \
+            opcodes.INTRINSICS_1[first.arg] != "STOPITERATION_ERROR":
+        return False
+    second = instrs.get(first.next_offset)
+    return second is not None and second.opname == "RERAISE" and second.arg == 1
 
 
 class Builder312(Builder311):
@@ -27,15 +38,10 @@ class Builder312(Builder311):
 
     handlers = HANDLERS
 
-
-def _calls_super_without_arguments(code: CodeType) -> bool:
-    """`super()` in code: LOAD_SUPER_ATTR's zero-argument form (oparg bit 1
-    clear), or the global super called with no arguments."""
-    ops = [(i.opname, i.arg) for i in dis.get_instructions(code)]
-    names = code.co_names
-    return any(op == "LOAD_SUPER_ATTR" and not arg & 2 for op, arg in ops) or any(
-        a[0] == "LOAD_GLOBAL" and names[a[1] >> 1] == "super" and b == ("CALL", 0)
-        for a, b in zip(ops, ops[1:]))
+    def analyze(self, code: CodeType) -> BytecodeCFG:
+        if self.generator:
+            return analyze(code, stopiteration_wrapper)
+        return analyze(code)
 
 
 def build_function(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
@@ -43,15 +49,4 @@ def build_function(fn: FunctionType | CodeType, options: CompileOptions | None =
     (options: the compilation's; None: the defaults)."""
     code = fn.__code__ if isinstance(fn, FunctionType) else fn
     qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
-    for flag, kind in _REFUSED_FLAGS:
-        if code.co_flags & flag:
-            raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno,
-                                      "the JIT compiles generators and coroutines on CPython "
-                                      "3.11 only so far")
-    if "__class__" in code.co_freevars and _calls_super_without_arguments(code):
-        # super() without arguments reads the caller's frame (its __class__
-        # cell and first argument); compiled code has no interpreter frame.
-        raise CompileRefused(qualname, f"{code.co_name!r} (line {code.co_firstlineno}) calls "
-                             "super() without arguments, which reads the interpreter's frame "
-                             "(compiled code has none)")
     return Builder312(code, qualname, options or CompileOptions()).build()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ...cpython import opcodes
 from ..builder_311 import HANDLERS as HANDLERS_311
-from ..builder_311.handlers_flow import for_iter
+from ..builder_311.handlers_flow import for_iter, return_value, super_without_arguments
+from ..builder_311.handlers_gen import async_gen_wrap
 from ..bytecode_311 import BcInstr
 from ..errors import UnsupportedBytecode
 from ..ops_containers import BinarySubscr, BuildSlice, ListToTuple, StoreSubscr
-from ..ops_core import IsIdentical, Return
+from ..ops_core import IsIdentical
 from ..ops_numeric import UnaryOp, UnaryOpKind
 from ..ops_objects import GetSecondOutput, LoadAttrCached, LoadMethodCached, VectorCall
 from .driver import HANDLERS, Builder312
@@ -27,7 +28,12 @@ SHARED_WITH_3_11 = (
     "UNPACK_EX",
     "KW_NAMES", "CALL", "CALL_FUNCTION_EX", "MAKE_FUNCTION", "RETURN_VALUE", "GET_ITER", "RESUME",
     "JUMP_FORWARD", "JUMP_BACKWARD", "RAISE_VARARGS", "RERAISE", "PUSH_EXC_INFO", "POP_EXCEPT",
-    "CHECK_EXC_MATCH", "BEFORE_WITH", "WITH_EXCEPT_START",
+    "CHECK_EXC_MATCH", "BEFORE_WITH", "WITH_EXCEPT_START", "LOAD_BUILD_CLASS",
+    # generators and coroutines (builder_311/handlers_gen.py; SEND's exit
+    # keeps the delegate for END_SEND where 3.12's depth says so)
+    "RETURN_GENERATOR", "YIELD_VALUE", "SEND", "JUMP_BACKWARD_NO_INTERRUPT",
+    "GET_YIELD_FROM_ITER", "GET_AWAITABLE", "BEFORE_ASYNC_WITH", "GET_AITER", "GET_ANEXT",
+    "END_ASYNC_FOR",
 )
 for _name in SHARED_WITH_3_11:
     HANDLERS(_name)(HANDLERS_311.handlers[_name])
@@ -86,14 +92,21 @@ def _load_attr(b: Builder312, ins: BcInstr) -> None:
 
 @HANDLERS("LOAD_SUPER_ATTR")
 def _load_super_attr(b: Builder312, ins: BcInstr) -> None:
-    """super(class, self).name, the call made as the interpreter makes it
-    (PyObject_Vectorcall of the global `super`); bit 0 of the oparg is the
-    method form, as for LOAD_ATTR.  The zero-argument form is refused by
-    the driver before any bytecode is read."""
-    if not ins.arg & 2:
-        raise UnsupportedBytecode(b.func.qualname, ins.opname, ins.lineno, ins.offset)
+    """super(class, self).name (oparg bit 1), the call made as the
+    interpreter makes it (PyObject_Vectorcall of the global `super`), or
+    super().name: the global `super` called without arguments, which for
+    the builtin reads the frame's `__class__` cell and first argument
+    (super_without_arguments; the class and self the bytecode loaded for
+    the interpreter's specializations are dropped).  Bit 0 is the method
+    form, as for LOAD_ATTR."""
     self_, class_, global_super = b.pop(), b.pop(), b.pop()
-    proxy = b.emit(VectorCall([global_super, class_, self_]))
+    if ins.arg & 2:
+        proxy = b.emit(VectorCall([global_super, class_, self_]))
+    elif "__class__" in b.code.co_freevars:
+        proxy = super_without_arguments(b, global_super)
+    else:
+        raise UnsupportedBytecode(b.func.qualname, "LOAD_SUPER_ATTR without a __class__ cell",
+                                  ins.lineno, ins.offset)
     name = b.code.co_names[ins.arg >> 2]
     if ins.arg & 1:
         meth = b.emit(LoadMethodCached([proxy], name=name))
@@ -105,9 +118,7 @@ def _load_super_attr(b: Builder312, ins: BcInstr) -> None:
 
 @HANDLERS("RETURN_CONST")
 def _return_const(b: Builder312, ins: BcInstr) -> None:
-    value = b.const(b.code.co_consts[ins.arg])
-    b.keep_locals_alive()
-    b.emit(Return([value]))
+    return_value(b, b.const(b.code.co_consts[ins.arg]))
 
 
 @HANDLERS("FOR_ITER")
@@ -138,14 +149,18 @@ def _store_slice(b: Builder312, ins: BcInstr) -> None:
 
 @HANDLERS("CALL_INTRINSIC_1")
 def _call_intrinsic_1(b: Builder312, ins: BcInstr) -> None:
-    """The intrinsics ordinary functions use (`+x`, `(*a,)`); the others
-    (printing in the REPL, `import *`, generators, type parameters) are
-    refused, naming the intrinsic."""
+    """The intrinsics functions use (`+x`, `(*a,)`, an async generator's
+    yield: 3.11's ASYNC_GEN_WRAP); the others (printing in the REPL,
+    `import *`, type parameters, and STOPITERATION_ERROR, whose handler the
+    driver leaves to the generator driver) are refused, naming the
+    intrinsic."""
     intrinsic = opcodes.INTRINSICS_1[ins.arg] if ins.arg < len(opcodes.INTRINSICS_1) else "?"
     if intrinsic == "UNARY_POSITIVE":
         b.push(b.emit(UnaryOp([b.pop()], kind=UnaryOpKind.POSITIVE)))
     elif intrinsic == "LIST_TO_TUPLE":
         b.push(b.emit(ListToTuple([b.pop()])))
+    elif intrinsic == "ASYNC_GEN_WRAP":
+        async_gen_wrap(b, ins)
     else:
         raise UnsupportedBytecode(b.func.qualname, f"CALL_INTRINSIC_1 ({intrinsic})", ins.lineno,
                                   ins.offset)
