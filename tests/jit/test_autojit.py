@@ -218,3 +218,30 @@ def test_one_mode_at_a_time_and_bad_thresholds(mode_off):
     with pytest.raises(RuntimeError, match="on already"):
         autojit.start(threshold=5)
     stop()
+
+
+def test_the_result_of_a_compiled_call_is_not_asked_for_its_attributes(mode_off):
+    # The counting tail and the trampoline tell a failure from a result by
+    # its type: a result whose __getattribute__ (or __class__) does
+    # something sees no access it did not see in the interpreter.
+    namespace: dict = {}
+    make("""
+        class Watched:
+            def __init__(self, log):
+                object.__setattr__(self, "log", log)
+            def __getattribute__(self, name):
+                object.__getattribute__(self, "log").append(name)
+                return object.__getattribute__(self, name)
+        def same(x):
+            return x
+        """, "same", namespace)
+    same, Watched = namespace["same"], namespace["Watched"]
+    log: list = []
+    w = Watched(log)
+    autojit.start(threshold=1, patterns=["autojit_case:same"])
+    try:
+        got = [same(w) is w for _ in range(3)]      # the counted call, then compiled ones
+        assert jit.is_jit_compiled(same)
+    finally:
+        stop()
+    assert got == [True] * 3 and log == []
