@@ -56,10 +56,12 @@ class IntPool:
     def count(self) -> int:
         return self._block[0]
 
-    def __del__(self):
+    def __del__(self, _Exception=Exception):
+        # (Exception a default: at interpreter exit this module's globals,
+        # ctypes' and the helpers' may be None already)
         try:
             self.drain()
-        except Exception:  # noqa: BLE001 - at interpreter exit ctypes may be gone
+        except _Exception:  # noqa: BLE001
             pass
 
     def drain(self) -> int:

@@ -245,3 +245,32 @@ def test_the_result_of_a_compiled_call_is_not_asked_for_its_attributes(mode_off)
     finally:
         stop()
     assert got == [True] * 3 and log == []
+
+
+EXIT_SCRIPT = """\
+import gc, collections
+import pyjit.autojit as aj
+def warm():
+    class G:
+        def __eq__(self, o): return False
+    g = G(); g == g
+aj.start(1)
+warm()
+before = gc.get_objects()       # everything kept until __main__ is finalized
+ids = {id(o) for o in before}
+new = [o for o in gc.get_objects() if id(o) not in ids]
+print(collections.Counter(type(o).__name__ for o in new).most_common(3) is not None)
+"""
+
+
+def test_the_interpreter_exits_quietly_with_compiled_code_alive(tmp_path):
+    # Caches and the int pool go away while the interpreter finalizes
+    # pyjit's modules (their globals None by then): nothing to report.
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(autojit.__file__)))
+    env = dict(os.environ, PYTHONPATH=root)
+    (tmp_path / "exiting.py").write_text(EXIT_SCRIPT)
+    proc = subprocess.run([sys.executable, "exiting.py"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=600)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "True\n", "")
