@@ -48,7 +48,7 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import (
     BaseException, MemoryError, RecursionError, RuntimeError, TypeError, ValueError, compile,
-    enumerate, exec, float, getattr, id, int, isinstance, len, range, type,
+    enumerate, exec, float, getattr, id, int, isinstance, len, range, str, type,
 )
 import ctypes
 import dis
