@@ -169,14 +169,14 @@ class _Counted:
         body, tail, stack = prologue.counting_code(
             uncounted,
             consts={"record": base_c, "hook": base_c + 1, "go_on": base_c + 2,
-                    "Failure": base_c + 3},
-            names={"__class__": base_n, "exc": base_n + 1, "it": base_n + 2})
+                    "Failure": base_c + 3, "type": base_c + 4},
+            names={"exc": base_n, "it": base_n + 1})
         at = first_resume(uncounted)
         resume_line = list(uncounted.co_positions())[at - 1][0]
         self.counted = insert(
             uncounted, at, body, tail,
-            consts=(self, self.arrived, GO_ON, Failure),
-            names=("__class__", "exc", "it"), stacksize=stack,
+            consts=(self, self.arrived, GO_ON, Failure, type),
+            names=("exc", "it"), stacksize=stack,
             # an exception raised in the tail (a RecursionError entering the
             # hook) is at the def line, as the trampoline's
             tail_line=resume_line if resume_line is not None else uncounted.co_firstlineno)

@@ -46,8 +46,8 @@ def _hold_code(engine, loaded, consts) -> _CodeHold:
     hold = _CodeHold()
     key = _id(hold)
 
-    def release(_ref):
-        _holds.pop(key, None)
+    def release(_ref, holds=_holds):     # (a default: at exit the globals may be None)
+        holds.pop(key, None)
         engine.retire(loaded, consts)
     _holds[key] = weakref.ref(hold, release)
     return hold

@@ -10,7 +10,8 @@ values to an entry callable and to re-raise what the entry reports,
             local_1 = local_2 = ... = None  # makes the original's locals
         r = <entry>(param_1, ..., param_n)  # every parameter slot, in order
                                             # (r: the first slot's name)
-        if r.__class__ is <Failure>:
+        if <type>(r) is <Failure>:          # not r.__class__: r's own
+                                            # __getattribute__ must not run
             RERAISE (r.exc, (r := None))[0] # patched from `raise ...`: r
                                             # cleared, no cycle exc -> frame
         return r
@@ -52,7 +53,7 @@ from __future__ import annotations
 from builtins import (
     AssertionError, BaseException, SyntaxWarning, bool, bytearray, bytes, callable, chr, compile,
     id,
-    dict, enumerate, exec, isinstance, len, list, min, next, str, tuple, zip,
+    dict, enumerate, exec, isinstance, len, list, min, next, str, tuple, type, zip,
 )
 import dis
 import keyword
@@ -65,6 +66,7 @@ from .cpython.genbody import END, strip_trampoline_entry
 
 _ENTRY = "__pyjit_entry__"
 _FAILURE = "__pyjit_failure__"
+_TYPE = "__pyjit_type__"                # type, a constant (builtins may be rebound)
 _STRIP = "__pyjit_strip__"
 _BASE = "__pyjit_base_exception__"      # BaseException, a constant (builtins may be rebound)
 _END = "__pyjit_end__"
@@ -131,7 +133,7 @@ def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
         dead += f"            {' = '.join(local_names)} = None\n"
     if kind is None:
         body = (f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
-                f"        if {result}.__class__ is {_FAILURE!r}:\n"
+                f"        if {_TYPE!r}({result}) is {_FAILURE!r}:\n"
                 f"            raise ({result}.exc, ({result} := None))[0]\n"
                 f"        return {result}\n")
     elif kind == "async generator":
@@ -219,7 +221,7 @@ def trampoline_code(original: types.CodeType, entry: Callable[..., Any],
     """A trampoline for `original` that calls entry(*parameter slots); kind
     (see `_template`) for a generator or coroutine."""
     template = _template(original, kind)
-    swap = {_ENTRY: entry, _FAILURE: Failure, _STRIP: strip_trampoline_entry,
+    swap = {_ENTRY: entry, _FAILURE: Failure, _TYPE: type, _STRIP: strip_trampoline_entry,
             _BASE: BaseException, _END: END}
     consts = tuple(swap.get(c, c) if isinstance(c, str) else c for c in template.co_consts)
     return template.replace(

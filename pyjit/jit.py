@@ -89,7 +89,8 @@ class _Installed:
         self.engine, self.loaded = engine, loaded
         self.shared = shared
         key = id(func)
-        self.func_ref = weakref.ref(func, lambda _ref: _collected(key))
+        # (_collected a default: at exit this module's globals may be None first)
+        self.func_ref = weakref.ref(func, lambda _ref, gone=_collected: gone(key))
         code = install.original_code(func)
         func_address = id(func)
         address = loaded.address

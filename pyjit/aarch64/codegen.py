@@ -135,7 +135,7 @@ class _Emitter:
         sites = [call_site(i, b) for b in func.blocks for i in b.instrs if isinstance(i, ir.Call)]
         # Reference counting thunks, one set per register a counted value
         # lives in (spilled values are counted from the first scratch
-        # register); each register with a decref tail-calls _Py_Dealloc.
+        # register); each register with a decref tail-calls pyjit_dealloc.
         for instr in func.instructions():
             if isinstance(instr, (ir.Incref, ir.Decref)):
                 loc = self.alloc[instr.value]
@@ -185,7 +185,7 @@ class _Emitter:
         """The reference counting thunks of every register (see _refcount):
         `xincref:R` falls into `incref:R`; `xdecref:R` into `decref:R`,
         which falls into `release:R` at zero: mov x0, R and a tail call of
-        _Py_Dealloc, which returns to the decref's caller.  Inline refcounts
+        pyjit_dealloc, which returns to the decref's caller.  Inline refcounts
         only need `release:R`."""
         buf, count = self.buf, GP_SCRATCH[1]
         for reg, kinds in self.thunks.items():
@@ -602,7 +602,7 @@ def call_site(instr: ir.Call, block: ir.Block) -> CallSite:
 
 
 # Freeing goes through the runtime's pyjit_dealloc (it keeps dead one-digit
-# ints for the int routines, and tail-calls _Py_Dealloc for the rest): the
+# ints for the int routines, and frees the rest through Py_DecRef): the
 # tail call of each register's `release:R` thunk, emitted after the body,
 # so planned and emitted as a cold site.
 _DEALLOC = CallTarget(DEALLOC, TargetKind.RUNTIME)

@@ -26,6 +26,10 @@ default modules:
   test_string test_exceptions test_scope test_generators test_contextlib
   test_itertools test_functools test_class test_descr test_super
 
+Some disagreements are inherent to pyjit, not bugs (a timing assertion,
+objects the compiler leaves, run time, traceback frames without locals):
+docs/cpython-tests.md lists them with the last run's results.
+
 --python runs another interpreter's Lib/test (a version, 3.12, or a path),
 with this pyjit on its path; an interpreter without Lib/test is said to
 have none, in one sentence, with exit status 2.

@@ -178,9 +178,11 @@ class Cell(array.array):
         cell.misses = cell.fills = 0
         address = cell.address
 
-        def forget(ref, address=address):
-            if _by_address.get(address) is ref:
-                del _by_address[address]
+        def forget(ref, address=address, cells=_by_address):
+            # (the table a default: the module's globals are None when the
+            # interpreter finalizes it before the cells)
+            if cells.get(address) is ref:
+                del cells[address]
         _by_address[address] = weakref.ref(cell, forget)
         return cell
 
@@ -531,15 +533,17 @@ def _name(cell: CallCell, callee: int) -> None:
     if cells is None:
         cells = _naming[callee] = {}
     if id(cell) not in cells:
-        cells[id(cell)] = weakref.ref(cell, partial(_cell_died, callee, id(cell)))
+        cells[id(cell)] = weakref.ref(cell, partial(_cell_died, _naming, callee, id(cell)))
 
 
-def _cell_died(callee: int, cell: int, ref: weakref.ref) -> None:
-    cells = _naming.get(callee)
+def _cell_died(naming: dict, callee: int, cell: int, ref: weakref.ref) -> None:
+    # (naming is _naming, bound when the reference was made: at exit this
+    # module's globals may be None before the cells die)
+    cells = naming.get(callee)
     if cells is not None and cells.get(cell) is ref:
         del cells[cell]
         if not cells:
-            del _naming[callee]
+            del naming[callee]
 
 
 def _unname(cell: CallCell, at: int) -> None:

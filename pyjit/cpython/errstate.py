@@ -88,10 +88,12 @@ def take_pending() -> BaseException | None:
 # bare `raise`, implicit chaining (__context__) and `traceback.format_exc()`
 # all see it.  Through the C-API's PyErr_GetHandledException (the topmost
 # handled exception, new reference or NULL) and PyErr_SetHandledException
-# (the current exception-stack item's).  Departure: inside a generator whose
-# own item holds nothing while an outer frame handles X, PUSH_EXC_INFO saves
-# X where the interpreter saves None, and POP_EXCEPT puts X back in the
-# generator's item; sys.exception() answers X in both cases.
+# (the current exception-stack item's).  PUSH_EXC_INFO saves what the top
+# item itself holds (None when nothing), as ceval does, not the topmost
+# handled exception: inside a generator whose own item holds nothing while
+# an outer frame handles X, saving X would put X in the generator's item at
+# POP_EXCEPT, where a later throw() chains to it.  (A version whose layout
+# does not describe the item saves the topmost one.)
 
 _get_handled = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyErr_GetHandledException",
                                                    ctypes.pythonapi))
@@ -116,10 +118,23 @@ def set_handled(exc: BaseException | None) -> None:
     _set_handled(exc)
 
 
+_thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
+_EXC_INFO = getattr(layout, "TSTATE_EXC_INFO", None)
+_U64 = ctypes.c_uint64
+
+
+def own_handled() -> BaseException | None:
+    """The exception the thread's top exception-stack item itself holds (a
+    running generator's, else the thread's), or None."""
+    item = _U64.from_address(_thread_state() + _EXC_INFO).value
+    value = _U64.from_address(item + layout.ERR_STACKITEM_EXC_VALUE).value
+    return _obj(value) if value else None
+
+
 def push_handled(exc: BaseException) -> BaseException | None:
-    """PUSH_EXC_INFO: exc becomes the handled exception; the previous one
-    (None if there was none) is returned."""
-    prev = handled()
+    """PUSH_EXC_INFO: exc becomes the handled exception; what the top item
+    held before (None if nothing) is returned."""
+    prev = own_handled() if _EXC_INFO is not None else handled()
     _set_handled(exc)
     return prev
 

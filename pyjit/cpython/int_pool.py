@@ -9,7 +9,7 @@ Both would be helper calls (PyNumber_Add, _Py_Dealloc).  Instead:
   _Py_Dealloc, keeps an exact int with at most one digit (ob_size -1..1:
   CPython allocates at least one digit, so every such object has room for
   one) in the pool while the pool has room, and leaves everything else to
-  _Py_Dealloc;
+  Py_DecRef (routines.py says why not _Py_Dealloc);
 - an int routine whose result has at most one digit takes an object from
   the pool and writes the result into it (ob_refcnt 1, ob_size, the digit).
 
@@ -56,10 +56,12 @@ class IntPool:
     def count(self) -> int:
         return self._block[0]
 
-    def __del__(self):
+    def __del__(self, _Exception=Exception):
+        # (Exception a default: at interpreter exit this module's globals,
+        # ctypes' and the helpers' may be None already)
         try:
             self.drain()
-        except Exception:  # noqa: BLE001 - at interpreter exit ctypes may be gone
+        except _Exception:  # noqa: BLE001
             pass
 
     def drain(self) -> int:

@@ -5,7 +5,7 @@ routines' text and uses its literals (lit_long_type, lit_small_ints,
 lit_int_pool, the iterator types, the helpers' addresses).
 
     pyjit_int_<op>(a, b)          -> PyNumber_<Op>(a, b)   (INT_OPS)
-    pyjit_dealloc(obj)            -> _Py_Dealloc(obj)
+    pyjit_dealloc(obj)            -> Py_DecRef(obj) with its count back at 1
     pyjit_for_iter(iterator, out) -> for_iter(iterator, out)
 
 A one-digit int result is made the same way by the arithmetic and by the
@@ -70,7 +70,7 @@ def source() -> str:
     entries = "".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
                       "    b int_op\n" for routine, helper, number in INT_OPS.values())
     return _SOURCE.format(
-        int_entries=entries, OB_TYPE=L.OB_TYPE, LONG_SIZE=L.LONG_OB_SIZE,
+        int_entries=entries, OB_TYPE=L.OB_TYPE, OB_REFCNT=L.OB_REFCNT, LONG_SIZE=L.LONG_OB_SIZE,
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
         POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS,
@@ -126,7 +126,9 @@ pyjit_dealloc:
     str x11, [x10, #{POOL_COUNT}]
     ret
 dealloc_generic:
-    ldr x16, lit_dealloc
+    mov x9, #1                            // the count back to one, and Py_DecRef
+    str x9, [x0, #{OB_REFCNT}]            // frees the object from C: no Python code
+    ldr x16, lit_dealloc                  // (an engine's trap) sees it at zero
     br x16
 
 // -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------

@@ -16,7 +16,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
     pyjit_int_<op>(a, b)                          -> PyNumber_<Op>(a, b)   (INT_OPS)
-    pyjit_dealloc(obj)                            -> _Py_Dealloc(obj)
+    pyjit_dealloc(obj)                            -> Py_DecRef(obj), count back at 1
     pyjit_for_iter(iterator, out)                 -> for_iter(iterator, out)
 
 A site costs what a helper call costs (the cell's address is its first
@@ -71,7 +71,12 @@ reference) or, for a result of at most one digit, an int object taken from
 the engine's pool of dead ints (int_pool.py); anything else tail-branches
 to the operator's C-API function.  `pyjit_dealloc`, which compiled code
 calls instead of _Py_Dealloc, puts dead one-digit ints in that pool while
-it has room and tail-branches to _Py_Dealloc otherwise.  `pyjit_for_iter`
+it has room; otherwise it sets the count back to one and tail-branches to
+Py_DecRef, which frees the object in C.  Under Unicorn a helper call runs
+Python code of the engine's before the C function (the trap hook, the
+helper's binding), and a cyclic garbage collection there (any allocation
+may start one) would find a tracked object at count zero unreachable and
+free it itself, before the helper frees it again.  `pyjit_for_iter`
 is FOR_ITER's next step for an exact list iterator before its end (the
 item, a new reference) and a range iterator before its end (the int, made
 as the int routines make theirs); anything else, and the end, goes to the
@@ -389,7 +394,7 @@ lit_store_attr_fill:    .quad {store_attr_fill:#x}
 lit_load_method_fill:   .quad {load_method_fill:#x}
 lit_call_cell_fill:     .quad {call_cell_fill:#x}
 lit_vectorcall:         .quad {PyObject_Vectorcall:#x}
-lit_dealloc:            .quad {_Py_Dealloc:#x}
+lit_dealloc:            .quad {Py_DecRef:#x}
 lit_module_type:        .quad {module_type:#x}
 lit_stack_limit:        .quad {stack_limit:#x}
 lit_rich_compare:       .quad {PyObject_RichCompare:#x}
@@ -419,7 +424,7 @@ lit_recursion_error:    .quad {recursion_error:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "PyObject_Vectorcall", "_Py_Dealloc",
+                  "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "for_iter", "PyThreadState_Get",
                   "handle_eval_breaker", "recursion_error") + tuple(
     helper for _, helper, _ in INT_OPS.values())

@@ -47,8 +47,8 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import (
-    BaseException, RuntimeError, TypeError, ValueError, compile, enumerate, exec, float, getattr,
-    id, int, isinstance, len, range, type,
+    BaseException, MemoryError, RecursionError, RuntimeError, TypeError, ValueError, compile,
+    enumerate, exec, float, getattr, id, int, isinstance, len, range, str, type,
 )
 import ctypes
 import dis
@@ -160,6 +160,25 @@ def _strip_own_frames(exc: BaseException) -> BaseException:
     return exc.with_traceback(tb)
 
 
+_ArgumentError = ctypes.ArgumentError
+_CONVERSION_ERRORS = {"RecursionError": RecursionError, "MemoryError": MemoryError}
+
+
+def _conversion_error(exc: BaseException) -> BaseException:
+    """ctypes converts the arguments of a C function (a C helper's, or one
+    a Python helper calls) by calling each argtype's `from_param`, a C call
+    the interpreter counts against the recursion limit: at the limit it
+    raises RecursionError, which ctypes reports as ArgumentError("argument
+    N: RecursionError: message").  The interpreter would have raised that
+    RecursionError at the same point (the C call the helper stands for):
+    it is given back as one."""
+    head, _, rest = str(exc).partition(": ")
+    name, _, message = rest.partition(": ")
+    if head.startswith("argument ") and name in _CONVERSION_ERRORS:
+        return _CONVERSION_ERRORS[name](message)
+    return exc
+
+
 def _started(helper: Helper, exc: BaseException) -> bool:
     """Whether the call of helper that exc interrupted had done anything: a
     C helper that cannot fail is only interrupted after it returned; a
@@ -261,7 +280,9 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
             lines += ["        if type(exc) is BadResult:",
                       "            raise contract_error(helper, 'returned a bad result', exc) "
                       "from exc"]
-        lines += ["        set_pending(strip(exc))"] + put("FAIL", "        ")
+        lines += ["        if type(exc) is ArgumentError:",
+                  "            exc = conversion_error(exc)",
+                  "        set_pending(strip(exc))"] + put("FAIL", "        ")
     else:
         arg_tuple = "".join(f"a{i}, " for i in range(len(arg_exprs)))
         lines += [f"        result = interrupted(helper, exc, again, ({arg_tuple}))"]
@@ -287,6 +308,7 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "BadResult": _BadResult, "interrupted": _interrupted, "ANY": interrupts.ANY,
         "per_thread": tstate.per_thread, "ROOM": ROOM,
         "take_deferred": interrupts.take,
+        "ArgumentError": _ArgumentError, "conversion_error": _conversion_error,
     })
     if not can_fail:     # what _interrupted calls again
         raw_params = ", ".join(f"a{i}" for i in range(len(arg_exprs)))

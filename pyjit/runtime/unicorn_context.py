@@ -125,9 +125,11 @@ class ThreadOwner:
 _owner_refs: set = set()             # the weak references, alive until they fire
 
 
-def _owner_gone(chain: ThreadChain, ref: weakref.ref) -> None:
-    _owner_refs.discard(ref)
-    if not _is_finalizing():
+def _owner_gone(chain: ThreadChain, ref: weakref.ref, owners=_owner_refs,
+                finalizing=_is_finalizing) -> None:
+    # (defaults: at exit this module's globals may be None before the owner dies)
+    owners.discard(ref)
+    if not finalizing():
         chain.close()
 
 

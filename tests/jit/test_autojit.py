@@ -232,3 +232,59 @@ def test_what_pyjit_calls_to_compile_is_neither_compiled_nor_counted(mode_off, m
         assert set(mode.compiled_names) == {"autojit_case:f"}, mode.compiled_names
     finally:
         stop()
+
+
+def test_the_result_of_a_compiled_call_is_not_asked_for_its_attributes(mode_off):
+    # The counting tail and the trampoline tell a failure from a result by
+    # its type: a result whose __getattribute__ (or __class__) does
+    # something sees no access it did not see in the interpreter.
+    namespace: dict = {}
+    make("""
+        class Watched:
+            def __init__(self, log):
+                object.__setattr__(self, "log", log)
+            def __getattribute__(self, name):
+                object.__getattribute__(self, "log").append(name)
+                return object.__getattribute__(self, name)
+        def same(x):
+            return x
+        """, "same", namespace)
+    same, Watched = namespace["same"], namespace["Watched"]
+    log: list = []
+    w = Watched(log)
+    autojit.start(threshold=1, patterns=["autojit_case:same"])
+    try:
+        got = [same(w) is w for _ in range(3)]      # the counted call, then compiled ones
+        assert jit.is_jit_compiled(same)
+    finally:
+        stop()
+    assert got == [True] * 3 and log == []
+
+
+EXIT_SCRIPT = """\
+import gc, collections
+import pyjit.autojit as aj
+def warm():
+    class G:
+        def __eq__(self, o): return False
+    g = G(); g == g
+aj.start(1)
+warm()
+before = gc.get_objects()       # everything kept until __main__ is finalized
+ids = {id(o) for o in before}
+new = [o for o in gc.get_objects() if id(o) not in ids]
+print(collections.Counter(type(o).__name__ for o in new).most_common(3) is not None)
+"""
+
+
+def test_the_interpreter_exits_quietly_with_compiled_code_alive(tmp_path):
+    # Caches and the int pool go away while the interpreter finalizes
+    # pyjit's modules (their globals None by then): nothing to report.
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(autojit.__file__)))
+    env = dict(os.environ, PYTHONPATH=root)
+    (tmp_path / "exiting.py").write_text(EXIT_SCRIPT)
+    proc = subprocess.run([sys.executable, "exiting.py"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=600)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "True\n", "")

@@ -308,3 +308,46 @@ def test_code_is_unloaded_once_no_suspended_generator_needs_it():
     jit.force_compile(nested_frames)
     jit.force_uncompile(nested_frames)
     assert loaded() == [] and finished.gi_frame is None
+
+
+class Raised(Exception):
+    pass
+
+
+def raises_in_handler_after_throw():
+    try:
+        yield 1
+    except BaseException:
+        error = Raised("from the handler")
+        try:
+            raise error
+        finally:
+            error.__context__ = None
+
+
+def chains_to_the_thrown():
+    try:
+        yield 1
+    except BaseException:
+        raise Raised("chained")
+
+
+@pytest.mark.parametrize("body", [raises_in_handler_after_throw, chains_to_the_thrown])
+def test_a_throw_while_the_caller_handles_an_exception(body):
+    # The generator's own exception-stack item is empty when the throw comes
+    # in; its handler's exception must not be chained to the caller's
+    # (contextlib's @contextmanager, test_exit_exception_explicit_none_context).
+    def run():
+        g = body()
+        next(g)
+        try:
+            try:
+                raise IndexError("the caller's")
+            except IndexError:
+                g.throw(KeyError("thrown"))
+        except Raised as exc:
+            return describe(exc.__context__)
+    interpreted, got = both(run, body)
+    assert got == interpreted
+    expected = None if body is raises_in_handler_after_throw else "KeyError"
+    assert interpreted[0] == "ok" and (interpreted[1] and interpreted[1][0]) == expected

@@ -101,6 +101,31 @@ CASES = {
             b = Noted(log, "b")
             return b
     """,
+    "del one of an unpacked pair": """
+        def f(log):
+            a, b = [Noted(log, "a"), Noted(log, "b")]
+            log.append("unpacked")
+            del a
+            log.append("after del")
+            return 0
+    """,
+    "rebind one of an unpacked tuple": """
+        def f(log):
+            a, b = tuple([Noted(log, "a"), Noted(log, "b")])
+            log.append("unpacked")
+            b = None
+            log.append("after rebind")
+            return 0
+    """,
+    "unpacking loop": """
+        def f(log):
+            for a, b in [(Noted(log, "a1"), Noted(log, "b1")), (Noted(log, "a2"), 0)]:
+                log.append("iteration")
+                a = None
+                log.append("a dropped")
+            log.append("after the loop")
+            return 0
+    """,
     "branches": """
         def f(log, flag):
             a = Noted(log, "a")

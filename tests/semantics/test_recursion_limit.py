@@ -137,3 +137,36 @@ def test_a_raised_limit_allows_deeper_recursion(fresh, compiled):
         sys.setrecursionlimit(previous)
     with pytest.raises(RecursionError):
         jitted(2500)
+
+
+PICKLED = """
+import pickle
+
+class Node:
+    def __reduce__(self):                # (functools.partial's, in Python)
+        return list, (self.inner,), (self.inner, self.args, self.kw or None,
+                                     self.__dict__ or None)
+
+def f(limit):
+    node = Node()
+    node.inner, node.args, node.kw = node, (), {}
+    return pickle.dumps(node)            # node.inner is node: pickling recurses in C
+"""
+
+
+def test_c_recursion_through_compiled_code_raises_recursion_error(fresh, compiled):
+    # The pickler recurses in C through the compiled __reduce__, so the limit
+    # is reached at whatever call of its comes next: a helper's, or its
+    # ctypes argument conversion (a C call too), which ctypes reports as an
+    # ArgumentError: a RecursionError as well (test_functools'
+    # test_recursive_pickle).
+    f = fresh(PICKLED, "f")
+    compiled(f.__globals__["Node"].__reduce__)
+    previous = sys.getrecursionlimit()
+    try:
+        for limit in range(60, 160):
+            sys.setrecursionlimit(limit)
+            with pytest.raises(RecursionError):
+                f(limit)
+    finally:
+        sys.setrecursionlimit(previous)

@@ -17,7 +17,9 @@ pyjit/cpython/bytecode_edit.py right after RESUME, the tail appended):
             PRECALL n; CALL n            # r = hook(*slots)
             COPY 1; LOAD_CONST go_on; IS_OP 0
             POP_JUMP_FORWARD_IF_TRUE  go_on
-            COPY 1; LOAD_ATTR __class__; LOAD_CONST Failure; IS_OP 0
+            PUSH_NULL; LOAD_CONST type; COPY 3  # type(r), never r.__class__: that
+            PRECALL 1; CALL 1                # would run r's __getattribute__
+            LOAD_CONST Failure; IS_OP 0
             POP_JUMP_FORWARD_IF_TRUE  failed
             RETURN_VALUE                 # the compiled call's result
     failed: LOAD_ATTR exc; RERAISE 0     # its exception, no entry added here
@@ -39,8 +41,8 @@ from ..bytecode_edit import Label, parameter_loads
 
 def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "record", "hook", "go_on" and "Failure"; names: the co_names indices of
-    "__class__", "exc" and "it"."""
+    "record", "hook", "go_on", "Failure" and "type"; names: the co_names
+    indices of "exc" and "it"."""
     loads = parameter_loads(code)
     n = len(loads)
     body = [("LOAD_CONST", consts["record"]), ("LOAD_ATTR", names["it"]),
@@ -49,9 +51,10 @@ def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
             ("PRECALL", n), ("CALL", n),
             ("COPY", 1), ("LOAD_CONST", consts["go_on"]), ("IS_OP", 0),
             ("POP_JUMP_FORWARD_IF_TRUE", Label("go_on")),
-            ("COPY", 1), ("LOAD_ATTR", names["__class__"]), ("LOAD_CONST", consts["Failure"]),
+            ("PUSH_NULL", 0), ("LOAD_CONST", consts["type"]), ("COPY", 3),
+            ("PRECALL", 1), ("CALL", 1), ("LOAD_CONST", consts["Failure"]),
             ("IS_OP", 0), ("POP_JUMP_FORWARD_IF_TRUE", Label("failed")),
             ("RETURN_VALUE", 0),
             Label("failed"), ("LOAD_ATTR", names["exc"]), ("RERAISE", 0),
             Label("go_on"), ("POP_TOP", 0), ("JUMP_BACKWARD", Label("body"))]
-    return body, tail, n + 3
+    return body, tail, max(n + 3, 4)

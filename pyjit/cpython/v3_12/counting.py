@@ -14,8 +14,8 @@ from ..bytecode_edit import Label, parameter_loads
 
 def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "record", "hook", "go_on" and "Failure"; names: the co_names indices of
-    "__class__", "exc" and "it"."""
+    "record", "hook", "go_on", "Failure" and "type"; names: the co_names
+    indices of "exc" and "it"."""
     loads = parameter_loads(code)
     n = len(loads)
     body = [("LOAD_CONST", consts["record"]), ("LOAD_ATTR", names["it"] << 1),
@@ -24,10 +24,10 @@ def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
             ("PUSH_NULL", 0), ("LOAD_CONST", consts["hook"]), *loads, ("CALL", n),
             ("COPY", 1), ("LOAD_CONST", consts["go_on"]), ("IS_OP", 0),
             ("POP_JUMP_IF_TRUE", Label("go_on")),
-            ("COPY", 1), ("LOAD_ATTR", names["__class__"] << 1),
+            ("PUSH_NULL", 0), ("LOAD_CONST", consts["type"]), ("COPY", 3), ("CALL", 1),
             ("LOAD_CONST", consts["Failure"]), ("IS_OP", 0),
             ("POP_JUMP_IF_TRUE", Label("failed")),
             ("RETURN_VALUE", 0),
             Label("failed"), ("LOAD_ATTR", names["exc"] << 1), ("RERAISE", 0),
             Label("go_on"), ("POP_TOP", 0), ("JUMP_BACKWARD", Label("body"))]
-    return body, tail, n + 3
+    return body, tail, max(n + 3, 4)

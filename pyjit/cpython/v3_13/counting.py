@@ -18,8 +18,8 @@ from ..v3_12 import counting as _v3_12
 
 def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "record", "hook", "go_on" and "Failure"; names: the co_names indices of
-    "__class__", "exc" and "it"."""
+    "record", "hook", "go_on", "Failure" and "type"; names: the co_names
+    indices of "exc" and "it"."""
     body, tail, depth = _v3_12.counting_code(code, consts=consts, names=names)
     load_hook = ("LOAD_CONST", consts["hook"])
     assert tail[:4] == [Label("arrived"), ("END_FOR", 0), ("PUSH_NULL", 0), load_hook]

@@ -9,7 +9,10 @@ releases listed in its ``exc_release``; the net effect matches CPython's:
    borrowed unless they must be owned, in which case an Incref right after
    the definition promotes them:
    - a value borrowed from an operand (a tuple item) that is used outside
-     its straight line of code or by a phi;
+     its straight line of code or by a phi, or that a named local holds
+     (used by a KeepAlive): the frame then owns it apart from the tuple,
+     as CPython's does after UNPACK_SEQUENCE, so `del a` of `a, b = t`
+     lets go of the item while `b` lives on;
    - a volatile borrowed value (a global) that is used outside its
      straight line, by a phi, by a stealing operand, by an instruction that
      may call, or that stays in use across an instruction that may call or
@@ -135,7 +138,7 @@ class OwnershipFacts:
     # -- promotion -------------------------------------------------------------
     def _promote(self) -> None:
         for value, kind in self.kind.items():
-            if kind is Kind.DERIVED and self._escapes_block(value):
+            if kind is Kind.DERIVED and (self._escapes_block(value) or self._held_by_local(value)):
                 self.promoted.add(value)
         changed = True
         while changed:
@@ -151,6 +154,9 @@ class OwnershipFacts:
     def _escapes_block(self, value: Value) -> bool:
         home = self._line(value.defn)  # type: ignore[arg-type]
         return any(isinstance(u, Phi) or self._line(u) is not home for u in self.uses.get(value, []))
+
+    def _held_by_local(self, value: Value) -> bool:
+        return any(isinstance(u, KeepAlive) for u in self.uses.get(value, []))
 
     def _family(self, value: Value) -> list[Value]:
         """value and the unpromoted values borrowed from it, transitively."""

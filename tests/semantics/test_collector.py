@@ -1,0 +1,72 @@
+"""The cyclic garbage collector running while compiled code runs.
+
+Any allocation may start a collection: in a helper's C code, and under
+Unicorn in the engine's own Python code on the way to a helper.  An object
+compiled code frees must never be seen at count zero there (the collector
+would take it for garbage and free it before the helper frees it again),
+and everything compiled code holds must look reachable.  Each case runs in
+a fresh interpreter with PYTHONMALLOC=debug (freed memory is overwritten,
+so a double free crashes at once or when the interpreter exits) and a
+collection at every allocation (gc.set_threshold(1)), and must run to the
+end and exit cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+PROGRAM = """
+import gc, sys
+from pyjit import jit
+
+class Box:
+    pass
+
+def make_list():
+    return [1]
+
+def make_box():
+    return Box()
+
+def gen():
+    yield 1
+
+def dropping(f):                  # the result freed right after the call
+    f()
+    f()
+    return "dropped"
+
+def keeping(f):
+    x = f()
+    return type(x).__name__
+
+for fn in (dropping, keeping):
+    assert jit.force_compile(fn), jit.refusal_reason(fn)
+gc.set_threshold(1, 0, 0)
+out = []
+for maker in (make_list, make_box, gen, lambda: (i for i in "ab")):
+    for _ in range(5):
+        out.append(dropping(maker))
+        out.append(keeping(maker))
+gc.set_threshold(700, 10, 10)
+gc.collect()
+print(len(out), sorted(set(out)))
+"""
+
+
+def test_objects_compiled_code_frees_are_freed_once_under_a_collecting_allocator():
+    env = dict(os.environ, PYTHONMALLOC="debug", PYTHONHASHSEED="0", PYTHONPATH=os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    proc = subprocess.run([sys.executable, "-X", "faulthandler", "-c", textwrap.dedent(PROGRAM)],
+                          capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout == "40 ['Box', 'dropped', 'generator', 'list']\n"
+    assert proc.stderr == ""
