@@ -14,8 +14,8 @@ from ..ir import Function
 
 HANDLERS = HandlerTable()
 
-# 3.12's generator and coroutine bytecode (RETURN_GENERATOR, 3.12's SEND,
-# END_SEND, CLEANUP_THROW) has no handlers yet.
+# 3.12's and 3.13's generator and coroutine bytecode (RETURN_GENERATOR,
+# their SEND, END_SEND, CLEANUP_THROW) has no handlers yet.
 _REFUSED_FLAGS = ((inspect.CO_GENERATOR, "generator function"),
                   (inspect.CO_COROUTINE, "coroutine function"),
                   (inspect.CO_ASYNC_GENERATOR, "async generator function"),
@@ -38,11 +38,9 @@ def _calls_super_without_arguments(code: CodeType) -> bool:
         for a, b in zip(ops, ops[1:]))
 
 
-def build_function(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
-    """Build the HIR of a function (or code object) compiled by CPython 3.12
-    (options: the compilation's; None: the defaults)."""
-    code = fn.__code__ if isinstance(fn, FunctionType) else fn
-    qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
+def refuse_unsupported(code: CodeType, qualname: str) -> None:
+    """Raise the refusal of what the 3.12 builder (and 3.13's) does not
+    compile: generators and coroutines, and super() without arguments."""
     for flag, kind in _REFUSED_FLAGS:
         if code.co_flags & flag:
             raise UnsupportedFunction(qualname, f"{kind} {code.co_name!r}", code.co_firstlineno,
@@ -54,4 +52,12 @@ def build_function(fn: FunctionType | CodeType, options: CompileOptions | None =
         raise CompileRefused(qualname, f"{code.co_name!r} (line {code.co_firstlineno}) calls "
                              "super() without arguments, which reads the interpreter's frame "
                              "(compiled code has none)")
+
+
+def build_function(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
+    """Build the HIR of a function (or code object) compiled by CPython 3.12
+    (options: the compilation's; None: the defaults)."""
+    code = fn.__code__ if isinstance(fn, FunctionType) else fn
+    qualname = fn.__qualname__ if isinstance(fn, FunctionType) else code.co_qualname
+    refuse_unsupported(code, qualname)
     return Builder312(code, qualname, options or CompileOptions()).build()
