@@ -61,5 +61,17 @@ def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
             f"    cbz {w}, {miss}\n")
 
 
+def take_eval_breaker() -> str:
+    """The requests of the thread's eval breaker compiled code found set,
+    taken: its low byte (the request bits, layout.EVAL_EVENTS_BITS; the
+    instrumentation version above them stays) cleared, w0 = the bits (what
+    interpreter.rearm_eval_breaker puts back).  A signal is one of them
+    (EVAL_SIGNALS_PENDING_BIT): no runtime hint to clear.  Uses x9."""
+    assert L.EVAL_BREAKER_REQUESTS_WIDTH == 1
+    return ("    ldr x9, lit_eval_breaker\n"
+            "    ldrb w0, [x9]                         // the requests, taken\n"
+            "    strb wzr, [x9]\n")
+
+
 enter_recursive_call = partial(_v3_11.enter_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)
 leave_recursive_call = partial(_v3_11.leave_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)
