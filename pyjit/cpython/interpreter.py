@@ -37,7 +37,7 @@ import ctypes
 
 from . import layout
 
-EVAL_BREAKER_SYMBOL = "pyjit_eval_breaker_word"   # its address; defined by each engine
+EVAL_BREAKER_SYMBOL = "pyjit_eval_breaker_word"   # eval_breaker_symbol_address(); each engine
 
 _interpreter_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyInterpreterState_Get", ctypes.pythonapi))
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
@@ -59,6 +59,17 @@ def eval_breaker_address() -> int:
     if layout.TSTATE_EVAL_BREAKER is not None:
         return _thread_state() + layout.TSTATE_EVAL_BREAKER
     return _interpreter_state() + layout.INTERP_EVAL_BREAKER
+
+
+def eval_breaker_symbol_address() -> int:
+    """What EVAL_BREAKER_SYMBOL stands for: the eval breaker word's address
+    (3.11, 3.12), or, where each thread state has its own (3.13), the
+    address of the GIL's last holder, the thread state of the thread
+    running compiled code (which holds the GIL), whose word is at
+    TSTATE_EVAL_BREAKER in it."""
+    if layout.TSTATE_EVAL_BREAKER is not None:
+        return gil_last_holder_address()
+    return eval_breaker_address()
 
 
 def _requests() -> ctypes._SimpleCData:

@@ -91,7 +91,8 @@ counts, one-digit ints) is written with the version's fragments
 Symbols compiled code refers to: every name of ROUTINES, DEALLOC (how
 compiled code frees an object), STACK_LIMIT_SYMBOL (the address below
 which direct calls go through PyObject_Vectorcall; each engine defines it)
-and interpreter.EVAL_BREAKER_SYMBOL (the eval breaker word's address).
+and interpreter.EVAL_BREAKER_SYMBOL (the eval breaker word's address, or
+where the running thread state is: interpreter.eval_breaker_symbol_address).
 """
 
 from __future__ import annotations
@@ -448,7 +449,7 @@ def object_addresses() -> dict[str, int]:
                 true=id(True), false=id(False), isinstance=id(isinstance), type_type=id(type),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
-                eval_breaker=interpreter.eval_breaker_address(),
+                eval_breaker=interpreter.eval_breaker_symbol_address(),
                 signals_pending=interpreter.signals_pending_address(),
                 tstate_current=interpreter.thread_state_pointer_address() or 0,
                 gil_last_holder=interpreter.gil_last_holder_address(),

@@ -62,15 +62,18 @@ def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
 
 
 def take_eval_breaker() -> str:
-    """The requests of the thread's eval breaker compiled code found set,
-    taken: its low byte (the request bits, layout.EVAL_EVENTS_BITS; the
-    instrumentation version above them stays) cleared, w0 = the bits (what
-    interpreter.rearm_eval_breaker puts back).  A signal is one of them
+    """The requests of the running thread's eval breaker compiled code found
+    set, taken: its low byte (the request bits, layout.EVAL_EVENTS_BITS;
+    the instrumentation version above them stays) cleared, w0 = the bits
+    (what interpreter.rearm_eval_breaker puts back).  The thread state is
+    the GIL's last holder (literal lit_eval_breaker: its address), the
+    thread running compiled code.  A signal is one of the bits
     (EVAL_SIGNALS_PENDING_BIT): no runtime hint to clear.  Uses x9."""
     assert L.EVAL_BREAKER_REQUESTS_WIDTH == 1
     return ("    ldr x9, lit_eval_breaker\n"
-            "    ldrb w0, [x9]                         // the requests, taken\n"
-            "    strb wzr, [x9]\n")
+            "    ldr x9, [x9]                          // the running thread state\n"
+            f"    ldrb w0, [x9, #{L.TSTATE_EVAL_BREAKER}]                    // the requests, taken\n"
+            f"    strb wzr, [x9, #{L.TSTATE_EVAL_BREAKER}]\n")
 
 
 enter_recursive_call = partial(_v3_11.enter_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)
