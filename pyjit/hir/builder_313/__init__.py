@@ -23,7 +23,7 @@ slots.
 What else 3.13 changed, as the handlers see it: ``CALL_KW`` (the keyword
 names are a constant tuple on the stack, 3.12's ``KW_NAMES`` is gone);
 ``TO_BOOL`` before the conditional jumps and ``UNARY_NOT``, which take an
-exact bool; ``COMPARE_OP``'s operator in oparg >> 5 and its bit 16, the
+exact bool; ``COMPARE_OP``'s operator in oparg >> 5 and its bit 4 (16), the
 result converted to bool; the superinstructions ``LOAD_FAST_LOAD_FAST``,
 ``STORE_FAST_LOAD_FAST``, ``STORE_FAST_STORE_FAST`` (two local indices in
 the oparg's nibbles); f-string fields as ``CONVERT_VALUE`` then

@@ -94,7 +94,7 @@ def _to_bool(b: Builder313, ins: BcInstr) -> None:
 
 @HANDLERS("COMPARE_OP")
 def _compare_op(b: Builder313, ins: BcInstr) -> None:
-    """The operator in oparg >> 5; with bit 16, bool() of the result."""
+    """The operator in oparg >> 5; with bit 4 (16), bool() of the result."""
     right, left = b.pop(), b.pop()
     kind = COMPARE_KINDS[ins.arg >> opcodes.COMPARE_OP_SHIFT]
     result = b.emit(CompareOp([left, right], kind=kind))
