@@ -88,8 +88,9 @@ def rearm_eval_breaker(taken: int) -> bool:
     finding it set (objects.take_eval_breaker; taken: what it took): the
     next check of the eval loop serves them, and recomputes the word from
     what is left.  3.11 and 3.12 took the signals hint (and the word is set
-    to 1), 3.13 the request bits, which go back.  Whether a signal was
-    pending."""
+    to 1), 3.13 the request bits but the GIL drop request (left in place,
+    objects.take_eval_breaker says why), which go back.  Whether a signal
+    was pending."""
     if layout.TSTATE_EVAL_BREAKER is not None:
         requests = _requests()
         requests.value |= taken
