@@ -2,9 +2,11 @@
 
 Golden files are per CPython version where the output differs: the file
 tests/golden/NAME holds CPython 3.11's output, and tests/golden/py3XX/NAME
-another version's when it differs from 3.11's (bytecode changes the HIR,
-the object model the machine code).  `pytest --update-golden` on a version
-writes its own file, or removes it when the output is 3.11's again.
+a later version's when it differs from the version before it that has one
+(bytecode changes the HIR, the object model the machine code): 3.13 reads
+py313/NAME, else py312/NAME, else NAME.  `pytest --update-golden` on a
+version writes its own file, or removes it when the output is what it
+would read without it again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import pytest
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 BASE_VERSION = (3, 11)             # the unprefixed golden files are this version's output
-VERSION_DIR = "py%d%d" % sys.version_info[:2]
 
 
 def pytest_addoption(parser):
@@ -31,18 +32,21 @@ def golden(request):
     update = request.config.getoption("--update-golden")
 
     def check(name: str, text: str) -> None:
-        base = GOLDEN_DIR / name
-        own = base if sys.version_info[:2] == BASE_VERSION else GOLDEN_DIR / VERSION_DIR / name
-        path = own if own.exists() else base
+        chain = [GOLDEN_DIR / ("py%d%d" % (3, minor)) / name
+                 for minor in range(sys.version_info[1], BASE_VERSION[1], -1)]
+        chain.append(GOLDEN_DIR / name)
+        own, earlier = chain[0], chain[1:]
+        inherited = next((p for p in earlier if p.exists()), None)
+        path = own if own.exists() else inherited
         if update:
-            if own is not base and base.exists() and base.read_text() == text:
-                own.unlink(missing_ok=True)     # this version's output is 3.11's again
+            if inherited is not None and inherited.read_text() == text:
+                own.unlink(missing_ok=True)     # this version's output is an earlier one's again
                 return
             own.parent.mkdir(parents=True, exist_ok=True)
             own.write_text(text)
             return
-        if not path.exists():
-            pytest.fail(f"golden file {path} is missing; run pytest --update-golden and review it")
+        if path is None:
+            pytest.fail(f"golden file {own} is missing; run pytest --update-golden and review it")
         assert text == path.read_text(), f"output differs from {path} (pytest --update-golden rewrites it)"
 
     return check

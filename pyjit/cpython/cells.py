@@ -340,6 +340,8 @@ def _shared_keys(tp: type) -> int:
     flags = tp.__flags__
     if not (flags & layout.TPFLAGS_HEAPTYPE and flags & layout.TPFLAGS_MANAGED_DICT):
         return 0
+    if layout.INLINE_VALUES and not flags & layout.TPFLAGS_INLINE_VALUES:
+        return 0        # 3.13: a managed dict, and no values after the object
     keys = _u64(id(tp) + layout.HEAPTYPE_HT_CACHED_KEYS)
     if not keys or _u8(keys + layout.KEYS_DK_KIND) != layout.DICT_KEYS_SPLIT:
         return 0

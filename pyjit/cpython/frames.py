@@ -4,7 +4,7 @@ A compiled function entered from Python code runs under its trampoline's
 frame (pyjit/install.py): a real interpreter frame with the function's
 code object, globals and parameters.  While the machine code runs, that
 frame is made the thread's current frame (`tstate->cframe->current_frame`
-in 3.11), so what reads "the caller's frame" from C sees the compiled
+in 3.11 and 3.12, `tstate->current_frame` in 3.13), so what reads "the caller's frame" from C sees the compiled
 function: `globals()`, `locals()`, `vars()`, `dir()`, `eval`/`exec` without
 namespaces, `sys._getframe()`, and the `f_back` of every Python frame a call
 from compiled code pushes (`inspect.currentframe`, `logging`'s caller,
@@ -43,7 +43,10 @@ _state = threading.local()
 def current_frame_slot() -> ctypes.c_uint64:
     """The word holding this thread's current interpreter frame, for the C
     evaluation loop running now (read it again after any Python call)."""
-    cframe = _U64.from_address(_thread_state() + layout.TSTATE_CFRAME).value
+    tstate = _thread_state()
+    if layout.TSTATE_CURRENT_FRAME is not None:     # 3.13: no _PyCFrame
+        return _U64.from_address(tstate + layout.TSTATE_CURRENT_FRAME)
+    cframe = _U64.from_address(tstate + layout.TSTATE_CFRAME).value
     return _U64.from_address(cframe + layout.CFRAME_CURRENT_FRAME)
 
 

@@ -86,10 +86,11 @@ def raise_exception(exc, cause):
 # -- the eval breaker --------------------------------------------------------------------
 
 @python_helper("handle_eval_breaker", ("int64",), "int", "minus_one")
-def handle_eval_breaker(signals_pending):
+def handle_eval_breaker(taken):
     """The eval breaker was set at a check of compiled code (function
     entry, loop back edge), and the shared routine pyjit_eval_breaker
-    cleared it, and the runtime's signals hint (whose value it passes),
+    took its requests (objects.take_eval_breaker: the word and the
+    runtime's signals hint, whose value it passes; 3.13: the request bits)
     before calling here: the engine runs Python code of its own first (a
     trap hook, a ctypes callback, after taking the GIL, which recomputes
     the word from the hint), and a check of the eval loop there would run
@@ -100,7 +101,7 @@ def handle_eval_breaker(signals_pending):
     are checked too (one may have come between the routine's read and
     clear of it).  0, or -1 with the handler's exception pending, which
     takes the check's exception path."""
-    interpreter.rearm_eval_breaker(bool(signals_pending))
+    signals_pending = interpreter.rearm_eval_breaker(taken)
     semantics.check_eval_breaker()
     if not signals_pending:
         interpreter.check_signals()

@@ -8,7 +8,8 @@
 Two things real programs rely on that compiled code must do like the
 eval loop (the offsets are the version's layout, `layout`):
 
-- the eval breaker: a 32-bit word of the interpreter state, nonzero when
+- the eval breaker: a 32-bit word of the interpreter state (3.13: a word of
+  each thread state, whose low byte holds the requests), nonzero when
   the eval loop must stop at its next check to run signal handlers and
   pending calls, hand the GIL to a waiting thread, or raise an
   asynchronous exception.  Compiled code tests it where the interpreter
@@ -36,7 +37,7 @@ import ctypes
 
 from . import layout
 
-EVAL_BREAKER_SYMBOL = "pyjit_eval_breaker_word"   # its address; defined by each engine
+EVAL_BREAKER_SYMBOL = "pyjit_eval_breaker_word"   # eval_breaker_symbol_address(); each engine
 
 _interpreter_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyInterpreterState_Get", ctypes.pythonapi))
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
@@ -51,23 +52,53 @@ def interpreter_state() -> int:
 
 
 def eval_breaker_address() -> int:
-    """The address of the interpreter's eval breaker word (32 bits)."""
+    """The address of the eval breaker word compiled code checks: the
+    interpreter's (32 bits; 3.11, 3.12), or the calling thread's (3.13: a
+    uintptr whose low byte holds the requests; a signal sets the main
+    thread's, a GIL drop request the holder's)."""
+    if layout.TSTATE_EVAL_BREAKER is not None:
+        return _thread_state() + layout.TSTATE_EVAL_BREAKER
     return _interpreter_state() + layout.INTERP_EVAL_BREAKER
 
 
+def eval_breaker_symbol_address() -> int:
+    """What EVAL_BREAKER_SYMBOL stands for: the eval breaker word's address
+    (3.11, 3.12), or, where each thread state has its own (3.13), the
+    address of the GIL's last holder, the thread state of the thread
+    running compiled code (which holds the GIL), whose word is at
+    TSTATE_EVAL_BREAKER in it."""
+    if layout.TSTATE_EVAL_BREAKER is not None:
+        return gil_last_holder_address()
+    return eval_breaker_address()
+
+
+def _requests() -> ctypes._SimpleCData:
+    """The part of the eval breaker word that holds the requests."""
+    kind = {4: ctypes.c_uint32, 1: ctypes.c_uint8}[layout.EVAL_BREAKER_REQUESTS_WIDTH]
+    return kind.from_address(eval_breaker_address())
+
+
 def eval_breaker() -> int:
-    """The eval breaker word's value now."""
-    return ctypes.c_int32.from_address(eval_breaker_address()).value
+    """The eval breaker's requests now (0: none)."""
+    return _requests().value
 
 
-def rearm_eval_breaker(signals_pending: bool) -> None:
-    """Set the eval breaker word again after compiled code cleared it on
-    finding it set (and the signals hint too, when it was set): the next
-    check of the eval loop serves the requests that set it, and recomputes
-    the word from what is left."""
-    if signals_pending:
+def rearm_eval_breaker(taken: int) -> bool:
+    """Set the eval breaker again after compiled code took its requests on
+    finding it set (objects.take_eval_breaker; taken: what it took): the
+    next check of the eval loop serves them, and recomputes the word from
+    what is left.  3.11 and 3.12 took the signals hint (and the word is set
+    to 1), 3.13 the request bits but the GIL drop request (left in place,
+    objects.take_eval_breaker says why), which go back.  Whether a signal
+    was pending."""
+    if layout.TSTATE_EVAL_BREAKER is not None:
+        requests = _requests()
+        requests.value |= taken
+        return bool(taken & layout.EVAL_SIGNALS_PENDING_BIT)
+    if taken:
         ctypes.c_int32.from_address(signals_pending_address()).value = 1
-    ctypes.c_int32.from_address(eval_breaker_address()).value = 1
+    _requests().value = 1
+    return bool(taken)
 
 
 def check_signals() -> None:
@@ -82,9 +113,12 @@ def _runtime() -> int:
 
 
 def signals_pending_address() -> int:
-    """The address of _PyRuntime.ceval.signals_pending, the hint that a
-    signal arrived (32 bits)."""
-    return _runtime() + layout.RUNTIME_SIGNALS_PENDING
+    """The address of the runtime's hint that a signal arrived (32 bits):
+    _PyRuntime.ceval.signals_pending (3.11, 3.12), or signals.is_tripped
+    (3.13, where the request bit of the eval breaker stands for the
+    first)."""
+    offset = layout.RUNTIME_SIGNALS_PENDING
+    return _runtime() + (offset if offset is not None else layout.RUNTIME_SIGNALS_IS_TRIPPED)
 
 
 def thread_state_pointer_address() -> int | None:

@@ -11,7 +11,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_cache_load_module_method(cell, module, out)
     pyjit_call_cached(callable, args, nargsf, kwnames, cell) -> vectorcall result
     pyjit_call_target(callable, args, nargsf, kwnames, target) -> vectorcall result
-    pyjit_eval_breaker()                          -> handle_eval_breaker(hint)
+    pyjit_eval_breaker()                          -> handle_eval_breaker(taken)
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
@@ -47,9 +47,10 @@ counted, nor one whose answer is no thread state of this interpreter.  A call to
 the interpreter counts the frames it makes.
 
 `pyjit_eval_breaker` is the cold path of compiled code's eval breaker
-check: it clears the eval breaker and the runtime's signals hint and
-tail-branches to the handle_eval_breaker helper with the hint's value
-(helper_impls.py says why).
+check: it takes the requests (objects.take_eval_breaker: 3.11 and 3.12
+clear the word and the runtime's signals hint, 3.13 the request bits of
+the thread's word) and tail-branches to the handle_eval_breaker helper
+with what it took (helper_impls.py says why).
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
@@ -95,7 +96,8 @@ counts, one-digit ints) is written with the version's fragments
 Symbols compiled code refers to: every name of ROUTINES, DEALLOC (how
 compiled code frees an object), STACK_LIMIT_SYMBOL (the address below
 which direct calls go through PyObject_Vectorcall; each engine defines it)
-and interpreter.EVAL_BREAKER_SYMBOL (the eval breaker word's address).
+and interpreter.EVAL_BREAKER_SYMBOL (the eval breaker word's address, or
+where the running thread state is: interpreter.eval_breaker_symbol_address).
 """
 
 from __future__ import annotations
@@ -298,12 +300,8 @@ call_generic:
     br x16
 
 // -- the eval breaker was set at a check of compiled code ---------------------------
-pyjit_eval_breaker:
-    ldr x9, lit_eval_breaker
-    str wzr, [x9]                         // cleared, and the signals hint with it (its
-    ldr x9, lit_signals_pending           // value to the helper): see handle_eval_breaker
-    ldr w0, [x9]
-    str wzr, [x9]
+pyjit_eval_breaker:                       // taken, to the helper: see handle_eval_breaker
+    @take_eval_breaker
     ldr x16, lit_handle_eval_breaker
     br x16
 
@@ -456,7 +454,7 @@ def object_addresses() -> dict[str, int]:
                 true=id(True), false=id(False), isinstance=id(isinstance), type_type=id(type),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
-                eval_breaker=interpreter.eval_breaker_address(),
+                eval_breaker=interpreter.eval_breaker_symbol_address(),
                 signals_pending=interpreter.signals_pending_address(),
                 tstate_current=interpreter.thread_state_pointer_address() or 0,
                 gil_last_holder=interpreter.gil_last_holder_address(),
@@ -544,6 +542,7 @@ MACROS = {
     "leave_recursive_call": objects.leave_recursive_call,
     "running_thread_state": objects.running_thread_state,
     "is_thread_state": objects.is_thread_state,
+    "take_eval_breaker": objects.take_eval_breaker,
 }
 
 
@@ -558,7 +557,7 @@ def expand(text: str) -> str:
                 macro = MACROS[name]
             except KeyError:
                 raise ValueError(f"unknown routine macro @{name}") from None
-            out.append(macro(*(a.strip() for a in args.split(","))))
+            out.append(macro(*(a.strip() for a in args.split(",") if args.strip())))
         else:
             out.append(line)
     return "".join(out)

@@ -3,7 +3,8 @@
 ``build_hir(fn)`` turns a Python function (or code object) into an HIR
 ``Function``; ``compile_hir(fn, passes)`` also runs a pipeline.  Bytecode
 is version-specific: each supported version has its own ``builder_3XX``
-package (3.12's shares 3.11's driver and most of its handlers); any other
+package (3.12's shares 3.11's driver and most of its handlers, 3.13's
+shares 3.12's); any other
 version refuses to compile.
 """
 
@@ -18,7 +19,8 @@ from ..options import CompileOptions
 from .errors import CompileRefused
 from .ir import Function
 
-SUPPORTED_VERSIONS = {(3, 11): "pyjit.hir.builder_311", (3, 12): "pyjit.hir.builder_312"}
+SUPPORTED_VERSIONS = {(3, 11): "pyjit.hir.builder_311", (3, 12): "pyjit.hir.builder_312",
+                      (3, 13): "pyjit.hir.builder_313"}
 
 
 def running_builder() -> ModuleType | None:

@@ -1,10 +1,11 @@
 """Decoding CPython 3.11 bytecode: instructions, the exception table, and
 the bytecode-level control-flow graph with stack depths.  3.12 kept the
-format (two-byte instructions, inline caches, the exception table) and the
-builder for 3.12 decodes with this module too: its opcode names are the
-running interpreter's, and the sets below name 3.12's as well
-(RETURN_CONST; its POP_JUMP_IF_* are 3.11's forward jumps by their new
-names).
+format (two-byte instructions, inline caches, the exception table), and so
+did 3.13: their builders decode with this module too.  Opcode names,
+numbers and cache sizes are the running interpreter's (`opcode`, `dis`,
+`bytecode_edit.cache_entries`); the sets below name 3.12's and 3.13's as
+well (RETURN_CONST; their POP_JUMP_IF_* are 3.11's forward jumps by their
+new names).
 
 - ``decode`` walks ``co_code`` (3.11 returns it un-specialized): each
   instruction is two bytes; ``EXTENDED_ARG`` prefixes are folded into the
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from types import CodeType
 from typing import Callable
 
+from ..cpython.bytecode_edit import cache_entries
 from .errors import HIRError
 
 UNCONDITIONAL_JUMPS = frozenset({"JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"})
@@ -89,7 +91,7 @@ def decode(code: CodeType) -> list[BcInstr]:
             i += 2
             continue
         full = ext | arg
-        nxt = i + 2 + 2 * _opcode._inline_cache_entries[op]
+        nxt = i + 2 + 2 * cache_entries(op)
         target = None
         if name in _RELATIVE_JUMPS:
             target = nxt - 2 * full if "BACKWARD" in name else nxt + 2 * full

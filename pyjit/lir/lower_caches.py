@@ -181,9 +181,16 @@ def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
 
 def _instance_values(lw: L, obj: VReg, miss: ir.Block) -> VReg:
     """The values array of obj (its type has a managed dict); miss when its
-    dict is materialized.  The layout says how the pre-header holds it: a
-    pointer that is NULL then (3.11), or one word tagged VALUES_TAG when it
-    holds values - VALUES_TAG rather than the dict (3.12)."""
+    dict is materialized.  The layout says where the values are: behind a
+    pre-header pointer that is NULL then (3.11), or one pre-header word
+    tagged VALUES_TAG when it holds values - VALUES_TAG rather than the dict
+    (3.12), or inline after the object, the attributes while their valid
+    byte is set (3.13, INLINE_VALUES)."""
+    if layout.INLINE_VALUES:
+        header = _valid_inline_values(lw, obj, miss)
+        values = lw.new()
+        lw.emit(ir.Alu("add", values, header, layout.VALUES_ITEMS))
+        return values
     word = load(lw, obj, layout.OBJECT_VALUES)
     if layout.VALUES_TAG is None:
         guard_nonzero(lw, word, miss)
@@ -196,9 +203,24 @@ def _instance_values(lw: L, obj: VReg, miss: ir.Block) -> VReg:
     return values
 
 
+def _valid_inline_values(lw: L, obj: VReg, miss: ir.Block) -> VReg:
+    """The address of obj's inline values header (obj + its type's
+    tp_basicsize); miss when they are no longer its attributes (their
+    valid byte is clear: a dict of its own holds them)."""
+    size = load(lw, load(lw, obj, layout.OB_TYPE), layout.TYPE_TP_BASICSIZE)
+    header = lw.new()
+    lw.emit(ir.Alu("add", header, obj, size))
+    guard_nonzero(lw, load(lw, header, layout.VALUES_VALID, 1), miss)
+    return header
+
+
 def _no_instance_dict(lw: L, obj: VReg, miss: ir.Block) -> None:
     """Miss when obj (its type has a managed dict) has a materialized
-    __dict__ (see _instance_values)."""
+    __dict__, or (3.13) one that no longer shares its inline values (see
+    _instance_values)."""
+    if layout.INLINE_VALUES:
+        _valid_inline_values(lw, obj, miss)
+        return
     word = load(lw, obj, layout.OBJECT_MANAGED_DICT)
     no_dict = lw.f.new_block()
     if layout.VALUES_TAG is None:

@@ -257,15 +257,23 @@ def _check_var(lw: L, instr: K.CheckVar) -> None:
 
 @lowers(K.CheckEvalBreaker)
 def _check_eval_breaker(lw: L, instr: K.CheckEvalBreaker) -> None:
-    """Test the interpreter's eval breaker word inline (its address is
-    EVAL_BREAKER_SYMBOL's, resolved at load time): `ldr; ldr w; cbnz`.  When
+    """Test the eval breaker's requests inline (the word's address is
+    EVAL_BREAKER_SYMBOL's, resolved at load time; the layout says how wide
+    they are): `ldr; ldr w; cbnz`.  3.13's word is the running thread
+    state's, whose address the symbol's word holds (the GIL's last
+    holder): `ldr; ldr; ldrb; cbnz`.  When
     it is set, a cold path calls the shared routine pyjit_eval_breaker
     (which clears it and calls the handle_eval_breaker helper: their
     docstrings say why); a failure (a signal handler raised) takes instr's
     exception path."""
     word_at, word = lw.new(), lw.new()
     lw.emit(ir.LoadSymbol(word_at, EVAL_BREAKER_SYMBOL))
-    lw.emit(ir.Load(word, word_at, 0, width=4))
+    offset = 0
+    if layout.TSTATE_EVAL_BREAKER is not None:      # the running thread state's word
+        tstate = lw.new()
+        lw.emit(ir.Load(tstate, word_at, 0))
+        word_at, offset = tstate, layout.TSTATE_EVAL_BREAKER
+    lw.emit(ir.Load(word, word_at, offset, width=layout.EVAL_BREAKER_REQUESTS_WIDTH))
     serve, cont = lw.f.new_block(cold=True), lw.f.new_block()
     lw.emit(ir.BranchZero(word, cont, serve))
     lw.cur = serve

@@ -28,7 +28,7 @@ def prepare_engine(engine) -> None:
     if engine in _loaded:
         return
     engine.define_symbol(routines.STACK_LIMIT_SYMBOL, entries.stack_limit(engine))
-    engine.define_symbol(interpreter.EVAL_BREAKER_SYMBOL, interpreter.eval_breaker_address())
+    engine.define_symbol(interpreter.EVAL_BREAKER_SYMBOL, interpreter.eval_breaker_symbol_address())
     _loaded[engine] = load_routines(engine)
 
 

@@ -43,15 +43,36 @@ def test_shared_key_index_finds_the_values_slot():
     o = Three()
     keys = caches._shared_keys(Three)
     assert keys == u64(id(Three) + layout.HEAPTYPE_HT_CACHED_KEYS) != 0
-    word = u64(id(o) + layout.OBJECT_VALUES)
-    # 3.11: the values pointer; 3.12: values - VALUES_TAG, tagged
-    values = word if layout.VALUES_TAG is None else word + layout.VALUES_TAG
-    assert layout.VALUES_TAG is None or word & layout.VALUES_TAG
+    if layout.INLINE_VALUES:
+        # 3.13: after the object, at its type's tp_basicsize
+        values = id(o) + Three.__basicsize__ + layout.VALUES_ITEMS
+    else:
+        word = u64(id(o) + layout.OBJECT_VALUES)
+        # 3.11: the values pointer; 3.12: values - VALUES_TAG, tagged
+        values = word if layout.VALUES_TAG is None else word + layout.VALUES_TAG
+        assert layout.VALUES_TAG is None or word & layout.VALUES_TAG
     for name in ("a", "b", "c"):
         index = caches._key_index(keys, name)
         assert u64(values + 8 * index) == id(getattr(o, name))
     assert caches._key_index(keys, "missing") is None
     assert caches._shared_keys(int) == 0 and caches._shared_keys(types.SimpleNamespace) == 0
+
+
+@pytest.mark.skipif(not layout.INLINE_VALUES, reason="3.13's inline values")
+def test_a_managed_dict_without_inline_values_has_no_attribute_cache():
+    """3.13 gives an int subclass's instances a managed dict but no inline
+    values (nothing after the object to read): its attribute cells are not
+    filled, and a load goes on missing."""
+    class Sub(int):
+        pass
+    assert Sub.__flags__ & layout.TPFLAGS_MANAGED_DICT
+    assert not Sub.__flags__ & layout.TPFLAGS_INLINE_VALUES
+    assert caches._shared_keys(Sub) == 0
+    o = Sub(5)
+    o.x = 1
+    cell = caches.AttrCell("x")
+    assert caches.load_attr_fill(cell.address, o) == 1
+    assert cell.keys() == [0] * cell.ENTRIES and cell.fills == 0
 
 
 def test_version_tag_is_read_and_changes_with_the_type():

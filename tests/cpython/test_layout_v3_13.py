@@ -1,8 +1,8 @@
 """What CPython 3.13's description says of the interpreter's own state,
 against the running 3.13: the thread state's eval breaker, current frame
 and recursion counters, the interpreter frame's fields, the GIL, the
-signals flag.  Read through ctypes while 3.13 is still refused by
-`version.SUPPORTED` (the engines do not use this description yet).
+signals flag, read through ctypes with the description's offsets (what
+compiled code and the shared routines read and write on 3.13).
 """
 
 from __future__ import annotations

@@ -60,16 +60,17 @@ def test_intrinsics_by_oparg():
 
 
 def test_format_conversions_by_oparg():
-    """FORMAT_VALUE's low bits (3.11, 3.12), CONVERT_VALUE's oparg (3.13 on,
-    which converts only where there is a conversion)."""
+    """FORMAT_VALUE's oparg & 3 (3.11, 3.12); 3.13's CONVERT_VALUE's oparg
+    (a field without a conversion has none: 0)."""
     def f(x):
         return f"{x}{x!s}{x!r}{x!a}"
+    instrs = list(dis.get_instructions(f))
     if "FORMAT_VALUE" in dis.opmap:
-        args = [i.arg & 3 for i in dis.get_instructions(f) if i.opname == "FORMAT_VALUE"]
-        assert [opcodes.FORMAT_CONVERSIONS[a] for a in args] == ["", "str", "repr", "ascii"]
+        args = [i.arg & 3 for i in instrs if i.opname == "FORMAT_VALUE"]
     else:
-        args = [i.arg for i in dis.get_instructions(f) if i.opname == "CONVERT_VALUE"]
-        assert [opcodes.FORMAT_CONVERSIONS[a] for a in args] == ["str", "repr", "ascii"]
+        args = [prev.arg if prev.opname == "CONVERT_VALUE" else 0
+                for prev, i in zip(instrs, instrs[1:]) if i.opname == "FORMAT_SIMPLE"]
+    assert [opcodes.FORMAT_CONVERSIONS[a] for a in args] == ["", "str", "repr", "ascii"]
 
 
 @pytest.mark.parametrize("version", [(3, 10), (3, 99)])

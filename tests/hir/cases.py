@@ -186,6 +186,26 @@ def star_calls(args, kwargs):
     return helper(*args), helper(*args, **kwargs), helper(1, *args, scale=2), helper(**kwargs)
 
 
+def call_slots(args, flag):
+    """Where each version puts a call's NULL (3.13: after the callable):
+    a method with star arguments, a local callable, an instance attribute
+    holding a function (the method load finds no method), decorators, a
+    conditional receiver."""
+    p = Point(*args)
+    p.fn = helper
+    local = helper
+
+    def deco(f):
+        return lambda: f() + 1
+
+    @deco
+    @deco
+    def two():
+        return 2
+    return (p.scaled(*args[:1], offset=1).x, local(*args), p.fn(args[0], scale=2), two(),
+            (p if flag else Point(0, 0)).norm1(), getattr(p, "norm1")())
+
+
 def conditional_callee(flag, x):
     return (abs if flag else str)(x), (len if flag else repr)(str(x))
 
@@ -738,6 +758,7 @@ CASES: dict[str, tuple] = {
     "methods": (methods, [(3, -4), (0, 0)]),
     "calls": (calls, [(1,), (2.5,)]),
     "star_calls": (star_calls, [((1, 2), {"scale": 2}), ([5], {"a": 1})]),
+    "call_slots": (call_slots, [((3, -4), True), ((1, 2), False)]),
     "conditional_callee": (conditional_callee, [(True, -3), (False, -3)]),
     "call_after_join_in_try": (call_after_join_in_try, [(True, [2.5]), (True, [1]), (False, [1])]),
     "math_calls": (math_calls, [(9.0,), (2,), (-1.0,)]),

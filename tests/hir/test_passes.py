@@ -3,6 +3,8 @@ guard-elimination, refcount-insertion and specialize-float."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from pyjit.hir import build_hir, format_function, opcode_counts, run_pipeline, verify
@@ -113,8 +115,13 @@ def test_truthiness_of_a_constant_tuple_folds():
 
 
 def test_call_with_a_known_method_slot_becomes_a_vectorcall():
+    """3.11 and 3.12 push the NULL slot before the conditional callee: the
+    builder sees a phi beside it and makes CallMethods, which simplify turns
+    into VectorCalls.  3.13 pushes the NULL after the callee, at the join:
+    the builder makes VectorCalls itself."""
     from cases import conditional_callee
-    assert opcode_counts(build_hir(conditional_callee))["CallMethod"] == 2
+    built = opcode_counts(build_hir(conditional_callee))
+    assert built.get("CallMethod", 0) == (0 if sys.version_info >= (3, 13) else 2)
     counts = ops_after(conditional_callee, ["simplify"])
     assert "CallMethod" not in counts and counts["VectorCall"] == 3
     run_both(conditional_callee, True, -2, passes=["simplify", "refcount-insertion"])

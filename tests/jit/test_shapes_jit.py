@@ -59,6 +59,8 @@ SIZES_BY_VERSION = {
               "loop": 1256},
     (3, 12): {"sqrt:1": 720, "sqrt:2": 992, "sqrt:200": 32800, "sqrtpow:64": 20408,
               "loop": 1280},
+    (3, 13): {"sqrt:1": 728, "sqrt:2": 1000, "sqrt:200": 32808, "sqrtpow:64": 20416,
+              "loop": 1288},
 }
 DEFAULT_SIZES = SIZES_BY_VERSION[sys.version_info[:2]]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import pytest
 
@@ -125,6 +126,41 @@ def test_a_thread_compiles_and_calls_while_another_runs_compiled_code(jit_compil
     got = run_threads([main, other])
     jit.force_uncompile(late)
     assert got == [41, [[i, 1, i + 1] for i in range(50)]]
+
+
+STOP = [False]
+SPIN_LIMIT = 3_000_000
+
+
+def spin_until_stopped():
+    """A loop with no helper call: only its eval breaker check can hand
+    the GIL to a thread asking for it."""
+    n = 0
+    while not STOP[0] and n < SPIN_LIMIT:
+        n += 1
+    return n
+
+
+def test_a_compiled_loop_in_a_thread_hands_the_gil_to_another(jit_compile):
+    """The main thread, waiting for the GIL, asks the thread running the
+    compiled loop to drop it (its own thread state's eval breaker on 3.13,
+    the interpreter's on 3.11 and 3.12): the loop's check serves the
+    request, the main thread stops the loop long before its limit."""
+    jit_compile(spin_until_stopped)
+    STOP[0] = False
+    started = threading.Event()
+
+    def worker():
+        started.set()
+        return spin_until_stopped()
+
+    def stopper():
+        assert started.wait(JOIN_TIMEOUT)
+        time.sleep(0.05)                 # gives the GIL up, and asks for it back
+        STOP[0] = True
+
+    count, _ = run_threads([worker, stopper])
+    assert 0 < count < SPIN_LIMIT
 
 
 def engine_running() -> bool:

@@ -104,6 +104,8 @@ GC_HEAD_SIZE = 16                  # PyGC_Head, just before a GC object
 OBJECT_VALUES = -32                # PyDictValues ** (NULL once a dict exists)
 OBJECT_MANAGED_DICT = -24          # PyObject ** (the materialized __dict__)
 VALUES_TAG = None                  # OBJECT_VALUES is an untagged pointer (3.12 tags it)
+INLINE_VALUES = False              # the values are not after the object (3.13's are)
+TPFLAGS_INLINE_VALUES = None       # no such flag (3.13)
 
 # -- PyFloatObject ------------------------------------------------------------------
 FLOAT_OB_FVAL = 16                 # double
@@ -188,6 +190,7 @@ CELL_OB_REF = 16
 # -- the thread state and frames (Include/cpython/pystate.h, internal/pycore_frame.h) --
 TSTATE_CFRAME = 56                 # PyThreadState.cframe: _PyCFrame *
 CFRAME_CURRENT_FRAME = 8           # _PyCFrame.current_frame: _PyInterpreterFrame *
+TSTATE_CURRENT_FRAME: int | None = None  # (3.13: the thread state's own, no _PyCFrame)
 FRAME_F_FRAME = 24                 # PyFrameObject.f_frame: _PyInterpreterFrame *
 IFRAME_FUNC = 0                    # _PyInterpreterFrame.f_func: PyFunctionObject * (borrowed)
 IFRAME_CODE = 32                   # _PyInterpreterFrame.f_code
@@ -210,6 +213,9 @@ FRAME_OWNED_BY_CSTACK: int | None = None
 # from those requests whenever it serves one.  The interpreter state is
 # PyInterpreterState_Get().
 INTERP_EVAL_BREAKER = 100
+TSTATE_EVAL_BREAKER: int | None = None   # (3.13: the thread state's own)
+EVAL_BREAKER_REQUESTS_WIDTH = 4    # bytes at its address holding the requests: the word
+EVAL_SIGNALS_PENDING_BIT = 1       # the word with a signal pending (it is 0 or 1)
 # PyThreadState: recursion_remaining (int) is what the eval loop counts
 # down on entering a frame (_Py_EnterRecursiveCallTstate) and up on leaving
 # it; at zero, _Py_CheckRecursiveCall raises RecursionError (or refreshes
@@ -231,6 +237,7 @@ TSTATE_C_RECURSION_REMAINING: int | None = None
 # gilstate.tstate_current is the thread state of the thread that holds the
 # GIL (NULL while no thread does), what _PyThreadState_GET() reads.
 RUNTIME_SIGNALS_PENDING = 352
+RUNTIME_SIGNALS_IS_TRIPPED: int | None = None   # (3.13: the hint, signals.is_tripped)
 RUNTIME_GIL_LAST_HOLDER = 368
 RUNTIME_TSTATE_CURRENT: int | None = {"x86_64": 576, "aarch64": 592}.get(platform.machine())
 TSTATE_THREAD_LOCAL = False        # tstate_current above is what _PyThreadState_GET reads

@@ -194,3 +194,15 @@ def is_thread_state(tstate: str, tmp: str, tmp2: str, otherwise: str) -> str:
             f"    ldr {tmp2}, lit_interpreter_state\n"
             f"    cmp {tmp}, {tmp2}\n"
             f"    b.ne {otherwise}\n")
+
+
+def take_eval_breaker() -> str:
+    """The requests of the eval breaker compiled code found set, taken: the
+    word (address in literal lit_eval_breaker) and the runtime's signals
+    hint (lit_signals_pending) cleared, w0 = the hint's value (what
+    interpreter.rearm_eval_breaker puts back).  Uses x9."""
+    return ("    ldr x9, lit_eval_breaker\n"
+            "    str wzr, [x9]                         // cleared, and the signals hint with it\n"
+            "    ldr x9, lit_signals_pending\n"
+            "    ldr w0, [x9]\n"
+            "    str wzr, [x9]\n")

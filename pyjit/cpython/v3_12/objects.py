@@ -27,7 +27,9 @@ from functools import partial
 
 from . import layout as L
 from ..v3_11 import objects as _v3_11
-from ..v3_11.objects import _mem, is_thread_state, small_int_index_shift  # noqa: F401
+from ..v3_11.objects import (  # noqa: F401
+    _mem, is_thread_state, small_int_index_shift, take_eval_breaker,
+)
 
 assert L.TSTATE_INTERP == _v3_11.L.TSTATE_INTERP            # is_thread_state reads it
 assert L.SMALL_INT_STRIDE == _v3_11.L.SMALL_INT_STRIDE      # small_int_index_shift too

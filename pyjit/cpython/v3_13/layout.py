@@ -80,6 +80,7 @@ INTERP_EVAL_BREAKER = None         # see TSTATE_EVAL_BREAKER
 TSTATE_EVAL_BREAKER = 24           # uintptr_t
 EVAL_EVENTS_BITS = 8               # the request bits; the instrumentation version above them
 EVAL_EVENTS_MASK = (1 << EVAL_EVENTS_BITS) - 1
+EVAL_BREAKER_REQUESTS_WIDTH = EVAL_EVENTS_BITS // 8   # the low byte (little-endian)
 EVAL_GIL_DROP_REQUEST_BIT = 1 << 0
 EVAL_SIGNALS_PENDING_BIT = 1 << 1
 EVAL_CALLS_TO_DO_BIT = 1 << 2

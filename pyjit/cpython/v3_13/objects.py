@@ -61,5 +61,28 @@ def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
             f"    cbz {w}, {miss}\n")
 
 
+def take_eval_breaker() -> str:
+    """The requests of the running thread's eval breaker compiled code found
+    set, taken: the request bits of its low byte (layout.EVAL_EVENTS_BITS;
+    the instrumentation version above them stays) cleared, w0 = the bits
+    (what interpreter.rearm_eval_breaker puts back), except the GIL drop
+    request, which stays set: any check may serve it (the engine's own
+    Python code on the way to the helper too), and put back after another
+    thread took the GIL it would make this one wait, in drop_gil, for a
+    switch nobody asks for.  The thread state is the GIL's last holder
+    (literal lit_eval_breaker: its address), the thread running compiled
+    code.  A signal is one of the bits (EVAL_SIGNALS_PENDING_BIT): no
+    runtime hint to clear.  Uses x9 and x16."""
+    assert L.EVAL_BREAKER_REQUESTS_WIDTH == 1
+    kept = L.EVAL_GIL_DROP_REQUEST_BIT
+    offset = L.TSTATE_EVAL_BREAKER
+    return ("    ldr x9, lit_eval_breaker\n"
+            "    ldr x9, [x9]                          // the running thread state\n"
+            f"    ldrb w0, [x9, #{offset}]                    // the requests\n"
+            f"    and w16, w0, #{kept:#x}                     // the GIL drop request stays\n"
+            f"    strb w16, [x9, #{offset}]\n"
+            f"    and w0, w0, #{L.EVAL_EVENTS_MASK & ~kept:#x}                    // the others, taken\n")
+
+
 enter_recursive_call = partial(_v3_11.enter_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)
 leave_recursive_call = partial(_v3_11.leave_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)

@@ -26,3 +26,9 @@ COMPARE_OP_TO_BOOL = 16
 # SET_FUNCTION_ATTRIBUTE's oparg -> the field it sets (MAKE_FUNCTION_* flags).
 FUNCTION_ATTRIBUTES: dict[int, str] = {0x01: "defaults", 0x02: "kwdefaults",
                                        0x04: "annotations", 0x08: "closure"}
+
+# RESUME's oparg: its location (0 the function's start, 1 after a yield, 2
+# after a yield from, 3 after an await) in these low bits, below
+# RESUME_QUIET checking the eval breaker; the bit above them says whether
+# the exception stack is one deep (bytecodes.c, RESUME).
+RESUME_LOCATION_MASK = 3
