@@ -41,11 +41,11 @@ def counted(fn, calls: int, hook):
     base_c, base_n = len(code.co_consts), len(code.co_names)
     body, tail, depth = counting.counting_code(
         code, consts={"record": base_c, "hook": base_c + 1, "go_on": base_c + 2,
-                      "Failure": base_c + 3},
-        names={"__class__": base_n, "exc": base_n + 1, "it": base_n + 2})
+                      "Failure": base_c + 3, "type": base_c + 4},
+        names={"exc": base_n, "it": base_n + 1})
     edited = insert(code, first_resume(code), body, tail,
-                    consts=(Record(calls), hook, GO_ON, Failure),
-                    names=("__class__", "exc", "it"), stacksize=depth,
+                    consts=(Record(calls), hook, GO_ON, Failure, type),
+                    names=("exc", "it"), stacksize=depth,
                     tail_line=code.co_firstlineno)
     result = types.FunctionType(edited, fn.__globals__, fn.__name__, fn.__defaults__,
                                 fn.__closure__)

@@ -812,14 +812,19 @@ CASES: dict[str, tuple] = {
     "slice_stores": (slice_stores, [([1, 2, 3, 4], 2), ((5, 6), 1), ([1], "a")]),
     "two_arg_super": (two_arg_super, [(Derived(),), (Base(),)]),
     "imports": (imports, [()]),
-    "class_body": (class_body, [(3,), ("a",)]),
     "zero_argument_super": (zero_argument_super, [(1,), ("s",)]),
-    "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
-    "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
-    "super_attribute": (Fancy.parent_kind, [(Fancy(1, 2),), (Loud(1, 2),)]),
-    "super_cell_self": (Fancy.with_cell_self, [(Fancy(1, 2),)]),
-    "super_shadowed": (super_shadowed, [(Fancy(1, 2),)]),
 }
+if sys.version_info[:2] <= (3, 12):
+    # Class-defining functions and zero-argument super() compile on 3.11 and
+    # 3.12 so far (3.13 refuses them in one sentence).
+    CASES.update({
+        "class_body": (class_body, [(3,), ("a",)]),
+        "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
+        "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
+        "super_attribute": (Fancy.parent_kind, [(Fancy(1, 2),), (Loud(1, 2),)]),
+        "super_cell_self": (Fancy.with_cell_self, [(Fancy(1, 2),)]),
+        "super_shadowed": (super_shadowed, [(Fancy(1, 2),)]),
+    })
 
 
 def _nested(fn, name):

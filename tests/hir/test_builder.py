@@ -18,7 +18,7 @@ from pyjit.hir.ops_exc import FetchException
 
 from cases import CASES, COMPREHENSIONS, closure_counter, make_adder, try_except, with_statement
 from gen_cases import GENERATOR_CASES
-from hir_support import requires_builder, run_both
+from hir_support import requires_builder, requires_generators, run_both
 
 pytestmark = requires_builder
 HANDLERS = running_builder().HANDLERS if running_builder() is not None else HandlerTable()
@@ -119,6 +119,7 @@ def test_code_objects_build_too():
     assert [p.name for p in func.params] == ["n"]
 
 
+@requires_generators
 def test_a_generator_without_try_has_no_landing():
     """Its raises leave the body: 3.12's handler around a generator's whole
     body (StopIteration made RuntimeError) is the generator driver's work

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hir_support import (
-    compile_fn, interpreted_generator_function, requires_builder, run_both,
+    compile_fn, interpreted_generator_function, requires_builder, requires_generators,
+    run_both,
 )
 
 from cases import CASES, COMPREHENSIONS
@@ -47,6 +48,7 @@ def test_other_pipelines(passes):
             run_both(fn, *args, func=func)
 
 
+@requires_generators
 @pytest.mark.parametrize("name", sorted(GENERATOR_CASES))
 @pytest.mark.parametrize("passes", [["refcount-insertion"], None], ids=["build", "default"])
 def test_generator(name, passes):

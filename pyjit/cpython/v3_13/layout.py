@@ -61,6 +61,7 @@ VALUES_ITEMS = 8                   # PyObject *values[]
 MANAGED_WEAKREF = -32
 
 # -- the thread state and frames ---------------------------------------------------------
+TSTATE_EXC_INFO = 120              # PyThreadState.exc_info (3.12: 104)
 TSTATE_CFRAME = None               # no _PyCFrame: see TSTATE_CURRENT_FRAME
 CFRAME_CURRENT_FRAME = None
 TSTATE_CURRENT_FRAME = 72          # PyThreadState.current_frame: _PyInterpreterFrame *
