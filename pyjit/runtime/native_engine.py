@@ -306,10 +306,12 @@ class NativeEngine(Engine):
             raise
         finally:
             if depth == 0:
-                stack, ts.stack = ts.stack, None
-                self._stacks.release(stack)
-                if ts.collecting:
-                    collector.resume()
+                try:
+                    stack, ts.stack = ts.stack, None
+                    self._stacks.release(stack)
+                finally:
+                    if ts.collecting:
+                        collector.resume()
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread
