@@ -306,12 +306,10 @@ class NativeEngine(Engine):
             raise
         finally:
             if depth == 0:
-                try:
-                    stack, ts.stack = ts.stack, None
-                    self._stacks.release(stack)
-                finally:
-                    if ts.collecting:
-                        collector.resume()
+                stack, ts.stack = ts.stack, None
+                self._stacks.release(stack)
+                if ts.collecting:
+                    collector.resume()
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread

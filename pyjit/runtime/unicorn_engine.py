@@ -414,11 +414,9 @@ class UnicornEngine(Engine):
             raise
         finally:
             if previous is None:
-                try:
-                    self._end(chain)
-                finally:
-                    if chain.collecting:
-                        collector.resume()
+                self._end(chain)
+                if chain.collecting:
+                    collector.resume()
 
     def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
         """A thread's outermost entry, once it holds a stack: start clean;
