@@ -31,199 +31,33 @@ import dataclasses
 import sys
 import threading
 import weakref
-# The builtins the entry of a compiled function calls, bound now: a program
-# may rebind builtins.len and the like, and must not break compiled calls.
-from builtins import id as _id, len as _len, tuple as _tuple
 from types import FunctionType
 from typing import Any, Callable
 
-from . import genentry, install
+from . import install
 from .callables import function_of, not_compilable_reason
 from .compiler import CompiledFunction, check_options, compile_function, qualified_name
-from .cpython import frames
 from .cpython.genbody import generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
+from .installed import Installed, Shared, compiler_state, share_key, shared_code
 from .options import CompileOptions, OptionError
 from .runtime import entries, routines
 
 _lock = threading.RLock()
-_compiled: dict[int, "_Installed"] = {}          # id(func) -> installed (func held weakly)
+_compiled: dict[int, "Installed"] = {}          # id(func) -> installed (func held weakly)
 _refusals: "weakref.WeakKeyDictionary[FunctionType, str]" = weakref.WeakKeyDictionary()
 _interpreted_calls: "weakref.WeakKeyDictionary[FunctionType, int]" = weakref.WeakKeyDictionary()
 _watched: "weakref.WeakKeyDictionary[FunctionType, FunctionType]" = weakref.WeakKeyDictionary()
 # the counting trampolines' entries
 _watch_entries: "weakref.WeakKeyDictionary[FunctionType, Callable]" = weakref.WeakKeyDictionary()
 _suspended = False                                    # a tracer or profiler is set
-
-
-class _CompilerState(threading.local):
-    """How deep this thread is in pyjit's compiler: compiled functions that
-    the compiler's own code calls (the standard library's, compiled by a
-    process-wide mode) run in the interpreter meanwhile, so that compiling
-    never waits on emulated code."""
-    depth = 0
-
-
-_compiler = _CompilerState()
+_compiler = compiler_state
+_gettrace, _getprofile = sys.gettrace, sys.getprofile
 _engine = None
 _log_file = None
 _log_from_environment = True        # PYJIT_LOG names the log until set_log is called
 _auto_threshold: int | None = None
-
-
-class _Installed:
-    """A compiled function as loaded in an engine, with its entry callable:
-    what the trampoline (install.py) calls with every parameter slot.
-
-    It holds the function weakly (`func_ref`; `compiled` is the pipeline's
-    record without the function): when the function dies, `_collected`
-    forgets it and retires its code.  Nothing the function refers to (its
-    trampoline, the entry) refers back to this record."""
-
-    def __init__(self, compiled: CompiledFunction, engine, loaded, func=None,
-                 shared: "_Shared | None" = None):
-        func = compiled.func if func is None else func
-        self.compiled = (dataclasses.replace(compiled, func=None) if compiled.func is not None
-                         else compiled)
-        self.engine, self.loaded = engine, loaded
-        self.shared = shared
-        key = id(func)
-        # (_collected a default: at exit this module's globals may be None first)
-        self.func_ref = weakref.ref(func, lambda _ref, gone=_collected: gone(key))
-        code = install.original_code(func)
-        func_address = id(func)
-        address = loaded.address
-        call = engine.call_function
-        array_of = _ARRAYS
-        interpreted = install.shadow(func)
-        addressof, gettrace, getprofile, ids = ctypes.addressof, _gettrace, _getprofile, _ids
-        split = install.split_slots
-        compiler = _compiler
-
-        caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
-        kind = compiled.hir.generator
-        self.code_hold = self.step_cell = None
-        if kind is not None:
-            # A generator, coroutine or async generator (genentry.py).
-            self.step_cell, self.code_hold, entry = genentry.generator_entry(
-                kind, code, func_address, interpreted, engine, loaded, self.compiled.consts,
-                lambda: _tracing_changed())
-        elif compiled.hir.needs_frame:
-            # It reads its own frame: its argument array is the trampoline
-            # frame's slots, every parameter bound there (lowering.py).
-            nslots = _len(install.parameter_names(code))
-            locals_of = frames.locals_address
-
-            def entry(*slots):
-                if compiler.depth:
-                    return install.call_for_trampoline(interpreted, *split(code, slots))
-                if gettrace() is not None or getprofile() is not None:
-                    _tracing_changed()
-                    return install.call_for_trampoline(interpreted, *split(code, slots))
-                frame = caller_frame()
-                previous = push(frame)
-                try:
-                    return call(address, func_address, locals_of(frame), nslots, 0)
-                finally:
-                    pop(previous)
-        elif install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
-            # Plain positional parameters: the slots are the vectorcall's
-            # arguments, and the compiled entry takes them in place.
-            def entry(*slots):
-                if compiler.depth:
-                    return install.call_for_trampoline(interpreted, slots, {})
-                if gettrace() is not None or getprofile() is not None:
-                    _tracing_changed()
-                    return install.call_for_trampoline(interpreted, slots, {})
-                n = _len(slots)
-                arr = array_of(n)(*ids(slots)) if n else None    # alive until the call returns
-                previous = push(caller_frame())
-                try:
-                    return call(address, func_address, addressof(arr) if n else 0, n, 0)
-                finally:
-                    pop(previous)
-        else:
-            # *args, keyword-only parameters or **kwargs: a vectorcall with
-            # keywords, which the compiled entry binds again.
-            def entry(*slots):
-                args, kwargs = split(code, slots)
-                if compiler.depth:
-                    return install.call_for_trampoline(interpreted, args, kwargs)
-                if gettrace() is not None or getprofile() is not None:
-                    _tracing_changed()
-                    return install.call_for_trampoline(interpreted, args, kwargs)
-                names = _tuple(kwargs)
-                values = args + _tuple(kwargs.values())
-                arr = array_of(_len(values))(*ids(values)) if values else None   # kept alive
-                previous = push(caller_frame())
-                try:
-                    return call(address, func_address, addressof(arr) if values else 0,
-                                _len(args), _id(names) if names else 0)
-                finally:
-                    pop(previous)
-        self.entry = entry
-
-    def release(self, retire: bool) -> None:
-        """This function no longer runs the code: a generator's body stays
-        until its hold dies (no generator of it suspended), other code
-        until no function shares it (retire: only queue the unload)."""
-        if self.code_hold is not None:
-            self.step_cell[0] = None
-        else:
-            self.shared.release(retire)
-
-
-class _Shared:
-    """Machine code loaded once for every function object made from the
-    same code with the same globals and builtins (closures, lambdas and
-    comprehensions made anew at each call of their parent): compiled code
-    depends on nothing else of the function (its closure, defaults and the
-    function itself are read from the callable at run time).  Unloaded
-    when the last of its users is uncompiled or dies."""
-
-    def __init__(self, key, code, globals_, compiled: CompiledFunction, engine, loaded):
-        self.key, self.code, self.globals = key, code, globals_
-        self.compiled, self.engine, self.loaded = compiled, engine, loaded
-        self.users = 0
-
-    def release(self, retire: bool) -> None:
-        self.users -= 1
-        if self.users == 0:
-            if _shared is not None and _shared.get(self.key) is self:
-                del _shared[self.key]
-            if retire:
-                self.engine.retire(self.loaded, self.compiled.consts)
-            else:
-                self.engine.unload(self.loaded, self.compiled.consts)
-
-
-# (id(code), id(globals), id(builtins), options, id(engine)) -> _Shared
-_shared: dict[tuple, _Shared] = {}
-
-
-def _share_key(func: FunctionType, options: CompileOptions, engine) -> tuple:
-    return (id(install.original_code(func)), id(func.__globals__), id(func.__builtins__),
-            options, id(engine))
-
-
-def _ids(values) -> list[int]:
-    return [_id(v) for v in values]
-
-
-_gettrace, _getprofile = sys.gettrace, sys.getprofile
-
-
-class _ArrayTypes(dict):
-    def __missing__(self, n: int):
-        t = self[n] = ctypes.c_uint64 * n
-        return t
-
-    def __call__(self, n: int):
-        return self[n]
-
-
-_ARRAYS = _ArrayTypes()
 
 
 def _collected(key: int) -> None:
@@ -243,7 +77,7 @@ def _collected(key: int) -> None:
             raise
 
 
-def _installed(func) -> "_Installed | None":
+def _installed(func) -> "Installed | None":
     """The record of func if it is compiled now."""
     installed = _compiled.get(id(func))
     return installed if installed is not None and installed.func_ref() is func else None
@@ -379,11 +213,12 @@ def _compile_and_install(func: FunctionType, options: CompileOptions, engine) ->
     if _installed(func) is not None:
         force_uncompile(func)
     engine = engine if engine is not None else get_engine()
-    key = _share_key(func, options, engine)
-    shared = _shared.get(key)
+    key = share_key(func, options, engine)
+    shared = shared_code.get(key)
     if (shared is not None and shared.code is install.original_code(func)
             and shared.globals is func.__globals__):     # (never a generator's body)
-        _install(func, _Installed(shared.compiled, engine, shared.loaded, func, shared))
+        _install(func, Installed(shared.compiled, engine, shared.loaded, func, shared,
+                                 _collected, _tracing_changed))
         _log(f"Installed {qualified_name(func)}: the code compiled for another function "
              "made from the same code")
         return True
@@ -406,19 +241,20 @@ def _compile_and_install(func: FunctionType, options: CompileOptions, engine) ->
         _log(f"Refused {qualified_name(func)}: {reason}")
         return False
     entries.attach(compiled.consts, engine, loaded.address)
-    shared = _Shared(key, install.original_code(func), func.__globals__,
+    shared = Shared(key, install.original_code(func), func.__globals__,
                      dataclasses.replace(compiled, func=None), engine, loaded)
     if compiled.hir.generator is None:
         # A generator's body is not shared: each function's hold keeps it
         # loaded while a generator of it is suspended (genentry.py).
-        _shared[key] = shared
-    _install(func, _Installed(shared.compiled, engine, loaded, func, shared))
+        shared_code[key] = shared
+    _install(func, Installed(shared.compiled, engine, loaded, func, shared, _collected,
+                             _tracing_changed))
     _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
          f"{compiled.size} bytes")
     return True
 
 
-def _install(func: FunctionType, installed: _Installed) -> None:
+def _install(func: FunctionType, installed: Installed) -> None:
     """func runs installed's code from now on (a user of its shared code)."""
     installed.shared.users += 1
     _compiled[id(func)] = installed
@@ -428,7 +264,7 @@ def _install(func: FunctionType, installed: _Installed) -> None:
     _refusals.pop(func, None)
 
 
-def _register_entry(func: FunctionType, installed: _Installed) -> None:
+def _register_entry(func: FunctionType, installed: Installed) -> None:
     """Compiled callers may call func's machine code directly from now on,
     unless func needs its own frame (its trampoline's) or is a generator
     (its machine code is the body its driver resumes)."""
@@ -536,7 +372,6 @@ def dynamic_counts(engine=None) -> dict[str, dict[str, Any]]:
     taken_branches, indirect_branches, helper_calls, and helpers (calls per
     helper), counted while counting is on (`set_counting`) in engine (None:
     the JIT's engine)."""
-    import dataclasses
     engine = engine if engine is not None else get_engine()
     return {name: dataclasses.asdict(counts) for name, counts in engine.counts().items()}
 

@@ -1,0 +1,199 @@
+"""A compiled function's record and the entry its trampoline calls.
+
+    installed = Installed(compiled, engine, loaded, func, shared, on_death, tracing_changed)
+    installed.entry(*slots)           # what the trampoline (install.py) calls
+    installed.release(retire=True)    # the function no longer runs the code
+
+- `Installed`: a compiled function as loaded in an engine, holding the
+  function weakly, with its entry: a plain entry (positional parameters
+  passed in place), one binding keywords again, one passing its own frame's
+  slots (code that reads its frame), or a generator's (genentry.py).
+- `Shared`: machine code loaded once for every function made from the same
+  code with the same globals and builtins (`shared_code`, by `share_key`).
+- `compiler_state.depth`: how deep this thread is in pyjit's compiler;
+  entries run the interpreted code meanwhile.
+
+The JIT's bookkeeping (jit.py) makes and forgets these records.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import sys
+import threading
+import weakref
+# The builtins the entry of a compiled function calls, bound now: a program
+# may rebind builtins.len and the like, and must not break compiled calls.
+from builtins import id as _id, len as _len, tuple as _tuple
+from types import FunctionType
+from typing import Callable
+
+from . import genentry, install
+from .compiler import CompiledFunction
+from .cpython import frames
+from .options import CompileOptions
+
+
+class CompilerState(threading.local):
+    """How deep this thread is in pyjit's compiler: compiled functions that
+    the compiler's own code calls (the standard library's, compiled by a
+    process-wide mode) run in the interpreter meanwhile, so that compiling
+    never waits on emulated code."""
+    depth = 0
+
+
+compiler_state = CompilerState()
+
+
+class Installed:
+    """A compiled function as loaded in an engine, with its entry callable:
+    what the trampoline (install.py) calls with every parameter slot.
+
+    It holds the function weakly (`func_ref`; `compiled` is the pipeline's
+    record without the function): when the function dies, `_collected`
+    forgets it and retires its code.  Nothing the function refers to (its
+    trampoline, the entry) refers back to this record."""
+
+    def __init__(self, compiled: CompiledFunction, engine, loaded, func, shared: "Shared",
+                 on_death: Callable[[int], None], tracing_changed: Callable[[], None]):
+        self.compiled = (dataclasses.replace(compiled, func=None) if compiled.func is not None
+                         else compiled)
+        self.engine, self.loaded = engine, loaded
+        self.shared = shared
+        key = id(func)
+        # (on_death a default: at exit the modules' globals may be None first)
+        self.func_ref = weakref.ref(func, lambda _ref, gone=on_death: gone(key))
+        code = install.original_code(func)
+        func_address = id(func)
+        address = loaded.address
+        call = engine.call_function
+        array_of = _ARRAYS
+        interpreted = install.shadow(func)
+        addressof, gettrace, getprofile, ids = ctypes.addressof, _gettrace, _getprofile, _ids
+        split = install.split_slots
+        compiler = compiler_state
+
+        caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
+        kind = compiled.hir.generator
+        self.code_hold = self.step_cell = None
+        if kind is not None:
+            # A generator, coroutine or async generator (genentry.py).
+            self.step_cell, self.code_hold, entry = genentry.generator_entry(
+                kind, code, func_address, interpreted, engine, loaded, self.compiled.consts,
+                tracing_changed)
+        elif compiled.hir.needs_frame:
+            # It reads its own frame: its argument array is the trampoline
+            # frame's slots, every parameter bound there (lowering.py).
+            nslots = _len(install.parameter_names(code))
+            locals_of = frames.locals_address
+
+            def entry(*slots):
+                if compiler.depth:
+                    return install.call_for_trampoline(interpreted, *split(code, slots))
+                if gettrace() is not None or getprofile() is not None:
+                    tracing_changed()
+                    return install.call_for_trampoline(interpreted, *split(code, slots))
+                frame = caller_frame()
+                previous = push(frame)
+                try:
+                    return call(address, func_address, locals_of(frame), nslots, 0)
+                finally:
+                    pop(previous)
+        elif install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
+            # Plain positional parameters: the slots are the vectorcall's
+            # arguments, and the compiled entry takes them in place.
+            def entry(*slots):
+                if compiler.depth:
+                    return install.call_for_trampoline(interpreted, slots, {})
+                if gettrace() is not None or getprofile() is not None:
+                    tracing_changed()
+                    return install.call_for_trampoline(interpreted, slots, {})
+                n = _len(slots)
+                arr = array_of(n)(*ids(slots)) if n else None    # alive until the call returns
+                previous = push(caller_frame())
+                try:
+                    return call(address, func_address, addressof(arr) if n else 0, n, 0)
+                finally:
+                    pop(previous)
+        else:
+            # *args, keyword-only parameters or **kwargs: a vectorcall with
+            # keywords, which the compiled entry binds again.
+            def entry(*slots):
+                args, kwargs = split(code, slots)
+                if compiler.depth:
+                    return install.call_for_trampoline(interpreted, args, kwargs)
+                if gettrace() is not None or getprofile() is not None:
+                    tracing_changed()
+                    return install.call_for_trampoline(interpreted, args, kwargs)
+                names = _tuple(kwargs)
+                values = args + _tuple(kwargs.values())
+                arr = array_of(_len(values))(*ids(values)) if values else None   # kept alive
+                previous = push(caller_frame())
+                try:
+                    return call(address, func_address, addressof(arr) if values else 0,
+                                _len(args), _id(names) if names else 0)
+                finally:
+                    pop(previous)
+        self.entry = entry
+
+    def release(self, retire: bool) -> None:
+        """This function no longer runs the code: a generator's body stays
+        until its hold dies (no generator of it suspended), other code
+        until no function shares it (retire: only queue the unload)."""
+        if self.code_hold is not None:
+            self.step_cell[0] = None
+        else:
+            self.shared.release(retire)
+
+
+class Shared:
+    """Machine code loaded once for every function object made from the
+    same code with the same globals and builtins (closures, lambdas and
+    comprehensions made anew at each call of their parent): compiled code
+    depends on nothing else of the function (its closure, defaults and the
+    function itself are read from the callable at run time).  Unloaded
+    when the last of its users is uncompiled or dies."""
+
+    def __init__(self, key, code, globals_, compiled: CompiledFunction, engine, loaded):
+        self.key, self.code, self.globals = key, code, globals_
+        self.compiled, self.engine, self.loaded = compiled, engine, loaded
+        self.users = 0
+
+    def release(self, retire: bool) -> None:
+        self.users -= 1
+        if self.users == 0:
+            if shared_code.get(self.key) is self:
+                del shared_code[self.key]
+            if retire:
+                self.engine.retire(self.loaded, self.compiled.consts)
+            else:
+                self.engine.unload(self.loaded, self.compiled.consts)
+
+
+# (id(code), id(globals), id(builtins), options, id(engine)) -> Shared
+shared_code: dict[tuple, Shared] = {}
+
+
+def share_key(func: FunctionType, options: CompileOptions, engine) -> tuple:
+    return (id(install.original_code(func)), id(func.__globals__), id(func.__builtins__),
+            options, id(engine))
+
+
+def _ids(values) -> list[int]:
+    return [_id(v) for v in values]
+
+
+_gettrace, _getprofile = sys.gettrace, sys.getprofile
+
+
+class _ArrayTypes(dict):
+    def __missing__(self, n: int):
+        t = self[n] = ctypes.c_uint64 * n
+        return t
+
+    def __call__(self, n: int):
+        return self[n]
+
+
+_ARRAYS = _ArrayTypes()
