@@ -55,6 +55,12 @@ _RESUME = dis.opmap["RESUME"]
 # What entering the eval loop from C costs the frame counter beyond the
 # frame entered (3.11: one, 3.12: nothing; the C counter counts it).
 ENTRY_FROM_C_COUNTS: int = layout.RECURSION_COUNT_OF_C_ENTRY
+# C recursion an outermost compiled call needs left on the C counter: the
+# engines' callbacks (helper traps, memory hooks) enter the eval loop from
+# C, which counts, and a RecursionError in their own code would be nobody's
+# (the engines raise it before the call instead, as entering a frame there
+# would).
+C_CALLBACK_RESERVE = 8
 _C_COUNTER_OFFSET = layout.TSTATE_C_RECURSION_REMAINING
 
 

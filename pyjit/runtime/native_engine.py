@@ -82,7 +82,8 @@ import struct
 import threading
 
 from ..cpython import errstate, frames
-from ..cpython.tstate import ENTRY_FROM_C_COUNTS, c_recursion_counter, recursion_counter
+from ..cpython.tstate import (C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, c_recursion_counter,
+                              recursion_counter)
 from . import collector, interrupts, native_routines
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
@@ -231,6 +232,8 @@ class NativeEngine(Engine):
                     collector.pause()
                 if self._closed:
                     raise RuntimeError("the engine is closed")
+                if ts.c_counter is not None and ts.c_counter.value < C_CALLBACK_RESERVE:
+                    raise RecursionError("maximum recursion depth exceeded")
                 errstate.set_pending(None)
                 ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
             except BaseException:

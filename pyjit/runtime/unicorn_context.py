@@ -71,7 +71,8 @@ FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
 _ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
            UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
 NEST_PER_CONTEXT = 63       # Unicorn 2.1 nests emu_start 64 deep, the outermost included
-MEMORY_HOOK_FRAMES = 50     # recursion allowance of a memory hook (identity mapping's frames)
+MEMORY_HOOK_FRAMES = 50     # recursion allowance of a memory hook (identity mapping's frames),
+                            # on the frame counter and the C counter alike
 
 
 class ThreadChain:
@@ -303,8 +304,10 @@ class EmulationContext(FaultDescriptions):
         the work done again; an engine error refuses the access with the
         error as its detail.  Straight-line code: its first check point is
         inside the first try."""
-        counter = self.chain.counter
+        counter, c_counter = self.chain.counter, self.chain.c_counter
         counter.value += MEMORY_HOOK_FRAMES
+        if c_counter is not None:
+            c_counter.value += MEMORY_HOOK_FRAMES
         try:
             try:
                 return work(access, address, size)
@@ -319,6 +322,8 @@ class EmulationContext(FaultDescriptions):
             return work(access, address, size)
         finally:
             counter.value -= MEMORY_HOOK_FRAMES
+            if c_counter is not None:
+                c_counter.value -= MEMORY_HOOK_FRAMES
 
     def _recover(self, exc: BaseException, address: int, size: int) -> bool:
         """After exc interrupted a memory hook's work: True (try again) when

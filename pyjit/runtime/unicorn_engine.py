@@ -100,7 +100,7 @@ import threading
 import time
 
 from ..cpython import errstate
-from ..cpython.tstate import ENTRY_FROM_C_COUNTS, quiet_entry
+from ..cpython.tstate import C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, quiet_entry
 from . import collector, interrupts
 from .counts import BlockCounter, Counts
 from . import host_stack
@@ -320,6 +320,8 @@ class UnicornEngine(Engine):
                     collector.pause()
                 if self._closed:
                     raise RuntimeError("the engine is closed")
+                if chain.c_counter is not None and chain.c_counter.value < C_CALLBACK_RESERVE:
+                    raise RecursionError("maximum recursion depth exceeded")
                 ctx = chain.contexts[0] if chain.contexts else chain.context(0)
                 errstate.set_pending(None)
                 chain.stack = self._stacks.acquire()     # (no check point between these

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from pyjit.cpython import interpreter
+from pyjit.cpython import interpreter, tstate
 from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
 
 FRAMES_EARLY = 15     # measured: 13 under Unicorn (5 entry frames + HELPER_FRAMES)
@@ -170,3 +170,27 @@ def test_c_recursion_through_compiled_code_raises_recursion_error(fresh, compile
                 f(limit)
     finally:
         sys.setrecursionlimit(previous)
+
+
+def test_compiled_code_near_the_c_recursion_limit_never_faults(fresh, compiled):
+    # Reading a list's items on fresh pages runs the memory hook, a callback
+    # entered from C that counts on the C counter: near the limit the call
+    # raises RecursionError (before it runs, or in a helper) or returns,
+    # never an EmulationFault from a hook that could not run.
+    counter = tstate.c_recursion_counter()
+    if counter is None:
+        pytest.skip("one counter counts C and Python recursion on this version")
+    g = compiled(fresh("def g(x):\n    return x[5]\n", "g"))
+    assert g([7] * 10) == 7
+    saved = counter.value
+    outcomes = set()
+    for room in range(0, 3 * tstate.C_CALLBACK_RESERVE):
+        big = [7] * (1 << 20)                # items on pages compiled code never read
+        counter.value = room
+        try:
+            outcomes.add(g(big))
+        except RecursionError:
+            outcomes.add("RecursionError")
+        finally:
+            counter.value = saved
+    assert outcomes == {7, "RecursionError"}
