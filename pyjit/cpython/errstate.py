@@ -57,13 +57,21 @@ import threading
 # an undescribed CPython (3.10 has no PyErr_GetHandledException) is refused
 # here, in one sentence (UnsupportedPython), not with a failed lookup.
 from . import layout  # noqa: F401
+from .tstate import quiet_entry
 
-_state = threading.local()
+class _ErrState(threading.local):
+    exc: BaseException | None = None
+    reraised = False
+
+
+# Read and written with attribute access only (no call, so no check point
+# where a signal handler could raise between a read and its update).
+_state = _ErrState()
 
 
 def pending() -> BaseException | None:
     """The pending exception of emulated code on this thread, or None."""
-    return getattr(_state, "exc", None)
+    return _state.exc
 
 
 def set_pending(exc: BaseException | None) -> None:
@@ -77,10 +85,14 @@ def set_pending(exc: BaseException | None) -> None:
 
 
 def take_pending() -> BaseException | None:
-    """Return the pending exception and clear it (`PyErr_Fetch`)."""
-    exc = getattr(_state, "exc", None)
+    """Return the pending exception and clear it (`PyErr_Fetch`); entered
+    quietly: a signal handler cannot raise between taking and clearing."""
+    exc = _state.exc
     _state.exc = None
     return exc
+
+
+quiet_entry(take_pending)
 
 
 # The exception being handled (what PUSH_EXC_INFO and POP_EXCEPT move) is the
@@ -148,7 +160,7 @@ def set_reraised() -> None:
 
 
 def take_reraised() -> bool:
-    flag = getattr(_state, "reraised", False)
+    flag = _state.reraised
     _state.reraised = False
     return flag
 

@@ -39,6 +39,8 @@ import signal
 import threading
 import types
 
+from ..cpython.tstate import quiet_entry
+
 
 class _Deferred(threading.local):
     exc: BaseException | None = None
@@ -56,12 +58,18 @@ def defer(exc: BaseException) -> None:
 
 
 def take() -> BaseException | None:
-    """This thread's deferred exception, cleared (None when there is none)."""
+    """This thread's deferred exception, cleared (None when there is none);
+    entered quietly: a signal handler cannot raise between taking and
+    clearing."""
     exc = _state.exc
     if exc is not None:
         _state.exc = None
         ANY[0] -= 1
     return exc
+
+
+quiet_entry(defer)
+quiet_entry(take)
 
 
 def pending() -> BaseException | None:

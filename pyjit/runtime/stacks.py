@@ -41,6 +41,7 @@ from __future__ import annotations
 from builtins import BaseException, RuntimeError, len, list, range, set
 from dataclasses import dataclass
 
+from ..cpython.tstate import quiet_entry
 from .hostmem import PAGE, Reservation, page_up
 
 
@@ -98,6 +99,8 @@ class EngineStacks:
             raise
 
     def release(self, stack: Stack) -> None:
+        """Give back what acquire gave (entered quietly: a signal handler
+        cannot raise before the bookkeeping is updated)."""
         if stack.primary:
             self._primary_busy = False
         else:
@@ -113,3 +116,6 @@ class EngineStacks:
         for r in (self.thread_reservation, self.primary_reservation):
             if r is not None:
                 r.release()
+
+
+quiet_entry(EngineStacks.release)
