@@ -98,7 +98,8 @@ declare("_PyUnicode_JoinArray", (O, P, I64), "obj", "null", doc="(separator, ite
 # Cells.
 declare("PyCell_New", (ON,), "obj", "null")
 declare("PyCell_Get", (O,), "obj", "null")
-declare("PyCell_Set", (O, ON), "int", "minus_one")
+# (fails only on a non-cell: STORE_DEREF's set cannot fail; setting twice is harmless)
+declare("PyCell_Set", (O, ON), "int", "none")
 # Reference counts (cold paths).
 declare("_Py_Dealloc", (O,), "void", "none", doc="the object's refcount is 0")
 declare("Py_IncRef", (ON,), "void", "none")

@@ -57,6 +57,7 @@ import threading
 # an undescribed CPython (3.10 has no PyErr_GetHandledException) is refused
 # here, in one sentence (UnsupportedPython), not with a failed lookup.
 from . import layout  # noqa: F401
+from . import interrupts
 from .tstate import quiet_entry
 
 class _ErrState(threading.local):
@@ -72,6 +73,16 @@ _state = _ErrState()
 def pending() -> BaseException | None:
     """The pending exception of emulated code on this thread, or None."""
     return _state.exc
+
+
+def put_pending(exc: BaseException) -> None:
+    """set_pending without its check of exc: no call, so no check point
+    (entered quietly), for a failure recorded before anything else."""
+    _state.exc = exc
+
+
+quiet_entry(pending)
+quiet_entry(put_pending)
 
 
 def set_pending(exc: BaseException | None) -> None:
@@ -126,8 +137,16 @@ def handled() -> BaseException | None:
 
 
 def set_handled(exc: BaseException | None) -> None:
-    """exc (None: nothing) is the handled exception again (POP_EXCEPT)."""
-    _set_handled(exc)
+    """exc (None: nothing) is the handled exception again (POP_EXCEPT).
+    Entered quietly; an asynchronous exception at the interpreter's check
+    after the call finds it done, and is deferred (interrupts.py)."""
+    try:
+        _set_handled(exc)
+    except BaseException as late:
+        interrupts.defer_asynchronous(late)
+
+
+quiet_entry(set_handled)
 
 
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
@@ -147,7 +166,7 @@ def push_handled(exc: BaseException) -> BaseException | None:
     """PUSH_EXC_INFO: exc becomes the handled exception; what the top item
     held before (None if nothing) is returned."""
     prev = own_handled() if _EXC_INFO is not None else handled()
-    _set_handled(exc)
+    set_handled(exc)                    # (no check point between the read and this)
     return prev
 
 
@@ -163,6 +182,14 @@ def take_reraised() -> bool:
     flag = _state.reraised
     _state.reraised = False
     return flag
+
+
+def reraised() -> bool:
+    """Whether the last failure was a re-raise, left in place."""
+    return _state.reraised
+
+
+quiet_entry(take_reraised)
 
 
 class Failure:

@@ -163,16 +163,19 @@ def dict_merge(d, other, func):
 
 # -- exceptions -----------------------------------------------------------------------------
 
-@python_helper("push_exc_info", ("obj",), "obj", "null", room=True)
+@python_helper("push_exc_info", ("obj",), "obj", "none", room=True)
 def push_exc_info(exc):
     """PUSH_EXC_INFO: exc becomes the handled exception; the previous one
-    (None if there was none) is returned."""
+    (None if there was none) is returned.  It cannot fail: an asynchronous
+    exception before the change is deferred and the helper called again,
+    one after it finds it done (errstate.set_handled)."""
     return errstate.push_handled(exc)
 
 
-@python_helper("pop_except", ("obj",), "int", "minus_one")
+@python_helper("pop_except", ("obj",), "int", "none")
 def pop_except(prev):
-    """POP_EXCEPT: prev (None: nothing) is the handled exception again."""
+    """POP_EXCEPT: prev (None: nothing) is the handled exception again.  It
+    cannot fail; calling it again after an interruption is harmless."""
     errstate.set_handled(prev)
     return 0
 

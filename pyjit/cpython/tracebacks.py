@@ -94,14 +94,19 @@ def _standin_frame(code: types.CodeType, globals_: dict):
 
 def add_entry(info: CodeInfo, lr: int) -> None:
     """The traceback entry of a failure at lr in info's function, in front
-    of the pending exception's traceback (see the module docstring)."""
-    if errstate.take_reraised():
+    of the pending exception's traceback (see the module docstring).  Its
+    one change of state is its last step (no check point follows it): an
+    asynchronous exception interrupts it before anything changed, and the
+    helper may be called again (helper_binding.py)."""
+    if errstate.reraised():
+        errstate.take_reraised()
         return
     exc = errstate.pending()
     line = info.line_at(lr)
     if exc is None or line is None:
         return
-    exc.__traceback__ = _TracebackType(exc.__traceback__, info.frame(), -1, line)
+    entry = _TracebackType(exc.__traceback__, info.frame(), -1, line)
+    exc.__traceback__ = entry
 
 
 @python_helper("traceback_exit", ("obj", "int64"), "void", "none", room=True)
@@ -110,10 +115,13 @@ def traceback_exit(info, lr):
     add_entry(info, lr)
 
 
-@python_helper("fetch_exception", ("obj", "int64"), "obj", "null", room=True)
+@python_helper("fetch_exception", ("obj", "int64"), "obj", "none", room=True)
 def fetch_exception(info, lr):
     """A handler's first step: the function's traceback entry, then the
-    pending exception, taken."""
+    pending exception, taken.  It cannot fail (a handler's landing block
+    has no failure path): an asynchronous exception is deferred, and one
+    that interrupts it finds nothing taken yet (add_entry's one change and
+    the take are its last steps)."""
     add_entry(info, lr)
     exc = errstate.take_pending()
     if exc is None:

@@ -39,7 +39,8 @@ from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
 from ..cpython.errstate import Failure
 from ..cpython.tstate import recursion_counter
-from . import entries, interrupts, routines
+from ..cpython import interrupts
+from . import entries, routines
 from .counts import Counts
 from .hostmem import PageArena
 from .loaded import LoadedCode

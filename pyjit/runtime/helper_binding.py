@@ -58,7 +58,7 @@ from typing import Callable
 from ..cpython import errstate, frames
 from ..cpython import tstate
 from ..cpython.tstate import quiet_entry
-from . import interrupts
+from ..cpython import interrupts
 from .faults import EmulationFault
 from ..cpython.helper_decl import ROOM
 from ..cpython.helpers import NULL, Helper
@@ -88,10 +88,20 @@ class _BadResult(TypeError):
 
 
 def _new_ref(value) -> int:
+    """A new reference to value, as an address (0 for NULL).  Entered
+    quietly; its one change is the incref, and an asynchronous exception
+    at the check after it finds the reference taken: it is deferred."""
     if value is NULL:
         return 0
-    _incref(value)
-    return id(value)
+    address = id(value)
+    try:
+        _incref(value)
+    except BaseException as late:
+        interrupts.defer(late)
+    return address
+
+
+quiet_entry(_new_ref)
 
 
 def _borrowed(value) -> int:
@@ -161,6 +171,7 @@ def _strip_own_frames(exc: BaseException) -> BaseException:
 
 
 _ArgumentError = ctypes.ArgumentError
+_UNSET = object()                   # a Python helper's value before it returned
 _CONVERSION_ERRORS = {"RecursionError": RecursionError, "MemoryError": MemoryError}
 
 
@@ -202,6 +213,44 @@ def _entry_offset(code) -> int:
     return 0
 
 
+def _fail(helper: Helper, exc: BaseException) -> None:
+    """exc is helper's failure: it becomes the pending exception before
+    anything else (no check point before that), then is given back as the
+    program's (a ctypes conversion error), with pyjit's frames stripped; an
+    asynchronous exception interrupting that is deferred.  A bad result of
+    a Python helper breaks its contract instead."""
+    errstate.put_pending(exc)
+    bad = False
+    try:
+        bad = type(exc) is _BadResult
+        if not bad:
+            if type(exc) is _ArgumentError:
+                exc = _conversion_error(exc)
+                errstate.put_pending(exc)
+            _strip_own_frames(exc)
+    except BaseException as late:
+        interrupts.defer(late)
+    if bad:
+        raise _contract_error(helper, "returned a bad result", exc) from exc
+
+
+def _converted(helper: Helper, exc: BaseException, value):
+    """helper returned value and exc interrupted the conversion of it: the
+    helper's work is done, so exc is deferred (asynchronous) and the value
+    converted again (the conversions change nothing before their last
+    step); a bad result breaks the helper's contract."""
+    if isinstance(exc, _BadResult):
+        raise _contract_error(helper, "returned a bad result", exc) from exc
+    if not interrupts.is_asynchronous(exc):
+        raise _contract_error(helper, "had its result fail to convert", exc) from exc
+    interrupts.defer(exc)
+    return _CONVERT[helper.result](value)
+
+
+quiet_entry(_fail)
+quiet_entry(_converted)
+
+
 def _interrupted(helper: Helper, exc: BaseException, again: Callable, args: tuple):
     """A helper that cannot fail raised exc: a fault, unless exc is
     asynchronous (interrupts.py); then it is deferred and the helper called
@@ -230,7 +279,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     store formats the raw result into a statement, e.g. "return {}" or
     "X[16] = {}" (None: drop it).  namespace supplies the names arg_exprs
     and store use; the binding's own names are added to it."""
-    lines = [f"def {name}({params}):"] + (["    frame = 0"] if helper.is_c else [])
+    lines = [f"def {name}({params}):"] + (["    frame = 0"] if helper.is_c else
+                                           ["    value = UNSET"])
     if helper.room:
         # More recursion allowance while it runs (helper_decl.py): the
         # thread's counter, made by the engine's call (None outside one).
@@ -259,14 +309,23 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     else:
         wrap = {"obj": "obj(a{})", "obj_or_null": "obj_or_null(a{})"}
         call_args = [wrap.get(kind, "a{}").format(i) for i, kind in enumerate(helper.args)]
-        call = f"convert(call({', '.join(call_args)}))"
+        call = f"call({', '.join(call_args)})"
         value = "result"
     if can_fail:
         # A deferred asynchronous exception is this helper's failure.
         lines += ["        if ANY[0]:", "            deferred = take_deferred()",
                   "            if deferred is not None:", "                raise deferred"]
-    lines += [f"        result = {call}", "    except EmulationFault:", "        raise",
-              "    except BaseException as exc:"]
+    if helper.is_c:
+        lines += [f"        result = {call}"]
+    else:
+        # Done once value is set: an interruption of the conversion is deferred.
+        lines += [f"        value = {call}", "        result = convert(value)"]
+    lines += ["    except EmulationFault:", "        raise", "    except BaseException as exc:"]
+    indent = "        "
+    if not helper.is_c:
+        lines += ["        if value is not UNSET:",
+                  "            result = converted(helper, exc, value)", "        else:"]
+        indent = "            "
 
     def put(value: str, indent: str = "    ") -> list[str]:
         if store is None:
@@ -276,16 +335,10 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
                                            [f"{indent}return"])
 
     if can_fail:
-        if not helper.is_c:
-            lines += ["        if type(exc) is BadResult:",
-                      "            raise contract_error(helper, 'returned a bad result', exc) "
-                      "from exc"]
-        lines += ["        if type(exc) is ArgumentError:",
-                  "            exc = conversion_error(exc)",
-                  "        set_pending(strip(exc))"] + put("FAIL", "        ")
+        lines += [f"{indent}fail(helper, exc)"] + put("FAIL", indent)
     else:
         arg_tuple = "".join(f"a{i}, " for i in range(len(arg_exprs)))
-        lines += [f"        result = interrupted(helper, exc, again, ({arg_tuple}))"]
+        lines += [f"{indent}result = interrupted(helper, exc, again, ({arg_tuple}))"]
     finally_lines = []
     if helper.is_c:
         finally_lines += ["        if frame:", "            slot.value = saved"]
@@ -300,19 +353,18 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "__name__": __name__,             # pyjit's code: the process-wide modes leave it alone
         "call": c_function(helper) if helper.is_c else helper.impl,
         "EmulationFault": EmulationFault, "BaseException": BaseException, "type": type,
-        "set_pending": errstate.set_pending,
-        "strip": _strip_own_frames, "FAIL": helper.failure_value(),
+        "fail": _fail, "converted": _converted, "UNSET": _UNSET, "FAIL": helper.failure_value(),
         "convert": _CONVERT[helper.result], "helper": helper, "contract_error": _contract_error,
         "obj": _obj, "obj_or_null": _obj_or_null, "decref": _decref_address,
         "innermost": frames.innermost, "frame_slot": frames.current_frame_slot,
         "BadResult": _BadResult, "interrupted": _interrupted, "ANY": interrupts.ANY,
         "per_thread": tstate.per_thread, "ROOM": ROOM,
         "take_deferred": interrupts.take,
-        "ArgumentError": _ArgumentError, "conversion_error": _conversion_error,
     })
     if not can_fail:     # what _interrupted calls again
         raw_params = ", ".join(f"a{i}" for i in range(len(arg_exprs)))
-        lines += [f"def again({raw_params}):", f"    return {call}"]
+        again = f"convert({call})" if not helper.is_c else call
+        lines += [f"def again({raw_params}):", f"    return {again}"]
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<helper {helper.name}>", "exec"), namespace)
     fn = quiet_entry(namespace[name])

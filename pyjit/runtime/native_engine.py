@@ -84,7 +84,8 @@ import threading
 from ..cpython import errstate, frames
 from ..cpython.tstate import (C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, c_recursion_counter,
                               recursion_counter)
-from . import collector, interrupts, native_routines
+from ..cpython import interrupts
+from . import collector, native_routines
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
@@ -310,9 +311,15 @@ class NativeEngine(Engine):
         finally:
             if depth == 0:
                 stack, ts.stack = ts.stack, None
-                self._stacks.release(stack)
+                try:
+                    self._stacks.release(stack)     # (entered quietly)
+                except BaseException as exc:        # a signal handler, once it was released
+                    interrupts.defer(exc)
                 if ts.collecting:
-                    collector.resume()
+                    try:
+                        collector.resume()
+                    except BaseException as exc:    # a signal handler, once it resumed
+                        interrupts.defer(exc)
 
     def _on_helper_fault(self, helper: Helper, fault: EmulationFault) -> None:
         """A helper broke its contract: the outermost call of this thread

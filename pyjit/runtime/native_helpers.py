@@ -36,7 +36,7 @@ from typing import Callable
 
 from ..cpython import errstate
 from ..cpython.tstate import quiet_entry
-from . import interrupts
+from ..cpython import interrupts
 from .faults import EmulationFault
 from .helper_binding import bind
 from ..cpython.helpers import HELPERS, Helper

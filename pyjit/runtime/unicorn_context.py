@@ -59,7 +59,7 @@ from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_
 
 from ..cpython import tstate
 from ..cpython.tstate import quiet_entry
-from . import interrupts
+from ..cpython import interrupts
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap

@@ -101,7 +101,8 @@ import time
 
 from ..cpython import errstate
 from ..cpython.tstate import C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, quiet_entry
-from . import collector, interrupts
+from ..cpython import interrupts
+from . import collector
 from .counts import BlockCounter, Counts
 from . import host_stack
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
@@ -418,7 +419,10 @@ class UnicornEngine(Engine):
             if previous is None:
                 self._end(chain)
                 if chain.collecting:
-                    collector.resume()
+                    try:
+                        collector.resume()
+                    except BaseException as exc:         # a signal handler, once it resumed
+                        interrupts.defer(exc)
 
     def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
         """A thread's outermost entry, once it holds a stack: start clean;
@@ -442,7 +446,10 @@ class UnicornEngine(Engine):
         stack, chain.stack = chain.stack, None
         chain.deadline = None
         chain.fault = None
-        self._stacks.release(stack)
+        try:
+            self._stacks.release(stack)
+        except BaseException as exc:        # a signal handler, once it was released
+            interrupts.defer(exc)
 
     def _raise_fault(self, chain: ThreadChain, ctx: EmulationContext, status: int, done: int,
                      outermost: bool, saved) -> None:

@@ -56,7 +56,7 @@ CALL_PATH_MODULES = [
     "pyjit.runtime.native_helpers", "pyjit.runtime.stacks",
     "pyjit.runtime.engine_faults", "pyjit.runtime.faults", "pyjit.runtime.counts",
     "pyjit.runtime.hostmem", "pyjit.runtime.identity", "pyjit.runtime.entries",
-    "pyjit.runtime.uc_api", "pyjit.runtime.unicorn_context", "pyjit.runtime.interrupts",
+    "pyjit.runtime.uc_api", "pyjit.runtime.unicorn_context", "pyjit.cpython.interrupts",
     "pyjit.runtime.host_stack", "pyjit.cpython.tstate", "pyjit.autojit",
     "pyjit.cpython.generators", "pyjit.cpython.genbody", "pyjit.cpython.helper_gen",
     "pyjit.genentry",

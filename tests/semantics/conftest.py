@@ -16,7 +16,7 @@ import pytest
 
 import pyjit.jit as jit
 from pyjit.cpython import errstate
-from pyjit.runtime import interrupts
+from pyjit.cpython import interrupts
 
 
 @pytest.fixture(scope="session")

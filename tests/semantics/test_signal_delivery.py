@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from pyjit.runtime import EmulationFault, interrupts
+from pyjit.cpython import interrupts
+from pyjit.runtime import EmulationFault
 
 
 class Alarm(Exception):

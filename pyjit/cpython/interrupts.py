@@ -39,7 +39,7 @@ import signal
 import threading
 import types
 
-from ..cpython.tstate import quiet_entry
+from .tstate import quiet_entry
 
 
 class _Deferred(threading.local):
@@ -68,8 +68,18 @@ def take() -> BaseException | None:
     return exc
 
 
+def defer_asynchronous(exc: BaseException) -> None:
+    """Defer exc if it is asynchronous (is_asynchronous), else raise it:
+    for code whose work is done when the interpreter's check after its
+    last call raises."""
+    if not is_asynchronous(exc):
+        raise exc
+    defer(exc)
+
+
 quiet_entry(defer)
 quiet_entry(take)
+quiet_entry(defer_asynchronous)
 
 
 def pending() -> BaseException | None:
