@@ -227,7 +227,16 @@ class IdentityMap:
         """Unmap every chunk the host no longer fully has; returns how many.
 
         One system call per run of adjacent chunks (objects cluster in a few
-        host mappings); only a run that fails is checked chunk by chunk."""
+        host mappings); only a run that fails is checked chunk by chunk.  An
+        exception (a signal handler's) leaves the record resynchronized with
+        what Unicorn has mapped."""
+        try:
+            return self._revalidate()
+        except BaseException:
+            self.resync(self.uc.mem_regions())
+            raise
+
+    def _revalidate(self) -> int:
         runs = self._runs
         if runs is None:
             runs = self._runs = self._compute_runs()
@@ -242,9 +251,15 @@ class IdentityMap:
         return len(stale)
 
     def unmap_all(self) -> int:
+        """Unmap every chunk; returns how many (resynchronized as revalidate
+        is on an exception)."""
         n = len(self._chunks)
-        for chunk in list(self._chunks):
-            self._drop(chunk)
+        try:
+            for chunk in list(self._chunks):
+                self._drop(chunk)
+        except BaseException:
+            self.resync(self.uc.mem_regions())
+            raise
         return n
 
     def _drop(self, chunk: tuple[int, int, int]) -> None:
