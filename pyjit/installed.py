@@ -10,8 +10,8 @@
   slots (code that reads its frame), or a generator's (genentry.py).
 - `Shared`: machine code loaded once for every function made from the same
   code with the same globals and builtins (`shared_code`, by `share_key`).
-- `compiler_state.depth`: how deep this thread is in pyjit's compiler;
-  entries run the interpreted code meanwhile.
+- `compiler_state.depth` (runtime/own_code.py): nonzero while pyjit's own
+  code runs on this thread; entries run the interpreted code meanwhile.
 
 The JIT's bookkeeping (jit.py) makes and forgets these records.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import sys
-import threading
 import weakref
 # The builtins the entry of a compiled function calls, bound now: a program
 # may rebind builtins.len and the like, and must not break compiled calls.
@@ -33,17 +32,7 @@ from . import genentry, install
 from .compiler import CompiledFunction
 from .cpython import frames
 from .options import CompileOptions
-
-
-class CompilerState(threading.local):
-    """How deep this thread is in pyjit's compiler: compiled functions that
-    the compiler's own code calls (the standard library's, compiled by a
-    process-wide mode) run in the interpreter meanwhile, so that compiling
-    never waits on emulated code."""
-    depth = 0
-
-
-compiler_state = CompilerState()
+from .runtime.own_code import own_code as compiler_state
 
 
 class Installed:
@@ -61,11 +50,11 @@ class Installed:
                          else compiled)
         self.engine, self.loaded = engine, loaded
         self.shared = shared
-        key = id(func)
+        key = _id(func)
         # (on_death a default: at exit the modules' globals may be None first)
         self.func_ref = weakref.ref(func, lambda _ref, gone=on_death: gone(key))
         code = install.original_code(func)
-        func_address = id(func)
+        func_address = _id(func)
         address = loaded.address
         call = engine.call_function
         array_of = _ARRAYS
@@ -176,8 +165,8 @@ shared_code: dict[tuple, Shared] = {}
 
 
 def share_key(func: FunctionType, options: CompileOptions, engine) -> tuple:
-    return (id(install.original_code(func)), id(func.__globals__), id(func.__builtins__),
-            options, id(engine))
+    return (_id(install.original_code(func)), _id(func.__globals__), _id(func.__builtins__),
+            options, _id(engine))
 
 
 def _ids(values) -> list[int]:

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import any, enumerate, len, list, max, min
+from builtins import BaseException, any, enumerate, len, list, max, min
 import bisect
 
 from unicorn import UC_PROT_READ, UC_PROT_WRITE, UcError

@@ -64,6 +64,7 @@ from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 from .identity import CHUNK, IdentityMap
+from .own_code import own_code
 from .traps import TrapTable
 from .uc_api import SP, code_hook, make_emulator, memory_hook
 
@@ -242,6 +243,9 @@ class EmulationContext(FaultDescriptions):
         if self._counting:          # before the helper: charged to the calling block
             self._count_helper(k, address)
         done = False
+        own = own_code              # the program's code runs compiled in the helper (own_code.py)
+        marked = own.depth
+        own.depth = 0
         try:
             self._invokers[k](self.X, self.S, self.D)
             done = True
@@ -257,6 +261,7 @@ class EmulationContext(FaultDescriptions):
                 fault = self.chain.fault = self.make_fault(
                     f"engine error in helper trap: {exc!r}", address)
                 fault.__cause__ = exc
+        own.depth = marked
         if self.chain.fault is not None:
             self._stop()
 

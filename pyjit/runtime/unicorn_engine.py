@@ -103,6 +103,7 @@ from ..cpython import errstate
 from ..cpython.tstate import C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, quiet_entry
 from ..cpython import interrupts
 from . import collector
+from .own_code import own_code
 from .counts import BlockCounter, Counts
 from . import host_stack
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
@@ -309,11 +310,19 @@ class UnicornEngine(Engine):
         A signal handler may raise at any check point here: before the
         emulation the exception leaves _run with the engine's state as it
         was (the code did not run); once the emulation returned it is
-        deferred (interrupts.py), and call_object raises it."""
+        deferred (interrupts.py), and call_object raises it.  Compiled code
+        such a handler (or a finalizer) calls runs in the interpreter while
+        this sets up the outermost entry and from the emulation's return to
+        the end (own_code.py): only the helpers' code, which the emulation
+        is paused in, may enter the engine again."""
         owner = self._local.owner
         chain = owner.chain if owner is not None else self._chain()
         previous = ctx = chain.current
+        own = own_code
+        marked = False
         if ctx is None:                                  # the thread's outermost entry
+            own.depth += 1
+            marked = True
             chain.collecting = False                     # (collector.py: the order matters)
             try:
                 chain.collecting = collector.running()
@@ -328,6 +337,7 @@ class UnicornEngine(Engine):
                 chain.stack = self._stacks.acquire()     # (no check point between these
                 self._inside += 1                        # and the try: _end undoes both)
             except BaseException:
+                own.depth -= 1
                 if chain.collecting:
                     collector.resume()
                 raise
@@ -385,6 +395,9 @@ class UnicornEngine(Engine):
                     collector.resume()
                 except BaseException as exc:             # a signal handler, once it resumed
                     interrupts.defer(exc)
+            if not marked:                               # (no check point from here to the call)
+                own.depth += 1
+                marked = True
             try:
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
@@ -423,6 +436,8 @@ class UnicornEngine(Engine):
                         collector.resume()
                     except BaseException as exc:         # a signal handler, once it resumed
                         interrupts.defer(exc)
+            if marked:
+                own.depth -= 1
 
     def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
         """A thread's outermost entry, once it holds a stack: start clean;

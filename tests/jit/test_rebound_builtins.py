@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+import pyjit.installed as installed
 import pyjit.jit as jit
 from pyjit.cpython.helpers import HELPERS
 from pyjit.runtime.helper_binding import bind
@@ -59,7 +60,7 @@ CALL_PATH_MODULES = [
     "pyjit.runtime.uc_api", "pyjit.runtime.unicorn_context", "pyjit.cpython.interrupts",
     "pyjit.runtime.host_stack", "pyjit.cpython.tstate", "pyjit.autojit",
     "pyjit.cpython.generators", "pyjit.cpython.genbody", "pyjit.cpython.helper_gen",
-    "pyjit.genentry",
+    "pyjit.genentry", "pyjit.installed",
 ]
 
 _CO_OPTIMIZED = 0x1          # a function's code (not a module's or a class body's)
@@ -126,9 +127,10 @@ def test_the_entry_of_a_compiled_function_looks_nothing_up():
 
 def test_nothing_pyjit_runs_while_compiled_code_runs_looks_up_a_builtin(monkeypatch):
     # A profiler makes compiled functions run in the interpreter (jit.py,
-    # "tracers and profilers"): to watch pyjit's own frames, the entries are
-    # made blind to this one, and it is set without the JIT's wrapper.
-    monkeypatch.setattr(jit, "_getprofile", lambda: None)
+    # "tracers and profilers"): to watch pyjit's own frames, the entries
+    # (installed.py) are made blind to this one, and it is set without the
+    # JIT's wrapper.
+    monkeypatch.setattr(installed, "_getprofile", lambda: None)
     set_profile = sys.setprofile.__pyjit_original__
     compiled = [(fn, arglists) for fn, arglists in cases.CASES.values()
                 if jit.force_compile(fn)]

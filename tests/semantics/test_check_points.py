@@ -17,7 +17,8 @@ After each call: its result is right or the exception came out of it (at
 once, or deferred to the call's end), and nothing is left behind: no
 thread inside compiled code, no stack held, no pending or deferred
 exception, no reference leaked, nothing printed as unraisable; the next
-call runs normally.
+call runs normally.  The same sweep with a handler that calls compiled
+code instead of raising: both calls give their results.
 """
 
 from __future__ import annotations
@@ -44,16 +45,18 @@ class Injected(KeyboardInterrupt):
 
 
 class Injector:
-    """Counts the check points of pyjit's code while armed; raises Injected
-    at the target-th one."""
+    """Counts the check points of pyjit's code while armed; at the
+    target-th one runs handler(where), as a signal handler would run
+    there."""
 
     TOOL = 5
 
-    def __init__(self):
+    def __init__(self, handler):
         self.armed = False
         self.count = 0
         self.target = None
         self.where = None
+        self.handler = handler
 
     def _hit(self, code, offset):
         if not self.armed:
@@ -62,7 +65,7 @@ class Injector:
         if self.count == self.target:
             self.armed = False
             self.where = f"{code.co_qualname} at offset {offset}"
-            raise Injected(self.where)
+            self.handler(self.where)
         return None
 
     def on_start(self, code, offset):
@@ -238,14 +241,18 @@ def unraisable():
     sys.unraisablehook = previous
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_an_interrupt_at_any_check_point_leaves_nothing_behind(case, engine, jit_compile,
-                                                               unraisable):
+def reentered(n):
+    return n * 3 + len([n])
+
+
+def _sweep(case, engine, jit_compile, handler, allowed):
+    """Run the case with the handler at each of its check points in turn;
+    allowed(outcome, where) says whether an outcome is right."""
     fns, fn, arg = CASES[case]
-    for f in fns:
+    for f in fns + (reentered,):
         if not pyjit.force_compile(f):
             pytest.skip(f"{f.__name__} does not compile here: {pyjit.refusal_reason(f)}")
-    jit_compile(*fns)
+    jit_compile(*fns, reentered)
     policy = getattr(engine, "stale_policy", None)
     if case in STALE_POLICY:
         if policy is None:
@@ -256,24 +263,53 @@ def test_an_interrupt_at_any_check_point_leaves_nothing_behind(case, engine, jit
         expected = _outcome(fn, arg)
         assert expected == _outcome(fn, arg)            # warm: caches filled, contexts made
         refs = sys.getrefcount(SENTINEL)
-        with Injector() as injector:
+        with Injector(handler) as injector:
             _, points = injector.run(_outcome, fn, arg)
             assert points > 20, points  # the call path runs pyjit's Python code
             for target in range(1, points + 1):
                 try:
                     outcome, _ = injector.run(_outcome, fn, arg, target=target)
                 except EmulationFault as fault:          # pragma: no cover - the failure
-                    pytest.fail(f"an interrupt at {injector.where} became a fault: {fault}")
+                    pytest.fail(f"the handler at {injector.where} made a fault: {fault}")
                 where = injector.where
-                assert outcome == expected or isinstance(outcome, Injected), (where, outcome)
-                assert not engine._running(), f"left inside compiled code by an interrupt at {where}"
+                assert allowed(outcome, expected), (where, outcome)
+                assert not engine._running(), f"left inside compiled code after {where}"
                 assert interrupts.pending() is None, f"deferred exception left at {where}"
                 assert errstate.pending() is None, f"pending exception left at {where}"
-                assert not engine._stacks.in_use(), f"a stack held after an interrupt at {where}"
+                assert not engine._stacks.in_use(), f"a stack held after {where}"
                 assert sys.getrefcount(SENTINEL) == refs, f"a reference leaked at {where}"
-                assert _outcome(fn, arg) == expected, f"the next call after an interrupt at {where}"
+                assert _outcome(fn, arg) == expected, f"the next call after {where}"
     finally:
         if policy is not None:
             engine.stale_policy = policy
         signal.signal(signal.SIGUSR1, previous)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_an_interrupt_at_any_check_point_leaves_nothing_behind(case, engine, jit_compile,
+                                                               unraisable):
+    def raise_injected(where):
+        raise Injected(where)
+
+    _sweep(case, engine, jit_compile, raise_injected,
+           lambda outcome, expected: outcome == expected or isinstance(outcome, Injected))
+    assert unraisable == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_handler_calling_compiled_code_at_any_check_point(case, engine, jit_compile,
+                                                            unraisable):
+    # Wherever the handler runs (the engine's set-up of an outermost entry,
+    # a hook, a helper binding, its exit), both calls give their results.
+    results = []
+
+    def call_compiled(where):
+        results.append(reentered(2))
+
+    def both_right(outcome, expected):
+        ran = list(results)
+        results.clear()
+        return outcome == expected and ran in ([], [7])
+
+    _sweep(case, engine, jit_compile, call_compiled, both_right)
     assert unraisable == []
