@@ -30,8 +30,7 @@ import sys
 import pytest
 
 import pyjit
-from pyjit.cpython import errstate
-from pyjit.cpython import interrupts
+from pyjit.cpython import errstate, interrupts
 from pyjit.runtime import EmulationFault
 from conftest import is_unicorn
 
