@@ -286,21 +286,34 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         # thread's counter, made by the engine's call (None outside one).
         lines += ["    room = per_thread.counter", "    if room is not None:",
                   "        room.value += ROOM"]
-    lines += ["    try:"]
+    can_fail = helper.failure != "none"
+    finally_lines = []
+    if helper.is_c:
+        finally_lines += ["        if frame:", "            slot.value = saved"]
+    for i in helper.steals if not helper.is_c else ():
+        finally_lines += [f"        if a{i}:", f"            decref(a{i})"]
+    if helper.room:
+        finally_lines += ["        if room is not None:", "            room.value -= ROOM"]
+    # A helper that cannot fail is called again after an interruption outside
+    # the `except` that caught it: inside, the handled exception would be the
+    # interruption, which a helper reading the handled exception (PUSH_EXC_INFO)
+    # would take for the compiled function's.  Inside the `finally`, which
+    # releases what the call may use.
+    retry = not can_fail
+    body = []
     for i, expr in enumerate(arg_exprs):
         # Read every argument first: the helper may run nested emulation
         # that reuses wherever the arguments came from.
         if expr != f"a{i}":
-            lines.append(f"        a{i} = {expr}")
+            body.append(f"    a{i} = {expr}")
     if helper.is_c:
         # C code called from here sees the compiled function's frame as the
         # current one, not this binding's (pyjit/cpython/frames.py).  Switched
         # inside the `try` (a signal handler may run at any call), after the
         # arguments are read, and marked switched only once it is.
-        lines += ["        innermost_frame = innermost()", "        if innermost_frame:",
-                  "            slot = frame_slot()", "            saved = slot.value",
-                  "            slot.value = innermost_frame", "            frame = innermost_frame"]
-    can_fail = helper.failure != "none"
+        body += ["    innermost_frame = innermost()", "    if innermost_frame:",
+                 "        slot = frame_slot()", "        saved = slot.value",
+                 "        slot.value = innermost_frame", "        frame = innermost_frame"]
     if helper.is_c:
         call_args = [f"a{i}" for i in range(len(arg_exprs))]
         call = f"call({', '.join(call_args)})"
@@ -313,19 +326,13 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         value = "result"
     if can_fail:
         # A deferred asynchronous exception is this helper's failure.
-        lines += ["        if ANY[0]:", "            deferred = take_deferred()",
-                  "            if deferred is not None:", "                raise deferred"]
+        body += ["    if ANY[0]:", "        deferred = take_deferred()",
+                 "        if deferred is not None:", "            raise deferred"]
     if helper.is_c:
-        lines += [f"        result = {call}"]
+        body += [f"    result = {call}"]
     else:
         # Done once value is set: an interruption of the conversion is deferred.
-        lines += [f"        value = {call}", "        result = convert(value)"]
-    lines += ["    except EmulationFault:", "        raise", "    except BaseException as exc:"]
-    indent = "        "
-    if not helper.is_c:
-        lines += ["        if value is not UNSET:",
-                  "            result = converted(helper, exc, value)", "        else:"]
-        indent = "            "
+        body += [f"    value = {call}", "    result = convert(value)"]
 
     def put(value: str, indent: str = "    ") -> list[str]:
         if store is None:
@@ -334,20 +341,30 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         return [f"{indent}{statement}"] + ([] if statement.startswith("return") else
                                            [f"{indent}return"])
 
+    handler = ["except EmulationFault:", "    raise", "except BaseException as exc:"]
+    indent = "    "
+    if not helper.is_c:
+        handler += ["    if value is not UNSET:",
+                    "        result = converted(helper, exc, value)", "    else:"]
+        indent = "        "
     if can_fail:
-        lines += [f"{indent}fail(helper, exc)"] + put("FAIL", indent)
+        handler += [f"{indent}fail(helper, exc)"] + put("FAIL", indent)
     else:
+        handler += [f"{indent}interruption = exc"]
+    attempt = ["try:"] + body + handler
+    if retry:
         arg_tuple = "".join(f"a{i}, " for i in range(len(arg_exprs)))
-        lines += [f"{indent}result = interrupted(helper, exc, again, ({arg_tuple}))"]
-    finally_lines = []
-    if helper.is_c:
-        finally_lines += ["        if frame:", "            slot.value = saved"]
-    for i in helper.steals if not helper.is_c else ():
-        finally_lines += [f"        if a{i}:", f"            decref(a{i})"]
-    if helper.room:
-        finally_lines += ["        if room is not None:", "            room.value -= ROOM"]
-    if finally_lines:
-        lines += ["    finally:"] + finally_lines
+        lines += ["    interruption = None"]
+        attempt += ["if interruption is not None:",
+                    f"    result = interrupted(helper, interruption, again, ({arg_tuple}))",
+                    "    interruption = None"]
+    if finally_lines and retry:
+        lines += ["    try:"] + ["        " + line for line in attempt] + ["    finally:"]
+        lines += finally_lines
+    elif finally_lines:
+        lines += ["    " + line for line in attempt] + ["    finally:"] + finally_lines
+    else:
+        lines += ["    " + line for line in attempt]
     lines += put(value)
     namespace.update({
         "__name__": __name__,             # pyjit's code: the process-wide modes leave it alone

@@ -16,8 +16,8 @@ still one while the code is cold, so the points are not too many.)
 After each call: its result is right or the exception came out of it (at
 once, or deferred to the call's end), and nothing is left behind: no
 thread inside compiled code, no stack held, no pending or deferred
-exception, no reference leaked, nothing printed as unraisable; the next
-call runs normally.  The same sweep with a handler that calls compiled
+exception, no handled exception (sys.exc_info()), no reference leaked,
+nothing printed as unraisable; the next call runs normally.  The same sweep with a handler that calls compiled
 code instead of raising: both calls give their results.
 """
 
@@ -279,6 +279,7 @@ def _sweep(case, engine, jit_compile, handler, allowed):
                 assert not engine._running(), f"left inside compiled code after {where}"
                 assert interrupts.pending() is None, f"deferred exception left at {where}"
                 assert errstate.pending() is None, f"pending exception left at {where}"
+                assert sys.exc_info() == (None, None, None), f"handled exception left at {where}"
                 assert not engine._stacks.in_use(), f"a stack held after {where}"
                 assert sys.getrefcount(SENTINEL) == refs, f"a reference leaked at {where}"
                 assert _outcome(fn, arg) == expected, f"the next call after {where}"
