@@ -60,6 +60,7 @@ from . import layout  # noqa: F401
 from . import interrupts
 from .tstate import quiet_entry
 
+
 class _ErrState(threading.local):
     exc: BaseException | None = None
     reraised = False
