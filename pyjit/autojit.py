@@ -63,6 +63,7 @@ import threading
 import types
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import _bootstrap_external
 
 from . import install, jit
@@ -107,7 +108,11 @@ class Mode:
     main_module: str | None = None      # also matched as __main__ by patterns
     left_alone: frozenset = frozenset()  # ids of module dicts whose functions are not counted
     counted_at_start: int = 0
-    compiled: list = field(default_factory=list)        # weak references
+    # id -> weak reference, for the compiled functions still alive: a
+    # function that dies leaves (comprehensions and closures are made, and
+    # compiled, anew at each call of their parent: a list of every one
+    # would grow with the calls)
+    compiled: dict = field(default_factory=dict)
     compiled_names: dict[str, int] = field(default_factory=dict)   # module:qualname -> functions
     refused: dict[str, str] = field(default_factory=dict)   # module:qualname -> reason
     later: list = field(default_factory=list)   # (function, record): counted by pyjit's calls
@@ -142,7 +147,11 @@ class Mode:
         self._matches = re.compile(pattern).match
 
     def compiled_functions(self) -> list:
-        return [f for f in (ref() for ref in self.compiled) if f is not None]
+        return [f for f in (ref() for ref in list(self.compiled.values())) if f is not None]
+
+    def record_compiled(self, func) -> None:
+        key = id(func)
+        self.compiled[key] = weakref.ref(func, partial(_forget_compiled, self.compiled, key))
 
 
 _lock = threading.RLock()
@@ -217,12 +226,19 @@ def _compile(mode: Mode, func) -> bool:
     """Compile func for the mode; whether it was compiled and installed."""
     done = jit.force_compile(func, options=mode.options, engine=mode.engine)
     if done:
-        mode.compiled.append(weakref.ref(func))
+        mode.record_compiled(func)
         name = mode.name_of(func)
         mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
     else:
         mode.refused[mode.name_of(func)] = jit.refusal_reason(func) or "not compiled"
     return done and install.is_installed(func)
+
+
+def _forget_compiled(compiled: dict, key: int, ref) -> None:
+    # (compiled bound when the reference was made: at exit this module's
+    # globals may be None before the functions die)
+    if compiled.get(key) is ref:
+        del compiled[key]
 
 
 def _count_again(mode: Mode) -> None:

@@ -89,6 +89,31 @@ def test_functions_made_later_count_from_their_first_call(mode_off):
     assert mode.refused == {}
 
 
+def test_functions_made_and_compiled_at_each_call_leave_nothing_behind(mode_off):
+    # pyperformance's chaos under autojit:1: Spline.__call__'s list
+    # comprehension is a new function at each call, compiled at its first
+    # (its code's count is used up) and dead when the call ends; the mode
+    # kept a weak reference to every one of them, 400 more objects a call.
+    import gc
+    outer = make("""
+        def outer(n):
+            return sum([i * n for i in range(n)])
+        """, "outer")
+    mode = autojit.start(threshold=1, patterns=["autojit_case:*"])
+    for n in range(3):
+        outer(n)
+    gc.collect()
+    before = len(gc.get_objects())
+    got = [outer(n) for n in range(40)]
+    gc.collect()
+    grown = len(gc.get_objects()) - before
+    stop()
+    assert got == [sum(i * n for i in range(n)) for n in range(40)]
+    assert mode.compiled_names["autojit_case:outer.<locals>.<listcomp>"] >= 40 or sys.version_info >= (3, 12)
+    assert grown < 20, grown
+    assert len(mode.compiled) <= 2
+
+
 def test_a_parameter_held_in_a_cell_reaches_the_compiled_call(mode_off):
     f = make("""
         def f(a, b):
