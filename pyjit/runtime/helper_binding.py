@@ -281,8 +281,16 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
                       "            raise contract_error(helper, 'returned a bad result', exc) "
                       "from exc"]
         lines += ["        if type(exc) is ArgumentError:",
-                  "            exc = conversion_error(exc)",
-                  "        set_pending(strip(exc))"] + put("FAIL", "        ")
+                  "            exc = conversion_error(exc)"]
+        if helper.is_c:
+            lines += ["        if replaced_in(exc, is_own):",
+                      "            set_pending(strip(exc))",
+                      "            mark_replacement()",
+                      "        else:",
+                      "            set_pending(strip(exc))"]
+        else:
+            lines += ["        set_pending(strip(exc))"]
+        lines += put("FAIL", "        ")
     else:
         arg_tuple = "".join(f"a{i}, " for i in range(len(arg_exprs)))
         lines += [f"        result = interrupted(helper, exc, again, ({arg_tuple}))"]
@@ -309,6 +317,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "per_thread": tstate.per_thread, "ROOM": ROOM,
         "take_deferred": interrupts.take,
         "ArgumentError": _ArgumentError, "conversion_error": _conversion_error,
+        "replaced_in": errstate.replaced_in, "is_own": _is_own,
+        "mark_replacement": errstate.mark_replacement,
     })
     if not can_fail:     # what _interrupted calls again
         raw_params = ", ".join(f"a{i}" for i in range(len(arg_exprs)))
