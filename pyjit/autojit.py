@@ -71,6 +71,8 @@ from .cpython import counting as prologue
 from .cpython import frames
 from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
+from .cpython.tstate import ENTRY_FROM_C_COUNTS, per_thread as _per_thread
+from .cpython.tstate import recursion_counter as _recursion_counter
 
 # Modules whose functions stay in the interpreter: pyjit itself and what it
 # runs on (the engine's bindings, the import machinery, ctypes, threading).
@@ -82,6 +84,12 @@ EXCLUDED: tuple[str, ...] = (
 # trampolines)
 _OWN_FILES = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<helper ", "<pyjit ")
 _FUNCTION_CODE = 0x01 | 0x02          # CO_OPTIMIZED | CO_NEWLOCALS
+COMPILE_ROOM = 400                    # recursion allowance of the mode's hook (arrived)
+# Frames between a counted call's own frame and its compiled code's
+# trampoline on the first call: the hook's, call_for_trampoline's, and
+# entering the interpreter from C for the trampoline (3.11: one, 3.12:
+# none) (measured on 3.11: tests/jit/test_autojit.py).
+FIRST_CALL_FRAMES = 2 + ENTRY_FROM_C_COUNTS
 _SUSPENDS = 0x20 | 0x80 | 0x200       # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _FunctionType = types.FunctionType
 _CodeType = types.CodeType
@@ -204,22 +212,38 @@ class _Counted:
             if func is not None and func.__code__ is self.counted:
                 func.__code__ = self.original
             return _go_on
-        func = frames.calling_function()
-        if type(func) is not _FunctionType or func.__code__ is not self.counted:
-            return GO_ON
-        mode = _mode
-        func.__code__ = self.uncounted           # counted no more, whatever comes next
-        if not mode.selects(func):
-            return GO_ON
-        if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
-            mode.later.append((func, self))
-            return GO_ON
-        done = _compile(mode, func)
-        _count_again(mode)
-        if not done or self.suspends:
-            return GO_ON
-        args, kwargs = install.split_slots(self.uncounted, slots)
-        return install.call_for_trampoline(func, args, kwargs)
+        # The mode's work (selecting, compiling) is pyjit's, not the
+        # program's: it runs with COMPILE_ROOM more frames of recursion
+        # allowance, so that a first call near the recursion limit compiles
+        # where the interpreter would just run it; the call itself gets the
+        # count back, but for the frames this path adds (FIRST_CALL_FRAMES).
+        counter = _per_thread.counter           # (_recursion_counter() is a frame deeper)
+        if counter is None:
+            counter = _recursion_counter()
+        counter.value += COMPILE_ROOM
+        try:
+            func = frames.calling_function()
+            if type(func) is not _FunctionType or func.__code__ is not self.counted:
+                return GO_ON
+            mode = _mode
+            func.__code__ = self.uncounted           # counted no more, whatever comes next
+            if not mode.selects(func):
+                return GO_ON
+            if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
+                mode.later.append((func, self))
+                return GO_ON
+            done = _compile(mode, func)
+            _count_again(mode)
+            if not done or self.suspends:
+                return GO_ON
+            args, kwargs = install.split_slots(self.uncounted, slots)
+            counter.value -= COMPILE_ROOM - FIRST_CALL_FRAMES
+            try:
+                return install.call_for_trampoline(func, args, kwargs)
+            finally:
+                counter.value += COMPILE_ROOM - FIRST_CALL_FRAMES
+        finally:
+            counter.value -= COMPILE_ROOM
 
 
 def _compile(mode: Mode, func) -> bool:

@@ -42,6 +42,7 @@ from .callables import function_of, not_compilable_reason
 from .compiler import CompiledFunction, check_options, compile_function, qualified_name
 from .cpython import frames
 from .cpython.genbody import generator_kind
+from .cpython.tstate import ENTRY_ROOM, per_thread, recursion_counter
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
 from .options import CompileOptions, OptionError
@@ -101,7 +102,7 @@ class _Installed:
         split = install.split_slots
         compiler = _compiler
 
-        caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
+        caller_frame = frames.caller_frame
         kind = compiled.hir.generator
         self.code_hold = self.step_cell = None
         if kind is not None:
@@ -121,12 +122,16 @@ class _Installed:
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, *split(code, slots))
-                frame = caller_frame()
-                previous = push(frame)
+                counter = per_thread.counter
+                if counter is None:
+                    counter = recursion_counter()
+                counter.value += ENTRY_ROOM
                 try:
-                    return call(address, func_address, locals_of(frame), nslots, 0)
+                    frame = caller_frame()
+                    return call(address, func_address, locals_of(frame), nslots, 0, frame,
+                                ENTRY_ROOM)
                 finally:
-                    pop(previous)
+                    counter.value -= ENTRY_ROOM
         elif install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
             # Plain positional parameters: the slots are the vectorcall's
             # arguments, and the compiled entry takes them in place.
@@ -136,13 +141,17 @@ class _Installed:
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, slots, {})
-                n = _len(slots)
-                arr = array_of(n)(*ids(slots)) if n else None    # alive until the call returns
-                previous = push(caller_frame())
+                counter = per_thread.counter
+                if counter is None:
+                    counter = recursion_counter()
+                counter.value += ENTRY_ROOM
                 try:
-                    return call(address, func_address, addressof(arr) if n else 0, n, 0)
+                    n = _len(slots)
+                    arr = array_of(n)(*ids(slots)) if n else None   # alive until the call returns
+                    return call(address, func_address, addressof(arr) if n else 0, n, 0,
+                                caller_frame(), ENTRY_ROOM)
                 finally:
-                    pop(previous)
+                    counter.value -= ENTRY_ROOM
         else:
             # *args, keyword-only parameters or **kwargs: a vectorcall with
             # keywords, which the compiled entry binds again.
@@ -153,15 +162,19 @@ class _Installed:
                 if gettrace() is not None or getprofile() is not None:
                     _tracing_changed()
                     return install.call_for_trampoline(interpreted, args, kwargs)
-                names = _tuple(kwargs)
-                values = args + _tuple(kwargs.values())
-                arr = array_of(_len(values))(*ids(values)) if values else None   # kept alive
-                previous = push(caller_frame())
+                counter = per_thread.counter
+                if counter is None:
+                    counter = recursion_counter()
+                counter.value += ENTRY_ROOM
                 try:
+                    names = _tuple(kwargs)
+                    values = args + _tuple(kwargs.values())
+                    arr = array_of(_len(values))(*ids(values)) if values else None   # kept alive
                     return call(address, func_address, addressof(arr) if values else 0,
-                                _len(args), _id(names) if names else 0)
+                                _len(args), _id(names) if names else 0, caller_frame(),
+                                ENTRY_ROOM)
                 finally:
-                    pop(previous)
+                    counter.value -= ENTRY_ROOM
         self.entry = entry
 
     def release(self, retire: bool) -> None:

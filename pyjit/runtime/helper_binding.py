@@ -48,7 +48,7 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import (
     BaseException, MemoryError, RecursionError, RuntimeError, TypeError, ValueError, compile,
-    enumerate, exec, float, getattr, id, int, isinstance, len, range, str, type,
+    dict, enumerate, exec, float, getattr, id, int, isinstance, len, max, range, str, type,
 )
 import ctypes
 import dis
@@ -74,10 +74,24 @@ _incref = __import__("_ctypes").Py_INCREF
 _decref_address = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
 
 
+# ctypes converts each argument with its argtype's `from_param`, C calls
+# the interpreter counts against the recursion limit (the C function the
+# helper stands for is one counted call in the interpreter, and ctypes'
+# call of it is another, which the engines compensate: HOOK_FRAMES).
+# c_void_p's conversion of an int is one call deep, the depth of the C
+# function's own count, so it costs nothing more; c_int64's and c_double's
+# also ask isinstance (two deeper): an int64 argument is passed as c_void_p
+# (the same 64 bits, a negative value included), and a helper with a
+# double argument is given CONVERSION_DEPTH frames of room for its call.
+_ARG_CTYPES = dict(_CTYPES, int64=ctypes.c_void_p)
+CONVERSION_DEPTH = {"double": 2}
+
+
 def c_function(helper: Helper):
     """The ctypes function of a C helper (a prototype of our own, so that
     argtypes set on ctypes.pythonapi by anyone else do not matter)."""
-    proto = ctypes.PYFUNCTYPE(_CTYPES[helper.result], *(_CTYPES[kind] for kind in helper.args))
+    proto = ctypes.PYFUNCTYPE(_CTYPES[helper.result],
+                              *(_ARG_CTYPES[kind] for kind in helper.args))
     return proto((helper.impl, ctypes.pythonapi))
 
 
@@ -231,11 +245,16 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     "X[16] = {}" (None: drop it).  namespace supplies the names arg_exprs
     and store use; the binding's own names are added to it."""
     lines = [f"def {name}({params}):"] + (["    frame = 0"] if helper.is_c else [])
-    if helper.room:
-        # More recursion allowance while it runs (helper_decl.py): the
-        # thread's counter, made by the engine's call (None outside one).
-        lines += ["    room = per_thread.counter", "    if room is not None:",
-                  "        room.value += ROOM"]
+    # Recursion room (helper_decl.py) while the binding runs: its own work
+    # (switching the current frame, converting, recording a failure) is
+    # Python calls and comparisons the interpreter counts, where the
+    # instruction it stands for counts nothing.  A helper declared with
+    # room keeps it while it runs; any other is given the count back for
+    # its call (`roomless`), so that it, and the program's code it runs,
+    # sees what the interpreter's instruction would.  The thread's counter
+    # is made by the engine's call (None outside one).
+    lines += ["    roomless = False", "    room = per_thread.counter",
+              "    if room is not None:", "        room.value += ROOM"]
     lines += ["    try:"]
     for i, expr in enumerate(arg_exprs):
         # Read every argument first: the helper may run nested emulation
@@ -259,14 +278,28 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     else:
         wrap = {"obj": "obj(a{})", "obj_or_null": "obj_or_null(a{})"}
         call_args = [wrap.get(kind, "a{}").format(i) for i, kind in enumerate(helper.args)]
-        call = f"convert(call({', '.join(call_args)}))"
+        call = f"call({', '.join(call_args)})"
         value = "result"
     if can_fail:
         # A deferred asynchronous exception is this helper's failure.
         lines += ["        if ANY[0]:", "            deferred = take_deferred()",
                   "            if deferred is not None:", "                raise deferred"]
-    lines += [f"        result = {call}", "    except EmulationFault:", "        raise",
-              "    except BaseException as exc:"]
+    give = not helper.room
+    if give:
+        # (no check point between a change of the count and its mark: a
+        # signal handler runs at calls and backward jumps only)
+        lines += ["        if room is not None:", "            room.value -= GIVEN",
+                  "            roomless = True"]
+    lines += [f"        result = {call}"]
+    if give:
+        lines += ["        if roomless:", "            room.value += GIVEN",
+                  "            roomless = False"]
+    if not helper.is_c:
+        lines += ["        result = convert(result)"]
+    lines += ["    except EmulationFault:", "        raise", "    except BaseException as exc:"]
+    if give:
+        lines += ["        if roomless:", "            room.value += GIVEN",
+                  "            roomless = False"]
 
     def put(value: str, indent: str = "    ") -> list[str]:
         if store is None:
@@ -299,8 +332,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         finally_lines += ["        if frame:", "            slot.value = saved"]
     for i in helper.steals if not helper.is_c else ():
         finally_lines += [f"        if a{i}:", f"            decref(a{i})"]
-    if helper.room:
-        finally_lines += ["        if room is not None:", "            room.value -= ROOM"]
+    finally_lines += ["        if roomless:", "            room.value += GIVEN",
+                      "        if room is not None:", "            room.value -= ROOM"]
     if finally_lines:
         lines += ["    finally:"] + finally_lines
     lines += put(value)
@@ -315,6 +348,10 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "innermost": frames.innermost, "frame_slot": frames.current_frame_slot,
         "BadResult": _BadResult, "interrupted": _interrupted, "ANY": interrupts.ANY,
         "per_thread": tstate.per_thread, "ROOM": ROOM,
+        # Given back around the call: all of it, but what converting a C
+        # function's arguments costs beyond the C function's own count.
+        "GIVEN": ROOM - max([CONVERSION_DEPTH.get(kind, 0) for kind in helper.args]
+                            if helper.is_c else [], default=0),
         "take_deferred": interrupts.take,
         "ArgumentError": _ArgumentError, "conversion_error": _conversion_error,
         "replaced_in": errstate.replaced_in, "is_own": _is_own,
@@ -322,7 +359,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     })
     if not can_fail:     # what _interrupted calls again
         raw_params = ", ".join(f"a{i}" for i in range(len(arg_exprs)))
-        lines += [f"def again({raw_params}):", f"    return {call}"]
+        lines += [f"def again({raw_params}):",
+                  f"    return {call if helper.is_c else f'convert({call})'}"]
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<helper {helper.name}>", "exec"), namespace)
     fn = quiet_entry(namespace[name])
