@@ -71,7 +71,7 @@ from .cpython import counting as prologue
 from .cpython import frames
 from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
-from .cpython.tstate import ENTRY_FROM_C_COUNTS, per_thread as _per_thread
+from .cpython.tstate import per_thread as _per_thread
 from .cpython.tstate import recursion_counter as _recursion_counter
 
 # Modules whose functions stay in the interpreter: pyjit itself and what it
@@ -86,10 +86,10 @@ _OWN_FILES = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<helper ", "
 _FUNCTION_CODE = 0x01 | 0x02          # CO_OPTIMIZED | CO_NEWLOCALS
 COMPILE_ROOM = 400                    # recursion allowance of the mode's hook (arrived)
 # Frames between a counted call's own frame and its compiled code's
-# trampoline on the first call: the hook's, call_for_trampoline's, and
-# entering the interpreter from C for the trampoline (3.11: one, 3.12:
-# none) (measured on 3.11: tests/jit/test_autojit.py).
-FIRST_CALL_FRAMES = 2 + ENTRY_FROM_C_COUNTS
+# trampoline on the first call: the hook's, call_for_trampoline's, and the
+# call of the trampoline from C (measured on 3.11 and 3.12:
+# tests/jit/test_autojit.py).
+FIRST_CALL_FRAMES = 3
 _SUSPENDS = 0x20 | 0x80 | 0x200       # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _FunctionType = types.FunctionType
 _CodeType = types.CodeType
