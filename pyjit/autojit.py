@@ -63,6 +63,7 @@ import threading
 import types
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import _bootstrap_external
 
 from . import install, jit
@@ -70,6 +71,8 @@ from .cpython import counting as prologue
 from .cpython import frames
 from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
+from .cpython.tstate import per_thread as _per_thread
+from .cpython.tstate import recursion_counter as _recursion_counter
 
 # Modules whose functions stay in the interpreter: pyjit itself and what it
 # runs on (the engine's bindings, the import machinery, ctypes, threading).
@@ -81,6 +84,12 @@ EXCLUDED: tuple[str, ...] = (
 # trampolines)
 _OWN_FILES = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<helper ", "<pyjit ")
 _FUNCTION_CODE = 0x01 | 0x02          # CO_OPTIMIZED | CO_NEWLOCALS
+COMPILE_ROOM = 400                    # recursion allowance of the mode's hook (arrived)
+# Frames between a counted call's own frame and its compiled code's
+# trampoline on the first call: the hook's, call_for_trampoline's, and the
+# call of the trampoline from C (measured on 3.11 and 3.12:
+# tests/jit/test_autojit.py).
+FIRST_CALL_FRAMES = 3
 _SUSPENDS = 0x20 | 0x80 | 0x200       # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _FunctionType = types.FunctionType
 _CodeType = types.CodeType
@@ -107,7 +116,11 @@ class Mode:
     main_module: str | None = None      # also matched as __main__ by patterns
     left_alone: frozenset = frozenset()  # ids of module dicts whose functions are not counted
     counted_at_start: int = 0
-    compiled: list = field(default_factory=list)        # weak references
+    # id -> weak reference, for the compiled functions still alive: a
+    # function that dies leaves (comprehensions and closures are made, and
+    # compiled, anew at each call of their parent: a list of every one
+    # would grow with the calls)
+    compiled: dict = field(default_factory=dict)
     compiled_names: dict[str, int] = field(default_factory=dict)   # module:qualname -> functions
     refused: dict[str, str] = field(default_factory=dict)   # module:qualname -> reason
     later: list = field(default_factory=list)   # (function, record): counted by pyjit's calls
@@ -142,7 +155,11 @@ class Mode:
         self._matches = re.compile(pattern).match
 
     def compiled_functions(self) -> list:
-        return [f for f in (ref() for ref in self.compiled) if f is not None]
+        return [f for f in (ref() for ref in list(self.compiled.values())) if f is not None]
+
+    def record_compiled(self, func) -> None:
+        key = id(func)
+        self.compiled[key] = weakref.ref(func, partial(_forget_compiled, self.compiled, key))
 
 
 _lock = threading.RLock()
@@ -195,34 +212,57 @@ class _Counted:
             if func is not None and func.__code__ is self.counted:
                 func.__code__ = self.original
             return _go_on
-        func = frames.calling_function()
-        if type(func) is not _FunctionType or func.__code__ is not self.counted:
-            return GO_ON
-        mode = _mode
-        func.__code__ = self.uncounted           # counted no more, whatever comes next
-        if not mode.selects(func):
-            return GO_ON
-        if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
-            mode.later.append((func, self))
-            return GO_ON
-        done = _compile(mode, func)
-        _count_again(mode)
-        if not done or self.suspends:
-            return GO_ON
-        args, kwargs = install.split_slots(self.uncounted, slots)
-        return install.call_for_trampoline(func, args, kwargs)
+        # The mode's work (selecting, compiling) is pyjit's, not the
+        # program's: it runs with COMPILE_ROOM more frames of recursion
+        # allowance, so that a first call near the recursion limit compiles
+        # where the interpreter would just run it; the call itself gets the
+        # count back, but for the frames this path adds (FIRST_CALL_FRAMES).
+        counter = _per_thread.counter           # (_recursion_counter() is a frame deeper)
+        if counter is None:
+            counter = _recursion_counter()
+        counter.value += COMPILE_ROOM
+        try:
+            func = frames.calling_function()
+            if type(func) is not _FunctionType or func.__code__ is not self.counted:
+                return GO_ON
+            mode = _mode
+            func.__code__ = self.uncounted           # counted no more, whatever comes next
+            if not mode.selects(func):
+                return GO_ON
+            if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
+                mode.later.append((func, self))
+                return GO_ON
+            done = _compile(mode, func)
+            _count_again(mode)
+            if not done or self.suspends:
+                return GO_ON
+            args, kwargs = install.split_slots(self.uncounted, slots)
+            counter.value -= COMPILE_ROOM - FIRST_CALL_FRAMES
+            try:
+                return install.call_for_trampoline(func, args, kwargs)
+            finally:
+                counter.value += COMPILE_ROOM - FIRST_CALL_FRAMES
+        finally:
+            counter.value -= COMPILE_ROOM
 
 
 def _compile(mode: Mode, func) -> bool:
     """Compile func for the mode; whether it was compiled and installed."""
     done = jit.force_compile(func, options=mode.options, engine=mode.engine)
     if done:
-        mode.compiled.append(weakref.ref(func))
+        mode.record_compiled(func)
         name = mode.name_of(func)
         mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
     else:
         mode.refused[mode.name_of(func)] = jit.refusal_reason(func) or "not compiled"
     return done and install.is_installed(func)
+
+
+def _forget_compiled(compiled: dict, key: int, ref) -> None:
+    # (compiled bound when the reference was made: at exit this module's
+    # globals may be None before the functions die)
+    if compiled.get(key) is ref:
+        del compiled[key]
 
 
 def _count_again(mode: Mode) -> None:

@@ -25,10 +25,15 @@ import weakref
 from typing import Callable
 
 from . import install
-from .cpython import frames
 from .cpython.genbody import AsyncGeneratorBody, GeneratorBody
+from .cpython.tstate import ENTRY_ROOM, per_thread, recursion_counter
 
 _ARRAY3 = ctypes.c_uint64 * 3
+# The step's frame, which resuming an interpreted generator does not have
+# (the delegate's method stands for the entry's, engine.CALL_FRAMES):
+# counted back while the body runs (measured: tests/semantics/
+# test_recursion_limit.py).
+STEP_FRAMES = 1
 _gettrace, _getprofile = sys.gettrace, sys.getprofile
 
 
@@ -66,18 +71,23 @@ def generator_entry(kind: str, code, func_address: int, interpreted, engine, loa
     the original code) when the cell is empty or a tracer or profiler is
     set (calling tracing_changed first then)."""
     address = loaded.address
-    call, addressof, push, pop = engine.call_function, ctypes.addressof, frames.push, frames.pop
+    call, addressof = engine.call_function, ctypes.addressof
     body_class = AsyncGeneratorBody if kind == "async generator" else GeneratorBody
     split = install.split_slots
     hold = _hold_code(engine, loaded, consts)
 
     def step(saved, sent, thrown, frame, _hold=hold):
-        arr = _ARRAY3(_id(saved), _id(sent), _id(thrown))
-        previous = push(frame)
+        # Room for this entry's own work (tstate.ENTRY_ROOM), and the count
+        # back for this frame while the body runs (STEP_FRAMES).
+        counter = per_thread.counter
+        if counter is None:
+            counter = recursion_counter()
+        counter.value += ENTRY_ROOM + STEP_FRAMES
         try:
-            return call(address, func_address, addressof(arr), 3, 0)
+            arr = _ARRAY3(_id(saved), _id(sent), _id(thrown))
+            return call(address, func_address, addressof(arr), 3, 0, frame, ENTRY_ROOM)
         finally:
-            pop(previous)
+            counter.value -= ENTRY_ROOM + STEP_FRAMES
 
     cell = [step]
     del step
@@ -89,6 +99,13 @@ def generator_entry(kind: str, code, func_address: int, interpreted, engine, loa
                 tracing_changed()
             args, kwargs = split(code, slots)
             return interpreted(*args, **kwargs)
-        return body_class(body_step, (0, None) + slots, kind)
+        counter = per_thread.counter              # room for making the delegate
+        if counter is None:
+            counter = recursion_counter()
+        counter.value += ENTRY_ROOM
+        try:
+            return body_class(body_step, (0, None) + slots, kind)
+        finally:
+            counter.value -= ENTRY_ROOM
 
     return cell, hold, entry

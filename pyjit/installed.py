@@ -31,6 +31,7 @@ from typing import Callable
 from . import genentry, install
 from .compiler import CompiledFunction
 from .cpython import frames
+from .cpython.tstate import ENTRY_ROOM, per_thread, recursion_counter
 from .options import CompileOptions
 from .runtime.own_code import own_code as compiler_state
 
@@ -63,7 +64,7 @@ class Installed:
         split = install.split_slots
         compiler = compiler_state
 
-        caller_frame, push, pop = frames.caller_frame, frames.push, frames.pop
+        caller_frame = frames.caller_frame
         kind = compiled.hir.generator
         self.code_hold = self.step_cell = None
         if kind is not None:
@@ -83,12 +84,16 @@ class Installed:
                 if gettrace() is not None or getprofile() is not None:
                     tracing_changed()
                     return install.call_for_trampoline(interpreted, *split(code, slots))
-                frame = caller_frame()
-                previous = push(frame)
+                counter = per_thread.counter
+                if counter is None:
+                    counter = recursion_counter()
+                counter.value += ENTRY_ROOM
                 try:
-                    return call(address, func_address, locals_of(frame), nslots, 0)
+                    frame = caller_frame()
+                    return call(address, func_address, locals_of(frame), nslots, 0, frame,
+                                ENTRY_ROOM)
                 finally:
-                    pop(previous)
+                    counter.value -= ENTRY_ROOM
         elif install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
             # Plain positional parameters: the slots are the vectorcall's
             # arguments, and the compiled entry takes them in place.
@@ -98,13 +103,17 @@ class Installed:
                 if gettrace() is not None or getprofile() is not None:
                     tracing_changed()
                     return install.call_for_trampoline(interpreted, slots, {})
-                n = _len(slots)
-                arr = array_of(n)(*ids(slots)) if n else None    # alive until the call returns
-                previous = push(caller_frame())
+                counter = per_thread.counter
+                if counter is None:
+                    counter = recursion_counter()
+                counter.value += ENTRY_ROOM
                 try:
-                    return call(address, func_address, addressof(arr) if n else 0, n, 0)
+                    n = _len(slots)
+                    arr = array_of(n)(*ids(slots)) if n else None   # alive until the call returns
+                    return call(address, func_address, addressof(arr) if n else 0, n, 0,
+                                caller_frame(), ENTRY_ROOM)
                 finally:
-                    pop(previous)
+                    counter.value -= ENTRY_ROOM
         else:
             # *args, keyword-only parameters or **kwargs: a vectorcall with
             # keywords, which the compiled entry binds again.
@@ -115,15 +124,19 @@ class Installed:
                 if gettrace() is not None or getprofile() is not None:
                     tracing_changed()
                     return install.call_for_trampoline(interpreted, args, kwargs)
-                names = _tuple(kwargs)
-                values = args + _tuple(kwargs.values())
-                arr = array_of(_len(values))(*ids(values)) if values else None   # kept alive
-                previous = push(caller_frame())
+                counter = per_thread.counter
+                if counter is None:
+                    counter = recursion_counter()
+                counter.value += ENTRY_ROOM
                 try:
+                    names = _tuple(kwargs)
+                    values = args + _tuple(kwargs.values())
+                    arr = array_of(_len(values))(*ids(values)) if values else None   # kept alive
                     return call(address, func_address, addressof(arr) if values else 0,
-                                _len(args), _id(names) if names else 0)
+                                _len(args), _id(names) if names else 0, caller_frame(),
+                                ENTRY_ROOM)
                 finally:
-                    pop(previous)
+                    counter.value -= ENTRY_ROOM
         self.entry = entry
 
     def release(self, retire: bool) -> None:

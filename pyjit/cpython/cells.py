@@ -126,8 +126,9 @@ from functools import partial
 from typing import ClassVar
 
 from . import layout, semantics
-from .helper_decl import python_helper
+from .helper_decl import ROOM, python_helper
 from .null import NULL
+from .tstate import per_thread as _per_thread
 
 _obj = __import__("_ctypes").PyObj_FromPtr
 _incref = __import__("_ctypes").Py_INCREF
@@ -427,7 +428,14 @@ def _fill_method(cell: MethodCell, tp: type, method) -> None:
 
 # -- miss helpers ----------------------------------------------------------------------
 
-@python_helper("load_global_fill", ("ptr",), "borrowed", "null")
+# The miss helpers do the interpreter's work in Python: they run with room
+# (helper_decl.py), so that their own frames and calls do not fail at a
+# recursion limit where the interpreter's instruction would not, and give
+# it back around the program's code they run (an attribute's descriptor or
+# __getattr__, a mapping's __getitem__), less the frames between the helper
+# and that code, which then sees the count the interpreter's would.
+
+@python_helper("load_global_fill", ("ptr",), "borrowed", "null", room=True)
 def load_global_fill(cell):
     """LOAD_GLOBAL on a miss of GlobalCell `cell`: globals[name], else
     builtins[name], else NameError; a reference borrowed from the dict
@@ -441,7 +449,17 @@ def load_global_fill(cell):
     # a current version.  Then the three words are written in one step.
     versions = (_u64(id(globals_) + layout.DICT_MA_VERSION_TAG),
                 _u64(id(builtins) + layout.DICT_MA_VERSION_TAG))
-    value = semantics.load_global(globals_, builtins, cell.name)
+    if type(globals_) is dict and type(builtins) is dict:
+        value = semantics.load_global(globals_, builtins, cell.name)
+    else:                                   # the mappings' own code may run
+        counter = _per_thread.counter
+        if counter is not None:
+            counter.value -= ROOM - 1       # (semantics.load_global's frame)
+        try:
+            value = semantics.load_global(globals_, builtins, cell.name)
+        finally:
+            if counter is not None:
+                counter.value += ROOM - 1
     if type(globals_) is dict and type(builtins) is dict:
         cell.write(GlobalCell.GLOBALS_VERSION, (versions[0], versions[1], id(value)))
         cell.fills += 1
@@ -452,13 +470,20 @@ def load_global_fill(cell):
     return value
 
 
-@python_helper("load_attr_fill", ("ptr", "obj"), "obj", "null")
+@python_helper("load_attr_fill", ("ptr", "obj"), "obj", "null", room=True)
 def load_attr_fill(cell, obj):
     """obj.name (PyObject_GetAttr) on a miss of an AttrCell or
     ModuleAttrCell, which is filled when the attribute is cacheable."""
     cell = cell_at(cell)
     cell.misses += 1
-    value = getattr(obj, cell.name)
+    counter = _per_thread.counter
+    if counter is not None:
+        counter.value -= ROOM
+    try:
+        value = getattr(obj, cell.name)
+    finally:
+        if counter is not None:
+            counter.value += ROOM
     if isinstance(cell, ModuleAttrCell):
         _fill_module_attr(cell, obj)
     else:
@@ -466,25 +491,39 @@ def load_attr_fill(cell, obj):
     return value
 
 
-@python_helper("store_attr_fill", ("ptr", "obj", "obj"), "int", "minus_one")
+@python_helper("store_attr_fill", ("ptr", "obj", "obj"), "int", "minus_one", room=True)
 def store_attr_fill(cell, obj, value):
     """obj.name = value (PyObject_SetAttr) on a miss of AttrCell `cell`,
     which is filled when the attribute is a plain instance attribute."""
     cell = cell_at(cell)
     cell.misses += 1
-    setattr(obj, cell.name, value)
+    counter = _per_thread.counter
+    if counter is not None:
+        counter.value -= ROOM
+    try:
+        setattr(obj, cell.name, value)
+    finally:
+        if counter is not None:
+            counter.value += ROOM
     _fill_instance_attr(cell, type(obj))
     return 0
 
 
-@python_helper("load_method_fill", ("ptr", "obj", "ptr"), "int", "minus_one")
+@python_helper("load_method_fill", ("ptr", "obj", "ptr"), "int", "minus_one", room=True)
 def load_method_fill(cell, obj, out):
     """LOAD_METHOD (_PyObject_GetMethod) on a miss of a MethodCell or
     ModuleAttrCell: out[0], out[1] = (method, obj) or (NULL, obj.name), new
     references; fills the cell when the result is cacheable."""
     cell = cell_at(cell)
     cell.misses += 1
-    first, second = semantics.get_method(obj, cell.name)
+    counter = _per_thread.counter
+    if counter is not None:
+        counter.value -= ROOM - 2           # (get_method's frame and its ctypes call)
+    try:
+        first, second = semantics.get_method(obj, cell.name)
+    finally:
+        if counter is not None:
+            counter.value += ROOM - 2
     slots = (ctypes.c_uint64 * 2).from_address(out)
     _incref(second)
     if first is not NULL:

@@ -51,6 +51,7 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import BaseException, SystemError, TypeError, getattr, isinstance
 import ctypes
+import os
 import threading
 
 # The C-API functions looked up below are those of the described versions:
@@ -63,6 +64,7 @@ from .tstate import quiet_entry
 
 class _ErrState(threading.local):
     exc: BaseException | None = None
+    replacement: BaseException | None = None
     reraised = False
 
 
@@ -101,10 +103,61 @@ def take_pending() -> BaseException | None:
     quietly: a signal handler cannot raise between taking and clearing."""
     exc = _state.exc
     _state.exc = None
+    _state.replacement = None
     return exc
 
 
 quiet_entry(take_pending)
+
+
+# An exception C sets as a class and arguments (PyErr_SetObject(type, args)
+# with no exception being handled) stays unnormalized in 3.11's thread
+# state: each frame it leaves adds its traceback entry to that state, and
+# the first handler normalizes it, calling the class.  When that call
+# raises, its exception replaces the class and, if it has a traceback (the
+# failed __init__'s), the entries gathered so far are dropped, the
+# handler's own included (_PyErr_NormalizeException).  A C helper's failure
+# is normalized at once, where ctypes raises it in the binding's frame, so
+# the replacement arrives with only its own entries: marked here, the
+# compiled frames it leaves add none until a handler takes it, as the
+# interpreter's entries are lost (cpython/tracebacks.py).
+
+def mark_replacement() -> None:
+    """The pending exception replaced an unnormalized one (see above)."""
+    _state.replacement = _state.exc
+
+
+def is_replacement(exc: BaseException) -> bool:
+    """Whether exc, pending, is marked by mark_replacement."""
+    return _state.replacement is exc
+
+
+_PYJIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _is_pyjit_frame(frame) -> bool:
+    return frame.f_code.co_filename.startswith(_PYJIT_DIR)
+
+
+def set_pending_caught(exc: BaseException) -> None:
+    """set_pending for exc, caught by pyjit's Python code as a C call it
+    made failed (the real indicator set): without its first traceback entry
+    (the catching frame, without_own_frame), or, when it replaced an
+    unnormalized exception (it has no such entry), as it is, marked."""
+    if replaced_in(exc, _is_pyjit_frame):
+        set_pending(exc)
+        mark_replacement()
+    else:
+        set_pending(without_own_frame(exc))
+
+
+def replaced_in(exc: BaseException, own) -> bool:
+    """Whether exc, caught by Python code as a C call it made failed,
+    replaced an unnormalized exception: its traceback does not start with
+    the catching frame (own(frame): whether a frame is pyjit's own), which
+    every exception the call raised as it was gets first."""
+    tb = exc.__traceback__
+    return tb is not None and not own(tb.tb_frame)
 
 
 # The exception being handled (what PUSH_EXC_INFO and POP_EXCEPT move) is the
@@ -230,7 +283,7 @@ def surface() -> None:
     try:
         _err_occurred()
     except BaseException as exc:
-        set_pending(without_own_frame(exc))
+        set_pending_caught(exc)
 
 
 def without_own_frame(exc: BaseException) -> BaseException:

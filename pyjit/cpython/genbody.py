@@ -52,6 +52,8 @@ import dis
 
 from . import frames, layout
 from .errstate import Failure
+from .helper_decl import ROOM
+from .tstate import per_thread, recursion_counter
 from .generators import (AsyncGenValue, clear_item, enter_item, leave_item, normalize_throw,
                          top_item)
 
@@ -95,8 +97,15 @@ class GeneratorBody:
         return self
 
     def __next__(self):
-        if not self._frame:
-            self._frame, self._item = frames.caller_frame(), top_item()
+        if not self._frame:                  # the first resumption: with room
+            counter = per_thread.counter
+            if counter is None:
+                counter = recursion_counter()
+            counter.value += ROOM
+            try:
+                self._frame, self._item = frames.caller_frame(), top_item()
+            finally:
+                counter.value -= ROOM
         result = self._step(self._saved, None, None, self._frame)
         if result.__class__ is not Failure and len(result) > 1:
             self._saved = result
@@ -104,8 +113,15 @@ class GeneratorBody:
         raise self._ending(result)
 
     def send(self, value):
-        if not self._frame:
-            self._frame, self._item = frames.caller_frame(), top_item()
+        if not self._frame:                  # the first resumption: with room
+            counter = per_thread.counter
+            if counter is None:
+                counter = recursion_counter()
+            counter.value += ROOM
+            try:
+                self._frame, self._item = frames.caller_frame(), top_item()
+            finally:
+                counter.value -= ROOM
         result = self._step(self._saved, value, None, self._frame)
         if result.__class__ is not Failure and len(result) > 1:
             self._saved = result

@@ -23,7 +23,10 @@ A `Helper` says everything a code generator and an engine need to know:
   in C, on the runtime's own paths (the traceback, exception and argument
   bookkeeping, cache fills): it runs with `ROOM` more frames of recursion
   allowance, so that it works at the recursion limit as C code would
-  (it calls no code of the program but what releasing a reference runs).
+  (it calls no code of the program but what releasing a reference runs,
+  or gives the allowance back around it, as the cache fills do).  Every
+  helper's binding has that allowance for its own work; a helper without
+  room is given the count back for its call (helper_binding.py).
 - impl: the name of a C-API function (called through ctypes.pythonapi,
   GIL held), or a Python function.  A Python implementation receives "obj"
   arguments as objects (borrowed), "obj_or_null" as an object or `NULL`,

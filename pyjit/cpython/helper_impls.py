@@ -146,7 +146,7 @@ def err_matches(exc_type):
         return 0
 
 
-@python_helper("err_stop_iteration_clear", (), "int", "minus_one")
+@python_helper("err_stop_iteration_clear", (), "int", "minus_one", room=True)
 def err_stop_iteration_clear():
     """After PyIter_Next returned NULL: 0 if the iterator is exhausted (a
     pending StopIteration is cleared), -1 if a real exception is pending."""

@@ -44,7 +44,7 @@ def bind_args(func, args, nargsf, kwnames):
 
 # -- locals and cells ---------------------------------------------------------------------
 
-@python_helper("raise_unbound_local", ("obj",), "int", "minus_one")
+@python_helper("raise_unbound_local", ("obj",), "int", "minus_one", room=True)
 def raise_unbound_local(name):
     """LOAD_FAST of an unbound local."""
     raise semantics.unbound_local(name)
@@ -172,7 +172,7 @@ def push_exc_info(exc):
     return errstate.push_handled(exc)
 
 
-@python_helper("pop_except", ("obj",), "int", "none")
+@python_helper("pop_except", ("obj",), "int", "none", room=True)
 def pop_except(prev):
     """POP_EXCEPT: prev (None: nothing) is the handled exception again.  It
     cannot fail; calling it again after an interruption is harmless."""
@@ -180,13 +180,13 @@ def pop_except(prev):
     return 0
 
 
-@python_helper("check_exc_match", ("obj", "obj"), "int", "minus_one")
+@python_helper("check_exc_match", ("obj", "obj"), "int", "minus_one", room=True)
 def check_exc_match(exc, match_type):
     """CHECK_EXC_MATCH: 1 if exc matches the except clause's type."""
     return int(semantics.check_exc_match(exc, match_type))
 
 
-@python_helper("reraise", ("obj",), "int", "minus_one")
+@python_helper("reraise", ("obj",), "int", "minus_one", room=True)
 def reraise(exc):
     """RERAISE: exc is pending again as it is: its traceback kept, no entry
     added for the re-raising frame, and no implicit chaining (a Python
@@ -196,7 +196,7 @@ def reraise(exc):
     return -1
 
 
-@python_helper("reraise_current", (), "int", "minus_one")
+@python_helper("reraise_current", (), "int", "minus_one", room=True)
 def reraise_current():
     """A bare `raise`: the handled exception is pending again, as RERAISE
     does it (RuntimeError when nothing is handled)."""

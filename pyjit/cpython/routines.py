@@ -437,7 +437,11 @@ HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load
 # Unicorn: 4 lost the RecursionError of a recursive function at the limit, 5
 # that of a recursive method; 6 lost neither.  8 leaves a margin for the
 # helpers' own error paths (an exception's traceback is cleared there,
-# which may run finalizers).
+# which may run finalizers).  An engine whose helper path has its own room
+# (a helper's binding: pyjit/runtime/helper_binding.py) says how much it
+# keeps instead (RECURSION_KEEP): the UnicornEngine, exactly what compiled
+# code's count carries above the interpreter's, so that a call is refused
+# where the interpreter's would be.
 HELPER_FRAMES = 8
 
 # Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,
@@ -563,10 +567,12 @@ def expand(text: str) -> str:
     return "".join(out)
 
 
-def source(addresses: dict[str, int]) -> str:
+def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     """The routines' assembly text with the given addresses: each helper of
     HELPERS_CALLED's, those of object_addresses(), `stack_limit` and
-    `int_pool` (the engine's)."""
+    `int_pool` (the engine's); keep: the recursion limit a call between
+    compiled functions leaves unused (HELPER_FRAMES, or the engine's
+    RECURSION_KEEP)."""
     L = layout
     return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
@@ -579,7 +585,7 @@ def source(addresses: dict[str, int]) -> str:
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
-        compare_mask=COMPARE_MASK, HELPER_FRAMES=HELPER_FRAMES,
+        compare_mask=COMPARE_MASK, HELPER_FRAMES=keep,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         int_routines=int_routines.source(),
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"

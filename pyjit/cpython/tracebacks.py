@@ -15,8 +15,10 @@ Compiled code does the same through two helpers, both given the function's
 
 Each adds the entry `[function, line of lr]` in front of the pending
 exception's traceback, unless the failure was a re-raise (the re-raising
-helpers say so: errstate.reraised) or lr maps to no line (the argument
-binding of the entry, which CPython does before the frame exists).
+helpers say so: errstate.reraised), lr maps to no line (the argument
+binding of the entry, which CPython does before the frame exists), or the
+exception replaced an unnormalized one whose entries the interpreter
+drops at the handler (errstate.mark_replacement).
 
 An entry needs a frame object.  A compiled activation has no frame of its
 own, so a `CodeInfo` keeps one frame object that stands for the function:
@@ -103,7 +105,7 @@ def add_entry(info: CodeInfo, lr: int) -> None:
         return
     exc = errstate.pending()
     line = info.line_at(lr)
-    if exc is None or line is None:
+    if exc is None or line is None or errstate.is_replacement(exc):
         return
     entry = _TracebackType(exc.__traceback__, info.frame(), -1, line)
     exc.__traceback__ = entry

@@ -64,6 +64,13 @@ C_CALLBACK_RESERVE = 8
 _C_COUNTER_OFFSET = layout.TSTATE_C_RECURSION_REMAINING
 
 
+# Recursion room for an entry's own work before and after the engine's call
+# (the argument array, the caller's frame, its push and pop): added by the
+# entry (jit.py, genentry.py) and passed to Engine.call_function as `room`,
+# which counts it in its ENGINE_ROOM.
+ENTRY_ROOM = 20
+
+
 class _PerThread(threading.local):
     counter: ctypes.c_int | None = None
     c_counter: ctypes.c_int | None = None

@@ -38,7 +38,8 @@ from ..aarch64.calls import CodePlacement
 from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
 from ..cpython.errstate import Failure
-from ..cpython.tstate import recursion_counter
+from ..cpython.frames import pop as pop_frame, push as push_frame
+from ..cpython.tstate import per_thread, recursion_counter
 from ..cpython import interrupts
 from . import entries, routines
 from .counts import Counts
@@ -280,16 +281,27 @@ class Engine(abc.ABC):
         return result
 
     def call_function(self, address: int, x0: int = 0, x1: int = 0, x2: int = 0,
-                      x3: int = 0):
+                      x3: int = 0, frame: int | None = None, room: int = 0):
         """`call`, with the result taken as a new reference: returns the
         object (owning that reference), or, when the result is NULL or a
         signal handler raised while the code ran, an `errstate.Failure`
         holding the exception, which was never raised through this engine's
         frames (the trampoline re-raises it, pyjit/install.py).  A nested
-        call leaves the caller's pending exception as it was."""
-        counter = recursion_counter()
-        counter.value += ENGINE_ROOM
+        call leaves the caller's pending exception as it was.  frame (None:
+        unchanged): the innermost compiled activation's frame while the
+        code runs (cpython/frames.py push and pop, done here with the
+        engine's room: a function that lowered the recursion limit to its
+        own depth still returns).  room: the recursion room the caller
+        added for its own work (ENTRY_ROOM), part of ENGINE_ROOM here."""
+        counter = per_thread.counter          # (recursion_counter() is one frame deeper)
+        if counter is None:
+            counter = recursion_counter()
+        added = ENGINE_ROOM - room
+        counter.value += added
+        previous = None
         try:
+            if frame is not None:
+                previous = push_frame(frame)
             result, saved = self._run(address, x0, x1, x2, x3)
             exc = errstate.take_pending()
             if saved is not None:
@@ -321,7 +333,9 @@ class Engine(abc.ABC):
             finally:
                 del exc
         finally:
-            counter.value -= ENGINE_ROOM
+            if previous is not None:
+                pop_frame(previous)
+            counter.value -= added
             if self._retired:
                 self._drain()
 

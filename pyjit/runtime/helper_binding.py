@@ -48,7 +48,7 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import (
     BaseException, MemoryError, RecursionError, RuntimeError, TypeError, ValueError, compile,
-    enumerate, exec, float, getattr, id, int, isinstance, len, range, str, type,
+    dict, enumerate, exec, float, getattr, id, int, isinstance, len, max, range, str, type,
 )
 import ctypes
 import dis
@@ -74,10 +74,24 @@ _incref = __import__("_ctypes").Py_INCREF
 _decref_address = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
 
 
+# ctypes converts each argument with its argtype's `from_param`, C calls
+# the interpreter counts against the recursion limit (the C function the
+# helper stands for is one counted call in the interpreter, and ctypes'
+# call of it is another, which the engines compensate: HOOK_FRAMES).
+# c_void_p's conversion of an int is one call deep, the depth of the C
+# function's own count, so it costs nothing more; c_int64's and c_double's
+# also ask isinstance (two deeper): an int64 argument is passed as c_void_p
+# (the same 64 bits, a negative value included), and a helper with a
+# double argument is given CONVERSION_DEPTH frames of room for its call.
+_ARG_CTYPES = dict(_CTYPES, int64=ctypes.c_void_p)
+CONVERSION_DEPTH = {"double": 2}
+
+
 def c_function(helper: Helper):
     """The ctypes function of a C helper (a prototype of our own, so that
     argtypes set on ctypes.pythonapi by anyone else do not matter)."""
-    proto = ctypes.PYFUNCTYPE(_CTYPES[helper.result], *(_CTYPES[kind] for kind in helper.args))
+    proto = ctypes.PYFUNCTYPE(_CTYPES[helper.result],
+                              *(_ARG_CTYPES[kind] for kind in helper.args))
     return proto((helper.impl, ctypes.pythonapi))
 
 
@@ -227,7 +241,11 @@ def _fail(helper: Helper, exc: BaseException) -> None:
             if type(exc) is _ArgumentError:
                 exc = _conversion_error(exc)
                 errstate.put_pending(exc)
+            # (errstate.py: a C helper's exception replacing an unnormalized one)
+            replaced = helper.is_c and errstate.replaced_in(exc, _is_own)
             _strip_own_frames(exc)
+            if replaced:
+                errstate.mark_replacement()
     except BaseException as late:
         interrupts.defer(late)
     if bad:
@@ -281,19 +299,25 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
     and store use; the binding's own names are added to it."""
     lines = [f"def {name}({params}):"] + (["    frame = 0"] if helper.is_c else
                                            ["    value = UNSET"])
-    if helper.room:
-        # More recursion allowance while it runs (helper_decl.py): the
-        # thread's counter, made by the engine's call (None outside one).
-        lines += ["    room = per_thread.counter", "    if room is not None:",
-                  "        room.value += ROOM"]
+    # Recursion room (helper_decl.py) while the binding runs: its own work
+    # (switching the current frame, converting, recording a failure) is
+    # Python calls and comparisons the interpreter counts, where the
+    # instruction it stands for counts nothing.  A helper declared with
+    # room keeps it while it runs; any other is given the count back for
+    # its call (`roomless`), so that it, and the program's code it runs,
+    # sees what the interpreter's instruction would.  The thread's counter
+    # is made by the engine's call (None outside one).
+    lines += ["    roomless = False", "    room = per_thread.counter",
+              "    if room is not None:", "        room.value += ROOM"]
+    give = not helper.room
     can_fail = helper.failure != "none"
     finally_lines = []
     if helper.is_c:
         finally_lines += ["        if frame:", "            slot.value = saved"]
     for i in helper.steals if not helper.is_c else ():
         finally_lines += [f"        if a{i}:", f"            decref(a{i})"]
-    if helper.room:
-        finally_lines += ["        if room is not None:", "            room.value -= ROOM"]
+    finally_lines += ["        if roomless:", "            room.value += GIVEN",
+                      "        if room is not None:", "            room.value -= ROOM"]
     # A helper that cannot fail is called again after an interruption outside
     # the `except` that caught it: inside, the handled exception would be the
     # interruption, which a helper reading the handled exception (PUSH_EXC_INFO)
@@ -328,11 +352,17 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         # A deferred asynchronous exception is this helper's failure.
         body += ["    if ANY[0]:", "        deferred = take_deferred()",
                  "        if deferred is not None:", "            raise deferred"]
-    if helper.is_c:
-        body += [f"    result = {call}"]
-    else:
+    if give:
+        # (no check point between a change of the count and its mark: a
+        # signal handler runs at calls and backward jumps only)
+        body += ["    if room is not None:", "        room.value -= GIVEN",
+                 "        roomless = True"]
+    body += [f"    result = {call}" if helper.is_c else f"    value = {call}"]
+    if give:
+        body += ["    if roomless:", "        room.value += GIVEN", "        roomless = False"]
+    if not helper.is_c:
         # Done once value is set: an interruption of the conversion is deferred.
-        body += [f"    value = {call}", "    result = convert(value)"]
+        body += ["    result = convert(value)"]
 
     def put(value: str, indent: str = "    ") -> list[str]:
         if store is None:
@@ -342,6 +372,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
                                            [f"{indent}return"])
 
     handler = ["except EmulationFault:", "    raise", "except BaseException as exc:"]
+    if give:
+        handler += ["    if roomless:", "        room.value += GIVEN", "        roomless = False"]
     indent = "    "
     if not helper.is_c:
         handler += ["    if value is not UNSET:",
@@ -376,6 +408,10 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "innermost": frames.innermost, "frame_slot": frames.current_frame_slot,
         "BadResult": _BadResult, "interrupted": _interrupted, "ANY": interrupts.ANY,
         "per_thread": tstate.per_thread, "ROOM": ROOM,
+        # Given back around the call: all of it, but what converting a C
+        # function's arguments costs beyond the C function's own count.
+        "GIVEN": ROOM - max([CONVERSION_DEPTH.get(kind, 0) for kind in helper.args]
+                            if helper.is_c else [], default=0),
         "take_deferred": interrupts.take,
     })
     if not can_fail:     # what _interrupted calls again

@@ -282,7 +282,7 @@ class NativeEngine(Engine):
                 if block[6] or interrupts.is_asynchronous(exc) and errstate.pending() is not None:
                     interrupts.defer(exc)     # a signal handler, after the code returned
                 else:                         # the real indicator, set when the code returned
-                    errstate.set_pending(errstate.without_own_frame(exc))
+                    errstate.set_pending_caught(exc)
             finally:
                 if frame:
                     slot.value = saved_frame

@@ -51,7 +51,8 @@ def load_routines(engine):
     addresses.update(routines.object_addresses())
     addresses["stack_limit"] = entries.stack_limit(engine)
     addresses["int_pool"] = entries.int_pool(engine).address
-    code = assemble(routines.source(addresses), routines.NAME).code
+    keep = getattr(engine, "RECURSION_KEEP", routines.HELPER_FRAMES)
+    code = assemble(routines.source(addresses, keep), routines.NAME).code
     loaded = engine.load(code, routines.NAME)
     for name in routines.ROUTINES:
         engine.define_symbol(name, loaded.label(name))

@@ -266,10 +266,16 @@ class EmulationContext(FaultDescriptions):
             self._stop()
 
     def _count_helper(self, k: int, address: int) -> None:
+        # (with room: compiled code may call a helper with none of the
+        # recursion limit left: UnicornEngine.RECURSION_KEEP)
+        counter = self.chain.counter
+        counter.value += MEMORY_HOOK_FRAMES
         try:
             self._counter.on_helper_call(self._helpers[k].name)
         except BaseException as exc:
             self._hook_error(exc, address)
+        finally:
+            counter.value -= MEMORY_HOOK_FRAMES
 
     def _stop(self) -> None:
         """Stop this instance's emulation (a fault is recorded)."""

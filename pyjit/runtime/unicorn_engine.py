@@ -171,6 +171,11 @@ class UnicornEngine(Engine):
     """
 
     _WHAT_RUNS = "emulated code"
+    # A call between compiled functions is refused where the interpreter
+    # would refuse it (routines.py): compiled code's count carries
+    # HOOK_FRAMES above the interpreter's, for the trap's own frames, and
+    # a helper's binding has room for the rest of its work.
+    RECURSION_KEEP = HOOK_FRAMES
 
     def __init__(self, *, code_arena_size: int = CODE_ARENA_SIZE, helper_distance: int = 1 << 30,
                  helper_capacity: int = 1024, stack_size: int = 1 << 20,

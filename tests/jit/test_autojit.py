@@ -89,6 +89,32 @@ def test_functions_made_later_count_from_their_first_call(mode_off):
     assert mode.refused == {}
 
 
+def test_functions_made_and_compiled_at_each_call_leave_nothing_behind(mode_off):
+    # pyperformance's chaos under autojit:1: Spline.__call__'s list
+    # comprehension is a new function at each call, compiled at its first
+    # (its code's count is used up) and dead when the call ends; the mode
+    # kept a weak reference to every one of them, 400 more objects a call.
+    import gc
+    # (A lambda: 3.12 inlines comprehensions into their parent.)
+    outer = make("""
+        def outer(n):
+            return (lambda i: i * n)(n)
+        """, "outer")
+    mode = autojit.start(threshold=1, patterns=["autojit_case:*"])
+    for n in range(3):
+        outer(n)
+    gc.collect()
+    before = len(gc.get_objects())
+    got = [outer(n) for n in range(40)]
+    gc.collect()
+    grown = len(gc.get_objects()) - before
+    stop()
+    assert got == [n * n for n in range(40)]
+    assert mode.compiled_names["autojit_case:outer.<locals>.<lambda>"] >= 40
+    assert grown < 20, grown
+    assert len(mode.compiled) <= 2
+
+
 def test_a_parameter_held_in_a_cell_reaches_the_compiled_call(mode_off):
     f = make("""
         def f(a, b):
@@ -288,3 +314,45 @@ def test_the_interpreter_exits_quietly_with_compiled_code_alive(tmp_path):
     proc = subprocess.run([sys.executable, "exiting.py"], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=600)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "True\n", "")
+
+
+def test_the_compiling_call_counts_what_an_interpreted_call_does(mode_off):
+    # The hook compiles with room of its own (a first call near the
+    # recursion limit compiles, as the interpreter would just run it), and
+    # the call it then makes sees the interpreter's depth.
+    depth = make("""
+        import sys
+        def depth():
+            try:
+                sys.setrecursionlimit(1)
+            except RecursionError as exc:
+                return int(str(exc).split()[-6].rstrip(":"))
+        """, "depth")
+    near = make("""
+        import sys
+        def near(limit):
+            sys.setrecursionlimit(limit)
+            try:
+                return first()
+            finally:
+                sys.setrecursionlimit(1000)
+        def first():
+            return [n for n in range(3)]
+        """, "near")
+    expected = depth()
+    autojit.start(threshold=1, patterns=["autojit_case:depth"])
+    got = [depth(), depth()]                 # the compiling call, a compiled one
+    stop()
+    assert got == [expected, expected] and expected is not None
+    previous = sys.getrecursionlimit()
+    here = depth() - 1                       # near's depth
+    autojit.start(threshold=1, patterns=["autojit_case:*"])
+    try:
+        # 10 counts left in near: compiling first and its comprehension
+        # takes the compiler far deeper than that
+        assert near(here + 10) == [0, 1, 2]
+        first = near.__globals__["first"]
+        assert jit.is_jit_compiled(first), jit.refusal_reason(first)
+    finally:
+        stop()
+        sys.setrecursionlimit(previous)

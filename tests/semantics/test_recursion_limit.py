@@ -6,10 +6,9 @@ machine code, with no interpreter frame; the shared call routine counts it
 in the thread state's recursion_remaining, and at the limit raises the
 interpreter's RecursionError.  Compared with the interpreter running the
 same function: the same message, at the same depth within FRAMES_EARLY
-(the JIT's entry path from the interpreter into compiled code is a few
-Python frames, and compiled code keeps routines.HELPER_FRAMES of the
-limit for the engine's helper path), and the count is balanced afterwards
-whether the recursion returned or raised.
+(the JIT's entry from the interpreter into compiled code is a Python
+frame more), and the count is balanced afterwards whether the recursion
+returned or raised.
 """
 
 from __future__ import annotations
@@ -21,7 +20,11 @@ import pytest
 from pyjit.cpython import interpreter, tstate
 from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
 
-FRAMES_EARLY = 15     # measured: 13 under Unicorn (5 entry frames + HELPER_FRAMES)
+# Measured under Unicorn: 1 (the entry's frame, on the way from the
+# interpreter into compiled code: its own work has room, the frame does
+# not); 13 before helpers had room of their own and calls kept
+# routines.HELPER_FRAMES of the limit unused.
+FRAMES_EARLY = 1
 
 RECURSIVE = """
 def f(n):
@@ -195,3 +198,118 @@ def test_compiled_code_near_the_c_recursion_limit_never_faults(fresh, compiled):
             counter.value = saved
         outcomes.add(result)
     assert outcomes == {7, "RecursionError"}
+
+
+# -- at the lowest limit the interpreter allows (test_exceptions'
+# test_recursion_in_except_handler) --------------------------------------------
+
+LOWEST = """
+import sys
+
+def depth():
+    # the depth sys.setrecursionlimit sees from here (one more than ours)
+    try:
+        sys.setrecursionlimit(1)
+    except RecursionError as exc:
+        return int(str(exc).split()[-6].rstrip(":"))
+
+def gen():
+    yield depth()
+
+def in_generator():
+    return next(gen())
+
+def lower_then_call(limit):
+    # the limit lowered to `limit` here, then a C call (its call site's
+    # first run: the cache fills run too) and a return
+    try:
+        sys.setrecursionlimit(limit)
+    except RecursionError:
+        return "refused"
+    try:
+        sys.setrecursionlimit(1000)
+    except RecursionError:
+        return "failed"
+    return "ok"
+
+def set_relative_recursion_limit(n):
+    depth = 1
+    while True:
+        try:
+            sys.setrecursionlimit(depth)
+        except RecursionError:
+            depth += 1
+        else:
+            break
+    sys.setrecursionlimit(depth + n)
+
+def recurse_in_except():
+    try:
+        1/0
+    except:
+        recurse_in_except()
+
+def relative(n):
+    previous = sys.getrecursionlimit()
+    try:
+        set_relative_recursion_limit(n)
+        try:
+            recurse_in_except()
+        except RecursionError:
+            return "RecursionError"
+    finally:
+        sys.setrecursionlimit(previous)
+"""
+
+
+def _lowest(fresh, compiled, name, compile_all):
+    """LOWEST's function `name`, with every function of it compiled if
+    compile_all (the generator where the version compiles generators)."""
+    ns_f = fresh(LOWEST, name)
+    if compile_all:
+        generators = sys.version_info < (3, 13)
+        compiled(*(v for k, v in ns_f.__globals__.items()
+                   if callable(v) and getattr(v, "__module__", None) == "semantics_case"
+                   and (generators or k != "gen")))
+    return ns_f
+
+
+@pytest.mark.parametrize("name", ["depth", "in_generator"])
+def test_c_code_sees_the_interpreters_depth(name, fresh, compiled):
+    # A compiled function's (a generator body's) activation costs the
+    # recursion count what the interpreted one does, for C code it calls.
+    interpreted = _lowest(fresh, compiled, name, False)
+    jitted = _lowest(fresh, compiled, name, True)
+    assert jitted() == interpreted()
+
+
+def test_a_c_call_after_lowering_the_limit_to_the_depth(fresh, compiled):
+    # At the lowest limit sys.setrecursionlimit accepts, the interpreter can
+    # still make a C call: so can compiled code, whose helpers' own Python
+    # frames (the binding's, a cache fill's) have room of their own, and
+    # the function returns.
+    def outcomes(f, base):
+        got = []
+        for extra in range(0, 5):
+            got.append(f(base + extra))
+            sys.setrecursionlimit(1000)
+        return got
+    interpreted = _lowest(fresh, compiled, "lower_then_call", False)
+    depth = interpreted.__globals__["depth"]()
+    expected = outcomes(interpreted, depth)
+    assert "ok" in expected and "refused" in expected
+    previous = sys.getrecursionlimit()
+    try:
+        for _ in range(2):      # the first run fills the caches, the second does not
+            jitted = _lowest(fresh, compiled, "lower_then_call", True)
+            assert outcomes(jitted, depth) == expected
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def test_recursion_in_except_handler_near_the_limit(fresh, compiled):
+    previous = sys.getrecursionlimit()
+    jitted = _lowest(fresh, compiled, "relative", True)
+    for n in (4, 10):
+        assert jitted(n) == "RecursionError"
+        assert sys.getrecursionlimit() == previous

@@ -64,6 +64,45 @@ def attribute_error(obj):
     return obj.missing
 
 
+class UnmakeableError(Exception):
+    def __init__(self):
+        raise RuntimeError("cannot make UnmakeableError")
+
+
+def set_by_c(args):
+    # C sets an exception class with arguments, not an instance (PyErr_SetObject)
+    import _testcapi
+    _testcapi.raise_exception(UnmakeableError, args)
+
+
+def unmakeable_caught_here(args):
+    try:
+        set_by_c(args)
+    except RuntimeError as exc:
+        return [fs.name for fs in traceback.extract_tb(exc.__traceback__)]
+
+
+def unmakeable_caught_above(args):
+    try:
+        unmakeable_caught_here_nohandler(args)
+    except RuntimeError as exc:
+        return [fs.name for fs in traceback.extract_tb(exc.__traceback__)]
+
+
+def unmakeable_caught_here_nohandler(args):
+    return set_by_c(args)
+
+
+def unmakeable_through_finally(args):
+    try:
+        try:
+            set_by_c(args)
+        finally:
+            args = None
+    except RuntimeError as exc:
+        return [fs.name for fs in traceback.extract_tb(exc.__traceback__)]
+
+
 CASES = [
     ("compiled callee", lambda: add_then_divide(0), (add_then_divide, divide)),
     ("interpreted callee", lambda: add_then_divide(0), (add_then_divide,)),
@@ -73,6 +112,19 @@ CASES = [
     ("caught in the function", lambda: caught_locally(0), (caught_locally, divide)),
     ("unbound local", lambda: unbound_local(False), (unbound_local,)),
     ("attribute", lambda: attribute_error(3), (attribute_error,)),
+    # The interpreter adds the entries of the frames the class leaves to
+    # the unnormalized exception, and drops them when the handler's
+    # normalization replaces it by the RuntimeError of the failed __init__
+    # (test_exceptions testSettingException): only that error's own entries.
+    ("failed instantiation caught", lambda: unmakeable_caught_here(0),
+     (unmakeable_caught_here, set_by_c)),
+    ("failed instantiation caught above", lambda: unmakeable_caught_above(0),
+     (unmakeable_caught_above, unmakeable_caught_here_nohandler, set_by_c)),
+    ("failed instantiation through finally", lambda: unmakeable_through_finally(0),
+     (unmakeable_through_finally, set_by_c)),
+    # (Not when it leaves compiled code for an interpreted caller: that
+    # frame adds its entry to the instance, docs/cpython-tests.md.)
+    ("instantiated", lambda: unmakeable_caught_here(1), (unmakeable_caught_here, set_by_c)),
 ]
 
 
