@@ -25,19 +25,21 @@ layout.
 
 from __future__ import annotations
 
-# Bound at import: a program may rebind builtins.len and the like (the call path
-# of compiled code must not see that).
-from builtins import getattr
 import ctypes
 import threading
 
 from . import layout
+from .tstate import quiet_entry
 
 _U64 = ctypes.c_uint64
 _U8 = ctypes.c_uint8
 _OBJECT = ctypes.py_object
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
-_state = threading.local()
+class _Innermost(threading.local):
+    frame = 0
+
+
+_state = _Innermost()
 
 
 def current_frame_slot() -> ctypes.c_uint64:
@@ -89,8 +91,9 @@ def locals_address(frame: int) -> int:
 
 def push(frame: int) -> int:
     """frame (0: none) is the innermost compiled activation's frame on this
-    thread; returns the previous one, for `pop`."""
-    previous = getattr(_state, "frame", 0)
+    thread; returns the previous one, for `pop`.  Entered quietly, no call:
+    no signal handler runs inside push, pop or innermost."""
+    previous = _state.frame
     _state.frame = frame
     return previous
 
@@ -101,4 +104,9 @@ def pop(previous: int) -> None:
 
 def innermost() -> int:
     """The frame push gave last on this thread (0: none)."""
-    return getattr(_state, "frame", 0)
+    return _state.frame
+
+
+for _fn in (push, pop, innermost):
+    quiet_entry(_fn)
+del _fn

@@ -17,7 +17,8 @@ After each call: its result is right or the exception came out of it (at
 once, or deferred to the call's end), and nothing is left behind: no
 thread inside compiled code, no stack held, no pending or deferred
 exception, no handled exception (sys.exc_info()), no reference leaked,
-nothing printed as unraisable; the next call runs normally.  The same sweep with a handler that calls compiled
+the recursion count as it was, nothing printed as unraisable; the next
+call runs normally.  The same sweep with a handler that calls compiled
 code instead of raising: both calls give their results.
 """
 
@@ -30,7 +31,7 @@ import sys
 import pytest
 
 import pyjit
-from pyjit.cpython import errstate, interrupts
+from pyjit.cpython import errstate, interrupts, tstate
 from pyjit.runtime import EmulationFault
 from conftest import is_unicorn
 
@@ -266,6 +267,8 @@ def _sweep(case, engine, jit_compile, handler, allowed):
         expected = _outcome(fn, arg)
         assert expected == _outcome(fn, arg)            # warm: caches filled, contexts made
         refs = sys.getrefcount(SENTINEL)
+        counter = tstate.recursion_counter()
+        left = counter.value
         with Injector(handler) as injector:
             _, points = injector.run(_outcome, fn, arg)
             assert points > 20, points  # the call path runs pyjit's Python code
@@ -282,6 +285,8 @@ def _sweep(case, engine, jit_compile, handler, allowed):
                 assert sys.exc_info() == (None, None, None), f"handled exception left at {where}"
                 assert not engine._stacks.in_use(), f"a stack held after {where}"
                 assert sys.getrefcount(SENTINEL) == refs, f"a reference leaked at {where}"
+                assert counter.value == left, f"recursion count off by {counter.value - left} " \
+                                              f"after {where}"
                 assert _outcome(fn, arg) == expected, f"the next call after {where}"
     finally:
         if policy is not None:
