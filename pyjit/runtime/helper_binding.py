@@ -208,7 +208,7 @@ def _started(helper: Helper, exc: BaseException) -> bool:
     """Whether the call of helper that exc interrupted had done anything: a
     C helper that cannot fail is only interrupted after it returned; a
     Python one had started when exc left its frame past its entry."""
-    if helper.is_c:
+    if isinstance(helper.impl, str):        # (helper.is_c, with the builtins bound here)
         return True
     code = getattr(helper.impl, "__code__", None)
     tb = exc.__traceback__
@@ -227,7 +227,7 @@ def _entry_offset(code) -> int:
     return 0
 
 
-def _fail(helper: Helper, exc: BaseException) -> None:
+def _fail(helper: Helper, exc: BaseException, is_c: bool) -> None:
     """exc is helper's failure: it becomes the pending exception before
     anything else (no check point before that), then is given back as the
     program's (a ctypes conversion error), with pyjit's frames stripped; an
@@ -242,7 +242,7 @@ def _fail(helper: Helper, exc: BaseException) -> None:
                 exc = _conversion_error(exc)
                 errstate.put_pending(exc)
             # (errstate.py: a C helper's exception replacing an unnormalized one)
-            replaced = helper.is_c and errstate.replaced_in(exc, _is_own)
+            replaced = is_c and errstate.replaced_in(exc, _is_own)
             _strip_own_frames(exc)
             if replaced:
                 errstate.mark_replacement()
@@ -380,7 +380,7 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
                     "        result = converted(helper, exc, value)", "    else:"]
         indent = "        "
     if can_fail:
-        handler += [f"{indent}fail(helper, exc)"] + put("FAIL", indent)
+        handler += [f"{indent}fail(helper, exc, IS_C)"] + put("FAIL", indent)
     else:
         handler += [f"{indent}interruption = exc"]
     attempt = ["try:"] + body + handler
@@ -402,7 +402,8 @@ def compile_call(helper: Helper, name: str, arg_exprs: list[str], store: str | N
         "__name__": __name__,             # pyjit's code: the process-wide modes leave it alone
         "call": c_function(helper) if helper.is_c else helper.impl,
         "EmulationFault": EmulationFault, "BaseException": BaseException, "type": type,
-        "fail": _fail, "converted": _converted, "UNSET": _UNSET, "FAIL": helper.failure_value(),
+        "fail": _fail, "IS_C": helper.is_c, "converted": _converted, "UNSET": _UNSET,
+        "FAIL": helper.failure_value(),
         "convert": _CONVERT[helper.result], "helper": helper, "contract_error": _contract_error,
         "obj": _obj, "obj_or_null": _obj_or_null, "decref": _decref_address,
         "innermost": frames.innermost, "frame_slot": frames.current_frame_slot,
