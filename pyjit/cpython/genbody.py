@@ -216,6 +216,11 @@ class AsyncGeneratorBody(GeneratorBody):
         self._next_thrown = strip_trampoline_entry(exc)
 
     def __next__(self):
+        # The trampoline's frame is this method's caller's: send, called
+        # from here, would take this method's frame for it (a frame of the
+        # thread's stack, reused once this returns).
+        if not self._frame:
+            self._frame, self._item = frames.caller_frame(), top_item()
         return self.send(None)
 
     def send(self, value):

@@ -447,3 +447,32 @@ def test_entry_frames():
         assert below == here
     else:
         assert (owner, further) == (L.FRAME_OWNED_BY_CSTACK, here)
+
+
+def test_a_delegates_caller_is_its_generators_own_frame():
+    """The frames and items a compiled generator's driver reads
+    (cpython/genbody.py, generators.py): a delegate's __next__, called from
+    C by its generator's `yield from`, has below it (past the entry frame,
+    where the version has them) the generator's own frame, inside the
+    generator object; the top exception-stack item is the generator's, and
+    it links to the item that was on top before the generator ran."""
+    class Delegate:
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            mine = u64(id(sys._getframe()) + L.FRAME_F_FRAME)
+            below = u64(mine + L.IFRAME_PREVIOUS)
+            if L.FRAME_OWNED_BY_CSTACK is not None:
+                assert u8(below + L.IFRAME_OWNER) == L.FRAME_OWNED_BY_CSTACK
+                below = u64(below + L.IFRAME_PREVIOUS)
+            item = u64(_thread_state() + L.TSTATE_EXC_INFO)
+            return below, item, u64(item + L.ERR_STACKITEM_PREVIOUS)
+
+    def gen():
+        return (yield from Delegate())
+    outer = u64(_thread_state() + L.TSTATE_EXC_INFO)
+    g = gen()
+    frame, item, previous = next(g)
+    assert id(g) < frame < id(g) + sys.getsizeof(g)
+    assert (item, previous) == (id(g) + L.GEN_EXC_STATE, outer)

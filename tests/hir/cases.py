@@ -814,9 +814,9 @@ CASES: dict[str, tuple] = {
     "imports": (imports, [()]),
     "zero_argument_super": (zero_argument_super, [(1,), ("s",)]),
 }
-if sys.version_info[:2] <= (3, 12):
-    # Class-defining functions and zero-argument super() compile on 3.11 and
-    # 3.12 so far (3.13 refuses them in one sentence).
+if sys.version_info[:2] <= (3, 13):
+    # Class-defining functions and zero-argument super() compile on 3.11 to
+    # 3.13 so far.
     CASES.update({
         "class_body": (class_body, [(3,), ("a",)]),
         "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),

@@ -1,4 +1,4 @@
-"""The builder's structure (the running version's: 3.11's or 3.12's):
+"""The builder's structure (the running version's):
 the handler table, exception edges and landing blocks, checks on locals,
 call shapes and the range fast path."""
 
@@ -127,3 +127,23 @@ def test_a_generator_without_try_has_no_landing():
     for name in ("counter", "yield_in_call", "async_generator_stop"):
         func = build_hir(GENERATOR_CASES[name][0])
         assert opcode_counts(func).get("FetchException", 0) == 0, name
+
+
+def _plain_yields(x):
+    yield x                   # 3.13: RESUME 5, after a yield with the depth bit set
+
+
+def _delegating_yield(it):
+    return (yield from it)    # RESUME 2, after a yield from
+
+
+@requires_generators
+def test_a_throw_goes_to_the_delegate_only_at_a_yield_from():
+    """A throw into a plain yield raises there (GenThrow); into the yield of
+    a SEND loop it goes to the delegate (IterThrow).  3.13 sets a bit above
+    the location in the RESUME after a yield outside any try (the exception
+    stack one deep), which is still a plain yield's resume."""
+    plain = opcode_counts(build_hir(_plain_yields))
+    assert (plain.get("GenThrow", 0), plain.get("IterThrow", 0)) == (1, 0)
+    delegating = opcode_counts(build_hir(_delegating_yield))
+    assert delegating.get("IterThrow", 0) == 1

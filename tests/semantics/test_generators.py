@@ -19,8 +19,8 @@ import pyjit.jit as jit
 
 from exc_support import both, compiled, describe
 
-pytestmark = pytest.mark.skipif(sys.version_info[:2] > (3, 12),
-                                reason="generators compile on CPython 3.11 and 3.12 only so far")
+pytestmark = pytest.mark.skipif(sys.version_info[:2] > (3, 13),
+                                reason="generators compile on CPython 3.11 to 3.13 only so far")
 
 def numbers(n):
     for i in range(n):
@@ -290,6 +290,26 @@ def test_async_generators_under_asyncio():
             await asyncio.sleep(0)
             return "ok"
         assert asyncio.run(abandon()) == "ok"
+
+
+def caller_name():
+    return sys._getframe(1).f_code.co_name
+
+
+async def agen_callers(n):
+    for _ in range(n):
+        await asyncio.sleep(0)
+        yield caller_name()
+
+
+def test_async_generator_bodies_run_in_the_async_generators_frame():
+    """What the body calls sees the async generator's frame as its caller,
+    at every step (the first one included: its driver's __next__ records
+    that frame, not its own)."""
+    async def collect():
+        return [name async for name in agen_callers(3)]
+    with compiled(agen_callers):
+        assert asyncio.run(collect()) == ["agen_callers"] * 3
 
 
 def test_code_is_unloaded_once_no_suspended_generator_needs_it():

@@ -246,6 +246,12 @@ class Builder311(FrameBuilder):
         if old is not value:
             self.keep_alive([old])
 
+    def resume_location(self, ins: BcInstr) -> int:
+        """Where a RESUME is: 0 the function's start, 1 after a yield, 2
+        after a yield from, 3 after an await (3.11's and 3.12's oparg is the
+        location alone)."""
+        return ins.arg
+
     def check_eval_breaker(self) -> None:
         """The eval loop's periodic check here (unless the options leave
         the checks out)."""

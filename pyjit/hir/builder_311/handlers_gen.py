@@ -73,7 +73,8 @@ def _yield_value(b: Builder311, ins: BcInstr) -> None:
     b.emit(CondBranch([is_throw], if_true=thrown, if_false=cont))
     b.current = thrown
     following = b.next_ins
-    if following is not None and following.opname == "RESUME" and following.arg >= 2:
+    if following is not None and following.opname == "RESUME" and \
+            b.resume_location(following) >= 2:
         _throw_to_delegate(b, point, kept)
     else:
         b.emit(GenThrow([points.thrown]))

@@ -32,8 +32,13 @@ followed by one ``SET_FUNCTION_ATTRIBUTE`` per part; ``END_FOR`` pops the
 NULL standing for the item and the ``POP_TOP`` after it pops the iterator
 (the interpreter's ``FOR_ITER`` jumps past both at the end: the builder's
 edge carries the same values); ``RESUME``'s location in its oparg's low two
-bits; the handlers of ``with`` and ``except`` go back to the code after
-them with ``JUMP_BACKWARD_NO_INTERRUPT``.
+bits, the bit above them set where the exception stack is one deep (the
+RESUME after a plain yield outside any try is 5: ``resume_location`` gives
+the location to 3.12's YIELD_VALUE, which tells a SEND loop's yield by it);
+the handlers of ``with`` and ``except``, and ``CLEANUP_THROW``, go back to
+the code after them with ``JUMP_BACKWARD_NO_INTERRUPT``.  Generators,
+coroutines, async generators, ``LOAD_SUPER_ATTR`` and ``LOAD_BUILD_CLASS``
+are otherwise 3.12's, and so are their handlers.
 """
 
 from . import handlers  # noqa: F401  (fill HANDLERS)

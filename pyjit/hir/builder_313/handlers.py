@@ -32,7 +32,13 @@ SHARED_WITH_3_12 = (
     "CALL_FUNCTION_EX", "CALL_INTRINSIC_1", "RETURN_VALUE", "RETURN_CONST", "GET_ITER",
     "FOR_ITER", "JUMP_FORWARD", "JUMP_BACKWARD", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE",
     "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE", "RAISE_VARARGS", "RERAISE", "PUSH_EXC_INFO",
-    "POP_EXCEPT", "CHECK_EXC_MATCH", "BEFORE_WITH", "WITH_EXCEPT_START",
+    "POP_EXCEPT", "CHECK_EXC_MATCH", "BEFORE_WITH", "WITH_EXCEPT_START", "LOAD_BUILD_CLASS",
+    # generators and coroutines (builder_311/handlers_gen.py and 3.12's
+    # END_SEND and CLEANUP_THROW; YIELD_VALUE reads the location of the
+    # RESUME after it through the builder, whose oparg has a bit more)
+    "RETURN_GENERATOR", "YIELD_VALUE", "SEND", "END_SEND", "CLEANUP_THROW",
+    "GET_YIELD_FROM_ITER", "GET_AWAITABLE", "BEFORE_ASYNC_WITH", "GET_AITER", "GET_ANEXT",
+    "END_ASYNC_FOR",
 )
 for _name in SHARED_WITH_3_12:
     HANDLERS(_name)(HANDLERS_312.handlers[_name])
@@ -171,5 +177,5 @@ def _end_for(b: Builder313, ins: BcInstr) -> None:
 def _resume(b: Builder313, ins: BcInstr) -> None:
     """The eval breaker is checked at a function's start and after a yield
     (the location in the oparg's low bits)."""
-    if ins.arg & opcodes.RESUME_LOCATION_MASK < opcodes.RESUME_QUIET:
+    if b.resume_location(ins) < opcodes.RESUME_QUIET:
         b.check_eval_breaker()
