@@ -238,6 +238,52 @@ def before_with(mgr):
     return exit_, enter()
 
 
+# LOAD_SPECIAL's oparg -> (the method, the protocol, the other protocol's
+# suggestion) (3.14: dis._special_method_names; the messages of ceval.c's
+# _Py_SpecialMethods).
+SPECIAL_METHODS = {
+    "__enter__": (0, "the context manager protocol",
+                  "the asynchronous context manager protocol. Did you mean to use 'async with'?"),
+    "__exit__": (1, "the context manager protocol",
+                 "the asynchronous context manager protocol. Did you mean to use 'async with'?"),
+    "__aenter__": (2, "the asynchronous context manager protocol",
+                   "the context manager protocol. Did you mean to use 'with'?"),
+    "__aexit__": (3, "the asynchronous context manager protocol",
+                  "the context manager protocol. Did you mean to use 'with'?"),
+}
+
+
+def load_special(obj, name: str):
+    """LOAD_SPECIAL (3.14): type(obj).name bound to obj; TypeError naming
+    the type (fully qualified, as %T) and the missing method, with the
+    other protocol suggested when the type has it (CPython's own
+    _PyEval_SpecialMethodCanSuggest decides)."""
+    method = lookup_special(obj, name)
+    if method is not NULL:
+        return method
+    oparg, protocol, other = SPECIAL_METHODS[name]
+    message = (f"'{qualified_type_name(type(obj))}' object does not support {protocol} "
+               f"(missed {name} method)")
+    if _can_suggest(obj, oparg):
+        message += f" but it supports {other}"
+    raise TypeError(message)
+
+
+def _can_suggest(obj, oparg: int) -> bool:
+    suggest = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.c_int)(
+        ("_PyEval_SpecialMethodCanSuggest", ctypes.pythonapi))
+    return bool(suggest(obj, oparg))
+
+
+def qualified_type_name(tp: type) -> str:
+    """A type's name as CPython's %T formats it (PyType_GetFullyQualifiedName):
+    module.qualname, the qualname alone for builtins and __main__."""
+    module = tp.__module__
+    if type(module) is not str or module in ("builtins", "__main__"):
+        return tp.__qualname__
+    return f"{module}.{tp.__qualname__}"
+
+
 def before_async_with(mgr):
     """BEFORE_ASYNC_WITH: (the bound __aexit__, the result of
     __aenter__())."""
@@ -280,9 +326,9 @@ def call_ex(func, args, kwargs=NULL):
 
 
 def make_function(code, globals_, defaults=NULL, kwdefaults=NULL, annotations=NULL,
-                  closure=NULL):
+                  closure=NULL, annotate=NULL):
     """MAKE_FUNCTION: annotations come as a flat (name, value, ...) tuple or
-    a dict."""
+    a dict; annotate is 3.14's function computing them."""
     fn = types.FunctionType(code, globals_, code.co_name,
                             None if defaults is NULL else defaults,
                             None if closure is NULL else closure)
@@ -292,6 +338,8 @@ def make_function(code, globals_, defaults=NULL, kwdefaults=NULL, annotations=NU
     if annotations is not NULL:
         fn.__annotations__ = (dict(zip(annotations[::2], annotations[1::2]))
                               if type(annotations) is tuple else annotations)
+    if annotate is not NULL:
+        fn.__annotate__ = annotate
     return fn
 
 

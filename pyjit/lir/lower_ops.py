@@ -133,6 +133,7 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     E.PopExcept: (lambda i: "pop_except", lambda lw, i, a: a),
     E.CheckExcMatch: (lambda i: "check_exc_match", lambda lw, i, a: a),
     E.WithExceptStart: (lambda i: "with_except_start", lambda lw, i, a: a),
+    E.LoadSpecial: (lambda i: "load_special", lambda lw, i, a: [a[0], _name(lw, i)]),
     K.BoxFloat: (lambda i: "PyFloat_FromDouble", lambda lw, i, a: a),
 }
 
@@ -175,6 +176,9 @@ def _make_function(lw: L, instr: O.MakeFunction) -> None:
     parts = dict(zip(instr.parts, rest))
     args = [code, _globals(lw)] + [parts.get(p) or lw.imm(0)
                                    for p in ("defaults", "kwdefaults", "annotations", "closure")]
+    if "annotate" in parts:         # 3.14's lazy annotations
+        helper_op(lw, instr, "make_function_annotate", args + [parts["annotate"]])
+        return
     helper_op(lw, instr, "make_function", args)
 
 
