@@ -105,7 +105,7 @@ from __future__ import annotations
 import ctypes
 import types
 
-from . import int_routines, interpreter, layout, objects
+from . import dict_versions, int_routines, interpreter, layout, objects
 from .cells import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 from .int_routines import INT_OPS
 
@@ -127,7 +127,7 @@ STACK_LIMIT_SYMBOL = "pyjit_stack_limit"    # defined by each engine
 _SOURCE = """
 // -- globals: x0 = GlobalCell --------------------------------------------------------
 pyjit_cache_load_global:
-    ldp x9, x10, [x0, #{G_GLOBALS}]       // the function's globals and builtins
+    ldp x9, x10, [x0, #{G_GLOBALS}]       // their versions' bases (dict_versions)
     ldr x9, [x9, #{MA_VERSION}]
     ldp x11, x12, [x0]                    // the versions the value was found with
     cmp x9, x11
@@ -512,11 +512,23 @@ def _module_value(name: str, dst: str) -> str:
     b.ne {name}_miss
     ldr x11, [x1, #{layout.MODULE_MD_DICT}]
     cbz x11, {name}_miss
-    ldr x11, [x11, #{layout.DICT_MA_VERSION_TAG}]
+{_watched_dict(name) if dict_versions.WATCHED else ""}\
+    ldr x11, [x11, #{dict_versions.VERSION}]
     ldr x12, [x0, #{ModuleAttrCell.VERSION}]
     cmp x11, x12
     b.ne {name}_miss
     ldr {dst}, [x0, #{ModuleAttrCell.VALUE}]
+"""
+
+
+def _watched_dict(name: str) -> str:
+    """x11 = md_dict: go to `{name}_miss` unless it is the cell's; x11 =
+    the base of its version (3.14: dict_versions)."""
+    return f"""\
+    ldr x12, [x0, #{ModuleAttrCell.DICT}]
+    cmp x11, x12
+    b.ne {name}_miss
+    ldr x11, [x0, #{ModuleAttrCell.BASE}]
 """
 
 
@@ -577,7 +589,7 @@ def source(addresses: dict[str, int]) -> str:
         MT_KEYS=MethodCell.KEYS, MT_METHOD=MethodCell.METHOD,
         C_MEGAMORPHIC=CallCell.MEGAMORPHIC,
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
-        DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
+        DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=dict_versions.VERSION,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         compare_mask=COMPARE_MASK, HELPER_FRAMES=HELPER_FRAMES,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
