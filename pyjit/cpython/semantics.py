@@ -226,7 +226,11 @@ def lookup_special(obj, name: str):
 
 
 def before_with(mgr):
-    """BEFORE_WITH: (the bound __exit__, the result of __enter__())."""
+    """BEFORE_WITH: (the bound __exit__, the result of __enter__()).  On
+    3.14, whose LOAD_SPECIALs look __exit__ up first, with their messages."""
+    if _LOAD_SPECIAL:
+        exit_ = load_special(mgr, "__exit__")
+        return exit_, load_special(mgr, "__enter__")()
     enter = lookup_special(mgr, "__enter__")
     if enter is NULL:
         raise TypeError(f"'{type(mgr).__name__}' object does not support the context manager "
@@ -237,6 +241,9 @@ def before_with(mgr):
                         "protocol (missed __exit__ method)")
     return exit_, enter()
 
+
+# 3.14 enters a context manager with LOAD_SPECIALs (BEFORE_WITH is gone).
+_LOAD_SPECIAL = sys.version_info >= (3, 14)
 
 # LOAD_SPECIAL's oparg -> (the method, the protocol, the other protocol's
 # suggestion) (3.14: dis._special_method_names; the messages of ceval.c's
@@ -286,7 +293,10 @@ def qualified_type_name(tp: type) -> str:
 
 def before_async_with(mgr):
     """BEFORE_ASYNC_WITH: (the bound __aexit__, the result of
-    __aenter__())."""
+    __aenter__()); on 3.14 as its LOAD_SPECIALs do it (before_with)."""
+    if _LOAD_SPECIAL:
+        exit_ = load_special(mgr, "__aexit__")
+        return exit_, load_special(mgr, "__aenter__")()
     enter = lookup_special(mgr, "__aenter__")
     if enter is NULL:
         raise TypeError(f"'{type(mgr).__name__}' object does not support the asynchronous "
@@ -492,11 +502,17 @@ def _iterate_for_unpack(seq):
         raise
 
 
+# 3.14 says how many values an exact list, tuple or dict had (unpack_iterable).
+_UNPACK_SAYS_HOW_MANY = sys.version_info >= (3, 14)
+
+
 def unpack_sequence(seq, n: int) -> list:
     """UNPACK_SEQUENCE n: exactly n items of seq, first item first."""
     items = []
     for item in _iterate_for_unpack(seq):
         if len(items) == n:
+            if _UNPACK_SAYS_HOW_MANY and type(seq) in (list, tuple, dict):
+                raise ValueError(f"too many values to unpack (expected {n}, got {len(seq)})")
             raise ValueError(f"too many values to unpack (expected {n})")
         items.append(item)
     if len(items) < n:

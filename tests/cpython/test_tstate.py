@@ -68,7 +68,10 @@ def test_what_an_entry_from_c_costs_each_counter():
     for frames_left, c_left in through_c:
         assert direct - frames_left == tstate.ENTRY_FROM_C_COUNTS
         if c_counts is None:
-            assert c_left is None and tstate.ENTRY_FROM_C_COUNTS == 1
+            # 3.11 counts the entry as a frame; 3.14 measures C recursion
+            # by the machine stack (TSTATE_C_STACK_*), no counter pays.
+            measured = getattr(tstate.layout, "TSTATE_C_STACK_SOFT_LIMIT", None) is not None
+            assert c_left is None and tstate.ENTRY_FROM_C_COUNTS == (0 if measured else 1)
         else:
             assert c_left < c_direct
     if c_counts is not None:
