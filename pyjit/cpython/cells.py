@@ -34,16 +34,14 @@ writes the whole entry at once.  Each entry carries its own guards, so
 every rule below holds per entry: an entry whose type changed never matches again (its
 version tag is gone for good) while the site's other entries stay warm.
 
-`GlobalCell` [globals version, builtins version, value, globals base, builtins base]
-    One per name per compiled function.  Hot: both dicts' versions equal
-    the cell's -> value (borrowed).  A dict's version is at its base +
-    dict_versions.VERSION: the dict's ma_version_tag (3.11 to 3.13: the
-    base is the dict), or (3.14, which has no version tag) the word
-    dict_versions keeps for the dict and changes before each change of it.
-    Every change of a dict gives it a new version (3.11's
-    DICT_NEXT_VERSION, or one more on its own word), so equal versions
-    mean both dicts are exactly as when the value was looked up.  Filled
-    only for exact dicts.
+`GlobalCell` [globals version, builtins version, value, globals, builtins]
+    One per name per compiled function.  Hot: both dicts' versions
+    (dict_versions: ma_version_tag, or on 3.14 the version pyjit's dict
+    watcher keeps in _ma_watcher_tag) equal the cell's -> value
+    (borrowed).  Every change of a dict gives it a new, process-unique
+    version (3.11's DICT_NEXT_VERSION, or the watcher's), so equal
+    versions mean both dicts are exactly as when the value was looked up.
+    Filled only for exact dicts whose versions are kept (3.14: watched).
 
 `AttrCell` ENTRIES x [type, tp_version_tag, byte offset of values[index]]
     For instances of heap types with Py_TPFLAGS_MANAGED_DICT.  Hot: Py_TYPE
@@ -63,11 +61,11 @@ version tag is gone for good) while the site's other entries stay warm.
     a materialized __dict__ or a __class__ assignment sets the values
     pointer to NULL.
 
-`ModuleAttrCell` [md_dict version, value] (3.14: [version, value, md_dict, its base])
-    For exact modules.  Hot: Py_TYPE is ModuleType, md_dict not NULL (3.14:
-    the cell's md_dict, whose version is at the base the cell keeps), its
+`ModuleAttrCell` [md_dict version, value]
+    For exact modules.  Hot: Py_TYPE is ModuleType, md_dict not NULL, its
     version the cell's -> value, a new reference (LoadMethod: (NULL,
-    value)).  Filled when ModuleType has no attribute `name` (it would come
+    value)).  On 3.14 its version starts at dict_versions.NEVER, which no
+    dict has (an unwatched dict's tag is 0), as GlobalCell's do.  Filled when ModuleType has no attribute `name` (it would come
     first or last in module_getattro) and md_dict holds it.
 
 `MethodCell` ENTRIES x [type, tp_version_tag, method, keys check]
@@ -232,8 +230,10 @@ class GlobalCell(Cell):
     def __new__(cls, name: str, globals_: dict, builtins: dict):
         cell = super().__new__(cls, name)
         cell.globals, cell.builtins = globals_, builtins
-        cell.put(cls.GLOBALS, dict_versions.version_base(globals_))
-        cell.put(cls.BUILTINS, dict_versions.version_base(builtins))
+        cell.put(cls.GLOBALS, id(globals_))
+        cell.put(cls.BUILTINS, id(builtins))
+        cell.put(cls.GLOBALS_VERSION, dict_versions.NEVER)
+        cell.put(cls.BUILTINS_VERSION, dict_versions.NEVER)
         return cell
 
 
@@ -294,10 +294,13 @@ class AttrCell(PolyCell):
 
 
 class ModuleAttrCell(Cell):
+    WORDS = 2
     VERSION, VALUE = 0, 8
-    # Where versions are watched (3.14): the dict and its version's base.
-    DICT, BASE = (16, 24) if dict_versions.WATCHED else (None, None)
-    WORDS = 4 if dict_versions.WATCHED else 2
+
+    def __new__(cls, name: str):
+        cell = super().__new__(cls, name)
+        cell.put(cls.VERSION, dict_versions.NEVER)
+        return cell
 
 
 class MethodCell(PolyCell):
@@ -381,9 +384,9 @@ def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
 
 
-def _module_entry(module, name) -> tuple[int, object, int, int] | None:
-    """(md_dict version, value, md_dict, its version's base) when
-    module.name is md_dict[name] for as long as md_dict does not change."""
+def _module_entry(module, name) -> tuple[int, object] | None:
+    """(md_dict version, value) when module.name is md_dict[name] for as
+    long as md_dict does not change."""
     if type(module) is not types.ModuleType or type(name) is not str:
         return None
     if _lookup(types.ModuleType, name) is not NULL:
@@ -394,29 +397,20 @@ def _module_entry(module, name) -> tuple[int, object, int, int] | None:
     d = _obj(md_dict)
     if type(d) is not dict:
         return None
-    if not dict_versions.watching():
+    if not dict_versions.watch(d):
         return None
-    base = dict_versions.version_base(d)
-    version = dict_versions.version(base)    # before the lookup (see GlobalCell's)
+    version = dict_versions.version(d)      # before the lookup (see GlobalCell's)
     value = d.get(name, NULL)
     if value is NULL:
         return None
-    return version, value, md_dict, base
+    return version, value
 
 
 def _fill_module_attr(cell: ModuleAttrCell, module) -> None:
     entry = _module_entry(module, cell.name)
     if entry is not None:
-        cell.write(ModuleAttrCell.VERSION, _module_words(entry))
+        cell.write(ModuleAttrCell.VERSION, (entry[0], id(entry[1])))
         cell.fills += 1
-
-
-def _module_words(entry: tuple) -> tuple:
-    """A ModuleAttrCell's words for _module_entry's entry."""
-    version, value, md_dict, base = entry
-    if dict_versions.WATCHED:
-        return version, id(value), md_dict, base
-    return version, id(value)
 
 
 def _fill_method(cell: MethodCell, tp: type, method) -> None:
@@ -457,10 +451,11 @@ def load_global_fill(cell):
     # (by another thread at a check point of the lookup) leaves the cell
     # with a version that never matches again, never a stale value under
     # a current version.  Then the three words are written in one step.
-    versions = (dict_versions.version(cell.get(GlobalCell.GLOBALS)),
-                dict_versions.version(cell.get(GlobalCell.BUILTINS)))
+    exact = type(globals_) is dict and type(builtins) is dict
+    kept = exact and dict_versions.watch(globals_) and dict_versions.watch(builtins)
+    versions = (dict_versions.version(globals_), dict_versions.version(builtins)) if kept else None
     value = semantics.load_global(globals_, builtins, cell.name)
-    if type(globals_) is dict and type(builtins) is dict and dict_versions.watching():
+    if kept:
         cell.write(GlobalCell.GLOBALS_VERSION, (versions[0], versions[1], id(value)))
         cell.fills += 1
     else:

@@ -127,7 +127,7 @@ STACK_LIMIT_SYMBOL = "pyjit_stack_limit"    # defined by each engine
 _SOURCE = """
 // -- globals: x0 = GlobalCell --------------------------------------------------------
 pyjit_cache_load_global:
-    ldp x9, x10, [x0, #{G_GLOBALS}]       // their versions' bases (dict_versions)
+    ldp x9, x10, [x0, #{G_GLOBALS}]       // the function's globals and builtins
     ldr x9, [x9, #{MA_VERSION}]
     ldp x11, x12, [x0]                    // the versions the value was found with
     cmp x9, x11
@@ -512,23 +512,11 @@ def _module_value(name: str, dst: str) -> str:
     b.ne {name}_miss
     ldr x11, [x1, #{layout.MODULE_MD_DICT}]
     cbz x11, {name}_miss
-{_watched_dict(name) if dict_versions.WATCHED else ""}\
     ldr x11, [x11, #{dict_versions.VERSION}]
     ldr x12, [x0, #{ModuleAttrCell.VERSION}]
     cmp x11, x12
     b.ne {name}_miss
     ldr {dst}, [x0, #{ModuleAttrCell.VALUE}]
-"""
-
-
-def _watched_dict(name: str) -> str:
-    """x11 = md_dict: go to `{name}_miss` unless it is the cell's; x11 =
-    the base of its version (3.14: dict_versions)."""
-    return f"""\
-    ldr x12, [x0, #{ModuleAttrCell.DICT}]
-    cmp x11, x12
-    b.ne {name}_miss
-    ldr x11, [x0, #{ModuleAttrCell.BASE}]
 """
 
 

@@ -151,12 +151,10 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
         return
     C = caches.GlobalCell
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
-    if dict_versions.WATCHED:       # the versions' bases are the cell's (dict_versions)
-        globals_, builtins = load(lw, cell, C.GLOBALS), load(lw, cell, C.BUILTINS)
-    else:
-        globals_, builtins = _globals(lw), _builtins(lw)
-    guard(lw, load(lw, globals_, dict_versions.VERSION), load(lw, cell, C.GLOBALS_VERSION), miss)
-    guard(lw, load(lw, builtins, dict_versions.VERSION), load(lw, cell, C.BUILTINS_VERSION), miss)
+    guard(lw, load(lw, _globals(lw), dict_versions.VERSION), load(lw, cell, C.GLOBALS_VERSION),
+          miss)
+    guard(lw, load(lw, _builtins(lw), dict_versions.VERSION),
+          load(lw, cell, C.BUILTINS_VERSION), miss)
     lw.emit(ir.Load(result, cell, C.VALUE))
     lw.emit(ir.Jump(done))
     lw.cur = miss
@@ -240,11 +238,7 @@ def _module_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
     guard(lw, load(lw, obj, layout.OB_TYPE), lw.const(types.ModuleType), miss)
     md_dict = load(lw, obj, layout.MODULE_MD_DICT)
     guard_nonzero(lw, md_dict, miss)
-    base = md_dict
-    if dict_versions.WATCHED:       # the cell's dict, whose version's base it keeps
-        guard(lw, md_dict, load(lw, cell, C.DICT), miss)
-        base = load(lw, cell, C.BASE)
-    guard(lw, load(lw, base, dict_versions.VERSION), load(lw, cell, C.VERSION), miss)
+    guard(lw, load(lw, md_dict, dict_versions.VERSION), load(lw, cell, C.VERSION), miss)
     return load(lw, cell, C.VALUE)
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import pyjit.jit as jit
 from conftest import cells
-from pyjit.cpython import cells as caches, dict_versions, layout
+from pyjit.cpython import cells as caches, layout
 from pyjit.cpython import routines as cache_routines
 from pyjit.runtime import entries, routines
 
@@ -104,12 +104,8 @@ def test_cells_are_zeroed_words_found_by_address():
 def test_a_global_cell_names_its_dicts():
     import builtins
     cell = caches.GlobalCell("x", globals(), vars(builtins))
-    # The bases of their versions: the dicts themselves where they have a
-    # version tag, the words dict_versions watches for them on 3.14.
-    assert cell.get(caches.GlobalCell.GLOBALS) == dict_versions.version_base(globals())
-    assert cell.get(caches.GlobalCell.BUILTINS) == dict_versions.version_base(vars(builtins))
-    if not dict_versions.WATCHED:
-        assert cell.get(caches.GlobalCell.GLOBALS) == id(globals())
+    assert cell.get(caches.GlobalCell.GLOBALS) == id(globals())
+    assert cell.get(caches.GlobalCell.BUILTINS) == id(vars(builtins))
     assert cell.get(caches.GlobalCell.VALUE) == 0
 
 

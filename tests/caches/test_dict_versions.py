@@ -1,15 +1,16 @@
 """The dict versions the global and module caches compare
-(pyjit/cpython/dict_versions.py): a change of the dict changes its version,
-on every version of CPython; on 3.14 (no version tag) the watched words."""
+(pyjit/cpython/dict_versions.py): every change of a dict gives it a new
+version no other dict ever had, on every version of CPython; on 3.14 (no
+version tag) through pyjit's dict watcher (pyjit/runtime/dict_watcher.py)."""
 
 from __future__ import annotations
 
-import gc
 import types
 
 import pytest
 
 from pyjit.cpython import dict_versions
+from pyjit.runtime import dict_watcher
 
 CHANGES = {
     "store": lambda d: d.__setitem__("a", object()),
@@ -22,40 +23,53 @@ CHANGES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def watcher():
+    dict_watcher.install()
+
+
+def watched(**items) -> dict:
+    d = dict(items)
+    assert dict_versions.watch(d)
+    return d
+
+
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_change_of_the_dict_changes_its_version(change):
-    d = {"a": object(), "b": 1}
-    base = dict_versions.version_base(d)
-    assert base == dict_versions.version_base(d)          # one base per dict
-    before = dict_versions.version(base)
-    assert before != 0                                    # a zeroed cell matches no dict
+    d = watched(a=object(), b=1)
+    before = dict_versions.version(d)
+    assert before != dict_versions.NEVER
     CHANGES[change](d)
-    assert dict_versions.version(base) != before
+    assert dict_versions.version(d) != before
 
 
 def test_reading_a_dict_leaves_its_version():
-    d = {"a": 1}
-    base = dict_versions.version_base(d)
-    before = dict_versions.version(base)
+    d = watched(a=1)
+    before = dict_versions.version(d)
     assert d["a"] == 1 and d.get("b") is None and "a" in d and list(d) == ["a"]
-    assert dict_versions.version(base) == before
+    assert dict_versions.version(d) == before
+
+
+def test_versions_are_never_shared():
+    dicts = [watched(a=i) for i in range(20)]
+    for d in dicts[::2]:
+        d["a"] = None
+    versions = [dict_versions.version(d) for d in dicts]
+    assert len(set(versions)) == len(versions)
 
 
 def test_a_module_dict_is_watched_like_any_other():
     module = types.ModuleType("m")
-    base = dict_versions.version_base(vars(module))
-    before = dict_versions.version(base)
+    assert dict_versions.watch(vars(module))
+    before = dict_versions.version(vars(module))
     module.x = 1
-    assert dict_versions.version(base) != before
+    assert dict_versions.version(vars(module)) != before
 
 
-@pytest.mark.skipif(not dict_versions.WATCHED, reason="the dict's own version tag: freed with it")
-def test_a_dead_dicts_word_changes_and_is_not_reused():
-    d = {"a": 1}
-    base = dict_versions.version_base(d)
-    before = dict_versions.version(base)
-    del d
-    gc.collect()
-    assert dict_versions.version(base) != before
-    others = [{"b": i} for i in range(50)]
-    assert base not in {dict_versions.version_base(o) for o in others}
+@pytest.mark.skipif(not dict_versions.WATCHED, reason="CPython keeps the version itself")
+def test_the_watcher_keeps_cpythons_bits():
+    d = watched(a=1)
+    low = dict_versions.version(d) & dict_versions.INCREMENT - 1
+    assert low                                    # pyjit's watcher bit
+    d["a"] = 2
+    assert dict_versions.version(d) & dict_versions.INCREMENT - 1 == low
