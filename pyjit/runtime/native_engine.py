@@ -82,7 +82,9 @@ import struct
 import threading
 
 from ..cpython import errstate, frames
-from ..cpython.tstate import ENTRY_FROM_C_COUNTS, c_recursion_counter, recursion_counter
+from ..cpython.tstate import (
+    ENTRY_FROM_C_COUNTS, c_recursion_counter, recursion_counter, reset_c_stack, use_c_stack,
+)
 from . import collector, interrupts, native_routines
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
@@ -233,6 +235,9 @@ class NativeEngine(Engine):
                     raise RuntimeError("the engine is closed")
                 errstate.set_pending(None)
                 ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
+                # C code called from compiled code runs on that stack: 3.14
+                # measures its recursion there (cpython/tstate.py).
+                use_c_stack(ts.stack.low, ts.stack.top)
             except BaseException:
                 if ts.collecting:
                     collector.resume()
@@ -307,6 +312,7 @@ class NativeEngine(Engine):
         finally:
             if depth == 0:
                 stack, ts.stack = ts.stack, None
+                reset_c_stack()
                 self._stacks.release(stack)
                 if ts.collecting:
                     collector.resume()
