@@ -37,6 +37,12 @@ What 3.14 changed, as the handlers see it:
   stack, NULL (a ``PUSH_NULL``) when the call has none.
 - ``SET_FUNCTION_ATTRIBUTE`` 0x10 sets the ``__annotate__`` function of
   3.14's lazy annotations.
+- ``PUSH_NULL`` right before ``CALL_FUNCTION_EX`` is the missing keyword
+  mapping, pushed on top (3.13's handler puts a call's NULL below the
+  callable).
+- A frame's slots are cleared last first (``_PyFrame_ClearLocals``): the
+  locals the function still holds when it ends are released in that order,
+  so finalizers run in the interpreter's order.
 
 Refused in one sentence each: generators and coroutines, ``super()``
 without arguments (as on 3.13), class bodies and functions defining a

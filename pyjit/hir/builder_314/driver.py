@@ -40,6 +40,11 @@ class Builder314(Builder313):
 
     handlers = HANDLERS
 
+    def keep_locals_alive(self) -> None:
+        """As 3.13's, in the order 3.14 clears a frame's slots: the last
+        first (_PyFrame_ClearLocals), which is when their finalizers run."""
+        self.keep_alive(self.state.locals[::-1])
+
 
 def build_function(fn: FunctionType | CodeType, options: CompileOptions | None = None) -> Function:
     """Build the HIR of a function (or code object) compiled by CPython 3.14

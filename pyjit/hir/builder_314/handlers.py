@@ -19,7 +19,7 @@ from .driver import HANDLERS, Builder314
 # Opcodes whose 3.14 meaning (stack effect, oparg, semantics) is 3.13's,
 # given the call slots in 3.11's order (builder_313's docstring).
 SHARED_WITH_3_13 = (
-    "NOP", "POP_TOP", "PUSH_NULL", "COPY", "SWAP", "LOAD_CONST", "LOAD_FAST", "LOAD_FAST_CHECK",
+    "NOP", "POP_TOP", "COPY", "SWAP", "LOAD_CONST", "LOAD_FAST", "LOAD_FAST_CHECK",
     "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST", "STORE_FAST", "STORE_FAST_LOAD_FAST",
     "STORE_FAST_STORE_FAST", "DELETE_FAST", "MAKE_CELL", "COPY_FREE_VARS", "LOAD_DEREF",
     "STORE_DEREF", "DELETE_DEREF", "LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_ATTR",
@@ -46,6 +46,7 @@ HANDLERS("NOT_TAKEN")(_313["NOP"])
 HANDLERS("POP_ITER")(_313["POP_TOP"])
 
 _BINARY_OP = _313["BINARY_OP"]
+_PUSH_NULL = _313["PUSH_NULL"]
 _CALL_FUNCTION_EX = _313["CALL_FUNCTION_EX"]
 _SUBSCR = opcodes.BINARY_OPS.index("SUBSCR")
 assert BINARY_OP_KINDS[_SUBSCR] is None
@@ -78,6 +79,16 @@ def _binary_op(b: Builder314, ins: BcInstr) -> None:
 
 
 # -- calls ----------------------------------------------------------------------------------
+
+@HANDLERS("PUSH_NULL")
+def _push_null(b: Builder314, ins: BcInstr) -> None:
+    """3.13's (a call's NULL goes below the callable on top), except for
+    CALL_FUNCTION_EX's missing keyword mapping, pushed right before it."""
+    if b.next_ins is not None and b.next_ins.opname == "CALL_FUNCTION_EX":
+        b.push(b.null())
+    else:
+        _PUSH_NULL(b, ins)
+
 
 @HANDLERS("CALL_FUNCTION_EX")
 def _call_function_ex(b: Builder314, ins: BcInstr) -> None:
