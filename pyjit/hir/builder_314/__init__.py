@@ -44,10 +44,14 @@ What 3.14 changed, as the handlers see it:
   locals the function still holds when it ends are released in that order,
   so finalizers run in the interpreter's order.
 
+- Template strings: ``BUILD_INTERPOLATION`` is a call of
+  ``string.templatelib.Interpolation``, ``BUILD_TEMPLATE`` a call of
+  ``Template`` with the constant strings and the interpolations the
+  function built, interleaved (other shapes are refused).
+
 Refused in one sentence each: generators and coroutines, ``super()``
 without arguments (as on 3.13), class bodies and functions defining a
-class (``LOAD_BUILD_CLASS``), template strings (``BUILD_TEMPLATE``,
-``BUILD_INTERPOLATION``), ``except*`` and ``match``: the table has no
+class (``LOAD_BUILD_CLASS``), ``except*`` and ``match``: the table has no
 handler for their opcodes.
 """
 

@@ -10,10 +10,10 @@ from ..builder_311.handlers_values import BINARY_OP_KINDS
 from ..builder_313 import HANDLERS as HANDLERS_313
 from ..bytecode_311 import BcInstr
 from ..errors import UnsupportedBytecode
-from ..ops_containers import BinarySubscr
-from ..ops_core import LoadNull
+from ..ops_containers import BinarySubscr, MakeTuple
+from ..ops_core import LoadConst, LoadNull
 from ..ops_exc import LoadSpecial
-from ..ops_objects import CallEx
+from ..ops_objects import CallEx, VectorCall
 from .driver import HANDLERS, Builder314
 
 # Opcodes whose 3.14 meaning (stack effect, oparg, semantics) is 3.13's,
@@ -121,3 +121,54 @@ def _load_special(b: Builder314, ins: BcInstr) -> None:
     method = b.emit(LoadSpecial([b.pop()], name=name))
     b.push(b.null())
     b.push(method)
+
+
+# -- template strings ------------------------------------------------------------------------
+
+# BUILD_INTERPOLATION's conversion (oparg >> 2) -> Interpolation's conversion.
+_CONVERSIONS = {"": None, "str": "s", "repr": "r", "ascii": "a"}
+
+
+@HANDLERS("BUILD_INTERPOLATION")
+def _build_interpolation(b: Builder314, ins: BcInstr) -> None:
+    """Interpolation(value, expression, conversion, format_spec): the
+    value, its source text and (oparg bit 0) the spec on the stack, the
+    conversion in oparg >> 2."""
+    spec = b.pop() if ins.arg & 1 else b.const("")
+    expression, value = b.pop(), b.pop()
+    conversion = _CONVERSIONS[opcodes.FORMAT_CONVERSIONS[ins.arg >> 2]]
+    b.push(b.emit(VectorCall([b.const(_templatelib().Interpolation), value, expression,
+                              b.const(conversion), spec])))
+
+
+@HANDLERS("BUILD_TEMPLATE")
+def _build_template(b: Builder314, ins: BcInstr) -> None:
+    """Template(s0, i0, s1, ..., sn) from the strings (a constant tuple) and
+    the interpolations (a tuple the function builds): the constructor puts
+    the strings and the interpolations back apart as they were.  Other
+    shapes are refused."""
+    interpolations, strings = b.pop(), b.pop()
+    items = _items(interpolations)
+    if not (isinstance(strings.defn, LoadConst) and type(strings.defn.value) is tuple
+            and items is not None and len(strings.defn.value) == len(items) + 1):
+        raise UnsupportedBytecode(b.func.qualname, "BUILD_TEMPLATE (strings or interpolations "
+                                  "not built in the function)", ins.lineno, ins.offset)
+    parts = [b.const(strings.defn.value[0])]
+    for text, item in zip(strings.defn.value[1:], items):
+        parts += [item, b.const(text)]
+    b.push(b.emit(VectorCall([b.const(_templatelib().Template)] + parts)))
+
+
+def _items(tup) -> list | None:
+    """The items of a tuple the function builds (MakeTuple) or the empty
+    constant one; None for any other."""
+    if isinstance(tup.defn, MakeTuple):
+        return list(tup.defn.operands)
+    if isinstance(tup.defn, LoadConst) and tup.defn.value == () and type(tup.defn.value) is tuple:
+        return []
+    return None
+
+
+def _templatelib():
+    import string.templatelib as templatelib   # noqa: PLC0415  (3.14's, where t-strings exist)
+    return templatelib
