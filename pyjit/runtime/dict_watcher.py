@@ -51,7 +51,12 @@ def _x86_64(counter: int, tag: int, increment: int) -> bytes:
 
 def _aarch64(counter: int, tag: int, increment: int) -> bytes:
     """The callback for AArch64 (x1 = the dict)."""
-    return assemble(f"""\
+    return assemble(aarch64_source(counter, tag, increment), "pyjit:dict_watcher").code.data
+
+
+def aarch64_source(counter: int, tag: int, increment: int) -> str:
+    """The AArch64 callback's assembly text."""
+    return f"""\
     ldr x9, counter
     ldr x10, [x9]
     add x10, x10, #{increment}
@@ -64,7 +69,7 @@ def _aarch64(counter: int, tag: int, increment: int) -> bytes:
     ret
 counter:
     .quad {counter:#x}
-""", "pyjit:dict_watcher").code.data
+"""
 
 
 _CODE = {"x86_64": _x86_64, "AMD64": _x86_64, "aarch64": _aarch64, "arm64": _aarch64}

@@ -73,3 +73,23 @@ def test_the_watcher_keeps_cpythons_bits():
     assert low                                    # pyjit's watcher bit
     d["a"] = 2
     assert dict_versions.version(d) & dict_versions.INCREMENT - 1 == low
+
+
+def test_the_aarch64_watcher_writes_the_next_version_and_keeps_cpythons_bits():
+    """The AArch64 callback (what an AArch64 host installs), run under
+    Unicorn on a stand-in dict: counter += INCREMENT, the tag's version bits
+    replaced by it, the low bits kept, 0 returned."""
+    import ctypes
+
+    from pyjit.aarch64.asmtext import assemble
+    from pyjit.runtime import UnicornEngine
+
+    counter = ctypes.c_uint64(5 * dict_versions.INCREMENT)
+    fake = (ctypes.c_uint64 * 8)()
+    fake[3] = 77 * dict_versions.INCREMENT | 0x2a5          # at offset 24: version 77, low bits
+    source = dict_watcher.aarch64_source(ctypes.addressof(counter), 24, dict_versions.INCREMENT)
+    with UnicornEngine(code_arena_size=1 << 20) as engine:
+        code = engine.load(assemble(source, "dict_watcher").code)
+        assert engine.call(code.address, 1, ctypes.addressof(fake)) == 0
+    assert counter.value == 6 * dict_versions.INCREMENT
+    assert fake[3] == 6 * dict_versions.INCREMENT | 0x2a5
