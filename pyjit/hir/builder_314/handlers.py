@@ -13,7 +13,7 @@ from ..errors import UnsupportedBytecode
 from ..ops_containers import BinarySubscr, MakeTuple
 from ..ops_core import LoadConst, LoadNull
 from ..ops_exc import LoadSpecial
-from ..ops_objects import CallEx, VectorCall
+from ..ops_objects import VectorCall
 from .driver import HANDLERS, Builder314
 
 # Opcodes whose 3.14 meaning (stack effect, oparg, semantics) is 3.13's,
