@@ -107,6 +107,7 @@ def recursion_limit_field() -> ctypes.c_int:
 # 3.14: no C recursion counter, the C stack's limits instead (module docstring).
 C_STACK_MEASURED = _C_COUNTER_OFFSET is None and \
     getattr(layout, "TSTATE_C_STACK_SOFT_LIMIT", None) is not None
+_set_stack = _reset_stack = None
 if C_STACK_MEASURED:
     _set_stack = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(
         ("PyUnstable_ThreadState_SetStackProtection", ctypes.pythonapi))
