@@ -203,6 +203,25 @@ def test_direct_calls_and_runaway_recursion(compiled):
         down(0)
 
 
+def repr_length(x):
+    return len(repr(x))
+
+
+def test_c_recursion_on_the_engine_stack_ends_in_recursion_error(compiled):
+    # repr of a deep nest recurses in C, on the stack compiled code runs on:
+    # the interpreter's own check must measure that stack (3.14 compares
+    # the stack pointer with the thread's limits: cpython/tstate.py).
+    compiled(repr_length)
+    nest = []
+    for _ in range(200_000):
+        nest = [nest]
+    with pytest.raises(RecursionError):
+        repr_length(nest)
+    assert repr_length([[1]]) == 5
+    while nest:                           # (freed without C recursion)
+        nest = nest[0]
+
+
 def test_generic_calls_on_a_thread_stack(compiled):
     # A second thread entering while the main thread is inside compiled code
     # runs on a thread stack, below the stack limit: every call between
