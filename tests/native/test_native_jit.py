@@ -50,10 +50,21 @@ def test_shapes_under_every_strategy(compiled, strategy):
     assert rc(x) == rx
 
 
+def _math_error(x) -> str:
+    """math.sqrt(x)'s message on this version (3.14 says what it got)."""
+    try:
+        import math
+        math.sqrt(x)
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError(f"math.sqrt({x}) did not raise")
+
+
 def test_shape_raises_like_the_interpreter(compiled):
     f = compiled(make_shape("sqrt:4"))
-    with pytest.raises(ValueError, match="math domain error"):
+    with pytest.raises(ValueError) as raised:
         f(-1.0)
+    assert str(raised.value) == _math_error(-1.0)
     with pytest.raises(TypeError):
         f("nine")
 
@@ -79,6 +90,8 @@ sys.modules["native_gen_cases"] = gen_cases
 _gen_spec.loader.exec_module(gen_cases)
 
 
+@pytest.mark.skipif(sys.version_info[:2] > (3, 12),
+                    reason="generators and coroutines compile on CPython 3.11 and 3.12 only")
 @pytest.mark.parametrize("name", list(gen_cases.GENERATOR_CASES))
 def test_generator_matches_cpython(native, name):
     """Compiled generators and coroutines driven step by step on the CPU."""
