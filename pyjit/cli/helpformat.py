@@ -33,5 +33,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _format_text(self, text: str) -> str:
         return super()._format_text(fill(text))
 
-    def _expand_help(self, action: argparse.Action) -> str:
-        return fill(super()._expand_help(action))
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # An argument's help, expanded, on its way out.  (Not _expand_help:
+        # 3.14's argparse calls that to validate each help as it is added.)
+        return super()._split_lines(fill(text), width)

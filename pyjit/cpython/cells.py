@@ -35,11 +35,13 @@ every rule below holds per entry: an entry whose type changed never matches agai
 version tag is gone for good) while the site's other entries stay warm.
 
 `GlobalCell` [globals version, builtins version, value, globals, builtins]
-    One per name per compiled function.  Hot: both dicts' ma_version_tag
-    equal the cell's -> value (borrowed).  Every change of a dict gives it
-    a new, process-unique version (3.11's DICT_NEXT_VERSION), so equal
+    One per name per compiled function.  Hot: both dicts' versions
+    (dict_versions: ma_version_tag, or on 3.14 the version pyjit's dict
+    watcher keeps in _ma_watcher_tag) equal the cell's -> value
+    (borrowed).  Every change of a dict gives it a new, process-unique
+    version (3.11's DICT_NEXT_VERSION, or the watcher's), so equal
     versions mean both dicts are exactly as when the value was looked up.
-    Filled only for exact dicts.
+    Filled only for exact dicts whose versions are kept (3.14: watched).
 
 `AttrCell` ENTRIES x [type, tp_version_tag, byte offset of values[index]]
     For instances of heap types with Py_TPFLAGS_MANAGED_DICT.  Hot: Py_TYPE
@@ -62,7 +64,8 @@ version tag is gone for good) while the site's other entries stay warm.
 `ModuleAttrCell` [md_dict version, value]
     For exact modules.  Hot: Py_TYPE is ModuleType, md_dict not NULL, its
     version the cell's -> value, a new reference (LoadMethod: (NULL,
-    value)).  Filled when ModuleType has no attribute `name` (it would come
+    value)).  On 3.14 its version starts at dict_versions.NEVER, which no
+    dict has (an unwatched dict's tag is 0), as GlobalCell's do.  Filled when ModuleType has no attribute `name` (it would come
     first or last in module_getattro) and md_dict holds it.
 
 `MethodCell` ENTRIES x [type, tp_version_tag, method, keys check]
@@ -125,7 +128,7 @@ import weakref
 from functools import partial
 from typing import ClassVar
 
-from . import layout, semantics
+from . import dict_versions, layout, semantics
 from .helper_decl import ROOM, python_helper
 from .null import NULL
 from .tstate import per_thread as _per_thread
@@ -230,6 +233,8 @@ class GlobalCell(Cell):
         cell.globals, cell.builtins = globals_, builtins
         cell.put(cls.GLOBALS, id(globals_))
         cell.put(cls.BUILTINS, id(builtins))
+        cell.put(cls.GLOBALS_VERSION, dict_versions.NEVER)
+        cell.put(cls.BUILTINS_VERSION, dict_versions.NEVER)
         return cell
 
 
@@ -292,6 +297,11 @@ class AttrCell(PolyCell):
 class ModuleAttrCell(Cell):
     WORDS = 2
     VERSION, VALUE = 0, 8
+
+    def __new__(cls, name: str):
+        cell = super().__new__(cls, name)
+        cell.put(cls.VERSION, dict_versions.NEVER)
+        return cell
 
 
 class MethodCell(PolyCell):
@@ -388,7 +398,9 @@ def _module_entry(module, name) -> tuple[int, object] | None:
     d = _obj(md_dict)
     if type(d) is not dict:
         return None
-    version = _u64(md_dict + layout.DICT_MA_VERSION_TAG)    # before the lookup (see GlobalCell's)
+    if not dict_versions.watch(d):
+        return None
+    version = dict_versions.version(d)      # before the lookup (see GlobalCell's)
     value = d.get(name, NULL)
     if value is NULL:
         return None
@@ -447,9 +459,10 @@ def load_global_fill(cell):
     # (by another thread at a check point of the lookup) leaves the cell
     # with a version that never matches again, never a stale value under
     # a current version.  Then the three words are written in one step.
-    versions = (_u64(id(globals_) + layout.DICT_MA_VERSION_TAG),
-                _u64(id(builtins) + layout.DICT_MA_VERSION_TAG))
-    if type(globals_) is dict and type(builtins) is dict:
+    exact = type(globals_) is dict and type(builtins) is dict
+    kept = exact and dict_versions.watch(globals_) and dict_versions.watch(builtins)
+    versions = (dict_versions.version(globals_), dict_versions.version(builtins)) if kept else None
+    if exact:
         value = semantics.load_global(globals_, builtins, cell.name)
     else:                                   # the mappings' own code may run
         counter = _per_thread.counter
@@ -460,7 +473,7 @@ def load_global_fill(cell):
         finally:
             if counter is not None:
                 counter.value += ROOM - 1
-    if type(globals_) is dict and type(builtins) is dict:
+    if kept:
         cell.write(GlobalCell.GLOBALS_VERSION, (versions[0], versions[1], id(value)))
         cell.fills += 1
     else:

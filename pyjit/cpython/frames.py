@@ -33,7 +33,7 @@ from .tstate import quiet_entry
 
 _U64 = ctypes.c_uint64
 _U8 = ctypes.c_uint8
-_OBJECT = ctypes.py_object
+_object_at = __import__("_ctypes").PyObj_FromPtr
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
 class _Innermost(threading.local):
     frame = 0
@@ -65,10 +65,9 @@ def caller_frame() -> int:
 
 def _python_frame(frame: int) -> int:
     """frame, or the first frame below it that is not an entry frame (see
-    the layout's FRAME_OWNED_BY_CSTACK)."""
-    cstack = layout.FRAME_OWNED_BY_CSTACK
-    while cstack is not None and frame and \
-            _U8.from_address(frame + layout.IFRAME_OWNER).value == cstack:
+    the layout's ENTRY_FRAME_OWNERS)."""
+    owners = layout.ENTRY_FRAME_OWNERS
+    while owners and frame and _U8.from_address(frame + layout.IFRAME_OWNER).value in owners:
         frame = _U64.from_address(frame + layout.IFRAME_PREVIOUS).value
     return frame
 
@@ -79,9 +78,10 @@ def calling_function():
     own = current_frame_slot().value                                # this function's
     calling = _U64.from_address(own + layout.IFRAME_PREVIOUS).value  # its caller's
     counted = _U64.from_address(calling + layout.IFRAME_PREVIOUS).value
-    if not _U64.from_address(counted + layout.IFRAME_FUNC).value:
+    func = layout.stackref_object(_U64.from_address(counted + layout.IFRAME_FUNC).value)
+    if not func:
         return None
-    return _OBJECT.from_address(counted + layout.IFRAME_FUNC).value   # C calls only
+    return _object_at(func)                                         # C calls only
 
 
 def locals_address(frame: int) -> int:

@@ -87,6 +87,9 @@ def delete_attr(obj, name):
 python_helper("call_ex", ("obj", "obj", "obj_or_null"), "obj", "null")(semantics.call_ex)
 python_helper("make_function", ("obj", "obj", "obj_or_null", "obj_or_null", "obj_or_null",
                                 "obj_or_null"), "obj", "null")(semantics.make_function)
+python_helper("make_function_annotate", ("obj", "obj", "obj_or_null", "obj_or_null",
+                                         "obj_or_null", "obj_or_null", "obj"), "obj", "null")(
+    semantics.make_function)
 
 
 python_helper("load_build_class", ("obj",), "obj", "null")(semantics.load_build_class)
@@ -228,6 +231,7 @@ def before_with(mgr, out):
 
 
 python_helper("with_except_start", ("obj", "obj"), "obj", "null")(semantics.with_except_start)
+python_helper("load_special", ("obj", "obj"), "obj", "null")(semantics.load_special)
 
 
 # -- imports ------------------------------------------------------------------------------

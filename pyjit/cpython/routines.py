@@ -105,7 +105,7 @@ from __future__ import annotations
 import ctypes
 import types
 
-from . import int_routines, interpreter, layout, objects
+from . import dict_versions, int_routines, interpreter, layout, objects
 from .cells import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
 from .int_routines import INT_OPS
 
@@ -516,7 +516,7 @@ def _module_value(name: str, dst: str) -> str:
     b.ne {name}_miss
     ldr x11, [x1, #{layout.MODULE_MD_DICT}]
     cbz x11, {name}_miss
-    ldr x11, [x11, #{layout.DICT_MA_VERSION_TAG}]
+    ldr x11, [x11, #{dict_versions.VERSION}]
     ldr x12, [x0, #{ModuleAttrCell.VERSION}]
     cmp x11, x12
     b.ne {name}_miss
@@ -583,7 +583,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         MT_KEYS=MethodCell.KEYS, MT_METHOD=MethodCell.METHOD,
         C_MEGAMORPHIC=CallCell.MEGAMORPHIC,
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
-        DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=L.DICT_MA_VERSION_TAG,
+        DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=dict_versions.VERSION,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         compare_mask=COMPARE_MASK, HELPER_FRAMES=keep,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,

@@ -226,7 +226,11 @@ def lookup_special(obj, name: str):
 
 
 def before_with(mgr):
-    """BEFORE_WITH: (the bound __exit__, the result of __enter__())."""
+    """BEFORE_WITH: (the bound __exit__, the result of __enter__()).  On
+    3.14, whose LOAD_SPECIALs look __exit__ up first, with their messages."""
+    if _LOAD_SPECIAL:
+        exit_ = load_special(mgr, "__exit__")
+        return exit_, load_special(mgr, "__enter__")()
     enter = lookup_special(mgr, "__enter__")
     if enter is NULL:
         raise TypeError(f"'{type(mgr).__name__}' object does not support the context manager "
@@ -238,9 +242,61 @@ def before_with(mgr):
     return exit_, enter()
 
 
+# 3.14 enters a context manager with LOAD_SPECIALs (BEFORE_WITH is gone).
+_LOAD_SPECIAL = sys.version_info >= (3, 14)
+
+# LOAD_SPECIAL's oparg -> (the method, the protocol, the other protocol's
+# suggestion) (3.14: dis._special_method_names; the messages of ceval.c's
+# _Py_SpecialMethods).
+SPECIAL_METHODS = {
+    "__enter__": (0, "the context manager protocol",
+                  "the asynchronous context manager protocol. Did you mean to use 'async with'?"),
+    "__exit__": (1, "the context manager protocol",
+                 "the asynchronous context manager protocol. Did you mean to use 'async with'?"),
+    "__aenter__": (2, "the asynchronous context manager protocol",
+                   "the context manager protocol. Did you mean to use 'with'?"),
+    "__aexit__": (3, "the asynchronous context manager protocol",
+                  "the context manager protocol. Did you mean to use 'with'?"),
+}
+
+
+def load_special(obj, name: str):
+    """LOAD_SPECIAL (3.14): type(obj).name bound to obj; TypeError naming
+    the type (fully qualified, as %T) and the missing method, with the
+    other protocol suggested when the type has it (CPython's own
+    _PyEval_SpecialMethodCanSuggest decides)."""
+    method = lookup_special(obj, name)
+    if method is not NULL:
+        return method
+    oparg, protocol, other = SPECIAL_METHODS[name]
+    message = (f"'{qualified_type_name(type(obj))}' object does not support {protocol} "
+               f"(missed {name} method)")
+    if _can_suggest(obj, oparg):
+        message += f" but it supports {other}"
+    raise TypeError(message)
+
+
+def _can_suggest(obj, oparg: int) -> bool:
+    suggest = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.c_int)(
+        ("_PyEval_SpecialMethodCanSuggest", ctypes.pythonapi))
+    return bool(suggest(obj, oparg))
+
+
+def qualified_type_name(tp: type) -> str:
+    """A type's name as CPython's %T formats it (PyType_GetFullyQualifiedName):
+    module.qualname, the qualname alone for builtins and __main__."""
+    module = tp.__module__
+    if type(module) is not str or module in ("builtins", "__main__"):
+        return tp.__qualname__
+    return f"{module}.{tp.__qualname__}"
+
+
 def before_async_with(mgr):
     """BEFORE_ASYNC_WITH: (the bound __aexit__, the result of
-    __aenter__())."""
+    __aenter__()); on 3.14 as its LOAD_SPECIALs do it (before_with)."""
+    if _LOAD_SPECIAL:
+        exit_ = load_special(mgr, "__aexit__")
+        return exit_, load_special(mgr, "__aenter__")()
     enter = lookup_special(mgr, "__aenter__")
     if enter is NULL:
         raise TypeError(f"'{type(mgr).__name__}' object does not support the asynchronous "
@@ -280,9 +336,9 @@ def call_ex(func, args, kwargs=NULL):
 
 
 def make_function(code, globals_, defaults=NULL, kwdefaults=NULL, annotations=NULL,
-                  closure=NULL):
+                  closure=NULL, annotate=NULL):
     """MAKE_FUNCTION: annotations come as a flat (name, value, ...) tuple or
-    a dict."""
+    a dict; annotate is 3.14's function computing them."""
     fn = types.FunctionType(code, globals_, code.co_name,
                             None if defaults is NULL else defaults,
                             None if closure is NULL else closure)
@@ -292,6 +348,8 @@ def make_function(code, globals_, defaults=NULL, kwdefaults=NULL, annotations=NU
     if annotations is not NULL:
         fn.__annotations__ = (dict(zip(annotations[::2], annotations[1::2]))
                               if type(annotations) is tuple else annotations)
+    if annotate is not NULL:
+        fn.__annotate__ = annotate
     return fn
 
 
@@ -444,11 +502,17 @@ def _iterate_for_unpack(seq):
         raise
 
 
+# 3.14 says how many values an exact list, tuple or dict had (unpack_iterable).
+_UNPACK_SAYS_HOW_MANY = sys.version_info >= (3, 14)
+
+
 def unpack_sequence(seq, n: int) -> list:
     """UNPACK_SEQUENCE n: exactly n items of seq, first item first."""
     items = []
     for item in _iterate_for_unpack(seq):
         if len(items) == n:
+            if _UNPACK_SAYS_HOW_MANY and type(seq) in (list, tuple, dict):
+                raise ValueError(f"too many values to unpack (expected {n}, got {len(seq)})")
             raise ValueError(f"too many values to unpack (expected {n})")
         items.append(item)
     if len(items) < n:

@@ -30,6 +30,16 @@
   call started (`ENTRY_FROM_C_COUNTS` says what a C entry costs the frame
   counter), and keep the real C stack safe by their own stack checks.
 
+- `use_c_stack(low, top)` / `reset_c_stack()`: where the interpreter
+  measures C recursion by the machine stack pointer instead (3.14: against
+  limits in the thread state, `C_STACK_MEASURED`), C code running on a
+  stack pyjit switched to (the native engine's) must be measured against
+  that stack, else the first check finds the stack pointer below the
+  thread's hard limit and ends the process; the native engine sets them
+  for the outermost entry of a thread and puts the thread's own back after
+  it (PyUnstable_ThreadState_SetStackProtection and ...Reset, the public
+  API).  Under Unicorn helpers run on the thread's own stack: nothing to do.
+
 Both rest on the version description (`layout.TSTATE_*`,
 `opcodes.RESUME_QUIET`); tests/cpython/test_tstate.py checks them against
 the running interpreter.
@@ -105,6 +115,30 @@ def c_recursion_counter() -> ctypes.c_int | None:
 def recursion_limit_field() -> ctypes.c_int:
     """The calling thread's copy of the recursion limit (read-only use)."""
     return ctypes.c_int.from_address(_thread_state() + layout.TSTATE_RECURSION_LIMIT)
+
+
+# 3.14: no C recursion counter, the C stack's limits instead (module docstring).
+C_STACK_MEASURED = _C_COUNTER_OFFSET is None and \
+    getattr(layout, "TSTATE_C_STACK_SOFT_LIMIT", None) is not None
+_set_stack = _reset_stack = None
+if C_STACK_MEASURED:
+    _set_stack = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(
+        ("PyUnstable_ThreadState_SetStackProtection", ctypes.pythonapi))
+    _reset_stack = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(
+        ("PyUnstable_ThreadState_ResetStackProtection", ctypes.pythonapi))
+
+
+def use_c_stack(low: int, top: int) -> None:
+    """C code of the calling thread runs on [low, top) until reset_c_stack()
+    (where C_STACK_MEASURED; nothing elsewhere)."""
+    if C_STACK_MEASURED and _set_stack(_thread_state(), low, top - low) < 0:
+        raise ValueError(f"a C stack of {top - low} bytes is too small for CPython")
+
+
+def reset_c_stack() -> None:
+    """The calling thread's C code runs on its own stack again."""
+    if C_STACK_MEASURED:
+        _reset_stack(_thread_state())
 
 
 def quiet_entry(fn: types.FunctionType) -> types.FunctionType:

@@ -24,7 +24,8 @@ import sysconfig
 # version -> the package describing it
 SUPPORTED: dict[tuple[int, int], str] = {(3, 11): "pyjit.cpython.v3_11",
                                          (3, 12): "pyjit.cpython.v3_12",
-                                         (3, 13): "pyjit.cpython.v3_13"}
+                                         (3, 13): "pyjit.cpython.v3_13",
+                                         (3, 14): "pyjit.cpython.v3_14"}
 
 RUNNING: tuple[int, int] = sys.version_info[:2]
 

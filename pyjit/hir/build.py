@@ -4,7 +4,7 @@
 ``Function``; ``compile_hir(fn, passes)`` also runs a pipeline.  Bytecode
 is version-specific: each supported version has its own ``builder_3XX``
 package (3.12's shares 3.11's driver and most of its handlers, 3.13's
-shares 3.12's); any other
+shares 3.12's, 3.14's 3.13's); any other
 version refuses to compile.
 """
 
@@ -20,7 +20,7 @@ from .errors import CompileRefused
 from .ir import Function
 
 SUPPORTED_VERSIONS = {(3, 11): "pyjit.hir.builder_311", (3, 12): "pyjit.hir.builder_312",
-                      (3, 13): "pyjit.hir.builder_313"}
+                      (3, 13): "pyjit.hir.builder_313", (3, 14): "pyjit.hir.builder_314"}
 
 
 def running_builder() -> ModuleType | None:

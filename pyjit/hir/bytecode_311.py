@@ -1,7 +1,7 @@
 """Decoding CPython 3.11 bytecode: instructions, the exception table, and
 the bytecode-level control-flow graph with stack depths.  3.12 kept the
 format (two-byte instructions, inline caches, the exception table), and so
-did 3.13: their builders decode with this module too.  Opcode names,
+did 3.13 and 3.14: their builders decode with this module too.  Opcode names,
 numbers and cache sizes are the running interpreter's (`opcode`, `dis`,
 `bytecode_edit.cache_entries`); the sets below name 3.12's and 3.13's as
 well (RETURN_CONST; their POP_JUMP_IF_* are 3.11's forward jumps by their

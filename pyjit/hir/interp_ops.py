@@ -31,8 +31,8 @@ from .ops_core import (
     LoadArg, LoadConst, LoadNull, PrimConst, RefineType, UnboxFloat,
 )
 from .ops_exc import (
-    BeforeWith, CheckExcMatch, FetchException, PopExcept, PushExcInfo, RaiseException,
-    Reraise, ReraiseCurrent, WithExceptStart,
+    BeforeWith, CheckExcMatch, FetchException, LoadSpecial, PopExcept, PushExcInfo,
+    RaiseException, Reraise, ReraiseCurrent, WithExceptStart,
 )
 from .ops_numeric import (
     BinaryOp, BinaryOpKind, CompareKind, CompareOp, Contains, DoubleBinaryOp, DoubleOpKind,
@@ -187,7 +187,8 @@ semantics(CallEx)(lambda a, i, v: S.call_ex(*v))
 def _make_function(a: Activation, i: MakeFunction, v: list) -> Any:
     parts = dict(zip(i.parts, v[1:]))
     return S.make_function(v[0], a.globals, *(parts.get(p, NULL) for p in
-                                              ("defaults", "kwdefaults", "annotations", "closure")))
+                                              ("defaults", "kwdefaults", "annotations", "closure",
+                                               "annotate")))
 
 
 semantics(MakeCell)(lambda a, i, v: S.make_cell(v[0]))
@@ -265,6 +266,7 @@ def _reraise(a: Activation, i: Reraise, v: list) -> None:
 
 semantics(ReraiseCurrent)(lambda a, i, v: S.reraise_current(a.handled))
 semantics(WithExceptStart)(lambda a, i, v: S.with_except_start(v[0], v[1]))
+semantics(LoadSpecial)(lambda a, i, v: S.load_special(v[0], i.name))
 
 
 # -- generators and coroutines (ops_gen.py; the body's driver is cpython/genbody.py) ------

@@ -113,6 +113,19 @@ class BeforeWith(Instr):
 
 
 @hir_op
+class LoadSpecial(Instr):
+    """``v:Object = LoadSpecial<__exit__> obj``: ``type(obj).name`` bound
+    to obj when it is a descriptor (``_PyObject_LookupSpecial``; the
+    instance's own attributes are not looked at), TypeError when the type
+    has none: CPython 3.14's ``LOAD_SPECIAL`` of ``with``.  New reference."""
+
+    name: str
+    may_raise = True
+    may_call = True
+    operand_types = (Object,)
+
+
+@hir_op
 class WithExceptStart(Instr):
     """``v:Object = WithExceptStart exit exc``: ``exit(type(exc), exc,
     exc.__traceback__)`` when the with body raised.  New reference."""
@@ -123,7 +136,7 @@ class WithExceptStart(Instr):
 
 
 __all__ = [
-    "BeforeWith", "CheckExcMatch", "FetchException", "PopExcept",
+    "BeforeWith", "CheckExcMatch", "FetchException", "LoadSpecial", "PopExcept",
     "PushExcInfo", "RaiseException", "Reraise", "ReraiseCurrent",
     "WithExceptStart",
 ]

@@ -179,14 +179,15 @@ class MakeFunction(Instr):
 
     A new function object for ``code`` with the enclosing globals
     (``PyFunction_New``); ``parts`` names the optional operands that follow
-    ``code``, in order: defaults, kwdefaults, annotations, closure."""
+    ``code``, in order: defaults, kwdefaults, annotations, closure (3.14:
+    and annotate, the function computing the annotations)."""
 
     parts: tuple[str, ...] = ()
     result_type = Func
     may_raise = True
     operand_types = (Code,)
     extra_operand_type = Object
-    max_extra_operands = 4
+    max_extra_operands = 5
 
     def attrs(self) -> list[tuple[str, Any]]:
         return [("parts", "+".join(self.parts))] if self.parts else []

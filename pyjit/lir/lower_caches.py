@@ -37,7 +37,7 @@ import types
 import weakref
 
 from ..cpython import cells as caches
-from ..cpython import layout
+from ..cpython import dict_versions, layout
 from ..cpython.int_routines import INT_OPS
 from ..hir import ops_containers as CT
 from ..hir import ops_core as K
@@ -151,9 +151,9 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
         return
     C = caches.GlobalCell
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
-    guard(lw, load(lw, _globals(lw), layout.DICT_MA_VERSION_TAG), load(lw, cell, C.GLOBALS_VERSION),
+    guard(lw, load(lw, _globals(lw), dict_versions.VERSION), load(lw, cell, C.GLOBALS_VERSION),
           miss)
-    guard(lw, load(lw, _builtins(lw), layout.DICT_MA_VERSION_TAG),
+    guard(lw, load(lw, _builtins(lw), dict_versions.VERSION),
           load(lw, cell, C.BUILTINS_VERSION), miss)
     lw.emit(ir.Load(result, cell, C.VALUE))
     lw.emit(ir.Jump(done))
@@ -238,7 +238,7 @@ def _module_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
     guard(lw, load(lw, obj, layout.OB_TYPE), lw.const(types.ModuleType), miss)
     md_dict = load(lw, obj, layout.MODULE_MD_DICT)
     guard_nonzero(lw, md_dict, miss)
-    guard(lw, load(lw, md_dict, layout.DICT_MA_VERSION_TAG), load(lw, cell, C.VERSION), miss)
+    guard(lw, load(lw, md_dict, dict_versions.VERSION), load(lw, cell, C.VERSION), miss)
     return load(lw, cell, C.VALUE)
 
 

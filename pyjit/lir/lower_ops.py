@@ -133,6 +133,7 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     E.PopExcept: (lambda i: "pop_except", lambda lw, i, a: a),
     E.CheckExcMatch: (lambda i: "check_exc_match", lambda lw, i, a: a),
     E.WithExceptStart: (lambda i: "with_except_start", lambda lw, i, a: a),
+    E.LoadSpecial: (lambda i: "load_special", lambda lw, i, a: [a[0], _name(lw, i)]),
     K.BoxFloat: (lambda i: "PyFloat_FromDouble", lambda lw, i, a: a),
 }
 
@@ -175,6 +176,9 @@ def _make_function(lw: L, instr: O.MakeFunction) -> None:
     parts = dict(zip(instr.parts, rest))
     args = [code, _globals(lw)] + [parts.get(p) or lw.imm(0)
                                    for p in ("defaults", "kwdefaults", "annotations", "closure")]
+    if "annotate" in parts:         # 3.14's lazy annotations
+        helper_op(lw, instr, "make_function_annotate", args + [parts["annotate"]])
+        return
     helper_op(lw, instr, "make_function", args)
 
 
@@ -287,7 +291,19 @@ def _check_eval_breaker(lw: L, instr: K.CheckEvalBreaker) -> None:
 
 @lowers(K.LoadArg)
 def _load_arg(lw: L, instr: K.LoadArg) -> None:
+    if lw.h.needs_frame and _STACKREFS:
+        # The trampoline frame's slot: a stack ref, tagged when the caller
+        # lent the reference (layout.STACKREF_TAG_REFCNT).
+        raw = lw.new()
+        lw.emit(ir.Load(raw, lw.argv, 8 * instr.index))
+        lw.emit(ir.Alu("and", lw.vreg(instr.result), raw, _UNTAG))
+        return
     lw.emit(ir.Load(lw.vreg(instr.result), lw.argv, 8 * instr.index))
+
+
+# 3.14's interpreter frames hold _PyStackRefs (layout.STACKREF_*).
+_STACKREFS = getattr(layout, "STACKREF_TAG_REFCNT", None) is not None
+_UNTAG = ~getattr(layout, "STACKREF_TAG_REFCNT", 0) & (1 << 64) - 1
 
 
 @lowers(K.LoadConst)
@@ -469,11 +485,45 @@ def _sync_frame_locals(lw: L, instr: O.SyncFrameLocals) -> None:
             content = lw.new()
             lw.emit(ir.Load(content, value, layout.CELL_OB_REF))
             value = content
+        if _STACKREFS:
+            _store_stackref(lw, 8 * slot, value)
+            continue
         old = lw.new()
         lw.emit(ir.Load(old, lw.argv, 8 * slot))
         lw.xincref(value)
         lw.emit(ir.Store(value, lw.argv, 8 * slot))
         lw.xdecref(old)
+
+
+def _store_stackref(lw: L, offset: int, value: ir.VReg) -> None:
+    """STORE_FAST into a 3.14 frame slot (a _PyStackRef, layout.STACKREF_*):
+    the value increfed, tagged when it is immortal (the interpreter closes
+    an untagged reference without testing), STACKREF_NULL for NULL; the old
+    reference released unless it is tagged (it owns no count then)."""
+    old, word, null_word = lw.new(), lw.new(), lw.new()
+    lw.emit(ir.Load(old, lw.argv, offset))
+    nonnull, null, stored = lw.f.new_block(), lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.BranchZero(value, null, nonnull))
+    lw.cur = nonnull
+    lw.incref(value)
+    count, immortal = lw.new(), lw.new()
+    lw.emit(ir.Load(count, value, layout.OB_REFCNT, 4))
+    lw.emit(ir.Alu("lsr", immortal, count, layout.IMMORTAL_BIT))
+    lw.emit(ir.Alu("orr", word, value, immortal))
+    lw.emit(ir.Store(word, lw.argv, offset))
+    lw.emit(ir.Jump(stored))
+    lw.cur = null
+    lw.emit(ir.LoadImm(null_word, layout.STACKREF_NULL))
+    lw.emit(ir.Store(null_word, lw.argv, offset))
+    lw.emit(ir.Jump(stored))
+    lw.cur = stored
+    tag, owned, done = lw.new(), lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.Alu("and", tag, old, layout.STACKREF_TAG_REFCNT))
+    lw.emit(ir.BranchZero(tag, owned, done))
+    lw.cur = owned
+    lw.decref(old)
+    lw.emit(ir.Jump(done))
+    lw.cur = done
 
 
 @lowers(O.LoadFreeCell)

@@ -82,8 +82,10 @@ import struct
 import threading
 
 from ..cpython import errstate, frames
-from ..cpython.tstate import (C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, c_recursion_counter,
-                              recursion_counter)
+from ..cpython.tstate import (
+    C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, c_recursion_counter, recursion_counter,
+    reset_c_stack, use_c_stack,
+)
 from ..cpython import interrupts
 from . import collector, native_routines
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
@@ -237,7 +239,14 @@ class NativeEngine(Engine):
                     raise RecursionError("maximum recursion depth exceeded")
                 errstate.set_pending(None)
                 ts.stack = self._stacks.acquire()   # released by the finally below, whatever happens
+                # C code called from compiled code runs on that stack: 3.14
+                # measures its recursion there (cpython/tstate.py).
+                use_c_stack(ts.stack.low, ts.stack.top)
             except BaseException:
+                if ts.stack is not None:            # (use_c_stack interrupted: give it back)
+                    reset_c_stack()
+                    stack, ts.stack = ts.stack, None
+                    self._stacks.release(stack)
                 if ts.collecting:
                     collector.resume()
                 raise
@@ -311,6 +320,11 @@ class NativeEngine(Engine):
         finally:
             if depth == 0:
                 stack, ts.stack = ts.stack, None
+                try:
+                    reset_c_stack()
+                except BaseException as exc:        # a signal handler: done again (idempotent)
+                    interrupts.defer(exc)
+                    reset_c_stack()
                 try:
                     self._stacks.release(stack)     # (entered quietly)
                 except BaseException as exc:        # a signal handler, once it was released

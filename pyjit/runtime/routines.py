@@ -16,7 +16,7 @@ import weakref
 
 from ..aarch64.asmtext import assemble
 from ..cpython import interpreter, routines
-from . import entries
+from . import dict_watcher, entries
 
 _loaded: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 
@@ -27,6 +27,7 @@ def prepare_engine(engine) -> None:
     shared routines, defining a symbol for each."""
     if engine in _loaded:
         return
+    dict_watcher.install()          # 3.14's dict versions, before any cache fills
     engine.define_symbol(routines.STACK_LIMIT_SYMBOL, entries.stack_limit(engine))
     engine.define_symbol(interpreter.EVAL_BREAKER_SYMBOL, interpreter.eval_breaker_symbol_address())
     _loaded[engine] = load_routines(engine)

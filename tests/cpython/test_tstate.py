@@ -68,7 +68,10 @@ def test_what_an_entry_from_c_costs_each_counter():
     for frames_left, c_left in through_c:
         assert direct - frames_left == tstate.ENTRY_FROM_C_COUNTS
         if c_counts is None:
-            assert c_left is None and tstate.ENTRY_FROM_C_COUNTS == 1
+            # 3.11 counts the entry as a frame; 3.14 measures C recursion
+            # by the machine stack (TSTATE_C_STACK_*), no counter pays.
+            measured = getattr(tstate.layout, "TSTATE_C_STACK_SOFT_LIMIT", None) is not None
+            assert c_left is None and tstate.ENTRY_FROM_C_COUNTS == (0 if measured else 1)
         else:
             assert c_left < c_direct
     if c_counts is not None:
@@ -169,3 +172,27 @@ def test_quiet_entry_keeps_closures_working():
     assert tstate.quiet_entry(inner) is inner and inner(1) == 6
     with pytest.raises(ValueError, match="no entry RESUME"):
         tstate.quiet_entry(inner)          # already quiet
+
+
+@pytest.mark.skipif(not tstate.C_STACK_MEASURED, reason="C recursion is counted, not measured")
+def test_c_stack_limits_follow_the_stack_in_use_and_come_back():
+    """3.14 measures C recursion by the stack pointer: while C code runs on
+    another stack (the native engine's), the thread's limits lie in it."""
+    L = tstate.layout
+    here = tstate._thread_state()
+
+    def limits():
+        return tuple(ctypes.c_uint64.from_address(here + offset).value
+                     for offset in (L.TSTATE_C_STACK_TOP, L.TSTATE_C_STACK_SOFT_LIMIT,
+                                    L.TSTATE_C_STACK_HARD_LIMIT))
+
+    own = limits()
+    stack = ctypes.create_string_buffer(1 << 20)
+    low = ctypes.addressof(stack)
+    tstate.use_c_stack(low, low + len(stack))
+    try:
+        top, soft, hard = limits()
+        assert top == low + len(stack) and low <= hard < soft < top
+    finally:
+        tstate.reset_c_stack()
+    assert limits() == own

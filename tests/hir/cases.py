@@ -867,6 +867,18 @@ else:
         "listcomp_range": (inline_listcomp_range, [(iter(range(3)),)]),
     }
 
+# Template strings (3.14's BUILD_INTERPOLATION and BUILD_TEMPLATE): syntax
+# only 3.14 parses, so compiled from source where it runs.
+_CASES_3_14 = '''
+def template_strings(x, y):
+    t = t"a{x!r:>5}b{y}c{x=}{y!a:{x}}"
+    return (t.strings, [(i.value, i.expression, i.conversion, i.format_spec)
+                        for i in t.interpolations], t"".strings)
+'''
+if sys.version_info >= (3, 14):
+    exec(compile(_CASES_3_14, "<cases 3.14>", "exec"), globals())
+    CASES["template_strings"] = (template_strings, [(1, "e"), (3, [2])])  # noqa: F821
+
 
 # -- running a case (for the tests that compare compiled code with CPython) ----
 

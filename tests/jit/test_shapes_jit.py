@@ -61,6 +61,8 @@ SIZES_BY_VERSION = {
               "loop": 1280},
     (3, 13): {"sqrt:1": 728, "sqrt:2": 1000, "sqrt:200": 32808, "sqrtpow:64": 20416,
               "loop": 1288},
+    (3, 14): {"sqrt:1": 728, "sqrt:2": 1000, "sqrt:200": 32816, "sqrtpow:64": 20424,
+              "loop": 1288},
 }
 DEFAULT_SIZES = SIZES_BY_VERSION[sys.version_info[:2]]
 

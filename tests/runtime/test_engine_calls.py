@@ -19,7 +19,7 @@ from pyjit.runtime import uc_api
 from pyjit.runtime.unicorn_context import FPEN
 from pyjit.runtime.unicorn_engine import MAX_NESTING, TIMER_SPARES
 
-from runtime_support import Asm, leaf, py_decref
+from runtime_support import RC_EXTRA, Asm, leaf, py_decref
 
 rc = sys.getrefcount
 
@@ -28,7 +28,8 @@ def test_read_refcount_and_type_of_a_live_object(engine):
     obj = [1, 2]
     f = engine.load(leaf("refcnt", isa.ldr(X0, Mem(X0, L.OB_REFCNT)), isa.ret()))
     t = engine.load(leaf("type", isa.ldr(X0, Mem(X0, L.OB_TYPE)), isa.ret()))
-    expected = rc(obj) - 1
+    expected = ctypes.c_int64.from_address(id(obj)).value   # (3.14's getrefcount borrows its argument)
+    assert expected in (rc(obj), rc(obj) - 1)
     assert engine.call(f.address, id(obj)) == expected
     assert engine.call(t.address, id(obj)) == id(list)
     assert engine.call(t.address, id(1.5)) == id(float)
@@ -65,7 +66,7 @@ def test_pynumber_add_through_a_trap_balances_refcounts(engine):
     ra, rb = rc(a), rc(b)
     result = engine.call_object(f.address, id(a), id(b))
     n = rc(result)
-    assert result == a + b and n == 2
+    assert result == a + b and n == 1 + RC_EXTRA
     assert (rc(a), rc(b)) == (ra, rb)
     assert engine.call_object(f.address, id("ab"), id("cd")) == "abcd"
 
@@ -114,7 +115,7 @@ def test_trap_per_result_kind_int_double_void(engine):
     x = 1.75
     rx = rc(x)
     y = engine.call_object(f.address, id(x))
-    assert y == 3.5 and rc(y) == 2 and rc(x) == rx
+    assert y == 3.5 and rc(y) == 1 + RC_EXTRA and rc(x) == rx
     # void: Py_IncRef, then the -1 of an int result with an exception.
     inc = engine.load(Asm("inc").prologue().call("Py_IncRef").epilogue().finish())
     obj = object()
@@ -158,7 +159,8 @@ def _recurse(n):
     if n <= 1:
         return 1
     engine, fact = _NESTED["engine"], _NESTED["fact"]
-    return n * engine.call_object(fact, id(n - 1))
+    below = n - 1                  # alive while its id is used
+    return n * engine.call_object(fact, id(below))
 
 
 def test_nested_entry_from_a_helper(engine):

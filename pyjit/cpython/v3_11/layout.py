@@ -204,6 +204,13 @@ GEN_EXC_STATE = 48                 # PyGenObject.gi_exc_state: _PyErr_StackItem 
 # caller's frame: no frame stands for the C call in between.
 IFRAME_OWNER: int | None = None
 FRAME_OWNED_BY_CSTACK: int | None = None
+ENTRY_FRAME_OWNERS: tuple[int, ...] = ()   # the owners of such frames: none
+
+
+def stackref_object(word: int) -> int:
+    """The object of a word of an interpreter frame's locals or stack: the
+    word itself (until 3.14's tagged _PyStackRef)."""
+    return word
 
 # -- the interpreter's state --------------------------------------------------------
 # PyInterpreterState.ceval.eval_breaker (_Py_atomic_int, 32 bits): nonzero

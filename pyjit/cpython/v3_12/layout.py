@@ -107,6 +107,7 @@ IFRAME_LOCALSPLUS = 72
 # (owner FRAME_OWNED_BY_CSTACK) between the frame entered and its caller's.
 IFRAME_OWNER = 70                  # char
 FRAME_OWNED_BY_CSTACK = 3
+ENTRY_FRAME_OWNERS = (FRAME_OWNED_BY_CSTACK,)
 # PyThreadState: 3.11's curexc_type/value/traceback became one
 # current_exception, so exc_info moved up two words.
 TSTATE_EXC_INFO = 104

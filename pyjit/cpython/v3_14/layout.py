@@ -129,6 +129,9 @@ FRAME_OWNED_BY_THREAD = 0
 FRAME_OWNED_BY_GENERATOR = 1
 FRAME_OWNED_BY_INTERPRETER = 3     # the entry frame the eval loop pushes when C enters it
 FRAME_OWNED_BY_CSTACK = 4
+# Frames standing for no Python code: the entry frame, and C-owned ones
+# (_PyFrame_IsIncomplete: owner >= FRAME_OWNED_BY_INTERPRETER).
+ENTRY_FRAME_OWNERS = (FRAME_OWNED_BY_INTERPRETER, FRAME_OWNED_BY_CSTACK)
 TSTATE_RECURSION_REMAINING = 48    # py_recursion_remaining (int)
 TSTATE_RECURSION_LIMIT = 52        # py_recursion_limit (int)
 TSTATE_RECURSION_HEADROOM = 56     # int

@@ -12,7 +12,7 @@ tests/cpython/test_opcodes.py and test_layout_v3_14.py.
 from ..v3_13.opcodes import (  # noqa: F401
     BINARY_OPS as _BINARY_OPS_313, COMPARE_OP_SHIFT, COMPARE_OP_TO_BOOL, COMPARE_OPS,
     FORMAT_CONVERSIONS, FUNCTION_ATTRIBUTES as _FUNCTION_ATTRIBUTES_313, INTRINSICS_1,
-    INTRINSICS_2, RESUME_QUIET,
+    INTRINSICS_2, RESUME_LOCATION_MASK, RESUME_QUIET,
 )
 
 # BINARY_OP's oparg indexes this tuple (NB_SUBSCR = 26: container[key]).

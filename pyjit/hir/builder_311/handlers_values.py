@@ -20,9 +20,10 @@ from ..ops_objects import (
 )
 from .driver import HANDLERS, Builder311
 
-# BINARY_OP's and COMPARE_OP's opargs index the version's tables.
-BINARY_OP_KINDS: tuple[BinaryOpKind, ...] = tuple(BinaryOpKind[name]
-                                                  for name in opcodes.BINARY_OPS)
+# BINARY_OP's and COMPARE_OP's opargs index the version's tables (None for
+# an oparg that is no operator: 3.14's SUBSCR, which its builder handles).
+BINARY_OP_KINDS: tuple[BinaryOpKind | None, ...] = tuple(BinaryOpKind.__members__.get(name)
+                                                         for name in opcodes.BINARY_OPS)
 COMPARE_KINDS: tuple[CompareKind, ...] = tuple(
     next(kind for kind in CompareKind if kind.symbol == symbol) for symbol in opcodes.COMPARE_OPS)
 UNARY_KINDS = {"UNARY_NEGATIVE": UnaryOpKind.NEGATIVE, "UNARY_POSITIVE": UnaryOpKind.POSITIVE,
