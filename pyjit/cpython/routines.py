@@ -32,8 +32,8 @@ engine's dynamic counts, not against the calling function).
 call of a compiled function against the interpreter's recursion limit as an
 interpreted call does: the running thread state's recursion_remaining
 (objects.enter_recursive_call / leave_recursive_call) goes down for the
-call and up after it.  When only HELPER_FRAMES are left, the call is not
-made: the recursion_error helper raises the interpreter's RecursionError
+call and up after it.  When only the engine's RECURSION_KEEP is left
+(HELPER_FRAMES for an engine that does not say), the call is not made: the recursion_error helper raises the interpreter's RecursionError
 ("maximum recursion depth exceeded", what 3.11 raises entering a frame
 past the limit) as the call's result.  The running thread state is the
 one PyThreadState_Get gave last (remembered in interpreter.
@@ -439,9 +439,10 @@ HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load
 # helpers' own error paths (an exception's traceback is cleared there,
 # which may run finalizers).  An engine whose helper path has its own room
 # (a helper's binding: pyjit/runtime/helper_binding.py) says how much it
-# keeps instead (RECURSION_KEEP): the UnicornEngine, exactly what compiled
+# keeps instead (RECURSION_KEEP): both engines, exactly what compiled
 # code's count carries above the interpreter's, so that a call is refused
-# where the interpreter's would be.
+# where the interpreter's would be (natively with the Python helpers'
+# stubs, pyjit/runtime/native_routines.py).
 HELPER_FRAMES = 8
 
 # Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,

@@ -82,6 +82,7 @@ import struct
 import threading
 
 from ..cpython import errstate, frames
+from ..cpython import layout
 from ..cpython.tstate import (
     C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, c_recursion_counter, recursion_counter,
     reset_c_stack, use_c_stack,
@@ -93,7 +94,7 @@ from .faults import EmulationFault
 from .loaded import LoadedCode
 from ..cpython.helpers import Helper
 from .hostmem import PROT_EXEC, PROT_READ, PageArena, Reservation, mprotect, reserve_near
-from .native_helpers import NativeHelpers, c_api_address
+from .native_helpers import SURFACE_ROOM, NativeHelpers, c_api_address
 from .stacks import EngineStacks
 from .placement import CODE_ARENA_SIZE
 
@@ -107,6 +108,11 @@ NESTED_RESERVE = 128 << 10     # stack a nested entry must leave for what runs b
 # frame; a Python helper's callback frames count).
 NATIVE_FRAMES = ENTRY_FROM_C_COUNTS
 _GIVEBACK = ENGINE_ROOM - CALL_FRAMES - NATIVE_FRAMES
+# Room a Python helper's stub adds for the callback's C entry and its two
+# frames (`run` and the binding), beyond NATIVE_FRAMES: with it a Python
+# helper has what the Unicorn engine's trap hook has (its HOOK_FRAMES).
+PYTHON_HELPER_ROOM = 2 + ENTRY_FROM_C_COUNTS
+PYTHON_HELPER_STUBS = 256           # Python helpers an engine can call (67 are declared)
 
 
 class NativeUnavailable(RuntimeError):
@@ -153,6 +159,11 @@ class NativeEngine(Engine):
     """
 
     _WHAT_RUNS = "compiled code"
+    # A call between compiled functions is refused where the interpreter
+    # would refuse it (routines.py): compiled code's count carries
+    # NATIVE_FRAMES above the interpreter's; a Python helper's stub adds
+    # the room its callback needs.
+    RECURSION_KEEP = NATIVE_FRAMES
     _NO_COUNTS = ("dynamic counts are an emulator feature: the native engine runs on the CPU "
                   "and cannot count (use the Unicorn engine)")
 
@@ -168,14 +179,17 @@ class NativeEngine(Engine):
         self.stack_top = self._stacks.primary.top
         self.nested_reserve = nested_reserve
         self.perf_map = perf_map
-        self._helpers = NativeHelpers(self._on_helper_fault)
         self._tls = threading.local()
         self._load_runtime()
 
     def _load_runtime(self) -> None:
-        """Load native_routines.py's code (flushing its page with itself) and
-        bind the ctypes prototypes the engine calls it through."""
-        code = native_routines.routines()
+        """Load native_routines.py's code (flushing its page with itself),
+        bind the ctypes prototypes the engine calls it through, and make the
+        helpers' addresses (Python helpers through its stubs)."""
+        table = (_U64 * PYTHON_HELPER_STUBS)()
+        code = native_routines.routines(
+            ctypes.addressof(table), PYTHON_HELPER_STUBS, c_api_address("PyThreadState_Get"),
+            layout.TSTATE_RECURSION_REMAINING, PYTHON_HELPER_ROOM + SURFACE_ROOM)
         self._flush = None          # not there yet: the routine flushes its own lines below
         address = self._write(code, lambda symbol: 0)
         flush = ctypes.PYFUNCTYPE(None, _U64, _U64)(address + code.labels[native_routines.FLUSH][0])
@@ -186,6 +200,9 @@ class NativeEngine(Engine):
         self._stack_pointer = ctypes.PYFUNCTYPE(_U64)(
             address + code.labels[native_routines.STACK_POINTER][0])
         self._runtime = self._register(LoadedCode(address, len(code.data), code.name, code))
+        self._helpers = NativeHelpers(self._on_helper_fault, table,
+                                      address + code.labels[native_routines.STUBS][0],
+                                      native_routines.STUB_SIZE)
 
     # -- helpers --------------------------------------------------------------------
     def helper_address(self, name: str) -> int:

@@ -13,7 +13,11 @@
   it); CFUNCTYPE and PYFUNCTYPE differ only for calls *from* Python (whether
   the GIL is released around the foreign call), which these are not.
   Arguments arrive as raw values: pointers as unsigned 64-bit integers (so
-  NULL is 0, not None), int64 as signed, doubles as floats.
+  NULL is 0, not None), int64 as signed, doubles as floats.  Compiled
+  code calls it through a stub of the engine's (native_routines.py,
+  `pyjit_python_helper`) that gives the callback's own frames room on the
+  recursion counter; the callback's address is a word of the engine's
+  callback table, the stub's index.
 
 Each callback enters quietly (no signal handler runs before its `try`) and
 first calls `errstate.surface()`: compiled code may call a
@@ -35,11 +39,15 @@ import ctypes
 from typing import Callable
 
 from ..cpython import errstate
-from ..cpython.tstate import quiet_entry
+from ..cpython.tstate import per_thread, quiet_entry
 from ..cpython import interrupts
 from .faults import EmulationFault
 from .helper_binding import bind
 from ..cpython.helpers import HELPERS, Helper
+
+# Recursion room the stub (native_routines.py) adds beyond the callback's
+# own frames, for surface()'s calls; `run` gives it back for the helper.
+SURFACE_ROOM = 10
 
 _ARG_TYPES = {"obj": ctypes.c_uint64, "obj_or_null": ctypes.c_uint64, "ptr": ctypes.c_uint64,
               "int64": ctypes.c_int64, "double": ctypes.c_double}
@@ -70,24 +78,32 @@ def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None])
     # surface's entry is deferred (interrupts.py); one raising right after
     # its check is taken for the real indicator and lands in the slot, which
     # call_object then raises as the call's exception.
+    # The stub gave SURFACE_ROOM more than the helper's frames need, for
+    # surface(), which calls C through ctypes: given back before the call.
     if helper.result == "void":
         def run(*args):
             try:
                 surface()
             except BaseException as exc:
                 defer(exc)
+            room = per_thread.counter
+            room.value -= SURFACE_ROOM
             try:
                 raw(*args)
             except EmulationFault as fault:
                 on_fault(helper, fault)
             except BaseException as exc:      # a second interruption
                 defer(exc)
+            finally:
+                room.value += SURFACE_ROOM
     else:
         def run(*args):
             try:
                 surface()
             except BaseException as exc:
                 defer(exc)
+            room = per_thread.counter
+            room.value -= SURFACE_ROOM
             try:
                 return raw(*args)
             except EmulationFault as fault:
@@ -96,6 +112,8 @@ def callback(helper: Helper, on_fault: Callable[[Helper, EmulationFault], None])
             except BaseException as exc:      # a second interruption
                 defer(exc)
                 return failure
+            finally:
+                room.value += SURFACE_ROOM
     quiet_entry(run)
     run.__name__ = run.__qualname__ = f"native_{helper.name}"
     prototype = ctypes.CFUNCTYPE(_RESULT_TYPES[helper.result],
@@ -108,10 +126,16 @@ class NativeHelpers:
     on first use and kept for the life of the engine (an address handed to
     code must stay valid: a callback is never dropped before `close`)."""
 
-    def __init__(self, on_fault: Callable[[Helper, EmulationFault], None]):
+    def __init__(self, on_fault: Callable[[Helper, EmulationFault], None], table, stubs: int,
+                 stub_size: int):
+        """table: the callback table (a ctypes array of words the stubs
+        read); stubs: the address of stub 0, stub_size apart."""
         self._on_fault = on_fault
         self._addresses: dict[str, int] = {}
         self._callbacks: dict[str, object] = {}
+        self._table = table
+        self._stubs = stubs
+        self._stub_size = stub_size
 
     def address(self, name: str) -> int:
         address = self._addresses.get(name)
@@ -122,8 +146,13 @@ class NativeHelpers:
             if helper.is_c:
                 address = c_api_address(helper.impl)
             else:
+                index = len(self._callbacks)
+                if index == len(self._table):
+                    raise RuntimeError(f"no stub left for Python helper {name!r}: the native "
+                                       f"engine has {len(self._table)}")
                 thunk = self._callbacks[name] = callback(helper, self._on_fault)
-                address = ctypes.cast(thunk, ctypes.c_void_p).value
+                self._table[index] = ctypes.cast(thunk, ctypes.c_void_p).value
+                address = self._stubs + index * self._stub_size
             self._addresses[name] = address
         return address
 
@@ -135,5 +164,7 @@ class NativeHelpers:
         return None
 
     def clear(self) -> None:
+        for index in range(len(self._table)):
+            self._table[index] = 0
         self._addresses.clear()
         self._callbacks.clear()

@@ -41,6 +41,21 @@ ctypes cannot switch stacks.  Three routines, AAPCS64:
 `pyjit_stack_pointer()`
     Returns sp (the engine checks the stack left before a nested entry).
 
+`pyjit_python_helper` and its stubs
+    Where compiled code calls a helper implemented in Python: stub k is
+    `mov x16, #k; b pyjit_python_helper`, which calls the ctypes callback
+    in word k of the engine's callback table (native_helpers.py) with the
+    arguments as they came (x0..x7, d0..d7) and returns its result (x0 or
+    d0), with the thread state's recursion_remaining raised by `room`
+    around the call.  Entering the callback from C is a C entry and Python
+    frames the interpreter counts, where the instruction the helper stands
+    for counts nothing: the room is what keeps a helper called at the
+    recursion limit running (the binding gives the count back for the
+    program's code it runs, helper_binding.py), as the Unicorn engine's
+    trap hook has HOOK_FRAMES.  The thread state is PyThreadState_Get's:
+    compiled code holds the GIL, and x19 keeps it across the call (a
+    callback may release the GIL; the thread is the same when it returns).
+
 Coherency of these routines themselves: they are written into fresh
 anonymous pages which are then made read+execute; on arm64 Linux the
 kernel cleans and invalidates a page's cache lines when it first maps it
@@ -55,7 +70,9 @@ from ..aarch64.asmtext import assemble
 from ..aarch64.compiled import CompiledCode
 
 FLUSH, ENTER, STACK_POINTER = "pyjit_flush_icache", "pyjit_enter", "pyjit_stack_pointer"
-ROUTINES = (FLUSH, ENTER, STACK_POINTER)
+PYTHON_HELPER, STUBS = "pyjit_python_helper", "pyjit_python_helper_stubs"
+ROUTINES = (FLUSH, ENTER, STACK_POINTER, PYTHON_HELPER, STUBS)
+STUB_SIZE = 8                   # bytes of each Python helper's stub
 NAME = "pyjit:native_runtime"
 
 SOURCE = """
@@ -111,10 +128,60 @@ pyjit_stack_pointer:
     ret
 """
 
+# x16 = the stub's index in the callback table; x0..x7, d0..d7 = the arguments
+PYTHON_HELPER_SOURCE = """
+pyjit_python_helper:
+    stp x29, x30, [sp, #-160]!
+    mov x29, sp
+    stp x0, x1, [sp, #16]
+    stp x2, x3, [sp, #32]
+    stp x4, x5, [sp, #48]
+    stp x6, x7, [sp, #64]
+    stp d0, d1, [sp, #80]
+    stp d2, d3, [sp, #96]
+    stp d4, d5, [sp, #112]
+    stp d6, d7, [sp, #128]
+    stp x19, x20, [sp, #144]
+    ldr x9, lit_callbacks
+    ldr x20, [x9, x16, lsl #3]          // the callback
+    ldr x9, lit_thread_state_get
+    blr x9
+    mov x19, x0                         // the thread state
+    ldr w9, [x19, #{remaining}]
+    add w9, w9, #{room}
+    str w9, [x19, #{remaining}]
+    ldp x0, x1, [sp, #16]
+    ldp x2, x3, [sp, #32]
+    ldp x4, x5, [sp, #48]
+    ldp x6, x7, [sp, #64]
+    ldp d0, d1, [sp, #80]
+    ldp d2, d3, [sp, #96]
+    ldp d4, d5, [sp, #112]
+    ldp d6, d7, [sp, #128]
+    blr x20
+    ldr w9, [x19, #{remaining}]         // (x0 and d0, the result, untouched)
+    sub w9, w9, #{room}
+    str w9, [x19, #{remaining}]
+    ldp x19, x20, [sp, #144]
+    ldp x29, x30, [sp], #160
+    ret
+    .p2align 3
+lit_callbacks:          .quad {callbacks:#x}
+lit_thread_state_get:   .quad {thread_state_get:#x}
+"""
 
-def routines() -> CompiledCode:
+
+def routines(callbacks: int, capacity: int, thread_state_get: int, remaining: int,
+             room: int) -> CompiledCode:
     """The routines as one position-independent CompiledCode (no
-    relocations); `labels[name][0]` is each routine's offset."""
-    code = assemble(SOURCE, NAME).code
+    relocations); `labels[name][0]` is each routine's offset.  callbacks:
+    the address of the callback table (capacity words), thread_state_get:
+    PyThreadState_Get's, remaining: the offset of recursion_remaining in a
+    thread state, room: what pyjit_python_helper adds to it."""
+    stubs = "".join(f"    mov x16, #{k}\n    b {PYTHON_HELPER}\n" for k in range(capacity))
+    source = (SOURCE + PYTHON_HELPER_SOURCE.format(
+        callbacks=callbacks, thread_state_get=thread_state_get, remaining=remaining, room=room)
+        + f"    .p2align 3\n{STUBS}:\n" + stubs)
+    code = assemble(source, NAME).code
     assert not code.relocs and all(name in code.labels for name in ROUTINES)
     return code

@@ -13,7 +13,6 @@ returned or raised.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
@@ -21,13 +20,11 @@ import pytest
 from pyjit.cpython import interpreter, tstate
 from semantics_support import compiled, fresh  # noqa: F401  (fixtures)
 
-# Measured under Unicorn: 1 (the entry's frame, on the way from the
+# Measured on both engines: 1 (the entry's frame, on the way from the
 # interpreter into compiled code: its own work has room, the frame does
 # not); 13 before helpers had room of their own and calls kept
-# routines.HELPER_FRAMES of the limit unused.  The native engine still
-# keeps that margin (measured 13 there before; 15 allowed).
-NATIVE = os.environ.get("PYJIT_ENGINE", "unicorn") == "native"
-FRAMES_EARLY = 15 if NATIVE else 1
+# routines.HELPER_FRAMES of the limit unused.
+FRAMES_EARLY = 1
 
 RECURSIVE = """
 def f(n):
@@ -286,8 +283,6 @@ def test_c_code_sees_the_interpreters_depth(name, fresh, compiled):
     assert jitted() == interpreted()
 
 
-@pytest.mark.skipif(NATIVE, reason="natively a C call at a limit lowered to the depth "
-                    "crashes the process (open: the native engine's recursion room)")
 def test_a_c_call_after_lowering_the_limit_to_the_depth(fresh, compiled):
     # At the lowest limit sys.setrecursionlimit accepts, the interpreter can
     # still make a C call: so can compiled code, whose helpers' own Python
@@ -312,8 +307,6 @@ def test_a_c_call_after_lowering_the_limit_to_the_depth(fresh, compiled):
         sys.setrecursionlimit(previous)
 
 
-@pytest.mark.skipif(NATIVE, reason="the native engine keeps routines.HELPER_FRAMES of the "
-                    "limit (open)")
 def test_recursion_in_except_handler_near_the_limit(fresh, compiled):
     previous = sys.getrecursionlimit()
     jitted = _lowest(fresh, compiled, "relative", True)
