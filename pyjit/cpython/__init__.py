@@ -16,11 +16,12 @@ the command line can report it.
 
 Beside the description, engine-free and written once for every version:
 - helpers.py: the helper declarations (C-API functions and the Python
-  helpers of helper_impls.py, helper_ops.py and cells.py);
+  helpers of helper_impls.py, helper_ops.py, cells.py and cache_fills.py);
 - semantics.py: what each operation does, shared by the HIR interpreter
   and the Python helpers;
 - errstate.py: the pending exception of compiled code;
-- cells.py: the inline cache cells and the helpers that fill them;
+- cells.py: the inline cache cells (and the call cells' fill);
+- cache_fills.py: the helpers that fill the other cells on a miss;
 - routines.py, int_routines.py: the sources of the shared routines;
 - null.py: NULL as Python code sees it.
 

@@ -19,7 +19,9 @@ looking up what they guard.  A cell starts all zero, which never
 matches (no object, dict or type has address or version 0), so its first
 execution goes to its miss helper.  A miss helper gets the cell's address
 and the site's operands, does what the interpreter does (same result, same
-exception) and fills the cell when the case is cacheable.
+exception) and fills the cell when the case is cacheable: the global,
+attribute, method and module-attribute ones are cache_fills.py's, the
+call cells' is here.
 
 Each kind: its words (byte offsets), what the hot path checks, and why that
 is enough for the cached words to be right.
@@ -117,44 +119,15 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import (
-    LookupError, bytes, dict, getattr, hasattr, id, isinstance, len, list, min,
-    range, setattr, str, super, type,
-)
+from builtins import LookupError, bytes, id, isinstance, len, list, min, range, super, type
 import array
-import ctypes
 import types
 import weakref
 from functools import partial
 from typing import ClassVar
 
-from . import dict_versions, layout, semantics
-from .helper_decl import ROOM, python_helper
-from .null import NULL
-from .tstate import per_thread as _per_thread
-
-_obj = __import__("_ctypes").PyObj_FromPtr
-_incref = __import__("_ctypes").Py_INCREF
-_type_lookup = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.py_object)(
-    ("_PyType_Lookup", ctypes.pythonapi))
-_GENERIC_GETATTR = ctypes.cast(ctypes.pythonapi.PyObject_GenericGetAttr, ctypes.c_void_p).value
-_GENERIC_SETATTR = ctypes.cast(ctypes.pythonapi.PyObject_GenericSetAttr, ctypes.c_void_p).value
-
-
-def _u8(address: int) -> int:
-    return ctypes.c_uint8.from_address(address).value
-
-
-def _u32(address: int) -> int:
-    return ctypes.c_uint32.from_address(address).value
-
-
-def _u64(address: int) -> int:
-    return ctypes.c_uint64.from_address(address).value
-
-
-def _s64(address: int) -> int:
-    return ctypes.c_int64.from_address(address).value
+from . import dict_versions
+from .helper_decl import python_helper
 
 
 # -- cells ---------------------------------------------------------------------------
@@ -318,237 +291,6 @@ class CallCell(PolyCell):
     # Set by the runtime when the cell's code is loaded: callee -> the
     # address of its compiled entry in that engine, or None.
     compiled_entry = None
-
-
-# -- what the type says -----------------------------------------------------------------
-
-def _version(tp: type) -> int:
-    """tp's version tag, 0 when it has no valid one (3.13 has no flag for
-    it: the tag is 0 then)."""
-    flag = layout.TPFLAGS_VALID_VERSION_TAG
-    if flag is not None and not tp.__flags__ & flag:
-        return 0
-    return _u32(id(tp) + layout.TYPE_TP_VERSION_TAG)
-
-
-def _lookup(tp: type, name: str):
-    """_PyType_Lookup(tp, name): the MRO's attribute (borrowed) or NULL;
-    gives tp a version tag when it can."""
-    address = _type_lookup(tp, name)
-    return _obj(address) if address else NULL
-
-
-def _immutable_non_data(descr) -> bool:
-    """descr is not a data descriptor and its type cannot become one."""
-    dt = type(descr)
-    if not dt.__flags__ & layout.TPFLAGS_IMMUTABLETYPE:
-        return False
-    return not (hasattr(dt, "__set__") or hasattr(dt, "__delete__"))
-
-
-def _shared_keys(tp: type) -> int:
-    """The address of tp's shared keys (split kind), or 0."""
-    flags = tp.__flags__
-    if not (flags & layout.TPFLAGS_HEAPTYPE and flags & layout.TPFLAGS_MANAGED_DICT):
-        return 0
-    if layout.INLINE_VALUES and not flags & layout.TPFLAGS_INLINE_VALUES:
-        return 0        # 3.13: a managed dict, and no values after the object
-    keys = _u64(id(tp) + layout.HEAPTYPE_HT_CACHED_KEYS)
-    if not keys or _u8(keys + layout.KEYS_DK_KIND) != layout.DICT_KEYS_SPLIT:
-        return 0
-    return keys
-
-
-def _key_index(keys: int, name: str) -> int | None:
-    """The index of name among the shared keys at address keys."""
-    entries = keys + layout.dict_entries_offset(_u8(keys + layout.KEYS_DK_LOG2_INDEX_BYTES))
-    for i in range(_s64(keys + layout.KEYS_DK_NENTRIES)):
-        key = _u64(entries + i * layout.UNICODE_ENTRY_SIZE + layout.UNICODE_ENTRY_KEY)
-        if key == id(name) or (key and _obj(key) == name):
-            return i
-    return None
-
-
-def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
-    name = cell.name
-    if type(name) is not str or not _shared_keys(tp):
-        return
-    slot = layout.TYPE_TP_SETATTRO if cell.for_store else layout.TYPE_TP_GETATTRO
-    generic = _GENERIC_SETATTR if cell.for_store else _GENERIC_GETATTR
-    if _u64(id(tp) + slot) != generic:
-        return
-    descr = _lookup(tp, name)
-    if descr is not NULL and not _immutable_non_data(descr):
-        return
-    version, index = _version(tp), _key_index(_shared_keys(tp), name)
-    if version and index is not None:
-        cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
-
-
-def _module_entry(module, name) -> tuple[int, object] | None:
-    """(md_dict version, value) when module.name is md_dict[name] for as
-    long as md_dict does not change."""
-    if type(module) is not types.ModuleType or type(name) is not str:
-        return None
-    if _lookup(types.ModuleType, name) is not NULL:
-        return None
-    md_dict = _u64(id(module) + layout.MODULE_MD_DICT)
-    if not md_dict:
-        return None
-    d = _obj(md_dict)
-    if type(d) is not dict:
-        return None
-    if not dict_versions.watch(d):
-        return None
-    version = dict_versions.version(d)      # before the lookup (see GlobalCell's)
-    value = d.get(name, NULL)
-    if value is NULL:
-        return None
-    return version, value
-
-
-def _fill_module_attr(cell: ModuleAttrCell, module) -> None:
-    entry = _module_entry(module, cell.name)
-    if entry is not None:
-        cell.write(ModuleAttrCell.VERSION, (entry[0], id(entry[1])))
-        cell.fills += 1
-
-
-def _fill_method(cell: MethodCell, tp: type, method) -> None:
-    name = cell.name
-    if type(name) is not str or _u64(id(tp) + layout.TYPE_TP_GETATTRO) != _GENERIC_GETATTR:
-        return
-    if _lookup(tp, name) is not method:
-        return
-    flags = type(method).__flags__
-    if not (flags & layout.TPFLAGS_METHOD_DESCRIPTOR and flags & layout.TPFLAGS_IMMUTABLETYPE):
-        return
-    version = _version(tp)
-    if not version:
-        return
-    if tp.__flags__ & layout.TPFLAGS_MANAGED_DICT:
-        keys = _shared_keys(tp)
-        if not keys or _key_index(keys, name) is not None:
-            return
-        keys_check = _s64(keys + layout.KEYS_DK_NENTRIES) + 1
-    elif _s64(id(tp) + layout.TYPE_TP_DICTOFFSET) == 0:
-        keys_check = 0
-    else:
-        return
-    cell.fill_entry(cell.victim(id(tp)), [id(tp), version, id(method), keys_check])
-
-
-# -- miss helpers ----------------------------------------------------------------------
-
-# The miss helpers do the interpreter's work in Python: they run with room
-# (helper_decl.py), so that their own frames and calls do not fail at a
-# recursion limit where the interpreter's instruction would not, and give
-# it back around the program's code they run (an attribute's descriptor or
-# __getattr__, a mapping's __getitem__), less the frames between the helper
-# and that code, which then sees the count the interpreter's would.
-
-@python_helper("load_global_fill", ("ptr",), "borrowed", "null", room=True)
-def load_global_fill(cell):
-    """LOAD_GLOBAL on a miss of GlobalCell `cell`: globals[name], else
-    builtins[name], else NameError; a reference borrowed from the dict
-    holding it.  Fills the cell when both dicts are exact dicts."""
-    cell = cell_at(cell)
-    cell.misses += 1
-    globals_, builtins = cell.globals, cell.builtins
-    # The versions are read before the lookup: a dict changed in between
-    # (by another thread at a check point of the lookup) leaves the cell
-    # with a version that never matches again, never a stale value under
-    # a current version.  Then the three words are written in one step.
-    exact = type(globals_) is dict and type(builtins) is dict
-    kept = exact and dict_versions.watch(globals_) and dict_versions.watch(builtins)
-    versions = (dict_versions.version(globals_), dict_versions.version(builtins)) if kept else None
-    if exact:
-        value = semantics.load_global(globals_, builtins, cell.name)
-    else:                                   # the mappings' own code may run
-        counter = _per_thread.counter
-        if counter is not None:
-            counter.value -= ROOM - 1       # (semantics.load_global's frame)
-        try:
-            value = semantics.load_global(globals_, builtins, cell.name)
-        finally:
-            if counter is not None:
-                counter.value += ROOM - 1
-    if kept:
-        cell.write(GlobalCell.GLOBALS_VERSION, (versions[0], versions[1], id(value)))
-        cell.fills += 1
-    else:
-        # As ceval's LOAD_GLOBAL for other mappings; the result may be a fresh
-        # object nothing else holds: the cell keeps it alive until the next miss.
-        cell.keepalive = value
-    return value
-
-
-@python_helper("load_attr_fill", ("ptr", "obj"), "obj", "null", room=True)
-def load_attr_fill(cell, obj):
-    """obj.name (PyObject_GetAttr) on a miss of an AttrCell or
-    ModuleAttrCell, which is filled when the attribute is cacheable."""
-    cell = cell_at(cell)
-    cell.misses += 1
-    counter = _per_thread.counter
-    if counter is not None:
-        counter.value -= ROOM
-    try:
-        value = getattr(obj, cell.name)
-    finally:
-        if counter is not None:
-            counter.value += ROOM
-    if isinstance(cell, ModuleAttrCell):
-        _fill_module_attr(cell, obj)
-    else:
-        _fill_instance_attr(cell, type(obj))
-    return value
-
-
-@python_helper("store_attr_fill", ("ptr", "obj", "obj"), "int", "minus_one", room=True)
-def store_attr_fill(cell, obj, value):
-    """obj.name = value (PyObject_SetAttr) on a miss of AttrCell `cell`,
-    which is filled when the attribute is a plain instance attribute."""
-    cell = cell_at(cell)
-    cell.misses += 1
-    counter = _per_thread.counter
-    if counter is not None:
-        counter.value -= ROOM
-    try:
-        setattr(obj, cell.name, value)
-    finally:
-        if counter is not None:
-            counter.value += ROOM
-    _fill_instance_attr(cell, type(obj))
-    return 0
-
-
-@python_helper("load_method_fill", ("ptr", "obj", "ptr"), "int", "minus_one", room=True)
-def load_method_fill(cell, obj, out):
-    """LOAD_METHOD (_PyObject_GetMethod) on a miss of a MethodCell or
-    ModuleAttrCell: out[0], out[1] = (method, obj) or (NULL, obj.name), new
-    references; fills the cell when the result is cacheable."""
-    cell = cell_at(cell)
-    cell.misses += 1
-    counter = _per_thread.counter
-    if counter is not None:
-        counter.value -= ROOM - 2           # (get_method's frame and its ctypes call)
-    try:
-        first, second = semantics.get_method(obj, cell.name)
-    finally:
-        if counter is not None:
-            counter.value += ROOM - 2
-    slots = (ctypes.c_uint64 * 2).from_address(out)
-    _incref(second)
-    if first is not NULL:
-        _incref(first)
-        slots[0], slots[1] = id(first), id(second)
-        if isinstance(cell, MethodCell):
-            _fill_method(cell, type(obj), first)
-    else:
-        slots[0], slots[1] = 0, id(second)
-        if isinstance(cell, ModuleAttrCell):
-            _fill_module_attr(cell, obj)
-    return 0
 
 
 # -- call cells ---------------------------------------------------------------------------

@@ -36,8 +36,8 @@ A `Helper` says everything a code generator and an engine need to know:
 
 `HELPERS` maps names to helpers and refuses a name declared twice.  This
 module is the declaration machinery only; the declarations are in capi.py
-(C-API functions), helper_impls.py, helper_ops.py and cells.py (Python
-implementations), and `pyjit.cpython.helpers` is the complete table.  How
+(C-API functions), helper_impls.py, helper_ops.py, cache_fills.py and
+cells.py (Python implementations), and `pyjit.cpython.helpers` is the complete table.  How
 an engine calls a helper on raw register values is
 pyjit/runtime/helper_binding.py.
 """

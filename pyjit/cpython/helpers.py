@@ -5,12 +5,12 @@
 
 Importing this module declares them all: the C-API functions (capi.py) and
 the Python implementations (helper_impls.py, helper_ops.py, helper_gen.py, the cache
-fills of cells.py, and the traceback helpers of tracebacks.py).  helper_decl.py says what a declaration means.
+fills of cache_fills.py and cells.py, and the traceback helpers of tracebacks.py).  helper_decl.py says what a declaration means.
 """
 
 from __future__ import annotations
 
-from . import capi, cells, helper_gen, helper_impls, helper_ops, tracebacks  # noqa: F401  (they declare the helpers)
+from . import cache_fills, capi, cells, helper_gen, helper_impls, helper_ops, tracebacks  # noqa: F401  (they declare the helpers)
 from .capi import BINARY_OP_HELPERS
 from .helper_decl import HELPERS, Helper, declare, python_helper, register
 from .null import NULL

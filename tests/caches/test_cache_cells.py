@@ -15,7 +15,7 @@ import pytest
 
 import pyjit.jit as jit
 from conftest import cells
-from pyjit.cpython import cells as caches, layout
+from pyjit.cpython import cache_fills as fills, cells as caches, layout
 from pyjit.cpython import routines as cache_routines
 from pyjit.runtime import entries, routines
 
@@ -41,7 +41,7 @@ def test_module_dict_offset():
 
 def test_shared_key_index_finds_the_values_slot():
     o = Three()
-    keys = caches._shared_keys(Three)
+    keys = fills._shared_keys(Three)
     assert keys == u64(id(Three) + layout.HEAPTYPE_HT_CACHED_KEYS) != 0
     if layout.INLINE_VALUES:
         # 3.13: after the object, at its type's tp_basicsize
@@ -52,10 +52,10 @@ def test_shared_key_index_finds_the_values_slot():
         values = word if layout.VALUES_TAG is None else word + layout.VALUES_TAG
         assert layout.VALUES_TAG is None or word & layout.VALUES_TAG
     for name in ("a", "b", "c"):
-        index = caches._key_index(keys, name)
+        index = fills._key_index(keys, name)
         assert u64(values + 8 * index) == id(getattr(o, name))
-    assert caches._key_index(keys, "missing") is None
-    assert caches._shared_keys(int) == 0 and caches._shared_keys(types.SimpleNamespace) == 0
+    assert fills._key_index(keys, "missing") is None
+    assert fills._shared_keys(int) == 0 and fills._shared_keys(types.SimpleNamespace) == 0
 
 
 @pytest.mark.skipif(not layout.INLINE_VALUES, reason="3.13's inline values")
@@ -67,25 +67,25 @@ def test_a_managed_dict_without_inline_values_has_no_attribute_cache():
         pass
     assert Sub.__flags__ & layout.TPFLAGS_MANAGED_DICT
     assert not Sub.__flags__ & layout.TPFLAGS_INLINE_VALUES
-    assert caches._shared_keys(Sub) == 0
+    assert fills._shared_keys(Sub) == 0
     o = Sub(5)
     o.x = 1
     cell = caches.AttrCell("x")
-    assert caches.load_attr_fill(cell.address, o) == 1
+    assert fills.load_attr_fill(cell.address, o) == 1
     assert cell.keys() == [0] * cell.ENTRIES and cell.fills == 0
 
 
 def test_version_tag_is_read_and_changes_with_the_type():
     class T:
         pass
-    caches._lookup(T, "anything")           # assigns a version tag
-    first = caches._version(T)
+    fills._lookup(T, "anything")           # assigns a version tag
+    first = fills._version(T)
     assert first != 0 and first == ctypes.c_uint32.from_address(
         id(T) + layout.TYPE_TP_VERSION_TAG).value
     T.attr = 1
-    assert caches._version(T) == 0
-    caches._lookup(T, "anything")
-    assert caches._version(T) not in (0, first)
+    assert fills._version(T) == 0
+    fills._lookup(T, "anything")
+    assert fills._version(T) not in (0, first)
 
 
 def test_cells_are_zeroed_words_found_by_address():
@@ -175,7 +175,7 @@ def test_a_global_fill_is_one_store():
     namespace = {"x": Box()}
     cell = caches.GlobalCell("x", namespace, vars(builtins))
     for _ in range(2):
-        seen = words_during(lambda: caches.load_global_fill(cell.address), cell)
+        seen = words_during(lambda: fills.load_global_fill(cell.address), cell)
         assert set(seen) == {seen[0], seen[-1]} and seen[0] != seen[-1]
         assert cell.get(caches.GlobalCell.VALUE) == id(namespace["x"])
         namespace["x"] = Box()      # a new version: the next fill replaces all three words
@@ -185,7 +185,7 @@ def test_a_module_attribute_fill_is_one_store():
     module = types.ModuleType("m")
     module.x = Box()
     cell = caches.ModuleAttrCell("x")
-    seen = words_during(lambda: caches._fill_module_attr(cell, module), cell)
+    seen = words_during(lambda: fills._fill_module_attr(cell, module), cell)
     assert set(seen) == {seen[0], seen[-1]} and cell.get(caches.ModuleAttrCell.VALUE) == id(module.x)
 
 
