@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import getattr, hasattr, id, isinstance, range, setattr, type
+from builtins import dict, getattr, hasattr, id, isinstance, range, setattr, str, type
 import ctypes
 import types
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import BaseException, KeyError, ValueError
+from builtins import BaseException, KeyError, RuntimeError, ValueError, len, range
 import ctypes
 from typing import Callable
 

@@ -50,7 +50,8 @@ PACKAGE = Path(jit.__file__).parent
 # traps and counters, the binding, the helpers and what they call).
 CALL_PATH_MODULES = [
     "pyjit.cpython.semantics", "pyjit.cpython.helper_impls", "pyjit.cpython.helper_ops",
-    "pyjit.cpython.errstate", "pyjit.cpython.cells", "pyjit.cpython.int_pool",
+    "pyjit.cpython.errstate", "pyjit.cpython.cells", "pyjit.cpython.cache_fills",
+    "pyjit.cpython.int_pool",
     "pyjit.cpython.null", "pyjit.cpython.frames", "pyjit.cpython.tracebacks", "pyjit.install",
     "pyjit.runtime.helper_binding", "pyjit.runtime.traps", "pyjit.runtime.engine",
     "pyjit.runtime.unicorn_engine", "pyjit.runtime.native_engine",
