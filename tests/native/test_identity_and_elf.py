@@ -15,6 +15,8 @@ every other byte must be equal.
 
 from __future__ import annotations
 
+import ctypes
+
 import re
 import struct
 import subprocess
@@ -28,6 +30,7 @@ from pyjit.compiler import compile_function
 from pyjit.runtime import UnicornEngine
 from pyjit.cpython.routines import ROUTINES
 from pyjit.runtime.native_engine import NativeEngine, reserve_code_arena
+from pyjit.runtime import native_routines
 from pyjit.runtime.native_helpers import NativeHelpers
 from pyjit.shapes import make_shape
 
@@ -71,9 +74,12 @@ def native_side():
         engine.close()
     else:
         arena = reserve_code_arena(8 << 20)
-        helpers = NativeHelpers(lambda helper, fault: None)
-        # The routines a native engine loads first, at the start of its arena.
+        # The routines a native engine loads first, at the start of its
+        # arena, and its Python helpers' stubs after them.
         routines = {name: arena.start + 0x400 * i for i, name in enumerate(ROUTINES)}
+        stubs = arena.start + 0x400 * len(ROUTINES)
+        helpers = NativeHelpers(lambda helper, fault: None, (ctypes.c_uint64 * 256)(), stubs,
+                                native_routines.STUB_SIZE)
         yield CodePlacement(arena.start, arena.end, routines), helpers.address
         helpers.clear()
         arena.release()
