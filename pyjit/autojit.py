@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from importlib import _bootstrap_external
 
-from . import install, jit
+from . import install, jit, sharing
 from .cpython import counting as prologue
 from .cpython import frames
 from .cpython.bytecode_edit import first_resume, insert
@@ -122,6 +122,10 @@ class Mode:
     # would grow with the calls)
     compiled: dict = field(default_factory=dict)
     compiled_names: dict[str, int] = field(default_factory=dict)   # module:qualname -> functions
+    # functions installed with code compiled for them, and with code compiled
+    # for an earlier function of the same code (sharing.py)
+    compilations: int = 0
+    shared_installs: int = 0
     refused: dict[str, str] = field(default_factory=dict)   # module:qualname -> reason
     later: list = field(default_factory=list)   # (function, record): counted by pyjit's calls
 
@@ -248,8 +252,13 @@ class _Counted:
 
 def _compile(mode: Mode, func) -> bool:
     """Compile func for the mode; whether it was compiled and installed."""
-    done = jit.force_compile(func, options=mode.options, engine=mode.engine)
+    how = jit.compile_installing(func, options=mode.options, engine=mode.engine, retain=True)
+    done = how is not None
     if done:
+        if how == "compiled":
+            mode.compilations += 1
+        else:
+            mode.shared_installs += 1
         mode.record_compiled(func)
         name = mode.name_of(func)
         mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
@@ -355,6 +364,7 @@ def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
             cls.get_code = _get_code_wrapper(original)
             _patched.append((cls, original))
         _mode = mode
+        sharing.keep_idle(True)
         _compiling.depth = getattr(_compiling, "depth", 0) + 1   # pyjit's own calls wait
         try:
             for obj in gc.get_objects():
@@ -384,6 +394,7 @@ def stop() -> Mode | None:
             cls.get_code = original
         if mode is None:
             return None
+        sharing.keep_idle(False)   # code kept for later functions of the same code goes
         for obj in gc.get_objects():
             if type(obj) is not _FunctionType:
                 continue
