@@ -179,12 +179,13 @@ class _Counted:
     counted nested code in its constants (`uncounted`: what runs, and is
     compiled, once counting stops), and the counted copy."""
 
-    __slots__ = ("original", "uncounted", "counted", "suspends", "it", "__weakref__")
+    __slots__ = ("original", "uncounted", "counted", "suspends", "it", "shared", "__weakref__")
 
     def __init__(self, original: _CodeType, uncounted: _CodeType, threshold: int) -> None:
         self.original = original
         self.uncounted = uncounted
         self.suspends = bool(original.co_flags & _SUSPENDS)
+        self.shared = None       # weak reference to the code compiled for it last (sharing.py)
         self.it = itertools.repeat(None, threshold - 1)
         base_c, base_n = len(uncounted.co_consts), len(uncounted.co_names)
         body, tail, stack = prologue.counting_code(
@@ -236,7 +237,7 @@ class _Counted:
             if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
                 mode.later.append((func, self))
                 return GO_ON
-            done = _compile(mode, func)
+            done = _compile(mode, func, self)
             _count_again(mode)
             if not done or self.suspends:
                 return GO_ON
@@ -250,9 +251,20 @@ class _Counted:
             counter.value -= COMPILE_ROOM
 
 
-def _compile(mode: Mode, func) -> bool:
-    """Compile func for the mode; whether it was compiled and installed."""
-    how = jit.compile_installing(func, options=mode.options, engine=mode.engine, retain=True)
+def _compile(mode: Mode, func, record: _Counted) -> bool:
+    """Compile func for the mode; whether it was compiled and installed.  A
+    function whose code the mode compiled for an earlier function gets
+    that machine code straight away (sharing.py: with the same globals and
+    builtins; a closure or comprehension made again, for one)."""
+    shared = record.shared() if record.shared is not None else None
+    if shared is not None and jit.install_shared(func, shared):
+        how = "shared"
+    else:
+        how = jit.compile_installing(func, options=mode.options, engine=mode.engine,
+                                     retain=True)
+        shared = jit.shared_code_of(func) if how is not None else None
+        if shared is not None:
+            record.shared = weakref.ref(shared)
     done = how is not None
     if done:
         if how == "compiled":
@@ -395,6 +407,8 @@ def stop() -> Mode | None:
         if mode is None:
             return None
         sharing.keep_idle(False)   # code kept for later functions of the same code goes
+        for record in _records.values():
+            record.shared = None
         for obj in gc.get_objects():
             if type(obj) is not _FunctionType:
                 continue

@@ -268,6 +268,34 @@ def _compile_and_install(func: FunctionType, options: CompileOptions, engine,
     return "compiled"
 
 
+def install_shared(func: FunctionType, shared: sharing.Shared) -> bool:
+    """Install shared's machine code (compiled for another function of the
+    same code, globals and builtins) in func without looking for it: what
+    a process-wide mode does for the later functions of a code it
+    compiled.  False, doing nothing, when that code cannot serve func
+    (unloaded since, other globals) or func is compiled already."""
+    _compiler.depth += 1
+    try:
+        with _lock:
+            if not shared.matches(func) or _installed(func) is not None:
+                return False
+            _install(func, Installed(shared.compiled, shared.engine, shared.loaded, func, shared,
+                                     _collected, _tracing_changed))
+            if _log_file is not None:
+                _log(f"Installed {qualified_name(func)}: the code compiled for another "
+                     "function made from the same code")
+            return True
+    finally:
+        _compiler.depth -= 1
+
+
+def shared_code_of(func: Callable) -> "sharing.Shared | None":
+    """The machine code func runs, shared with the other functions of its
+    code (sharing.py), or None when it is not compiled."""
+    installed = _installed(_function_of(func))
+    return installed.shared if installed is not None else None
+
+
 def _load(engine, compiled: CompiledFunction):
     """Load compiled code; when the arena is full, once more after
     unloading the idle code kept for later functions (sharing.py)."""
