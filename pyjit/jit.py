@@ -21,7 +21,11 @@ no code of the engine runs (an activation still running, even of the
 function uncompiling itself, finishes normally), and the arena reuses the
 pages: there is no cap on how many functions a program compiles over its
 life, only on how many are compiled at once (the arena's size: a load that
-does not fit is refused, with the reason).
+does not fit is refused, with the reason).  Machine code is shared by the
+functions made from the same code with the same globals and builtins
+(sharing.py): it goes with the last of them (and the last suspended
+generator of a generator body); a process-wide mode keeps some idle code
+for the functions of the same code it will make later.
 """
 
 from __future__ import annotations
