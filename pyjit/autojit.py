@@ -68,7 +68,7 @@ from importlib import _bootstrap_external
 
 from . import install, jit, sharing
 from .cpython import counting as prologue
-from .cpython import frames
+from .cpython import frames, semantics
 from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
 from .cpython.tstate import per_thread as _per_thread
@@ -258,25 +258,49 @@ def _compile(mode: Mode, func, record: _Counted) -> bool:
     builtins; a closure or comprehension made again, for one)."""
     shared = record.shared() if record.shared is not None else None
     if shared is not None and jit.install_shared(func, shared):
-        how = "shared"
-    else:
-        how = jit.compile_installing(func, options=mode.options, engine=mode.engine,
-                                     retain=True)
-        shared = jit.shared_code_of(func) if how is not None else None
-        if shared is not None:
-            record.shared = weakref.ref(shared)
-    done = how is not None
-    if done:
-        if how == "compiled":
-            mode.compilations += 1
-        else:
-            mode.shared_installs += 1
-        mode.record_compiled(func)
-        name = mode.name_of(func)
-        mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
+        _installed_shared(mode, func)
+        return install.is_installed(func)
+    how = jit.compile_installing(func, options=mode.options, engine=mode.engine, retain=True)
+    shared = jit.shared_code_of(func) if how is not None else None
+    if shared is not None:
+        record.shared = weakref.ref(shared)
+    if how == "shared":
+        _installed_shared(mode, func)
+    elif how == "compiled":
+        mode.compilations += 1
+        _record(mode, func)
     else:
         mode.refused[mode.name_of(func)] = jit.refusal_reason(func) or "not compiled"
-    return done and install.is_installed(func)
+    return how is not None and install.is_installed(func)
+
+
+def _installed_shared(mode: Mode, func) -> None:
+    mode.shared_installs += 1
+    _record(mode, func)
+
+
+def _record(mode: Mode, func) -> None:
+    mode.record_compiled(func)
+    name = mode.name_of(func)
+    mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
+
+
+def _made(func) -> None:
+    """A function compiled code made (semantics.function_made): when the
+    mode compiled its code already, it runs that machine code from its
+    first call on (a generator expression's first call is its only one,
+    which the counting tail would leave in the interpreter)."""
+    record = _by_code.get(id(func.__code__))
+    if record is None or record.shared is None or func.__code__ is not record.counted:
+        return
+    shared, mode = record.shared(), _mode
+    if shared is None or mode is None or not mode.selects(func):
+        return
+    func.__code__ = record.uncounted
+    if jit.install_shared(func, shared):
+        _installed_shared(mode, func)
+    else:
+        func.__code__ = record.counted
 
 
 def _forget_compiled(compiled: dict, key: int, ref) -> None:
@@ -377,6 +401,7 @@ def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
             _patched.append((cls, original))
         _mode = mode
         sharing.keep_idle(True)
+        semantics.function_made = _made
         _compiling.depth = getattr(_compiling, "depth", 0) + 1   # pyjit's own calls wait
         try:
             for obj in gc.get_objects():
@@ -406,6 +431,7 @@ def stop() -> Mode | None:
             cls.get_code = original
         if mode is None:
             return None
+        semantics.function_made = None
         sharing.keep_idle(False)   # code kept for later functions of the same code goes
         for record in _records.values():
             record.shared = None

@@ -196,3 +196,27 @@ def test_a_full_arena_drops_the_idle_code(mode_off):
         assert [m(1)(1) for m in makers] == [i + 2 for i in range(40)]
         stop()
         assert mode.refused == {}, mode.refused
+
+
+@generators
+def test_functions_compiled_code_makes_start_compiled(mode_off):
+    # A function whose code the mode compiled already, made by compiled
+    # code, runs compiled from its first call: a generator expression's
+    # first call is its only one, which the counting would leave in the
+    # interpreter.
+    outer = make("""
+        def outer(k):
+            def gen(n):
+                for i in range(n):
+                    yield i * k
+            return gen
+        """, "outer")
+    mode = autojit.start(1, patterns=["sharing_case:*"])
+    first = outer(1)
+    assert not jit.is_jit_compiled(first)       # counted: compiled at its first call
+    assert list(first(3)) == [0, 1, 2]
+    made = [outer(k) for k in range(2, 6)]
+    assert all(jit.is_jit_compiled(g) for g in made)
+    assert [list(g(3)) for g in made] == [[0, k, 2 * k] for k in range(2, 6)]
+    assert mode.compilations == 2 and mode.shared_installs == 4
+    stop()
