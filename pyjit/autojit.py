@@ -21,7 +21,11 @@ compiled, returning its result; or, for a refused function, one the mode
 does not select, or with no mode on, gives the function the code without
 the prologue and lets the call go on in the interpreter.  A generator or
 coroutine function is compiled at its N-th call, which goes on in the
-interpreter (its frame already exists).  Calls made by pyjit's own code
+interpreter (its frame already exists).  A later function of a code the
+mode compiled gets the same machine code without compiling (sharing.py),
+at its first call, or when compiled code makes it (`_made`, through
+`semantics.function_made`), before it: a generator expression made in a
+compiled loop runs compiled at its only call.  Calls made by pyjit's own code
 (its compiler, the mode's start) do not count: a code whose count they
 use up counts again from zero once they are done.
 
