@@ -301,7 +301,11 @@ def _made(func) -> None:
     if shared is None or mode is None or not mode.selects(func):
         return
     func.__code__ = record.uncounted
-    if jit.install_shared(func, shared):
+    try:
+        done = jit.install_shared(func, shared)
+    except Exception:            # noqa: BLE001 - the program's MAKE_FUNCTION must not fail
+        done = False
+    if done:
         _installed_shared(mode, func)
     else:
         func.__code__ = record.counted

@@ -235,10 +235,8 @@ def _compile_and_install(func: FunctionType, options: CompileOptions, engine,
         force_uncompile(func)
     engine = engine if engine is not None else get_engine()
     shared = sharing.find(func, options, engine)
-    if shared is not None:
+    if shared is not None and _install_shared(func, shared):
         shared.retained = shared.retained or retain
-        _install(func, Installed(shared.compiled, engine, shared.loaded, func, shared,
-                                 _collected, _tracing_changed))
         _log(f"Installed {qualified_name(func)}: the code compiled for another function "
              "made from the same code")
         return "shared"
@@ -265,8 +263,7 @@ def _compile_and_install(func: FunctionType, options: CompileOptions, engine,
                             dataclasses.replace(compiled, func=None), engine, loaded,
                             generator=compiled.hir.generator is not None, retained=retain)
     sharing.register(shared)
-    _install(func, Installed(shared.compiled, engine, loaded, func, shared, _collected,
-                             _tracing_changed))
+    _install_shared(func, shared)
     _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
          f"{compiled.size} bytes")
     return "compiled"
@@ -281,10 +278,9 @@ def install_shared(func: FunctionType, shared: sharing.Shared) -> bool:
     _compiler.depth += 1
     try:
         with _lock:
-            if not shared.matches(func) or _installed(func) is not None:
+            if (not shared.matches(func) or _installed(func) is not None
+                    or not _install_shared(func, shared)):
                 return False
-            _install(func, Installed(shared.compiled, shared.engine, shared.loaded, func, shared,
-                                     _collected, _tracing_changed))
             if _log_file is not None:
                 _log(f"Installed {qualified_name(func)}: the code compiled for another "
                      "function made from the same code")
@@ -311,9 +307,24 @@ def _load(engine, compiled: CompiledFunction):
         return engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
 
 
+def _install_shared(func: FunctionType, shared: sharing.Shared) -> bool:
+    """func runs shared's code from now on; False when that code is
+    unloaded (or about to be: an eviction took it)."""
+    if not shared.acquire():         # first: no eviction may take it from here on
+        return False
+    try:
+        installed = Installed(shared.compiled, shared.engine, shared.loaded, func, shared,
+                              _collected, _tracing_changed)
+    except BaseException:
+        shared.release(retire=False)
+        raise
+    _install(func, installed)
+    return True
+
+
 def _install(func: FunctionType, installed: Installed) -> None:
-    """func runs installed's code from now on (a user of its shared code)."""
-    installed.shared.acquire()
+    """func runs installed's code from now on (a user of its shared code,
+    acquired)."""
     _compiled[id(func)] = installed
     if not _suspended:
         install.install(func, installed.entry, installed.compiled.hir.generator)

@@ -78,6 +78,7 @@ class Shared:
         self.retained = retained     # compiled for a process-wide mode: kept while idle
         self.users = 0               # installed functions
         self.gone = False            # unloaded (or queued to be)
+        self.idle = False            # put in _idle (and not taken back by an install)
         self._hold_ref: weakref.ref | None = None
         self.installs = 0            # functions installed with it, over its life
 
@@ -85,11 +86,20 @@ class Shared:
         return (not self.gone and self.code is install.original_code(func)
                 and self.globals is func.__globals__ and self.builtins is func.__builtins__)
 
-    def acquire(self) -> None:
-        """One more function runs this code."""
+    def acquire(self) -> bool:
+        """One more function runs this code; False, changing nothing, when
+        it is unloaded (or an eviction took it from the idle codes first)."""
+        if self.idle:
+            # Whoever takes it out of _idle owns it: this call, or an
+            # eviction (a garbage collector callback, another thread).
+            if _idle.pop(self.key, None) is not self:
+                return False
+            self.idle = False
+        elif self.gone:
+            return False
         self.users += 1
         self.installs += 1
-        _idle.pop(self.key, None)
+        return True
 
     def release(self, retire: bool) -> None:
         """A function no longer runs this code (retire: it died, wherever
@@ -116,9 +126,10 @@ class Shared:
                                            and self._hold_ref() is not None):
             return
         if self.retained and _keeping:
-            _idle[self.key] = self
-            _idle.move_to_end(self.key)
-            _trim(retire=True)
+            if not self.idle:
+                self.idle = True
+                _idle[self.key] = self
+                _trim(retire=True)
         else:
             self.free(retire)
 
@@ -129,8 +140,6 @@ class Shared:
         self.gone = True
         if _shared.get(self.key) is self:
             del _shared[self.key]
-        if _idle.get(self.key) is self:
-            del _idle[self.key]
         if retire:
             self.engine.retire(self.loaded, self.compiled.consts)
         else:
@@ -161,14 +170,26 @@ def register(shared: Shared) -> None:
     """Later functions with shared's key install its code."""
     old = _shared.get(shared.key)
     _shared[shared.key] = shared
-    if old is not None and old is not shared and _idle.get(old.key) is old:
+    if old is not None and old is not shared and _idle.pop(old.key, None) is old:
         old.free(retire=True)
 
 
-def _trim(retire: bool) -> None:
-    total = sum(s.loaded.size for s in _idle.values())
-    while _idle and (len(_idle) > IDLE_LIMIT or total > IDLE_BYTES):
+def _take_oldest() -> Shared | None:
+    """The least recently idle code, out of _idle (None: none is idle); its
+    `idle` stays True: an install that finds it so and not in _idle fails."""
+    try:
         _, oldest = _idle.popitem(last=False)
+    except KeyError:
+        return None
+    return oldest
+
+
+def _trim(retire: bool) -> None:
+    total = sum(s.loaded.size for s in list(_idle.values()))
+    while len(_idle) > IDLE_LIMIT or total > IDLE_BYTES:
+        oldest = _take_oldest()
+        if oldest is None:
+            return
         total -= oldest.loaded.size
         oldest.free(retire)
 
@@ -184,10 +205,12 @@ def keep_idle(on: bool) -> None:
 
 def drop_idle(engine=None) -> int:
     """Unload every idle code (of engine, None: of every engine); how many."""
-    dropped = [s for s in list(_idle.values()) if engine is None or s.engine is engine]
-    for shared in dropped:
-        shared.free(retire=False)
-    return len(dropped)
+    dropped = 0
+    for shared in list(_idle.values()):
+        if (engine is None or shared.engine is engine) and _idle.pop(shared.key, None) is shared:
+            shared.free(retire=False)
+            dropped += 1
+    return dropped
 
 
 def idle_count() -> int:

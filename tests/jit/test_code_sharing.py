@@ -220,3 +220,44 @@ def test_functions_compiled_code_makes_start_compiled(mode_off):
     assert [list(g(3)) for g in made] == [[0, k, 2 * k] for k in range(2, 6)]
     assert mode.compilations == 2 and mode.shared_installs == 4
     stop()
+
+
+def test_an_evicted_idle_code_is_never_installed_again(monkeypatch):
+    """An eviction (from a garbage collector callback, another thread) and
+    an install of the same idle code: whichever takes it out of the idle
+    codes first has it, and the install of an evicted code fails."""
+    from collections import OrderedDict
+
+    class Engine:
+        def __init__(self):
+            self.retired = []
+
+        def retire(self, loaded, keep_alive=None):
+            self.retired.append(loaded)
+        unload = retire
+
+    class Loaded:
+        size = 4096
+
+    class Compiled:
+        consts: list = []
+
+    def f():
+        pass
+    monkeypatch.setattr(sharing, "_idle", OrderedDict())
+    monkeypatch.setattr(sharing, "_shared", {})
+    monkeypatch.setattr(sharing, "_keeping", True)
+    engine, loaded = Engine(), Loaded()
+    shared = sharing.Shared(sharing.key_of(f, None, engine), f, Compiled(), engine, loaded,
+                            generator=False, retained=True)
+    sharing.register(shared)
+    assert shared.acquire()
+    shared.release(retire=True)
+    assert shared.idle and sharing.idle_count() == 1 and engine.retired == []
+    assert sharing.find(f, None, engine) is shared
+    assert shared.acquire() and not shared.idle        # an install took it back
+    shared.release(retire=True)
+    assert sharing._take_oldest() is shared            # an eviction took it first
+    assert not shared.acquire()
+    shared.free(retire=True)
+    assert engine.retired == [loaded] and sharing.find(f, None, engine) is None
