@@ -48,6 +48,7 @@ callback, inside the engine): dictionary operations and a queue only.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from builtins import id as _id
 from collections import OrderedDict
@@ -117,9 +118,16 @@ class Shared:
         return hold
 
     def _hold_died(self, ref) -> None:
-        if ref is self._hold_ref:
-            self._hold_ref = None
+        if ref is not self._hold_ref:
+            return
+        self._hold_ref = None
+        try:
             self._maybe_idle(retire=True)
+        except (AttributeError, TypeError):
+            # While the interpreter finalizes, this module's globals may be
+            # None already: nothing is left to unload for.
+            if sys is not None and not sys.is_finalizing():
+                raise
 
     def _maybe_idle(self, retire: bool) -> None:
         if self.users > 0 or self.gone or (self._hold_ref is not None
