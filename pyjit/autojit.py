@@ -54,7 +54,7 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.len and the like.
 from builtins import (
-    RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
+    Exception, RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
     object, str, tuple, type, zip,
 )
 import atexit
