@@ -21,7 +21,11 @@ compiled, returning its result; or, for a refused function, one the mode
 does not select, or with no mode on, gives the function the code without
 the prologue and lets the call go on in the interpreter.  A generator or
 coroutine function is compiled at its N-th call, which goes on in the
-interpreter (its frame already exists).  Calls made by pyjit's own code
+interpreter (its frame already exists).  A later function of a code the
+mode compiled gets the same machine code without compiling (sharing.py),
+at its first call, or when compiled code makes it (`_made`, through
+`semantics.function_made`), before it: a generator expression made in a
+compiled loop runs compiled at its only call.  Calls made by pyjit's own code
 (its compiler, the mode's start) do not count: a code whose count they
 use up counts again from zero once they are done.
 
@@ -58,7 +62,7 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.len and the like.
 from builtins import (
-    RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
+    Exception, RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
     object, str, tuple, type, zip,
 )
 import atexit
@@ -75,9 +79,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from importlib import _bootstrap_external
 
-from . import install, jit
+from . import install, jit, sharing
 from .cpython import counting as prologue
-from .cpython import frames
+from .cpython import frames, semantics
 from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
 from .cpython.tstate import per_thread as _per_thread
@@ -132,6 +136,10 @@ class Mode:
     # would grow with the calls)
     compiled: dict = field(default_factory=dict)
     compiled_names: dict[str, int] = field(default_factory=dict)   # module:qualname -> functions
+    # functions installed with code compiled for them, and with code compiled
+    # for an earlier function of the same code (sharing.py)
+    compilations: int = 0
+    shared_installs: int = 0
     refused: dict[str, str] = field(default_factory=dict)   # module:qualname -> reason
     later: list = field(default_factory=list)   # (function, record): counted by pyjit's calls
 
@@ -185,12 +193,13 @@ class _Counted:
     counted nested code in its constants (`uncounted`: what runs, and is
     compiled, once counting stops), and the counted copy."""
 
-    __slots__ = ("original", "uncounted", "counted", "suspends", "it", "__weakref__")
+    __slots__ = ("original", "uncounted", "counted", "suspends", "it", "shared", "__weakref__")
 
     def __init__(self, original: _CodeType, uncounted: _CodeType, threshold: int) -> None:
         self.original = original
         self.uncounted = uncounted
         self.suspends = bool(original.co_flags & _SUSPENDS)
+        self.shared = None       # weak reference to the code compiled for it last (sharing.py)
         self.it = itertools.repeat(None, threshold - 1)
         base_c, base_n = len(uncounted.co_consts), len(uncounted.co_names)
         body, tail, stack = prologue.counting_code(
@@ -242,7 +251,7 @@ class _Counted:
             if getattr(_compiling, "depth", 0) or jit.in_compiler():   # made by pyjit's own code
                 mode.later.append((func, self))
                 return GO_ON
-            done = _compile(mode, func)
+            done = _compile(mode, func, self)
             _count_again(mode)
             if not done or self.suspends:
                 return GO_ON
@@ -256,16 +265,60 @@ class _Counted:
             counter.value -= COMPILE_ROOM
 
 
-def _compile(mode: Mode, func) -> bool:
-    """Compile func for the mode; whether it was compiled and installed."""
-    done = jit.force_compile(func, options=mode.options, engine=mode.engine)
-    if done:
-        mode.record_compiled(func)
-        name = mode.name_of(func)
-        mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
+def _compile(mode: Mode, func, record: _Counted) -> bool:
+    """Compile func for the mode; whether it was compiled and installed.  A
+    function whose code the mode compiled for an earlier function gets
+    that machine code straight away (sharing.py: with the same globals and
+    builtins; a closure or comprehension made again, for one)."""
+    shared = record.shared() if record.shared is not None else None
+    if shared is not None and jit.install_shared(func, shared):
+        _installed_shared(mode, func)
+        return install.is_installed(func)
+    how = jit.compile_installing(func, options=mode.options, engine=mode.engine, retain=True)
+    shared = jit.shared_code_of(func) if how is not None else None
+    if shared is not None:
+        record.shared = weakref.ref(shared)
+    if how == "shared":
+        _installed_shared(mode, func)
+    elif how == "compiled":
+        mode.compilations += 1
+        _record(mode, func)
     else:
         mode.refused[mode.name_of(func)] = jit.refusal_reason(func) or "not compiled"
-    return done and install.is_installed(func)
+    return how is not None and install.is_installed(func)
+
+
+def _installed_shared(mode: Mode, func) -> None:
+    mode.shared_installs += 1
+    _record(mode, func)
+
+
+def _record(mode: Mode, func) -> None:
+    mode.record_compiled(func)
+    name = mode.name_of(func)
+    mode.compiled_names[name] = mode.compiled_names.get(name, 0) + 1
+
+
+def _made(func) -> None:
+    """A function compiled code made (semantics.function_made): when the
+    mode compiled its code already, it runs that machine code from its
+    first call on (a generator expression's first call is its only one,
+    which the counting tail would leave in the interpreter)."""
+    record = _by_code.get(id(func.__code__))
+    if record is None or record.shared is None or func.__code__ is not record.counted:
+        return
+    shared, mode = record.shared(), _mode
+    if shared is None or mode is None or not mode.selects(func):
+        return
+    func.__code__ = record.uncounted
+    try:
+        done = jit.install_shared(func, shared)
+    except Exception:            # noqa: BLE001 - the program's MAKE_FUNCTION must not fail
+        done = False
+    if done:
+        _installed_shared(mode, func)
+    else:
+        func.__code__ = record.counted
 
 
 def _forget_compiled(compiled: dict, key: int, ref) -> None:
@@ -399,6 +452,8 @@ def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
             cls.get_code = _get_code_wrapper(original)
             _patched.append((cls, original))
         _mode = mode
+        sharing.keep_idle(True)
+        semantics.function_made = _made
         _compiling.depth = getattr(_compiling, "depth", 0) + 1   # pyjit's own calls wait
         try:
             for obj in gc.get_objects():
@@ -435,6 +490,10 @@ def stop() -> Mode | None:
             cls.get_code = original
         if mode is None:
             return None
+        semantics.function_made = None
+        sharing.keep_idle(False)   # code kept for later functions of the same code goes
+        for record in _records.values():
+            record.shared = None
         for obj in gc.get_objects():
             if type(obj) is not _FunctionType:
                 continue

@@ -6,12 +6,14 @@ parameter slots; the entry returns the delegate of the trampoline's
 body once through the engine with (saved, sent, thrown).
 
 Code lifetime: every suspended activation resumes the body's code, so it
-stays loaded while anything refers to the step: the entry, until the
+stays loaded while anything refers to a step: the entry, until the
 function is uncompiled or dies (which empties the entry's cell: a finished
 generator keeps the trampoline's code, and so the entry, alive, and must
-not keep the body's code loaded), and each live delegate.  The code is
-retired (Engine.retire: it only queues) when the last reference to the
-step's hold dies, wherever that happens.
+not keep the body's code loaded), and each live delegate.  Each step
+holds the hold of the body's shared code (sharing.py: one for every
+function made from the same code), whose death, once no function is
+installed with the body either, lets the code go (idle, or retired:
+Engine.retire only queues), wherever that happens.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 from builtins import id as _id, len
 import ctypes
 import sys
-import weakref
 from typing import Callable
 
 from . import install
@@ -37,34 +38,8 @@ STEP_FRAMES = 1
 _gettrace, _getprofile = sys.gettrace, sys.getprofile
 
 
-class _CodeHold:
-    """Alive while anything may still run a compiled generator body."""
-
-    __slots__ = ("__weakref__",)
-
-
-_holds: dict[int, weakref.ref] = {}
-
-
-def _hold_code(engine, loaded, consts) -> _CodeHold:
-    """An object whose death retires loaded (with consts kept until then)."""
-    hold = _CodeHold()
-    key = _id(hold)
-
-    def release(_ref, holds=_holds):     # (a default: at exit the globals may be None)
-        holds.pop(key, None)
-        engine.retire(loaded, consts)
-    _holds[key] = weakref.ref(hold, release)
-    return hold
-
-
-def live_holds() -> int:
-    """How many generator bodies' code is held (for tests)."""
-    return len(_holds)
-
-
-def generator_entry(kind: str, code, func_address: int, interpreted, engine, loaded, consts,
-                    tracing_changed: Callable[[], None]) -> tuple[list, _CodeHold, Callable]:
+def generator_entry(kind: str, code, func_address: int, interpreted, engine, loaded, hold,
+                    tracing_changed: Callable[[], None]) -> tuple[list, object, Callable]:
     """(the entry's cell to the step, the hold, the entry) of a compiled
     body of this kind loaded as loaded, for the function at func_address
     (the body's x0): the entry runs `interpreted` (a function object of
@@ -74,7 +49,6 @@ def generator_entry(kind: str, code, func_address: int, interpreted, engine, loa
     call, addressof = engine.call_function, ctypes.addressof
     body_class = AsyncGeneratorBody if kind == "async generator" else GeneratorBody
     split = install.split_slots
-    hold = _hold_code(engine, loaded, consts)
 
     def step(saved, sent, thrown, frame, _hold=hold):
         # Room for this entry's own work (tstate.ENTRY_ROOM), and the count

@@ -8,8 +8,8 @@
   function weakly, with its entry: a plain entry (positional parameters
   passed in place), one binding keywords again, one passing its own frame's
   slots (code that reads its frame), or a generator's (genentry.py).
-- `Shared`: machine code loaded once for every function made from the same
-  code with the same globals and builtins (`shared_code`, by `share_key`).
+- the machine code is a `sharing.Shared`: loaded once for every function
+  made from the same code with the same globals and builtins.
 - `compiler_state.depth` (runtime/own_code.py): nonzero while pyjit's own
   code runs on this thread; entries run the interpreted code meanwhile.
 
@@ -34,6 +34,7 @@ from .cpython import frames
 from .cpython.tstate import ENTRY_ROOM, per_thread, recursion_counter
 from .options import CompileOptions
 from .runtime.own_code import own_code as compiler_state
+from .sharing import Shared
 
 
 class Installed:
@@ -45,7 +46,7 @@ class Installed:
     forgets it and retires its code.  Nothing the function refers to (its
     trampoline, the entry) refers back to this record."""
 
-    def __init__(self, compiled: CompiledFunction, engine, loaded, func, shared: "Shared",
+    def __init__(self, compiled: CompiledFunction, engine, loaded, func, shared: Shared,
                  on_death: Callable[[int], None], tracing_changed: Callable[[], None]):
         self.compiled = (dataclasses.replace(compiled, func=None) if compiled.func is not None
                          else compiled)
@@ -70,7 +71,7 @@ class Installed:
         if kind is not None:
             # A generator, coroutine or async generator (genentry.py).
             self.step_cell, self.code_hold, entry = genentry.generator_entry(
-                kind, code, func_address, interpreted, engine, loaded, self.compiled.consts,
+                kind, code, func_address, interpreted, engine, loaded, shared.hold(),
                 tracing_changed)
         elif compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
@@ -140,46 +141,13 @@ class Installed:
         self.entry = entry
 
     def release(self, retire: bool) -> None:
-        """This function no longer runs the code: a generator's body stays
-        until its hold dies (no generator of it suspended), other code
-        until no function shares it (retire: only queue the unload)."""
-        if self.code_hold is not None:
+        """This function no longer runs the code, which stays while another
+        function shares it or, for a generator body, while a generator of it
+        is suspended (sharing.py; retire: only queue the unload)."""
+        if self.step_cell is not None:
             self.step_cell[0] = None
-        else:
-            self.shared.release(retire)
-
-
-class Shared:
-    """Machine code loaded once for every function object made from the
-    same code with the same globals and builtins (closures, lambdas and
-    comprehensions made anew at each call of their parent): compiled code
-    depends on nothing else of the function (its closure, defaults and the
-    function itself are read from the callable at run time).  Unloaded
-    when the last of its users is uncompiled or dies."""
-
-    def __init__(self, key, code, globals_, compiled: CompiledFunction, engine, loaded):
-        self.key, self.code, self.globals = key, code, globals_
-        self.compiled, self.engine, self.loaded = compiled, engine, loaded
-        self.users = 0
-
-    def release(self, retire: bool) -> None:
-        self.users -= 1
-        if self.users == 0:
-            if shared_code.get(self.key) is self:
-                del shared_code[self.key]
-            if retire:
-                self.engine.retire(self.loaded, self.compiled.consts)
-            else:
-                self.engine.unload(self.loaded, self.compiled.consts)
-
-
-# (id(code), id(globals), id(builtins), options, id(engine)) -> Shared
-shared_code: dict[tuple, Shared] = {}
-
-
-def share_key(func: FunctionType, options: CompileOptions, engine) -> tuple:
-    return (_id(install.original_code(func)), _id(func.__globals__), _id(func.__builtins__),
-            options, _id(engine))
+        self.code_hold = None
+        self.shared.release(retire)
 
 
 def _ids(values) -> list[int]:

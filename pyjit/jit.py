@@ -21,7 +21,11 @@ no code of the engine runs (an activation still running, even of the
 function uncompiling itself, finishes normally), and the arena reuses the
 pages: there is no cap on how many functions a program compiles over its
 life, only on how many are compiled at once (the arena's size: a load that
-does not fit is refused, with the reason).
+does not fit is refused, with the reason).  Machine code is shared by the
+functions made from the same code with the same globals and builtins
+(sharing.py): it goes with the last of them (and the last suspended
+generator of a generator body); a process-wide mode keeps some idle code
+for the functions of the same code it will make later.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ from .compiler import CompiledFunction, check_options, compile_function, qualifi
 from .cpython.genbody import generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
-from .installed import Installed, Shared, compiler_state, share_key, shared_code
+from . import sharing
+from .installed import Installed, compiler_state
 from .options import CompileOptions, OptionError
 from .runtime import entries, routines
 
@@ -183,12 +188,27 @@ def force_compile(func: Callable, strategy: str | None = None, *,
     override its fields.  engine: where to load the code (None: the JIT's
     engine, `get_engine()`).  Code that does not fit in the engine's arena
     (too many functions compiled at once) is a refusal, with the reason.
+    A function made from the same code, with the same globals and
+    builtins, as one compiled with the same options and engine installs
+    the machine code loaded for it (sharing.py) without compiling again.
 
     Raises OptionError, one sentence naming the value and the accepted
     ones, for an unknown strategy or refcounts mode and for a bad PYJIT_*
     variable (PYJIT_STRATEGY, PYJIT_ENGINE, PYJIT_LOG, ...): those are
     mistakes in how the JIT is set up, not properties of func, and returning
     False would let a program run uncompiled without anyone noticing."""
+    return compile_installing(func, strategy, refcounts=refcounts, options=options,
+                              engine=engine) is not None
+
+
+def compile_installing(func: Callable, strategy: str | None = None, *,
+                       refcounts: str | None = None, options: CompileOptions | None = None,
+                       engine=None, retain: bool = False) -> str | None:
+    """force_compile, saying how: "compiled" (compiled and loaded now),
+    "shared" (the machine code loaded for another function of the same
+    code installed), None (not compiled).  retain: the code stays loaded,
+    idle, once no function uses it, for later functions of the same code
+    (what the process-wide modes ask: sharing.py)."""
     if options is not None and not isinstance(options, CompileOptions):
         raise TypeError(f"options must be a CompileOptions, not {type(options).__name__}")
     # What pyjit's own code calls from here on (the environment's mapping,
@@ -201,62 +221,110 @@ def force_compile(func: Callable, strategy: str | None = None, *,
         _open_environment_log()
         func = _function_of(func)
         if func is None:
-            return False
+            return None
         with _lock:
-            return _compile_and_install(func, options, engine)
+            return _compile_and_install(func, options, engine, retain)
     finally:
         _compiler.depth -= 1
 
 
-def _compile_and_install(func: FunctionType, options: CompileOptions, engine) -> bool:
-    """force_compile's work, under the lock, inside the compiler."""
+def _compile_and_install(func: FunctionType, options: CompileOptions, engine,
+                         retain: bool) -> str | None:
+    """compile_installing's work, under the lock, inside the compiler."""
     if _installed(func) is not None:
         force_uncompile(func)
     engine = engine if engine is not None else get_engine()
-    key = share_key(func, options, engine)
-    shared = shared_code.get(key)
-    if (shared is not None and shared.code is install.original_code(func)
-            and shared.globals is func.__globals__):     # (never a generator's body)
-        _install(func, Installed(shared.compiled, engine, shared.loaded, func, shared,
-                                 _collected, _tracing_changed))
+    shared = sharing.find(func, options, engine)
+    if shared is not None and _install_shared(func, shared):
+        shared.retained = shared.retained or retain
         _log(f"Installed {qualified_name(func)}: the code compiled for another function "
              "made from the same code")
-        return True
+        return "shared"
     try:
         compiled = compile_function(func, options=options, placement=engine.placement())
     except CompileRefused as exc:
         _refusals[func] = exc.reason
         _log(f"Refused {qualified_name(func)}: {exc.reason}")
-        return False
+        return None
     except Exception as exc:  # noqa: BLE001 - a compiler bug must not break the program
         reason = f"internal compiler error: {type(exc).__name__}: {exc}"
         _refusals[func] = reason
         _log(f"Refused {qualified_name(func)}: {reason}")
-        return False
+        return None
     routines.prepare_engine(engine)
     try:
-        loaded = engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
+        loaded = _load(engine, compiled)
     except MemoryError as exc:       # the arena is full of live compiled code
         _refusals[func] = reason = f"not loaded: {exc}"
         _log(f"Refused {qualified_name(func)}: {reason}")
-        return False
+        return None
     entries.attach(compiled.consts, engine, loaded.address)
-    shared = Shared(key, install.original_code(func), func.__globals__,
-                     dataclasses.replace(compiled, func=None), engine, loaded)
-    if compiled.hir.generator is None:
-        # A generator's body is not shared: each function's hold keeps it
-        # loaded while a generator of it is suspended (genentry.py).
-        shared_code[key] = shared
-    _install(func, Installed(shared.compiled, engine, loaded, func, shared, _collected,
-                             _tracing_changed))
+    shared = sharing.Shared(sharing.key_of(func, options, engine), func,
+                            dataclasses.replace(compiled, func=None), engine, loaded,
+                            generator=compiled.hir.generator is not None, retained=retain)
+    sharing.register(shared)
+    _install_shared(func, shared)
     _log(f"Finished compiling {compiled.name} in {compiled.compile_ms:.1f} ms, "
          f"{compiled.size} bytes")
+    return "compiled"
+
+
+def install_shared(func: FunctionType, shared: sharing.Shared) -> bool:
+    """Install shared's machine code (compiled for another function of the
+    same code, globals and builtins) in func without looking for it: what
+    a process-wide mode does for the later functions of a code it
+    compiled.  False, doing nothing, when that code cannot serve func
+    (unloaded since, other globals) or func is compiled already."""
+    _compiler.depth += 1
+    try:
+        with _lock:
+            if (not shared.matches(func) or _installed(func) is not None
+                    or not _install_shared(func, shared)):
+                return False
+            if _log_file is not None:
+                _log(f"Installed {qualified_name(func)}: the code compiled for another "
+                     "function made from the same code")
+            return True
+    finally:
+        _compiler.depth -= 1
+
+
+def shared_code_of(func: Callable) -> "sharing.Shared | None":
+    """The machine code func runs, shared with the other functions of its
+    code (sharing.py), or None when it is not compiled."""
+    installed = _installed(_function_of(func))
+    return installed.shared if installed is not None else None
+
+
+def _load(engine, compiled: CompiledFunction):
+    """Load compiled code; when the arena is full, once more after
+    unloading the idle code kept for later functions (sharing.py)."""
+    try:
+        return engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
+    except MemoryError:
+        if not sharing.drop_idle(engine):
+            raise
+        return engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
+
+
+def _install_shared(func: FunctionType, shared: sharing.Shared) -> bool:
+    """func runs shared's code from now on; False when that code is
+    unloaded (or about to be: an eviction took it)."""
+    if not shared.acquire():         # first: no eviction may take it from here on
+        return False
+    try:
+        installed = Installed(shared.compiled, shared.engine, shared.loaded, func, shared,
+                              _collected, _tracing_changed)
+    except BaseException:
+        shared.release(retire=False)
+        raise
+    _install(func, installed)
     return True
 
 
 def _install(func: FunctionType, installed: Installed) -> None:
-    """func runs installed's code from now on (a user of its shared code)."""
-    installed.shared.users += 1
+    """func runs installed's code from now on (a user of its shared code,
+    acquired)."""
     _compiled[id(func)] = installed
     if not _suspended:
         install.install(func, installed.entry, installed.compiled.hir.generator)

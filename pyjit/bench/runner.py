@@ -73,6 +73,11 @@ class BenchResult:
     candidates: int = 0                 # functions the module defines
     compiled: list[CompiledInfo] = field(default_factory=list)
     refusals: dict[str, str] = field(default_factory=dict)
+    # what the process-wide mode did: functions installed with code compiled
+    # for them, and with code compiled for an earlier function of the same
+    # code (pyjit/sharing.py)
+    compilations: int = 0
+    shared_installs: int = 0
     counts: dict[str, dict[str, Any]] | None = None
     leak: dict[str, Any] | None = None
     share: dict[str, Any] | None = None  # share.compiled_call_share, when asked
@@ -323,3 +328,5 @@ def _record_compiled(result: BenchResult, applied, jit) -> None:
     if applied.process is not None:
         for name, reason in applied.process.refused.items():
             result.refusals.setdefault(name, reason)
+        result.compilations = applied.process.compilations
+        result.shared_installs = applied.process.shared_installs

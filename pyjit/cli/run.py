@@ -189,6 +189,9 @@ def print_result(r, defaulted: bool = False) -> None:
               f"benchmark's {r.candidates}, {len(r.compiled) - own} of other modules")
         for c in sorted(r.compiled, key=lambda c: -c.size):
             print(f"  {c.size:>8}  {c.name}")
+        if r.compilations or r.shared_installs:
+            print(f"the mode compiled {r.compilations} times, and installed code compiled "
+                  f"for another function of the same code {r.shared_installs} times")
         if r.refusals:
             print(f"refused {len(r.refusals)}:")
             for name, reason in r.refusals.items():

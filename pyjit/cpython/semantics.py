@@ -335,10 +335,16 @@ def call_ex(func, args, kwargs=NULL):
     return func(*args, **kwargs)
 
 
+# Called with every function compiled code makes, when set: a process-wide
+# mode gives it the machine code compiled for its code (pyjit/autojit.py).
+function_made = None
+
+
 def make_function(code, globals_, defaults=NULL, kwdefaults=NULL, annotations=NULL,
                   closure=NULL, annotate=NULL):
     """MAKE_FUNCTION: annotations come as a flat (name, value, ...) tuple or
-    a dict; annotate is 3.14's function computing them."""
+    a dict; annotate is 3.14's function computing them.  `function_made`,
+    when set, sees the function."""
     fn = types.FunctionType(code, globals_, code.co_name,
                             None if defaults is NULL else defaults,
                             None if closure is NULL else closure)
@@ -350,6 +356,9 @@ def make_function(code, globals_, defaults=NULL, kwdefaults=NULL, annotations=NU
                               if type(annotations) is tuple else annotations)
     if annotate is not NULL:
         fn.__annotate__ = annotate
+    made = function_made
+    if made is not None:
+        made(fn)
     return fn
 
 
