@@ -37,3 +37,13 @@ def test_richards_emulated_quick():
     assert "jit / interpreter:" in out
     assert "goal jit / interpreter <= 30x:" in out
     assert "traps (helper calls) per iteration" in out
+
+
+def test_emulation_speed_one_small_benchmark():
+    out = _run("emulation_speed.py", "nbody", "--rounds", "1", "--loops", "2")
+    row = next(line for line in out.splitlines() if line.startswith("nbody "))
+    cols = row.split()
+    assert cols[3].endswith("x") and float(cols[3][:-1]) > 1      # jit/interp
+    assert int(cols[4].replace(",", "")) > 100_000                 # bytecodes of one call
+    assert all(float(c) > 0 for c in cols[5:9])                    # counts per bytecode
+    assert "geometric mean of jit/interp:" in out
