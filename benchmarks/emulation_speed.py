@@ -167,7 +167,7 @@ def format_table(rows: list[dict]) -> str:
         n = row.get("bytecodes")
         if n:
             c = row["counts"]
-            line += [f"{n:,}"] + [f"{c[k] / n:.2f}" for k in COUNTED]
+            line += [f"{n:,}"] + [f"{c[k] / n:.3f}" for k in COUNTED]
         else:
             line += ["-"] * 5
         lines.append(line)
