@@ -8,6 +8,7 @@ import importlib.util
 import json
 import sys
 
+from . import passes
 from .arguments import output_file
 
 SUMMARY = "compare strategies over shapes and benchmarks: bytes by section, dynamic counts"
@@ -63,6 +64,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
                              "or all (default)")
     parser.add_argument("--baseline", default=None, metavar="NAME",
                         help="the strategy deltas are against (default: the first)")
+    passes.add_arguments(parser)
     parser.add_argument("--no-counts", dest="counts", action="store_false",
                         help="do not run benchmarks: sizes only")
     parser.add_argument("--plot", metavar="FILE.png", type=output_file,
@@ -77,6 +79,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..measure import compare
 
+    passes.apply(args)
     try:
         strategies = parse_strategies(args.strategies)
         baseline = compare.check_baseline(strategies, args.baseline)

@@ -66,6 +66,7 @@ class LoadAttrCached(Instr):
     name: str
     may_raise = True
     may_call = True
+    held_operands = (0,)
     operand_types = (Object,)
 
 
@@ -109,6 +110,7 @@ class LoadMethodCached(Instr):
     has_second_output = True
     may_raise = True
     may_call = True
+    held_operands = (0,)
     operand_types = (Object,)
 
 

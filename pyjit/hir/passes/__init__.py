@@ -21,7 +21,10 @@ insertion: rewriting values would invalidate its reference counting.
 
 from __future__ import annotations
 
-from . import dce, guard_elimination, refcount, simplify, specialize_float  # noqa: F401  (registration)
-from .pipeline import DEFAULT_PIPELINE, PASSES, Pass, register_pass, run_pipeline
+from . import (dce, guard_elimination, refcount, refcount_elision, simplify,  # noqa: F401
+               specialize_float)                                          # (registration)
+from .pipeline import (DEFAULT_PIPELINE, PASSES, Pass, applicable, check_pass_names, register_pass,
+                       run_pipeline)
 
-__all__ = ["DEFAULT_PIPELINE", "PASSES", "Pass", "register_pass", "run_pipeline"]
+__all__ = ["DEFAULT_PIPELINE", "PASSES", "Pass", "applicable", "check_pass_names",
+           "register_pass", "run_pipeline"]
