@@ -66,6 +66,16 @@ def compile_options(env: Mapping[str, str] | None = None) -> CompileOptions:
     return CompileOptions(**values)
 
 
+def with_pass_list(options: CompileOptions, text: str | None, where: str = "the pass list"
+                   ) -> CompileOptions:
+    """options with the passes of a pass list (None: options unchanged):
+    the list replaces the options' passes and passes switched off."""
+    if text is None:
+        return options
+    passes, disabled = pass_list(text, where)
+    return options.with_(passes=passes, disabled_passes=disabled)
+
+
 def pass_list(text: str, where: str) -> tuple[tuple[str, ...] | None, frozenset[str]]:
     """(passes, disabled_passes) of a pass list (options.parse_passes);
     OptionError names an unknown pass and the known ones."""

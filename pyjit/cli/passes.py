@@ -41,6 +41,23 @@ def pass_names(text: str) -> list[str]:
 pass_names.__name__ = "pass list"
 
 
+def pass_list(text: str) -> str:
+    """An argparse type: a pass list as PYJIT_PASSES writes it (NAME,... or
+    -NAME,...), checked against the registry; the text itself."""
+    from ..environment import pass_list as parse
+    from ..options import OptionError
+    try:
+        passes, disabled = parse(text, "pass list")
+    except OptionError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("pass list: ")) from None
+    if passes is None and not disabled:
+        raise argparse.ArgumentTypeError(f"{text!r} names no pass")
+    return text
+
+
+pass_list.__name__ = "pass list"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--passes", type=pass_names, default=None, metavar="P1,P2,...",
                         help="the HIR passes to run, in order, instead of the default "

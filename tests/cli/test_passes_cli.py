@@ -107,3 +107,31 @@ def test_ab_configuration_takes_passes():
         parse_config("passes=-nope", "sqrt:1")
     with pytest.raises(SetupError, match="mode=nojit runs no compiled code"):
         parse_config("mode=nojit,passes=dce", "sqrt:1")
+
+
+def test_compare_pass_variants_are_columns(capsys):
+    """The toggle experiment: one column per strategy and pass variant,
+    deltas against the first; sizes are the compiler's."""
+    assert main(["compare", "--targets", "sqrt:2", "--strategies", "lazy-stub", "--no-counts",
+                 "--pass-variant=-refcount-held-operands", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["strategies"] == ["lazy-stub", "lazy-stub -refcount-held-operands"]
+    assert result["baseline"] == "lazy-stub"
+    cells = result["targets"][0]["cells"]
+    without = CompileOptions(disabled_passes=frozenset({"refcount-held-operands"}))
+    shape = make_shape("sqrt:2")
+    assert cells["lazy-stub"]["sizes"]["total"] == compile_function(shape).size
+    total = cells["lazy-stub -refcount-held-operands"]["sizes"]["total"]
+    assert total == compile_function(shape, options=without).size
+    assert cells["lazy-stub -refcount-held-operands"]["delta"]["total"]["change"] == \
+        total - compile_function(shape).size
+
+
+def test_compare_pass_variant_errors(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--targets", "sqrt:1", "--pass-variant=-bogus"])
+    assert exit_info.value.code == 2
+    assert "unknown pass 'bogus'" in capsys.readouterr().err
+    assert main(["compare", "--targets", "sqrt:1", "--python", "3.11",
+                 "--pass-variant=-dce"]) == 2
+    assert "--pass-variant does not combine with --python" in capsys.readouterr().err
