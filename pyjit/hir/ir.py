@@ -122,8 +122,10 @@ class Instr:
     borrow_source: ClassVar[int] = 0
     steals: ClassVar[Union[tuple[int, ...], str]] = ()
     # Operands whose reference the instruction's machine code holds itself
-    # while it runs any code of the program (with inline caches on, the miss
-    # path is a Python helper, whose arguments are Python references):
+    # while it runs any code of the program, or no longer needs when it does
+    # (with inline caches on, the miss path is a Python helper, whose
+    # arguments are Python references; a cached store's hit path releases the
+    # old value last):
     # passes/refcount_elision.py (refcount-held-operands) may pass them
     # borrowed although the instruction may call.
     held_operands: ClassVar[tuple[int, ...]] = ()

@@ -80,6 +80,7 @@ class StoreAttrCached(Instr):
     may_raise = True
     may_call = True
     has_effects = True
+    held_operands = (0, 1)
     operand_types = (Object, Object)
 
 

@@ -68,6 +68,25 @@ def test_held_operands_borrow_the_global_of_a_cached_load():
     assert off["Incref"] == 2                   # math, twice
 
 
+def store_into_global(value):
+    STATE.count = GLOBAL_LIST
+
+
+class _State:
+    count = 0
+
+
+STATE = _State()
+
+
+def test_held_operands_borrow_the_globals_of_a_cached_store():
+    on = opcode_counts(compile_fn(store_into_global))
+    off = opcode_counts(compile_fn(store_into_global, without("refcount-held-operands")))
+    assert on["Incref"] == 1                    # GLOBAL_LIST, across the load of STATE
+    assert off["Incref"] == 2                   # and STATE
+    run_both(store_into_global, 1)
+
+
 def test_held_operands_do_not_apply_with_caches_off():
     assert "refcount-held-operands" not in applicable(DEFAULT_PIPELINE,
                                                       CompileOptions(caches="off"))

@@ -15,16 +15,20 @@ each instruction that may run code of the program, as CPython does.
                             anyone but the function itself, which is what its
                             KeepAlives track).
     refcount-held-operands  a global (or another volatile borrowed value)
-                            used by a cached attribute or method load may be
-                            passed to it borrowed: the load runs code of the
-                            program only on its miss path, a Python helper
-                            (cpython/cells.py: load_attr_fill,
+                            used by a cached attribute load, attribute store
+                            or method load may be passed to it borrowed: the
+                            instruction runs code of the program only on its
+                            miss path, a Python helper (cpython/cells.py:
+                            load_attr_fill, store_attr_fill,
                             load_method_fill) whose arguments are Python
-                            references held until it returns, and the
-                            compiled code does not use the operand after
-                            that.  Only with inline caches on (caches shared
-                            or inline): with caches off the load is
-                            PyObject_GetAttr, whose C code holds nothing.
+                            references held until it returns, or, for a
+                            store's hit, in the release of the old value,
+                            after which it does not touch its operands; and
+                            the compiled code does not use the operand
+                            after that.  Only with inline caches on (caches
+                            shared or inline): with caches off these are
+                            PyObject_GetAttr/SetAttr, whose C code holds
+                            nothing.
     refcount-immortal       constants whose object is immortal (3.12+: None,
                             True, False, small ints, interned strings,
                             static types) are not counted at all: an Incref
@@ -64,7 +68,7 @@ class HeldOperands(Pass):
     """Volatile values used by an instruction that holds them itself."""
 
     name = "refcount-held-operands"
-    summary = "a global read by a cached attribute/method load stays borrowed (caches on)"
+    summary = "a global used by a cached attribute load/store stays borrowed (caches on)"
 
     def applies(self, options: CompileOptions) -> bool:
         return options.caches != "off"
