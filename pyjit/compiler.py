@@ -30,7 +30,7 @@ from .cpython.tracebacks import CodeInfo
 from .hir.build import build_hir
 from .hir.errors import CompileRefused
 from .hir.ir import Function as HirFunction
-from .hir.passes import DEFAULT_PIPELINE, run_pipeline
+from .hir.passes import DEFAULT_PIPELINE, PASSES, applicable, run_pipeline
 from .install import original_code
 from .lir.ir import LirFunction
 from .lir.lower import LoweringError, lower_function
@@ -86,6 +86,10 @@ def check_options(options: CompileOptions) -> None:
     if name is not None and name not in strategy_names():
         raise OptionError(f"unknown strategy {name!r}: the accepted values are "
                           f"{', '.join(strategy_names())}")
+    for name in (*(options.passes or ()), *sorted(options.disabled_passes)):
+        if name not in PASSES:
+            raise OptionError(f"unknown pass {name!r}: the known passes are "
+                              f"{', '.join(sorted(PASSES))}")
 
 
 @contextmanager
@@ -135,10 +139,10 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
                              or f"a {type(func).__name__}: give its __func__")
     start = time.perf_counter()
     code = original_code(func)
-    pipeline = options.pipeline(DEFAULT_PIPELINE)
+    pipeline = applicable(options.pipeline(DEFAULT_PIPELINE), options)
     with collector_paused():
         hfunc = build_hir(code, options)
-        run_pipeline(hfunc, pipeline)
+        run_pipeline(hfunc, pipeline, options=options)
         try:
             lfunc, consts = lower_function(hfunc, func, options)
         except LoweringError as exc:

@@ -13,6 +13,10 @@ naming the variable, the value and the accepted ones (`OptionError`).
     PYJIT_REFCOUNTS      outline, inline-incref, inline
     PYJIT_CACHES         shared, inline, off
     PYJIT_DIRECT_CALLS   shared, inline, off
+    PYJIT_PASSES         the HIR passes: NAME,NAME,... run instead of the default
+                         pipeline, -NAME takes one out (pyjit.hir.passes; the
+                         commands' --passes and --disable-pass hand theirs
+                         down through it, so child processes see them too)
     PYJIT_ENGINE         unicorn, native
     PYJIT_LOG            the JIT log's path ("-": stderr), in an existing directory
     PYJIT_PERF_MAP       1: the native engine writes /tmp/perf-PID.map (0: not)
@@ -28,7 +32,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from .options import CACHE_MODES, REFCOUNT_MODES, CompileOptions, OptionError
+from .options import CACHE_MODES, REFCOUNT_MODES, CompileOptions, OptionError, parse_passes
 
 ENGINES = ("unicorn", "native")
 
@@ -56,7 +60,32 @@ def compile_options(env: Mapping[str, str] | None = None) -> CompileOptions:
         value = _value(env, variable, tuple(strategy_names()) if allowed is None else allowed)
         if value is not None:
             values[name] = value
+    passes = env.get("PYJIT_PASSES") or None
+    if passes is not None:
+        values["passes"], values["disabled_passes"] = pass_list(passes, "PYJIT_PASSES")
     return CompileOptions(**values)
+
+
+def with_pass_list(options: CompileOptions, text: str | None, where: str = "the pass list"
+                   ) -> CompileOptions:
+    """options with the passes of a pass list (None: options unchanged):
+    the list replaces the options' passes and passes switched off."""
+    if text is None:
+        return options
+    passes, disabled = pass_list(text, where)
+    return options.with_(passes=passes, disabled_passes=disabled)
+
+
+def pass_list(text: str, where: str) -> tuple[tuple[str, ...] | None, frozenset[str]]:
+    """(passes, disabled_passes) of a pass list (options.parse_passes);
+    OptionError names an unknown pass and the known ones."""
+    from .hir.passes import PASSES
+    passes, disabled = parse_passes(text)
+    for name in (*(passes or ()), *sorted(disabled)):
+        if name not in PASSES:
+            raise OptionError(f"{where}: unknown pass {name!r}; the passes are "
+                              f"{', '.join(sorted(PASSES))}")
+    return passes, disabled
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,23 @@ REFCOUNT_MODES = ("outline", "inline-incref", "inline")
 CACHE_MODES = ("shared", "inline", "off")
 
 
+def parse_passes(text: str) -> tuple[tuple[str, ...] | None, frozenset[str]]:
+    """The (passes, disabled_passes) of a pass list as PYJIT_PASSES and
+    `--passes` write it: comma-separated names, run in that order instead
+    of the default pipeline; a name written -NAME is taken out instead
+    (out of the default pipeline when no plain name is given).  Names are
+    not checked here (the registry is pyjit.hir.passes.PASSES)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    passes = tuple(n for n in names if not n.startswith("-"))
+    disabled = frozenset(n[1:] for n in names if n.startswith("-"))
+    return (passes or None), disabled
+
+
+def format_passes(passes: tuple[str, ...] | None, disabled: frozenset[str]) -> str:
+    """The text parse_passes reads back as (passes, disabled)."""
+    return ",".join([*(passes or ()), *(f"-{n}" for n in sorted(disabled))])
+
+
 class OptionError(ValueError):
     """A bad option value; the message is one sentence naming it."""
 

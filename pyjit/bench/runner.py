@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
-from ..environment import compile_options
+from ..environment import compile_options, with_pass_list
 from ..options import OptionError
 from . import check, leak as leaks
 from .loader import BenchmarkError, LoadedBenchmark, Registered, load_benchmark
@@ -146,7 +146,8 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
                   leak_memory: str = "blocks", share: bool = False, bench: str | None = None,
                   bench_args: Sequence[str] = (),
                   timeout: float | None = DEFAULT_TIMEOUT,
-                  progress: bool | Callable[[str], None] = True) -> BenchResult:
+                  progress: bool | Callable[[str], None] = True,
+                  passes: str | None = None) -> BenchResult:
     """Run benchmark `name` (a pyperformance name or a run_benchmark.py
     path) in `mode` (see modes.py) and return its BenchResult.
     engine: "unicorn" (default, a fresh UnicornEngine with `timeout`),
@@ -155,7 +156,8 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
     leak_budget: seconds the leak check may take (None: no limit; leak.py);
     leak_memory: its memory measure, "blocks" or "tracemalloc".
     share: count the share of Python calls that reach compiled code
-    (share.py).  Raises BenchmarkError when the benchmark cannot run here
+    (share.py).  passes: a pass list (PYJIT_PASSES syntax) replacing the
+    environment's.  Raises BenchmarkError when the benchmark cannot run here
     and ValueError on a bad mode; a failure while running is recorded in
     `result.error`."""
     say = _stderr if progress is True else (progress or (lambda message: None))
@@ -169,7 +171,7 @@ def run_benchmark(name: str, mode: str = "nojit", strategy: str | None = None,
         # per process (an import's own code), and B is loaded as J is.
         for _ in range(3):
             copies.append(load_benchmark(name, bench_args))
-        return _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts,
+        return _run_copies(copies, mode, kind, arg, strategy, passes, loops, engine, counts,
                            leak_iterations, leak_budget, leak_memory, share, bench, timeout,
                            say)
     finally:
@@ -201,7 +203,7 @@ def _reference(copy: LoadedBenchmark, reg: Registered,
         return observed, time.perf_counter() - start
 
 
-def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_iterations,
+def _run_copies(copies, mode, kind, arg, strategy, passes, loops, engine, counts, leak_iterations,
                 leak_budget, leak_memory, share, bench, timeout, say) -> BenchResult:
     from .. import jit
     from ..compiler import check_options
@@ -214,7 +216,7 @@ def _run_copies(copies, mode, kind, arg, strategy, loops, engine, counts, leak_i
     module = loaded.module
     engine_name, eng = (("none", None) if kind == "nojit" else _make_engine(engine, timeout))
     try:
-        options = compile_options().with_(strategy=strategy)
+        options = with_pass_list(compile_options().with_(strategy=strategy), passes)
         check_options(options)
     except OptionError as exc:
         raise BenchmarkError(str(exc)) from None

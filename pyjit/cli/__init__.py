@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.subcommand is None:
         parser.print_help(sys.stderr)
         return 2
+    saved = os.environ.get("PYJIT_PASSES")    # --passes/--disable-pass hand theirs down
     try:
         return args.run(args)
     except (UnsupportedPython, OptionError) as exc:
@@ -114,4 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    finally:
+        if saved is None:
+            os.environ.pop("PYJIT_PASSES", None)
+        else:
+            os.environ["PYJIT_PASSES"] = saved
 

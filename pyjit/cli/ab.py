@@ -7,6 +7,8 @@ import argparse
 import json
 import sys
 
+from . import passes
+
 SUMMARY = "time two configurations interleaved (A B B A ...) and compare them with a CI"
 
 DESCRIPTION = """\
@@ -34,6 +36,10 @@ A configuration is KEY=VALUE[,KEY=VALUE...]:
                   would cover both); a piece without '=' continues the previous
                   value (mode=jitlist:__main__:f,__main__:g)
   engine=NAME     unicorn (default) or native
+  passes=LIST     the HIR passes, as PYJIT_PASSES writes them: NAME,NAME,...
+                  instead of the default pipeline, -NAME takes one out
+                  (passes=-refcount-held-operands); default: --passes,
+                  --disable-pass, else $PYJIT_PASSES, else the default pipeline
 A and B may be the same configuration: an A/A run shows the noise.
 
 Each configuration is built on its own: a new instance of the shape's
@@ -53,6 +59,7 @@ examples:
   pyjit ab sqrt:200 --a strategy=direct --b strategy=lazy-stub
   pyjit ab loop --a mode=nojit --b mode=jit --pairs 20 --json
   pyjit ab richards --a mode=nojit --b strategy=stub --pairs 5 --fresh --loops 3
+  pyjit ab sqrt:200 --a passes=-refcount-held-operands --b strategy=lazy-stub
 """
 
 
@@ -69,6 +76,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loops", type=int, default=1,
                         help="calls per sample, whose median is the sample (default 1; "
                              "short shapes want more)")
+    passes.add_arguments(parser)
     parser.add_argument("--fresh", action="store_true",
                         help="take every sample in a new process")
     parser.add_argument("--seed", type=int, default=0,
@@ -82,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     problem = _check_counts(args)
     if problem:
         return _fail(problem, 2)
+    passes.apply(args)
     try:
         check_target(args.target)
         a, b = parse_config(args.a, args.target), parse_config(args.b, args.target)

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import sys
 
+from . import passes
 from .arguments import output_file
 
 SUMMARY = "compare strategies over shapes and benchmarks: bytes by section, dynamic counts"
@@ -28,6 +29,13 @@ targets (comma-separated):
                      --no-counts)
   MODULE:QUALNAME    any other TARGET of `pyjit size` (FILE.py:*, ...):
                      compiled, not run
+
+--pass-variant=LIST (repeatable) adds, for each strategy, a column compiled
+with that pass list (PYJIT_PASSES syntax: -NAME takes a pass out, NAME,...
+replaces the pipeline; write it with '=' when it starts with '-'), labelled
+"STRATEGY LIST", with its deltas against the first column: the toggle
+experiment, e.g. each reference-count elision pass switched off in turn
+over richards (sizes, dynamic instructions, helper calls).
 
 --python V1,V2,... runs the comparison under each CPython (a version such
 as 3.14, found on PATH, in pyenv or among scripts/python.sh's builds, or an
@@ -52,6 +60,8 @@ examples:
   pyjit compare --targets sqrt:1,sqrt:2,sqrt:200,sqrtpow:64,richards --plot sizes.png
   pyjit compare --targets nbody --strategies stub,near --baseline near --json
   pyjit compare --targets sqrt:200,sqrtpow:64 --strategies lazy-stub --python 3.11,3.14
+  pyjit compare --targets richards,sqrt:200 --strategies lazy-stub \
+      --pass-variant=-refcount-frame-values --pass-variant=-refcount-held-operands
 """
 
 
@@ -63,6 +73,11 @@ def setup(parser: argparse.ArgumentParser) -> None:
                              "or all (default)")
     parser.add_argument("--baseline", default=None, metavar="NAME",
                         help="the strategy deltas are against (default: the first)")
+    passes.add_arguments(parser)
+    parser.add_argument("--pass-variant", dest="variants", type=passes.pass_list,
+                        action="append", default=[], metavar="LIST",
+                        help="also compile each strategy with this pass list (repeatable): "
+                             "--pass-variant=-refcount-frame-values")
     parser.add_argument("--no-counts", dest="counts", action="store_false",
                         help="do not run benchmarks: sizes only")
     parser.add_argument("--plot", metavar="FILE.png", type=output_file,
@@ -77,12 +92,17 @@ def setup(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..measure import compare
 
+    passes.apply(args)
     try:
         strategies = parse_strategies(args.strategies)
-        baseline = compare.check_baseline(strategies, args.baseline)
+        labels = [label for label, _, _ in compare.columns(strategies, args.variants)]
+        baseline = compare.check_baseline(labels, args.baseline)
         targets = [compare.parse_target(spec) for spec in _split(args.targets, "target")]
         if args.plot and importlib.util.find_spec("matplotlib") is None:
             raise ValueError("--plot needs matplotlib (pip install 'pyjit[plot]')")
+        if args.python and args.variants:
+            raise ValueError("--pass-variant does not combine with --python yet: compare "
+                             "the variants under each interpreter in turn")
         if args.python:
             from ..measure import pythons
             interpreters = [pythons.find_python(spec) for spec in _split(args.python, "python")]
@@ -94,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not args.python:
         comparison = compare.collect(targets, strategies, counts=args.counts,
-                                     baseline=baseline, progress=_progress)
+                                     baseline=baseline, progress=_progress,
+                                     variants=args.variants)
     if (args.plot or args.with_samples) and not args.python:
         specs = compare.series_to_sample(targets)
         comparison.samples = compare.collect_samples(specs, strategies, _progress)

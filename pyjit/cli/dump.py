@@ -13,7 +13,8 @@ import argparse
 import sys
 
 from ..target import TARGET_HELP
-from .helpformat import DEFAULT_STRATEGY, STRATEGIES
+from . import passes
+from .helpformat import DEFAULT_STRATEGY, PASS_TABLE, STRATEGIES
 
 SUMMARY = "print the HIR, LIR and annotated assembly of a shape or of real functions"
 
@@ -26,14 +27,17 @@ is raised with its traceback.
 
 {TARGET_HELP}
 strategies: {STRATEGIES} (default {DEFAULT_STRATEGY})
+passes (--passes, --disable-pass, PYJIT_PASSES):
+{PASS_TABLE}
 
 exit status: 0 when something compiled, 1 when every function was refused,
-2 for a bad target, strategy or PYJIT_* variable.
+2 for a bad target, strategy, pass or PYJIT_* variable.
 
 examples:
   pyjit dump sqrt:2
   pyjit dump loop --asm --strategy literal
   pyjit dump path/to/mod.py:Class.method --hir --lir
+  pyjit dump sqrt:2 --hir --disable-pass refcount-frame-values
 """
 
 
@@ -46,12 +50,14 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strategy", default=None, metavar="NAME",
                         help="call-lowering strategy: {STRATEGIES} "
                              "(default: $PYJIT_STRATEGY, else {DEFAULT_STRATEGY})")
+    passes.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..measure.sizes import check_strategy, engine_placement
     from ..target import resolve_target
 
+    passes.apply(args)
     try:
         strategies = check_strategy(args.strategy)
         if len(strategies) != 1:
@@ -75,7 +81,9 @@ def _dump_one(target, strategy: str | None, placement, wanted: list[str]) -> boo
     from ..hir.errors import CompileRefused
 
     try:
-        compiled = compile_function(target.func, strategy, placement=placement)
+        from ..environment import compile_options
+        compiled = compile_function(target.func, strategy, placement=placement,
+                                    options=compile_options())
     except CompileRefused as exc:
         print(f"=== {target.name}: refused: {exc.reason}")
         return False

@@ -7,6 +7,7 @@ import json
 import shlex
 import sys
 
+from . import passes
 from .arguments import output_file, seconds, whole_number
 
 SUMMARY = "run a pyperformance benchmark under the JIT, check it, time it"
@@ -52,6 +53,8 @@ environment (defaults for the options):
   PYJIT_AUTO=N         --mode autojit:N
   PYJIT_LIST_FILE=F    --mode jitlist:@F
   PYJIT_STRATEGY=S     --strategy S
+  PYJIT_PASSES=P       the HIR passes (--passes, --disable-pass; pyjit size --help
+                       lists them)
   PYJIT_LOG=PATH       the JIT log (compiles and refusals) to PATH ('-': stderr)
 
 Progress goes to stderr.  Exit status 0 when the results match and nothing
@@ -86,6 +89,7 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="call-lowering strategy of the compiled functions: "
                              "{STRATEGIES} (default: $PYJIT_STRATEGY, else "
                              "{DEFAULT_STRATEGY}); needs a mode that compiles")
+    passes.add_arguments(parser)
     parser.add_argument("--loops", type=whole_number(1), default=1, metavar="N",
                         help="timed iterations (default 1)")
     parser.add_argument("--counts", action="store_true",
@@ -125,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         mode = default_mode() if args.mode is None else args.mode
         _check_options(args, parse_mode(mode)[0])
+        passes.apply(args)
         try:
             bench_args = shlex.split(args.bench_args)
         except ValueError as exc:
@@ -166,6 +171,8 @@ def _check_options(args: argparse.Namespace, kind: str) -> None:
     if kind == "nojit":
         given = [option for option, value in (("--strategy", args.strategy),
                                               ("--engine", args.engine),
+                                              ("--passes", args.passes),
+                                              ("--disable-pass", args.disable_pass),
                                               ("--counts", args.counts),
                                               ("--share", args.share)) if value]
         if given:

@@ -19,7 +19,8 @@ from typing import Any
 from ..measure.sizes import (SECTIONS, Outcome, check_strategy, compile_one, engine_placement,
                              sizes_of)
 from ..target import TARGET_HELP
-from .helpformat import DEFAULT_STRATEGY, STRATEGIES
+from . import passes
+from .helpformat import DEFAULT_STRATEGY, PASS_TABLE, STRATEGIES
 
 SUMMARY = "compiled size of a shape or of real functions, by section and strategy"
 
@@ -32,15 +33,18 @@ running in the interpreter.
 
 {TARGET_HELP}
 strategies: {STRATEGIES} (default {DEFAULT_STRATEGY})
+passes (--passes, --disable-pass, PYJIT_PASSES):
+{PASS_TABLE}
 
 exit status: 0 when something compiled, 1 when every function was refused
-or failed, 2 for a bad target, strategy or PYJIT_* variable.
+or failed, 2 for a bad target, strategy, pass or PYJIT_* variable.
 
 examples:
   pyjit size sqrt:200
   pyjit size sqrt:1 --strategy all
   pyjit size path/to/mod.py:Class.method --strategy stub
   pyjit size json.decoder:* --json
+  pyjit size sqrt:200 --disable-pass refcount-held-operands
 """
 
 
@@ -51,12 +55,14 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="call-lowering strategy: {STRATEGIES}; or 'all' for one row "
                              "per strategy (default: $PYJIT_STRATEGY, else "
                              "{DEFAULT_STRATEGY})")
+    passes.add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..target import resolve_target
 
+    passes.apply(args)
     try:
         strategies = check_strategy(args.strategy)
         targets = resolve_target(args.target)

@@ -117,7 +117,8 @@ class Activation:
 
     # -- values ------------------------------------------------------------
     def tracked(self, value: Value, obj: Any) -> bool:
-        return self.ledger is not None and obj is not NULL and value.type.is_refcounted
+        return (self.ledger is not None and obj is not NULL and value.type.is_refcounted
+                and value not in self.func.refcount_hints.immortal)
 
     def usable(self, value: Value, user: Instr | None) -> str | None:
         """None when ``value`` may be used by ``user`` now, else why not."""
@@ -129,7 +130,7 @@ class Activation:
         if kind is Ownership.BORROWED:
             return None
         if kind is Ownership.BORROWED_VOLATILE:
-            if user is not None and user.may_call:
+            if user is not None and user.may_call and not self.func.refcount_hints.held(user, value):
                 return "a volatile borrowed reference is passed to an instruction that may call"
             if self.def_epoch[value] != self.epoch:
                 return "a volatile borrowed reference is used after an instruction that may call"

@@ -121,6 +121,14 @@ class Instr:
     ownership_kind: ClassVar[Ownership] = Ownership.NEW
     borrow_source: ClassVar[int] = 0
     steals: ClassVar[Union[tuple[int, ...], str]] = ()
+    # Operands whose reference the instruction's machine code holds itself
+    # while it runs any code of the program, or no longer needs when it does
+    # (with inline caches on, the miss path is a Python helper, whose
+    # arguments are Python references; a cached store's hit path releases the
+    # old value last):
+    # passes/refcount_elision.py (refcount-held-operands) may pass them
+    # borrowed although the instruction may call.
+    held_operands: ClassVar[tuple[int, ...]] = ()
     block_fields: ClassVar[tuple[str, ...]] = ()
     operand_types: ClassVar[tuple[Type, ...]] = ()
     extra_operand_type: ClassVar[Type | None] = None
@@ -270,6 +278,28 @@ class Param:
 
 
 @dataclass
+class RefcountHints:
+    """What the reference-count elision passes proved, for refcount-insertion
+    (passes/refcount_elision.py; all empty: nothing is elided).
+
+    frame_values_outlive: arguments and constants live for the whole call,
+                          so they are never promoted to owned references
+    held_uses:            instructions whose ``held_operands`` may be passed
+                          borrowed although they may call
+    immortal:             values whose object is immortal: no Incref/Decref
+                          at all, nothing to release, nothing to hand over"""
+
+    frame_values_outlive: bool = False
+    held_uses: set[Instr] = field(default_factory=set)
+    immortal: set[Value] = field(default_factory=set)
+
+    def held(self, user: Instr, value: Value) -> bool:
+        """Whether every use of value by user is one user holds itself."""
+        return user in self.held_uses and all(
+            i in user.held_operands for i, v in enumerate(user.operands) if v is value)
+
+
+@dataclass
 class Function:
     """An HIR function: blocks in layout order, ``entry`` first."""
 
@@ -285,6 +315,7 @@ class Function:
     # "generator" or "coroutine": the HIR is the body of one, run once per
     # resumption (ops_gen.py); None for a plain function.
     generator: str | None = None
+    refcount_hints: RefcountHints = field(default_factory=RefcountHints)
 
     @property
     def entry(self) -> Block:

@@ -66,6 +66,7 @@ class LoadAttrCached(Instr):
     name: str
     may_raise = True
     may_call = True
+    held_operands = (0,)
     operand_types = (Object,)
 
 
@@ -79,6 +80,7 @@ class StoreAttrCached(Instr):
     may_raise = True
     may_call = True
     has_effects = True
+    held_operands = (0, 1)
     operand_types = (Object, Object)
 
 
@@ -109,6 +111,7 @@ class LoadMethodCached(Instr):
     has_second_output = True
     may_raise = True
     may_call = True
+    held_operands = (0,)
     operand_types = (Object,)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..cpython import layout, objects, opcodes
+from ..cpython import layout, opcodes
 from ..cpython.helpers import BINARY_OP_HELPERS, HELPERS
 from ..cpython.interpreter import EVAL_BREAKER_SYMBOL
 from ..cpython.routines import EVAL_BREAKER, FOR_ITER
@@ -356,36 +356,24 @@ def _return(lw: L, instr: K.Return) -> None:
     lw.emit(ir.Jump(lw.exit))
 
 
-def _immortal_constant(instr: Instr) -> bool:
-    """Whether the operand of a reference count op is a constant whose
-    count the version never changes (3.12's None, True, small ints, interned
-    strings...): the op is nothing then, and emits nothing."""
-    defn = instr.operands[0].defn
-    return isinstance(defn, K.LoadConst) and objects.is_immortal(defn.value)
-
-
 @lowers(K.Incref)
 def _incref(lw: L, instr: Instr) -> None:
-    if not _immortal_constant(instr):
-        lw.incref(lw.vreg(instr.operands[0]))
+    lw.incref(lw.vreg(instr.operands[0]))
 
 
 @lowers(K.XIncref)
 def _xincref(lw: L, instr: Instr) -> None:
-    if not _immortal_constant(instr):
-        lw.xincref(lw.vreg(instr.operands[0]))
+    lw.xincref(lw.vreg(instr.operands[0]))
 
 
 @lowers(K.Decref)
 def _decref(lw: L, instr: Instr) -> None:
-    if not _immortal_constant(instr):
-        lw.decref(lw.vreg(instr.operands[0]))
+    lw.decref(lw.vreg(instr.operands[0]))
 
 
 @lowers(K.XDecref)
 def _xdecref(lw: L, instr: Instr) -> None:
-    if not _immortal_constant(instr):
-        lw.xdecref(lw.vreg(instr.operands[0]))
+    lw.xdecref(lw.vreg(instr.operands[0]))
 
 
 @lowers(K.RefineType)

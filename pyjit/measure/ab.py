@@ -56,14 +56,14 @@ from .. import jit
 from ..aarch64.calls import strategy_names
 from ..bench.loader import BenchmarkError, benchmark_path, installed_pyperf, load_benchmark
 from ..bench.runner import DEFAULT_TIMEOUT, _call, _same, parse_mode, select
-from ..environment import compile_options
+from ..environment import compile_options, pass_list
 from ..options import CompileOptions, OptionError
 from ..runtime import UnicornEngine
 from ..shapes import is_shape, make_shape, parse_shape
 from ..target import module_functions
 from .stats import TRIM, Comparison, compare
 
-KEYS = ("strategy", "mode", "engine")
+KEYS = ("strategy", "mode", "engine", "passes")
 ENGINES = ("unicorn", "native")
 SHAPE_MODES = ("jit", "nojit")
 BENCHMARK_MODE = "jitlist:__main__:*"
@@ -90,12 +90,17 @@ class Config:
     strategy: str | None        # None: $PYJIT_STRATEGY, else the compiler's default
     mode: str
     engine: str
+    passes: str | None = None   # a pass list (PYJIT_PASSES syntax); None: the environment's
 
     def options(self) -> CompileOptions:
         """The compile options of this side: the environment's, with its
-        strategy."""
+        strategy and its passes."""
         try:
-            return compile_options().with_(strategy=self.strategy)
+            options = compile_options().with_(strategy=self.strategy)
+            if self.passes is not None:
+                passes, disabled = pass_list(self.passes, f"passes={self.passes}")
+                options = options.with_(passes=passes, disabled_passes=disabled)
+            return options
         except OptionError as exc:
             raise SetupError(str(exc)) from None
 
@@ -123,7 +128,7 @@ def parse_config(text: str, target: str) -> Config:
         key, _, value = (part.strip() for part in item.partition("="))
         if key not in KEYS:
             raise SetupError(f"unknown key {key!r} in {text!r}; the keys are strategy=NAME, "
-                             f"mode=MODE and engine=unicorn|native")
+                             f"mode=MODE, engine=unicorn|native and passes=LIST")
         if key in values:
             raise SetupError(f"{key} is given twice in {text!r}")
         if not value:
@@ -132,16 +137,18 @@ def parse_config(text: str, target: str) -> Config:
     shape = is_shape(target)
     mode = values.get("mode", "jit" if shape else BENCHMARK_MODE)
     _check_mode(mode, shape)
-    if mode == "nojit" and ("strategy" in values or "engine" in values):
-        raise SetupError(f"{text!r}: mode=nojit runs no compiled code, so strategy and "
-                         "engine mean nothing there")
+    if mode == "nojit" and ({"strategy", "engine", "passes"} & set(values)):
+        raise SetupError(f"{text!r}: mode=nojit runs no compiled code, so strategy, "
+                         "engine and passes mean nothing there")
     engine = values.get("engine", "unicorn")
     if engine not in ENGINES:
         raise SetupError(f"unknown engine {engine!r} in {text!r}; the engines are "
                          f"{', '.join(ENGINES)}")
     strategy = values.get("strategy")
     _check_strategy(strategy, text)
-    return Config(text, strategy, mode, engine)
+    config = Config(text, strategy, mode, engine, values.get("passes"))
+    config.options()                    # SetupError for an unknown pass, now
+    return config
 
 
 def _items(text: str) -> list[str]:

@@ -18,7 +18,11 @@ interpreter's.  With counts=False a benchmark's module is only loaded and
 its functions compiled, like a plain target.
 
 Each target and strategy gives a `Cell`; deltas are against the baseline
-strategy's cell of the same target.  The plot draws total bytes against call
+strategy's cell of the same target.  With pass variants (`variants`, pass
+lists in PYJIT_PASSES syntax such as "-refcount-frame-values") each
+strategy is also compiled with each variant's passes, a column of its own
+labelled "STRATEGY VARIANT" (`column_label`): the toggle experiment, one
+pass switched off per column.  The plot draws total bytes against call
 sites for the sqrt-like shapes (`sqrt:N` has N call sites, `sqrtpow:N` 2N:
 N to math.sqrt and N to math.pow), one line per shape and strategy, and a
 bar chart of bytes by section per strategy for every other target.
@@ -207,30 +211,48 @@ class Comparison:
 
 # -- collecting -----------------------------------------------------------------------
 
+def column_label(strategy: str, variant: str | None) -> str:
+    """The column of strategy compiled with a pass variant (None: the
+    passes the environment gives)."""
+    return strategy if variant is None else f"{strategy} {variant}"
+
+
+def columns(strategies: list[str], variants: list[str] | None = None
+            ) -> list[tuple[str, str, str | None]]:
+    """(label, strategy, variant) of each column: every strategy, then, with
+    variants, every strategy with each variant."""
+    return [(column_label(s, v), s, v) for s in strategies for v in [None, *(variants or [])]]
+
+
 def collect(targets: list[Target], strategies: list[str], *, counts: bool = True,
-            baseline: str | None = None, progress: Progress = lambda message: None
-            ) -> Comparison:
-    """Every target under every strategy; benchmarks are run when counts.
-    Deltas are against baseline (default: the first strategy)."""
-    baseline = check_baseline(strategies, baseline)
+            baseline: str | None = None, progress: Progress = lambda message: None,
+            variants: list[str] | None = None) -> Comparison:
+    """Every target under every strategy (and pass variant); benchmarks are
+    run when counts.  Deltas are against baseline (default: the first
+    column)."""
+    cols = columns(strategies, variants)
+    labels = [label for label, _, _ in cols]
+    baseline = check_baseline(labels, baseline)
     placement = engine_placement()
     rows = []
-    total = len(targets) * len(strategies)
+    total = len(targets) * len(cols)
     for t_index, target in enumerate(targets):
         cells = {}
-        for s_index, strategy in enumerate(strategies):
-            step = f"[{t_index * len(strategies) + s_index + 1}/{total}] {target.spec} / {strategy}"
+        for c_index, (label, strategy, variant) in enumerate(cols):
+            step = f"[{t_index * len(cols) + c_index + 1}/{total}] {target.spec} / {label}"
             start = time.perf_counter()
             if target.kind == BENCHMARK and counts:
                 progress(f"{step}: running one iteration with counts")
-                cell = run_cell(target, strategy, lambda message: progress(f"    {message}"))
+                cell = run_cell(target, strategy, lambda message: progress(f"    {message}"),
+                                variant)
             else:
-                cell = size_cell(target, strategy, placement)
+                cell = size_cell(target, strategy, placement, variant)
+            cell.strategy = label
             cell.seconds = time.perf_counter() - start
             progress(f"{step}: {cell.seconds:.1f} s{_verdict(cell)}")
-            cells[strategy] = cell
+            cells[label] = cell
         rows.append(Row(target, cells))
-    return Comparison(list(strategies), baseline, counts, rows)
+    return Comparison(labels, baseline, counts, rows)
 
 
 def check_baseline(strategies: list[str], baseline: str | None) -> str:
@@ -252,8 +274,9 @@ def _verdict(cell: Cell) -> str:
     return "" if cell.matches is None else ", matches the interpreter"
 
 
-def size_cell(target: Target, strategy: str, placement) -> Cell:
-    """The target's functions compiled with strategy, nothing run."""
+def size_cell(target: Target, strategy: str, placement, passes: str | None = None) -> Cell:
+    """The target's functions compiled with strategy (and the pass list
+    passes, when given), nothing run."""
     from ..bench.loader import BenchmarkError
 
     cell = Cell(strategy)
@@ -265,7 +288,7 @@ def size_cell(target: Target, strategy: str, placement) -> Cell:
     cell.candidates = len(functions)
     sizes = []
     for function in functions:
-        outcome = compile_one(function.name, function.func, strategy, placement)
+        outcome = compile_one(function.name, function.func, strategy, placement, passes)
         if outcome.compiled is not None:
             sizes.append(sizes_of(outcome.compiled))
             cell.functions[outcome.name] = sizes[-1]["total"]
@@ -277,15 +300,16 @@ def size_cell(target: Target, strategy: str, placement) -> Cell:
     return cell
 
 
-def run_cell(target: Target, strategy: str, progress: Progress) -> Cell:
-    """The benchmark run once with every function compiled with strategy,
-    dynamic counts on."""
+def run_cell(target: Target, strategy: str, progress: Progress,
+             passes: str | None = None) -> Cell:
+    """The benchmark run once with every function compiled with strategy
+    (and the pass list passes, when given), dynamic counts on."""
     from ..bench import BenchmarkError, run_benchmark
 
     cell = Cell(strategy)
     try:
         result = run_benchmark(target.spec, JITLIST_ALL, strategy, loops=1, counts=True,
-                               leak_iterations=0, progress=progress)
+                               leak_iterations=0, progress=progress, passes=passes)
     except BenchmarkError as exc:
         cell.errors.append(str(exc))
         return cell

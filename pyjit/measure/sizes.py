@@ -64,18 +64,20 @@ def engine_placement():
     return jit.get_engine().placement()
 
 
-def compile_one(name: str, func, strategy: str | None, placement) -> Outcome:
+def compile_one(name: str, func, strategy: str | None, placement,
+                passes: str | None = None) -> Outcome:
     """Compile func without installing it; refusals and JIT bugs become
-    the outcome instead of exceptions."""
+    the outcome instead of exceptions.  passes: a pass list
+    (PYJIT_PASSES syntax) replacing the environment's."""
     from ..aarch64.calls import DEFAULT_STRATEGY
     from ..compiler import compile_function
     from ..hir.errors import CompileRefused
 
-    from ..environment import compile_options
+    from ..environment import compile_options, with_pass_list
 
     shown = strategy or DEFAULT_STRATEGY
     try:
-        options = compile_options().with_(strategy=strategy)
+        options = with_pass_list(compile_options().with_(strategy=strategy), passes)
         result = compile_function(func, options=options, placement=placement)
     except CompileRefused as exc:
         return Outcome(name, shown, refused=exc.reason)

@@ -114,7 +114,7 @@ def test_in_process_strategies_on_a_shape(capsys):
     assert result["process"] == "in-process" and result["kind"] == "shape"
     assert (result["warmups"], result["loops"]) == (1, 1)
     assert result["a"]["config"] == {"text": "strategy=direct", "strategy": "direct",
-                                     "mode": "jit", "engine": "unicorn"}
+                                     "mode": "jit", "engine": "unicorn", "passes": None}
     assert result["b"]["config"]["strategy"] == "lazy-stub"
     assert result["a"]["compiled"] == result["b"]["compiled"] == 1
     assert result["a"]["size"] == compiled_size("sqrt:1", "direct")

@@ -88,7 +88,7 @@ CASES = {
     "catch": (catch, DEFAULT_PIPELINE),
     "pair_sum": (pair_sum, DEFAULT_PIPELINE),
     "floats": (floats, ("specialize-float", "guard-elimination", "simplify", "dce",
-                        "refcount-insertion")),
+                        *DEFAULT_PIPELINE[DEFAULT_PIPELINE.index("refcount-frame-values"):])),
 }
 if sys.version_info[:2] <= (3, 13):     # compiled on 3.11 to 3.13 so far
     CASES.update({"gen": (gen, DEFAULT_PIPELINE), "coro": (coro, DEFAULT_PIPELINE),

@@ -29,7 +29,9 @@ def ops_after(fn, passes) -> dict[str, int]:
 
 def test_registry_holds_the_passes():
     assert set(PASSES) == {"simplify", "dce", "guard-elimination", "refcount-insertion",
-                           "specialize-float"}
+                           "specialize-float", "refcount-frame-values",
+                           "refcount-held-operands", "refcount-immortal"}
+    assert all(cls.summary for cls in PASSES.values())
 
 
 def test_registering_a_name_twice_is_rejected():

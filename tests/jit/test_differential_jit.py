@@ -105,6 +105,39 @@ def test_argument_refcounts_are_balanced(name):
         jit.force_uncompile(fn)
 
 
+ELISION_PASSES = ["refcount-frame-values", "refcount-held-operands", "refcount-immortal"]
+
+
+@pytest.mark.parametrize("disabled", ELISION_PASSES + ["all-elision"])
+def test_cases_with_an_elision_pass_off(disabled):
+    """Every case compiled with one reference-count elision pass (or all
+    of them) switched off: the same outcomes, balanced argument counts."""
+    from pyjit.options import CompileOptions
+    names = ELISION_PASSES if disabled == "all-elision" else [disabled]
+    options = CompileOptions(disabled_passes=frozenset(names))
+    mismatches = []
+    for name, (fn, arglists) in cases.CASES.items():
+        runs = [fresh(args) for args in arglists]
+        expected = [outcome(fn, fresh(args)) for args in arglists]
+        try:
+            assert jit.force_compile(fn, options=options), jit.refusal_reason(fn)
+            assert not set(names) & set(jit.compiled_function(fn).passes)
+            got = [outcome(fn, fresh(args)) for args in arglists]
+            for args in runs:
+                outcome(fn, args)
+                watched = [a for a in args if _private(a)]
+                before = [sys.getrefcount(a) for a in watched]
+                for _ in range(3):
+                    result = outcome(fn, args)
+                del result
+                assert [sys.getrefcount(a) for a in watched] == before, f"{name}{args!r}"
+        finally:
+            jit.force_uncompile(fn)
+        if got != expected:
+            mismatches.append((name, expected, got))
+    assert not mismatches
+
+
 def _private(obj) -> bool:
     """Objects only the test refers to: not the shared small ints,
     singletons and interned strings whose counts anything may change."""

@@ -35,6 +35,7 @@ class DeadCodeElimination(Pass):
     """Unreachable blocks and unused side-effect-free instructions."""
 
     name = "dce"
+    summary = "unreachable blocks and unused effect-free instructions"
 
     def run(self, func: Function) -> None:
         remove_unreachable(func)

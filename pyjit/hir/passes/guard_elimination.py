@@ -80,6 +80,7 @@ class GuardElimination(Pass):
     """Checks and type guards decided by the types."""
 
     name = "guard-elimination"
+    summary = "checks whose outcome the types decide"
 
     def run(self, func: Function) -> None:
         infer_types(func)

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
+from ...options import CompileOptions
 from ..errors import PassError
 from ..ir import Function
 from ..verifier import verify
 
 
 class Pass:
-    """Base of HIR passes."""
+    """Base of HIR passes.  ``summary`` is the one line `pyjit ... --help`
+    prints for it."""
 
     name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
     needs_unrefcounted: ClassVar[bool] = True
+
+    def applies(self, options: CompileOptions) -> bool:
+        """Whether the pass may run under these options (a pass whose proof
+        rests on how the code is lowered says so here); one that may not is
+        skipped."""
+        return True
 
     def run(self, func: Function) -> None:
         raise NotImplementedError
@@ -31,22 +40,38 @@ def register_pass(cls: type[Pass]) -> type[Pass]:
 
 
 DEFAULT_PIPELINE: tuple[str, ...] = (
-    "simplify", "guard-elimination", "simplify", "dce", "refcount-insertion",
+    "simplify", "guard-elimination", "simplify", "dce",
+    "refcount-frame-values", "refcount-held-operands", "refcount-immortal",
+    "refcount-insertion",
 )
 
 
-def run_pipeline(func: Function, names: Iterable[str] = DEFAULT_PIPELINE, *,
-                 verify_each: bool = False) -> Function:
-    """Run the named passes in order on ``func`` (in place); returns it."""
-    passes = []
+def check_pass_names(names: Iterable[str]) -> None:
+    """PassError naming the first unknown pass and the known ones."""
     for name in names:
         if name not in PASSES:
             raise PassError(f"unknown pass {name!r}; known: {', '.join(sorted(PASSES))}")
-        passes.append(PASSES[name]())
-    for p in passes:
+
+
+def run_pipeline(func: Function, names: Iterable[str] = DEFAULT_PIPELINE, *,
+                 verify_each: bool = False,
+                 options: CompileOptions | None = None) -> Function:
+    """Run the named passes in order on ``func`` (in place), skipping those
+    that do not apply to ``options`` (None: the defaults); returns func."""
+    for name in applicable(names, options):
+        p = PASSES[name]()
         if p.needs_unrefcounted and func.refcounted:
             raise PassError(f"pass {p.name} cannot run after refcount-insertion")
         p.run(func)
         if verify_each:
             verify(func)
     return func
+
+
+def applicable(names: Iterable[str], options: CompileOptions | None = None) -> tuple[str, ...]:
+    """The named passes that apply under options (None: the defaults), in
+    order; PassError for an unknown name."""
+    names = tuple(names)
+    check_pass_names(names)
+    options = options if options is not None else CompileOptions()
+    return tuple(n for n in names if PASSES[n]().applies(options))

@@ -19,7 +19,11 @@ releases listed in its ``exc_release``; the net effect matches CPython's:
      may release a reference (a Decref can run a finalizer).
    A straight line is a block and the blocks that merely continue it after
    an exception edge split it (inside ``try``).
-   Arguments and constants are never promoted: they live for the call.
+   Arguments and constants are never promoted when refcount-frame-values
+   ran (they live for the call), else promoted as volatile values are;
+   a use by an instruction that holds the operand itself is no reason to
+   promote when refcount-held-operands ran; values refcount-immortal found
+   immortal are not counted at all (refcount_elision.py).
 2. Liveness of owned values ("roots") is computed backwards over the CFG; a
    use of a value borrowed from a root is a use of that root, so the tuple
    outlives its items.  An exception edge leaves from its raising
@@ -93,9 +97,10 @@ class OwnershipFacts:
                 self.block_of[instr] = block
         self._straight_lines()
         self.uses = func.uses()
+        self.hints = func.refcount_hints
         self.kind: dict[Value, Kind] = {}
         for instr in func.instructions():
-            if instr.ownership in _KINDS:
+            if instr.ownership in _KINDS and instr.result not in self.hints.immortal:
                 self.kind[instr.result] = _KINDS[instr.ownership]  # type: ignore[index]
         self.promoted: set[Value] = set()
         self._promote()
@@ -140,11 +145,14 @@ class OwnershipFacts:
         for value, kind in self.kind.items():
             if kind is Kind.DERIVED and (self._escapes_block(value) or self._held_by_local(value)):
                 self.promoted.add(value)
+        # Without refcount-frame-values, arguments and constants are treated
+        # as globals are: owned around whatever may run code of the program.
+        volatile = {Kind.VOLATILE} if self.hints.frame_values_outlive else {Kind.VOLATILE, Kind.FRAME}
         changed = True
         while changed:
             changed = False
             for value, kind in self.kind.items():
-                if kind is Kind.VOLATILE and value not in self.promoted and self._volatile_needs_ref(value):
+                if kind in volatile and value not in self.promoted and self._volatile_needs_ref(value):
                     self.promoted.add(value)
                     changed = True
 
@@ -175,7 +183,9 @@ class OwnershipFacts:
         last = start
         for member in self._family(value):
             for user in self.uses.get(member, []):
-                if isinstance(user, Phi) or self._line(user) is not home or user.may_call:
+                if isinstance(user, Phi) or self._line(user) is not home:
+                    return True
+                if user.may_call and not self.hints.held(user, member):
                     return True
                 if member is value and any(user.operands[i] is value for i in user.stolen_indices()):
                     return True
@@ -210,7 +220,7 @@ class OwnershipFacts:
         borrowed: list[Value] = []
         for phi in succ.phis:
             value = phi.input_for(pred)  # type: ignore[attr-defined]
-            if not value.type.is_refcounted:
+            if not value.type.is_refcounted or value in self.hints.immortal:
                 continue
             if value in self.roots:
                 need[value] += 1
@@ -254,6 +264,7 @@ class RefcountInsertion(Pass):
     """Insert Incref/Decref/XDecref and fill ``exc_release``."""
 
     name = "refcount-insertion"
+    summary = "Incref/Decref/XDecref and release lists (required by code generation)"
 
     def run(self, func: Function) -> None:
         remove_unreachable(func)
@@ -291,7 +302,7 @@ class RefcountRewriter:
             still_needed = still_needed | facts.exc_need[self.facts.block_of[instr]]
         for i in instr.stolen_indices():
             value = instr.operands[i]
-            if not value.type.is_refcounted:
+            if not value.type.is_refcounted or value in facts.hints.immortal:
                 continue
             if value in facts.roots and value not in still_needed and value not in handed:
                 handed.add(value)

@@ -330,6 +330,7 @@ class Simplify(Pass):
     """Constant folding and control-flow clean-up, to a fixpoint."""
 
     name = "simplify"
+    summary = "constant folding, branch folding, trivial phis, block merging"
 
     def run(self, func: Function) -> None:
         while True:

@@ -119,6 +119,7 @@ class SpecializeFloat(Pass):
     """Guarded unboxed-double fast paths for float +, - and *."""
 
     name = "specialize-float"
+    summary = "guarded unboxed-double float + - * (not in the default pipeline)"
 
     def run(self, func: Function) -> None:
         infer_types(func)
