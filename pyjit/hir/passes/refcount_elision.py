@@ -18,7 +18,7 @@ each instruction that may run code of the program, as CPython does.
                             used by a cached attribute load, attribute store
                             or method load may be passed to it borrowed: the
                             instruction runs code of the program only on its
-                            miss path, a Python helper (cpython/cells.py:
+                            miss path, a Python helper (cpython/cache_fills.py:
                             load_attr_fill, store_attr_fill,
                             load_method_fill) whose arguments are Python
                             references held until it returns, or, for a
