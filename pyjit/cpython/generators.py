@@ -30,9 +30,11 @@ from builtins import (
 )
 import ctypes
 import inspect
+import sys
 import types
 
 from . import layout
+from .semantics import qualified_type_name
 
 _U64 = ctypes.c_uint64
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
@@ -134,6 +136,8 @@ _AWAIT_CONTEXT = {1: "'async with' received an object from __aenter__ that does 
                      "__await__: {}",
                   2: "'async with' received an object from __aexit__ that does not implement "
                      "__await__: {}"}
+# 3.14 words the plain case "'T' object can't be awaited" (the type as %T).
+_SAYS_CANT_BE_AWAITED = sys.version_info >= (3, 14)
 
 
 def awaitable_iter(obj, where: int = 0):
@@ -145,6 +149,8 @@ def awaitable_iter(obj, where: int = 0):
     if getter is None:
         if where in _AWAIT_CONTEXT:
             raise TypeError(_AWAIT_CONTEXT[where].format(type(obj).__name__))
+        if _SAYS_CANT_BE_AWAITED:
+            raise TypeError(f"'{qualified_type_name(type(obj))}' object can't be awaited")
         raise TypeError(f"object {type(obj).__name__} can't be used in 'await' expression")
     it = getter(obj)
     if _is_coroutine(it):

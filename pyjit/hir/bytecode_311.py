@@ -45,7 +45,11 @@ CONDITIONAL_JUMPS = frozenset({
     "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE",
 })
 NO_FALLTHROUGH = UNCONDITIONAL_JUMPS | {"RETURN_VALUE", "RETURN_CONST", "RAISE_VARARGS", "RERAISE"}
-_RELATIVE_JUMPS = frozenset(_opcode.opname[op] for op in dis.hasjrel)
+# 3.14's END_ASYNC_FOR is listed as a jump, but its oparg only tells
+# sys.monitoring where the loop's step was (bytecodes.c: JUMPBY(0)): it
+# falls through when it does not re-raise.
+_MONITORING_ONLY = frozenset({"END_ASYNC_FOR"})
+_RELATIVE_JUMPS = frozenset(_opcode.opname[op] for op in dis.hasjrel) - _MONITORING_ONLY
 
 
 @dataclass(frozen=True)

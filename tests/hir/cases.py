@@ -814,17 +814,14 @@ CASES: dict[str, tuple] = {
     "imports": (imports, [()]),
     "zero_argument_super": (zero_argument_super, [(1,), ("s",)]),
 }
-if sys.version_info[:2] <= (3, 13):
-    # Class-defining functions and zero-argument super() compile on 3.11 to
-    # 3.13 so far.
-    CASES.update({
-        "class_body": (class_body, [(3,), ("a",)]),
-        "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
-        "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
-        "super_attribute": (Fancy.parent_kind, [(Fancy(1, 2),), (Loud(1, 2),)]),
-        "super_cell_self": (Fancy.with_cell_self, [(Fancy(1, 2),)]),
-        "super_shadowed": (super_shadowed, [(Fancy(1, 2),)]),
-    })
+CASES.update({
+    "class_body": (class_body, [(3,), ("a",)]),
+    "super_method": (Loud.norm1, [(Loud(1, 2),), (Point(1, 2),)]),
+    "super_arg_deleted": (Loud.scaled, [(Loud(1, 2),)]),
+    "super_attribute": (Fancy.parent_kind, [(Fancy(1, 2),), (Loud(1, 2),)]),
+    "super_cell_self": (Fancy.with_cell_self, [(Fancy(1, 2),)]),
+    "super_shadowed": (super_shadowed, [(Fancy(1, 2),)]),
+})
 
 
 def _nested(fn, name):

@@ -18,12 +18,6 @@ from pyjit.hir.passes import DEFAULT_PIPELINE
 
 requires_builder = pytest.mark.skipif(sys.version_info[:2] not in SUPPORTED_VERSIONS,
                                       reason="pyjit has no HIR builder for this CPython's bytecode")
-# Generators, coroutines and zero-argument super() compile on CPython 3.11
-# to 3.13 so far.
-requires_generators = pytest.mark.skipif(sys.version_info[:2] > (3, 13),
-                                         reason="generators, coroutines and zero-argument "
-                                                "super() compile on CPython 3.11 to 3.13 only "
-                                                "so far")
 
 
 def compile_fn(fn: Callable, passes: Iterable[str] = DEFAULT_PIPELINE) -> Function:

@@ -18,7 +18,7 @@ from pyjit.hir.ops_exc import FetchException
 
 from cases import CASES, COMPREHENSIONS, closure_counter, make_adder, try_except, with_statement
 from gen_cases import GENERATOR_CASES
-from hir_support import requires_builder, requires_generators, run_both
+from hir_support import requires_builder, run_both
 
 pytestmark = requires_builder
 HANDLERS = running_builder().HANDLERS if running_builder() is not None else HandlerTable()
@@ -119,7 +119,6 @@ def test_code_objects_build_too():
     assert [p.name for p in func.params] == ["n"]
 
 
-@requires_generators
 def test_a_generator_without_try_has_no_landing():
     """Its raises leave the body: 3.12's handler around a generator's whole
     body (StopIteration made RuntimeError) is the generator driver's work
@@ -137,7 +136,6 @@ def _delegating_yield(it):
     return (yield from it)    # RESUME 2, after a yield from
 
 
-@requires_generators
 def test_a_throw_goes_to_the_delegate_only_at_a_yield_from():
     """A throw into a plain yield raises there (GenThrow); into the yield of
     a SEND loop it goes to the delegate (IterThrow).  3.13 sets a bit above

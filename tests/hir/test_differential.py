@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hir_support import (
-    compile_fn, interpreted_generator_function, requires_builder, requires_generators,
+    compile_fn, interpreted_generator_function, requires_builder,
     run_both,
 )
 
@@ -48,7 +48,6 @@ def test_other_pipelines(passes):
             run_both(fn, *args, func=func)
 
 
-@requires_generators
 @pytest.mark.parametrize("name", sorted(GENERATOR_CASES))
 @pytest.mark.parametrize("passes", [["refcount-insertion"], None], ids=["build", "default"])
 def test_generator(name, passes):

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from hir_support import (
     compile_fn, function_from_source, interpreted_generator_function,
-    requires_builder, requires_generators, run_both,
+    requires_builder, run_both,
 )
 
 pytestmark = requires_builder
@@ -174,7 +174,6 @@ def test_generated_program(source, args, pipeline):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=programs(gen=True), a=NUMBERS, b=NUMBERS,
        sends=st.lists(st.one_of(NUMBERS, st.just("throw")), max_size=6))
-@requires_generators
 def test_generated_generator(source, a, b, sends):
     """The same programs with yields (some inside a call's arguments), as
     generators driven with values sent and ZeroDivisionErrors thrown in

@@ -4,7 +4,6 @@ rewrites tests/golden/hir/*.txt; review the diff."""
 
 from __future__ import annotations
 
-import sys
 
 import math
 
@@ -89,10 +88,10 @@ CASES = {
     "pair_sum": (pair_sum, DEFAULT_PIPELINE),
     "floats": (floats, ("specialize-float", "guard-elimination", "simplify", "dce",
                         *DEFAULT_PIPELINE[DEFAULT_PIPELINE.index("refcount-frame-values"):])),
+    "gen": (gen, DEFAULT_PIPELINE),
+    "coro": (coro, DEFAULT_PIPELINE),
+    "super": (Sub.args_of, DEFAULT_PIPELINE),
 }
-if sys.version_info[:2] <= (3, 13):     # compiled on 3.11 to 3.13 so far
-    CASES.update({"gen": (gen, DEFAULT_PIPELINE), "coro": (coro, DEFAULT_PIPELINE),
-                  "super": (Sub.args_of, DEFAULT_PIPELINE)})
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -10,7 +10,7 @@ import pytest
 from pyjit.hir import CompileRefused, UnsupportedBytecode, UnsupportedFunction, build_hir
 from pyjit.hir import build as build_module
 
-from hir_support import function_from_source, requires_builder, requires_generators
+from hir_support import function_from_source, requires_builder
 
 pytestmark = requires_builder
 
@@ -44,7 +44,6 @@ def uses_match(value):
     return None
 
 
-@requires_generators
 def test_generators_and_coroutines_are_built():
     assert build_hir(generator).generator == "generator"
     assert build_hir(coroutine).generator == "coroutine"
@@ -55,7 +54,6 @@ def reads_its_frame():
     yield locals()
 
 
-@requires_generators
 def test_a_generator_reading_its_frame_is_refused_with_a_sentence():
     fn = reads_its_frame
     with pytest.raises(UnsupportedFunction) as info:

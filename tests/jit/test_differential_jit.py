@@ -17,10 +17,6 @@ import pytest
 
 import pyjit.jit as jit
 
-# Generators, coroutines and zero-argument super() compile on CPython 3.11
-# to 3.13 so far.
-requires_generators = pytest.mark.skipif(sys.version_info[:2] > (3, 13),
-                                         reason="compiled on CPython 3.11 to 3.13 only so far")
 
 _spec = importlib.util.spec_from_file_location("jit_cases", Path(__file__).parents[1] / "hir" / "cases.py")
 cases = importlib.util.module_from_spec(_spec)
@@ -173,7 +169,6 @@ sys.modules["jit_gen_cases"] = gen_cases
 _gen_spec.loader.exec_module(gen_cases)
 
 
-@requires_generators
 @pytest.mark.parametrize("name", list(gen_cases.GENERATOR_CASES))
 def test_generator_matches_cpython(name):
     """A compiled generator or coroutine driven step by step (send, throw,
@@ -188,7 +183,6 @@ def test_generator_matches_cpython(name):
     assert got == expected
 
 
-@requires_generators
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_generators_under_every_strategy(strategy):
     mismatches = []
@@ -204,7 +198,6 @@ def test_generators_under_every_strategy(strategy):
     assert not mismatches
 
 
-@requires_generators
 def test_generators_with_inline_refcounts():
     mismatches = []
     for name, (fn, args, script) in gen_cases.GENERATOR_CASES.items():
@@ -219,7 +212,6 @@ def test_generators_with_inline_refcounts():
     assert not mismatches
 
 
-@requires_generators
 def test_delegating_generators_both_compiled():
     """yield from between two compiled generators, and a compiled
     coroutine awaiting a compiled one."""

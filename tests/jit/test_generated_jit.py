@@ -15,10 +15,6 @@ from hypothesis import strategies as st
 
 import pyjit.jit as jit
 
-# Generators, coroutines and zero-argument super() compile on CPython 3.11
-# to 3.13 so far.
-requires_generators = pytest.mark.skipif(sys.version_info[:2] > (3, 13),
-                                         reason="compiled on CPython 3.11 to 3.13 only so far")
 
 _HIR_TESTS = Path(__file__).parents[1] / "hir"
 
@@ -87,7 +83,6 @@ def _drive(make, a, b, sends):
 @given(source=generated.programs(gen=True), a=generated.NUMBERS, b=generated.NUMBERS,
        sends=st.lists(st.one_of(generated.NUMBERS, st.just("throw")), max_size=5),
        strategy=st.sampled_from(STRATEGIES))
-@requires_generators
 def test_generated_generator_matches_cpython(source, a, b, sends, strategy):
     namespace: dict = {"__builtins__": __builtins__, "__name__": "generated"}
     exec(compile(source, "<generated>", "exec"), namespace)

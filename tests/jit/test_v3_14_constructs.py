@@ -1,5 +1,6 @@
 """What 3.14's bytecode brings, compiled and run against the interpreter:
-`with` through LOAD_SPECIAL (and its errors' wording), CALL_FUNCTION_EX's
+`with` and `async with` through LOAD_SPECIAL (and their errors' wording),
+`async for` (END_ASYNC_FOR's oparg is no jump), CALL_FUNCTION_EX's
 keyword slot, template strings, LOAD_COMMON_CONSTANT, lazy annotations, a
 function reading its frame (its slots are tagged stack refs), and the order
 a frame's locals are released in.  The sources are compiled at run time:
@@ -7,6 +8,7 @@ t-strings do not parse before 3.14."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import textwrap
 
@@ -86,6 +88,56 @@ def releases(log):
 
 def subscripts(seq, i):
     return seq[i], seq[-1], seq[1:]
+
+class AsyncManager:
+    def __init__(self, log, swallow):
+        self.log, self.swallow = log, swallow
+    async def __aenter__(self):
+        self.log.append("aenter")
+        return self
+    async def __aexit__(self, tp, value, tb):
+        self.log.append(("aexit", tp and tp.__name__))
+        return self.swallow
+
+class Ticks:
+    def __init__(self, n):
+        self.n = n
+    def __aiter__(self):
+        return self
+    async def __anext__(self):
+        self.n -= 1
+        if self.n < 0:
+            raise StopAsyncIteration
+        return self.n
+
+async def async_with(log, fail, swallow):
+    async with AsyncManager(log, swallow) as m:
+        log.append("body")
+        if fail:
+            raise ValueError("boom")
+    return m is not None
+
+async def async_with_a_manager(mgr):
+    async with mgr:
+        return 1
+
+async def async_for(n):
+    out = []
+    async for value in Ticks(n):
+        out.append(value)
+    async for value in agen(n):
+        out.append(value)
+    return out, [v async for v in agen(2)]
+
+async def agen(n):
+    for i in range(n):
+        yield i * 10
+
+async def awaits(x):
+    return await x
+
+def genexp(xs):
+    return sum(x * x for x in xs), list(x for x in xs if x)
 '''
 
 CASES = {
@@ -98,6 +150,14 @@ CASES = {
     "frame_reader": [(1, 2), ("a", "b"), ([1], [2])],
     "releases": [([],)],
     "subscripts": [([1, 2, 3], 0), ((4, 5), 1), ("xyz", 9)],
+    "genexp": [([1, 0, 3],), ([],)],
+}
+# Coroutines, run by asyncio.run; the async generator agen is compiled with them.
+ASYNC_CASES = {
+    "async_with": [([], False, False), ([], True, True), ([], True, False)],
+    "async_with_a_manager": [("NoExit()",), ("Manager([])",), ("1",)],
+    "async_for": [(3,), (0,)],
+    "awaits": [("1",), ("Ticks(1)",)],
 }
 
 
@@ -149,3 +209,20 @@ def test_the_context_manager_errors_name_the_missing_method(namespaces):
         ns["with_a_manager"](ns["NoExit"]())
     with pytest.raises(TypeError, match="Did you mean to use 'async with'"):
         ns["with_a_manager"](ns["AsyncOnly"]())
+
+
+@pytest.mark.parametrize("name", ASYNC_CASES)
+def test_compiled_coroutines_match_the_interpreter(name, namespaces):
+    interpreted, jitted = namespaces(), namespaces()
+    for fn in (jitted[name], jitted["agen"]):
+        assert jit.force_compile(fn), jit.refusal_reason(fn)
+
+    def outcome(ns, args):
+        args = [eval(x, ns) if isinstance(x, str) else x for x in args]
+        args = [list(a) if isinstance(a, list) else a for a in args]
+        try:
+            return "returned", asyncio.run(ns[name](*args)), args[:1] if name == "async_with" else ()
+        except Exception as exc:
+            return "raised", type(exc).__name__, str(exc).replace("v3_14_case.", "")
+    for args in ASYNC_CASES[name]:
+        assert outcome(jitted, args) == outcome(interpreted, args)

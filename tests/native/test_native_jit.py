@@ -90,8 +90,6 @@ sys.modules["native_gen_cases"] = gen_cases
 _gen_spec.loader.exec_module(gen_cases)
 
 
-@pytest.mark.skipif(sys.version_info[:2] > (3, 12),
-                    reason="generators and coroutines compile on CPython 3.11 and 3.12 only")
 @pytest.mark.parametrize("name", list(gen_cases.GENERATOR_CASES))
 def test_generator_matches_cpython(native, name):
     """Compiled generators and coroutines driven step by step on the CPU."""

@@ -19,8 +19,6 @@ import pyjit.jit as jit
 
 from exc_support import both, compiled, describe
 
-pytestmark = pytest.mark.skipif(sys.version_info[:2] > (3, 13),
-                                reason="generators compile on CPython 3.11 to 3.13 only so far")
 
 def numbers(n):
     for i in range(n):

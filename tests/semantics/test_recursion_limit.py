@@ -264,13 +264,11 @@ def relative(n):
 
 def _lowest(fresh, compiled, name, compile_all):
     """LOWEST's function `name`, with every function of it compiled if
-    compile_all (the generator where the version compiles generators)."""
+    compile_all (the generator too)."""
     ns_f = fresh(LOWEST, name)
     if compile_all:
-        generators = sys.version_info < (3, 13)
         compiled(*(v for k, v in ns_f.__globals__.items()
-                   if callable(v) and getattr(v, "__module__", None) == "semantics_case"
-                   and (generators or k != "gen")))
+                   if callable(v) and getattr(v, "__module__", None) == "semantics_case"))
     return ns_f
 
 

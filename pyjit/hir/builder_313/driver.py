@@ -3,7 +3,6 @@ package docstring)."""
 
 from __future__ import annotations
 
-import dis
 from types import CodeType, FunctionType
 
 from ...cpython import opcodes
@@ -14,18 +13,6 @@ from ..bytecode_311 import BcInstr
 from ..ir import Function
 
 HANDLERS = HandlerTable()
-
-
-def _calls_super_without_arguments(code: CodeType) -> bool:
-    """`super()` in code: LOAD_SUPER_ATTR's zero-argument form (oparg bit 1
-    clear), or the global super called with no arguments.  3.13 compiles
-    both; a later version's builder that does not compile them yet refuses
-    them with this."""
-    ops = [(i.opname, i.arg) for i in dis.get_instructions(code)]
-    names = code.co_names
-    return any(op == "LOAD_SUPER_ATTR" and not arg & 2 for op, arg in ops) or any(
-        a[0] == "LOAD_GLOBAL" and names[a[1] >> 1] == "super" and b == ("CALL", 0)
-        for a, b in zip(ops, ops[1:]))
 
 
 class Builder313(Builder312):

@@ -49,10 +49,18 @@ What 3.14 changed, as the handlers see it:
   ``Template`` with the constant strings and the interpolations the
   function built, interleaved (other shapes are refused).
 
-Refused in one sentence each: generators and coroutines, ``super()``
-without arguments (as on 3.13), class bodies and functions defining a
-class (``LOAD_BUILD_CLASS``), ``except*`` and ``match``: the table has no
-handler for their opcodes.
+- Generators, coroutines, async generators and generator expressions are
+  3.13's bytecode, and 3.13's handlers build their bodies (3.12's and
+  3.11's, see builder_313), but for two details: ``async with`` enters with
+  two ``LOAD_SPECIAL``s as ``with`` does (``BEFORE_ASYNC_WITH`` is gone),
+  its exit called with the manager as its self; and ``END_ASYNC_FOR`` has
+  an oparg that only tells monitoring where the loop's step is (``dis``
+  lists it as a jump; bytecode_311 does not take it for one).
+  Zero-argument ``super()`` (``LOAD_SUPER_ATTR``) and ``LOAD_BUILD_CLASS``
+  are 3.13's.
+
+Refused in one sentence each: class bodies, ``except*`` and ``match``: the
+table has no handler for their opcodes.
 """
 
 from . import handlers  # noqa: F401  (fill HANDLERS)

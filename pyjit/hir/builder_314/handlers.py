@@ -33,7 +33,12 @@ SHARED_WITH_3_13 = (
     "RETURN_VALUE", "GET_ITER", "FOR_ITER", "END_FOR", "JUMP_FORWARD", "JUMP_BACKWARD",
     "JUMP_BACKWARD_NO_INTERRUPT", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_NONE",
     "POP_JUMP_IF_NOT_NONE", "RAISE_VARARGS", "RERAISE", "PUSH_EXC_INFO", "POP_EXCEPT",
-    "CHECK_EXC_MATCH", "WITH_EXCEPT_START", "RESUME",
+    "CHECK_EXC_MATCH", "WITH_EXCEPT_START", "RESUME", "LOAD_BUILD_CLASS",
+    # generators and coroutines: 3.13's bytecode but for `async with`, which
+    # enters with LOAD_SPECIAL as `with` does (BEFORE_ASYNC_WITH is gone),
+    # and END_ASYNC_FOR's oparg, which only monitoring reads (bytecode_311)
+    "RETURN_GENERATOR", "YIELD_VALUE", "SEND", "END_SEND", "CLEANUP_THROW",
+    "GET_YIELD_FROM_ITER", "GET_AWAITABLE", "GET_AITER", "GET_ANEXT", "END_ASYNC_FOR",
 )
 _313 = HANDLERS_313.handlers
 for _name in SHARED_WITH_3_13:
