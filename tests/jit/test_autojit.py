@@ -17,30 +17,7 @@ import pytest
 
 from pyjit import autojit, install, jit
 
-
-@pytest.fixture
-def mode_off():
-    """Whatever a test starts is stopped, and what it compiled uncompiled,
-    also when it fails.  (Tests stop their mode themselves as well: pytest
-    runs its own code before a fixture's teardown, which a mode selecting
-    everything would compile.)"""
-    assert autojit.current() is None, "an earlier test left a process-wide mode on"
-    yield
-    stop()
-
-
-def stop():
-    mode = autojit.stop()
-    if mode is not None:
-        for func in mode.compiled_functions():
-            jit.force_uncompile(func)
-
-
-def make(source: str, name: str, namespace: dict | None = None):
-    namespace = {} if namespace is None else namespace
-    namespace.setdefault("__name__", "autojit_case")
-    exec(compile(textwrap.dedent(source), "<autojit case>", "exec"), namespace)
-    return namespace[name]
+from autojit_support import make, mode_off, stop  # noqa: F401  (mode_off: a fixture)
 
 
 def test_compiled_on_the_nth_call_which_runs_compiled(mode_off):

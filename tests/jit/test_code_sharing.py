@@ -9,37 +9,17 @@ code a process-wide mode kept: when the mode stops)."""
 from __future__ import annotations
 
 import gc
-import sys
-import textwrap
 import types
 
 import pytest
 
 from pyjit import autojit, jit, sharing
 
-generators = pytest.mark.skipif(sys.version_info[:2] > (3, 13),
-                                reason="generators compile on CPython 3.11 to 3.13 only so far")
-
-
-@pytest.fixture
-def mode_off():
-    assert autojit.current() is None, "an earlier test left a process-wide mode on"
-    yield
-    stop()
-
-
-def stop():
-    mode = autojit.stop()
-    if mode is not None:
-        for func in mode.compiled_functions():
-            jit.force_uncompile(func)
+from autojit_support import make as make_in, mode_off, stop  # noqa: F401  (mode_off: a fixture)
 
 
 def make(source: str, name: str, namespace: dict | None = None):
-    namespace = {} if namespace is None else namespace
-    namespace.setdefault("__name__", "sharing_case")
-    exec(compile(textwrap.dedent(source), "<sharing case>", "exec"), namespace)
-    return namespace[name]
+    return make_in(source, name, namespace, module="sharing_case")
 
 
 def loaded_named(suffix: str) -> list:
@@ -59,7 +39,6 @@ LOOPS = """
     """
 
 
-@generators
 def test_a_generator_expression_in_a_loop_compiles_once(mode_off):
     work = make(LOOPS, "work")
     expected = work(300)
@@ -130,7 +109,6 @@ def test_different_globals_get_code_of_their_own():
         jit.force_uncompile(f)
 
 
-@generators
 def test_a_generator_body_is_shared_and_freed_with_its_last_generator():
     maker = make("""
         def maker(k):
@@ -198,7 +176,6 @@ def test_a_full_arena_drops_the_idle_code(mode_off):
         assert mode.refused == {}, mode.refused
 
 
-@generators
 def test_functions_compiled_code_makes_start_compiled(mode_off):
     # A function whose code the mode compiled already, made by compiled
     # code, runs compiled from its first call: a generator expression's
