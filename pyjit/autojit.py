@@ -36,17 +36,9 @@ closures, lambdas, comprehensions, methods of classes made later) count
 from their first call.  Reached are: every function alive when the mode
 starts (the garbage collector lists them), and the code of every module
 imported while it is on (the source and bytecode loaders' `get_code` is
-wrapped), and functions made from code compiled at run time from strings
-(`exec`, `compile`, `eval`: namedtuple's and dataclass's generated
-methods), which no loader sees: after the interpreter audits a "compile"
-or "exec" event (an audit hook, `_audited`), the next YOUNG_SCANS garbage
-collections start (`gc.callbacks`, `_count_young`) by giving the young
-generation's functions whose code is not counted yet counted code; such a
-function counts from its first call after the next collection of
-generation 0 (the interpreter starts one every few hundred allocations),
-its calls before that are not counted.  A function made after those scans
-(by code that ran for longer), or with the collector disabled, stays
-interpreted.
+wrapped).  Not reached: functions made from code compiled at run time from
+strings (`exec`, `compile`: namedtuple's and dataclass's generated
+methods), which run in the interpreter.
 
 Left alone: pyjit's own code and the modules it runs on (EXCLUDED), whose
 compiled versions would run inside the engine they are part of.
@@ -71,7 +63,6 @@ import gc
 import itertools
 import os
 import re
-import sys
 import threading
 import types
 import weakref
@@ -129,7 +120,6 @@ class Mode:
     main_module: str | None = None      # also matched as __main__ by patterns
     left_alone: frozenset = frozenset()  # ids of module dicts whose functions are not counted
     counted_at_start: int = 0
-    counted_young: int = 0              # functions of exec'd code, found by _count_young
     # id -> weak reference, for the compiled functions still alive: a
     # function that dies leaves (comprehensions and closures are made, and
     # compiled, anew at each call of their parent: a list of every one
@@ -379,40 +369,6 @@ def _count(func, mode: Mode) -> bool:
     return True
 
 
-# Collections that look for functions of code compiled from strings after
-# each audited "compile" or "exec" event.
-YOUNG_SCANS = 3
-_young_scans = [0]
-
-
-def _audited(event: str, args: tuple) -> None:
-    """sys.addaudithook (for the life of the process, as audit hooks are):
-    code was compiled from a string, or is about to run."""
-    if event == "compile" or event == "exec":
-        _young_scans[0] = YOUNG_SCANS
-
-
-def _count_young(phase: str, info: dict) -> None:
-    """gc.callbacks: at the start of a collection that follows a "compile"
-    or "exec" event, count the young functions made from code no loader
-    counted (exec, compile, eval).  Not inside pyjit's own work (the
-    mode's start, a compile), and never waiting for the lock: a collection
-    may start in any thread at any allocation."""
-    mode = _mode
-    if (phase != "start" or not _young_scans[0] or mode is None
-            or getattr(_compiling, "depth", 0) or jit.in_compiler()
-            or not _lock.acquire(blocking=False)):
-        return
-    try:
-        _young_scans[0] -= 1
-        young = gc.get_objects(0) if _mode is mode else ()
-        for obj in young:
-            if type(obj) is _FunctionType and id(obj.__code__) not in _by_code:
-                mode.counted_young += _count(obj, mode)
-    finally:
-        _lock.release()
-
-
 def _get_code_wrapper(get_code):
     def counting_get_code(self, fullname):
         code = get_code(self, fullname)
@@ -462,10 +418,6 @@ def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
         finally:
             _compiling.depth -= 1
         _count_again(mode)
-        gc.callbacks.append(_count_young)
-        if not _audit_hook:
-            sys.addaudithook(_audited)
-            _audit_hook.append(True)
         if not _stop_at_exit:
             atexit.register(stop)        # nothing counted runs while the interpreter finalizes
             _stop_at_exit.append(True)
@@ -473,7 +425,6 @@ def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
 
 
 _stop_at_exit: list = []
-_audit_hook: list = []
 
 
 def stop() -> Mode | None:
@@ -483,8 +434,6 @@ def stop() -> Mode | None:
     global _mode
     with _lock:
         mode, _mode = _mode, None
-        while _count_young in gc.callbacks:
-            gc.callbacks.remove(_count_young)
         while _patched:
             cls, original = _patched.pop()
             cls.get_code = original

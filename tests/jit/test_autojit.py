@@ -6,7 +6,6 @@ stop().  Results are checked against the same functions interpreted."""
 
 from __future__ import annotations
 
-import gc
 import importlib
 import sys
 import textwrap
@@ -65,25 +64,6 @@ def test_functions_made_later_count_from_their_first_call(mode_off):
     if sys.version_info < (3, 12):       # 3.12 inlines comprehensions into their parent
         assert names["autojit_case:outer.<locals>.<listcomp>"] == 4
     assert mode.refused == {}
-
-
-def test_functions_of_code_compiled_from_strings_count_after_a_collection(mode_off):
-    # No loader sees code that exec, compile or eval make (namedtuple's
-    # __new__, dataclass methods): such functions are counted when the
-    # next collection finds them young.
-    from collections import namedtuple
-    mode = autojit.start(threshold=1, patterns=["autojit_case:*", "namedtuple_Pair:*"])
-    assert autojit._count_young in gc.callbacks
-    f = make("def f(x):\n    return x * 2 + 1\n", "f")
-    Pair = namedtuple("Pair", "a b")
-    gc.collect()
-    assert f(20) == 41 and jit.is_jit_compiled(f)
-    assert Pair(1, b=2) == (1, 2) and jit.is_jit_compiled(Pair.__new__)
-    assert mode.counted_young >= 2
-    autojit.stop()
-    assert autojit._count_young not in gc.callbacks
-    for func in mode.compiled_functions():
-        jit.force_uncompile(func)
 
 
 def test_functions_made_and_compiled_at_each_call_leave_nothing_behind(mode_off):
