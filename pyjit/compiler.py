@@ -24,7 +24,7 @@ from types import FunctionType
 from typing import Any, Iterable
 
 from .aarch64.calls import DEFAULT_STRATEGY, CallLowering, CodePlacement, strategy_names
-from .aarch64.codegen import EmittedFunction, generate
+from .aarch64.codegen import CodegenError, EmittedFunction, generate
 from .callables import not_compilable_reason
 from .cpython.tracebacks import CodeInfo
 from .hir.build import build_hir
@@ -147,11 +147,15 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
             lfunc, consts = lower_function(hfunc, func, options)
         except LoweringError as exc:
             raise CompileRefused(func.__qualname__, str(exc)) from None
-        emitted = generate(lfunc, lowering or options.strategy, placement=placement,
-                           describe=_describer(hfunc),
-                           refcounts=options.refcounts)
+        try:
+            emitted = generate(lfunc, lowering or options.strategy, placement=placement,
+                               describe=_describer(hfunc),
+                               refcounts=options.refcounts)
+        except CodegenError as exc:
+            raise CompileRefused(func.__qualname__, str(exc)) from None
     code_info = next((c for c in consts if isinstance(c, CodeInfo)), None)
     if code_info is not None:
+        code_info.set_releases(emitted.releases)
         code_info.set_lines((offset, getattr(origin, "lineno", None))
                             for offset, origin in emitted.pieces)
     elapsed = (time.perf_counter() - start) * 1000

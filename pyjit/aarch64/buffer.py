@@ -362,6 +362,11 @@ class CodeBuffer(IslandWriter):
     def offset(self) -> int:
         return self._offset
 
+    def word_at(self, offset: int) -> int:
+        """The 32-bit word emitted at offset (labels not yet bound read as
+        their placeholder field)."""
+        return _WORD.unpack_from(self._data, offset)[0]
+
     # -- finishing ---------------------------------------------------------
     def finish(self) -> CompiledCode:
         """Place the remaining veneers and literals, check every label use is

@@ -50,6 +50,11 @@ _INVERSE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "l
             "mi": "pl", "pl": "mi"}
 
 
+class CodegenError(Exception):
+    """The LIR breaks a rule of the code generator (a bug: the compile is
+    refused with this message)."""
+
+
 @dataclass
 class EmittedFunction:
     code: CompiledCode
@@ -58,6 +63,10 @@ class EmittedFunction:
     pc_map: dict[int, Any] = field(default_factory=dict)
     pieces: list[tuple[int, Any]] = field(default_factory=list)
     symbols: dict[str, int] = field(default_factory=dict)   # constants' relocations
+    # The release exit's map: a failing call's return address (code offset)
+    # -> where the objects to release are, as offsets from the register
+    # save area (ir.SaveRegisters); spill slots lie below or above it.
+    releases: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def resolve(self, symbol: str) -> int:
         """The address of a constant's symbol (for CompiledCode.link)."""
@@ -105,6 +114,8 @@ def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *
     hints = register_hints(func, {GPC: ARG_GPRS, FPC: ARG_FPRS})
     alloc = allocate(func, REGISTER_SETS, hints)
     merge_identical_blocks(func, alloc)
+    if func.register_save_area is not None:
+        func.register_save_area.size = 8 * len(_saved_gprs(alloc))
     frame = Frame.layout(alloc, func.areas)
     emitter = _Emitter(func, alloc, frame, lowering, describe)
     emitter.outlined = REFCOUNT_MODES[refcounts]
@@ -128,6 +139,8 @@ class _Emitter:
         self.outlined = REFCOUNT_MODES[DEFAULT_REFCOUNTS]
         self.const_symbols: dict[int, str] = {}
         self.falls_into_epilogue = False
+        self.releases: dict[int, tuple[int, ...]] = {}
+        self.lr: int | None = None      # the return address x30 holds here, when known
 
     # -- driver ----------------------------------------------------------
     def run(self) -> EmittedFunction:
@@ -162,6 +175,7 @@ class _Emitter:
             self.falls_into_epilogue = k == len(hot) - 1
             self.next_block = order[k + 1] if k + 1 < len(order) and k != len(hot) - 1 else None
             self.block = block
+            self.lr = None
             buf.bind(self.labels[block])
             for instr in block.instrs:
                 if instr.origin is not None and instr.origin is not last_origin:
@@ -179,7 +193,7 @@ class _Emitter:
         self.lowering.finish(buf)
         symbols = {name: address for address, name in self.const_symbols.items()}
         return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map, symbols=symbols,
-                               pieces=self.pieces)
+                               pieces=self.pieces, releases=self.releases)
 
     def _emit_thunks(self) -> None:
         """The reference counting thunks of every register (see _refcount):
@@ -273,6 +287,37 @@ class _Emitter:
             return SP, self.frame.area_base[base.index] + offset
         return self.use(base, k), offset
 
+    def called(self) -> None:
+        """A call was just emitted (its last word a bl or blr): x30 holds
+        the address after it until the next call."""
+        word = self.buf.word_at(self.buf.offset - 4)
+        is_call = (word & 0xFC00_0000) == 0x9400_0000 or (word & 0xFFFF_FC1F) == 0xD63F_0000
+        self.lr = self.buf.offset if is_call else None
+
+    def record_release(self, i: ir.Jump | ir.Branch | ir.BranchZero) -> None:
+        """The release exit's entry for a branch there (ir.Branch.release):
+        where each object lives, keyed by the return address x30 holds."""
+        if not i.release:
+            return
+        if self.lr is None:
+            raise CodegenError(f"{self.func.name}: a branch to the release exit that does not "
+                               f"follow a call: {i}")
+        saved = _saved_gprs(self.alloc)
+        base = self.frame.area_base[self.func.register_save_area.index]
+        where = []
+        for v in i.release:
+            loc = self.alloc[v]
+            if isinstance(loc, SpillSlot):
+                where.append(self.frame.slot_offset(loc) - base)
+            elif loc in saved:
+                where.append(8 * saved.index(loc))
+            else:
+                raise CodegenError(f"{self.func.name}: {v!r} to release is in {loc}, which the "
+                                   f"failing call may have changed: {i}")
+        entry = tuple(where)
+        if self.releases.setdefault(self.lr, entry) != entry:
+            raise CodegenError(f"{self.func.name}: two release sets for one failing call: {i}")
+
     def jump(self, block: ir.Block) -> None:
         if block is not self.next_block:
             self.buf.emit_use(isa.b(0), self.labels[block], LabelUse.BRANCH26)
@@ -316,6 +361,26 @@ def _load_symbol(e: _Emitter, i: ir.LoadSymbol) -> None:
     rd = e.target(i.dst)
     e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(i.symbol), LabelUse.LDR19)
     e.commit(i.dst, rd)
+
+
+def _saved_gprs(alloc: Allocation) -> list[Reg]:
+    """The callee-saved general registers the allocation uses, in the
+    order SaveRegisters stores them."""
+    return sorted((r for r in alloc.callee_saved_used if r.kind == "x"), key=lambda r: r.num)
+
+
+def _save_registers(e: _Emitter, i: ir.SaveRegisters) -> None:
+    regs = _saved_gprs(e.alloc)
+    base = e.frame.area_base[i.area.index]
+    for k in range(0, len(regs), 2):
+        pair = regs[k:k + 2]
+        try:
+            if len(pair) < 2:
+                raise EncodingError("one register")
+            e.buf.emit(isa.stp(pair[0], pair[1], Mem(SP, base + 8 * k)))
+        except EncodingError:
+            for n, reg in enumerate(pair):
+                e.buf.emit(_mem(e, isa.str_, reg, SP, base + 8 * (k + n)))
 
 
 def _save_return_address(e: _Emitter, i: ir.SaveReturnAddress) -> None:
@@ -500,6 +565,7 @@ def _call_result(e: _Emitter, dst: ir.VReg | None) -> None:
 def _call(e: _Emitter, i: ir.Call) -> None:
     _call_moves(e, i.args)
     e.lowering.emit_call(e.buf, call_site(i, e.block))
+    e.called()
     _call_result(e, i.dst)
 
 
@@ -509,6 +575,7 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
     e.mover.move(fn, e.alloc[i.fn], False)
     _call_moves(e, i.args)
     e.buf.emit(isa.blr(fn))
+    e.called()
     _call_result(e, i.dst)
 
 
@@ -520,6 +587,7 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
     the version's fragment (3.11: `ldr x17, [R]; add/subs x17, x17, #1;
     str x17, [R]`, + `b.ne skip; bl release:R` for a decref; 3.12 leaves
     immortal objects alone), `cbz R, skip` first for the x-forms."""
+    e.lr = None                             # a thunk or dealloc call changes x30
     rv = e.use(i.value, 0)
     kind = ("x" if i.nullable else "") + type(i).__name__.lower()
     thunks = e.thunks[rv]
@@ -545,15 +613,18 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
 
 
 def _jump(e: _Emitter, i: ir.Jump) -> None:
+    e.record_release(i)
     e.jump(i.target)
 
 
 def _branch(e: _Emitter, i: ir.Branch) -> None:
+    e.record_release(i)
     _compare(e, i.a, i.b, i.width)
     e.cond_jump(i.cond, i.then, i.else_)
 
 
 def _branch_zero(e: _Emitter, i: ir.BranchZero) -> None:
+    e.record_release(i)
     ra = e.use(i.a, 0)
     then, else_, nonzero = i.then, i.else_, i.nonzero
     if then is e.next_block:
@@ -584,7 +655,7 @@ def _return(e: _Emitter, i: ir.Return) -> None:
 _EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
     ir.Move: _move, ir.ParallelMove: _parallel_move, ir.LoadImm: _load_imm,
     ir.LoadConst: _load_const, ir.LoadSymbol: _load_symbol, ir.LoadDouble: _load_double,
-    ir.SaveReturnAddress: _save_return_address,
+    ir.SaveReturnAddress: _save_return_address, ir.SaveRegisters: _save_registers,
     ir.AreaAddr: _area_addr, ir.Alu: _alu, ir.AluFlags: _alu_flags, ir.CondSet: _cond_set,
     ir.Select: _select, ir.FAlu: _falu, ir.FUnary: _funary, ir.IntToDouble: _int_to_double,
     ir.FCondSet: _fcond_set, ir.Load: _load, ir.Store: _store, ir.Call: _call,

@@ -27,6 +27,10 @@ _decref = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("Py_DecRef", ctypes.pythona
 _decref_address = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
 
 
+def _u64(address: int) -> int:
+    return ctypes.c_uint64.from_address(address).value
+
+
 # -- arguments -------------------------------------------------------------------------
 
 @python_helper("bind_args", ("obj", "ptr", "int64", "obj_or_null"), "obj", "null")
@@ -248,10 +252,14 @@ python_helper("import_from", ("obj", "obj"), "obj", "null")(semantics.import_fro
 
 # -- releasing -------------------------------------------------------------------------------
 
-@python_helper("release_array", ("ptr", "int64"), "void", "none", room=True)
-def release_array(items, n):
-    """Py_XDECREF each of the n PyObject* at items (an exception path
-    releasing what it held)."""
-    for address in addresses(items, n):
+@python_helper("release_saved", ("obj", "int64", "ptr"), "void", "none", room=True)
+def release_saved(info, lr, base):
+    """Py_XDECREF the objects a compiled function held when the call
+    returning to lr failed: the release exit's map in info (CodeInfo) says
+    where each is, as an offset from base, the area the exit stored the
+    callee-saved registers in (spill slots are at their offsets from it
+    too)."""
+    for offset in info.releases_at(lr):
+        address = _u64(base + offset)
         if address:
             _decref_address(address)

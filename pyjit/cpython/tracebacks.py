@@ -33,7 +33,7 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.len and the like (the call path
 # of compiled code must not see that).
-from builtins import SystemError, list
+from builtins import KeyError, SystemError, dict, list
 import bisect
 import types
 from typing import Any, Iterable
@@ -49,7 +49,8 @@ class CodeInfo:
     original code and globals, and the line of each piece of its machine
     code once loaded (`set_lines`, `set_base`)."""
 
-    __slots__ = ("code", "globals", "base", "_offsets", "_lines", "_frame", "__weakref__")
+    __slots__ = ("code", "globals", "base", "_offsets", "_lines", "_frame", "_releases",
+                 "__weakref__")
 
     def __init__(self, code: types.CodeType, globals_: dict):
         self.code, self.globals = code, globals_
@@ -57,6 +58,7 @@ class CodeInfo:
         self._offsets: list[int] = []
         self._lines: list[int | None] = []
         self._frame: Any = None
+        self._releases: dict[int, tuple[int, ...]] = {}
 
     def set_lines(self, pieces: Iterable[tuple[int, int | None]]) -> None:
         """pieces: (code offset, source line or None), one per piece of
@@ -69,6 +71,22 @@ class CodeInfo:
         """The source line of the call whose return address is address."""
         i = bisect.bisect_right(self._offsets, address - 4 - self.base) - 1
         return self._lines[i] if i >= 0 and self.base else None
+
+    def set_releases(self, releases: dict[int, tuple[int, ...]]) -> None:
+        """The release exit's map (codegen.EmittedFunction.releases): a
+        failing call's return address as a code offset -> where the objects
+        to release are, as offsets from the register save area."""
+        self._releases = dict(releases)
+
+    def releases_at(self, address: int) -> tuple[int, ...]:
+        """Where the objects to release are when the call whose return
+        address is address failed (SystemError if the code has no entry
+        for it: the release exit is only reached from the calls it lists)."""
+        try:
+            return self._releases[address - self.base]
+        except KeyError:
+            raise SystemError(f"{self.code.co_qualname}: no release entry for the call "
+                              f"returning to {address:#x}") from None
 
     def frame(self):
         """The frame object standing for the function in traceback entries."""

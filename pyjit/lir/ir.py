@@ -167,6 +167,18 @@ class SaveReturnAddress(Instr):
 
 
 @dataclass(eq=False)
+class SaveRegisters(Instr):
+    """Store every callee-saved general register the allocation gives the
+    function, in register order, from [area] on (the code generator sizes
+    the area).  The release exit's second instruction: the objects its
+    failing call sites hold in registers are read from there, the spilled
+    ones from their slots, by the offsets recorded for each call site's
+    return address (`Branch.release`)."""
+
+    area: StackArea
+
+
+@dataclass(eq=False)
 class LoadDouble(Instr):
     """`fdst = double VALUE`."""
 
@@ -393,18 +405,26 @@ class Decref(Instr):
 # -- terminators -------------------------------------------------------------
 @dataclass(eq=False)
 class Jump(Instr):
-    """`jump -> bbN`."""
+    """`jump -> bbN`.  `release` (see Branch) only on a jump to the
+    release exit."""
 
     target: "Block"
+    release: tuple[VReg, ...] = ()
     is_terminator: ClassVar[bool] = True
 
+    def uses(self): return tuple(self.release)
     def successors(self): return (self.target,)
 
 
 @dataclass(eq=False)
 class Branch(Instr):
     """`branch.COND a, b -> then, else` (cmp + b.cond; b a vreg or imm);
-    width 32 compares the low 32 bits only (`branch32`), as for a C int."""
+    width 32 compares the low 32 bits only (`branch32`), as for a C int.
+
+    `release`: the failure check of a call going to the function's release
+    exit (`then`), the objects that exit releases when taken: the code
+    generator records where each lives, keyed by the call's return address
+    (see SaveRegisters); they are used here, so they live until then."""
 
     cond: str
     a: VReg
@@ -412,23 +432,26 @@ class Branch(Instr):
     then: "Block"
     else_: "Block"
     width: int = 64
+    release: tuple[VReg, ...] = ()
     is_terminator: ClassVar[bool] = True
 
-    def uses(self): return _regs(self.a, self.b)
+    def uses(self): return _regs(self.a, self.b) + tuple(self.release)
     def successors(self): return (self.then, self.else_)
 
 
 @dataclass(eq=False)
 class BranchZero(Instr):
-    """`branch.zero a -> then, else` (cbz; nonzero=True: cbnz)."""
+    """`branch.zero a -> then, else` (cbz; nonzero=True: cbnz); `release`
+    as for Branch."""
 
     a: VReg
     then: "Block"
     else_: "Block"
     nonzero: bool = False
+    release: tuple[VReg, ...] = ()
     is_terminator: ClassVar[bool] = True
 
-    def uses(self): return (self.a,)
+    def uses(self): return (self.a,) + tuple(self.release)
     def successors(self): return (self.then, self.else_)
 
 
@@ -491,6 +514,7 @@ class LirFunction:
         self.blocks: list[Block] = []
         self.params: list[VReg] = []
         self.areas: list[StackArea] = []
+        self.register_save_area: StackArea | None = None   # the release exit's (SaveRegisters)
         self._next_vreg = 0
 
     def new_vreg(self, cls: str = GP, hint: str = "") -> VReg:

@@ -20,6 +20,7 @@ def thread_jumps(func: ir.LirFunction) -> None:
     def final(block: ir.Block) -> ir.Block:
         seen = set()
         while (len(block.instrs) == 1 and isinstance(block.instrs[0], ir.Jump)
+               and not block.instrs[0].release
                and block not in seen and block is not func.entry):
             seen.add(block)
             block = block.instrs[0].target

@@ -382,9 +382,7 @@ def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg]) -> Non
         helper_op(lw, instr, helper, args)
         return
     result = lw.call_routine(routine, args, lw.vreg(instr.result))
-    for i in instr.stolen_indices():
-        lw.decref(lw.vreg(instr.operands[i]))
-    lw.check(instr, helper, result)
+    lw.check(instr, helper, result, [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()])
 
 
 @lowers(N.CompareOp)

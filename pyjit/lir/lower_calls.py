@@ -155,9 +155,7 @@ def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
         cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         target = _select_target(lw, cell, callee)
         lw.call_routine(CALL_TARGET, [callee, argp, nargsf, kw, target], result)
-    for i in instr.stolen_indices():
-        lw.decref(lw.vreg(instr.operands[i]))
-    lw.check(instr, GENERIC, result)
+    lw.check(instr, GENERIC, result, [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()])
 
 
 def _select_target(lw: L, cell: VReg, callee: VReg) -> VReg:

@@ -39,7 +39,7 @@ def _store_suspended(lw: L, instr: G.StoreSuspended) -> None:
 @lowers(G.GenThrow)
 def _gen_throw(lw: L, instr: G.GenThrow) -> None:
     lw.call("gen_throw", [lw.vreg(instr.operands[0])])
-    lw.emit(ir.Jump(lw.exc_path(instr)))
+    lw.jump_to_exc(instr)
 
 
 def _step(lw: L, instr, helper: str) -> None:

@@ -56,10 +56,8 @@ def helper_op(lw: L, instr: Instr, helper: str, args: list,
     h = HELPERS[helper]
     dst = lw.vreg(instr.result) if instr.result is not None and h.result != "void" else None
     result = lw.call(helper, args, dst, value=dst is not None)
-    if not helper_steals:
-        for i in instr.stolen_indices():
-            lw.decref(lw.vreg(instr.operands[i]))
-    lw.check(instr, helper, result)
+    stolen = [] if helper_steals else [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()]
+    lw.check(instr, helper, result, stolen)
     return result
 
 
@@ -242,9 +240,9 @@ def _raise(lw: L, instr: Instr) -> None:
     else:
         helper, args = "reraise_current", []
     lw.call(helper, args)
-    for i in instr.stolen_indices():
-        lw.decref(operands[i])
-    lw.emit(ir.Jump(lw.exc_path(instr)))
+    stolen = [operands[i] for i in instr.stolen_indices()]
+    exc, release = lw.exc_edge(instr, stolen)
+    lw.emit(ir.Jump(exc, release=release))
 
 
 @lowers(K.CheckVar)
@@ -254,7 +252,7 @@ def _check_var(lw: L, instr: K.CheckVar) -> None:
     lw.emit(ir.BranchZero(u, unbound, ok))
     lw.cur = unbound
     lw.call("raise_unbound_local", [lw.const(instr.name)], hot=False)
-    lw.emit(ir.Jump(lw.exc_path(instr)))
+    lw.jump_to_exc(instr)
     lw.cur = ok
     lw.emit(ir.Move(lw.vreg(instr.result), u))
 

@@ -14,11 +14,14 @@ every parameter slot, and the function reads its arguments from that
 tuple (released at exit).
 
 Every HIR instruction that may raise is followed by a check of its
-helper's failure value; on failure control goes to a cold exception path
-that releases the values the refcount pass listed (`exc_release`), then
-either moves the handler's phi inputs and jumps to the handler block, or
-goes to the shared error exit (return NULL).  A path without anything to
-release is shared by every instruction that has no handler.
+helper's failure value.  On failure inside a try, control goes to a cold
+block that releases the values the refcount pass listed (`exc_release`),
+moves the handler's phi inputs and jumps to the handler block.  Without a
+handler it goes to the shared error exit (return NULL), through the
+shared release exit when something is to be released: the check's branch
+lists those values (`release`) and the code generator records where they
+live, keyed by the failing call's return address, so no site has code of
+its own on that path (`release_exit`).
 
 The lowering of each op is registered in `LOWERINGS` (`@lowers(OpClass)`)
 by lower_ops.py, lower_caches.py and lower_calls.py; lower.py imports them
@@ -67,8 +70,7 @@ class FunctionLowering:
         self.cur: ir.Block | None = None
         self.origin: Any = None
         self.scratch = self.f.new_stack_area(8)   # grown as call sites need
-        self._release_area: ir.StackArea | None = None
-        self._release_tail: ir.Block | None = None
+        self._release_exit: ir.Block | None = None
         self._failure_area: ir.StackArea | None = None
         # The function's traceback information (cpython/tracebacks.py): a
         # constant of the code, filled in by the compiler and the loader.
@@ -216,47 +218,62 @@ class FunctionLowering:
                           hot=not self.cur.cold))
         return dst
 
-    def check(self, instr: hir.Instr, helper: str, result: VReg | None) -> None:
+    def check(self, instr: hir.Instr, helper: str, result: VReg | None,
+              stolen: list[VReg] | tuple[VReg, ...] = ()) -> None:
         """Branch to instr's exception path when result is the failure value
         of `helper` (whose result the value is, directly or through a shared
-        routine); continue in a new block, cold when the current one is."""
+        routine); continue in a new block, cold when the current one is.
+        Call it right after the call (nothing that calls in between: the
+        branch is keyed by the call's return address).  stolen: references
+        instr gives up whatever happens (its stolen operands): released on
+        the exception path first, then on the way on."""
         failure = HELPERS[helper].failure
         if failure == "none" or not instr.may_raise:
+            for v in stolen:
+                self.decref(v)
             return
-        exc = self.exc_path(instr)
+        exc, release = self.exc_edge(instr, stolen)
         cont = self.f.new_block(cold=self.cur.cold)
         if failure == "null":
-            self.emit(ir.BranchZero(result, exc, cont))
+            self.emit(ir.BranchZero(result, exc, cont, release=release))
         else:
             width = 32 if HELPERS[helper].result in ("int", "bool") else 64
-            self.emit(ir.Branch("eq", result, -1, exc, cont, width=width))
+            self.emit(ir.Branch("eq", result, -1, exc, cont, width=width, release=release))
         self.cur = cont
+        for v in stolen:
+            self.decref(v)
 
-    def exc_path(self, instr: hir.Instr) -> ir.Block:
-        """The cold block instr's failure goes to (see the module docstring)."""
-        release = list(instr.exc_release or ())
+    def jump_to_exc(self, instr: hir.Instr) -> None:
+        """End the block (right after the call that raised) with the jump
+        to instr's exception path."""
+        exc, release = self.exc_edge(instr)
+        self.emit(ir.Jump(exc, release=release))
+
+    def exc_edge(self, instr: hir.Instr, stolen=()) -> tuple[ir.Block, tuple[VReg, ...]]:
+        """Where instr's failure goes, and what the branch there releases.
+
+        Without a handler: the shared error exit when nothing is to be
+        released, else the release exit, the branch listing the objects
+        (stolen first, then exc_release, the order they are released in).
+        With a handler: a cold block that releases them inline, then moves
+        the handler's phi inputs and jumps to it."""
+        release = list(stolen) + [self.vreg(v) for v in instr.exc_release or ()]
         target = instr.exc_target
-        if not release and target is None:
-            return self.error_exit
+        if target is None:
+            if not release:
+                return self.error_exit, ()
+            return self.release_exit(), tuple(release)
         saved = self.cur
         block = self.cur = self.f.new_block(cold=True)
-        if target is None:
-            # The values to release go to the release area; the shared
-            # tail releases them and returns NULL.
-            area = self.release_area(len(release))
-            count = self.imm(len(release))
-            self.emit(ir.Store(count, area, 0))
-            for i, v in enumerate(release):
-                self.emit(ir.Store(self.vreg(v), area, 8 * (i + 1)))
-            self.emit(ir.Jump(self.release_tail()))
-        else:
-            self.note_failure()
-            for v in release:
-                self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
-            self.edge_moves(self._hir_block_of(instr), target)
-            self.emit(ir.Jump(self.blocks[target]))
+        self.note_failure()
+        for v in stolen:
+            self.emit(ir.Decref(v))
+        for v in instr.exc_release or ():
+            self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
+        self.edge_moves(self._hir_block_of(instr), target)
+        self.emit(ir.Jump(self.blocks[target]))
         self.cur = saved
-        return block
+        return block, ()
 
     def failure_area(self) -> ir.StackArea:
         """The frame word exception paths keep the failing call's return
@@ -276,29 +293,28 @@ class FunctionLowering:
         self.emit(ir.Load(lr, self.failure_area(), 0))
         return lr
 
-    def release_area(self, n: int) -> ir.StackArea:
-        """The frame area exception paths put what they release in: a
-        count, then the objects (NULL allowed)."""
-        if self._release_area is None:
-            self._release_area = self.f.new_stack_area(8)
-        self._release_area.size = max(self._release_area.size, 8 * (n + 1))
-        return self._release_area
-
-    def release_tail(self) -> ir.Block:
-        """The shared cold block that releases the release area's objects
-        (`release_array`) and goes to the error exit."""
-        if self._release_tail is None:
-            saved = self.cur
-            self._release_tail = self.cur = self.f.new_block(cold=True)
+    def release_exit(self) -> ir.Block:
+        """The shared cold block of exception paths that hold references
+        and have no handler.  It keeps the failing call's return address,
+        stores the callee-saved registers (ir.SaveRegisters), and has
+        `release_saved` release what the code generator recorded for that
+        return address (objects in those registers and in spill slots),
+        then goes to the error exit's traceback entry.  A branch there
+        costs nothing more than one to the error exit: no code per site."""
+        if self._release_exit is None:
+            saved, origin = self.cur, self.origin
+            self.origin = None
+            self._release_exit = self.cur = self.f.new_block(cold=True)
             self.note_failure()
-            area = self.release_area(0)
-            count, items = self.new(), self.new()
-            self.emit(ir.Load(count, area, 0))
-            self.emit(ir.AreaAddr(items, area, 8))
-            self.call("release_array", [items, count], hot=False)
+            area = self.f.register_save_area = self.f.new_stack_area(0)
+            self.emit(ir.SaveRegisters(area))
+            base = self.new()
+            self.emit(ir.AreaAddr(base, area, 0))
+            self.call("release_saved", [self.const(self.code_info, "code info"),
+                                        self.failure_site(), base], hot=False)
             self.emit(ir.Jump(self.error_report))
-            self.cur = saved
-        return self._release_tail
+            self.cur, self.origin = saved, origin
+        return self._release_exit
 
     def _hir_block_of(self, instr: hir.Instr) -> hir.Block:
         try:

@@ -37,6 +37,10 @@ def _addr(v: Callable[[Any], str], base: Any, offset: int) -> str:
     return f"[{v(base)} + {offset}]" if offset else f"[{v(base)}]"
 
 
+def _release(v: Callable[[Any], str], i: ir.Instr) -> str:
+    return f" release [{', '.join(map(v, i.release))}]" if i.release else ""
+
+
 def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
     match i:
         case ir.Move():
@@ -49,6 +53,8 @@ def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
             return f"{v(i.dst)} = const {i.const.text}"
         case ir.LoadSymbol():
             return f"{v(i.dst)} = &{i.symbol}"
+        case ir.SaveRegisters():
+            return f"save callee-saved -> [{v(i.area)}]"
         case ir.SaveReturnAddress():
             return f"store.8 return_address -> {_addr(v, i.area, i.offset)}"
         case ir.LoadDouble():
@@ -83,17 +89,18 @@ def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
             call = f"call *{v(i.fn)}({', '.join(map(v, i.args))})"
             return f"{v(i.dst)} = {call}" if i.dst is not None else call
         case ir.Jump():
-            return f"jump -> {i.target!r}"
+            return f"jump -> {i.target!r}" + _release(v, i)
         case ir.Branch():
             width = "32" if i.width == 32 else ""
-            return f"branch{width}.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"
+            return (f"branch{width}.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"
+                    + _release(v, i))
         case ir.Incref():
             return f"{'xincref' if i.nullable else 'incref'} {v(i.value)}"
         case ir.Decref():
             return f"{'xdecref' if i.nullable else 'decref'} {v(i.value)}"
         case ir.BranchZero():
             kind = "nonzero" if i.nonzero else "zero"
-            return f"branch.{kind} {v(i.a)} -> {i.then!r}, {i.else_!r}"
+            return f"branch.{kind} {v(i.a)} -> {i.then!r}, {i.else_!r}" + _release(v, i)
         case ir.FBranch():
             return f"fbranch.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"
         case ir.Return():

@@ -19,25 +19,25 @@ FUNCTIONS = ["HandlerTask.fn", "WorkTask.fn", "IdleTask.fn", "Task.runTask", "De
 # A change to code generation or to the passes that moves one of these must
 # update it here, deliberately (docs/architecture.md keeps the history).
 SIZES_BY_VERSION = {
-    (3, 11): {"HandlerTask.fn": 2776, "WorkTask.fn": 2616, "IdleTask.fn": 2200,
-              "Task.runTask": 1536, "DeviceTask.fn": 1776},   # 10,904 together
-    (3, 12): {"HandlerTask.fn": 2784, "WorkTask.fn": 2648, "IdleTask.fn": 2216,
-              "Task.runTask": 1520, "DeviceTask.fn": 1792},   # 10,960 together
-    (3, 13): {"HandlerTask.fn": 2784, "WorkTask.fn": 2656, "IdleTask.fn": 2216,
-              "Task.runTask": 1528, "DeviceTask.fn": 1800},   # 10,984 together
-    (3, 14): {"HandlerTask.fn": 2792, "WorkTask.fn": 2672, "IdleTask.fn": 2232,
-              "Task.runTask": 1528, "DeviceTask.fn": 1808},   # 11,032 together
+    (3, 11): {"HandlerTask.fn": 2544, "WorkTask.fn": 2312, "IdleTask.fn": 2080,
+              "Task.runTask": 1392, "DeviceTask.fn": 1672},   # 10,000 together
+    (3, 12): {"HandlerTask.fn": 2528, "WorkTask.fn": 2352, "IdleTask.fn": 2080,
+              "Task.runTask": 1384, "DeviceTask.fn": 1656},   # 10,000 together
+    (3, 13): {"HandlerTask.fn": 2536, "WorkTask.fn": 2360, "IdleTask.fn": 2080,
+              "Task.runTask": 1384, "DeviceTask.fn": 1664},   # 10,024 together
+    (3, 14): {"HandlerTask.fn": 2544, "WorkTask.fn": 2376, "IdleTask.fn": 2096,
+              "Task.runTask": 1384, "DeviceTask.fn": 1672},   # 10,072 together
 }
 # The five together with one elision pass off (the toggle experiment's sizes).
 TOTAL_WITHOUT = {
-    (3, 11): {"refcount-frame-values": 12328, "refcount-held-operands": 10904,
-              "refcount-immortal": 10904},
-    (3, 12): {"refcount-frame-values": 12200, "refcount-held-operands": 10960,
-              "refcount-immortal": 11000},
-    (3, 13): {"refcount-frame-values": 12224, "refcount-held-operands": 10984,
-              "refcount-immortal": 11032},
-    (3, 14): {"refcount-frame-values": 12312, "refcount-held-operands": 11032,
-              "refcount-immortal": 11072},
+    (3, 11): {"refcount-frame-values": 10592, "refcount-held-operands": 10000,
+              "refcount-immortal": 10000},
+    (3, 12): {"refcount-frame-values": 10520, "refcount-held-operands": 10000,
+              "refcount-immortal": 10048},
+    (3, 13): {"refcount-frame-values": 10544, "refcount-held-operands": 10024,
+              "refcount-immortal": 10064},
+    (3, 14): {"refcount-frame-values": 10640, "refcount-held-operands": 10072,
+              "refcount-immortal": 10112},
 }
 VERSION = sys.version_info[:2]
 

@@ -81,7 +81,7 @@ def test_plan_and_emission_see_the_same_sites(func, refcounts):
 def test_the_try_function_releases_in_the_cold_section():
     lowering = recording("lazy-stub")
     compile_function(catches, lowering)
-    assert lowering.emitted[("release_array", False, "cold")] == 1
+    assert lowering.emitted[("release_saved", False, "cold")] == 1
 
 
 @pytest.mark.parametrize("strategy", strategy_names())
