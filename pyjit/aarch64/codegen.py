@@ -35,6 +35,7 @@ from ..lir.ir import FP as FPC
 from ..lir.ir import GP as GPC
 from ..lir.layout import allocation_order, emission_order, thread_jumps
 from ..lir.merge import merge_identical_blocks
+from ..lir.peephole import drop_redundant_stores
 from ..lir.regalloc import Allocation, SpillSlot, allocate, register_hints
 from . import fragments, isa
 from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
@@ -109,6 +110,7 @@ def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *
         raise ValueError(f"unknown refcounts mode {refcounts!r}: the modes are "
                          f"{', '.join(REFCOUNT_MODES)}")
     lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
+    drop_redundant_stores(func)
     thread_jumps(func)
     allocation_order(func)
     hints = register_hints(func, {GPC: ARG_GPRS, FPC: ARG_FPRS})

@@ -10,10 +10,13 @@ checks; the runtime assembles and loads them once per engine
     pyjit_cache_load_method(cell, obj, out)       -> 0 | -1, out[0..1] new refs
     pyjit_cache_load_module_method(cell, module, out)
     pyjit_call_cached(callable, args, nargsf, kwnames, cell) -> vectorcall result
+    pyjit_call_method(method, args, count, kwnames, cell) -> vectorcall result
+    pyjit_vectorcall_method(method, args, count, kwnames) -> PyObject_Vectorcall(...)
     pyjit_call_target(callable, args, nargsf, kwnames, target) -> vectorcall result
     pyjit_eval_breaker()                          -> handle_eval_breaker(taken)
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
+    pyjit_is_true(obj)                            -> PyObject_IsTrue(obj)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
     pyjit_int_<op>(a, b)                          -> PyNumber_<Op>(a, b)   (INT_OPS)
     pyjit_dealloc(obj)                            -> Py_DecRef(obj), count back at 1
@@ -28,7 +31,15 @@ helper with its arguments untouched, so the helper's result goes straight
 back to the site (the helper call is counted against this code in the
 engine's dynamic counts, not against the calling function).
 `pyjit_call_cached` calls the cached target (cells.py, CallCell);
-`pyjit_call_target` calls a target an inline call cell chose.  Both count a
+`pyjit_call_target` calls a target an inline call cell chose.
+`pyjit_call_method` is a method call site's `pyjit_call_cached`: given the
+two words a method load left (method or NULL, then self) and the
+arguments after them, it calls method(self, args...), or self(args...)
+with PY_VECTORCALL_ARGUMENTS_OFFSET (the word before args is the site's
+free slot), so the site has no branch of its own.
+`pyjit_vectorcall_method` makes the same choice for a method call site
+without a call cell (a callee known not to be a Python function, direct
+calls off) and tail-branches to PyObject_Vectorcall.  Both count a
 call of a compiled function against the interpreter's recursion limit as an
 interpreted call does: the running thread state's recursion_remaining
 (objects.enter_recursive_call / leave_recursive_call) goes down for the
@@ -51,6 +62,10 @@ check: it takes the requests (objects.take_eval_breaker: 3.11 and 3.12
 clear the word and the runtime's signals hint, 3.13 the request bits of
 the thread's word) and tail-branches to the handle_eval_breaker helper
 with what it took (helper_impls.py says why).
+
+`pyjit_is_true` answers True, False and None itself (1, 0, 0) and
+tail-branches to PyObject_IsTrue for anything else: a truth test is a
+call at its site, not three compares and the call.
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
@@ -113,8 +128,11 @@ NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic 
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
-            "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_call_target",
-            "pyjit_compare", "pyjit_getitem", "pyjit_isinstance", "pyjit_eval_breaker")
+            "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_vectorcall_method",
+            "pyjit_call_cached",
+            "pyjit_call_target",
+            "pyjit_compare", "pyjit_getitem", "pyjit_is_true", "pyjit_isinstance",
+            "pyjit_eval_breaker")
 
 ROUTINES += ("pyjit_dealloc", "pyjit_for_iter") + tuple(r for r, _, _ in INT_OPS.values())
 
@@ -221,6 +239,19 @@ load_method_miss:
     br x16
 
 // -- calls: x0..x3 = the vectorcall, x4 = CallCell ------------------------------------
+pyjit_vectorcall_method:                  // pyjit_call_method's choice, then
+    cbnz x0, vectorcall_method_go         // PyObject_Vectorcall
+    ldr x0, [x1], #8
+    sub x2, x2, #1
+    orr x2, x2, #0x8000000000000000
+vectorcall_method_go:
+    ldr x16, lit_vectorcall
+    br x16
+pyjit_call_method:                        // x0 = method or NULL, x1 = [self, args...],
+    cbnz x0, pyjit_call_cached            // x2 = their count: method(self, args...)
+    ldr x0, [x1], #8                      // else self(args...), slot [x1 - 8] free
+    sub x2, x2, #1
+    orr x2, x2, #0x8000000000000000       // PY_VECTORCALL_ARGUMENTS_OFFSET
 pyjit_call_cached:
     mov x10, x4
     add x11, x4, #{C_END}
@@ -326,6 +357,26 @@ compare_generic:
     ldr x16, lit_rich_compare
     br x16
 
+// -- truth: x0 = object ----------------------------------------------------------------
+pyjit_is_true:
+    ldr x9, lit_true
+    cmp x0, x9
+    b.eq is_true_yes
+    ldr x9, lit_false
+    cmp x0, x9
+    b.eq is_true_no
+    ldr x9, lit_none
+    cmp x0, x9
+    b.eq is_true_no
+    ldr x16, lit_object_is_true
+    br x16
+is_true_yes:
+    mov x0, #1
+    ret
+is_true_no:
+    mov x0, #0
+    ret
+
 // -- subscripts: x0 = container, x1 = key --------------------------------------------
 pyjit_getitem:
     ldr x9, [x0, #{OB_TYPE}]
@@ -401,6 +452,8 @@ lit_long_type:          .quad {long_type:#x}
 lit_list_type:          .quad {list_type:#x}
 lit_true:               .quad {true:#x}
 lit_false:              .quad {false:#x}
+lit_none:               .quad {none:#x}
+lit_object_is_true:     .quad {PyObject_IsTrue:#x}
 lit_compare_mask:       .quad {compare_mask:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
@@ -423,7 +476,8 @@ lit_recursion_error:    .quad {recursion_error:#x}
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
                   "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
-                  "PyObject_RichCompare", "PyObject_GetItem", "for_iter", "PyThreadState_Get",
+                  "PyObject_RichCompare", "PyObject_GetItem", "PyObject_IsTrue", "for_iter",
+                  "PyThreadState_Get",
                   "handle_eval_breaker", "recursion_error") + tuple(
     helper for _, helper, _ in INT_OPS.values())
 
@@ -456,7 +510,8 @@ def object_addresses() -> dict[str, int]:
     or return (types, True/False, the first cached small int), and of the
     parts of its state they read and write (interpreter.py)."""
     return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
-                true=id(True), false=id(False), isinstance=id(isinstance), type_type=id(type),
+                true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
+                type_type=id(type),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
                 eval_breaker=interpreter.eval_breaker_symbol_address(),

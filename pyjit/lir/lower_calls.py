@@ -90,12 +90,36 @@ def _vector_call(lw: L, instr: O.VectorCall) -> None:
 @lowers(O.CallMethod)
 def _call_method(lw: L, instr: O.CallMethod) -> None:
     """meth NULL: self(args...), else meth(self, args...), both from one
-    array [_, self, args...]."""
+    array [_, self, args...]: the shared `pyjit_call_method` routine (a
+    cell's direct call) or `pyjit_vectorcall_method` (no cell) takes meth
+    and the array from self on and does the choosing; with inline direct
+    calls, or caches off, the site does."""
     meth, self_, *args = _ops(lw, instr)
     nargs = len(args) - len(instr.kwnames)
     area = lw.area(2 + len(args))
     for i, v in enumerate([self_] + args):
         lw.emit(ir.Store(v, area, 8 * (1 + i)))
+    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
+    now = _method_now(lw, instr)
+    intrinsic = (_intrinsic(lw, now, nargs, instr.kwnames)
+                 if isinstance(instr.operands[0].defn, K.LoadNull) else None)
+    how, direct = lw.options.direct_calls, _may_be_compiled(now)
+    if intrinsic is None and lw.options.caches != "off" and (how == "shared" or not direct
+                                                             or how == "off"):
+        # The routine chooses between the two forms itself.
+        argp = lw.new()
+        lw.emit(ir.AreaAddr(argp, area, 8))
+        args = [meth, argp, lw.imm(nargs + 1), kw]
+        if how == "shared" and direct:
+            routine = "pyjit_call_method"
+            args.append(cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}")))
+        else:
+            routine = "pyjit_vectorcall_method"
+        result = lw.vreg(instr.result)
+        lw.call_routine(routine, args, result)
+        lw.check(instr, GENERIC, result,
+                 [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()])
+        return
     callee, argp, n = lw.new(), lw.new(), lw.new()
     with_meth, without, call = lw.f.new_block(), lw.f.new_block(), lw.f.new_block()
     lw.emit(ir.BranchZero(meth, without, with_meth))
@@ -110,10 +134,6 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     lw.emit(ir.LoadImm(n, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET))
     lw.emit(ir.Jump(call))
     lw.cur = call
-    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
-    now = _method_now(lw, instr)
-    intrinsic = (_intrinsic(lw, now, nargs, instr.kwnames)
-                 if isinstance(instr.operands[0].defn, K.LoadNull) else None)
     vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(now), intrinsic)
 
 

@@ -418,8 +418,15 @@ def _box_bool(lw: L, instr: Instr) -> None:
 
 @lowers(K.IsTruthy)
 def _is_truthy(lw: L, instr: K.IsTruthy) -> None:
-    """True, False and None inline; anything else through PyObject_IsTrue."""
+    """The shared pyjit_is_true routine (True, False and None there,
+    anything else through PyObject_IsTrue); with caches off, those three
+    inline before the helper call."""
     v, result = lw.vreg(instr.operands[0]), lw.vreg(instr.result)
+    if lw.options.caches != "off":
+        lw.call_routine("pyjit_is_true", [v], result)
+        lw.emit(ir.Alu("sxtw", result, result, 0))      # a C int (PyObject_IsTrue's)
+        lw.check(instr, "PyObject_IsTrue", result)
+        return
     f = lw.f
     yes, no, not_true, not_false, slow, done = (f.new_block() for _ in range(6))
     lw.emit(ir.Branch("eq", v, lw.const(True), yes, not_true))

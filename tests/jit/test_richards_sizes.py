@@ -19,25 +19,25 @@ FUNCTIONS = ["HandlerTask.fn", "WorkTask.fn", "IdleTask.fn", "Task.runTask", "De
 # A change to code generation or to the passes that moves one of these must
 # update it here, deliberately (docs/architecture.md keeps the history).
 SIZES_BY_VERSION = {
-    (3, 11): {"HandlerTask.fn": 2544, "WorkTask.fn": 2312, "IdleTask.fn": 2080,
-              "Task.runTask": 1392, "DeviceTask.fn": 1672},   # 10,000 together
-    (3, 12): {"HandlerTask.fn": 2528, "WorkTask.fn": 2352, "IdleTask.fn": 2080,
-              "Task.runTask": 1384, "DeviceTask.fn": 1656},   # 10,000 together
-    (3, 13): {"HandlerTask.fn": 2536, "WorkTask.fn": 2360, "IdleTask.fn": 2080,
-              "Task.runTask": 1384, "DeviceTask.fn": 1664},   # 10,024 together
-    (3, 14): {"HandlerTask.fn": 2544, "WorkTask.fn": 2376, "IdleTask.fn": 2096,
-              "Task.runTask": 1384, "DeviceTask.fn": 1672},   # 10,072 together
+    (3, 11): {"HandlerTask.fn": 2208, "WorkTask.fn": 2088, "IdleTask.fn": 1832,
+              "Task.runTask": 1232, "DeviceTask.fn": 1488},   # 8,848 together
+    (3, 12): {"HandlerTask.fn": 2200, "WorkTask.fn": 2128, "IdleTask.fn": 1824,
+              "Task.runTask": 1216, "DeviceTask.fn": 1472},   # 8,840 together
+    (3, 13): {"HandlerTask.fn": 2200, "WorkTask.fn": 2136, "IdleTask.fn": 1832,
+              "Task.runTask": 1224, "DeviceTask.fn": 1480},   # 8,872 together
+    (3, 14): {"HandlerTask.fn": 2208, "WorkTask.fn": 2152, "IdleTask.fn": 1840,
+              "Task.runTask": 1224, "DeviceTask.fn": 1488},   # 8,912 together
 }
 # The five together with one elision pass off (the toggle experiment's sizes).
 TOTAL_WITHOUT = {
-    (3, 11): {"refcount-frame-values": 10592, "refcount-held-operands": 10000,
-              "refcount-immortal": 10000},
-    (3, 12): {"refcount-frame-values": 10520, "refcount-held-operands": 10000,
-              "refcount-immortal": 10048},
-    (3, 13): {"refcount-frame-values": 10544, "refcount-held-operands": 10024,
-              "refcount-immortal": 10064},
-    (3, 14): {"refcount-frame-values": 10640, "refcount-held-operands": 10072,
-              "refcount-immortal": 10112},
+    (3, 11): {"refcount-frame-values": 9480, "refcount-held-operands": 8848,
+              "refcount-immortal": 8848},
+    (3, 12): {"refcount-frame-values": 9400, "refcount-held-operands": 8840,
+              "refcount-immortal": 8888},
+    (3, 13): {"refcount-frame-values": 9432, "refcount-held-operands": 8872,
+              "refcount-immortal": 8912},
+    (3, 14): {"refcount-frame-values": 9520, "refcount-held-operands": 8912,
+              "refcount-immortal": 8960},
 }
 VERSION = sys.version_info[:2]
 

@@ -1,0 +1,54 @@
+"""Small rewrites of the LIR before register allocation.
+
+`drop_redundant_stores`: a store of a value to a frame area word that
+already holds it (the value was loaded from, or stored to, that very word
+earlier in the block, and nothing since could have written the word) is
+dropped.  A method call stores `self` into the argument array's slot that
+the method load had just written it to: one store a method call.  What may
+write an area word: a store to an area, and any call (an area's address
+may have been handed to a callee before).
+"""
+
+from __future__ import annotations
+
+from . import ir
+
+
+def drop_redundant_stores(func: ir.LirFunction) -> int:
+    """Drop such stores from func in place; the number dropped."""
+    dropped = 0
+    for block in func.blocks:
+        holds: dict[tuple[int, int, int], ir.VReg] = {}   # (area, offset, width) -> value
+        kept = []
+        for instr in block.instrs:
+            if isinstance(instr, ir.Store) and isinstance(instr.base, ir.StackArea):
+                key = (instr.base.index, instr.offset, instr.width)
+                if holds.get(key) is instr.src:
+                    dropped += 1
+                    continue
+                _forget(holds, instr.base.index, instr.offset, instr.width)
+                holds[key] = instr.src
+            elif isinstance(instr, ir.Load) and isinstance(instr.base, ir.StackArea):
+                _forget_value(holds, instr.dst)
+                holds[(instr.base.index, instr.offset, instr.width)] = instr.dst
+            elif getattr(instr, "is_call", False) or isinstance(
+                    instr, (ir.Store, ir.SaveRegisters, ir.SaveReturnAddress)):
+                holds.clear()
+            else:
+                for v in instr.defs():
+                    _forget_value(holds, v)
+            kept.append(instr)
+        block.instrs = kept
+    return dropped
+
+
+def _forget(holds: dict, area: int, offset: int, width: int) -> None:
+    """Forget what overlaps [offset, offset + width) of area."""
+    for key in [k for k in holds if k[0] == area and k[1] < offset + width and offset < k[1] + k[2]]:
+        del holds[key]
+
+
+def _forget_value(holds: dict, v: ir.VReg) -> None:
+    """A new definition of v: the words said to hold v no longer do."""
+    for key in [k for k, held in holds.items() if held is v]:
+        del holds[key]
