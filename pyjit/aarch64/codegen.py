@@ -35,7 +35,7 @@ from ..lir.ir import FP as FPC
 from ..lir.ir import GP as GPC
 from ..lir.layout import allocation_order, emission_order, thread_jumps
 from ..lir.merge import merge_identical_blocks
-from ..lir.peephole import drop_redundant_stores
+from ..lir.peephole import simplify
 from ..lir.regalloc import Allocation, SpillSlot, allocate, register_hints
 from . import fragments, isa
 from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
@@ -110,7 +110,7 @@ def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *
         raise ValueError(f"unknown refcounts mode {refcounts!r}: the modes are "
                          f"{', '.join(REFCOUNT_MODES)}")
     lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
-    drop_redundant_stores(func)
+    simplify(func)
     thread_jumps(func)
     allocation_order(func)
     hints = register_hints(func, {GPC: ARG_GPRS, FPC: ARG_FPRS})
@@ -142,6 +142,7 @@ class _Emitter:
         self.const_symbols: dict[int, str] = {}
         self.falls_into_epilogue = False
         self.releases: dict[int, tuple[int, ...]] = {}
+        self.at_call = _loaded_at_calls(func)
         self.lr: int | None = None      # the return address x30 holds here, when known
 
     # -- driver ----------------------------------------------------------
@@ -351,18 +352,52 @@ def _load_imm(e: _Emitter, i: ir.LoadImm) -> None:
 def _load_const(e: _Emitter, i: ir.LoadConst) -> None:
     """An object address from the literal pool, relocated: the bytes never
     depend on where objects live (symbols `kN:<text>`, EmittedFunction.symbols)."""
-    rd = e.target(i.dst)
-    symbol = e.const_symbols.get(i.const.address)
-    if symbol is None:
-        symbol = e.const_symbols[i.const.address] = f"k{len(e.const_symbols)}:{i.const.text}"
-    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(symbol), LabelUse.LDR19)
-    e.commit(i.dst, rd)
+    if i.dst not in e.at_call:
+        rd = e.target(i.dst)
+        _literal_into(e, i, rd)
+        e.commit(i.dst, rd)
 
 
 def _load_symbol(e: _Emitter, i: ir.LoadSymbol) -> None:
-    rd = e.target(i.dst)
-    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(i.symbol), LabelUse.LDR19)
-    e.commit(i.dst, rd)
+    if i.dst not in e.at_call:
+        rd = e.target(i.dst)
+        _literal_into(e, i, rd)
+        e.commit(i.dst, rd)
+
+
+def _literal_into(e: _Emitter, i: ir.LoadConst | ir.LoadSymbol, rd: Reg) -> None:
+    """ldr rd, =the constant's or symbol's literal."""
+    if isinstance(i, ir.LoadSymbol):
+        symbol = i.symbol
+    else:
+        symbol = e.const_symbols.get(i.const.address)
+        if symbol is None:
+            symbol = e.const_symbols[i.const.address] = f"k{len(e.const_symbols)}:{i.const.text}"
+    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(symbol), LabelUse.LDR19)
+
+
+def _loaded_at_calls(func: ir.LirFunction) -> dict[ir.VReg, ir.Instr]:
+    """Literal loads whose value is used once, as an argument of a call
+    later in the same block: each is emitted by the call, straight into
+    its argument register after the other arguments' moves (one move
+    fewer when that register was still busy at the load), instead of
+    where it stands."""
+    uses: dict[ir.VReg, int] = {}
+    for instr in func.instructions():
+        for v in instr.uses():
+            uses[v] = uses.get(v, 0) + 1
+    found: dict[ir.VReg, ir.Instr] = {}
+    for block in func.blocks:
+        loads: dict[ir.VReg, ir.Instr] = {}
+        for instr in block.instrs:
+            if isinstance(instr, (ir.Call, ir.CallReg)):
+                for a in instr.args:
+                    if a in loads and uses.get(a) == 1:
+                        found[a] = loads[a]
+                loads.clear()       # a value loaded before a call lives across it: leave it
+            elif isinstance(instr, (ir.LoadConst, ir.LoadSymbol)) and instr.dst.cls == GPC:
+                loads[instr.dst] = instr
+    return found
 
 
 def _saved_gprs(alloc: Allocation) -> list[Reg]:
@@ -551,11 +586,16 @@ def _mem(e: _Emitter, op, rt: Reg, base: Reg, off: int) -> int:
 
 def _call_moves(e: _Emitter, args: list[ir.VReg]) -> None:
     gp, fp = iter(ARG_GPRS), iter(ARG_FPRS)
-    moves = []
+    moves, literals = [], []
     for a in args:
         dst = next(fp) if a.cls == FPC else next(gp)
-        moves.append((dst, e.alloc[a], a.cls == FPC))
+        if a in e.at_call:
+            literals.append((e.at_call[a], dst))
+        else:
+            moves.append((dst, e.alloc[a], a.cls == FPC))
     e.mover.parallel(moves)
+    for load, dst in literals:
+        _literal_into(e, load, dst)
 
 
 def _call_result(e: _Emitter, dst: ir.VReg | None) -> None:

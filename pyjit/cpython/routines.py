@@ -12,6 +12,8 @@ checks; the runtime assembles and loads them once per engine
     pyjit_call_cached(callable, args, nargsf, kwnames, cell) -> vectorcall result
     pyjit_call_method(method, args, count, kwnames, cell) -> vectorcall result
     pyjit_vectorcall_method(method, args, count, kwnames) -> PyObject_Vectorcall(...)
+    pyjit_call_method0(method, args, count, cell), pyjit_vectorcall_method0(method,
+        args, count): the same without kwnames
     pyjit_call_target(callable, args, nargsf, kwnames, target) -> vectorcall result
     pyjit_eval_breaker()                          -> handle_eval_breaker(taken)
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
@@ -36,10 +38,14 @@ engine's dynamic counts, not against the calling function).
 two words a method load left (method or NULL, then self) and the
 arguments after them, it calls method(self, args...), or self(args...)
 with PY_VECTORCALL_ARGUMENTS_OFFSET (the word before args is the site's
-free slot), so the site has no branch of its own.
-`pyjit_vectorcall_method` makes the same choice for a method call site
+free slot), then releases the method and self, which the call takes from
+its site (the HIR's CallMethod steals them), whether the call failed or
+not; so the site has no branch, no second call set-up and no release of
+its own.  `pyjit_vectorcall_method` does the same for a method call site
 without a call cell (a callee known not to be a Python function, direct
-calls off) and tail-branches to PyObject_Vectorcall.  Both count a
+calls off) with PyObject_Vectorcall.  Their `0` entries set kwnames to
+NULL themselves (pyjit_call_method0 takes the cell in x3): a site without
+keywords does not.  Both count a
 call of a compiled function against the interpreter's recursion limit as an
 interpreted call does: the running thread state's recursion_remaining
 (objects.enter_recursive_call / leave_recursive_call) goes down for the
@@ -63,9 +69,9 @@ clear the word and the runtime's signals hint, 3.13 the request bits of
 the thread's word) and tail-branches to the handle_eval_breaker helper
 with what it took (helper_impls.py says why).
 
-`pyjit_is_true` answers True, False and None itself (1, 0, 0) and
-tail-branches to PyObject_IsTrue for anything else: a truth test is a
-call at its site, not three compares and the call.
+`pyjit_is_true` answers True, False and None itself (1, 0, 0) and calls
+PyObject_IsTrue for anything else, its int result sign-extended: a truth
+test is a call at its site, not three compares and the call.
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
@@ -128,8 +134,8 @@ NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic 
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
-            "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_vectorcall_method",
-            "pyjit_call_cached",
+            "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_call_method0",
+            "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
             "pyjit_compare", "pyjit_getitem", "pyjit_is_true", "pyjit_isinstance",
             "pyjit_eval_breaker")
@@ -239,19 +245,37 @@ load_method_miss:
     br x16
 
 // -- calls: x0..x3 = the vectorcall, x4 = CallCell ------------------------------------
-pyjit_vectorcall_method:                  // pyjit_call_method's choice, then
-    cbnz x0, vectorcall_method_go         // PyObject_Vectorcall
-    ldr x0, [x1], #8
-    sub x2, x2, #1
-    orr x2, x2, #0x8000000000000000
-vectorcall_method_go:
-    ldr x16, lit_vectorcall
-    br x16
-pyjit_call_method:                        // x0 = method or NULL, x1 = [self, args...],
-    cbnz x0, pyjit_call_cached            // x2 = their count: method(self, args...)
-    ldr x0, [x1], #8                      // else self(args...), slot [x1 - 8] free
+pyjit_vectorcall_method0:                 // no keywords
+    mov x3, #0
+pyjit_vectorcall_method:                  // x0 = method or NULL, x1 = [self, args...],
+    ldr x16, lit_vectorcall               // x2 = their count, x3 = kwnames
+    b call_method
+pyjit_call_method0:                       // no keywords: x3 = the cell
+    mov x4, x3
+    mov x3, #0
+pyjit_call_method:                        // as above, x4 = the cell
+    adr x16, pyjit_call_cached
+call_method:
+    stp x29, x30, [sp, #-48]!
+    mov x29, sp
+    stp x0, x1, [sp, #16]                 // the method or NULL, where self is
+    cbnz x0, call_method_go               // method(self, args...)
+    ldr x0, [x1], #8                      // else self(args...), the word before args free
     sub x2, x2, #1
     orr x2, x2, #0x8000000000000000       // PY_VECTORCALL_ARGUMENTS_OFFSET
+call_method_go:
+    blr x16
+    str x0, [sp, #32]                     // the result, NULL when the call failed
+    ldr x0, [sp, #16]
+    cbz x0, call_method_self
+    @decref_call x0, x9, pyjit_dealloc
+call_method_self:
+    ldr x0, [sp, #24]
+    ldr x0, [x0]
+    @decref_call x0, x9, pyjit_dealloc
+    ldr x0, [sp, #32]
+    ldp x29, x30, [sp], #48
+    ret
 pyjit_call_cached:
     mov x10, x4
     add x11, x4, #{C_END}
@@ -368,8 +392,13 @@ pyjit_is_true:
     ldr x9, lit_none
     cmp x0, x9
     b.eq is_true_no
+    stp x29, x30, [sp, #-16]!
+    mov x29, sp
     ldr x16, lit_object_is_true
-    br x16
+    blr x16
+    sxtw x0, w0                           // a C int: 1, 0 or -1 in all 64 bits
+    ldp x29, x30, [sp], #16
+    ret
 is_true_yes:
     mov x0, #1
     ret
@@ -588,6 +617,7 @@ def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
 MACROS = {
     "incref": objects.incref,
     "decref": objects.decref,
+    "decref_call": lambda obj, tmp, fn: objects.decref(obj, tmp, fn, call=True),
     "small_ints": _small_ints,
     "type_entry": _type_entry,
     "module_value": _module_value,

@@ -154,8 +154,11 @@ class CallMethod(_Call):
 
     The 3.11 call protocol on the two slots a method load leaves: when
     ``meth`` is NULL, call ``self(arg...)``; otherwise call
-    ``meth(self, arg...)``.  kwnames as for VectorCall.  New reference."""
+    ``meth(self, arg...)``.  kwnames as for VectorCall.  New reference.
+    Steals ``meth`` and ``self`` (both new references of the method load):
+    the shared call routines release them after the call."""
 
+    steals = (0, 1)
     operand_types = (OptObject, Object)
     extra_operand_type = Object
 

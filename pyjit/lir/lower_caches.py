@@ -382,7 +382,7 @@ def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg]) -> Non
         helper_op(lw, instr, helper, args)
         return
     result = lw.call_routine(routine, args, lw.vreg(instr.result))
-    lw.check(instr, helper, result, [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()])
+    lw.check(instr, helper, result, lw.stolen_operands(instr))
 
 
 @lowers(N.CompareOp)

@@ -99,7 +99,6 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     area = lw.area(2 + len(args))
     for i, v in enumerate([self_] + args):
         lw.emit(ir.Store(v, area, 8 * (1 + i)))
-    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
     now = _method_now(lw, instr)
     intrinsic = (_intrinsic(lw, now, nargs, instr.kwnames)
                  if isinstance(instr.operands[0].defn, K.LoadNull) else None)
@@ -109,16 +108,21 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
         # The routine chooses between the two forms itself.
         argp = lw.new()
         lw.emit(ir.AreaAddr(argp, area, 8))
-        args = [meth, argp, lw.imm(nargs + 1), kw]
+        args = [meth, argp, lw.imm(nargs + 1)]
         if how == "shared" and direct:
             routine = "pyjit_call_method"
-            args.append(cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}")))
+            cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         else:
-            routine = "pyjit_vectorcall_method"
+            routine, cell = "pyjit_vectorcall_method", None
+        if instr.kwnames:
+            args.append(lw.const(instr.kwnames))
+        else:
+            routine += "0"                  # the entry that sets kwnames to NULL
+        if cell is not None:
+            args.append(cell)
         result = lw.vreg(instr.result)
         lw.call_routine(routine, args, result)
-        lw.check(instr, GENERIC, result,
-                 [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()])
+        lw.check(instr, GENERIC, result)        # the routine released meth and self
         return
     callee, argp, n = lw.new(), lw.new(), lw.new()
     with_meth, without, call = lw.f.new_block(), lw.f.new_block(), lw.f.new_block()
@@ -134,6 +138,7 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     lw.emit(ir.LoadImm(n, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET))
     lw.emit(ir.Jump(call))
     lw.cur = call
+    kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
     vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(now), intrinsic)
 
 
@@ -175,7 +180,7 @@ def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
         cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         target = _select_target(lw, cell, callee)
         lw.call_routine(CALL_TARGET, [callee, argp, nargsf, kw, target], result)
-    lw.check(instr, GENERIC, result, [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()])
+    lw.check(instr, GENERIC, result, lw.stolen_operands(instr))
 
 
 def _select_target(lw: L, cell: VReg, callee: VReg) -> VReg:

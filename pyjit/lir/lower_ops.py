@@ -56,7 +56,7 @@ def helper_op(lw: L, instr: Instr, helper: str, args: list,
     h = HELPERS[helper]
     dst = lw.vreg(instr.result) if instr.result is not None and h.result != "void" else None
     result = lw.call(helper, args, dst, value=dst is not None)
-    stolen = [] if helper_steals else [lw.vreg(instr.operands[i]) for i in instr.stolen_indices()]
+    stolen = [] if helper_steals else lw.stolen_operands(instr)
     lw.check(instr, helper, result, stolen)
     return result
 
@@ -240,8 +240,7 @@ def _raise(lw: L, instr: Instr) -> None:
     else:
         helper, args = "reraise_current", []
     lw.call(helper, args)
-    stolen = [operands[i] for i in instr.stolen_indices()]
-    exc, release = lw.exc_edge(instr, stolen)
+    exc, release = lw.exc_edge(instr, lw.stolen_operands(instr))
     lw.emit(ir.Jump(exc, release=release))
 
 
@@ -423,8 +422,7 @@ def _is_truthy(lw: L, instr: K.IsTruthy) -> None:
     inline before the helper call."""
     v, result = lw.vreg(instr.operands[0]), lw.vreg(instr.result)
     if lw.options.caches != "off":
-        lw.call_routine("pyjit_is_true", [v], result)
-        lw.emit(ir.Alu("sxtw", result, result, 0))      # a C int (PyObject_IsTrue's)
+        lw.call_routine("pyjit_is_true", [v], result)     # 1, 0 or -1, sign-extended
         lw.check(instr, "PyObject_IsTrue", result)
         return
     f = lw.f

@@ -219,18 +219,17 @@ class FunctionLowering:
         return dst
 
     def check(self, instr: hir.Instr, helper: str, result: VReg | None,
-              stolen: list[VReg] | tuple[VReg, ...] = ()) -> None:
+              stolen: list[hir.Value] | tuple[hir.Value, ...] = ()) -> None:
         """Branch to instr's exception path when result is the failure value
         of `helper` (whose result the value is, directly or through a shared
         routine); continue in a new block, cold when the current one is.
         Call it right after the call (nothing that calls in between: the
         branch is keyed by the call's return address).  stolen: references
-        instr gives up whatever happens (its stolen operands): released on
-        the exception path first, then on the way on."""
+        instr gives up whatever happens (its stolen operands, HIR values):
+        released on the exception path first, then on the way on."""
         failure = HELPERS[helper].failure
         if failure == "none" or not instr.may_raise:
-            for v in stolen:
-                self.decref(v)
+            self.release_stolen(stolen)
             return
         exc, release = self.exc_edge(instr, stolen)
         cont = self.f.new_block(cold=self.cur.cold)
@@ -240,8 +239,18 @@ class FunctionLowering:
             width = 32 if HELPERS[helper].result in ("int", "bool") else 64
             self.emit(ir.Branch("eq", result, -1, exc, cont, width=width, release=release))
         self.cur = cont
+        self.release_stolen(stolen)
+
+    def release_stolen(self, stolen) -> None:
+        """Release the references an instruction stole (HIR values; an
+        optional one may be NULL)."""
         for v in stolen:
-            self.decref(v)
+            self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
+
+    def stolen_operands(self, instr: hir.Instr) -> list[hir.Value]:
+        """instr's stolen operands that hold a reference."""
+        return [instr.operands[i] for i in instr.stolen_indices()
+                if instr.operands[i].type.is_refcounted]
 
     def jump_to_exc(self, instr: hir.Instr) -> None:
         """End the block (right after the call that raised) with the jump
@@ -257,7 +266,7 @@ class FunctionLowering:
         (stolen first, then exc_release, the order they are released in).
         With a handler: a cold block that releases them inline, then moves
         the handler's phi inputs and jumps to it."""
-        release = list(stolen) + [self.vreg(v) for v in instr.exc_release or ()]
+        release = [self.vreg(v) for v in list(stolen) + list(instr.exc_release or ())]
         target = instr.exc_target
         if target is None:
             if not release:
@@ -267,7 +276,7 @@ class FunctionLowering:
         block = self.cur = self.f.new_block(cold=True)
         self.note_failure()
         for v in stolen:
-            self.emit(ir.Decref(v))
+            self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
         for v in instr.exc_release or ():
             self.emit(ir.Decref(self.vreg(v), nullable=not v.type.is_object))
         self.edge_moves(self._hir_block_of(instr), target)

@@ -1,4 +1,4 @@
-"""Small rewrites of the LIR before register allocation.
+"""Small rewrites of the LIR before register allocation (`simplify`).
 
 `drop_redundant_stores`: a store of a value to a frame area word that
 already holds it (the value was loaded from, or stored to, that very word
@@ -7,11 +7,33 @@ dropped.  A method call stores `self` into the argument array's slot that
 the method load had just written it to: one store a method call.  What may
 write an area word: a store to an area, and any call (an area's address
 may have been handed to a callee before).
+
+`drop_dead_loads`: a load from a frame area whose value nothing uses is
+dropped (self's second load when the call routine takes self from the
+slot: the dropped store was its only use).
 """
 
 from __future__ import annotations
 
 from . import ir
+
+
+def simplify(func: ir.LirFunction) -> None:
+    drop_redundant_stores(func)
+    drop_dead_loads(func)
+
+
+def drop_dead_loads(func: ir.LirFunction) -> int:
+    """Drop area loads whose value is not used; the number dropped."""
+    used = {v for instr in func.instructions() for v in instr.uses()}
+    dropped = 0
+    for block in func.blocks:
+        kept = [i for i in block.instrs
+                if not (isinstance(i, ir.Load) and isinstance(i.base, ir.StackArea)
+                        and i.dst not in used)]
+        dropped += len(block.instrs) - len(kept)
+        block.instrs = kept
+    return dropped
 
 
 def drop_redundant_stores(func: ir.LirFunction) -> int:

@@ -55,13 +55,13 @@ def test_sqrt_200_returns_600(shape_functions):
 # the object model differ: docs/architecture.md says why): a change to code
 # generation that moves one of these must update it here, deliberately.
 SIZES_BY_VERSION = {
-    (3, 11): {"sqrt:1": 584, "sqrt:2": 776, "sqrt:200": 25336, "sqrtpow:64": 15168,
+    (3, 11): {"sqrt:1": 488, "sqrt:2": 656, "sqrt:200": 20496, "sqrtpow:64": 12048,
               "loop": 1096},
-    (3, 12): {"sqrt:1": 600, "sqrt:2": 800, "sqrt:200": 25360, "sqrtpow:64": 15192,
+    (3, 12): {"sqrt:1": 496, "sqrt:2": 672, "sqrt:200": 20520, "sqrtpow:64": 12072,
               "loop": 1112},
-    (3, 13): {"sqrt:1": 600, "sqrt:2": 808, "sqrt:200": 25360, "sqrtpow:64": 15200,
+    (3, 13): {"sqrt:1": 496, "sqrt:2": 680, "sqrt:200": 20520, "sqrtpow:64": 12072,
               "loop": 1120},
-    (3, 14): {"sqrt:1": 600, "sqrt:2": 808, "sqrt:200": 25360, "sqrtpow:64": 15200,
+    (3, 14): {"sqrt:1": 496, "sqrt:2": 680, "sqrt:200": 20520, "sqrtpow:64": 12072,
               "loop": 1128},
 }
 DEFAULT_SIZES = SIZES_BY_VERSION[sys.version_info[:2]]
@@ -97,9 +97,10 @@ def test_inline_refcounts_run_the_same(spec, shape_functions):
         assert got == expected
         inline = jit.get_compiled_size(fn)
         assert jit.force_compile(fn)
-        if spec == "loop":
-            # A tie (1,216 bytes both): the loop's values live in nine
-            # registers, and outlined counts cost each its own thunks.
+        if spec in ("loop", "sqrt:1", "sqrt:2"):
+            # Ties: the loop's values live in nine registers, and outlined
+            # counts cost each its own thunks; one or two sqrt calls leave
+            # one decref a call (the call routine releases the method pair).
             assert jit.get_compiled_size(fn) <= inline
         else:
             assert jit.get_compiled_size(fn) < inline
