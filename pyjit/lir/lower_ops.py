@@ -94,8 +94,6 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     O.DeleteAttr: (lambda i: "delete_attr", lambda lw, i, a: [a[0], _name(lw, i)]),
     O.CallEx: (lambda i: "call_ex", lambda lw, i, a: [a[0], a[1], _null_or(lw, a, 2)]),
     O.MakeCell: (lambda i: "PyCell_New", lambda lw, i, a: a),
-    O.LoadDeref: (lambda i: "load_deref",
-                  lambda lw, i, a: [a[0], _name(lw, i), lw.imm(int(i.is_free))]),
     O.StoreDeref: (lambda i: "PyCell_Set", lambda lw, i, a: a),
     O.DeleteDeref: (lambda i: "delete_deref",
                     lambda lw, i, a: [a[0], _name(lw, i), lw.imm(int(i.is_free))]),
@@ -242,6 +240,27 @@ def _raise(lw: L, instr: Instr) -> None:
     lw.call(helper, args)
     exc, release = lw.exc_edge(instr, lw.stolen_operands(instr))
     lw.emit(ir.Jump(exc, release=release))
+
+
+@lowers(O.LoadDeref)
+def _load_deref(lw: L, instr: O.LoadDeref) -> None:
+    """The cell's contents inline (a new reference); an empty cell goes
+    to the load_deref helper, which raises the interpreter's NameError or
+    UnboundLocalError (or returns the contents, if another thread filled
+    the cell meanwhile)."""
+    cell, result = lw.vreg(instr.operands[0]), lw.vreg(instr.result)
+    empty, done = lw.f.new_block(cold=True), lw.f.new_block()
+    lw.emit(ir.Load(result, cell, layout.CELL_OB_REF))
+    full = lw.f.new_block()
+    lw.emit(ir.BranchZero(result, empty, full))
+    lw.cur = full
+    lw.incref(result)
+    lw.emit(ir.Jump(done))
+    lw.cur = empty
+    lw.call("load_deref", [cell, lw.const(instr.name), lw.imm(int(instr.is_free))], result)
+    lw.check(instr, "load_deref", result)
+    lw.emit(ir.Jump(done))
+    lw.cur = done
 
 
 @lowers(K.CheckVar)
