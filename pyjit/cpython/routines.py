@@ -307,7 +307,7 @@ pyjit_eval_breaker:                       // taken, to the helper: see handle_ev
 
 // -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
 pyjit_compare:
-    @small_ints x0, x1, x14, x15, compare_generic, x9, x10
+    @small_ints x0, x1, x14, x15, compare_generic, x9, x10, compare_float
     cmp x14, x15
     cset x9, gt
     csinv x9, x9, xzr, ge                 // -1, 0, 1
@@ -322,6 +322,27 @@ pyjit_compare:
 compare_done:
     @incref x0, x9
     ret
+compare_float:                            // two exact floats: float_richcompare's C compare
+    ldr x10, lit_float_type
+    ldr x11, [x0, #{OB_TYPE}]
+    cmp x11, x10
+    b.ne compare_generic
+    ldr x11, [x1, #{OB_TYPE}]
+    cmp x11, x10
+    b.ne compare_generic
+    ldr d0, [x0, #{FVAL}]
+    ldr d1, [x1, #{FVAL}]
+    fcmp d0, d1
+    cset x9, cs                           // the outcome: 0 lt, 1 eq, 2 gt, 3 unordered
+    cinc x9, x9, hi
+    cinc x9, x9, vs
+    add x9, x9, x2, lsl #2                // bit 4 * op + outcome of the mask
+    ldr x10, lit_float_compare_mask
+    lsr x10, x10, x9
+    ldr x0, lit_false
+    tbz x10, #0, compare_done
+    ldr x0, lit_true
+    b compare_done
 compare_generic:
     ldr x16, lit_rich_compare
     br x16
@@ -402,6 +423,9 @@ lit_list_type:          .quad {list_type:#x}
 lit_true:               .quad {true:#x}
 lit_false:              .quad {false:#x}
 lit_compare_mask:       .quad {compare_mask:#x}
+lit_float_compare_mask: .quad {float_compare_mask:#x}
+lit_float_type:         .quad {float_type:#x}
+lit_float_pool:         .quad {float_pool:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
@@ -450,12 +474,18 @@ HELPER_FRAMES = 8
 COMPARE_MASK = sum(bits << (3 * op) for op, bits in enumerate(
     (0b001, 0b011, 0b010, 0b101, 0b100, 0b110)))
 
+# The same for two floats, 4 bits per op: true when less, equal, greater,
+# unordered (a NaN: only != is true, as in float_richcompare).
+FLOAT_COMPARE_MASK = sum(bits << (4 * op) for op, bits in enumerate(
+    (0b0001, 0b0011, 0b0010, 0b1101, 0b0100, 0b0110)))
+
 
 def object_addresses() -> dict[str, int]:
     """The addresses of the interpreter's objects the routines compare with
     or return (types, True/False, the first cached small int), and of the
     parts of its state they read and write (interpreter.py)."""
     return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
+                float_type=id(float),
                 true=id(True), false=id(False), isinstance=id(isinstance), type_type=id(type),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
@@ -470,13 +500,14 @@ def object_addresses() -> dict[str, int]:
 # -- macros: a line `    @name a, b, ...` is replaced by the fragment ----------------
 
 def _small_ints(a: str, b: str, value_a: str, value_b: str, fail: str, int_type: str,
-                tmp: str) -> str:
+                tmp: str, not_ints: str | None = None) -> str:
     """The values of a and b into value_a and value_b when both are exact
-    ints of at most one digit, else go to fail; uses int_type and tmp, and
-    x12, x13 for the sizes."""
+    ints of at most one digit, else go to fail (to not_ints, when given,
+    if either is not an exact int); uses int_type and tmp, and x12, x13 for
+    the sizes."""
     checks = "".join(f"    ldr {tmp}, [{obj}, #{layout.OB_TYPE}]\n"
                      f"    cmp {tmp}, {int_type}\n"
-                     f"    b.ne {fail}\n" for obj in (a, b))
+                     f"    b.ne {not_ints or fail}\n" for obj in (a, b))
     return (f"    ldr {int_type}, lit_long_type\n" + checks
             + objects.one_digit_checks([(a, "x12"), (b, "x13")], tmp, fail)
             + objects.one_digit_values([(a, "x12", value_a), (b, "x13", value_b)]))
@@ -570,8 +601,8 @@ def expand(text: str) -> str:
 
 def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     """The routines' assembly text with the given addresses: each helper of
-    HELPERS_CALLED's, those of object_addresses(), `stack_limit` and
-    `int_pool` (the engine's); keep: the recursion limit a call between
+    HELPERS_CALLED's, those of object_addresses(), `stack_limit`,
+    `int_pool` and `float_pool` (the engine's); keep: the recursion limit a call between
     compiled functions leaves unused (HELPER_FRAMES, or the engine's
     RECURSION_KEEP)."""
     L = layout
@@ -586,7 +617,8 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=dict_versions.VERSION,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
-        compare_mask=COMPARE_MASK, HELPER_FRAMES=keep,
+        compare_mask=COMPARE_MASK, float_compare_mask=FLOAT_COMPARE_MASK, HELPER_FRAMES=keep,
+        FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         int_routines=int_routines.source(),
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
