@@ -5,7 +5,7 @@ text is part of the shared routines' text and uses its literals
 (lit_long_type, lit_float_type, lit_small_ints, lit_int_pool,
 lit_float_pool, the iterator types, the helpers' addresses).
 
-    pyjit_int_<op>(a, b)          -> PyNumber_<Op>(a, b)   (INT_OPS)
+    pyjit_int_<op>(a, b), pyjit_float_<op>(a, b) -> PyNumber_<Op>(a, b)  (INT_OPS)
     pyjit_dealloc(obj)            -> Py_DecRef(obj) with its count back at 1
     pyjit_for_iter(iterator, out) -> for_iter(iterator, out)
 
@@ -13,11 +13,14 @@ A one-digit int result is made the same way by the arithmetic and by the
 range iterator (`box`): the interpreter's cached small int for -5..256, else
 an object from the pool with the value written in, else the C-API function.
 
-Every routine of INT_OPS also does two exact floats (ob_type exactly
-float; subclasses, ints and anything else go on to the C-API function)
-for + - * and / (the and/or/xor ones leave floats to the C-API function,
-which raises; `pyjit_float_truediv` leaves ints to it): ob_fval of both in
-d0 and d1, one IEEE double operation (what float_add, float_sub, float_mul
+Every routine of INT_OPS also does exact floats (ob_type exactly float;
+subclasses and anything else go on to the C-API function) for + - * and /
+(the and/or/xor ones leave floats to the C-API function, which raises):
+two floats, or a float and an exact int of at most one digit (converted
+to a double exactly, as PyLong_AsDouble does in float_add and the others),
+and for / also two such ints (long_true_divide divides their exact
+doubles too): both as doubles in d0 and d1 (`doubles`), one IEEE double
+operation (what float_add, float_sub, float_mul
 and float_div do in C, so the result is the interpreter's bit for bit;
 never a fused multiply-add), and the result in a float from the pool of
 dead floats (ob_refcnt 1, ob_fval), or the C-API function when the pool is
@@ -86,9 +89,43 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
 {done_pool}"""
 
 
+def doubles(prefix: str, fail: str) -> tuple[str, str]:
+    """The assembly that loads a (x0) and b (x1) as doubles into d0 and d1
+    when each is an exact float (its ob_fval) or an exact int of at most one
+    digit (converted: exactly, as PyLong_AsDouble does), else goes to fail;
+    uses x10-x14.  Two parts: the text that falls through with both loaded,
+    and the ints' conversions, to be placed out of the way (after a branch)."""
+    L = layout
+    inline = f"""\
+    ldr x10, lit_float_type
+    ldr x11, [x0, #{L.OB_TYPE}]
+    cmp x11, x10
+    b.ne {prefix}_a_int
+    ldr d0, [x0, #{L.FLOAT_OB_FVAL}]
+{prefix}_b:
+    ldr x11, [x1, #{L.OB_TYPE}]
+    cmp x11, x10
+    b.ne {prefix}_b_int
+    ldr d1, [x1, #{L.FLOAT_OB_FVAL}]
+{prefix}_go:
+"""
+    outline = "".join(f"""\
+{prefix}_{name}_int:                             // an exact one-digit int: converted exactly
+    ldr x12, lit_long_type
+    cmp x11, x12
+    b.ne {fail}
+{objects.one_digit_checks([(obj, "x12")], "x13", fail)}\
+{objects.one_digit_values([(obj, "x12", "x14")])}\
+    scvtf {d}, x14
+    b {prefix}_{back}
+""" for name, obj, d, back in (("a", "x0", "d0", "b"), ("b", "x1", "d1", "go")))
+    return inline, outline
+
+
 def source() -> str:
     """The routines' assembly text (labels and literals as above)."""
     L = layout
+    float_doubles, float_ints = doubles("float", "int_generic")
     entries = "".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
                       f"    b {'float_op' if number == FLOAT_TRUEDIV else 'int_op'}\n"
                       for routine, helper, number in INT_OPS.values())
@@ -99,6 +136,7 @@ def source() -> str:
         POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
         FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS,
         box_int=box("x0", "int", "    ret", "    ret"),
+        float_doubles=float_doubles, float_ints=float_ints,
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
 
 
@@ -140,16 +178,7 @@ int_generic:
 
 // -- float arithmetic: not two one-digit ints; two exact floats? ------------------
 float_op:
-    ldr x10, lit_float_type
-    ldr x11, [x0, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne int_generic
-    ldr x11, [x1, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne int_generic
-    ldr d0, [x0, #{FVAL}]
-    ldr d1, [x1, #{FVAL}]
-    cmp x9, #5
+{float_doubles}    cmp x9, #5
     b.eq float_mul
     cbz x9, float_add
     cmp x9, #1
@@ -182,7 +211,7 @@ float_result:
     str x9, [x0, #{OB_REFCNT}]            // ob_refcnt
     str d0, [x0, #{FVAL}]
     ret
-
+{float_ints}
 // -- freeing: x0 = an object whose count is zero --------------------------------
 pyjit_dealloc:
     ldr x9, [x0, #{OB_TYPE}]

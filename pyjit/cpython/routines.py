@@ -15,7 +15,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
-    pyjit_int_<op>(a, b)                          -> PyNumber_<Op>(a, b)   (INT_OPS)
+    pyjit_int_<op>(a, b), pyjit_float_<op>(a, b) -> PyNumber_<Op>(a, b)  (INT_OPS)
     pyjit_dealloc(obj)                            -> Py_DecRef(obj), count back at 1
     pyjit_for_iter(iterator, out)                 -> for_iter(iterator, out)
 
@@ -53,8 +53,11 @@ the thread's word) and tail-branches to the handle_eval_breaker helper
 with what it took (helper_impls.py says why).
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
-exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
-compare to Py_True / Py_False (a new reference), an exact list indexed by
+exact ints of at most one digit (ob_size -1..1, value ob_size * digit), or
+two exact floats, or an exact float and such an int (as doubles, the int's
+exact: what float_richcompare compares in C; with a NaN only != is true:
+FLOAT_COMPARE_MASK), compare to Py_True / Py_False (a
+new reference), an exact list indexed by
 an exact int of at most one digit, 0 <= index < len, gives the item (a new
 reference); anything else tail-branches to the C-API function, whose result
 and exception are the interpreter's.  `pyjit_isinstance` is the vectorcall
@@ -64,15 +67,21 @@ object's type is the class or has it in its `__mro__` while the class's
 type is exactly `type` (what `PyObject_IsInstance` itself checks first), it
 returns Py_True; otherwise it tail-branches to PyObject_Vectorcall.
 
-The int routines (their text is in int_routines.py):
-`pyjit_int_<op>` (add, sub, and, or, xor and their in-place forms): two
-exact ints of at most one digit give their result without a helper call:
-a small int (-5..256, the interpreter's own cached object, a new
+The number routines (their text is in int_routines.py):
+`pyjit_int_<op>` (add, sub, mul, and, or, xor and their in-place forms):
+two exact ints of at most one digit give their result without a helper
+call: a small int (-5..256, the interpreter's own cached object, a new
 reference) or, for a result of at most one digit, an int object taken from
-the engine's pool of dead ints (int_pool.py); anything else tail-branches
-to the operator's C-API function.  `pyjit_dealloc`, which compiled code
-calls instead of _Py_Dealloc, puts dead one-digit ints in that pool while
-it has room; otherwise it sets the count back to one and tail-branches to
+the engine's pool of dead ints (int_pool.py).  Two exact floats, or an
+exact float and such an int, give theirs for add, sub, mul and
+`pyjit_float_truediv` (and in place; the latter two such ints too): one
+IEEE double instruction, the result written into
+a float taken from the engine's pool of dead floats; division by zero, a
+NaN result (int_routines.py says why) and an empty pool go to the C-API
+function.  Anything else tail-branches to the operator's C-API function.
+`pyjit_dealloc`, which compiled code calls instead of _Py_Dealloc, puts
+dead one-digit ints and dead exact floats in their pools while they have
+room; otherwise it sets the count back to one and tail-branches to
 Py_DecRef, which frees the object in C.  Under Unicorn a helper call runs
 Python code of the engine's before the C function (the trap hook, the
 helper's binding), and a cyclic garbage collection there (any allocation
@@ -322,17 +331,8 @@ pyjit_compare:
 compare_done:
     @incref x0, x9
     ret
-compare_float:                            // two exact floats: float_richcompare's C compare
-    ldr x10, lit_float_type
-    ldr x11, [x0, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne compare_generic
-    ldr x11, [x1, #{OB_TYPE}]
-    cmp x11, x10
-    b.ne compare_generic
-    ldr d0, [x0, #{FVAL}]
-    ldr d1, [x1, #{FVAL}]
-    fcmp d0, d1
+compare_float:                            // floats, or a float and a one-digit int
+{compare_doubles}    fcmp d0, d1
     cset x9, cs                           // the outcome: 0 lt, 1 eq, 2 gt, 3 unordered
     cinc x9, x9, hi
     cinc x9, x9, vs
@@ -343,7 +343,7 @@ compare_float:                            // two exact floats: float_richcompare
     tbz x10, #0, compare_done
     ldr x0, lit_true
     b compare_done
-compare_generic:
+{compare_ints}compare_generic:
     ldr x16, lit_rich_compare
     br x16
 
@@ -606,6 +606,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     compiled functions leaves unused (HELPER_FRAMES, or the engine's
     RECURSION_KEEP)."""
     L = layout
+    compare_doubles, compare_ints = int_routines.doubles("compare", "compare_generic")
     return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
@@ -621,6 +622,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         int_routines=int_routines.source(),
+        compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),
         **addresses))

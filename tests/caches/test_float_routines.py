@@ -2,8 +2,8 @@
 pyjit_float_truediv, their in-place forms, pyjit_compare) and the pool of
 dead floats (pyjit_dealloc, cpython/int_pool.py): the interpreter's results
 bit for bit (-0.0, infinities, subnormals, huge values) and its exceptions
-(division by zero) for every pair of operands, no trap for exact floats, and
-no object handed out twice."""
+(division by zero) for every pair of operands, exact floats and one-digit
+ints mixed, no trap for them, and no object handed out twice."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class Float(float):
 NAN = float("nan")
 VALUES = [0.0, -0.0, 1.0, -1.5, 3.0, 0.1, 1 / 3, 1e308, -1e308, 1.7976931348623157e308,
           5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, math.inf, -math.inf, NAN, -NAN,
-          0, 1, -7, 2**30 - 1, 2**40, True, None, "a", Float(2.5), Float(-0.0)]
+          0, 1, -7, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30), 2**40, True, None, "a",
+          Float(2.5), Float(-0.0)]
 
 
 def bits(value):
@@ -133,6 +134,32 @@ def test_exact_floats_make_no_trap(compiled, traps):
     floats = {k: v for k, v in counts.items() if k.startswith("PyNumber")}
     assert sum(floats.values()) <= 2, counts
     assert "PyObject_RichCompare" not in counts and "Py_DecRef" not in counts, counts
+
+
+def test_floats_and_one_digit_ints_mixed_make_no_trap(compiled, traps):
+    def eval_a(n):
+        s = 0.0
+        for i in range(n):
+            for j in range(n):
+                s += 1.0 / ((i + j) * (i + j + 1) // 2 + i + 1) * 2 - j
+                if s < j or 3 > s:
+                    s = s + 1
+        return s
+    compiled(eval_a)
+    eval_a(10)
+    result, counts = traps(lambda: eval_a(20))
+    assert bits(result) == bits(interpreted(eval_a)(20))
+    assert not {"PyNumber_TrueDivide", "PyNumber_Multiply", "PyNumber_Subtract",
+                "PyObject_RichCompare"} & set(counts), counts
+
+
+def test_int_true_division(mode, compiled):
+    def div(a, b):
+        return a / b
+    compiled(div)
+    ints = [0, 1, -1, 3, -7, 10, 2**30 - 1, -(2**30 - 1), 2**30, 2**62]
+    for a, b in itertools.product(ints, ints):
+        assert (outcome(lambda: div(a, b)) == outcome(lambda: interpreted(div)(a, b))), (a, b)
 
 
 def test_results_kept_alive_are_never_reused(compiled):
