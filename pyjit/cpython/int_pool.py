@@ -1,4 +1,5 @@
-"""A per-engine pool of dead one-digit ints, for the int routines.
+"""Per-engine pools of dead one-digit ints and dead exact floats, for the
+int and float routines.
 
 Compiled code's arithmetic on small exact ints (int_routines.py:
 `pyjit_int_add` and friends) needs a new int object for a result outside
@@ -22,6 +23,13 @@ pool is a block in host memory, read and written by the routines only:
 
 `drain()` gives the pooled objects back to CPython's allocator
 (PyObject_Free, the int type's tp_free); engines call it when they close.
+
+Exact floats have a pool of their own (FloatPool, the same block and
+protocol): `pyjit_dealloc` keeps every dead exact float (any value: a float
+object is a fixed-size ob_fval) while that pool has room, and the float
+routines (int_routines.py) take their results from it, writing ob_refcnt 1
+and ob_fval (ob_type is float already).  PyObject_Free is the float type's
+tp_free too; a pooled float is one CPython's float free list never sees.
 """
 
 from __future__ import annotations
@@ -71,3 +79,8 @@ class IntPool:
             _free(self._block[2 + i])
         self._block[0] = 0
         return n
+
+
+class FloatPool(IntPool):
+    """The pool of dead exact floats: IntPool's block and protocol, its
+    objects float objects (freed with PyObject_Free as well)."""

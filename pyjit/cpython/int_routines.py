@@ -1,25 +1,45 @@
-"""The int routines of the shared routines (routines.py): small-int
-arithmetic, freeing into the pool of dead ints (int_pool.py) and FOR_ITER
-over list and range iterators.  Their assembly text is part of the shared
-routines' text and uses its literals (lit_long_type, lit_small_ints,
-lit_int_pool, the iterator types, the helpers' addresses).
+"""The number routines of the shared routines (routines.py): small-int and
+exact-float arithmetic, freeing into the pools of dead ints and floats
+(int_pool.py) and FOR_ITER over list and range iterators.  Their assembly
+text is part of the shared routines' text and uses its literals
+(lit_long_type, lit_float_type, lit_small_ints, lit_int_pool,
+lit_float_pool, the iterator types, the helpers' addresses).
 
-    pyjit_int_<op>(a, b)          -> PyNumber_<Op>(a, b)   (INT_OPS)
+    pyjit_int_<op>(a, b), pyjit_float_<op>(a, b) -> PyNumber_<Op>(a, b)  (INT_OPS)
     pyjit_dealloc(obj)            -> Py_DecRef(obj) with its count back at 1
     pyjit_for_iter(iterator, out) -> for_iter(iterator, out)
 
 A one-digit int result is made the same way by the arithmetic and by the
 range iterator (`box`): the interpreter's cached small int for -5..256, else
 an object from the pool with the value written in, else the C-API function.
+
+Every routine of INT_OPS also does exact floats (ob_type exactly float;
+subclasses and anything else go on to the C-API function) for + - * and /
+(the and/or/xor ones leave floats to the C-API function, which raises):
+two floats, or a float and an exact int of at most one digit (converted
+to a double exactly, as PyLong_AsDouble does in float_add and the others),
+and for / also two such ints (long_true_divide divides their exact
+doubles too): both as doubles in d0 and d1 (`doubles`), one IEEE double
+operation (what float_add, float_sub, float_mul
+and float_div do in C, so the result is the interpreter's bit for bit;
+never a fused multiply-add), and the result in a float from the pool of
+dead floats (ob_refcnt 1, ob_fval), or the C-API function when the pool is
+empty.  Division by zero (0.0 or -0.0) goes to the C-API function, which
+raises the interpreter's ZeroDivisionError.  So does a NaN result: the
+NaN an invalid operation makes differs between hosts (x86's is negative,
+AArch64's positive, and which operand's payload a two-NaN operation keeps
+differs too), and under Unicorn the interpreter is an x86 one; the C-API
+function computes it as the interpreter does.
 """
 
 from __future__ import annotations
 
 from . import layout, objects
-from .int_pool import IntPool
+from .int_pool import FloatPool, IntPool
 
 # BinaryOp kind -> (routine, the C-API function it falls back to, the
-# operation's number in the routines' dispatch: add, sub, and, or, xor)
+# operation's number in the routines' dispatch: add, sub, and, or, xor,
+# mul, true division; the int dispatch takes 0..5, the float one 0, 1, 5, 6)
 INT_OPS: dict[str, tuple[str, str, int]] = {
     "ADD": ("pyjit_int_add", "PyNumber_Add", 0),
     "INPLACE_ADD": ("pyjit_int_iadd", "PyNumber_InPlaceAdd", 0),
@@ -31,7 +51,12 @@ INT_OPS: dict[str, tuple[str, str, int]] = {
     "INPLACE_OR": ("pyjit_int_ior", "PyNumber_InPlaceOr", 3),
     "XOR": ("pyjit_int_xor", "PyNumber_Xor", 4),
     "INPLACE_XOR": ("pyjit_int_ixor", "PyNumber_InPlaceXor", 4),
+    "MULTIPLY": ("pyjit_int_mul", "PyNumber_Multiply", 5),
+    "INPLACE_MULTIPLY": ("pyjit_int_imul", "PyNumber_InPlaceMultiply", 5),
+    "TRUE_DIVIDE": ("pyjit_float_truediv", "PyNumber_TrueDivide", 6),
+    "INPLACE_TRUE_DIVIDE": ("pyjit_float_itruediv", "PyNumber_InPlaceTrueDivide", 6),
 }
+FLOAT_TRUEDIV = 6       # the operation the float dispatch alone does (no int fast path)
 
 
 def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
@@ -64,17 +89,54 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
 {done_pool}"""
 
 
+def doubles(prefix: str, fail: str) -> tuple[str, str]:
+    """The assembly that loads a (x0) and b (x1) as doubles into d0 and d1
+    when each is an exact float (its ob_fval) or an exact int of at most one
+    digit (converted: exactly, as PyLong_AsDouble does), else goes to fail;
+    uses x10-x14.  Two parts: the text that falls through with both loaded,
+    and the ints' conversions, to be placed out of the way (after a branch)."""
+    L = layout
+    inline = f"""\
+    ldr x10, lit_float_type
+    ldr x11, [x0, #{L.OB_TYPE}]
+    cmp x11, x10
+    b.ne {prefix}_a_int
+    ldr d0, [x0, #{L.FLOAT_OB_FVAL}]
+{prefix}_b:
+    ldr x11, [x1, #{L.OB_TYPE}]
+    cmp x11, x10
+    b.ne {prefix}_b_int
+    ldr d1, [x1, #{L.FLOAT_OB_FVAL}]
+{prefix}_go:
+"""
+    outline = "".join(f"""\
+{prefix}_{name}_int:                             // an exact one-digit int: converted exactly
+    ldr x12, lit_long_type
+    cmp x11, x12
+    b.ne {fail}
+{objects.one_digit_checks([(obj, "x12")], "x13", fail)}\
+{objects.one_digit_values([(obj, "x12", "x14")])}\
+    scvtf {d}, x14
+    b {prefix}_{back}
+""" for name, obj, d, back in (("a", "x0", "d0", "b"), ("b", "x1", "d1", "go")))
+    return inline, outline
+
+
 def source() -> str:
     """The routines' assembly text (labels and literals as above)."""
     L = layout
+    float_doubles, float_ints = doubles("float", "int_generic")
     entries = "".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
-                      "    b int_op\n" for routine, helper, number in INT_OPS.values())
+                      f"    b {'float_op' if number == FLOAT_TRUEDIV else 'int_op'}\n"
+                      for routine, helper, number in INT_OPS.values())
     return _SOURCE.format(
         int_entries=entries, OB_TYPE=L.OB_TYPE, OB_REFCNT=L.OB_REFCNT, LONG_SIZE=L.LONG_OB_SIZE,
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
-        POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS,
+        POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
+        FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS,
         box_int=box("x0", "int", "    ret", "    ret"),
+        float_doubles=float_doubles, float_ints=float_ints,
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
 
 
@@ -83,7 +145,7 @@ _SOURCE = """
 //    operation) and x16 (its C-API function) ---------------------------------
 {int_entries}
 int_op:
-    @small_ints x0, x1, x14, x15, int_generic, x10, x11
+    @small_ints x0, x1, x14, x15, int_generic, x10, x11, float_op
     cbz x9, int_add
     cmp x9, #1
     b.eq int_sub
@@ -91,7 +153,12 @@ int_op:
     b.eq int_and
     cmp x9, #3
     b.eq int_or
+    cmp x9, #4
+    b.ne int_mul
     eor x14, x14, x15
+    b int_result
+int_mul:                                  // |a|, |b| < 2**30: no overflow
+    mul x14, x14, x15
     b int_result
 int_add:
     add x14, x14, x15
@@ -109,14 +176,51 @@ int_result:
 int_generic:
     br x16
 
+// -- float arithmetic: not two one-digit ints; two exact floats? ------------------
+float_op:
+{float_doubles}    cmp x9, #5
+    b.eq float_mul
+    cbz x9, float_add
+    cmp x9, #1
+    b.eq float_sub
+    cmp x9, #6
+    b.ne int_generic                      // & | ^: the C-API function raises
+    fcmp d1, #0.0
+    b.eq int_generic                      // ZeroDivisionError, the interpreter's
+    fdiv d0, d0, d1
+    b float_result
+float_mul:
+    fmul d0, d0, d1
+    b float_result
+float_add:
+    fadd d0, d0, d1
+    b float_result
+float_sub:
+    fsub d0, d0, d1
+float_result:
+    fcmp d0, d0
+    b.vs int_generic                      // NaN: the host's, from the C-API function
+    ldr x10, lit_float_pool
+    ldr x11, [x10, #{FPOOL_COUNT}]                        // the pool's count
+    cbz x11, int_generic
+    sub x11, x11, #1
+    str x11, [x10, #{FPOOL_COUNT}]
+    add x9, x10, #{FPOOL_SLOTS}
+    ldr x0, [x9, x11, lsl #3]             // a dead float: ob_type is float already
+    mov x9, #1
+    str x9, [x0, #{OB_REFCNT}]            // ob_refcnt
+    str d0, [x0, #{FVAL}]
+    ret
+{float_ints}
 // -- freeing: x0 = an object whose count is zero --------------------------------
 pyjit_dealloc:
     ldr x9, [x0, #{OB_TYPE}]
     ldr x10, lit_long_type
     cmp x9, x10
-    b.ne dealloc_generic
+    b.ne dealloc_float
     @one_digit_int x0, x11, x11, dealloc_generic
     ldr x10, lit_int_pool
+dealloc_pool:                             // x10 = the int or float pool
     ldp x11, x12, [x10, #{POOL_COUNT}]                   // count, capacity
     cmp x11, x12
     b.hs dealloc_generic
@@ -125,6 +229,12 @@ pyjit_dealloc:
     add x11, x11, #1
     str x11, [x10, #{POOL_COUNT}]
     ret
+dealloc_float:
+    ldr x10, lit_float_type
+    cmp x9, x10
+    b.ne dealloc_generic
+    ldr x10, lit_float_pool
+    b dealloc_pool
 dealloc_generic:
     mov x9, #1                            // the count back to one, and Py_DecRef
     str x9, [x0, #{OB_REFCNT}]            // frees the object from C: no Python code

@@ -20,7 +20,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_is_true(obj)                            -> PyObject_IsTrue(obj)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
-    pyjit_int_<op>(a, b)                          -> PyNumber_<Op>(a, b)   (INT_OPS)
+    pyjit_int_<op>(a, b), pyjit_float_<op>(a, b) -> PyNumber_<Op>(a, b)  (INT_OPS)
     pyjit_dealloc(obj)                            -> Py_DecRef(obj), count back at 1
     pyjit_for_iter(iterator, out)                 -> for_iter(iterator, out)
 
@@ -74,8 +74,11 @@ PyObject_IsTrue for anything else, its int result sign-extended: a truth
 test is a call at its site, not three compares and the call.
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
-exact ints of at most one digit (ob_size -1..1, value ob_size * digit)
-compare to Py_True / Py_False (a new reference), an exact list indexed by
+exact ints of at most one digit (ob_size -1..1, value ob_size * digit), or
+two exact floats, or an exact float and such an int (as doubles, the int's
+exact: what float_richcompare compares in C; with a NaN only != is true:
+FLOAT_COMPARE_MASK), compare to Py_True / Py_False (a
+new reference), an exact list indexed by
 an exact int of at most one digit, 0 <= index < len, gives the item (a new
 reference); anything else tail-branches to the C-API function, whose result
 and exception are the interpreter's.  `pyjit_isinstance` is the vectorcall
@@ -85,15 +88,21 @@ object's type is the class or has it in its `__mro__` while the class's
 type is exactly `type` (what `PyObject_IsInstance` itself checks first), it
 returns Py_True; otherwise it tail-branches to PyObject_Vectorcall.
 
-The int routines (their text is in int_routines.py):
-`pyjit_int_<op>` (add, sub, and, or, xor and their in-place forms): two
-exact ints of at most one digit give their result without a helper call:
-a small int (-5..256, the interpreter's own cached object, a new
+The number routines (their text is in int_routines.py):
+`pyjit_int_<op>` (add, sub, mul, and, or, xor and their in-place forms):
+two exact ints of at most one digit give their result without a helper
+call: a small int (-5..256, the interpreter's own cached object, a new
 reference) or, for a result of at most one digit, an int object taken from
-the engine's pool of dead ints (int_pool.py); anything else tail-branches
-to the operator's C-API function.  `pyjit_dealloc`, which compiled code
-calls instead of _Py_Dealloc, puts dead one-digit ints in that pool while
-it has room; otherwise it sets the count back to one and tail-branches to
+the engine's pool of dead ints (int_pool.py).  Two exact floats, or an
+exact float and such an int, give theirs for add, sub, mul and
+`pyjit_float_truediv` (and in place; the latter two such ints too): one
+IEEE double instruction, the result written into
+a float taken from the engine's pool of dead floats; division by zero, a
+NaN result (int_routines.py says why) and an empty pool go to the C-API
+function.  Anything else tail-branches to the operator's C-API function.
+`pyjit_dealloc`, which compiled code calls instead of _Py_Dealloc, puts
+dead one-digit ints and dead exact floats in their pools while they have
+room; otherwise it sets the count back to one and tail-branches to
 Py_DecRef, which frees the object in C.  Under Unicorn a helper call runs
 Python code of the engine's before the C function (the trap hook, the
 helper's binding), and a cyclic garbage collection there (any allocation
@@ -362,7 +371,7 @@ pyjit_eval_breaker:                       // taken, to the helper: see handle_ev
 
 // -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
 pyjit_compare:
-    @small_ints x0, x1, x14, x15, compare_generic, x9, x10
+    @small_ints x0, x1, x14, x15, compare_generic, x9, x10, compare_float
     cmp x14, x15
     cset x9, gt
     csinv x9, x9, xzr, ge                 // -1, 0, 1
@@ -377,7 +386,19 @@ pyjit_compare:
 compare_done:
     @incref x0, x9
     ret
-compare_generic:
+compare_float:                            // floats, or a float and a one-digit int
+{compare_doubles}    fcmp d0, d1
+    cset x9, cs                           // the outcome: 0 lt, 1 eq, 2 gt, 3 unordered
+    cinc x9, x9, hi
+    cinc x9, x9, vs
+    add x9, x9, x2, lsl #2                // bit 4 * op + outcome of the mask
+    ldr x10, lit_float_compare_mask
+    lsr x10, x10, x9
+    ldr x0, lit_false
+    tbz x10, #0, compare_done
+    ldr x0, lit_true
+    b compare_done
+{compare_ints}compare_generic:
     ldr x16, lit_rich_compare
     br x16
 
@@ -484,6 +505,9 @@ lit_false:              .quad {false:#x}
 lit_none:               .quad {none:#x}
 lit_object_is_true:     .quad {PyObject_IsTrue:#x}
 lit_compare_mask:       .quad {compare_mask:#x}
+lit_float_compare_mask: .quad {float_compare_mask:#x}
+lit_float_type:         .quad {float_type:#x}
+lit_float_pool:         .quad {float_pool:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
@@ -533,12 +557,18 @@ HELPER_FRAMES = 8
 COMPARE_MASK = sum(bits << (3 * op) for op, bits in enumerate(
     (0b001, 0b011, 0b010, 0b101, 0b100, 0b110)))
 
+# The same for two floats, 4 bits per op: true when less, equal, greater,
+# unordered (a NaN: only != is true, as in float_richcompare).
+FLOAT_COMPARE_MASK = sum(bits << (4 * op) for op, bits in enumerate(
+    (0b0001, 0b0011, 0b0010, 0b1101, 0b0100, 0b0110)))
+
 
 def object_addresses() -> dict[str, int]:
     """The addresses of the interpreter's objects the routines compare with
     or return (types, True/False, the first cached small int), and of the
     parts of its state they read and write (interpreter.py)."""
     return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
+                float_type=id(float),
                 true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
                 type_type=id(type),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
@@ -554,13 +584,14 @@ def object_addresses() -> dict[str, int]:
 # -- macros: a line `    @name a, b, ...` is replaced by the fragment ----------------
 
 def _small_ints(a: str, b: str, value_a: str, value_b: str, fail: str, int_type: str,
-                tmp: str) -> str:
+                tmp: str, not_ints: str | None = None) -> str:
     """The values of a and b into value_a and value_b when both are exact
-    ints of at most one digit, else go to fail; uses int_type and tmp, and
-    x12, x13 for the sizes."""
+    ints of at most one digit, else go to fail (to not_ints, when given,
+    if either is not an exact int); uses int_type and tmp, and x12, x13 for
+    the sizes."""
     checks = "".join(f"    ldr {tmp}, [{obj}, #{layout.OB_TYPE}]\n"
                      f"    cmp {tmp}, {int_type}\n"
-                     f"    b.ne {fail}\n" for obj in (a, b))
+                     f"    b.ne {not_ints or fail}\n" for obj in (a, b))
     return (f"    ldr {int_type}, lit_long_type\n" + checks
             + objects.one_digit_checks([(a, "x12"), (b, "x13")], tmp, fail)
             + objects.one_digit_values([(a, "x12", value_a), (b, "x13", value_b)]))
@@ -655,11 +686,12 @@ def expand(text: str) -> str:
 
 def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     """The routines' assembly text with the given addresses: each helper of
-    HELPERS_CALLED's, those of object_addresses(), `stack_limit` and
-    `int_pool` (the engine's); keep: the recursion limit a call between
+    HELPERS_CALLED's, those of object_addresses(), `stack_limit`,
+    `int_pool` and `float_pool` (the engine's); keep: the recursion limit a call between
     compiled functions leaves unused (HELPER_FRAMES, or the engine's
     RECURSION_KEEP)."""
     L = layout
+    compare_doubles, compare_ints = int_routines.doubles("compare", "compare_generic")
     return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
@@ -671,9 +703,11 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=dict_versions.VERSION,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
-        compare_mask=COMPARE_MASK, HELPER_FRAMES=keep,
+        compare_mask=COMPARE_MASK, float_compare_mask=FLOAT_COMPARE_MASK, HELPER_FRAMES=keep,
+        FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         int_routines=int_routines.source(),
+        compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),
         **addresses))

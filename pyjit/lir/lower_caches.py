@@ -13,11 +13,11 @@ emitted; the cells, their invariants and their miss helpers are the same:
   on a cold path (about 40 to 90 more bytes a site);
 - "off": the generic helpers (PyObject_GetAttr, ...), no cells.
 
-CompareOp, BinarySubscr and the BinaryOps + - & | ^ (and in place) call
-the shared `pyjit_compare`, `pyjit_getitem` and `pyjit_int_*` routines
-unless caches are "off" (in both other modes): a fast path for small exact
-ints and exact lists indexed by one, the C-API function otherwise
-(routines.py).
+CompareOp, BinarySubscr and the BinaryOps + - * / & | ^ (and in place)
+call the shared `pyjit_compare`, `pyjit_getitem`, `pyjit_int_*` and
+`pyjit_float_*` routines unless caches are "off" (in both other modes): a
+fast path for small exact ints, exact floats and exact lists indexed by
+one, the C-API function otherwise (routines.py, int_routines.py).
 
 Either way a miss runs the kind's miss helper, which does what the
 interpreter does (same result, same exception) and refills the cell when
@@ -387,15 +387,17 @@ def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg]) -> Non
 
 @lowers(N.CompareOp)
 def _compare(lw: L, instr: N.CompareOp) -> None:
-    """Two small exact ints compare without a trap (pyjit_compare)."""
+    """Two small exact ints, or two exact floats, compare without a trap
+    (pyjit_compare)."""
     _fast_path(lw, instr, "pyjit_compare", "PyObject_RichCompare",
                _ops(lw, instr) + [lw.imm(COMPARE_OP[instr.kind])])
 
 
 @lowers(N.BinaryOp)
 def _binary_op(lw: L, instr: N.BinaryOp) -> None:
-    """+ - & | ^ (and in place) of small exact ints without a trap
-    (pyjit_int_*); the other operators call their C-API function."""
+    """+ - * & | ^ (and in place) of small exact ints, + - * / of exact
+    floats, without a trap (pyjit_int_*, pyjit_float_*: INT_OPS); the other
+    operators call their C-API function."""
     helper = binary_op_helper(instr.kind)
     int_op = INT_OPS.get(instr.kind.name)
     if int_op is None:

@@ -14,8 +14,8 @@ This module is the runtime's side of it:
   helper then finds callees compiled in that engine only), and its
   traceback information to the address it is loaded at;
 - per engine: where its stack limit is (`stack_limit`) and the pool of
-  dead ints the shared routines use (`int_pool`, released by `release`
-  when the engine closes).
+  dead ints and the one of dead floats the shared routines use
+  (`int_pool`, `float_pool`, released by `release` when the engine closes).
 
 Direct calls do not nest emulation, so the engine's nesting limit does not
 bound them: below the stack limit symbol (cpython/routines.py; a margin above the bottom of the
@@ -32,7 +32,7 @@ import weakref
 
 from ..cpython.cells import CallCell, reset_call_cells_naming_id
 from ..cpython.tracebacks import CodeInfo
-from ..cpython.int_pool import IntPool
+from ..cpython.int_pool import FloatPool, IntPool
 from .hostmem import PAGE
 
 STACK_MARGIN = 256 << 10        # engine stack kept for generic (nested) calls
@@ -90,6 +90,7 @@ def attach(consts, engine, address: int = 0) -> None:
 
 
 _int_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+_float_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 
 
 def int_pool(engine):
@@ -100,12 +101,21 @@ def int_pool(engine):
     return pool
 
 
+def float_pool(engine):
+    """engine's pool of dead floats (int_pool.py), made on first use."""
+    pool = _float_pools.get(engine)
+    if pool is None:
+        pool = _float_pools[engine] = FloatPool()
+    return pool
+
+
 def release(engine) -> None:
     """What entries keeps for engine goes back (engines call it on close):
-    the pooled ints are freed."""
-    pool = _int_pools.pop(engine, None)
-    if pool is not None:
-        pool.drain()
+    the pooled ints and floats are freed."""
+    for pools in (_int_pools, _float_pools):
+        pool = pools.pop(engine, None)
+        if pool is not None:
+            pool.drain()
 
 
 def stack_limit(engine) -> int:

@@ -4,8 +4,8 @@
     routine_symbols(engine)             # name -> address, for CodePlacement
 
 The routines' text is the CPython layer's; this module fills in what only
-the engine knows (its helper addresses, its stack limit, its pool of dead
-ints), assembles the text with pyjit's assembler, loads it like compiled
+the engine knows (its helper addresses, its stack limit, its pools of dead
+ints and floats), assembles the text with pyjit's assembler, loads it like compiled
 code, and defines a symbol for each routine so that compiled functions link
 against it.
 """
@@ -52,6 +52,7 @@ def load_routines(engine):
     addresses.update(routines.object_addresses())
     addresses["stack_limit"] = entries.stack_limit(engine)
     addresses["int_pool"] = entries.int_pool(engine).address
+    addresses["float_pool"] = entries.float_pool(engine).address
     keep = getattr(engine, "RECURSION_KEEP", routines.HELPER_FRAMES)
     code = assemble(routines.source(addresses, keep), routines.NAME).code
     loaded = engine.load(code, routines.NAME)
