@@ -92,9 +92,36 @@ def _key_index(keys: int, name: str) -> int | None:
     return None
 
 
+def _member_offset(descr, tp: type, for_store: bool) -> int | None:
+    """The byte offset in tp's instances of the object slot member
+    descriptor descr (`__slots__`) gets and sets, when member_get /
+    member_set do nothing else for an instance of tp: descr is exactly a
+    member descriptor, of T_OBJECT_EX, with no flag but (for a load)
+    READONLY, and its d_type is tp or a base of it (descr_check passes).
+    Then a get is *slot, AttributeError when NULL, and a set stores the
+    new value and releases the old one (PyMember_GetOne / SetOne)."""
+    if type(descr) is not types.MemberDescriptorType:
+        return None
+    owner = descr.__objclass__          # PyType_IsSubtype: in tp_mro (no __subclasscheck__)
+    for base in _obj(_u64(id(tp) + layout.TYPE_TP_MRO)):
+        if base is owner:
+            break
+    else:
+        return None
+    member = _u64(id(descr) + layout.MEMBER_DESCR_D_MEMBER)
+    flags = _u32(member + layout.MEMBERDEF_FLAGS)
+    if for_store or flags & ~layout.MEMBER_READONLY:
+        if flags:
+            return None
+    if _u32(member + layout.MEMBERDEF_TYPE) != layout.T_OBJECT_EX:
+        return None
+    offset = _s64(member + layout.MEMBERDEF_OFFSET)
+    return offset if offset > 0 and offset % 8 == 0 else None
+
+
 def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
     name = cell.name
-    if type(name) is not str or not _shared_keys(tp):
+    if type(name) is not str:
         return
     slot = layout.TYPE_TP_SETATTRO if cell.for_store else layout.TYPE_TP_GETATTRO
     generic = _GENERIC_SETATTR if cell.for_store else _GENERIC_GETATTR
@@ -102,6 +129,12 @@ def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
         return
     descr = _lookup(tp, name)
     if descr is not NULL and not _immutable_non_data(descr):
+        offset = _member_offset(descr, tp, cell.for_store)
+        version = _version(tp)          # (after the lookup, which may assign it)
+        if offset is not None and version and _lookup(tp, name) is descr:
+            cell.fill_entry(cell.victim(id(tp)), [id(tp), version, offset | AttrCell.MEMBER])
+        return
+    if not _shared_keys(tp):
         return
     version, index = _version(tp), _key_index(_shared_keys(tp), name)
     if version and index is not None:

@@ -260,6 +260,7 @@ class AttrCell(PolyCell):
     ENTRY = 24
     WORDS = PolyCell.ENTRIES * ENTRY // 8
     TYPE, VERSION, SLOT = 0, 8, 16      # within an entry
+    MEMBER = 1      # SLOT's tag: a __slots__ member at obj + (SLOT - MEMBER)
 
     def __new__(cls, name: str, for_store: bool = False):
         cell = super().__new__(cls, name)

@@ -144,27 +144,48 @@ load_global_miss:
 // -- instance attributes: x0 = AttrCell, x1 = obj (x2 = value) -----------------------
 pyjit_cache_load_attr:
     @type_entry load_attr, {A_END}, {A_ENTRY}
-    @instance_values x1, x13, load_attr_miss
     ldr x14, [x17, #{A_SLOT}]
+    tbnz x14, #0, load_attr_member
+    @instance_values x1, x13, load_attr_miss
     ldr x15, [x13, x14]
+load_attr_found:
     cbz x15, load_attr_miss
     @incref x15, x9
     mov x0, x15
     ret
+load_attr_member:                         // a __slots__ member at obj + word - MEMBER
+    sub x14, x14, #{A_MEMBER}
+    ldr x15, [x1, x14]
+    b load_attr_found
 load_attr_miss:
     ldr x16, lit_load_attr_fill
     br x16
 
 pyjit_cache_store_attr:
     @type_entry store_attr, {A_END}, {A_ENTRY}
-    @instance_values x1, x13, store_attr_miss
     ldr x14, [x17, #{A_SLOT}]
+    tbnz x14, #0, store_attr_member
+    @instance_values x1, x13, store_attr_miss
     add x13, x13, x14
-    ldr x15, [x13]                        // the old value: none goes to the helper
-    cbz x15, store_attr_miss
+    ldr x15, [x13]                        // the old value
+    cbz x15, store_attr_empty
+store_attr_replace:
     @incref x2, x9
     str x2, [x13]
     @decref x15, x9, store_attr_dealloc
+    mov x0, #0
+    ret
+store_attr_member:                        // a __slots__ member at obj + word - MEMBER
+    sub x14, x14, #{A_MEMBER}
+    add x13, x1, x14
+    ldr x15, [x13]                        // the old value, or NULL
+    cbnz x15, store_attr_replace
+    b store_attr_set
+store_attr_empty:                         // a new key of the values: its insertion order
+    @add_to_insertion_order x1, x13, x14, x10, x11, x12, store_attr_miss
+store_attr_set:
+    @incref x2, x9
+    str x2, [x13]
     mov x0, #0
     ret
 store_attr_dealloc:
@@ -539,6 +560,7 @@ MACROS = {
     "one_digit_int": _one_digit_int,
     "index_int": objects.nonnegative_one_digit,
     "instance_values": objects.instance_values,
+    "add_to_insertion_order": objects.add_to_insertion_order,
     "range_iter_next": objects.range_iter_next,
     "range_iter_advance": objects.range_iter_advance,
     "no_instance_dict": objects.no_instance_dict,
@@ -577,6 +599,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     L = layout
     return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
+        A_MEMBER=AttrCell.MEMBER,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
         C_ENTRY=CallCell.ENTRY, C_END=CallCell.MEGAMORPHIC,

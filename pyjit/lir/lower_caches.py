@@ -166,17 +166,64 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
 
 # -- attributes ------------------------------------------------------------------------------
 
-def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
-    """The guards of an AttrCell (the entry of obj's type); the address of
-    the cached values slot."""
+def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
+                   member: ir.Block | None = None) -> tuple[VReg, VReg]:
+    """The guards of an AttrCell (the entry of obj's type); (the address of
+    the cached slot, the entry's SLOT word).  A values slot continues in
+    the current block; a `__slots__` member (the word tagged MEMBER) in
+    block `member` when given, else (loads) in the current block too."""
     C = caches.AttrCell
     tp = load(lw, obj, layout.OB_TYPE)
     entry = find_entry(lw, tp, cell, C, miss)
     guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, entry, C.VERSION), miss)
+    word, tag, slot = load(lw, entry, C.SLOT), lw.new(), lw.new()
+    in_values, in_member = lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.Alu("and", tag, word, C.MEMBER))
+    lw.emit(ir.BranchZero(tag, in_values, in_member))
+    lw.cur = in_member
+    lw.emit(ir.Alu("add", slot, obj, word))
+    lw.emit(ir.Alu("sub", slot, slot, C.MEMBER))
+    after = member if member is not None else lw.f.new_block()
+    lw.emit(ir.Jump(after))
+    lw.cur = in_values
     values = _instance_values(lw, obj, miss)
-    slot = lw.new()
-    lw.emit(ir.Alu("add", slot, values, load(lw, entry, C.SLOT)))
-    return slot
+    lw.emit(ir.Alu("add", slot, values, word))
+    if member is None:
+        lw.emit(ir.Jump(after))
+        lw.cur = after
+    return slot, word
+
+
+def _add_to_insertion_order(lw: L, obj: VReg, slot: VReg, word: VReg, miss: ir.Block) -> None:
+    """_PyDictValues_AddToInsertionOrder for the empty values slot `slot`
+    (word = 8 * its index), as objects.add_to_insertion_order (which says
+    why it is right) does it: 3.11/3.12's count byte before the values and
+    the order bytes below it, 3.13's size and the order bytes after the
+    `capacity` values (missing when obj has a dict sharing them)."""
+    values, index = lw.new(), lw.new()
+    lw.emit(ir.Alu("sub", values, slot, word))
+    lw.emit(ir.Alu("lsr", index, word, 3))
+    if layout.INLINE_VALUES:
+        no_dict = lw.f.new_block()
+        lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, miss))
+        lw.cur = no_dict
+        items = layout.VALUES_ITEMS
+        capacity = load(lw, values, layout.VALUES_CAPACITY - items, 1)
+        size = load(lw, values, layout.VALUES_SIZE - items, 1)
+        order = lw.new()
+        lw.emit(ir.Alu("lsl", order, capacity, 3))
+        lw.emit(ir.Alu("add", order, order, values))
+        lw.emit(ir.Alu("add", order, order, size))
+        lw.emit(ir.Store(index, order, 0, 1))
+        lw.emit(ir.Alu("add", size, size, 1))
+        lw.emit(ir.Store(size, values, layout.VALUES_SIZE - items, 1))
+        return
+    count = load(lw, values, layout.VALUES_ORDER_COUNT, 1)
+    lw.emit(ir.Alu("add", count, count, 1))
+    lw.emit(ir.Store(count, values, layout.VALUES_ORDER_COUNT, 1))
+    order = lw.new()
+    lw.emit(ir.Alu("sub", order, values, count))
+    lw.emit(ir.Store(index, order, layout.VALUES_ORDER_COUNT, 1))
 
 
 def _instance_values(lw: L, obj: VReg, miss: ir.Block) -> VReg:
@@ -262,7 +309,7 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
     if module:
         lw.emit(ir.Move(result, _module_value(lw, obj, cell, miss)))
     else:
-        lw.emit(ir.Load(result, _instance_slot(lw, obj, cell, miss), 0))
+        lw.emit(ir.Load(result, _instance_slot(lw, obj, cell, miss)[0], 0))
         guard_nonzero(lw, result, miss)
     lw.incref(result)
     lw.emit(ir.Jump(done))
@@ -275,8 +322,9 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
 
 @lowers(O.StoreAttrCached)
 def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
-    """The instance's values slot holds a value: store the new one
-    (incref), release the old one."""
+    """Store the new value (incref) into the instance's slot and release
+    the old one; an empty values slot is first added to the insertion
+    order, an empty member slot has nothing to release."""
     obj, value = lw.vreg(instr.operands[0]), lw.vreg(instr.operands[1])
     how = lw.options.caches
     if how == "off":
@@ -288,12 +336,24 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
         lw.check(instr, "store_attr_fill", status)
         return
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
-    slot = _instance_slot(lw, obj, cell, miss)
+    member, replace, empty, store = (lw.f.new_block() for _ in range(4))
+    slot, word = _instance_slot(lw, obj, cell, miss, member)
     old = load(lw, slot, 0)
-    guard_nonzero(lw, old, miss)
+    lw.emit(ir.BranchZero(old, empty, replace))
+    lw.cur = empty
+    _add_to_insertion_order(lw, obj, slot, word, miss)
+    lw.emit(ir.Jump(store))
+    lw.cur = member
+    lw.emit(ir.Load(old, slot, 0))
+    lw.emit(ir.BranchZero(old, store, replace))
+    lw.cur = replace
     lw.incref(value)
     lw.emit(ir.Store(value, slot, 0))
     lw.decref(old)
+    lw.emit(ir.Jump(done))
+    lw.cur = store
+    lw.incref(value)
+    lw.emit(ir.Store(value, slot, 0))
     lw.emit(ir.Jump(done))
     lw.cur = miss
     status = lw.call("store_attr_fill", [cell, obj, value])
