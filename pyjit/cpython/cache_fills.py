@@ -14,7 +14,7 @@ import ctypes
 import types
 
 from . import dict_versions, layout, semantics
-from .cells import AttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at
+from .cells import AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at
 from .helper_decl import ROOM, python_helper
 from .null import NULL
 from .tstate import per_thread as _per_thread
@@ -141,6 +141,36 @@ def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
 
 
+def _fill_class_attr(cell: ClassAttrCell, cls) -> None:
+    """Fill cell with cls.name when type_getattro gives the MRO's attribute
+    itself for as long as cls keeps its version tag: cls is exactly a
+    `type` (type_getattro, and a metatype that never changes), which has
+    no attribute `name` (it would be looked at first), and the MRO's
+    attribute is a plain function (func_descr_get with no instance gives
+    the function) or has no __get__ at all: its type is immutable, or in
+    cls's MRO, whose changes (a __get__ added) change cls's tag too."""
+    name = cell.name
+    if type(cls) is not type or type(name) is not str or _lookup(type, name) is not NULL:
+        return
+    value = _lookup(cls, name)
+    if value is NULL:
+        return
+    vt = type(value)
+    if vt is not types.FunctionType:
+        if _lookup(vt, "__get__") is not NULL:
+            return
+        if not vt.__flags__ & layout.TPFLAGS_IMMUTABLETYPE:
+            for base in _obj(_u64(id(cls) + layout.TYPE_TP_MRO)):
+                if base is vt:
+                    break
+            else:
+                return
+    version = _version(cls)
+    if version and _lookup(cls, name) is value:     # (nothing changed since)
+        cell.write(ClassAttrCell.CLASS, (id(cls), version, id(value)))
+        cell.fills += 1
+
+
 def _module_entry(module, name) -> tuple[int, object] | None:
     """(md_dict version, value) when module.name is md_dict[name] for as
     long as md_dict does not change."""
@@ -241,8 +271,8 @@ def load_global_fill(cell):
 
 @python_helper("load_attr_fill", ("ptr", "obj"), "obj", "null", room=True)
 def load_attr_fill(cell, obj):
-    """obj.name (PyObject_GetAttr) on a miss of an AttrCell or
-    ModuleAttrCell, which is filled when the attribute is cacheable."""
+    """obj.name (PyObject_GetAttr) on a miss of an AttrCell, ClassAttrCell
+    or ModuleAttrCell, which is filled when the attribute is cacheable."""
     cell = cell_at(cell)
     cell.misses += 1
     counter = _per_thread.counter
@@ -255,6 +285,8 @@ def load_attr_fill(cell, obj):
             counter.value += ROOM
     if isinstance(cell, ModuleAttrCell):
         _fill_module_attr(cell, obj)
+    elif isinstance(cell, ClassAttrCell):
+        _fill_class_attr(cell, obj)
     else:
         _fill_instance_attr(cell, type(obj))
     return value

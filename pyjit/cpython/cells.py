@@ -268,6 +268,11 @@ class AttrCell(PolyCell):
         return cell
 
 
+class ClassAttrCell(Cell):
+    WORDS = 3
+    CLASS, VERSION, VALUE = 0, 8, 16
+
+
 class ModuleAttrCell(Cell):
     WORDS = 2
     VERSION, VALUE = 0, 8

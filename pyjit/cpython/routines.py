@@ -6,6 +6,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_cache_load_global(cell)                 -> value (borrowed) | NULL
     pyjit_cache_load_attr(cell, obj)              -> new reference | NULL
     pyjit_cache_load_module_attr(cell, module)    -> new reference | NULL
+    pyjit_cache_load_class_attr(cell, cls)        -> new reference | NULL
     pyjit_cache_store_attr(cell, obj, value)      -> 0 | -1
     pyjit_cache_load_method(cell, obj, out)       -> 0 | -1, out[0..1] new refs
     pyjit_cache_load_module_method(cell, module, out)
@@ -106,12 +107,13 @@ import ctypes
 import types
 
 from . import dict_versions, int_routines, interpreter, layout, objects
-from .cells import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
+from .cells import AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell
 from .int_routines import INT_OPS
 
 NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
+            "pyjit_cache_load_class_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_cached", "pyjit_call_target",
             "pyjit_compare", "pyjit_getitem", "pyjit_isinstance", "pyjit_eval_breaker")
@@ -198,6 +200,25 @@ store_attr_dealloc:
     ret
 store_attr_miss:
     ldr x16, lit_store_attr_fill
+    br x16
+
+// -- class attributes: x0 = ClassAttrCell, x1 = the class -----------------------------
+pyjit_cache_load_class_attr:
+    ldr x9, [x1, #{OB_TYPE}]
+    ldr x10, lit_type_type
+    cmp x9, x10                           // exactly a type: its tp_version_tag is there
+    b.ne class_attr_miss
+    ldp x11, x12, [x0, #{CA_CLASS}]       // the class and its version
+    cmp x1, x11
+    b.ne class_attr_miss
+    ldr w13, [x1, #{TP_VERSION}]
+    cmp x13, x12
+    b.ne class_attr_miss
+    ldr x0, [x0, #{CA_VALUE}]
+    @incref x0, x9
+    ret
+class_attr_miss:
+    ldr x16, lit_load_attr_fill
     br x16
 
 // -- modules: x0 = ModuleAttrCell, x1 = module (x2 = out) ----------------------------
@@ -599,7 +620,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     L = layout
     return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
-        A_MEMBER=AttrCell.MEMBER,
+        A_MEMBER=AttrCell.MEMBER, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
         C_ENTRY=CallCell.ENTRY, C_END=CallCell.MEGAMORPHIC,

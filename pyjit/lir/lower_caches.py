@@ -27,7 +27,9 @@ Global cells are shared by every load of the same name in a function (the
 key is the same); attribute and method cells are per site.  Which kind a
 site uses is decided at compile time from what the receiver is now: a
 receiver loaded from a global that currently holds a module gets a module
-cell (`math.sqrt`), anything else an instance cell (`self.x`).  That only
+cell (`math.sqrt`), one that holds a class exactly of type `type` a class
+cell for loads (`Direction.FORWARD`), anything else an instance cell
+(`self.x`).  That only
 shapes the code: a wrong guess just misses, and the miss stays correct.
 """
 
@@ -289,25 +291,43 @@ def _module_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
     return load(lw, cell, C.VALUE)
 
 
+def _class_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
+    """The guards of a ClassAttrCell (obj exactly a type, the cell's class,
+    with the cell's version); the cached value (borrowed)."""
+    C = caches.ClassAttrCell
+    guard(lw, load(lw, obj, layout.OB_TYPE), lw.const(type), miss)
+    guard(lw, obj, load(lw, cell, C.CLASS), miss)
+    guard(lw, load(lw, obj, layout.TYPE_TP_VERSION_TAG, 4), load(lw, cell, C.VERSION), miss)
+    return load(lw, cell, C.VALUE)
+
+
 @lowers(O.LoadAttrCached)
 def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
-    """The instance's values slot, or the module's cached value: increfed."""
+    """The instance's slot, the module's or the class's cached value:
+    increfed."""
     obj = lw.vreg(instr.operands[0])
     how = lw.options.caches
     if how == "off":
         helper_op(lw, instr, "PyObject_GetAttr", [obj, _name(lw, instr)])
         return
     result = lw.vreg(instr.result)
-    module = _is_module(lw, instr.operands[0])
-    cell = cell_address(lw, (caches.ModuleAttrCell if module else caches.AttrCell)(instr.name))
+    receiver = compile_time_value(lw, instr.operands[0])
+    module = type(receiver) is types.ModuleType
+    klass = type(receiver) is type
+    kind = (caches.ModuleAttrCell if module else caches.ClassAttrCell if klass
+            else caches.AttrCell)
+    cell = cell_address(lw, kind(instr.name))
     if how == "shared":
-        routine = "pyjit_cache_load_module_attr" if module else "pyjit_cache_load_attr"
+        routine = ("pyjit_cache_load_module_attr" if module else
+                   "pyjit_cache_load_class_attr" if klass else "pyjit_cache_load_attr")
         lw.call_routine(routine, [cell, obj], result)
         lw.check(instr, "load_attr_fill", result)
         return
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     if module:
         lw.emit(ir.Move(result, _module_value(lw, obj, cell, miss)))
+    elif klass:
+        lw.emit(ir.Move(result, _class_value(lw, obj, cell, miss)))
     else:
         lw.emit(ir.Load(result, _instance_slot(lw, obj, cell, miss)[0], 0))
         guard_nonzero(lw, result, miss)
