@@ -65,10 +65,11 @@ version tag is gone for good) while the site's other entries stay warm.
     Every values array of a type has room for every index of its shared
     keys (they are sized for the keys' dk_nentries + dk_usable, which a
     split table never outgrows), so no capacity check is needed; an empty
-    slot is not in the order (a deletion takes it out).  3.13/3.14 send an
-    empty slot of an object that has a dict to the miss helper: the dict
-    may share these values (`valid` stays set) and its ma_used must count
-    the new key too.  Filled when tp_getattro (loads) / tp_setattro
+    slot is not in the order (a deletion takes it out).  3.13/3.14 send a
+    store into the values of an object that has a dict to the miss
+    helper (objects.no_dict_sharing_values): the dict may share them
+    (`valid` stays set), and a store must go through it (its watchers,
+    its version, its ma_used for a new key); loads may still read them.  Filled when tp_getattro (loads) / tp_setattro
     (stores) is the generic one, the type has a valid version tag, no
     class attribute `name` is a data descriptor or could become one (it
     must be of an immutable type without __set__/__delete__), and `name`

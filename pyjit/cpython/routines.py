@@ -168,6 +168,7 @@ pyjit_cache_store_attr:
     ldr x14, [x17, #{A_SLOT}]
     tbnz x14, #0, store_attr_member
     @instance_values x1, x13, store_attr_miss
+    @no_dict_sharing_values x1, x10, store_attr_miss
     add x13, x13, x14
     ldr x15, [x13]                        // the old value
     cbz x15, store_attr_empty
@@ -582,6 +583,7 @@ MACROS = {
     "index_int": objects.nonnegative_one_digit,
     "instance_values": objects.instance_values,
     "add_to_insertion_order": objects.add_to_insertion_order,
+    "no_dict_sharing_values": objects.no_dict_sharing_values,
     "range_iter_next": objects.range_iter_next,
     "range_iter_advance": objects.range_iter_advance,
     "no_instance_dict": objects.no_instance_dict,

@@ -201,14 +201,11 @@ def _add_to_insertion_order(lw: L, obj: VReg, slot: VReg, word: VReg, miss: ir.B
     (word = 8 * its index), as objects.add_to_insertion_order (which says
     why it is right) does it: 3.11/3.12's count byte before the values and
     the order bytes below it, 3.13's size and the order bytes after the
-    `capacity` values (missing when obj has a dict sharing them)."""
+    `capacity` values (obj has no dict: _store_attr checked)."""
     values, index = lw.new(), lw.new()
     lw.emit(ir.Alu("sub", values, slot, word))
     lw.emit(ir.Alu("lsr", index, word, 3))
     if layout.INLINE_VALUES:
-        no_dict = lw.f.new_block()
-        lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, miss))
-        lw.cur = no_dict
         items = layout.VALUES_ITEMS
         capacity = load(lw, values, layout.VALUES_CAPACITY - items, 1)
         size = load(lw, values, layout.VALUES_SIZE - items, 1)
@@ -358,6 +355,10 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     member, replace, empty, store = (lw.f.new_block() for _ in range(4))
     slot, word = _instance_slot(lw, obj, cell, miss, member)
+    if layout.INLINE_VALUES:            # objects.no_dict_sharing_values
+        no_dict = lw.f.new_block()
+        lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, miss))
+        lw.cur = no_dict
     old = load(lw, slot, 0)
     lw.emit(ir.BranchZero(old, empty, replace))
     lw.cur = empty

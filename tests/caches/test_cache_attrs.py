@@ -358,3 +358,25 @@ def test_new_keys_keep_the_interpreters_order_and_dict(mode, compiled, traps):
     assert got == expected
     assert expected[0] == ([("c", 3), ("a", 1), ("b", 2)], 3)
     assert hot == {}
+
+
+@pytest.mark.xfail(sys.version_info[:2] == (3, 13), strict=False,
+                   reason="3.13's store_instance_attr_lock_held notifies a dict that shares the "
+                          "values without giving it a new ma_version_tag: a global cache over "
+                          "that dict keeps its old value, after the interpreter's stores too")
+def test_a_store_through_values_a_dict_shares_is_seen_by_the_dicts_readers(mode, compiled):
+    class O:
+        pass
+    warm = O()
+    warm.a, warm.b = 0, 1
+    o = O()
+    o.a, o.b = 1, 2
+    namespace = vars(o)                  # 3.13+: the dict shares o's inline values
+    exec("def read():\n    return a\n", namespace)
+    read = namespace["read"]
+    compiled(set_a, read)
+    set_a(warm, 3)
+    set_a(warm, 4)                       # warm
+    assert read() == 1 and read() == 1
+    set_a(o, 5)
+    assert (o.a, namespace["a"], read()) == (5, 5, 5)

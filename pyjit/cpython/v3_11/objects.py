@@ -55,6 +55,14 @@ def instance_values(obj: str, values: str, miss: str) -> str:
             f"    cbz {values}, {miss}\n")
 
 
+def no_dict_sharing_values(obj: str, tmp: str, miss: str) -> str:
+    """Before a store into obj's values (instance_values found them): go to
+    miss when a dict of obj's shares them, whose version and watchers a
+    store must go through.  Nothing on 3.11 and 3.12: a materialized dict
+    takes the values over (the values word is then NULL / the dict)."""
+    return ""
+
+
 def add_to_insertion_order(obj: str, slot: str, offset: str, t1: str, t2: str, t3: str,
                            miss: str) -> str:
     """_PyDictValues_AddToInsertionOrder(values, index) for the empty slot

@@ -51,6 +51,17 @@ def instance_values(obj: str, values: str, miss: str) -> str:
             + f"    add {values}, {values}, #{L.VALUES_ITEMS}\n")
 
 
+def no_dict_sharing_values(obj: str, tmp: str, miss: str) -> str:
+    """Before a store into obj's inline values (instance_values found them
+    `valid`): go to miss when obj has a dict (OBJECT_MANAGED_DICT), which
+    shares them until it needs a table of its own.  A store must then go
+    through the dict: its version, its watchers (a dict that is some
+    function's globals) and, for a new key, its ma_used change too; what
+    CPython's _GUARD_DORV_NO_DICT leaves to the generic path."""
+    return (f"    ldr {tmp}, [{obj}, #{L.OBJECT_MANAGED_DICT}]                    // the dict\n"
+            f"    cbnz {tmp}, {miss}\n")
+
+
 def add_to_insertion_order(obj: str, slot: str, offset: str, t1: str, t2: str, t3: str,
                            miss: str) -> str:
     """_PyDictValues_AddToInsertionOrder(values, index) for the empty slot
@@ -59,16 +70,11 @@ def add_to_insertion_order(obj: str, slot: str, offset: str, t1: str, t2: str, t
     the order bytes follow the `capacity` value pointers; byte `size` of
     them gets the index and `size` goes up by one.  The capacity is the
     shared keys' usable size when the type made its first instance, which
-    a split table never outgrows, so every index fits.  Goes to miss when
-    obj has a dict (OBJECT_MANAGED_DICT) even though it shares these
-    values (`valid` still set): adding a key must also count in the dict's
-    ma_used (what CPython's _GUARD_DORV_NO_DICT leaves to the generic
-    path)."""
-    w1, w2, w3 = ("w" + t[1:] for t in (t1, t2, t3))
+    a split table never outgrows, so every index fits and this never goes
+    to miss (obj has no dict: no_dict_sharing_values came first)."""
+    w2, w3 = ("w" + t[1:] for t in (t2, t3))
     items = L.VALUES_ITEMS
-    return (f"    ldr {t1}, [{obj}, #{L.OBJECT_MANAGED_DICT}]                    // the dict\n"
-            f"    cbnz {t1}, {miss}\n"
-            f"    sub {t1}, {slot}, {offset}                    // the values\n"
+    return (f"    sub {t1}, {slot}, {offset}                    // the values\n"
             f"    ldrb {w2}, [{t1}, #{L.VALUES_CAPACITY - items}]                 // capacity\n"
             f"    add {t2}, {t1}, {t2}, lsl #3                 // the order bytes\n"
             f"    ldrb {w3}, [{t1}, #{L.VALUES_SIZE - items}]                 // size\n"
