@@ -14,7 +14,7 @@ import ctypes
 import types
 
 from . import dict_versions, layout, semantics
-from .cells import AttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at
+from .cells import AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at
 from .helper_decl import ROOM, python_helper
 from .null import NULL
 from .tstate import per_thread as _per_thread
@@ -92,9 +92,36 @@ def _key_index(keys: int, name: str) -> int | None:
     return None
 
 
+def _member_offset(descr, tp: type, for_store: bool) -> int | None:
+    """The byte offset in tp's instances of the object slot member
+    descriptor descr (`__slots__`) gets and sets, when member_get /
+    member_set do nothing else for an instance of tp: descr is exactly a
+    member descriptor, of T_OBJECT_EX, with no flag but (for a load)
+    READONLY, and its d_type is tp or a base of it (descr_check passes).
+    Then a get is *slot, AttributeError when NULL, and a set stores the
+    new value and releases the old one (PyMember_GetOne / SetOne)."""
+    if type(descr) is not types.MemberDescriptorType:
+        return None
+    owner = descr.__objclass__          # PyType_IsSubtype: in tp_mro (no __subclasscheck__)
+    for base in _obj(_u64(id(tp) + layout.TYPE_TP_MRO)):
+        if base is owner:
+            break
+    else:
+        return None
+    member = _u64(id(descr) + layout.MEMBER_DESCR_D_MEMBER)
+    flags = _u32(member + layout.MEMBERDEF_FLAGS)
+    if for_store or flags & ~layout.MEMBER_READONLY:
+        if flags:
+            return None
+    if _u32(member + layout.MEMBERDEF_TYPE) != layout.T_OBJECT_EX:
+        return None
+    offset = _s64(member + layout.MEMBERDEF_OFFSET)
+    return offset if offset > 0 and offset % 8 == 0 else None
+
+
 def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
     name = cell.name
-    if type(name) is not str or not _shared_keys(tp):
+    if type(name) is not str:
         return
     slot = layout.TYPE_TP_SETATTRO if cell.for_store else layout.TYPE_TP_GETATTRO
     generic = _GENERIC_SETATTR if cell.for_store else _GENERIC_GETATTR
@@ -102,10 +129,46 @@ def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
         return
     descr = _lookup(tp, name)
     if descr is not NULL and not _immutable_non_data(descr):
+        offset = _member_offset(descr, tp, cell.for_store)
+        version = _version(tp)          # (after the lookup, which may assign it)
+        if offset is not None and version and _lookup(tp, name) is descr:
+            cell.fill_entry(cell.victim(id(tp)), [id(tp), version, offset | AttrCell.MEMBER])
+        return
+    if not _shared_keys(tp):
         return
     version, index = _version(tp), _key_index(_shared_keys(tp), name)
     if version and index is not None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
+
+
+def _fill_class_attr(cell: ClassAttrCell, cls) -> None:
+    """Fill cell with cls.name when type_getattro gives the MRO's attribute
+    itself for as long as cls keeps its version tag: cls is exactly a
+    `type` (type_getattro, and a metatype that never changes), which has
+    no attribute `name` (it would be looked at first), and the MRO's
+    attribute is a plain function (func_descr_get with no instance gives
+    the function) or has no __get__ at all: its type is immutable, or in
+    cls's MRO, whose changes (a __get__ added) change cls's tag too."""
+    name = cell.name
+    if type(cls) is not type or type(name) is not str or _lookup(type, name) is not NULL:
+        return
+    value = _lookup(cls, name)
+    if value is NULL:
+        return
+    vt = type(value)
+    if vt is not types.FunctionType:
+        if _lookup(vt, "__get__") is not NULL:
+            return
+        if not vt.__flags__ & layout.TPFLAGS_IMMUTABLETYPE:
+            for base in _obj(_u64(id(cls) + layout.TYPE_TP_MRO)):
+                if base is vt:
+                    break
+            else:
+                return
+    version = _version(cls)
+    if version and _lookup(cls, name) is value:     # (nothing changed since)
+        cell.write(ClassAttrCell.CLASS, (id(cls), version, id(value)))
+        cell.fills += 1
 
 
 def _module_entry(module, name) -> tuple[int, object] | None:
@@ -208,8 +271,8 @@ def load_global_fill(cell):
 
 @python_helper("load_attr_fill", ("ptr", "obj"), "obj", "null", room=True)
 def load_attr_fill(cell, obj):
-    """obj.name (PyObject_GetAttr) on a miss of an AttrCell or
-    ModuleAttrCell, which is filled when the attribute is cacheable."""
+    """obj.name (PyObject_GetAttr) on a miss of an AttrCell, ClassAttrCell
+    or ModuleAttrCell, which is filled when the attribute is cacheable."""
     cell = cell_at(cell)
     cell.misses += 1
     counter = _per_thread.counter
@@ -222,6 +285,8 @@ def load_attr_fill(cell, obj):
             counter.value += ROOM
     if isinstance(cell, ModuleAttrCell):
         _fill_module_attr(cell, obj)
+    elif isinstance(cell, ClassAttrCell):
+        _fill_class_attr(cell, obj)
     else:
         _fill_instance_attr(cell, type(obj))
     return value

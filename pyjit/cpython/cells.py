@@ -45,23 +45,69 @@ version tag is gone for good) while the site's other entries stay warm.
     versions mean both dicts are exactly as when the value was looked up.
     Filled only for exact dicts whose versions are kept (3.14: watched).
 
-`AttrCell` ENTRIES x [type, tp_version_tag, byte offset of values[index]]
-    For instances of heap types with Py_TPFLAGS_MANAGED_DICT.  Hot: Py_TYPE
-    is the cell's type, its tp_version_tag the cell's, the values array
-    (`OBJECT_VALUES`) not NULL, the slot not NULL.  A load increfs and
-    returns the slot; a store (`for_store`) stores the new value (incref)
-    and releases the old one, which is 3.11's STORE_ATTR_INSTANCE_VALUE: an
-    existing slot keeps its place in the values' insertion order, and an
-    empty slot (which needs _PyDictValues_AddToInsertionOrder) goes to the
-    miss helper.  Filled when tp_getattro (loads) / tp_setattro (stores) is
-    the generic one, the type has a valid version tag, no class attribute
-    `name` is a data descriptor or could become one (it must be of an
-    immutable type without __set__/__delete__), and `name` is in the type's
-    shared keys (`ht_cached_keys`) at `index`.  The version tag changes
-    whenever the type or a base changes and is never reused; shared keys
-    only grow, so an index stays valid for every values array of the type;
-    a materialized __dict__ or a __class__ assignment sets the values
-    pointer to NULL.
+`AttrCell` ENTRIES x [type, tp_version_tag, slot word]
+    The slot word is the byte offset of values[index] (an instance value
+    of a type with Py_TPFLAGS_MANAGED_DICT), or the byte offset of a
+    `__slots__` member in the object tagged with MEMBER (bit 0; offsets
+    are multiples of 8).  Hot, both: Py_TYPE is the entry's type, its
+    tp_version_tag the entry's.
+
+    Instance values.  Hot: the values array (`OBJECT_VALUES`) not NULL
+    (3.12: tagged as values; 3.13: inline and `valid`).  A load needs the
+    slot not NULL, increfs and returns it.  A store (`for_store`) stores
+    the new value (incref) and releases the old one, which is
+    STORE_ATTR_INSTANCE_VALUE: an existing slot keeps its place in the
+    values' insertion order, and an empty one is first added to it
+    (_PyDictValues_AddToInsertionOrder, objects.add_to_insertion_order):
+    3.11/3.12 count the set slots in the byte at values[-2] and keep
+    their indices in the bytes below it, 3.13/3.14 in the `size` byte of
+    the values' header and the bytes after the `capacity` value pointers.
+    Every values array of a type has room for every index of its shared
+    keys (they are sized for the keys' dk_nentries + dk_usable, which a
+    split table never outgrows), so no capacity check is needed; an empty
+    slot is not in the order (a deletion takes it out).  3.13/3.14 send a
+    store into the values of an object that has a dict to the miss
+    helper (objects.no_dict_sharing_values): the dict may share them
+    (`valid` stays set), and a store must go through it (its watchers,
+    its version, its ma_used for a new key); loads may still read them.  Filled when tp_getattro (loads) / tp_setattro
+    (stores) is the generic one, the type has a valid version tag, no
+    class attribute `name` is a data descriptor or could become one (it
+    must be of an immutable type without __set__/__delete__), and `name`
+    is in the type's shared keys (`ht_cached_keys`) at `index`.  The
+    version tag changes whenever the type or a base changes and is never
+    reused; shared keys only grow, so an index stays valid for every
+    values array of the type; a materialized __dict__ or a __class__
+    assignment sets the values pointer to NULL (3.12: untags it; 3.13: a
+    dict that takes the values over clears `valid`).
+
+    Slot members (MEMBER).  The slot is at obj + offset.  A load needs it
+    not NULL (NULL: the miss helper raises the interpreter's
+    AttributeError), increfs and returns it; a store stores the new value
+    (incref) and releases the old one if there was one, which is
+    PyMember_SetOne for T_OBJECT_EX.  Filled when tp_getattro /
+    tp_setattro is the generic one and the MRO's attribute `name` is
+    exactly a member descriptor of type T_OBJECT_EX with no flag (loads
+    allow READONLY) whose d_type is in the type's MRO: then the generic
+    getattr / setattr calls member_get / member_set, whose type check
+    passes and which read / write exactly that word.  The descriptor is
+    found in the type, so its version tag covers it: replacing it (say by
+    a property) changes the tag; a member descriptor and its PyMemberDef
+    never change.
+
+`ClassAttrCell` [class, tp_version_tag, value]
+    A load through a global that holds a class when the code is compiled
+    (`Direction.FORWARD`).  Hot: Py_TYPE(obj) is exactly `type` (so the
+    version tag is there to read), obj is the cell's class and its
+    tp_version_tag the cell's -> value, a new reference.  Filled when the
+    class's type is exactly `type` (type_getattro; `type` is immutable and
+    must have no attribute `name`, which would come first), and the MRO's
+    attribute is a plain function (func_descr_get without an instance
+    gives the function itself) or has no __get__ and cannot get one: its
+    type is immutable, or is in the class's MRO (adding __get__ to it
+    changes the class's tag as well).  Then type_getattro returns exactly
+    that attribute.  Equal tags mean the same class, unchanged, with no
+    base changed: the value is still in a dict of its MRO, alive.  A dead
+    class's address may be reused, but a new type never gets an old tag.
 
 `ModuleAttrCell` [md_dict version, value]
     For exact modules.  Hot: Py_TYPE is ModuleType, md_dict not NULL, its
@@ -260,11 +306,17 @@ class AttrCell(PolyCell):
     ENTRY = 24
     WORDS = PolyCell.ENTRIES * ENTRY // 8
     TYPE, VERSION, SLOT = 0, 8, 16      # within an entry
+    MEMBER = 1      # SLOT's tag: a __slots__ member at obj + (SLOT - MEMBER)
 
     def __new__(cls, name: str, for_store: bool = False):
         cell = super().__new__(cls, name)
         cell.for_store = for_store
         return cell
+
+
+class ClassAttrCell(Cell):
+    WORDS = 3
+    CLASS, VERSION, VALUE = 0, 8, 16
 
 
 class ModuleAttrCell(Cell):

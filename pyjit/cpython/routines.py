@@ -6,6 +6,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_cache_load_global(cell)                 -> value (borrowed) | NULL
     pyjit_cache_load_attr(cell, obj)              -> new reference | NULL
     pyjit_cache_load_module_attr(cell, module)    -> new reference | NULL
+    pyjit_cache_load_class_attr(cell, cls)        -> new reference | NULL
     pyjit_cache_store_attr(cell, obj, value)      -> 0 | -1
     pyjit_cache_load_method(cell, obj, out)       -> 0 | -1, out[0..1] new refs
     pyjit_cache_load_module_method(cell, module, out)
@@ -136,12 +137,13 @@ import ctypes
 import types
 
 from . import dict_versions, int_routines, interpreter, layout, objects
-from .cells import AttrCell, CallCell, GlobalCell, MethodCell, ModuleAttrCell
+from .cells import AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell
 from .int_routines import INT_OPS
 
 NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
+            "pyjit_cache_load_class_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_call_method0",
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
@@ -177,27 +179,49 @@ load_global_miss:
 // -- instance attributes: x0 = AttrCell, x1 = obj (x2 = value) -----------------------
 pyjit_cache_load_attr:
     @type_entry load_attr, {A_END}, {A_ENTRY}
-    @instance_values x1, x13, load_attr_miss
     ldr x14, [x17, #{A_SLOT}]
+    tbnz x14, #0, load_attr_member
+    @instance_values x1, x13, load_attr_miss
     ldr x15, [x13, x14]
+load_attr_found:
     cbz x15, load_attr_miss
     @incref x15, x9
     mov x0, x15
     ret
+load_attr_member:                         // a __slots__ member at obj + word - MEMBER
+    sub x14, x14, #{A_MEMBER}
+    ldr x15, [x1, x14]
+    b load_attr_found
 load_attr_miss:
     ldr x16, lit_load_attr_fill
     br x16
 
 pyjit_cache_store_attr:
     @type_entry store_attr, {A_END}, {A_ENTRY}
-    @instance_values x1, x13, store_attr_miss
     ldr x14, [x17, #{A_SLOT}]
+    tbnz x14, #0, store_attr_member
+    @instance_values x1, x13, store_attr_miss
+    @no_dict_sharing_values x1, x10, store_attr_miss
     add x13, x13, x14
-    ldr x15, [x13]                        // the old value: none goes to the helper
-    cbz x15, store_attr_miss
+    ldr x15, [x13]                        // the old value
+    cbz x15, store_attr_empty
+store_attr_replace:
     @incref x2, x9
     str x2, [x13]
     @decref x15, x9, store_attr_dealloc
+    mov x0, #0
+    ret
+store_attr_member:                        // a __slots__ member at obj + word - MEMBER
+    sub x14, x14, #{A_MEMBER}
+    add x13, x1, x14
+    ldr x15, [x13]                        // the old value, or NULL
+    cbnz x15, store_attr_replace
+    b store_attr_set
+store_attr_empty:                         // a new key of the values: its insertion order
+    @add_to_insertion_order x1, x13, x14, x10, x11, x12, store_attr_miss
+store_attr_set:
+    @incref x2, x9
+    str x2, [x13]
     mov x0, #0
     ret
 store_attr_dealloc:
@@ -210,6 +234,25 @@ store_attr_dealloc:
     ret
 store_attr_miss:
     ldr x16, lit_store_attr_fill
+    br x16
+
+// -- class attributes: x0 = ClassAttrCell, x1 = the class -----------------------------
+pyjit_cache_load_class_attr:
+    ldr x9, [x1, #{OB_TYPE}]
+    ldr x10, lit_type_type
+    cmp x9, x10                           // exactly a type: its tp_version_tag is there
+    b.ne class_attr_miss
+    ldp x11, x12, [x0, #{CA_CLASS}]       // the class and its version
+    cmp x1, x11
+    b.ne class_attr_miss
+    ldr w13, [x1, #{TP_VERSION}]
+    cmp x13, x12
+    b.ne class_attr_miss
+    ldr x0, [x0, #{CA_VALUE}]
+    @incref x0, x9
+    ret
+class_attr_miss:
+    ldr x16, lit_load_attr_fill
     br x16
 
 // -- modules: x0 = ModuleAttrCell, x1 = module (x2 = out) ----------------------------
@@ -655,6 +698,8 @@ MACROS = {
     "one_digit_int": _one_digit_int,
     "index_int": objects.nonnegative_one_digit,
     "instance_values": objects.instance_values,
+    "add_to_insertion_order": objects.add_to_insertion_order,
+    "no_dict_sharing_values": objects.no_dict_sharing_values,
     "range_iter_next": objects.range_iter_next,
     "range_iter_advance": objects.range_iter_advance,
     "no_instance_dict": objects.no_instance_dict,
@@ -694,6 +739,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     compare_doubles, compare_ints = int_routines.doubles("compare", "compare_generic")
     return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
+        A_MEMBER=AttrCell.MEMBER, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
         C_ENTRY=CallCell.ENTRY, C_END=CallCell.MEGAMORPHIC,

@@ -27,7 +27,9 @@ Global cells are shared by every load of the same name in a function (the
 key is the same); attribute and method cells are per site.  Which kind a
 site uses is decided at compile time from what the receiver is now: a
 receiver loaded from a global that currently holds a module gets a module
-cell (`math.sqrt`), anything else an instance cell (`self.x`).  That only
+cell (`math.sqrt`), one that holds a class exactly of type `type` a class
+cell for loads (`Direction.FORWARD`), anything else an instance cell
+(`self.x`).  That only
 shapes the code: a wrong guess just misses, and the miss stays correct.
 """
 
@@ -166,17 +168,61 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
 
 # -- attributes ------------------------------------------------------------------------------
 
-def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
-    """The guards of an AttrCell (the entry of obj's type); the address of
-    the cached values slot."""
+def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
+                   member: ir.Block | None = None) -> tuple[VReg, VReg]:
+    """The guards of an AttrCell (the entry of obj's type); (the address of
+    the cached slot, the entry's SLOT word).  A values slot continues in
+    the current block; a `__slots__` member (the word tagged MEMBER) in
+    block `member` when given, else (loads) in the current block too."""
     C = caches.AttrCell
     tp = load(lw, obj, layout.OB_TYPE)
     entry = find_entry(lw, tp, cell, C, miss)
     guard(lw, load(lw, tp, layout.TYPE_TP_VERSION_TAG, 4), load(lw, entry, C.VERSION), miss)
+    word, tag, slot = load(lw, entry, C.SLOT), lw.new(), lw.new()
+    in_values, in_member = lw.f.new_block(), lw.f.new_block()
+    lw.emit(ir.Alu("and", tag, word, C.MEMBER))
+    lw.emit(ir.BranchZero(tag, in_values, in_member))
+    lw.cur = in_member
+    lw.emit(ir.Alu("add", slot, obj, word))
+    lw.emit(ir.Alu("sub", slot, slot, C.MEMBER))
+    after = member if member is not None else lw.f.new_block()
+    lw.emit(ir.Jump(after))
+    lw.cur = in_values
     values = _instance_values(lw, obj, miss)
-    slot = lw.new()
-    lw.emit(ir.Alu("add", slot, values, load(lw, entry, C.SLOT)))
-    return slot
+    lw.emit(ir.Alu("add", slot, values, word))
+    if member is None:
+        lw.emit(ir.Jump(after))
+        lw.cur = after
+    return slot, word
+
+
+def _add_to_insertion_order(lw: L, obj: VReg, slot: VReg, word: VReg, miss: ir.Block) -> None:
+    """_PyDictValues_AddToInsertionOrder for the empty values slot `slot`
+    (word = 8 * its index), as objects.add_to_insertion_order (which says
+    why it is right) does it: 3.11/3.12's count byte before the values and
+    the order bytes below it, 3.13's size and the order bytes after the
+    `capacity` values (obj has no dict: _store_attr checked)."""
+    values, index = lw.new(), lw.new()
+    lw.emit(ir.Alu("sub", values, slot, word))
+    lw.emit(ir.Alu("lsr", index, word, 3))
+    if layout.INLINE_VALUES:
+        items = layout.VALUES_ITEMS
+        capacity = load(lw, values, layout.VALUES_CAPACITY - items, 1)
+        size = load(lw, values, layout.VALUES_SIZE - items, 1)
+        order = lw.new()
+        lw.emit(ir.Alu("lsl", order, capacity, 3))
+        lw.emit(ir.Alu("add", order, order, values))
+        lw.emit(ir.Alu("add", order, order, size))
+        lw.emit(ir.Store(index, order, 0, 1))
+        lw.emit(ir.Alu("add", size, size, 1))
+        lw.emit(ir.Store(size, values, layout.VALUES_SIZE - items, 1))
+        return
+    count = load(lw, values, layout.VALUES_ORDER_COUNT, 1)
+    lw.emit(ir.Alu("add", count, count, 1))
+    lw.emit(ir.Store(count, values, layout.VALUES_ORDER_COUNT, 1))
+    order = lw.new()
+    lw.emit(ir.Alu("sub", order, values, count))
+    lw.emit(ir.Store(index, order, layout.VALUES_ORDER_COUNT, 1))
 
 
 def _instance_values(lw: L, obj: VReg, miss: ir.Block) -> VReg:
@@ -242,27 +288,45 @@ def _module_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
     return load(lw, cell, C.VALUE)
 
 
+def _class_value(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
+    """The guards of a ClassAttrCell (obj exactly a type, the cell's class,
+    with the cell's version); the cached value (borrowed)."""
+    C = caches.ClassAttrCell
+    guard(lw, load(lw, obj, layout.OB_TYPE), lw.const(type), miss)
+    guard(lw, obj, load(lw, cell, C.CLASS), miss)
+    guard(lw, load(lw, obj, layout.TYPE_TP_VERSION_TAG, 4), load(lw, cell, C.VERSION), miss)
+    return load(lw, cell, C.VALUE)
+
+
 @lowers(O.LoadAttrCached)
 def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
-    """The instance's values slot, or the module's cached value: increfed."""
+    """The instance's slot, the module's or the class's cached value:
+    increfed."""
     obj = lw.vreg(instr.operands[0])
     how = lw.options.caches
     if how == "off":
         helper_op(lw, instr, "PyObject_GetAttr", [obj, _name(lw, instr)])
         return
     result = lw.vreg(instr.result)
-    module = _is_module(lw, instr.operands[0])
-    cell = cell_address(lw, (caches.ModuleAttrCell if module else caches.AttrCell)(instr.name))
+    receiver = compile_time_value(lw, instr.operands[0])
+    module = type(receiver) is types.ModuleType
+    klass = type(receiver) is type
+    kind = (caches.ModuleAttrCell if module else caches.ClassAttrCell if klass
+            else caches.AttrCell)
+    cell = cell_address(lw, kind(instr.name))
     if how == "shared":
-        routine = "pyjit_cache_load_module_attr" if module else "pyjit_cache_load_attr"
+        routine = ("pyjit_cache_load_module_attr" if module else
+                   "pyjit_cache_load_class_attr" if klass else "pyjit_cache_load_attr")
         lw.call_routine(routine, [cell, obj], result)
         lw.check(instr, "load_attr_fill", result)
         return
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     if module:
         lw.emit(ir.Move(result, _module_value(lw, obj, cell, miss)))
+    elif klass:
+        lw.emit(ir.Move(result, _class_value(lw, obj, cell, miss)))
     else:
-        lw.emit(ir.Load(result, _instance_slot(lw, obj, cell, miss), 0))
+        lw.emit(ir.Load(result, _instance_slot(lw, obj, cell, miss)[0], 0))
         guard_nonzero(lw, result, miss)
     lw.incref(result)
     lw.emit(ir.Jump(done))
@@ -275,8 +339,9 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
 
 @lowers(O.StoreAttrCached)
 def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
-    """The instance's values slot holds a value: store the new one
-    (incref), release the old one."""
+    """Store the new value (incref) into the instance's slot and release
+    the old one; an empty values slot is first added to the insertion
+    order, an empty member slot has nothing to release."""
     obj, value = lw.vreg(instr.operands[0]), lw.vreg(instr.operands[1])
     how = lw.options.caches
     if how == "off":
@@ -288,12 +353,28 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
         lw.check(instr, "store_attr_fill", status)
         return
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
-    slot = _instance_slot(lw, obj, cell, miss)
+    member, replace, empty, store = (lw.f.new_block() for _ in range(4))
+    slot, word = _instance_slot(lw, obj, cell, miss, member)
+    if layout.INLINE_VALUES:            # objects.no_dict_sharing_values
+        no_dict = lw.f.new_block()
+        lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, miss))
+        lw.cur = no_dict
     old = load(lw, slot, 0)
-    guard_nonzero(lw, old, miss)
+    lw.emit(ir.BranchZero(old, empty, replace))
+    lw.cur = empty
+    _add_to_insertion_order(lw, obj, slot, word, miss)
+    lw.emit(ir.Jump(store))
+    lw.cur = member
+    lw.emit(ir.Load(old, slot, 0))
+    lw.emit(ir.BranchZero(old, store, replace))
+    lw.cur = replace
     lw.incref(value)
     lw.emit(ir.Store(value, slot, 0))
     lw.decref(old)
+    lw.emit(ir.Jump(done))
+    lw.cur = store
+    lw.incref(value)
+    lw.emit(ir.Store(value, slot, 0))
     lw.emit(ir.Jump(done))
     lw.cur = miss
     status = lw.call("store_attr_fill", [cell, obj, value])

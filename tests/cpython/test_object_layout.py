@@ -323,6 +323,44 @@ def instance_values(obj) -> int | None:
     return word + L.VALUES_TAG if word & L.VALUES_TAG else None
 
 
+def test_insertion_order_of_instance_values():
+    """The order bytes store_attr's empty-slot path writes: 3.11/3.12 a
+    count at values[VALUES_ORDER_COUNT] and the indices below it, 3.13 the
+    header's size and the bytes after `capacity` values."""
+    class O:
+        pass
+    warm = O()
+    warm.a, warm.b, warm.c = 1, 2, 3     # shared keys a, b, c
+    o = O()
+    o.c, o.a = 1, 2
+    values = instance_values(o)
+    if getattr(L, "INLINE_VALUES", False):
+        header = values - L.VALUES_ITEMS
+        capacity = u8(header + L.VALUES_CAPACITY)
+        order = [u8(values + 8 * capacity + i) for i in range(u8(header + L.VALUES_SIZE))]
+    else:
+        count = u8(values + L.VALUES_ORDER_COUNT)
+        order = [u8(values + L.VALUES_ORDER_COUNT - 1 - i) for i in range(count)]
+    assert order == [2, 0]
+
+
+def test_slot_member_descriptors():
+    class Slotted:
+        __slots__ = ("x", "y")
+    s = Slotted()
+    s.y = object()
+    member = u64(id(Slotted.y) + L.MEMBER_DESCR_D_MEMBER)
+    assert ctypes.string_at(u64(member)) == b"y"
+    assert u32(member + L.MEMBERDEF_TYPE) == L.T_OBJECT_EX
+    assert u32(member + L.MEMBERDEF_FLAGS) == 0
+    offset = s64(member + L.MEMBERDEF_OFFSET)
+    assert u64(id(s) + offset) == id(s.y)
+    assert u64(id(s) + offset - 8) == 0          # x: never set
+    readonly = u64(id(complex.real) + L.MEMBER_DESCR_D_MEMBER)     # a T_DOUBLE, READONLY
+    assert u32(readonly + L.MEMBERDEF_FLAGS) == L.MEMBER_READONLY
+    assert u32(readonly + L.MEMBERDEF_TYPE) != L.T_OBJECT_EX
+
+
 def test_function_fields():
     def outer():
         captured = [1]

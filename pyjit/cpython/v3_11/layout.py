@@ -106,6 +106,20 @@ OBJECT_MANAGED_DICT = -24          # PyObject ** (the materialized __dict__)
 VALUES_TAG = None                  # OBJECT_VALUES is an untagged pointer (3.12 tags it)
 INLINE_VALUES = False              # the values are not after the object (3.13's are)
 TPFLAGS_INLINE_VALUES = None       # no such flag (3.13)
+# The insertion order of a values array (3.11, 3.12): bytes before it,
+# values[-1] the prefix size, values[-2] the count, then the indices of the
+# set entries from values[-3] downwards (_PyDictValues_AddToInsertionOrder).
+VALUES_ORDER_COUNT = -2            # uint8, relative to the values array
+
+# -- member descriptors (__slots__) ---------------------------------------------------
+# PyMemberDescrObject: PyDescr_COMMON (head, d_type, d_name, d_qualname),
+# then the PyMemberDef * (name, type, offset, flags, doc).
+MEMBER_DESCR_D_MEMBER = 40
+MEMBERDEF_TYPE = 8                 # int
+MEMBERDEF_OFFSET = 16              # Py_ssize_t, from the object's address
+MEMBERDEF_FLAGS = 24               # int
+T_OBJECT_EX = 16                   # Py_T_OBJECT_EX: an object, NULL raises AttributeError
+MEMBER_READONLY = 1                # Py_READONLY (any other flag: not cached)
 
 # -- PyFloatObject ------------------------------------------------------------------
 FLOAT_OB_FVAL = 16                 # double

@@ -55,6 +55,35 @@ def instance_values(obj: str, values: str, miss: str) -> str:
             f"    cbz {values}, {miss}\n")
 
 
+def no_dict_sharing_values(obj: str, tmp: str, miss: str) -> str:
+    """Before a store into obj's values (instance_values found them): go to
+    miss when a dict of obj's shares them, whose version and watchers a
+    store must go through.  Nothing on 3.11 and 3.12: a materialized dict
+    takes the values over (the values word is then NULL / the dict)."""
+    return ""
+
+
+def add_to_insertion_order(obj: str, slot: str, offset: str, t1: str, t2: str, t3: str,
+                           miss: str) -> str:
+    """_PyDictValues_AddToInsertionOrder(values, index) for the empty slot
+    `slot` = values + offset (offset = 8 * index) of obj's values array,
+    before the value is stored there (STORE_ATTR_INSTANCE_VALUE): the
+    count byte at values[VALUES_ORDER_COUNT] goes up by one and the order
+    byte just below the count's new place, values[-2 - count], gets the
+    index.  Every values array of a type has room for every index of its
+    shared keys (new_values sizes it for dk_nentries + dk_usable, which a
+    split table never outgrows), so this never misses (3.13's does)."""
+    w2, w3 = "w" + t2[1:], "w" + t3[1:]
+    order = L.VALUES_ORDER_COUNT
+    return (f"    sub {t1}, {slot}, {offset}                    // the values array\n"
+            f"    ldrb {w2}, [{t1}, #{order}]                  // the insertion order's count\n"
+            f"    add {w2}, {w2}, #1\n"
+            f"    sub {t3}, {t1}, {t2}\n"
+            f"    strb {w2}, [{t1}, #{order}]\n"
+            f"    lsr {t2}, {offset}, #3                   // the index\n"
+            f"    strb {w2}, [{t3}, #{order}]\n")
+
+
 def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
     """Go to miss when obj (its type has a managed dict) has a materialized
     __dict__."""

@@ -28,9 +28,10 @@ from functools import partial
 from . import layout as L
 from ..v3_11 import objects as _v3_11
 from ..v3_11.objects import (  # noqa: F401
-    _mem, is_thread_state, small_int_index_shift, take_eval_breaker,
+    _mem, add_to_insertion_order, is_thread_state, no_dict_sharing_values, small_int_index_shift, take_eval_breaker,
 )
 
+assert L.VALUES_ORDER_COUNT == _v3_11.L.VALUES_ORDER_COUNT   # add_to_insertion_order
 assert L.TSTATE_INTERP == _v3_11.L.TSTATE_INTERP            # is_thread_state reads it
 assert L.SMALL_INT_STRIDE == _v3_11.L.SMALL_INT_STRIDE      # small_int_index_shift too
 assert L.OB_REFCNT == 0 and L.IMMORTAL_BIT == 31

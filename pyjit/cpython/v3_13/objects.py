@@ -51,6 +51,40 @@ def instance_values(obj: str, values: str, miss: str) -> str:
             + f"    add {values}, {values}, #{L.VALUES_ITEMS}\n")
 
 
+def no_dict_sharing_values(obj: str, tmp: str, miss: str) -> str:
+    """Before a store into obj's inline values (instance_values found them
+    `valid`): go to miss when obj has a dict (OBJECT_MANAGED_DICT), which
+    shares them until it needs a table of its own.  A store must then go
+    through the dict: its version, its watchers (a dict that is some
+    function's globals) and, for a new key, its ma_used change too; what
+    CPython's _GUARD_DORV_NO_DICT leaves to the generic path."""
+    return (f"    ldr {tmp}, [{obj}, #{L.OBJECT_MANAGED_DICT}]                    // the dict\n"
+            f"    cbnz {tmp}, {miss}\n")
+
+
+def add_to_insertion_order(obj: str, slot: str, offset: str, t1: str, t2: str, t3: str,
+                           miss: str) -> str:
+    """_PyDictValues_AddToInsertionOrder(values, index) for the empty slot
+    `slot` = values->values + offset (offset = 8 * index) of obj's inline
+    values, before the value is stored there (STORE_ATTR_INSTANCE_VALUE):
+    the order bytes follow the `capacity` value pointers; byte `size` of
+    them gets the index and `size` goes up by one.  The capacity is the
+    shared keys' usable size when the type made its first instance, which
+    a split table never outgrows, so every index fits and this never goes
+    to miss (obj has no dict: no_dict_sharing_values came first)."""
+    w2, w3 = ("w" + t[1:] for t in (t2, t3))
+    items = L.VALUES_ITEMS
+    return (f"    sub {t1}, {slot}, {offset}                    // the values\n"
+            f"    ldrb {w2}, [{t1}, #{L.VALUES_CAPACITY - items}]                 // capacity\n"
+            f"    add {t2}, {t1}, {t2}, lsl #3                 // the order bytes\n"
+            f"    ldrb {w3}, [{t1}, #{L.VALUES_SIZE - items}]                 // size\n"
+            f"    add {t2}, {t2}, {t3}\n"
+            f"    add {w3}, {w3}, #1\n"
+            f"    strb {w3}, [{t1}, #{L.VALUES_SIZE - items}]\n"
+            f"    lsr {t3}, {offset}, #3                   // the index\n"
+            f"    strb {w3}, [{t2}]\n")
+
+
 def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
     """Go to miss when obj's attributes are no longer its inline values (a
     dict of its own holds them, and may hold any name): what 3.13's

@@ -27,13 +27,14 @@ from . import layout as L
 from ..v3_11 import objects as _v3_11
 from ..v3_13 import layout as _L313
 from ..v3_13.objects import (  # noqa: F401  (what reads nothing 3.14 changed)
-    _mem, init_one_digit, instance_values, is_thread_state, no_instance_dict, one_digit_checks,
+    _mem, add_to_insertion_order, no_dict_sharing_values, init_one_digit, instance_values, is_thread_state, no_instance_dict, one_digit_checks,
     one_digit_values, range_iter_advance, range_iter_next, running_thread_state,
     small_int_index_shift, take_eval_breaker,
 )
 
 # What the fragments imported from 3.13 read is where 3.13 has it.
-for _name in ("OB_TYPE", "TYPE_TP_BASICSIZE", "VALUES_VALID", "VALUES_ITEMS", "LONG_LV_TAG",
+for _name in ("OB_TYPE", "TYPE_TP_BASICSIZE", "VALUES_VALID", "VALUES_ITEMS", "VALUES_SIZE",
+              "VALUES_CAPACITY", "OBJECT_MANAGED_DICT", "LONG_LV_TAG",
               "LONG_OB_DIGIT", "LONG_NON_SIZE_BITS", "LONG_SIGN_MASK", "LONG_SIGN_NEGATIVE",
               "LONG_COMPACT_TAG_LIMIT", "RANGEITER_START", "RANGEITER_LEN", "TSTATE_INTERP",
               "SMALL_INT_STRIDE", "TSTATE_EVAL_BREAKER", "EVAL_BREAKER_REQUESTS_WIDTH",
