@@ -33,6 +33,9 @@ or as literals of the shared routines.
 
 from __future__ import annotations
 
+# Bound at import, not looked up at each call: compiled code's eval breaker
+# path runs this module and a program may rebind builtins.bool and the like.
+from builtins import NotImplementedError, bool
 import ctypes
 
 from . import layout

@@ -51,7 +51,7 @@ PACKAGE = Path(jit.__file__).parent
 CALL_PATH_MODULES = [
     "pyjit.cpython.semantics", "pyjit.cpython.helper_impls", "pyjit.cpython.helper_ops",
     "pyjit.cpython.errstate", "pyjit.cpython.cells", "pyjit.cpython.cache_fills",
-    "pyjit.cpython.int_pool",
+    "pyjit.cpython.int_pool", "pyjit.cpython.interpreter",
     "pyjit.cpython.null", "pyjit.cpython.frames", "pyjit.cpython.tracebacks", "pyjit.install",
     "pyjit.runtime.helper_binding", "pyjit.runtime.traps", "pyjit.runtime.engine",
     "pyjit.runtime.unicorn_engine", "pyjit.runtime.native_engine",
