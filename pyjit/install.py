@@ -62,6 +62,8 @@ import warnings
 from typing import Any, Callable
 
 from .cpython.errstate import Failure
+from .cpython.helper_ops import ORIGINAL_CODE as _ORIGINAL
+from .cpython.helper_ops import installed_original as _installed_original
 from .cpython.genbody import END, strip_trampoline_entry
 
 _ENTRY = "__pyjit_entry__"
@@ -71,7 +73,6 @@ _STRIP = "__pyjit_strip__"
 _BASE = "__pyjit_base_exception__"      # BaseException, a constant (builtins may be rebound)
 _END = "__pyjit_end__"
 _ITERABLE_COROUTINE = 0x100
-_ORIGINAL = "__pyjit_original_code__"
 _VARARGS, _VARKEYWORDS = 0x04, 0x08
 _templates: dict[tuple, types.CodeType] = {}
 
@@ -248,13 +249,15 @@ def forget_counted(counted: types.CodeType) -> None:
 def original_code(func: types.FunctionType) -> types.CodeType:
     """The code func had before any trampoline was installed (with no
     call-counting prologue)."""
-    code = func.__dict__.get(_ORIGINAL, func.__code__)
+    code = _installed_original(func)
+    if code is None:
+        code = func.__code__
     counted = _counted.get(id(code))
     return counted[1] if counted is not None and counted[0] is code else code
 
 
 def is_installed(func: types.FunctionType) -> bool:
-    return _ORIGINAL in func.__dict__
+    return _installed_original(func) is not None
 
 
 def install(func: types.FunctionType, entry: Callable[..., Any], kind: str | None = None) -> None:
@@ -264,12 +267,14 @@ def install(func: types.FunctionType, entry: Callable[..., Any], kind: str | Non
     trampoline (pyjit/cpython/genbody.py)."""
     original = original_code(func)
     func.__code__ = trampoline_code(original, entry, kind)
-    func.__dict__[_ORIGINAL] = original
+    func.__dict__[_ORIGINAL] = (original, id(func))
 
 
 def uninstall(func: types.FunctionType) -> None:
-    """Give func its original code back (no-op if nothing is installed)."""
-    original = func.__dict__.pop(_ORIGINAL, None)
+    """Give func its original code back (no-op if nothing is installed; an
+    entry copied from another function is dropped)."""
+    original = _installed_original(func)
+    func.__dict__.pop(_ORIGINAL, None)
     if original is not None:
         func.__code__ = original
 
@@ -277,8 +282,8 @@ def uninstall(func: types.FunctionType) -> None:
 def replace_original(func: types.FunctionType, code: types.CodeType) -> None:
     """The code uninstall will give func back, when a trampoline is
     installed (code must run the same as the one it replaces)."""
-    if _ORIGINAL in func.__dict__:
-        func.__dict__[_ORIGINAL] = code
+    if _installed_original(func) is not None:
+        func.__dict__[_ORIGINAL] = (code, id(func))
 
 
 def shadow(func: types.FunctionType) -> types.FunctionType:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import SystemError, delattr, dict, getattr, int, len, tuple, type, zip
+from builtins import SystemError, delattr, dict, getattr, id, int, len, tuple, type, zip
 import ctypes
 
 from . import errstate, semantics
@@ -33,6 +33,23 @@ def _u64(address: int) -> int:
 
 # -- arguments -------------------------------------------------------------------------
 
+# Where pyjit/install.py keeps a compiled function's original code: in the
+# function's __dict__ under this key, as (code, id of the function).
+ORIGINAL_CODE = "__pyjit_original_code__"
+
+
+def installed_original(func):
+    """The original code install.py kept for func, or None.  The entry
+    names the function it was made for: functools.update_wrapper copies a
+    wrapped function's __dict__ into its wrapper, and a copied entry says
+    nothing of the wrapper (taken for its own, the wrapper would be given
+    the wrapped function's code with its own closure)."""
+    entry = func.__dict__.get(ORIGINAL_CODE)
+    if type(entry) is tuple and entry[1] == id(func):
+        return entry[0]
+    return None
+
+
 @python_helper("bind_args", ("obj", "ptr", "int64", "obj_or_null"), "obj", "null")
 def bind_args(func, args, nargsf, kwnames):
     """Bind a vectorcall's arguments to func's parameters as the interpreter
@@ -41,7 +58,9 @@ def bind_args(func, args, nargsf, kwnames):
     nargs = nargsf & ((1 << 63) - 1)      # nargsf arrives signed ("int64")
     names = () if kwnames is NULL else kwnames
     values = objects(args, nargs + len(names))
-    code = getattr(func, "__pyjit_original_code__", func.__code__)
+    code = installed_original(func)
+    if code is None:
+        code = func.__code__
     return semantics.bind_arguments(func, code, values[:nargs],
                                     dict(zip(names, values[nargs:])))
 

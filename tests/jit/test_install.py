@@ -182,3 +182,47 @@ def test_a_failure_is_reraised_with_its_traceback_and_context():
         assert names[-1] == "boom" and "f" not in names
     finally:
         uninstall(f)
+
+
+def test_an_entry_copied_by_update_wrapper_is_not_the_wrappers():
+    # functools.update_wrapper copies the wrapped function's __dict__, and
+    # with it the original code pyjit keeps there: the wrapper must not take
+    # it for its own (its shadow, its uninstall, its compile would run the
+    # wrapped function's code with the wrapper's closure).
+    from pyjit import install as installing
+    from pyjit import jit
+
+    def wrapped(i):
+        return "abc"[i]
+
+    assert jit.force_compile(wrapped)
+    try:
+        def make(user_function):
+            hits = [0]
+
+            def wrapper(*args, **kwds):
+                hits[0] += 1
+                return user_function(*args, **kwds)
+            return functools.update_wrapper(wrapper, user_function)
+
+        wrapper = make(wrapped)
+        code = wrapper.__code__
+        assert "__pyjit_original_code__" in wrapper.__dict__      # copied
+        assert not installing.is_installed(wrapper)
+        assert installing.original_code(wrapper) is code
+        installing.uninstall(wrapper)
+        assert wrapper.__code__ is code
+        assert jit.force_compile(wrapper), jit.refusal_reason(wrapper)
+        try:
+            assert [wrapper(i) for i in range(3)] == ["a", "b", "c"]
+            try:
+                wrapper(3)
+            except IndexError as exc:
+                assert exc.__context__ is None
+            else:
+                raise AssertionError("no IndexError")
+        finally:
+            jit.force_uncompile(wrapper)
+        assert wrapper.__code__ is code
+    finally:
+        jit.force_uncompile(wrapped)
