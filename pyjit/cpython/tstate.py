@@ -30,6 +30,11 @@
   call started (`ENTRY_FROM_C_COUNTS` says what a C entry costs the frame
   counter), and keep the real C stack safe by their own stack checks.
 
+- `c_stack_soft_limit()`: where C recursion is measured on the stack
+  (3.14), the address below which a C call raises RecursionError; the
+  Unicorn engine raises it before an entry with less than
+  C_STACK_CALLBACK_RESERVE bytes above it (its callbacks, entered from C,
+  would raise it where nobody can handle it).
 - `use_c_stack(low, top)` / `reset_c_stack()`: where the interpreter
   measures C recursion by the machine stack pointer instead (3.14: against
   limits in the thread state, `C_STACK_MEASURED`), C code running on a
@@ -71,6 +76,11 @@ ENTRY_FROM_C_COUNTS: int = layout.RECURSION_COUNT_OF_C_ENTRY
 # (the engines raise it before the call instead, as entering a frame there
 # would).
 C_CALLBACK_RESERVE = 8
+# Where C recursion is measured on the stack instead (3.14), the C stack an
+# entry into compiled code needs above the interpreter's soft limit: the
+# emulator's frames and a callback entering the eval loop from them (about
+# 7 KB measured), and what the callback's own C calls use.
+C_STACK_CALLBACK_RESERVE = 64 << 10
 _C_COUNTER_OFFSET = layout.TSTATE_C_RECURSION_REMAINING
 
 
@@ -84,6 +94,7 @@ ENTRY_ROOM = 20
 class _PerThread(threading.local):
     counter: ctypes.c_int | None = None
     c_counter: ctypes.c_int | None = None
+    c_stack_limit: ctypes.c_size_t | None = None
 
 
 _per_thread = _PerThread()
@@ -126,6 +137,18 @@ if C_STACK_MEASURED:
         ("PyUnstable_ThreadState_SetStackProtection", ctypes.pythonapi))
     _reset_stack = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(
         ("PyUnstable_ThreadState_ResetStackProtection", ctypes.pythonapi))
+
+
+def c_stack_soft_limit() -> ctypes.c_size_t | None:
+    """The calling thread's C stack address below which the interpreter
+    raises RecursionError, where C_STACK_MEASURED (else None)."""
+    if not C_STACK_MEASURED:
+        return None
+    limit = _per_thread.c_stack_limit
+    if limit is None:
+        limit = _per_thread.c_stack_limit = ctypes.c_size_t.from_address(
+            _thread_state() + layout.TSTATE_C_STACK_SOFT_LIMIT)
+    return limit
 
 
 def use_c_stack(low: int, top: int) -> None:

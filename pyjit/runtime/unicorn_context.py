@@ -94,6 +94,7 @@ class ThreadChain:
         self.counter = tstate.recursion_counter()
         self.c_counter = tstate.c_recursion_counter()    # None where there is none
         self.c_base = 0                   # c_counter at the outermost entry
+        self.c_stack_limit = tstate.c_stack_soft_limit()   # None where not measured
         self.closed = False
 
     def context(self, i: int) -> EmulationContext:

@@ -100,7 +100,8 @@ import threading
 import time
 
 from ..cpython import errstate
-from ..cpython.tstate import C_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS, quiet_entry
+from ..cpython.tstate import (C_CALLBACK_RESERVE, C_STACK_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS,
+                              quiet_entry)
 from ..cpython import interrupts
 from . import collector
 from .own_code import own_code
@@ -139,6 +140,17 @@ HOOK_FRAMES = 2 + 2 * ENTRY_FROM_C_COUNTS
 EMULATION_GIVEBACK = ENGINE_ROOM - CALL_FRAMES - HOOK_FRAMES
 FLUSH_AFTER_UNLOADED = 1 << 20       # bytes of unloaded code before a context flushes (measured:
                                      # about 1.4 KB of translations per KB unloaded)
+
+
+def _check_c_stack(soft_limit: int) -> None:
+    """RecursionError where the C stack has less than C_STACK_CALLBACK_RESERVE
+    bytes left above the interpreter's soft limit (3.14 measures C
+    recursion on the stack; tstate.py)."""
+    left = host_stack.here() - soft_limit
+    if left < C_STACK_CALLBACK_RESERVE:
+        raise RecursionError("maximum recursion depth exceeded: compiled code needs "
+                             f"{C_STACK_CALLBACK_RESERVE >> 10} KiB of C stack, "
+                             f"{max(left, 0) >> 10} KiB are left")
 
 
 class _Local(threading.local):
@@ -337,6 +349,8 @@ class UnicornEngine(Engine):
                     raise RuntimeError("the engine is closed")
                 if chain.c_counter is not None and chain.c_counter.value < C_CALLBACK_RESERVE:
                     raise RecursionError("maximum recursion depth exceeded")
+                if chain.c_stack_limit is not None:
+                    _check_c_stack(chain.c_stack_limit.value)
                 ctx = chain.contexts[0] if chain.contexts else chain.context(0)
                 errstate.set_pending(None)
                 chain.stack = self._stacks.acquire()     # (no check point between these
@@ -350,6 +364,8 @@ class UnicornEngine(Engine):
             sp = 0
         else:
             sp = ctx.stack_pointer()
+            if chain.c_stack_limit is not None:          # (C recursion between levels)
+                _check_c_stack(chain.c_stack_limit.value)
             if sp - chain.stack.low < self.nested_reserve:
                 raise RecursionError("compiled code nested too deep: less than "
                                      f"{self.nested_reserve >> 10} KiB of emulated stack left")
