@@ -203,8 +203,12 @@ class _Emitter:
         `xincref:R` falls into `incref:R`; `xdecref:R` into `decref:R`,
         which falls into `release:R` at zero: mov x0, R and a tail call of
         pyjit_dealloc, which returns to the decref's caller.  Inline refcounts
-        only need `release:R`."""
+        only need `release:R`.  A decref thunk returns through the first
+        thunk's `ret` (one for them all): it branches there when the object
+        lives on and falls into its release."""
         buf, count = self.buf, GP_SCRATCH[1]
+        ret, ret_used = buf.new_label("thunk return"), False
+        ret_bound = False
         for reg, kinds in self.thunks.items():
             if "xincref" in kinds or "incref" in kinds:
                 done = buf.new_label()
@@ -214,23 +218,27 @@ class _Emitter:
                 buf.bind(kinds.setdefault("incref", buf.new_label(f"incref:{reg}")))
                 fragments.emit(buf, objects.incref(str(reg), str(count)))
                 buf.bind(done)
+                if not ret_bound:
+                    buf.bind(ret)
+                    ret_bound = True
                 buf.emit(isa.ret())
             if "release" not in kinds:
                 continue
             if "xdecref" in kinds or "decref" in kinds:
-                done = buf.new_label()
+                ret_used = True
                 if "xdecref" in kinds:
                     buf.bind(kinds["xdecref"])
-                    buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
+                    buf.emit_use(isa.cbz(reg, 0), ret, LabelUse.BRANCH19)
                 buf.bind(kinds.setdefault("decref", buf.new_label(f"decref:{reg}")))
-                fragments.emit(buf, objects.decref(str(reg), str(count), "release"),
-                               {"release": kinds["release"]})
-                buf.bind(done)
-                buf.emit(isa.ret())
+                fragments.emit(buf, objects.decref(str(reg), str(count), None, kept="kept"),
+                               {"kept": ret})
             buf.bind(kinds["release"])
             if reg != X0:
                 buf.emit(isa.mov(X0, reg))
             self.lowering.emit_call(buf, DEALLOC_SITE, tail=True)
+        if ret_used and not ret_bound:
+            buf.bind(ret)
+            buf.emit(isa.ret())
 
     def _emit_epilogue(self) -> None:
         self.buf.bind(self.epilogue)
@@ -671,8 +679,12 @@ def _branch_zero(e: _Emitter, i: ir.BranchZero) -> None:
     then, else_, nonzero = i.then, i.else_, i.nonzero
     if then is e.next_block:
         then, else_, nonzero = else_, then, not nonzero
-    op = isa.cbnz if nonzero else isa.cbz
-    e.buf.emit_use(op(ra, 0), e.labels[then], LabelUse.BRANCH19)
+    if i.bit is None:
+        op = isa.cbnz if nonzero else isa.cbz
+        e.buf.emit_use(op(ra, 0), e.labels[then], LabelUse.BRANCH19)
+    else:
+        op = isa.tbnz if nonzero else isa.tbz
+        e.buf.emit_use(op(ra, i.bit, 0), e.labels[then], LabelUse.BRANCH14)
     e.jump(else_)
 
 

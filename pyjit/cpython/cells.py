@@ -165,7 +165,9 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import LookupError, bytes, id, isinstance, len, list, min, range, super, type
+from builtins import (
+    LookupError, bytes, id, isinstance, len, list, memoryview, min, range, super, type,
+)
 import array
 import types
 import weakref
@@ -181,23 +183,28 @@ from .helper_decl import python_helper
 _by_address: dict[int, weakref.ref] = {}
 
 
-class Cell(array.array):
+class Cell:
     """WORDS zeroed 64-bit words at `address`.  `name` is what the site
     looks up (a global or attribute name; for a CallCell, the site), kept
     alive by the cell for its miss helper; `misses` / `fills` count the
     miss helper's calls and fills.  Word offsets are byte offsets, as the
-    code loads them: `get`/`put` read and write them from Python."""
+    code loads them: `get`/`put` read and write them from Python,
+    `words()` lists them.  The words are an `array('Q')` of the cell's
+    own, or a part of one shared with the cells made with it
+    (`method_call_cells`), which each of them keeps alive."""
 
     WORDS: ClassVar[int] = 0
-    # Identity, not array equality.
-    __eq__ = object.__eq__
-    __ne__ = object.__ne__
-    __hash__ = object.__hash__
 
-    def __new__(cls, name: str):
-        cell = super().__new__(cls, "Q", bytes(8 * cls.WORDS))
+    def __new__(cls, name: str, *args, storage: tuple[array.array, int] | None = None,
+                **kwargs):
+        cell = super().__new__(cls)
+        if storage is None:
+            storage = (array.array("Q", bytes(8 * cls.WORDS)), 0)
+        memory, first = storage
+        cell._memory = memory
+        cell._words = memoryview(memory)[first:first + cls.WORDS]
         cell.name = name
-        cell.address = cell.buffer_info()[0]
+        cell.address = memory.buffer_info()[0] + 8 * first
         cell.misses = cell.fills = 0
         address = cell.address
 
@@ -210,13 +217,16 @@ class Cell(array.array):
         return cell
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name} {list(self)}>"
+        return f"<{type(self).__name__} {self.name} {self.words()}>"
+
+    def words(self) -> list[int]:
+        return self._words.tolist()
 
     def get(self, offset: int) -> int:
-        return self[offset >> 3]
+        return self._words[offset >> 3]
 
     def put(self, offset: int, value: int) -> None:
-        self[offset >> 3] = value
+        self._words[offset >> 3] = value
 
     def write(self, offset: int, words) -> None:
         """Store words from byte offset on in one step, with no check point
@@ -228,7 +238,7 @@ class Cell(array.array):
         a collection, and finalizers); the slice assignment copies them."""
         new = array.array("Q", words)
         i = offset >> 3
-        self[i:i + len(new)] = new
+        self._words[i:i + len(new)] = new
 
 
 def cell_at(address: int) -> Cell:
@@ -248,7 +258,7 @@ class GlobalCell(Cell):
     GLOBALS_VERSION, BUILTINS_VERSION, VALUE, GLOBALS, BUILTINS = 0, 8, 16, 24, 32
 
     def __new__(cls, name: str, globals_: dict, builtins: dict):
-        cell = super().__new__(cls, name)
+        cell = super().__new__(cls, name, globals_, builtins)
         cell.globals, cell.builtins = globals_, builtins
         cell.put(cls.GLOBALS, id(globals_))
         cell.put(cls.BUILTINS, id(builtins))
@@ -309,7 +319,7 @@ class AttrCell(PolyCell):
     MEMBER = 1      # SLOT's tag: a __slots__ member at obj + (SLOT - MEMBER)
 
     def __new__(cls, name: str, for_store: bool = False):
-        cell = super().__new__(cls, name)
+        cell = super().__new__(cls, name, for_store)
         cell.for_store = for_store
         return cell
 
@@ -343,6 +353,19 @@ class CallCell(PolyCell):
     # Set by the runtime when the cell's code is loaded: callee -> the
     # address of its compiled entry in that engine, or None.
     compiled_entry = None
+
+
+def method_call_cells(method: str, site: str) -> tuple[MethodCell, CallCell]:
+    """A MethodCell for `method` and the CallCell of `site` right after
+    it, in one array: a site that loads a method and calls it at once
+    passes the first, and the routine finds the second at
+    METHOD_CALL_CELL (pyjit_call_method_cached0)."""
+    memory = array.array("Q", bytes(8 * (MethodCell.WORDS + CallCell.WORDS)))
+    return (MethodCell(method, storage=(memory, 0)),
+            CallCell(site, storage=(memory, MethodCell.WORDS)))
+
+
+METHOD_CALL_CELL = 8 * MethodCell.WORDS     # the CallCell's offset from the MethodCell
 
 
 # -- call cells ---------------------------------------------------------------------------

@@ -15,7 +15,9 @@ A `Helper` says everything a code generator and an engine need to know:
   "int" a C int (in x0, sign-extended), "int64", "bool" (C int 0/1),
   "double" (in d0), "void".
 - failure: how an error is signalled, the exception being set in the
-  thread state (errstate.py): "null" (x0 = 0), "minus_one" (-1, or -1.0),
+  thread state (errstate.py): "null" (x0 = 0), "minus_one" (-1, or -1.0;
+  an "int" or "bool" result is negative only then, the C-API's `< 0` test,
+  and compiled code tests its sign bit),
   "none" (cannot fail; raising is a helper bug that aborts emulation).
 - steals: indices of arguments whose reference the helper consumes, on
   success and on failure, as `PyTuple_SetItem` does.

@@ -15,9 +15,11 @@ checks; the runtime assembles and loads them once per engine
     pyjit_vectorcall_method(method, args, count, kwnames) -> PyObject_Vectorcall(...)
     pyjit_call_method0(method, args, count, cell), pyjit_vectorcall_method0(method,
         args, count): the same without kwnames
+    pyjit_call_method_cached0(method cell, args, count): load, then call
     pyjit_call_target(callable, args, nargsf, kwnames, target) -> vectorcall result
     pyjit_eval_breaker()                          -> handle_eval_breaker(taken)
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
+    pyjit_compare_bool(a, b, op)                  -> its truth: 1, 0 | -1
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_is_true(obj)                            -> PyObject_IsTrue(obj)
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
@@ -46,7 +48,12 @@ its own.  `pyjit_vectorcall_method` does the same for a method call site
 without a call cell (a callee known not to be a Python function, direct
 calls off) with PyObject_Vectorcall.  Their `0` entries set kwnames to
 NULL themselves (pyjit_call_method0 takes the cell in x3): a site without
-keywords does not.  Both count a
+keywords does not.  `pyjit_call_method_cached0` is a site's method load
+and call in one (lower_calls.py says when): the array holds self where
+the method load would leave it; it loads the method (pyjit_cache_load_method
+with the word before self as its output) and, unless that failed (NULL),
+goes on as pyjit_call_method0 with the site's CallCell, which follows the
+MethodCell in memory (cells.method_call_cells).  Both count a
 call of a compiled function against the interpreter's recursion limit as an
 interpreted call does: the running thread state's recursion_remaining
 (objects.enter_recursive_call / leave_recursive_call) goes down for the
@@ -73,6 +80,10 @@ with what it took (helper_impls.py says why).
 `pyjit_is_true` answers True, False and None itself (1, 0, 0) and calls
 PyObject_IsTrue for anything else, its int result sign-extended: a truth
 test is a call at its site, not three compares and the call.
+
+`pyjit_compare_bool` is `pyjit_compare` followed by the truth test of its
+result, which it releases: its fast paths answer 1 or 0 without a bool
+object, its generic path calls PyObject_RichCompare and pyjit_is_true.
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit), or
@@ -137,7 +148,9 @@ import ctypes
 import types
 
 from . import dict_versions, int_routines, interpreter, layout, objects
-from .cells import AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell
+from .cells import (
+    METHOD_CALL_CELL, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
+)
 from .int_routines import INT_OPS
 
 NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts
@@ -146,9 +159,10 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_cache_load_class_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_call_method0",
+            "pyjit_call_method_cached0",
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
-            "pyjit_compare", "pyjit_getitem", "pyjit_is_true", "pyjit_isinstance",
+            "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_is_true", "pyjit_isinstance",
             "pyjit_eval_breaker")
 
 ROUTINES += ("pyjit_dealloc", "pyjit_for_iter") + tuple(r for r, _, _ in INT_OPS.values())
@@ -302,6 +316,20 @@ pyjit_vectorcall_method0:                 // no keywords
 pyjit_vectorcall_method:                  // x0 = method or NULL, x1 = [self, args...],
     ldr x16, lit_vectorcall               // x2 = their count, x3 = kwnames
     b call_method
+pyjit_call_method_cached0:                // x0 = MethodCell (its CallCell after it),
+    stp x29, x30, [sp, #-48]!             // x1 = [self, args...], x2 = their count
+    mov x29, sp
+    stp x1, x2, [sp, #16]
+    add x3, x0, #{MC_CALL}
+    str x3, [sp, #32]
+    sub x2, x1, #8                        // (method, self) into the word before self
+    ldr x1, [x1]
+    bl pyjit_cache_load_method
+    ldp x1, x2, [sp, #16]
+    ldr x3, [sp, #32]
+    ldp x29, x30, [sp], #48
+    tbnz w0, #31, call_method_failed
+    ldr x0, [x1, #-8]                     // the method or NULL
 pyjit_call_method0:                       // no keywords: x3 = the cell
     mov x4, x3
     mov x3, #0
@@ -327,6 +355,9 @@ call_method_self:
     @decref_call x0, x9, pyjit_dealloc
     ldr x0, [sp, #32]
     ldp x29, x30, [sp], #48
+    ret
+call_method_failed:
+    mov x0, #0
     ret
 pyjit_call_cached:
     mov x10, x4
@@ -413,7 +444,12 @@ pyjit_eval_breaker:                       // taken, to the helper: see handle_ev
     br x16
 
 // -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
+pyjit_compare_bool:                       // the same, answering 1, 0 or -1
+    mov x3, #1
+    b compare_body
 pyjit_compare:
+    mov x3, #0                            // x3: 1 for the truth of the result
+compare_body:
     @small_ints x0, x1, x14, x15, compare_generic, x9, x10, compare_float
     cmp x14, x15
     cset x9, gt
@@ -423,11 +459,15 @@ pyjit_compare:
     add x9, x9, x10                       // bit 3 * op + outcome of the mask
     ldr x10, lit_compare_mask
     lsr x10, x10, x9
+    cbnz x3, compare_truth
     ldr x0, lit_false
     tbz x10, #0, compare_done
     ldr x0, lit_true
 compare_done:
     @incref x0, x9
+    ret
+compare_truth:
+    and x0, x10, #1
     ret
 compare_float:                            // floats, or a float and a one-digit int
 {compare_doubles}    fcmp d0, d1
@@ -437,13 +477,33 @@ compare_float:                            // floats, or a float and a one-digit 
     add x9, x9, x2, lsl #2                // bit 4 * op + outcome of the mask
     ldr x10, lit_float_compare_mask
     lsr x10, x10, x9
+    cbnz x3, compare_truth
     ldr x0, lit_false
     tbz x10, #0, compare_done
     ldr x0, lit_true
     b compare_done
 {compare_ints}compare_generic:
+    cbnz x3, compare_truth_generic
     ldr x16, lit_rich_compare
     br x16
+compare_truth_generic:
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    ldr x16, lit_rich_compare
+    blr x16
+    cbz x0, compare_truth_failed
+    str x0, [sp, #16]
+    bl pyjit_is_true
+    str x0, [sp, #24]
+    ldr x0, [sp, #16]
+    @decref_call x0, x9, pyjit_dealloc
+    ldr x0, [sp, #24]
+    ldp x29, x30, [sp], #32
+    ret
+compare_truth_failed:
+    mov x0, #-1
+    ldp x29, x30, [sp], #32
+    ret
 
 // -- truth: x0 = object ----------------------------------------------------------------
 pyjit_is_true:
@@ -745,7 +805,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         C_ENTRY=CallCell.ENTRY, C_END=CallCell.MEGAMORPHIC,
         M_VERSION=ModuleAttrCell.VERSION, M_VALUE=ModuleAttrCell.VALUE,
         MT_KEYS=MethodCell.KEYS, MT_METHOD=MethodCell.METHOD,
-        C_MEGAMORPHIC=CallCell.MEGAMORPHIC,
+        C_MEGAMORPHIC=CallCell.MEGAMORPHIC, MC_CALL=METHOD_CALL_CELL,
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=dict_versions.VERSION,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,

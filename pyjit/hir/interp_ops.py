@@ -35,8 +35,8 @@ from .ops_exc import (
     RaiseException, Reraise, ReraiseCurrent, WithExceptStart,
 )
 from .ops_numeric import (
-    BinaryOp, BinaryOpKind, CompareKind, CompareOp, Contains, DoubleBinaryOp, DoubleOpKind,
-    UnaryOp, UnaryOpKind,
+    BinaryOp, BinaryOpKind, CompareBool, CompareKind, CompareOp, Contains, DoubleBinaryOp,
+    DoubleOpKind, UnaryOp, UnaryOpKind,
 )
 from .ops_objects import (
     CallEx, CallMethod, DeleteAttr, DeleteDeref, DeleteGlobal, GetSecondOutput, LoadBuildClass,
@@ -135,6 +135,7 @@ semantics(DoubleBinaryOp)(lambda a, i, v: DOUBLE_FUNCTIONS[i.kind](v[0], v[1]))
 
 semantics(BinaryOp)(lambda a, i, v: BINARY_FUNCTIONS[i.kind](v[0], v[1]))
 semantics(CompareOp)(lambda a, i, v: COMPARE_FUNCTIONS[i.kind](v[0], v[1]))
+semantics(CompareBool)(lambda a, i, v: bool(COMPARE_FUNCTIONS[i.kind](v[0], v[1])))
 semantics(UnaryOp)(lambda a, i, v: UNARY_FUNCTIONS[i.kind](v[0]))
 semantics(Contains)(lambda a, i, v: v[0] in v[1])
 

@@ -159,6 +159,21 @@ class CompareOp(Instr):
 
 
 @hir_op
+class CompareBool(Instr):
+    """``c:CBool = CompareBool<Lt> left right``
+
+    ``PyObject_IsTrue(PyObject_RichCompare(left, right, Py_LT))``, the
+    comparison's result released: a comparison only tested (the
+    ``truth-of-compare`` pass makes it of a CompareOp and its IsTruthy)."""
+
+    kind: CompareKind
+    result_type = CBool
+    may_raise = True
+    may_call = True
+    operand_types = (Object, Object)
+
+
+@hir_op
 class UnaryOp(Instr):
     """``v:Object = UnaryOp<Negative> operand``: ``-x``, ``+x`` or ``~x``
     (``PyNumber_Negative`` ...).  New reference."""
@@ -210,7 +225,7 @@ class DoubleBinaryOp(Instr):
 
 
 __all__ = [
-    "BinaryOp", "BinaryOpKind", "CompareKind", "CompareOp", "Contains",
+    "BinaryOp", "BinaryOpKind", "CompareBool", "CompareKind", "CompareOp", "Contains",
     "DoubleBinaryOp", "DoubleOpKind", "UnaryOp", "UnaryOpKind",
     "binary_result_type",
 ]

@@ -441,14 +441,16 @@ class Branch(Instr):
 
 @dataclass(eq=False)
 class BranchZero(Instr):
-    """`branch.zero a -> then, else` (cbz; nonzero=True: cbnz); `release`
-    as for Branch."""
+    """`branch.zero a -> then, else` (cbz; nonzero=True: cbnz); with `bit`,
+    of that bit of a alone (`branch.bitN.zero`: tbz; nonzero: tbnz), as
+    for the sign of a C int (bit 31); `release` as for Branch."""
 
     a: VReg
     then: "Block"
     else_: "Block"
     nonzero: bool = False
     release: tuple[VReg, ...] = ()
+    bit: int | None = None
     is_terminator: ClassVar[bool] = True
 
     def uses(self): return (self.a,) + tuple(self.release)

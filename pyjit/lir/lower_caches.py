@@ -397,6 +397,8 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
     method, second = lw.vreg(instr.result), lw.new()
     lw.second[instr.result] = second
     module = _is_module(lw, instr.operands[0])
+    if fused_call(lw, instr) is not None:
+        return                   # the CallMethod right after it loads the method (lower_calls)
     cell = cell_address(lw, (caches.ModuleAttrCell if module else caches.MethodCell)(instr.name))
     area = lw.area(2)
     if how == "shared":
@@ -429,6 +431,33 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
     lw.emit(ir.Load(second, area, 8))
     lw.emit(ir.Jump(done))
     lw.cur = done
+
+
+def fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | None":
+    """The CallMethod that loads load's method itself (through the
+    pyjit_call_method_cached routine) instead of load: the instruction
+    right after load's GetSecondOutput, calling the pair with arguments
+    computed before the load, on the same line, with the same exception
+    path and release list (so that a failure of the load is the call's);
+    else None.  Sites with keywords, or without a call cell, are not
+    fused, nor loads from a module (a ModuleAttrCell's)."""
+    if lw.options.caches != "shared" or _is_module(lw, load.operands[0]):
+        return None
+    block = lw._hir_block_of(load)
+    k = block.instrs.index(load)
+    if k + 2 >= len(block.instrs):
+        return None
+    second, call = block.instrs[k + 1], block.instrs[k + 2]
+    if not (isinstance(second, O.GetSecondOutput) and second.operands[0] is load.result
+            and isinstance(call, O.CallMethod) and call.operands[0] is load.result
+            and call.operands[1] is second.result and not call.kwnames
+            and lw.options.direct_calls == "shared"
+            and call.lineno == load.lineno and call.exc_target is load.exc_target
+            and list(call.exc_release or ()) == list(load.exc_release or ())):
+        return None
+    if any(v is load.result or v is second.result for v in call.operands[2:]):
+        return None
+    return call
 
 
 def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
@@ -472,6 +501,16 @@ def _compare(lw: L, instr: N.CompareOp) -> None:
     (pyjit_compare)."""
     _fast_path(lw, instr, "pyjit_compare", "PyObject_RichCompare",
                _ops(lw, instr) + [lw.imm(COMPARE_OP[instr.kind])])
+
+
+@lowers(N.CompareBool)
+def _compare_bool(lw: L, instr: N.CompareBool) -> None:
+    """pyjit_compare_bool: 1, 0 or -1 (the truth-of-compare pass runs only
+    with caches on)."""
+    result = lw.call_routine("pyjit_compare_bool",
+                             _ops(lw, instr) + [lw.imm(COMPARE_OP[instr.kind])],
+                             lw.vreg(instr.result))
+    lw.check(instr, "PyObject_IsTrue", result)
 
 
 @lowers(N.BinaryOp)

@@ -94,6 +94,10 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     cell's direct call) or `pyjit_vectorcall_method` (no cell) takes meth
     and the array from self on and does the choosing; with inline direct
     calls, or caches off, the site does."""
+    load = instr.operands[0].defn
+    if isinstance(load, O.LoadMethodCached) and cached.fused_call(lw, load) is instr:
+        _call_loaded_method(lw, instr, load)
+        return
     meth, self_, *args = _ops(lw, instr)
     nargs = len(args) - len(instr.kwnames)
     area = lw.area(2 + len(args))
@@ -140,6 +144,27 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     lw.cur = call
     kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
     vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(now), intrinsic)
+
+
+def _call_loaded_method(lw: L, instr: O.CallMethod, load: O.LoadMethodCached) -> None:
+    """obj.name(args...) as one call of `pyjit_call_method_cached0`, which
+    does the method load (the MethodCell's routine) into the array's first
+    two words and then the method call (pyjit_call_method0) on them:
+    [_, obj, args...] and the MethodCell, the site's CallCell right after
+    it in memory."""
+    obj = lw.vreg(load.operands[0])
+    args = [lw.vreg(v) for v in instr.operands[2:]]
+    area = lw.area(2 + len(args))
+    for i, v in enumerate([obj] + args):
+        lw.emit(ir.Store(v, area, 8 * (1 + i)))
+    argp = lw.new()
+    lw.emit(ir.AreaAddr(argp, area, 8))
+    method_cell, call_cell = caches.method_call_cells(load.name, f"{lw.f.name}:{instr.lineno}")
+    lw.consts.append(call_cell)             # (found by the routine after the method cell)
+    result = lw.vreg(instr.result)
+    lw.call_routine("pyjit_call_method_cached0",
+                    [cached.cell_address(lw, method_cell), argp, lw.imm(len(args) + 1)], result)
+    lw.check(instr, GENERIC, result)
 
 
 def _method_now(lw: L, instr: O.CallMethod):

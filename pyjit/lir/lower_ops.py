@@ -324,8 +324,7 @@ _UNTAG = ~getattr(layout, "STACKREF_TAG_REFCNT", 0) & (1 << 64) - 1
 
 @lowers(K.LoadConst)
 def _load_const(lw: L, instr: K.LoadConst) -> None:
-    v = lw.const(instr.value)
-    lw.emit(ir.Move(lw.vreg(instr.result), v))
+    lw.const(instr.value, dst=lw.vreg(instr.result))
 
 
 @lowers(K.LoadNull)

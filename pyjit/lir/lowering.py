@@ -163,13 +163,13 @@ class FunctionLowering:
             v = self.vregs[value] = self.f.new_vreg(FP if fp else GP)
         return v
 
-    def const(self, obj: object, text: str | None = None) -> VReg:
-        """A vreg holding the address of obj, which the compiled function
-        keeps alive."""
+    def const(self, obj: object, text: str | None = None, dst: VReg | None = None) -> VReg:
+        """A vreg (dst, or a new one) holding the address of obj, which the
+        compiled function keeps alive."""
         if id(obj) not in self._const_ids:
             self._const_ids.add(id(obj))
             self.consts.append(obj)
-        v = self.new()
+        v = self.new() if dst is None else dst
         self.emit(ir.LoadConst(v, ConstRef(id(obj), text or _const_text(obj))))
         return v
 
@@ -235,9 +235,12 @@ class FunctionLowering:
         cont = self.f.new_block(cold=self.cur.cold)
         if failure == "null":
             self.emit(ir.BranchZero(result, exc, cont, release=release))
+        elif HELPERS[helper].result in ("int", "bool"):
+            # A C int status: negative only on failure (the C-API's `< 0`
+            # test, as the interpreter's own checks are): its sign bit.
+            self.emit(ir.BranchZero(result, exc, cont, nonzero=True, bit=31, release=release))
         else:
-            width = 32 if HELPERS[helper].result in ("int", "bool") else 64
-            self.emit(ir.Branch("eq", result, -1, exc, cont, width=width, release=release))
+            self.emit(ir.Branch("eq", result, -1, exc, cont, release=release))
         self.cur = cont
         self.release_stolen(stolen)
 

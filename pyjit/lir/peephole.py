@@ -11,6 +11,11 @@ may have been handed to a callee before).
 `drop_dead_loads`: a load from a frame area whose value nothing uses is
 dropped (self's second load when the call routine takes self from the
 slot: the dropped store was its only use).
+
+`fuse_compare_branches`: a block ending with `dst = a COND b` (CondSet)
+and a branch on dst, which nothing else uses, branches on the comparison
+itself (cmp + b.cond instead of cmp + cset + cbz), provided nothing in
+between redefines a or b.
 """
 
 from __future__ import annotations
@@ -21,6 +26,41 @@ from . import ir
 def simplify(func: ir.LirFunction) -> None:
     drop_redundant_stores(func)
     drop_dead_loads(func)
+    fuse_compare_branches(func)
+
+
+def fuse_compare_branches(func: ir.LirFunction) -> int:
+    """Fuse such compares into their branches in place; the number fused."""
+    uses: dict[ir.VReg, int] = {}
+    for instr in func.instructions():
+        for v in instr.uses():
+            uses[v] = uses.get(v, 0) + 1
+    fused = 0
+    for block in func.blocks:
+        term = block.instrs[-1] if block.instrs else None
+        if not (isinstance(term, ir.BranchZero) and term.bit is None and not term.release
+                and uses.get(term.a) == 1):
+            continue
+        for k in range(len(block.instrs) - 2, -1, -1):
+            instr = block.instrs[k]
+            if isinstance(instr, ir.CondSet) and instr.dst == term.a:
+                break
+            if term.a in instr.defs():
+                k = -1
+                break
+        else:
+            continue
+        if k < 0:
+            continue
+        compare = block.instrs[k]
+        operands = set(compare.uses())
+        if any(operands & set(i.defs()) for i in block.instrs[k + 1:-1]):
+            continue
+        then, else_ = (term.then, term.else_) if term.nonzero else (term.else_, term.then)
+        del block.instrs[k]
+        block.instrs[-1] = ir.Branch(compare.cond, compare.a, compare.b, then, else_)
+        fused += 1
+    return fused
 
 
 def drop_dead_loads(func: ir.LirFunction) -> int:

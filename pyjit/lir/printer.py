@@ -99,7 +99,8 @@ def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
         case ir.Decref():
             return f"{'xdecref' if i.nullable else 'decref'} {v(i.value)}"
         case ir.BranchZero():
-            kind = "nonzero" if i.nonzero else "zero"
+            kind = ("nonzero" if i.nonzero else "zero") if i.bit is None else \
+                f"bit{i.bit}.{'set' if i.nonzero else 'clear'}"
             return f"branch.{kind} {v(i.a)} -> {i.then!r}, {i.else_!r}" + _release(v, i)
         case ir.FBranch():
             return f"fbranch.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"

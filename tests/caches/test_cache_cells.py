@@ -90,7 +90,7 @@ def test_version_tag_is_read_and_changes_with_the_type():
 
 def test_cells_are_zeroed_words_found_by_address():
     cell = caches.AttrCell("x")
-    assert list(cell) == [0] * caches.AttrCell.WORDS and cell.address == cell.buffer_info()[0]
+    assert cell.words() == [0] * caches.AttrCell.WORDS
     assert caches.cell_at(cell.address) is cell
     cell.put(caches.AttrCell.SLOT, 24)
     assert u64(cell.address + caches.AttrCell.SLOT) == 24 == cell.get(caches.AttrCell.SLOT)
@@ -146,12 +146,12 @@ def test_routines_are_loaded_once_with_a_symbol_each(compiled):
 
 def words_during(fill, cell) -> list[tuple]:
     """cell's words before every instruction fill runs, and after it."""
-    seen = [tuple(cell)]
+    seen = [tuple(cell.words())]
 
     def tracer(frame, event, arg):
         frame.f_trace_opcodes = True
         if event == "opcode":
-            seen.append(tuple(cell))
+            seen.append(tuple(cell.words()))
         return tracer
 
     sys.settrace(tracer)
@@ -159,7 +159,7 @@ def words_during(fill, cell) -> list[tuple]:
         fill()
     finally:
         sys.settrace(None)
-    seen.append(tuple(cell))
+    seen.append(tuple(cell.words()))
     return seen
 
 
@@ -205,3 +205,20 @@ def test_a_call_cell_entry_is_written_in_one_store():
             for i, entry in enumerate(split_entries(words, size)):
                 assert entry in (first[i], last[i], (0,) * size), (i, entry)
     assert cell.get(cell.entry_of(id(f)) + caches.CallCell.TARGET) == 0x1234
+
+
+def test_a_method_cell_and_its_call_cell_share_one_array():
+    method, call = caches.method_call_cells("meth", "site:1")
+    assert call.address == method.address + caches.METHOD_CALL_CELL
+    assert caches.cell_at(method.address) is method and caches.cell_at(call.address) is call
+    assert method.words() == [0] * caches.MethodCell.WORDS
+    assert call.words() == [0] * caches.CallCell.WORDS
+    call.put(caches.CallCell.MEGAMORPHIC, 7)
+    method.put(caches.MethodCell.KEYS, 9)
+    assert u64(call.address + caches.CallCell.MEGAMORPHIC) == 7
+    assert u64(method.address + caches.MethodCell.KEYS) == 9
+    assert method.words()[-1] == 0 and call.words()[0] == 0      # neither writes the other
+    address = call.address
+    del method
+    gc.collect()
+    assert caches.cell_at(address) is call and u64(address + caches.CallCell.MEGAMORPHIC) == 7

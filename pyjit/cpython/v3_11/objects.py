@@ -31,15 +31,18 @@ def incref(obj: str, tmp: str, note: str = "Py_INCREF") -> str:
             f"    str {tmp}, {count}\n")
 
 
-def decref(obj: str, tmp: str, on_zero: str, note: str = "Py_DECREF", call: bool = False) -> str:
+def decref(obj: str, tmp: str, on_zero: str | None, note: str = "Py_DECREF", call: bool = False,
+           kept: str | None = None) -> str:
     """Py_DECREF(obj) without the deallocation: branches to on_zero when the
     count reaches zero (obj still in its register); with call, calls it
-    (`bl`) instead and goes on after the fragment."""
+    (`bl`) instead and goes on after the fragment; with kept, branches
+    there when the object lives on and falls through at zero."""
     count = _mem(obj, L.OB_REFCNT)
+    tail = (f"    b.ne 82f\n    bl {on_zero}\n82:\n" if call else
+            f"    b.ne {kept}\n" if kept else f"    b.eq {on_zero}\n")
     return (f"    ldr {tmp}, {count}                    // {note}\n"
             f"    subs {tmp}, {tmp}, #1\n"
-            f"    str {tmp}, {count}\n"
-            + (f"    b.ne 82f\n    bl {on_zero}\n82:\n" if call else f"    b.eq {on_zero}\n"))
+            f"    str {tmp}, {count}\n" + tail)
 
 
 def is_immortal(obj: object) -> bool:

@@ -60,15 +60,18 @@ def incref(obj: str, tmp: str, note: str = "Py_INCREF") -> str:
             "81:\n")
 
 
-def decref(obj: str, tmp: str, on_zero: str, note: str = "Py_DECREF", call: bool = False) -> str:
+def decref(obj: str, tmp: str, on_zero: str | None, note: str = "Py_DECREF", call: bool = False,
+           kept: str | None = None) -> str:
     """Py_DECREF(obj) without the deallocation: nothing for an immortal
     object (bit 31 of the low word), else the low word minus one, branching
     to on_zero when it reaches zero (obj still in its register); with
-    call, calls it (`bl`) instead."""
+    call, calls it (`bl`) instead; with kept, branches there when the
+    object lives on and falls through at zero."""
     w = "w" + tmp[1:]
-    tail = f"    b.ne 82f\n    bl {on_zero}\n" if call else f"    b.eq {on_zero}\n"
+    tail = (f"    b.ne 82f\n    bl {on_zero}\n" if call else
+            f"    b.ne {kept}\n" if kept else f"    b.eq {on_zero}\n")
     return (f"    ldr {w}, [{obj}]                    // {note}\n"
-            f"    tbnz {w}, #{L.IMMORTAL_BIT}, 82f                   // immortal: left alone\n"
+            f"    tbnz {w}, #{L.IMMORTAL_BIT}, {kept or '82f'}                   // immortal: left alone\n"
             f"    subs {w}, {w}, #1\n"
             f"    str {w}, [{obj}]\n"
             + tail + "82:\n")

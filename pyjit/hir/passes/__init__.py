@@ -13,6 +13,7 @@ runs, less what ``CompileOptions`` switches off (``--disable-pass``,
                         folding, trivial phis, block merging
     guard-elimination   checks whose outcome the types decide
     dce                 unreachable blocks, unused effect-free instructions
+    truth-of-compare    a comparison only tested: one CompareBool (caches on)
     refcount-frame-values, refcount-held-operands, refcount-immortal
                         reference-count elision: proofs that let
                         refcount-insertion leave references borrowed
@@ -29,7 +30,7 @@ insertion: rewriting values would invalidate its reference counting.
 from __future__ import annotations
 
 from . import (dce, guard_elimination, refcount, refcount_elision, simplify,  # noqa: F401
-               specialize_float)                                          # (registration)
+               specialize_float, truth_of_compare)                        # (registration)
 from .pipeline import (DEFAULT_PIPELINE, PASSES, Pass, applicable, check_pass_names, register_pass,
                        run_pipeline)
 

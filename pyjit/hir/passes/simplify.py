@@ -16,8 +16,8 @@ behaviour no user code can change:
 - ``DoubleBinaryOp`` of constants; ``UnboxFloat`` of BoxFloat or a constant;
   ``BoxFloat`` of a constant.
 
-Control flow: a CondBranch on a constant or with equal targets becomes a
-Branch; phis with one distinct input go away; a block whose only
+Control flow: a CondBranch on a BoolNot branches on its operand, the
+arms swapped; one on a constant or with equal targets becomes a Branch; phis with one distinct input go away; a block whose only
 predecessor branches to it is merged into it (unless that predecessor
 ends with an exception edge); an empty block that only branches on is
 bypassed; unreachable blocks are deleted.  A KeepAlive forgets the values
@@ -209,7 +209,13 @@ def fold_branches(func: Function) -> bool:
         term = block.terminator
         if not isinstance(term, CondBranch):
             continue
-        known, value = _prim(term.operands[0])
+        cond = term.operands[0]
+        if isinstance(cond.defn, BoolNot):           # branch on the operand, arms swapped
+            term.operands[0] = cond.defn.operands[0]
+            term.if_true, term.if_false = term.if_false, term.if_true
+            changed = True
+            continue
+        known, value = _prim(cond)
         if term.if_true is term.if_false:
             target, dropped = term.if_true, None
         elif known:
