@@ -16,13 +16,16 @@ checks; the runtime assembles and loads them once per engine
     pyjit_call_method0(method, args, count, cell), pyjit_vectorcall_method0(method,
         args, count): the same without kwnames
     pyjit_call_method_cached0(method cell, args, count): load, then call
+    pyjit_call_method_cached_bool0(the same)      -> the result's truth: 1, 0 | -1
     pyjit_call_target(callable, args, nargsf, kwnames, target) -> vectorcall result
     pyjit_eval_breaker()                          -> handle_eval_breaker(taken)
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_compare_bool(a, b, op)                  -> its truth: 1, 0 | -1
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_is_true(obj)                            -> PyObject_IsTrue(obj)
+    pyjit_is_true_release(obj)                    -> the same, obj released
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
+    pyjit_isinstance_bool(the same)               -> its truth: 1, 0 | -1
     pyjit_int_<op>(a, b), pyjit_float_<op>(a, b) -> PyNumber_<Op>(a, b)  (INT_OPS)
     pyjit_dealloc(obj)                            -> Py_DecRef(obj), count back at 1
     pyjit_for_iter(iterator, out)                 -> for_iter(iterator, out)
@@ -53,7 +56,9 @@ and call in one (lower_calls.py says when): the array holds self where
 the method load would leave it; it loads the method (pyjit_cache_load_method
 with the word before self as its output) and, unless that failed (NULL),
 goes on as pyjit_call_method0 with the site's CallCell, which follows the
-MethodCell in memory (cells.method_call_cells).  Both count a
+MethodCell in memory (cells.method_call_cells);
+`pyjit_call_method_cached_bool0` answers the truth of its result instead,
+which it releases (pyjit_is_true_release).  Both count a
 call of a compiled function against the interpreter's recursion limit as an
 interpreted call does: the running thread state's recursion_remaining
 (objects.enter_recursive_call / leave_recursive_call) goes down for the
@@ -81,9 +86,13 @@ with what it took (helper_impls.py says why).
 PyObject_IsTrue for anything else, its int result sign-extended: a truth
 test is a call at its site, not three compares and the call.
 
-`pyjit_compare_bool` is `pyjit_compare` followed by the truth test of its
-result, which it releases: its fast paths answer 1 or 0 without a bool
-object, its generic path calls PyObject_RichCompare and pyjit_is_true.
+`pyjit_is_true_release` is `pyjit_is_true` that then releases the object
+(failed or not).  `pyjit_compare_bool` is `pyjit_compare` followed by the
+truth test of its result, which it releases: its fast paths answer 1 or 0
+without a bool object, its generic path calls PyObject_RichCompare and
+pyjit_is_true_release; `pyjit_isinstance_bool` is `pyjit_isinstance` so
+(1 where the other returns Py_True; PyObject_Vectorcall, then
+pyjit_is_true_release, otherwise).
 
 `pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit), or
@@ -159,10 +168,11 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_cache_load_class_attr",
             "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_call_method0",
-            "pyjit_call_method_cached0",
+            "pyjit_call_method_cached0", "pyjit_call_method_cached_bool0",
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
-            "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_is_true", "pyjit_isinstance",
+            "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_is_true",
+            "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
 
 ROUTINES += ("pyjit_dealloc", "pyjit_for_iter") + tuple(r for r, _, _ in INT_OPS.values())
@@ -316,6 +326,9 @@ pyjit_vectorcall_method0:                 // no keywords
 pyjit_vectorcall_method:                  // x0 = method or NULL, x1 = [self, args...],
     ldr x16, lit_vectorcall               // x2 = their count, x3 = kwnames
     b call_method
+pyjit_call_method_cached_bool0:           // the truth of the result, released
+    adr x16, pyjit_call_method_cached0
+    b truth_of_call
 pyjit_call_method_cached0:                // x0 = MethodCell (its CallCell after it),
     stp x29, x30, [sp, #-48]!             // x1 = [self, args...], x2 = their count
     mov x29, sp
@@ -487,11 +500,16 @@ compare_float:                            // floats, or a float and a one-digit 
     ldr x16, lit_rich_compare
     br x16
 compare_truth_generic:
+    ldr x16, lit_rich_compare
+truth_of_call:                            // x16(x0..x3): its result's truth, released
+    stp x29, x30, [sp, #-16]!
+    mov x29, sp
+    blr x16
+    ldp x29, x30, [sp], #16
+    cbz x0, truth_failed
+pyjit_is_true_release:                    // x0 = object: its truth, then released
     stp x29, x30, [sp, #-32]!
     mov x29, sp
-    ldr x16, lit_rich_compare
-    blr x16
-    cbz x0, compare_truth_failed
     str x0, [sp, #16]
     bl pyjit_is_true
     str x0, [sp, #24]
@@ -500,9 +518,8 @@ compare_truth_generic:
     ldr x0, [sp, #24]
     ldp x29, x30, [sp], #32
     ret
-compare_truth_failed:
+truth_failed:
     mov x0, #-1
-    ldp x29, x30, [sp], #32
     ret
 
 // -- truth: x0 = object ----------------------------------------------------------------
@@ -553,7 +570,12 @@ getitem_generic:
     br x16
 
 // -- isinstance: the vectorcall x0 = callable, x1 = args, x2 = nargsf, x3 = kwnames --
+pyjit_isinstance_bool:                    // the same, answering 1, 0 or -1
+    mov x5, #1
+    b isinstance_body
 pyjit_isinstance:
+    mov x5, #0                            // x5: 1 for the truth of the result
+isinstance_body:
     ldr x9, lit_isinstance
     cmp x0, x9
     b.ne isinstance_generic
@@ -581,11 +603,16 @@ isinstance_next:
     sub x14, x14, #1
     b isinstance_next
 isinstance_true:
+    cbnz x5, isinstance_truth
     ldr x0, lit_true
     @incref x0, x9
     ret
+isinstance_truth:
+    mov x0, #1
+    ret
 isinstance_generic:
     ldr x16, lit_vectorcall
+    cbnz x5, truth_of_call
     br x16
 
 {int_routines}

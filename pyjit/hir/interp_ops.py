@@ -39,11 +39,11 @@ from .ops_numeric import (
     DoubleOpKind, UnaryOp, UnaryOpKind,
 )
 from .ops_objects import (
-    CallEx, CallMethod, DeleteAttr, DeleteDeref, DeleteGlobal, GetSecondOutput, LoadBuildClass,
+    CallEx, CallMethod, CallMethodBool, DeleteAttr, DeleteDeref, DeleteGlobal, GetSecondOutput, LoadBuildClass,
     SuperNoArgs,
     ImportFrom, ImportName, LoadAttrCached, LoadDeref, LoadFreeCell, LoadGlobalCached,
     LoadMethodCached, MakeCell, MakeFunction, StoreAttrCached, StoreDeref, StoreGlobal,
-    SyncFrameLocals, VectorCall,
+    SyncFrameLocals, VectorCall, VectorCallBool,
 )
 from .ops_gen import (
     AsyncGenWrap, GetAIter, GetANext, GenThrow, GetAwaitable, GetYieldFromIter, IterSend, IterThrow, ResumeValue, StoreSuspended,
@@ -172,6 +172,7 @@ def _second_output(a: Activation, i: GetSecondOutput, v: list) -> Any:
 # -- calls, functions, cells, imports --------------------------------------------------
 
 semantics(VectorCall)(lambda a, i, v: S.call(v[0], v[1:], i.kwnames))
+semantics(VectorCallBool)(lambda a, i, v: bool(S.call(v[0], v[1:], i.kwnames)))
 
 
 @semantics(CallMethod)
@@ -181,6 +182,7 @@ def _call_method(a: Activation, i: CallMethod, v: list) -> Any:
     return S.call(v[0], v[1:], i.kwnames)
 
 
+semantics(CallMethodBool)(lambda a, i, v: bool(_call_method(a, i, v)))
 semantics(CallEx)(lambda a, i, v: S.call_ex(*v))
 
 

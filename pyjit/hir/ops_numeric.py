@@ -164,7 +164,7 @@ class CompareBool(Instr):
 
     ``PyObject_IsTrue(PyObject_RichCompare(left, right, Py_LT))``, the
     comparison's result released: a comparison only tested (the
-    ``truth-of-compare`` pass makes it of a CompareOp and its IsTruthy)."""
+    ``truth-tests`` pass makes it of a CompareOp and its IsTruthy)."""
 
     kind: CompareKind
     result_type = CBool

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ir import Instr, Ownership, hir_op
-from .types import Cell, Code, Func, Object, OptObject, Top
+from .types import CBool, Cell, Code, Func, Object, OptObject, Top
 
 
 # -- globals -----------------------------------------------------------------
@@ -149,6 +149,19 @@ class VectorCall(_Call):
 
 
 @hir_op
+class VectorCallBool(_Call):
+    """``c:CBool = VectorCallBool callable arg... [<kwnames=('k',)>]``
+
+    The truth of ``PyObject_Vectorcall(...)``, whose result it releases: a
+    call only tested (the ``truth-tests`` pass makes it of a VectorCall and
+    its IsTruthy)."""
+
+    result_type = CBool
+    operand_types = (Object,)
+    extra_operand_type = Object
+
+
+@hir_op
 class CallMethod(_Call):
     """``v:Object = CallMethod meth self arg...``
 
@@ -159,6 +172,20 @@ class CallMethod(_Call):
     the shared call routines release them after the call."""
 
     steals = (0, 1)
+    operand_types = (OptObject, Object)
+    extra_operand_type = Object
+
+
+@hir_op
+class CallMethodBool(_Call):
+    """``c:CBool = CallMethodBool meth self arg...``
+
+    The truth of what CallMethod would return, which it releases: a method
+    call only tested (the ``truth-tests`` pass).  Steals ``meth`` and
+    ``self`` as CallMethod does."""
+
+    steals = (0, 1)
+    result_type = CBool
     operand_types = (OptObject, Object)
     extra_operand_type = Object
 
@@ -334,9 +361,9 @@ class ImportFrom(Instr):
 
 
 __all__ = [
-    "CallEx", "CallMethod", "DeleteAttr", "DeleteDeref", "DeleteGlobal",
+    "CallEx", "CallMethod", "CallMethodBool", "DeleteAttr", "DeleteDeref", "DeleteGlobal",
     "GetSecondOutput", "ImportFrom", "ImportName", "LoadAttrCached", "LoadBuildClass",
     "LoadDeref", "LoadFreeCell", "LoadGlobalCached", "LoadMethodCached",
     "MakeCell", "MakeFunction", "StoreAttrCached", "StoreDeref",
-    "StoreGlobal", "SuperNoArgs", "SyncFrameLocals", "VectorCall",
+    "StoreGlobal", "SuperNoArgs", "SyncFrameLocals", "VectorCall", "VectorCallBool",
 ]

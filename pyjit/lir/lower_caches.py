@@ -433,7 +433,7 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
     lw.cur = done
 
 
-def fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | None":
+def fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | O.CallMethodBool | None":
     """The CallMethod that loads load's method itself (through the
     pyjit_call_method_cached routine) instead of load: the instruction
     right after load's GetSecondOutput, calling the pair with arguments
@@ -449,7 +449,8 @@ def fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | None":
         return None
     second, call = block.instrs[k + 1], block.instrs[k + 2]
     if not (isinstance(second, O.GetSecondOutput) and second.operands[0] is load.result
-            and isinstance(call, O.CallMethod) and call.operands[0] is load.result
+            and isinstance(call, (O.CallMethod, O.CallMethodBool))
+            and call.operands[0] is load.result
             and call.operands[1] is second.result and not call.kwnames
             and lw.options.direct_calls == "shared"
             and call.lineno == load.lineno and call.exc_target is load.exc_target
@@ -505,7 +506,7 @@ def _compare(lw: L, instr: N.CompareOp) -> None:
 
 @lowers(N.CompareBool)
 def _compare_bool(lw: L, instr: N.CompareBool) -> None:
-    """pyjit_compare_bool: 1, 0 or -1 (the truth-of-compare pass runs only
+    """pyjit_compare_bool: 1, 0 or -1 (the truth-tests pass runs only
     with caches on)."""
     result = lw.call_routine("pyjit_compare_bool",
                              _ops(lw, instr) + [lw.imm(COMPARE_OP[instr.kind])],

@@ -58,33 +58,63 @@ from .lowering import PY_VECTORCALL_ARGUMENTS_OFFSET, FunctionLowering, lowers
 L = FunctionLowering
 GENERIC = "PyObject_Vectorcall"
 
-# builtin -> (positional argument count, the routine calling it)
-INTRINSICS = {isinstance: (2, "pyjit_isinstance")}
+# builtin -> (positional argument count, the routine calling it, the routine
+# answering the truth of the call's result instead: VectorCallBool)
+INTRINSICS = {isinstance: (2, "pyjit_isinstance", "pyjit_isinstance_bool")}
 
 
-def _intrinsic(lw: L, callee_now, nargs: int, kwnames) -> str | None:
+def _intrinsic(lw: L, callee_now, nargs: int, kwnames, truth: bool = False) -> str | None:
     """The routine for a call of callee_now with nargs positional arguments
-    and kwnames, or None (always None when caches are off: generic helpers
-    only)."""
+    and kwnames (truth: for the truth of its result), or None (always None
+    when caches are off: generic helpers only)."""
     if lw.options.caches == "off":
         return None
     try:
-        count, routine = INTRINSICS.get(callee_now, (None, None))
+        count, routine, truth_routine = INTRINSICS.get(callee_now, (None, None, None))
     except TypeError:              # an unhashable callee
         return None
-    return routine if count == nargs and not kwnames else None
+    if count != nargs or kwnames:
+        return None
+    return truth_routine if truth else routine
 
 
 @lowers(O.VectorCall)
 def _vector_call(lw: L, instr: O.VectorCall) -> None:
+    _vector_call_to(lw, instr, lw.vreg(instr.result))
+
+
+@lowers(O.VectorCallBool)
+def _vector_call_bool(lw: L, instr: O.VectorCallBool) -> None:
+    """The truth of a call's result (1, 0 or -1), the result released:
+    one call of the intrinsic's truth routine (`pyjit_isinstance_bool`),
+    else the call, then `pyjit_is_true_release` on its result."""
+    truth = lw.vreg(instr.result)
+    if _vector_call_to(lw, instr, truth, truth=True):
+        result = lw.new()
+        _vector_call_to(lw, instr, result)
+        lw.call_routine("pyjit_is_true_release", [result], truth)
+    lw.check(instr, "PyObject_IsTrue", truth)
+
+
+def _vector_call_to(lw: L, instr, dst: VReg, truth: bool = False) -> bool:
+    """dst = the call instr makes; with truth, only when an intrinsic's
+    truth routine answers (then checked by the caller): True when it has
+    none (nothing emitted)."""
+    callee_now = cached.compile_time_value(lw, instr.operands[0])
+    nargs = len(instr.operands) - 1 - len(instr.kwnames)
+    intrinsic = _intrinsic(lw, callee_now, nargs, instr.kwnames, truth)
+    if truth and intrinsic is None:
+        return True
     callable_, *args = _ops(lw, instr)
-    nargs = len(args) - len(instr.kwnames)
     argp = lw.store_array(args, first_slot=1)
     kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
     nargsf = lw.imm(nargs | PY_VECTORCALL_ARGUMENTS_OFFSET)
-    callee_now = cached.compile_time_value(lw, instr.operands[0])
-    vectorcall(lw, instr, callable_, argp, nargsf, kw, _may_be_compiled(callee_now),
-               _intrinsic(lw, callee_now, nargs, instr.kwnames))
+    if truth:
+        lw.call_routine(intrinsic, [callable_, argp, nargsf, kw], dst)
+        return False
+    vectorcall(lw, instr, callable_, argp, nargsf, kw, _may_be_compiled(callee_now), intrinsic,
+               dst=dst)
+    return False
 
 
 @lowers(O.CallMethod)
@@ -96,8 +126,29 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     calls, or caches off, the site does."""
     load = instr.operands[0].defn
     if isinstance(load, O.LoadMethodCached) and cached.fused_call(lw, load) is instr:
-        _call_loaded_method(lw, instr, load)
+        _call_loaded_method(lw, instr, load, lw.vreg(instr.result), "pyjit_call_method_cached0")
+        lw.check(instr, GENERIC, lw.vreg(instr.result))
         return
+    _call_method_to(lw, instr, lw.vreg(instr.result))
+
+
+@lowers(O.CallMethodBool)
+def _call_method_bool(lw: L, instr: O.CallMethodBool) -> None:
+    """The truth of the call's result (1, 0 or -1), the result released:
+    one call of `pyjit_call_method_cached_bool0` for a method load and its
+    call, else the call, then `pyjit_is_true_release` on its result."""
+    load, truth = instr.operands[0].defn, lw.vreg(instr.result)
+    if isinstance(load, O.LoadMethodCached) and cached.fused_call(lw, load) is instr:
+        _call_loaded_method(lw, instr, load, truth, "pyjit_call_method_cached_bool0")
+    else:
+        result = lw.new()
+        _call_method_to(lw, instr, result)
+        lw.call_routine("pyjit_is_true_release", [result], truth)
+    lw.check(instr, "PyObject_IsTrue", truth)
+
+
+def _call_method_to(lw: L, instr, dst: VReg) -> None:
+    """CallMethod's call (not fused with its load), its result in dst."""
     meth, self_, *args = _ops(lw, instr)
     nargs = len(args) - len(instr.kwnames)
     area = lw.area(2 + len(args))
@@ -124,9 +175,8 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
             routine += "0"                  # the entry that sets kwnames to NULL
         if cell is not None:
             args.append(cell)
-        result = lw.vreg(instr.result)
-        lw.call_routine(routine, args, result)
-        lw.check(instr, GENERIC, result)        # the routine released meth and self
+        lw.call_routine(routine, args, dst)
+        lw.check(instr, GENERIC, dst)           # the routine released meth and self
         return
     callee, argp, n = lw.new(), lw.new(), lw.new()
     with_meth, without, call = lw.f.new_block(), lw.f.new_block(), lw.f.new_block()
@@ -143,15 +193,17 @@ def _call_method(lw: L, instr: O.CallMethod) -> None:
     lw.emit(ir.Jump(call))
     lw.cur = call
     kw = lw.const(instr.kwnames) if instr.kwnames else lw.imm(0)
-    vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(now), intrinsic)
+    vectorcall(lw, instr, callee, argp, n, kw, _may_be_compiled(now), intrinsic, dst=dst)
 
 
-def _call_loaded_method(lw: L, instr: O.CallMethod, load: O.LoadMethodCached) -> None:
-    """obj.name(args...) as one call of `pyjit_call_method_cached0`, which
-    does the method load (the MethodCell's routine) into the array's first
-    two words and then the method call (pyjit_call_method0) on them:
-    [_, obj, args...] and the MethodCell, the site's CallCell right after
-    it in memory."""
+def _call_loaded_method(lw: L, instr, load: O.LoadMethodCached, dst: VReg,
+                        routine: str) -> None:
+    """dst = obj.name(args...) as one call of `pyjit_call_method_cached0`
+    (or its truth: `..._bool0`), which does the method load (the
+    MethodCell's routine) into the array's first two words and then the
+    method call (pyjit_call_method0) on them: [_, obj, args...] and the
+    MethodCell, the site's CallCell right after it in memory.  The caller
+    checks dst."""
     obj = lw.vreg(load.operands[0])
     args = [lw.vreg(v) for v in instr.operands[2:]]
     area = lw.area(2 + len(args))
@@ -161,10 +213,8 @@ def _call_loaded_method(lw: L, instr: O.CallMethod, load: O.LoadMethodCached) ->
     lw.emit(ir.AreaAddr(argp, area, 8))
     method_cell, call_cell = caches.method_call_cells(load.name, f"{lw.f.name}:{instr.lineno}")
     lw.consts.append(call_cell)             # (found by the routine after the method cell)
-    result = lw.vreg(instr.result)
-    lw.call_routine("pyjit_call_method_cached0",
-                    [cached.cell_address(lw, method_cell), argp, lw.imm(len(args) + 1)], result)
-    lw.check(instr, GENERIC, result)
+    lw.call_routine(routine, [cached.cell_address(lw, method_cell), argp, lw.imm(len(args) + 1)],
+                    dst)
 
 
 def _method_now(lw: L, instr: O.CallMethod):
@@ -187,15 +237,15 @@ def _may_be_compiled(callee_now) -> bool:
 
 
 def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
-               direct: bool, intrinsic: str | None = None) -> None:
-    """instr's result = callee(argp[0:n], nargsf, kw), through the
+               direct: bool, intrinsic: str | None = None, dst: VReg | None = None) -> None:
+    """instr's result (or dst) = callee(argp[0:n], nargsf, kw), through the
     intrinsic routine when there is one, else a CallCell when direct (see
     the module docstring), else PyObject_Vectorcall."""
     how = lw.options.direct_calls
     if intrinsic is None and (how == "off" or not direct):
-        helper_op(lw, instr, GENERIC, [callee, argp, nargsf, kw])
+        helper_op(lw, instr, GENERIC, [callee, argp, nargsf, kw], dst=dst)
         return
-    result = lw.vreg(instr.result)
+    result = lw.vreg(instr.result) if dst is None else dst
     if intrinsic is not None:
         lw.call_routine(intrinsic, [callee, argp, nargsf, kw], result)
     elif how == "shared":

@@ -49,12 +49,13 @@ def _null_or(lw: L, values: list, i: int):
 # -- the generic helper call ----------------------------------------------------------
 
 def helper_op(lw: L, instr: Instr, helper: str, args: list,
-              helper_steals: bool = False) -> ir.VReg | None:
+              helper_steals: bool = False, dst: ir.VReg | None = None) -> ir.VReg | None:
     """Call helper(args) for instr: its result (if instr has one) in instr's
-    vreg, operands instr steals released after the call unless the helper
-    steals them itself (helper_steals), then the failure check."""
+    vreg (or dst), operands instr steals released after the call unless the
+    helper steals them itself (helper_steals), then the failure check."""
     h = HELPERS[helper]
-    dst = lw.vreg(instr.result) if instr.result is not None and h.result != "void" else None
+    if dst is None:
+        dst = lw.vreg(instr.result) if instr.result is not None and h.result != "void" else None
     result = lw.call(helper, args, dst, value=dst is not None)
     stolen = [] if helper_steals else lw.stolen_operands(instr)
     lw.check(instr, helper, result, stolen)

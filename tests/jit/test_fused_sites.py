@@ -1,6 +1,6 @@
 """Sites that do two instructions' work in one routine call: a method load
 and its call (pyjit_call_method_cached0), and a comparison only tested
-(CompareBool: the truth-of-compare pass, pyjit_compare_bool).  The
+(CompareBool: the truth-tests pass, pyjit_compare_bool).  The
 interpreter's results, exceptions, traceback lines and reference counts,
 with the pass on and off, and the sites calling the routines they should."""
 
@@ -16,7 +16,7 @@ from pyjit.compiler import compile_function
 from pyjit.hir import format_function
 from pyjit.options import CompileOptions
 
-OFF = CompileOptions(disabled_passes=frozenset({"truth-of-compare"}))
+OFF = CompileOptions(disabled_passes=frozenset({"truth-tests"}))
 
 
 def _outcome(func, args):
@@ -217,3 +217,136 @@ def test_a_tested_comparison_releases_its_result(answer):
     assert sys.getrefcount(result) == before
     got, want = both(compare_all, 1, "x")              # TypeError from the C comparison
     assert got == want and got[0] == "raised"
+
+
+# -- a call only tested --------------------------------------------------------------------
+
+class Meta(type):
+    def __instancecheck__(cls, obj):
+        return cls.answer                 # any object: its truth decides
+
+
+class Checked(metaclass=Meta):
+    answer = True
+
+
+class Base:
+    pass
+
+
+class Derived(Base):
+    pass
+
+
+def predicate(x):
+    return x.answer if isinstance(x, Answer) else x
+
+
+def call_tests(obj, cls, value):
+    out = []
+    if isinstance(obj, cls):
+        out.append("instance")
+    if not isinstance(obj, Base):
+        out.append("not a Base")
+    if predicate(value):
+        out.append("true")
+    return out
+
+
+def test_a_tested_call_is_one_instruction():
+    from pyjit.hir import build_hir, run_pipeline
+    from pyjit.hir.passes import DEFAULT_PIPELINE
+    text = format_function(run_pipeline(build_hir(call_tests), DEFAULT_PIPELINE))
+    assert text.count("VectorCallBool") == 3 and "IsTruthy" not in text
+    targets = _targets(call_tests)
+    assert {"pyjit_isinstance_bool", "pyjit_is_true_release"} <= targets
+    assert "pyjit_is_true" not in targets
+
+
+CALL_CASES = [(Derived(), Base, 1), (Base(), Derived, 0), (3, int, []), (3, (str, int), [1]),
+              (Checked(), Checked, "x"), (Derived(), Checked, Answer(False)),
+              (Derived(), Derived, Answer(None)), (Derived(), 3, 1)]
+
+
+@pytest.mark.parametrize("options", [None, OFF], ids=["on", "off"])
+@pytest.mark.parametrize("case", range(len(CALL_CASES)))
+def test_tested_calls_match_the_interpreter(options, case):
+    obj, cls, value = CALL_CASES[case]
+    got, want = both(call_tests, obj, cls, value, options=options)
+    assert got == want
+
+
+@pytest.mark.parametrize("answer", [True, False, None, "list", "empty"])
+def test_a_tested_call_releases_its_result(answer):
+    result = {"list": [1], "empty": []}.get(answer)
+    if result is None:
+        result = Answer(answer)
+    Checked.answer = result
+    try:
+        before = sys.getrefcount(result)
+        got, want = both(call_tests, Derived(), Checked, result)
+        assert got == want
+        assert sys.getrefcount(result) == before
+    finally:
+        Checked.answer = True
+
+
+def test_a_tested_call_of_a_rebound_isinstance_calls_the_new_one():
+    saved = call_tests.__globals__.get("isinstance")
+    jit.force_compile(call_tests)
+    try:
+        call_tests.__globals__["isinstance"] = lambda obj, cls: Answer(False)
+        assert call_tests(Derived(), Base, 0) == ["not a Base"]
+    finally:
+        jit.force_uncompile(call_tests)
+        if saved is None:
+            del call_tests.__globals__["isinstance"]
+        else:
+            call_tests.__globals__["isinstance"] = saved
+
+
+class Checker:
+    def __init__(self, answer):
+        self.answer = answer
+        self.attr = lambda: answer        # an instance attribute: the method word NULL
+
+    def check(self, *args):
+        if self.answer == "raise":
+            raise KeyError("check")
+        return self.answer
+
+
+def method_tests(t, x):
+    out = []
+    if t.check():                         # fused with its load
+        out.append("check")
+    if not t.check(x, x):
+        out.append("not check")
+    if t.attr():
+        out.append("attr")
+    return out
+
+
+def test_a_tested_method_call_is_one_instruction():
+    from pyjit.hir import build_hir, run_pipeline
+    from pyjit.hir.passes import DEFAULT_PIPELINE
+    text = format_function(run_pipeline(build_hir(method_tests), DEFAULT_PIPELINE))
+    assert text.count("CallMethodBool") == 3 and "IsTruthy" not in text
+    assert "pyjit_call_method_cached_bool0" in _targets(method_tests)
+
+
+@pytest.mark.parametrize("options", [None, OFF, CompileOptions(caches="inline",
+                                                              direct_calls="inline")],
+                         ids=["on", "off", "inline"])
+@pytest.mark.parametrize("answer", [True, False, None, "raise", "list", "empty", "zero", 2.5])
+def test_tested_method_calls_match_the_interpreter(options, answer):
+    # (fresh objects, whose counts nothing else moves)
+    result = {"list": [1], "empty": [], "zero": float("-0.0")}.get(answer, answer)
+    if result is True or result is False or result is None:
+        result = Answer(result)
+    t, x = Checker(result), 10**30 + 7
+    before = sys.getrefcount(result), sys.getrefcount(t), sys.getrefcount(x)
+    got, want = both(method_tests, t, x, options=options)
+    assert got == want
+    del got, want
+    assert (sys.getrefcount(result), sys.getrefcount(t), sys.getrefcount(x)) == before

@@ -13,7 +13,8 @@ runs, less what ``CompileOptions`` switches off (``--disable-pass``,
                         folding, trivial phis, block merging
     guard-elimination   checks whose outcome the types decide
     dce                 unreachable blocks, unused effect-free instructions
-    truth-of-compare    a comparison only tested: one CompareBool (caches on)
+    truth-tests         a comparison or call only tested: CompareBool,
+                        VectorCallBool (caches on)
     refcount-frame-values, refcount-held-operands, refcount-immortal
                         reference-count elision: proofs that let
                         refcount-insertion leave references borrowed
@@ -30,7 +31,7 @@ insertion: rewriting values would invalidate its reference counting.
 from __future__ import annotations
 
 from . import (dce, guard_elimination, refcount, refcount_elision, simplify,  # noqa: F401
-               specialize_float, truth_of_compare)                        # (registration)
+               specialize_float, truth_tests)                             # (registration)
 from .pipeline import (DEFAULT_PIPELINE, PASSES, Pass, applicable, check_pass_names, register_pass,
                        run_pipeline)
 
