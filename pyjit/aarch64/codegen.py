@@ -207,8 +207,8 @@ class _Emitter:
         thunk's `ret` (one for them all): it branches there when the object
         lives on and falls into its release."""
         buf, count = self.buf, GP_SCRATCH[1]
-        ret, ret_used = buf.new_label("thunk return"), False
-        ret_bound = False
+        ret = buf.new_label("thunk return")
+        ret_bound = ret_used = False
         for reg, kinds in self.thunks.items():
             if "xincref" in kinds or "incref" in kinds:
                 done = buf.new_label()

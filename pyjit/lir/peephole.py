@@ -41,16 +41,8 @@ def fuse_compare_branches(func: ir.LirFunction) -> int:
         if not (isinstance(term, ir.BranchZero) and term.bit is None and not term.release
                 and uses.get(term.a) == 1):
             continue
-        for k in range(len(block.instrs) - 2, -1, -1):
-            instr = block.instrs[k]
-            if isinstance(instr, ir.CondSet) and instr.dst == term.a:
-                break
-            if term.a in instr.defs():
-                k = -1
-                break
-        else:
-            continue
-        if k < 0:
+        k = _compare_defining(block, term.a)
+        if k is None:
             continue
         compare = block.instrs[k]
         operands = set(compare.uses())
@@ -61,6 +53,16 @@ def fuse_compare_branches(func: ir.LirFunction) -> int:
         block.instrs[-1] = ir.Branch(compare.cond, compare.a, compare.b, then, else_)
         fused += 1
     return fused
+
+
+def _compare_defining(block: ir.Block, v: ir.VReg) -> int | None:
+    """The index of the CondSet of block that last defines v before its
+    terminator, or None (v defined otherwise, or not in block)."""
+    for k in range(len(block.instrs) - 2, -1, -1):
+        instr = block.instrs[k]
+        if v in instr.defs():
+            return k if isinstance(instr, ir.CondSet) else None
+    return None
 
 
 def drop_dead_loads(func: ir.LirFunction) -> int:
