@@ -38,43 +38,8 @@ key matches) and returns without trapping; on a miss it tail-branches to the kin
 helper with its arguments untouched, so the helper's result goes straight
 back to the site (the helper call is counted against this code in the
 engine's dynamic counts, not against the calling function).
-`pyjit_call_cached` calls the cached target (cells.py, CallCell);
-`pyjit_call_target` calls a target an inline call cell chose.
-`pyjit_call_method` is a method call site's `pyjit_call_cached`: given the
-two words a method load left (method or NULL, then self) and the
-arguments after them, it calls method(self, args...), or self(args...)
-with PY_VECTORCALL_ARGUMENTS_OFFSET (the word before args is the site's
-free slot), then releases the method and self, which the call takes from
-its site (the HIR's CallMethod steals them), whether the call failed or
-not; so the site has no branch, no second call set-up and no release of
-its own.  `pyjit_vectorcall_method` does the same for a method call site
-without a call cell (a callee known not to be a Python function, direct
-calls off) with PyObject_Vectorcall.  Their `0` entries set kwnames to
-NULL themselves (pyjit_call_method0 takes the cell in x3): a site without
-keywords does not.  `pyjit_call_method_cached0` is a site's method load
-and call in one (lower_calls.py says when): the array holds self where
-the method load would leave it; it loads the method (pyjit_cache_load_method
-with the word before self as its output) and, unless that failed (NULL),
-goes on as pyjit_call_method0 with the site's CallCell, which follows the
-MethodCell in memory (cells.method_call_cells);
-`pyjit_call_method_cached_bool0` answers the truth of its result instead,
-which it releases (pyjit_is_true_release).  Both count a
-call of a compiled function against the interpreter's recursion limit as an
-interpreted call does: the running thread state's recursion_remaining
-(objects.enter_recursive_call / leave_recursive_call) goes down for the
-call and up after it.  When only the engine's RECURSION_KEEP is left
-(HELPER_FRAMES for an engine that does not say), the call is not made: the recursion_error helper raises the interpreter's RecursionError
-("maximum recursion depth exceeded", what 3.11 raises entering a frame
-past the limit) as the call's result.  The running thread state is the
-one PyThreadState_Get gave last (remembered in interpreter.
-THREAD_STATE_CACHE) while it holds the GIL, or while nobody does and it was
-the last to (compiled code running without the GIL: neither engine does
-today, both hold it); otherwise the routine asks again (objects.
-running_thread_state), except with a signal pending (an engine taking the
-GIL for the helper call would serve it in its own Python code, where the
-handler's exception is lost and the helper not called): that call is not
-counted, nor one whose answer is no thread state of this interpreter.  A call to PyObject_Vectorcall is a tail branch:
-the interpreter counts the frames it makes.
+The call routines (`pyjit_call_cached`, `pyjit_call_target`, the method
+call routines) are in call_routines.py, which says what they do.
 
 `pyjit_eval_breaker` is the cold path of compiled code's eval breaker
 check: it takes the requests (objects.take_eval_breaker: 3.11 and 3.12
@@ -156,7 +121,7 @@ from __future__ import annotations
 import ctypes
 import types
 
-from . import dict_versions, int_routines, interpreter, layout, objects
+from . import call_routines, dict_versions, int_routines, interpreter, layout, objects
 from .cells import (
     METHOD_CALL_CELL, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
 )
@@ -319,137 +284,7 @@ load_method_found:
 load_method_miss:
     ldr x16, lit_load_method_fill
     br x16
-
-// -- calls: x0..x3 = the vectorcall, x4 = CallCell ------------------------------------
-pyjit_vectorcall_method0:                 // no keywords
-    mov x3, #0
-pyjit_vectorcall_method:                  // x0 = method or NULL, x1 = [self, args...],
-    ldr x16, lit_vectorcall               // x2 = their count, x3 = kwnames
-    b call_method
-pyjit_call_method_cached_bool0:           // the truth of the result, released
-    adr x16, pyjit_call_method_cached0
-    b truth_of_call
-pyjit_call_method_cached0:                // x0 = MethodCell (its CallCell after it),
-    stp x29, x30, [sp, #-48]!             // x1 = [self, args...], x2 = their count
-    mov x29, sp
-    stp x1, x2, [sp, #16]
-    add x3, x0, #{MC_CALL}
-    str x3, [sp, #32]
-    sub x2, x1, #8                        // (method, self) into the word before self
-    ldr x1, [x1]
-    bl pyjit_cache_load_method
-    ldp x1, x2, [sp, #16]
-    ldr x3, [sp, #32]
-    ldp x29, x30, [sp], #48
-    tbnz w0, #31, call_method_failed
-    ldr x0, [x1, #-8]                     // the method or NULL
-pyjit_call_method0:                       // no keywords: x3 = the cell
-    mov x4, x3
-    mov x3, #0
-pyjit_call_method:                        // as above, x4 = the cell
-    adr x16, pyjit_call_cached
-call_method:
-    stp x29, x30, [sp, #-48]!
-    mov x29, sp
-    stp x0, x1, [sp, #16]                 // the method or NULL, where self is
-    cbnz x0, call_method_go               // method(self, args...)
-    ldr x0, [x1], #8                      // else self(args...), the word before args free
-    sub x2, x2, #1
-    orr x2, x2, #0x8000000000000000       // PY_VECTORCALL_ARGUMENTS_OFFSET
-call_method_go:
-    blr x16
-    str x0, [sp, #32]                     // the result, NULL when the call failed
-    ldr x0, [sp, #16]
-    cbz x0, call_method_self
-    @decref_call x0, x9, pyjit_dealloc
-call_method_self:
-    ldr x0, [sp, #24]
-    ldr x0, [x0]
-    @decref_call x0, x9, pyjit_dealloc
-    ldr x0, [sp, #32]
-    ldp x29, x30, [sp], #48
-    ret
-call_method_failed:
-    mov x0, #0
-    ret
-pyjit_call_cached:
-    mov x10, x4
-    add x11, x4, #{C_END}
-call_next:
-    ldp x9, x16, [x10]                    // callee, target
-    cmp x0, x9
-    b.eq call_go
-    add x10, x10, #{C_ENTRY}
-    cmp x10, x11
-    b.ne call_next
-    b call_miss
-pyjit_call_target:                        // x0..x3 = the vectorcall, x4 = the target
-    mov x16, x4
-call_go:                                  // x16 = the target
-    ldr x9, lit_stack_limit
-    mov x10, sp
-    cmp x10, x9
-    b.lo call_generic
-    ldr x9, lit_vectorcall
-    cmp x16, x9
-    b.eq call_tail                        // the interpreter counts the frames it makes
-    @running_thread_state x9, x10, call_thread_state
-call_counted:
-    @enter_recursive_call x9, x10, call_too_deep, {HELPER_FRAMES}
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
-    str x9, [sp, #16]
-    blr x16                               // the compiled callee
-    ldr x9, [sp, #16]
-    @leave_recursive_call x9, x10
-    ldp x29, x30, [sp], #32
-    ret
-call_tail:
-    br x16                                // PyObject_Vectorcall returns to our caller
-call_too_deep:
-    ldr x16, lit_recursion_error
-    br x16
-call_thread_state:                        // ask the interpreter, remember the answer
-    ldr x9, lit_signals_pending           // not with a signal pending: an engine taking
-    ldr w9, [x9]                          // the GIL for the helper would serve it in its
-    cbnz w9, call_tail                    // own Python code first (this call is not counted)
-    stp x29, x30, [sp, #-64]!
-    mov x29, sp
-    stp x0, x1, [sp, #16]
-    stp x2, x3, [sp, #32]
-    str x16, [sp, #48]
-    ldr x9, lit_thread_state_get
-    blr x9
-    mov x9, x0
-    ldp x0, x1, [sp, #16]
-    ldp x2, x3, [sp, #32]
-    ldr x16, [sp, #48]
-    ldp x29, x30, [sp], #64
-    @is_thread_state x9, x10, x11, call_tail   // an engine that lost the call returns garbage
-    ldr x10, lit_thread_state_cache
-    str x9, [x10]
-    b call_counted
-call_miss:
-    ldr x16, [x4, #{C_MEGAMORPHIC}]
-    cbnz x16, call_go
-    stp x29, x30, [sp, #-48]!
-    mov x29, sp
-    stp x0, x1, [sp, #16]
-    stp x2, x3, [sp, #32]
-    mov x1, x0
-    mov x0, x4
-    ldr x2, lit_vectorcall
-    ldr x16, lit_call_cell_fill
-    blr x16
-    mov x16, x0
-    ldp x0, x1, [sp, #16]
-    ldp x2, x3, [sp, #32]
-    ldp x29, x30, [sp], #48
-    b call_go
-call_generic:
-    ldr x16, lit_vectorcall
-    br x16
-
+""" + call_routines.SOURCE + """
 // -- the eval breaker was set at a check of compiled code ---------------------------
 pyjit_eval_breaker:                       // taken, to the helper: see handle_eval_breaker
     @take_eval_breaker
