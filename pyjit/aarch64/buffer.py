@@ -321,6 +321,13 @@ class CodeBuffer(IslandWriter):
         self._offset += len(data)
         self._update_limit()
 
+    def keep_together(self, nbytes: int, uses: int = 2) -> None:
+        """Place any island now that the next nbytes (with up to `uses` new
+        label uses among them) could need, so that they are emitted
+        contiguously (a call and the word its callee reads after it)."""
+        self._check_open()
+        self._make_room(nbytes + uses * _RESERVE)
+
     def reloc(self, kind: RelocKind, symbol: str, addend: int = 0) -> None:
         """Attach a relocation to the next instruction emitted (or, for
         ABS64/RELATIVE64, to the next 8 bytes of data)."""

@@ -45,16 +45,13 @@ from .frame import Frame, Mover
 from .labels import LabelUse
 from .operands import EncodingError, Mem
 from .registers import SP, X0, Reg
-from .emitters import DEALLOC_SITE, EMITTERS, call_site, loaded_at_calls, saved_gprs
+from .emitters import (  # noqa: F401 (CodegenError: the code generator's error)
+    DEALLOC_SITE, EMITTERS, CodegenError, call_site, loaded_at_calls, saved_gprs,
+)
 
 _INVERSE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le",
             "lo": "hs", "hs": "lo", "ls": "hi", "hi": "ls", "vs": "vc", "vc": "vs",
             "mi": "pl", "pl": "mi"}
-
-
-class CodegenError(Exception):
-    """The LIR breaks a rule of the code generator (a bug: the compile is
-    refused with this message)."""
 
 
 @dataclass
@@ -81,10 +78,7 @@ class EmittedFunction:
 # Which reference count operations call a thunk (the rest are inline).
 # "outline" is the smallest code; "inline" the fewest instructions run;
 # "inline-incref" keeps the 3-instruction increfs inline and only the
-# decrefs, whose inline form needs a branch and a call, out of line.  A
-# decref of a value that is NULL on the hot path (`likely_null`: the
-# argument array of a call that needed binding) always tests for NULL
-# inline, where a thunk call would only return.
+# decrefs, whose inline form needs a branch and a call, out of line.
 REFCOUNT_MODES: dict[str, frozenset[str]] = {
     "outline": frozenset({"incref", "xincref", "decref", "xdecref"}),
     "inline-incref": frozenset({"decref", "xdecref"}),
@@ -144,6 +138,7 @@ class _Emitter:
         self.falls_into_epilogue = False
         self.releases: dict[int, tuple[int, ...]] = {}
         self.at_call = loaded_at_calls(func)
+        self.entry = self.buf.new_label("entry")    # the first instruction (ir.EntryAddr)
         self.lr: int | None = None      # the return address x30 holds here, when known
 
     # -- driver ----------------------------------------------------------
@@ -153,19 +148,23 @@ class _Emitter:
         # Reference counting thunks, one set per register a counted value
         # lives in (spilled values are counted from the first scratch
         # register); each register with a decref tail-calls pyjit_dealloc.
-        for instr in func.instructions():
-            if isinstance(instr, (ir.Incref, ir.Decref)):
-                loc = self.alloc[instr.value]
-                reg = loc if isinstance(loc, Reg) else GP_SCRATCH[0]
-                kinds = self.thunks.setdefault(reg, {})
-                kind = ("x" if instr.nullable and not getattr(instr, "likely_null", False)
-                        else "") + type(instr).__name__.lower()
-                if isinstance(instr, ir.Decref) and "release" not in kinds:
-                    kinds["release"] = buf.new_label(f"release:{reg}")
-                    sites.append(DEALLOC_SITE)
-                if kind not in kinds and kind in self.outlined:
-                    kinds[kind] = buf.new_label(f"{kind}:{reg}")
+        # A register's only incref, or only decref, stays inline: its thunk
+        # and call would be as large or larger, and run more.
+        refcounts = [(instr, self._refcount_register(instr), type(instr))
+                     for instr in func.instructions() if isinstance(instr, (ir.Incref, ir.Decref))]
+        sites_of: dict[tuple[Reg, type], int] = {}
+        for _, reg, op in refcounts:
+            sites_of[reg, op] = sites_of.get((reg, op), 0) + 1
+        for instr, reg, op in refcounts:
+            kinds = self.thunks.setdefault(reg, {})
+            kind = ("x" if instr.nullable else "") + op.__name__.lower()
+            if op is ir.Decref and "release" not in kinds:
+                kinds["release"] = buf.new_label(f"release:{reg}")
+                sites.append(DEALLOC_SITE)
+            if kind not in kinds and kind in self.outlined and sites_of[reg, op] > 1:
+                kinds[kind] = buf.new_label(f"{kind}:{reg}")
         self.lowering.plan(sites)
+        buf.bind(self.entry)
         self.frame.emit_prologue(buf)
         self._move_params()
         order = emission_order(func)
@@ -198,6 +197,12 @@ class _Emitter:
         symbols = {name: address for address, name in self.const_symbols.items()}
         return EmittedFunction(buf.finish(), self.alloc, self.frame, self.pc_map, symbols=symbols,
                                pieces=self.pieces, releases=self.releases)
+
+    def _refcount_register(self, instr: ir.Incref | ir.Decref) -> Reg:
+        """The register a reference count op works on (a spilled value's
+        is the first scratch register)."""
+        loc = self.alloc[instr.value]
+        return loc if isinstance(loc, Reg) else GP_SCRATCH[0]
 
     def _emit_thunks(self) -> None:
         """The reference counting thunks of every register (see _refcount):

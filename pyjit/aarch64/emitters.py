@@ -20,6 +20,12 @@ from .calls import CallSite, CallTarget, TargetKind
 from .labels import LabelUse
 from .operands import EncodingError, Mem, RegOffset, Shifted
 from .registers import D0, SP, X0, X30, Reg
+from .relocs import RelocKind
+
+class CodegenError(Exception):
+    """The LIR breaks a rule of the code generator (a bug: the compile is
+    refused with this message)."""
+
 
 # What every emitter is called with: the code generator's state for the
 # function (codegen._Emitter, which imports this module).
@@ -60,13 +66,16 @@ def _load_symbol(e: _Emitter, i: ir.LoadSymbol) -> None:
 
 def _literal_into(e: _Emitter, i: ir.LoadConst | ir.LoadSymbol, rd: Reg) -> None:
     """ldr rd, =the constant's or symbol's literal."""
-    if isinstance(i, ir.LoadSymbol):
-        symbol = i.symbol
-    else:
-        symbol = e.const_symbols.get(i.const.address)
-        if symbol is None:
-            symbol = e.const_symbols[i.const.address] = f"k{len(e.const_symbols)}:{i.const.text}"
+    symbol = i.symbol if isinstance(i, ir.LoadSymbol) else _const_symbol(e, i.const)
     e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(symbol), LabelUse.LDR19)
+
+
+def _const_symbol(e: _Emitter, const: ir.ConstRef) -> str:
+    """The relocation symbol of a constant (`kN:<text>`, one per object)."""
+    symbol = e.const_symbols.get(const.address)
+    if symbol is None:
+        symbol = e.const_symbols[const.address] = f"k{len(e.const_symbols)}:{const.text}"
+    return symbol
 
 
 def loaded_at_calls(func: ir.LirFunction) -> dict[ir.VReg, ir.Instr]:
@@ -126,6 +135,18 @@ def _load_double(e: _Emitter, i: ir.LoadDouble) -> None:
     except EncodingError:
         bits = struct.unpack("<Q", struct.pack("<d", i.value))[0]
         e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal(bits), LabelUse.LDR19)
+    e.commit(i.dst, rd)
+
+
+def _return_address(e: _Emitter, i: ir.ReturnAddress) -> None:
+    rd = e.target(i.dst)
+    e.buf.emit(isa.mov(rd, X30))
+    e.commit(i.dst, rd)
+
+
+def _entry_addr(e: _Emitter, i: ir.EntryAddr) -> None:
+    rd = e.target(i.dst)
+    e.buf.emit_use(isa.adr(rd, 0), e.entry, LabelUse.ADR21)
     e.commit(i.dst, rd)
 
 
@@ -277,8 +298,8 @@ def _mem(e: _Emitter, op, rt: Reg, base: Reg, off: int) -> int:
         return op(rt, RegOffset(base, tmp))
 
 
-def _call_moves(e: _Emitter, args: list[ir.VReg]) -> None:
-    gp, fp = iter(ARG_GPRS), iter(ARG_FPRS)
+def _call_moves(e: _Emitter, args: list[ir.VReg], first_gp: int = 0) -> None:
+    gp, fp = iter(ARG_GPRS[first_gp:]), iter(ARG_FPRS)
     moves, literals = [], []
     for a in args:
         dst = next(fp) if a.cls == FPC else next(gp)
@@ -298,10 +319,30 @@ def _call_result(e: _Emitter, dst: ir.VReg | None) -> None:
 
 
 def _call(e: _Emitter, i: ir.Call) -> None:
-    _call_moves(e, i.args)
-    e.lowering.emit_call(e.buf, call_site(i, e.block))
-    e.called()
+    """The argument moves, the call, and the call's word after it (ir.Call:
+    nothing may come between the two: room for both first, so that no
+    literal pool or veneer island is placed in between)."""
+    _call_moves(e, i.args, i.args_from)
+    if i.word is None:
+        e.lowering.emit_call(e.buf, call_site(i, e.block))
+        e.called()
+    else:
+        e.buf.keep_together(_LONGEST_CALL + 8)
+        e.lowering.emit_call(e.buf, call_site(i, e.block))
+        e.called()
+        end = e.buf.offset
+        with e.buf.section("literals"):
+            e.buf.reloc(RelocKind.ABS64, _const_symbol(e, i.word))
+            e.buf.emit_data(bytes(8))
+        if e.lr != end or e.buf.offset != end + 8:
+            raise CodegenError(f"{i.target.name}: its word does not follow its call")
+        e.lr = e.buf.offset                 # the routine returns past the word
     _call_result(e, i.dst)
+
+
+# The longest call sequence a strategy emits (`direct`: movz and three movk,
+# then blr x16).
+_LONGEST_CALL = 20
 
 
 def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
@@ -315,30 +356,24 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
 
 
 def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
-    """Out of line (the kinds in e.outlined), `bl incref:R` / `bl decref:R`
-    (`xincref:R` / `xdecref:R` skip NULL), 4 bytes a site: the thunk does
-    the work, a decref's thunk frees the object at zero; a likely-NULL
-    decref tests `cbz R, skip` inline before its `bl decref:R`.  Inline:
-    the version's fragment (3.11: `ldr x17, [R]; add/subs x17, x17, #1;
-    str x17, [R]`, + `b.ne skip; bl release:R` for a decref; 3.12 leaves
-    immortal objects alone), `cbz R, skip` first for the x-forms."""
+    """Out of line (the kinds in e.outlined that have a thunk: not a
+    register's only incref or decref), `bl incref:R` / `bl decref:R` (`xincref:R` /
+    `xdecref:R` skip NULL), 4 bytes a site: the thunk does the work, a
+    decref's thunk frees the object at zero.  Inline: the version's
+    fragment (3.11: `ldr x17, [R]; add/subs x17, x17, #1; str x17, [R]`,
+    + `b.ne skip; bl release:R` for a decref; 3.12 leaves immortal objects
+    alone), `cbz R, skip` first for the x-forms."""
     e.lr = None                             # a thunk or dealloc call changes x30
     rv = e.use(i.value, 0)
     kind = ("x" if i.nullable else "") + type(i).__name__.lower()
     thunks = e.thunks[rv]
     buf = e.buf
-    if getattr(i, "likely_null", False):
-        kind = kind[1:]                     # the NULL test inline, then as a decref
-    elif kind in e.outlined:
+    if kind in thunks:
         buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
         return
     count, skip = GP_SCRATCH[1], buf.new_label()
     if i.nullable:
         buf.emit_use(isa.cbz(rv, 0), skip, LabelUse.BRANCH19)
-        if kind in e.outlined:              # likely_null: only the NULL test inline
-            buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
-            buf.bind(skip)
-            return
     if isinstance(i, ir.Incref):
         fragments.emit(buf, objects.incref(str(rv), str(count)))
     else:
@@ -395,7 +430,7 @@ EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {
     ir.Move: _move, ir.ParallelMove: _parallel_move, ir.LoadImm: _load_imm,
     ir.LoadConst: _load_const, ir.LoadSymbol: _load_symbol, ir.LoadDouble: _load_double,
     ir.SaveReturnAddress: _save_return_address, ir.SaveRegisters: _save_registers,
-    ir.AreaAddr: _area_addr, ir.Alu: _alu, ir.AluFlags: _alu_flags, ir.CondSet: _cond_set,
+    ir.AreaAddr: _area_addr, ir.EntryAddr: _entry_addr, ir.ReturnAddress: _return_address, ir.Alu: _alu, ir.AluFlags: _alu_flags, ir.CondSet: _cond_set,
     ir.Select: _select, ir.FAlu: _falu, ir.FUnary: _funary, ir.IntToDouble: _int_to_double,
     ir.FCondSet: _fcond_set, ir.Load: _load, ir.Store: _store, ir.Call: _call,
     ir.CallReg: _call_reg, ir.Jump: _jump, ir.Branch: _branch, ir.BranchZero: _branch_zero,

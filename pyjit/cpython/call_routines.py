@@ -14,8 +14,7 @@ not; so the site has no branch, no second call set-up and no release of
 its own.  `pyjit_vectorcall_method` does the same for a method call site
 without a call cell (a callee known not to be a Python function, direct
 calls off) with PyObject_Vectorcall.  Their `0` entries set kwnames to
-NULL themselves (pyjit_call_method0 takes the cell in x3): a site without
-keywords does not.  `pyjit_call_method_cached0` is a site's method load
+NULL themselves: a site without keywords does not.  `pyjit_call_method_cached0` is a site's method load
 and call in one (lower_calls.py says when): the array holds self where
 the method load would leave it; it loads the method (pyjit_cache_load_method
 with the word before self as its output) and, unless that failed (NULL),
@@ -51,27 +50,36 @@ pyjit_vectorcall_method:                  // x0 = method or NULL, x1 = [self, ar
     ldr x16, lit_vectorcall               // x2 = their count, x3 = kwnames
     b call_method
 pyjit_call_method_cached_bool0:           // the truth of the result, released
-    adr x16, pyjit_call_method_cached0
+    ldr x0, [x30], #8
+    adr x16, call_method_cached0
     b truth_of_call
-pyjit_call_method_cached0:                // x0 = MethodCell (its CallCell after it),
-    stp x29, x30, [sp, #-48]!             // x1 = [self, args...], x2 = their count
+pyjit_call_method0:                       // no keywords: the CallCell after the call
+    ldr x4, [x30], #8
+    mov x3, #0
+    b call_method_cell
+pyjit_call_method:                        // x3 = kwnames, the CallCell after the call
+    ldr x4, [x30], #8
+    b call_method_cell
+pyjit_call_method_cached0:                // the MethodCell after the call (its CallCell
+    ldr x0, [x30], #8                     // after it), x1 = [self, args...], x2 = their count
+call_method_cached0:
+    stp x29, x30, [sp, #-48]!
     mov x29, sp
     stp x1, x2, [sp, #16]
     add x3, x0, #{MC_CALL}
     str x3, [sp, #32]
     sub x2, x1, #8                        // (method, self) into the word before self
     ldr x1, [x1]
-    bl pyjit_cache_load_method
+    bl cache_load_method
     ldp x1, x2, [sp, #16]
     ldr x3, [sp, #32]
     ldp x29, x30, [sp], #48
     tbnz w0, #31, call_method_failed
     ldr x0, [x1, #-8]                     // the method or NULL
-pyjit_call_method0:                       // no keywords: x3 = the cell
-    mov x4, x3
+    mov x4, x3                            // the CallCell
     mov x3, #0
-pyjit_call_method:                        // as above, x4 = the cell
-    adr x16, pyjit_call_cached
+call_method_cell:                         // x4 = the CallCell
+    adr x16, call_cached
 call_method:
     stp x29, x30, [sp, #-48]!
     mov x29, sp
@@ -96,7 +104,9 @@ call_method_self:
 call_method_failed:
     mov x0, #0
     ret
-pyjit_call_cached:
+pyjit_call_cached:                        // the CallCell after the call
+    ldr x4, [x30], #8
+call_cached:                              // x4 = the CallCell
     mov x10, x4
     add x11, x4, #{C_END}
 call_next:

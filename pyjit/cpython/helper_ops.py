@@ -20,6 +20,7 @@ from . import errstate, semantics
 from .helper_decl import python_helper
 from .helper_impls import addresses, objects, put
 from .null import NULL
+from .tracebacks import traceback_exit
 
 _obj = __import__("_ctypes").PyObj_FromPtr
 # A prototype of our own: argtypes set on ctypes.pythonapi elsewhere are global.
@@ -271,14 +272,16 @@ python_helper("import_from", ("obj", "obj"), "obj", "null")(semantics.import_fro
 
 # -- releasing -------------------------------------------------------------------------------
 
-@python_helper("release_saved", ("obj", "int64", "ptr"), "void", "none", room=True)
-def release_saved(info, lr, base):
-    """Py_XDECREF the objects a compiled function held when the call
-    returning to lr failed: the release exit's map in info (CodeInfo) says
-    where each is, as an offset from base, the area the exit stored the
-    callee-saved registers in (spill slots are at their offsets from it
-    too)."""
+@python_helper("release_and_exit", ("obj", "int64", "ptr"), "int64", "none", room=True)
+def release_and_exit(info, lr, base):
+    """A compiled function's release exit: Py_XDECREF the objects it held
+    when the call returning to lr failed (the release exit's map in info,
+    a CodeInfo, says where each is, as an offset from base, the area the
+    exit stored the callee-saved registers in; spill slots are at their
+    offsets from it too), then its traceback entry (traceback_exit); 0,
+    the function's result."""
     for offset in info.releases_at(lr):
         address = _u64(base + offset)
         if address:
             _decref_address(address)
+    return traceback_exit(info, lr)

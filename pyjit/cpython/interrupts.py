@@ -12,7 +12,7 @@ in it, or in a helper that has no failure to report it with.  The rules:
   call): it is that helper's failure: the pending exception, and compiled
   code takes its error path (helper_binding.py);
 - anywhere else on the trap path, and in a helper that cannot fail
-  (`Py_DecRef`, `release_saved`...): it is *deferred*: kept for the thread
+  (`Py_DecRef`, `release_and_exit`...): it is *deferred*: kept for the thread
   (`defer`), then raised by the next helper call of that thread that can
   fail (instead of the helper: `take` in the binding) or by the engine when
   compiled code returns to it (`Engine.call_object`), whichever comes first.

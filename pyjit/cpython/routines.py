@@ -4,6 +4,7 @@ checks; the runtime assembles and loads them once per engine
 (pyjit/runtime/routines.py).
 
     pyjit_cache_load_global(cell)                 -> value (borrowed) | NULL
+    pyjit_cache_load_global_x0(cell)              (the cell in x0: see below)
     pyjit_cache_load_attr(cell, obj)              -> new reference | NULL
     pyjit_cache_load_module_attr(cell, module)    -> new reference | NULL
     pyjit_cache_load_class_attr(cell, cls)        -> new reference | NULL
@@ -29,9 +30,18 @@ checks; the runtime assembles and loads them once per engine
     pyjit_int_<op>(a, b), pyjit_float_<op>(a, b) -> PyNumber_<Op>(a, b)  (INT_OPS)
     pyjit_dealloc(obj)                            -> Py_DecRef(obj), count back at 1
     pyjit_for_iter(iterator, out)                 -> for_iter(iterator, out)
+    pyjit_bind_call(callable, args, nargsf, kwnames, entry) -> entry's result
 
-A site costs what a helper call costs (the cell's address is its first
-argument), and the checks exist once per engine instead of once per site.
+A routine's `cell` argument is not in a register: it is the 64-bit word
+right after the call instruction (lir ir.Call.word), which the routine
+loads with `ldr xN, [x30], #8`, moving its return address past it (into
+x0 for the cache routines, whose other arguments are then in x1...; into
+x4, or x3 and x4 for pyjit_call_method0, for the call routines).  Only
+`pyjit_cache_load_global_x0` takes its cell in x0, for a global loaded at
+many sites of a function, which share the cell's one literal.  Calls
+between routines enter after that load (`cache_load_method`,
+`call_cached`).  A site costs what a helper call costs, less the cell's
+load, and the checks exist once per engine instead of once per site.
 Each routine does its kind's hot path exactly as cells.py states it
 (checking a polymorphic cell's entries in order, stopping at the one whose
 key matches) and returns without trapping; on a miss it tail-branches to the kind's miss
@@ -40,6 +50,15 @@ back to the site (the helper call is counted against this code in the
 engine's dynamic counts, not against the calling function).
 The call routines (`pyjit_call_cached`, `pyjit_call_target`, the method
 call routines) are in call_routines.py, which says what they do.
+
+`pyjit_bind_call` is a compiled function's entry when its arguments need
+binding (keywords, defaults, another count, `*args`/`**kwargs`): it calls
+the bind_args helper, which binds them as the interpreter does (a tuple of
+every parameter slot, or NULL and its TypeError), calls the function's
+entry again on the tuple's items with kwnames BOUND_ARGUMENTS (1, never a
+tuple), which the function takes for arguments bound already, releases
+the tuple and returns the result.  The function itself then holds nothing
+for the binding on any of its paths.
 
 `pyjit_eval_breaker` is the cold path of compiled code's eval breaker
 check: it takes the requests (objects.take_eval_breaker: 3.11 and 3.12
@@ -131,7 +150,7 @@ NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic 
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_load_class_attr",
-            "pyjit_cache_store_attr", "pyjit_cache_load_method",
+            "pyjit_cache_load_global_x0", "pyjit_cache_store_attr", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_call_method0",
             "pyjit_call_method_cached0", "pyjit_call_method_cached_bool0",
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
@@ -140,17 +159,22 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
 
-ROUTINES += ("pyjit_dealloc", "pyjit_for_iter") + tuple(r for r, _, _ in INT_OPS.values())
+ROUTINES += ("pyjit_dealloc", "pyjit_for_iter", "pyjit_bind_call") + tuple(
+    r for r, _, _ in INT_OPS.values())
 
 DEALLOC = "pyjit_dealloc"                   # compiled code frees objects through it
 FOR_ITER = "pyjit_for_iter"
 EVAL_BREAKER = "pyjit_eval_breaker"         # compiled code found the eval breaker set
 CALL_TARGET = "pyjit_call_target"           # a call whose target an inline call cell chose
 STACK_LIMIT_SYMBOL = "pyjit_stack_limit"    # defined by each engine
+BIND_CALL = "pyjit_bind_call"               # a call whose arguments need binding
+BOUND_ARGUMENTS = 1                         # the kwnames of its call back: bound already
 
 _SOURCE = """
-// -- globals: x0 = GlobalCell --------------------------------------------------------
+// -- globals: the GlobalCell is the word after the call ------------------------------
 pyjit_cache_load_global:
+    ldr x0, [x30], #8                     // x0 = the cell; return past it
+pyjit_cache_load_global_x0:               // x0 = the cell (a global loaded at many sites)
     ldp x9, x10, [x0, #{G_GLOBALS}]       // the function's globals and builtins
     ldr x9, [x9, #{MA_VERSION}]
     ldp x11, x12, [x0]                    // the versions the value was found with
@@ -165,8 +189,9 @@ load_global_miss:
     ldr x16, lit_load_global_fill
     br x16
 
-// -- instance attributes: x0 = AttrCell, x1 = obj (x2 = value) -----------------------
+// -- instance attributes: the AttrCell after the call, x1 = obj (x2 = value) ---------
 pyjit_cache_load_attr:
+    ldr x0, [x30], #8
     @type_entry load_attr, {A_END}, {A_ENTRY}
     ldr x14, [x17, #{A_SLOT}]
     tbnz x14, #0, load_attr_member
@@ -186,6 +211,7 @@ load_attr_miss:
     br x16
 
 pyjit_cache_store_attr:
+    ldr x0, [x30], #8
     @type_entry store_attr, {A_END}, {A_ENTRY}
     ldr x14, [x17, #{A_SLOT}]
     tbnz x14, #0, store_attr_member
@@ -225,8 +251,9 @@ store_attr_miss:
     ldr x16, lit_store_attr_fill
     br x16
 
-// -- class attributes: x0 = ClassAttrCell, x1 = the class -----------------------------
+// -- class attributes: the ClassAttrCell after the call, x1 = the class ---------------
 pyjit_cache_load_class_attr:
+    ldr x0, [x30], #8
     ldr x9, [x1, #{OB_TYPE}]
     ldr x10, lit_type_type
     cmp x9, x10                           // exactly a type: its tp_version_tag is there
@@ -244,8 +271,9 @@ class_attr_miss:
     ldr x16, lit_load_attr_fill
     br x16
 
-// -- modules: x0 = ModuleAttrCell, x1 = module (x2 = out) ----------------------------
+// -- modules: the ModuleAttrCell after the call, x1 = module (x2 = out) ---------------
 pyjit_cache_load_module_attr:
+    ldr x0, [x30], #8
     @module_value module_attr, x0
     @incref x0, x9
     ret
@@ -254,6 +282,7 @@ module_attr_miss:
     br x16
 
 pyjit_cache_load_module_method:
+    ldr x0, [x30], #8
     @module_value module_method, x15
     @incref x15, x9
     stp xzr, x15, [x2]                    // (NULL, value)
@@ -263,8 +292,10 @@ module_method_miss:
     ldr x16, lit_load_method_fill
     br x16
 
-// -- methods: x0 = MethodCell, x1 = obj, x2 = out -------------------------------------
+// -- methods: the MethodCell after the call, x1 = obj, x2 = out ----------------------
 pyjit_cache_load_method:
+    ldr x0, [x30], #8
+cache_load_method:                        // x0 = the MethodCell
     @type_entry load_method, {MT_END}, {MT_ENTRY}
     ldr x13, [x17, #{MT_KEYS}]            // 0: no instance dict to look at
     cbz x13, load_method_found
@@ -285,6 +316,29 @@ load_method_miss:
     ldr x16, lit_load_method_fill
     br x16
 """ + call_routines.SOURCE + """
+// -- binding: x0..x3 = the vectorcall, x4 = the function's entry ----------------------
+pyjit_bind_call:
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    stp x0, x4, [sp, #16]
+    ldr x16, lit_bind_args
+    blr x16                               // every parameter slot, a new tuple, or NULL
+    cbz x0, bind_call_done
+    ldp x9, x16, [sp, #16]                // the callable, the entry
+    str x0, [sp, #16]                     // the tuple, released after the call
+    ldr x2, [x0, #{TUPLE_SIZE}]
+    add x1, x0, #{TUPLE_ITEM}
+    mov x0, x9
+    mov x3, #{BOUND_ARGUMENTS}
+    blr x16
+    str x0, [sp, #24]                     // the result, or NULL
+    ldr x0, [sp, #16]
+    @decref_call x0, x9, pyjit_dealloc
+    ldr x0, [sp, #24]
+bind_call_done:
+    ldp x29, x30, [sp], #32
+    ret
+
 // -- the eval breaker was set at a check of compiled code ---------------------------
 pyjit_eval_breaker:                       // taken, to the helper: see handle_eval_breaker
     @take_eval_breaker
@@ -489,6 +543,7 @@ lit_eval_breaker:       .quad {eval_breaker:#x}
 lit_signals_pending:    .quad {signals_pending:#x}
 lit_handle_eval_breaker: .quad {handle_eval_breaker:#x}
 lit_recursion_error:    .quad {recursion_error:#x}
+lit_bind_args:          .quad {bind_args:#x}
 {int_literals}"""
 
 # The helpers the routines call (their addresses are literals).
@@ -496,7 +551,7 @@ HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load
                   "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
-                  "handle_eval_breaker", "recursion_error") + tuple(
+                  "handle_eval_breaker", "recursion_error", "bind_args") + tuple(
     helper for _, helper, _ in INT_OPS.values())
 
 # The recursion limit a call between compiled functions leaves unused: an
@@ -674,6 +729,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         compare_mask=COMPARE_MASK, float_compare_mask=FLOAT_COMPARE_MASK, HELPER_FRAMES=keep,
         FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
+        BOUND_ARGUMENTS=BOUND_ARGUMENTS,
         int_routines=int_routines.source(),
         compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"

@@ -129,10 +129,12 @@ def add_entry(info: CodeInfo, lr: int) -> None:
     exc.__traceback__ = entry
 
 
-@python_helper("traceback_exit", ("obj", "int64"), "void", "none", room=True)
+@python_helper("traceback_exit", ("obj", "int64"), "int64", "none", room=True)
 def traceback_exit(info, lr):
-    """The compiled function returns NULL: its traceback entry."""
+    """The compiled function returns NULL: its traceback entry; 0, the
+    function's result."""
     add_entry(info, lr)
+    return 0
 
 
 @python_helper("fetch_exception", ("obj", "int64"), "obj", "none", room=True)

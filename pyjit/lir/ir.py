@@ -167,6 +167,17 @@ class SaveReturnAddress(Instr):
 
 
 @dataclass(eq=False)
+class ReturnAddress(Instr):
+    """`dst = return_address`: the return address of the last call the
+    function made (the link register), with the same rule as
+    SaveReturnAddress: the first instruction of an exception exit."""
+
+    dst: VReg
+
+    def defs(self): return (self.dst,)
+
+
+@dataclass(eq=False)
 class SaveRegisters(Instr):
     """Store every callee-saved general register the allocation gives the
     function, in register order, from [area] on (the code generator sizes
@@ -352,12 +363,21 @@ class Call(Instr):
     """`dst = call TARGET(args...)`: AAPCS64; gp args in x0.., fp args in
     d0..; the result (gp or fp) in x0/d0.  Clobbers caller-saved registers.
     hot=False marks a call on a cold path (strategies may lower it smaller).
+
+    `word`: a constant argument (a cache cell) placed as the 64-bit word
+    right after the call instruction instead of in a register: the callee
+    (a shared routine) reads it from its return address into the register
+    it names in its own convention, and returns past it.  `args_from`: the
+    first general register of args (1 when the callee reads the word into
+    x0).
     """
 
     target: CallTarget
     args: list[VReg]
     dst: VReg | None = None
     hot: bool = True
+    word: ConstRef | None = None
+    args_from: int = 0
     is_call: ClassVar[bool] = True
 
     def defs(self): return (self.dst,) if self.dst is not None else ()
@@ -388,15 +408,23 @@ class Incref(Instr):
 
 
 @dataclass(eq=False)
+class EntryAddr(Instr):
+    """`dst = entry`: the address of the function's first instruction (adr),
+    which a shared routine calls back (pyjit_bind_call)."""
+
+    dst: VReg
+
+    def defs(self): return (self.dst,)
+
+
+@dataclass(eq=False)
 class Decref(Instr):
     """`decref v` (`xdecref v` when nullable): Py_DECREF / Py_XDECREF.  The
     count is decremented in place; at zero the object is freed through a
-    call to _Py_Dealloc, so it clobbers like a call.  likely_null: v is
-    NULL on the hot path (code generation tests it inline)."""
+    call to _Py_Dealloc, so it clobbers like a call."""
 
     value: VReg
     nullable: bool = False
-    likely_null: bool = False
     is_call: ClassVar[bool] = True
 
     def uses(self): return (self.value,)

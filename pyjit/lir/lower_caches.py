@@ -60,11 +60,34 @@ UNKNOWN = object()
 def cell_address(lw: L, cell: caches.Cell) -> VReg:
     """A vreg holding the address of cell's words; the compiled function
     keeps the cell alive through its consts."""
+    v = lw.new()
+    lw.emit(ir.LoadConst(v, cell_ref(lw, cell)))
+    return v
+
+
+# A global's cell is the word after each call of pyjit_cache_load_global
+# while the function loads it at no more sites than this: 8 bytes a site,
+# against 4 (the literal load) a site and the literal's 8 once.
+WORD_SITES = 2
+
+
+def _sites_loading(lw: L, name: str) -> int:
+    """How many LoadGlobalCached of name the function has."""
+    counts = _global_sites.get(lw)
+    if counts is None:
+        counts = _global_sites[lw] = {}
+        for instr in lw.h.instructions():
+            if isinstance(instr, O.LoadGlobalCached):
+                counts[instr.name] = counts.get(instr.name, 0) + 1
+    return counts.get(name, 0)
+
+
+def cell_ref(lw: L, cell: caches.Cell) -> ConstRef:
+    """The constant of cell's address (a shared routine's word: ir.Call);
+    the compiled function keeps the cell alive through its consts."""
     if not any(c is cell for c in lw.consts):
         lw.consts.append(cell)
-    v = lw.new()
-    lw.emit(ir.LoadConst(v, ConstRef(cell.address, f"{type(cell).__name__} {cell.name}")))
-    return v
+    return ConstRef(cell.address, f"{type(cell).__name__} {cell.name}")
 
 
 def load(lw: L, base: VReg, offset: int, width: int = 8) -> VReg:
@@ -132,6 +155,7 @@ def find_entry(lw: L, key: VReg, cell: VReg, kind: type, miss: ir.Block) -> VReg
 # -- globals -------------------------------------------------------------------------------
 
 _global_cells: "weakref.WeakKeyDictionary[L, dict]" = weakref.WeakKeyDictionary()
+_global_sites: "weakref.WeakKeyDictionary[L, dict]" = weakref.WeakKeyDictionary()
 
 
 @lowers(O.LoadGlobalCached)
@@ -146,9 +170,14 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
     if instr.name not in cells:
         cells[instr.name] = caches.GlobalCell(instr.name, lw.pyfunc.__globals__,
                                               lw.pyfunc.__builtins__)
+    if how == "shared" and _sites_loading(lw, instr.name) <= WORD_SITES:
+        lw.call_routine("pyjit_cache_load_global", [], result,
+                        word=cell_ref(lw, cells[instr.name]), args_from=1)
+        lw.check(instr, "load_global_fill", result)
+        return
     cell = cell_address(lw, cells[instr.name])
-    if how == "shared":
-        lw.call_routine("pyjit_cache_load_global", [cell], result)
+    if how == "shared":                 # the cell's one literal, shared by its sites
+        lw.call_routine("pyjit_cache_load_global_x0", [cell], result)
         lw.check(instr, "load_global_fill", result)
         return
     C = caches.GlobalCell
@@ -313,13 +342,13 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
     klass = type(receiver) is type
     kind = (caches.ModuleAttrCell if module else caches.ClassAttrCell if klass
             else caches.AttrCell)
-    cell = cell_address(lw, kind(instr.name))
     if how == "shared":
         routine = ("pyjit_cache_load_module_attr" if module else
                    "pyjit_cache_load_class_attr" if klass else "pyjit_cache_load_attr")
-        lw.call_routine(routine, [cell, obj], result)
+        lw.call_routine(routine, [obj], result, word=cell_ref(lw, kind(instr.name)), args_from=1)
         lw.check(instr, "load_attr_fill", result)
         return
+    cell = cell_address(lw, kind(instr.name))
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     if module:
         lw.emit(ir.Move(result, _module_value(lw, obj, cell, miss)))
@@ -347,11 +376,13 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
     if how == "off":
         helper_op(lw, instr, "PyObject_SetAttr", [obj, _name(lw, instr), value])
         return
-    cell = cell_address(lw, caches.AttrCell(instr.name, for_store=True))
     if how == "shared":
-        status = lw.call_routine("pyjit_cache_store_attr", [cell, obj, value])
+        status = lw.call_routine("pyjit_cache_store_attr", [obj, value],
+                                 word=cell_ref(lw, caches.AttrCell(instr.name, for_store=True)),
+                                 args_from=1)
         lw.check(instr, "store_attr_fill", status)
         return
+    cell = cell_address(lw, caches.AttrCell(instr.name, for_store=True))
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     member, replace, empty, store = (lw.f.new_block() for _ in range(4))
     slot, word = _instance_slot(lw, obj, cell, miss, member)
@@ -399,17 +430,19 @@ def _load_method(lw: L, instr: O.LoadMethodCached) -> None:
     module = _is_module(lw, instr.operands[0])
     if fused_call(lw, instr) is not None:
         return                   # the CallMethod right after it loads the method (lower_calls)
-    cell = cell_address(lw, (caches.ModuleAttrCell if module else caches.MethodCell)(instr.name))
+    kind = caches.ModuleAttrCell if module else caches.MethodCell
     area = lw.area(2)
     if how == "shared":
         out = lw.new()
         lw.emit(ir.AreaAddr(out, area, 0))
         routine = "pyjit_cache_load_module_method" if module else "pyjit_cache_load_method"
-        status = lw.call_routine(routine, [cell, obj, out])
+        status = lw.call_routine(routine, [obj, out], word=cell_ref(lw, kind(instr.name)),
+                                 args_from=1)
         lw.check(instr, "load_method_fill", status)
         lw.emit(ir.Load(method, area, 0))
         lw.emit(ir.Load(second, area, 8))
         return
+    cell = cell_address(lw, kind(instr.name))
     miss, done = lw.f.new_block(cold=True), lw.f.new_block()
     if module:
         lw.emit(ir.Move(second, _module_value(lw, obj, cell, miss)))

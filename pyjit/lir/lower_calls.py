@@ -166,16 +166,14 @@ def _call_method_to(lw: L, instr, dst: VReg) -> None:
         args = [meth, argp, lw.imm(nargs + 1)]
         if how == "shared" and direct:
             routine = "pyjit_call_method"
-            cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
+            cell = cached.cell_ref(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         else:
             routine, cell = "pyjit_vectorcall_method", None
         if instr.kwnames:
             args.append(lw.const(instr.kwnames))
         else:
             routine += "0"                  # the entry that sets kwnames to NULL
-        if cell is not None:
-            args.append(cell)
-        lw.call_routine(routine, args, dst)
+        lw.call_routine(routine, args, dst, word=cell)     # (the routine reads the cell)
         lw.check(instr, GENERIC, dst)           # the routine released meth and self
         return
     callee, argp, n = lw.new(), lw.new(), lw.new()
@@ -213,8 +211,8 @@ def _call_loaded_method(lw: L, instr, load: O.LoadMethodCached, dst: VReg,
     lw.emit(ir.AreaAddr(argp, area, 8))
     method_cell, call_cell = caches.method_call_cells(load.name, f"{lw.f.name}:{instr.lineno}")
     lw.consts.append(call_cell)             # (found by the routine after the method cell)
-    lw.call_routine(routine, [cached.cell_address(lw, method_cell), argp, lw.imm(len(args) + 1)],
-                    dst)
+    lw.call_routine(routine, [argp, lw.imm(len(args) + 1)], dst,
+                    word=cached.cell_ref(lw, method_cell), args_from=1)
 
 
 def _method_now(lw: L, instr: O.CallMethod):
@@ -249,8 +247,8 @@ def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
     if intrinsic is not None:
         lw.call_routine(intrinsic, [callee, argp, nargsf, kw], result)
     elif how == "shared":
-        cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
-        lw.call_routine("pyjit_call_cached", [callee, argp, nargsf, kw, cell], result)
+        cell = cached.cell_ref(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
+        lw.call_routine("pyjit_call_cached", [callee, argp, nargsf, kw], result, word=cell)
     else:
         cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         target = _select_target(lw, cell, callee)

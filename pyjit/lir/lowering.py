@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 from ..cpython import layout
 from ..cpython.helpers import HELPERS
+from ..cpython.routines import BIND_CALL, BOUND_ARGUMENTS
 from ..cpython.tracebacks import CodeInfo
 from ..hir import ir as hir
 from ..hir.ops_core import Phi
@@ -88,11 +89,9 @@ class FunctionLowering:
         for hb in self.h.blocks:
             self.blocks[hb] = f.new_block()
         self.ret = f.new_vreg(hint="ret")
-        self.bound = f.new_vreg(hint="bound")
         self.argv = f.new_vreg(hint="argv")
         self.exit = f.new_block()
         self.error_exit = f.new_block(cold=True)
-        self.error_report = f.new_block(cold=True)
         self._entry(entry, args, nargsf, kwnames)
         for hb in self.h.blocks:
             self.cur = self.blocks[hb]
@@ -101,16 +100,13 @@ class FunctionLowering:
                 lowering_of(instr)(self, instr)
         self.origin = None
         self.cur = self.error_exit
-        self.note_failure()
-        self.emit(ir.Jump(self.error_report))
-        self.cur = self.error_report
-        self.call("traceback_exit", [self.const(self.code_info, "code info"), self.failure_site()],
-                  hot=False)
-        # Its own return of NULL: `ret` must not live across that call.
-        self.emit(ir.Decref(self.bound, nullable=True, likely_null=True))
-        self.emit(ir.Return(self.imm(0)))
+        lr = self.new()
+        self.emit(ir.ReturnAddress(lr))
+        # Its own return of NULL (traceback_exit's 0): `ret` must not live
+        # across that call.
+        self.emit(ir.Return(self.call("traceback_exit", [self.const(self.code_info, "code info"),
+                                                         lr], hot=False)))
         self.cur = self.exit
-        self.emit(ir.Decref(self.bound, nullable=True, likely_null=True))
         self.emit(ir.Return(self.ret))
         return f
 
@@ -118,7 +114,6 @@ class FunctionLowering:
         code = self.h.code
         body = self.blocks[self.h.entry]
         bind = self.f.new_block(cold=True)
-        self.emit(ir.LoadImm(self.bound, 0))
         self.emit(ir.Move(self.argv, args))
         if self.h.needs_frame or self.h.generator is not None:
             # Only ever entered by its trampoline's entry (never called
@@ -138,14 +133,22 @@ class FunctionLowering:
             self.emit(ir.BranchZero(kwnames, body, bind))
         else:
             self.emit(ir.Jump(bind))
+        # Arguments that need binding: pyjit_bind_call binds them (bind_args:
+        # a tuple of every parameter slot) and calls this function again on
+        # the tuple's items with kwnames BOUND_ARGUMENTS, which goes straight
+        # to the body; it releases the tuple and its result is this call's
+        # (NULL with the exception set, and the traceback entry made by the
+        # inner call, or by none when binding failed, as the interpreter).
         self.cur = bind
-        tup = self.call("bind_args", [self.callable, args, nargsf, kwnames], hot=False)
-        ok = self.f.new_block(cold=True)
-        self.emit(ir.BranchZero(tup, self.error_exit, ok))
-        self.cur = ok
-        self.emit(ir.Move(self.bound, tup))
-        self.emit(ir.Alu("add", self.argv, tup, layout.TUPLE_OB_ITEM))
-        self.emit(ir.Jump(body))
+        call = self.f.new_block(cold=True)
+        # (the call on the then-side: allocation order puts it right after
+        # this block, so that the arguments' registers live no longer)
+        self.emit(ir.Branch("ne", kwnames, BOUND_ARGUMENTS, call, body))
+        self.cur = call
+        entry_address = self.new()
+        self.emit(ir.EntryAddr(entry_address))
+        result = self.call_routine(BIND_CALL, [self.callable, args, nargsf, kwnames, entry_address])
+        self.emit(ir.Return(result))
 
     # -- building blocks ----------------------------------------------------
     def emit(self, instr: ir.Instr) -> ir.Instr:
@@ -208,14 +211,16 @@ class FunctionLowering:
             self.emit(ir.Alu("sxtw", dst, dst, 0))
         return dst
 
-    def call_routine(self, routine: str, args: list[VReg], dst: VReg | None = None) -> VReg:
+    def call_routine(self, routine: str, args: list[VReg], dst: VReg | None = None,
+                     word: ConstRef | None = None, args_from: int = 0) -> VReg:
         """dst = routine(args): one of the shared routines
         (pyjit/cpython/routines.py), which returns what the helper it stands
-        for returns."""
+        for returns; `word` (a cache cell) in the word after the call, and
+        args from x{args_from} on (ir.Call)."""
         if dst is None:
             dst = self.new()
         self.emit(ir.Call(CallTarget(routine, TargetKind.RUNTIME), args, dst,
-                          hot=not self.cur.cold))
+                          hot=not self.cur.cold, word=word, args_from=args_from))
         return dst
 
     def check(self, instr: hir.Instr, helper: str, result: VReg | None,
@@ -309,22 +314,23 @@ class FunctionLowering:
         """The shared cold block of exception paths that hold references
         and have no handler.  It keeps the failing call's return address,
         stores the callee-saved registers (ir.SaveRegisters), and has
-        `release_saved` release what the code generator recorded for that
-        return address (objects in those registers and in spill slots),
-        then goes to the error exit's traceback entry.  A branch there
+        `release_and_exit` release what the code generator recorded for that
+        return address (objects in those registers and in spill slots) and
+        make the traceback entry, then returns its NULL.  A branch there
         costs nothing more than one to the error exit: no code per site."""
         if self._release_exit is None:
             saved, origin = self.cur, self.origin
             self.origin = None
             self._release_exit = self.cur = self.f.new_block(cold=True)
-            self.note_failure()
+            lr = self.new()
+            self.emit(ir.ReturnAddress(lr))
             area = self.f.register_save_area = self.f.new_stack_area(0)
             self.emit(ir.SaveRegisters(area))
             base = self.new()
             self.emit(ir.AreaAddr(base, area, 0))
-            self.call("release_saved", [self.const(self.code_info, "code info"),
-                                        self.failure_site(), base], hot=False)
-            self.emit(ir.Jump(self.error_report))
+            self.emit(ir.Return(self.call("release_and_exit",
+                                          [self.const(self.code_info, "code info"), lr, base],
+                                          hot=False)))
             self.cur, self.origin = saved, origin
         return self._release_exit
 

@@ -94,6 +94,10 @@ def format_instr(i: ir.Instr, v: Callable[[Any], str] = repr) -> str:
             width = "32" if i.width == 32 else ""
             return (f"branch{width}.{i.cond} {v(i.a)}, {v(i.b)} -> {i.then!r}, {i.else_!r}"
                     + _release(v, i))
+        case ir.ReturnAddress():
+            return f"{v(i.dst)} = return_address"
+        case ir.EntryAddr():
+            return f"{v(i.dst)} = entry"
         case ir.Incref():
             return f"{'xincref' if i.nullable else 'incref'} {v(i.value)}"
         case ir.Decref():

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import Call, CallReg, LirFunction, Move, ParallelMove, Return, VReg
+from .ir import GP, Call, CallReg, LirFunction, Move, ParallelMove, Return, VReg
 from .liveness import Interval, build_intervals
 
 
@@ -66,8 +66,9 @@ def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, 
     def prefer(v: VReg, what) -> None:
         hints.setdefault(v, []).append(what)
 
-    def abi_positions(values) -> None:
+    def abi_positions(values, first_gp: int = 0) -> None:
         counters = {cls: 0 for cls in arg_regs}
+        counters[GP] = first_gp
         for v in values:
             k = counters[v.cls]
             counters[v.cls] += 1
@@ -77,7 +78,7 @@ def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, 
     abi_positions(func.params)
     for instr in func.instructions():
         if isinstance(instr, (Call, CallReg)):
-            abi_positions(instr.args)
+            abi_positions(instr.args, getattr(instr, "args_from", 0))
             if instr.dst is not None:
                 prefer(instr.dst, arg_regs[instr.dst.cls][0])
         elif isinstance(instr, Return) and instr.value is not None:

@@ -29,7 +29,7 @@ engine's own code) is raised by the next helper that can fail, instead of
 calling it; in a helper that cannot fail they are deferred, and the helper
 is called again when it had not started or returns a value (those helpers
 inspect state or fill a cache: calling them twice is harmless; a void one
-that started, release_saved, keeps its partial effect: a leak of what it
+that started, release_and_exit, keeps its partial effect: a leak of what it
 had not released, never a double release).  A second interruption of the
 same call is a fault.  The generated functions enter quietly
 (cpython/tstate.quiet_entry): no signal handler runs before their `try`.

@@ -72,7 +72,7 @@ def test_plan_and_emission_see_the_same_sites(func, refcounts):
     assert lowering.planned == lowering.emitted
     # What makes the comparison bite: cold sites in the cold section (the
     # argument binding, the exits), the deallocation tail calls, hot sites.
-    assert lowering.planned[("bind_args", False, "cold")] == 1
+    assert lowering.planned[("pyjit_bind_call", False, "cold")] == 1
     assert lowering.planned[("pyjit_dealloc", False, "cold")] >= 1
     assert any(hot and section == "hot" for _, hot, section in lowering.planned)
     assert compiled.strategy == "hot-literal"
@@ -81,7 +81,7 @@ def test_plan_and_emission_see_the_same_sites(func, refcounts):
 def test_the_try_function_releases_in_the_cold_section():
     lowering = recording("lazy-stub")
     compile_function(catches, lowering)
-    assert lowering.emitted[("release_saved", False, "cold")] == 1
+    assert lowering.emitted[("release_and_exit", False, "cold")] == 1
 
 
 @pytest.mark.parametrize("strategy", strategy_names())
