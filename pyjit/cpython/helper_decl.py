@@ -29,6 +29,11 @@ A `Helper` says everything a code generator and an engine need to know:
   or gives the allowance back around it, as the cache fills do).  Every
   helper's binding has that allowance for its own work; a helper without
   room is given the count back for its call (helper_binding.py).
+- once: a helper whose work must not be done twice (it releases or records
+  something) although it returns a value: an "int64" result that is
+  always 0, which cannot fail.  Interrupted after it started, it is not
+  called again, as a "void" helper is not; its result is then 0
+  (helper_binding.py).
 - impl: the name of a C-API function (called through ctypes.pythonapi,
   GIL held), or a Python function.  A Python implementation receives "obj"
   arguments as objects (borrowed), "obj_or_null" as an object or `NULL`,
@@ -78,6 +83,7 @@ class Helper:
     impl: str | Callable | None = None
     doc: str = ""
     room: bool = False
+    once: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -91,6 +97,8 @@ class Helper:
                 raise ValueError(f"{self.name}: unknown argument kind {kind!r}; use {ARG_KINDS}")
         if self.result not in RESULT_KINDS:
             raise ValueError(f"{self.name}: unknown result kind {self.result!r}; use {RESULT_KINDS}")
+        if self.once and (self.result, self.failure) != ("int64", "none"):
+            raise ValueError(f"{self.name}: a helper done once returns int64 0 and cannot fail")
         if self.failure not in _FAILURES_OF[self.result]:
             raise ValueError(f"{self.name}: failure {self.failure!r} does not go with a "
                              f"{self.result!r} result (allowed: {_FAILURES_OF[self.result]})")
@@ -151,17 +159,19 @@ def register(helper: Helper) -> Helper:
 
 def declare(name: str, args: tuple[str, ...], result: str, failure: str,
             steals: tuple[int, ...] = (), impl: str | Callable | None = None,
-            doc: str = "", room: bool = False) -> Helper:
+            doc: str = "", room: bool = False, once: bool = False) -> Helper:
     """Declare and register a helper (impl defaults to the C-API function
     called `name`)."""
-    return register(Helper(name, tuple(args), result, failure, tuple(steals), impl, doc, room))
+    return register(Helper(name, tuple(args), result, failure, tuple(steals), impl, doc, room,
+                           once))
 
 
 def python_helper(name: str, args: tuple[str, ...], result: str, failure: str,
-                  steals: tuple[int, ...] = (), room: bool = False):
+                  steals: tuple[int, ...] = (), room: bool = False, once: bool = False):
     """Decorator: declare the decorated function as the Python
     implementation of helper `name` (its docstring is the helper's doc)."""
     def decorate(fn: Callable) -> Callable:
-        declare(name, args, result, failure, steals, fn, (fn.__doc__ or "").strip(), room)
+        declare(name, args, result, failure, steals, fn, (fn.__doc__ or "").strip(), room,
+                once)
         return fn
     return decorate

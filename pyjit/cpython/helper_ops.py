@@ -272,7 +272,8 @@ python_helper("import_from", ("obj", "obj"), "obj", "null")(semantics.import_fro
 
 # -- releasing -------------------------------------------------------------------------------
 
-@python_helper("release_and_exit", ("obj", "int64", "ptr"), "int64", "none", room=True)
+@python_helper("release_and_exit", ("obj", "int64", "ptr"), "int64", "none", room=True,
+               once=True)
 def release_and_exit(info, lr, base):
     """A compiled function's release exit: Py_XDECREF the objects it held
     when the call returning to lr failed (the release exit's map in info,

@@ -129,7 +129,7 @@ def add_entry(info: CodeInfo, lr: int) -> None:
     exc.__traceback__ = entry
 
 
-@python_helper("traceback_exit", ("obj", "int64"), "int64", "none", room=True)
+@python_helper("traceback_exit", ("obj", "int64"), "int64", "none", room=True, once=True)
 def traceback_exit(info, lr):
     """The compiled function returns NULL: its traceback entry; 0, the
     function's result."""

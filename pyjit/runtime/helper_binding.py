@@ -28,9 +28,10 @@ about 0.2 us, a third of a trap, so it is not done); a deferred one (raised earl
 engine's own code) is raised by the next helper that can fail, instead of
 calling it; in a helper that cannot fail they are deferred, and the helper
 is called again when it had not started or returns a value (those helpers
-inspect state or fill a cache: calling them twice is harmless; a void one
-that started, release_and_exit, keeps its partial effect: a leak of what it
-had not released, never a double release).  A second interruption of the
+inspect state or fill a cache: calling them twice is harmless; a void one,
+or one declared `once` (release_and_exit, traceback_exit, which return the
+function's 0), that started keeps its partial effect: a leak of what it
+had not released, a missing traceback entry, never a double release).  A second interruption of the
 same call is a fault.  The generated functions enter quietly
 (cpython/tstate.quiet_entry): no signal handler runs before their `try`.
 
@@ -278,7 +279,7 @@ def _interrupted(helper: Helper, exc: BaseException, again: Callable, args: tupl
     if not interrupts.is_asynchronous(exc):
         raise _contract_error(helper, "cannot fail but raised", exc) from exc
     interrupts.defer(exc)
-    if helper.result == "void" and _started(helper, exc):
+    if (helper.result == "void" or helper.once) and _started(helper, exc):
         return 0
     try:
         return again(*args)
