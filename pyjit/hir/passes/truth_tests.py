@@ -58,8 +58,9 @@ def fuse(func: Function) -> int:
                 if both is not None:
                     both.lineno, both.offset = op.lineno, op.offset
                     block.instrs[k:k + 2] = [both]
+                    # (the uses of other results stay as counted: this
+                    # fusion only moved the test's users to both.result)
                     func.replace_uses({test.result: both.result})
-                    uses = func.uses()
                     fused += 1
             k += 1
     return fused
