@@ -24,6 +24,22 @@ pool is a block in host memory, read and written by the routines only:
 `drain()` gives the pooled objects back to CPython's allocator
 (PyObject_Free, the int type's tp_free); engines call it when they close.
 
+A pool runs empty when the routines' results die outside compiled code
+(stored in objects that the interpreter frees), and full when objects
+the C-API made die in compiled code.  Rather than a helper call per
+object then (a trap, about 3 us under Unicorn), the routines call a
+helper that refills an empty pool, or spills a full one, to half its
+capacity in one call (`refill`, `spill`: the refill_pool and spill_pool
+helpers, helper_ops.py): a refill makes new objects in Python (one-digit
+ints above the small ints, floats) and hands the pool one reference to
+each; a spill frees pooled objects.  Both write the count after each
+object, so that an asynchronous exception between two objects (a signal
+handler raising at a check point of the loop) leaves the pool as
+consistent as before, at worst one object short of a reference's owner
+(a leak of one object, never a double free); nothing in the loop
+allocates a tracked object, so no collection, and no finalizer running
+compiled code that uses the pool, happens in the middle of one.
+
 Exact floats have a pool of their own (FloatPool, the same block and
 protocol): `pyjit_dealloc` keeps every dead exact float (any value: a float
 object is a fixed-size ob_fval) while that pool has room, and the float
@@ -36,14 +52,52 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import Exception, range
+from builtins import Exception, id, range
 import ctypes
 
 CAPACITY = 64
 
-_free = ctypes.pythonapi.PyObject_Free
-_free.argtypes = (ctypes.c_void_p,)
-_free.restype = None
+_free = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("PyObject_Free", ctypes.pythonapi))
+_incref = __import__("_ctypes").Py_INCREF
+
+# What a refill adds to: a one-digit int above the small ints, a float.
+INT, FLOAT = 0, 1
+_SEEDS = (1 << 20, 0.5)
+
+
+def _block(address: int):
+    """The pool block at address: count, capacity, the slots."""
+    capacity = ctypes.c_uint64.from_address(address + IntPool.CAPACITY).value
+    return (ctypes.c_uint64 * (2 + capacity)).from_address(address)
+
+
+def refill(address: int, kind: int) -> int:
+    """Fill the pool at address with new objects of its kind (INT, FLOAT)
+    up to half its capacity; how many it added."""
+    block = _block(address)
+    seed, target, k = _SEEDS[kind], block[1] // 2, 0
+    while block[0] < target:
+        obj = seed + k                  # a new object: not a cached small int
+        k += 1
+        where = id(obj)
+        _incref(obj)                    # the pool's reference
+        n = block[0]
+        block[2 + n] = where
+        block[0] = n + 1
+    return k
+
+
+def spill(address: int) -> int:
+    """Free pooled objects of the pool at address down to half its
+    capacity; how many it freed."""
+    block = _block(address)
+    target, k = block[1] // 2, 0
+    while block[0] > target:
+        n = block[0] - 1
+        block[0] = n
+        _free(block[2 + n])
+        k += 1
+    return k
 
 
 class IntPool:

@@ -9,13 +9,22 @@ lit_float_pool, the iterator types, the helpers' addresses).
     pyjit_dealloc(obj)            -> Py_DecRef(obj) with its count back at 1
     pyjit_for_iter(iterator, out) -> for_iter(iterator, out)
 
+Floor division and remainder of two such ints (`pyjit_int_floordiv`,
+`pyjit_int_mod` and the in-place forms) divide with `sdiv` and move a
+quotient rounded towards zero down by one, and the remainder by b, when
+the remainder is not zero and its sign is not b's: Python's floor
+division and a remainder with the divisor's sign, what long_divmod gives.
+A zero divisor goes to the C-API function (its ZeroDivisionError); the
+results have at most one digit, as |a // b| <= |a| and |a % b| < |b|.
+
 A one-digit int result is made the same way by the arithmetic and by the
 range iterator (`box`): the interpreter's cached small int for -5..256, else
 an object from the pool with the value written in, else the C-API function.
 
 Every routine of INT_OPS also does exact floats (ob_type exactly float;
 subclasses and anything else go on to the C-API function) for + - * and /
-(the and/or/xor ones leave floats to the C-API function, which raises):
+(the and/or/xor ones leave floats to the C-API function, which raises,
+and the floor division and remainder ones leave them to it to compute):
 two floats, or a float and an exact int of at most one digit (converted
 to a double exactly, as PyLong_AsDouble does in float_add and the others),
 and for / also two such ints (long_true_divide divides their exact
@@ -35,11 +44,12 @@ function computes it as the interpreter does.
 from __future__ import annotations
 
 from . import layout, objects
-from .int_pool import FloatPool, IntPool
+from .int_pool import FLOAT, INT, FloatPool, IntPool
 
 # BinaryOp kind -> (routine, the C-API function it falls back to, the
 # operation's number in the routines' dispatch: add, sub, and, or, xor,
-# mul, true division; the int dispatch takes 0..5, the float one 0, 1, 5, 6)
+# mul, true division, floor division, remainder; the int dispatch takes
+# 0..5, 7 and 8, the float one 0, 1, 5, 6)
 INT_OPS: dict[str, tuple[str, str, int]] = {
     "ADD": ("pyjit_int_add", "PyNumber_Add", 0),
     "INPLACE_ADD": ("pyjit_int_iadd", "PyNumber_InPlaceAdd", 0),
@@ -55,6 +65,10 @@ INT_OPS: dict[str, tuple[str, str, int]] = {
     "INPLACE_MULTIPLY": ("pyjit_int_imul", "PyNumber_InPlaceMultiply", 5),
     "TRUE_DIVIDE": ("pyjit_float_truediv", "PyNumber_TrueDivide", 6),
     "INPLACE_TRUE_DIVIDE": ("pyjit_float_itruediv", "PyNumber_InPlaceTrueDivide", 6),
+    "FLOOR_DIVIDE": ("pyjit_int_floordiv", "PyNumber_FloorDivide", 7),
+    "INPLACE_FLOOR_DIVIDE": ("pyjit_int_ifloordiv", "PyNumber_InPlaceFloorDivide", 7),
+    "REMAINDER": ("pyjit_int_mod", "PyNumber_Remainder", 8),
+    "INPLACE_REMAINDER": ("pyjit_int_imod", "PyNumber_InPlaceRemainder", 8),
 }
 FLOAT_TRUEDIV = 6       # the operation the float dispatch alone does (no int fast path)
 
@@ -63,7 +77,8 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     """The assembly that makes the int whose value is in x14 into register
     `result` (a new reference), using x9-x11 and x13; it ends with
     done_small or done_pool, or branches to `{prefix}_generic` when the value
-    needs the C-API (more than one digit, or the pool is empty)."""
+    needs the C-API (more than one digit, or the pool is empty and cannot
+    be refilled)."""
     L = layout
     return f"""\
     add x9, x14, #{-L.SMALL_INT_MIN}
@@ -73,6 +88,12 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     add {result}, {result}, x9, lsl #{objects.small_int_index_shift()}
     @incref {result}, x9
 {done_small}
+{prefix}_refill:                          // the pool is empty: refilled once
+    mov x9, #{INT}
+    @pool_refill
+    ldr x11, [x10, #{IntPool.COUNT}]
+    cbnz x11, {prefix}_take
+    b {prefix}_generic
 {prefix}_new:
     cmp x14, #0
     cneg x13, x14, lt                     // |value|
@@ -80,7 +101,8 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     cbnz x9, {prefix}_generic             // more than one digit
     ldr x10, lit_int_pool
     ldr x11, [x10, #{IntPool.COUNT}]                        // the pool's count
-    cbz x11, {prefix}_generic
+    cbz x11, {prefix}_refill
+{prefix}_take:
     sub x11, x11, #1
     str x11, [x10, #{IntPool.COUNT}]
     add x9, x10, #{IntPool.SLOTS}
@@ -134,7 +156,7 @@ def source() -> str:
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
         POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
-        FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS,
+        FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS, FLOAT=FLOAT,
         box_int=box("x0", "int", "    ret", "    ret"),
         float_doubles=float_doubles, float_ints=float_ints,
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
@@ -154,7 +176,22 @@ int_op:
     cmp x9, #3
     b.eq int_or
     cmp x9, #4
-    b.ne int_mul
+    b.eq int_xor
+    cmp x9, #5
+    b.eq int_mul
+    cbz x15, int_generic                  // 7: //, 8: %; ZeroDivisionError, the interpreter's
+    sdiv x10, x14, x15                    // the quotient rounded towards zero,
+    msub x11, x10, x15, x14               // the remainder with a's sign
+    cbz x11, int_divmod
+    eor x12, x11, x15
+    tbz x12, #63, int_divmod              // b's sign too: floor is truncation
+    sub x10, x10, #1                      // else Python's floor and b's sign
+    add x11, x11, x15
+int_divmod:
+    cmp x9, #7
+    csel x14, x10, x11, eq
+    b int_result
+int_xor:
     eor x14, x14, x15
     b int_result
 int_mul:                                  // |a|, |b| < 2**30: no overflow
@@ -202,7 +239,8 @@ float_result:
     b.vs int_generic                      // NaN: the host's, from the C-API function
     ldr x10, lit_float_pool
     ldr x11, [x10, #{FPOOL_COUNT}]                        // the pool's count
-    cbz x11, int_generic
+    cbz x11, float_refill
+float_take:
     sub x11, x11, #1
     str x11, [x10, #{FPOOL_COUNT}]
     add x9, x10, #{FPOOL_SLOTS}
@@ -211,6 +249,12 @@ float_result:
     str x9, [x0, #{OB_REFCNT}]            // ob_refcnt
     str d0, [x0, #{FVAL}]
     ret
+float_refill:                             // the pool is empty: refilled once
+    mov x9, #{FLOAT}
+    @pool_refill
+    ldr x11, [x10, #{FPOOL_COUNT}]
+    cbnz x11, float_take
+    b int_generic
 {float_ints}
 // -- freeing: x0 = an object whose count is zero --------------------------------
 pyjit_dealloc:
@@ -223,7 +267,8 @@ pyjit_dealloc:
 dealloc_pool:                             // x10 = the int or float pool
     ldp x11, x12, [x10, #{POOL_COUNT}]                   // count, capacity
     cmp x11, x12
-    b.hs dealloc_generic
+    b.hs dealloc_spill
+dealloc_push:
     add x13, x10, #{POOL_SLOTS}
     str x0, [x13, x11, lsl #3]
     add x11, x11, #1
@@ -235,11 +280,47 @@ dealloc_float:
     b.ne dealloc_generic
     ldr x10, lit_float_pool
     b dealloc_pool
+dealloc_spill:                            // the pool is full: spilled to half first
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    stp x0, x10, [sp, #16]
+    mov x0, x10
+    ldr x16, lit_spill_pool
+    blr x16
+    ldp x0, x10, [sp, #16]
+    ldp x29, x30, [sp], #32
+    ldp x11, x12, [x10, #{POOL_COUNT}]
+    cmp x11, x12
+    b.lo dealloc_push
 dealloc_generic:
     mov x9, #1                            // the count back to one, and Py_DecRef
     str x9, [x0, #{OB_REFCNT}]            // frees the object from C: no Python code
     ldr x16, lit_dealloc                  // (an engine's trap) sees it at zero
     br x16
+
+// -- refilling a pool: x10 = the empty pool, x9 = its kind; keeps x0, x1,
+//    x10-x16 and d0 (what the routines calling it hold then) ------------------
+pool_refill:
+    stp x29, x30, [sp, #-96]!
+    mov x29, sp
+    stp x0, x1, [sp, #16]
+    stp x10, x11, [sp, #32]
+    stp x12, x13, [sp, #48]
+    stp x14, x15, [sp, #64]
+    str x16, [sp, #80]
+    str d0, [sp, #88]
+    mov x0, x10
+    mov x1, x9
+    ldr x16, lit_refill_pool
+    blr x16
+    ldp x0, x1, [sp, #16]
+    ldp x10, x11, [sp, #32]
+    ldp x12, x13, [sp, #48]
+    ldp x14, x15, [sp, #64]
+    ldr x16, [sp, #80]
+    ldr d0, [sp, #88]
+    ldp x29, x30, [sp], #96
+    ret
 
 // -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------
 pyjit_for_iter:

@@ -23,6 +23,8 @@ checks; the runtime assembles and loads them once per engine
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_compare_bool(a, b, op)                  -> its truth: 1, 0 | -1
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
+    pyjit_setitem(container, key, value)          -> PyObject_SetItem(container, key, value)
+    pyjit_unpack(seq, n)                          -> unpack_tuple(seq, n)
     pyjit_is_true(obj)                            -> PyObject_IsTrue(obj)
     pyjit_is_true_release(obj)                    -> the same, obj released
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
@@ -78,15 +80,15 @@ pyjit_is_true_release; `pyjit_isinstance_bool` is `pyjit_isinstance` so
 (1 where the other returns Py_True; PyObject_Vectorcall, then
 pyjit_is_true_release, otherwise).
 
-`pyjit_compare` and `pyjit_getitem` are fast paths without a cell: two
+`pyjit_compare` is a fast path without a cell: two
 exact ints of at most one digit (ob_size -1..1, value ob_size * digit), or
 two exact floats, or an exact float and such an int (as doubles, the int's
 exact: what float_richcompare compares in C; with a NaN only != is true:
 FLOAT_COMPARE_MASK), compare to Py_True / Py_False (a
-new reference), an exact list indexed by
-an exact int of at most one digit, 0 <= index < len, gives the item (a new
-reference); anything else tail-branches to the C-API function, whose result
-and exception are the interpreter's.  `pyjit_isinstance` is the vectorcall
+new reference); anything else tail-branches to the C-API function, whose
+result and exception are the interpreter's.  The subscript and unpacking
+routines (`pyjit_getitem`, `pyjit_setitem`, `pyjit_unpack`: exact lists and
+tuples) are in container_routines.py, which says what they do.  `pyjit_isinstance` is the vectorcall
 of a site that called the builtin `isinstance` when it was compiled: when
 the callable still is that builtin, with two positional arguments, and the
 object's type is the class or has it in its `__mro__` while the class's
@@ -140,7 +142,7 @@ from __future__ import annotations
 import ctypes
 import types
 
-from . import call_routines, dict_versions, int_routines, interpreter, layout, objects
+from . import call_routines, container_routines, dict_versions, int_routines, interpreter, layout, objects
 from .cells import (
     METHOD_CALL_CELL, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
 )
@@ -155,7 +157,8 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_call_method_cached0", "pyjit_call_method_cached_bool0",
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
-            "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_is_true",
+            "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_setitem",
+            "pyjit_unpack", "pyjit_is_true",
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
 
@@ -436,28 +439,7 @@ is_true_no:
     mov x0, #0
     ret
 
-// -- subscripts: x0 = container, x1 = key --------------------------------------------
-pyjit_getitem:
-    ldr x9, [x0, #{OB_TYPE}]
-    ldr x10, lit_list_type
-    cmp x9, x10
-    b.ne getitem_generic
-    ldr x9, [x1, #{OB_TYPE}]
-    ldr x10, lit_long_type
-    cmp x9, x10
-    b.ne getitem_generic
-    @index_int x1, x12, x13, getitem_generic
-    ldr x14, [x0, #{LIST_SIZE}]
-    cmp x13, x14
-    b.hs getitem_generic
-    ldr x15, [x0, #{LIST_ITEM}]
-    ldr x0, [x15, x13, lsl #3]
-    @incref x0, x9
-    ret
-getitem_generic:
-    ldr x16, lit_get_item
-    br x16
-
+{container_routines}
 // -- isinstance: the vectorcall x0 = callable, x1 = args, x2 = nargsf, x3 = kwnames --
 pyjit_isinstance_bool:                    // the same, answering 1, 0 or -1
     mov x5, #1
@@ -517,6 +499,11 @@ lit_module_type:        .quad {module_type:#x}
 lit_stack_limit:        .quad {stack_limit:#x}
 lit_rich_compare:       .quad {PyObject_RichCompare:#x}
 lit_get_item:           .quad {PyObject_GetItem:#x}
+lit_set_item:           .quad {PyObject_SetItem:#x}
+lit_unpack_tuple:       .quad {unpack_tuple:#x}
+lit_refill_pool:        .quad {refill_pool:#x}
+lit_spill_pool:         .quad {spill_pool:#x}
+lit_tuple_type:         .quad {tuple_type:#x}
 lit_long_type:          .quad {long_type:#x}
 lit_list_type:          .quad {list_type:#x}
 lit_true:               .quad {true:#x}
@@ -549,7 +536,9 @@ lit_bind_args:          .quad {bind_args:#x}
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
                   "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
-                  "PyObject_RichCompare", "PyObject_GetItem", "PyObject_IsTrue", "for_iter",
+                  "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "unpack_tuple",
+                  "refill_pool", "spill_pool",
+                  "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
                   "handle_eval_breaker", "recursion_error", "bind_args") + tuple(
     helper for _, helper, _ in INT_OPS.values())
@@ -588,6 +577,7 @@ def object_addresses() -> dict[str, int]:
     or return (types, True/False, the first cached small int), and of the
     parts of its state they read and write (interpreter.py)."""
     return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
+                tuple_type=id(tuple),
                 float_type=id(float),
                 true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
                 type_type=id(type),
@@ -660,6 +650,13 @@ def _module_value(name: str, dst: str) -> str:
 """
 
 
+def _int_value(obj: str, size: str, tmp: str, value: str, fail: str) -> str:
+    """value = the exact int obj when it has at most one digit, else go
+    to fail; uses size and tmp."""
+    return (objects.one_digit_checks([(obj, size)], tmp, fail)
+            + objects.one_digit_values([(obj, size, value)]))
+
+
 def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
     """Go to fail unless the int obj has at most one digit."""
     return objects.one_digit_checks([(obj, size)], tmp, fail)
@@ -673,7 +670,9 @@ MACROS = {
     "type_entry": _type_entry,
     "module_value": _module_value,
     "one_digit_int": _one_digit_int,
-    "index_int": objects.nonnegative_one_digit,
+    "int_value": _int_value,
+    "pool_refill": lambda: ("    stp x29, x30, [sp, #-16]!\n    bl pool_refill\n"
+                            "    ldp x29, x30, [sp], #16\n"),
     "instance_values": objects.instance_values,
     "add_to_insertion_order": objects.add_to_insertion_order,
     "no_dict_sharing_values": objects.no_dict_sharing_values,
@@ -730,7 +729,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         BOUND_ARGUMENTS=BOUND_ARGUMENTS,
-        int_routines=int_routines.source(),
+        int_routines=int_routines.source(), container_routines=container_routines.source(),
         compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),

@@ -525,7 +525,8 @@ def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg]) -> Non
     if lw.options.caches == "off":
         helper_op(lw, instr, helper, args)
         return
-    result = lw.call_routine(routine, args, lw.vreg(instr.result))
+    dst = lw.vreg(instr.result) if instr.result is not None else None
+    result = lw.call_routine(routine, args, dst)
     lw.check(instr, helper, result, lw.stolen_operands(instr))
 
 
@@ -562,5 +563,20 @@ def _binary_op(lw: L, instr: N.BinaryOp) -> None:
 
 @lowers(CT.BinarySubscr)
 def _subscript(lw: L, instr: CT.BinarySubscr) -> None:
-    """list[small int] in range without a trap (pyjit_getitem)."""
+    """list[small int] and tuple[small int] in range without a trap
+    (pyjit_getitem)."""
     _fast_path(lw, instr, "pyjit_getitem", "PyObject_GetItem", _ops(lw, instr))
+
+
+@lowers(CT.StoreSubscr)
+def _store_subscript(lw: L, instr: CT.StoreSubscr) -> None:
+    """list[small int] = value in range without a trap (pyjit_setitem)."""
+    _fast_path(lw, instr, "pyjit_setitem", "PyObject_SetItem", _ops(lw, instr))
+
+
+@lowers(CT.UnpackSequence)
+def _unpack(lw: L, instr: CT.UnpackSequence) -> None:
+    """An exact tuple of the right size is its own unpacking, without a
+    trap (pyjit_unpack)."""
+    _fast_path(lw, instr, "pyjit_unpack", "unpack_tuple",
+               _ops(lw, instr) + [lw.imm(instr.count)])

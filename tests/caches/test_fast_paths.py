@@ -1,6 +1,7 @@
-"""The int compare and list subscript fast paths (pyjit_compare,
-pyjit_getitem): the interpreter's results and exceptions for every pair of
-operands, no trap for small exact ints and lists indexed in range."""
+"""The int compare, subscript and unpacking fast paths (pyjit_compare,
+pyjit_getitem, pyjit_setitem, pyjit_unpack): the interpreter's results and
+exceptions for every pair of operands, no trap for small exact ints, lists
+and tuples indexed in range and tuples of the right size."""
 
 from __future__ import annotations
 
@@ -82,8 +83,103 @@ def test_list_subscripts_in_range_make_no_trap(mode, compiled, traps):
     held = sys.getrefcount(item)
     del result
     assert held - sys.getrefcount(item) == 1
-    result, counts = traps(lambda: subscript(items, -1))
-    assert result is items[-1] and counts["PyObject_GetItem"] == 1
+    result, counts = traps(lambda: [subscript(items, -i) for i in range(1, 6)]
+                           + [subscript(tuple(items), i) for i in range(-5, 5)])
+    assert result == items[::-1] + items + items and "PyObject_GetItem" not in counts
+    result, counts = traps(lambda: outcome(lambda: subscript(items, -6)))
+    assert counts["PyObject_GetItem"] == 1 and result[:2] == ("raise", IndexError)
+
+
+def store(c, i, v):
+    c[i] = v
+    return c
+
+
+def test_store_subscript_is_the_interpreters(mode, compiled):
+    compiled(store)
+    reference = interpreted(store)
+
+    class L(list):
+        def __setitem__(self, i, v):
+            super().__setitem__(0, ("sub", i, v))
+
+    def containers():
+        return [[], [10, 20, 30], list(range(100)), (1, 2, 3), {0: "a"}, "xyz", L([1, 2]),
+                bytearray(b"ab")]
+    keys = [0, 1, 2, 3, 99, 100, -1, -3, -4, 2**30, 2**30 - 1, -(2**30), 2**40, True, False,
+            1.0, "a", slice(1, None), None]
+    for k in keys:
+        for c, d in zip(containers(), containers()):
+            got = outcome(lambda: store(c, k, 7))
+            want = outcome(lambda: reference(d, k, 7))
+            assert got == want and c == d, (c, k)
+
+
+class _Dies:
+    def __init__(self, log, name):
+        self.log, self.name = log, name
+
+    def __del__(self):
+        self.log.append(self.name)
+
+
+def test_list_stores_in_range_make_no_trap(mode, compiled, traps):
+    def fill(items, values):
+        i = 0
+        for v in values:
+            items[i] = v
+            items[-1 - i] = v
+            i += 1
+        return items
+    compiled(fill)
+    items = [None] * 6
+    values = [object() for _ in range(3)]
+    held = [sys.getrefcount(v) for v in values]
+    result, counts = traps(lambda: fill(items, values))
+    assert result == values + values[::-1] and "PyObject_SetItem" not in counts, counts
+    assert [sys.getrefcount(v) for v in values] == [h + 2 for h in held]
+    result, counts = traps(lambda: fill(items, [1, 2, 3]))
+    assert [sys.getrefcount(v) for v in values] == held       # the old items let go
+    # The old item dies in the store, before the function goes on.
+    log = []
+    items = [_Dies(log, "old")]
+
+    def replace(items, log):
+        items[0] = 1
+        return list(log)
+    compiled(replace)
+    assert replace(items, log) == ["old"] and items == [1]
+
+
+def unpack(seq):
+    a, b, c = seq
+    return c, b, a
+
+
+def test_unpack_is_the_interpreters(mode, compiled):
+    compiled(unpack)
+    reference = interpreted(unpack)
+
+    class T(tuple):
+        def __iter__(self):
+            return iter(("t", "u", "v"))
+    for seq in [(1, 2, 3), [1, 2, 3], (1, 2), (1, 2, 3, 4), [], "abc", "ab", iter([4, 5, 6]),
+                range(3), T((1, 2, 3)), T((1, 2)), {1: 2, 3: 4, 5: 6}, None, 5]:
+        got, want = outcome(lambda: unpack(seq)), outcome(lambda: reference(seq))
+        if isinstance(seq, type(iter([]))):
+            continue                                # used up by the first call
+        assert got == want, seq
+
+
+def test_tuples_of_the_right_size_unpack_without_a_trap(mode, compiled, traps):
+    compiled(unpack)
+    items = (object(), object(), object())
+    held = sys.getrefcount(items)
+    result, counts = traps(lambda: [unpack(items) for _ in range(5)])
+    assert result == [items[::-1]] * 5 and "unpack_tuple" not in counts, counts
+    assert sys.getrefcount(items) == held
+    result, counts = traps(lambda: unpack(list(items)))
+    assert result == items[::-1] and counts["unpack_tuple"] == 1
 
 
 def iterate_all(xs, n, a, b, c):

@@ -34,21 +34,46 @@ def in_place(a, b):
     return x, y, z, w, v
 
 
+def divide(a, b):
+    x = a
+    x //= b
+    y = a
+    y %= b
+    return a // b, a % b, x, y
+
+
 class Int(int):
     def __add__(self, other):
         return "add"
+
+    def __floordiv__(self, other):
+        return "floordiv"
 
 
 VALUES = [0, 1, -1, 5, -5, -6, 250, 251, 256, 257, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30),
           2**29, 2**62, -2**62, 2**64 + 3, True, False, 1.0, -2.5, None, "a", Int(3), Int(-4)]
 
 
-@pytest.mark.parametrize("fn", [arith, in_place])
+@pytest.mark.parametrize("fn", [arith, in_place, divide])
 def test_int_ops_are_the_interpreters_for_every_pair(mode, compiled, fn):
     compiled(fn)
     reference = interpreted(fn)
     for a, b in itertools.product(VALUES, VALUES):
         assert outcome(lambda: fn(a, b)) == outcome(lambda: reference(a, b)), (a, b)
+
+
+def test_floor_division_and_remainder_of_one_digit_ints(compiled, traps):
+    compiled(divide)
+    reference = interpreted(divide)
+    values = [0, 1, -1, 2, -2, 3, -3, 7, -7, 255, -255, 2**29 + 3, -(2**29 + 3), 2**30 - 1,
+              -(2**30 - 1)]
+    pairs = [(a, b) for a, b in itertools.product(values, values) if b]
+    result, counts = traps(lambda: [divide(a, b) for a, b in pairs])
+    assert result == [reference(a, b) for a, b in pairs]
+    divisions = {"PyNumber_FloorDivide", "PyNumber_Remainder", "PyNumber_InPlaceFloorDivide",
+                 "PyNumber_InPlaceRemainder"}
+    assert not divisions & set(counts), counts
+    assert outcome(lambda: divide(5, 0)) == outcome(lambda: reference(5, 0))
 
 
 def test_one_digit_ints_make_no_trap(compiled, traps):

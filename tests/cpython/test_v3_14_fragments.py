@@ -1,7 +1,7 @@
 """CPython 3.14's own fragments (v3_14/objects.py) beside the reference
 counts (test_refcount_fragments.py runs those against the C-API on 3.14):
-the non-negative one-digit int test, which masks the small ints' lv_tag
-bit, and a stack ref's object.  Run under Unicorn on ints laid out as
+the one-digit int test and value (3.12's fragments, which the small ints'
+lv_tag bit must not disturb), and a stack ref's object.  Run under Unicorn on ints laid out as
 3.14's description says, on any version (the description's int layout
 is checked live on 3.14 by test_layout_v3_14.py and test_object_layout.py).
 """
@@ -23,7 +23,8 @@ FAILED = 0xDEAD
 
 # index(x0) -> the value, or FAILED; object(x0) -> the stack ref's object.
 SOURCE = (
-    "index:\n" + objects.nonnegative_one_digit("x0", "x12", "x13", "fail")
+    "index:\n" + objects.one_digit_checks([("x0", "x12")], "x11", "fail")
+    + objects.one_digit_values([("x0", "x12", "x13")])
     + "    mov x0, x13\n    ret\n"
     "fail:\n    mov x0, #" + str(FAILED) + "\n    ret\n"
     "object:\n" + objects.stackref_object("x0", "x1") + "    mov x0, x1\n    ret\n"
@@ -58,11 +59,11 @@ VALUES = [0, 1, 5, 255, 256, 257, 1000, 2**30 - 1, 2**30, 2**40, -1, -5, -6, -(2
 
 
 @pytest.mark.parametrize("value", VALUES)
-def test_index_takes_non_negative_one_digit_ints(machine, value):
+def test_one_digit_ints_and_their_values(machine, value):
     m, entries = machine
     m.uc.mem_write(INT + L.LONG_LV_TAG, _int_memory(value))
     got = m.call(CODE_BASE + entries["index"], [INT])
-    assert got == (value if 0 <= value < 2**30 else FAILED)
+    assert got == (value % 2**64 if -(2**30) < value < 2**30 else FAILED)
 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 14), reason="the running 3.14's own ints")

@@ -118,15 +118,6 @@ def one_digit_values(ints: list[tuple[str, str, str]]) -> str:
     return loads + muls
 
 
-def nonnegative_one_digit(obj: str, size: str, value: str, fail: str) -> str:
-    """value = the int obj when it is 0 <= value < 2**30, else go to fail."""
-    return (f"    ldr {size}, [{obj}, #{L.LONG_OB_SIZE}]\n"
-            f"    cmp {size}, #1                           // ob_size 0 or 1: 0 <= index < 2**30\n"
-            f"    b.hi {fail}\n"
-            f"    ldr w{value[1:]}, [{obj}, #{L.LONG_OB_DIGIT}]\n"
-            f"    mul {value}, {value}, {size}\n")
-
-
 def init_one_digit(obj: str, value: str, magnitude: str, tmp: str) -> str:
     """Make the dead int obj (its ob_type is int already, it has room for
     one digit) the int `value` with one reference; magnitude holds |value|,

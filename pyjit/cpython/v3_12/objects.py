@@ -109,18 +109,6 @@ def one_digit_values(ints: list[tuple[str, str, str]]) -> str:
     return loads + signs
 
 
-def nonnegative_one_digit(obj: str, size: str, value: str, fail: str) -> str:
-    """value = the int obj when it is 0 <= value < 2**30, else go to fail."""
-    positive_one_digit = 1 << L.LONG_NON_SIZE_BITS
-    return (f"    ldr {size}, [{obj}, #{L.LONG_LV_TAG}]\n"
-            f"    cmp {size}, #{positive_one_digit}                           "
-            "// lv_tag: zero, or one digit and positive\n"
-            f"    b.hi {fail}\n"
-            f"    ldr w{value[1:]}, [{obj}, #{L.LONG_OB_DIGIT}]\n"
-            f"    and {size}, {size}, #{L.LONG_SIGN_MASK}\n"
-            f"    msub {value}, {value}, {size}, {value}\n")
-
-
 def init_one_digit(obj: str, value: str, magnitude: str, tmp: str) -> str:
     """Make the dead int obj (its ob_type is int already, it has room for
     one digit) the int `value` with one reference; magnitude holds |value|,

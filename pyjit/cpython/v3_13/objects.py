@@ -20,7 +20,7 @@ from . import layout as L
 from ..v3_11 import objects as _v3_11
 from ..v3_12 import layout as _L312
 from ..v3_12.objects import (  # noqa: F401  (what reads nothing 3.13 changed)
-    _mem, decref, incref, init_one_digit, is_immortal, is_thread_state, nonnegative_one_digit,
+    _mem, decref, incref, init_one_digit, is_immortal, is_thread_state,
     one_digit_checks, one_digit_values, range_iter_advance, range_iter_next,
     running_thread_state, small_int_index_shift,
 )

@@ -85,20 +85,6 @@ def is_immortal(obj: object) -> bool:
     return bool(ctypes.c_uint32.from_address(id(obj) + L.OB_REFCNT).value >> L.IMMORTAL_BIT & 1)
 
 
-def nonnegative_one_digit(obj: str, size: str, value: str, fail: str) -> str:
-    """value = the int obj when it is 0 <= value < 2**30, else go to fail.
-    lv_tag without the small-int bit is at most one positive digit."""
-    positive_one_digit = 1 << L.LONG_NON_SIZE_BITS
-    return (f"    ldr {size}, [{obj}, #{L.LONG_LV_TAG}]\n"
-            f"    and {size}, {size}, #{_MASK64 ^ L.LONG_SMALL_INT_BIT:#x}         // not the small-int bit\n"
-            f"    cmp {size}, #{positive_one_digit}                           "
-            "// lv_tag: zero, or one digit and positive\n"
-            f"    b.hi {fail}\n"
-            f"    ldr w{value[1:]}, [{obj}, #{L.LONG_OB_DIGIT}]\n"
-            f"    and {size}, {size}, #{L.LONG_SIGN_MASK}\n"
-            f"    msub {value}, {value}, {size}, {value}\n")
-
-
 def stackref_object(ref: str, dst: str) -> str:
     """dst = the object of the stack ref in register ref (NULL for
     STACKREF_NULL); ref holds no tagged int."""

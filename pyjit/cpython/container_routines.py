@@ -1,0 +1,120 @@
+"""The container routines of the shared routines (routines.py): subscripts
+and unpacking of exact lists and tuples without a helper call.  Their text
+is part of the shared routines' text and uses its literals (lit_list_type,
+lit_tuple_type, lit_long_type, the helpers' addresses) and macros.
+
+    pyjit_getitem(container, key)        -> PyObject_GetItem(container, key)
+    pyjit_setitem(container, key, value) -> PyObject_SetItem(container, key, value)
+    pyjit_unpack(seq, n)                 -> unpack_tuple(seq, n)
+
+`pyjit_getitem`: an exact list or an exact tuple indexed by an exact int of
+at most one digit gives the item (a new reference) when the index is in
+range, a negative one counting from the end (what list_subscript and
+tuplesubscript do with PyNumber_AsSsize_t's index).  `pyjit_setitem`: an
+exact list so indexed stores the value (a new reference) and then releases
+the old item, in list_ass_item's order, answering 0.  Anything else, and an
+index out of range, tail-branches to the C-API function, whose result and
+exception are the interpreter's.
+
+`pyjit_unpack` is UNPACK_SEQUENCE's fast path: an exact tuple of exactly n
+items is its own unpacking (a new reference to it; the code reads its
+items with LoadTupleItem); anything else tail-branches to the unpack_tuple
+helper, which iterates it and raises the interpreter's errors.
+"""
+
+from __future__ import annotations
+
+from . import layout
+
+
+def _index(prefix: str, tuples: bool) -> tuple[str, str]:
+    """The text that falls through with x13 = the index (an exact one-digit
+    int in x1, negative counted from the end), x14 = the length, x15 = the
+    items of x0, an exact list (or tuple, when tuples), and goes to
+    `{prefix}_generic` for anything else or an index out of range; and the
+    tuples' part, to be placed out of the way (after a return).  Uses
+    x9-x12."""
+    L = layout
+    tuple_part = f"""\
+{prefix}_tuple:
+    ldr x10, lit_tuple_type
+    cmp x9, x10
+    b.ne {prefix}_generic
+    ldr x14, [x0, #{L.TUPLE_OB_SIZE}]
+    add x15, x0, #{L.TUPLE_OB_ITEM}
+    b {prefix}_index
+""" if tuples else ""
+    return f"""\
+    ldr x9, [x1, #{L.OB_TYPE}]
+    ldr x10, lit_long_type
+    cmp x9, x10
+    b.ne {prefix}_generic
+    @int_value x1, x12, x11, x13, {prefix}_generic
+    ldr x9, [x0, #{L.OB_TYPE}]
+    ldr x10, lit_list_type
+    cmp x9, x10
+    b.ne {prefix}_{"tuple" if tuples else "generic"}
+    ldr x14, [x0, #{L.LIST_OB_SIZE}]
+    ldr x15, [x0, #{L.LIST_OB_ITEM}]
+{prefix}_index:
+    add x10, x13, x14                     // a negative index counts from the end
+    cmp x13, #0
+    csel x13, x10, x13, lt
+    cmp x13, x14
+    b.hs {prefix}_generic
+""", tuple_part
+
+
+def source() -> str:
+    """The routines' assembly text (before macro expansion)."""
+    L = layout
+    get_index, get_tuple = _index("getitem", True)
+    set_index, _ = _index("setitem", False)
+    return f"""
+// -- subscripts: x0 = container, x1 = key (x2 = the value to store) ---------------
+pyjit_getitem:
+{get_index}\
+    ldr x0, [x15, x13, lsl #3]
+    @incref x0, x9
+    ret
+{get_tuple}\
+getitem_generic:
+    ldr x16, lit_get_item
+    br x16
+
+pyjit_setitem:
+{set_index}\
+    add x15, x15, x13, lsl #3
+    ldr x11, [x15]                        // the old item
+    @incref x2, x9
+    str x2, [x15]
+    @decref x11, x9, setitem_dealloc
+    mov x0, #0
+    ret
+setitem_dealloc:
+    stp x29, x30, [sp, #-16]!
+    mov x29, sp
+    mov x0, x11
+    bl pyjit_dealloc
+    ldp x29, x30, [sp], #16
+    mov x0, #0
+    ret
+setitem_generic:
+    ldr x16, lit_set_item
+    br x16
+
+// -- unpacking: x0 = the sequence, x1 = the count ------------------------------------
+pyjit_unpack:
+    ldr x9, [x0, #{L.OB_TYPE}]
+    ldr x10, lit_tuple_type
+    cmp x9, x10
+    b.ne unpack_generic
+    ldr x11, [x0, #{L.TUPLE_OB_SIZE}]
+    cmp x11, x1
+    b.ne unpack_generic
+    @incref x0, x9
+    ret
+unpack_generic:
+    ldr x16, lit_unpack_tuple
+    br x16
+"""
