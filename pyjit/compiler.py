@@ -72,10 +72,16 @@ def qualified_name(func: FunctionType) -> str:
 
 
 def _describer(hfunc: HirFunction):
-    """HIR instructions as dump_hir prints them (same value names)."""
+    """HIR instructions as dump_hir prints them (same value names); the
+    names are made at the first description (a listing asks for them)."""
     from .hir.printer import Namer, format_instr
-    namer = Namer(hfunc)
-    return lambda instr: format_instr(instr, namer).strip()
+    namers: list = []
+
+    def describe(instr) -> str:
+        if not namers:
+            namers.append(Namer(hfunc))
+        return format_instr(instr, namers[0]).strip()
+    return describe
 
 
 def check_options(options: CompileOptions) -> None:

@@ -98,7 +98,7 @@ import heapq
 import struct
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .compiled import SECTIONS, CompiledCode, section_sizes, tile_regions
 from .islands import USE_CLASS, VENEER_BYTES, IslandWriter
@@ -357,9 +357,10 @@ class CodeBuffer(IslandWriter):
             if not self._finished:
                 self._switch_region(previous)
 
-    def annotate(self, text: str) -> None:
+    def annotate(self, text: str | Callable[[], str]) -> None:
         """Attach a listing annotation to the current offset (after any
-        island the next instruction would need)."""
+        island the next instruction would need): a text, or a function
+        making it when a listing first asks (CompiledCode.annotations)."""
         self._check_open()
         if self._offset + _RESERVE > self._limit:
             self._make_room(_RESERVE)
@@ -422,7 +423,7 @@ class CodeBuffer(IslandWriter):
         return CompiledCode(
             name=self.name, data=bytes(self._data), relocs=relocs, labels=labels, sizes=sizes,
             regions=regions, literals=dict(sorted(literals.items())),
-            annotations={k: list(v) for k, v in sorted(self._annotations.items())})
+            notes={k: list(v) for k, v in sorted(self._annotations.items())})
 
     # -- label uses ----------------------------------------------------------
     def _refer(self, offset: int, use: LabelUse, label: Label) -> int | None:

@@ -26,6 +26,7 @@ survive an instruction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from .. import options
@@ -182,7 +183,7 @@ class _Emitter:
             buf.bind(self.labels[block])
             for instr in block.instrs:
                 if instr.origin is not None and instr.origin is not last_origin:
-                    buf.annotate(self.describe(instr.origin))
+                    buf.annotate(partial(self.describe, instr.origin))
                     last_origin = instr.origin
                 start = buf.offset
                 EMITTERS[type(instr)](self, instr)

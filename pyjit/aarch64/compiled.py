@@ -37,7 +37,20 @@ class CompiledCode:
     sizes: dict[str, int]                        # per section, and "total"
     regions: list[tuple[int, int, str]]          # (start, end, section), tiling data
     literals: dict[int, LiteralEntry]            # pool offset -> what is there
-    annotations: dict[int, list[str]] = field(default_factory=dict)
+    # offset -> listing annotations: texts, or functions making the text,
+    # called when `annotations` is first read (the code generator's
+    # descriptions of HIR instructions: most code is never listed)
+    notes: dict[int, list[str | Callable[[], str]]] = field(default_factory=dict)
+
+    @property
+    def annotations(self) -> dict[int, list[str]]:
+        """offset -> the listing annotations there (texts)."""
+        made = self.__dict__.get("_annotations")
+        if made is None:
+            made = {k: [n if isinstance(n, str) else n() for n in v]
+                    for k, v in self.notes.items()}
+            object.__setattr__(self, "_annotations", made)
+        return made
 
     def link(self, base: int, resolve: Callable[[str], int]) -> bytes:
         """The bytes with relocations applied for loading at `base` (4 KiB

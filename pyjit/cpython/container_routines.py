@@ -6,6 +6,7 @@ lit_tuple_type, lit_long_type, the helpers' addresses) and macros.
     pyjit_getitem(container, key)        -> PyObject_GetItem(container, key)
     pyjit_setitem(container, key, value) -> PyObject_SetItem(container, key, value)
     pyjit_unpack(seq, n)                 -> unpack_tuple(seq, n)
+    pyjit_len(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
 
 `pyjit_getitem`: an exact list or an exact tuple indexed by an exact int of
 at most one digit gives the item (a new reference) when the index is in
@@ -20,11 +21,20 @@ exception are the interpreter's.
 items is its own unpacking (a new reference to it; the code reads its
 items with LoadTupleItem); anything else tail-branches to the unpack_tuple
 helper, which iterates it and raises the interpreter's errors.
+
+`pyjit_len` is the vectorcall of a site that called the builtin `len` when
+it was compiled (lower_calls.INTRINSICS): when the callable still is that
+builtin, with one positional argument, an exact list or tuple (ob_size) or
+an exact dict (ma_used) gives its length as an int made as the int
+routines make theirs (int_routines.box: a cached small int, or one from
+the pool of dead ints); anything else tail-branches to
+PyObject_Vectorcall.
 """
 
 from __future__ import annotations
 
 from . import layout
+from .int_routines import box
 
 
 def _index(prefix: str, tuples: bool) -> tuple[str, str]:
@@ -101,6 +111,36 @@ setitem_dealloc:
     ret
 setitem_generic:
     ldr x16, lit_set_item
+    br x16
+
+// -- len(): the vectorcall x0 = callable, x1 = args, x2 = nargsf, x3 = kwnames ------
+pyjit_len:
+    ldr x9, lit_len
+    cmp x0, x9
+    b.ne len_generic
+    cbnz x3, len_generic
+    and x9, x2, #0x7fffffffffffffff       // without PY_VECTORCALL_ARGUMENTS_OFFSET
+    cmp x9, #1
+    b.ne len_generic
+    ldr x10, [x1]                         // the object
+    ldr x9, [x10, #{L.OB_TYPE}]
+    ldr x11, lit_list_type
+    cmp x9, x11
+    b.eq len_sized
+    ldr x11, lit_tuple_type
+    cmp x9, x11
+    b.eq len_sized
+    ldr x11, lit_dict_type
+    cmp x9, x11
+    b.ne len_generic
+    ldr x14, [x10, #{L.DICT_MA_USED}]
+    b len_box
+len_sized:
+    ldr x14, [x10, #{L.LIST_OB_SIZE}]     // a list's or a tuple's ob_size
+len_box:
+{box("x0", "len", "    ret", "    ret")}
+len_generic:
+    ldr x16, lit_vectorcall
     br x16
 
 // -- unpacking: x0 = the sequence, x1 = the count ------------------------------------

@@ -298,28 +298,30 @@ dealloc_generic:
     ldr x16, lit_dealloc                  // (an engine's trap) sees it at zero
     br x16
 
-// -- refilling a pool: x10 = the empty pool, x9 = its kind; keeps x0, x1,
+// -- refilling a pool: x10 = the empty pool, x9 = its kind; keeps x0-x3,
 //    x10-x16 and d0 (what the routines calling it hold then) ------------------
 pool_refill:
-    stp x29, x30, [sp, #-96]!
+    stp x29, x30, [sp, #-112]!
     mov x29, sp
     stp x0, x1, [sp, #16]
-    stp x10, x11, [sp, #32]
-    stp x12, x13, [sp, #48]
-    stp x14, x15, [sp, #64]
-    str x16, [sp, #80]
-    str d0, [sp, #88]
+    stp x2, x3, [sp, #32]
+    stp x10, x11, [sp, #48]
+    stp x12, x13, [sp, #64]
+    stp x14, x15, [sp, #80]
+    str x16, [sp, #96]
+    str d0, [sp, #104]
     mov x0, x10
     mov x1, x9
     ldr x16, lit_refill_pool
     blr x16
     ldp x0, x1, [sp, #16]
-    ldp x10, x11, [sp, #32]
-    ldp x12, x13, [sp, #48]
-    ldp x14, x15, [sp, #64]
-    ldr x16, [sp, #80]
-    ldr d0, [sp, #88]
-    ldp x29, x30, [sp], #96
+    ldp x2, x3, [sp, #32]
+    ldp x10, x11, [sp, #48]
+    ldp x12, x13, [sp, #64]
+    ldp x14, x15, [sp, #80]
+    ldr x16, [sp, #96]
+    ldr d0, [sp, #104]
+    ldp x29, x30, [sp], #112
     ret
 
 // -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------

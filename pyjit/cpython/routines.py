@@ -68,9 +68,10 @@ clear the word and the runtime's signals hint, 3.13 the request bits of
 the thread's word) and tail-branches to the handle_eval_breaker helper
 with what it took (helper_impls.py says why).
 
-`pyjit_is_true` answers True, False and None itself (1, 0, 0) and calls
-PyObject_IsTrue for anything else, its int result sign-extended: a truth
-test is a call at its site, not three compares and the call.
+`pyjit_is_true` answers True, False and None itself (1, 0, 0), and exact
+ints (not zero), lists and tuples (not empty), and calls PyObject_IsTrue
+for anything else, its int result sign-extended: a truth test is a call
+at its site, not three compares and the call.
 
 `pyjit_is_true_release` is `pyjit_is_true` that then releases the object
 (failed or not).  `pyjit_compare_bool` is `pyjit_compare` followed by the
@@ -158,7 +159,7 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
             "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_setitem",
-            "pyjit_unpack", "pyjit_is_true",
+            "pyjit_unpack", "pyjit_len", "pyjit_is_true",
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
 
@@ -425,6 +426,25 @@ pyjit_is_true:
     ldr x9, lit_none
     cmp x0, x9
     b.eq is_true_no
+    ldr x9, [x0, #{OB_TYPE}]
+    ldr x10, lit_long_type
+    cmp x9, x10
+    b.ne is_true_sized
+    @int_value x0, x12, x11, x13, is_true_yes
+    cbz x13, is_true_no                   // an exact int: not zero
+    b is_true_yes
+is_true_sized:                            // an exact list or tuple: not empty
+    ldr x10, lit_list_type
+    cmp x9, x10
+    b.eq is_true_size
+    ldr x10, lit_tuple_type
+    cmp x9, x10
+    b.ne is_true_call
+is_true_size:
+    ldr x13, [x0, #{LIST_SIZE}]           // ob_size: the list's and the tuple's
+    cbz x13, is_true_no
+    b is_true_yes
+is_true_call:
     stp x29, x30, [sp, #-16]!
     mov x29, sp
     ldr x16, lit_object_is_true
@@ -504,6 +524,8 @@ lit_unpack_tuple:       .quad {unpack_tuple:#x}
 lit_refill_pool:        .quad {refill_pool:#x}
 lit_spill_pool:         .quad {spill_pool:#x}
 lit_tuple_type:         .quad {tuple_type:#x}
+lit_dict_type:          .quad {dict_type:#x}
+lit_len:                .quad {len:#x}
 lit_long_type:          .quad {long_type:#x}
 lit_list_type:          .quad {list_type:#x}
 lit_true:               .quad {true:#x}
@@ -577,7 +599,7 @@ def object_addresses() -> dict[str, int]:
     or return (types, True/False, the first cached small int), and of the
     parts of its state they read and write (interpreter.py)."""
     return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
-                tuple_type=id(tuple),
+                tuple_type=id(tuple), dict_type=id(dict), len=id(len),
                 float_type=id(float),
                 true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
                 type_type=id(type),
@@ -712,6 +734,8 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     compiled functions leaves unused (HELPER_FRAMES, or the engine's
     RECURSION_KEEP)."""
     L = layout
+    # pyjit_is_true reads a list's and a tuple's ob_size at one offset
+    assert L.LIST_OB_SIZE == L.TUPLE_OB_SIZE, "PyVarObject's ob_size moved"
     compare_doubles, compare_ints = int_routines.doubles("compare", "compare_generic")
     return expand(_SOURCE.format(
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,

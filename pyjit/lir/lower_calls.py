@@ -38,7 +38,8 @@ global or module attribute bound to a builtin or a class now, as
 A few builtins have a routine with the vectorcall's signature that does the
 common case without a helper call and otherwise tail-branches to
 PyObject_Vectorcall (`INTRINSICS`; the routine checks that the callable
-still is that builtin): `isinstance(obj, cls)` -> `pyjit_isinstance`.
+still is that builtin): `isinstance(obj, cls)` -> `pyjit_isinstance`,
+`len(obj)` -> `pyjit_len`.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ GENERIC = "PyObject_Vectorcall"
 
 # builtin -> (positional argument count, the routine calling it, the routine
 # answering the truth of the call's result instead: VectorCallBool)
-INTRINSICS = {isinstance: (2, "pyjit_isinstance", "pyjit_isinstance_bool")}
+INTRINSICS = {isinstance: (2, "pyjit_isinstance", "pyjit_isinstance_bool"),
+              len: (1, "pyjit_len", None)}
 
 
 def _intrinsic(lw: L, callee_now, nargs: int, kwnames, truth: bool = False) -> str | None:

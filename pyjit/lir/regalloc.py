@@ -22,6 +22,7 @@ Policy (Poletto and Sarkar's linear scan, with call awareness):
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +94,10 @@ def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, 
     return hints
 
 
+def _end(iv: Interval) -> int:
+    return iv.end
+
+
 def allocate(func: LirFunction, regsets: dict[str, RegisterSet],
              hints: dict[VReg, list] | None = None) -> Allocation:
     """Assign every vreg of func a register of its class or a spill slot,
@@ -111,10 +116,8 @@ def allocate(func: LirFunction, regsets: dict[str, RegisterSet],
     active: list[Interval] = []   # sorted by end
 
     def release(iv: Interval) -> None:
-        reg = locations[iv.vreg]
         cls = iv.vreg.cls
-        free[cls].append(reg)
-        free[cls].sort(key=order[cls].__getitem__)
+        insort(free[cls], locations[iv.vreg], key=order[cls].__getitem__)
 
     def spill(iv: Interval) -> None:
         nonlocal spill_slots
@@ -125,8 +128,7 @@ def allocate(func: LirFunction, regsets: dict[str, RegisterSet],
         locations[iv.vreg] = reg
         if reg in callee[iv.vreg.cls]:
             callee_used[reg] = None
-        active.append(iv)
-        active.sort(key=lambda a: a.end)
+        insort(active, iv, key=_end)
 
     for iv in intervals:
         while active and active[0].end < iv.start:

@@ -263,3 +263,46 @@ def test_isinstance_of_the_type_or_a_base_makes_no_trap(compiled, traps):
     assert result == [True, True, True] and counts == {}, counts
     result, counts = traps(lambda: check_instance(_A(), _B))        # False: the C-API decides
     assert result is False and counts["PyObject_Vectorcall"] == 1
+
+
+def lengths(x):
+    return len(x)
+
+
+def test_len_is_the_interpreters(mode, compiled):
+    compiled(lengths)
+    reference = interpreted(lengths)
+
+    class Sized:
+        def __len__(self):
+            return 7
+
+    class L(list):
+        def __len__(self):
+            return 99
+    for x in [[], [1, 2], (), (1,), {}, {1: 2, 3: 4}, "abc", {1, 2}, range(5), Sized(), L([1]),
+              5, None, b"xy", list(range(300))]:
+        assert outcome(lambda: lengths(x)) == outcome(lambda: reference(x)), x
+
+
+def test_len_of_lists_tuples_and_dicts_makes_no_trap(compiled, traps):
+    compiled(lengths)
+    values = [[], [0] * 3, list(range(1000)), (), (1, 2), {}, {i: i for i in range(300)}] * 3
+    result, counts = traps(lambda: [lengths(x) for x in values])
+    assert result == [len(x) for x in values]
+    assert "PyObject_Vectorcall" not in counts, counts
+    result, counts = traps(lambda: lengths("abc"))
+    assert result == 3 and counts["PyObject_Vectorcall"] == 1
+
+
+def test_len_rebound_after_compiling_is_called(compiled):
+    import builtins
+    compiled(lengths)
+    assert lengths([1]) == 1
+    saved = builtins.len
+    builtins.len = lambda x: "rebound"
+    try:
+        assert lengths([1]) == "rebound"
+    finally:
+        builtins.len = saved
+    assert lengths([1, 2]) == 2

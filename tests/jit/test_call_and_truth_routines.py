@@ -63,8 +63,20 @@ def truths(values):
     return out
 
 
-TRUTH_VALUES = [True, False, None, 0, 1, -1, 0.0, 2.5, "", "x", [], [0], (), {}, {1: 2},
-                Truth(True), Truth(False), object()]
+class IntSub(int):
+    def __bool__(self):
+        return not int(self)
+
+
+class ListSub(list):
+    def __len__(self):
+        return 1 - super().__len__()
+
+
+TRUTH_VALUES = [True, False, None, 0, 1, -1, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30), 2**64,
+                -(2**64), 0.0, 2.5, "", "x", [], [0], [None, None], (), (0,), {}, {1: 2},
+                IntSub(0), IntSub(5), ListSub(), ListSub([1]), Truth(True), Truth(False),
+                object()]
 MODES = [dict(), dict(caches="inline", direct_calls="inline"),
          dict(caches="off", direct_calls="off"), dict(direct_calls="off")]
 
@@ -104,6 +116,26 @@ def test_truth_tests_match_the_interpreter(options):
     assert got == want
     got, want = run(truths, ([1, Truth(None)],), options)
     assert got == want == ("raised", RuntimeError, ("no truth",))
+
+
+def test_ints_lists_and_tuples_are_tested_without_a_trap():
+    from collections import Counter
+    values = [0, 1, -1, 2**30 - 1, 2**40, -(2**40), [], [0], (), (None,)] * 3
+    jit.force_uncompile(truths)
+    want = truths(values)
+    assert jit.force_compile(truths), jit.refusal_reason(truths)
+    try:
+        jit.set_counting(True)
+        jit.reset_dynamic_counts()
+        got = truths(values)
+        counts = Counter()
+        for c in jit.dynamic_counts().values():
+            counts.update(c["helpers"])
+    finally:
+        jit.set_counting(False)
+        jit.force_uncompile(truths)
+    assert got == want
+    assert "PyObject_IsTrue" not in counts, counts
 
 
 def _targets(func) -> set[str]:

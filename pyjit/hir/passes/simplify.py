@@ -339,6 +339,7 @@ class Simplify(Pass):
     summary = "constant folding, branch folding, trivial phis, block merging"
 
     def run(self, func: Function) -> None:
+        first = True
         while True:
             changed = fold_instructions(func)
             changed |= fold_branches(func)
@@ -348,7 +349,9 @@ class Simplify(Pass):
             changed |= merge_blocks(func)
             changed |= bypass_empty_blocks(func)
             changed |= remove_unreachable(func)
-            infer_types(func)
+            if changed or first:        # a round that changed nothing leaves the types
+                infer_types(func)
+            first = False
             if not changed:
                 return
 
