@@ -13,8 +13,10 @@ from builtins import dict, getattr, hasattr, id, isinstance, range, setattr, str
 import ctypes
 import types
 
-from . import dict_versions, layout, semantics
-from .cells import AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at
+from . import dict_versions, layout, objects, semantics
+from .cells import (
+    NO_HINT, AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at,
+)
 from .helper_decl import ROOM, python_helper
 from .null import NULL
 from .tstate import per_thread as _per_thread
@@ -119,7 +121,7 @@ def _member_offset(descr, tp: type, for_store: bool) -> int | None:
     return offset if offset > 0 and offset % 8 == 0 else None
 
 
-def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
+def _fill_instance_attr(cell: AttrCell, tp: type, obj=None) -> None:
     name = cell.name
     if type(name) is not str:
         return
@@ -139,6 +141,35 @@ def _fill_instance_attr(cell: AttrCell, tp: type) -> None:
     version, index = _version(tp), _key_index(_shared_keys(tp), name)
     if version and index is not None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
+    elif version and not cell.for_store and obj is not None and _dict_hint(obj, name) is not None:
+        cell.fill_entry(cell.victim(id(tp)), [id(tp), version, AttrCell.DICT_ONLY])
+    if not cell.for_store and obj is not None:
+        hint = _dict_hint(obj, name)
+        if hint is not None:
+            cell.put(AttrCell.HINT, hint)
+
+
+def _dict_hint(obj, name: str) -> int | None:
+    """The index of name's entry in obj's materialized instance dict (see
+    _entry_index), else None."""
+    address = objects.instance_dict_address(id(obj))
+    return _entry_index(address, name) if address else None
+
+
+def _entry_index(address: int, name: str) -> int | None:
+    """The index of name's entry in the dict at address when that is a
+    combined table of str keys holding the name object itself (what the
+    routines' dict paths read: cells.py), else None."""
+    keys = _u64(address + layout.DICT_MA_KEYS)
+    if _u64(address + layout.DICT_MA_VALUES) or _u8(keys + layout.KEYS_DK_KIND) != \
+            layout.DICT_KEYS_UNICODE:
+        return None
+    entries = keys + layout.dict_entries_offset(_u8(keys + layout.KEYS_DK_LOG2_INDEX_BYTES))
+    key = id(name)
+    for i in range(_u64(keys + layout.KEYS_DK_NENTRIES)):
+        if _u64(entries + i * layout.UNICODE_ENTRY_SIZE + layout.UNICODE_ENTRY_KEY) == key:
+            return i
+    return None
 
 
 def _fill_class_attr(cell: ClassAttrCell, cls) -> None:
@@ -262,6 +293,8 @@ def load_global_fill(cell):
     if kept:
         cell.write(GlobalCell.GLOBALS_VERSION, (versions[0], versions[1], id(value)))
         cell.fills += 1
+        hint = _entry_index(id(globals_), cell.name) if type(cell.name) is str else None
+        cell.put(GlobalCell.HINT, NO_HINT if hint is None else hint)
     else:
         # As ceval's LOAD_GLOBAL for other mappings; the result may be a fresh
         # object nothing else holds: the cell keeps it alive until the next miss.
@@ -288,7 +321,7 @@ def load_attr_fill(cell, obj):
     elif isinstance(cell, ClassAttrCell):
         _fill_class_attr(cell, obj)
     else:
-        _fill_instance_attr(cell, type(obj))
+        _fill_instance_attr(cell, type(obj), obj)
     return value
 
 

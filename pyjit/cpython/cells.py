@@ -44,8 +44,16 @@ version tag is gone for good) while the site's other entries stay warm.
     version (3.11's DICT_NEXT_VERSION, or the watcher's), so equal
     versions mean both dicts are exactly as when the value was looked up.
     Filled only for exact dicts whose versions are kept (3.14: watched).
+    When the versions differ (a store into another global of the module
+    changed the globals' version), a name the globals hold is still read
+    without a helper call, as 3.11's LOAD_GLOBAL_MODULE reads it: at the
+    cell's HINT, the name's entry in the globals when a miss last found it
+    there (an exact dict), checked as an AttrCell's dict path checks it
+    (below): a combined table of str keys whose entry at HINT has the
+    cell's NAME as its key and a value (borrowed).  A name found in the
+    builtins has no hint: the globals might get it.
 
-`AttrCell` ENTRIES x [type, tp_version_tag, slot word]
+`AttrCell` ENTRIES x [type, tp_version_tag, slot word], hint, name
     The slot word is the byte offset of values[index] (an instance value
     of a type with Py_TPFLAGS_MANAGED_DICT), or the byte offset of a
     `__slots__` member in the object tagged with MEMBER (bit 0; offsets
@@ -93,6 +101,24 @@ version tag is gone for good) while the site's other entries stay warm.
     found in the type, so its version tag covers it: replacing it (say by
     a property) changes the tag; a member descriptor and its PyMemberDef
     never change.
+
+    Materialized dicts (loads).  An instance whose values are not in use
+    (a dict of its own holds its attributes: set in another order than
+    the type's first instance set them, or its __dict__ asked for) is read
+    through the dict, as 3.11's LOAD_ATTR_WITH_HINT reads it: the object's
+    managed dict (objects.instance_dict) is a combined table of str keys
+    (ma_values NULL, dk_kind DICT_KEYS_UNICODE), the cell's HINT is below
+    its dk_nentries, and that entry's key is the cell's NAME (the
+    interned name the code uses; a dict's key is never another object
+    equal to it when this one is there: keys are unique) with a value not
+    NULL: the attribute is that value.  The type's entry says that name
+    is an instance attribute for the type (a values slot, or DICT_ONLY
+    when the shared keys do not have it) under its version tag, so no
+    data descriptor takes precedence.  A miss sets HINT to the name's
+    index in the dict of the object it missed on; instances whose dicts
+    differ in order share one hint (CPython's is per site too).  Stores
+    into a dict stay with the miss helper (the dict's version and
+    watchers).
 
 `ClassAttrCell` [class, tp_version_tag, value]
     A load through a global that holds a class when the code is compiled
@@ -250,12 +276,17 @@ def cell_at(address: int) -> Cell:
     return cell
 
 
+# A HINT word no entry index equals: the name's place is not known.
+NO_HINT = (1 << 64) - 1
+
+
 class GlobalCell(Cell):
     """One per global name per compiled function; GLOBALS and BUILTINS are
     the function's dicts (constant, kept alive by the cell)."""
 
-    WORDS = 5
+    WORDS = 7
     GLOBALS_VERSION, BUILTINS_VERSION, VALUE, GLOBALS, BUILTINS = 0, 8, 16, 24, 32
+    HINT, NAME = 40, 48     # the name's entry in the globals (AttrCell's HINT, NAME)
 
     def __new__(cls, name: str, globals_: dict, builtins: dict):
         cell = super().__new__(cls, name, globals_, builtins)
@@ -264,6 +295,8 @@ class GlobalCell(Cell):
         cell.put(cls.BUILTINS, id(builtins))
         cell.put(cls.GLOBALS_VERSION, dict_versions.NEVER)
         cell.put(cls.BUILTINS_VERSION, dict_versions.NEVER)
+        cell.put(cls.HINT, NO_HINT)
+        cell.put(cls.NAME, id(name))
         return cell
 
 
@@ -314,13 +347,21 @@ class PolyCell(Cell):
 
 class AttrCell(PolyCell):
     ENTRY = 24
-    WORDS = PolyCell.ENTRIES * ENTRY // 8
     TYPE, VERSION, SLOT = 0, 8, 16      # within an entry
     MEMBER = 1      # SLOT's tag: a __slots__ member at obj + (SLOT - MEMBER)
+    DICT_ONLY = 3   # SLOT: an instance attribute the type's shared keys do not have
+    # After the entries: where the name was in the last materialized
+    # instance dict a miss looked at (a combined table's entry index; all
+    # ones: none), and the name (its address: a dict's key must be it).
+    HINT = PolyCell.ENTRIES * ENTRY
+    NAME = HINT + 8
+    WORDS = NAME // 8 + 1
 
     def __new__(cls, name: str, for_store: bool = False):
         cell = super().__new__(cls, name, for_store)
         cell.for_store = for_store
+        cell.put(cls.HINT, NO_HINT)
+        cell.put(cls.NAME, id(name))
         return cell
 
 

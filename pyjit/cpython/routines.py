@@ -183,11 +183,16 @@ pyjit_cache_load_global_x0:               // x0 = the cell (a global loaded at m
     ldr x9, [x9, #{MA_VERSION}]
     ldp x11, x12, [x0]                    // the versions the value was found with
     cmp x9, x11
-    b.ne load_global_miss
+    b.ne load_global_hint
     ldr x10, [x10, #{MA_VERSION}]
     cmp x10, x12
     b.ne load_global_miss
     ldr x0, [x0, #{G_VALUE}]
+    ret
+load_global_hint:                         // the globals changed: is the name where it was?
+    ldr x13, [x0, #{G_GLOBALS}]
+    @dict_hint_value x13, {G_HINT}, x15, load_global_miss
+    mov x0, x15                           // (borrowed)
     ret
 load_global_miss:
     ldr x16, lit_load_global_fill
@@ -199,16 +204,21 @@ pyjit_cache_load_attr:
     @type_entry load_attr, {A_END}, {A_ENTRY}
     ldr x14, [x17, #{A_SLOT}]
     tbnz x14, #0, load_attr_member
-    @instance_values x1, x13, load_attr_miss
+    @instance_values x1, x13, load_attr_dict
     ldr x15, [x13, x14]
 load_attr_found:
     cbz x15, load_attr_miss
     @incref x15, x9
     mov x0, x15
     ret
-load_attr_member:                         // a __slots__ member at obj + word - MEMBER
+load_attr_member:                         // a __slots__ member at obj + word - MEMBER,
+    tbnz x14, #1, load_attr_dict          // or DICT_ONLY: in a dict of obj only
     sub x14, x14, #{A_MEMBER}
     ldr x15, [x1, x14]
+    b load_attr_found
+load_attr_dict:                           // obj's values are not in use: its dict at the hint
+    @instance_dict x1, x13, load_attr_miss
+{split_values}    @dict_hint_value x13, {A_HINT}, x15, load_attr_miss
     b load_attr_found
 load_attr_miss:
     ldr x16, lit_load_attr_fill
@@ -231,6 +241,7 @@ store_attr_replace:
     mov x0, #0
     ret
 store_attr_member:                        // a __slots__ member at obj + word - MEMBER
+    tbnz x14, #1, store_attr_miss         // (DICT_ONLY: not for stores)
     sub x14, x14, #{A_MEMBER}
     add x13, x1, x14
     ldr x15, [x13]                        // the old value, or NULL
@@ -679,6 +690,61 @@ def _int_value(obj: str, size: str, tmp: str, value: str, fail: str) -> str:
             + objects.one_digit_values([(obj, size, value)]))
 
 
+def _dict_hint_value(dict_: str, hint: int, dst: str, miss: str) -> str:
+    """dst = the value at the hint of the cell in x0 (its words at hint:
+    the hint, the name) in the dict `dict_`, when that is a combined table
+    of str keys whose entry there has the name as its key and a value (not
+    increfed); else go to miss.  Uses x9-x12 and x14 (cells.py says why a
+    hit is the dict's value for the name)."""
+    L = layout
+    shift = L.UNICODE_ENTRY_SIZE.bit_length() - 1
+    return f"""\
+    ldr x12, [{dict_}, #{L.DICT_MA_VALUES}]
+    cbnz x12, {miss}                      // a split table: values of its own
+    ldr x12, [{dict_}, #{L.DICT_MA_KEYS}]
+    ldrb w10, [x12, #{L.KEYS_DK_KIND}]
+    cmp w10, #{L.DICT_KEYS_UNICODE}
+    b.ne {miss}
+    ldp x10, x11, [x0, #{hint}]                   // the hint, the name
+    ldr x9, [x12, #{L.KEYS_DK_NENTRIES}]
+    cmp x10, x9
+    b.hs {miss}
+    ldrb w9, [x12, #{L.KEYS_DK_LOG2_INDEX_BYTES}]
+    mov x14, #1
+    lsl x9, x14, x9
+    add x12, x12, x9                      // past the index table
+    add x12, x12, x10, lsl #{shift}
+    ldp x10, {dst}, [x12, #{L.KEYS_DK_INDICES}]    // the entry: its key, its value
+    cmp x10, x11
+    b.ne {miss}
+    cbz {dst}, {miss}
+"""
+
+
+def _split_values() -> str:
+    """load_attr_dict's first case on 3.11 and 3.12, whose materialized
+    instance dict (x13) is a split table of the type's shared keys until
+    it needs another order: then the values slot (x14, not DICT_ONLY) of
+    the type (x9) is the value's place in the dict's values too.  (3.13's
+    dict shares the inline values, which stay `valid` for the values path
+    to read.)"""
+    if layout.INLINE_VALUES:
+        return ""
+    L = layout
+    return f"""\
+    ldr x12, [x13, #{L.DICT_MA_VALUES}]
+    cbz x12, load_attr_combined
+    tbnz x14, #0, load_attr_miss          // DICT_ONLY: not in the shared keys
+    ldr x10, [x13, #{L.DICT_MA_KEYS}]
+    ldr x11, [x9, #{L.HEAPTYPE_HT_CACHED_KEYS}]
+    cmp x10, x11
+    b.ne load_attr_miss                   // not the type's shared keys
+    ldr x15, [x12, x14]
+    b load_attr_found
+load_attr_combined:
+"""
+
+
 def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
     """Go to fail unless the int obj has at most one digit."""
     return objects.one_digit_checks([(obj, size)], tmp, fail)
@@ -701,6 +767,8 @@ MACROS = {
     "range_iter_next": objects.range_iter_next,
     "range_iter_advance": objects.range_iter_advance,
     "no_instance_dict": objects.no_instance_dict,
+    "instance_dict": objects.instance_dict,
+    "dict_hint_value": lambda d, hint, dst, miss: _dict_hint_value(d, int(hint), dst, miss),
     "init_one_digit": objects.init_one_digit,
     "enter_recursive_call": objects.enter_recursive_call,
     "leave_recursive_call": objects.leave_recursive_call,
@@ -734,12 +802,17 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     compiled functions leaves unused (HELPER_FRAMES, or the engine's
     RECURSION_KEEP)."""
     L = layout
-    # pyjit_is_true reads a list's and a tuple's ob_size at one offset
+    # pyjit_is_true reads a list's and a tuple's ob_size at one offset;
+    # load_attr_dict a cell's hint and name with one ldp, an entry's key
+    # and value with another, and finds the entry by a shift
     assert L.LIST_OB_SIZE == L.TUPLE_OB_SIZE, "PyVarObject's ob_size moved"
+    assert AttrCell.NAME == AttrCell.HINT + 8 and GlobalCell.NAME == GlobalCell.HINT + 8
+    assert (L.UNICODE_ENTRY_KEY, L.UNICODE_ENTRY_VALUE) == (0, 8)
+    assert L.UNICODE_ENTRY_SIZE == 1 << (L.UNICODE_ENTRY_SIZE.bit_length() - 1)
     compare_doubles, compare_ints = int_routines.doubles("compare", "compare_generic")
     return expand(_SOURCE.format(
-        G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, A_SLOT=AttrCell.SLOT,
-        A_MEMBER=AttrCell.MEMBER, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
+        G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, G_HINT=GlobalCell.HINT, A_SLOT=AttrCell.SLOT,
+        A_MEMBER=AttrCell.MEMBER, A_HINT=AttrCell.HINT, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
         C_ENTRY=CallCell.ENTRY, C_END=CallCell.MEGAMORPHIC,
@@ -754,6 +827,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         BOUND_ARGUMENTS=BOUND_ARGUMENTS,
         int_routines=int_routines.source(), container_routines=container_routines.source(),
+        split_values=_split_values(),
         compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),

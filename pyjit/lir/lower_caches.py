@@ -202,7 +202,9 @@ def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
     """The guards of an AttrCell (the entry of obj's type); (the address of
     the cached slot, the entry's SLOT word).  A values slot continues in
     the current block; a `__slots__` member (the word tagged MEMBER) in
-    block `member` when given, else (loads) in the current block too."""
+    block `member` when given, else (loads) in the current block too; an
+    attribute held by a materialized dict (DICT_ONLY), or a missing values
+    array, is a miss (the shared routine reads dicts: cells.py)."""
     C = caches.AttrCell
     tp = load(lw, obj, layout.OB_TYPE)
     entry = find_entry(lw, tp, cell, C, miss)
@@ -212,6 +214,10 @@ def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
     lw.emit(ir.Alu("and", tag, word, C.MEMBER))
     lw.emit(ir.BranchZero(tag, in_values, in_member))
     lw.cur = in_member
+    dict_only, member_ok = lw.new(), lw.f.new_block()
+    lw.emit(ir.Alu("and", dict_only, word, C.DICT_ONLY ^ C.MEMBER))
+    lw.emit(ir.BranchZero(dict_only, member_ok, miss))      # DICT_ONLY: the routines' dict path
+    lw.cur = member_ok
     lw.emit(ir.Alu("add", slot, obj, word))
     lw.emit(ir.Alu("sub", slot, slot, C.MEMBER))
     after = member if member is not None else lw.f.new_block()

@@ -16,6 +16,8 @@ at most one digit has ob_size -1, 0 or 1 and the value ob_size * digit[0]
 
 from __future__ import annotations
 
+import ctypes
+
 from . import layout as L
 
 
@@ -56,6 +58,19 @@ def instance_values(obj: str, values: str, miss: str) -> str:
     managed dict; go to miss when it has none (its dict is materialized)."""
     return (f"    ldr {values}, {_mem(obj, L.OBJECT_VALUES)}                    // values\n"
             f"    cbz {values}, {miss}\n")
+
+
+def instance_dict(obj: str, dst: str, miss: str) -> str:
+    """dst = the materialized __dict__ of obj, an instance of a type with a
+    managed dict; go to miss when it has none."""
+    return (f"    ldr {dst}, {_mem(obj, L.OBJECT_MANAGED_DICT)}                    // the dict\n"
+            f"    cbz {dst}, {miss}\n")
+
+
+def instance_dict_address(address: int) -> int:
+    """The address of the materialized __dict__ of the object at address
+    (its type has a managed dict), or 0: what instance_dict reads."""
+    return ctypes.c_uint64.from_address(address + L.OBJECT_MANAGED_DICT).value
 
 
 def no_dict_sharing_values(obj: str, tmp: str, miss: str) -> str:

@@ -80,6 +80,22 @@ def instance_values(obj: str, values: str, miss: str) -> str:
             f"    add {values}, {values}, #{L.VALUES_TAG}\n")
 
 
+def instance_dict(obj: str, dst: str, miss: str) -> str:
+    """dst = the materialized __dict__ of obj, an instance of a type with a
+    managed dict: its dict-or-values word when not tagged as values and
+    not NULL; else go to miss."""
+    return (f"    ldr {dst}, [{obj}, #{L.OBJECT_MANAGED_DICT}]                    // dict or values\n"
+            f"    tbnz {dst}, #0, {miss}\n"
+            f"    cbz {dst}, {miss}\n")
+
+
+def instance_dict_address(address: int) -> int:
+    """The address of the materialized __dict__ of the object at address
+    (its type has a managed dict), or 0: what instance_dict reads."""
+    word = ctypes.c_uint64.from_address(address + L.OBJECT_MANAGED_DICT).value
+    return 0 if word & 1 else word
+
+
 def no_instance_dict(obj: str, tmp: str, miss: str) -> str:
     """Go to miss when obj (its type has a managed dict) has a materialized
     __dict__ (its dict-or-values word is not tagged as values)."""

@@ -18,6 +18,7 @@ from functools import partial
 
 from . import layout as L
 from ..v3_11 import objects as _v3_11
+from ..v3_11.objects import instance_dict, instance_dict_address  # noqa: F401  (the dict word)
 from ..v3_12 import layout as _L312
 from ..v3_12.objects import (  # noqa: F401  (what reads nothing 3.13 changed)
     _mem, decref, incref, init_one_digit, is_immortal, is_thread_state,
@@ -25,7 +26,8 @@ from ..v3_12.objects import (  # noqa: F401  (what reads nothing 3.13 changed)
     running_thread_state, small_int_index_shift,
 )
 
-# What the fragments imported from 3.12 read is where 3.12 has it.
+# What the fragments imported from 3.12 read is where 3.12 has it, and 3.11's.
+assert L.OBJECT_MANAGED_DICT == _v3_11.L.OBJECT_MANAGED_DICT   # instance_dict
 for _name in ("OB_REFCNT", "IMMORTAL_BIT", "LONG_LV_TAG", "LONG_OB_DIGIT", "RANGEITER_START",
               "RANGEITER_LEN", "TSTATE_INTERP", "SMALL_INT_STRIDE"):
     assert getattr(L, _name) == getattr(_L312, _name), _name

@@ -27,7 +27,8 @@ from . import layout as L
 from ..v3_11 import objects as _v3_11
 from ..v3_13 import layout as _L313
 from ..v3_13.objects import (  # noqa: F401  (what reads nothing 3.14 changed)
-    _mem, add_to_insertion_order, no_dict_sharing_values, init_one_digit, instance_values, is_thread_state, no_instance_dict, one_digit_checks,
+    _mem, add_to_insertion_order, no_dict_sharing_values, init_one_digit, instance_dict,
+    instance_dict_address, instance_values, is_thread_state, no_instance_dict, one_digit_checks,
     one_digit_values, range_iter_advance, range_iter_next, running_thread_state,
     small_int_index_shift, take_eval_breaker,
 )
