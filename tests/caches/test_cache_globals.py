@@ -69,8 +69,10 @@ def test_rebinding_a_global_is_seen(mode, compiled, traps):
     compiled(read_g)
     assert read_g() == 1
     G = 2
+    # The shared routine reads the new value at the cell's hint; inline
+    # checks call the fill.
     result, counts = traps(read_g)
-    assert result == 2 and counts["load_global_fill"] == 1
+    assert result == 2 and counts["load_global_fill"] == (mode == "inline")
     result, counts = traps(read_g)
     assert result == 2 and sum(counts.values()) == 0
 

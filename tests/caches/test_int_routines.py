@@ -89,8 +89,10 @@ def test_one_digit_ints_make_no_trap(compiled, traps):
     result, counts = traps(lambda: total(200))
     assert result == interpreted(total)(200)
     # Results come from the pool and deaths go back, except the returned
-    # int, which dies in the interpreter: one allocation a call at most.
-    assert set(counts) <= {"PyNumber_InPlaceAdd"} and sum(counts.values()) <= 1, counts
+    # int, which dies in the interpreter: one allocation a call at most
+    # (the C-API's, or a refill of an empty pool).
+    assert set(counts) <= {"PyNumber_InPlaceAdd", "refill_pool"}, counts
+    assert sum(counts.values()) <= 1, counts
 
 
 def test_results_kept_alive_are_never_reused(compiled):
