@@ -32,13 +32,14 @@ helper that refills an empty pool, or spills a full one, to half its
 capacity in one call (`refill`, `spill`: the refill_pool and spill_pool
 helpers, helper_ops.py): a refill makes new objects in Python (one-digit
 ints above the small ints, floats) and hands the pool one reference to
-each; a spill frees pooled objects.  Both write the count after each
-object, so that an asynchronous exception between two objects (a signal
-handler raising at a check point of the loop) leaves the pool as
-consistent as before, at worst one object short of a reference's owner
-(a leak of one object, never a double free); nothing in the loop
-allocates a tracked object, so no collection, and no finalizer running
-compiled code that uses the pool, happens in the middle of one.
+each; a spill frees pooled objects.  Python code may switch threads or
+run a signal handler at a check point (after a call, at a loop's jump),
+and the other code may use the pool too: both loops read the count
+afresh after every check point and change a slot and the count with none
+in between, so the pool stays consistent and never overflows; an
+exception raised at a check point leaves at most one new object without
+an owner (a leak of one object, never a double free).  Nothing in the
+loops allocates a tracked object, so no collection starts in them.
 
 Exact floats have a pool of their own (FloatPool, the same block and
 protocol): `pyjit_dealloc` keeps every dead exact float (any value: a float
@@ -76,15 +77,19 @@ def refill(address: int, kind: int) -> int:
     up to half its capacity; how many it added."""
     block = _block(address)
     seed, target, k = _SEEDS[kind], block[1] // 2, 0
-    while block[0] < target:
+    while True:
         obj = seed + k                  # a new object: not a cached small int
-        k += 1
         where = id(obj)
-        _incref(obj)                    # the pool's reference
+        # No check point from here to the incref's return: a signal
+        # handler or another thread (after the call above) may have
+        # changed the count, never in between.
         n = block[0]
+        if n >= target:
+            return k
         block[2 + n] = where
         block[0] = n + 1
-    return k
+        _incref(obj)                    # the pool's reference
+        k += 1
 
 
 def spill(address: int) -> int:
