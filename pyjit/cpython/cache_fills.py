@@ -15,7 +15,7 @@ import types
 
 from . import dict_versions, layout, objects, semantics
 from .cells import (
-    NO_HINT, AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at,
+    FROM_BUILTINS, NO_HINT, AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at,
 )
 from .helper_decl import ROOM, python_helper
 from .null import NULL
@@ -294,7 +294,9 @@ def load_global_fill(cell):
         cell.write(GlobalCell.GLOBALS_VERSION, (versions[0], versions[1], id(value)))
         cell.fills += 1
         hint = _entry_index(id(globals_), cell.name) if type(cell.name) is str else None
-        cell.put(GlobalCell.HINT, NO_HINT if hint is None else hint)
+        if hint is None:        # (a str key equal to the name: the probe will not pass it)
+            hint = FROM_BUILTINS if cell.name not in globals_ else NO_HINT
+        cell.put(GlobalCell.HINT, hint)
     else:
         # As ceval's LOAD_GLOBAL for other mappings; the result may be a fresh
         # object nothing else holds: the cell keeps it alive until the next miss.

@@ -50,8 +50,13 @@ version tag is gone for good) while the site's other entries stay warm.
     cell's HINT, the name's entry in the globals when a miss last found it
     there (an exact dict), checked as an AttrCell's dict path checks it
     (below): a combined table of str keys whose entry at HINT has the
-    cell's NAME as its key and a value (borrowed).  A name found in the
-    builtins has no hint: the globals might get it.
+    cell's NAME as its key and a value (borrowed).  A value found in the
+    builtins (HINT is FROM_BUILTINS) is still the builtins' when their
+    version is the cell's and the globals still lack the name: a probe of
+    the globals' index table for it (`dict_lacks` in routines.py, the
+    lookup dictobject.c makes) ends at an empty slot without passing an
+    entry whose key is the name or has its hash (a str equal to it might
+    be there), in a table of str keys, all within a few probes.
 
 `AttrCell` ENTRIES x [type, tp_version_tag, slot word], hint, name
     The slot word is the byte offset of values[index] (an instance value
@@ -118,7 +123,9 @@ version tag is gone for good) while the site's other entries stay warm.
     index in the dict of the object it missed on; instances whose dicts
     differ in order share one hint (CPython's is per site too).  Stores
     into a dict stay with the miss helper (the dict's version and
-    watchers).
+    watchers).  A method load (MethodCell) on such an instance finds the
+    type's method when the dict lacks the name (the probe above, the
+    cell's NAME after its entries).
 
 `ClassAttrCell` [class, tp_version_tag, value]
     A load through a global that holds a class when the code is compiled
@@ -276,8 +283,10 @@ def cell_at(address: int) -> Cell:
     return cell
 
 
-# A HINT word no entry index equals: the name's place is not known.
+# A HINT word no entry index equals: the name's place is not known;
+# FROM_BUILTINS, another, says that a GlobalCell's value is the builtins'.
 NO_HINT = (1 << 64) - 1
+FROM_BUILTINS = NO_HINT - 1
 
 
 class GlobalCell(Cell):
@@ -382,8 +391,14 @@ class ModuleAttrCell(Cell):
 
 class MethodCell(PolyCell):
     ENTRY = 32
-    WORDS = PolyCell.ENTRIES * ENTRY // 8
     TYPE, VERSION, METHOD, KEYS = 0, 8, 16, 24      # within an entry
+    NAME = PolyCell.ENTRIES * ENTRY                 # after the entries: the name (its address)
+    WORDS = NAME // 8 + 1
+
+    def __new__(cls, name: str, *args, **kwargs):
+        cell = super().__new__(cls, name, *args, **kwargs)
+        cell.put(cls.NAME, id(name))
+        return cell
 
 
 class CallCell(PolyCell):

@@ -145,7 +145,7 @@ import types
 
 from . import call_routines, container_routines, dict_versions, int_routines, interpreter, layout, objects
 from .cells import (
-    METHOD_CALL_CELL, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
+    FROM_BUILTINS, METHOD_CALL_CELL, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
 )
 from .int_routines import INT_OPS
 
@@ -191,8 +191,20 @@ pyjit_cache_load_global_x0:               // x0 = the cell (a global loaded at m
     ret
 load_global_hint:                         // the globals changed: is the name where it was?
     ldr x13, [x0, #{G_GLOBALS}]
+    ldr x15, [x0, #{G_HINT}]
+    cmn x15, #{FROM_BUILTINS_NEG}
+    b.eq load_global_builtin
     @dict_hint_value x13, {G_HINT}, x15, load_global_miss
     mov x0, x15                           // (borrowed)
+    ret
+load_global_builtin:                      // still the builtins' if they did not change
+    ldr x10, [x0, #{G_BUILTINS}]          // and the globals lack the name
+    ldr x10, [x10, #{MA_VERSION}]
+    ldr x12, [x0, #{G_BUILTINS_VERSION}]
+    cmp x10, x12
+    b.ne load_global_miss
+    @dict_lacks x13, {G_NAME}, load_global_miss, load_global_lacks
+    ldr x0, [x0, #{G_VALUE}]
     ret
 load_global_miss:
     ldr x16, lit_load_global_fill
@@ -314,7 +326,7 @@ cache_load_method:                        // x0 = the MethodCell
     @type_entry load_method, {MT_END}, {MT_ENTRY}
     ldr x13, [x17, #{MT_KEYS}]            // 0: no instance dict to look at
     cbz x13, load_method_found
-    @no_instance_dict x1, x14, load_method_miss
+    @no_instance_dict x1, x14, load_method_dict
     ldr x14, [x9, #{CACHED_KEYS}]
     ldr x14, [x14, #{DK_NENTRIES}]
     add x14, x14, #1
@@ -327,6 +339,10 @@ load_method_found:
     stp x15, x1, [x2]                     // (method, obj)
     mov x0, #0
     ret
+load_method_dict:                         // a dict of obj's own: the method if it lacks the name
+    @instance_dict x1, x13, load_method_miss
+{split_keys}    @dict_lacks x13, {MT_NAME}, load_method_miss, load_method_lacks
+    b load_method_found
 load_method_miss:
     ldr x16, lit_load_method_fill
     br x16
@@ -745,6 +761,99 @@ load_attr_combined:
 """
 
 
+MAX_PROBES = 16     # index table slots dict_lacks looks at before it gives up
+
+
+def _dict_lacks(dict_: str, name: int, fail: str, absent: str) -> str:
+    """Go on at `absent` (the text ends with it) when the dict `dict_`
+    surely lacks the name of the cell in x0 (its address at `name`): a
+    combined table of str keys whose index table, probed as dictobject.c
+    probes it for the name's hash, reaches an empty slot within MAX_PROBES
+    without passing an entry whose key is the name or has its hash; else
+    go to fail (tables with indices wider than 2 bytes too).  Uses x3, x4
+    and x9-x16."""
+    L = layout
+    shift = L.UNICODE_ENTRY_SIZE.bit_length() - 1
+    return f"""\
+    ldr x12, [{dict_}, #{L.DICT_MA_VALUES}]
+    cbnz x12, {fail}                      // a split table
+    ldr x12, [{dict_}, #{L.DICT_MA_KEYS}]
+    ldrb w10, [x12, #{L.KEYS_DK_KIND}]
+    cmp w10, #{L.DICT_KEYS_UNICODE}
+    b.ne {fail}
+    ldr x11, [x0, #{name}]                   // the name
+    ldr x3, [x11, #{L.STR_HASH}]             // its hash
+    cmn x3, #1
+    b.eq {fail}                           // not computed
+    ldrb w10, [x12, #{L.KEYS_DK_LOG2_SIZE}]
+    ldrb w9, [x12, #{L.KEYS_DK_LOG2_INDEX_BYTES}]
+    mov x15, #1
+    lsl x16, x15, x9
+    add x16, x16, x12                     // the entries, less KEYS_DK_INDICES
+    lsl x15, x15, x10
+    sub x15, x15, #1                      // the mask
+    sub x10, x9, x10                      // log2 of an index's bytes
+    cmp x10, #1
+    b.hi {fail}
+    mov x14, x3                           // perturb
+    and x13, x3, x15                      // the first slot
+    mov x4, #{MAX_PROBES}
+{absent}_probe:
+    lsl x9, x13, x10
+    add x9, x9, x12
+    cbnz x10, {absent}_wide
+    ldrsb x9, [x9, #{L.KEYS_DK_INDICES}]
+    b {absent}_index
+{absent}_wide:
+    ldrsh x9, [x9, #{L.KEYS_DK_INDICES}]
+{absent}_index:
+    cmn x9, #{-L.DKIX_EMPTY}
+    b.eq {absent}                         // an empty slot: the name is not there
+    tbnz x9, #63, {absent}_next           // a deleted entry
+    add x9, x16, x9, lsl #{shift}
+    ldr x9, [x9, #{L.KEYS_DK_INDICES + L.UNICODE_ENTRY_KEY}]   // the entry's key
+    cmp x9, x11
+    b.eq {fail}                           // the name is there
+    ldr x9, [x9, #{L.STR_HASH}]
+    cmp x9, x3
+    b.eq {fail}                           // its hash: an equal str may be there
+{absent}_next:
+    lsr x14, x14, #{L.DICT_PERTURB_SHIFT}
+    add x9, x13, x13, lsl #2
+    add x9, x9, x14
+    add x9, x9, #1
+    and x13, x9, x15
+    subs x4, x4, #1
+    b.ne {absent}_probe
+    b {fail}
+{absent}:
+"""
+
+
+def _split_keys() -> str:
+    """load_method_dict's first case on 3.11 and 3.12 (see _split_values):
+    a split table of the type's (x9) shared keys lacks the name when the
+    keys do, which the entry (x17) says as the values path's check does."""
+    if layout.INLINE_VALUES:
+        return ""
+    L = layout
+    return f"""\
+    ldr x12, [x13, #{L.DICT_MA_VALUES}]
+    cbz x12, load_method_combined
+    ldr x12, [x13, #{L.DICT_MA_KEYS}]
+    ldr x14, [x9, #{L.HEAPTYPE_HT_CACHED_KEYS}]
+    cmp x12, x14
+    b.ne load_method_miss                 // not the type's shared keys
+    ldr x14, [x14, #{L.KEYS_DK_NENTRIES}]
+    add x14, x14, #1
+    ldr x13, [x17, #{MethodCell.KEYS}]
+    cmp x14, x13
+    b.ne load_method_miss
+    b load_method_found
+load_method_combined:
+"""
+
+
 def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
     """Go to fail unless the int obj has at most one digit."""
     return objects.one_digit_checks([(obj, size)], tmp, fail)
@@ -769,6 +878,7 @@ MACROS = {
     "no_instance_dict": objects.no_instance_dict,
     "instance_dict": objects.instance_dict,
     "dict_hint_value": lambda d, hint, dst, miss: _dict_hint_value(d, int(hint), dst, miss),
+    "dict_lacks": lambda d, name, fail, absent: _dict_lacks(d, int(name), fail, absent),
     "init_one_digit": objects.init_one_digit,
     "enter_recursive_call": objects.enter_recursive_call,
     "leave_recursive_call": objects.leave_recursive_call,
@@ -811,7 +921,10 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     assert L.UNICODE_ENTRY_SIZE == 1 << (L.UNICODE_ENTRY_SIZE.bit_length() - 1)
     compare_doubles, compare_ints = int_routines.doubles("compare", "compare_generic")
     return expand(_SOURCE.format(
-        G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, G_HINT=GlobalCell.HINT, A_SLOT=AttrCell.SLOT,
+        G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, G_HINT=GlobalCell.HINT,
+        G_NAME=GlobalCell.NAME, G_BUILTINS=GlobalCell.BUILTINS,
+        G_BUILTINS_VERSION=GlobalCell.BUILTINS_VERSION, FROM_BUILTINS_NEG=(1 << 64) - FROM_BUILTINS,
+        MT_NAME=MethodCell.NAME, A_SLOT=AttrCell.SLOT,
         A_MEMBER=AttrCell.MEMBER, A_HINT=AttrCell.HINT, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
@@ -827,7 +940,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         BOUND_ARGUMENTS=BOUND_ARGUMENTS,
         int_routines=int_routines.source(), container_routines=container_routines.source(),
-        split_values=_split_values(),
+        split_values=_split_values(), split_keys=_split_keys(),
         compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),

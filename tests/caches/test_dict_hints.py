@@ -32,27 +32,33 @@ def read_norm(p):
     return p.norm1
 
 
-def _combined(x, y):
+def _combined(x, y, cls=Point):
     """A Point whose dict is a table of its own (assigned)."""
-    p = Point(0, 0)
+    p = cls(0, 0)
     p.__dict__ = {"y": y, "other": 1, "x": x}
     return p
 
 
-def _split(x, y):
+def _split(x, y, cls=Point):
     """A Point whose dict was asked for (materialized from its values)."""
-    p = Point(x, y)
+    p = cls(x, y)
     vars(p)
     return p
 
 
-def _kinds(x, y):
-    return [Point(x, y), _combined(x, y), _split(x, y)]
+def _kinds(x, y, cls=Point):
+    """A plain instance of cls, and one of each kind of dict.  (A class
+    whose instances got other attributes, in other tests, may have them in
+    its shared keys, which changes what its caches can prove: tests that
+    count traps use a class of their own.)"""
+    return [cls(x, y), _combined(x, y, cls), _split(x, y, cls)]
 
 
 def test_materialized_dicts_are_read_without_a_trap(compiled, traps):
+    class Own(Point):
+        pass
     compiled(read)
-    points = _kinds(1, 2) + _kinds(3, 4)
+    points = _kinds(1, 2, Own) + _kinds(3, 4, Own)
     assert all(objects.instance_dict_address(id(p)) for p in points[1::3] + points[2::3])
     [read(p) for p in points]                          # fills the cell and its hint
     result, counts = traps(lambda: [read(p) for p in points])
@@ -157,3 +163,61 @@ def test_a_global_shadowing_a_builtin_and_deleted(compiled):
     assert uses_len([1, 2]) == 2                # deleted: the builtin again
     g["COUNTER"] = g["COUNTER"] + 1
     assert uses_len([1, 2]) == 2
+
+
+def call_norm(p):
+    return p.norm1()
+
+
+def test_method_loads_on_materialized_dicts_make_no_trap(compiled, traps):
+    class Own(Point):
+        pass
+    compiled(call_norm)
+    points = _kinds(1, 2, Own) * 2
+    for p in points[1:3]:                       # dicts of every size of index
+        for k in range(300):
+            setattr(p, f"extra{k}", k)
+    [call_norm(p) for p in points]
+    result, counts = traps(lambda: [call_norm(p) for p in points])
+    assert result == ["method"] * len(points)
+    assert "load_method_fill" not in counts, counts
+
+
+def test_method_loads_see_the_instance_dict(mode, compiled):
+    compiled(call_norm)
+    reference = interpreted(call_norm)
+    for make in (Point, _combined, _split):
+        p = make(1, 2)
+        call_norm(p)
+        p.__dict__["norm1"] = lambda: "instance"
+        assert call_norm(p) == reference(p) == "instance"
+        del p.__dict__["norm1"]                 # a deleted entry on the probe's way
+        assert call_norm(p) == reference(p) == "method"
+        for k in range(20):
+            p.__dict__[f"k{k}"] = k
+            del p.__dict__[f"k{k}"]
+        assert call_norm(p) == reference(p) == "method"
+
+
+def bump_and_len(n, xs):
+    global COUNTER
+    total = 0
+    for _ in range(n):
+        COUNTER += 1
+        total += len(xs)                        # a builtin: the globals lack "len"
+    return total
+
+
+def test_builtins_stay_cached_when_another_global_changes(compiled, traps):
+    compiled(bump_and_len)
+    bump_and_len(3, "ab")
+    result, counts = traps(lambda: bump_and_len(50, "abc"))
+    assert result == 150
+    assert counts.get("load_global_fill", 0) <= 1, counts
+    g = bump_and_len.__globals__
+    g["len"] = lambda x: 100                    # the globals get the name: the probe finds it
+    try:
+        assert bump_and_len(2, "abc") == 200
+    finally:
+        del g["len"]
+    assert bump_and_len(2, "abc") == 6

@@ -163,6 +163,30 @@ def test_dict_fields_and_version():
     assert 1 << u8(keys + L.KEYS_DK_LOG2_SIZE) >= 2
 
 
+def test_str_hash_and_the_index_probe():
+    name = "".join(["attr", "ibute"])           # made at run time: hash not computed yet
+    assert s64(id(name) + L.STR_HASH) == -1
+    h = hash(name)
+    assert s64(id(name) + L.STR_HASH) == h
+    d = {f"k{i}": i for i in range(40)}
+    d[name] = "v"
+    keys = u64(id(d) + L.DICT_MA_KEYS)
+    log2_size, log2_bytes = u8(keys + L.KEYS_DK_LOG2_SIZE), u8(keys + L.KEYS_DK_LOG2_INDEX_BYTES)
+    width = 1 << (log2_bytes - log2_size)
+    mask = (1 << log2_size) - 1
+    i, perturb = h & mask, h % 2**64
+    while True:                                   # the lookup the routines' probe makes
+        index = int.from_bytes(ctypes.string_at(keys + L.KEYS_DK_INDICES + i * width, width),
+                               "little", signed=True)
+        assert index != L.DKIX_EMPTY
+        entry = keys + L.dict_entries_offset(log2_bytes) + L.UNICODE_ENTRY_SIZE * index
+        if index >= 0 and u64(entry + L.UNICODE_ENTRY_KEY) == id(name):
+            break
+        perturb >>= L.DICT_PERTURB_SHIFT
+        i = (5 * i + perturb + 1) & mask
+    assert u64(entry + L.UNICODE_ENTRY_VALUE) == id(d[name])
+
+
 def test_general_dict_keys():
     d = {10**20: "a", 2.5: "b"}
     keys = u64(id(d) + L.DICT_MA_KEYS)

@@ -136,6 +136,9 @@ SMALL_INT_MIN = -5                 # cached small ints: [-5, 256], one array of
 SMALL_INT_MAX = 256                # objects SMALL_INT_STRIDE bytes apart
 SMALL_INT_STRIDE = 32              # sizeof(PyLongObject) with one digit
 
+# -- PyASCIIObject ---------------------------------------------------------------------
+STR_HASH = 24                      # Py_hash_t, -1 until computed
+
 # -- PyTupleObject / PyListObject ------------------------------------------------------
 TUPLE_OB_SIZE = OB_SIZE
 TUPLE_OB_ITEM = 24                 # PyObject *ob_item[] inline
@@ -168,6 +171,13 @@ DICT_KEYS_GENERAL = 0
 DICT_KEYS_UNICODE = 1
 DICT_KEYS_SPLIT = 2
 # Entries start at keys + KEYS_DK_INDICES + (1 << dk_log2_index_bytes).
+# The index table: 1 << dk_log2_size signed indices of 1 << (log2_index_bytes
+# - log2_size) bytes each; probed from hash & mask, then i = (5 * i +
+# perturb + 1) & mask with perturb = hash, shifted right by PERTURB_SHIFT
+# before each step (dictobject.c's lookups).
+DKIX_EMPTY = -1
+DKIX_DUMMY = -2
+DICT_PERTURB_SHIFT = 5
 UNICODE_ENTRY_SIZE = 16            # PyDictUnicodeEntry {me_key, me_value}
 UNICODE_ENTRY_KEY = 0
 UNICODE_ENTRY_VALUE = 8
