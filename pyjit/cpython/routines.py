@@ -53,6 +53,14 @@ engine's dynamic counts, not against the calling function).
 The call routines (`pyjit_call_cached`, `pyjit_call_target`, the method
 call routines) are in call_routines.py, which says what they do.
 
+Dicts.  An instance attribute load whose object has a dict of its own
+reads it at the cell's hint (`dict_hint_value`), and so does a global
+load whose module dict changed version; a method load on such an object,
+and a builtin loaded after the globals changed, probe the dict for the
+name's absence (`dict_lacks`); on 3.11 and 3.12 a split dict of the
+type's shared keys is read and proved by the values slot and the keys'
+count (`split_values`, `split_keys`).  cells.py argues each case.
+
 `pyjit_bind_call` is a compiled function's entry when its arguments need
 binding (keywords, defaults, another count, `*args`/`**kwargs`): it calls
 the bind_args helper, which binds them as the interpreter does (a tuple of
