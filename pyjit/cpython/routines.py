@@ -51,7 +51,9 @@ helper with its arguments untouched, so the helper's result goes straight
 back to the site (the helper call is counted against this code in the
 engine's dynamic counts, not against the calling function).
 The call routines (`pyjit_call_cached`, `pyjit_call_target`, the method
-call routines) are in call_routines.py, which says what they do.
+call routines) are in call_routines.py, which says what they do; the
+comparison, truth and isinstance routines' text is in truth_routines.py
+(what they do is said below), the dict fragments in dict_fragments.py.
 
 Dicts.  An instance attribute load whose object has a dict of its own
 reads it at the cell's hint (`dict_hint_value`), and so does a global
@@ -151,7 +153,10 @@ from __future__ import annotations
 import ctypes
 import types
 
-from . import call_routines, container_routines, dict_versions, int_routines, interpreter, layout, objects
+from . import (
+    call_routines, container_routines, dict_fragments, dict_versions, int_routines, interpreter,
+    layout, objects, truth_routines,
+)
 from .cells import (
     FROM_BUILTINS, METHOD_CALL_CELL, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
 )
@@ -384,164 +389,7 @@ pyjit_eval_breaker:                       // taken, to the helper: see handle_ev
     ldr x16, lit_handle_eval_breaker
     br x16
 
-// -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
-pyjit_compare_bool:                       // the same, answering 1, 0 or -1
-    mov x3, #1
-    b compare_body
-pyjit_compare:
-    mov x3, #0                            // x3: 1 for the truth of the result
-compare_body:
-    @small_ints x0, x1, x14, x15, compare_generic, x9, x10, compare_float
-    cmp x14, x15
-    cset x9, gt
-    csinv x9, x9, xzr, ge                 // -1, 0, 1
-    add x9, x9, #1                        // the outcome: 0 lt, 1 eq, 2 gt
-    add x10, x2, x2, lsl #1
-    add x9, x9, x10                       // bit 3 * op + outcome of the mask
-    ldr x10, lit_compare_mask
-    lsr x10, x10, x9
-    cbnz x3, compare_truth
-    ldr x0, lit_false
-    tbz x10, #0, compare_done
-    ldr x0, lit_true
-compare_done:
-    @incref x0, x9
-    ret
-compare_truth:
-    and x0, x10, #1
-    ret
-compare_float:                            // floats, or a float and a one-digit int
-{compare_doubles}    fcmp d0, d1
-    cset x9, cs                           // the outcome: 0 lt, 1 eq, 2 gt, 3 unordered
-    cinc x9, x9, hi
-    cinc x9, x9, vs
-    add x9, x9, x2, lsl #2                // bit 4 * op + outcome of the mask
-    ldr x10, lit_float_compare_mask
-    lsr x10, x10, x9
-    cbnz x3, compare_truth
-    ldr x0, lit_false
-    tbz x10, #0, compare_done
-    ldr x0, lit_true
-    b compare_done
-{compare_ints}compare_generic:
-    cbnz x3, compare_truth_generic
-    ldr x16, lit_rich_compare
-    br x16
-compare_truth_generic:
-    ldr x16, lit_rich_compare
-truth_of_call:                            // x16(x0..x3): its result's truth, released
-    stp x29, x30, [sp, #-16]!
-    mov x29, sp
-    blr x16
-    ldp x29, x30, [sp], #16
-    cbz x0, truth_failed
-pyjit_is_true_release:                    // x0 = object: its truth, then released
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
-    str x0, [sp, #16]
-    bl pyjit_is_true
-    str x0, [sp, #24]
-    ldr x0, [sp, #16]
-    @decref_call x0, x9, pyjit_dealloc
-    ldr x0, [sp, #24]
-    ldp x29, x30, [sp], #32
-    ret
-truth_failed:
-    mov x0, #-1
-    ret
-
-// -- truth: x0 = object ----------------------------------------------------------------
-pyjit_is_true:
-    ldr x9, lit_true
-    cmp x0, x9
-    b.eq is_true_yes
-    ldr x9, lit_false
-    cmp x0, x9
-    b.eq is_true_no
-    ldr x9, lit_none
-    cmp x0, x9
-    b.eq is_true_no
-    ldr x9, [x0, #{OB_TYPE}]
-    ldr x10, lit_long_type
-    cmp x9, x10
-    b.ne is_true_sized
-    @int_value x0, x12, x11, x13, is_true_yes
-    cbz x13, is_true_no                   // an exact int: not zero
-    b is_true_yes
-is_true_sized:                            // an exact list or tuple: not empty
-    ldr x10, lit_list_type
-    cmp x9, x10
-    b.eq is_true_size
-    ldr x10, lit_tuple_type
-    cmp x9, x10
-    b.ne is_true_call
-is_true_size:
-    ldr x13, [x0, #{LIST_SIZE}]           // ob_size: the list's and the tuple's
-    cbz x13, is_true_no
-    b is_true_yes
-is_true_call:
-    stp x29, x30, [sp, #-16]!
-    mov x29, sp
-    ldr x16, lit_object_is_true
-    blr x16
-    sxtw x0, w0                           // a C int: 1, 0 or -1 in all 64 bits
-    ldp x29, x30, [sp], #16
-    ret
-is_true_yes:
-    mov x0, #1
-    ret
-is_true_no:
-    mov x0, #0
-    ret
-
-{container_routines}
-// -- isinstance: the vectorcall x0 = callable, x1 = args, x2 = nargsf, x3 = kwnames --
-pyjit_isinstance_bool:                    // the same, answering 1, 0 or -1
-    mov x5, #1
-    b isinstance_body
-pyjit_isinstance:
-    mov x5, #0                            // x5: 1 for the truth of the result
-isinstance_body:
-    ldr x9, lit_isinstance
-    cmp x0, x9
-    b.ne isinstance_generic
-    cbnz x3, isinstance_generic
-    and x9, x2, #0x7fffffffffffffff       // without PY_VECTORCALL_ARGUMENTS_OFFSET
-    cmp x9, #2
-    b.ne isinstance_generic
-    ldp x10, x11, [x1]                    // obj, cls
-    ldr x12, [x10, #{OB_TYPE}]
-    cmp x12, x11
-    b.eq isinstance_true                  // the exact type
-    ldr x13, [x11, #{OB_TYPE}]
-    ldr x9, lit_type_type
-    cmp x13, x9
-    b.ne isinstance_generic               // a metaclass may define __instancecheck__
-    ldr x13, [x12, #{TP_MRO}]
-    cbz x13, isinstance_generic
-    ldr x14, [x13, #{TUPLE_SIZE}]
-    add x13, x13, #{TUPLE_ITEM}
-isinstance_next:
-    cbz x14, isinstance_generic           // not found: False or __class__, the C-API decides
-    ldr x15, [x13], #8
-    cmp x15, x11
-    b.eq isinstance_true
-    sub x14, x14, #1
-    b isinstance_next
-isinstance_true:
-    cbnz x5, isinstance_truth
-    ldr x0, lit_true
-    @incref x0, x9
-    ret
-isinstance_truth:
-    mov x0, #1
-    ret
-isinstance_generic:
-    ldr x16, lit_vectorcall
-    cbnz x5, truth_of_call
-    br x16
-
-{int_routines}
+""" + truth_routines.SOURCE + """{int_routines}
     .p2align 3
 lit_load_global_fill:   .quad {load_global_fill:#x}
 lit_load_attr_fill:     .quad {load_attr_fill:#x}
@@ -617,17 +465,6 @@ HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load
 # where the interpreter's would be (natively with the Python helpers'
 # stubs, pyjit/runtime/native_routines.py).
 HELPER_FRAMES = 8
-
-# Per op (Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE), 3 bits: true when less,
-# equal, greater; pyjit_compare tests bit 3 * op + outcome.
-COMPARE_MASK = sum(bits << (3 * op) for op, bits in enumerate(
-    (0b001, 0b011, 0b010, 0b101, 0b100, 0b110)))
-
-# The same for two floats, 4 bits per op: true when less, equal, greater,
-# unordered (a NaN: only != is true, as in float_richcompare).
-FLOAT_COMPARE_MASK = sum(bits << (4 * op) for op, bits in enumerate(
-    (0b0001, 0b0011, 0b0010, 0b1101, 0b0100, 0b0110)))
-
 
 def object_addresses() -> dict[str, int]:
     """The addresses of the interpreter's objects the routines compare with
@@ -714,154 +551,6 @@ def _int_value(obj: str, size: str, tmp: str, value: str, fail: str) -> str:
             + objects.one_digit_values([(obj, size, value)]))
 
 
-def _dict_hint_value(dict_: str, hint: int, dst: str, miss: str) -> str:
-    """dst = the value at the hint of the cell in x0 (its words at hint:
-    the hint, the name) in the dict `dict_`, when that is a combined table
-    of str keys whose entry there has the name as its key and a value (not
-    increfed); else go to miss.  Uses x9-x12 and x14 (cells.py says why a
-    hit is the dict's value for the name)."""
-    L = layout
-    shift = L.UNICODE_ENTRY_SIZE.bit_length() - 1
-    return f"""\
-    ldr x12, [{dict_}, #{L.DICT_MA_VALUES}]
-    cbnz x12, {miss}                      // a split table: values of its own
-    ldr x12, [{dict_}, #{L.DICT_MA_KEYS}]
-    ldrb w10, [x12, #{L.KEYS_DK_KIND}]
-    cmp w10, #{L.DICT_KEYS_UNICODE}
-    b.ne {miss}
-    ldp x10, x11, [x0, #{hint}]                   // the hint, the name
-    ldr x9, [x12, #{L.KEYS_DK_NENTRIES}]
-    cmp x10, x9
-    b.hs {miss}
-    ldrb w9, [x12, #{L.KEYS_DK_LOG2_INDEX_BYTES}]
-    mov x14, #1
-    lsl x9, x14, x9
-    add x12, x12, x9                      // past the index table
-    add x12, x12, x10, lsl #{shift}
-    ldp x10, {dst}, [x12, #{L.KEYS_DK_INDICES}]    // the entry: its key, its value
-    cmp x10, x11
-    b.ne {miss}
-    cbz {dst}, {miss}
-"""
-
-
-def _split_values() -> str:
-    """load_attr_dict's first case on 3.11 and 3.12, whose materialized
-    instance dict (x13) is a split table of the type's shared keys until
-    it needs another order: then the values slot (x14, not DICT_ONLY) of
-    the type (x9) is the value's place in the dict's values too.  (3.13's
-    dict shares the inline values, which stay `valid` for the values path
-    to read.)"""
-    if layout.INLINE_VALUES:
-        return ""
-    L = layout
-    return f"""\
-    ldr x12, [x13, #{L.DICT_MA_VALUES}]
-    cbz x12, load_attr_combined
-    tbnz x14, #0, load_attr_miss          // DICT_ONLY: not in the shared keys
-    ldr x10, [x13, #{L.DICT_MA_KEYS}]
-    ldr x11, [x9, #{L.HEAPTYPE_HT_CACHED_KEYS}]
-    cmp x10, x11
-    b.ne load_attr_miss                   // not the type's shared keys
-    ldr x15, [x12, x14]
-    b load_attr_found
-load_attr_combined:
-"""
-
-
-MAX_PROBES = 16     # index table slots dict_lacks looks at before it gives up
-
-
-def _dict_lacks(dict_: str, name: int, fail: str, absent: str) -> str:
-    """Go on at `absent` (the text ends with it) when the dict `dict_`
-    surely lacks the name of the cell in x0 (its address at `name`): a
-    combined table of str keys whose index table, probed as dictobject.c
-    probes it for the name's hash, reaches an empty slot within MAX_PROBES
-    without passing an entry whose key is the name or has its hash; else
-    go to fail (tables with indices wider than 2 bytes too).  Uses x3, x4
-    and x9-x16."""
-    L = layout
-    shift = L.UNICODE_ENTRY_SIZE.bit_length() - 1
-    return f"""\
-    ldr x12, [{dict_}, #{L.DICT_MA_VALUES}]
-    cbnz x12, {fail}                      // a split table
-    ldr x12, [{dict_}, #{L.DICT_MA_KEYS}]
-    ldrb w10, [x12, #{L.KEYS_DK_KIND}]
-    cmp w10, #{L.DICT_KEYS_UNICODE}
-    b.ne {fail}
-    ldr x11, [x0, #{name}]                   // the name
-    ldr x3, [x11, #{L.STR_HASH}]             // its hash
-    cmn x3, #1
-    b.eq {fail}                           // not computed
-    ldrb w10, [x12, #{L.KEYS_DK_LOG2_SIZE}]
-    ldrb w9, [x12, #{L.KEYS_DK_LOG2_INDEX_BYTES}]
-    mov x15, #1
-    lsl x16, x15, x9
-    add x16, x16, x12                     // the entries, less KEYS_DK_INDICES
-    lsl x15, x15, x10
-    sub x15, x15, #1                      // the mask
-    sub x10, x9, x10                      // log2 of an index's bytes
-    cmp x10, #1
-    b.hi {fail}
-    mov x14, x3                           // perturb
-    and x13, x3, x15                      // the first slot
-    mov x4, #{MAX_PROBES}
-{absent}_probe:
-    lsl x9, x13, x10
-    add x9, x9, x12
-    cbnz x10, {absent}_wide
-    ldrsb x9, [x9, #{L.KEYS_DK_INDICES}]
-    b {absent}_index
-{absent}_wide:
-    ldrsh x9, [x9, #{L.KEYS_DK_INDICES}]
-{absent}_index:
-    cmn x9, #{-L.DKIX_EMPTY}
-    b.eq {absent}                         // an empty slot: the name is not there
-    tbnz x9, #63, {absent}_next           // a deleted entry
-    add x9, x16, x9, lsl #{shift}
-    ldr x9, [x9, #{L.KEYS_DK_INDICES + L.UNICODE_ENTRY_KEY}]   // the entry's key
-    cmp x9, x11
-    b.eq {fail}                           // the name is there
-    ldr x9, [x9, #{L.STR_HASH}]
-    cmp x9, x3
-    b.eq {fail}                           // its hash: an equal str may be there
-{absent}_next:
-    lsr x14, x14, #{L.DICT_PERTURB_SHIFT}
-    add x9, x13, x13, lsl #2
-    add x9, x9, x14
-    add x9, x9, #1
-    and x13, x9, x15
-    subs x4, x4, #1
-    b.ne {absent}_probe
-    b {fail}
-{absent}:
-"""
-
-
-def _split_keys() -> str:
-    """load_method_dict's first case on 3.11 and 3.12 (see _split_values):
-    a split table of the type's (x9) shared keys lacks the name when the
-    keys do, which the entry (x17) says as the values path's check does."""
-    if layout.INLINE_VALUES:
-        return ""
-    L = layout
-    return f"""\
-    ldr x12, [x13, #{L.DICT_MA_VALUES}]
-    cbz x12, load_method_combined
-    ldr x12, [x13, #{L.DICT_MA_KEYS}]
-    ldr x14, [x9, #{L.HEAPTYPE_HT_CACHED_KEYS}]
-    cmp x12, x14
-    b.ne load_method_miss                 // not the type's shared keys
-    ldr x14, [x14, #{L.KEYS_DK_NENTRIES}]
-    add x14, x14, #1
-    ldr x13, [x17, #{MethodCell.KEYS}]
-    cmp x14, x13
-    b.ne load_method_miss
-    b load_method_found
-load_method_combined:
-"""
-
-
 def _one_digit_int(obj: str, size: str, tmp: str, fail: str) -> str:
     """Go to fail unless the int obj has at most one digit."""
     return objects.one_digit_checks([(obj, size)], tmp, fail)
@@ -885,8 +574,10 @@ MACROS = {
     "range_iter_advance": objects.range_iter_advance,
     "no_instance_dict": objects.no_instance_dict,
     "instance_dict": objects.instance_dict,
-    "dict_hint_value": lambda d, hint, dst, miss: _dict_hint_value(d, int(hint), dst, miss),
-    "dict_lacks": lambda d, name, fail, absent: _dict_lacks(d, int(name), fail, absent),
+    "dict_hint_value": lambda d, hint, dst, miss: dict_fragments.dict_hint_value(
+        d, int(hint), dst, miss),
+    "dict_lacks": lambda d, name, fail, absent: dict_fragments.dict_lacks(
+        d, int(name), fail, absent),
     "init_one_digit": objects.init_one_digit,
     "enter_recursive_call": objects.enter_recursive_call,
     "leave_recursive_call": objects.leave_recursive_call,
@@ -943,12 +634,13 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=dict_versions.VERSION,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
-        compare_mask=COMPARE_MASK, float_compare_mask=FLOAT_COMPARE_MASK, HELPER_FRAMES=keep,
+        compare_mask=truth_routines.COMPARE_MASK,
+        float_compare_mask=truth_routines.FLOAT_COMPARE_MASK, HELPER_FRAMES=keep,
         FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         BOUND_ARGUMENTS=BOUND_ARGUMENTS,
         int_routines=int_routines.source(), container_routines=container_routines.source(),
-        split_values=_split_values(), split_keys=_split_keys(),
+        split_values=dict_fragments.split_values(), split_keys=dict_fragments.split_keys(),
         compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"
                              for _, helper, _ in INT_OPS.values()),
