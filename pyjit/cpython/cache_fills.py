@@ -277,7 +277,11 @@ def load_global_fill(cell):
     # with a version that never matches again, never a stale value under
     # a current version.  Then the three words are written in one step.
     exact = type(globals_) is dict and type(builtins) is dict
-    kept = exact and dict_versions.watch(globals_) and dict_versions.watch(builtins)
+    # A split table (vars() of an instance used as globals) shares the
+    # object's values, whose stores (the interpreter's on 3.13 too) leave
+    # the dict's version alone: not cached.
+    kept = (exact and not _u64(id(globals_) + layout.DICT_MA_VALUES)
+            and dict_versions.watch(globals_) and dict_versions.watch(builtins))
     versions = (dict_versions.version(globals_), dict_versions.version(builtins)) if kept else None
     if exact:
         value = semantics.load_global(globals_, builtins, cell.name)

@@ -43,7 +43,9 @@ version tag is gone for good) while the site's other entries stay warm.
     (borrowed).  Every change of a dict gives it a new, process-unique
     version (3.11's DICT_NEXT_VERSION, or the watcher's), so equal
     versions mean both dicts are exactly as when the value was looked up.
-    Filled only for exact dicts whose versions are kept (3.14: watched).
+    Filled only for exact dicts whose versions are kept (3.14: watched),
+    and not for a split table as globals (an instance's vars(): stores
+    into the values it shares leave its version alone on 3.13).
     When the versions differ (a store into another global of the module
     changed the globals' version), a name the globals hold is still read
     without a helper call, as 3.11's LOAD_GLOBAL_MODULE reads it: at the
