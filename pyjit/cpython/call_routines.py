@@ -120,6 +120,7 @@ call_next:
 pyjit_call_target:                        // x0..x3 = the vectorcall, x4 = the target
     mov x16, x4
 call_go:                                  // x16 = the target
+    tbnz x16, #0, call_intrinsic
     ldr x9, lit_stack_limit
     mov x10, sp
     cmp x10, x9
@@ -140,6 +141,9 @@ call_counted:
     ret
 call_tail:
     br x16                                // PyObject_Vectorcall returns to our caller
+call_intrinsic:                           // a routine doing a builtin's common case
+    sub x16, x16, #1                      // (tagged TAIL_CALL): as PyObject_Vectorcall
+    br x16
 call_too_deep:
     ldr x16, lit_recursion_error
     br x16

@@ -438,13 +438,14 @@ _naming: dict[int, dict[int, weakref.ref]] = {}
 @python_helper("call_cell_fill", ("ptr", "obj", "ptr"), "int64", "none", room=True)
 def call_cell_fill(cell, callee, generic):
     """The target to call callee with, at a miss of CallCell `cell`: the
-    callee's compiled entry in the cell's engine, else `generic` (the
-    address of PyObject_Vectorcall); the cell remembers it."""
+    callee's compiled entry in the cell's engine (or the routine of a
+    builtin with one, container_routines.CALL_INTRINSICS, tagged
+    TAIL_CALL), else `generic` (the address of PyObject_Vectorcall); the
+    cell remembers it."""
     cell = cell_at(cell)
     cell.misses += 1
     compiled_entry = cell.compiled_entry
-    entry = (compiled_entry(callee)
-             if compiled_entry is not None and type(callee) is types.FunctionType else None)
+    entry = compiled_entry(callee) if compiled_entry is not None else None
     target = generic if entry is None else entry
     if cell.fills >= MEGAMORPHIC_AFTER:
         cell.put(CallCell.MEGAMORPHIC, generic)

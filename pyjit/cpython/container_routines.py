@@ -7,6 +7,7 @@ lit_tuple_type, lit_long_type, the helpers' addresses) and macros.
     pyjit_setitem(container, key, value) -> PyObject_SetItem(container, key, value)
     pyjit_unpack(seq, n)                 -> unpack_tuple(seq, n)
     pyjit_len(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
+    pyjit_list_append(...), pyjit_list_pop(...) (the same signature)
 
 `pyjit_getitem`: an exact list or an exact tuple indexed by an exact int of
 at most one digit gives the item (a new reference) when the index is in
@@ -29,12 +30,29 @@ an exact dict (ma_used) gives its length as an int made as the int
 routines make theirs (int_routines.box: a cached small int, or one from
 the pool of dead ints); anything else tail-branches to
 PyObject_Vectorcall.
+
+`pyjit_list_append` and `pyjit_list_pop` are the targets a call cell
+gives the method descriptors `list.append` and `list.pop` (CALL_INTRINSICS;
+the cell's word is tagged TAIL_CALL, so the call routines branch to them
+as to PyObject_Vectorcall, without counting a frame): `lst.append(x)` on an
+exact list with room (ob_size < allocated) stores x (a new reference) and
+grows ob_size, what _PyList_AppendTakeRef does before it would resize;
+`lst.pop()` on an exact non-empty list whose size after the pop keeps
+list_resize from reallocating (allocated >> 1 <= ob_size - 1) takes the
+last item (its reference becomes the result) and shrinks ob_size, what
+list_pop does then.  Anything else (arguments, a subclass, a list that
+must grow or shrink its allocation, an empty one) tail-branches to
+PyObject_Vectorcall.
 """
 
 from __future__ import annotations
 
 from . import layout
 from .int_routines import box
+
+# list's method descriptor -> the routine its calls go to (through call cells)
+CALL_INTRINSICS = {"append": "pyjit_list_append", "pop": "pyjit_list_pop"}
+TAIL_CALL = 1       # a call cell target's tag: branch to it, count no frame
 
 
 def _index(prefix: str, tuples: bool) -> tuple[str, str]:
@@ -140,6 +158,59 @@ len_sized:
 len_box:
 {box("x0", "len", "    ret", "    ret")}
 len_generic:
+    ldr x16, lit_vectorcall
+    br x16
+
+// -- list.append, list.pop: the vectorcall x0 = the descriptor, x1 = [self, args...] --
+pyjit_list_append:
+    ldr x9, lit_list_append
+    cmp x0, x9
+    b.ne list_method_generic
+    cbnz x3, list_method_generic
+    and x9, x2, #0x7fffffffffffffff
+    cmp x9, #2
+    b.ne list_method_generic
+    ldp x10, x11, [x1]                    // the list, the item
+    ldr x9, [x10, #{L.OB_TYPE}]
+    ldr x12, lit_list_type
+    cmp x9, x12
+    b.ne list_method_generic
+    ldr x13, [x10, #{L.LIST_OB_SIZE}]
+    ldr x14, [x10, #{L.LIST_ALLOCATED}]
+    cmp x13, x14
+    b.hs list_method_generic              // no room: the C function grows it
+    @incref x11, x9
+    ldr x15, [x10, #{L.LIST_OB_ITEM}]
+    str x11, [x15, x13, lsl #3]
+    add x13, x13, #1
+    str x13, [x10, #{L.LIST_OB_SIZE}]
+    ldr x0, lit_none
+    @incref x0, x9
+    ret
+pyjit_list_pop:
+    ldr x9, lit_list_pop
+    cmp x0, x9
+    b.ne list_method_generic
+    cbnz x3, list_method_generic
+    and x9, x2, #0x7fffffffffffffff
+    cmp x9, #1
+    b.ne list_method_generic
+    ldr x10, [x1]                         // the list
+    ldr x9, [x10, #{L.OB_TYPE}]
+    ldr x12, lit_list_type
+    cmp x9, x12
+    b.ne list_method_generic
+    ldr x13, [x10, #{L.LIST_OB_SIZE}]
+    cbz x13, list_method_generic          // empty: the C function raises
+    sub x13, x13, #1
+    ldr x14, [x10, #{L.LIST_ALLOCATED}]
+    cmp x13, x14, lsr #1
+    b.lo list_method_generic              // list_resize would reallocate
+    ldr x15, [x10, #{L.LIST_OB_ITEM}]
+    ldr x0, [x15, x13, lsl #3]            // the list's reference is the result's
+    str x13, [x10, #{L.LIST_OB_SIZE}]
+    ret
+list_method_generic:
     ldr x16, lit_vectorcall
     br x16
 

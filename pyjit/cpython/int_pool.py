@@ -111,7 +111,9 @@ class IntPool:
     COUNT, CAPACITY, SLOTS = 0, 8, 16        # byte offsets in the block (the routines
                                              # load count and capacity as one pair)
 
-    def __init__(self, capacity: int = CAPACITY):
+    def __init__(self, capacity: int | None = None):
+        # (the module's CAPACITY: in the class body the name is the offset)
+        capacity = CAPACITY if capacity is None else capacity
         self._block = (ctypes.c_uint64 * (2 + capacity))()
         self._block[1] = capacity
 

@@ -172,7 +172,8 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
             "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_setitem",
-            "pyjit_unpack", "pyjit_len", "pyjit_is_true",
+            "pyjit_unpack", "pyjit_len", "pyjit_list_append", "pyjit_list_pop",
+            "pyjit_is_true",
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
 
@@ -409,6 +410,8 @@ lit_spill_pool:         .quad {spill_pool:#x}
 lit_tuple_type:         .quad {tuple_type:#x}
 lit_dict_type:          .quad {dict_type:#x}
 lit_len:                .quad {len:#x}
+lit_list_append:        .quad {list_append:#x}
+lit_list_pop:           .quad {list_pop:#x}
 lit_long_type:          .quad {long_type:#x}
 lit_list_type:          .quad {list_type:#x}
 lit_true:               .quad {true:#x}
@@ -472,6 +475,7 @@ def object_addresses() -> dict[str, int]:
     parts of its state they read and write (interpreter.py)."""
     return dict(module_type=id(types.ModuleType), long_type=id(int), list_type=id(list),
                 tuple_type=id(tuple), dict_type=id(dict), len=id(len),
+                list_append=id(list.__dict__["append"]), list_pop=id(list.__dict__["pop"]),
                 float_type=id(float),
                 true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
                 type_type=id(type),

@@ -31,6 +31,7 @@ from builtins import id, isinstance, min
 import weakref
 
 from ..cpython.cells import CallCell, reset_call_cells_naming_id
+from ..cpython.container_routines import CALL_INTRINSICS, TAIL_CALL
 from ..cpython.tracebacks import CodeInfo
 from ..cpython.int_pool import FloatPool, IntPool
 from .hostmem import PAGE
@@ -67,14 +68,27 @@ def entry_of(func) -> int | None:
 
 
 def _lookup_for(engine):
-    """callee -> its compiled entry in engine, or None (one per engine)."""
+    """callee -> its compiled entry in engine, or the address of the
+    engine's routine for a builtin that has one (tagged TAIL_CALL), or
+    None (one per engine)."""
     lookup = _lookups.get(engine)
     if lookup is None:
         def lookup(callee, engine_ref=weakref.ref(engine)):
             entry = _entries.get(id(callee))
-            return entry[1] if entry is not None and entry[0] is engine_ref() else None
+            if entry is not None and entry[0] is engine_ref():
+                return entry[1]
+            routine = _intrinsics.get(id(callee))
+            if routine is None:
+                return None
+            from .routines import routine_symbols
+            address = routine_symbols(engine_ref()).get(routine)
+            return address | TAIL_CALL if address else None
         _lookups[engine] = lookup
     return lookup
+
+
+# id of a builtin -> the name of the routine its calls go to
+_intrinsics = {id(list.__dict__[name]): routine for name, routine in CALL_INTRINSICS.items()}
 
 
 def attach(consts, engine, address: int = 0) -> None:

@@ -306,3 +306,61 @@ def test_len_rebound_after_compiling_is_called(compiled):
     finally:
         builtins.len = saved
     assert lengths([1, 2]) == 2
+
+
+def grow_and_shrink(a, n):
+    sizes = []
+    for i in range(n):
+        a.append(i * 2)
+        sizes.append(sys.getsizeof(a))
+    popped = []
+    while a:
+        popped.append(a.pop())
+        sizes.append(sys.getsizeof(a))
+    return popped, sizes
+
+
+def test_list_append_and_pop_are_the_interpreters(mode, compiled):
+    compiled(grow_and_shrink)
+    reference = interpreted(grow_and_shrink)
+
+    class Sub(list):
+        pass
+
+    class Own(list):
+        def append(self, x):
+            super().append(("own", x))
+    for make in (list, Sub, Own):
+        for n in (0, 1, 7, 100):
+            got = outcome(lambda: grow_and_shrink(make(), n))
+            want = outcome(lambda: reference(make(), n))
+            assert got == want, (make, n)          # the allocations too (getsizeof)
+
+
+def pops(a):
+    return a.pop(), a.pop(-1), a.pop(0)
+
+
+def test_list_method_misuse_is_the_interpreters(compiled):
+    compiled(pops)
+    reference = interpreted(pops)
+    for items in ([], [1], [1, 2], [1, 2, 3, 4]):
+        assert outcome(lambda: pops(list(items))) == outcome(lambda: reference(list(items)))
+
+
+def test_appends_with_room_and_pops_without_shrinking_make_no_trap(compiled, traps):
+    def churn(a, objs):
+        for x in objs:
+            a.append(x)
+            a.pop()
+        return a
+    compiled(churn)
+    a = [0] * 10
+    a.pop()                                         # room for one
+    objs = [object() for _ in range(300)]
+    churn(a, objs[:5])
+    held = [sys.getrefcount(x) for x in objs]
+    result, counts = traps(lambda: churn(a, objs))
+    assert result == [0] * 9
+    assert "PyObject_Vectorcall" not in counts, counts
+    assert [sys.getrefcount(x) for x in objs] == held
