@@ -255,6 +255,26 @@ def _fill_method(cell: MethodCell, tp: type, method) -> None:
     cell.fill_entry(cell.victim(id(tp)), [id(tp), version, id(method), keys_check])
 
 
+def _fill_class_method(cell: MethodCell, cls) -> None:
+    """Fill cell's class entry with what a method load of its name from
+    the class cls gives (cells.py, MethodCell, says when)."""
+    name = cell.name
+    if type(cls) is not type or type(name) is not str or _lookup(type, name) is not NULL:
+        return
+    attr = _lookup(cls, name)
+    kind = type(attr)
+    if kind is types.FunctionType:
+        func, bind = attr, 0
+    elif kind in (staticmethod, classmethod) and type(attr.__func__) is types.FunctionType:
+        func, bind = attr.__func__, int(kind is classmethod)
+    else:
+        return
+    version = _version(cls)
+    if version and _lookup(cls, name) is attr:             # (nothing changed since)
+        cell.write(MethodCell.CLASS, (id(cls), version, id(func), bind))
+        cell.fills += 1
+
+
 # -- miss helpers ----------------------------------------------------------------------
 
 # The miss helpers do the interpreter's work in Python: they run with room
@@ -375,4 +395,6 @@ def load_method_fill(cell, obj, out):
         slots[0], slots[1] = 0, id(second)
         if isinstance(cell, ModuleAttrCell):
             _fill_module_attr(cell, obj)
+        elif isinstance(cell, MethodCell):
+            _fill_class_method(cell, obj)
     return 0

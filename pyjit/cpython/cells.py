@@ -129,6 +129,20 @@ version tag is gone for good) while the site's other entries stay warm.
     type's method when the dict lacks the name (the probe above, the
     cell's NAME after its entries).
 
+`MethodCell` [type, tp_version_tag, method, keys check] entries, name, and
+    one class entry [class, tp_version_tag, function, bind]: a method load
+    from a class (`Strength.weaker(...)`, `cls.weaker(...)`), whose type is
+    exactly `type`, no entry's.  Hot: obj is the class and has the version
+    tag -> (function, class) when bind (a classmethod: the call of the
+    bound method classmethod.__get__ makes is the function's with the
+    class first, and no bound method is made), else (NULL, function).
+    Filled when `type` has no attribute `name` (type_getattro would look
+    there first) and the MRO's attribute is a plain function (its __get__
+    without an instance gives it), or a staticmethod or classmethod of one
+    (staticmethod.__get__ gives the function; classmethod.__get__, on
+    3.11/3.12 through the function's own __get__, binds it to the class);
+    the version tag covers the class's dict and its MRO's.
+
 `ClassAttrCell` [class, tp_version_tag, value]
     A load through a global that holds a class when the code is compiled
     (`Direction.FORWARD`).  Hot: Py_TYPE(obj) is exactly `type` (so the
@@ -395,7 +409,10 @@ class MethodCell(PolyCell):
     ENTRY = 32
     TYPE, VERSION, METHOD, KEYS = 0, 8, 16, 24      # within an entry
     NAME = PolyCell.ENTRIES * ENTRY                 # after the entries: the name (its address)
-    WORDS = NAME // 8 + 1
+    # A load from a class: the class, its version tag, the function and
+    # whether the class is its first argument (a classmethod's).
+    CLASS, CLASS_VERSION, CLASS_FUNC, CLASS_BIND = NAME + 8, NAME + 16, NAME + 24, NAME + 32
+    WORDS = CLASS_BIND // 8 + 1
 
     def __new__(cls, name: str, *args, **kwargs):
         cell = super().__new__(cls, name, *args, **kwargs)

@@ -357,7 +357,29 @@ load_method_dict:                         // a dict of obj's own: the method if 
     @instance_dict x1, x13, load_method_miss
 {split_keys}    @dict_lacks x13, {MT_NAME}, load_method_miss, load_method_lacks
     b load_method_found
-load_method_miss:
+load_method_miss:                         // no entry: obj may be a class of the class entry
+    ldr x9, [x1, #{OB_TYPE}]
+    ldr x10, lit_type_type
+    cmp x9, x10
+    b.ne load_method_fill
+    ldp x11, x12, [x0, #{MT_CLASS}]       // the class, its version
+    cmp x1, x11
+    b.ne load_method_fill
+    ldr w13, [x1, #{TP_VERSION}]
+    cmp x13, x12
+    b.ne load_method_fill
+    ldp x15, x14, [x0, #{MT_CLASS_FUNC}]  // the function, bind
+    @incref x15, x9
+    cbz x14, load_method_class_value
+    @incref x1, x9
+    stp x15, x1, [x2]                     // (function, class): a classmethod's call
+    mov x0, #0
+    ret
+load_method_class_value:
+    stp xzr, x15, [x2]                    // (NULL, function)
+    mov x0, #0
+    ret
+load_method_fill:
     ldr x16, lit_load_method_fill
     br x16
 """ + call_routines.SOURCE + """
@@ -620,6 +642,8 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
     # and value with another, and finds the entry by a shift
     assert L.LIST_OB_SIZE == L.TUPLE_OB_SIZE, "PyVarObject's ob_size moved"
     assert AttrCell.NAME == AttrCell.HINT + 8 and GlobalCell.NAME == GlobalCell.HINT + 8
+    assert (MethodCell.CLASS_VERSION, MethodCell.CLASS_BIND) == (MethodCell.CLASS + 8,
+                                                                 MethodCell.CLASS_FUNC + 8)
     assert (L.UNICODE_ENTRY_KEY, L.UNICODE_ENTRY_VALUE) == (0, 8)
     assert L.UNICODE_ENTRY_SIZE == 1 << (L.UNICODE_ENTRY_SIZE.bit_length() - 1)
     compare_doubles, compare_ints = int_routines.doubles("compare", "compare_generic")
@@ -627,7 +651,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         G_GLOBALS=GlobalCell.GLOBALS, G_VALUE=GlobalCell.VALUE, G_HINT=GlobalCell.HINT,
         G_NAME=GlobalCell.NAME, G_BUILTINS=GlobalCell.BUILTINS,
         G_BUILTINS_VERSION=GlobalCell.BUILTINS_VERSION, FROM_BUILTINS_NEG=(1 << 64) - FROM_BUILTINS,
-        MT_NAME=MethodCell.NAME, A_SLOT=AttrCell.SLOT,
+        MT_NAME=MethodCell.NAME, MT_CLASS=MethodCell.CLASS, MT_CLASS_FUNC=MethodCell.CLASS_FUNC, A_SLOT=AttrCell.SLOT,
         A_MEMBER=AttrCell.MEMBER, A_HINT=AttrCell.HINT, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
