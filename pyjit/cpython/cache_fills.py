@@ -9,7 +9,9 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import dict, getattr, hasattr, id, isinstance, range, setattr, str, type
+from builtins import (
+    classmethod, dict, getattr, hasattr, id, int, isinstance, range, setattr, staticmethod, str, type,
+)
 import ctypes
 import types
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import id, isinstance, min
+from builtins import id, isinstance, list as list_type, min
 import weakref
 
 from ..cpython.cells import CallCell, reset_call_cells_naming_id
@@ -77,18 +77,24 @@ def _lookup_for(engine):
             entry = _entries.get(id(callee))
             if entry is not None and entry[0] is engine_ref():
                 return entry[1]
-            routine = _intrinsics.get(id(callee))
-            if routine is None:
-                return None
-            from .routines import routine_symbols
-            address = routine_symbols(engine_ref()).get(routine)
-            return address | TAIL_CALL if address else None
+            targets = _intrinsic_targets.get(engine_ref())
+            return targets.get(id(callee)) if targets is not None else None
         _lookups[engine] = lookup
     return lookup
 
 
-# id of a builtin -> the name of the routine its calls go to
-_intrinsics = {id(list.__dict__[name]): routine for name, routine in CALL_INTRINSICS.items()}
+# engine -> {id of a builtin: the address of the engine's routine for its
+# calls, tagged TAIL_CALL}, set when the engine's routines are loaded
+_intrinsic_targets: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+def set_intrinsic_routines(engine, addresses: dict[str, int]) -> None:
+    """Remember where engine's routines for builtins' calls are
+    (container_routines.CALL_INTRINSICS; addresses: routine name ->
+    address), for its call cells' fills."""
+    _intrinsic_targets[engine] = {
+        id(list_type.__dict__[name]): addresses[routine] | TAIL_CALL
+        for name, routine in CALL_INTRINSICS.items()}
 
 
 def attach(consts, engine, address: int = 0) -> None:

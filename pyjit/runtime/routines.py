@@ -31,6 +31,7 @@ def prepare_engine(engine) -> None:
     engine.define_symbol(routines.STACK_LIMIT_SYMBOL, entries.stack_limit(engine))
     engine.define_symbol(interpreter.EVAL_BREAKER_SYMBOL, interpreter.eval_breaker_symbol_address())
     _loaded[engine] = load_routines(engine)
+    entries.set_intrinsic_routines(engine, routine_symbols(engine))
 
 
 def routine_symbols(engine) -> dict[str, int]:
