@@ -141,14 +141,13 @@ def _fill_instance_attr(cell: AttrCell, tp: type, obj=None) -> None:
     if not _shared_keys(tp):
         return
     version, index = _version(tp), _key_index(_shared_keys(tp), name)
+    hint = _dict_hint(obj, name) if not cell.for_store and obj is not None else None
     if version and index is not None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
-    elif version and not cell.for_store and obj is not None and _dict_hint(obj, name) is not None:
+    elif version and hint is not None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, AttrCell.DICT_ONLY])
-    if not cell.for_store and obj is not None:
-        hint = _dict_hint(obj, name)
-        if hint is not None:
-            cell.put(AttrCell.HINT, hint)
+    if hint is not None:
+        cell.put(AttrCell.HINT, hint)
 
 
 def _dict_hint(obj, name: str) -> int | None:
