@@ -36,10 +36,13 @@ each; a spill frees pooled objects.  Python code may switch threads or
 run a signal handler at a check point (after a call, at a loop's jump),
 and the other code may use the pool too: both loops read the count
 afresh after every check point and change a slot and the count with none
-in between, so the pool stays consistent and never overflows; an
-exception raised at a check point leaves at most one new object without
-an owner (a leak of one object, never a double free).  Nothing in the
-loops allocates a tracked object, so no collection starts in them.
+in between, so the pool stays consistent and never overflows; and a
+refill drops its own reference to an object before the object is in
+the pool (another thread taking it from the pool rewrites its count,
+which a later release of ours would then break).  An exception raised at
+a check point leaves at most one new object without an owner (a leak of
+one object, never a double free).  Nothing in the loops allocates a
+tracked object, so no collection starts in them.
 
 Exact floats have a pool of their own (FloatPool, the same block and
 protocol): `pyjit_dealloc` keeps every dead exact float (any value: a float
@@ -60,6 +63,7 @@ CAPACITY = 64
 
 _free = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("PyObject_Free", ctypes.pythonapi))
 _incref = __import__("_ctypes").Py_INCREF
+_decref_address = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
 
 # What a refill adds to: a one-digit int above the small ints, a float.
 INT, FLOAT = 0, 1
@@ -77,19 +81,23 @@ def refill(address: int, kind: int) -> int:
     up to half its capacity; how many it added."""
     block = _block(address)
     seed, target, k = _SEEDS[kind], block[1] // 2, 0
-    while True:
+    while block[0] < target:
         obj = seed + k                  # a new object: not a cached small int
+        _incref(obj)                    # the pool's reference, to be
         where = id(obj)
-        # No check point from here to the incref's return: a signal
-        # handler or another thread (after the call above) may have
-        # changed the count, never in between.
+        obj = None                      # and the only one
+        # No check point from here to the end of the body: a signal
+        # handler or another thread (at the calls above, or the loop's
+        # jump) may have changed the count or taken objects out of the
+        # pool, which rewrite the count, never in between.
         n = block[0]
         if n >= target:
+            _decref_address(where)      # full meanwhile: not needed
             return k
         block[2 + n] = where
         block[0] = n + 1
-        _incref(obj)                    # the pool's reference
         k += 1
+    return k
 
 
 def spill(address: int) -> int:
