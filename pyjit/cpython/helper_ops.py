@@ -16,7 +16,7 @@ from __future__ import annotations
 from builtins import SystemError, delattr, dict, getattr, id, int, len, tuple, type, zip
 import ctypes
 
-from . import errstate, int_pool, semantics
+from . import errstate, semantics
 from .helper_decl import python_helper
 from .helper_impls import addresses, objects, put
 from .null import NULL
@@ -135,20 +135,6 @@ def for_iter(iterator, out):
 
 python_helper("range_iter", ("obj", "obj_or_null", "obj_or_null"), "obj", "null")(
     semantics.range_iter)
-
-
-@python_helper("refill_pool", ("ptr", "int64"), "int64", "none", room=True)
-def refill_pool(pool, kind):
-    """Fill the routines' empty pool of dead ints (kind 0) or floats (1)
-    at address pool to half its capacity with new objects (int_pool.refill)."""
-    return int_pool.refill(pool, kind)
-
-
-@python_helper("spill_pool", ("ptr",), "int64", "none", room=True)
-def spill_pool(pool):
-    """Free objects of the routines' full pool at address pool down to
-    half its capacity (int_pool.spill)."""
-    return int_pool.spill(pool)
 
 
 @python_helper("unpack_tuple", ("obj", "int64"), "obj", "null")

@@ -24,26 +24,6 @@ pool is a block in host memory, read and written by the routines only:
 `drain()` gives the pooled objects back to CPython's allocator
 (PyObject_Free, the int type's tp_free); engines call it when they close.
 
-A pool runs empty when the routines' results die outside compiled code
-(stored in objects that the interpreter frees), and full when objects
-the C-API made die in compiled code.  Rather than a helper call per
-object then (a trap, about 3 us under Unicorn), the routines call a
-helper that refills an empty pool, or spills a full one, to half its
-capacity in one call (`refill`, `spill`: the refill_pool and spill_pool
-helpers, helper_ops.py): a refill makes new objects in Python (one-digit
-ints above the small ints, floats) and hands the pool one reference to
-each; a spill frees pooled objects.  Python code may switch threads or
-run a signal handler at a check point (after a call, at a loop's jump),
-and the other code may use the pool too: both loops read the count
-afresh after every check point and change a slot and the count with none
-in between, so the pool stays consistent and never overflows; and a
-refill drops its own reference to an object before the object is in
-the pool (another thread taking it from the pool rewrites its count,
-which a later release of ours would then break).  An exception raised at
-a check point leaves at most one new object without an owner (a leak of
-one object, never a double free).  Nothing in the loops allocates a
-tracked object, so no collection starts in them.
-
 Exact floats have a pool of their own (FloatPool, the same block and
 protocol): `pyjit_dealloc` keeps every dead exact float (any value: a float
 object is a fixed-size ob_fval) while that pool has room, and the float
@@ -56,61 +36,12 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import Exception, id, range
+from builtins import Exception, range
 import ctypes
 
 CAPACITY = 64
 
 _free = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("PyObject_Free", ctypes.pythonapi))
-_incref = __import__("_ctypes").Py_INCREF
-_decref_address = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
-
-# What a refill adds to: a one-digit int above the small ints, a float.
-INT, FLOAT = 0, 1
-_SEEDS = (1 << 20, 0.5)
-
-
-def _block(address: int):
-    """The pool block at address: count, capacity, the slots."""
-    capacity = ctypes.c_uint64.from_address(address + IntPool.CAPACITY).value
-    return (ctypes.c_uint64 * (2 + capacity)).from_address(address)
-
-
-def refill(address: int, kind: int) -> int:
-    """Fill the pool at address with new objects of its kind (INT, FLOAT)
-    up to half its capacity; how many it added."""
-    block = _block(address)
-    seed, target, k = _SEEDS[kind], block[1] // 2, 0
-    while block[0] < target:
-        obj = seed + k                  # a new object: not a cached small int
-        _incref(obj)                    # the pool's reference, to be
-        where = id(obj)
-        obj = None                      # and the only one
-        # No check point from here to the end of the body: a signal
-        # handler or another thread (at the calls above, or the loop's
-        # jump) may have changed the count or taken objects out of the
-        # pool, which rewrite the count, never in between.
-        n = block[0]
-        if n >= target:
-            _decref_address(where)      # full meanwhile: not needed
-            return k
-        block[2 + n] = where
-        block[0] = n + 1
-        k += 1
-    return k
-
-
-def spill(address: int) -> int:
-    """Free pooled objects of the pool at address down to half its
-    capacity; how many it freed."""
-    block = _block(address)
-    target, k = block[1] // 2, 0
-    while block[0] > target:
-        n = block[0] - 1
-        block[0] = n
-        _free(block[2 + n])
-        k += 1
-    return k
 
 
 class IntPool:

@@ -44,7 +44,7 @@ function computes it as the interpreter does.
 from __future__ import annotations
 
 from . import layout, objects
-from .int_pool import FLOAT, INT, FloatPool, IntPool
+from .int_pool import FloatPool, IntPool
 
 # BinaryOp kind -> (routine, the C-API function it falls back to, the
 # operation's number in the routines' dispatch: add, sub, and, or, xor,
@@ -77,8 +77,7 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     """The assembly that makes the int whose value is in x14 into register
     `result` (a new reference), using x9-x11 and x13; it ends with
     done_small or done_pool, or branches to `{prefix}_generic` when the value
-    needs the C-API (more than one digit, or the pool is empty and cannot
-    be refilled)."""
+    needs the C-API (more than one digit, or the pool is empty)."""
     L = layout
     return f"""\
     add x9, x14, #{-L.SMALL_INT_MIN}
@@ -88,12 +87,6 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     add {result}, {result}, x9, lsl #{objects.small_int_index_shift()}
     @incref {result}, x9
 {done_small}
-{prefix}_refill:                          // the pool is empty: refilled once
-    mov x9, #{INT}
-    @pool_refill
-    ldr x11, [x10, #{IntPool.COUNT}]
-    cbnz x11, {prefix}_take
-    b {prefix}_generic
 {prefix}_new:
     cmp x14, #0
     cneg x13, x14, lt                     // |value|
@@ -101,8 +94,7 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     cbnz x9, {prefix}_generic             // more than one digit
     ldr x10, lit_int_pool
     ldr x11, [x10, #{IntPool.COUNT}]                        // the pool's count
-    cbz x11, {prefix}_refill
-{prefix}_take:
+    cbz x11, {prefix}_generic
     sub x11, x11, #1
     str x11, [x10, #{IntPool.COUNT}]
     add x9, x10, #{IntPool.SLOTS}
@@ -156,7 +148,7 @@ def source() -> str:
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
         POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
-        FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS, FLOAT=FLOAT,
+        FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS,
         box_int=box("x0", "int", "    ret", "    ret"),
         float_doubles=float_doubles, float_ints=float_ints,
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
@@ -239,8 +231,7 @@ float_result:
     b.vs int_generic                      // NaN: the host's, from the C-API function
     ldr x10, lit_float_pool
     ldr x11, [x10, #{FPOOL_COUNT}]                        // the pool's count
-    cbz x11, float_refill
-float_take:
+    cbz x11, int_generic
     sub x11, x11, #1
     str x11, [x10, #{FPOOL_COUNT}]
     add x9, x10, #{FPOOL_SLOTS}
@@ -249,12 +240,6 @@ float_take:
     str x9, [x0, #{OB_REFCNT}]            // ob_refcnt
     str d0, [x0, #{FVAL}]
     ret
-float_refill:                             // the pool is empty: refilled once
-    mov x9, #{FLOAT}
-    @pool_refill
-    ldr x11, [x10, #{FPOOL_COUNT}]
-    cbnz x11, float_take
-    b int_generic
 {float_ints}
 // -- freeing: x0 = an object whose count is zero --------------------------------
 pyjit_dealloc:
@@ -267,8 +252,7 @@ pyjit_dealloc:
 dealloc_pool:                             // x10 = the int or float pool
     ldp x11, x12, [x10, #{POOL_COUNT}]                   // count, capacity
     cmp x11, x12
-    b.hs dealloc_spill
-dealloc_push:
+    b.hs dealloc_generic
     add x13, x10, #{POOL_SLOTS}
     str x0, [x13, x11, lsl #3]
     add x11, x11, #1
@@ -280,49 +264,11 @@ dealloc_float:
     b.ne dealloc_generic
     ldr x10, lit_float_pool
     b dealloc_pool
-dealloc_spill:                            // the pool is full: spilled to half first
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
-    stp x0, x10, [sp, #16]
-    mov x0, x10
-    ldr x16, lit_spill_pool
-    blr x16
-    ldp x0, x10, [sp, #16]
-    ldp x29, x30, [sp], #32
-    ldp x11, x12, [x10, #{POOL_COUNT}]
-    cmp x11, x12
-    b.lo dealloc_push
 dealloc_generic:
     mov x9, #1                            // the count back to one, and Py_DecRef
     str x9, [x0, #{OB_REFCNT}]            // frees the object from C: no Python code
     ldr x16, lit_dealloc                  // (an engine's trap) sees it at zero
     br x16
-
-// -- refilling a pool: x10 = the empty pool, x9 = its kind; keeps x0-x3,
-//    x10-x16 and d0 (what the routines calling it hold then) ------------------
-pool_refill:
-    stp x29, x30, [sp, #-112]!
-    mov x29, sp
-    stp x0, x1, [sp, #16]
-    stp x2, x3, [sp, #32]
-    stp x10, x11, [sp, #48]
-    stp x12, x13, [sp, #64]
-    stp x14, x15, [sp, #80]
-    str x16, [sp, #96]
-    str d0, [sp, #104]
-    mov x0, x10
-    mov x1, x9
-    ldr x16, lit_refill_pool
-    blr x16
-    ldp x0, x1, [sp, #16]
-    ldp x2, x3, [sp, #32]
-    ldp x10, x11, [sp, #48]
-    ldp x12, x13, [sp, #64]
-    ldp x14, x15, [sp, #80]
-    ldr x16, [sp, #96]
-    ldr d0, [sp, #104]
-    ldp x29, x30, [sp], #112
-    ret
 
 // -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------
 pyjit_for_iter:

@@ -427,8 +427,6 @@ lit_rich_compare:       .quad {PyObject_RichCompare:#x}
 lit_get_item:           .quad {PyObject_GetItem:#x}
 lit_set_item:           .quad {PyObject_SetItem:#x}
 lit_unpack_tuple:       .quad {unpack_tuple:#x}
-lit_refill_pool:        .quad {refill_pool:#x}
-lit_spill_pool:         .quad {spill_pool:#x}
 lit_tuple_type:         .quad {tuple_type:#x}
 lit_dict_type:          .quad {dict_type:#x}
 lit_len:                .quad {len:#x}
@@ -467,7 +465,6 @@ lit_bind_args:          .quad {bind_args:#x}
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
                   "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "unpack_tuple",
-                  "refill_pool", "spill_pool",
                   "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
                   "handle_eval_breaker", "recursion_error", "bind_args") + tuple(
@@ -591,8 +588,6 @@ MACROS = {
     "module_value": _module_value,
     "one_digit_int": _one_digit_int,
     "int_value": _int_value,
-    "pool_refill": lambda: ("    stp x29, x30, [sp, #-16]!\n    bl pool_refill\n"
-                            "    ldp x29, x30, [sp], #16\n"),
     "instance_values": objects.instance_values,
     "add_to_insertion_order": objects.add_to_insertion_order,
     "no_dict_sharing_values": objects.no_dict_sharing_values,

@@ -1,9 +1,9 @@
 """The container, truth, len and dict-path routines on the CPU: list and
 tuple subscripts and stores, tuple unpacking, int // and %, len() and
 truth tests, attribute and method loads through materialized instance
-dicts, globals after another global's store, and the pools refilled and
-spilled by their helpers: the interpreter's results and exceptions, and
-nothing leaks."""
+dicts, globals after another global's store, and the pools of dead ints
+and floats under results that escape and C-made objects that die: the
+interpreter's results and exceptions, and nothing leaks."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def sum_floats(xs):
     return t
 
 
-def test_pools_are_refilled_and_spilled_by_their_helpers(compiled, native):
+def test_pools_stay_bounded(compiled, native):
     compiled(make_ints, sum_floats)
     floats = [i / 7 for i in range(500)]
     want = 0.0
