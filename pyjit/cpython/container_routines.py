@@ -93,6 +93,22 @@ def _index(prefix: str, tuples: bool) -> tuple[str, str]:
 """, tuple_part
 
 
+def _vectorcall_of(builtin: str, nargs: int, generic: str) -> str:
+    """The checks of a routine standing for a builtin's vectorcall (x0 =
+    the callable, x2 = nargsf, x3 = kwnames): the callable is the builtin
+    at literal `builtin`, no keywords, nargs positional arguments; else go
+    to generic.  Uses x9."""
+    return f"""\
+    ldr x9, {builtin}
+    cmp x0, x9
+    b.ne {generic}
+    cbnz x3, {generic}
+    and x9, x2, #0x7fffffffffffffff       // without PY_VECTORCALL_ARGUMENTS_OFFSET
+    cmp x9, #{nargs}
+    b.ne {generic}
+"""
+
+
 def source() -> str:
     """The routines' assembly text (before macro expansion)."""
     L = layout
@@ -133,13 +149,7 @@ setitem_generic:
 
 // -- len(): the vectorcall x0 = callable, x1 = args, x2 = nargsf, x3 = kwnames ------
 pyjit_len:
-    ldr x9, lit_len
-    cmp x0, x9
-    b.ne len_generic
-    cbnz x3, len_generic
-    and x9, x2, #0x7fffffffffffffff       // without PY_VECTORCALL_ARGUMENTS_OFFSET
-    cmp x9, #1
-    b.ne len_generic
+{_vectorcall_of('lit_len', 1, 'len_generic')}\
     ldr x10, [x1]                         // the object
     ldr x9, [x10, #{L.OB_TYPE}]
     ldr x11, lit_list_type
@@ -163,13 +173,7 @@ len_generic:
 
 // -- list.append, list.pop: the vectorcall x0 = the descriptor, x1 = [self, args...] --
 pyjit_list_append:
-    ldr x9, lit_list_append
-    cmp x0, x9
-    b.ne list_method_generic
-    cbnz x3, list_method_generic
-    and x9, x2, #0x7fffffffffffffff
-    cmp x9, #2
-    b.ne list_method_generic
+{_vectorcall_of('lit_list_append', 2, 'list_method_generic')}\
     ldp x10, x11, [x1]                    // the list, the item
     ldr x9, [x10, #{L.OB_TYPE}]
     ldr x12, lit_list_type
@@ -188,13 +192,7 @@ pyjit_list_append:
     @incref x0, x9
     ret
 pyjit_list_pop:
-    ldr x9, lit_list_pop
-    cmp x0, x9
-    b.ne list_method_generic
-    cbnz x3, list_method_generic
-    and x9, x2, #0x7fffffffffffffff
-    cmp x9, #1
-    b.ne list_method_generic
+{_vectorcall_of('lit_list_pop', 1, 'list_method_generic')}\
     ldr x10, [x1]                         // the list
     ldr x9, [x10, #{L.OB_TYPE}]
     ldr x12, lit_list_type
