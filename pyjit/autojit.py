@@ -36,9 +36,10 @@ closures, lambdas, comprehensions, methods of classes made later) count
 from their first call.  Reached are: every function alive when the mode
 starts (the garbage collector lists them), and the code of every module
 imported while it is on (the source and bytecode loaders' `get_code` is
-wrapped).  Not reached: functions made from code compiled at run time from
-strings (`exec`, `compile`: namedtuple's and dataclass's generated
-methods), which run in the interpreter.
+wrapped).  Functions made from code compiled at run time from strings
+(`exec`, `compile`: namedtuple's and dataclass's generated methods) are
+found running (unseen_code.py: at their code's first start on 3.12+, at
+a collection on 3.11) and counted from then on.
 
 Left alone: pyjit's own code and the modules it runs on (EXCLUDED), whose
 compiled versions would run inside the engine they are part of.
@@ -61,6 +62,7 @@ import atexit
 import fnmatch
 import gc
 import itertools
+import operator as _operator
 import os
 import re
 import threading
@@ -70,7 +72,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from importlib import _bootstrap_external
 
-from . import install, jit, sharing
+from . import install, jit, sharing, unseen_code
 from .cpython import counting as prologue
 from .cpython import frames, semantics
 from .cpython.bytecode_edit import first_resume, insert
@@ -120,6 +122,9 @@ class Mode:
     main_module: str | None = None      # also matched as __main__ by patterns
     left_alone: frozenset = frozenset()  # ids of module dicts whose functions are not counted
     counted_at_start: int = 0
+    found_late: int = 0          # functions of code counted when found running (unseen_code)
+    watch: object = None         # the unseen_code.Watch finding them
+    watch_note: str | None = None   # why it could not watch, if it could not
     # id -> weak reference, for the compiled functions still alive: a
     # function that dies leaves (comprehensions and closures are made, and
     # compiled, anew at each call of their parent: a list of every one
@@ -183,13 +188,15 @@ class _Counted:
     counted nested code in its constants (`uncounted`: what runs, and is
     compiled, once counting stops), and the counted copy."""
 
-    __slots__ = ("original", "uncounted", "counted", "suspends", "it", "shared", "__weakref__")
+    __slots__ = ("original", "uncounted", "counted", "suspends", "it", "shared", "arrived_once",
+                 "__weakref__")
 
     def __init__(self, original: _CodeType, uncounted: _CodeType, threshold: int) -> None:
         self.original = original
         self.uncounted = uncounted
         self.suspends = bool(original.co_flags & _SUSPENDS)
         self.shared = None       # weak reference to the code compiled for it last (sharing.py)
+        self.arrived_once = False   # a function's count ran out: the hook decided its code
         self.it = itertools.repeat(None, threshold - 1)
         base_c, base_n = len(uncounted.co_consts), len(uncounted.co_names)
         body, tail, stack = prologue.counting_code(
@@ -235,6 +242,7 @@ class _Counted:
             if type(func) is not _FunctionType or func.__code__ is not self.counted:
                 return GO_ON
             mode = _mode
+            self.arrived_once = True
             func.__code__ = self.uncounted           # counted no more, whatever comes next
             if not mode.selects(func):
                 return GO_ON
@@ -369,6 +377,54 @@ def _count(func, mode: Mode) -> bool:
     return True
 
 
+def _unseen(func, code) -> bool | None:
+    """unseen_code's `found`: func (None: none known) runs code the mode did
+    not count ahead (compiled from a string, for one).  Counts code from
+    now on, gives func the counted copy; whether other functions of code may
+    still come (its original, from a string, makes more), None when the
+    mode is busy on this thread (ask later)."""
+    mode = _mode
+    if mode is None:
+        return False
+    record = _by_code.get(id(code))
+    if record is not None and (code is record.counted or code is record.uncounted) and (
+            code is not record.original or record.arrived_once):
+        # counted, or left uncounted by the hook on purpose (compiled,
+        # refused, not selected); a function holding the original of a code
+        # counted as another's constant was made by an uncounted parent
+        return False
+    if code.co_flags & _FUNCTION_CODE != _FUNCTION_CODE:
+        return False                              # a module or class body
+    if type(func) is not _FunctionType:
+        return False                              # no function runs it (exec of its code)
+    if func.__code__ is not code:
+        return True                               # swapped meanwhile: later frames may tell
+    if not mode.selects(func):
+        return False
+    if _lock._is_owned() or getattr(_compiling, "depth", 0) or jit.in_compiler():
+        return None
+    if not _lock.acquire(blocking=False):
+        return None
+    try:
+        if _mode is not mode:
+            return False
+        if not _count(func, mode):
+            return False
+        if _STARTED_CALL_COUNTS:
+            # the call that started (it runs interpreted) is one of the code's
+            next(_by_code[id(func.__code__)].it, None)
+        mode.found_late += 1
+        return True
+    finally:
+        _lock.release()
+
+
+# On 3.12+ the watcher reports a code when its frame starts: that call
+# counts.  On 3.11 it reports functions found at a collection, called any
+# number of times before: their count goes on from where it is.
+_STARTED_CALL_COUNTS = hasattr(__import__("sys"), "monitoring")
+
+
 def _get_code_wrapper(get_code):
     def counting_get_code(self, fullname):
         code = get_code(self, fullname)
@@ -418,6 +474,8 @@ def start(threshold: int = 1, patterns=None, *, options=None, engine=None,
         finally:
             _compiling.depth -= 1
         _count_again(mode)
+        mode.watch = unseen_code.Watch(_unseen)
+        mode.watch_note = mode.watch.start()
         if not _stop_at_exit:
             atexit.register(stop)        # nothing counted runs while the interpreter finalizes
             _stop_at_exit.append(True)
@@ -439,6 +497,8 @@ def stop() -> Mode | None:
             cls.get_code = original
         if mode is None:
             return None
+        if mode.watch is not None:
+            mode.watch.stop()
         semantics.function_made = None
         sharing.keep_idle(False)   # code kept for later functions of the same code goes
         for record in _records.values():
@@ -455,6 +515,18 @@ def stop() -> Mode | None:
             if record is not None and kept is record.uncounted:
                 install.replace_original(obj, record.original)
         return mode
+
+
+def passes_to_compiled(code) -> bool:
+    """Whether a frame of `code` is only the way into compiled code: a
+    counted copy whose count is used up and whose code is compiled, so its
+    prologue's hook runs the call compiled (bench/share.py counts the call
+    there, not twice)."""
+    record = _by_code.get(id(code))
+    if record is None or code is not record.counted or _mode is None:
+        return False
+    shared = record.shared() if record.shared is not None else None
+    return shared is not None and not shared.gone and _operator.length_hint(record.it) == 0
 
 
 def current() -> Mode | None:

@@ -226,6 +226,12 @@ def idle_count() -> int:
     return len(_idle)
 
 
+def loaded_codes() -> set:
+    """The code objects whose compiled code is loaded, in use or idle: a
+    function of one of them made later runs it from its first call."""
+    return {shared.code for shared in list(_shared.values()) if not shared.gone}
+
+
 def loaded_count() -> int:
     """How many shared codes are loaded, in use or idle."""
     return len(_shared)

@@ -6,7 +6,11 @@
 Counted in one extra call of the benchmark with a profile function
 (`sys.setprofile`) that sees every Python-level call event of the thread,
 generator and coroutine resumptions included, and checks whether the
-frame's code is the original code of a compiled function.  While a
+frame's code is the original code of a compiled function or has compiled
+code loaded (sharing.py: the next function made of it runs that).  Under
+a process-wide mode the frame of a counted copy whose count is used up is
+not a call of its own: its prologue's hook makes the call compiled (the
+frame that follows is counted).  While a
 profiler is set, pyjit runs every installed function in the interpreter
 (jit.py), so this call is interpreted throughout and slower; what it
 counts is which calls *would* have run compiled code, by code object,
@@ -22,6 +26,8 @@ import sys
 import time
 from typing import Any, Callable, Iterable
 
+from .. import sharing
+from ..autojit import passes_to_compiled
 from ..install import original_code
 
 _PYJIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -29,9 +35,15 @@ _PYJIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.se
 
 def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str, Any]:
     """{"calls", "compiled_calls", "share" (0..1, None without calls),
-    "seconds"} of one call of `call`; compiled: the compiled functions."""
-    codes = {original_code(func) for func in compiled}
+    "seconds", "missed"} of one call of `call`; compiled: the compiled
+    functions.  "missed" names the codes called most often that were not
+    compiled (`file:line qualname` and their calls), what to look at when
+    the share is low."""
+    # A code whose compiled code is kept loaded (comprehensions, closures:
+    # functions made anew each time) counts even while no function of it lives.
+    codes = {original_code(func) for func in compiled} | sharing.loaded_codes()
     counts = [0, 0]
+    missed: dict = {}           # code -> calls, for codes not compiled
 
     mine: dict = {}             # code -> whether it is pyjit's
 
@@ -40,12 +52,17 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
             code = frame.f_code
             ours = mine.get(code)
             if ours is None:
-                ours = mine[code] = code.co_filename.startswith(_PYJIT_DIR)
-            if ours:
+                # (pyjit's dataclasses' methods are code from strings, in
+                # pyjit's modules' globals)
+                ours = mine[code] = (code.co_filename.startswith(_PYJIT_DIR)
+                                     or _own_module(frame.f_globals.get("__name__")))
+            if ours or passes_to_compiled(code):
                 return
             counts[0] += 1
             if code in codes:
                 counts[1] += 1
+            else:
+                missed[code] = missed.get(code, 0) + 1
 
     previous = sys.getprofile()
     start = time.perf_counter()
@@ -56,5 +73,18 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
         sys.setprofile(previous)
     seconds = time.perf_counter() - start
     calls, hits = counts
+    top = sorted(missed.items(), key=lambda item: -item[1])[:MISSED_SHOWN]
     return {"calls": calls, "compiled_calls": hits,
-            "share": hits / calls if calls else None, "seconds": seconds}
+            "share": hits / calls if calls else None, "seconds": seconds,
+            "missed": [[_where(code), n] for code, n in top]}
+
+
+MISSED_SHOWN = 10
+
+
+def _own_module(name) -> bool:
+    return type(name) is str and (name == "pyjit" or name.startswith("pyjit."))
+
+
+def _where(code) -> str:
+    return f"{code.co_filename}:{code.co_firstlineno} {code.co_qualname}"

@@ -163,8 +163,11 @@ def run_suite(specs: list[manifest.BenchmarkSpec], mode: str, *, jobs: int = 2,
               counts: bool = False, share: bool = False, leak_iterations: int = 2,
               leak_budget: float | None = DEFAULT_LEAK_BUDGET, leak_memory: str = "blocks",
               progress: Callable[[str], None] = lambda message: None,
+              checkpoint: Callable[[SuiteReport], None] = lambda report: None,
               python: str | None = None) -> SuiteReport:
-    """Run specs (see the module docstring); rows in the order of specs."""
+    """Run specs (see the module docstring); rows in the order of specs.
+    After each benchmark, `checkpoint` gets the report of the rows finished
+    so far (a long run stopped early keeps what it measured)."""
     report = SuiteReport(mode, jobs, timeout, small, counts, share)
     start = time.perf_counter()
     rows: dict[str, Row] = {}
@@ -193,10 +196,18 @@ def run_suite(specs: list[manifest.BenchmarkSpec], mode: str, *, jobs: int = 2,
              + (f"; {skipped} skipped" if skipped else ""))
     for done in run_parallel(tasks, jobs, timeout):
         row = rows[done.key] = _row(done, args_of[done.key])
-        progress(progress_line(done, row.status))
+        progress(progress_line(done, row.status + _share_note(row)))
+        report.rows = [rows[spec.name] for spec in specs if spec.name in rows]
+        report.wall_time = time.perf_counter() - start
+        checkpoint(report)
     report.rows = [rows[spec.name] for spec in specs]
     report.wall_time = time.perf_counter() - start
     return report
+
+
+def _share_note(row: Row) -> str:
+    share = ((row.result or {}).get("share") or {}).get("share")
+    return "" if share is None else f" (share {100 * share:.1f}%)"
 
 
 # -- the table ------------------------------------------------------------------------

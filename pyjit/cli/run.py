@@ -225,6 +225,10 @@ def print_result(r, defaulted: bool = False) -> None:
         shown = "-" if sh["share"] is None else f"{100 * sh['share']:.1f}%"
         print(f"share of Python calls whose code is compiled: {shown} ({sh['compiled_calls']} "
               f"of {sh['calls']}, counted in one profiled call)")
+        if sh.get("missed") and sh["share"] is not None and sh["share"] < 1:
+            print("  called most and not compiled:")
+            for where, n in sh["missed"][:5]:
+                print(f"    {n:>9} {where}")
     if r.leak and r.leak["ok"] is None:
         print(f"leak check {r.leak['note']}")
     elif r.leak:

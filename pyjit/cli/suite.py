@@ -27,8 +27,9 @@ requires-python excludes this Python, or they time a command line.  A
 benchmark running past --timeout is killed and reported as "timeout".
 
 Progress goes to stderr: one line per finished benchmark with its time and
-what is still running.  --json FILE writes every row with the child's
-whole result.  Exit status 0 when every benchmark that ran matched the
+what is still running (and the share, with --share).  --json FILE
+writes every row with the child's whole result, after every benchmark, so
+a run stopped early keeps the rows it finished.  Exit status 0 when every benchmark that ran matched the
 interpreter and leaked nothing (timeouts and skips do not fail it), 1
 otherwise, 2 for bad arguments.
 
@@ -100,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout or suite.DEFAULT_TIMEOUT, small=not args.full_size,
         counts=args.counts, share=args.share, leak_iterations=args.leak_iterations,
         leak_budget=args.leak_budget or suite.DEFAULT_LEAK_BUDGET, leak_memory=args.leak_memory,
-        progress=say)
+        progress=say,
+        checkpoint=(lambda so_far: suite.write_json(so_far, args.json)) if args.json
+        else (lambda so_far: None))
     print(suite.format_table(report))
     if args.json:
         try:

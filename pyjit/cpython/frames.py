@@ -84,6 +84,19 @@ def calling_function():
     return _object_at(func)                                         # C calls only
 
 
+def started_function():
+    """For a `sys.monitoring` callback calling this: the function object
+    of the frame the event is about (the callback's caller, past the entry
+    frame of its call from C), or None (module code, exec)."""
+    own = current_frame_slot().value                                  # this function's
+    callback = _U64.from_address(own + layout.IFRAME_PREVIOUS).value   # the callback's
+    started = _python_frame(_U64.from_address(callback + layout.IFRAME_PREVIOUS).value)
+    if not started:
+        return None
+    func = layout.stackref_object(_U64.from_address(started + layout.IFRAME_FUNC).value)
+    return _object_at(func) if func else None
+
+
 def locals_address(frame: int) -> int:
     """The address of a frame's local slots (fast locals, then cells)."""
     return frame + layout.IFRAME_LOCALSPLUS
