@@ -21,12 +21,21 @@ exception replaced an unnormalized one whose entries the interpreter
 drops at the handler (errstate.mark_replacement).
 
 An entry needs a frame object.  A compiled activation has no frame of its
-own, so a `CodeInfo` keeps one frame object that stands for the function:
-an unstarted generator's frame built from a code object with the function's
-name, qualified name, file and first line, and its globals (so `f_code`,
-`f_globals` and the file and line a printer shows are the function's; its
-`f_locals` are empty and `f_back` is None).  The line of the entry is
-explicit (`tb_lasti` -1 makes the traceback module use `tb_lineno`).
+own, so each entry gets a frame object standing for the activation: a
+closed generator's frame built from a code object with the function's
+name, qualified name, file and first line (`CodeInfo`'s stand-in code),
+and its globals, so `f_code`, `f_globals` and the file and line a printer
+shows are the function's; its `f_locals` are empty.  The line of the entry
+is explicit (`tb_lasti` -1 makes the traceback module use `tb_lineno`).
+What the interpreter's frame would say once the exception left it is
+written into the frame object's fields (layout FRAME_F_LINENO,
+FRAME_F_BACK): `f_lineno` is the line where the activation was left (the
+entry's line, or a re-raise's, as in a `finally` run on the way out), and
+`f_back` is the frame below the activation's trampoline frame when it was
+entered through one (from the interpreter or from C), and becomes the
+frame of the caller's entry when the exception passes through a compiled
+caller (the frame the interpreter's callee frame has as `f_back` is the
+one its caller's entry shows).
 """
 
 from __future__ import annotations
@@ -35,10 +44,13 @@ from __future__ import annotations
 # of compiled code must not see that).
 from builtins import KeyError, SystemError, dict, list
 import bisect
+import ctypes
+import os
+import sys
 import types
-from typing import Any, Iterable
+from typing import Iterable
 
-from . import errstate
+from . import errstate, frames, layout
 from .helper_decl import python_helper
 
 _TracebackType = types.TracebackType
@@ -49,7 +61,7 @@ class CodeInfo:
     original code and globals, and the line of each piece of its machine
     code once loaded (`set_lines`, `set_base`)."""
 
-    __slots__ = ("code", "globals", "base", "_offsets", "_lines", "_frame", "_releases",
+    __slots__ = ("code", "globals", "base", "_offsets", "_lines", "_standin", "_releases",
                  "__weakref__")
 
     def __init__(self, code: types.CodeType, globals_: dict):
@@ -57,7 +69,7 @@ class CodeInfo:
         self.base = 0                       # where the code is loaded (0: not loaded)
         self._offsets: list[int] = []
         self._lines: list[int | None] = []
-        self._frame: Any = None
+        self._standin: types.CodeType | None = None
         self._releases: dict[int, tuple[int, ...]] = {}
 
     def set_lines(self, pieces: Iterable[tuple[int, int | None]]) -> None:
@@ -88,11 +100,19 @@ class CodeInfo:
             raise SystemError(f"{self.code.co_qualname}: no release entry for the call "
                               f"returning to {address:#x}") from None
 
-    def frame(self):
-        """The frame object standing for the function in traceback entries."""
-        if self._frame is None:
-            self._frame = _standin_frame(self.code, self.globals)
-        return self._frame
+    def new_frame(self, line: int):
+        """A frame object standing for one activation of the function in a
+        traceback entry, at line (module docstring)."""
+        if self._standin is None:
+            self._standin = _gen.__code__.replace(
+                co_name=self.code.co_name, co_qualname=self.code.co_qualname,
+                co_filename=self.code.co_filename, co_firstlineno=self.code.co_firstlineno,
+                co_consts=_gen.__code__.co_consts + (_STANDIN,))
+        generator = _FunctionType(self._standin, self.globals)()
+        frame = generator.gi_frame
+        generator.close()                   # the frame object outlives the generator
+        _Int.from_address(id(frame) + layout.FRAME_F_LINENO).value = line
+        return frame
 
     def __repr__(self) -> str:
         return f"<CodeInfo {self.code.co_qualname}>"
@@ -102,31 +122,89 @@ def _gen():
     yield
 
 
-def _standin_frame(code: types.CodeType, globals_: dict):
-    standin = _gen.__code__.replace(co_name=code.co_name, co_qualname=code.co_qualname,
-                                    co_filename=code.co_filename,
-                                    co_firstlineno=code.co_firstlineno)
-    generator = types.FunctionType(standin, globals_)()
-    frame = generator.gi_frame
-    generator.close()                       # the frame object outlives the generator
-    return frame
+_STANDIN = object()            # among a stand-in code's constants: marks its frames
+_FunctionType = types.FunctionType
+_Int = ctypes.c_int
+_Pointer = ctypes.c_void_p
+
+
+def _is_standin(frame) -> bool:
+    return frame.f_code.co_consts[-1] is _STANDIN
+
+
+def _set_back(frame, back) -> None:
+    """frame.f_back = back (a new reference; the frame releases it when it
+    dies), releasing the one it had."""
+    _incref(back)
+    slot = _Pointer.from_address(id(frame) + layout.FRAME_F_BACK)
+    old, slot.value = slot.value, id(back)
+    if old:
+        _decref(old)
+
+
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = (ctypes.py_object,)
+_incref.restype = None
+_decref = ctypes.pythonapi.Py_DecRef
+_decref.argtypes = (ctypes.c_void_p,)
+_decref.restype = None
+_getframe = sys._getframe
+_object_at = __import__("_ctypes").PyObj_FromPtr
+_OWN_FILES = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _trampoline_caller(info: CodeInfo):
+    """The frame object below the innermost compiled activation's
+    trampoline frame when that activation is info's function (entered from
+    the interpreter or from C), else None.  (A function calling itself
+    directly has no trampoline frame of its own: the caller's entry, added
+    when the exception passes through it, corrects what this gives.)"""
+    address = frames.innermost()
+    if not address:
+        return None
+    code = _object_at(_Pointer.from_address(address + layout.IFRAME_CODE).value)
+    if code.co_qualname != info.code.co_qualname:
+        return None
+    f = _getframe(2)
+    while f is not None and f.f_code is not code:
+        f = f.f_back
+    back = f.f_back if f is not None else None
+    hooked = False
+    while back is not None and back.f_code.co_filename.startswith(_OWN_FILES):
+        back, hooked = back.f_back, True    # a first call, made by the counting hook...
+    if hooked and back is not None and back.f_code.co_qualname == code.co_qualname:
+        back = back.f_back                  # ...for the counted frame of the same call
+    return back
 
 
 def add_entry(info: CodeInfo, lr: int) -> None:
     """The traceback entry of a failure at lr in info's function, in front
     of the pending exception's traceback (see the module docstring).  Its
-    one change of state is its last step (no check point follows it): an
-    asynchronous exception interrupts it before anything changed, and the
+    one change the program sees is its last step (no check point follows
+    it): an asynchronous exception interrupts it before that, and the
     helper may be called again (helper_binding.py)."""
     if errstate.reraised():
         errstate.take_reraised()
+        # left by a re-raise: the activation's entry, added when its handler
+        # took the exception, is the first; its frame is at this line now
+        exc, line = errstate.pending(), info.line_at(lr)
+        head = exc.__traceback__ if exc is not None else None
+        if (line is not None and head is not None and _is_standin(head.tb_frame)
+                and head.tb_frame.f_code is info._standin):
+            _Int.from_address(id(head.tb_frame) + layout.FRAME_F_LINENO).value = line
         return
     exc = errstate.pending()
     line = info.line_at(lr)
     if exc is None or line is None or errstate.is_replacement(exc):
         return
-    entry = _TracebackType(exc.__traceback__, info.frame(), -1, line)
-    exc.__traceback__ = entry
+    head = exc.__traceback__
+    frame = info.new_frame(line)
+    back = _trampoline_caller(info)
+    if back is not None:
+        _set_back(frame, back)
+    if head is not None and _is_standin(head.tb_frame) and head.tb_frame.f_back is not frame:
+        _set_back(head.tb_frame, frame)     # the callee's frame: this activation called it
+    exc.__traceback__ = _TracebackType(head, frame, -1, line)
 
 
 @python_helper("traceback_exit", ("obj", "int64"), "int64", "none", room=True, once=True)

@@ -487,6 +487,22 @@ def test_exception_stack_items():
     assert next(g) == id(g) + L.GEN_EXC_STATE
 
 
+def test_frame_object_back_and_line_fields():
+    """f_back (owned) and f_lineno (an int, the line when non-zero) of a
+    frame object, as the traceback helpers write them into stand-in frames."""
+    def below():
+        return sys._getframe()
+    def caller():
+        return below(), sys._getframe()
+    frame, calling = caller()            # both finished: f_back is a field now
+    assert u64(id(frame) + L.FRAME_F_BACK) == id(frame.f_back) == id(calling)
+    lineno = ctypes.c_int.from_address(id(frame) + L.FRAME_F_LINENO)
+    saved = lineno.value
+    lineno.value = 12345
+    assert frame.f_lineno == 12345
+    lineno.value = saved
+
+
 def test_entry_frames():
     """A function the eval loop is entered for from C (here __next__, by
     next()): 3.11 links its frame to its caller's, 3.12 through an entry

@@ -300,7 +300,13 @@ def _raise_varargs(b: Builder311, ins: BcInstr) -> None:
 def _reraise(b: Builder311, ins: BcInstr) -> None:
     exc = b.pop()
     leaving_by_exception(b)
-    b.emit(Reraise([exc]))
+    reraise = Reraise([exc])
+    b.emit(reraise)
+    if ins.arg:
+        # RERAISE n puts the frame back at the instruction that raised
+        # (lasti): the frame is left at that line, not at this one's (the
+        # traceback helpers keep the line of the frame's entry)
+        reraise.lineno = None
 
 
 @HANDLERS("PUSH_EXC_INFO")
