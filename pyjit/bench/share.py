@@ -10,7 +10,9 @@ frame's code is the original code of a compiled function or has compiled
 code loaded (sharing.py: the next function made of it runs that).  Under
 a process-wide mode the frame of a counted copy whose count is used up is
 not a call of its own: its prologue's hook makes the call compiled (the
-frame that follows is counted).  While a
+frame that follows is counted).  Calls pyjit's own code makes into the
+modules it runs on (weakref's dictionaries, for its records) are its
+bookkeeping, not the program's, and so is what they call.  While a
 profiler is set, pyjit runs every installed function in the interpreter
 (jit.py), so this call is interpreted throughout and slower; what it
 counts is which calls *would* have run compiled code, by code object,
@@ -27,7 +29,7 @@ import time
 from typing import Any, Callable, Iterable
 
 from .. import sharing
-from ..autojit import passes_to_compiled
+from ..autojit import EXCLUDED, passes_to_compiled
 from ..install import original_code
 
 _PYJIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -46,18 +48,38 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
     missed: dict = {}           # code -> calls, for codes not compiled
 
     mine: dict = {}             # code -> whether it is pyjit's
+    runs_on: dict = {}          # code -> whether it is of a module pyjit runs on
+    behalf: set = set()         # ids of the frames of such code pyjit called, running
+
+    def ours(frame) -> bool:
+        code = frame.f_code
+        own = mine.get(code)
+        if own is None:
+            # (pyjit's dataclasses' methods are code from strings, in
+            # pyjit's modules' globals)
+            own = mine[code] = (code.co_filename.startswith(_PYJIT_DIR)
+                                or _own_module(frame.f_globals.get("__name__")))
+        return own
 
     def profile(frame, event, arg):
+        if event == "return":
+            if behalf:
+                behalf.discard(id(frame))
+            return
         if event == "call":
             code = frame.f_code
-            ours = mine.get(code)
-            if ours is None:
-                # (pyjit's dataclasses' methods are code from strings, in
-                # pyjit's modules' globals)
-                ours = mine[code] = (code.co_filename.startswith(_PYJIT_DIR)
-                                     or _own_module(frame.f_globals.get("__name__")))
-            if ours or passes_to_compiled(code):
+            if ours(frame) or passes_to_compiled(code):
                 return
+            back = frame.f_back
+            if back is not None and (id(back) in behalf or ours(back)):
+                # pyjit's own bookkeeping (weakref's dictionaries...) and
+                # what that calls: not the program's calls
+                engine_side = runs_on.get(code)
+                if engine_side is None:
+                    engine_side = runs_on[code] = _runs_on(frame)
+                if engine_side or id(back) in behalf:
+                    behalf.add(id(frame))
+                    return
             counts[0] += 1
             if code in codes:
                 counts[1] += 1
@@ -80,6 +102,13 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
 
 
 MISSED_SHOWN = 10
+
+
+def _runs_on(frame) -> bool:
+    """Whether frame's code is of a module the process-wide modes leave
+    alone because pyjit runs on it (autojit.EXCLUDED)."""
+    name = frame.f_globals.get("__name__")
+    return type(name) is str and any(name == m or name.startswith(m + ".") for m in EXCLUDED)
 
 
 def _own_module(name) -> bool:
