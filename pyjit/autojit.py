@@ -57,7 +57,7 @@ from __future__ import annotations
 # Bound at import: a program may rebind builtins.len and the like.
 from builtins import (
     Exception, RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
-    object, str, tuple, type, zip,
+    next, object, str, tuple, type, zip,
 )
 import atexit
 import fnmatch

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.len and the like (the call path
 # of compiled code must not see that).
-from builtins import KeyError, SystemError, dict, list
+from builtins import KeyError, SystemError, dict, id, list
 import bisect
 import ctypes
 import os
