@@ -129,6 +129,8 @@ def apply_mode(kind: str, arg: Any, functions: list, module_name: str, options, 
                                         main_module=module_name, leave_alone=leave_alone)
         say(f"counting the calls of {applied.process.counted_at_start} functions, "
             f"compiling each on call {arg}")
+    if applied.process is not None and applied.process.watch_note:
+        say(applied.process.watch_note)
     return applied
 
 

@@ -78,6 +78,7 @@ class BenchResult:
     # code (pyjit/sharing.py)
     compilations: int = 0
     shared_installs: int = 0
+    found_late: int = 0          # functions of code it had not counted ahead (unseen_code.py)
     counts: dict[str, dict[str, Any]] | None = None
     leak: dict[str, Any] | None = None
     share: dict[str, Any] | None = None  # share.compiled_call_share, when asked
@@ -332,3 +333,4 @@ def _record_compiled(result: BenchResult, applied, jit) -> None:
             result.refusals.setdefault(name, reason)
         result.compilations = applied.process.compilations
         result.shared_installs = applied.process.shared_installs
+        result.found_late = applied.process.found_late

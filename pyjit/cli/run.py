@@ -199,6 +199,9 @@ def print_result(r, defaulted: bool = False) -> None:
         if r.compilations or r.shared_installs:
             print(f"the mode compiled {r.compilations} times, and installed code compiled "
                   f"for another function of the same code {r.shared_installs} times")
+        if r.found_late:
+            print(f"it found {r.found_late} functions of code compiled at run time "
+                  f"(exec, eval, dataclasses, namedtuple) and counted them from then on")
         if r.refusals:
             print(f"refused {len(r.refusals)}:")
             for name, reason in r.refusals.items():
