@@ -403,8 +403,8 @@ def _unseen(func, code) -> bool | None:
         return False                              # no function runs it (exec of its code)
     if func.__code__ is not code:
         return True                               # swapped meanwhile: later frames may tell
-    if not mode.selects(func):
-        return False
+    if not mode.selects(func) or jit.decided(func):
+        return False       # (a compiled function runs its original while a profiler is set)
     if _lock._is_owned() or getattr(_compiling, "depth", 0) or jit.in_compiler():
         return None
     if not _lock.acquire(blocking=False):

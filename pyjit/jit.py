@@ -370,6 +370,12 @@ def is_jit_compiled(func: Callable) -> bool:
     return _installed(_function_of(func)) is not None
 
 
+def decided(func: FunctionType) -> bool:
+    """Whether pyjit has dealt with func already: compiled (its trampoline
+    taken out while a tracer or profiler is set, too), watched, or refused."""
+    return _installed(func) is not None or func in _watched or func in _refusals
+
+
 def refusal_reason(func: Callable) -> str | None:
     """Why func is not compiled, in one sentence: for anything but a Python
     function (a built-in, a class, a functools.partial, ...), why it cannot
