@@ -182,7 +182,8 @@ pyjit_list_append:
     ldr x13, [x10, #{L.LIST_OB_SIZE}]
     ldr x14, [x10, #{L.LIST_ALLOCATED}]
     cmp x13, x14
-    b.hs list_method_generic              // no room: the C function grows it
+    b.ge list_method_generic              // no room: the C function grows it (signed:
+                                          // a list being sorted has allocated -1)
     @incref x11, x9
     ldr x15, [x10, #{L.LIST_OB_ITEM}]
     str x11, [x15, x13, lsl #3]

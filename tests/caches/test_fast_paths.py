@@ -339,6 +339,27 @@ def test_list_append_and_pop_are_the_interpreters(mode, compiled):
             assert got == want, (make, n)          # the allocations too (getsizeof)
 
 
+def append_and_pop(a, extra):
+    a.append(extra)
+    return a.pop()
+
+
+def append_while_sorting(a, extra, step):
+    # list.sort empties the list while it sorts (ob_item NULL, allocated -1):
+    # the key's append goes to list.append, which grows it, and sort says so
+    a.sort(key=lambda x: step(a, extra) - x)
+    return a
+
+
+def test_list_methods_on_a_list_being_sorted_are_the_interpreters(compiled):
+    compiled(append_and_pop)
+    assert append_and_pop([1], 2) == 2       # the call cells filled: the routines run
+    reference = interpreted(append_and_pop)
+    for items in ([], [3], [3, 1, 2]):
+        got = outcome(lambda: append_while_sorting(list(items), 9, append_and_pop))
+        assert got == outcome(lambda: append_while_sorting(list(items), 9, reference))
+
+
 def pops(a):
     return a.pop(), a.pop(-1), a.pop(0)
 
