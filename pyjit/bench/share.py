@@ -17,19 +17,23 @@ profiler is set, pyjit runs every installed function in the interpreter
 (jit.py), so this call is interpreted throughout and slower; what it
 counts is which calls *would* have run compiled code, by code object,
 including calls between compiled functions that the machine code makes
-directly.  Calls made on other threads are not counted, nor calls of
-pyjit's own Python code (the harness's, the profiler switch's).
+directly.  Calls on threads the call starts are counted too (a thread
+pool's workers: `threading.setprofile`); calls on threads that were
+running before are not, nor calls of pyjit's own Python code (the
+harness's, the profiler switch's).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from typing import Any, Callable, Iterable
 
 from .. import sharing
 from ..autojit import EXCLUDED, passes_to_compiled
+from ..jit import in_compiler
 from ..install import original_code
 
 _PYJIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -68,8 +72,8 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
             return
         if event == "call":
             code = frame.f_code
-            if ours(frame) or passes_to_compiled(code):
-                return
+            if ours(frame) or passes_to_compiled(code) or in_compiler():
+                return                  # (what pyjit's compiler calls is its own)
             back = frame.f_back
             if back is not None and (id(back) in behalf or ours(back)):
                 # pyjit's own bookkeeping (weakref's dictionaries...) and
@@ -87,12 +91,15 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
                 missed[code] = missed.get(code, 0) + 1
 
     previous = sys.getprofile()
+    previous_threads = threading.getprofile()
     start = time.perf_counter()
+    threading.setprofile(profile)      # threads the call starts (a thread pool's)
     sys.setprofile(profile)
     try:
         call()
     finally:
         sys.setprofile(previous)
+        threading.setprofile(previous_threads)
     seconds = time.perf_counter() - start
     calls, hits = counts
     top = sorted(missed.items(), key=lambda item: -item[1])[:MISSED_SHOWN]
