@@ -130,7 +130,10 @@ class _Collector:
             return
         seen, pending = self.seen, self.pending
         for generation in (0, 1):
-            for obj in _get_objects(generation):
+            objects = _get_objects(generation)
+            if _function not in map(_type, objects):    # (the usual case, in C)
+                continue
+            for obj in objects:
                 if _type(obj) is _function:
                     known = seen.get(id(obj.__code__))
                     if known is None or known() is not obj.__code__:
