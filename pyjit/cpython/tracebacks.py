@@ -23,9 +23,11 @@ drops at the handler (errstate.mark_replacement).
 An entry needs a frame object.  A compiled activation has no frame of its
 own, so each entry gets a frame object standing for the activation: a
 closed generator's frame built from a code object with the function's
-name, qualified name, file and first line (`CodeInfo`'s stand-in code),
-and its globals, so `f_code`, `f_globals` and the file and line a printer
-shows are the function's; its `f_locals` are empty.  The line of the entry
+name, qualified name, file, first line and local names (`CodeInfo`'s
+stand-in code), and its globals, so `f_code`, `f_globals`, the file and
+line a printer shows and the names 3.11's and 3.12's NameError suggestions
+read are the function's; its `f_locals` are empty (the locals' values are
+not kept).  The line of the entry
 is explicit (`tb_lasti` -1 makes the traceback module use `tb_lineno`).
 What the interpreter's frame would say once the exception left it is
 written into the frame object's fields (layout FRAME_F_LINENO,
@@ -104,10 +106,13 @@ class CodeInfo:
         """A frame object standing for one activation of the function in a
         traceback entry, at line (module docstring)."""
         if self._standin is None:
+            # The function's local names (unset): what reads the frame's
+            # code for them finds them (3.11's NameError suggestions).
             self._standin = _gen.__code__.replace(
                 co_name=self.code.co_name, co_qualname=self.code.co_qualname,
                 co_filename=self.code.co_filename, co_firstlineno=self.code.co_firstlineno,
-                co_consts=_gen.__code__.co_consts + (_STANDIN,))
+                co_consts=_gen.__code__.co_consts + (_STANDIN,),
+                co_varnames=self.code.co_varnames, co_nlocals=len(self.code.co_varnames))
         generator = _FunctionType(self._standin, self.globals)()
         frame = generator.gi_frame
         generator.close()                   # the frame object outlives the generator

@@ -157,3 +157,31 @@ def test_a_callee_entered_from_c_has_the_python_caller_as_f_back():
     with compiled(BadException.__init__, raise_from_c):
         assert raise_from_c() == expected
         assert raise_from_c() == expected
+
+
+def misspelt():
+    noise = None
+    blech = None
+    return noise, blech, bluch  # noqa: F821 - the NameError is the point
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13),
+                    reason="3.13+ suggest from the frame's f_locals, which an entry's frame "
+                           "does not have (docs/cpython-tests.md)")
+def test_a_name_error_suggests_the_functions_locals():
+    import io
+
+    def suggestion():
+        try:
+            misspelt()
+        except NameError:
+            out = io.StringIO()
+            saved, sys.stderr = sys.stderr, out
+            try:
+                sys.__excepthook__(*sys.exc_info())
+            finally:
+                sys.stderr = saved
+            return "'blech'?" in out.getvalue()
+    assert suggestion()
+    with compiled(misspelt):
+        assert suggestion()
