@@ -19,10 +19,9 @@ calls the hook with the parameters.  The hook compiles the function
 (`jit.force_compile`, which installs its trampoline) and runs the call
 compiled, returning its result; or, for a refused function, one the mode
 does not select, or with no mode on, gives the function the code without
-the prologue and lets the call go on in the interpreter.  A generator,
-coroutine or async generator function is counted before RETURN_GENERATOR
-makes its object: its N-th call returns the compiled one (a generator
-expression's only call is its first).  A later function of a code the
+the prologue and lets the call go on in the interpreter.  A generator or
+coroutine function is compiled at its N-th call, which goes on in the
+interpreter (its frame already exists).  A later function of a code the
 mode compiled gets the same machine code without compiling (sharing.py),
 at its first call, or when compiled code makes it (`_made`, through
 `semantics.function_made`), before it: a generator expression made in a
@@ -76,7 +75,7 @@ from importlib import _bootstrap_external
 from . import install, jit, sharing, unseen_code
 from .cpython import counting as prologue
 from .cpython import frames, semantics
-from .cpython.bytecode_edit import first_resume, generator_start, insert
+from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
 from .cpython.tstate import per_thread as _per_thread
 from .cpython.tstate import recursion_counter as _recursion_counter
@@ -205,10 +204,8 @@ class _Counted:
             consts={"record": base_c, "hook": base_c + 1, "go_on": base_c + 2,
                     "Failure": base_c + 3, "type": base_c + 4},
             names={"exc": base_n, "it": base_n + 1})
-        # A generator's call is counted before it makes the generator, so
-        # that the counted call can return the compiled one instead.
-        at = generator_start(uncounted) if self.suspends else first_resume(uncounted)
-        resume_line = list(uncounted.co_positions())[at - 1][0] if at else None
+        at = first_resume(uncounted)
+        resume_line = list(uncounted.co_positions())[at - 1][0]
         self.counted = insert(
             uncounted, at, body, tail,
             consts=(self, self.arrived, GO_ON, Failure, type),
@@ -254,7 +251,7 @@ class _Counted:
                 return GO_ON
             done = _compile(mode, func, self)
             _count_again(mode)
-            if not done:
+            if not done or self.suspends:
                 return GO_ON
             args, kwargs = install.split_slots(self.uncounted, slots)
             counter.value -= COMPILE_ROOM - FIRST_CALL_FRAMES
@@ -303,9 +300,8 @@ def _record(mode: Mode, func) -> None:
 def _made(func) -> None:
     """A function compiled code made (semantics.function_made): when the
     mode compiled its code already, it runs that machine code from its
-    first call on, without a trip through the counting tail's hook (a
-    comprehension or generator expression in a compiled loop is made anew
-    at every evaluation)."""
+    first call on (a generator expression's first call is its only one,
+    which the counting tail would leave in the interpreter)."""
     record = _by_code.get(id(func.__code__))
     if record is None or record.shared is None or func.__code__ is not record.counted:
         return

@@ -284,16 +284,6 @@ def first_resume(code: types.CodeType) -> int:
     raise ValueError(f"{code.co_name} has no RESUME")
 
 
-def generator_start(code: types.CodeType) -> int:
-    """The code unit of RETURN_GENERATOR, where a generator, coroutine or
-    async generator function's call makes its object (after its cells are
-    made and free variables copied, before the frame is complete)."""
-    for ins in dis.get_instructions(code):
-        if ins.opname == "RETURN_GENERATOR":
-            return ins.offset // 2
-    raise ValueError(f"{code.co_name} has no RETURN_GENERATOR")
-
-
 def insert(code: types.CodeType, at: int, body: list, tail: list, *,
            consts: tuple = (), names: tuple = (), stacksize: int = 0,
            tail_line: int | None = None) -> types.CodeType:

@@ -194,52 +194,6 @@ def test_generator_functions_are_compiled_or_refused_at_the_nth_call(mode_off):
     assert jit.is_jit_compiled(gen) or "autojit_case:gen" in mode.refused
 
 
-def test_the_nth_call_of_a_generator_function_makes_a_compiled_generator(mode_off):
-    gen = make("""
-        def gen(n):
-            cell = n
-            def inner():
-                return cell
-            for i in range(n):
-                yield i * inner()
-        """, "gen")
-    expected = [list(gen(n)) for n in range(5)]
-    autojit.start(threshold=2, patterns=["autojit_case:*"])
-    got, codes = [], []
-    for n in range(5):
-        g = gen(n)
-        codes.append(g.gi_code)
-        got.append(list(g))
-    trampoline = gen.__code__
-    assert install.is_installed(gen)
-    stop()
-    assert got == expected
-    # the second call (the count's) made the first compiled generator (a
-    # compiled generator runs its trampoline's code)
-    assert [code is trampoline for code in codes] == [False, True, True, True, True]
-
-
-def test_a_generator_expression_made_by_interpreted_code_runs_compiled(mode_off):
-    # the parent is not selected: it runs interpreted, and the generator
-    # expression it makes is called once, by the interpreter
-    parent = make("""
-        def parent(n):
-            g = (i * 3 for i in range(n))
-            return g, sum(g)
-        """, "parent")
-    expected = [parent(n)[1] for n in range(4)]
-    mode = autojit.start(threshold=1, patterns=["autojit_case:*genexpr*"])
-    got = []
-    for n in range(4):
-        g, total = parent(n)
-        got.append(total)
-    made = dict(mode.compiled_names)
-    stop()
-    assert got == expected
-    assert made.get("autojit_case:parent.<locals>.<genexpr>", 0) >= 1
-    assert "autojit_case:parent" not in made
-
-
 def test_threads_calling_counted_functions(mode_off):
     f = make("def f(x):\n    return x * 2\n", "f")
     autojit.start(threshold=50, patterns=["autojit_case:*"])

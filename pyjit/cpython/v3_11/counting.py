@@ -1,10 +1,7 @@
 """The call-counting prologue in CPython 3.11's bytecode.
 
 pyjit/autojit.py gives a function's code these instructions (inserted by
-pyjit/cpython/bytecode_edit.py right after RESUME, or before
-RETURN_GENERATOR in a generator, coroutine or async generator function, so
-that the counted call can return the compiled generator; the tail
-appended):
+pyjit/cpython/bytecode_edit.py right after RESUME, the tail appended):
 
     body:   LOAD_CONST  record           # the code's record (pyjit/autojit.py)
             LOAD_ATTR   it               # its counter: itertools.repeat(None, N - 1)
