@@ -44,7 +44,8 @@ def _kw_names(b: Builder311, ins: BcInstr) -> None:
 # through: the function gets a frame (see hir.ir.Function.needs_frame) and
 # shows its current locals in it before such a call.
 FRAME_READERS = frozenset({"globals", "locals", "vars", "dir", "eval", "exec", "_getframe",
-                           "currentframe", "stack", "getframeinfo", "breakpoint"})
+                           "_getframemodulename", "currentframe", "stack", "getframeinfo",
+                           "breakpoint"})
 
 
 def _reads_frame(first: Value, second: Value) -> bool:
