@@ -65,6 +65,7 @@ import itertools
 import operator as _operator
 import os
 import re
+import sys
 import threading
 import types
 import weakref
@@ -422,7 +423,7 @@ def _unseen(func, code) -> bool | None:
 # On 3.12+ the watcher reports a code when its frame starts: that call
 # counts.  On 3.11 it reports functions found at a collection, called any
 # number of times before: their count goes on from where it is.
-_STARTED_CALL_COUNTS = hasattr(__import__("sys"), "monitoring")
+_STARTED_CALL_COUNTS = hasattr(sys, "monitoring")
 
 
 def _get_code_wrapper(get_code):

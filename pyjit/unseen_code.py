@@ -92,7 +92,7 @@ class _Monitoring:
         mon.set_events(self.tool, mon.events.PY_START)
         return None
 
-    def _started(self, code, offset, _disable=None, _function=frames.started_function):
+    def _started(self, code, offset, _function=frames.started_function):
         # (called by the interpreter, with no event of its own inside)
         try:
             keep = self.found(_function(), code)

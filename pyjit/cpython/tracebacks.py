@@ -44,7 +44,7 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.len and the like (the call path
 # of compiled code must not see that).
-from builtins import KeyError, SystemError, dict, id, list
+from builtins import KeyError, SystemError, bool, dict, id, len, list
 import bisect
 import ctypes
 import os
@@ -134,7 +134,8 @@ _Pointer = ctypes.c_void_p
 
 
 def _is_standin(frame) -> bool:
-    return frame.f_code.co_consts[-1] is _STANDIN
+    consts = frame.f_code.co_consts           # (any frame's: some codes have none)
+    return bool(consts) and consts[-1] is _STANDIN
 
 
 def _set_back(frame, back) -> None:
