@@ -30,8 +30,9 @@ counted copy of its code (autojit.py).
   generation 1 or 2 (one in ten or fewer of the collections), the functions
   among the objects of generations 0 and 1, those the collection is about to
   move to an older generation, whose code is not known are noted (weak
-  references, nothing else happens inside the collector), and handed over
-  at the first such point where the mode is not busy.  A function is found
+  references) and handed over from the same callback, before the collection
+  starts, unless the mode is busy on that thread (then at the next such
+  collection).  A function is found
   once it has lived through a collection of generation 0: the short-lived
   ones are missed (they run in the interpreter), methods and other functions
   kept by a class or a module are found at the latest by the second
