@@ -29,9 +29,9 @@ benchmark running past --timeout is killed and reported as "timeout".
 Progress goes to stderr: one line per finished benchmark with its time and
 what is still running (and the share, with --share).  --json FILE
 writes every row with the child's whole result, after every benchmark, so
-a run stopped early keeps the rows it finished.  Exit status 0 when every benchmark that ran matched the
-interpreter and leaked nothing (timeouts and skips do not fail it), 1
-otherwise, 2 for bad arguments.
+a run stopped early keeps the rows it finished.  Exit status 0 when every
+benchmark that ran matched the interpreter and leaked nothing (timeouts
+and skips do not fail it), 1 otherwise, 2 for bad arguments.
 
 modes: as `pyjit run` (nojit, jitlist:PATTERN, autojit:N, over each child
 process); the default is autojit:1, every function compiled on its first
