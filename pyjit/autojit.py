@@ -63,7 +63,6 @@ import fnmatch
 import gc
 import itertools
 import operator as _operator
-import os
 import re
 import sys
 import threading
@@ -80,6 +79,7 @@ from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
 from .cpython.tstate import per_thread as _per_thread
 from .cpython.tstate import recursion_counter as _recursion_counter
+from .own import is_own_file
 
 # Modules whose functions stay in the interpreter: pyjit itself and what it
 # runs on (the engine's bindings, the import machinery, ctypes, threading).
@@ -87,9 +87,6 @@ EXCLUDED: tuple[str, ...] = (
     "pyjit", "unicorn", "capstone", "keystone", "ctypes", "importlib", "threading",
     "weakref", "_weakrefset", "zipimport", "encodings", "codecs",
 )
-# pyjit's files, and the names of the code it generates (helper bindings,
-# trampolines)
-_OWN_FILES = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<helper ", "<pyjit ")
 _FUNCTION_CODE = 0x01 | 0x02          # CO_OPTIMIZED | CO_NEWLOCALS
 COMPILE_ROOM = 400                    # recursion allowance of the mode's hook (arrived)
 # Frames between a counted call's own frame and its compiled code's
@@ -144,7 +141,7 @@ class Mode:
         return f"{module}:{func.__qualname__}"
 
     def excludes(self, module: str | None, filename: str) -> bool:
-        if filename.startswith(_OWN_FILES):
+        if is_own_file(filename):
             return True
         module = module or ""
         return any(module == name or module.startswith(name + ".") for name in self.excluded)

@@ -25,7 +25,6 @@ harness's, the profiler switch's).
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -35,9 +34,7 @@ from .. import sharing
 from ..autojit import EXCLUDED, passes_to_compiled
 from ..jit import in_compiler
 from ..install import original_code
-
-_PYJIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
+from ..own import PACKAGE_DIR, is_own_module
 
 def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str, Any]:
     """{"calls", "compiled_calls", "share" (0..1, None without calls),
@@ -61,8 +58,8 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
         if own is None:
             # (pyjit's dataclasses' methods are code from strings, in
             # pyjit's modules' globals)
-            own = mine[code] = (code.co_filename.startswith(_PYJIT_DIR)
-                                or _own_module(frame.f_globals.get("__name__")))
+            own = mine[code] = (code.co_filename.startswith(PACKAGE_DIR)
+                                or is_own_module(frame.f_globals.get("__name__")))
         return own
 
     def profile(frame, event, arg):
@@ -116,10 +113,6 @@ def _runs_on(frame) -> bool:
     alone because pyjit runs on it (autojit.EXCLUDED)."""
     name = frame.f_globals.get("__name__")
     return type(name) is str and any(name == m or name.startswith(m + ".") for m in EXCLUDED)
-
-
-def _own_module(name) -> bool:
-    return type(name) is str and (name == "pyjit" or name.startswith("pyjit."))
 
 
 def _where(code) -> str:

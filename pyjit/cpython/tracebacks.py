@@ -47,12 +47,12 @@ from __future__ import annotations
 from builtins import KeyError, SystemError, bool, dict, id, len, list
 import bisect
 import ctypes
-import os
 import sys
 import types
 from typing import Iterable
 
 from . import errstate, frames, layout
+from ..own import PACKAGE_DIR
 from .helper_decl import python_helper
 
 _TracebackType = types.TracebackType
@@ -156,9 +156,6 @@ _decref.argtypes = (ctypes.c_void_p,)
 _decref.restype = None
 _getframe = sys._getframe
 _object_at = __import__("_ctypes").PyObj_FromPtr
-_OWN_FILES = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
 def _trampoline_caller(info: CodeInfo):
     """The frame object below the innermost compiled activation's
     trampoline frame when that activation is info's function (entered from
@@ -176,7 +173,7 @@ def _trampoline_caller(info: CodeInfo):
         f = f.f_back
     back = f.f_back if f is not None else None
     hooked = False
-    while back is not None and back.f_code.co_filename.startswith(_OWN_FILES):
+    while back is not None and back.f_code.co_filename.startswith(PACKAGE_DIR):
         back, hooked = back.f_back, True    # a first call, made by the counting hook...
     if hooked and back is not None and back.f_code.co_qualname == code.co_qualname:
         back = back.f_back                  # ...for the counted frame of the same call

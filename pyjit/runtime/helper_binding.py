@@ -53,9 +53,9 @@ from builtins import (
 )
 import ctypes
 import dis
-import os
 from typing import Callable
 
+from .. import own
 from ..cpython import errstate, frames
 from ..cpython import tstate
 from ..cpython.tstate import quiet_entry
@@ -159,7 +159,7 @@ def _contract_error(helper: Helper, what: str, exc: BaseException) -> EmulationF
     return EmulationFault(f"helper {helper.name} {what}: {type(exc).__name__}: {exc}")
 
 
-_OWN_FILES = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, "<helper ")
+_OWN_FILES = (own.PACKAGE_DIR, "<helper ")    # (a trampoline's frame is the program's)
 
 
 def _is_own(frame) -> bool:
