@@ -79,7 +79,7 @@ from .cpython.bytecode_edit import first_resume, insert
 from .cpython.errstate import Failure
 from .cpython.tstate import per_thread as _per_thread
 from .cpython.tstate import recursion_counter as _recursion_counter
-from .own import is_own_file
+from .cpython.own_files import is_own_file
 
 # Modules whose functions stay in the interpreter: pyjit itself and what it
 # runs on (the engine's bindings, the import machinery, ctypes, threading).

@@ -34,7 +34,7 @@ from .. import sharing
 from ..autojit import EXCLUDED, passes_to_compiled
 from ..jit import in_compiler
 from ..install import original_code
-from ..own import PACKAGE_DIR, is_own_module
+from ..cpython.own_files import PACKAGE_DIR, is_own_module
 
 def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str, Any]:
     """{"calls", "compiled_calls", "share" (0..1, None without calls),

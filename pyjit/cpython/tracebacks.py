@@ -52,7 +52,7 @@ import types
 from typing import Iterable
 
 from . import errstate, frames, layout
-from ..own import PACKAGE_DIR
+from .own_files import PACKAGE_DIR
 from .helper_decl import python_helper
 
 _TracebackType = types.TracebackType

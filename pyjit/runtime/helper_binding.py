@@ -55,7 +55,7 @@ import ctypes
 import dis
 from typing import Callable
 
-from .. import own
+from ..cpython import own_files
 from ..cpython import errstate, frames
 from ..cpython import tstate
 from ..cpython.tstate import quiet_entry
@@ -159,7 +159,7 @@ def _contract_error(helper: Helper, what: str, exc: BaseException) -> EmulationF
     return EmulationFault(f"helper {helper.name} {what}: {type(exc).__name__}: {exc}")
 
 
-_OWN_FILES = (own.PACKAGE_DIR, "<helper ")    # (a trampoline's frame is the program's)
+_OWN_FILES = (own_files.PACKAGE_DIR, "<helper ")    # (a trampoline's frame is the program's)
 
 
 def _is_own(frame) -> bool:

@@ -1,8 +1,9 @@
 """What is pyjit's own code, for the parts that must tell it from a
 program's: the counting modes leave it alone (autojit.py), the share
-measurement does not count its calls (bench/share.py), and a traceback's
+measurement does not count its calls (bench/share.py), a traceback's
 entry frame skips its frames to find the program's caller
-(cpython/tracebacks.py).
+(cpython/tracebacks.py), and a helper's traceback drops them
+(runtime/helper_binding.py).  In the bottom layer: every layer asks.
 
 - `is_own_file(filename)`: a code object's `co_filename` is a file of
   the pyjit package, or the name pyjit gives the code it generates
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 GENERATED_PREFIXES = ("<helper ", "<pyjit ")
 OWN_FILE_PREFIXES = (PACKAGE_DIR,) + GENERATED_PREFIXES
 
