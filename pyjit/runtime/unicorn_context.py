@@ -60,6 +60,7 @@ from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_
 from ..cpython import tstate
 from ..cpython.tstate import quiet_entry
 from ..cpython import interrupts
+from .emulation_lock import take
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
@@ -173,6 +174,7 @@ class EmulationContext(FaultDescriptions):
         self._invokers = traps.invokers
         self._helpers = traps.helpers
         self._counter = engine._counter
+        self._emulating = engine._emulating
         self._counting = False
         self._revalidate_each_helper = engine.stale_policy == "revalidate_each_helper"
         self._block_hook = None
@@ -247,6 +249,9 @@ class EmulationContext(FaultDescriptions):
         own = own_code              # the program's code runs compiled in the helper (own_code.py)
         marked = own.depth
         own.depth = 0
+        lock = self._emulating            # other threads may emulate while the helper runs
+        if lock._is_owned():
+            lock.release()
         try:
             self._invokers[k](self.X, self.S, self.D)
             done = True
@@ -262,6 +267,10 @@ class EmulationContext(FaultDescriptions):
                 fault = self.chain.fault = self.make_fault(
                     f"engine error in helper trap: {exc!r}", address)
                 fault.__cause__ = exc
+        try:
+            take(lock)
+        except BaseException as exc:          # a second signal handler while waiting
+            self._hook_error(exc, address)
         own.depth = marked
         if self.chain.fault is not None:
             self._stop()

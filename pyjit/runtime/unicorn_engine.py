@@ -107,6 +107,7 @@ from . import collector
 from .own_code import own_code
 from .counts import BlockCounter, Counts
 from . import host_stack
+from .emulation_lock import take
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
@@ -228,6 +229,7 @@ class UnicornEngine(Engine):
         self._contexts: set[EmulationContext] = set()
         self._local = _Local()
         self._inside = 0                  # threads inside emulated code
+        self._emulating = threading.RLock()   # held while a thread emulates (emulation_lock.py)
         self.unloaded_bytes = 0
         self._retired_trap_calls = 0      # of closed contexts
         self._enter_outer, self._enter_nested = self.traps.enter_outer, self.traps.enter_nested
@@ -419,12 +421,16 @@ class UnicornEngine(Engine):
             if not marked:                               # (no check point from here to the call)
                 own.depth += 1
                 marked = True
+            lock = self._emulating
             try:
+                take(lock)                               # (waits for a thread emulating)
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
                 status = 0
             finally:
+                if lock._is_owned():
+                    lock.release()
                 if timeout_us:
                     TIMERS[0] -= 1
                 if c_counter is not None:

@@ -1,0 +1,55 @@
+"""One thread at a time runs emulated instructions (the Unicorn engine).
+
+    lock = threading.RLock()         # the engine's
+    take(lock)                       # before emu_start; after a helper, back to emulation
+    lock.release()                   # after emu_start; before a helper runs
+
+Emulation holds the GIL, but a hook that fires in the middle of a routine
+runs Python code, and Python code gives the GIL up at its check points:
+the memory hooks (the first touch of a chunk of host memory by a thread's
+context, identity.py; a write to a chunk mapped read-only) fire at any
+load or store, between two instructions of a routine that has read a
+list's size and not yet stored the new one.  Without this lock another
+thread could then run compiled code on the same object: two threads
+appending to one list lost appends, and two popping it freed an item
+twice (`tests/semantics/test_threads.py`, shared lists).  A C function of
+the interpreter cannot be interrupted there, so a thread holds this lock
+while it runs emulated instructions and its hooks, and gives it up only
+where a C function would let other threads run: around a helper call
+(which may run Python code, release the GIL or block) and when the
+emulation returns.  A thread that finds the lock taken waits without the
+GIL.
+
+What the lock does not cover: a thread running interpreted code (or C
+code) on the same object while a memory hook interrupts a routine; that
+takes a first touch of host memory in the middle of a routine on an
+object another thread uses at that moment (docs/architecture.md,
+"Threads").
+
+`take` defers a signal handler's exception raised while it waits (or at
+the check point just after the lock was taken: an RLock says whether the
+thread holds it) and waits on; it is entered quietly (no check point
+before its `try`).
+"""
+
+from __future__ import annotations
+
+from builtins import BaseException
+
+from ..cpython import interrupts
+from ..cpython.tstate import quiet_entry
+
+
+def take(lock, defer=interrupts.defer) -> None:
+    """Acquire lock (an RLock the calling thread does not hold)."""
+    while True:
+        try:
+            lock.acquire()
+        except BaseException as exc:        # a signal handler, while waiting or just after
+            defer(exc)
+            if not lock._is_owned():
+                continue
+        return
+
+
+quiet_entry(take)
