@@ -2,7 +2,7 @@
 
     lock = threading.RLock()         # the engine's
     take(lock)                       # before emu_start; after a helper, back to emulation
-    lock.release()                   # after emu_start; before a helper runs
+    give(lock)                       # after emu_start; before a helper runs
 
 Emulation holds the GIL, but a hook that fires in the middle of a routine
 runs Python code, and Python code gives the GIL up at its check points:
@@ -26,10 +26,11 @@ takes a first touch of host memory in the middle of a routine on an
 object another thread uses at that moment (docs/architecture.md,
 "Threads").
 
-`take` defers a signal handler's exception raised while it waits (or at
-the check point just after the lock was taken: an RLock says whether the
-thread holds it) and waits on; it is entered quietly (no check point
-before its `try`).
+`take` and `give` defer a signal handler's exception raised while they
+wait or at the check point just after the lock changed hands (an RLock
+says whether the thread holds it) and go on until it has; both are entered
+quietly (no check point before their `try`).  The hook of a helper call
+inlines them (unicorn_context.py).
 """
 
 from __future__ import annotations
@@ -52,4 +53,16 @@ def take(lock, defer=interrupts.defer) -> None:
         return
 
 
+def give(lock, defer=interrupts.defer) -> None:
+    """Release lock if the calling thread holds it."""
+    while True:
+        try:
+            if lock._is_owned():
+                lock.release()
+            return
+        except BaseException as exc:        # a signal handler, before the release or after
+            defer(exc)
+
+
 quiet_entry(take)
+quiet_entry(give)

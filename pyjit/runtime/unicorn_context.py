@@ -250,8 +250,10 @@ class EmulationContext(FaultDescriptions):
         marked = own.depth
         own.depth = 0
         lock = self._emulating            # other threads may emulate while the helper runs
-        if lock._is_owned():
+        try:
             lock.release()
+        except BaseException as exc:      # a signal handler, once released
+            self._hook_error(exc, address)
         try:
             self._invokers[k](self.X, self.S, self.D)
             done = True
@@ -268,12 +270,20 @@ class EmulationContext(FaultDescriptions):
                     f"engine error in helper trap: {exc!r}", address)
                 fault.__cause__ = exc
         try:
-            take(lock)
-        except BaseException as exc:          # a second signal handler while waiting
+            lock.acquire()
+        except BaseException as exc:      # a signal handler, while waiting or once it is held
             self._hook_error(exc, address)
+            self._hold(lock, address)
         own.depth = marked
         if self.chain.fault is not None:
             self._stop()
+
+    def _hold(self, lock, address: int) -> None:
+        try:
+            if not lock._is_owned():
+                take(lock)
+        except BaseException as exc:      # a second one
+            self._hook_error(exc, address)
 
     def _count_helper(self, k: int, address: int) -> None:
         # (with room: compiled code may call a helper with none of the
@@ -413,7 +423,7 @@ class EmulationContext(FaultDescriptions):
 # hook, enters without a signal check (cpython/tstate.quiet_entry).
 for _fn in (EmulationContext._on_trap, EmulationContext._on_unmapped,
             EmulationContext._on_protected, EmulationContext._on_block,
-            EmulationContext._count_helper, EmulationContext._stop,
+            EmulationContext._count_helper, EmulationContext._stop, EmulationContext._hold,
             EmulationContext._hook_error, EmulationContext._guarded,
             EmulationContext._recover):
     quiet_entry(_fn)

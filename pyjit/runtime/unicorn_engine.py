@@ -28,8 +28,10 @@ Threads and the GIL
 Emulation holds the GIL: Unicorn is entered through a ctypes prototype
 that keeps it (uc_api.py), as the native engine enters compiled code, so
 emulated code changes reference counts exactly as interpreted code would,
-with the GIL held.  The GIL is released only where the interpreter releases
-it: inside helpers (Python code, C-API functions), where another thread may
+with the GIL held.  A memory hook's Python code may give the GIL up in the
+middle of a routine, so one thread at a time emulates: a thread holds the
+engine's emulation lock (emulation_lock.py) while it runs emulated code and
+its hooks, and gives it up around helper calls, where another thread may
 run, and then runs on its own emulation context.  Each thread that calls
 compiled code gets a chain of contexts (unicorn_context.py: its own
 Unicorn instances, argument block, identity map), made on its first call
@@ -107,7 +109,7 @@ from . import collector
 from .own_code import own_code
 from .counts import BlockCounter, Counts
 from . import host_stack
-from .emulation_lock import take
+from .emulation_lock import give, take
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
@@ -423,14 +425,18 @@ class UnicornEngine(Engine):
                 marked = True
             lock = self._emulating
             try:
-                take(lock)                               # (waits for a thread emulating)
+                try:
+                    lock.acquire()                       # (waits for a thread emulating)
+                except BaseException as exc:             # a signal handler, waiting or once held
+                    interrupts.defer(exc)
+                    if not lock._is_owned():
+                        take(lock)
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
                 status = 0
             finally:
-                if lock._is_owned():
-                    lock.release()
+                give(lock)
                 if timeout_us:
                     TIMERS[0] -= 1
                 if c_counter is not None:

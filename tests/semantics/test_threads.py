@@ -252,3 +252,58 @@ def test_a_threads_emulation_contexts_go_with_it(engine, jit_compile):
     import gc
     gc.collect()
     assert len(engine._contexts) == before
+
+
+def pop_some(lst, n, out):
+    for _ in range(n):
+        out.append(lst.pop())
+
+
+def append_some(lst, n):
+    for i in range(n):
+        lst.append(i)
+
+
+@pytest.fixture
+def yielding_memory_hook(engine, monkeypatch):
+    """The Unicorn engine's first-touch hook gives the GIL up (as its Python
+    code may, at any check point), so that the other threads run while a
+    routine is in the middle of a list operation."""
+    if not is_unicorn(engine):
+        pytest.skip("the native engine has no memory hooks")
+    from pyjit.runtime.identity import IdentityMap
+    mapped = IdentityMap.map_access
+
+    def map_access(self, address, size):
+        time.sleep(0.0005)
+        return mapped(self, address, size)
+
+    monkeypatch.setattr(IdentityMap, "map_access", map_access)
+
+
+@pytest.mark.parametrize("repeat", range(2))
+def test_threads_popping_one_list_while_a_memory_hook_runs(jit_compile, yielding_memory_hook,
+                                                           repeat):
+    """Each thread's first touch of a chunk of the list's items runs the
+    memory hook in the middle of `pyjit_list_pop`, between reading the size
+    and storing it; the other threads must not pop meanwhile (one item
+    popped twice, another never)."""
+    jit_compile(pop_some)
+    lst = list(range(1000, 1000 + 300_000))     # items in several 64 KiB chunks
+    outs = [[] for _ in range(4)]
+    run_threads([lambda out=out: pop_some(lst, 30_000, out) for out in outs])
+    popped = [x for out in outs for x in out]
+    assert len(popped) == len(set(popped)) == 120_000
+    assert len(lst) == 180_000 and set(popped).isdisjoint(lst)
+
+
+@pytest.mark.parametrize("repeat", range(2))
+def test_threads_appending_to_one_list_while_a_memory_hook_runs(jit_compile,
+                                                                yielding_memory_hook, repeat):
+    jit_compile(append_some)
+    lst = list(range(400_000))
+    del lst[200_000:]                           # (room: the appends stay in the routine)
+    lst_before = len(lst)
+    run_threads([lambda: append_some(lst, 20_000) for _ in range(4)])
+    assert len(lst) == lst_before + 80_000
+    assert sorted(lst[lst_before:]) == sorted(list(range(20_000)) * 4)
