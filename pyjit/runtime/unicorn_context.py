@@ -248,12 +248,16 @@ class EmulationContext(FaultDescriptions):
         done = False
         own = own_code              # the program's code runs compiled in the helper (own_code.py)
         marked = own.depth
-        own.depth = 0
-        lock = self._emulating            # other threads may emulate while the helper runs
+        # Other threads may emulate while the helper runs.  Given up and taken
+        # back while own.depth is marked: compiled code a signal handler calls
+        # at those check points runs in the interpreter, and leaves the block
+        # (the helper's arguments, then its result) alone.
+        lock = self._emulating
         try:
             lock.release()
         except BaseException as exc:      # a signal handler, once released
             self._hook_error(exc, address)
+        own.depth = 0
         try:
             self._invokers[k](self.X, self.S, self.D)
             done = True
@@ -269,12 +273,12 @@ class EmulationContext(FaultDescriptions):
                 fault = self.chain.fault = self.make_fault(
                     f"engine error in helper trap: {exc!r}", address)
                 fault.__cause__ = exc
+        own.depth = marked
         try:
             lock.acquire()
         except BaseException as exc:      # a signal handler, while waiting or once it is held
             self._hook_error(exc, address)
             self._hold(lock, address)
-        own.depth = marked
         if self.chain.fault is not None:
             self._stop()
 
