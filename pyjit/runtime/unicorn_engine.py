@@ -420,7 +420,8 @@ class UnicornEngine(Engine):
                     collector.resume()
                 except BaseException as exc:             # a signal handler, once it resumed
                     interrupts.defer(exc)
-            if not marked:                               # (no check point from here to the call)
+            if not marked:                               # (a handler at the lock's check point runs
+                                                         # compiled code in the interpreter)
                 own.depth += 1
                 marked = True
             lock = self._emulating
