@@ -20,11 +20,12 @@ where a C function would let other threads run: around a helper call
 emulation returns.  A thread that finds the lock taken waits without the
 GIL.
 
-What the lock does not cover: a thread running interpreted code (or C
-code) on the same object while a memory hook interrupts a routine; that
-takes a first touch of host memory in the middle of a routine on an
-object another thread uses at that moment (docs/architecture.md,
-"Threads").
+What the lock does not cover: a thread that is not emulating (inside a
+helper's C function, or running interpreted code) and gets the GIL while a
+memory hook interrupts a routine on an object it works on too: rare (a
+first touch of host memory in the middle of that routine, and the GIL
+handed over right then), measured in docs/architecture.md, "Threads, the
+GIL and emulation contexts", with what would close it.
 
 `take` and `give` defer a signal handler's exception raised while they
 wait or at the check point just after the lock changed hands (an RLock
