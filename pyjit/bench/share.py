@@ -36,6 +36,7 @@ from ..jit import in_compiler
 from ..install import original_code
 from ..cpython.own_files import PACKAGE_DIR, is_own_module
 
+
 def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str, Any]:
     """{"calls", "compiled_calls", "share" (0..1, None without calls),
     "seconds", "missed"} of one call of `call`; compiled: the compiled

@@ -156,6 +156,8 @@ _decref.argtypes = (ctypes.c_void_p,)
 _decref.restype = None
 _getframe = sys._getframe
 _object_at = __import__("_ctypes").PyObj_FromPtr
+
+
 def _trampoline_caller(info: CodeInfo):
     """The frame object below the innermost compiled activation's
     trampoline frame when that activation is info's function (entered from
