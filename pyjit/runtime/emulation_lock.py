@@ -30,8 +30,9 @@ GIL and emulation contexts", with what would close it.
 `take` and `give` defer a signal handler's exception raised while they
 wait or at the check point just after the lock changed hands (an RLock
 says whether the thread holds it) and go on until it has; both are entered
-quietly (no check point before their `try`).  The hook of a helper call
-inlines them (unicorn_context.py).
+quietly (no check point before their `try`).  The hook of a helper call,
+which runs at every helper call, inlines their first step
+(unicorn_context.py).
 """
 
 from __future__ import annotations

@@ -426,12 +426,7 @@ class UnicornEngine(Engine):
                 marked = True
             lock = self._emulating
             try:
-                try:
-                    lock.acquire()                       # (waits for a thread emulating)
-                except BaseException as exc:             # a signal handler, waiting or once held
-                    interrupts.defer(exc)
-                    if not lock._is_owned():
-                        take(lock)
+                take(lock)                               # (waits for a thread emulating)
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
