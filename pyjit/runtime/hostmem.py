@@ -203,8 +203,10 @@ class HostMaps:
         self.refreshes = 0
 
     def refresh(self) -> None:
-        self._maps = read_maps()
-        self._starts = [m.start for m in self._maps]
+        maps = read_maps()
+        starts = [m.start for m in maps]
+        # One step for a reader in another thread: no check point between the stores.
+        self._maps, self._starts = maps, starts
         self.refreshes += 1
 
     def _find(self, address: int) -> HostMapping | None:

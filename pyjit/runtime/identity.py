@@ -78,9 +78,13 @@ class IdentityMap:
     list after an interruption).  `uc` is anything with mem_map_ptr,
     mem_protect and mem_unmap (uc_api.Emulator)."""
 
-    def __init__(self, uc, host: HostMaps | None = None):
+    def __init__(self, uc, host: HostMaps | None = None, native=None):
+        """native: the context's native_first_touch.NativeFirstTouch, whose
+        hook maps chunks outside the ranges this map refuses, or None."""
         self.uc = uc
         self.host = host or HostMaps()
+        self.native = native
+        self._table_seen = -1     # host.refreshes when the native table was computed
         self._starts: list[int] = []
         self._chunks: list[tuple[int, int, int]] = []    # start, end, perms
         self._runs: list[tuple[int, int, int, int]] | None = []   # lo, hi, first, last chunk
@@ -94,9 +98,11 @@ class IdentityMap:
 
     @property
     def chunks(self) -> list[tuple[int, int, int]]:
+        self._absorb()
         return list(self._chunks)
 
     def covering(self, address: int) -> tuple[int, int, int] | None:
+        self._absorb()
         i = bisect.bisect_right(self._starts, address) - 1
         if i >= 0 and address < self._chunks[i][1]:
             return self._chunks[i]
@@ -114,6 +120,7 @@ class IdentityMap:
                 if reason is not None:
                     return reason
             page += PAGE
+        self.refresh_native()
         return None
 
     def _map_page(self, page: int) -> str | None:
@@ -174,6 +181,47 @@ class IdentityMap:
                 hi = min(hi, ex_lo)
         return lo, hi
 
+    # -- the native hook's share (native_first_touch.py) ------------------------------
+    def _absorb(self) -> None:
+        """Take the chunks the native hook mapped into the record."""
+        native = self.native
+        if native is None or not (native.state.n_records or native.state.overflow):
+            return
+        if native.overflowed:
+            self.resync(self.uc.mem_regions())
+            return
+        chunks = native.take()
+        for chunk in chunks:
+            i = bisect.bisect_left(self._starts, chunk[0])
+            self._starts.insert(i, chunk[0])
+            self._chunks.insert(i, chunk)
+        self._runs = None
+        self.mapped_count += len(chunks)
+
+    def refused(self) -> list[tuple[int, int]]:
+        """What the native hook must not map (native_first_touch.py): the
+        excluded ranges, the chunks, and the kernel's special mappings of
+        the last read of the host's maps; sorted, disjoint."""
+        self._absorb()
+        ranges = sorted(self._excluded + [(lo, hi) for lo, hi, _ in self._chunks]
+                        + [(m.start, m.end) for m in self.host if m.special])
+        out: list[tuple[int, int]] = []
+        for lo, hi in ranges:
+            if out and lo <= out[-1][1]:
+                out[-1] = (out[-1][0], max(hi, out[-1][1]))
+            else:
+                out.append((lo, hi))
+        return out
+
+    def refresh_native(self, force: bool = True) -> None:
+        """Give the native hook its refused ranges as they are now (when not
+        force: only if the host's maps were read again since the last
+        time)."""
+        if self.native is None or (not force and self._table_seen == self.host.refreshes):
+            return
+        self._table_seen = self.host.refreshes
+        self.native.set_refused(self.refused())
+
     def recheck_write(self, address: int) -> bool:
         """A write to a chunk mapped read-only faulted: if the host now has
         that memory writable (it was unmapped and mapped again since), give
@@ -204,9 +252,12 @@ class IdentityMap:
         and its record here."""
         chunks = [(lo, hi, perms) for lo, hi, perms in regions
                   if not any(ex_lo <= lo < ex_hi for ex_lo, ex_hi in self._excluded)]
+        if self.native is not None:
+            self.native.clear()
         self._chunks = chunks
         self._starts = [lo for lo, _, _ in chunks]
         self._runs = None
+        self.refresh_native()
 
     # -- stale pages ----------------------------------------------------------------------
     def _compute_runs(self) -> list[tuple[int, int, int, int]]:
@@ -237,6 +288,7 @@ class IdentityMap:
             raise
 
     def _revalidate(self) -> int:
+        self._absorb()
         runs = self._runs
         if runs is None:
             runs = self._runs = self._compute_runs()
@@ -248,18 +300,21 @@ class IdentityMap:
             self._drop(chunk)
         if stale:
             self.host.refresh()
+        self.refresh_native(force=bool(stale))
         return len(stale)
 
     def unmap_all(self) -> int:
         """Unmap every chunk; returns how many (resynchronized as revalidate
         is on an exception)."""
-        n = len(self._chunks)
         try:
+            self._absorb()
+            n = len(self._chunks)
             for chunk in list(self._chunks):
                 self._drop(chunk)
         except BaseException:
             self.resync(self.uc.mem_regions())
             raise
+        self.refresh_native()
         return n
 
     def _drop(self, chunk: tuple[int, int, int]) -> None:

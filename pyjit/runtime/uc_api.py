@@ -203,12 +203,14 @@ class Emulator:
         _check(_reg_write(self.handle, reg, self._word_address))
 
     # -- hooks and translations ------------------------------------------------------------
-    def hook_add(self, htype: int, callback, begin: int = 1, end: int = 0) -> int:
-        """Add a hook calling the ctypes callback for [begin, end] (begin >
-        end: everywhere); returns its handle."""
+    def hook_add(self, htype: int, callback, begin: int = 1, end: int = 0,
+                 user_data: int | None = None) -> int:
+        """Add a hook calling the ctypes callback (or the machine code at
+        an address, given user_data) for [begin, end] (begin > end:
+        everywhere); returns its handle."""
         h = _SIZE()
         _check(_hook_add(self.handle, ctypes.byref(h), htype,
-                         ctypes.cast(callback, _VP), None, begin, end))
+                         ctypes.cast(callback, _VP), user_data, begin, end))
         self._callbacks[h.value] = callback
         return h.value
 

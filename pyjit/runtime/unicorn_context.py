@@ -67,6 +67,7 @@ from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 from .identity import CHUNK, IdentityMap
 from .own_code import own_code
 from .traps import TrapTable
+from .native_first_touch import NativeFirstTouch, hook_address
 from .uc_api import SP, code_hook, make_emulator, memory_hook
 
 FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
@@ -164,9 +165,14 @@ class EmulationContext(FaultDescriptions):
         emu.mem_map_ptr(traps.code_start, traps.code_end - traps.code_start,
                         UC_PROT_READ | UC_PROT_EXEC, traps.code_start)
         emu.mem_map_ptr(traps.block, PAGE, UC_PROT_READ | UC_PROT_WRITE, self.block)
-        self.identity = IdentityMap(emu, engine.host_maps)
+        self.first_touch = NativeFirstTouch() if engine.native_first_touch else None
+        self.identity = IdentityMap(emu, engine.host_maps, self.first_touch)
         for lo, hi in engine.excluded_ranges():
             self.identity.exclude(lo, hi)
+        if self.first_touch is not None:
+            if not engine.host_maps.refreshes:      # the kernel's special mappings are refused
+                engine.host_maps.refresh()
+            self.identity.refresh_native()
         self._stacks_mapped: set[int] = set()
         self.flushed_at = engine.unloaded_bytes
         self._detail: tuple[str, int, int, str] | None = None
@@ -179,6 +185,8 @@ class EmulationContext(FaultDescriptions):
         self._revalidate_each_helper = engine.stale_policy == "revalidate_each_helper"
         self._block_hook = None
         emu.hook_add(UC_HOOK_CODE, code_hook(self._on_trap), traps.pad_start, traps.pad_end - 1)
+        if self.first_touch is not None:     # first: Unicorn asks hooks in the order added
+            emu.hook_add(UC_HOOK_MEM_UNMAPPED, hook_address(), user_data=self.first_touch.address)
         emu.hook_add(UC_HOOK_MEM_UNMAPPED, memory_hook(self._on_unmapped))
         emu.hook_add(UC_HOOK_MEM_PROT, memory_hook(self._on_protected))
         self.set_block_hook(engine.counting, engine.max_instructions is not None)

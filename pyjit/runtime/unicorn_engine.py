@@ -115,6 +115,7 @@ from .faults import EmulationFault
 from .loaded import LoadedCode
 from ..cpython.helpers import HELPERS
 from .hostmem import PAGE, HostMaps, PageArena, Reservation, page_up
+from .native_first_touch import SUPPORTED as NATIVE_FIRST_TOUCH
 from .placement import CODE_ARENA_SIZE
 from .stacks import EngineStacks
 from .traps import E_DONE, E_RESULT, E_SP, E_TARGET, E_X0, TrapTable
@@ -178,6 +179,9 @@ class UnicornEngine(Engine):
     timeout: seconds per outermost call, or None (default: no limit);
     stale_policy: "revalidate", "revalidate_each_helper" or "unmap_all"
         (identity.py);
+    native_first_touch: map host memory on first touch in machine code
+        where it can (native_first_touch.py; default: on hosts that have
+        it), or always in the Python hook (False);
     tcg_buffer_size: host memory each Unicorn instance keeps for
         translated code (default 1 GiB of address space, used as
         translations accumulate);
@@ -198,9 +202,14 @@ class UnicornEngine(Engine):
                  nested_reserve: int = NESTED_RESERVE, counting: bool = False,
                  max_instructions: int | None = None, timeout: float | None = None,
                  stale_policy: str = "revalidate", tcg_buffer_size: int = 1 << 30,
-                 flush_after_unloaded: int = FLUSH_AFTER_UNLOADED):
+                 flush_after_unloaded: int = FLUSH_AFTER_UNLOADED,
+                 native_first_touch: bool = NATIVE_FIRST_TOUCH):
         if stale_policy not in STALE_POLICIES:
             raise ValueError(f"stale_policy must be one of {STALE_POLICIES}, not {stale_policy!r}")
+        if native_first_touch and not NATIVE_FIRST_TOUCH:
+            raise ValueError("native_first_touch: this host has no native first-touch hook "
+                             "(x86-64 Linux only)")
+        self.native_first_touch = native_first_touch
         code_arena_size, helper_distance = page_up(code_arena_size), page_up(helper_distance)
         if helper_distance < PAGE:
             raise ValueError("helper_distance must be at least a page: the page before the "

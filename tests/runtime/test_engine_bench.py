@@ -20,6 +20,7 @@ from pyjit.runtime import UnicornEngine
 from pyjit.cpython.helpers import python_helper
 from pyjit.runtime.hostmem import PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 from pyjit.runtime.identity import CHUNK
+from pyjit.runtime.native_first_touch import SUPPORTED as NATIVE_FIRST_TOUCH
 
 from runtime_support import Asm, leaf
 
@@ -99,11 +100,15 @@ def touch_chunks_code():
     return asm.finish()
 
 
+@pytest.mark.parametrize("native", [True, False], ids=["native-first-touch", "python-first-touch"])
 @pytest.mark.parametrize("policy", ["revalidate", "unmap_all"])
-def test_stale_page_policy_cost(policy, capsys):
+def test_stale_page_policy_cost(policy, native, capsys):
+    if native and not NATIVE_FIRST_TOUCH:
+        pytest.skip("no native first-touch hook on this host")
     regions = [mmap_anonymous(2 * CHUNK, PROT_READ | PROT_WRITE) for _ in range(32)]
     try:
-        with UnicornEngine(code_arena_size=1 << 20, stale_policy=policy) as eng:
+        with UnicornEngine(code_arena_size=1 << 20, stale_policy=policy,
+                           native_first_touch=native) as eng:
             touch = eng.load(touch_chunks_code())
             rows = []
             for k in (1, 8, 32):
@@ -116,7 +121,8 @@ def test_stale_page_policy_cost(policy, capsys):
                 entry = median_us(lambda: [eng.identity.revalidate() for _ in range(100)], 100)
                 rows.append((k, chunks, per_call, entry))
             with capsys.disabled():
-                print(f"\n  stale policy {policy!r}: per outermost call touching k chunks")
+                print(f"\n  stale policy {policy!r}, {'native' if native else 'Python'} first "
+                      "touch: per outermost call touching k chunks")
                 for k, chunks, per_call, entry in rows:
                     print(f"    k={k:2d} ({chunks:2d} chunks mapped): {per_call:8.1f} us a call; "
                           f"revalidating all chunks alone: {entry:6.1f} us")
@@ -124,6 +130,38 @@ def test_stale_page_policy_cost(policy, capsys):
     finally:
         for r in regions:
             munmap(r, 2 * CHUNK)
+
+
+def test_first_touch_cost(capsys):
+    """A first touch of each of 64 chunks new to the host, in one call:
+    mapped by the native hook (in its probe path: memory the table has not
+    seen), or by the Python hook (which reads the host's maps on a miss)."""
+    rows = []
+    for native in ([True] if NATIVE_FIRST_TOUCH else []) + [False]:
+        samples = []
+        regions = [mmap_anonymous(65 * CHUNK, PROT_READ | PROT_WRITE) for _ in range(5)]
+        try:
+            with UnicornEngine(code_arena_size=1 << 20, native_first_touch=native) as eng:
+                touch = eng.load(touch_chunks_code())
+                own = (ctypes.c_uint64 * 1)(id(eng))
+                eng.call(touch.address, ctypes.addressof(own), 1)    # the context exists
+                for region in regions:
+                    base = (region + CHUNK - 1) & ~(CHUNK - 1)
+                    array = (ctypes.c_uint64 * 64)(*(base + i * CHUNK for i in range(64)))
+                    start = time.perf_counter()
+                    eng.call(touch.address, ctypes.addressof(array), 64)
+                    samples.append((time.perf_counter() - start) / 64 * 1e6)
+                    touched = [eng.identity.covering(a) for a in array]
+                    assert all(c is not None and c[1] - c[0] == CHUNK for c in touched)
+        finally:
+            for region in regions:
+                munmap(region, 65 * CHUNK)
+        rows.append((native, statistics.median(samples)))
+    with capsys.disabled():
+        for native, us in rows:
+            print(f"\n  first touch of a new chunk, {'native' if native else 'Python'} hook: "
+                  f"{us:7.1f} us", end="")
+        print()
 
 
 def test_counting_overhead(capsys):

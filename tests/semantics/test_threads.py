@@ -265,10 +265,10 @@ def append_some(lst, n):
 
 
 @pytest.fixture
-def yielding_memory_hook(engine, monkeypatch):
-    """The Unicorn engine's first-touch hook gives the GIL up (as its Python
-    code may, at any check point), so that the other threads run while a
-    routine is in the middle of a list operation."""
+def slow_python_memory_hook(engine, monkeypatch):
+    """The Unicorn engine's Python first-touch hook gives the GIL up (as its
+    Python code may, at any check point), so that the other threads run
+    while a routine is in the middle of a list operation."""
     if not is_unicorn(engine):
         pytest.skip("the native engine has no memory hooks")
     from pyjit.runtime.identity import IdentityMap
@@ -279,6 +279,15 @@ def yielding_memory_hook(engine, monkeypatch):
         return mapped(self, address, size)
 
     monkeypatch.setattr(IdentityMap, "map_access", map_access)
+
+
+@pytest.fixture
+def yielding_memory_hook(engine, monkeypatch, slow_python_memory_hook):
+    """Every first touch gives the GIL up: the threads' contexts (new
+    threads, new contexts) do every first touch in the slow Python hook,
+    not the native one (native_first_touch.py), which would not give the
+    GIL up: what keeps other compiled code out is the emulation lock."""
+    monkeypatch.setattr(engine, "native_first_touch", False)
 
 
 @pytest.mark.parametrize("repeat", range(2))
@@ -307,3 +316,59 @@ def test_threads_appending_to_one_list_while_a_memory_hook_runs(jit_compile,
     run_threads([lambda: append_some(lst, 20_000) for _ in range(4)])
     assert len(lst) == lst_before + 80_000
     assert sorted(lst[lst_before:]) == sorted(list(range(20_000)) * 4)
+
+
+def pop_all(lst, out):
+    while True:
+        try:
+            out.append(lst.pop())
+        except IndexError:
+            return
+
+
+def churn_until(lst, done, appended, popped):
+    """Interpreted: append an item, pop the last one (if another thread
+    has not emptied the list meanwhile), until done."""
+    i = -1
+    while not done:
+        lst.append(i)
+        appended.append(i)
+        try:
+            popped.append(lst.pop())
+        except IndexError:
+            pass
+        i -= 1
+
+
+@pytest.mark.parametrize("repeat", range(2))
+def test_interpreted_threads_never_run_inside_a_compiled_list_routine(
+        jit_compile, slow_python_memory_hook, repeat):
+    """Interpreted threads run at any check point of theirs, so they must
+    not run while compiled code is inside a routine: a first touch there
+    (a new int, the list's items reallocated as it grows) is mapped without
+    giving the GIL up (native_first_touch.py).  Through the Python hook
+    (which gives the GIL up here, as it may at any check point) appends are
+    lost, items popped twice, or the process crashes.  Checked: every item
+    appended is popped or still in the list, once."""
+    jit_compile(append_some, pop_all)
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    try:
+        lst, appended, popped = [], [[], []], [[], [], [], [], []]
+
+        def phase(compiled_targets):
+            done = []
+
+            def compiled():
+                run_threads(compiled_targets)
+                done.append(True)
+
+            run_threads([compiled] + [lambda k=k: churn_until(lst, done, appended[k], popped[k])
+                                      for k in range(2)])
+
+        phase([lambda: append_some(lst, 5_000) for _ in range(3)])
+        phase([lambda k=k: pop_all(lst, popped[k]) for k in range(2, 5)])
+        everything_popped = sorted(lst + [x for out in popped for x in out])
+        assert everything_popped == sorted(list(range(5_000)) * 3 + appended[0] + appended[1])
+    finally:
+        sys.setswitchinterval(previous)
