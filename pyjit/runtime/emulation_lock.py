@@ -22,10 +22,12 @@ GIL.
 
 What the lock does not cover: a thread that is not emulating (inside a
 helper's C function, or running interpreted code) and gets the GIL while a
-memory hook interrupts a routine on an object it works on too: rare (a
-first touch of host memory in the middle of that routine, and the GIL
-handed over right then), measured in docs/architecture.md, "Threads, the
-GIL and emulation contexts", with what would close it.
+memory hook interrupts a routine on an object it works on too.  That is
+closed where first touches are mapped in machine code that never enters
+the interpreter (native_first_touch.py: x86-64 Linux 6.11+); the Python
+hook still runs where that one declines (an access that faults anyway, or
+one across two 64 KiB windows) and on other hosts.  docs/architecture.md,
+"Threads, the GIL and emulation contexts", has the measurements.
 
 `take` and `give` defer a signal handler's exception raised while they
 wait or at the check point just after the lock changed hands (an RLock

@@ -2,7 +2,12 @@
 
 Emulated code dereferences real `PyObject*`s, so the emulator's address
 space mirrors the host's: when emulated code touches a page Unicorn has not
-mapped, the engine's unmapped-memory hook asks `IdentityMap.map_access`,
+mapped, the engine's unmapped-memory hook maps it.  Where the host allows,
+a hook in machine code does that first (native_first_touch.py: it never
+enters the interpreter, so no other thread runs in the middle of the
+routine that touched the page), outside the ranges this map gives it
+(`refused`), recording what it mapped for this map to take in (`_absorb`).
+Where it declines, the Python hook asks `IdentityMap.map_access`,
 which maps the *chunk* around the page (the 64 KiB-aligned window, clipped
 to the host mapping, to neighbouring chunks and to the engine's own
 regions) with `mem_map_ptr(start, size, perms, start)`: same address, same
@@ -58,7 +63,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import BaseException, any, enumerate, len, list, max, min
+from builtins import BaseException, any, bool, enumerate, len, list, max, min, sorted
 import bisect
 
 from unicorn import UC_PROT_READ, UC_PROT_WRITE, UcError

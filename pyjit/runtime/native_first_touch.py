@@ -60,7 +60,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import OSError, bytes, len, range
+from builtins import OSError, bool, bytes, len, list, range
 
 import ctypes
 import os

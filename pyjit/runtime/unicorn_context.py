@@ -13,8 +13,10 @@ everything that belongs to one thread's emulation and nothing else:
   slots;
 - its own identity map (identity.py) of host memory, and the stacks its
   thread has used, mapped on first use;
-- its hooks: the helper trap, first touch of host memory, protection
-  faults, and (while counting or bounding instructions) the block hook.
+- its hooks: the helper trap, first touch of host memory (in machine code,
+  native_first_touch.py, where the host allows, before the Python hook),
+  protection faults, and (while counting or bounding instructions) the
+  block hook.
 
 A `ThreadChain` is what one thread has: its contexts, in nesting order,
 the context running now (`current`), the stack of its outermost entry, the

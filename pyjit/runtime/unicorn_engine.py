@@ -29,7 +29,9 @@ Emulation holds the GIL: Unicorn is entered through a ctypes prototype
 that keeps it (uc_api.py), as the native engine enters compiled code, so
 emulated code changes reference counts exactly as interpreted code would,
 with the GIL held.  A memory hook's Python code may give the GIL up in the
-middle of a routine, so one thread at a time emulates: a thread holds the
+middle of a routine, so first touches of host memory are mapped in
+machine code where the host allows (native_first_touch.py), and one thread
+at a time emulates: a thread holds the
 engine's emulation lock (emulation_lock.py) while it runs emulated code and
 its hooks, and gives it up around helper calls, where another thread may
 run, and then runs on its own emulation context.  Each thread that calls
