@@ -11,7 +11,9 @@
 - the machine code is a `sharing.Shared`: loaded once for every function
   made from the same code with the same globals and builtins.
 - `compiler_state.depth` (runtime/own_code.py): nonzero while pyjit's own
-  code runs on this thread; entries run the interpreted code meanwhile.
+  code runs on this thread; entries run the interpreted code meanwhile, as
+  they do for a thread that finds every stack of the engine taken by other
+  threads (runtime/stacks.py, NoStackLeft).
 
 The JIT's bookkeeping (jit.py) makes and forgets these records.
 """
@@ -34,6 +36,7 @@ from .cpython import frames
 from .cpython.tstate import ENTRY_ROOM, per_thread, recursion_counter
 from .options import CompileOptions
 from .runtime.own_code import own_code as compiler_state
+from .runtime.stacks import NoStackLeft
 from .sharing import Shared
 
 
@@ -93,6 +96,8 @@ class Installed:
                     frame = caller_frame()
                     return call(address, func_address, locals_of(frame), nslots, 0, frame,
                                 ENTRY_ROOM)
+                except NoStackLeft:
+                    return install.call_for_trampoline(interpreted, *split(code, slots))
                 finally:
                     counter.value -= ENTRY_ROOM
         elif install.parameter_names(code) == code.co_varnames[:code.co_argcount]:
@@ -113,6 +118,8 @@ class Installed:
                     arr = array_of(n)(*ids(slots)) if n else None   # alive until the call returns
                     return call(address, func_address, addressof(arr) if n else 0, n, 0,
                                 caller_frame(), ENTRY_ROOM)
+                except NoStackLeft:
+                    return install.call_for_trampoline(interpreted, slots, {})
                 finally:
                     counter.value -= ENTRY_ROOM
         else:
@@ -136,6 +143,8 @@ class Installed:
                     return call(address, func_address, addressof(arr) if values else 0,
                                 _len(args), _id(names) if names else 0, caller_frame(),
                                 ENTRY_ROOM)
+                except NoStackLeft:
+                    return install.call_for_trampoline(interpreted, args, kwargs)
                 finally:
                     counter.value -= ENTRY_ROOM
         self.entry = entry

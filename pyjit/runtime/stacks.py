@@ -24,7 +24,9 @@ Layout, one reservation, low to high addresses:
   below the limit, so that thread's calls between compiled functions all
   take the generic path (correct, slower), and its recursion is bounded
   like any nested entry.  When all N are taken the entry raises
-  RuntimeError.
+  NoStackLeft before anything ran: a compiled function's entry then runs
+  the call in the interpreter (installed.py), as a thread past the limit
+  would run there anyway; a generator's step, which cannot, raises it.
 
 Invariants: a stack is used by one thread at a time (acquired and released
 by the outermost entry of the thread, with the GIL held: there is no check
@@ -43,6 +45,10 @@ from dataclasses import dataclass
 
 from ..cpython.tstate import quiet_entry
 from .hostmem import PAGE, Reservation, page_up
+
+
+class NoStackLeft(RuntimeError):
+    """Every stack of the engine is in use by another thread."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,8 @@ class EngineStacks:
             self._primary_busy = True
             return self.primary
         if not self._free_slots:
-            raise RuntimeError("too many threads inside compiled code at once (the engine's "
-                               "thread_stacks setting)")
+            raise NoStackLeft(f"too many threads inside compiled code at once (the engine's "
+                              f"thread_stacks setting: {self._slots})")
         slot = self._free_slots[-1]
         del self._free_slots[-1]
         try:

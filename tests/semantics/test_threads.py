@@ -372,3 +372,30 @@ def test_interpreted_threads_never_run_inside_a_compiled_list_routine(
         assert everything_popped == sorted(list(range(5_000)) * 3 + appended[0] + appended[1])
     finally:
         sys.setswitchinterval(previous)
+
+
+def test_threads_past_the_engines_stacks_run_the_call_in_the_interpreter():
+    """Four threads inside one compiled function at once, in an engine with
+    two stacks (the primary one and one thread stack): the two that find
+    none taken run the call in the interpreter, with the same result,
+    where they raised RuntimeError (Lib/test's test_queue runs 100 threads
+    at once)."""
+    from pyjit.environment import settings
+    try:
+        small = jit.make_engine(settings().engine, thread_stacks=1)
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    barrier = threading.Barrier(4)
+
+    def all_inside(x):
+        barrier.wait(timeout=JOIN_TIMEOUT)
+        return x + 1
+
+    def inside(x):
+        return all_inside(x) * 2
+
+    with small:
+        assert jit.force_compile(inside, engine=small), jit.refusal_reason(inside)
+        assert run_threads([lambda i=i: inside(i) for i in range(4)]) == [2, 4, 6, 8]
+        assert not barrier.broken
+        jit.force_uncompile(inside)
