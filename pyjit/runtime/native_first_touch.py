@@ -31,8 +31,10 @@ parsed), and maps the window clipped to that mapping and to the refused
 ranges on either side, with the mapping's permissions (UC_PROT_READ, and
 UC_PROT_WRITE when writable): the chunk the Python path would map, with
 permissions that cannot be stale.  If `uc_mem_map_ptr` fails (a chunk
-mapped since the table was computed, in a mapping whose bounds changed,
-overlaps), it maps the address's page alone.  It appends (start, end,
+mapped since the table was computed, in a mapping whose bounds changed
+since, overlaps: a heap grown past a chunk clipped at its old end), it
+maps from the address's page to the window's end, and failing that the
+page alone.  It appends (start, end,
 perms) to the state's record, which the identity map takes into its chunks
 before it next reads them; past the record's end it still maps, and sets
 `overflow`, on which the identity map reads Unicorn's own list of regions
@@ -160,15 +162,24 @@ query:
     call qword ptr [rbx]
     test eax, eax
     jz record
-    mov rax, r13                 # failed: the address's page alone, if that is not what failed
-    and rax, -4096
-    lea rcx, [rax + 4096]
+    mov rax, r13                 # failed (a chunk mapped since the table overlaps):
+    and rax, -4096               # from the address's page to the end,
     cmp rax, r14
-    jne single
+    je single
+    mov r14, rax
+    mov rdi, r12
+    mov rsi, r14
+    mov rdx, r15
+    sub rdx, r14
+    mov ecx, ebp
+    mov r8, r14
+    call qword ptr [rbx]
+    test eax, eax
+    jz record
+single:
+    lea rcx, [r14 + 4096]        # then the page alone, if that is not what failed
     cmp rcx, r15
     je decline
-single:
-    mov r14, rax
     mov r15, rcx
     mov rdi, r12
     mov rsi, r14
@@ -209,17 +220,18 @@ done:
 """
 
 CODE = bytes.fromhex(
-    "535541544155415641574883ec084c89cb4989fc4989d583fe150f847001000089c8488d4402"
-    "ff4831d048c1e8100f855c0100004c8b43104c8b4b084531f649c7c7ffffffff4d85c9741f4d"
-    "3b6808720d4d8b70084983c01049ffc9ebe84d3b280f83290100004d8b38488d534048c70268"
+    "535541544155415641574883ec084c89cb4989fc4989d583fe150f848701000089c8488d4402"
+    "ff4831d048c1e8100f85730100004c8b43104c8b4b084531f649c7c7ffffffff4d85c9741f4d"
+    "3b6808720d4d8b70084983c01049ffc9ebe84d3b280f83400100004d8b38488d534048c70268"
     "00000048c74208000000004c896a1048c742500000000048c742580000000048c74260000000"
-    "00488b7b38be116668c0b8100000000f054885c00f85de000000488b6b68f7c5010000000f84"
-    "ce00000083e50283cd014c89e848250000ffff4c39f0490f42c6483b4358480f4243584989c6"
+    "00488b7b38be116668c0b8100000000f054885c00f85f5000000488b6b68f7c5010000000f84"
+    "e500000083e50283cd014c89e848250000ffff4c39f0490f42c6483b4358480f4243584989c6"
     "4c89e848250000ffff4805000001004c39f8490f47c7483b4360480f4743604989c74c89e74c"
-    "89f64c89fa4c29f289e94d89f0ff1385c074364c89e8482500f0ffff488d88001000004c39f0"
-    "75054c39f974594989c64989cf4c89e74c89f6ba0010000089e94d89f0ff1385c0753d488b43"
-    "18483b43207324488d1440488b4b284c8934d14c897cd10848896cd11048ffc048894318b801"
-    "000000eb1148c7433001000000b801000000eb0231c04883c408415f415e415d415c5d5bc3")
+    "89f64c89fa4c29f289e94d89f0ff1385c0744d4c89e8482500f0ffff4c39f0741a4989c64c89"
+    "e74c89f64c89fa4c29f289e94d89f0ff1385c07425498d8e001000004c39f974564989cf4c89"
+    "e74c89f6ba0010000089e94d89f0ff1385c0753d488b4318483b43207324488d1440488b4b28"
+    "4c8934d14c897cd10848896cd11048ffc048894318b801000000eb1148c7433001000000b801"
+    "000000eb0231c04883c408415f415e415d415c5d5bc3")
 
 
 class _Query(ctypes.Structure):

@@ -105,6 +105,24 @@ def test_the_chunk_is_clipped_to_the_host_mapping(eng, python_touches):
         munmap(whole, 4 * CHUNK + 2 * PAGE)
 
 
+def test_a_mapping_grown_past_a_chunk_maps_from_the_page_on(eng, python_touches):
+    whole = mmap_anonymous(3 * CHUNK, PROT_READ | PROT_WRITE)
+    w = window(whole) + CHUNK
+    mprotect(w + 2 * PAGE, CHUNK - 2 * PAGE, 0)
+    try:
+        assert eng.call(eng.load_, w) == 0
+        assert eng.identity.covering(w) == (w, w + 2 * PAGE, RW)
+        # The mapping grows (the kernel merges the pages made accessible
+        # into it) while the hook's table still lacks the first chunk: the
+        # window overlaps it, so the chunk starts at the page.
+        mprotect(w + 2 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE)
+        eng.call(eng.store_, w + 4 * PAGE, 3)
+        assert eng.identity.covering(w + 4 * PAGE) == (w + 4 * PAGE, w + 6 * PAGE, RW)
+        assert python_touches[0] == 0
+    finally:
+        munmap(whole, 3 * CHUNK)
+
+
 def test_read_only_and_unreadable_memory_keep_their_faults(eng, python_touches):
     ro = mmap_anonymous(PAGE, PROT_READ)
     none = mmap_anonymous(PAGE, 0)
