@@ -25,8 +25,8 @@ helper's C function, or running interpreted code) and gets the GIL while a
 memory hook interrupts a routine on an object it works on too.  That is
 closed where first touches are mapped in machine code that never enters
 the interpreter (native_first_touch.py: x86-64 Linux 6.11+); the Python
-hook still runs where that one declines (an access that faults anyway, or
-one across two 64 KiB windows) and on other hosts.  docs/architecture.md,
+hook still runs where that one declines (an access that faults anyway)
+and on other hosts.  docs/architecture.md,
 "Threads, the GIL and emulation contexts", has the measurements.
 
 `take` and `give` defer a signal handler's exception raised while they

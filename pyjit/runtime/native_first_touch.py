@@ -23,12 +23,14 @@ returns true; this one is added before the Python hook.  Its state
 (`_State`, one per context, the hook's user data) holds a table of the
 ranges it must not map, sorted: the engine's own ranges, the kernel's
 special mappings ([vvar]...) and the chunks already mapped, as the
-identity map last computed them.  For a read or write inside one 64 KiB
-window and outside those ranges, it asks the kernel for the mapping
+identity map last computed them.  For a read or write outside those
+ranges, it asks the kernel for the mapping
 holding the address (`ioctl(PROCMAP_QUERY)` on /proc/self/maps, Linux
 6.11: its bounds and permissions now, one system call, nothing read or
 parsed), and maps the window clipped to that mapping and to the refused
-ranges on either side, with the mapping's permissions (UC_PROT_READ, and
+ranges on either side (the 64 KiB window of the access's first byte: for
+an access across two windows, Unicorn asks again for the part in the
+next one), with the mapping's permissions (UC_PROT_READ, and
 UC_PROT_WRITE when writable): the chunk the Python path would map, with
 permissions that cannot be stale.  If `uc_mem_map_ptr` fails (a chunk
 mapped since the table was computed, in a mapping whose bounds changed
@@ -41,11 +43,9 @@ before it next reads them; past the record's end it still maps, and sets
 instead.
 
 It declines (returns false: the Python hook runs, as before) for an
-instruction fetch, an access across two windows, an address in a refused
-range or in no mapping or in one the host has not readable, or a failed
-map: where the access is refused anyway (a fault follows) and for an
-access across two windows (no object in obmalloc's pools spans a 64 KiB
-boundary).
+instruction fetch, an address in a refused range or in no mapping or in
+one the host has not readable, or a failed map: where the access is
+refused anyway, and a fault follows.
 
 Hosts: x86-64 Linux 6.11 or later (System V calling convention, the
 `syscall` instruction, PROCMAP_QUERY); `SUPPORTED` says whether this host
@@ -97,11 +97,6 @@ ASSEMBLY = """
     mov r13, rdx                 # the address
     cmp esi, 21                  # UC_MEM_FETCH_UNMAPPED
     je decline
-    mov eax, ecx                 # the access within one 64 KiB window?
-    lea rax, [rdx + rax - 1]
-    xor rax, rdx
-    shr rax, 16
-    jnz decline
     mov r8, [rbx + 16]           # r14, r15: the refused ranges on either side
     mov r9, [rbx + 8]
     xor r14d, r14d
@@ -220,18 +215,18 @@ done:
 """
 
 CODE = bytes.fromhex(
-    "535541544155415641574883ec084c89cb4989fc4989d583fe150f848701000089c8488d4402"
-    "ff4831d048c1e8100f85730100004c8b43104c8b4b084531f649c7c7ffffffff4d85c9741f4d"
-    "3b6808720d4d8b70084983c01049ffc9ebe84d3b280f83400100004d8b38488d534048c70268"
-    "00000048c74208000000004c896a1048c742500000000048c742580000000048c74260000000"
-    "00488b7b38be116668c0b8100000000f054885c00f85f5000000488b6b68f7c5010000000f84"
-    "e500000083e50283cd014c89e848250000ffff4c39f0490f42c6483b4358480f4243584989c6"
-    "4c89e848250000ffff4805000001004c39f8490f47c7483b4360480f4743604989c74c89e74c"
-    "89f64c89fa4c29f289e94d89f0ff1385c0744d4c89e8482500f0ffff4c39f0741a4989c64c89"
-    "e74c89f64c89fa4c29f289e94d89f0ff1385c07425498d8e001000004c39f974564989cf4c89"
-    "e74c89f6ba0010000089e94d89f0ff1385c0753d488b4318483b43207324488d1440488b4b28"
-    "4c8934d14c897cd10848896cd11048ffc048894318b801000000eb1148c7433001000000b801"
-    "000000eb0231c04883c408415f415e415d415c5d5bc3")
+    "535541544155415641574883ec084c89cb4989fc4989d583fe150f84730100004c8b43104c8b"
+    "4b084531f649c7c7ffffffff4d85c9741f4d3b6808720d4d8b70084983c01049ffc9ebe84d3b"
+    "280f83400100004d8b38488d534048c7026800000048c74208000000004c896a1048c7425000"
+    "00000048c742580000000048c7426000000000488b7b38be116668c0b8100000000f054885c0"
+    "0f85f5000000488b6b68f7c5010000000f84e500000083e50283cd014c89e848250000ffff4c"
+    "39f0490f42c6483b4358480f4243584989c64c89e848250000ffff4805000001004c39f8490f"
+    "47c7483b4360480f4743604989c74c89e74c89f64c89fa4c29f289e94d89f0ff1385c0744d4c"
+    "89e8482500f0ffff4c39f0741a4989c64c89e74c89f64c89fa4c29f289e94d89f0ff1385c074"
+    "25498d8e001000004c39f974564989cf4c89e74c89f6ba0010000089e94d89f0ff1385c0753d"
+    "488b4318483b43207324488d1440488b4b284c8934d14c897cd10848896cd11048ffc0488943"
+    "18b801000000eb1148c7433001000000b801000000eb0231c04883c408415f415e415d415c5d"
+    "5bc3")
 
 
 class _Query(ctypes.Structure):

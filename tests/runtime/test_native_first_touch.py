@@ -158,15 +158,19 @@ def test_a_window_of_mixed_permissions_maps_the_pages_like_the_address(eng, pyth
         munmap(region, 3 * CHUNK)
 
 
-def test_an_access_across_two_windows_is_left_to_the_python_hook(eng, python_touches):
-    region = mmap_anonymous(3 * CHUNK, PROT_READ | PROT_WRITE)
+def test_an_access_across_two_windows_maps_both(eng, python_touches):
+    region = mmap_anonymous(5 * CHUNK, PROT_READ | PROT_WRITE)
     try:
         at = window(region) + 2 * CHUNK - 4
         ctypes.c_uint64.from_address(at).value = 0x1122334455667788
         assert eng.call(eng.load_, at) == 0x1122334455667788
-        assert python_touches[0] >= 1
+        eng.call(eng.store_, at + CHUNK, 0x0102030405060708)      # byte by byte, in Unicorn
+        assert ctypes.c_uint64.from_address(at + CHUNK).value == 0x0102030405060708
+        assert python_touches[0] == 0
+        for a in (at, at + 4, at + CHUNK, at + CHUNK + 4):
+            assert eng.identity.covering(a) == (window(a), window(a) + CHUNK, RW)
     finally:
-        munmap(region, 3 * CHUNK)
+        munmap(region, 5 * CHUNK)
 
 
 def test_past_the_records_end_the_identity_map_reads_unicorns_regions(eng, python_touches):
