@@ -67,9 +67,9 @@ from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 from .identity import CHUNK, IdentityMap
+from .native_first_touch import NativeFirstTouch, hook_address
 from .own_code import own_code
 from .traps import TrapTable
-from .native_first_touch import NativeFirstTouch, hook_address
 from .uc_api import SP, code_hook, make_emulator, memory_hook
 
 FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions

@@ -210,7 +210,7 @@ class UnicornEngine(Engine):
             raise ValueError(f"stale_policy must be one of {STALE_POLICIES}, not {stale_policy!r}")
         if native_first_touch and not NATIVE_FIRST_TOUCH:
             raise ValueError("native_first_touch: this host has no native first-touch hook "
-                             "(x86-64 Linux only)")
+                             "(x86-64 Linux 6.11 or later, with PROCMAP_QUERY on /proc/self/maps)")
         self.native_first_touch = native_first_touch
         code_arena_size, helper_distance = page_up(code_arena_size), page_up(helper_distance)
         if helper_distance < PAGE:
