@@ -29,6 +29,10 @@ hook still runs where that one declines (an access that faults anyway)
 and on other hosts.  docs/architecture.md,
 "Threads, the GIL and emulation contexts", has the measurements.
 
+A fork waits for the lock (unicorn_engine.py registers the at-fork
+handlers: `take_again` before, `give` after, in parent and child), so that
+no thread that is gone in the child holds it there.
+
 `take` and `give` defer a signal handler's exception raised while they
 wait or at the check point just after the lock changed hands (an RLock
 says whether the thread holds it) and go on until it has; both are entered
@@ -57,6 +61,20 @@ def take(lock, defer=interrupts.defer) -> None:
         return
 
 
+def take_again(lock, defer=interrupts.defer) -> None:
+    """Acquire lock once more, whether the calling thread holds it or not
+    (each call is undone by one `give`: before and after a fork)."""
+    while True:
+        try:
+            count = lock._is_owned() and lock._recursion_count()
+            lock.acquire()
+            return
+        except BaseException as exc:        # a signal handler, while waiting or just after
+            defer(exc)
+            if lock._is_owned() and lock._recursion_count() > (count or 0):
+                return
+
+
 def give(lock, defer=interrupts.defer) -> None:
     """Release lock if the calling thread holds it."""
     while True:
@@ -69,4 +87,5 @@ def give(lock, defer=interrupts.defer) -> None:
 
 
 quiet_entry(take)
+quiet_entry(take_again)
 quiet_entry(give)

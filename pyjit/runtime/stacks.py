@@ -114,6 +114,14 @@ class EngineStacks:
             self._free_slots.append((base - self.thread_reservation.start)
                                     // (PAGE + self._thread_size))
 
+    def after_fork(self, kept: Stack | None) -> None:
+        """In a forked child, where only the forking thread exists: every
+        stack is free but `kept` (the one that thread holds, if any)."""
+        self._primary_busy = kept is not None and kept.primary
+        held = None if kept is None or kept.primary else \
+            (kept.low - PAGE - self.thread_reservation.start) // (PAGE + self._thread_size)
+        self._free_slots = [s for s in range(self._slots - 1, -1, -1) if s != held]
+
     def in_use(self) -> bool:
         """True while any thread is inside compiled code (holds a stack)."""
         return self._primary_busy or len(self._free_slots) < self._slots

@@ -98,10 +98,12 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import (
     AttributeError, BaseException, ImportError, KeyError, RecursionError, RuntimeError,
-    ValueError, bool, int, list, max, set, sum, super,
+    ValueError, bool, id, int, list, max, reversed, set, sorted, sum, super,
 )
+import os
 import threading
 import time
+import weakref
 
 from ..cpython import errstate
 from ..cpython.tstate import (C_CALLBACK_RESERVE, C_STACK_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS,
@@ -111,7 +113,7 @@ from . import collector
 from .own_code import own_code
 from .counts import BlockCounter, Counts
 from . import host_stack
-from .emulation_lock import give, take
+from .emulation_lock import give, take, take_again
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
@@ -157,6 +159,37 @@ def _check_c_stack(soft_limit: int) -> None:
         raise RecursionError("maximum recursion depth exceeded: compiled code needs "
                              f"{C_STACK_CALLBACK_RESERVE >> 10} KiB of C stack, "
                              f"{max(left, 0) >> 10} KiB are left")
+
+
+_engines: weakref.WeakSet = weakref.WeakSet()      # every open UnicornEngine
+
+
+def _locks() -> list:
+    """The emulation locks of the live engines, in one order for every thread."""
+    return sorted((eng._emulating for eng in list(_engines)), key=id)
+
+
+def _before_fork() -> None:
+    # No other thread may hold an emulation lock across the fork: in the
+    # child it would stay held by a thread that does not exist there.
+    for lock in _locks():
+        take_again(lock)
+
+
+def _after_fork_in_parent() -> None:
+    for lock in reversed(_locks()):
+        give(lock)
+
+
+def _after_fork_in_child() -> None:
+    for lock in reversed(_locks()):
+        give(lock)
+    for eng in list(_engines):
+        eng._after_fork_in_child()
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                    after_in_child=_after_fork_in_child)
 
 
 class _Local(threading.local):
@@ -243,6 +276,7 @@ class UnicornEngine(Engine):
         self._local = _Local()
         self._inside = 0                  # threads inside emulated code
         self._emulating = threading.RLock()   # held while a thread emulates (emulation_lock.py)
+        _engines.add(self)
         self.unloaded_bytes = 0
         self._retired_trap_calls = 0      # of closed contexts
         self._enter_outer, self._enter_nested = self.traps.enter_outer, self.traps.enter_nested
@@ -329,6 +363,15 @@ class UnicornEngine(Engine):
 
     def _running(self) -> bool:
         return self._inside != 0
+
+    def _after_fork_in_child(self) -> None:
+        """Only the forking thread exists in the child: what the others
+        held (their stacks, their count inside emulated code) is free."""
+        owner = self._local.owner
+        chain = owner.chain if owner is not None else None
+        inside = chain is not None and chain.current is not None
+        self._inside = 1 if inside else 0
+        self._stacks.after_fork(chain.stack if inside else None)
 
     # -- calling ------------------------------------------------------------------------
     def _run(self, address: int, x0: int, x1: int, x2: int, x3: int):

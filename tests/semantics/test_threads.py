@@ -6,6 +6,7 @@ with a timeout, a hang fails instead of blocking the suite."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -399,3 +400,73 @@ def test_threads_past_the_engines_stacks_run_the_call_in_the_interpreter():
         assert run_threads([lambda i=i: inside(i) for i in range(4)]) == [2, 4, 6, 8]
         assert not barrier.broken
         jit.force_uncompile(inside)
+
+
+def quick(x):
+    return x + 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_while_other_threads_enter_and_leave_compiled_code(jit_compile, fast_switching):
+    """CPython's test_threading.test_is_alive_after_fork: the main thread
+    forks while another thread enters or leaves compiled code.  The child
+    calls compiled code itself and exits; it hung when the other thread
+    held the engine's emulation lock at the fork (a thread that does not
+    exist in the child)."""
+    jit_compile(quick)
+    for i in range(20):
+        t = threading.Thread(target=lambda: [quick(k) for k in range(200)])
+        t.start()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(10 if quick(9) == 10 else 11)
+        t.join()
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                pytest.fail(f"fork {i}: the child did not exit (it hangs)")
+            time.sleep(0.01)
+        assert os.waitstatus_to_exitcode(status) == 10
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_while_another_thread_holds_the_emulation_lock(engine, jit_compile):
+    """Deterministically, what the test above may hit: another thread holds
+    the engine's emulation lock (as between its entry's taking it and its
+    emulation, where the interpreter may switch threads) when the main
+    thread forks.  The fork waits until the lock is free, so the child,
+    where that thread does not exist, can run compiled code."""
+    if not is_unicorn(engine):
+        pytest.skip("the emulation lock is the Unicorn engine's")
+    jit_compile(quick)
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with engine._emulating:
+            held.set()
+            release.wait(JOIN_TIMEOUT)
+
+    t = threading.Thread(target=holder, daemon=True)
+    t.start()
+    assert held.wait(JOIN_TIMEOUT)
+    threading.Timer(0.3, release.set).start()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(10 if quick(9) == 10 else 11)
+    t.join(JOIN_TIMEOUT)
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the child did not exit: the lock stayed held in it")
+        time.sleep(0.01)
+    assert os.waitstatus_to_exitcode(status) == 10
