@@ -65,6 +65,7 @@ import itertools
 import operator as _operator
 import re
 import sys
+import os
 import threading
 import types
 import weakref
@@ -80,6 +81,7 @@ from .cpython.errstate import Failure
 from .cpython.tstate import per_thread as _per_thread
 from .cpython.tstate import recursion_counter as _recursion_counter
 from .cpython.own_files import is_own_file
+from .runtime.emulation_lock import give, take_again
 
 # Modules whose functions stay in the interpreter: pyjit itself and what it
 # runs on (the engine's bindings, the import machinery, ctypes, threading).
@@ -174,6 +176,15 @@ class Mode:
 
 
 _lock = threading.RLock()
+
+
+def _give_after_fork() -> None:
+    give(_lock)
+
+
+# A fork waits until no other thread is in the mode's bookkeeping (jit.py says why).
+os.register_at_fork(before=lambda: take_again(_lock), after_in_parent=_give_after_fork,
+                    after_in_child=_give_after_fork)
 _mode: Mode | None = None
 _compiling = threading.local()
 _records: dict[int, "_Counted"] = {}        # id(original code) -> its record

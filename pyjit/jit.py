@@ -33,6 +33,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import sys
+import os
 import threading
 import weakref
 from types import FunctionType
@@ -48,8 +49,21 @@ from . import sharing
 from .installed import Installed, compiler_state
 from .options import CompileOptions, OptionError
 from .runtime import entries, routines
+from .runtime.emulation_lock import give, take_again
 
 _lock = threading.RLock()
+
+
+def _give_after_fork() -> None:
+    give(_lock)
+
+
+# A fork waits until no other thread compiles: in the child, where that
+# thread does not exist, the lock would stay held (autojit.py and
+# unicorn_engine.py do the same for theirs; handlers registered later run
+# first before a fork, so the locks are taken in the order the code nests them).
+os.register_at_fork(before=lambda: take_again(_lock), after_in_parent=_give_after_fork,
+                    after_in_child=_give_after_fork)
 _compiled: dict[int, "Installed"] = {}          # id(func) -> installed (func held weakly)
 _refusals: "weakref.WeakKeyDictionary[FunctionType, str]" = weakref.WeakKeyDictionary()
 _interpreted_calls: "weakref.WeakKeyDictionary[FunctionType, int]" = weakref.WeakKeyDictionary()

@@ -470,3 +470,36 @@ def test_fork_while_another_thread_holds_the_emulation_lock(engine, jit_compile)
             pytest.fail("the child did not exit: the lock stayed held in it")
         time.sleep(0.01)
     assert os.waitstatus_to_exitcode(status) == 10
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_while_another_thread_compiles(jit_compile):
+    """Another thread holds the JIT's lock (as while it compiles a function
+    on its first call under autojit) when the main thread forks: the fork
+    waits for it, and the child can compile and run a function."""
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with jit._lock:
+            held.set()
+            release.wait(JOIN_TIMEOUT)
+
+    t = threading.Thread(target=holder, daemon=True)
+    t.start()
+    assert held.wait(JOIN_TIMEOUT)
+    threading.Timer(0.3, release.set).start()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(10 if jit.force_compile(quick) and quick(9) == 10 else 11)
+    t.join(JOIN_TIMEOUT)
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the child did not exit: the JIT's lock stayed held in it")
+        time.sleep(0.01)
+    assert os.waitstatus_to_exitcode(status) == 10
