@@ -62,7 +62,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import OSError, bool, bytes, len, list, range
+from builtins import OSError, bool, bytes, id, len, list, range
 
 import ctypes
 import os
@@ -265,7 +265,7 @@ def _open_maps() -> int:
 
 def _query_works(fd: int) -> bool:
     """A PROCMAP_QUERY of a live object's address answers (Linux 6.11+)."""
-    q = _Query(size=ctypes.sizeof(_Query), query_addr=ctypes.addressof(_Query()))
+    q = _Query(size=ctypes.sizeof(_Query), query_addr=id(_Query))       # a live object
     return _libc.ioctl(fd, ctypes.c_ulong(PROCMAP_QUERY), ctypes.byref(q)) == 0 and \
         q.vma_start <= q.query_addr < q.vma_end
 
