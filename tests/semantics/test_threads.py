@@ -404,6 +404,20 @@ def test_threads_past_the_engines_stacks_run_the_call_in_the_interpreter():
         jit.force_uncompile(inside)
 
 
+def child_exit_code(pid: int, what: str) -> int:
+    """The forked child's exit code; fail (killing it) if it does not exit in time."""
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the child did not exit: {what}")
+        time.sleep(0.01)
+
+
 def quick(x):
     return x + 1
 
@@ -423,17 +437,7 @@ def test_fork_while_other_threads_enter_and_leave_compiled_code(jit_compile, fas
         if pid == 0:
             os._exit(10 if quick(9) == 10 else 11)
         t.join()
-        deadline = time.monotonic() + JOIN_TIMEOUT
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > deadline:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-                pytest.fail(f"fork {i}: the child did not exit (it hangs)")
-            time.sleep(0.01)
-        assert os.waitstatus_to_exitcode(status) == 10
+        assert child_exit_code(pid, f"fork {i} hangs") == 10
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -461,17 +465,7 @@ def test_fork_while_another_thread_holds_the_emulation_lock(engine, jit_compile)
     if pid == 0:
         os._exit(10 if quick(9) == 10 else 11)
     t.join(JOIN_TIMEOUT)
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            pytest.fail("the child did not exit: the lock stayed held in it")
-        time.sleep(0.01)
-    assert os.waitstatus_to_exitcode(status) == 10
+    assert child_exit_code(pid, "the lock stayed held in it") == 10
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -494,14 +488,4 @@ def test_fork_while_another_thread_compiles(jit_compile):
     if pid == 0:
         os._exit(10 if jit.force_compile(quick) and quick(9) == 10 else 11)
     t.join(JOIN_TIMEOUT)
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            pytest.fail("the child did not exit: the JIT's lock stayed held in it")
-        time.sleep(0.01)
-    assert os.waitstatus_to_exitcode(status) == 10
+    assert child_exit_code(pid, "the JIT's lock stayed held in it") == 10
