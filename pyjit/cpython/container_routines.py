@@ -5,7 +5,7 @@ lit_tuple_type, lit_long_type, the helpers' addresses) and macros.
 
     pyjit_getitem(container, key)        -> PyObject_GetItem(container, key)
     pyjit_setitem(container, key, value) -> PyObject_SetItem(container, key, value)
-    pyjit_unpack(seq, n)                 -> unpack_tuple(seq, n)
+    pyjit_unpack(seq, n, out)            -> unpack_into(seq, n, out)
     pyjit_len(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
     pyjit_list_append(...), pyjit_list_pop(...) (the same signature)
 
@@ -18,10 +18,11 @@ the old item, in list_ass_item's order, answering 0.  Anything else, and an
 index out of range, tail-branches to the C-API function, whose result and
 exception are the interpreter's.
 
-`pyjit_unpack` is UNPACK_SEQUENCE's fast path: an exact tuple of exactly n
-items is its own unpacking (a new reference to it; the code reads its
-items with LoadTupleItem); anything else tail-branches to the unpack_tuple
-helper, which iterates it and raises the interpreter's errors.
+`pyjit_unpack` is UNPACK_SEQUENCE's fast path: an exact tuple or an exact
+list of exactly n items puts a new reference to each in out[0..n-1] (the
+interpreter's UNPACK_SEQUENCE pushes them so) and answers 0; anything else
+tail-branches to the unpack_into helper, which iterates it and raises the
+interpreter's errors (-1).
 
 `pyjit_len` is the vectorcall of a site that called the builtin `len` when
 it was compiled (lower_calls.INTRINSICS): when the callable still is that
@@ -213,18 +214,32 @@ list_method_generic:
     ldr x16, lit_vectorcall
     br x16
 
-// -- unpacking: x0 = the sequence, x1 = the count ------------------------------------
+// -- unpacking: x0 = the sequence, x1 = the count, x2 = where the items go ---------
 pyjit_unpack:
     ldr x9, [x0, #{L.OB_TYPE}]
+    add x11, x0, #{L.TUPLE_OB_ITEM}       // a tuple's items
     ldr x10, lit_tuple_type
     cmp x9, x10
+    b.eq unpack_sized
+    ldr x10, lit_list_type
+    cmp x9, x10
     b.ne unpack_generic
-    ldr x11, [x0, #{L.TUPLE_OB_SIZE}]
-    cmp x11, x1
+    ldr x11, [x0, #{L.LIST_OB_ITEM}]      // a list's
+unpack_sized:
+    ldr x12, [x0, #{L.LIST_OB_SIZE}]      // a list's or a tuple's ob_size
+    cmp x12, x1
     b.ne unpack_generic
-    @incref x0, x9
+    cbz x1, unpack_done
+unpack_item:
+    ldr x12, [x11], #8
+    @incref x12, x9
+    str x12, [x2], #8
+    subs x1, x1, #1
+    b.ne unpack_item
+unpack_done:
+    mov x0, #0
     ret
 unpack_generic:
-    ldr x16, lit_unpack_tuple
+    ldr x16, lit_unpack_into
     br x16
 """

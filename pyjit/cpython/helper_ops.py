@@ -13,7 +13,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import SystemError, delattr, dict, getattr, id, int, len, tuple, type, zip
+from builtins import SystemError, delattr, dict, enumerate, getattr, id, int, len, tuple, type, zip
 import ctypes
 
 from . import errstate, semantics
@@ -137,12 +137,15 @@ python_helper("range_iter", ("obj", "obj_or_null", "obj_or_null"), "obj", "null"
     semantics.range_iter)
 
 
-@python_helper("unpack_tuple", ("obj", "int64"), "obj", "null")
-def unpack_tuple(seq, n):
-    """UNPACK_SEQUENCE n: seq's items as a tuple, exactly n of them."""
-    if type(seq) is tuple and len(seq) == n:
-        return seq
-    return tuple(semantics.unpack_sequence(seq, n))
+@python_helper("unpack_into", ("obj", "int64", "ptr"), "int", "minus_one")
+def unpack_into(seq, n, out):
+    """UNPACK_SEQUENCE n: a new reference to each of seq's items, exactly
+    n of them, in out[0..n-1]; 0 (-1 and nothing stored on failure)."""
+    items = semantics.unpack_sequence(seq, n)
+    slots = addresses(out, n)
+    for i, item in enumerate(items):
+        put(slots, i, item)
+    return 0
 
 
 python_helper("unpack_ex_tuple", ("obj", "int64", "int64"), "obj", "null")(semantics.unpack_ex)

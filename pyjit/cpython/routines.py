@@ -24,7 +24,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_compare_bool(a, b, op)                  -> its truth: 1, 0 | -1
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_setitem(container, key, value)          -> PyObject_SetItem(container, key, value)
-    pyjit_unpack(seq, n)                          -> unpack_tuple(seq, n)
+    pyjit_unpack(seq, n, out)                     -> unpack_into(seq, n, out)
     pyjit_is_true(obj)                            -> PyObject_IsTrue(obj)
     pyjit_is_true_release(obj)                    -> the same, obj released
     pyjit_isinstance(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
@@ -426,7 +426,7 @@ lit_stack_limit:        .quad {stack_limit:#x}
 lit_rich_compare:       .quad {PyObject_RichCompare:#x}
 lit_get_item:           .quad {PyObject_GetItem:#x}
 lit_set_item:           .quad {PyObject_SetItem:#x}
-lit_unpack_tuple:       .quad {unpack_tuple:#x}
+lit_unpack_into:        .quad {unpack_into:#x}
 lit_tuple_type:         .quad {tuple_type:#x}
 lit_dict_type:          .quad {dict_type:#x}
 lit_len:                .quad {len:#x}
@@ -464,7 +464,7 @@ lit_bind_args:          .quad {bind_args:#x}
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
                   "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
-                  "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "unpack_tuple",
+                  "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "unpack_into",
                   "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
                   "handle_eval_breaker", "recursion_error", "bind_args") + tuple(

@@ -23,7 +23,7 @@ from .ir import Instr
 from .ops_containers import (
     BinarySubscr, BuildConstKeyMap, BuildMap, BuildSet, BuildSlice, BuildString,
     DeleteSubscr, DictMerge, DictUpdate, FormatValue, ForIter, GetIter, ListAppend,
-    ListExtend, ListToTuple, LoadTupleItem, MakeList, MakeTuple, MapAdd, RangeIter,
+    ListExtend, ListToTuple, LoadTupleItem, LoadUnpackedItem, MakeList, MakeTuple, MapAdd, RangeIter,
     SetAdd, SetUpdate, StoreSubscr, UnpackEx, UnpackSequence,
 )
 from .ops_core import (
@@ -234,6 +234,7 @@ semantics(RangeIter)(lambda a, i, v: S.range_iter(*v))
 semantics(FormatValue)(lambda a, i, v: S.format_value(
     v[0], v[1] if len(v) > 1 else NULL, S.CONVERSIONS.index(i.conversion)))
 semantics(UnpackSequence)(lambda a, i, v: tuple(S.unpack_sequence(v[0], i.count)))
+semantics(LoadUnpackedItem)(lambda a, i, v: v[0][i.index])
 semantics(UnpackEx)(lambda a, i, v: S.unpack_ex(v[0], i.before, i.after))
 
 # -- exceptions ------------------------------------------------------------------------

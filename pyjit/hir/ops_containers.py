@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ir import STEALS_ALL, Instr, Ownership, hir_op
-from .types import Dict, List, Object, OptObject, Set, Slice, Str, Tuple
+from .types import CInt64, Dict, List, Object, OptObject, Set, Slice, Str, Tuple
 
 
 @hir_op
@@ -210,18 +210,30 @@ class DeleteSubscr(Instr):
 
 @hir_op
 class UnpackSequence(Instr):
-    """``v:Tuple = UnpackSequence<count> seq``
+    """``v:CInt64 = UnpackSequence<count> seq``
 
     Iterate ``seq`` for exactly ``count`` items (ValueError for too few or
-    too many, TypeError when not iterable) and return them as a new tuple;
-    LoadTupleItem reads them.  Tuples and lists of the right size take a
-    fast path in the code generator."""
+    too many, TypeError when not iterable) and put a new reference to each
+    in a frame area, as UNPACK_SEQUENCE pushes them; the result is the
+    area's address, which LoadUnpackedItem reads.  Exact tuples and lists
+    of the right size take a fast path in the code generator."""
 
     count: int
-    result_type = Tuple
+    result_type = CInt64
     may_raise = True
     may_call = True
     operand_types = (Object,)
+
+
+@hir_op
+class LoadUnpackedItem(Instr):
+    """``v:Object = LoadUnpackedItem<index> items``: item ``index`` of an
+    UnpackSequence, a new reference (the area holds it until this takes
+    it, so it is never removed as dead: its reference must be released)."""
+
+    index: int
+    has_effects = True
+    operand_types = (CInt64,)
 
 
 @hir_op
@@ -288,6 +300,6 @@ __all__ = [
     "BinarySubscr", "BuildConstKeyMap", "BuildMap", "BuildSet", "BuildSlice",
     "BuildString", "DeleteSubscr", "DictMerge", "DictUpdate", "FormatValue",
     "ForIter", "GetIter", "ListAppend", "ListExtend", "ListToTuple",
-    "LoadTupleItem", "MakeList", "MakeTuple", "MapAdd", "RangeIter", "SetAdd",
+    "LoadTupleItem", "LoadUnpackedItem", "MakeList", "MakeTuple", "MapAdd", "RangeIter", "SetAdd",
     "SetUpdate", "StoreSubscr", "UnpackEx", "UnpackSequence",
 ]

@@ -49,7 +49,7 @@ from . import ir
 from .ir import ConstRef, VReg
 from .lower_ops import (COMPARE_OP, _builtins, _globals, _name, _ops, _two_results,
                         binary_op_helper, helper_op)
-from .lowering import FunctionLowering, lowers
+from .lowering import FunctionLowering, LoweringError, lowers
 
 L = FunctionLowering
 UNKNOWN = object()
@@ -525,13 +525,18 @@ def _method_guards(lw: L, obj: VReg, cell: VReg, miss: ir.Block) -> VReg:
 
 # -- fast paths without cells ------------------------------------------------------------------
 
-def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg]) -> None:
+def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg],
+               status: bool = False) -> None:
     """instr through a shared routine that does helper's work (or
-    tail-branches to it) when caches are not "off", else helper itself."""
+    tail-branches to it) when caches are not "off", else helper itself;
+    status: the helper's result is only a success flag, not instr's."""
+    if status:
+        dst = lw.new()
+    else:
+        dst = lw.vreg(instr.result) if instr.result is not None else None
     if lw.options.caches == "off":
-        helper_op(lw, instr, helper, args)
+        helper_op(lw, instr, helper, args, dst=dst)
         return
-    dst = lw.vreg(instr.result) if instr.result is not None else None
     result = lw.call_routine(routine, args, dst)
     lw.check(instr, helper, result, lw.stolen_operands(instr))
 
@@ -582,7 +587,23 @@ def _store_subscript(lw: L, instr: CT.StoreSubscr) -> None:
 
 @lowers(CT.UnpackSequence)
 def _unpack(lw: L, instr: CT.UnpackSequence) -> None:
-    """An exact tuple of the right size is its own unpacking, without a
-    trap (pyjit_unpack)."""
-    _fast_path(lw, instr, "pyjit_unpack", "unpack_tuple",
-               _ops(lw, instr) + [lw.imm(instr.count)])
+    """The items, new references, into the scratch area, and from there
+    into registers at once (nothing else may use the area before the
+    LoadUnpackedItems that follow): an exact tuple or list of the right
+    size without a trap (pyjit_unpack), else the unpack_into helper."""
+    area = lw.area(max(instr.count, 1))
+    out = lw.vreg(instr.result)
+    lw.emit(ir.AreaAddr(out, area, 0))
+    _fast_path(lw, instr, "pyjit_unpack", "unpack_into",
+               _ops(lw, instr) + [lw.imm(instr.count), out], status=True)
+    items = lw.unpacked[instr.result] = [lw.new() for _ in range(instr.count)]
+    for i, item in enumerate(items):
+        lw.emit(ir.Load(item, area, 8 * i))
+
+
+@lowers(CT.LoadUnpackedItem)
+def _unpacked_item(lw: L, instr: CT.LoadUnpackedItem) -> None:
+    items = lw.unpacked.get(instr.operands[0])
+    if items is None or instr.result in lw.vregs:
+        raise LoweringError("LoadUnpackedItem does not read an UnpackSequence")
+    lw.vregs[instr.result] = items[instr.index]      # the register it was loaded into

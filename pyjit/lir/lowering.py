@@ -68,6 +68,8 @@ class FunctionLowering:
         self.vregs: dict[hir.Value, VReg] = {}
         self.blocks: dict[hir.Block, ir.Block] = {}
         self.second: dict[hir.Value, VReg] = {}
+        # UnpackSequence's result -> the registers its items were loaded into
+        self.unpacked: dict[hir.Value, list[VReg]] = {}
         self.cur: ir.Block | None = None
         self.origin: Any = None
         self.scratch = self.f.new_stack_area(8)   # grown as call sites need

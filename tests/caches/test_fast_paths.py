@@ -171,15 +171,21 @@ def test_unpack_is_the_interpreters(mode, compiled):
         assert got == want, seq
 
 
-def test_tuples_of_the_right_size_unpack_without_a_trap(mode, compiled, traps):
+def test_tuples_and_lists_of_the_right_size_unpack_without_a_trap(mode, compiled, traps):
     compiled(unpack)
     items = (object(), object(), object())
-    held = sys.getrefcount(items)
-    result, counts = traps(lambda: [unpack(items) for _ in range(5)])
-    assert result == [items[::-1]] * 5 and "unpack_tuple" not in counts, counts
-    assert sys.getrefcount(items) == held
-    result, counts = traps(lambda: unpack(list(items)))
-    assert result == items[::-1] and counts["unpack_tuple"] == 1
+    for seq in (items, list(items)):
+        held = [sys.getrefcount(x) for x in items]
+        before = sys.getrefcount(seq)
+        result, counts = traps(lambda: [unpack(seq) for _ in range(5)])
+        assert result == [items[::-1]] * 5 and "unpack_into" not in counts, counts
+        assert sys.getrefcount(seq) == before
+        del result
+        assert [sys.getrefcount(x) for x in items] == held
+    result, counts = traps(lambda: unpack(iter(items)))
+    assert result == items[::-1] and counts["unpack_into"] == 1
+    result, counts = traps(lambda: outcome(lambda: unpack(list(items) * 2)))
+    assert counts["unpack_into"] == 1 and "too many values" in str(result)
 
 
 def iterate_all(xs, n, a, b, c):

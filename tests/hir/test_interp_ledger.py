@@ -10,7 +10,7 @@ from pyjit.hir.interp import LedgerError, run
 from pyjit.hir.ir import Function, Instr
 from pyjit.hir.ops_core import Decref, Incref, Return
 from pyjit.hir.ops_numeric import BinaryOp
-from pyjit.hir.ops_containers import UnpackSequence
+from pyjit.hir.ops_containers import LoadUnpackedItem, UnpackEx
 
 from hir_support import compile_fn, requires_builder
 
@@ -51,8 +51,13 @@ def divide(a, b):
 
 
 def first(p):
-    a, b = p
+    a, *b = p
     return a
+
+
+def second(p):
+    a, b = p
+    return b
 
 
 def find(func: Function, cls: type, nth: int = 0) -> tuple[list[Instr], int]:
@@ -62,7 +67,7 @@ def find(func: Function, cls: type, nth: int = 0) -> tuple[list[Instr], int]:
 
 def test_clean_ledger():
     for fn, args in ((chain, (1, 2)), (identity, (3,)), (uses_global, ()), (temporaries, (2,)),
-                     (loop, (4,)), (first, ((1, 2),))):
+                     (loop, (4,)), (first, ((1, 2),)), (second, ([1, 2],))):
         assert run(compile_fn(fn), fn, *args) == fn(*args)
 
 
@@ -72,6 +77,16 @@ def test_missing_decref_is_a_leak():
     del instrs[k]
     with pytest.raises(LedgerError, match=r"references leaked: v\d+ holds 1 \(from `v\d+:Object = BinaryOp<Add>"):
         run(func, chain, 1, 2)
+
+
+def test_an_unpacked_item_is_a_new_reference():
+    func = compile_fn(second)
+    item = next(i for i in func.instructions() if type(i) is LoadUnpackedItem and i.index == 0)
+    instrs, k = next((b.instrs, k) for b in func.blocks for k, i in enumerate(b.instrs)
+                     if type(i) is Decref and i.operands[0] is item.result)
+    del instrs[k]
+    with pytest.raises(LedgerError, match=r"references leaked: v\d+ holds 1 \(from `v\d+:Object = LoadUnpackedItem<0>"):
+        run(func, second, [object(), object()])
 
 
 def test_double_decref_names_the_instruction():
@@ -132,7 +147,7 @@ def test_missing_release_on_the_error_path():
 
 def test_item_used_after_its_tuple_is_released():
     func = compile_fn(first)
-    unpack = next(i for i in func.instructions() if type(i) is UnpackSequence)
+    unpack = next(i for i in func.instructions() if type(i) is UnpackEx)
     instrs, k = find(func, Decref)
     assert instrs[k].operands[0] is unpack.result
     dec = instrs.pop(k)

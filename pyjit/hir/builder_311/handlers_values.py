@@ -9,7 +9,7 @@ from ..ir import Instr, Value
 from ..ops_containers import (
     BinarySubscr, BuildConstKeyMap, BuildMap, BuildSet, BuildSlice, BuildString,
     DeleteSubscr, DictMerge, DictUpdate, FormatValue, ListAppend, ListExtend, ListToTuple,
-    LoadTupleItem, MakeList, MakeTuple, MapAdd, SetAdd, SetUpdate, StoreSubscr, UnpackEx,
+    LoadTupleItem, LoadUnpackedItem, MakeList, MakeTuple, MapAdd, SetAdd, SetUpdate, StoreSubscr, UnpackEx,
     UnpackSequence,
 )
 from ..ops_core import BoolNot, BoxBool, IsIdentical
@@ -283,15 +283,15 @@ def _delete_subscr(b: Builder311, ins: BcInstr) -> None:
     b.emit(DeleteSubscr([container, key]))
 
 
-def _push_items(b: Builder311, tup: Value, count: int) -> None:
-    items = [b.emit(LoadTupleItem([tup], index=i)) for i in range(count)]
+def _push_items(b: Builder311, tup: Value, count: int, load=LoadTupleItem) -> None:
+    items = [b.emit(load([tup], index=i)) for i in range(count)]
     for item in reversed(items):
         b.push(item)
 
 
 @HANDLERS("UNPACK_SEQUENCE")
 def _unpack_sequence(b: Builder311, ins: BcInstr) -> None:
-    _push_items(b, b.emit(UnpackSequence([b.pop()], count=ins.arg)), ins.arg)
+    _push_items(b, b.emit(UnpackSequence([b.pop()], count=ins.arg)), ins.arg, LoadUnpackedItem)
 
 
 @HANDLERS("UNPACK_EX")
