@@ -1,6 +1,7 @@
 """The number routines of the shared routines (routines.py): small-int and
 exact-float arithmetic, freeing into the pools of dead ints and floats
-(int_pool.py) and FOR_ITER over list and range iterators.  Their assembly
+(int_pool.py) and FOR_ITER over list and range iterators and enumerate
+over a list.  Their assembly
 text is part of the shared routines' text and uses its literals
 (lit_long_type, lit_float_type, lit_small_ints, lit_int_pool,
 lit_float_pool, the iterator types, the helpers' addresses).
@@ -147,11 +148,14 @@ def source() -> str:
         int_entries=entries, OB_TYPE=L.OB_TYPE, OB_REFCNT=L.OB_REFCNT, LONG_SIZE=L.LONG_OB_SIZE,
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
+        ENUM_INDEX=L.ENUM_INDEX, ENUM_SIT=L.ENUM_SIT, ENUM_RESULT=L.ENUM_RESULT,
+        ENUM_LONGINDEX=L.ENUM_LONGINDEX, GC_HEAD_SIZE=L.GC_HEAD_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
         FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS,
         box_int=box("x0", "int", "    ret", "    ret"),
         float_doubles=float_doubles, float_ints=float_ints,
-        box_range=box("x15", "for_iter", "    b for_iter_range_got", ""))
+        box_range=box("x15", "for_iter", "    b for_iter_range_got", ""),
+        box_enum=box("x15", "for_enum", "    b for_iter_enum_boxed", ""))
 
 
 _SOURCE = """
@@ -293,13 +297,63 @@ pyjit_for_iter:
 for_iter_range:
     ldr x10, lit_range_iter_type
     cmp x9, x10
-    b.ne for_iter_generic
+    b.ne for_iter_enum
     @range_iter_next x0, x14, for_iter_generic
 {box_range}for_iter_range_got:
     @range_iter_advance x0
     str x15, [x1]
     mov x0, #1
     ret
+for_iter_enum:                            // enumerate over a list: checked first,
+    ldr x10, lit_enum_type                // then done (nothing changed before)
+    cmp x9, x10
+    b.ne for_iter_generic
+    ldr x10, [x0, #{ENUM_LONGINDEX}]
+    cbnz x10, for_iter_generic            // an index past PY_SSIZE_T_MAX
+    ldr x10, [x0, #{ENUM_SIT}]
+    ldr x11, [x10, #{OB_TYPE}]
+    ldr x12, lit_list_iter_type
+    cmp x11, x12
+    b.ne for_iter_generic
+    ldr x11, [x10, #{LISTITER_SEQ}]
+    cbz x11, for_iter_generic
+    ldr x12, [x10, #{LISTITER_INDEX}]
+    ldr x13, [x11, #{LIST_SIZE}]
+    cmp x12, x13
+    b.hs for_iter_generic                 // the end: the helper lets the list go
+    ldr x13, [x0, #{ENUM_RESULT}]
+    @refcount_is_one x13, x15, for_iter_generic
+    ldr x15, [x13, #-{GC_HEAD_SIZE}]      // the collector's next link: 0 when it
+    cbz x15, for_iter_generic             // untracked the pair, which enumerate retracks
+    ldr x14, [x0, #{ENUM_INDEX}]
+{box_enum}for_iter_enum_boxed:                      // x15 = the index, a new reference
+    ldr x14, [x0, #{ENUM_INDEX}]
+    add x14, x14, #1
+    str x14, [x0, #{ENUM_INDEX}]
+    ldr x10, [x0, #{ENUM_SIT}]
+    ldr x11, [x10, #{LISTITER_SEQ}]
+    ldr x12, [x10, #{LISTITER_INDEX}]
+    ldr x14, [x11, #{LIST_ITEM}]
+    ldr x14, [x14, x12, lsl #3]           // the item
+    add x12, x12, #1
+    str x12, [x10, #{LISTITER_INDEX}]
+    @incref x14, x9
+    ldr x13, [x0, #{ENUM_RESULT}]         // the pair, recycled: out[0]
+    @incref x13, x9
+    str x13, [x1]
+    ldp x10, x11, [x13, #{TUPLE_ITEM}]    // the old index and item, released last
+    stp x15, x14, [x13, #{TUPLE_ITEM}]
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    str x11, [sp, #16]
+    mov x0, x10
+    @decref_call x0, x9, pyjit_dealloc
+    ldr x0, [sp, #16]
+    @decref_call x0, x9, pyjit_dealloc
+    ldp x29, x30, [sp], #32
+    mov x0, #1
+    ret
+for_enum_generic:                         // the index needs the C-API
 for_iter_generic:
     ldr x16, lit_for_iter
     br x16

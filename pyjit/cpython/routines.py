@@ -447,6 +447,7 @@ lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
 lit_list_iter_type:     .quad {list_iter_type:#x}
 lit_range_iter_type:    .quad {range_iter_type:#x}
+lit_enum_type:          .quad {enum_type:#x}
 lit_for_iter:           .quad {for_iter:#x}
 lit_int_pool:           .quad {int_pool:#x}
 lit_tstate_current:     .quad {tstate_current:#x}
@@ -500,6 +501,7 @@ def object_addresses() -> dict[str, int]:
                 type_type=id(type),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
+                enum_type=id(enumerate),
                 eval_breaker=interpreter.eval_breaker_symbol_address(),
                 signals_pending=interpreter.signals_pending_address(),
                 tstate_current=interpreter.thread_state_pointer_address() or 0,
@@ -587,6 +589,7 @@ MACROS = {
     "type_entry": _type_entry,
     "module_value": _module_value,
     "one_digit_int": _one_digit_int,
+    "refcount_is_one": objects.refcount_is_one,
     "int_value": _int_value,
     "instance_values": objects.instance_values,
     "add_to_insertion_order": objects.add_to_insertion_order,

@@ -5,6 +5,7 @@ and tuples indexed in range and tuples of the right size."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import sys
 
@@ -229,6 +230,49 @@ def test_list_and_range_iteration_make_no_trap(compiled, traps):
     # step is the helper's), freeing them, and the returned int.
     assert counts["for_iter"] == 2 and sum(counts.values()) <= 8, counts
     assert sys.getrefcount(items) == held                # the exhausted iterator let go
+
+
+def enumerate_all(xs, start, collect):
+    out, kept = [], []
+    for i, x in enumerate(xs, start):
+        out.append((i, x))
+        if collect:
+            gc.collect()                      # may untrack the pair, which enumerate retracks
+            out.append(gc.is_tracked(xs))
+    for pair in enumerate(xs):
+        kept.append(pair)                     # held: the next pair is a new tuple
+    return out, kept
+
+
+def test_enumerate_is_the_interpreters(mode, compiled):
+    compiled(enumerate_all)
+    reference = interpreted(enumerate_all)
+    cases = [([1, "x", None], 0, False), ([], 5, True), ((1, 2), 250, False),
+             ([object()] * 3, 2**62, True), ([2.5] * 4, -7, False), ("ab", 0, True),
+             ([1, 2], 2**63 - 2, False), ([1, 2], 2**70, False), ([1, 2, 3], 2**30 - 2, True)]
+    for case in cases:
+        assert outcome(lambda: enumerate_all(*case)) == outcome(lambda: reference(*case)), case
+
+
+def test_enumerate_over_a_list_makes_no_trap(compiled, traps):
+    def walk(xs):
+        total = 0
+        for i, x in enumerate(xs):
+            total += i
+        return total
+    compiled(walk)
+    items = [object() for _ in range(50)]
+    walk(items)
+    held, counts_of = sys.getrefcount(items), [sys.getrefcount(x) for x in items]
+    result, counts = traps(lambda: walk(items))
+    assert result == sum(range(50))
+    # Per loop, not per item: making the enumerate object, its end (the
+    # helper's), freeing it and its pair; on 3.14 the first step too, whose
+    # pair is made untracked by the collector (enumerate tracks it then).
+    first = 1 if sys.version_info >= (3, 14) else 0
+    assert counts["for_iter"] == 1 + first and sum(counts.values()) <= 8 + first, counts
+    assert sys.getrefcount(items) == held
+    assert [sys.getrefcount(x) for x in items] == counts_of
 
 
 class _A:

@@ -442,6 +442,22 @@ def test_list_iterator_fields():
     assert u64(id(it) + L.LISTITER_SEQ) == 0        # exhausted: the list is let go
 
 
+def test_enumerate_fields():
+    """What pyjit_for_iter steps for enumerate over a list: the index, the
+    list iterator, the pair it recycles, no long index."""
+    items = ["a", "b", "c"]
+    e = enumerate(items, 5)
+    pair = next(e)
+    assert s64(id(e) + L.ENUM_INDEX) == 6
+    assert u64(id(e) + L.ENUM_SIT) == id(e.__reduce__()[1][0])     # the list iterator
+    assert u64(id(e) + L.ENUM_RESULT) == id(pair)
+    assert u64(id(e) + L.ENUM_LONGINDEX) == 0
+    del pair
+    big = enumerate(items, 2 ** 63)
+    next(big)
+    assert u64(id(big) + L.ENUM_LONGINDEX) != 0
+
+
 def test_range_iterator_fields():
     """What pyjit_for_iter steps: 3.11 counts an index up to len from
     start by step; 3.12 keeps the next value in start and counts len

@@ -47,6 +47,14 @@ def decref(obj: str, tmp: str, on_zero: str | None, note: str = "Py_DECREF", cal
             f"    str {tmp}, {count}\n" + tail)
 
 
+def refcount_is_one(obj: str, tmp: str, otherwise: str) -> str:
+    """Go to otherwise unless obj's count is exactly one (no one else holds
+    it: what enumerate and zip check before they recycle their result)."""
+    return (f"    ldr {tmp}, [{obj}]                    // Py_REFCNT(obj) == 1\n"
+            f"    cmp {tmp}, #1\n"
+            f"    b.ne {otherwise}\n")
+
+
 def is_immortal(obj: object) -> bool:
     """Whether increfs and decrefs of obj do nothing (so that compiled code
     may leave them out where it knows the object): never on 3.11."""

@@ -28,7 +28,8 @@ from functools import partial
 from . import layout as L
 from ..v3_11 import objects as _v3_11
 from ..v3_11.objects import (  # noqa: F401
-    _mem, add_to_insertion_order, is_thread_state, no_dict_sharing_values, small_int_index_shift, take_eval_breaker,
+    _mem, add_to_insertion_order, is_thread_state, no_dict_sharing_values, refcount_is_one,
+    small_int_index_shift, take_eval_breaker,
 )
 
 assert L.VALUES_ORDER_COUNT == _v3_11.L.VALUES_ORDER_COUNT   # add_to_insertion_order

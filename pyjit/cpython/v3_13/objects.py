@@ -23,7 +23,7 @@ from ..v3_12 import layout as _L312
 from ..v3_12.objects import (  # noqa: F401  (what reads nothing 3.13 changed)
     _mem, decref, incref, init_one_digit, is_immortal, is_thread_state,
     one_digit_checks, one_digit_values, range_iter_advance, range_iter_next,
-    running_thread_state, small_int_index_shift,
+    refcount_is_one, running_thread_state, small_int_index_shift,
 )
 
 # What the fragments imported from 3.12 read is where 3.12 has it, and 3.11's.

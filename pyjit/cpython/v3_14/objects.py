@@ -78,6 +78,14 @@ def decref(obj: str, tmp: str, on_zero: str | None, note: str = "Py_DECREF", cal
             + tail + "82:\n")
 
 
+def refcount_is_one(obj: str, tmp: str, otherwise: str) -> str:
+    """Go to otherwise unless obj's count (the low 32 bits) is exactly one."""
+    w = "w" + tmp[1:]
+    return (f"    ldr {w}, [{obj}]                    // Py_REFCNT(obj) == 1\n"
+            f"    cmp {w}, #1\n"
+            f"    b.ne {otherwise}\n")
+
+
 def is_immortal(obj: object) -> bool:
     """Whether compiled code may leave out obj's increfs and decrefs: bit
     IMMORTAL_BIT of the low 32 bits of its count is set, so that decrefs do
