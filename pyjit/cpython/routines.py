@@ -255,8 +255,8 @@ pyjit_cache_store_attr:
     @type_entry store_attr, {A_END}, {A_ENTRY}
     ldr x14, [x17, #{A_SLOT}]
     tbnz x14, #0, store_attr_member
-    @instance_values x1, x13, store_attr_miss
-    @no_dict_sharing_values x1, x10, store_attr_miss
+    @instance_values x1, x13, store_attr_generic
+    @no_dict_sharing_values x1, x10, store_attr_generic
     add x13, x13, x14
     ldr x15, [x13]                        // the old value
     cbz x15, store_attr_empty
@@ -290,6 +290,12 @@ store_attr_dealloc:
     ret
 store_attr_miss:
     ldr x16, lit_store_attr_fill
+    br x16
+store_attr_generic:                       // the type's entry, but the attributes are in a
+    ldr x9, [x0, #{A_NAME}]               // dict (its own, or sharing the values): the
+    mov x0, x1                            // store STORE_ATTR makes, nothing to fill
+    mov x1, x9
+    ldr x16, lit_set_attr
     br x16
 
 // -- class attributes: the ClassAttrCell after the call, x1 = the class ---------------
@@ -426,6 +432,7 @@ lit_stack_limit:        .quad {stack_limit:#x}
 lit_rich_compare:       .quad {PyObject_RichCompare:#x}
 lit_get_item:           .quad {PyObject_GetItem:#x}
 lit_set_item:           .quad {PyObject_SetItem:#x}
+lit_set_attr:           .quad {PyObject_SetAttr:#x}
 lit_unpack_into:        .quad {unpack_into:#x}
 lit_tuple_type:         .quad {tuple_type:#x}
 lit_dict_type:          .quad {dict_type:#x}
@@ -465,7 +472,7 @@ lit_bind_args:          .quad {bind_args:#x}
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
                   "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
-                  "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "unpack_into",
+                  "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",
                   "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
                   "handle_eval_breaker", "recursion_error", "bind_args") + tuple(
@@ -650,7 +657,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         G_NAME=GlobalCell.NAME, G_BUILTINS=GlobalCell.BUILTINS,
         G_BUILTINS_VERSION=GlobalCell.BUILTINS_VERSION, FROM_BUILTINS_NEG=(1 << 64) - FROM_BUILTINS,
         MT_NAME=MethodCell.NAME, MT_CLASS=MethodCell.CLASS, MT_CLASS_FUNC=MethodCell.CLASS_FUNC, A_SLOT=AttrCell.SLOT,
-        A_MEMBER=AttrCell.MEMBER, A_HINT=AttrCell.HINT, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
+        A_MEMBER=AttrCell.MEMBER, A_HINT=AttrCell.HINT, A_NAME=AttrCell.NAME, CA_CLASS=ClassAttrCell.CLASS, CA_VALUE=ClassAttrCell.VALUE,
         A_ENTRY=AttrCell.ENTRY, A_END=AttrCell.ENTRY * AttrCell.ENTRIES,
         MT_ENTRY=MethodCell.ENTRY, MT_END=MethodCell.ENTRY * MethodCell.ENTRIES,
         C_ENTRY=CallCell.ENTRY, C_END=CallCell.MEGAMORPHIC,

@@ -198,13 +198,15 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
 # -- attributes ------------------------------------------------------------------------------
 
 def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
-                   member: ir.Block | None = None) -> tuple[VReg, VReg]:
+                   member: ir.Block | None = None,
+                   in_dict: ir.Block | None = None) -> tuple[VReg, VReg]:
     """The guards of an AttrCell (the entry of obj's type); (the address of
     the cached slot, the entry's SLOT word).  A values slot continues in
     the current block; a `__slots__` member (the word tagged MEMBER) in
     block `member` when given, else (loads) in the current block too; an
     attribute held by a materialized dict (DICT_ONLY), or a missing values
-    array, is a miss (the shared routine reads dicts: cells.py)."""
+    array, is a miss (the shared routine reads dicts: cells.py), or goes
+    to in_dict when given."""
     C = caches.AttrCell
     tp = load(lw, obj, layout.OB_TYPE)
     entry = find_entry(lw, tp, cell, C, miss)
@@ -223,7 +225,7 @@ def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
     after = member if member is not None else lw.f.new_block()
     lw.emit(ir.Jump(after))
     lw.cur = in_values
-    values = _instance_values(lw, obj, miss)
+    values = _instance_values(lw, obj, in_dict or miss)
     lw.emit(ir.Alu("add", slot, values, word))
     if member is None:
         lw.emit(ir.Jump(after))
@@ -376,7 +378,10 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
 def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
     """Store the new value (incref) into the instance's slot and release
     the old one; an empty values slot is first added to the insertion
-    order, an empty member slot has nothing to release."""
+    order, an empty member slot has nothing to release.  An instance of
+    the entry's type whose attributes are in a dict (its own, or one that
+    shares its values) takes the store STORE_ATTR makes, PyObject_SetAttr,
+    as the shared routine does: nothing to fill."""
     obj, value = lw.vreg(instr.operands[0]), lw.vreg(instr.operands[1])
     how = lw.options.caches
     if how == "off":
@@ -389,12 +394,12 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
         lw.check(instr, "store_attr_fill", status)
         return
     cell = cell_address(lw, caches.AttrCell(instr.name, for_store=True))
-    miss, done = lw.f.new_block(cold=True), lw.f.new_block()
+    miss, in_dict, done = lw.f.new_block(cold=True), lw.f.new_block(cold=True), lw.f.new_block()
     member, replace, empty, store = (lw.f.new_block() for _ in range(4))
-    slot, word = _instance_slot(lw, obj, cell, miss, member)
+    slot, word = _instance_slot(lw, obj, cell, miss, member, in_dict)
     if layout.INLINE_VALUES:            # objects.no_dict_sharing_values
         no_dict = lw.f.new_block()
-        lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, miss))
+        lw.emit(ir.BranchZero(load(lw, obj, layout.OBJECT_MANAGED_DICT), no_dict, in_dict))
         lw.cur = no_dict
     old = load(lw, slot, 0)
     lw.emit(ir.BranchZero(old, empty, replace))
@@ -416,6 +421,10 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
     lw.cur = miss
     status = lw.call("store_attr_fill", [cell, obj, value])
     lw.check(instr, "store_attr_fill", status)
+    lw.emit(ir.Jump(done))
+    lw.cur = in_dict
+    status = lw.call("PyObject_SetAttr", [obj, _name(lw, instr), value])
+    lw.check(instr, "PyObject_SetAttr", status)
     lw.emit(ir.Jump(done))
     lw.cur = done
 

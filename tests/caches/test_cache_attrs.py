@@ -131,6 +131,26 @@ def test_materialized_dict_is_used_by_loads_and_stores(mode, compiled, Point):
     assert d["x"] == 4 and get_x(p) == 4
 
 
+def test_stores_into_a_dict_of_a_cached_type_make_no_python_call(mode, compiled, traps, Point):
+    # The type's entry matches; the instance's attributes are in a dict of
+    # its own: the store STORE_ATTR makes (PyObject_SetAttr), one C call,
+    # neither the fill helper nor a refill.
+    compiled(set_x)
+    warm = Point(1, 2)
+    set_x(warm, 3)
+    p = Point(1, 2)
+    d = vars(p)
+    old, new = object(), object()
+    set_x(p, old)
+    held = sys.getrefcount(old)
+    result, counts = traps(lambda: set_x(p, new))
+    assert result is None and d["x"] is new and sys.getrefcount(old) == held - 1
+    if mode != "off":
+        assert counts == {"PyObject_SetAttr": 1}, counts
+    result, counts = traps(lambda: set_x(warm, 5))
+    assert (result, warm.x) == (None, 5) and ("PyObject_SetAttr" not in counts) == (mode != "off")
+
+
 def test_class_assignment_is_seen(mode, compiled, Point):
     compiled(get_x)
     p = Point(1, 2)
