@@ -61,12 +61,6 @@ python_helper("load_global_borrowed", ("obj", "obj", "obj"), "borrowed", "null")
     semantics.load_global)
 
 
-@python_helper("store_global", ("obj", "obj", "obj"), "int", "minus_one")
-def store_global(globals_, name, value):
-    semantics.store_global(globals_, name, value)
-    return 0
-
-
 @python_helper("delete_global", ("obj", "obj"), "int", "minus_one")
 def delete_global(globals_, name):
     semantics.delete_global(globals_, name)

@@ -170,7 +170,9 @@ def load_global(globals_, builtins, name):
 
 
 def store_global(globals_, name, value) -> None:
-    globals_[name] = value
+    """STORE_GLOBAL: PyDict_SetItem (a dict subclass's __setitem__ is not
+    called)."""
+    dict.__setitem__(globals_, name, value)
 
 
 def delete_global(globals_, name) -> None:

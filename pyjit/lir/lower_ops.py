@@ -90,7 +90,9 @@ def _builtins(lw: L) -> ir.VReg:
 _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     N.UnaryOp: (lambda i: _UNARY[i.kind], lambda lw, i, a: a),
     N.Contains: (lambda i: "PySequence_Contains", lambda lw, i, a: [a[1], a[0]]),
-    O.StoreGlobal: (lambda i: "store_global", lambda lw, i, a: [_globals(lw), _name(lw, i), a[0]]),
+    # STORE_GLOBAL is PyDict_SetItem on the globals (a dict subclass's
+    # __setitem__ is not called), a C call rather than Python code.
+    O.StoreGlobal: (lambda i: "PyDict_SetItem", lambda lw, i, a: [_globals(lw), _name(lw, i), a[0]]),
     O.DeleteGlobal: (lambda i: "delete_global", lambda lw, i, a: [_globals(lw), _name(lw, i)]),
     O.DeleteAttr: (lambda i: "delete_attr", lambda lw, i, a: [a[0], _name(lw, i)]),
     O.CallEx: (lambda i: "call_ex", lambda lw, i, a: [a[0], a[1], _null_or(lw, a, 2)]),

@@ -121,3 +121,23 @@ def test_off_mode_uses_the_generic_helper(compiled, traps, monkeypatch):
     assert cells(read_g) == []
     result, counts = traps(read_g)
     assert result == 1 and counts["load_global_borrowed"] == 1
+
+
+def test_a_global_store_is_the_interpreters_dict_store_without_python_code(mode, compiled, traps):
+    # STORE_GLOBAL is PyDict_SetItem: a C call, and a dict subclass's
+    # __setitem__ is not called, in the interpreter as compiled.
+    calls = []
+
+    class Globals(dict):
+        def __setitem__(self, key, value):
+            calls.append(key)
+            dict.__setitem__(self, key, value)
+
+    namespace = Globals(__builtins__=builtins)
+    exec("def put(v):\n    global X\n    X = v\n    return X\n", namespace)
+    put = namespace["put"]
+    assert interpreted(put)(1) == 1 and calls == ["put"]
+    compiled(put)
+    result, counts = traps(lambda: put(2))
+    assert (result, dict.get(namespace, "X"), calls) == (2, 2, ["put"])
+    assert counts["PyDict_SetItem"] == 1 and "store_global" not in counts, counts
