@@ -32,7 +32,7 @@ checks; the runtime assembles and loads them once per engine
     pyjit_int_<op>(a, b), pyjit_float_<op>(a, b) -> PyNumber_<Op>(a, b)  (INT_OPS)
     pyjit_dealloc(obj)                            -> Py_DecRef(obj), count back at 1
     pyjit_for_iter(iterator, out)                 -> for_iter(iterator, out)
-    pyjit_bind_call(callable, args, nargsf, kwnames, entry) -> entry's result
+    pyjit_bind_call(callable, args, nargsf, kwnames, entry, n) -> entry's result
 
 A routine's `cell` argument is not in a register: it is the 64-bit word
 right after the call instruction (lir ir.Call.word), which the routine
@@ -64,8 +64,15 @@ type's shared keys is read and proved by the values slot and the keys'
 count (`split_values`, `split_keys`).  cells.py argues each case.
 
 `pyjit_bind_call` is a compiled function's entry when its arguments need
-binding (keywords, defaults, another count, `*args`/`**kwargs`): it calls
-the bind_args helper, which binds them as the interpreter does (a tuple of
+binding (keywords, defaults, another count, `*args`/`**kwargs`).  A
+function of n positional parameters (no `*args`, `**kwargs` or
+keyword-only ones: n is passed) called with fewer positional arguments
+and no keywords, the rest covered by its `__defaults__`, is bound without
+a trap: the arguments, then the last defaults, in an array on the
+machine stack, the defaults tuple held for the call (a callee that
+rebinds `__defaults__` does not free the values it was given), and the
+entry called with kwnames BOUND_ARGUMENTS on that array.  Anything else
+calls the bind_args helper, which binds them as the interpreter does (a tuple of
 every parameter slot, or NULL and its TypeError), calls the function's
 entry again on the tuple's items with kwnames BOUND_ARGUMENTS (1, never a
 tuple), which the function takes for arguments bound already, releases
@@ -389,8 +396,58 @@ load_method_fill:
     ldr x16, lit_load_method_fill
     br x16
 """ + call_routines.SOURCE + """
-// -- binding: x0..x3 = the vectorcall, x4 = the function's entry ----------------------
+// -- binding: x0..x3 = the vectorcall, x4 = the function's entry, x5 = the parameter
+//    count of a signature of positional parameters only (else 0) ---------------------
 pyjit_bind_call:
+    cbz x5, bind_call_generic
+    cbnz x3, bind_call_generic            // keywords
+    and x9, x2, #0x7fffffffffffffff       // nargs
+    cmp x9, x5
+    b.hs bind_call_generic                // too many: the helper raises
+    ldr x10, [x0, #{FUNC_DEFAULTS}]
+    cbz x10, bind_call_generic
+    ldr x11, [x10, #{TUPLE_SIZE}]         // the defaults' count
+    sub x12, x5, x9                       // the parameters missing
+    cmp x12, x11
+    b.hi bind_call_generic                // more than the defaults: the helper raises
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    str x10, [sp, #16]                    // the defaults, held for the call
+    @incref x10, x13
+    add x13, x5, #1
+    and x13, x13, #-2                     // the slots, rounded to 16 bytes
+    sub sp, sp, x13, lsl #3
+    mov x15, sp                           // every parameter slot: the arguments
+    mov x16, #0
+bind_call_argument:
+    cmp x16, x9
+    b.hs bind_call_defaults
+    ldr x17, [x1, x16, lsl #3]
+    str x17, [x15, x16, lsl #3]
+    add x16, x16, #1
+    b bind_call_argument
+bind_call_defaults:                       // then the last defaults
+    sub x17, x11, x12
+    add x10, x10, #{TUPLE_ITEM}
+    add x10, x10, x17, lsl #3
+bind_call_default:
+    ldr x17, [x10], #8
+    str x17, [x15, x16, lsl #3]
+    add x16, x16, #1
+    cmp x16, x5
+    b.lo bind_call_default
+    mov x1, x15
+    mov x2, x5
+    mov x3, #{BOUND_ARGUMENTS}
+    blr x4
+    mov sp, x29
+    str x0, [sp, #24]                     // the result, or NULL
+    ldr x0, [sp, #16]
+    @decref_call x0, x9, pyjit_dealloc
+    ldr x0, [sp, #24]
+    ldp x29, x30, [sp], #32
+    ret
+bind_call_generic:
     stp x29, x30, [sp, #-32]!
     mov x29, sp
     stp x0, x4, [sp, #16]
@@ -671,6 +728,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         float_compare_mask=truth_routines.FLOAT_COMPARE_MASK, HELPER_FRAMES=keep,
         FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
+        FUNC_DEFAULTS=L.FUNC_DEFAULTS,
         BOUND_ARGUMENTS=BOUND_ARGUMENTS,
         int_routines=int_routines.source(), container_routines=container_routines.source(),
         split_values=dict_fragments.split_values(), split_keys=dict_fragments.split_keys(),

@@ -149,7 +149,10 @@ class FunctionLowering:
         self.cur = call
         entry_address = self.new()
         self.emit(ir.EntryAddr(entry_address))
-        result = self.call_routine(BIND_CALL, [self.callable, args, nargsf, kwnames, entry_address])
+        simple = code is not None and not (code.co_flags & _SIMPLE_FLAGS) and \
+            code.co_kwonlyargcount == 0
+        result = self.call_routine(BIND_CALL, [self.callable, args, nargsf, kwnames, entry_address,
+                                               self.imm(code.co_argcount if simple else 0)])
         self.emit(ir.Return(result))
 
     # -- building blocks ----------------------------------------------------

@@ -38,6 +38,21 @@ def countdown(n, step=1):
     return 1 + countdown(n=n - step, step=step)
 
 
+def positional(a, b=1, c=(2,)):
+    return a, b, c
+
+
+def rebinding(a, b=[1]):
+    rebinding.__defaults__ = (list(b),)  # the list given as b stays alive for the call
+    return b + [a]
+
+
+def down(n, step=1):
+    if n <= 0:
+        return 0
+    return 1 + down(n - step)            # the default bound by pyjit_bind_call
+
+
 CALLS = [
     (fixed, (1, 2), {}), (fixed, (1,), {"b": 2}), (fixed, (), {"a": 1, "b": 2}),
     (fixed, (1, 2, 3), {}), (fixed, (1,), {"c": 3}), (fixed, (1,), {}),
@@ -45,6 +60,8 @@ CALLS = [
     (defaults, (1, 2, 3), {}), (star, (1, 2, 3), {"k": 4, "z": 5}), (star, (), {}),
     (star, (1,), {}), (fails, (1,), {}), (fails, (1,), {"b": 2}), (fails, (), {"a": 1}),
     (countdown, (50,), {}), (countdown, (50,), {"step": 2}),
+    (positional, (1,), {}), (positional, (1, 2), {}), (positional, (), {}),
+    (positional, (1, 2, 3, 4), {}), (rebinding, (5,), {}), (rebinding, (6,), {}),
 ]
 
 
@@ -83,6 +100,27 @@ def test_recursion_through_the_bind_path_counts_once_a_call():
             countdown(limit * 2, step=1)
     finally:
         jit.force_uncompile(countdown)
+
+
+def test_positional_arguments_with_defaults_bind_without_a_trap():
+    assert jit.force_compile(down), jit.refusal_reason(down)
+    try:
+        down(10)
+        jit.set_counting(True)
+        jit.reset_dynamic_counts()
+        try:
+            assert down(100) == 100
+        finally:
+            counts = jit.dynamic_counts()
+            jit.set_counting(False)
+        helpers = {name for c in counts.values() for name, n in c["helpers"].items() if n}
+        assert not helpers, helpers
+        limit = sys.getrecursionlimit()
+        with pytest.raises(RecursionError):
+            down(limit * 2)
+        assert down(limit // 4) == limit // 4
+    finally:
+        jit.force_uncompile(down)
 
 
 def test_the_function_holds_nothing_for_the_binding():
