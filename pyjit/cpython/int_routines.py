@@ -155,7 +155,11 @@ def source() -> str:
         box_int=box("x0", "int", "    ret", "    ret"),
         float_doubles=float_doubles, float_ints=float_ints,
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""),
-        box_enum=box("x15", "for_enum", "    b for_iter_enum_boxed", ""))
+        box_enum=box("x15", "for_enum", "    b for_iter_enum_boxed", ""),
+        end_index=("" if L.LISTITER_END_INDEX is None else
+                   f"    tbnz x12, #63, for_iter_none          // negative: an end that keeps it\n"
+                   f"    mov x13, #{L.LISTITER_END_INDEX}\n"
+                   f"    str x13, [x0, #{L.LISTITER_INDEX}]\n"))
 
 
 _SOURCE = """
@@ -281,11 +285,11 @@ pyjit_for_iter:
     cmp x9, x10
     b.ne for_iter_range
     ldr x11, [x0, #{LISTITER_SEQ}]
-    cbz x11, for_iter_generic
+    cbz x11, for_iter_none                // exhausted before
     ldr x12, [x0, #{LISTITER_INDEX}]
     ldr x13, [x11, #{LIST_SIZE}]
     cmp x12, x13
-    b.hs for_iter_generic                 // the end: the helper lets the list go
+    b.hs for_iter_list_end
     ldr x14, [x11, #{LIST_ITEM}]
     ldr x15, [x14, x12, lsl #3]
     add x12, x12, #1
@@ -298,7 +302,7 @@ for_iter_range:
     ldr x10, lit_range_iter_type
     cmp x9, x10
     b.ne for_iter_enum
-    @range_iter_next x0, x14, for_iter_generic
+    @range_iter_next x0, x14, for_iter_none
 {box_range}for_iter_range_got:
     @range_iter_advance x0
     str x15, [x1]
@@ -316,11 +320,14 @@ for_iter_enum:                            // enumerate over a list: checked firs
     cmp x11, x12
     b.ne for_iter_generic
     ldr x11, [x10, #{LISTITER_SEQ}]
-    cbz x11, for_iter_generic
+    cbz x11, for_iter_none                // the list's end: enumerate's too
     ldr x12, [x10, #{LISTITER_INDEX}]
     ldr x13, [x11, #{LIST_SIZE}]
     cmp x12, x13
-    b.hs for_iter_generic                 // the end: the helper lets the list go
+    b.lo for_iter_enum_item
+    mov x0, x10
+    b for_iter_list_end
+for_iter_enum_item:
     ldr x13, [x0, #{ENUM_RESULT}]
     @refcount_is_one x13, x15, for_iter_generic
     ldr x15, [x13, #-{GC_HEAD_SIZE}]      // the collector's next link: 0 when it
@@ -352,6 +359,20 @@ for_iter_enum:                            // enumerate over a list: checked firs
     @decref_call x0, x9, pyjit_dealloc
     ldp x29, x30, [sp], #32
     mov x0, #1
+    ret
+for_iter_list_end:                        // x0 = a list iterator at its end, x11 = its
+{end_index}    str xzr, [x0, #{LISTITER_SEQ}]        // list, x12 = its index: the list let go
+    mov x0, x11
+    @decref x0, x9, for_iter_list_release
+for_iter_none:
+    mov x0, #0
+    ret
+for_iter_list_release:
+    stp x29, x30, [sp, #-16]!
+    mov x29, sp
+    bl pyjit_dealloc
+    ldp x29, x30, [sp], #16
+    mov x0, #0
     ret
 for_enum_generic:                         // the index needs the C-API
 for_iter_generic:

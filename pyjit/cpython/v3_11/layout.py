@@ -146,6 +146,8 @@ LIST_OB_SIZE = OB_SIZE
 LIST_OB_ITEM = 24                  # PyObject **ob_item
 LISTITER_INDEX = 16                # listiterobject.it_index
 LISTITER_SEQ = 24                  # listiterobject.it_seq (NULL once exhausted)
+LISTITER_END_INDEX = None          # what the end writes into it_index (3.13: -1; a
+                                   # negative index is an end that keeps it_seq)
 ENUM_INDEX = 16                    # enumobject.en_index (Py_ssize_t)
 ENUM_SIT = 24                      # enumobject.en_sit, the iterator enumerated
 ENUM_RESULT = 32                   # enumobject.en_result, the pair it recycles

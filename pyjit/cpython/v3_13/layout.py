@@ -42,6 +42,9 @@ TYPE_TP_VERSIONS_USED = 410
 HEAPTYPE_SIZE = 928
 
 TPFLAGS_VALID_VERSION_TAG = None  # no longer set: a tp_version_tag of 0 is the invalid one
+
+# -- listiterobject: its end sets it_index to -1 (and a negative index is an end) ----------
+LISTITER_END_INDEX = -1
 TPFLAGS_INLINE_VALUES = 1 << 2     # the values live after the object (VALUES_* below)
 
 # -- managed dicts and inline values --------------------------------------------------------
