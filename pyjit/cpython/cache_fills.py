@@ -144,7 +144,9 @@ def _fill_instance_attr(cell: AttrCell, tp: type, obj=None) -> None:
     hint = _dict_hint(obj, name) if not cell.for_store and obj is not None else None
     if version and index is not None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
-    elif version and hint is not None:
+    elif version and (hint is not None or cell.for_store):
+        # A store of a name the shared keys lack goes into a dict: the
+        # entry sends it to PyObject_SetAttr without this helper.
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, AttrCell.DICT_ONLY])
     if hint is not None:
         cell.put(AttrCell.HINT, hint)

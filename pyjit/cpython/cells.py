@@ -124,8 +124,9 @@ version tag is gone for good) while the site's other entries stay warm.
     data descriptor takes precedence.  A miss sets HINT to the name's
     index in the dict of the object it missed on; instances whose dicts
     differ in order share one hint (CPython's is per site too).  Stores
-    into a dict stay with the miss helper (the dict's version and
-    watchers).  A method load (MethodCell) on such an instance finds the
+    into a dict are not made inline (the dict's version and watchers):
+    with the type's entry matched (values slot or DICT_ONLY), they are
+    PyObject_SetAttr, the store STORE_ATTR makes, and fill nothing.  A method load (MethodCell) on such an instance finds the
     type's method when the dict lacks the name (the probe above, the
     cell's NAME after its entries).
 

@@ -274,7 +274,7 @@ store_attr_replace:
     mov x0, #0
     ret
 store_attr_member:                        // a __slots__ member at obj + word - MEMBER
-    tbnz x14, #1, store_attr_miss         // (DICT_ONLY: not for stores)
+    tbnz x14, #1, store_attr_generic      // DICT_ONLY: in a dict of the instance
     sub x14, x14, #{A_MEMBER}
     add x13, x1, x14
     ldr x15, [x13]                        // the old value, or NULL

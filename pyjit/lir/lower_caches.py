@@ -206,7 +206,7 @@ def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
     block `member` when given, else (loads) in the current block too; an
     attribute held by a materialized dict (DICT_ONLY), or a missing values
     array, is a miss (the shared routine reads dicts: cells.py), or goes
-    to in_dict when given."""
+    to in_dict when given (a store: the generic one)."""
     C = caches.AttrCell
     tp = load(lw, obj, layout.OB_TYPE)
     entry = find_entry(lw, tp, cell, C, miss)
@@ -218,7 +218,8 @@ def _instance_slot(lw: L, obj: VReg, cell: VReg, miss: ir.Block,
     lw.cur = in_member
     dict_only, member_ok = lw.new(), lw.f.new_block()
     lw.emit(ir.Alu("and", dict_only, word, C.DICT_ONLY ^ C.MEMBER))
-    lw.emit(ir.BranchZero(dict_only, member_ok, miss))      # DICT_ONLY: the routines' dict path
+    # DICT_ONLY: the routines' dict path (a store's in_dict, when given)
+    lw.emit(ir.BranchZero(dict_only, member_ok, in_dict or miss))
     lw.cur = member_ok
     lw.emit(ir.Alu("add", slot, obj, word))
     lw.emit(ir.Alu("sub", slot, slot, C.MEMBER))

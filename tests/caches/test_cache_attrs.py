@@ -151,6 +151,19 @@ def test_stores_into_a_dict_of_a_cached_type_make_no_python_call(mode, compiled,
     assert (result, warm.x) == (None, 5) and ("PyObject_SetAttr" not in counts) == (mode != "off")
 
 
+def test_stores_of_a_name_the_shared_keys_lack_are_filled_once(mode, compiled, traps, Point):
+    # The name goes into each instance's dict: the entry (DICT_ONLY) sends
+    # the store to PyObject_SetAttr, the fill helper runs once.
+    compiled(set_a)
+    points = [Point(i, i) for i in range(3)]
+    dicts = [vars(p) for p in points]
+    set_a(points[0], 0)
+    result, counts = traps(lambda: [set_a(p, i) for i, p in enumerate(points)])
+    assert [d["a"] for d in dicts] == [0, 1, 2] and [p.a for p in points] == [0, 1, 2]
+    if mode != "off":
+        assert "store_attr_fill" not in counts and counts["PyObject_SetAttr"] == 3, counts
+
+
 def test_class_assignment_is_seen(mode, compiled, Point):
     compiled(get_x)
     p = Point(1, 2)
