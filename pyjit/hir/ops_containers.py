@@ -300,6 +300,6 @@ __all__ = [
     "BinarySubscr", "BuildConstKeyMap", "BuildMap", "BuildSet", "BuildSlice",
     "BuildString", "DeleteSubscr", "DictMerge", "DictUpdate", "FormatValue",
     "ForIter", "GetIter", "ListAppend", "ListExtend", "ListToTuple",
-    "LoadTupleItem", "LoadUnpackedItem", "MakeList", "MakeTuple", "MapAdd", "RangeIter", "SetAdd",
-    "SetUpdate", "StoreSubscr", "UnpackEx", "UnpackSequence",
+    "LoadTupleItem", "LoadUnpackedItem", "MakeList", "MakeTuple", "MapAdd", "RangeIter",
+    "SetAdd", "SetUpdate", "StoreSubscr", "UnpackEx", "UnpackSequence",
 ]

@@ -9,8 +9,8 @@ from ..ir import Instr, Value
 from ..ops_containers import (
     BinarySubscr, BuildConstKeyMap, BuildMap, BuildSet, BuildSlice, BuildString,
     DeleteSubscr, DictMerge, DictUpdate, FormatValue, ListAppend, ListExtend, ListToTuple,
-    LoadTupleItem, LoadUnpackedItem, MakeList, MakeTuple, MapAdd, SetAdd, SetUpdate, StoreSubscr, UnpackEx,
-    UnpackSequence,
+    LoadTupleItem, LoadUnpackedItem, MakeList, MakeTuple, MapAdd, SetAdd, SetUpdate, StoreSubscr,
+    UnpackEx, UnpackSequence,
 )
 from ..ops_core import BoolNot, BoxBool, IsIdentical
 from ..ops_numeric import BinaryOp, BinaryOpKind, CompareKind, CompareOp, Contains, UnaryOp, UnaryOpKind
