@@ -441,12 +441,7 @@ bind_call_default:
     mov x3, #{BOUND_ARGUMENTS}
     blr x4
     mov sp, x29
-    str x0, [sp, #24]                     // the result, or NULL
-    ldr x0, [sp, #16]
-    @decref_call x0, x9, pyjit_dealloc
-    ldr x0, [sp, #24]
-    ldp x29, x30, [sp], #32
-    ret
+    b bind_call_release                   // the defaults, as the tuple below
 bind_call_generic:
     stp x29, x30, [sp, #-32]!
     mov x29, sp
@@ -461,8 +456,9 @@ bind_call_generic:
     mov x0, x9
     mov x3, #{BOUND_ARGUMENTS}
     blr x16
+bind_call_release:
     str x0, [sp, #24]                     // the result, or NULL
-    ldr x0, [sp, #16]
+    ldr x0, [sp, #16]                     // released: the tuple or the defaults
     @decref_call x0, x9, pyjit_dealloc
     ldr x0, [sp, #24]
 bind_call_done:
