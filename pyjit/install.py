@@ -40,7 +40,8 @@ the template is compiled with placeholder string constants, then
 the function object (module globals, class attributes, bound methods)
 thereby reaches the entry.
 
-`uninstall` puts the original code back.  `shadow(func)` is a separate
+`uninstall` puts the original code back (unless the program has given the
+function other code since: a program's `f.__code__ = ...` is kept).  `shadow(func)` is a separate
 function object running the original code with the function's globals,
 defaults and closure: the way to run the interpreted version while the
 trampoline is installed.
@@ -266,16 +267,18 @@ def install(func: types.FunctionType, entry: Callable[..., Any], kind: str | Non
     or "coroutine": func is one, and entry returns the delegate of its
     trampoline (pyjit/cpython/genbody.py)."""
     original = original_code(func)
-    func.__code__ = trampoline_code(original, entry, kind)
-    func.__dict__[_ORIGINAL] = (original, id(func))
+    trampoline = trampoline_code(original, entry, kind)
+    func.__code__ = trampoline
+    func.__dict__[_ORIGINAL] = (original, id(func), trampoline)
 
 
 def uninstall(func: types.FunctionType) -> None:
-    """Give func its original code back (no-op if nothing is installed; an
+    """Give func its original code back (no-op if nothing is installed, or
+    if the program has given func other code since: that code stays; an
     entry copied from another function is dropped)."""
     original = _installed_original(func)
-    func.__dict__.pop(_ORIGINAL, None)
-    if original is not None:
+    entry = func.__dict__.pop(_ORIGINAL, None)
+    if original is not None and func.__code__ is entry[2]:
         func.__code__ = original
 
 
@@ -283,7 +286,7 @@ def replace_original(func: types.FunctionType, code: types.CodeType) -> None:
     """The code uninstall will give func back, when a trampoline is
     installed (code must run the same as the one it replaces)."""
     if _installed_original(func) is not None:
-        func.__dict__[_ORIGINAL] = (code, id(func))
+        func.__dict__[_ORIGINAL] = (code,) + func.__dict__[_ORIGINAL][1:]
 
 
 def shadow(func: types.FunctionType) -> types.FunctionType:

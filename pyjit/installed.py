@@ -58,7 +58,7 @@ class Installed:
         key = _id(func)
         # (on_death a default: at exit the modules' globals may be None first)
         self.func_ref = weakref.ref(func, lambda _ref, gone=on_death: gone(key))
-        code = install.original_code(func)
+        code = self.original = install.original_code(func)
         func_address = _id(func)
         address = loaded.address
         call = engine.call_function

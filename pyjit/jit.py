@@ -364,16 +364,22 @@ def force_uncompile(func: Callable) -> bool:
         installed = _installed(func)
         if installed is None:
             return False
-        del _compiled[id(func)]
         install.uninstall(func)
-        _watched.pop(func, None)
-        _watch_entries.pop(func, None)
-        # No call cell may keep the entry of code about to be unloaded; the
-        # engine unloads it once nothing runs it (func may be running now)
-        # and no other function shares it.
-        entries.forget_entry(func)
-        installed.release(retire=False)
+        _forget(func, installed)
         return True
+
+
+def _forget(func: FunctionType, installed: Installed) -> None:
+    """func runs its compiled code no more (its trampoline gone): drop its
+    record (under _lock)."""
+    del _compiled[id(func)]
+    _watched.pop(func, None)
+    _watch_entries.pop(func, None)
+    # No call cell may keep the entry of code about to be unloaded; the
+    # engine unloads it once nothing runs it (func may be running now)
+    # and no other function shares it.
+    entries.forget_entry(func)
+    installed.release(retire=False)
 
 
 def _function_of(func: Callable) -> FunctionType | None:
@@ -575,6 +581,8 @@ def _tracing_changed(active: bool | None = None) -> None:
             if active:
                 install.uninstall(func)
                 entries.forget_entry(func)
+            elif install.original_code(func) is not installed.original:
+                _forget(func, installed)            # the program gave func other code
             else:
                 install.install(func, installed.entry, installed.compiled.hir.generator)
                 _register_entry(func, installed)

@@ -39,7 +39,9 @@ GIL for the helper call would serve it in its own Python code, where the
 handler's exception is lost and the helper not called): that call is not
 counted, nor one whose answer is no thread state of this interpreter.  A
 call to PyObject_Vectorcall is a tail branch: the interpreter counts the
-frames it makes.
+frames it makes.  A compiled target is called only while the callee's
+func_version carries pyjit's stamp (func_versions.py); otherwise the
+`call_entry_stale` helper says what to call.
 """
 
 SOURCE = """
@@ -128,6 +130,8 @@ call_go:                                  // x16 = the target
     ldr x9, lit_vectorcall
     cmp x16, x9
     b.eq call_tail                        // the interpreter counts the frames it makes
+    ldr w9, [x0, #{FUNC_VERSION}]          // a compiled entry: still the callee's code?
+    tbz w9, #31, call_stale
     @running_thread_state x9, x10, call_thread_state
 call_counted:
     @enter_recursive_call x9, x10, call_too_deep, {HELPER_FRAMES}
@@ -178,6 +182,20 @@ call_miss:
     mov x0, x4
     ldr x2, lit_vectorcall
     ldr x16, lit_call_cell_fill
+    blr x16
+    mov x16, x0
+    ldp x0, x1, [sp, #16]
+    ldp x2, x3, [sp, #32]
+    ldp x29, x30, [sp], #48
+    b call_go
+call_stale:                               // the callee's code, defaults or the like were
+    stp x29, x30, [sp, #-48]!             // assigned since its entry was found: ask
+    mov x29, sp                           // again (func_versions.py)
+    stp x0, x1, [sp, #16]
+    stp x2, x3, [sp, #32]
+    mov x1, x16
+    ldr x2, lit_vectorcall
+    ldr x16, lit_call_entry_stale
     blr x16
     mov x16, x0
     ldp x0, x1, [sp, #16]

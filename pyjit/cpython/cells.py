@@ -209,6 +209,12 @@ version tag is gone for good) while the site's other entries stay warm.
       not in an entry go to PyObject_Vectorcall without trapping into the
       fill helper again; the entries it has keep working (and are still
       reset as above).
+    - An entry names a compiled callee's machine code by its identity, and
+      a program can change what a function runs under the same identity
+      (`f.__code__ = ...`): the routines call a compiled target only when
+      the callee's func_version carries pyjit's stamp (func_versions.py),
+      which the interpreter takes away on any such change; otherwise they
+      ask `call_entry_stale`.
 """
 
 from __future__ import annotations
@@ -473,6 +479,22 @@ def call_cell_fill(cell, callee, generic):
     cell.fill_entry(at, [id(callee), target])
     _name(cell, id(callee))
     return target
+
+
+# Set by the runtime (pyjit/runtime/entries.py): callee, target, generic ->
+# what call_entry_stale returns.
+entry_recheck = None
+
+
+@python_helper("call_entry_stale", ("obj", "ptr", "ptr"), "int64", "none", room=True)
+def call_entry_stale(callee, target, generic):
+    """The address to call callee with, when the call routines were about
+    to call its compiled entry `target` and found its version no longer
+    pyjit's (func_versions.py: its code, defaults or the like were
+    assigned): target again, callee stamped again, while its trampoline is
+    still its code; else `generic` (the address of PyObject_Vectorcall),
+    and no cell names callee any more."""
+    return entry_recheck(callee, target, generic)
 
 
 def _name(cell: CallCell, callee: int) -> None:

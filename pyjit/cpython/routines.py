@@ -478,6 +478,7 @@ lit_load_attr_fill:     .quad {load_attr_fill:#x}
 lit_store_attr_fill:    .quad {store_attr_fill:#x}
 lit_load_method_fill:   .quad {load_method_fill:#x}
 lit_call_cell_fill:     .quad {call_cell_fill:#x}
+lit_call_entry_stale:   .quad {call_entry_stale:#x}
 lit_vectorcall:         .quad {PyObject_Vectorcall:#x}
 lit_dealloc:            .quad {Py_DecRef:#x}
 lit_module_type:        .quad {module_type:#x}
@@ -524,7 +525,7 @@ lit_bind_args:          .quad {bind_args:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "PyObject_Vectorcall", "Py_DecRef",
+                  "call_cell_fill", "call_entry_stale", "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",
                   "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
@@ -724,7 +725,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         float_compare_mask=truth_routines.FLOAT_COMPARE_MASK, HELPER_FRAMES=keep,
         FVAL=L.FLOAT_OB_FVAL,
         TP_MRO=L.TYPE_TP_MRO, TUPLE_SIZE=L.TUPLE_OB_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
-        FUNC_DEFAULTS=L.FUNC_DEFAULTS,
+        FUNC_DEFAULTS=L.FUNC_DEFAULTS, FUNC_VERSION=L.FUNC_VERSION,
         BOUND_ARGUMENTS=BOUND_ARGUMENTS,
         int_routines=int_routines.source(), container_routines=container_routines.source(),
         split_values=dict_fragments.split_values(), split_keys=dict_fragments.split_keys(),

@@ -30,6 +30,7 @@ from __future__ import annotations
 from builtins import id, isinstance, list as list_type, min
 import weakref
 
+from ..cpython import cells, func_versions
 from ..cpython.cells import CallCell, reset_call_cells_naming_id
 from ..cpython.container_routines import CALL_INTRINSICS, TAIL_CALL
 from ..cpython.tracebacks import CodeInfo
@@ -38,15 +39,34 @@ from .hostmem import PAGE
 
 STACK_MARGIN = 256 << 10        # engine stack kept for generic (nested) calls
 
-_entries: dict[int, tuple[object, int]] = {}         # id(func) -> (engine, entry address)
+# id(func) -> (engine, entry address, func's trampoline code)
+_entries: dict[int, tuple[object, int, object]] = {}
 _lookups: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 
 
 def register_entry(func, engine, address: int) -> None:
-    """func now runs compiled code at address in engine: call cells naming
-    it start over (their next call finds the entry)."""
-    _entries[id(func)] = (engine, address)
+    """func now runs compiled code at address in engine (its trampoline
+    installed: func.__code__): call cells naming it start over (their next
+    call finds the entry), and func gets pyjit's version stamp, which the
+    call routines check before they call the entry (func_versions.py)."""
+    _entries[id(func)] = (engine, address, func.__code__)
     reset_call_cells_naming_id(id(func))
+    func_versions.stamp(func)
+
+
+def _entry_recheck(callee, target: int, generic: int) -> int:
+    """cells.call_entry_stale: target while callee's code is still the
+    trampoline it had when its entry at target was registered (stamped
+    again), else generic, the entry forgotten."""
+    entry = _entries.get(id(callee))
+    if (entry is not None and entry[1] == target and callee.__code__ is entry[2]
+            and func_versions.stamp(callee)):
+        return target
+    forget_entry_id(id(callee))
+    return generic
+
+
+cells.entry_recheck = _entry_recheck
 
 
 def forget_entry(func) -> None:
@@ -75,7 +95,7 @@ def _lookup_for(engine):
     if lookup is None:
         def lookup(callee, engine_ref=weakref.ref(engine)):
             entry = _entries.get(id(callee))
-            if entry is not None and entry[0] is engine_ref():
+            if entry is not None and entry[0] is engine_ref() and callee.__code__ is entry[2]:
                 return entry[1]
             targets = _intrinsic_targets.get(engine_ref())
             return targets.get(id(callee)) if targets is not None else None

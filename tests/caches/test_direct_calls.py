@@ -192,3 +192,42 @@ def test_entries_of_another_engine_are_not_called_directly(mode, compiled):
         jit.set_engine(previous)
         jit.force_uncompile(callee)
         other.close()
+
+
+def other_callee(x, k=10):
+    return x - k
+
+
+def test_assigning_the_callees_code_is_seen(mode, compiled, traps):
+    original = callee.__code__
+    compiled(caller, callee)
+    assert caller(2) == 21
+    callee.__code__ = other_callee.__code__       # not compiled: runs interpreted
+    try:
+        result, counts = traps(lambda: caller(2))
+        assert result == interpreted(caller)(2) == -7
+        assert counts["call_entry_stale"] == 1 and counts["PyObject_Vectorcall"] == 1
+        assert entries.entry_of(callee) is None
+        result, counts = traps(lambda: caller(3))
+        assert result == -6 and counts["call_entry_stale"] == 0
+    finally:
+        jit.force_uncompile(callee)
+        assert callee.__code__ is other_callee.__code__    # the program's assignment stays
+        callee.__code__ = original
+    assert caller(2) == 21
+
+
+def test_assigning_the_callees_defaults_keeps_the_direct_call(mode, compiled, traps):
+    compiled(caller, callee)
+    assert caller(2) == 21
+    saved = callee.__defaults__
+    callee.__defaults__ = (100,)
+    try:
+        result, counts = traps(lambda: caller(2))
+        assert result == 201 and counts["call_entry_stale"] == 1
+        assert counts["PyObject_Vectorcall"] == 0
+        result, counts = traps(lambda: caller(3))
+        assert result == 301 and counts["call_entry_stale"] == 0
+    finally:
+        callee.__defaults__ = saved
+    assert caller(2) == 21
