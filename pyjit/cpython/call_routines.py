@@ -146,8 +146,64 @@ call_counted:
 call_tail:
     br x16                                // PyObject_Vectorcall returns to our caller
 call_intrinsic:                           // a routine doing a builtin's common case
-    sub x16, x16, #1                      // (tagged TAIL_CALL): as PyObject_Vectorcall
+    tbnz x16, #1, call_instance           // (tagged TAIL_CALL): as PyObject_Vectorcall
+    sub x16, x16, #1
     br x16
+call_instance:                            // INSTANCE: object.__new__(cls), then its compiled
+    ldr x9, [x0, #{OB_TYPE}]               // __init__ through the cell's init cell (x4 = the
+    ldr x10, lit_type_type                // CallCell; cells.py)
+    cmp x9, x10
+    b.ne call_generic                     // no longer a class of metaclass type
+    ldr w9, [x0, #{TP_VERSION}]
+    ldr x10, [x4, #{C_INSTANCE_VERSION}]
+    cmp x9, x10
+    b.ne call_fill                        // the class changed since: ask again
+    tbz x2, #63, call_generic             // no free word before the arguments for self
+    stp x29, x30, [sp, #-80]!
+    mov x29, sp
+    stp x0, x1, [sp, #16]                 // the class, the arguments
+    stp x2, x3, [sp, #32]
+    str x4, [sp, #48]
+    str x0, [sp, #64]                     // [cls]
+    ldr x0, lit_object_new
+    add x1, sp, #64
+    mov x2, #1
+    mov x3, #0
+    ldr x16, lit_vectorcall
+    blr x16                               // self = object.__new__(cls)
+    cbz x0, call_instance_out
+    ldr x1, [sp, #24]
+    ldr x10, [x1, #-8]!                   // the word before the arguments, put back after
+    stp x0, x10, [sp, #56]                // self, that word
+    str x0, [x1]                          // [self, args...]
+    ldp x2, x3, [sp, #32]
+    and x2, x2, #0x7fffffffffffffff
+    add x2, x2, #1
+    ldr x4, [sp, #48]
+    ldr x0, [x4, #{C_INSTANCE_INIT}]
+    ldr x4, [x4, #{C_INSTANCE_CELL}]
+    bl call_cached                        // __init__(self, *args, **kwargs)
+    ldr x1, [sp, #24]
+    ldr x10, [sp, #64]
+    str x10, [x1, #-8]
+    cbz x0, call_instance_failed
+    ldr x9, lit_none
+    cmp x0, x9
+    b.ne call_instance_not_none
+    @decref_call x0, x9, pyjit_dealloc
+    ldr x0, [sp, #56]                     // self
+call_instance_out:
+    ldp x29, x30, [sp], #80
+    ret
+call_instance_not_none:                   // TypeError, the result released
+    ldr x16, lit_init_returned
+    blr x16
+call_instance_failed:
+    ldr x0, [sp, #56]
+    @decref_call x0, x9, pyjit_dealloc
+    mov x0, #0
+    ldp x29, x30, [sp], #80
+    ret
 call_too_deep:
     ldr x16, lit_recursion_error
     br x16
@@ -174,6 +230,7 @@ call_thread_state:                        // ask the interpreter, remember the a
 call_miss:
     ldr x16, [x4, #{C_MEGAMORPHIC}]
     cbnz x16, call_go
+call_fill:
     stp x29, x30, [sp, #-48]!
     mov x29, sp
     stp x0, x1, [sp, #16]

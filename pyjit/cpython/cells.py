@@ -222,15 +222,17 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import (
-    LookupError, bytes, id, isinstance, len, list, memoryview, min, range, super, type,
+    LookupError, TypeError, bytes, id, isinstance, len, list, memoryview, min, object, range,
+    super, type,
 )
 import array
+import ctypes
 import types
 import weakref
 from functools import partial
 from typing import ClassVar
 
-from . import dict_versions
+from . import dict_versions, layout
 from .helper_decl import python_helper
 
 
@@ -431,10 +433,33 @@ class CallCell(PolyCell):
     ENTRY = 16
     CALLEE, TARGET = 0, 8                           # within an entry
     MEGAMORPHIC = PolyCell.ENTRIES * ENTRY
-    WORDS = MEGAMORPHIC // 8 + 1
+    # The class an INSTANCE target makes instances of, as of its last fill:
+    # its version tag, its __init__ (a compiled function, borrowed: the
+    # class holds it while its version stands), the cell calling it.
+    INSTANCE_VERSION, INSTANCE_INIT, INSTANCE_CELL = (MEGAMORPHIC + 8, MEGAMORPHIC + 16,
+                                                      MEGAMORPHIC + 24)
+    WORDS = INSTANCE_CELL // 8 + 1
     # Set by the runtime when the cell's code is loaded: callee -> the
     # address of its compiled entry in that engine, or None.
     compiled_entry = None
+
+    def __new__(cls, name: str, instances: bool = True, **kwargs):
+        """instances: whether a fill may give the INSTANCE target (only
+        for a site calling through pyjit_call_cached, which passes the
+        cell to the routines)."""
+        cell = super().__new__(cls, name, **kwargs)
+        cell.instances = instances
+        cell.init_cell = None
+        cell.waiting = {}           # id of an __init__ not compiled yet -> id of its class
+        return cell
+
+    def fill_instance(self, version: int, init) -> None:
+        """The words of an INSTANCE target for a class of this version tag
+        whose __init__ is init (the init cell made on the first fill)."""
+        if self.init_cell is None:
+            self.init_cell = CallCell(f"{self.name} __init__", instances=False)
+            self.init_cell.compiled_entry = self.compiled_entry
+        self.write(self.INSTANCE_VERSION, [version, id(init), self.init_cell.address])
 
 
 def method_call_cells(method: str, site: str) -> tuple[MethodCell, CallCell]:
@@ -470,15 +495,67 @@ def call_cell_fill(cell, callee, generic):
     cell.misses += 1
     compiled_entry = cell.compiled_entry
     entry = compiled_entry(callee) if compiled_entry is not None else None
+    megamorphic = cell.fills >= MEGAMORPHIC_AFTER
+    if entry is None and compiled_entry is not None and cell.instances and not megamorphic:
+        instance = instance_init(callee)
+        if instance is not None and compiled_entry(instance[1]) is not None:
+            cell.fill_instance(*instance)
+            entry = INSTANCE
+        elif instance is not None:
+            # Reset when the __init__ is compiled (reset_call_cells_naming_id).
+            cell.waiting[id(instance[1])] = id(callee)
+            _name(cell, id(instance[1]))
     target = generic if entry is None else entry
-    if cell.fills >= MEGAMORPHIC_AFTER:
+    if megamorphic:
         cell.put(CallCell.MEGAMORPHIC, generic)
+        at = cell.entry_of(id(callee))
+        if at is not None and cell.get(at + CallCell.TARGET) == INSTANCE:
+            cell.fill_entry(at, [id(callee), generic])     # (a refill's class: no more)
         return target
     at = cell.victim(id(callee))
     _unname(cell, at)
     cell.fill_entry(at, [id(callee), target])
     _name(cell, id(callee))
     return target
+
+
+# A CallCell target: the callee is a class whose instances the call routine
+# makes itself, object.__new__(cls) then a direct call of its compiled
+# __init__ (the INSTANCE words), where the interpreter's type call would
+# call the __init__ from C, through its trampoline, in an emulation of its
+# own.  Tagged as an intrinsic (bit 0) with bit 1, which no address has.
+INSTANCE = 3
+_ABSTRACT = 1 << 20                   # Py_TPFLAGS_IS_ABSTRACT
+
+
+def instance_init(cls) -> tuple[int, object] | None:
+    """(cls's version tag, its __init__) when calling cls is
+    object.__new__(cls) then cls.__init__(self, *args, **kwargs) with a
+    Python __init__, as the interpreter's type call does for a class of
+    metaclass type that defines no __new__ and is not abstract; else
+    None."""
+    if type(cls) is not type or cls.__new__ is not object.__new__ or cls.__flags__ & _ABSTRACT:
+        return None
+    for base in cls.__mro__:
+        init = base.__dict__.get("__init__")
+        if init is not None:
+            break
+    if type(init) is not types.FunctionType:
+        return None
+    version = _version_tag(cls)
+    return (version, init) if version else None
+
+
+def _version_tag(cls) -> int:
+    """cls's tp_version_tag (0: none; the lookups above assign one)."""
+    return ctypes.c_uint32.from_address(id(cls) + layout.TYPE_TP_VERSION_TAG).value
+
+
+@python_helper("init_returned", ("obj",), "obj", "null", steals=(0,))
+def init_returned(result):
+    """The interpreter's TypeError for an __init__ that returned result,
+    not None (the call routines' INSTANCE path; the result released)."""
+    raise TypeError(f"__init__() should return None, not '{type(result).__name__:.200s}'")
 
 
 # Set by the runtime (pyjit/runtime/entries.py): callee, target, generic ->
@@ -540,6 +617,8 @@ def reset_call_cells_naming_id(key: int) -> None:
     for ref in list(_naming.pop(key, {}).values()):
         cell = ref()
         at = cell.entry_of(key) if cell is not None else None
+        if at is None and isinstance(cell, CallCell) and key in cell.waiting:
+            at = cell.entry_of(cell.waiting.pop(key))     # a class whose __init__ key is
         if at is not None:
             cell.clear_entry(at)
 

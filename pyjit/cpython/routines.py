@@ -479,6 +479,8 @@ lit_store_attr_fill:    .quad {store_attr_fill:#x}
 lit_load_method_fill:   .quad {load_method_fill:#x}
 lit_call_cell_fill:     .quad {call_cell_fill:#x}
 lit_call_entry_stale:   .quad {call_entry_stale:#x}
+lit_init_returned:      .quad {init_returned:#x}
+lit_object_new:         .quad {object_new:#x}
 lit_vectorcall:         .quad {PyObject_Vectorcall:#x}
 lit_dealloc:            .quad {Py_DecRef:#x}
 lit_module_type:        .quad {module_type:#x}
@@ -525,7 +527,7 @@ lit_bind_args:          .quad {bind_args:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "call_entry_stale", "PyObject_Vectorcall", "Py_DecRef",
+                  "call_cell_fill", "call_entry_stale", "init_returned", "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",
                   "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
@@ -559,7 +561,7 @@ def object_addresses() -> dict[str, int]:
                 list_append=id(list.__dict__["append"]), list_pop=id(list.__dict__["pop"]),
                 float_type=id(float),
                 true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
-                type_type=id(type),
+                type_type=id(type), object_new=id(object.__new__),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
                 enum_type=id(enumerate),
@@ -718,6 +720,8 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         M_VERSION=ModuleAttrCell.VERSION, M_VALUE=ModuleAttrCell.VALUE,
         MT_KEYS=MethodCell.KEYS, MT_METHOD=MethodCell.METHOD,
         C_MEGAMORPHIC=CallCell.MEGAMORPHIC, MC_CALL=METHOD_CALL_CELL,
+        C_INSTANCE_VERSION=CallCell.INSTANCE_VERSION, C_INSTANCE_INIT=CallCell.INSTANCE_INIT,
+        C_INSTANCE_CELL=CallCell.INSTANCE_CELL,
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,
         DK_NENTRIES=L.KEYS_DK_NENTRIES, MA_VERSION=dict_versions.VERSION,
         MD_DICT=L.MODULE_MD_DICT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,

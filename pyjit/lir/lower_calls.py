@@ -233,7 +233,11 @@ def _method_now(lw: L, instr: O.CallMethod):
 
 
 def _may_be_compiled(callee_now) -> bool:
-    return callee_now is cached.UNKNOWN or type(callee_now) is types.FunctionType
+    """Whether a call of callee_now may go to compiled code: a Python
+    function, or a class whose compiled __init__ the call routine may call
+    (cells.INSTANCE)."""
+    return (callee_now is cached.UNKNOWN or type(callee_now) is types.FunctionType
+            or type(callee_now) is type and caches.instance_init(callee_now) is not None)
 
 
 def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
@@ -252,7 +256,8 @@ def vectorcall(lw: L, instr, callee: VReg, argp: VReg, nargsf: VReg, kw: VReg,
         cell = cached.cell_ref(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
         lw.call_routine("pyjit_call_cached", [callee, argp, nargsf, kw], result, word=cell)
     else:
-        cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}"))
+        cell = cached.cell_address(lw, caches.CallCell(f"{lw.f.name}:{instr.lineno}",
+                                                       instances=False))
         target = _select_target(lw, cell, callee)
         lw.call_routine(CALL_TARGET, [callee, argp, nargsf, kw, target], result)
     lw.check(instr, GENERIC, result, lw.stolen_operands(instr))
