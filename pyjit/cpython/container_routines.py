@@ -7,7 +7,7 @@ lit_tuple_type, lit_long_type, the helpers' addresses) and macros.
     pyjit_setitem(container, key, value) -> PyObject_SetItem(container, key, value)
     pyjit_unpack(seq, n, out)            -> unpack_into(seq, n, out)
     pyjit_len(callable, args, nargsf, kwnames) -> PyObject_Vectorcall(...)
-    pyjit_list_append(...), pyjit_list_pop(...) (the same signature)
+    pyjit_sqrt(...), pyjit_list_append(...), pyjit_list_pop(...) (the same signature)
 
 `pyjit_getitem`: an exact list or an exact tuple indexed by an exact int of
 at most one digit gives the item (a new reference) when the index is in
@@ -30,7 +30,10 @@ builtin, with one positional argument, an exact list or tuple (ob_size) or
 an exact dict (ma_used) gives its length as an int made as the int
 routines make theirs (int_routines.box: a cached small int, or one from
 the pool of dead ints); anything else tail-branches to
-PyObject_Vectorcall.
+PyObject_Vectorcall.  `pyjit_sqrt` does the same for `math.sqrt` of an
+exact float that is not negative (nor NaN): `fsqrt` is IEEE's correctly
+rounded square root, as C's `sqrt` that math.sqrt calls; the result a
+float of the float routines' pool.
 
 `pyjit_list_append` and `pyjit_list_pop` are the targets a call cell
 gives the method descriptors `list.append` and `list.pop` (CALL_INTRINSICS;
@@ -169,6 +172,24 @@ len_sized:
 len_box:
 {box("x0", "len", "    ret", "    ret")}
 len_generic:
+    ldr x16, lit_vectorcall
+    br x16
+
+// -- math.sqrt(x): the vectorcall x0 = callable, x1 = args (fsqrt: IEEE, as C's) ----
+pyjit_sqrt:
+{_vectorcall_of('lit_math_sqrt', 1, 'sqrt_generic')}\
+    ldr x10, [x1]                         // the argument
+    ldr x11, [x10, #{L.OB_TYPE}]
+    ldr x9, lit_float_type
+    cmp x11, x9
+    b.ne sqrt_generic
+    ldr d0, [x10, #{L.FLOAT_OB_FVAL}]
+    fcmp d0, #0.0
+    b.lt sqrt_generic                     // negative or NaN: the builtin's answer
+    fsqrt d0, d0
+    ldr x16, lit_vectorcall               // (float_take's fallback: the call itself)
+    b float_take
+sqrt_generic:
     ldr x16, lit_vectorcall
     br x16
 

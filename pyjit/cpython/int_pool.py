@@ -36,8 +36,12 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import Exception, range
+from builtins import Exception, MemoryError, id, range
 import ctypes
+import weakref
+
+from . import layout
+from .helper_decl import python_helper
 
 CAPACITY = 64
 
@@ -83,4 +87,41 @@ class IntPool:
 
 class FloatPool(IntPool):
     """The pool of dead exact floats: IntPool's block and protocol, its
-    objects float objects (freed with PyObject_Free as well)."""
+    objects float objects (freed with PyObject_Free as well).  A float
+    routine that finds it empty has it refilled (`refill`, through the
+    float_pool_refill helper) instead of calling the C-API function for
+    its one result: floats a program keeps (stored in its objects) are
+    made by the batch, one helper call for half the pool."""
+
+    def __init__(self, capacity: int | None = None):
+        super().__init__(capacity)
+        _pools[self.address] = weakref.ref(self)
+
+    def refill(self) -> int:
+        """Add new float objects up to half the capacity; how many.  The
+        pool takes their references from the list that made them (its size
+        set to 0, the list frees its array only)."""
+        n = self._block[1] // 2 - self._block[0]
+        if n <= 0:
+            return 0
+        try:
+            made = [k + 0.5 for k in range(n)]          # n distinct new objects
+        except MemoryError:
+            return 0
+        items = ctypes.c_void_p.from_address(id(made) + layout.LIST_OB_ITEM).value
+        ctypes.memmove(self.address + self.SLOTS + 8 * self._block[0], items, 8 * n)
+        ctypes.c_ssize_t.from_address(id(made) + layout.LIST_OB_SIZE).value = 0
+        self._block[0] += n
+        return n
+
+
+_pools: dict[int, weakref.ref] = {}      # address of a FloatPool's block -> the pool
+
+
+@python_helper("float_pool_refill", ("ptr",), "int64", "none", room=True)
+def float_pool_refill(address):
+    """FloatPool.refill of the pool at address (the float routines, when it
+    is empty); how many floats it added (0: none could be made)."""
+    ref = _pools.get(address)
+    pool = ref() if ref is not None else None
+    return pool.refill() if pool is not None else 0

@@ -237,9 +237,10 @@ float_sub:
 float_result:
     fcmp d0, d0
     b.vs int_generic                      // NaN: the host's, from the C-API function
+float_take:
     ldr x10, lit_float_pool
     ldr x11, [x10, #{FPOOL_COUNT}]                        // the pool's count
-    cbz x11, int_generic
+    cbz x11, float_refill
     sub x11, x11, #1
     str x11, [x10, #{FPOOL_COUNT}]
     add x9, x10, #{FPOOL_SLOTS}
@@ -248,6 +249,24 @@ float_result:
     str x9, [x0, #{OB_REFCNT}]            // ob_refcnt
     str d0, [x0, #{FVAL}]
     ret
+float_refill:                             // an empty pool: one helper call makes half
+    stp x29, x30, [sp, #-64]!             // a pool of floats (int_pool.FloatPool)
+    mov x29, sp
+    stp x0, x1, [sp, #16]
+    stp x2, x3, [sp, #32]
+    stp x16, x17, [sp, #48]
+    str d0, [sp, #56]
+    mov x0, x10
+    ldr x16, lit_float_pool_refill
+    blr x16
+    mov x9, x0
+    ldp x0, x1, [sp, #16]
+    ldp x2, x3, [sp, #32]
+    ldr x16, [sp, #48]
+    ldr d0, [sp, #56]
+    ldp x29, x30, [sp], #64
+    cbnz x9, float_take
+    b int_generic                         // none made: x16(x0..x3), the C function
 {float_ints}
 // -- freeing: x0 = an object whose count is zero --------------------------------
 pyjit_dealloc:

@@ -158,6 +158,7 @@ where the running thread state is: interpreter.eval_breaker_symbol_address).
 from __future__ import annotations
 
 import ctypes
+import math
 import types
 
 from . import (
@@ -179,7 +180,7 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
             "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_setitem",
-            "pyjit_unpack", "pyjit_len", "pyjit_list_append", "pyjit_list_pop",
+            "pyjit_unpack", "pyjit_len", "pyjit_sqrt", "pyjit_list_append", "pyjit_list_pop",
             "pyjit_is_true",
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
@@ -493,6 +494,7 @@ lit_unpack_into:        .quad {unpack_into:#x}
 lit_tuple_type:         .quad {tuple_type:#x}
 lit_dict_type:          .quad {dict_type:#x}
 lit_len:                .quad {len:#x}
+lit_math_sqrt:          .quad {math_sqrt:#x}
 lit_list_append:        .quad {list_append:#x}
 lit_list_pop:           .quad {list_pop:#x}
 lit_long_type:          .quad {long_type:#x}
@@ -505,6 +507,7 @@ lit_compare_mask:       .quad {compare_mask:#x}
 lit_float_compare_mask: .quad {float_compare_mask:#x}
 lit_float_type:         .quad {float_type:#x}
 lit_float_pool:         .quad {float_pool:#x}
+lit_float_pool_refill:  .quad {float_pool_refill:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
@@ -527,7 +530,8 @@ lit_bind_args:          .quad {bind_args:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "call_entry_stale", "init_returned", "PyObject_Vectorcall", "Py_DecRef",
+                  "call_cell_fill", "call_entry_stale", "init_returned", "float_pool_refill",
+                  "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",
                   "PyObject_IsTrue", "for_iter",
                   "PyThreadState_Get",
@@ -561,7 +565,7 @@ def object_addresses() -> dict[str, int]:
                 list_append=id(list.__dict__["append"]), list_pop=id(list.__dict__["pop"]),
                 float_type=id(float),
                 true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
-                type_type=id(type), object_new=id(object.__new__),
+                type_type=id(type), object_new=id(object.__new__), math_sqrt=id(math.sqrt),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
                 enum_type=id(enumerate),

@@ -39,11 +39,12 @@ A few builtins have a routine with the vectorcall's signature that does the
 common case without a helper call and otherwise tail-branches to
 PyObject_Vectorcall (`INTRINSICS`; the routine checks that the callable
 still is that builtin): `isinstance(obj, cls)` -> `pyjit_isinstance`,
-`len(obj)` -> `pyjit_len`.
+`len(obj)` -> `pyjit_len`, `math.sqrt(x)` -> `pyjit_sqrt`.
 """
 
 from __future__ import annotations
 
+import math
 import types
 
 from ..cpython import cells as caches
@@ -62,7 +63,7 @@ GENERIC = "PyObject_Vectorcall"
 # builtin -> (positional argument count, the routine calling it, the routine
 # answering the truth of the call's result instead: VectorCallBool)
 INTRINSICS = {isinstance: (2, "pyjit_isinstance", "pyjit_isinstance_bool"),
-              len: (1, "pyjit_len", None)}
+              len: (1, "pyjit_len", None), math.sqrt: (1, "pyjit_sqrt", None)}
 
 
 def _intrinsic(lw: L, callee_now, nargs: int, kwnames, truth: bool = False) -> str | None:

@@ -234,3 +234,50 @@ def test_float_struct_is_what_the_routines_read():
 def ctypes_bytes(obj, n):
     import ctypes
     return ctypes.string_at(id(obj), n)
+
+
+def test_results_kept_come_from_batches_not_traps(compiled, traps):
+    def keep(n):
+        out = []
+        for i in range(n):
+            out.append(i * 0.5 + 0.25)
+        return out
+    compiled(keep)
+    keep(4)
+    result, counts = traps(lambda: keep(10 * CAPACITY))
+    assert result == interpreted(keep)(10 * CAPACITY)
+    assert len({id(x) for x in result}) == len(result)
+    assert len({sys.getrefcount(x) for x in result}) == 1       # each held by the list only
+    # One refill makes half a pool: 20 for 640 floats kept, no C-API call.
+    assert not {k for k in counts if k.startswith("PyNumber")}, counts
+    assert counts["float_pool_refill"] == 20
+
+
+def square_roots(x):
+    return math.sqrt(x)
+
+
+SQRT_VALUES = [0.0, -0.0, 1.0, 2.0, 0.1, 1e308, 1.7976931348623157e308, 5e-324,
+               2.2250738585072014e-308, math.inf, -math.inf, NAN, -1.0, -5e-324,
+               0, 4, 2**70, -1, True, Float(2.25), "x", None]
+
+
+def test_sqrt_is_the_builtins_bit_for_bit(compiled, traps):
+    compiled(square_roots)
+    for x in SQRT_VALUES:
+        assert outcome(lambda: square_roots(x)) == outcome(lambda: interpreted(square_roots)(x)), x
+    square_roots(2.0)
+    result, counts = traps(lambda: [square_roots(float(i)) for i in range(50)])
+    assert "PyObject_Vectorcall" not in counts, counts
+
+
+def test_sqrt_rebound_is_called(compiled):
+    compiled(square_roots)
+    assert square_roots(9.0) == 3.0
+    saved = math.sqrt
+    math.sqrt = lambda x: ("rebound", x)
+    try:
+        assert square_roots(9.0) == ("rebound", 9.0)
+    finally:
+        math.sqrt = saved
+    assert square_roots(16.0) == 4.0
