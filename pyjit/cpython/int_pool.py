@@ -30,6 +30,11 @@ object is a fixed-size ob_fval) while that pool has room, and the float
 routines (int_routines.py) take their results from it, writing ob_refcnt 1
 and ob_fval (ob_type is float already).  PyObject_Free is the float type's
 tp_free too; a pooled float is one CPython's float free list never sees.
+
+Results a program keeps (stored in its objects, its globals) never come
+back to a pool: a routine that finds its pool empty has it refilled by the
+`pool_refill` helper (half a pool of new objects made at once, `refill`)
+rather than calling the C-API function for its one result.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from . import layout
 from .helper_decl import python_helper
 
 CAPACITY = 64
+_ONE_DIGIT = 1 << 20              # above the cached small ints, below two digits
 
 _free = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("PyObject_Free", ctypes.pythonapi))
 
@@ -59,6 +65,32 @@ class IntPool:
         capacity = CAPACITY if capacity is None else capacity
         self._block = (ctypes.c_uint64 * (2 + capacity))()
         self._block[1] = capacity
+        _pools[self.address] = weakref.ref(self)
+
+    @staticmethod
+    def _make(n: int) -> list:
+        return [_ONE_DIGIT + k for k in range(n)]         # n distinct new one-digit ints
+
+    def refill(self) -> int:
+        """Add new objects up to half the capacity; how many.  The pool
+        takes their references from the list that made them (its size set
+        to 0, the list frees its array only).  A routine that finds the
+        pool empty has it refilled so (the pool_refill helper) instead of
+        calling the C-API function for its one result: results a program
+        keeps (stored in its objects or globals) are made by the batch,
+        one helper call for half a pool."""
+        n = self._block[1] // 2 - self._block[0]
+        if n <= 0:
+            return 0
+        try:
+            made = self._make(n)
+        except MemoryError:
+            return 0
+        items = ctypes.c_void_p.from_address(id(made) + layout.LIST_OB_ITEM).value
+        ctypes.memmove(self.address + self.SLOTS + 8 * self._block[0], items, 8 * n)
+        ctypes.c_ssize_t.from_address(id(made) + layout.LIST_OB_SIZE).value = 0
+        self._block[0] += n
+        return n
 
     @property
     def address(self) -> int:
@@ -87,41 +119,20 @@ class IntPool:
 
 class FloatPool(IntPool):
     """The pool of dead exact floats: IntPool's block and protocol, its
-    objects float objects (freed with PyObject_Free as well).  A float
-    routine that finds it empty has it refilled (`refill`, through the
-    float_pool_refill helper) instead of calling the C-API function for
-    its one result: floats a program keeps (stored in its objects) are
-    made by the batch, one helper call for half the pool."""
+    objects float objects (freed with PyObject_Free as well)."""
 
-    def __init__(self, capacity: int | None = None):
-        super().__init__(capacity)
-        _pools[self.address] = weakref.ref(self)
-
-    def refill(self) -> int:
-        """Add new float objects up to half the capacity; how many.  The
-        pool takes their references from the list that made them (its size
-        set to 0, the list frees its array only)."""
-        n = self._block[1] // 2 - self._block[0]
-        if n <= 0:
-            return 0
-        try:
-            made = [k + 0.5 for k in range(n)]          # n distinct new objects
-        except MemoryError:
-            return 0
-        items = ctypes.c_void_p.from_address(id(made) + layout.LIST_OB_ITEM).value
-        ctypes.memmove(self.address + self.SLOTS + 8 * self._block[0], items, 8 * n)
-        ctypes.c_ssize_t.from_address(id(made) + layout.LIST_OB_SIZE).value = 0
-        self._block[0] += n
-        return n
+    @staticmethod
+    def _make(n: int) -> list:
+        return [k + 0.5 for k in range(n)]               # n distinct new floats
 
 
-_pools: dict[int, weakref.ref] = {}      # address of a FloatPool's block -> the pool
+_pools: dict[int, weakref.ref] = {}      # address of a pool's block -> the pool
 
 
-@python_helper("float_pool_refill", ("ptr",), "int64", "none", room=True)
-def float_pool_refill(address):
-    """FloatPool.refill of the pool at address (the float routines, when it
-    is empty); how many floats it added (0: none could be made)."""
+@python_helper("pool_refill", ("ptr",), "int64", "none", room=True)
+def pool_refill(address):
+    """IntPool.refill of the pool at address (the int and float routines,
+    when it is empty); how many objects it added (0: none could be made)."""
     ref = _pools.get(address)
     pool = ref() if ref is not None else None
     return pool.refill() if pool is not None else 0

@@ -78,7 +78,8 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     """The assembly that makes the int whose value is in x14 into register
     `result` (a new reference), using x9-x11 and x13; it ends with
     done_small or done_pool, or branches to `{prefix}_generic` when the value
-    needs the C-API (more than one digit, or the pool is empty)."""
+    needs the C-API (more than one digit, or the pool is empty and none
+    could be made); done_small must end in a branch."""
     L = layout
     return f"""\
     add x9, x14, #{-L.SMALL_INT_MIN}
@@ -88,14 +89,21 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     add {result}, {result}, x9, lsl #{objects.small_int_index_shift()}
     @incref {result}, x9
 {done_small}
+{prefix}_refill:                          // an empty pool: refilled by one helper call
+    str x30, [sp, #-16]!
+    bl pool_refill
+    ldr x30, [sp], #16
+    cbnz x9, {prefix}_take
+    b {prefix}_generic                    // none made
 {prefix}_new:
     cmp x14, #0
     cneg x13, x14, lt                     // |value|
     lsr x9, x13, #{L.LONG_DIGIT_BITS}
     cbnz x9, {prefix}_generic             // more than one digit
+{prefix}_take:
     ldr x10, lit_int_pool
     ldr x11, [x10, #{IntPool.COUNT}]                        // the pool's count
-    cbz x11, {prefix}_generic
+    cbz x11, {prefix}_refill
     sub x11, x11, #1
     str x11, [x10, #{IntPool.COUNT}]
     add x9, x10, #{IntPool.SLOTS}
@@ -249,24 +257,43 @@ float_take:
     str x9, [x0, #{OB_REFCNT}]            // ob_refcnt
     str d0, [x0, #{FVAL}]
     ret
-float_refill:                             // an empty pool: one helper call makes half
-    stp x29, x30, [sp, #-64]!             // a pool of floats (int_pool.FloatPool)
+float_refill:                             // an empty pool: refilled by one helper call
+    str x30, [sp, #-16]!
+    bl pool_refill
+    ldr x30, [sp], #16
+    cbnz x9, float_take
+    b int_generic                         // none made: x16(x0..x3), the C function
+// -- x10 = an empty pool: x9 = what the pool_refill helper added (int_pool.py),
+//    every other register x0-x17 and d0-d1 kept -----------------------------------
+pool_refill:
+    stp x29, x30, [sp, #-176]!
     mov x29, sp
     stp x0, x1, [sp, #16]
     stp x2, x3, [sp, #32]
-    stp x16, x17, [sp, #48]
-    str d0, [sp, #56]
+    stp x4, x5, [sp, #48]
+    stp x6, x7, [sp, #64]
+    stp x8, x10, [sp, #80]
+    stp x11, x12, [sp, #96]
+    stp x13, x14, [sp, #112]
+    stp x15, x16, [sp, #128]
+    str x17, [sp, #144]
+    stp d0, d1, [sp, #152]
     mov x0, x10
-    ldr x16, lit_float_pool_refill
+    ldr x16, lit_pool_refill
     blr x16
     mov x9, x0
     ldp x0, x1, [sp, #16]
     ldp x2, x3, [sp, #32]
-    ldr x16, [sp, #48]
-    ldr d0, [sp, #56]
-    ldp x29, x30, [sp], #64
-    cbnz x9, float_take
-    b int_generic                         // none made: x16(x0..x3), the C function
+    ldp x4, x5, [sp, #48]
+    ldp x6, x7, [sp, #64]
+    ldp x8, x10, [sp, #80]
+    ldp x11, x12, [sp, #96]
+    ldp x13, x14, [sp, #112]
+    ldp x15, x16, [sp, #128]
+    ldr x17, [sp, #144]
+    ldp d0, d1, [sp, #152]
+    ldp x29, x30, [sp], #176
+    ret
 {float_ints}
 // -- freeing: x0 = an object whose count is zero --------------------------------
 pyjit_dealloc:

@@ -507,7 +507,7 @@ lit_compare_mask:       .quad {compare_mask:#x}
 lit_float_compare_mask: .quad {float_compare_mask:#x}
 lit_float_type:         .quad {float_type:#x}
 lit_float_pool:         .quad {float_pool:#x}
-lit_float_pool_refill:  .quad {float_pool_refill:#x}
+lit_pool_refill:        .quad {pool_refill:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
@@ -530,7 +530,7 @@ lit_bind_args:          .quad {bind_args:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "call_entry_stale", "init_returned", "float_pool_refill",
+                  "call_cell_fill", "call_entry_stale", "init_returned", "pool_refill",
                   "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",
                   "PyObject_IsTrue", "for_iter",

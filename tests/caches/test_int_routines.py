@@ -137,3 +137,27 @@ def test_pool_is_bounded_and_drained_on_close(compiled):
         assert pool.count == 0
     finally:
         jit.set_engine(previous)
+
+
+COUNTER = 0
+
+
+def bump(n):
+    global COUNTER
+    for _ in range(n):
+        COUNTER += 1                          # kept in the globals: never back in the pool
+
+
+def test_results_kept_come_from_batches_not_traps(compiled, traps):
+    global COUNTER
+    compiled(bump)
+    COUNTER = 1000
+    bump(3)
+    result, counts = traps(lambda: bump(10 * CAPACITY))
+    assert COUNTER == 1003 + 10 * CAPACITY
+    # One refill makes half a pool: 20 for 640 ints kept, no C-API call
+    # for the additions (the stores are PyDict_SetItem's).
+    assert "PyNumber_InPlaceAdd" not in counts, counts
+    assert 19 <= counts["pool_refill"] <= 21, counts
+    kept = [bump(1) or COUNTER for _ in range(3)]
+    assert kept == [1004 + 10 * CAPACITY + i for i in range(3)]
