@@ -10,8 +10,8 @@ fills of cache_fills.py and cells.py, and the traceback helpers of tracebacks.py
 
 from __future__ import annotations
 
-from . import (cache_fills, capi, cells, helper_gen, helper_impls, helper_ops,  # noqa: F401
-               int_pool, tracebacks)  # (they declare the helpers)
+from . import (cache_fills, capi, cells, dunders, helper_gen, helper_impls,  # noqa: F401
+               helper_ops, int_pool, tracebacks)  # (they declare the helpers)
 from .capi import BINARY_OP_HELPERS
 from .helper_decl import HELPERS, Helper, declare, python_helper, register
 from .null import NULL

@@ -44,7 +44,7 @@ function computes it as the interpreter does.
 
 from __future__ import annotations
 
-from . import layout, objects
+from . import dunders, layout, objects
 from .int_pool import FloatPool, IntPool
 
 # BinaryOp kind -> (routine, the C-API function it falls back to, the
@@ -160,6 +160,9 @@ def source() -> str:
         ENUM_LONGINDEX=L.ENUM_LONGINDEX, GC_HEAD_SIZE=L.GC_HEAD_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
         POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
         FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS,
+        TP_FLAGS=L.TYPE_TP_FLAGS, HEAPTYPE_BIT=9, TP_VERSION=L.TYPE_TP_VERSION_TAG,
+        DUNDER_MASK=dunders.ENTRIES - 1, DUNDER_SHIFT=dunders.ENTRY.bit_length() - 1,
+        DT_TYPE=dunders.TYPE, DT_VERSION=dunders.VERSION, DT_CELL=dunders.CELL,
         box_int=box("x0", "int", "    ret", "    ret"),
         float_doubles=float_doubles, float_ints=float_ints,
         box_range=box("x15", "for_iter", "    b for_iter_range_got", ""),
@@ -218,7 +221,77 @@ int_or:
     orr x14, x14, x15
 int_result:
 {box_int}
-int_generic:
+int_generic:                              // not numbers the routines do: a method of a's
+    ldr x10, [x0, #{OB_TYPE}]              // Python class the dunder table names (dunders.py),
+    ldr w11, [x10, #{TP_FLAGS}]            // else the C-API function
+    tbz w11, #{HEAPTYPE_BIT}, int_c
+    ldr x11, [x1, #{OB_TYPE}]
+    cmp x11, x10
+    b.eq int_dunder
+    ldr x12, lit_long_type
+    cmp x11, x12
+    b.eq int_dunder
+    ldr x12, lit_float_type
+    cmp x11, x12
+    b.ne int_c
+int_dunder:                               // x10 = a's class, x16 = the operator
+    ldr x11, lit_dunder_table
+    lsr x12, x10, #4
+    eor x12, x12, x16, lsr #2
+    and x12, x12, #{DUNDER_MASK}
+    add x11, x11, x12, lsl #{DUNDER_SHIFT}
+    ldp x12, x13, [x11, #{DT_TYPE}]        // its class, its operator
+    cmp x12, x10
+    b.ne int_dunder_fill
+    cmp x13, x16
+    b.ne int_dunder_fill
+    ldr w12, [x10, #{TP_VERSION}]
+    ldp x13, x14, [x11, #{DT_VERSION}]     // the version tag it holds for, the method
+    cmp x12, x13
+    b.ne int_dunder_fill
+    cbz x14, int_c                        // none: the C-API function does it
+    stp x29, x30, [sp, #-48]!
+    mov x29, sp
+    stp x0, x1, [sp, #24]                 // [a free word, a, b]: method(a, b)
+    str x16, [sp, #40]
+    ldr x4, [x11, #{DT_CELL}]
+    mov x0, x14
+    add x1, sp, #24
+    mov x2, #2
+    orr x2, x2, #0x8000000000000000       // PY_VECTORCALL_ARGUMENTS_OFFSET
+    mov x3, #0
+    bl call_cached                        // through the entry's call cell (call_routines.py)
+    ldr x9, lit_not_implemented
+    cmp x0, x9
+    b.eq int_dunder_unsupported
+    ldp x29, x30, [sp], #48
+    ret
+int_dunder_unsupported:                   // binary_op's TypeError
+    @decref_call x0, x9, pyjit_dealloc
+    ldp x0, x1, [sp, #24]
+    ldr x2, lit_dunder_table
+    ldr x3, [sp, #40]
+    ldr x16, lit_binary_op_unsupported
+    blr x16
+    ldp x29, x30, [sp], #48
+    ret
+int_dunder_fill:                          // ask the table (dunders.dunder_fill)
+    stp x29, x30, [sp, #-48]!
+    mov x29, sp
+    stp x0, x1, [sp, #16]
+    str x16, [sp, #32]
+    ldr x0, lit_dunder_table
+    mov x1, x10
+    mov x2, x16
+    ldr x16, lit_dunder_fill
+    blr x16
+    mov x9, x0
+    ldp x0, x1, [sp, #16]
+    ldr x16, [sp, #32]
+    ldp x29, x30, [sp], #48
+    ldr x10, [x0, #{OB_TYPE}]
+    cbnz x9, int_dunder
+int_c:
     br x16
 
 // -- float arithmetic: not two one-digit ints; two exact floats? ------------------
@@ -262,7 +335,7 @@ float_refill:                             // an empty pool: refilled by one help
     bl pool_refill
     ldr x30, [sp], #16
     cbnz x9, float_take
-    b int_generic                         // none made: x16(x0..x3), the C function
+    br x16                                // none made: x16(x0..x3), the C function
 // -- x10 = an empty pool: x9 = what the pool_refill helper added (int_pool.py),
 //    every other register x0-x17 and d0-d1 kept -----------------------------------
 pool_refill:

@@ -508,6 +508,10 @@ lit_float_compare_mask: .quad {float_compare_mask:#x}
 lit_float_type:         .quad {float_type:#x}
 lit_float_pool:         .quad {float_pool:#x}
 lit_pool_refill:        .quad {pool_refill:#x}
+lit_dunder_table:       .quad {dunder_table:#x}
+lit_dunder_fill:        .quad {dunder_fill:#x}
+lit_binary_op_unsupported: .quad {binary_op_unsupported:#x}
+lit_not_implemented:    .quad {not_implemented:#x}
 lit_isinstance:         .quad {isinstance:#x}
 lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
@@ -530,7 +534,8 @@ lit_bind_args:          .quad {bind_args:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "call_entry_stale", "init_returned", "pool_refill",
+                  "call_cell_fill", "call_entry_stale", "init_returned", "pool_refill", "dunder_fill",
+                  "binary_op_unsupported",
                   "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",
                   "PyObject_IsTrue", "for_iter",
@@ -566,6 +571,7 @@ def object_addresses() -> dict[str, int]:
                 float_type=id(float),
                 true=id(True), false=id(False), none=id(None), isinstance=id(isinstance),
                 type_type=id(type), object_new=id(object.__new__), math_sqrt=id(math.sqrt),
+                not_implemented=id(NotImplemented),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
                 enum_type=id(enumerate),

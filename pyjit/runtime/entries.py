@@ -13,9 +13,10 @@ This module is the runtime's side of it:
   function's consts to the engine its code is loaded in (a cell's fill
   helper then finds callees compiled in that engine only), and its
   traceback information to the address it is loaded at;
-- per engine: where its stack limit is (`stack_limit`) and the pool of
+- per engine: where its stack limit is (`stack_limit`), the pool of
   dead ints and the one of dead floats the shared routines use
-  (`int_pool`, `float_pool`, released by `release` when the engine closes).
+  (`int_pool`, `float_pool`, released by `release` when the engine closes),
+  and its table of classes' operator methods (`dunder_table`).
 
 Direct calls do not nest emulation, so the engine's nesting limit does not
 bound them: below the stack limit symbol (cpython/routines.py; a margin above the bottom of the
@@ -33,6 +34,7 @@ import weakref
 from ..cpython import cells, func_versions
 from ..cpython.cells import CallCell, reset_call_cells_naming_id
 from ..cpython.container_routines import CALL_INTRINSICS, TAIL_CALL
+from ..cpython.dunders import OPERATORS, DunderTable
 from ..cpython.tracebacks import CodeInfo
 from ..cpython.int_pool import FloatPool, IntPool
 from .hostmem import PAGE
@@ -149,9 +151,24 @@ def float_pool(engine):
     return pool
 
 
+_dunder_tables: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+
+
+def dunder_table(engine, addresses: dict[str, int]):
+    """engine's table of Python classes' operator methods (dunders.py),
+    made on first use; addresses: where engine has each helper (the
+    operators' C-API functions among them)."""
+    table = _dunder_tables.get(engine)
+    if table is None:
+        operators = {addresses[name]: operator for name, operator in OPERATORS.items()}
+        table = _dunder_tables[engine] = DunderTable(operators, _lookup_for(engine))
+    return table
+
+
 def release(engine) -> None:
     """What entries keeps for engine goes back (engines call it on close):
     the pooled ints and floats are freed."""
+    _dunder_tables.pop(engine, None)
     for pools in (_int_pools, _float_pools):
         pool = pools.pop(engine, None)
         if pool is not None:
