@@ -41,7 +41,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import Exception, MemoryError, id, range
+from builtins import Exception, MemoryError, id, len, range
 import ctypes
 import weakref
 
@@ -72,24 +72,37 @@ class IntPool:
         return [_ONE_DIGIT + k for k in range(n)]         # n distinct new one-digit ints
 
     def refill(self) -> int:
-        """Add new objects up to half the capacity; how many.  The pool
-        takes their references from the list that made them (its size set
-        to 0, the list frees its array only).  A routine that finds the
-        pool empty has it refilled so (the pool_refill helper) instead of
-        calling the C-API function for its one result: results a program
-        keeps (stored in its objects or globals) are made by the batch,
-        one helper call for half a pool."""
-        n = self._block[1] // 2 - self._block[0]
+        """Add new objects up to half the capacity; how many.  A routine
+        that finds the pool empty has it refilled so (the pool_refill
+        helper) instead of calling the C-API function for its one result:
+        results a program keeps (stored in its objects or globals) are made
+        by the batch, one helper call for half a pool.
+
+        The objects are made first (allocations, calls: another thread may
+        run compiled code meanwhile, which takes from and gives to the
+        pool; a collection may run finalizers that do); then, with no check
+        point at which another thread or a finalizer could run (no call, no
+        allocation but of an int), the count is read again and, if nothing
+        changed it, their addresses stored and the list that made them
+        emptied (its size 0: the pool holds their references; the list
+        frees its array only)."""
+        block = self._block
+        count = block[0]
+        n = block[1] // 2 - count
         if n <= 0:
             return 0
         try:
             made = self._make(n)
+            addresses = [id(obj) for obj in made]
+            size = ctypes.c_ssize_t.from_address(id(made) + layout.LIST_OB_SIZE)
+            where = slice(2 + count, 2 + count + n)
         except MemoryError:
             return 0
-        items = ctypes.c_void_p.from_address(id(made) + layout.LIST_OB_ITEM).value
-        ctypes.memmove(self.address + self.SLOTS + 8 * self._block[0], items, 8 * n)
-        ctypes.c_ssize_t.from_address(id(made) + layout.LIST_OB_SIZE).value = 0
-        self._block[0] += n
+        if block[0] != count:
+            return 0                          # changed meanwhile: made dies
+        block[where] = addresses
+        size.value = 0
+        block[0] = count + n
         return n
 
     @property
@@ -124,6 +137,54 @@ class FloatPool(IntPool):
     @staticmethod
     def _make(n: int) -> list:
         return [k + 0.5 for k in range(n)]               # n distinct new floats
+
+
+class IterPool(IntPool):
+    """The pool of dead list iterators (3.11 to 3.13, whose routines link
+    and unlink the collector's list themselves: objects.gc_track): IntPool's
+    block and protocol, its objects list iterators that compiled code
+    released (`pyjit_dealloc`: untracked, their list let go), which
+    `pyjit_get_iter` makes the iterator of an exact list again (count 1,
+    index 0, the list held, tracked in generation 0), where the interpreter
+    would free one and allocate the next.  Not refilled: only iterators
+    compiled code lets go come back."""
+
+    @staticmethod
+    def _make(n: int) -> list:
+        return []
+
+    def drain(self) -> int:
+        n = self._block[0]
+        for i in range(n):
+            _gc_del(self._block[2 + i])
+        self._block[0] = 0
+        return n
+
+
+_gc_del = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("PyObject_GC_Del", ctypes.pythonapi))
+
+
+def young_generation() -> int:
+    """The address of the collector's generation-0 list head (3.11 to 3.13:
+    what _PyObject_GC_TRACK links a new object before), 0 when it cannot
+    be found.  The object tracked last has it as its _gc_next; reading
+    that must track nothing new in between, so the reader is made first,
+    over the header of a list that is then freed, and the next list (the
+    list free list hands the same memory back) read at once.  Found the
+    same twice, or not at all."""
+    found = []
+    for _ in range(8):
+        old = []
+        header = (ctypes.c_uint64 * 2).from_address(id(old) - layout.GC_HEAD_SIZE)
+        address = id(old)
+        del old
+        new = []
+        head = header[0]
+        if id(new) == address and head:
+            found.append(head)
+        if len(found) == 2:
+            return found[0] if found[0] == found[1] else 0
+    return 0
 
 
 _pools: dict[int, weakref.ref] = {}      # address of a pool's block -> the pool

@@ -153,6 +153,7 @@ def source() -> str:
                       f"    b {'float_op' if number == FLOAT_TRUEDIV else 'int_op'}\n"
                       for routine, helper, number in INT_OPS.values())
     return _SOURCE.format(
+        dealloc_iter=_dealloc_iter(), get_iter=_get_iter(),
         int_entries=entries, OB_TYPE=L.OB_TYPE, OB_REFCNT=L.OB_REFCNT, LONG_SIZE=L.LONG_OB_SIZE,
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
@@ -171,6 +172,72 @@ def source() -> str:
                    f"    tbnz x12, #63, for_iter_none          // negative: an end that keeps it\n"
                    f"    mov x13, #{L.LISTITER_END_INDEX}\n"
                    f"    str x13, [x0, #{L.LISTITER_INDEX}]\n"))
+
+
+def _dealloc_iter() -> str:
+    """pyjit_dealloc's list iterators (x0, x9 = its type): into the pool of
+    dead ones (int_pool.IterPool) while it has room, as listiter_dealloc
+    lets one go: untracked, then its list released (last: what that runs
+    finds the pool as it is); where the version's routines do not link the
+    collector's list (objects.gc_track), Py_DecRef's."""
+    if not hasattr(objects, "gc_track"):
+        return ""
+    L = layout
+    return f"""\
+    ldr x10, lit_list_iter_type
+    cmp x9, x10
+    b.ne dealloc_generic
+    ldr x10, lit_gc_young
+    cbz x10, dealloc_generic
+    ldr x10, lit_iter_pool
+    ldp x11, x12, [x10, #{IntPool.COUNT}]                   // count, capacity
+    cmp x11, x12
+    b.hs dealloc_generic
+{objects.gc_untrack("x0", "x12", "x13", "x14")}\
+    add x13, x10, #{IntPool.SLOTS}
+    str x0, [x13, x11, lsl #3]
+    add x11, x11, #1
+    str x11, [x10, #{IntPool.COUNT}]
+    ldr x15, [x0, #{L.LISTITER_SEQ}]
+    str xzr, [x0, #{L.LISTITER_SEQ}]
+    cbz x15, dealloc_iter_done            // exhausted: its list let go before
+    mov x0, x15
+    @decref x0, x9, pyjit_dealloc
+dealloc_iter_done:
+    ret
+"""
+
+
+def _get_iter() -> str:
+    """pyjit_get_iter's exact list with a dead iterator in the pool: that
+    iterator, as list_iter makes one (count 1, index 0, the list held,
+    tracked last in generation 0); else PyObject_GetIter."""
+    if not hasattr(objects, "gc_track"):
+        return ""
+    L = layout
+    return f"""\
+    ldr x9, [x0, #{L.OB_TYPE}]
+    ldr x10, lit_list_type
+    cmp x9, x10
+    b.ne get_iter_generic
+    ldr x13, lit_gc_young
+    cbz x13, get_iter_generic             // (not found: int_pool.young_generation)
+    ldr x10, lit_iter_pool
+    ldr x11, [x10, #{IntPool.COUNT}]
+    cbz x11, get_iter_generic
+    sub x11, x11, #1
+    str x11, [x10, #{IntPool.COUNT}]
+    add x12, x10, #{IntPool.SLOTS}
+    ldr x12, [x12, x11, lsl #3]           // a dead list iterator: ob_type is it already
+    mov x9, #1
+    str x9, [x12, #{L.OB_REFCNT}]
+    str xzr, [x12, #{L.LISTITER_INDEX}]
+    @incref x0, x9
+    str x0, [x12, #{L.LISTITER_SEQ}]
+{objects.gc_track("x12", "x13", "x9", "x10", "x11")}\
+    mov x0, x12
+    ret
+"""
 
 
 _SOURCE = """
@@ -388,13 +455,20 @@ dealloc_pool:                             // x10 = the int or float pool
 dealloc_float:
     ldr x10, lit_float_type
     cmp x9, x10
-    b.ne dealloc_generic
+    b.ne dealloc_iter
     ldr x10, lit_float_pool
     b dealloc_pool
-dealloc_generic:
+dealloc_iter:
+{dealloc_iter}dealloc_generic:
     mov x9, #1                            // the count back to one, and Py_DecRef
     str x9, [x0, #{OB_REFCNT}]            // frees the object from C: no Python code
     ldr x16, lit_dealloc                  // (an engine's trap) sees it at zero
+    br x16
+
+// -- GET_ITER: x0 = an iterable -> a new reference to its iterator, NULL -----------
+pyjit_get_iter:
+{get_iter}get_iter_generic:
+    ldr x16, lit_get_iter
     br x16
 
 // -- FOR_ITER: x0 = iterator, x1 = out; 1 with the next item in out[0] ------------

@@ -185,7 +185,7 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
 
-ROUTINES += ("pyjit_dealloc", "pyjit_for_iter", "pyjit_bind_call") + tuple(
+ROUTINES += ("pyjit_dealloc", "pyjit_get_iter", "pyjit_for_iter", "pyjit_bind_call") + tuple(
     r for r, _, _ in INT_OPS.values())
 
 DEALLOC = "pyjit_dealloc"                   # compiled code frees objects through it
@@ -508,6 +508,9 @@ lit_float_compare_mask: .quad {float_compare_mask:#x}
 lit_float_type:         .quad {float_type:#x}
 lit_float_pool:         .quad {float_pool:#x}
 lit_pool_refill:        .quad {pool_refill:#x}
+lit_iter_pool:          .quad {iter_pool:#x}
+lit_gc_young:           .quad {gc_young:#x}
+lit_get_iter:           .quad {PyObject_GetIter:#x}
 lit_dunder_table:       .quad {dunder_table:#x}
 lit_dunder_fill:        .quad {dunder_fill:#x}
 lit_binary_op_unsupported: .quad {binary_op_unsupported:#x}
@@ -534,7 +537,7 @@ lit_bind_args:          .quad {bind_args:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "call_entry_stale", "init_returned", "pool_refill", "dunder_fill",
+                  "call_cell_fill", "call_entry_stale", "init_returned", "pool_refill", "dunder_fill", "PyObject_GetIter",
                   "binary_op_unsupported",
                   "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",

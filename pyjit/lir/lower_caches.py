@@ -589,6 +589,13 @@ def _subscript(lw: L, instr: CT.BinarySubscr) -> None:
     _fast_path(lw, instr, "pyjit_getitem", "PyObject_GetItem", _ops(lw, instr))
 
 
+@lowers(CT.GetIter)
+def _get_iter(lw: L, instr: CT.GetIter) -> None:
+    """iter(an exact list) from the pool of dead list iterators without a
+    trap (pyjit_get_iter)."""
+    _fast_path(lw, instr, "pyjit_get_iter", "PyObject_GetIter", _ops(lw, instr))
+
+
 @lowers(CT.StoreSubscr)
 def _store_subscript(lw: L, instr: CT.StoreSubscr) -> None:
     """list[small int] = value in range without a trap (pyjit_setitem)."""

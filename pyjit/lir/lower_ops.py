@@ -121,7 +121,6 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     C.DeleteSubscr: (lambda i: "PyObject_DelItem", lambda lw, i, a: a),
     C.UnpackEx: (lambda i: "unpack_ex_tuple",
                  lambda lw, i, a: [a[0], lw.imm(i.before), lw.imm(i.after)]),
-    C.GetIter: (lambda i: "PyObject_GetIter", lambda lw, i, a: a),
     C.RangeIter: (lambda i: "range_iter",
                   lambda lw, i, a: [a[0], _null_or(lw, a, 1), _null_or(lw, a, 2)]),
     E.FetchException: (lambda i: "fetch_exception",

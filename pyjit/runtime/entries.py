@@ -36,7 +36,8 @@ from ..cpython.cells import CallCell, reset_call_cells_naming_id
 from ..cpython.container_routines import CALL_INTRINSICS, TAIL_CALL
 from ..cpython.dunders import OPERATORS, DunderTable
 from ..cpython.tracebacks import CodeInfo
-from ..cpython.int_pool import FloatPool, IntPool
+from ..cpython import objects
+from ..cpython.int_pool import FloatPool, IntPool, IterPool, young_generation
 from .hostmem import PAGE
 
 STACK_MARGIN = 256 << 10        # engine stack kept for generic (nested) calls
@@ -151,6 +152,26 @@ def float_pool(engine):
     return pool
 
 
+_iter_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+_young: list[int] = []
+
+
+def iter_pool(engine):
+    """engine's pool of dead list iterators (int_pool.py), made on first use."""
+    pool = _iter_pools.get(engine)
+    if pool is None:
+        pool = _iter_pools[engine] = IterPool()
+    return pool
+
+
+def gc_young() -> int:
+    """The address of the collector's generation-0 list head, found once
+    (int_pool.young_generation; 0 where the routines do not use it)."""
+    if not _young:
+        _young.append(young_generation() if hasattr(objects, "gc_track") else 0)
+    return _young[0]
+
+
 _dunder_tables: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 
 
@@ -169,7 +190,7 @@ def release(engine) -> None:
     """What entries keeps for engine goes back (engines call it on close):
     the pooled ints and floats are freed."""
     _dunder_tables.pop(engine, None)
-    for pools in (_int_pools, _float_pools):
+    for pools in (_int_pools, _float_pools, _iter_pools):
         pool = pools.pop(engine, None)
         if pool is not None:
             pool.drain()

@@ -281,3 +281,32 @@ def test_sqrt_rebound_is_called(compiled):
     finally:
         math.sqrt = saved
     assert square_roots(16.0) == 4.0
+
+
+def test_refills_while_other_threads_take_from_the_pool(compiled):
+    """Threads keep floats (refills, from the helper, with other threads'
+    compiled code taking from the same pool meanwhile) and churn them: no
+    float handed out twice, every value right."""
+    import threading
+
+    def keep(n, k):
+        out = []
+        for i in range(n):
+            out.append(i * 0.5 + k)
+            s = 0.0
+            for j in range(3):
+                s = s + j * 1.5           # floats that die in compiled code
+        return out
+    compiled(keep)
+    results = {}
+
+    def work(k):
+        results[k] = keep(3000, float(k))
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    everything = [x for k in range(4) for x in results[k]]
+    assert all(results[k] == [i * 0.5 + k for i in range(3000)] for k in range(4))
+    assert len({id(x) for x in everything}) == len(everything)

@@ -1,0 +1,133 @@
+"""Iterators of exact lists from the pool of dead ones (pyjit_get_iter,
+pyjit_dealloc, int_pool.IterPool; 3.11 to 3.13, whose routines link the
+collector's list themselves): the interpreter's iteration, an iterator the
+collector tracks and collects in a cycle, counts balanced, no trap."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import pytest
+
+import pyjit.jit as jit
+from conftest import interpreted
+from pyjit.cpython import objects
+from pyjit.runtime import UnicornEngine, entries
+
+pooled = pytest.mark.skipif(not hasattr(objects, "gc_track"),
+                            reason="this version's routines leave the collector's list to C")
+
+
+def total(lists):
+    s = 0
+    for lst in lists:
+        for x in lst:
+            s += x
+    return s
+
+
+def inside(lst, probe):
+    out = None
+    for x in lst:
+        if out is None:
+            out = probe(lst)                  # the loop's iterator alive
+    return out
+
+
+def list_iterators_of(lst):
+    return [o for o in gc.get_referrers(lst) if type(o) is type(iter([]))]
+
+
+def probe_state(lst):
+    return [(gc.is_tracked(it), it.__length_hint__()) for it in list_iterators_of(lst)]
+
+
+def probe_cycle(lst):
+    lst.append(list_iterators_of(lst)[0])     # lst -> its iterator -> lst
+    return True
+
+
+def drop_iterators(lst, n):
+    for _ in range(n):
+        it = iter(lst)
+        del it
+    return n
+
+
+def collecting(lst):
+    out = []
+    for x in lst:
+        if x == 2:
+            gc.collect()
+        out.append(x)
+    return out
+
+
+freed = []
+
+
+class Witness:
+    def __del__(self):
+        freed.append("witness")
+
+
+def test_loops_over_lists_are_the_interpreters(mode, compiled, traps):
+    compiled(total)
+    lists = [[1, 2, 3], [], [4], list(range(20))]
+    assert total(lists) == interpreted(total)(lists)
+    result, counts = traps(lambda: total(lists))
+    assert result == 200
+    if hasattr(objects, "gc_track"):
+        # The outer loop's iterator dies in compiled code too: every
+        # iterator after the first comes from the pool.
+        assert "PyObject_GetIter" not in counts and "Py_DecRef" not in counts, counts
+
+
+@pooled
+def test_a_pooled_iterator_is_a_tracked_list_iterator(compiled, traps):
+    compiled(inside, total)
+    total([[1], [2]])                         # iterators that died in compiled code
+    lst = [1, 2, 3]
+    before = sys.getrefcount(lst)
+    result, counts = traps(lambda: inside(lst, probe_state))
+    assert result == [(True, 2)] and "PyObject_GetIter" not in counts, counts
+    assert sys.getrefcount(lst) == before
+
+
+@pooled
+def test_a_cycle_through_a_pooled_iterator_is_collected(compiled):
+    compiled(inside, total)
+    total([[1], [2]])
+    freed.clear()
+    lst = [Witness(), 2]
+    assert inside(lst, probe_cycle) is True
+    del lst
+    gc.collect()
+    assert freed == ["witness"]
+
+
+def test_a_collection_inside_the_loop(mode, compiled):
+    compiled(collecting)
+    for _ in range(3):
+        assert collecting([1, 2, 3]) == [1, 2, 3]
+
+
+@pooled
+def test_iterator_pool_is_bounded_and_drained_on_close(compiled):
+    engine = UnicornEngine()
+    previous = jit._engine
+    jit.set_engine(engine)
+    try:
+        compiled(drop_iterators)
+        lst = [1]
+        before = sys.getrefcount(lst)
+        assert drop_iterators(lst, 500) == 500
+        assert sys.getrefcount(lst) == before
+        pool = entries.iter_pool(engine)
+        assert 0 < pool.count <= 64
+        jit.force_uncompile(drop_iterators)
+        engine.close()
+        assert pool.count == 0
+    finally:
+        jit.set_engine(previous)
