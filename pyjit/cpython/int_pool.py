@@ -41,7 +41,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import Exception, MemoryError, id, len, range
+from builtins import Exception, MemoryError, id, len, range, slice
 import ctypes
 import weakref
 

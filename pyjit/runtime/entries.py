@@ -28,7 +28,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import id, isinstance, list as list_type, min
+from builtins import hasattr, id, isinstance, list as list_type, min
 import weakref
 
 from ..cpython import cells, func_versions
