@@ -41,7 +41,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import Exception, MemoryError, id, len, range, slice
+from builtins import Exception, MemoryError, id, iter, len, range, slice
 import ctypes
 import weakref
 
@@ -137,6 +137,20 @@ class FloatPool(IntPool):
     @staticmethod
     def _make(n: int) -> list:
         return [k + 0.5 for k in range(n)]               # n distinct new floats
+
+
+class RangePool(IntPool):
+    """The pool of dead range iterators (no GC header: nothing to link),
+    which `pyjit_range_iter` makes the iterator of a range of one-digit
+    ints again (as fast_range_iter makes one), refilled with iterators of
+    an empty range."""
+
+    @staticmethod
+    def _make(n: int) -> list:
+        return [iter(_EMPTY_RANGE) for _ in range(n)]      # n distinct new iterators
+
+
+_EMPTY_RANGE = range(0)
 
 
 class IterPool(IntPool):

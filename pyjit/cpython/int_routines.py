@@ -154,6 +154,10 @@ def source() -> str:
                       for routine, helper, number in INT_OPS.values())
     return _SOURCE.format(
         dealloc_iter=_dealloc_iter(), get_iter=_get_iter(),
+        RANGEITER_START=L.RANGEITER_START, RANGEITER_STEP=L.RANGEITER_STEP,
+        RANGEITER_LEN=L.RANGEITER_LEN,
+        range_index=("" if L.RANGEITER_INDEX is None else
+                     f"    str xzr, [x0, #{L.RANGEITER_INDEX}]\n"),
         int_entries=entries, OB_TYPE=L.OB_TYPE, OB_REFCNT=L.OB_REFCNT, LONG_SIZE=L.LONG_OB_SIZE,
         LONG_DIGIT=L.LONG_OB_DIGIT, LIST_SIZE=L.LIST_OB_SIZE, LIST_ITEM=L.LIST_OB_ITEM,
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
@@ -459,10 +463,80 @@ dealloc_float:
     ldr x10, lit_float_pool
     b dealloc_pool
 dealloc_iter:
+    ldr x10, lit_range_iter_type
+    cmp x9, x10
+    b.ne dealloc_list_iter
+    ldr x10, lit_range_pool
+    b dealloc_pool
+dealloc_list_iter:
 {dealloc_iter}dealloc_generic:
     mov x9, #1                            // the count back to one, and Py_DecRef
     str x9, [x0, #{OB_REFCNT}]            // frees the object from C: no Python code
     ldr x16, lit_dealloc                  // (an engine's trap) sees it at zero
+    br x16
+
+// -- RangeIter: iter(range(x0[, x1[, x2]])) of the builtin range (NULL: not
+//    given) -> a new reference, NULL: exact one-digit ints from the pool -------
+pyjit_range_iter:
+    ldr x9, lit_long_type
+    ldr x10, [x0, #{OB_TYPE}]
+    cmp x10, x9
+    b.ne range_iter_generic
+    @int_value x0, x12, x10, x13, range_iter_generic
+    mov x14, #0                           // range(stop)
+    mov x15, x13
+    mov x11, #1
+    cbz x1, range_iter_len
+    ldr x10, [x1, #{OB_TYPE}]
+    cmp x10, x9
+    b.ne range_iter_generic
+    @int_value x1, x12, x10, x15, range_iter_generic
+    mov x14, x13                          // range(start, stop)
+    cbz x2, range_iter_len
+    ldr x10, [x2, #{OB_TYPE}]
+    cmp x10, x9
+    b.ne range_iter_generic
+    @int_value x2, x12, x10, x11, range_iter_generic
+    cbz x11, range_iter_generic           // step 0: range's ValueError
+range_iter_len:                           // x14 start, x15 stop, x11 step: x13 = the
+    mov x13, #0                           // length, as get_len_of_range
+    tbnz x11, #63, range_iter_down
+    cmp x14, x15
+    b.ge range_iter_take
+    sub x13, x15, x14
+    sub x13, x13, #1
+    udiv x13, x13, x11
+    add x13, x13, #1
+    b range_iter_take
+range_iter_down:
+    cmp x14, x15
+    b.le range_iter_take
+    sub x13, x14, x15
+    sub x13, x13, #1
+    neg x12, x11
+    udiv x13, x13, x12
+    add x13, x13, #1
+range_iter_take:
+    ldr x10, lit_range_pool
+    ldr x9, [x10, #{POOL_COUNT}]
+    cbz x9, range_iter_refill
+    sub x9, x9, #1
+    str x9, [x10, #{POOL_COUNT}]
+    add x12, x10, #{POOL_SLOTS}
+    ldr x0, [x12, x9, lsl #3]             // a dead range iterator: ob_type is it already
+    mov x9, #1
+    str x9, [x0, #{OB_REFCNT}]
+{range_index}    str x14, [x0, #{RANGEITER_START}]
+    str x11, [x0, #{RANGEITER_STEP}]
+    str x13, [x0, #{RANGEITER_LEN}]
+    ret
+range_iter_refill:
+    str x30, [sp, #-16]!
+    bl pool_refill
+    ldr x30, [sp], #16
+    cbnz x9, range_iter_take
+range_iter_generic:
+    ldr x16, lit_range_iter
     br x16
 
 // -- GET_ITER: x0 = an iterable -> a new reference to its iterator, NULL -----------

@@ -185,7 +185,7 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",
             "pyjit_eval_breaker")
 
-ROUTINES += ("pyjit_dealloc", "pyjit_get_iter", "pyjit_for_iter", "pyjit_bind_call") + tuple(
+ROUTINES += ("pyjit_dealloc", "pyjit_get_iter", "pyjit_range_iter", "pyjit_for_iter", "pyjit_bind_call") + tuple(
     r for r, _, _ in INT_OPS.values())
 
 DEALLOC = "pyjit_dealloc"                   # compiled code frees objects through it
@@ -509,6 +509,8 @@ lit_float_type:         .quad {float_type:#x}
 lit_float_pool:         .quad {float_pool:#x}
 lit_pool_refill:        .quad {pool_refill:#x}
 lit_iter_pool:          .quad {iter_pool:#x}
+lit_range_pool:         .quad {range_pool:#x}
+lit_range_iter:         .quad {range_iter:#x}
 lit_gc_young:           .quad {gc_young:#x}
 lit_get_iter:           .quad {PyObject_GetIter:#x}
 lit_dunder_table:       .quad {dunder_table:#x}
@@ -537,7 +539,7 @@ lit_bind_args:          .quad {bind_args:#x}
 
 # The helpers the routines call (their addresses are literals).
 HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load_method_fill",
-                  "call_cell_fill", "call_entry_stale", "init_returned", "pool_refill", "dunder_fill", "PyObject_GetIter",
+                  "call_cell_fill", "call_entry_stale", "init_returned", "pool_refill", "dunder_fill", "PyObject_GetIter", "range_iter",
                   "binary_op_unsupported",
                   "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",

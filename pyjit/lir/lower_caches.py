@@ -47,7 +47,7 @@ from ..hir import ops_numeric as N
 from ..hir import ops_objects as O
 from . import ir
 from .ir import ConstRef, VReg
-from .lower_ops import (COMPARE_OP, _builtins, _globals, _name, _ops, _two_results,
+from .lower_ops import (COMPARE_OP, _builtins, _globals, _name, _null_or, _ops, _two_results,
                         binary_op_helper, helper_op)
 from .lowering import FunctionLowering, LoweringError, lowers
 
@@ -594,6 +594,15 @@ def _get_iter(lw: L, instr: CT.GetIter) -> None:
     """iter(an exact list) from the pool of dead list iterators without a
     trap (pyjit_get_iter)."""
     _fast_path(lw, instr, "pyjit_get_iter", "PyObject_GetIter", _ops(lw, instr))
+
+
+@lowers(CT.RangeIter)
+def _range_iter(lw: L, instr: CT.RangeIter) -> None:
+    """iter(range(...)) of one-digit ints from the pool of dead range
+    iterators without a trap (pyjit_range_iter)."""
+    a = _ops(lw, instr)
+    _fast_path(lw, instr, "pyjit_range_iter", "range_iter",
+               [a[0], _null_or(lw, a, 1), _null_or(lw, a, 2)])
 
 
 @lowers(CT.StoreSubscr)

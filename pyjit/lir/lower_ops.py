@@ -121,8 +121,6 @@ _HELPER_OPS: dict[type, tuple[Callable, Callable]] = {
     C.DeleteSubscr: (lambda i: "PyObject_DelItem", lambda lw, i, a: a),
     C.UnpackEx: (lambda i: "unpack_ex_tuple",
                  lambda lw, i, a: [a[0], lw.imm(i.before), lw.imm(i.after)]),
-    C.RangeIter: (lambda i: "range_iter",
-                  lambda lw, i, a: [a[0], _null_or(lw, a, 1), _null_or(lw, a, 2)]),
     E.FetchException: (lambda i: "fetch_exception",
                        lambda lw, i, a: [lw.const(lw.code_info, "code info"), lw.failure_site()]),
     E.PushExcInfo: (lambda i: "push_exc_info", lambda lw, i, a: a),

@@ -37,7 +37,7 @@ from ..cpython.container_routines import CALL_INTRINSICS, TAIL_CALL
 from ..cpython.dunders import OPERATORS, DunderTable
 from ..cpython.tracebacks import CodeInfo
 from ..cpython import objects
-from ..cpython.int_pool import FloatPool, IntPool, IterPool, young_generation
+from ..cpython.int_pool import FloatPool, IntPool, IterPool, RangePool, young_generation
 from .hostmem import PAGE
 
 STACK_MARGIN = 256 << 10        # engine stack kept for generic (nested) calls
@@ -164,6 +164,17 @@ def iter_pool(engine):
     return pool
 
 
+_range_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+
+
+def range_pool(engine):
+    """engine's pool of dead range iterators (int_pool.py), made on first use."""
+    pool = _range_pools.get(engine)
+    if pool is None:
+        pool = _range_pools[engine] = RangePool()
+    return pool
+
+
 def gc_young() -> int:
     """The address of the collector's generation-0 list head, found once
     (int_pool.young_generation; 0 where the routines do not use it)."""
@@ -190,7 +201,7 @@ def release(engine) -> None:
     """What entries keeps for engine goes back (engines call it on close):
     the pooled ints and floats are freed."""
     _dunder_tables.pop(engine, None)
-    for pools in (_int_pools, _float_pools, _iter_pools):
+    for pools in (_int_pools, _float_pools, _iter_pools, _range_pools):
         pool = pools.pop(engine, None)
         if pool is not None:
             pool.drain()

@@ -55,6 +55,7 @@ def load_routines(engine):
     addresses["int_pool"] = entries.int_pool(engine).address
     addresses["float_pool"] = entries.float_pool(engine).address
     addresses["iter_pool"] = entries.iter_pool(engine).address
+    addresses["range_pool"] = entries.range_pool(engine).address
     addresses["gc_young"] = entries.gc_young()
     addresses["dunder_table"] = entries.dunder_table(engine, addresses).address
     keep = getattr(engine, "RECURSION_KEEP", routines.HELPER_FRAMES)

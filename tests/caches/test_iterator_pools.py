@@ -1,11 +1,14 @@
-"""Iterators of exact lists from the pool of dead ones (pyjit_get_iter,
+"""Iterators from pools of dead ones: of exact lists (pyjit_get_iter,
 pyjit_dealloc, int_pool.IterPool; 3.11 to 3.13, whose routines link the
 collector's list themselves): the interpreter's iteration, an iterator the
-collector tracks and collects in a cycle, counts balanced, no trap."""
+collector tracks and collects in a cycle, counts balanced, no trap; of
+ranges of one-digit ints (pyjit_range_iter, int_pool.RangePool; every
+version): the interpreter's values, lengths and errors."""
 
 from __future__ import annotations
 
 import gc
+import itertools
 import sys
 
 import pytest
@@ -131,3 +134,53 @@ def test_iterator_pool_is_bounded_and_drained_on_close(compiled):
         assert pool.count == 0
     finally:
         jit.set_engine(previous)
+
+
+def range1(a):
+    out = []
+    for i in range(a):
+        out.append(i)
+    return out
+
+
+def range2(a, b):
+    out = []
+    for i in range(a, b):
+        out.append(i)
+    return out
+
+
+def range3(a, b, c):
+    out = []
+    for i in range(a, b, c):
+        out.append(i)
+    return out
+
+
+EDGE = 2**30                                  # one digit: below it
+
+
+def _outcome(call):
+    try:
+        return "ok", call()
+    except Exception as exc:  # noqa: BLE001 - comparing with the interpreter
+        return "raise", type(exc), str(exc)
+
+
+def test_ranges_are_the_interpreters(mode, compiled, traps):
+    compiled(range1, range2, range3)
+    for a in (0, 1, -1, 7, True, 2.5, None, "3"):
+        assert _outcome(lambda: range1(a)) == _outcome(lambda: interpreted(range1)(a)), a
+    ends = (0, 1, -1, 9, -9, EDGE - 3, EDGE, -(EDGE - 2), -EDGE - 1)
+    for a, b in itertools.product(ends, ends):
+        if abs(b - a) <= 50:
+            assert _outcome(lambda: range2(a, b)) == _outcome(lambda: interpreted(range2)(a, b))
+    for a, b, c in itertools.product((0, 5, -4, EDGE - 9), (0, 12, -7, EDGE - 1),
+                                     (1, 2, 3, -1, -2, -5, 0, True, 2.0, EDGE)):
+        if abs(b - a) <= 60:
+            assert (_outcome(lambda: range3(a, b, c))
+                    == _outcome(lambda: interpreted(range3)(a, b, c))), (a, b, c)
+    range3(0, 10, 3)
+    result, counts = traps(lambda: [range3(0, 10, 3), range2(-3, 3), range1(4)])
+    assert result == [[0, 3, 6, 9], [-3, -2, -1, 0, 1, 2], [0, 1, 2, 3]]
+    assert "range_iter" not in counts and "Py_DecRef" not in counts, counts
