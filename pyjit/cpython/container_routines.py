@@ -170,7 +170,7 @@ pyjit_len:
 len_sized:
     ldr x14, [x10, #{L.LIST_OB_SIZE}]     // a list's or a tuple's ob_size
 len_box:
-{box("x0", "len", "    ret", "    ret")}
+{box("x0", "len", "    ret", "    ret", "pyjit_len")}
 len_generic:
     ldr x16, lit_vectorcall
     br x16

@@ -74,12 +74,17 @@ INT_OPS: dict[str, tuple[str, str, int]] = {
 FLOAT_TRUEDIV = 6       # the operation the float dispatch alone does (no int fast path)
 
 
-def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
+def box(result: str, prefix: str, done_small: str, done_pool: str,
+        retry: str | None = None) -> str:
     """The assembly that makes the int whose value is in x14 into register
     `result` (a new reference), using x9-x11 and x13; it ends with
     done_small or done_pool, or branches to `{prefix}_generic` when the value
     needs the C-API (more than one digit, or the pool is empty and none
-    could be made); done_small must end in a branch."""
+    could be made); done_small must end in a branch.  retry: where to go
+    on once the pool_refill helper refilled an empty pool (other threads
+    ran meanwhile): the routine's start, for a value read from a mutable
+    object (a list's length, an iterator's index), which must be read
+    again; None: take from the pool at once (a value of immutable ints)."""
     L = layout
     return f"""\
     add x9, x14, #{-L.SMALL_INT_MIN}
@@ -93,7 +98,7 @@ def box(result: str, prefix: str, done_small: str, done_pool: str) -> str:
     str x30, [sp, #-16]!
     bl pool_refill
     ldr x30, [sp], #16
-    cbnz x9, {prefix}_take
+    cbnz x9, {retry or prefix + "_take"}
     b {prefix}_generic                    // none made
 {prefix}_new:
     cmp x14, #0
@@ -170,8 +175,8 @@ def source() -> str:
         DT_TYPE=dunders.TYPE, DT_VERSION=dunders.VERSION, DT_CELL=dunders.CELL,
         box_int=box("x0", "int", "    ret", "    ret"),
         float_doubles=float_doubles, float_ints=float_ints,
-        box_range=box("x15", "for_iter", "    b for_iter_range_got", ""),
-        box_enum=box("x15", "for_enum", "    b for_iter_enum_boxed", ""),
+        box_range=box("x15", "for_iter", "    b for_iter_range_got", "", "pyjit_for_iter"),
+        box_enum=box("x15", "for_enum", "    b for_iter_enum_boxed", "", "pyjit_for_iter"),
         end_index=("" if L.LISTITER_END_INDEX is None else
                    f"    tbnz x12, #63, for_iter_none          // negative: an end that keeps it\n"
                    f"    mov x13, #{L.LISTITER_END_INDEX}\n"
@@ -213,14 +218,25 @@ dealloc_iter_done:
 
 
 def _get_iter() -> str:
-    """pyjit_get_iter's exact list with a dead iterator in the pool: that
-    iterator, as list_iter makes one (count 1, index 0, the list held,
-    tracked last in generation 0); else PyObject_GetIter."""
-    if not hasattr(objects, "gc_track"):
-        return ""
+    """pyjit_get_iter: an exact range is pyjit_range_iter's (its three
+    ints); an exact list with a dead iterator in the pool, that iterator,
+    as list_iter makes one (count 1, index 0, the list held, tracked last
+    in generation 0; 3.11 to 3.13); else PyObject_GetIter."""
     L = layout
-    return f"""\
+    ranges = f"""\
     ldr x9, [x0, #{L.OB_TYPE}]
+    ldr x10, lit_range_type
+    cmp x9, x10
+    b.ne get_iter_list
+    ldr x1, [x0, #{L.RANGE_STOP}]
+    ldr x2, [x0, #{L.RANGE_STEP}]
+    ldr x0, [x0, #{L.RANGE_START}]
+    b pyjit_range_iter
+get_iter_list:
+"""
+    if not hasattr(objects, "gc_track"):
+        return ranges
+    return ranges + f"""\
     ldr x10, lit_list_type
     cmp x9, x10
     b.ne get_iter_generic

@@ -522,6 +522,7 @@ lit_type_type:          .quad {type_type:#x}
 lit_small_ints:         .quad {small_ints:#x}
 lit_list_iter_type:     .quad {list_iter_type:#x}
 lit_range_iter_type:    .quad {range_iter_type:#x}
+lit_range_type:         .quad {range_type:#x}
 lit_enum_type:          .quad {enum_type:#x}
 lit_for_iter:           .quad {for_iter:#x}
 lit_int_pool:           .quad {int_pool:#x}
@@ -579,6 +580,7 @@ def object_addresses() -> dict[str, int]:
                 not_implemented=id(NotImplemented),
                 small_ints=id(int(str(layout.SMALL_INT_MIN))),
                 list_iter_type=id(type(iter([]))), range_iter_type=id(type(iter(range(0)))),
+                range_type=id(range),
                 enum_type=id(enumerate),
                 eval_breaker=interpreter.eval_breaker_symbol_address(),
                 signals_pending=interpreter.signals_pending_address(),

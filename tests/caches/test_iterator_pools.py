@@ -184,3 +184,21 @@ def test_ranges_are_the_interpreters(mode, compiled, traps):
     result, counts = traps(lambda: [range3(0, 10, 3), range2(-3, 3), range1(4)])
     assert result == [[0, 3, 6, 9], [-3, -2, -1, 0, 1, 2], [0, 1, 2, 3]]
     assert "range_iter" not in counts and "Py_DecRef" not in counts, counts
+
+
+def over(r):
+    out = []
+    for i in r:
+        out.append(i)
+    return out
+
+
+def test_range_objects_are_the_interpreters(mode, compiled, traps):
+    compiled(over)
+    ranges = [range(5), range(-3, 4), range(10, 0, -3), range(0), range(EDGE - 2, EDGE + 2),
+              range(-EDGE - 1, -EDGE + 2), range(2**62, 2**62 + 3), range(3, 20, 4)[1:]]
+    for r in ranges:
+        assert over(r) == interpreted(over)(r) == list(r)
+    result, counts = traps(lambda: [over(range(3)), over(range(9, 3, -2))])
+    assert result == [[0, 1, 2], [9, 7, 5]]
+    assert not {"PyObject_GetIter", "range_iter", "Py_DecRef"} & set(counts), counts

@@ -458,6 +458,13 @@ def test_enumerate_fields():
     assert u64(id(big) + L.ENUM_LONGINDEX) != 0
 
 
+def test_range_fields():
+    """What pyjit_get_iter reads of an exact range: its three ints."""
+    r = range(3, 20, 4)
+    assert [u64(id(r) + off) for off in (L.RANGE_START, L.RANGE_STOP, L.RANGE_STEP)] == [
+        id(r.start), id(r.stop), id(r.step)]
+
+
 def test_range_iterator_fields():
     """What pyjit_for_iter steps: 3.11 counts an index up to len from
     start by step; 3.12 keeps the next value in start and counts len
