@@ -526,6 +526,7 @@ def call_cell_fill(cell, callee, generic):
 # own.  Tagged as an intrinsic (bit 0) with bit 1, which no address has.
 INSTANCE = 3
 _ABSTRACT = 1 << 20                   # Py_TPFLAGS_IS_ABSTRACT
+_HEAPTYPE = 1 << 9                    # Py_TPFLAGS_HEAPTYPE
 
 
 def instance_init(cls) -> tuple[int, object] | None:
@@ -555,7 +556,15 @@ def _version_tag(cls) -> int:
 def init_returned(result):
     """The interpreter's TypeError for an __init__ that returned result,
     not None (the call routines' INSTANCE path; the result released)."""
-    raise TypeError(f"__init__() should return None, not '{type(result).__name__:.200s}'")
+    raise TypeError(f"__init__() should return None, not '{tp_name(type(result)):.200s}'")
+
+
+def tp_name(cls) -> str:
+    """cls's tp_name, which the interpreter's messages show: a class's name;
+    a static type's with its module unless builtins ("collections.deque")."""
+    if cls.__flags__ & _HEAPTYPE or cls.__module__ == "builtins":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
 
 
 # Set by the runtime (pyjit/runtime/entries.py): callee, target, generic ->

@@ -145,7 +145,8 @@ def test_an_init_that_raises_frees_the_instance(mode, compiled):
 def test_an_init_that_returns_a_value_is_a_type_error(mode, compiled):
     compiled(make_returning, Returning.__init__)
     assert make_returning(None).value is None
-    for value in (3, "s", 2.5):
+    import collections
+    for value in (3, "s", 2.5, collections.deque(), collections.OrderedDict()):
         assert outcome(lambda: make_returning(value))[:3] == \
             outcome(lambda: interpreted(make_returning)(value))[:3]
     witness = [1]
