@@ -526,7 +526,6 @@ def call_cell_fill(cell, callee, generic):
 # own.  Tagged as an intrinsic (bit 0) with bit 1, which no address has.
 INSTANCE = 3
 _ABSTRACT = 1 << 20                   # Py_TPFLAGS_IS_ABSTRACT
-_HEAPTYPE = 1 << 9                    # Py_TPFLAGS_HEAPTYPE
 
 
 def instance_init(cls) -> tuple[int, object] | None:
@@ -560,11 +559,12 @@ def init_returned(result):
 
 
 def tp_name(cls) -> str:
-    """cls's tp_name, which the interpreter's messages show: a class's name;
-    a static type's with its module unless builtins ("collections.deque")."""
-    if cls.__flags__ & _HEAPTYPE or cls.__module__ == "builtins":
-        return cls.__name__
-    return f"{cls.__module__}.{cls.__name__}"
+    """cls's tp_name, which the interpreter's messages show (a class's
+    name; "collections.deque" for a type made in C)."""
+    return ctypes.c_char_p.from_address(id(cls) + _TP_NAME).value.decode("utf-8", "replace")
+
+
+_TP_NAME = 24                         # after PyVarObject's header, on every version
 
 
 # Set by the runtime (pyjit/runtime/entries.py): callee, target, generic ->

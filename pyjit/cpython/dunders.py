@@ -46,7 +46,7 @@ import types
 import weakref
 
 from . import layout
-from .cells import CallCell
+from .cells import CallCell, tp_name
 from .helper_decl import python_helper
 
 ENTRIES = 512                     # a power of two
@@ -159,4 +159,4 @@ def binary_op_unsupported(v, w, address, op_address):
     table = ref() if ref is not None else None
     symbol = table.operators[op_address][2] if table is not None else "?"
     raise TypeError(f"unsupported operand type(s) for {symbol}: "
-                    f"'{type(v).__name__:.100s}' and '{type(w).__name__:.100s}'")
+                    f"'{tp_name(type(v)):.100s}' and '{tp_name(type(w)):.100s}'")
