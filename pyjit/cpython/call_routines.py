@@ -231,10 +231,11 @@ call_miss:
     ldr x16, [x4, #{C_MEGAMORPHIC}]
     cbnz x16, call_go
 call_fill:
-    stp x29, x30, [sp, #-48]!
+    stp x29, x30, [sp, #-64]!
     mov x29, sp
     stp x0, x1, [sp, #16]
     stp x2, x3, [sp, #32]
+    str x4, [sp, #48]                     // the cell: an INSTANCE target reads it
     mov x1, x0
     mov x0, x4
     ldr x2, lit_vectorcall
@@ -243,7 +244,8 @@ call_fill:
     mov x16, x0
     ldp x0, x1, [sp, #16]
     ldp x2, x3, [sp, #32]
-    ldp x29, x30, [sp], #48
+    ldr x4, [sp, #48]
+    ldp x29, x30, [sp], #64
     b call_go
 call_stale:                               // the callee's code, defaults or the like were
     stp x29, x30, [sp, #-48]!             // assigned since its entry was found: ask
