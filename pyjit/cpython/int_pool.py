@@ -163,9 +163,8 @@ class IterPool(IntPool):
     would free one and allocate the next.  Not refilled: only iterators
     compiled code lets go come back."""
 
-    @staticmethod
-    def _make(n: int) -> list:
-        return []
+    def refill(self) -> int:
+        return 0
 
     def drain(self) -> int:
         n = self._block[0]
