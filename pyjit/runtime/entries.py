@@ -132,47 +132,29 @@ def attach(consts, engine, address: int = 0) -> None:
             obj.base = address
 
 
-_int_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
-_float_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
-
-
-def int_pool(engine):
-    """engine's pool of dead ints (int_pool.py), made on first use."""
-    pool = _int_pools.get(engine)
-    if pool is None:
-        pool = _int_pools[engine] = IntPool()
-    return pool
-
-
-def float_pool(engine):
-    """engine's pool of dead floats (int_pool.py), made on first use."""
-    pool = _float_pools.get(engine)
-    if pool is None:
-        pool = _float_pools[engine] = FloatPool()
-    return pool
-
-
-_iter_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+# kind -> (its class, engine -> that engine's pool of the kind)
+_POOLS = {kind: (cls, weakref.WeakKeyDictionary()) for kind, cls in (
+    ("int", IntPool), ("float", FloatPool), ("iter", IterPool), ("range", RangePool))}
 _young: list[int] = []
 
 
-def iter_pool(engine):
-    """engine's pool of dead list iterators (int_pool.py), made on first use."""
-    pool = _iter_pools.get(engine)
-    if pool is None:
-        pool = _iter_pools[engine] = IterPool()
-    return pool
+def pool(engine, kind: str):
+    """engine's pool of dead objects of a kind (int_pool.py): "int",
+    "float", "iter" (list iterators) or "range" (range iterators), made on
+    first use."""
+    cls, pools = _POOLS[kind]
+    found = pools.get(engine)
+    if found is None:
+        found = pools[engine] = cls()
+    return found
 
 
-_range_pools: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+def int_pool(engine):
+    return pool(engine, "int")
 
 
-def range_pool(engine):
-    """engine's pool of dead range iterators (int_pool.py), made on first use."""
-    pool = _range_pools.get(engine)
-    if pool is None:
-        pool = _range_pools[engine] = RangePool()
-    return pool
+def float_pool(engine):
+    return pool(engine, "float")
 
 
 def gc_young() -> int:
@@ -201,10 +183,10 @@ def release(engine) -> None:
     """What entries keeps for engine goes back (engines call it on close):
     the pooled ints and floats are freed."""
     _dunder_tables.pop(engine, None)
-    for pools in (_int_pools, _float_pools, _iter_pools, _range_pools):
-        pool = pools.pop(engine, None)
-        if pool is not None:
-            pool.drain()
+    for _, pools in _POOLS.values():
+        found = pools.pop(engine, None)
+        if found is not None:
+            found.drain()
 
 
 def stack_limit(engine) -> int:

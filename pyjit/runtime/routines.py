@@ -52,10 +52,8 @@ def load_routines(engine):
     addresses = {name: engine.helper_address(name) for name in routines.HELPERS_CALLED}
     addresses.update(routines.object_addresses())
     addresses["stack_limit"] = entries.stack_limit(engine)
-    addresses["int_pool"] = entries.int_pool(engine).address
-    addresses["float_pool"] = entries.float_pool(engine).address
-    addresses["iter_pool"] = entries.iter_pool(engine).address
-    addresses["range_pool"] = entries.range_pool(engine).address
+    for kind in ("int", "float", "iter", "range"):
+        addresses[f"{kind}_pool"] = entries.pool(engine, kind).address
     addresses["gc_young"] = entries.gc_young()
     addresses["dunder_table"] = entries.dunder_table(engine, addresses).address
     keep = getattr(engine, "RECURSION_KEEP", routines.HELPER_FRAMES)

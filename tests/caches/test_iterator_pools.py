@@ -127,7 +127,7 @@ def test_iterator_pool_is_bounded_and_drained_on_close(compiled):
         before = sys.getrefcount(lst)
         assert drop_iterators(lst, 500) == 500
         assert sys.getrefcount(lst) == before
-        pool = entries.iter_pool(engine)
+        pool = entries.pool(engine, "iter")
         assert 0 < pool.count <= 64
         jit.force_uncompile(drop_iterators)
         engine.close()
