@@ -65,6 +65,33 @@ pyjit_call_method:                        // x3 = kwnames, the CallCell after th
 pyjit_call_method_cached0:                // the MethodCell after the call (its CallCell
     ldr x0, [x30], #8                     // after it), x1 = [self, args...], x2 = their count
 call_method_cached0:
+    mov x5, x1                            // the arguments
+    ldr x1, [x1]                          // self
+    @method_entry cmc, cmc_miss
+cmc_found:                                // method(self, args...): self is the site's own,
+    ldr x15, [x17, #{MT_METHOD}]          // alive for the call; the method held for it
+    @incref x15, x9
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    str x15, [sp, #16]
+    add x4, x0, #{MC_CALL}
+    mov x0, x15
+    mov x1, x5
+    mov x3, #0
+    bl call_cached
+    ldr x1, [sp, #16]
+    @decref x1, x9, cmc_release
+    ldp x29, x30, [sp], #32
+    ret
+cmc_release:                              // the method's last reference
+    str x0, [sp, #24]
+    mov x0, x1
+    bl pyjit_dealloc
+    ldr x0, [sp, #24]
+    ldp x29, x30, [sp], #32
+    ret
+cmc_miss:                                 // anything else: the load, then the call
+    mov x1, x5
     stp x29, x30, [sp, #-48]!
     mov x29, sp
     stp x1, x2, [sp, #16]

@@ -351,15 +351,7 @@ module_method_miss:
 pyjit_cache_load_method:
     ldr x0, [x30], #8
 cache_load_method:                        // x0 = the MethodCell
-    @type_entry load_method, {MT_END}, {MT_ENTRY}
-    ldr x13, [x17, #{MT_KEYS}]            // 0: no instance dict to look at
-    cbz x13, load_method_found
-    @no_instance_dict x1, x14, load_method_dict
-    ldr x14, [x9, #{CACHED_KEYS}]
-    ldr x14, [x14, #{DK_NENTRIES}]
-    add x14, x14, #1
-    cmp x14, x13
-    b.ne load_method_miss
+    @method_entry load_method, load_method_dict
 load_method_found:
     ldr x15, [x17, #{MT_METHOD}]
     @incref x15, x9
@@ -630,6 +622,26 @@ def _type_entry(name: str, end: str, entry: str) -> str:
 """
 
 
+def _method_entry(name: str, with_dict: str) -> str:
+    """The entry of the MethodCell in x0 for obj (x1): its address in x17,
+    the type in x9 (_type_entry), when the method it names is obj's: the
+    type has no shared keys to check (the entry's keys check 0), or obj has
+    no dict of its own and the type's shared keys are as they were
+    (dk_nentries + 1 equal to the check); `with_dict` when obj has a dict
+    of its own, `{name}_miss` when there is no entry or the keys changed.
+    Falls through to the method found.  Uses x10-x14 and x16."""
+    C = MethodCell
+    return (_type_entry(name, str(C.ENTRY * C.ENTRIES), str(C.ENTRY))
+            + f"    ldr x13, [x17, #{C.KEYS}]            // 0: no instance dict to look at\n"
+            + f"    cbz x13, {name}_found\n"
+            + objects.no_instance_dict("x1", "x14", with_dict)
+            + f"    ldr x14, [x9, #{layout.HEAPTYPE_HT_CACHED_KEYS}]\n"
+            + f"    ldr x14, [x14, #{layout.KEYS_DK_NENTRIES}]\n"
+            + "    add x14, x14, #1\n"
+            + "    cmp x14, x13\n"
+            + f"    b.ne {name}_miss\n")
+
+
 def _module_value(name: str, dst: str) -> str:
     """The value a ModuleAttrCell (x0) caches for module x1 into dst (not
     increfed), when x1 is an exact module whose dict has the cell's version;
@@ -667,6 +679,7 @@ MACROS = {
     "decref_call": lambda obj, tmp, fn: objects.decref(obj, tmp, fn, call=True),
     "small_ints": _small_ints,
     "type_entry": _type_entry,
+    "method_entry": _method_entry,
     "module_value": _module_value,
     "one_digit_int": _one_digit_int,
     "refcount_is_one": objects.refcount_is_one,

@@ -70,6 +70,27 @@ truth_of_call:                            // x16(x0..x3): its result's truth, re
     ldp x29, x30, [sp], #16
     cbz x0, truth_failed
 pyjit_is_true_release:                    // x0 = object: its truth, then released
+    ldr x9, lit_true                      // True and False with no frame
+    mov x10, #1
+    cmp x0, x9
+    b.eq is_true_release_bool
+    ldr x9, lit_false
+    mov x10, #0
+    cmp x0, x9
+    b.ne is_true_release_any
+is_true_release_bool:                     // x10: the truth
+    @decref x0, x9, is_true_release_freed
+    mov x0, x10
+    ret
+is_true_release_freed:                    // (the interpreter never frees them)
+    stp x29, x30, [sp, #-32]!
+    mov x29, sp
+    str x10, [sp, #16]
+    bl pyjit_dealloc
+    ldr x0, [sp, #16]
+    ldp x29, x30, [sp], #32
+    ret
+is_true_release_any:
     stp x29, x30, [sp, #-32]!
     mov x29, sp
     str x0, [sp, #16]
