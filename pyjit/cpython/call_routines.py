@@ -71,8 +71,7 @@ call_method_cached0:
 cmc_found:                                // method(self, args...): self is the site's own,
     ldr x15, [x17, #{MT_METHOD}]          // alive for the call; the method held for it
     @incref x15, x9
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
+    str x30, [sp, #-32]!
     str x15, [sp, #16]
     add x4, x0, #{MC_CALL}
     mov x0, x15
@@ -81,19 +80,18 @@ cmc_found:                                // method(self, args...): self is the 
     bl call_cached
     ldr x1, [sp, #16]
     @decref x1, x9, cmc_release
-    ldp x29, x30, [sp], #32
+    ldr x30, [sp], #32
     ret
 cmc_release:                              // the method's last reference
     str x0, [sp, #24]
     mov x0, x1
     bl pyjit_dealloc
     ldr x0, [sp, #24]
-    ldp x29, x30, [sp], #32
+    ldr x30, [sp], #32
     ret
 cmc_miss:                                 // anything else: the load, then the call
     mov x1, x5
-    stp x29, x30, [sp, #-48]!
-    mov x29, sp
+    str x30, [sp, #-48]!
     stp x1, x2, [sp, #16]
     add x3, x0, #{MC_CALL}
     str x3, [sp, #32]
@@ -102,7 +100,7 @@ cmc_miss:                                 // anything else: the load, then the c
     bl cache_load_method
     ldp x1, x2, [sp, #16]
     ldr x3, [sp, #32]
-    ldp x29, x30, [sp], #48
+    ldr x30, [sp], #48
     tbnz w0, #31, call_method_failed
     ldr x0, [x1, #-8]                     // the method or NULL
     mov x4, x3                            // the CallCell
@@ -110,8 +108,7 @@ cmc_miss:                                 // anything else: the load, then the c
 call_method_cell:                         // x4 = the CallCell
     adr x16, call_cached
 call_method:
-    stp x29, x30, [sp, #-48]!
-    mov x29, sp
+    str x30, [sp, #-48]!
     stp x0, x1, [sp, #16]                 // the method or NULL, where self is
     cbnz x0, call_method_go               // method(self, args...)
     ldr x0, [x1], #8                      // else self(args...), the word before args free
@@ -128,7 +125,7 @@ call_method_self:
     ldr x0, [x0]
     @decref_call x0, x9, pyjit_dealloc
     ldr x0, [sp, #32]
-    ldp x29, x30, [sp], #48
+    ldr x30, [sp], #48
     ret
 call_method_failed:
     mov x0, #0
@@ -162,13 +159,12 @@ call_go:                                  // x16 = the target
     @running_thread_state x9, x10, call_thread_state
 call_counted:
     @enter_recursive_call x9, x10, call_too_deep, {HELPER_FRAMES}
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
+    str x30, [sp, #-32]!
     str x9, [sp, #16]
     blr x16                               // the compiled callee
     ldr x9, [sp, #16]
     @leave_recursive_call x9, x10
-    ldp x29, x30, [sp], #32
+    ldr x30, [sp], #32
     ret
 call_tail:
     br x16                                // PyObject_Vectorcall returns to our caller
@@ -186,8 +182,7 @@ call_instance:                            // INSTANCE: object.__new__(cls), then
     cmp x9, x10
     b.ne call_fill                        // the class changed since: ask again
     tbz x2, #63, call_generic             // no free word before the arguments for self
-    stp x29, x30, [sp, #-80]!
-    mov x29, sp
+    str x30, [sp, #-80]!
     stp x0, x1, [sp, #16]                 // the class, the arguments
     stp x2, x3, [sp, #32]
     str x4, [sp, #48]
@@ -220,7 +215,7 @@ call_instance:                            // INSTANCE: object.__new__(cls), then
     @decref_call x0, x9, pyjit_dealloc
     ldr x0, [sp, #56]                     // self
 call_instance_out:
-    ldp x29, x30, [sp], #80
+    ldr x30, [sp], #80
     ret
 call_instance_not_none:                   // TypeError, the result released
     ldr x16, lit_init_returned
@@ -229,7 +224,7 @@ call_instance_failed:
     ldr x0, [sp, #56]
     @decref_call x0, x9, pyjit_dealloc
     mov x0, #0
-    ldp x29, x30, [sp], #80
+    ldr x30, [sp], #80
     ret
 call_too_deep:
     ldr x16, lit_recursion_error
@@ -238,8 +233,7 @@ call_thread_state:                        // ask the interpreter, remember the a
     ldr x9, lit_signals_pending           // not with a signal pending: an engine taking
     ldr w9, [x9]                          // the GIL for the helper would serve it in its
     cbnz w9, call_tail                    // own Python code first (this call is not counted)
-    stp x29, x30, [sp, #-64]!
-    mov x29, sp
+    str x30, [sp, #-64]!
     stp x0, x1, [sp, #16]
     stp x2, x3, [sp, #32]
     str x16, [sp, #48]
@@ -249,7 +243,7 @@ call_thread_state:                        // ask the interpreter, remember the a
     ldp x0, x1, [sp, #16]
     ldp x2, x3, [sp, #32]
     ldr x16, [sp, #48]
-    ldp x29, x30, [sp], #64
+    ldr x30, [sp], #64
     @is_thread_state x9, x10, x11, call_tail   // an engine that lost the call returns garbage
     ldr x10, lit_thread_state_cache
     str x9, [x10]
@@ -258,8 +252,7 @@ call_miss:
     ldr x16, [x4, #{C_MEGAMORPHIC}]
     cbnz x16, call_go
 call_fill:
-    stp x29, x30, [sp, #-64]!
-    mov x29, sp
+    str x30, [sp, #-64]!
     stp x0, x1, [sp, #16]
     stp x2, x3, [sp, #32]
     str x4, [sp, #48]                     // the cell: an INSTANCE target reads it
@@ -272,11 +265,11 @@ call_fill:
     ldp x0, x1, [sp, #16]
     ldp x2, x3, [sp, #32]
     ldr x4, [sp, #48]
-    ldp x29, x30, [sp], #64
+    ldr x30, [sp], #64
     b call_go
 call_stale:                               // the callee's code, defaults or the like were
-    stp x29, x30, [sp, #-48]!             // assigned since its entry was found: ask
-    mov x29, sp                           // again (func_versions.py)
+    str x30, [sp, #-48]!                  // assigned since its entry was found: ask
+                                          // again (func_versions.py)
     stp x0, x1, [sp, #16]
     stp x2, x3, [sp, #32]
     mov x1, x16
@@ -286,7 +279,7 @@ call_stale:                               // the callee's code, defaults or the 
     mov x16, x0
     ldp x0, x1, [sp, #16]
     ldp x2, x3, [sp, #32]
-    ldp x29, x30, [sp], #48
+    ldr x30, [sp], #48
     b call_go
 call_generic:
     ldr x16, lit_vectorcall

@@ -140,11 +140,10 @@ pyjit_setitem:
     mov x0, #0
     ret
 setitem_dealloc:
-    stp x29, x30, [sp, #-16]!
-    mov x29, sp
+    str x30, [sp, #-16]!
     mov x0, x11
     bl pyjit_dealloc
-    ldp x29, x30, [sp], #16
+    ldr x30, [sp], #16
     mov x0, #0
     ret
 setitem_generic:

@@ -260,8 +260,7 @@ int_dunder:                               // x10 = a's class, x16 = the operator
     cmp x12, x13
     b.ne int_dunder_fill
     cbz x14, int_c                        // none: the C-API function does it
-    stp x29, x30, [sp, #-48]!
-    mov x29, sp
+    str x30, [sp, #-48]!
     stp x0, x1, [sp, #24]                 // [a free word, a, b]: method(a, b)
     str x16, [sp, #40]
     ldr x4, [x11, #{DT_CELL}]
@@ -274,7 +273,7 @@ int_dunder:                               // x10 = a's class, x16 = the operator
     ldr x9, lit_not_implemented
     cmp x0, x9
     b.eq int_dunder_unsupported
-    ldp x29, x30, [sp], #48
+    ldr x30, [sp], #48
     ret
 int_dunder_unsupported:                   // binary_op's TypeError
     @decref_call x0, x9, pyjit_dealloc
@@ -283,11 +282,10 @@ int_dunder_unsupported:                   // binary_op's TypeError
     ldr x3, [sp, #40]
     ldr x16, lit_binary_op_unsupported
     blr x16
-    ldp x29, x30, [sp], #48
+    ldr x30, [sp], #48
     ret
 int_dunder_fill:                          // ask the table (dunders.dunder_fill)
-    stp x29, x30, [sp, #-48]!
-    mov x29, sp
+    str x30, [sp, #-48]!
     stp x0, x1, [sp, #16]
     str x16, [sp, #32]
     ldr x0, lit_dunder_table
@@ -298,7 +296,7 @@ int_dunder_fill:                          // ask the table (dunders.dunder_fill)
     mov x9, x0
     ldp x0, x1, [sp, #16]
     ldr x16, [sp, #32]
-    ldp x29, x30, [sp], #48
+    ldr x30, [sp], #48
     ldr x10, [x0, #{OB_TYPE}]
     cbnz x9, int_dunder
 int_c:
@@ -349,8 +347,7 @@ float_refill:                             // an empty pool: refilled by one help
 // -- x10 = an empty pool: x9 = what the pool_refill helper added (int_pool.py),
 //    every other register x0-x17 and d0-d1 kept -----------------------------------
 pool_refill:
-    stp x29, x30, [sp, #-176]!
-    mov x29, sp
+    str x30, [sp, #-176]!
     stp x0, x1, [sp, #16]
     stp x2, x3, [sp, #32]
     stp x4, x5, [sp, #48]
@@ -375,7 +372,7 @@ pool_refill:
     ldp x15, x16, [sp, #128]
     ldr x17, [sp, #144]
     ldp d0, d1, [sp, #152]
-    ldp x29, x30, [sp], #176
+    ldr x30, [sp], #176
     ret
 {float_ints}
 // -- freeing: x0 = an object whose count is zero --------------------------------
@@ -556,14 +553,13 @@ for_iter_enum_item:
     str x13, [x1]
     ldp x10, x11, [x13, #{TUPLE_ITEM}]    // the old index and item, released last
     stp x15, x14, [x13, #{TUPLE_ITEM}]
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
+    str x30, [sp, #-32]!
     str x11, [sp, #16]
     mov x0, x10
     @decref_call x0, x9, pyjit_dealloc
     ldr x0, [sp, #16]
     @decref_call x0, x9, pyjit_dealloc
-    ldp x29, x30, [sp], #32
+    ldr x30, [sp], #32
     mov x0, #1
     ret
 for_iter_list_end:                        // x0 = a list iterator at its end, x11 = its
@@ -574,10 +570,9 @@ for_iter_none:
     mov x0, #0
     ret
 for_iter_list_release:
-    stp x29, x30, [sp, #-16]!
-    mov x29, sp
+    str x30, [sp, #-16]!
     bl pyjit_dealloc
-    ldp x29, x30, [sp], #16
+    ldr x30, [sp], #16
     mov x0, #0
     ret
 for_enum_generic:                         // the index needs the C-API

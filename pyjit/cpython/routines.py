@@ -289,11 +289,10 @@ store_attr_set:
     mov x0, #0
     ret
 store_attr_dealloc:
-    stp x29, x30, [sp, #-16]!
-    mov x29, sp
+    str x30, [sp, #-16]!
     mov x0, x15
     bl pyjit_dealloc
-    ldp x29, x30, [sp], #16
+    ldr x30, [sp], #16
     mov x0, #0
     ret
 store_attr_miss:

@@ -64,10 +64,9 @@ compare_float:                            // floats, or a float and a one-digit 
 compare_truth_generic:
     ldr x16, lit_rich_compare
 truth_of_call:                            // x16(x0..x3): its result's truth, released
-    stp x29, x30, [sp, #-16]!
-    mov x29, sp
+    str x30, [sp, #-16]!
     blr x16
-    ldp x29, x30, [sp], #16
+    ldr x30, [sp], #16
     cbz x0, truth_failed
 pyjit_is_true_release:                    // x0 = object: its truth, then released
     ldr x9, lit_true                      // True and False with no frame
@@ -83,23 +82,21 @@ is_true_release_bool:                     // x10: the truth
     mov x0, x10
     ret
 is_true_release_freed:                    // (the interpreter never frees them)
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
+    str x30, [sp, #-32]!
     str x10, [sp, #16]
     bl pyjit_dealloc
     ldr x0, [sp, #16]
-    ldp x29, x30, [sp], #32
+    ldr x30, [sp], #32
     ret
 is_true_release_any:
-    stp x29, x30, [sp, #-32]!
-    mov x29, sp
+    str x30, [sp, #-32]!
     str x0, [sp, #16]
     bl pyjit_is_true
     str x0, [sp, #24]
     ldr x0, [sp, #16]
     @decref_call x0, x9, pyjit_dealloc
     ldr x0, [sp, #24]
-    ldp x29, x30, [sp], #32
+    ldr x30, [sp], #32
     ret
 truth_failed:
     mov x0, #-1
@@ -135,12 +132,11 @@ is_true_size:
     cbz x13, is_true_no
     b is_true_yes
 is_true_call:
-    stp x29, x30, [sp, #-16]!
-    mov x29, sp
+    str x30, [sp, #-16]!
     ldr x16, lit_object_is_true
     blr x16
     sxtw x0, w0                           // a C int: 1, 0 or -1 in all 64 bits
-    ldp x29, x30, [sp], #16
+    ldr x30, [sp], #16
     ret
 is_true_yes:
     mov x0, #1
