@@ -17,7 +17,7 @@ import types
 
 from . import dict_versions, layout, objects, semantics
 from .cells import (
-    FROM_BUILTINS, NO_HINT, AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at,
+    FROM_BUILTINS, NO_DICT_HINT, NO_HINT, AttrCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell, cell_at,
 )
 from .helper_decl import ROOM, python_helper
 from .null import NULL
@@ -141,7 +141,7 @@ def _fill_instance_attr(cell: AttrCell, tp: type, obj=None) -> None:
     if not _shared_keys(tp):
         return
     version, index = _version(tp), _key_index(_shared_keys(tp), name)
-    hint = _dict_hint(obj, name) if not cell.for_store and obj is not None else None
+    hint = _dict_hint(obj, name) if obj is not None else None
     if version and index is not None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, 8 * index])
     elif version and (hint is not None or cell.for_store):
@@ -150,6 +150,8 @@ def _fill_instance_attr(cell: AttrCell, tp: type, obj=None) -> None:
         cell.fill_entry(cell.victim(id(tp)), [id(tp), version, AttrCell.DICT_ONLY])
     if hint is not None:
         cell.put(AttrCell.HINT, hint)
+    elif cell.for_store and obj is not None and objects.instance_dict_address(id(obj)):
+        cell.put(AttrCell.HINT, NO_DICT_HINT)     # (a store through it: not the fill again)
 
 
 def _dict_hint(obj, name: str) -> int | None:
@@ -368,7 +370,7 @@ def store_attr_fill(cell, obj, value):
     finally:
         if counter is not None:
             counter.value += ROOM
-    _fill_instance_attr(cell, type(obj))
+    _fill_instance_attr(cell, type(obj), obj)
     return 0
 
 

@@ -309,9 +309,13 @@ def cell_at(address: int) -> Cell:
 
 
 # A HINT word no entry index equals: the name's place is not known;
-# FROM_BUILTINS, another, says that a GlobalCell's value is the builtins'.
+# FROM_BUILTINS, another, says that a GlobalCell's value is the builtins';
+# NO_DICT_HINT, a third, that a store's fill found no entry to point at
+# (the store routine then leaves the store to PyObject_SetAttr, not to
+# the fill again: NO_HINT sends it to the fill).
 NO_HINT = (1 << 64) - 1
 FROM_BUILTINS = NO_HINT - 1
+NO_DICT_HINT = NO_HINT - 2
 
 
 class GlobalCell(Cell):

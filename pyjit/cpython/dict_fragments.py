@@ -7,7 +7,7 @@ interpreter's; the layouts are the version's (layout.py).
 
 from __future__ import annotations
 
-from . import layout
+from . import dict_versions, layout
 from .cells import MethodCell
 
 
@@ -17,6 +17,12 @@ def dict_hint_value(dict_: str, hint: int, dst: str, miss: str) -> str:
     of str keys whose entry there has the name as its key and a value (not
     increfed); else go to miss.  Uses x9-x12 and x14 (cells.py says why a
     hit is the dict's value for the name)."""
+    return dict_hint_entry(dict_, hint, dst, miss)
+
+
+def dict_hint_entry(dict_: str, hint: int, dst: str, miss: str) -> str:
+    """dict_hint_value, with the entry's address in x12 too (its key, then
+    its value)."""
     L = layout
     shift = L.UNICODE_ENTRY_SIZE.bit_length() - 1
     return f"""\
@@ -35,11 +41,49 @@ def dict_hint_value(dict_: str, hint: int, dst: str, miss: str) -> str:
     lsl x9, x14, x9
     add x12, x12, x9                      // past the index table
     add x12, x12, x10, lsl #{shift}
-    ldp x10, {dst}, [x12, #{L.KEYS_DK_INDICES}]    // the entry: its key, its value
+    add x12, x12, #{L.KEYS_DK_INDICES}
+    ldp x10, {dst}, [x12]                 // the entry: its key, its value
     cmp x10, x11
     b.ne {miss}
     cbz {dst}, {miss}
 """
+
+
+def dict_store_version(dict_: str, t1: str, t2: str, t3: str, fail: str) -> str:
+    """Before a value of the dict `dict_` is replaced as CPython replaces it
+    (insertdict): go to fail when the dict is watched (CPython calls the
+    watchers) or, with a value that the collector may track (its type has
+    HAVE_GC; x2 is the value), when the dict is untracked (CPython tracks it
+    then); else give the dict CPython's next version (dict_versions.py:
+    its counter (`lit_dict_version_counter`) plus STORE_INCREMENT, the
+    tag's bits below that kept; 3.14 has none to give; fail always when
+    the counter was not found).  Uses t1-t3."""
+    L = layout
+    out = [f"    ldr {t1}, [{dict_}, #-{L.GC_HEAD_SIZE}]      // the collector's next link: 0 when untracked\n"
+           f"    cbnz {t1}, 83f\n"
+           f"    ldr {t1}, [x2, #{L.OB_TYPE}]\n"
+           f"    ldr {t1}, [{t1}, #{L.TYPE_TP_FLAGS}]\n"
+           f"    tbnz {t1}, #{L.TPFLAGS_HAVE_GC.bit_length() - 1}, {fail}\n"
+           "83:\n"]
+    if dict_versions.WATCHER_MASK:
+        out.append(f"    ldr {t1}, [{dict_}, #{dict_versions.VERSION}]\n"
+                   f"    tst {t1}, #{dict_versions.WATCHER_MASK}\n"
+                   f"    b.ne {fail}                           // watched\n")
+    if dict_versions.STORE_INCREMENT and not dict_versions.counter():
+        out.append(f"    b {fail}                              // no counter to take a version from\n")
+    elif dict_versions.STORE_INCREMENT:
+        keep = dict_versions.STORE_INCREMENT - 1
+        out.append(f"    ldr {t2}, lit_dict_version_counter    // CPython's dict version counter\n"
+                   f"    ldr {t3}, [{t2}]\n"
+                   f"    add {t3}, {t3}, #{dict_versions.STORE_INCREMENT}\n"
+                   f"    str {t3}, [{t2}]\n")
+        if keep and not dict_versions.WATCHER_MASK:
+            out.append(f"    ldr {t1}, [{dict_}, #{dict_versions.VERSION}]\n")
+        if keep:
+            out.append(f"    and {t1}, {t1}, #{keep}\n"
+                       f"    orr {t3}, {t3}, {t1}\n")
+        out.append(f"    str {t3}, [{dict_}, #{dict_versions.VERSION}]\n")
+    return "".join(out)
 
 
 def split_values() -> str:

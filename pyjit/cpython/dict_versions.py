@@ -29,6 +29,19 @@ at `VERSION` in the dict object:
 
     watch(d)      # True when d's version follows its changes (3.14: watched now)
     version(d)    # the version now
+    counter()     # the address of CPython's own version counter, or 0
+
+A routine that changes a dict as CPython does (a store into an instance's
+dict) takes CPython's next version itself: `STORE_INCREMENT` added to the
+counter CPython keeps (3.11: `_pydict_global_version`; 3.12, 3.13: the main
+interpreter's `dict_state.global_version`), the tag's bits below the
+increment kept (3.13's watched-mutation count; 3.12's watcher bits, zero
+in a dict the routine changes), unless the dict is watched
+(`WATCHER_MASK`: CPython calls the watchers first).  Neither counter is
+exported; `counter()` finds it in the writable memory of the file that
+holds `_PyRuntime` (its data and the zero-filled part after it), as the
+one word there that equals a fresh dict's version through several
+changes, and confirms it with one more.  3.14 has no counter (0).
 
 A cell's version words start at `NEVER`, a value no dict has (0 before
 3.14; on 3.14 an unwatched dict's tag is 0, so all ones).
@@ -81,9 +94,86 @@ def watch(d) -> bool:
     return True
 
 
+# CPython's own version step, and the tag's watcher bits (3.11: none).
+STORE_INCREMENT = {(3, 11): 1, (3, 12): 1 << 8, (3, 13): 1 << 12}.get(layout.VERSION, 0)
+WATCHER_MASK = 0 if layout.VERSION == (3, 11) else (1 << 8) - 1
+
+_ROUNDS = 3
+_found: list[int] = []
+
+
+def counter() -> int:
+    """The address of CPython's dict version counter (found once), or 0
+    when there is none (3.14) or it cannot be found."""
+    if not _found:
+        _found.append(_search() if STORE_INCREMENT else 0)
+    return _found[0]
+
+
+def _search() -> int:
+    regions = _runtime_regions()
+    for _attempt in range(3):           # (a dict changed by other code meanwhile: again)
+        d: dict = {}
+        candidates: set[int] | None = None
+        for k in range(_ROUNDS):
+            d[k] = k                      # a new version
+            now = _matches(regions, version(d) & ~(STORE_INCREMENT - 1))
+            candidates = now if candidates is None else candidates & now
+        if candidates is not None and len(candidates) == 1:
+            address = candidates.pop()
+            d[_ROUNDS] = 0
+            if ctypes.c_uint64.from_address(address).value == \
+                    version(d) & ~(STORE_INCREMENT - 1):
+                return address
+    return 0
+
+
+def _matches(regions: list[tuple[int, int]], value: int) -> set[int]:
+    """The 8-byte aligned words in regions equal to value."""
+    pattern = value.to_bytes(8, "little")
+    out = set()
+    for lo, hi in regions:
+        data = ctypes.string_at(lo, hi - lo)
+        at = data.find(pattern)
+        while at >= 0:
+            if (lo + at) % 8 == 0:
+                out.add(lo + at)
+            at = data.find(pattern, at + 1)
+    return out
+
+
+def _runtime_regions() -> list[tuple[int, int]]:
+    """The writable mappings of the file holding _PyRuntime, each with the
+    anonymous writable mapping right after it (its zero-filled data)."""
+    try:
+        runtime = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+        with open("/proc/self/maps") as f:
+            lines = f.read().splitlines()
+    except (OSError, ValueError):
+        return []
+    maps = []
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        lo, hi = (int(x, 16) for x in fields[0].split("-"))
+        maps.append((lo, hi, fields[1], fields[5] if len(fields) > 5 else ""))
+    path = next((p for lo, hi, _, p in maps if lo <= runtime < hi), "")
+    if not path:
+        return []
+    out = []
+    for k, (lo, hi, perms, p) in enumerate(maps):
+        if p == path and perms.startswith("rw"):
+            out.append((lo, hi))
+            if k + 1 < len(maps):
+                nlo, nhi, nperms, np = maps[k + 1]
+                if nlo == hi and not np and nperms.startswith("rw"):
+                    out.append((nlo, nhi))
+    return out
+
+
 def version(d) -> int:
     """d's version now (its word at VERSION)."""
     return ctypes.c_uint64.from_address(id(d) + VERSION).value
 
 
-__all__ = ["INCREMENT", "NEVER", "VERSION", "WATCHED", "use_watcher", "version", "watch"]
+__all__ = ["INCREMENT", "NEVER", "STORE_INCREMENT", "VERSION", "WATCHED", "WATCHER_MASK",
+           "counter", "use_watcher", "version", "watch"]

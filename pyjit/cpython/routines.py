@@ -263,7 +263,7 @@ pyjit_cache_store_attr:
     @type_entry store_attr, {A_END}, {A_ENTRY}
     ldr x14, [x17, #{A_SLOT}]
     tbnz x14, #0, store_attr_member
-    @instance_values x1, x13, store_attr_generic
+    @instance_values x1, x13, store_attr_dict
     @no_dict_sharing_values x1, x10, store_attr_generic
     add x13, x13, x14
     ldr x15, [x13]                        // the old value
@@ -275,7 +275,7 @@ store_attr_replace:
     mov x0, #0
     ret
 store_attr_member:                        // a __slots__ member at obj + word - MEMBER
-    tbnz x14, #1, store_attr_generic      // DICT_ONLY: in a dict of the instance
+    tbnz x14, #1, store_attr_dict         // DICT_ONLY: in a dict of the instance
     sub x14, x14, #{A_MEMBER}
     add x13, x1, x14
     ldr x15, [x13]                        // the old value, or NULL
@@ -295,6 +295,16 @@ store_attr_dealloc:
     ldr x30, [sp], #16
     mov x0, #0
     ret
+store_attr_dict:                          // a dict of obj's own: the entry at the cell's
+    @instance_dict x1, x13, store_attr_generic
+    @dict_hint_entry x13, {A_HINT}, x15, store_attr_hint
+    @dict_store_version x13, x9, x10, x11, store_attr_generic
+    add x13, x12, #8                      // hint replaced, as insertdict replaces it
+    b store_attr_replace
+store_attr_hint:                          // no hint yet: the fill looks for one
+    ldr x10, [x0, #{A_HINT}]
+    cmn x10, #1
+    b.ne store_attr_generic
 store_attr_miss:
     ldr x16, lit_store_attr_fill
     br x16
@@ -521,6 +531,7 @@ lit_tstate_current:     .quad {tstate_current:#x}
 lit_gil_last_holder:    .quad {gil_last_holder:#x}
 lit_thread_state_cache: .quad {thread_state_cache:#x}
 lit_interpreter_state:  .quad {interpreter_state:#x}
+lit_dict_version_counter: .quad {dict_version_counter:#x}
 lit_thread_state_get:   .quad {PyThreadState_Get:#x}
 lit_eval_breaker:       .quad {eval_breaker:#x}
 lit_signals_pending:    .quad {signals_pending:#x}
@@ -578,7 +589,8 @@ def object_addresses() -> dict[str, int]:
                 tstate_current=interpreter.thread_state_pointer_address() or 0,
                 gil_last_holder=interpreter.gil_last_holder_address(),
                 thread_state_cache=ctypes.addressof(interpreter.THREAD_STATE_CACHE),
-                interpreter_state=interpreter.interpreter_state())
+                interpreter_state=interpreter.interpreter_state(),
+                dict_version_counter=dict_versions.counter())
 
 
 # -- macros: a line `    @name a, b, ...` is replaced by the fragment ----------------
@@ -692,6 +704,9 @@ MACROS = {
     "instance_dict": objects.instance_dict,
     "dict_hint_value": lambda d, hint, dst, miss: dict_fragments.dict_hint_value(
         d, int(hint), dst, miss),
+    "dict_hint_entry": lambda d, hint, dst, miss: dict_fragments.dict_hint_entry(
+        d, int(hint), dst, miss),
+    "dict_store_version": dict_fragments.dict_store_version,
     "dict_lacks": lambda d, name, fail, absent: dict_fragments.dict_lacks(
         d, int(name), fail, absent),
     "init_one_digit": objects.init_one_digit,

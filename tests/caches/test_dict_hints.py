@@ -8,9 +8,20 @@ no helper call for the common case."""
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import itertools
+import sys
+import weakref
 
-from pyjit.cpython import objects
+import pytest
+
+from pyjit.cpython import dict_versions, objects
+
+try:
+    import _testcapi
+except ImportError:
+    _testcapi = None
 
 from conftest import interpreted, outcome
 
@@ -221,3 +232,102 @@ def test_builtins_stay_cached_when_another_global_changes(compiled, traps):
     finally:
         del g["len"]
     assert bump_and_len(2, "abc") == 6
+
+
+# -- stores through the hint -------------------------------------------------------
+
+def store_x(p, v):
+    p.x = v
+
+
+def test_stores_into_dicts_of_their_own_make_no_trap(mode, compiled, traps):
+    class Own(Point):
+        pass
+    compiled(store_x)
+    points = [_combined(i, i, Own) for i in range(4)]
+    store_x(points[0], -1)                             # fills the cell and its hint
+    result, counts = traps(lambda: [store_x(p, 10 * i) for i, p in enumerate(points)])
+    assert [p.x for p in points] == [0, 10, 20, 30]
+    assert [list(vars(p)) for p in points] == [["y", "other", "x"]] * 4
+    if mode == "shared":
+        assert not counts, counts
+    else:
+        assert counts == {"PyObject_SetAttr": 4}, counts
+
+
+def test_a_store_gives_the_dict_the_interpreters_next_version(compiled):
+    class Own(Point):
+        pass
+    compiled(store_x)
+    p, q = _combined(1, 2, Own), _combined(1, 2, Own)
+    store_x(p, 0)
+    before = dict_versions.version(vars(p))
+    store_x(p, 5)                                      # compiled
+    after = dict_versions.version(vars(p))
+    interpreted(store_x)(q, 5)                         # the interpreter, on a twin
+    theirs = dict_versions.version(vars(q))
+    assert p.x == 5
+    step = dict_versions.STORE_INCREMENT
+    if step:                                           # (3.14 keeps no version)
+        assert dict_versions.counter()
+        assert after > before and (after - before) % step == 0
+        assert theirs > after                          # one counter for both
+        assert after & (step - 1) == before & (step - 1)
+        assert after & ~(step - 1) <= ctypes.c_uint64.from_address(dict_versions.counter()).value
+
+
+def test_the_old_value_is_released_and_the_new_one_held(compiled):
+    class Own(Point):
+        pass
+    compiled(store_x)
+    p = _combined(1, 2, Own)
+    store_x(p, 0)
+    old, new = object(), object()
+    store_x(p, old)
+    gone = weakref.ref(Dying())
+    p.x = gone()                                       # (a value only the dict holds)
+    held_old, held_new = sys.getrefcount(old), sys.getrefcount(new)
+    store_x(p, new)
+    assert gone() is None and vars(p)["x"] is new
+    assert sys.getrefcount(new) == held_new + 1 and sys.getrefcount(old) == held_old
+
+
+class Dying:
+    pass
+
+
+def test_a_container_into_an_untracked_dict_is_tracked_as_the_interpreter_does(compiled):
+    class Own(Point):
+        pass
+    compiled(store_x)
+
+    def scenario(store):
+        p = Own(0, 0)
+        p.__dict__ = {"y": 1, "x": 2}                  # atomic values: untracked
+        store(p, 3)
+        untracked_after_int = not gc.is_tracked(vars(p))
+        store(p, [])
+        return untracked_after_int, gc.is_tracked(vars(p)), p.x
+
+    store_x(_combined(0, 0, Own), 0)
+    ours = scenario(store_x)
+    assert ours == scenario(interpreted(store_x))      # (3.14 tracks every dict)
+    assert ours[1:] == (True, [])
+
+
+@pytest.mark.skipif(not hasattr(_testcapi, "add_dict_watcher"), reason="no dict watchers")
+def test_a_watched_dict_tells_its_watcher(compiled):
+    class Own(Point):
+        pass
+    compiled(store_x)
+    p = _combined(1, 2, Own)
+    store_x(p, 0)
+    watcher = _testcapi.add_dict_watcher(0)
+    try:
+        _testcapi.watch_dict(watcher, vars(p))
+        store_x(p, "z")
+        assert _testcapi.get_dict_watcher_events() == ["mod:x:z"]
+        _testcapi.unwatch_dict(watcher, vars(p))
+    finally:
+        _testcapi.clear_dict_watcher(watcher)
+    assert p.x == "z"
