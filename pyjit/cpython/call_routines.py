@@ -65,11 +65,12 @@ pyjit_call_method:                        // x3 = kwnames, the CallCell after th
 pyjit_call_method_cached0:                // the MethodCell after the call (its CallCell
     ldr x0, [x30], #8                     // after it), x1 = [self, args...], x2 = their count
 call_method_cached0:
+    tbnz x2, #{HOLD_SELF_BIT}, cmc_held              // self not the caller's argument
     mov x5, x1                            // the arguments
     ldr x1, [x1]                          // self
     @method_entry cmc, cmc_miss
-cmc_found:                                // method(self, args...): self is the site's own,
-    ldr x15, [x17, #{MT_METHOD}]          // alive for the call; the method held for it
+cmc_found:                                // method(self, args...): self is an argument of
+    ldr x15, [x17, #{MT_METHOD}]          // the caller, alive for the call; the method held
     @incref x15, x9
     str x30, [sp, #-32]!
     str x15, [sp, #16]
@@ -91,6 +92,8 @@ cmc_release:                              // the method's last reference
     ret
 cmc_miss:                                 // anything else: the load, then the call
     mov x1, x5
+cmc_held:
+    and x2, x2, #{COUNT_MASK}
     str x30, [sp, #-48]!
     stp x1, x2, [sp, #16]
     add x3, x0, #{MC_CALL}

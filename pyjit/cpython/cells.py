@@ -477,6 +477,12 @@ def method_call_cells(method: str, site: str) -> tuple[MethodCell, CallCell]:
 
 
 METHOD_CALL_CELL = 8 * MethodCell.WORDS     # the CallCell's offset from the MethodCell
+# Or'ed into the count a site passes pyjit_call_method_cached0 when its
+# receiver is not an argument of the calling function: the routine then holds
+# self for the call (an argument lives for the caller's whole call; a global,
+# say, may lose its last reference to the method it calls).  Counts of a
+# fused site stay below it (lower_caches.fused_call).
+METHOD_HOLD_SELF = 0x100
 
 
 # -- call cells ---------------------------------------------------------------------------

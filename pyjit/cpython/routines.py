@@ -170,7 +170,7 @@ from . import (
     layout, truth_routines,
 )
 from .cells import (
-    FROM_BUILTINS, METHOD_CALL_CELL, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
+    FROM_BUILTINS, METHOD_CALL_CELL, METHOD_HOLD_SELF, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
 )
 from .int_routines import INT_OPS
 from .routine_macros import expand
@@ -627,6 +627,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         M_VERSION=ModuleAttrCell.VERSION, M_VALUE=ModuleAttrCell.VALUE,
         MT_KEYS=MethodCell.KEYS, MT_METHOD=MethodCell.METHOD,
         C_MEGAMORPHIC=CallCell.MEGAMORPHIC, MC_CALL=METHOD_CALL_CELL,
+        HOLD_SELF_BIT=METHOD_HOLD_SELF.bit_length() - 1, COUNT_MASK=METHOD_HOLD_SELF - 1,
         C_INSTANCE_VERSION=CallCell.INSTANCE_VERSION, C_INSTANCE_INIT=CallCell.INSTANCE_INIT,
         C_INSTANCE_CELL=CallCell.INSTANCE_CELL,
         OB_TYPE=L.OB_TYPE, TP_VERSION=L.TYPE_TP_VERSION_TAG, CACHED_KEYS=L.HEAPTYPE_HT_CACHED_KEYS,

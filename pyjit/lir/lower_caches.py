@@ -507,6 +507,8 @@ def fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | O.CallMethodB
         return None
     if any(v is load.result or v is second.result for v in call.operands[2:]):
         return None
+    if len(call.operands) - 1 >= caches.METHOD_HOLD_SELF:
+        return None                         # (the count and the routine's flag share a word)
     return call
 
 

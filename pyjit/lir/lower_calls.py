@@ -200,11 +200,11 @@ def _call_method_to(lw: L, instr, dst: VReg) -> None:
 def _call_loaded_method(lw: L, instr, load: O.LoadMethodCached, dst: VReg,
                         routine: str) -> None:
     """dst = obj.name(args...) as one call of `pyjit_call_method_cached0`
-    (or its truth: `..._bool0`), which does the method load (the
-    MethodCell's routine) into the array's first two words and then the
-    method call (pyjit_call_method0) on them: [_, obj, args...] and the
-    MethodCell, the site's CallCell right after it in memory.  The caller
-    checks dst."""
+    (or its truth: `..._bool0`), which finds the method (the MethodCell)
+    and calls it with [obj, args...], the site's CallCell right after the
+    MethodCell in memory.  obj counted by the routine for the call unless it
+    is an argument of this function (METHOD_HOLD_SELF in the count).  The
+    caller checks dst."""
     obj = lw.vreg(load.operands[0])
     args = [lw.vreg(v) for v in instr.operands[2:]]
     area = lw.area(2 + len(args))
@@ -214,7 +214,10 @@ def _call_loaded_method(lw: L, instr, load: O.LoadMethodCached, dst: VReg,
     lw.emit(ir.AreaAddr(argp, area, 8))
     method_cell, call_cell = caches.method_call_cells(load.name, f"{lw.f.name}:{instr.lineno}")
     lw.consts.append(call_cell)             # (found by the routine after the method cell)
-    lw.call_routine(routine, [argp, lw.imm(len(args) + 1)], dst,
+    count = len(args) + 1
+    if not isinstance(load.operands[0].defn, K.LoadArg):
+        count |= caches.METHOD_HOLD_SELF    # (the routine holds self for the call)
+    lw.call_routine(routine, [argp, lw.imm(count)], dst,
                     word=cached.cell_ref(lw, method_cell), args_from=1)
 
 

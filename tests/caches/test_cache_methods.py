@@ -5,8 +5,10 @@ attribute are seen."""
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
+import weakref
 
 import pytest
 
@@ -129,3 +131,49 @@ def test_method_load_references_are_balanced(mode, compiled, Box):
         call_get(b)
     after = sys.getrefcount(b), sys.getrefcount(value), sys.getrefcount(Box.__dict__["get"])
     assert after == before
+
+
+# -- a receiver that only a global holds ---------------------------------------------
+
+class Rebinder:
+    def drop(self):
+        """Rebind the global that holds self; whether self is still alive."""
+        global held_receiver
+        alive = weakref.ref(self)
+        held_receiver = None
+        gc.collect()
+        return alive() is not None
+
+
+held_receiver = None
+
+
+def call_on_global():
+    return held_receiver.drop()
+
+
+def truth_on_global():
+    if held_receiver.drop():
+        return "alive"
+    return "freed"
+
+
+def call_on_argument(r):
+    return r.drop()
+
+
+def test_a_method_called_on_a_global_holds_its_receiver(mode, compiled):
+    # The fused method call leaves self to its site when self is an
+    # argument of the caller; a global's value is held by the routine for
+    # the call, as the interpreter's stack holds it.
+    global held_receiver
+    compiled(call_on_global, truth_on_global, call_on_argument, Rebinder.drop)
+    for _ in range(3):
+        held_receiver = Rebinder()
+        gone = weakref.ref(held_receiver)
+        assert call_on_global() is True
+        assert gone() is None
+        held_receiver = Rebinder()
+        assert truth_on_global() == "alive"
+        held_receiver = Rebinder()
+        assert call_on_argument(held_receiver) is True       # (the argument is held)
