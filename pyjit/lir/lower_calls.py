@@ -50,6 +50,7 @@ import types
 from ..cpython import cells as caches
 from ..cpython.routines import CALL_TARGET
 from ..hir import ops_core as K
+from ..hir.ir import Ownership
 from ..hir import ops_objects as O
 from . import ir
 from . import lower_caches as cached
@@ -203,8 +204,8 @@ def _call_loaded_method(lw: L, instr, load: O.LoadMethodCached, dst: VReg,
     (or its truth: `..._bool0`), which finds the method (the MethodCell)
     and calls it with [obj, args...], the site's CallCell right after the
     MethodCell in memory.  obj counted by the routine for the call unless it
-    is an argument of this function (METHOD_HOLD_SELF in the count).  The
-    caller checks dst."""
+    outlives the call anyway (_SELF_OUTLIVES_CALL; else METHOD_HOLD_SELF in
+    the count).  The caller checks dst."""
     obj = lw.vreg(load.operands[0])
     args = [lw.vreg(v) for v in instr.operands[2:]]
     area = lw.area(2 + len(args))
@@ -215,10 +216,19 @@ def _call_loaded_method(lw: L, instr, load: O.LoadMethodCached, dst: VReg,
     method_cell, call_cell = caches.method_call_cells(load.name, f"{lw.f.name}:{instr.lineno}")
     lw.consts.append(call_cell)             # (found by the routine after the method cell)
     count = len(args) + 1
-    if not isinstance(load.operands[0].defn, K.LoadArg):
+    if load.operands[0].defn.ownership not in _SELF_OUTLIVES_CALL:
         count |= caches.METHOD_HOLD_SELF    # (the routine holds self for the call)
     lw.call_routine(routine, [argp, lw.imm(count)], dst,
                     word=cached.cell_ref(lw, method_cell), args_from=1)
+
+
+# Receivers that outlive a fused method call without a count of the
+# routine's: an owned value (its release comes after the fused instruction:
+# nothing stands between the load and the call) and one borrowed for the
+# whole call (an argument, a constant, a closure cell, True/False).  A global
+# passed borrowed (refcount-held-operands) or an item borrowed from another
+# object is held by the routine: the method may drop the last reference.
+_SELF_OUTLIVES_CALL = (Ownership.NEW, Ownership.BORROWED)
 
 
 def _method_now(lw: L, instr: O.CallMethod):

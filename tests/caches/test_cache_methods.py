@@ -177,3 +177,12 @@ def test_a_method_called_on_a_global_holds_its_receiver(mode, compiled):
         assert truth_on_global() == "alive"
         held_receiver = Rebinder()
         assert call_on_argument(held_receiver) is True       # (the argument is held)
+
+
+def call_on_new():
+    return Rebinder().drop()          # (held by the site: a new reference)
+
+
+def test_a_method_called_on_a_new_object_keeps_it_for_the_call(mode, compiled):
+    compiled(call_on_new, Rebinder.drop)
+    assert [call_on_new() for _ in range(3)] == [True] * 3
