@@ -15,11 +15,15 @@ its own.  `pyjit_vectorcall_method` does the same for a method call site
 without a call cell (a callee known not to be a Python function, direct
 calls off) with PyObject_Vectorcall.  Their `0` entries set kwnames to
 NULL themselves: a site without keywords does not.  `pyjit_call_method_cached0` is a site's method load
-and call in one (lower_calls.py says when): the array holds self where
-the method load would leave it; it loads the method (pyjit_cache_load_method
-with the word before self as its output) and, unless that failed (NULL),
-goes on as pyjit_call_method0 with the site's CallCell, which follows the
-MethodCell in memory (cells.method_call_cells);
+and call in one (lower_calls.py says when), given the array [self, args...]
+and the MethodCell, whose site's CallCell follows it in memory
+(cells.method_call_cells): it finds the method as the load routine does
+and calls it through the CallCell, holding the method (not self, which
+outlives the call: lower_calls._SELF_OUTLIVES_CALL) for the call; a site
+whose self may not outlive it sets METHOD_HOLD_SELF in the count, and a
+miss or such a site loads the method (pyjit_cache_load_method, the word
+before self its output, self counted) and, unless that failed (NULL),
+goes on as pyjit_call_method0 with the site's CallCell;
 `pyjit_call_method_cached_bool0` answers the truth of its result instead,
 which it releases (pyjit_is_true_release).  Both count a
 call of a compiled function against the interpreter's recursion limit as an
@@ -65,12 +69,12 @@ pyjit_call_method:                        // x3 = kwnames, the CallCell after th
 pyjit_call_method_cached0:                // the MethodCell after the call (its CallCell
     ldr x0, [x30], #8                     // after it), x1 = [self, args...], x2 = their count
 call_method_cached0:
-    tbnz x2, #{HOLD_SELF_BIT}, cmc_held              // self not the caller's argument
+    tbnz x2, #{HOLD_SELF_BIT}, cmc_held              // the site asks: hold self for the call
     mov x5, x1                            // the arguments
     ldr x1, [x1]                          // self
     @method_entry cmc, cmc_miss
-cmc_found:                                // method(self, args...): self is an argument of
-    ldr x15, [x17, #{MT_METHOD}]          // the caller, alive for the call; the method held
+cmc_found:                                // method(self, args...): self outlives the call
+    ldr x15, [x17, #{MT_METHOD}]          // (the site's own); the method held for it
     @incref x15, x9
     str x30, [sp, #-32]!
     str x15, [sp, #16]
