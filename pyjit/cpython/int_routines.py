@@ -150,11 +150,76 @@ def doubles(prefix: str, fail: str) -> tuple[str, str]:
     return inline, outline
 
 
+def consuming(routine: str) -> str:
+    """The entry of an INT_OPS routine that takes over the operands x2
+    names (bit 0: a, bit 1: b): it releases them, or holds its result in
+    one that nothing else holds (refcount-consume)."""
+    return routine + "_consuming"
+
+
+def _reuse(operand: str, otherwise: str, write: str, float_type: str | None = None) -> str:
+    """The assembly that makes the handed-over operand in `operand` (0:
+    none) the result, with `write` putting the value in x0, when nothing
+    else holds it (and, for a float result, it is an exact float: its type
+    in float_type), then goes to consume_done with the operand taken out
+    of the releases; else goes to `otherwise`."""
+    type_check = ("" if float_type is None else
+                  f"    ldr x11, [{operand}, #{layout.OB_TYPE}]\n"
+                  f"    cmp x11, {float_type}\n"
+                  f"    b.ne {otherwise}\n")
+    return (f"    cbz {operand}, {otherwise}\n"
+            f"    @refcount_is_one {operand}, x10, {otherwise}\n"
+            f"{type_check}"
+            f"    mov x0, {operand}\n"
+            f"    mov {operand}, #0\n"
+            f"{write}\n"
+            "    b consume_done\n")
+
+
+def _free(obj: str, name: str, back: str) -> str:
+    """The assembly at `name` that frees the handed-over operand in `obj`,
+    whose count is zero, as pyjit_dealloc does (an exact float or a
+    one-digit int into its pool, without a frame), keeping x0 and x4, then
+    goes to `back`."""
+    L = layout
+    return f"""\
+{name}:
+    ldr x9, [{obj}, #{L.OB_TYPE}]
+    ldr x10, lit_float_pool
+    ldr x11, lit_float_type
+    cmp x9, x11
+    b.eq {name}_pool
+    ldr x11, lit_long_type
+    cmp x9, x11
+    b.ne {name}_call
+    @one_digit_int {obj}, x11, x11, {name}_call
+    ldr x10, lit_int_pool
+{name}_pool:
+    ldp x11, x12, [x10, #{IntPool.COUNT}]
+    cmp x11, x12
+    b.hs {name}_call                      // a full pool
+    add x13, x10, #{IntPool.SLOTS}
+    str {obj}, [x13, x11, lsl #3]
+    add x11, x11, #1
+    str x11, [x10, #{IntPool.COUNT}]
+    b {back}
+{name}_call:
+    str x30, [sp, #-32]!
+    stp x0, x4, [sp, #16]
+    mov x0, {obj}
+    bl pyjit_dealloc
+    ldp x0, x4, [sp, #16]
+    ldr x30, [sp], #32
+    b {back}
+"""
+
+
 def source() -> str:
     """The routines' assembly text (labels and literals as above)."""
     L = layout
-    float_doubles, float_ints = doubles("float", "int_generic")
-    entries = "".join(f"{routine}:\n    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
+    float_doubles, float_ints = doubles("float", "op_generic")
+    entries = "".join(f"{routine}:\n    mov x2, #0\n{consuming(routine)}:\n"
+                      f"    mov x9, #{number}\n    ldr x16, lit_{helper}\n"
                       f"    b {'float_op' if number == FLOAT_TRUEDIV else 'int_op'}\n"
                       for routine, helper, number in INT_OPS.values())
     return _SOURCE.format(
@@ -168,12 +233,20 @@ def source() -> str:
         LISTITER_INDEX=L.LISTITER_INDEX, LISTITER_SEQ=L.LISTITER_SEQ,
         ENUM_INDEX=L.ENUM_INDEX, ENUM_SIT=L.ENUM_SIT, ENUM_RESULT=L.ENUM_RESULT,
         ENUM_LONGINDEX=L.ENUM_LONGINDEX, GC_HEAD_SIZE=L.GC_HEAD_SIZE, TUPLE_ITEM=L.TUPLE_OB_ITEM,
-        POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
+        SMALL_NEG=-L.SMALL_INT_MIN, SMALL_SPAN=L.SMALL_INT_MAX - L.SMALL_INT_MIN,
+        DIGIT_BITS=L.LONG_DIGIT_BITS, POOL_COUNT=IntPool.COUNT, POOL_SLOTS=IntPool.SLOTS, FVAL=L.FLOAT_OB_FVAL,
         FPOOL_COUNT=FloatPool.COUNT, FPOOL_SLOTS=FloatPool.SLOTS,
         TP_FLAGS=L.TYPE_TP_FLAGS, HEAPTYPE_BIT=9, TP_VERSION=L.TYPE_TP_VERSION_TAG,
         DUNDER_MASK=dunders.ENTRIES - 1, DUNDER_SHIFT=dunders.ENTRY.bit_length() - 1,
         DT_TYPE=dunders.TYPE, DT_VERSION=dunders.VERSION, DT_CELL=dunders.CELL,
         box_int=box("x0", "int", "    ret", "    ret"),
+        free_a=_free("x3", "consume_free_a", "consume_b"),
+        free_b=_free("x4", "consume_free_b", "consume_end"),
+        box_consumed=box("x0", "ic", "    b consume_done", "    b consume_done"),
+        reuse_int_a=_reuse("x3", "ic_b", "    @init_one_digit x0, x14, x13, x9"),
+        reuse_int_b=_reuse("x4", "ic_box", "    @init_one_digit x0, x14, x13, x9"),
+        reuse_float_a=_reuse("x3", "fc_b", f"    str d0, [x0, #{L.FLOAT_OB_FVAL}]", "x12"),
+        reuse_float_b=_reuse("x4", "fc_take", f"    str d0, [x0, #{L.FLOAT_OB_FVAL}]", "x12"),
         float_doubles=float_doubles, float_ints=float_ints,
         box_range=box("x15", "for_iter", "    b for_iter_range_got", "", "pyjit_for_iter"),
         box_enum=box("x15", "for_enum", "    b for_iter_enum_boxed", "", "pyjit_for_iter"),
@@ -187,8 +260,8 @@ _SOURCE = """
 // -- int arithmetic: x0 = a, x1 = b; the entry points set x9 (the
 //    operation) and x16 (its C-API function) ---------------------------------
 {int_entries}
-int_op:
-    @small_ints x0, x1, x14, x15, int_generic, x10, x11, float_op
+int_op:                                   // x2 = the operands handed over (0: none)
+    @small_ints x0, x1, x14, x15, op_generic, x10, x11, float_op
     cbz x9, int_add
     cmp x9, #1
     b.eq int_sub
@@ -230,7 +303,10 @@ int_and:
 int_or:
     orr x14, x14, x15
 int_result:
+    cbnz x2, ic_result
 {box_int}
+op_generic:                               // x2: the operands handed over are released after
+    cbnz x2, op_generic_consume
 int_generic:                              // not numbers the routines do: a method of a's
     ldr x10, [x0, #{OB_TYPE}]              // Python class the dunder table names (dunders.py),
     ldr w11, [x10, #{TP_FLAGS}]            // else the C-API function
@@ -310,9 +386,9 @@ float_op:
     cmp x9, #1
     b.eq float_sub
     cmp x9, #6
-    b.ne int_generic                      // & | ^: the C-API function raises
+    b.ne op_generic                       // & | ^: the C-API function raises
     fcmp d1, #0.0
-    b.eq int_generic                      // ZeroDivisionError, the interpreter's
+    b.eq op_generic                       // ZeroDivisionError, the interpreter's
     fdiv d0, d0, d1
     b float_result
 float_mul:
@@ -325,7 +401,8 @@ float_sub:
     fsub d0, d0, d1
 float_result:
     fcmp d0, d0
-    b.vs int_generic                      // NaN: the host's, from the C-API function
+    b.vs op_generic                       // NaN: the host's, from the C-API function
+    cbnz x2, fc_result
 float_take:
     ldr x10, lit_float_pool
     ldr x11, [x10, #{FPOOL_COUNT}]                        // the pool's count
@@ -344,7 +421,71 @@ float_refill:                             // an empty pool: refilled by one help
     ldr x30, [sp], #16
     cbnz x9, float_take
     br x16                                // none made: x16(x0..x3), the C function
-// -- x10 = an empty pool: x9 = what the pool_refill helper added (int_pool.py),
+// -- the consuming entries' ends: x0 = a, x1 = b, x2 = those handed over
+//    (bit 0: a, bit 1: b); x3, x4 = the handed-over a and b still to release
+//    (0: none) --------------------------------------------------------------------
+ic_result:                                // x14 = an int's value: in an operand's
+    tst x2, #1                            // object when only the site held it
+    csel x3, x0, xzr, ne
+    tst x2, #2
+    csel x4, x1, xzr, ne
+    add x9, x14, #{SMALL_NEG}
+    cmp x9, #{SMALL_SPAN}
+    b.ls ic_box                           // a cached small int
+    cmp x14, #0
+    cneg x13, x14, lt
+    lsr x9, x13, #{DIGIT_BITS}
+    cbnz x9, op_generic_consume           // more than one digit
+{reuse_int_a}ic_b:
+{reuse_int_b}ic_box:
+{box_consumed}
+ic_generic:
+    b op_generic_consume
+fc_result:                                // d0 = a float result
+    tst x2, #1
+    csel x3, x0, xzr, ne
+    tst x2, #2
+    csel x4, x1, xzr, ne
+    ldr x12, lit_float_type
+{reuse_float_a}fc_b:
+{reuse_float_b}fc_take:
+    ldr x10, lit_float_pool
+    ldr x11, [x10, #{FPOOL_COUNT}]
+    cbz x11, fc_refill
+    sub x11, x11, #1
+    str x11, [x10, #{FPOOL_COUNT}]
+    add x9, x10, #{FPOOL_SLOTS}
+    ldr x0, [x9, x11, lsl #3]
+    mov x9, #1
+    str x9, [x0, #{OB_REFCNT}]
+    str d0, [x0, #{FVAL}]
+    b consume_done
+fc_refill:
+    str x30, [sp, #-16]!
+    bl pool_refill
+    ldr x30, [sp], #16
+    cbnz x9, fc_take
+op_generic_consume:                       // what the plain entry does, then the releases
+    str x30, [sp, #-48]!
+    stp x0, x1, [sp, #16]
+    str x2, [sp, #32]
+    bl int_generic
+    ldp x3, x4, [sp, #16]
+    ldr x2, [sp, #32]
+    ldr x30, [sp], #48
+    tst x2, #1
+    csel x3, x3, xzr, ne
+    tst x2, #2
+    csel x4, x4, xzr, ne
+consume_done:                             // x0 = the result (NULL: the operation failed)
+    cbz x3, consume_b
+    @decref x3, x10, consume_free_a
+consume_b:
+    cbz x4, consume_end
+    @decref x4, x10, consume_free_b
+consume_end:
+    ret
+{free_a}{free_b}// -- x10 = an empty pool: x9 = what the pool_refill helper added (int_pool.py),
 //    every other register x0-x17 and d0-d1 kept -----------------------------------
 pool_refill:
     str x30, [sp, #-176]!

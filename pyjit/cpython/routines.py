@@ -172,7 +172,7 @@ from . import (
 from .cells import (
     FROM_BUILTINS, METHOD_CALL_CELL, METHOD_HOLD_SELF, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
 )
-from .int_routines import INT_OPS
+from .int_routines import INT_OPS, consuming
 from .routine_macros import expand
 
 NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts
@@ -191,7 +191,7 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_eval_breaker")
 
 ROUTINES += ("pyjit_dealloc", "pyjit_get_iter", "pyjit_range_iter", "pyjit_for_iter", "pyjit_bind_call") + tuple(
-    r for r, _, _ in INT_OPS.values())
+    r for r, _, _ in INT_OPS.values()) + tuple(consuming(r) for r, _, _ in INT_OPS.values())
 
 DEALLOC = "pyjit_dealloc"                   # compiled code frees objects through it
 FOR_ITER = "pyjit_for_iter"

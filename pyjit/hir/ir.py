@@ -21,6 +21,9 @@ the interpreter and the code generator:
 - ``ownership``: what its result is (``Ownership``);
 - ``steals``: the operand indices whose reference it consumes, on success and
   on failure alike (``STEALS_ALL`` for all of them);
+- ``consumable``: operand indices it may also take over: refcount insertion
+  hands it an owned operand whose last use it is (``consumed``, per
+  instruction; refcount-consume), which it then steals as above;
 - ``has_effects``: it changes state other than by raising, so dead-code
   elimination keeps it even when its result is unused;
 - ``is_terminator``: it ends a block; ``block_fields`` names its successors;
@@ -109,6 +112,7 @@ class Instr:
     exc_release: list[Value] | None = field(init=False, default=None)
     lineno: int | None = field(init=False, default=None)
     offset: int | None = field(init=False, default=None)
+    consumed: tuple[int, ...] = field(init=False, default=())
 
     has_result: ClassVar[bool] = True
     may_raise: ClassVar[bool] = False
@@ -121,6 +125,7 @@ class Instr:
     ownership_kind: ClassVar[Ownership] = Ownership.NEW
     borrow_source: ClassVar[int] = 0
     steals: ClassVar[Union[tuple[int, ...], str]] = ()
+    consumable: ClassVar[tuple[int, ...]] = ()
     # Operands whose reference the instruction's machine code holds itself
     # while it runs any code of the program, or no longer needs when it does
     # (with inline caches on, the miss path is a Python helper, whose
@@ -164,11 +169,14 @@ class Instr:
         return self.infer_type()
 
     def stolen_indices(self) -> list[int]:
+        """The operands it steals: its kind's, then those refcount
+        insertion handed over (``consumed``)."""
         if self.steals == STEALS_ALL:
             return list(range(len(self.operands)))
         if self.steals == STEALS_REST:
             return list(range(1, len(self.operands)))
-        return [i for i in self.steals if i < len(self.operands)]  # type: ignore[union-attr]
+        return [i for i in (*self.steals, *self.consumed)  # type: ignore[misc]
+                if i < len(self.operands)]
 
     def expected_operand_type(self, index: int) -> Type | None:
         """The type operand ``index`` must have, None if there is no such slot."""
@@ -287,9 +295,12 @@ class RefcountHints:
     held_uses:            instructions whose ``held_operands`` may be passed
                           borrowed although they may call
     immortal:             values whose object is immortal: no Incref/Decref
-                          at all, nothing to release, nothing to hand over"""
+                          at all, nothing to release, nothing to hand over
+    consume_last_uses:    an owned operand of a ``consumable`` slot is handed
+                          to the instruction whose use of it is the last"""
 
     frame_values_outlive: bool = False
+    consume_last_uses: bool = False
     held_uses: set[Instr] = field(default_factory=set)
     immortal: set[Value] = field(default_factory=set)
 

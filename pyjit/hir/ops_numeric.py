@@ -128,11 +128,15 @@ class BinaryOp(Instr):
     """``v:Object = BinaryOp<Add> left right``
 
     ``left + right`` (``PyNumber_Add``), and so on for every kind; in-place
-    kinds call ``PyNumber_InPlaceAdd`` and friends.  New reference."""
+    kinds call ``PyNumber_InPlaceAdd`` and friends.  New reference.  An
+    operand whose last use it is may be handed to it (``consumed``): the
+    int and float routines then put the result in that operand's object
+    when nothing else holds it, as CPython 3.11's BINARY_OP_ADD_FLOAT does."""
 
     kind: BinaryOpKind
     may_raise = True
     may_call = True
+    consumable = (0, 1)
     operand_types = (Object, Object)
 
     def infer_type(self) -> Type:

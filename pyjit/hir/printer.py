@@ -89,6 +89,8 @@ def format_instr(instr: Instr, namer: Namer) -> str:
         args = [namer.value(v) for v in instr.operands]
     if args:
         text += " " + " ".join(args)
+    if instr.consumed:
+        text += " consume [" + ", ".join(namer.value(instr.operands[i]) for i in instr.consumed) + "]"
     if instr.exc_target is not None:
         text += f" except {namer.block(instr.exc_target)}"
     if instr.exc_release:

@@ -40,7 +40,7 @@ import weakref
 
 from ..cpython import cells as caches
 from ..cpython import dict_versions, layout
-from ..cpython.int_routines import INT_OPS
+from ..cpython.int_routines import INT_OPS, consuming
 from ..hir import ops_containers as CT
 from ..hir import ops_core as K
 from ..hir import ops_numeric as N
@@ -581,7 +581,15 @@ def _binary_op(lw: L, instr: N.BinaryOp) -> None:
     if int_op is None:
         helper_op(lw, instr, helper, _ops(lw, instr))
         return
-    _fast_path(lw, instr, int_op[0], helper, _ops(lw, instr))
+    # The operand slots handed over (refcount-consume): the
+    # consuming entry releases them itself, or holds its result in one.
+    mask = sum(1 << i for i in instr.consumed if instr.operands[i].type.is_refcounted)
+    if not mask or lw.options.caches == "off":
+        _fast_path(lw, instr, int_op[0], helper, _ops(lw, instr))
+        return
+    result = lw.call_routine(consuming(int_op[0]), _ops(lw, instr) + [lw.imm(mask)],
+                             lw.vreg(instr.result))
+    lw.check(instr, helper, result)
 
 
 @lowers(CT.BinarySubscr)

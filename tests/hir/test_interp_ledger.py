@@ -11,12 +11,15 @@ from pyjit.hir.ir import Function, Instr
 from pyjit.hir.ops_core import Decref, Incref, Return
 from pyjit.hir.ops_numeric import BinaryOp
 from pyjit.hir.ops_containers import LoadUnpackedItem, UnpackEx
+from pyjit.hir.passes import DEFAULT_PIPELINE
 
 from hir_support import compile_fn, requires_builder
 
 pytestmark = requires_builder
 
 G = [1, 2, 3]
+# Without the pass, `a + b + a` releases its temporary with a Decref.
+NO_CONSUME = tuple(p for p in DEFAULT_PIPELINE if p != "refcount-consume")
 
 
 def chain(a, b):
@@ -72,9 +75,18 @@ def test_clean_ledger():
 
 
 def test_missing_decref_is_a_leak():
-    func = compile_fn(chain)
+    func = compile_fn(chain, NO_CONSUME)
     instrs, k = find(func, Decref)
     del instrs[k]
+    with pytest.raises(LedgerError, match=r"references leaked: v\d+ holds 1 \(from `v\d+:Object = BinaryOp<Add>"):
+        run(func, chain, 1, 2)
+
+
+def test_a_consumed_operand_is_released_by_its_consumer():
+    func = compile_fn(chain)
+    op = next(i for i in func.instructions() if type(i) is BinaryOp and i.consumed)
+    assert run(func, chain, 1, 2) == 4
+    op.consumed = ()            # the temporary no longer handed over: nobody releases it
     with pytest.raises(LedgerError, match=r"references leaked: v\d+ holds 1 \(from `v\d+:Object = BinaryOp<Add>"):
         run(func, chain, 1, 2)
 
@@ -90,7 +102,7 @@ def test_an_unpacked_item_is_a_new_reference():
 
 
 def test_double_decref_names_the_instruction():
-    func = compile_fn(chain)
+    func = compile_fn(chain, NO_CONSUME)
     instrs, k = find(func, Decref)
     instrs.insert(k, Decref(list(instrs[k].operands)))
     with pytest.raises(LedgerError, match=r"`Decref v\d+`: releases a reference v\d+ does not hold"):

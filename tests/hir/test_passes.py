@@ -30,7 +30,8 @@ def ops_after(fn, passes) -> dict[str, int]:
 def test_registry_holds_the_passes():
     assert set(PASSES) == {"simplify", "dce", "guard-elimination", "refcount-insertion",
                            "specialize-float", "refcount-frame-values",
-                           "refcount-held-operands", "refcount-immortal", "truth-tests"}
+                           "refcount-held-operands", "refcount-immortal", "truth-tests",
+                           "refcount-consume"}
     assert all(cls.summary for cls in PASSES.values())
 
 

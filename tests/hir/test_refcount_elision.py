@@ -1,5 +1,5 @@
 """The reference-count elision passes (refcount-frame-values,
-refcount-held-operands, refcount-immortal): each one's HIR with the pass
+refcount-held-operands, refcount-immortal, refcount-consume): each one's HIR with the pass
 and without it (golden text), and each one switched off in turn over the
 differential cases, with the interpreter's ownership ledger on."""
 
@@ -19,7 +19,8 @@ from hir_support import compile_fn, requires_builder, run_both
 
 pytestmark = requires_builder
 
-ELISION = ("refcount-frame-values", "refcount-held-operands", "refcount-immortal")
+ELISION = ("refcount-frame-values", "refcount-held-operands", "refcount-immortal",
+           "refcount-consume")
 
 
 def without(name: str) -> tuple[str, ...]:
@@ -40,9 +41,15 @@ def none_or_constant(flag):
     return 1000
 
 
+def temporaries(a, b, c):
+    d = a - b
+    return d * d + (b - c) * c
+
+
 GOLDEN = {"refcount-frame-values": call_with_arguments,
           "refcount-held-operands": module_attribute,
-          "refcount-immortal": none_or_constant}
+          "refcount-immortal": none_or_constant,
+          "refcount-consume": temporaries}
 
 
 @pytest.mark.parametrize("name", ELISION)
@@ -66,6 +73,17 @@ def test_held_operands_borrow_the_global_of_a_cached_load():
     off = opcode_counts(compile_fn(module_attribute, without("refcount-held-operands")))
     assert on.get("Incref", 0) == 0
     assert off["Incref"] == 2                   # math, twice
+
+
+def test_consume_hands_over_temporaries_not_locals():
+    on = compile_fn(temporaries)
+    off = compile_fn(temporaries, without("refcount-consume"))
+    consumed = [[v.id for v in (i.operands[k] for k in i.consumed)]
+                for i in on.instructions() if i.opname == "BinaryOp"]
+    # d - ... is a local's (kept until the return), d * d consumes nothing;
+    # b - c and its product with c go to the multiply and the add.
+    assert [len(c) for c in consumed] == [0, 0, 0, 1, 2]
+    assert opcode_counts(off)["Decref"] - opcode_counts(on).get("Decref", 0) == 3
 
 
 def store_into_global(value):

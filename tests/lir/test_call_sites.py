@@ -19,7 +19,8 @@ from pyjit.compiler import compile_function
 
 
 def keyword_defaults(a, b=1, c=2):
-    return a + b * c
+    t = b * c
+    return a + t
 
 
 def catches(xs, i):

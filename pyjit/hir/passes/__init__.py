@@ -15,9 +15,11 @@ runs, less what ``CompileOptions`` switches off (``--disable-pass``,
     dce                 unreachable blocks, unused effect-free instructions
     truth-tests         a comparison or call only tested: CompareBool,
                         VectorCallBool (caches on)
-    refcount-frame-values, refcount-held-operands, refcount-immortal
+    refcount-frame-values, refcount-held-operands, refcount-immortal,
+    refcount-consume
                         reference-count elision: proofs that let
-                        refcount-insertion leave references borrowed
+                        refcount-insertion leave references borrowed, and
+                        operands handed to the operator that uses them last
                         (refcount_elision.py)
     refcount-insertion  Incref/Decref/XDecref and the exc_release lists; last
     specialize-float    guarded unboxed-double paths for float + - *; not in

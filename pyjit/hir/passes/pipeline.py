@@ -42,7 +42,7 @@ def register_pass(cls: type[Pass]) -> type[Pass]:
 DEFAULT_PIPELINE: tuple[str, ...] = (
     "simplify", "guard-elimination", "simplify", "dce", "truth-tests",
     "refcount-frame-values", "refcount-held-operands", "refcount-immortal",
-    "refcount-insertion",
+    "refcount-consume", "refcount-insertion",
 )
 
 

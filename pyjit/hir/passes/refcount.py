@@ -35,7 +35,10 @@ releases listed in its ``exc_release``; the net effect matches CPython's:
    used by the builder's KeepAlive where the frame lets go of them
    (rebinding, del, the function's end, a loop's back edge), so they live
    until then, as in CPython; a KeepAlive releases in its operands' order.
-4. A stolen operand must be owned at the steal: a borrowed one is Incref'd
+4. An operand in a ``consumable`` slot is handed over when it is a root
+   that nothing needs afterwards (hints.consume_last_uses): the slot goes
+   into the instruction's ``consumed``, a steal from then on.
+   A stolen operand must be owned at the steal: a borrowed one is Incref'd
    just before; so is an owned one still live afterwards, needed by the
    instruction's handler (the steal happens on failure too) or stolen
    twice; otherwise its reference is handed over.  Returned values and phi inputs
@@ -300,6 +303,8 @@ class RefcountRewriter:
         still_needed = facts.live_after[instr]
         if instr.exc_target is not None:  # a steal happens on failure too
             still_needed = still_needed | facts.exc_need[self.facts.block_of[instr]]
+        if instr.consumable and facts.hints.consume_last_uses:
+            instr.consumed = tuple(self.consumed(instr, still_needed))
         for i in instr.stolen_indices():
             value = instr.operands[i]
             if not value.type.is_refcounted or value in facts.hints.immortal:
@@ -309,6 +314,18 @@ class RefcountRewriter:
             else:
                 before.append(incref(value))
         return before, handed
+
+    def consumed(self, instr: Instr, still_needed: set[Value]) -> list[int]:
+        """The consumable operand slots of instr that hand it an owned
+        reference no one needs after it (one slot per value)."""
+        facts, taken, slots = self.facts, set(), []
+        for i in instr.consumable:
+            value = instr.operands[i]
+            if (value in facts.roots and value not in still_needed and value not in taken
+                    and value.type.is_refcounted and value not in facts.hints.immortal):
+                taken.add(value)
+                slots.append(i)
+        return slots
 
     def rewrite_block(self, block: Block) -> None:
         facts = self.facts

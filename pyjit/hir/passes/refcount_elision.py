@@ -3,7 +3,7 @@ before it runs and handed to it in ``func.refcount_hints`` (ir.RefcountHints).
 
 Each pass only records a fact; refcount-insertion reads the facts, so that
 switching a pass off (``--disable-pass NAME``) gives the same insertion with
-fewer proofs: more Incref/Decref, never fewer.  With all three off, every
+fewer proofs: more Incref/Decref, never fewer.  With all four off, every
 value the interpreter's stack would hold a reference to is owned around
 each instruction that may run code of the program, as CPython does.
 
@@ -29,6 +29,12 @@ each instruction that may run code of the program, as CPython does.
                             shared or inline): with caches off these are
                             PyObject_GetAttr/SetAttr, whose C code holds
                             nothing.
+    refcount-consume
+                            an operator's owned operand whose last use it is
+                            is handed to it (``Instr.consumable``): its
+                            routine releases it, or puts the result in its
+                            object when nothing else holds it, instead of a
+                            Decref after it.
     refcount-immortal       constants whose object is immortal (3.12+: None,
                             True, False, small ints, interned strings,
                             static types) are not counted at all: an Incref
@@ -89,3 +95,14 @@ class Immortal(Pass):
             i.result for i in func.instructions()
             if i.constant and i.result is not None and i.result.type.is_refcounted
             and objects.is_immortal(i.value)}
+
+
+@register_pass
+class ConsumedOperands(Pass):
+    """Owned operands an operator uses last are handed to it."""
+
+    name = "refcount-consume"
+    summary = "an operator takes over an owned operand it uses last (its box may hold the result)"
+
+    def run(self, func: Function) -> None:
+        func.refcount_hints.consume_last_uses = True
