@@ -125,6 +125,8 @@ MACROS = {
     "dict_lacks": lambda d, name, fail, absent: dict_fragments.dict_lacks(
         d, int(name), fail, absent),
     "init_one_digit": objects.init_one_digit,
+    "set_one_digit": lambda obj, value, magnitude, tmp: objects.init_one_digit(
+        obj, value, magnitude, tmp, count=False),
     "enter_recursive_call": objects.enter_recursive_call,
     "leave_recursive_call": objects.leave_recursive_call,
     "running_thread_state": objects.running_thread_state,

@@ -176,12 +176,13 @@ def one_digit_values(ints: list[tuple[str, str, str]]) -> str:
     return loads + muls
 
 
-def init_one_digit(obj: str, value: str, magnitude: str, tmp: str) -> str:
+def init_one_digit(obj: str, value: str, magnitude: str, tmp: str, count: bool = True) -> str:
     """Make the dead int obj (its ob_type is int already, it has room for
     one digit) the int `value` with one reference; magnitude holds |value|,
-    which is below 2**30."""
-    return (f"    mov {tmp}, #1\n"
-            f"    str {tmp}, {_mem(obj, L.OB_REFCNT)}                    // ob_refcnt\n"
+    which is below 2**30.  count=False: obj holds one reference already
+    (only its value is written)."""
+    refcount = f"    str {tmp}, {_mem(obj, L.OB_REFCNT)}                    // ob_refcnt\n"
+    return (f"    mov {tmp}, #1\n" + (refcount if count else "") +
             f"    cmp {value}, #0\n"
             f"    cneg {tmp}, {tmp}, lt\n"
             f"    str {tmp}, [{obj}, #{L.LONG_OB_SIZE}]\n"

@@ -126,13 +126,16 @@ def one_digit_values(ints: list[tuple[str, str, str]]) -> str:
     return loads + signs
 
 
-def init_one_digit(obj: str, value: str, magnitude: str, tmp: str) -> str:
+def init_one_digit(obj: str, value: str, magnitude: str, tmp: str, count: bool = True) -> str:
     """Make the dead int obj (its ob_type is int already, it has room for
     one digit) the int `value` with one reference; magnitude holds |value|,
-    which is below 2**30, and value is not 0 (zero is a cached small int)."""
+    which is below 2**30, and value is not 0 (zero is a cached small int).
+    count=False: obj holds one reference already (only its value is
+    written)."""
     one_digit = 1 << L.LONG_NON_SIZE_BITS
-    return (f"    mov {tmp}, #1\n"
-            f"    str {tmp}, [{obj}]                    // ob_refcnt\n"
+    counted = (f"    mov {tmp}, #1\n"
+               f"    str {tmp}, [{obj}]                    // ob_refcnt\n")
+    return ((counted if count else "") +
             f"    asr {tmp}, {value}, #63\n"
             f"    and {tmp}, {tmp}, #{L.LONG_SIGN_NEGATIVE}\n"
             f"    orr {tmp}, {tmp}, #{one_digit}                      // lv_tag: one digit, the sign\n"
