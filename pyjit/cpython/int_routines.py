@@ -176,6 +176,34 @@ def _reuse(operand: str, otherwise: str, write: str, float_type: str | None = No
             "    b consume_done\n")
 
 
+def take_float(prefix: str, done: str, empty: str) -> str:
+    """The assembly at `{prefix}_take` that makes the double in d0 a float
+    from the pool of dead floats (x0, a new reference; uses x9-x11), then
+    `done`; an empty pool is refilled by one helper call (x0-x17 and d0-d1
+    kept), and `empty` runs when none could be made."""
+    L = layout
+    return f"""\
+{prefix}_take:
+    ldr x10, lit_float_pool
+    ldr x11, [x10, #{FloatPool.COUNT}]                        // the pool's count
+    cbz x11, {prefix}_refill
+    sub x11, x11, #1
+    str x11, [x10, #{FloatPool.COUNT}]
+    add x9, x10, #{FloatPool.SLOTS}
+    ldr x0, [x9, x11, lsl #3]             // a dead float: ob_type is float already
+    mov x9, #1
+    str x9, [x0, #{L.OB_REFCNT}]            // ob_refcnt
+    str d0, [x0, #{L.FLOAT_OB_FVAL}]
+{done}
+{prefix}_refill:                             // an empty pool: refilled by one helper call
+    str x30, [sp, #-16]!
+    bl pool_refill
+    ldr x30, [sp], #16
+    cbnz x9, {prefix}_take
+{empty}
+"""
+
+
 def _free(obj: str, name: str, back: str) -> str:
     """The assembly at `name` that frees the handed-over operand in `obj`,
     whose count is zero, as pyjit_dealloc does (an exact float or a
@@ -240,6 +268,10 @@ def source() -> str:
         DUNDER_MASK=dunders.ENTRIES - 1, DUNDER_SHIFT=dunders.ENTRY.bit_length() - 1,
         DT_TYPE=dunders.TYPE, DT_VERSION=dunders.VERSION, DT_CELL=dunders.CELL,
         box_int=box("x0", "int", "    ret", "    ret"),
+        take_float=take_float("float", "    ret",
+                              "    br x16                                // none made: x16(x0..x3), "
+                              "the C function"),
+        take_float_consumed=take_float("fc", "    b consume_done", "    b op_generic_consume"),
         free_a=_free("x3", "consume_free_a", "consume_b"),
         free_b=_free("x4", "consume_free_b", "consume_end"),
         box_consumed=box("x0", "ic", "    b consume_done", "    b consume_done"),
@@ -273,7 +305,7 @@ int_op:                                   // x2 = the operands handed over (0: n
     b.eq int_xor
     cmp x9, #5
     b.eq int_mul
-    cbz x15, int_generic                  // 7: //, 8: %; ZeroDivisionError, the interpreter's
+    cbz x15, op_generic                   // 7: //, 8: %; ZeroDivisionError, the interpreter's
     sdiv x10, x14, x15                    // the quotient rounded towards zero,
     msub x11, x10, x15, x14               // the remainder with a's sign
     cbz x11, int_divmod
@@ -403,25 +435,7 @@ float_result:
     fcmp d0, d0
     b.vs op_generic                       // NaN: the host's, from the C-API function
     cbnz x2, fc_result
-float_take:
-    ldr x10, lit_float_pool
-    ldr x11, [x10, #{FPOOL_COUNT}]                        // the pool's count
-    cbz x11, float_refill
-    sub x11, x11, #1
-    str x11, [x10, #{FPOOL_COUNT}]
-    add x9, x10, #{FPOOL_SLOTS}
-    ldr x0, [x9, x11, lsl #3]             // a dead float: ob_type is float already
-    mov x9, #1
-    str x9, [x0, #{OB_REFCNT}]            // ob_refcnt
-    str d0, [x0, #{FVAL}]
-    ret
-float_refill:                             // an empty pool: refilled by one helper call
-    str x30, [sp, #-16]!
-    bl pool_refill
-    ldr x30, [sp], #16
-    cbnz x9, float_take
-    br x16                                // none made: x16(x0..x3), the C function
-// -- the consuming entries' ends: x0 = a, x1 = b, x2 = those handed over
+{take_float}// -- the consuming entries' ends: x0 = a, x1 = b, x2 = those handed over
 //    (bit 0: a, bit 1: b); x3, x4 = the handed-over a and b still to release
 //    (0: none) --------------------------------------------------------------------
 ic_result:                                // x14 = an int's value: in an operand's
@@ -448,24 +462,7 @@ fc_result:                                // d0 = a float result
     csel x4, x1, xzr, ne
     ldr x12, lit_float_type
 {reuse_float_a}fc_b:
-{reuse_float_b}fc_take:
-    ldr x10, lit_float_pool
-    ldr x11, [x10, #{FPOOL_COUNT}]
-    cbz x11, fc_refill
-    sub x11, x11, #1
-    str x11, [x10, #{FPOOL_COUNT}]
-    add x9, x10, #{FPOOL_SLOTS}
-    ldr x0, [x9, x11, lsl #3]
-    mov x9, #1
-    str x9, [x0, #{OB_REFCNT}]
-    str d0, [x0, #{FVAL}]
-    b consume_done
-fc_refill:
-    str x30, [sp, #-16]!
-    bl pool_refill
-    ldr x30, [sp], #16
-    cbnz x9, fc_take
-op_generic_consume:                       // what the plain entry does, then the releases
+{reuse_float_b}{take_float_consumed}op_generic_consume:                       // what the plain entry does, then the releases
     str x30, [sp, #-48]!
     stp x0, x1, [sp, #16]
     str x2, [sp, #32]
