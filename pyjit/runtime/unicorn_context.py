@@ -62,6 +62,7 @@ from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_
 from ..cpython import tstate
 from ..cpython.tstate import quiet_entry
 from ..cpython import interrupts
+from . import collector
 from .emulation_lock import take
 from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
@@ -92,6 +93,7 @@ class ThreadChain:
         self.levels = 0                   # emu_start levels running, over all contexts
         self.stack = None                 # the stacks.Stack of the outermost entry
         self.collecting = False           # the collector ran before the outermost entry (collector.py)
+        self.held_collector = False       # the running emulation paused it; its helpers resume it
         self.fault: EmulationFault | None = None
         self.budget = -1                  # instructions left (-1: unbounded)
         self.deadline: float | None = None
@@ -267,6 +269,13 @@ class EmulationContext(FaultDescriptions):
             lock.release()
         except BaseException as exc:      # a signal handler, once released
             self._hook_error(exc, address)
+        chain = self.chain
+        held = chain.held_collector
+        if held:                    # collections happen in helpers, as in the interpreter's C
+            try:
+                collector.resume()
+            except BaseException as exc:      # a signal handler, once it resumed
+                self._hook_error(exc, address)
         own.depth = 0
         try:
             self._invokers[k](self.X, self.S, self.D)
@@ -284,6 +293,14 @@ class EmulationContext(FaultDescriptions):
                     f"engine error in helper trap: {exc!r}", address)
                 fault.__cause__ = exc
         own.depth = marked
+        if held:                    # (a helper that switched the collector off keeps it off)
+            try:
+                chain.held_collector = False
+                chain.held_collector = collector.running()
+                if chain.held_collector:
+                    collector.pause()
+            except BaseException as exc:      # a signal handler
+                self._hook_error(exc, address)
         try:
             lock.acquire()
         except BaseException as exc:      # a signal handler, while waiting or once it is held

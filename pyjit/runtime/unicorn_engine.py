@@ -479,14 +479,25 @@ class UnicornEngine(Engine):
                 own.depth += 1
                 marked = True
             lock = self._emulating
+            held = chain.held_collector
             try:
                 take(lock)                               # (waits for a thread emulating)
+                chain.held_collector = False             # (collector.py: the order matters)
+                chain.held_collector = collector.running()
+                if chain.held_collector:
+                    collector.pause()                    # (helpers resume it: _on_trap)
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)
                 status = 0
             finally:
                 give(lock)
+                if chain.held_collector:
+                    try:
+                        collector.resume()
+                    except BaseException as exc:         # a signal handler, once it resumed
+                        interrupts.defer(exc)
+                chain.held_collector = held
                 if timeout_us:
                     TIMERS[0] -= 1
                 if c_counter is not None:
