@@ -478,14 +478,17 @@ class UnicornEngine(Engine):
                                                          # compiled code in the interpreter)
                 own.depth += 1
                 marked = True
-            lock = self._emulating
-            held = chain.held_collector
-            try:
-                take(lock)                               # (waits for a thread emulating)
-                chain.held_collector = False             # (collector.py: the order matters)
+            held = chain.held_collector                  # paused while the code runs, resumed
+            chain.held_collector = False                 # in its helpers (_on_trap)
+            try:                                         # (collector.py: the order matters)
                 chain.held_collector = collector.running()
                 if chain.held_collector:
-                    collector.pause()                    # (helpers resume it: _on_trap)
+                    collector.pause()
+            except BaseException as exc:                 # a signal handler, once it paused
+                interrupts.defer(exc)
+            lock = self._emulating
+            try:
+                take(lock)                               # (waits for a thread emulating)
                 status = emu_start(ctx.emu.handle, door, self._exit, timeout_us, 0)
             except BaseException as exc:                 # a signal handler, once it returned
                 interrupts.defer(exc)

@@ -141,7 +141,9 @@ def test_a_failing_operation_releases_what_was_handed_over(mode, compiled, a, b)
             fn(a, b)
         outcomes.append((type(raised.value), str(raised.value)))
         del raised
-        outcomes.append(list(Vec.released))
+        # (3.14's interpreter releases them right operand first, 3.11 to
+        # 3.13's and compiled code's left first: the set is compared)
+        outcomes.append(sorted(Vec.released))
     assert outcomes[:2] == outcomes[2:]
 
 
