@@ -1,5 +1,6 @@
 """The cyclic garbage collector, paused while an engine sets up or tears
-down a thread's outermost entry.
+down a thread's outermost entry (and, under Unicorn, while emulated code
+runs outside its helpers).
 
 Any allocation may start a collection, and a collection runs finalizers
 (`__del__`, weak reference callbacks) that may call compiled functions.
@@ -13,6 +14,12 @@ at the next allocation after that (inside the emulation, or in the
 caller), where a nested call is an ordinary one.  A program that disabled
 the collector keeps it disabled: only a collector that is running is
 paused and resumed.
+
+The Unicorn engine also pauses it while emulated code runs and resumes it
+around each helper call: its hooks run Python code between two
+instructions of a routine, where a collection could find an object that
+compiled code released and has not freed yet at count zero, and free it
+first (docs/architecture.md, "Nesting and recursion").
 
 The three are the collector's own C functions, called inline by the
 engines in this order: `running()` stored first, then `pause()` when it
