@@ -22,8 +22,8 @@ WITHOUT = CompileOptions(disabled_passes=frozenset({"refcount-consume"}))
 
 
 def sums(a, b):
-    # Temporaries on the left, on the right, on both sides, and one used
-    # twice; in place too.
+    # Temporaries on the left, on the right and on both sides; in place
+    # too.
     t = (a - b) * (a - b + 0)
     v = a + b
     v += (a - b)
