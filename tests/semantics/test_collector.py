@@ -67,12 +67,19 @@ print(len(out), sorted(set(out)))
 """
 
 
-def test_objects_compiled_code_frees_are_freed_once_under_a_collecting_allocator():
+def run_debug(program: str) -> subprocess.CompletedProcess:
+    """program in a fresh interpreter with PYTHONMALLOC=debug; it must exit
+    cleanly."""
     env = dict(os.environ, PYTHONMALLOC="debug", PYTHONHASHSEED="0", PYTHONPATH=os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    proc = subprocess.run([sys.executable, "-X", "faulthandler", "-c", textwrap.dedent(PROGRAM)],
+    proc = subprocess.run([sys.executable, "-X", "faulthandler", "-c", textwrap.dedent(program)],
                           capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_objects_compiled_code_frees_are_freed_once_under_a_collecting_allocator():
+    proc = run_debug(PROGRAM)
     assert proc.stdout == "40 ['Box', 'dropped', 'generator', 'list']\n"
     assert proc.stderr == ""
 
@@ -121,10 +128,6 @@ def test_the_collector_does_not_run_inside_a_block_hook(engine):
     # with dynamic counting crashed that way).
     if not is_unicorn(engine):
         pytest.skip("dynamic counting (the block hook) is the Unicorn engine's")
-    env = dict(os.environ, PYTHONMALLOC="debug", PYTHONHASHSEED="0", PYTHONPATH=os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    proc = subprocess.run([sys.executable, "-X", "faulthandler", "-c", textwrap.dedent(COUNTED)],
-                          capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = run_debug(COUNTED)
     assert proc.stdout == "[(48.0, 4)] 0\n"
     assert proc.stderr == ""
