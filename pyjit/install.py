@@ -247,6 +247,12 @@ def forget_counted(counted: types.CodeType) -> None:
     _counted.pop(id(counted), None)
 
 
+def is_counted_code(code: types.CodeType) -> bool:
+    """Whether code is a counting code register_counted was given."""
+    counted = _counted.get(id(code))
+    return counted is not None and counted[0] is code
+
+
 def original_code(func: types.FunctionType) -> types.CodeType:
     """The code func had before any trampoline was installed (with no
     call-counting prologue)."""

@@ -45,7 +45,7 @@ from .compiler import CompiledFunction, check_options, compile_function, qualifi
 from .cpython.genbody import generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
-from . import sharing
+from . import frame_view, sharing
 from .installed import Installed, compiler_state
 from .options import CompileOptions, OptionError
 from .runtime import entries, routines
@@ -310,9 +310,17 @@ def shared_code_of(func: Callable) -> "sharing.Shared | None":
     return installed.shared if installed is not None else None
 
 
+def _code_info_of(func: FunctionType):
+    """The traceback information of func's compiled code, or None."""
+    installed = _installed(func)
+    return installed.compiled.code_info if installed is not None else None
+
+
 def _load(engine, compiled: CompiledFunction):
     """Load compiled code; when the arena is full, once more after
-    unloading the idle code kept for later functions (sharing.py)."""
+    unloading the idle code kept for later functions (sharing.py).  The
+    first load puts frame_view's sys._getframe in place."""
+    frame_view.install(_code_info_of)
     try:
         return engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
     except MemoryError:

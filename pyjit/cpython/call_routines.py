@@ -45,7 +45,11 @@ counted, nor one whose answer is no thread state of this interpreter.  A
 call to PyObject_Vectorcall is a tail branch: the interpreter counts the
 frames it makes.  A compiled target is called only while the callee's
 func_version carries pyjit's stamp (func_versions.py); otherwise the
-`call_entry_stale` helper says what to call.
+`call_entry_stale` helper says what to call.  While a compiled callee runs,
+a record on the routine's frame (its return address, the callee, the
+thread state, the previous record) is the head of a chain at
+`activations`, so that what reads the stack finds the activations that
+have no interpreter frame (pyjit/runtime/activations.py).
 """
 
 SOURCE = """
@@ -166,10 +170,16 @@ call_go:                                  // x16 = the target
     @running_thread_state x9, x10, call_thread_state
 call_counted:
     @enter_recursive_call x9, x10, call_too_deep, {HELPER_FRAMES}
-    str x30, [sp, #-32]!
-    str x9, [sp, #16]
+    ldr x10, lit_activations              // a record in the chain of calls without
+    ldr x11, [x10]                        // a frame while the callee runs: [return
+    stp x30, x0, [sp, #-32]!              // address, callee, thread state, previous]
+    stp x9, x11, [sp, #16]
+    mov x11, sp
+    str x11, [x10]
     blr x16                               // the compiled callee
-    ldr x9, [sp, #16]
+    ldp x9, x11, [sp, #16]
+    ldr x10, lit_activations
+    str x11, [x10]
     @leave_recursive_call x9, x10
     ldr x30, [sp], #32
     ret

@@ -535,6 +535,7 @@ lit_int_pool:           .quad {int_pool:#x}
 lit_tstate_current:     .quad {tstate_current:#x}
 lit_gil_last_holder:    .quad {gil_last_holder:#x}
 lit_thread_state_cache: .quad {thread_state_cache:#x}
+lit_activations:        .quad {activations:#x}
 lit_interpreter_state:  .quad {interpreter_state:#x}
 lit_dict_version_counter: .quad {dict_version_counter:#x}
 lit_thread_state_get:   .quad {PyThreadState_Get:#x}

@@ -138,7 +138,7 @@ def _is_standin(frame) -> bool:
     return bool(consts) and consts[-1] is _STANDIN
 
 
-def _set_back(frame, back) -> None:
+def set_back(frame, back) -> None:
     """frame.f_back = back (a new reference; the frame releases it when it
     dies), releasing the one it had."""
     _incref(back)
@@ -206,9 +206,9 @@ def add_entry(info: CodeInfo, lr: int) -> None:
     frame = info.new_frame(line)
     back = _trampoline_caller(info)
     if back is not None:
-        _set_back(frame, back)
+        set_back(frame, back)
     if head is not None and _is_standin(head.tb_frame) and head.tb_frame.f_back is not frame:
-        _set_back(head.tb_frame, frame)     # the callee's frame: this activation called it
+        set_back(head.tb_frame, frame)     # the callee's frame: this activation called it
     exc.__traceback__ = _TracebackType(head, frame, -1, line)
 
 

@@ -39,6 +39,7 @@ from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
 from ..cpython.errstate import Failure
 from ..cpython.frames import pop as pop_frame, push as push_frame
+from .activations import enter as enter_activations, leave as leave_activations
 from ..cpython.tstate import per_thread, recursion_counter
 from ..cpython import interrupts
 from . import entries, routines
@@ -86,6 +87,9 @@ class Engine(abc.ABC):
     - `_release()`: give back what `close` releases, after every loaded
       code was unloaded.
     - `_WHAT_RUNS`: the words for running code in error messages.
+    - `_stacks`: the engine's EngineStacks (stacks.py), whose chain of
+      calls between compiled functions `call_function` places (None: an
+      engine without one).
 
     A subclass may extend `_register` (a new LoadedCode), `_free_code` (code
     being unloaded, never while code runs), `_check_unload`, and the
@@ -116,6 +120,7 @@ class Engine(abc.ABC):
     """
 
     _WHAT_RUNS = "code"
+    _stacks = None
     _NO_COUNTS = "dynamic counts are an emulator feature: this engine cannot count"
 
     def __init__(self, arena: PageArena) -> None:
@@ -299,9 +304,13 @@ class Engine(abc.ABC):
         added = ENGINE_ROOM - room
         counter.value += added
         previous = None
+        marked = False
         try:
             if frame is not None:
                 previous = push_frame(frame)
+                if self._stacks is not None:
+                    mark = enter_activations(self._stacks, frame)
+                    marked = True
             result, saved = self._run(address, x0, x1, x2, x3)
             exc = errstate.take_pending()
             if saved is not None:
@@ -333,6 +342,8 @@ class Engine(abc.ABC):
             finally:
                 del exc
         finally:
+            if marked:
+                leave_activations(mark)
             if previous is not None:
                 pop_frame(previous)
             counter.value -= added

@@ -12,6 +12,7 @@ against it.
 
 from __future__ import annotations
 
+import ctypes
 import weakref
 
 from ..aarch64.asmtext import assemble
@@ -52,6 +53,7 @@ def load_routines(engine):
     addresses = {name: engine.helper_address(name) for name in routines.HELPERS_CALLED}
     addresses.update(routines.object_addresses())
     addresses["stack_limit"] = entries.stack_limit(engine)
+    addresses["activations"] = ctypes.addressof(engine._stacks.activations)
     for kind in ("int", "float", "iter", "range"):
         addresses[f"{kind}_pool"] = entries.pool(engine, kind).address
     addresses["gc_young"] = entries.gc_young()

@@ -43,8 +43,14 @@ from __future__ import annotations
 from builtins import BaseException, RuntimeError, len, list, range, set
 from dataclasses import dataclass
 
+import ctypes
+import threading
+
 from ..cpython.tstate import quiet_entry
+from . import activations as _activations
 from .hostmem import PAGE, Reservation, page_up
+
+_get_ident = threading.get_ident
 
 
 class NoStackLeft(RuntimeError):
@@ -79,6 +85,11 @@ class EngineStacks:
         self._free_slots = list(range(thread_stacks - 1, -1, -1))
         self._committed: set[int] = set()
         self._primary_busy = False
+        # The chain of calls between compiled functions on the primary stack
+        # (activations.py) and the thread it belongs to.
+        self.activations = ctypes.c_uint64(0)
+        self.primary_owner: int | None = None
+        _activations.register(self)
 
     def _thread_stack(self, slot: int) -> Stack:
         base = self.thread_reservation.start + slot * (PAGE + self._thread_size)
@@ -90,8 +101,10 @@ class EngineStacks:
 
     def acquire(self) -> Stack:
         """A stack for the outermost entry of the calling thread."""
+        thread = _get_ident()         # (a check point: before anything changes)
         if not self._primary_busy:
             self._primary_busy = True
+            self.primary_owner = thread
             return self.primary
         if not self._free_slots:
             raise NoStackLeft(f"too many threads inside compiled code at once (the engine's "
@@ -109,6 +122,8 @@ class EngineStacks:
         cannot raise before the bookkeeping is updated)."""
         if stack.primary:
             self._primary_busy = False
+            self.primary_owner = None
+            self.activations.value = 0        # (what a fault left behind)
         else:
             base = stack.low - PAGE
             self._free_slots.append((base - self.thread_reservation.start)
@@ -118,6 +133,9 @@ class EngineStacks:
         """In a forked child, where only the forking thread exists: every
         stack is free but `kept` (the one that thread holds, if any)."""
         self._primary_busy = kept is not None and kept.primary
+        self.primary_owner = _get_ident() if self._primary_busy else None
+        if not self._primary_busy:
+            self.activations.value = 0
         held = None if kept is None or kept.primary else \
             (kept.low - PAGE - self.thread_reservation.start) // (PAGE + self._thread_size)
         self._free_slots = [s for s in range(self._slots - 1, -1, -1) if s != held]

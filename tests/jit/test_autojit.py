@@ -333,3 +333,22 @@ def test_the_compiling_call_counts_what_an_interpreted_call_does(mode_off):
     finally:
         stop()
         sys.setrecursionlimit(previous)
+
+
+def test_a_first_call_through_the_hook_counts_no_pyjit_frame(mode_off):
+    # compiled by its first call, which runs through pyjit's hook: the
+    # frames it adds (and that of the counting code that called it) are not
+    # counted by sys._getframe (pyjit/frame_view.py)
+    outer = make("""
+        import sys
+        def who(n):
+            return sys._getframe(n).f_code.co_name
+        def outer(n):
+            return who(n)
+        """, "outer")
+    expected = [outer(n) for n in (1, 2, 1)]
+    autojit.start(threshold=1, patterns=["autojit_case:*"])
+    got = [outer(n) for n in (1, 2, 1)]     # the first one through the hook
+    stop()
+    assert expected[0] == "outer"
+    assert got == expected

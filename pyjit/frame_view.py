@@ -1,0 +1,163 @@
+"""`sys._getframe(n)` and `sys._getframemodulename(n)` counting compiled
+activations that have no interpreter frame.
+
+A compiled function called by another compiled function runs without a
+frame of its own (pyjit/runtime/activations.py), so the interpreter's
+`sys._getframe(n)` counts one frame fewer for each such activation between
+the caller and frame n: `doctest.DocTestSuite()` and `typing`'s
+`_caller(depth)` then look at the wrong module.  Once an engine is made,
+`install` replaces the two functions in `sys` with ones that count them:
+frame n is an interpreter frame as before, or, for such an activation, a
+frame object standing for it as a traceback entry's does
+(pyjit/cpython/tracebacks.py: the function's code name, file and globals,
+no locals), at the line of the call it is making when that is known (its
+call to the next such activation) and at its first line otherwise; its
+`f_back` is the frame the interpreter would show below it.  pyjit's own
+frames are not counted either (the autojit hook's, which a function's
+first call runs through, and Python helpers').  Counting walks the frames
+up to frame n (the interpreter's reads no frame between).  What walks
+`f_back` from an interpreter frame still skips such activations (that
+field belongs to the interpreter while the frame runs).
+"""
+
+from __future__ import annotations
+
+from builtins import ValueError, len, list, range, sum, type
+import ctypes
+import operator
+import sys
+
+from . import install as _install
+from .cpython import layout
+from .cpython.own_files import is_own_file
+from .cpython.tracebacks import CodeInfo, set_back
+from .runtime import activations
+
+_getframe = sys._getframe
+_getframemodulename = getattr(sys, "_getframemodulename", None)
+_object_at = __import__("_ctypes").PyObj_FromPtr
+_Pointer = ctypes.c_void_p
+_index = operator.index
+_is_own_file = is_own_file
+_is_counted = _install.is_counted_code
+_code_info_of = None          # function -> its CodeInfo or None (set by install)
+
+
+def _frame_address(frame) -> int:
+    """The interpreter frame a frame object stands for."""
+    return _Pointer.from_address(id(frame) + layout.FRAME_F_FRAME).value or 0
+
+
+def _entries(first, depth: int) -> tuple[list, list]:
+    """From first (an interpreter frame object) outward, the frames as the
+    interpreter would list them: frame objects, and an _Activation for
+    each activation without a frame; to index depth at least, and past it
+    to the last such activation.  Also, for each entry, its depth among
+    the interpreter's frames (-1 for an _Activation).  pyjit's own frames
+    are not listed (the autojit hook's on a function's first call, with
+    the frame of the counting code that called it, and Python helpers'),
+    but first is, whatever it is."""
+    groups = activations.above_frames()
+    out: list = []
+    depths: list = []
+    frame, real, skipped = first, 0, False
+    while frame is not None and (len(out) <= depth or groups):
+        code = frame.f_code
+        if real and (_is_own_file(code.co_filename) or skipped and _is_counted(code)):
+            skipped = True
+        else:
+            skipped = False
+            if groups:
+                address = _frame_address(frame)
+                k = 0
+                while k < len(groups):
+                    if groups[k][0] == address:
+                        activations_of = _activation_entries(groups.pop(k)[1])
+                        out.extend(activations_of)
+                        depths.extend([-1] * len(activations_of))
+                    else:
+                        k += 1
+            out.append(frame)
+            depths.append(real)
+        frame = frame.f_back
+        real += 1
+    return out, depths
+
+
+class _Activation:
+    """An activation without a frame: its function, CodeInfo and line."""
+
+    __slots__ = ("func", "info", "line")
+
+    def __init__(self, func, info: CodeInfo, line: int):
+        self.func, self.info, self.line = func, info, line
+
+
+def _activation_entries(records) -> list:
+    """An _Activation for each record of one entry, innermost first: an
+    activation is at the call it makes to the next inner one."""
+    out = []
+    inner_return = 0
+    for callee, back in records:
+        func = _object_at(callee)
+        info = _code_info_of(func) if _code_info_of is not None else None
+        if info is None:
+            info = CodeInfo(_install.original_code(func), func.__globals__)
+        line = info.line_at(inner_return) if inner_return else None
+        out.append(_Activation(func, info, line if line is not None else info.code.co_firstlineno))
+        inner_return = back
+    return out
+
+
+def _materialize(entries: list, index: int):
+    """The frame object for entries[index], stand-ins made for the
+    activations from there on, each one's f_back the next entry's."""
+    following = None
+    for k in range(len(entries) - 1, index - 1, -1):
+        entry = entries[k]
+        if type(entry) is _Activation:
+            frame = entry.info.new_frame(entry.line)
+            if following is not None:
+                set_back(frame, following)
+            entries[k] = frame
+        following = entries[k]
+    return entries[index]
+
+
+def getframe(depth=0, /):
+    """sys._getframe: the frame object depth calls below the caller's
+    (module docstring)."""
+    depth = _index(depth)
+    if depth <= 0:
+        return _getframe(1)
+    entries, _ = _entries(_getframe(1), depth)
+    if depth >= len(entries):
+        raise ValueError("call stack is not deep enough")
+    return _materialize(entries, depth)
+
+
+def getframemodulename(depth=0, /):
+    """sys._getframemodulename: the module of the function depth calls
+    below the caller's, or None."""
+    depth = _index(depth)
+    if depth <= 0:
+        return _getframemodulename(1)
+    entries, depths = _entries(_getframe(1), depth)
+    if depth >= len(entries):
+        return None
+    entry = entries[depth]
+    if type(entry) is _Activation:
+        return entry.func.__module__
+    return _getframemodulename(depths[depth] + 1)
+
+
+def install(code_info_of) -> None:
+    """Put getframe (and getframemodulename where the interpreter has it)
+    in sys; code_info_of(function) gives a compiled function's CodeInfo or
+    None."""
+    global _code_info_of
+    _code_info_of = code_info_of
+    if sys._getframe is _getframe:
+        sys._getframe = getframe
+    if _getframemodulename is not None and sys._getframemodulename is _getframemodulename:
+        sys._getframemodulename = getframemodulename

@@ -1,0 +1,145 @@
+"""Compiled activations without an interpreter frame, and where they sit.
+
+A call between compiled functions (the shared call routine's
+`call_counted`, pyjit/cpython/call_routines.py) makes no interpreter
+frame: the callee runs under the frame of the innermost compiled
+activation that has one (a trampoline frame, pyjit/cpython/frames.py).
+So that what reads the stack can still count it (`sys._getframe(n)`,
+pyjit/frame_view.py), the routine links a record of four words into a
+chain, on its own frame on the primary stack, for as long as the callee
+runs:
+
+    [return address into the caller, the callee (function object),
+     the thread state, the previous record (0: none)]
+
+The chain's head is a word of the engine's stacks (`EngineStacks.
+activations`, given to the routines as `lit_activations`).  Only the
+thread holding the primary stack makes such calls (a thread on a thread
+stack calls through PyObject_Vectorcall: stacks.py), so the chain is that
+thread's (`EngineStacks.primary_owner`); the primary stack's release
+empties it, which also forgets records a fault left behind.
+
+Which frame a record sits above is known from the entries: each entry
+into compiled code under a frame (Engine.call_function with a frame) notes
+here, for its thread, that frame and the chain's head when it started
+(`enter`, `leave`).  The stack grows down, so the records made since are
+exactly those below that head; each record belongs to the innermost such
+entry, and sits, with the others of that entry, between the entry's frame
+and what the interpreter's frames show above it.
+"""
+
+from __future__ import annotations
+
+# Bound at import: compiled code runs this module and a program may rebind
+# builtins.len and the like.
+from builtins import len, list, range
+import ctypes
+import threading
+import weakref
+
+from ..cpython.tstate import quiet_entry
+
+RECORD_SIZE = 32
+RECORD_RETURN, RECORD_CALLEE, RECORD_PREVIOUS = 0, 1, 3   # word indices
+# A chain longer than this is not read further (the recursion limit bounds
+# a real one far below it).
+MAX_RECORDS = 1 << 16
+
+_Record = ctypes.c_uint64 * 4
+_get_ident = threading.get_ident
+
+
+class _Marks(threading.local):
+    # The innermost entry's mark: (frame, stacks, head, the mark before it)
+    # or None; a linked list, so that enter and leave call nothing (a call
+    # is a check point, where a signal handler could run).
+    top = None
+
+
+_local = _Marks()
+_stacks_alive: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def register(stacks) -> None:
+    """stacks (an EngineStacks) has a chain the readers look at."""
+    _stacks_alive.add(stacks)
+
+
+def enter(stacks, frame: int):
+    """An entry into compiled code under frame (an interpreter frame's
+    address) is starting on this thread; returns the token for `leave`.
+    Entered quietly, calling nothing: no signal handler runs in enter or
+    leave."""
+    token = _local.top
+    _local.top = (frame, stacks, stacks.activations.value, token)
+    return token
+
+
+def leave(token) -> None:
+    _local.top = token
+
+
+for _fn in (enter, leave):
+    quiet_entry(_fn)
+del _fn
+
+
+def _marks() -> list[tuple[int, object, int]]:
+    """This thread's marks, (frame, stacks, head), innermost first."""
+    out = []
+    mark = _local.top
+    while mark is not None:
+        out.append(mark[:3])
+        mark = mark[3]
+    return out
+
+
+def records(stacks) -> list[tuple[int, int, int]]:
+    """The chain of stacks, innermost first, if this thread's: (record
+    address, callee function address, return address into its caller).
+    A word that cannot be a record (outside the primary stack, not above
+    the one before) ends it."""
+    if stacks.primary_owner != _get_ident():
+        return []
+    low, top = stacks.primary.low, stacks.primary.top
+    out = []
+    address = stacks.activations.value
+    while address and len(out) < MAX_RECORDS:
+        if address < low or address > top - RECORD_SIZE or address & 15:
+            break
+        words = _Record.from_address(address)
+        out.append((address, words[RECORD_CALLEE], words[RECORD_RETURN]))
+        following = words[RECORD_PREVIOUS]
+        if following and following <= address:
+            break
+        address = following
+    return out
+
+
+def above_frames() -> list[tuple[int, list[tuple[int, int]]]]:
+    """The activations without a frame on this thread, by the frame they
+    run above: (interpreter frame address, [(callee function address,
+    return address into its caller), innermost first]) for each entry
+    that has some, innermost entry first."""
+    marks = _marks()
+    if not marks:
+        return []
+    groups: list[tuple[int, list[tuple[int, int]]]] = []
+    for stacks in list(_stacks_alive):
+        chain = records(stacks)
+        if not chain:
+            continue
+        # innermost entry first: a record belongs to the first whose head
+        # it is below (made since that entry started)
+        entries = [(frame, head) for frame, owner, head in marks if owner is stacks]
+        by_entry: list[list[tuple[int, int]]] = [[] for _ in range(len(entries))]
+        for address, callee, back in chain:
+            for k in range(len(entries)):
+                head = entries[k][1]
+                if head == 0 or address < head:
+                    by_entry[k].append((callee, back))
+                    break
+        for k in range(len(entries)):
+            if by_entry[k]:
+                groups.append((entries[k][0], by_entry[k]))
+    return groups

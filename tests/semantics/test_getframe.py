@@ -1,0 +1,161 @@
+"""`sys._getframe(n)` and `sys._getframemodulename(n)` count the compiled
+activations that a compiled caller called directly (they have no
+interpreter frame: pyjit/runtime/activations.py, pyjit/frame_view.py):
+frame n is the one the interpreter gives, or a frame standing for such an
+activation, with its code's name, its globals and an f_back chain as the
+interpreter's.  What doctest (`DocTestSuite()` finding its caller's
+module) and typing (`_caller(depth)`) rely on."""
+
+from __future__ import annotations
+
+import doctest
+import sys
+
+import pytest
+
+import other_module
+from exc_support import compiled
+
+from pyjit.runtime import activations
+
+
+def view(n):
+    """Interpreted: what frame n below this one is."""
+    frame = sys._getframe(n)
+    return frame.f_code.co_name, frame.f_globals["__name__"]
+
+
+def chain(n, length=4):
+    """Interpreted: names along f_back from frame n."""
+    frame, names = sys._getframe(n), []
+    while frame is not None and len(names) < length:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names
+
+
+def lines(n):
+    frame = sys._getframe(n)
+    return frame.f_code.co_name, frame.f_lineno
+
+
+def level3(reader, n):
+    return reader(n)
+
+
+def level2(reader, n):
+    result = level3(reader, n)
+    return result
+
+
+def level1(reader, n):
+    return level2(reader, n)
+
+
+LEVELS = (level1, level2, level3)
+
+
+def both(call, *functions):
+    """(call() interpreted, call() with functions compiled)."""
+    first = call()
+    with compiled(*functions):
+        second = call()
+    return first, second
+
+
+@pytest.mark.parametrize("n", range(1, 6))
+def test_frames_of_directly_called_activations_are_counted(n):
+    interpreted, jitted = both(lambda: level1(view, n), *LEVELS)
+    assert jitted == interpreted
+
+
+@pytest.mark.parametrize("n", range(1, 4))
+def test_a_standin_frame_has_the_interpreters_f_back_chain(n):
+    interpreted, jitted = both(lambda: level1(chain, n), *LEVELS)
+    assert jitted == interpreted
+
+
+def test_the_activations_are_live_while_the_reader_runs():
+    seen = []
+
+    def reader(n):
+        seen.append([len(records) for _, records in activations.above_frames()])
+        return view(n)
+
+    with compiled(*LEVELS):
+        level1(reader, 1)
+    # level1 entered from the interpreter (a trampoline frame): level2 and
+    # level3 are its direct callees
+    assert seen == [[2]]
+    assert activations.above_frames() == []
+
+
+def test_an_activation_that_called_the_next_one_is_at_that_call():
+    interpreted, jitted = both(lambda: level1(lines, 2), *LEVELS)
+    assert jitted == interpreted == ("level2", level2.__code__.co_firstlineno + 1)
+
+
+def test_a_frame_past_the_stack_raises_as_the_interpreters():
+    with compiled(*LEVELS):
+        with pytest.raises(ValueError, match="call stack is not deep enough"):
+            level1(sys._getframe, 10 ** 6)
+
+
+def test_depth_zero_and_below_are_the_callers_own_frame():
+    def own(n):
+        return sys._getframe(n).f_code.co_name
+    with compiled(*LEVELS):
+        assert level1(own, 0) == level1(own, -3) == "own"
+    with pytest.raises(TypeError):
+        sys._getframe("1")
+
+
+def test_each_frame_has_its_functions_globals():
+    def in_other_module(n):
+        return other_module.relay(view, n)
+    interpreted = [in_other_module(n) for n in range(1, 4)]
+    with compiled(in_other_module, other_module.relay):
+        jitted = [in_other_module(n) for n in range(1, 4)]
+    assert jitted == interpreted
+    assert interpreted[0] == ("relay", "other_module")
+
+
+@pytest.mark.skipif(not hasattr(sys, "_getframemodulename"),
+                    reason="sys._getframemodulename is 3.12's")
+def test_getframemodulename_counts_them_too():
+    def modules(n):
+        return sys._getframemodulename(n)
+
+    def in_other_module(n):
+        return other_module.relay(modules, n)
+    interpreted = [in_other_module(n) for n in range(0, 5)]
+    with compiled(in_other_module, other_module.relay):
+        jitted = [in_other_module(n) for n in range(0, 5)]
+    assert jitted == interpreted
+    assert interpreted[1:3] == ["other_module", __name__]
+
+
+def _doctest_module():
+    """A docstring example, found by DocTestSuite through its caller's
+    frame.
+
+    >>> 1 + 1
+    2
+    """
+
+
+def suite_here(_):
+    return doctest.DocTestSuite()
+
+
+def test_doctest_finds_the_module_that_asked():
+    # DocTestSuite() without a module reads sys._getframe(2), suite_here's
+    # frame; called directly by relay, suite_here has none, and relay's
+    # module, which has no doctests, was found instead
+    def ids():
+        return sorted(t.id() for t in other_module.relay(suite_here, 0))
+    interpreted = ids()
+    with compiled(other_module.relay, suite_here):
+        jitted = ids()
+    assert jitted == interpreted
+    assert any("_doctest_module" in name for name in interpreted)
