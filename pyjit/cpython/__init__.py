@@ -22,7 +22,7 @@ Beside the description, engine-free and written once for every version:
 - errstate.py: the pending exception of compiled code;
 - cells.py: the inline cache cells (and the call cells' fill);
 - cache_fills.py: the helpers that fill the other cells on a miss;
-- routines.py, int_routines.py: the sources of the shared routines;
+- routines.py, int_routines.py, consume_routines.py: the sources of the shared routines;
 - null.py: NULL as Python code sees it.
 
 Nothing here imports an engine, Unicorn or capstone; every layer of the

@@ -172,7 +172,8 @@ from . import (
 from .cells import (
     FROM_BUILTINS, METHOD_CALL_CELL, METHOD_HOLD_SELF, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
 )
-from .int_routines import INT_OPS, consuming
+from .consume_routines import consuming
+from .int_routines import INT_OPS
 from .routine_macros import expand
 
 NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic counts

@@ -40,7 +40,8 @@ import weakref
 
 from ..cpython import cells as caches
 from ..cpython import dict_versions, layout
-from ..cpython.int_routines import INT_OPS, consuming
+from ..cpython.consume_routines import consuming
+from ..cpython.int_routines import INT_OPS
 from ..hir import ops_containers as CT
 from ..hir import ops_core as K
 from ..hir import ops_numeric as N
