@@ -33,17 +33,12 @@ call and up after it.  When only the engine's RECURSION_KEEP is left
 (HELPER_FRAMES for an engine that does not say), the call is not made:
 the recursion_error helper raises the interpreter's RecursionError
 ("maximum recursion depth exceeded", what 3.11 raises entering a frame
-past the limit) as the call's result.  The running thread state is the
-one PyThreadState_Get gave last (remembered in interpreter.
-THREAD_STATE_CACHE) while it holds the GIL, or while nobody does and it was
-the last to (compiled code running without the GIL: neither engine does
-today, both hold it); otherwise the routine asks again (objects.
-running_thread_state), except with a signal pending (an engine taking the
-GIL for the helper call would serve it in its own Python code, where the
-handler's exception is lost and the helper not called): that call is not
-counted, nor one whose answer is no thread state of this interpreter.  A
-call to PyObject_Vectorcall is a tail branch: the interpreter counts the
-frames it makes.  A compiled target is called only while the callee's
+past the limit) as the call's result.  A call is direct only on the
+engine's primary stack (above `lit_stack_limit`), which one thread holds
+at a time: the running thread state is that thread's, the word after the
+chain's head at `lit_activations` (set when the thread takes the stack,
+pyjit/runtime/stacks.py).  A call to PyObject_Vectorcall is a tail
+branch: the interpreter counts the frames it makes.  A compiled target is called only while the callee's
 func_version carries pyjit's stamp (func_versions.py); otherwise the
 `call_entry_stale` helper says what to call.  While a compiled callee runs,
 a record on the routine's frame (its return address, the callee, the
@@ -167,13 +162,12 @@ call_go:                                  // x16 = the target
     b.eq call_tail                        // the interpreter counts the frames it makes
     ldr w9, [x0, #{FUNC_VERSION}]          // a compiled entry: still the callee's code?
     tbz w9, #31, call_stale
-    @running_thread_state x9, x10, call_thread_state
-call_counted:
-    @enter_recursive_call x9, x10, call_too_deep, {HELPER_FRAMES}
-    ldr x10, lit_activations              // a record in the chain of calls without
-    ldr x11, [x10]                        // a frame while the callee runs: [return
-    stp x30, x0, [sp, #-32]!              // address, callee, thread state, previous]
-    stp x9, x11, [sp, #16]
+    ldr x10, lit_activations              // [the chain's head, the primary stack's
+    ldr x9, [x10, #8]                     // holder's thread state]
+    @enter_recursive_call x9, x11, call_too_deep, {HELPER_FRAMES}
+    ldr x11, [x10]                        // a record in the chain of calls without
+    stp x30, x0, [sp, #-32]!              // a frame while the callee runs: [return
+    stp x9, x11, [sp, #16]                // address, callee, thread state, previous]
     mov x11, sp
     str x11, [x10]
     blr x16                               // the compiled callee
@@ -246,25 +240,6 @@ call_instance_failed:
 call_too_deep:
     ldr x16, lit_recursion_error
     br x16
-call_thread_state:                        // ask the interpreter, remember the answer
-    ldr x9, lit_signals_pending           // not with a signal pending: an engine taking
-    ldr w9, [x9]                          // the GIL for the helper would serve it in its
-    cbnz w9, call_tail                    // own Python code first (this call is not counted)
-    str x30, [sp, #-64]!
-    stp x0, x1, [sp, #16]
-    stp x2, x3, [sp, #32]
-    str x16, [sp, #48]
-    ldr x9, lit_thread_state_get
-    blr x9
-    mov x9, x0
-    ldp x0, x1, [sp, #16]
-    ldp x2, x3, [sp, #32]
-    ldr x16, [sp, #48]
-    ldr x30, [sp], #64
-    @is_thread_state x9, x10, x11, call_tail   // an engine that lost the call returns garbage
-    ldr x10, lit_thread_state_cache
-    str x9, [x10]
-    b call_counted
 call_miss:
     ldr x16, [x4, #{C_MEGAMORPHIC}]
     cbnz x16, call_go

@@ -2,7 +2,6 @@
 
     eval_breaker_address()          # PyInterpreterState.ceval.eval_breaker
     signals_pending_address()       # &_PyRuntime.ceval.signals_pending
-    thread_state_pointer_address()  # &_PyRuntime.gilstate.tstate_current (3.11)
     gil_last_holder_address()       # &the GIL's last_holder
 
 Two things real programs rely on that compiled code must do like the
@@ -20,11 +19,10 @@ eval loop (the offsets are the version's layout, `layout`):
   the requests (`rearm_eval_breaker`, semantics.check_eval_breaker).
 - the recursion limit: the running thread state's recursion_remaining,
   which a call between compiled functions counts down and up again as an
-  interpreted call does (the shared routine pyjit_call_cached).  The
-  running thread state is the one that holds the GIL:
-  _PyRuntime.gilstate.tstate_current, what _PyThreadState_GET() reads in
-  3.11 (3.12 reads a C thread-local; the routines then go by the GIL's
-  last holder, see objects.running_thread_state).
+  interpreted call does (the shared routine pyjit_call_cached).  Only the
+  thread holding an engine's primary stack makes such calls, so the thread
+  state is that thread's, which the stack's owner records
+  (pyjit/runtime/stacks.py, activations.py).
 
 Addresses are of this process's interpreter (the main one): compiled code
 gets them through symbols an engine defines at load time (EVAL_BREAKER_SYMBOL)
@@ -35,7 +33,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code's eval breaker
 # path runs this module and a program may rebind builtins.bool and the like.
-from builtins import NotImplementedError, bool
+from builtins import bool
 import ctypes
 
 from . import layout
@@ -124,18 +122,6 @@ def signals_pending_address() -> int:
     return _runtime() + (offset if offset is not None else layout.RUNTIME_SIGNALS_IS_TRIPPED)
 
 
-def thread_state_pointer_address() -> int | None:
-    """The address of _PyRuntime.gilstate.tstate_current, the pointer to
-    the thread state of the thread holding the GIL; None on a version that
-    keeps the running thread state in a C thread-local instead (3.12)."""
-    if layout.TSTATE_THREAD_LOCAL:
-        return None
-    if layout.RUNTIME_TSTATE_CURRENT is None:
-        raise NotImplementedError("the offset of _PyRuntime.gilstate.tstate_current is known "
-                                  "for x86-64 and AArch64 Linux only")
-    return _runtime() + layout.RUNTIME_TSTATE_CURRENT
-
-
 def gil_last_holder_address() -> int:
     """The address of the GIL's last_holder, the thread state of the thread
     that holds or last held the GIL: in _PyRuntime.ceval.gil (3.11), or in
@@ -144,11 +130,6 @@ def gil_last_holder_address() -> int:
         return _runtime() + layout.RUNTIME_GIL_LAST_HOLDER
     gil = ctypes.c_uint64.from_address(interpreter_state() + layout.INTERP_CEVAL_GIL).value
     return gil + layout.GIL_LAST_HOLDER
-
-
-# The thread state the shared call routine last asked PyThreadState_Get for
-# (one word of host memory the routines read and write; 0: none yet).
-THREAD_STATE_CACHE = ctypes.c_uint64(0)
 
 
 def running_thread_state() -> int:

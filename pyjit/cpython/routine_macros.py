@@ -129,8 +129,6 @@ MACROS = {
         obj, value, magnitude, tmp, count=False),
     "enter_recursive_call": objects.enter_recursive_call,
     "leave_recursive_call": objects.leave_recursive_call,
-    "running_thread_state": objects.running_thread_state,
-    "is_thread_state": objects.is_thread_state,
     "take_eval_breaker": objects.take_eval_breaker,
 }
 

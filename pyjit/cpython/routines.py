@@ -161,7 +161,6 @@ where the running thread state is: interpreter.eval_breaker_symbol_address).
 
 from __future__ import annotations
 
-import ctypes
 import math
 import types
 
@@ -533,13 +532,8 @@ lit_range_type:         .quad {range_type:#x}
 lit_enum_type:          .quad {enum_type:#x}
 lit_for_iter:           .quad {for_iter:#x}
 lit_int_pool:           .quad {int_pool:#x}
-lit_tstate_current:     .quad {tstate_current:#x}
-lit_gil_last_holder:    .quad {gil_last_holder:#x}
-lit_thread_state_cache: .quad {thread_state_cache:#x}
 lit_activations:        .quad {activations:#x}
-lit_interpreter_state:  .quad {interpreter_state:#x}
 lit_dict_version_counter: .quad {dict_version_counter:#x}
-lit_thread_state_get:   .quad {PyThreadState_Get:#x}
 lit_eval_breaker:       .quad {eval_breaker:#x}
 lit_signals_pending:    .quad {signals_pending:#x}
 lit_handle_eval_breaker: .quad {handle_eval_breaker:#x}
@@ -554,7 +548,6 @@ HELPERS_CALLED = ("load_global_fill", "load_attr_fill", "store_attr_fill", "load
                   "PyObject_Vectorcall", "Py_DecRef",
                   "PyObject_RichCompare", "PyObject_GetItem", "PyObject_SetItem", "PyObject_SetAttr", "unpack_into",
                   "PyObject_IsTrue", "for_iter",
-                  "PyThreadState_Get",
                   "handle_eval_breaker", "recursion_error", "bind_args") + tuple(
     helper for _, helper, _ in INT_OPS.values())
 
@@ -593,10 +586,6 @@ def object_addresses() -> dict[str, int]:
                 enum_type=id(enumerate),
                 eval_breaker=interpreter.eval_breaker_symbol_address(),
                 signals_pending=interpreter.signals_pending_address(),
-                tstate_current=interpreter.thread_state_pointer_address() or 0,
-                gil_last_holder=interpreter.gil_last_holder_address(),
-                thread_state_cache=ctypes.addressof(interpreter.THREAD_STATE_CACHE),
-                interpreter_state=interpreter.interpreter_state(),
                 dict_version_counter=dict_versions.counter())
 
 

@@ -111,6 +111,11 @@ def recursion_counter() -> ctypes.c_int:
     return counter
 
 
+def thread_state_address() -> int:
+    """The calling thread's PyThreadState (its address)."""
+    return ctypes.addressof(recursion_counter()) - layout.TSTATE_RECURSION_REMAINING
+
+
 def c_recursion_counter() -> ctypes.c_int | None:
     """The calling thread's count of C recursion left, where the version
     keeps one apart from recursion_counter() (else None)."""

@@ -13,11 +13,14 @@ runs:
      the thread state, the previous record (0: none)]
 
 The chain's head is a word of the engine's stacks (`EngineStacks.
-activations`, given to the routines as `lit_activations`).  Only the
-thread holding the primary stack makes such calls (a thread on a thread
-stack calls through PyObject_Vectorcall: stacks.py), so the chain is that
-thread's (`EngineStacks.primary_owner`); the primary stack's release
-empties it, which also forgets records a fault left behind.
+activations[0]`, whose address the routines have as `lit_activations`).
+Only the thread holding the primary stack makes such calls (a thread on a
+thread stack calls through PyObject_Vectorcall: stacks.py), so the chain
+is that thread's (`EngineStacks.primary_owner`), and the thread state
+those calls count against the recursion limit is that thread's, the word
+after the head (`activations[1]`, set when the stack is taken); the
+primary stack's release empties the chain, which also forgets records a
+fault left behind.
 
 Which frame a record sits above is known from the entries: each entry
 into compiled code under a frame (Engine.call_function with a frame) notes
@@ -71,7 +74,7 @@ def enter(stacks, frame: int):
     Entered quietly, calling nothing: no signal handler runs in enter or
     leave."""
     token = _local.top
-    _local.top = (frame, stacks, stacks.activations.value, token)
+    _local.top = (frame, stacks, stacks.activations[0], token)
     return token
 
 
@@ -103,7 +106,7 @@ def records(stacks) -> list[tuple[int, int, int]]:
         return []
     low, top = stacks.primary.low, stacks.primary.top
     out = []
-    address = stacks.activations.value
+    address = stacks.activations[0]
     while address and len(out) < MAX_RECORDS:
         if address < low or address > top - RECORD_SIZE or address & 15:
             break

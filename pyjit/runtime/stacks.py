@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import ctypes
 import threading
 
-from ..cpython.tstate import quiet_entry
+from ..cpython.tstate import quiet_entry, thread_state_address
 from . import activations as _activations
 from .hostmem import PAGE, Reservation, page_up
 
@@ -85,9 +85,11 @@ class EngineStacks:
         self._free_slots = list(range(thread_stacks - 1, -1, -1))
         self._committed: set[int] = set()
         self._primary_busy = False
-        # The chain of calls between compiled functions on the primary stack
-        # (activations.py) and the thread it belongs to.
-        self.activations = ctypes.c_uint64(0)
+        # Two words the call routines read (activations.py): the head of the
+        # chain of calls between compiled functions on the primary stack,
+        # and the thread state of the thread holding it, which those calls
+        # count against; and that thread's identity.
+        self.activations = (ctypes.c_uint64 * 2)()
         self.primary_owner: int | None = None
         _activations.register(self)
 
@@ -101,10 +103,12 @@ class EngineStacks:
 
     def acquire(self) -> Stack:
         """A stack for the outermost entry of the calling thread."""
-        thread = _get_ident()         # (a check point: before anything changes)
+        thread = _get_ident()         # (check points: before anything changes)
+        thread_state = thread_state_address()
         if not self._primary_busy:
             self._primary_busy = True
             self.primary_owner = thread
+            self.activations[1] = thread_state
             return self.primary
         if not self._free_slots:
             raise NoStackLeft(f"too many threads inside compiled code at once (the engine's "
@@ -123,7 +127,7 @@ class EngineStacks:
         if stack.primary:
             self._primary_busy = False
             self.primary_owner = None
-            self.activations.value = 0        # (what a fault left behind)
+            self.activations[0] = 0           # (what a fault left behind)
         else:
             base = stack.low - PAGE
             self._free_slots.append((base - self.thread_reservation.start)
@@ -135,7 +139,7 @@ class EngineStacks:
         self._primary_busy = kept is not None and kept.primary
         self.primary_owner = _get_ident() if self._primary_busy else None
         if not self._primary_busy:
-            self.activations.value = 0
+            self.activations[0] = 0
         held = None if kept is None or kept.primary else \
             (kept.low - PAGE - self.thread_reservation.start) // (PAGE + self._thread_size)
         self._free_slots = [s for s in range(self._slots - 1, -1, -1) if s != held]

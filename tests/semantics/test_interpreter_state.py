@@ -1,7 +1,7 @@
 """The interpreter's state where the version's layout says it is.
 
-The eval breaker word, the signals hint, the GIL's last holder, the running
-thread state's pointer and the thread state's recursion count are read
+The eval breaker word, the signals hint, the GIL's last holder and the
+thread state's recursion count are read
 here through their offsets (pyjit/cpython/v3_11/layout.py, the addresses
 of pyjit/cpython/interpreter.py) and watched doing what the interpreter
 makes them do.  Compiled code and the shared routines read and write these
@@ -94,29 +94,6 @@ def test_a_signal_sets_the_eval_breaker_and_the_signals_hint():
     # The word: 1 (3.11, 3.12), or the signals bit among the requests (3.13).
     assert [words[0] & _REQUESTS, words[1]] == [interpreter.layout.EVAL_SIGNALS_PENDING_BIT, 1]
     assert _word(interpreter.signals_pending_address()) == 0
-
-
-def test_the_running_thread_state_is_the_gil_holders():
-    """What the shared routines take for the running thread state: the
-    runtime's tstate_current (3.11), or, where that is a C thread-local
-    compiled code cannot read (3.12), the GIL's last holder."""
-    if interpreter.layout.TSTATE_THREAD_LOCAL:
-        assert interpreter.thread_state_pointer_address() is None
-        address = interpreter.gil_last_holder_address()
-    else:
-        address = interpreter.thread_state_pointer_address()
-    pointer = ctypes.c_uint64.from_address(address)
-    here = interpreter.running_thread_state()
-    assert pointer.value == here
-    interp = ctypes.c_uint64.from_address(here + interpreter.layout.TSTATE_INTERP)
-    assert interp.value == interpreter.interpreter_state()
-    seen = []
-    worker = threading.Thread(target=lambda: seen.append(
-        (pointer.value, interpreter.running_thread_state())))
-    worker.start()
-    worker.join()
-    (theirs, theirs_expected), = seen
-    assert theirs == theirs_expected != here
 
 
 def test_the_gil_last_holder_is_the_thread_that_released_it():

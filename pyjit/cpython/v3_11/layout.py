@@ -6,9 +6,9 @@ internal/pycore_dict.h, internal/pycore_object.h, and for the interpreter's
 own state cpython/pystate.h, internal/pycore_interp.h, pycore_runtime.h)
 and are checked against live objects by tests/cpython/test_object_layout.py
 and tests/semantics/test_interpreter_state.py.  The layout is the same on
-x86-64 and AArch64 Linux (LP64, same alignment rules), with one exception:
-the runtime state holds the GIL's pthread mutexes, which are 40 bytes on
-x86-64 and 48 on AArch64, so fields after them move (RUNTIME_TSTATE_CURRENT).
+x86-64 and AArch64 Linux (LP64, same alignment rules) for everything here
+(the runtime state's fields after the GIL's pthread mutexes, 40 bytes on
+x86-64 and 48 on AArch64, would move; none is used).
 
 Naming: STRUCT_FIELD, e.g. TYPE_TP_FLAGS is offsetof(PyTypeObject, tp_flags).
 Offsets of fields *before* an object are negative.
@@ -16,7 +16,6 @@ Offsets of fields *before* an object are negative.
 
 from __future__ import annotations
 
-import platform
 
 VERSION = (3, 11)
 
@@ -275,14 +274,10 @@ TSTATE_C_RECURSION_REMAINING: int | None = None
 # ceval.signals_pending (_Py_atomic_int) is the hint that a signal arrived
 # (the eval breaker is computed from it, e.g. by take_gil);
 # ceval.gil.last_holder is the thread state of the thread that last held
-# the GIL (take_gil and drop_gil set it);
-# gilstate.tstate_current is the thread state of the thread that holds the
-# GIL (NULL while no thread does), what _PyThreadState_GET() reads.
+# the GIL (take_gil and drop_gil set it).
 RUNTIME_SIGNALS_PENDING = 352
 RUNTIME_SIGNALS_IS_TRIPPED: int | None = None   # (3.13: the hint, signals.is_tripped)
 RUNTIME_GIL_LAST_HOLDER = 368
-RUNTIME_TSTATE_CURRENT: int | None = {"x86_64": 576, "aarch64": 592}.get(platform.machine())
-TSTATE_THREAD_LOCAL = False        # tstate_current above is what _PyThreadState_GET reads
 
 # -- vectorcall ----------------------------------------------------------------------
 # nargsf carries this flag when args[-1] may be overwritten by the callee.

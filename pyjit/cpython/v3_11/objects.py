@@ -242,42 +242,6 @@ def leave_recursive_call(tstate: str, tmp: str, *,
             f"    str {w}, {remaining}\n")
 
 
-def running_thread_state(dst: str, tmp: str, ask: str) -> str:
-    """dst = the running thread's PyThreadState, when it is known to be the
-    one the routines found last (in the word at literal
-    lit_thread_state_cache): it holds the GIL (_PyRuntime.gilstate.
-    tstate_current, literal lit_tstate_current), or nobody holds it and it
-    was the last to (gil.last_holder, literal lit_gil_last_holder): code
-    running without the GIL after that thread released it (neither engine
-    does today; both hold the GIL while compiled code runs).  Otherwise go to ask (PyThreadState_Get), with tmp = 0 or
-    the cached state."""
-    return f"""\
-    ldr {tmp}, lit_thread_state_cache
-    ldr {tmp}, [{tmp}]                      // the thread state found last
-    cbz {tmp}, {ask}
-    ldr {dst}, lit_tstate_current
-    ldr {dst}, [{dst}]                      // the GIL holder's
-    cmp {dst}, {tmp}
-    b.eq 1f
-    cbnz {dst}, {ask}                       // another thread holds the GIL, or a new one runs
-    ldr {dst}, lit_gil_last_holder
-    ldr {dst}, [{dst}]                      // nobody holds the GIL: who held it last?
-    cmp {dst}, {tmp}
-    b.ne {ask}
-1:
-"""
-
-
-def is_thread_state(tstate: str, tmp: str, tmp2: str, otherwise: str) -> str:
-    """Go to otherwise unless tstate is a PyThreadState of this interpreter
-    (not NULL, its interp the one at literal lit_interpreter_state)."""
-    return (f"    cbz {tstate}, {otherwise}\n"
-            f"    ldr {tmp}, {_mem(tstate, L.TSTATE_INTERP)}                    // tstate->interp\n"
-            f"    ldr {tmp2}, lit_interpreter_state\n"
-            f"    cmp {tmp}, {tmp2}\n"
-            f"    b.ne {otherwise}\n")
-
-
 def take_eval_breaker() -> str:
     """The requests of the eval breaker compiled code found set, taken: the
     word (address in literal lit_eval_breaker) and the runtime's signals

@@ -23,10 +23,8 @@ The differences that change generated code:
 - managed dicts: one word before the GC header (OBJECT_VALUES) holds either
   the values array minus one (bit 0 set: VALUES_TAG) or the materialized
   dict (bit 0 clear; NULL before one exists without values).
-- the running thread state is a C thread-local (_Py_tss_tstate), which
-  compiled code cannot read: RUNTIME_TSTATE_CURRENT is None and the shared
-  routines trust the GIL's last_holder instead (objects.py).  The GIL is the
-  interpreter's own: the main interpreter's ceval.gil points at it.
+- the GIL is the interpreter's own: the main interpreter's ceval.gil
+  points at it (its last_holder: gil_last_holder_address).
 """
 
 from __future__ import annotations
@@ -141,8 +139,6 @@ RECURSION_COUNT_OF_C_ENTRY = 0
 # x86-64 and AArch64 (the one pthread_condattr_t is padded to the same
 # 24-byte struct), so it is one offset on both.
 RUNTIME_SIGNALS_PENDING = 2008
-RUNTIME_TSTATE_CURRENT = None      # no such field: see TSTATE_THREAD_LOCAL
-TSTATE_THREAD_LOCAL = True         # _PyThreadState_GET reads _Py_tss_tstate, a C thread-local
 
 
 def names() -> list[str]:

@@ -12,9 +12,7 @@ object alone when bit 31 of its count is set (immortal), else takes one
 from the 64-bit count.  Ints: lv_tag instead of ob_size, below
 LONG_COMPACT_TAG_LIMIT for at most one digit, the value (1 - (lv_tag & 3))
 * digit[0].  Managed dicts: one tagged word (layout.OBJECT_VALUES).  The
-recursion count of Python calls is py_recursion_remaining.  The running
-thread state is a C thread-local, so `running_thread_state` trusts the
-GIL's last holder alone.
+recursion count of Python calls is py_recursion_remaining.
 
 Local labels 81 and 82 belong to the reference count fragments: the text
 around them must not use those numbers.
@@ -28,12 +26,11 @@ from functools import partial
 from . import layout as L
 from ..v3_11 import objects as _v3_11
 from ..v3_11.objects import (  # noqa: F401
-    _mem, add_to_insertion_order, gc_track, gc_untrack, is_thread_state, no_dict_sharing_values, refcount_is_one,
+    _mem, add_to_insertion_order, gc_track, gc_untrack, no_dict_sharing_values, refcount_is_one,
     small_int_index_shift, take_eval_breaker,
 )
 
 assert L.VALUES_ORDER_COUNT == _v3_11.L.VALUES_ORDER_COUNT   # add_to_insertion_order
-assert L.TSTATE_INTERP == _v3_11.L.TSTATE_INTERP            # is_thread_state reads it
 assert L.SMALL_INT_STRIDE == _v3_11.L.SMALL_INT_STRIDE      # small_int_index_shift too
 assert L.OB_REFCNT == 0 and L.IMMORTAL_BIT == 31
 
@@ -167,22 +164,3 @@ def range_iter_advance(it: str) -> str:
 enter_recursive_call = partial(_v3_11.enter_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)
 leave_recursive_call = partial(_v3_11.leave_recursive_call, offset=L.TSTATE_RECURSION_REMAINING)
 
-
-def running_thread_state(dst: str, tmp: str, ask: str) -> str:
-    """dst = the running thread's PyThreadState, when it is known to be the
-    one the routines found last (in the word at literal
-    lit_thread_state_cache): the GIL's last holder (literal
-    lit_gil_last_holder), which is the thread holding it, or, while nobody
-    does, the thread that released it last (code running without the GIL,
-    as the Unicorn engine does for now).  3.12 keeps the running thread
-    state in a C thread-local, out of compiled code's reach.  Otherwise go
-    to ask (PyThreadState_Get), with tmp = 0 or the cached state."""
-    return f"""\
-    ldr {tmp}, lit_thread_state_cache
-    ldr {tmp}, [{tmp}]                      // the thread state found last
-    cbz {tmp}, {ask}
-    ldr {dst}, lit_gil_last_holder
-    ldr {dst}, [{dst}]                      // who holds or last held the GIL?
-    cmp {dst}, {tmp}
-    b.ne {ask}
-"""

@@ -23,15 +23,15 @@ from ..v3_11.objects import (  # noqa: F401  (the dict word, the collector's lis
 )
 from ..v3_12 import layout as _L312
 from ..v3_12.objects import (  # noqa: F401  (what reads nothing 3.13 changed)
-    _mem, decref, incref, init_one_digit, is_immortal, is_thread_state,
+    _mem, decref, incref, init_one_digit, is_immortal,
     one_digit_checks, one_digit_values, range_iter_advance, range_iter_next,
-    refcount_is_one, running_thread_state, small_int_index_shift,
+    refcount_is_one, small_int_index_shift,
 )
 
 # What the fragments imported from 3.12 read is where 3.12 has it, and 3.11's.
 assert L.OBJECT_MANAGED_DICT == _v3_11.L.OBJECT_MANAGED_DICT   # instance_dict
 for _name in ("OB_REFCNT", "IMMORTAL_BIT", "LONG_LV_TAG", "LONG_OB_DIGIT", "RANGEITER_START",
-              "RANGEITER_LEN", "TSTATE_INTERP", "SMALL_INT_STRIDE"):
+              "RANGEITER_LEN", "SMALL_INT_STRIDE"):
     assert getattr(L, _name) == getattr(_L312, _name), _name
 
 

@@ -28,8 +28,8 @@ from ..v3_11 import objects as _v3_11
 from ..v3_13 import layout as _L313
 from ..v3_13.objects import (  # noqa: F401  (what reads nothing 3.14 changed)
     _mem, add_to_insertion_order, no_dict_sharing_values, init_one_digit, instance_dict,
-    instance_dict_address, instance_values, is_thread_state, no_instance_dict, one_digit_checks,
-    one_digit_values, range_iter_advance, range_iter_next, running_thread_state,
+    instance_dict_address, instance_values, no_instance_dict, one_digit_checks,
+    one_digit_values, range_iter_advance, range_iter_next,
     small_int_index_shift, take_eval_breaker,
 )
 
@@ -37,7 +37,7 @@ from ..v3_13.objects import (  # noqa: F401  (what reads nothing 3.14 changed)
 for _name in ("OB_TYPE", "TYPE_TP_BASICSIZE", "VALUES_VALID", "VALUES_ITEMS", "VALUES_SIZE",
               "VALUES_CAPACITY", "OBJECT_MANAGED_DICT", "LONG_LV_TAG",
               "LONG_OB_DIGIT", "LONG_NON_SIZE_BITS", "LONG_SIGN_MASK", "LONG_SIGN_NEGATIVE",
-              "LONG_COMPACT_TAG_LIMIT", "RANGEITER_START", "RANGEITER_LEN", "TSTATE_INTERP",
+              "LONG_COMPACT_TAG_LIMIT", "RANGEITER_START", "RANGEITER_LEN",
               "SMALL_INT_STRIDE", "TSTATE_EVAL_BREAKER", "EVAL_BREAKER_REQUESTS_WIDTH",
               "EVAL_GIL_DROP_REQUEST_BIT", "EVAL_EVENTS_MASK"):
     assert getattr(L, _name) == getattr(_L313, _name), _name
