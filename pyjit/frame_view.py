@@ -5,8 +5,9 @@ A compiled function called by another compiled function runs without a
 frame of its own (pyjit/runtime/activations.py), so the interpreter's
 `sys._getframe(n)` counts one frame fewer for each such activation between
 the caller and frame n: `doctest.DocTestSuite()` and `typing`'s
-`_caller(depth)` then look at the wrong module.  Once an engine is made,
-`install` replaces the two functions in `sys` with ones that count them:
+`_caller(depth)` then look at the wrong module.  When compiled code is
+first loaded, `install` replaces the two functions in `sys` with ones that
+count them:
 frame n is an interpreter frame as before, or, for such an activation, a
 frame object standing for it as a traceback entry's does
 (pyjit/cpython/tracebacks.py: the function's code name, file and globals,
@@ -14,8 +15,8 @@ no locals), at the line of the call it is making when that is known (its
 call to the next such activation) and at its first line otherwise; its
 `f_back` is the frame the interpreter would show below it.  pyjit's own
 frames are not counted either (the autojit hook's, which a function's
-first call runs through, and Python helpers').  Counting walks the frames
-up to frame n (the interpreter's reads no frame between).  What walks
+first call runs through, and Python helpers').  Counting makes a frame
+object for every frame up to n (the interpreter's makes one for frame n).  What walks
 `f_back` from an interpreter frame still skips such activations (that
 field belongs to the interpreter while the frame runs).
 """
@@ -35,12 +36,13 @@ from .runtime import activations
 
 _getframe = sys._getframe
 _getframemodulename = getattr(sys, "_getframemodulename", None)
-_object_at = __import__("_ctypes").PyObj_FromPtr
 _Pointer = ctypes.c_void_p
 _index = operator.index
 _is_own_file = is_own_file
 _is_counted = _install.is_counted_code
-_code_info_of = None          # function -> its CodeInfo or None (set by install)
+# address -> (the compiled function there, its CodeInfo or None), or None
+# when no compiled function lives there (set by install)
+_function_at = None
 
 
 def _frame_address(frame) -> int:
@@ -95,16 +97,20 @@ class _Activation:
 
 def _activation_entries(records) -> list:
     """An _Activation for each record of one entry, innermost first: an
-    activation is at the call it makes to the next inner one."""
+    activation is at the call it makes to the next inner one.  A callee
+    that is no compiled function now (uncompiled, or dead, while its code
+    runs: the address is not read then) is left out."""
     out = []
     inner_return = 0
     for callee, back in records:
-        func = _object_at(callee)
-        info = _code_info_of(func) if _code_info_of is not None else None
-        if info is None:
-            info = CodeInfo(_install.original_code(func), func.__globals__)
-        line = info.line_at(inner_return) if inner_return else None
-        out.append(_Activation(func, info, line if line is not None else info.code.co_firstlineno))
+        found = _function_at(callee) if _function_at is not None else None
+        if found is not None:
+            func, info = found
+            if info is None:
+                info = CodeInfo(_install.original_code(func), func.__globals__)
+            line = info.line_at(inner_return) if inner_return else None
+            out.append(_Activation(func, info,
+                                   line if line is not None else info.code.co_firstlineno))
         inner_return = back
     return out
 
@@ -151,12 +157,13 @@ def getframemodulename(depth=0, /):
     return _getframemodulename(depths[depth] + 1)
 
 
-def install(code_info_of) -> None:
+def install(function_at) -> None:
     """Put getframe (and getframemodulename where the interpreter has it)
-    in sys; code_info_of(function) gives a compiled function's CodeInfo or
-    None."""
-    global _code_info_of
-    _code_info_of = code_info_of
+    in sys; function_at(address) gives (the compiled function whose object
+    is at address, its CodeInfo or None), or None when no live compiled
+    function is there."""
+    global _function_at
+    _function_at = function_at
     if sys._getframe is _getframe:
         sys._getframe = getframe
     if _getframemodulename is not None and sys._getframemodulename is _getframemodulename:

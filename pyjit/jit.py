@@ -310,17 +310,22 @@ def shared_code_of(func: Callable) -> "sharing.Shared | None":
     return installed.shared if installed is not None else None
 
 
-def _code_info_of(func: FunctionType):
-    """The traceback information of func's compiled code, or None."""
-    installed = _installed(func)
-    return installed.compiled.code_info if installed is not None else None
+def _compiled_at(address: int):
+    """(the compiled function whose object is at address, the traceback
+    information of its code), or None when no compiled function lives
+    there (the address is not read)."""
+    installed = _compiled.get(address)
+    func = installed.func_ref() if installed is not None else None
+    if func is None or id(func) != address:
+        return None
+    return func, installed.compiled.code_info
 
 
 def _load(engine, compiled: CompiledFunction):
     """Load compiled code; when the arena is full, once more after
     unloading the idle code kept for later functions (sharing.py).  The
     first load puts frame_view's sys._getframe in place."""
-    frame_view.install(_code_info_of)
+    frame_view.install(_compiled_at)
     try:
         return engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
     except MemoryError:

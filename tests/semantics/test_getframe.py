@@ -16,6 +16,7 @@ import pytest
 import other_module
 from exc_support import compiled
 
+from pyjit import jit
 from pyjit.runtime import activations
 
 
@@ -159,3 +160,30 @@ def test_doctest_finds_the_module_that_asked():
         jitted = ids()
     assert jitted == interpreted
     assert any("_doctest_module" in name for name in interpreted)
+
+
+def uncompiling_victim(reader):
+    jit.force_uncompile(uncompiling_victim)     # its activation goes on compiled
+    return reader()
+
+
+def calls_victim(reader):
+    return uncompiling_victim(reader)
+
+
+def test_an_activation_of_a_function_no_longer_compiled_is_left_out():
+    # the view names only functions the JIT has compiled now (a record's
+    # function may even be dead: its address is not read then)
+    def reader():
+        names = []
+        for k in range(1, 4):
+            names.append(sys._getframe(k).f_code.co_name)
+        return names
+    interpreted = calls_victim(reader)
+    assert jit.force_compile(calls_victim) and jit.force_compile(uncompiling_victim)
+    try:
+        jitted = calls_victim(reader)
+    finally:
+        jit.force_uncompile(calls_victim)
+    assert interpreted[:2] == ["uncompiling_victim", "calls_victim"]
+    assert jitted[:2] == interpreted[1:3]
