@@ -38,9 +38,10 @@ engine's primary stack (above `lit_stack_limit`), which one thread holds
 at a time: the running thread state is that thread's, the word after the
 chain's head at `lit_activations` (set when the thread takes the stack,
 pyjit/runtime/stacks.py).  A call to PyObject_Vectorcall is a tail
-branch: the interpreter counts the frames it makes.  A compiled target is called only while the callee's
-func_version carries pyjit's stamp (func_versions.py); otherwise the
-`call_entry_stale` helper says what to call.  While a compiled callee runs,
+branch: the interpreter counts the frames it makes.  A compiled target is
+called only while the callee's func_version carries pyjit's stamp
+(func_versions.py); otherwise the `call_entry_stale` helper says what to
+call.  While a compiled callee runs,
 a record on the routine's frame (its return address, the callee, the
 thread state, the previous record) is the head of a chain at
 `activations`, so that what reads the stack finds the activations that

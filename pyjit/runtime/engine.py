@@ -39,10 +39,10 @@ from ..aarch64.compiled import CompiledCode
 from ..cpython import errstate
 from ..cpython.errstate import Failure
 from ..cpython.frames import pop as pop_frame, push as push_frame
-from .activations import enter as enter_activations, leave as leave_activations
 from ..cpython.tstate import per_thread, recursion_counter
 from ..cpython import interrupts
 from . import entries, routines
+from .activations import enter as enter_activations, leave as leave_activations
 from .counts import Counts
 from .hostmem import PageArena
 from .loaded import LoadedCode

@@ -41,10 +41,9 @@ from __future__ import annotations
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
 from builtins import BaseException, RuntimeError, len, list, range, set
-from dataclasses import dataclass
-
 import ctypes
 import threading
+from dataclasses import dataclass
 
 from ..cpython.tstate import quiet_entry, thread_state_address
 from . import activations as _activations
