@@ -111,12 +111,18 @@ def test_depth_zero_and_below_are_the_callers_own_frame():
         sys._getframe("1")
 
 
-def test_each_frame_has_its_functions_globals():
+def through_relay(reader, depths):
+    """(interpreted, compiled) results of reader(n) for each n of depths,
+    reader called by other_module.relay from a function of this module;
+    both compiled for the second."""
     def in_other_module(n):
-        return other_module.relay(view, n)
-    interpreted = [in_other_module(n) for n in range(1, 4)]
-    with compiled(in_other_module, other_module.relay):
-        jitted = [in_other_module(n) for n in range(1, 4)]
+        return other_module.relay(reader, n)
+    return both(lambda: [in_other_module(n) for n in depths], in_other_module,
+                other_module.relay)
+
+
+def test_each_frame_has_its_functions_globals():
+    interpreted, jitted = through_relay(view, range(1, 4))
     assert jitted == interpreted
     assert interpreted[0] == ("relay", "other_module")
 
@@ -126,12 +132,7 @@ def test_each_frame_has_its_functions_globals():
 def test_getframemodulename_counts_them_too():
     def modules(n):
         return sys._getframemodulename(n)
-
-    def in_other_module(n):
-        return other_module.relay(modules, n)
-    interpreted = [in_other_module(n) for n in range(0, 5)]
-    with compiled(in_other_module, other_module.relay):
-        jitted = [in_other_module(n) for n in range(0, 5)]
+    interpreted, jitted = through_relay(modules, range(0, 5))
     assert jitted == interpreted
     assert interpreted[1:3] == ["other_module", __name__]
 
