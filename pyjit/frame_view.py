@@ -7,18 +7,17 @@ frame of its own (pyjit/runtime/activations.py), so the interpreter's
 the caller and frame n: `doctest.DocTestSuite()` and `typing`'s
 `_caller(depth)` then look at the wrong module.  When compiled code is
 first loaded, `install` replaces the two functions in `sys` with ones that
-count them:
-frame n is an interpreter frame as before, or, for such an activation, a
-frame object standing for it as a traceback entry's does
+count them: frame n is an interpreter frame as before, or, for such an
+activation, a frame object standing for it as a traceback entry's does
 (pyjit/cpython/tracebacks.py: the function's code name, file and globals,
 no locals), at the line of the call it is making when that is known (its
 call to the next such activation) and at its first line otherwise; its
 `f_back` is the frame the interpreter would show below it.  pyjit's own
 frames are not counted either (the autojit hook's, which a function's
 first call runs through, and Python helpers').  Counting makes a frame
-object for every frame up to n (the interpreter's makes one for frame n).  What walks
-`f_back` from an interpreter frame still skips such activations (that
-field belongs to the interpreter while the frame runs).
+object for every frame up to n (the interpreter's makes one for frame n).
+What walks `f_back` from an interpreter frame still skips such
+activations (that field belongs to the interpreter while the frame runs).
 """
 
 from __future__ import annotations
