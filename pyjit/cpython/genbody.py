@@ -139,7 +139,12 @@ class GeneratorBody:
     def close(self):
         result = self._thrown(GeneratorExit(), frames.caller_frame())
         if result.__class__ is not Failure and len(result) > 1:
+            # gen_close raises the RuntimeError with the generator's item
+            # popped: no context.  CPython throws it into the trampoline,
+            # which finishes (chaining it to the item, which the body left
+            # holding the GeneratorExit it handles): the item goes first.
             self._saved = result
+            clear_item(self._item)
             raise RuntimeError(f"{self._kind} ignored GeneratorExit")
         self._saved = None
         if result.__class__ is Failure and not isinstance(result.exc, GeneratorExit):

@@ -227,11 +227,22 @@ def iter_send(inner, value):
         return True, stop.value
 
 
-def delegate_throw(inner, exc: BaseException):
+def delegate_throw(inner, exc: BaseException, own):
     """exc thrown into a generator suspended in `yield from inner` (_gen_throw
     with a delegate): (done, value), value being what inner yielded (done
     False) or returned (done True); raises what is to be raised at the
-    suspension point."""
+    suspension point, chained to the generator's own handled exception
+    (own(): None if none), as gen_send_ex does when it throws it in there
+    (_PyErr_ChainStackItem).  A generator delegate chained its exception
+    to its own item only, which is empty when it is not handling one."""
+    handled = own()          # (read first: the `except` below makes raised the item's)
+    try:
+        return _delegate_throw(inner, exc)
+    except BaseException as raised:
+        raise chain_thrown(raised, handled)
+
+
+def _delegate_throw(inner, exc: BaseException):
     if isinstance(exc, GeneratorExit):
         close = inner.close if type(inner) in (_GENERATOR, _COROUTINE) else \
             getattr(inner, "close", None)
@@ -256,21 +267,11 @@ def delegate_throw(inner, exc: BaseException):
 
 def normalize_throw(typ, val=None, tb=None) -> BaseException:
     """The exception gen.throw(typ, val, tb) throws in, with _gen_throw's
-    TypeErrors."""
+    TypeErrors for invalid arguments (raised: nothing is thrown in)."""
     if tb is not None and not isinstance(tb, types.TracebackType):
         raise TypeError("throw() third argument must be a traceback object")
     if isinstance(typ, type) and issubclass(typ, BaseException):
-        if isinstance(val, typ):
-            exc = val
-        elif val is None:
-            exc = typ()
-        elif isinstance(val, tuple):
-            exc = typ(*val)
-        else:
-            exc = typ(val)
-        if not isinstance(exc, BaseException):
-            raise TypeError(f"calling {typ!r} should have returned an instance of BaseException, "
-                            f"not {type(exc).__name__}")
+        exc = val if isinstance(val, typ) else _instantiated(typ, val)
     elif isinstance(typ, BaseException):
         if val is not None:
             raise TypeError("instance exception may not have a separate value")
@@ -282,4 +283,25 @@ def normalize_throw(typ, val=None, tb=None) -> BaseException:
                         f"BaseException, not {type(typ).__name__}")
     if tb is not None:
         exc = exc.with_traceback(tb)
+    return exc
+
+
+def _instantiated(typ: type, val) -> BaseException:
+    """typ instantiated with val as PyErr_NormalizeException does: when the
+    call fails, or gives something not an exception (a TypeError then), that
+    failure is the exception thrown in, as it is the normalized one."""
+    try:
+        if val is None:
+            exc = typ()
+        elif isinstance(val, tuple):
+            exc = typ(*val)
+        else:
+            exc = typ(val)
+        if not isinstance(exc, BaseException):
+            raise TypeError(f"calling {typ!r} should have returned an instance of BaseException, "
+                            f"not {type(exc).__name__}")
+    except BaseException as failed:
+        # Without this frame's traceback entry (the rest is the failing
+        # class's own), and with no local holding it.
+        return failed.with_traceback(failed.__traceback__.tb_next)
     return exc

@@ -22,8 +22,9 @@ def gen_throw(exc):
 @python_helper("iter_throw", ("obj", "obj", "ptr"), "int", "minus_one")
 def iter_throw(inner, exc, out):
     """IterThrow: as PyIter_Send, 0 (returned) or 1 (yielded) with the
-    value in out[0]."""
-    done, value = generators.delegate_throw(inner, exc)
+    value in out[0]; what it raises is chained to the generator's own
+    handled exception (the top exception-stack item)."""
+    done, value = generators.delegate_throw(inner, exc, generators.own_handled)
     put(addresses(out, 1), 0, value)
     return 0 if done else 1
 

@@ -297,7 +297,7 @@ def _iter_send(a: Activation, i: IterSend, v: list) -> Any:
 
 @semantics(IterThrow)
 def _iter_throw(a: Activation, i: IterThrow, v: list) -> Any:
-    done, a.second[i] = G.delegate_throw(v[0], v[1])
+    done, a.second[i] = G.delegate_throw(v[0], v[1], lambda: a.handled)
     return done
 
 

@@ -276,6 +276,31 @@ class WalksItems(Listed):
         yield len(super().items())
 
 
+def delegates_in_a_handler():
+    """A throw the delegate does not catch leaves it chained to the
+    generator's own handled exception (gen_send_ex's chaining)."""
+    try:
+        raise KeyError("handled")
+    except KeyError:
+        yield from counter(3)
+
+
+class NotAnInstance(Exception):
+    """Instantiating it gives the class: gen.throw(NotAnInstance) throws
+    the TypeError of the failed normalization in."""
+
+    def __new__(cls, *args, **kwargs):
+        return cls
+
+
+def catches_type_errors():
+    try:
+        yield 1
+    except TypeError as exc:
+        LOG.append(("caught", str(exc)))
+    yield 2
+
+
 def _genexpr():
     items = [1, 2, 3, 4, 5]
     return genexpr_user(items).gi_code
@@ -323,6 +348,10 @@ GENERATOR_CASES: dict[str, tuple] = {
     "async_for_and_with": (async_for_and_with, (3,), ["await"]),
     "super_in_generator": (WalksItems.items, (WalksItems(),), ["list"]),
     "delegate_close_stops": (delegates_to_stopping_close, (), ["next", "close"]),
+    "delegated_throw_in_handler": (delegates_in_a_handler, (),
+                                   ["next", ("throw", ValueError("v")), "next"]),
+    "throw_failed_instantiation": (catches_type_errors, (),
+                                   ["next", ("throw", NotAnInstance), "next"]),
     "delegate_throw_returns": (delegates_to_returning_throw, (),
                                ["next", ("throw", KeyError("r")), "next"]),
     "aexit_awaits": (exits_slowly, (KeyError("swallowed"),), ["await"]),
@@ -349,7 +378,8 @@ def _run_awaitable(awaitable):
 
 def _describe(exc: BaseException):
     return ("raise", type(exc).__name__, str(exc),
-            type(exc.__cause__).__name__ if exc.__cause__ is not None else None)
+            type(exc.__cause__).__name__ if exc.__cause__ is not None else None,
+            type(exc.__context__).__name__ if exc.__context__ is not None else None)
 
 
 def drive(fn, args, script) -> list:

@@ -372,3 +372,64 @@ def test_a_throw_while_the_caller_handles_an_exception(body):
     assert got == interpreted
     expected = None if body is raises_in_handler_after_throw else "KeyError"
     assert interpreted[0] == "ok" and (interpreted[1] and interpreted[1][0]) == expected
+
+
+def yields_once():
+    yield
+
+
+def delegates_while_handling():
+    try:
+        raise KeyError("handled")
+    except KeyError:
+        yield from yields_once()
+
+
+def test_a_throw_the_delegate_passes_on_chains_to_the_generators_handled_exception():
+    # Lib/test test_generators GeneratorThrowTest.
+    # test_exception_context_with_yield_from.  (The traceback is compared on
+    # 3.12 and later: 3.11's gen_send_ex drops the entries the delegate's
+    # frames added, unless the delegate caught the exception, when it chains
+    # it; a compiled delegate's trampoline catches it.)
+    def run():
+        g = delegates_while_handling()
+        next(g)
+        g.throw(ValueError("thrown"))
+    def without_traceback(outcome):
+        kind, (name, message, _, context, *_) = outcome
+        return kind, name, message, context
+
+    interpreted, got = both(run, delegates_while_handling, yields_once)
+    if sys.version_info >= (3, 12):
+        assert got == interpreted
+    assert without_traceback(got) == without_traceback(interpreted)
+    assert without_traceback(interpreted)[3][0] == "KeyError"
+
+
+class InstantiatesAsItsClass(Exception):
+    def __new__(cls, *args, **kwargs):
+        return cls
+
+
+def catches_the_type_error(log):
+    try:
+        yield
+    except TypeError as exc:
+        log.append(str(exc))
+
+
+def test_a_failed_instantiation_of_the_thrown_class_is_thrown_in():
+    # Lib/test test_generators ExceptionTest.test_except_throw_bad_exception:
+    # the TypeError of the failed normalization reaches the body's handler.
+    def run():
+        log = []
+        g = catches_the_type_error(log)
+        next(g)
+        try:
+            g.throw(InstantiatesAsItsClass)
+        except StopIteration:
+            return log
+    interpreted, got = both(run, catches_the_type_error)
+    assert got == interpreted
+    assert interpreted == ("ok", ["calling <class 'test_generators.InstantiatesAsItsClass'> "
+                                  "should have returned an instance of BaseException, not type"])
