@@ -16,19 +16,32 @@ call to the next such activation) and at its first line otherwise; its
 frames are not counted either (the autojit hook's, which a function's
 first call runs through, and Python helpers').  Counting makes a frame
 object for every frame up to n (the interpreter's makes one for frame n).
-What walks `f_back` from an interpreter frame still skips such
-activations (that field belongs to the interpreter while the frame runs).
+
+`frame.f_back` is replaced too, in the frame type's dict (`back`): the
+`f_back` of a running interpreter frame called from such an activation is
+the activation's stand-in, as getframe would give it, so walks that start
+from a frame (`inspect.stack()`, `traceback.extract_stack()`, logging's
+caller) see what the interpreter's would.  The field itself is left alone:
+it belongs to the interpreter while the frame runs, and a value set there
+would be dropped unreleased when the frame ends.  C code reading frames
+(`PyFrame_GetBack`: `warnings`' stack levels) still sees the interpreter's.
+A stand-in is made at each read (`f.f_back is f.f_back` is False there),
+and the innermost activation is at its first line (where it called out is
+not known).
 """
 
 from __future__ import annotations
 
-from builtins import ValueError, len, list, range, sum, type
+from builtins import AttributeError, ValueError, len, list, range, sum, type
 import ctypes
+import gc
 import operator
 import sys
+import types
 
 from . import install as _install
 from .cpython import layout
+from .cpython.frames import real_back
 from .cpython.own_files import is_own_file
 from .cpython.tracebacks import CodeInfo, set_back
 from .runtime import activations
@@ -39,6 +52,8 @@ _Pointer = ctypes.c_void_p
 _index = operator.index
 _is_own_file = is_own_file
 _is_counted = _install.is_counted_code
+_real_back = real_back
+_entered = activations.entered
 # address -> (the compiled function there, its CodeInfo or None), or None
 # when no compiled function lives there (set by install)
 _function_at = None
@@ -80,7 +95,7 @@ def _entries(first, depth: int) -> tuple[list, list]:
                         k += 1
             out.append(frame)
             depths.append(real)
-        frame = frame.f_back
+        frame = _real_back(frame)
         real += 1
     return out, depths
 
@@ -156,6 +171,69 @@ def getframemodulename(depth=0, /):
     return _getframemodulename(depths[depth] + 1)
 
 
+def back(frame):
+    """frame.f_back as the interpreter would show it: for a running frame
+    called from a compiled activation without a frame, that activation's
+    stand-in (its f_back the next one's, the last one's the interpreter's
+    frame they run above); pyjit's own frames skipped, as getframe skips
+    them.  A frame that has finished, or a stand-in, has its f_back set
+    (the interpreter's, or pyjit's) and keeps it."""
+    below = _real_back(frame)
+    if below is None or not _entered() or \
+            _Pointer.from_address(id(frame) + layout.FRAME_F_BACK).value:
+        return below
+    groups = activations.above_frames()
+    if not groups:
+        return below
+    skipped = False
+    while below is not None:
+        code = below.f_code
+        if not (_is_own_file(code.co_filename) or skipped and _is_counted(code)):
+            break
+        skipped = True
+        below = _real_back(below)
+    if below is None:
+        return None
+    address = _frame_address(below)
+    for group_frame, records in groups:
+        if group_frame == address:
+            entries = _activation_entries(records)
+            if entries:
+                entries.append(below)
+                return _materialize(entries, 0)
+    return below
+
+
+class _Back:
+    """The `f_back` of frame objects (a data descriptor, read-only as the
+    interpreter's): `back`."""
+
+    __slots__ = ()
+
+    def __get__(self, frame, owner=None):
+        if frame is None:
+            return self
+        return back(frame)
+
+    def __set__(self, frame, value):
+        raise AttributeError("readonly attribute")
+
+    def __delete__(self, frame):
+        raise AttributeError("readonly attribute")
+
+
+def _put_back_view() -> None:
+    """Make `back` what `frame.f_back` reads, in the frame type's own dict
+    (the type's attribute cache told)."""
+    types_dict = gc.get_referents(types.FrameType.__dict__)[0]
+    if type(types_dict.get("f_back")) is not _Back:
+        types_dict["f_back"] = _Back()
+        _type_modified(types.FrameType)
+
+
+_type_modified = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("PyType_Modified", ctypes.pythonapi))
+
+
 def install(function_at) -> None:
     """Put getframe (and getframemodulename where the interpreter has it)
     in sys; function_at(address) gives (the compiled function whose object
@@ -167,3 +245,4 @@ def install(function_at) -> None:
         sys._getframe = getframe
     if _getframemodulename is not None and sys._getframemodulename is _getframemodulename:
         sys._getframemodulename = getframemodulename
+    _put_back_view()

@@ -34,6 +34,7 @@ from .. import sharing
 from ..autojit import EXCLUDED, passes_to_compiled
 from ..jit import in_compiler
 from ..install import original_code
+from ..cpython.frames import real_back
 from ..cpython.own_files import PACKAGE_DIR, is_own_module
 
 
@@ -72,7 +73,7 @@ def compiled_call_share(call: Callable[[], Any], compiled: Iterable) -> dict[str
             code = frame.f_code
             if ours(frame) or passes_to_compiled(code) or in_compiler():
                 return                  # (what pyjit's compiler calls is its own)
-            back = frame.f_back
+            back = real_back(frame)
             if back is not None and (id(back) in behalf or ours(back)):
                 # pyjit's own bookkeeping (weakref's dictionaries...) and
                 # what that calls: not the program's calls

@@ -27,12 +27,16 @@ from __future__ import annotations
 
 import ctypes
 import threading
+import types
 
 from . import layout
 from .tstate import quiet_entry
 
 _U64 = ctypes.c_uint64
 _U8 = ctypes.c_uint8
+# The interpreter's own `frame.f_back` (pyjit/frame_view.py puts a view of
+# it in its place): what pyjit's own frame walks read.
+real_back = types.FrameType.__dict__["f_back"].__get__
 _object_at = __import__("_ctypes").PyObj_FromPtr
 _thread_state = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyThreadState_Get", ctypes.pythonapi))
 class _Innermost(threading.local):

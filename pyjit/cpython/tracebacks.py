@@ -156,6 +156,7 @@ _decref.argtypes = (ctypes.c_void_p,)
 _decref.restype = None
 _getframe = sys._getframe
 _object_at = __import__("_ctypes").PyObj_FromPtr
+_real_back = frames.real_back
 
 
 def _trampoline_caller(info: CodeInfo):
@@ -172,13 +173,13 @@ def _trampoline_caller(info: CodeInfo):
         return None
     f = _getframe(2)
     while f is not None and f.f_code is not code:
-        f = f.f_back
-    back = f.f_back if f is not None else None
+        f = _real_back(f)
+    back = _real_back(f) if f is not None else None
     hooked = False
     while back is not None and back.f_code.co_filename.startswith(PACKAGE_DIR):
-        back, hooked = back.f_back, True    # a first call, made by the counting hook...
+        back, hooked = _real_back(back), True    # a first call, made by the counting hook...
     if hooked and back is not None and back.f_code.co_qualname == code.co_qualname:
-        back = back.f_back                  # ...for the counted frame of the same call
+        back = _real_back(back)             # ...for the counted frame of the same call
     return back
 
 
@@ -207,7 +208,7 @@ def add_entry(info: CodeInfo, lr: int) -> None:
     back = _trampoline_caller(info)
     if back is not None:
         set_back(frame, back)
-    if head is not None and _is_standin(head.tb_frame) and head.tb_frame.f_back is not frame:
+    if head is not None and _is_standin(head.tb_frame) and _real_back(head.tb_frame) is not frame:
         set_back(head.tb_frame, frame)     # the callee's frame: this activation called it
     exc.__traceback__ = _TracebackType(head, frame, -1, line)
 

@@ -87,6 +87,12 @@ for _fn in (enter, leave):
 del _fn
 
 
+def entered() -> bool:
+    """Whether compiled code entered under a frame is running on this
+    thread (else no activation of it runs without a frame)."""
+    return _local.top is not None
+
+
 def _marks() -> list[tuple[int, object, int]]:
     """This thread's marks, (frame, stacks, head), innermost first."""
     out = []

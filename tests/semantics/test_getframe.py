@@ -9,7 +9,9 @@ module) and typing (`_caller(depth)`) rely on."""
 from __future__ import annotations
 
 import doctest
+import inspect
 import sys
+import traceback
 
 import pytest
 
@@ -188,3 +190,89 @@ def test_an_activation_of_a_function_no_longer_compiled_is_left_out():
         jit.force_uncompile(calls_victim)
     assert interpreted[:2] == ["uncompiling_victim", "calls_victim"]
     assert jitted[:2] == interpreted[1:3]
+
+
+# -- f_back from an interpreter frame -----------------------------------------------------
+
+def walk(_n, length=5):
+    """Interpreted: names along f_back from this function's own frame
+    (sys._getframe() of depth 0, as inspect.currentframe() gives it)."""
+    frame, names = sys._getframe(), []
+    while frame is not None and len(names) < length:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names
+
+
+def test_f_back_of_an_interpreter_frame_shows_the_activations_below_it():
+    # walk's frame was pushed by level3, which level2 called directly, as
+    # level1 called level2: the interpreter's previous frame is level1's
+    interpreted, jitted = both(lambda: level1(walk, 0), *LEVELS)
+    assert jitted == interpreted
+    assert interpreted[:4] == ["walk", "level3", "level2", "level1"]
+
+
+def test_inspect_and_traceback_walk_them_too():
+    def names(_n):
+        return ([info.function for info in inspect.stack()[:4]],
+                [entry.name for entry in traceback.extract_stack(limit=4)][::-1])
+    interpreted, jitted = both(lambda: level1(names, 0), *LEVELS)
+    assert jitted == interpreted
+    assert interpreted[0] == ["names", "level3", "level2", "level1"]
+
+
+def test_f_back_lines_are_the_calls_made():
+    def where(_n):
+        frame = sys._getframe().f_back
+        return [(frame.f_code.co_name, frame.f_lineno),
+                (frame.f_back.f_code.co_name, frame.f_back.f_lineno)]
+    interpreted, jitted = both(lambda: level1(where, 0), *LEVELS)
+    # level3 is the innermost activation: its line is its first one (the
+    # view cannot see where it called out from); level2's is its call of level3
+    assert jitted[1] == interpreted[1] == ("level2", level2.__code__.co_firstlineno + 1)
+    assert jitted[0] == ("level3", level3.__code__.co_firstlineno)
+
+
+def test_a_finished_frame_keeps_the_f_back_it_had():
+    def keep(_n):
+        return sys._getframe()
+    with compiled(*LEVELS):
+        frame = level1(keep, 0)
+    # once finished, f_back is the frame object the interpreter linked, and
+    # the activations it ran under are gone: level1's trampoline frame
+    assert frame.f_back.f_code.co_name == "level1"
+
+
+def test_f_back_stays_read_only():
+    with compiled(*LEVELS):
+        frame = level1(lambda _n: sys._getframe(), 0)
+    with pytest.raises(AttributeError):
+        frame.f_back = None
+    assert type(frame).f_back.__get__(frame) is frame.f_back
+
+
+def test_with_nothing_compiled_running_f_back_is_the_interpreters():
+    frame = sys._getframe()
+    assert frame.f_back is frame.f_back and frame.f_back.f_code is sys._getframe(1).f_code
+
+
+class CallerOfGetter:
+    @property
+    def caller(self):
+        return sys._getframe().f_back.f_code.co_name
+
+
+def reads_property(obj):
+    return obj.caller
+
+
+def reads_through_callee(obj):
+    return reads_property(obj)
+
+
+def test_a_function_run_by_a_python_helper_has_the_compiled_caller_below():
+    # the property's first read is a cache fill (a Python helper of pyjit's,
+    # whose frames are skipped); reads_property was called directly
+    interpreted, jitted = both(lambda: reads_through_callee(CallerOfGetter()),
+                               reads_property, reads_through_callee)
+    assert jitted == interpreted == "reads_property"
