@@ -133,6 +133,11 @@ def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
     dead = f"            ({', '.join(freevars)},)\n" if freevars else ""
     if local_names:
         dead += f"            {' = '.join(local_names)} = None\n"
+    # A generator's parameters live in its body's state from the start (the
+    # body takes them: hir/ops_gen.py ResumeValue), not in the trampoline's
+    # frame, so that rebinding one releases the value as the interpreter does.
+    others = [p for p in params if p != result]
+    forget = f"            del {', '.join(others)}\n" if others else ""
     if kind is None:
         body = (f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
                 f"        if {_TYPE!r}({result}) is {_FAILURE!r}:\n"
@@ -144,6 +149,7 @@ def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
         dead += "            yield\n"
         value = "__pyjit_value__"
         body = (f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
+                f"{forget[4:]}"
                 "        while True:\n"
                 "            try:\n"
                 f"                {value} = await {result}\n"
@@ -160,7 +166,9 @@ def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
     else:
         delegate = "await" if kind == "coroutine" else "yield from"
         body = ("        try:\n"
-                f"            return ({delegate} {_ENTRY!r}({', '.join(params)}))\n"
+                f"            {result} = {_ENTRY!r}({', '.join(params)})\n"
+                f"{forget}"
+                f"            return ({delegate} {result})\n"
                 f"        except {_BASE!r} as {result}:\n"
                 f"            raise {_STRIP!r}({result})\n")
     source = (

@@ -19,7 +19,7 @@ from .abi import ARG_FPRS, ARG_GPRS, GP_SCRATCH
 from .calls import CallSite, CallTarget, TargetKind
 from .labels import LabelUse
 from .operands import EncodingError, Mem, RegOffset, Shifted
-from .registers import D0, SP, X0, X30, Reg
+from .registers import D0, SP, X0, X30, XZR, Reg
 from .relocs import RelocKind
 
 class CodegenError(Exception):
@@ -282,9 +282,10 @@ def _load(e: _Emitter, i: ir.Load) -> None:
 
 
 def _store(e: _Emitter, i: ir.Store) -> None:
-    src = e.use(i.src, 0)
+    zero = i.src is ir.ZERO
+    src = XZR if zero else e.use(i.src, 0)
     base, off = e.address(i.base, i.offset, 1)
-    rt = src if i.src.cls == FPC or i.width == 8 else src.as_w()
+    rt = src if i.width == 8 or not zero and i.src.cls == FPC else src.as_w()
     e.buf.emit(_mem(e, _STORES[i.width], rt, base, off))
 
 

@@ -24,15 +24,16 @@ from .types import CBool, Object, OptObject, Tuple, Type
 @hir_op
 class ResumeValue(Instr):
     """``v:T = ResumeValue<index, type> saved``: item ``index`` of the
-    state tuple a suspension saved (``saved[index]``), borrowed from it;
-    NULL for a local that was unbound there.  ``type``: what the
-    suspensions stored there (the builder refines it after SSA
-    construction)."""
+    state tuple a suspension saved (``saved[index]``), taken from it (a new
+    reference: the item is NULL after it, as only the generator's frame
+    holds what its slots hold, so that rebinding a local releases the old
+    value there, as in the interpreter); NULL for a local that was unbound
+    there.  ``type``: what the suspensions stored there (the builder
+    refines it after SSA construction)."""
 
     index: int
     type: Type = OptObject
-    ownership_kind = Ownership.BORROWED_FROM
-    borrow_source = 0
+    ownership_kind = Ownership.NEW
     operand_types = (Tuple,)
 
     def infer_type(self) -> Type:

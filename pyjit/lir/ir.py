@@ -345,11 +345,25 @@ class Load(Instr):
     def uses(self): return _regs(self.base)
 
 
+class _Zero:
+    """The zero register as a Store's source (`store.W zr -> [...]`)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "zr"
+
+    __repr__ = __str__
+
+
+ZERO = _Zero()
+
+
 @dataclass(eq=False)
 class Store(Instr):
-    """`store.W src -> [base + offset]`."""
+    """`store.W src -> [base + offset]`; src ZERO stores zero."""
 
-    src: VReg
+    src: VReg | _Zero
     base: Base
     offset: int = 0
     width: int = 8

@@ -1,7 +1,7 @@
 """The lowering of generator and coroutine ops (hir/ops_gen.py).
 
 The state tuple is read and written in place: a resumed value is a load of
-a tuple item, a suspension is PyTuple_New and stores of the point, the
+a tuple item and a store of NULL there (its reference taken), a suspension is PyTuple_New and stores of the point, the
 value yielded and the saved values (their references move into the
 tuple).  One step of `yield from`/`await` is PyIter_Send itself; a throw is
 a Python helper.
@@ -20,8 +20,9 @@ L = FunctionLowering
 
 @lowers(G.ResumeValue)
 def _resume_value(lw: L, instr: G.ResumeValue) -> None:
-    lw.emit(ir.Load(lw.vreg(instr.result), lw.vreg(instr.operands[0]),
-                    layout.TUPLE_OB_ITEM + 8 * instr.index))
+    saved, offset = lw.vreg(instr.operands[0]), layout.TUPLE_OB_ITEM + 8 * instr.index
+    lw.emit(ir.Load(lw.vreg(instr.result), saved, offset))
+    lw.emit(ir.Store(ir.ZERO, saved, offset))      # the reference moves out
 
 
 @lowers(G.SuspendTuple)

@@ -171,6 +171,76 @@ def test_the_ledger_checks_the_reference_counting(case, fresh):
         assert type(run_hir(func, fn, [], *args, check_refcounts=True)) is type(expected)
 
 
+# A generator's frame holds its parameters and locals across suspensions:
+# rebinding one releases the old value there, not when the generator
+# next suspends or finishes (the compiled body takes them from its saved
+# state: hir/ops_gen.py ResumeValue; Lib/test test_contextlib's
+# test_nokeepref).
+GENERATOR_CASES = {
+    "rebind a parameter": """
+        def f(log, p):
+            log.append("started")
+            p = None
+            log.append("p rebound")
+            yield 1
+            log.append("resumed")
+    """,
+    "rebind a parameter after a yield": """
+        def f(log, p):
+            yield 1
+            p = None
+            log.append("p rebound")
+            yield 2
+    """,
+    "rebind a local after a yield": """
+        def f(log, p):
+            a = Noted(log, "a")
+            yield 1
+            a = None
+            log.append("a rebound")
+            yield 2
+            log.append("end")
+    """,
+    "del a local after a yield": """
+        def f(log, p):
+            a = Noted(log, "a")
+            b = Noted(log, "b")
+            yield 1
+            del b
+            log.append("b deleted")
+            yield 2
+    """,
+    "a local kept across yields": """
+        def f(log, p):
+            keep = Noted(log, "keep")
+            for i in range(2):
+                yield i
+                log.append("resumed")
+            log.append("end")
+    """,
+}
+
+
+def _generator_events(fn):
+    log = []
+    gen = fn(log, Noted(log, "p"))
+    for value in gen:
+        log.append(f"yielded {value}")
+    log.append("exhausted")
+    del gen
+    log.append("generator dropped")
+    return log
+
+
+@pytest.mark.parametrize("case", GENERATOR_CASES)
+def test_a_generators_locals_are_released_where_the_interpreter_releases_them(
+        case, fresh, compiled):
+    interpreted = fresh(GENERATOR_CASES[case], "f", Noted=Noted)
+    jitted = compiled(fresh(GENERATOR_CASES[case], "f", Noted=Noted))
+    for _ in range(2):
+        assert _generator_events(jitted) == _generator_events(interpreted)
+
+
 TEMPDIR = """
 def f():
     tmp = tempfile.TemporaryDirectory()
