@@ -9,6 +9,8 @@ checks; the runtime assembles and loads them once per engine
     pyjit_cache_load_module_attr(cell, module)    -> new reference | NULL
     pyjit_cache_load_class_attr(cell, cls)        -> new reference | NULL
     pyjit_cache_store_attr(cell, obj, value)      -> 0 | -1
+    pyjit_cache_store_attr_consuming(cell, obj, value): the same, value taken
+        (store_routines.py)
     pyjit_cache_load_method(cell, obj, out)       -> 0 | -1, out[0..1] new refs
     pyjit_cache_load_module_method(cell, module, out)
     pyjit_call_cached(callable, args, nargsf, kwnames, cell) -> vectorcall result
@@ -166,7 +168,7 @@ import types
 
 from . import (
     call_routines, container_routines, dict_fragments, dict_versions, int_routines, interpreter,
-    layout, truth_routines,
+    layout, store_routines, truth_routines,
 )
 from .cells import (
     FROM_BUILTINS, METHOD_CALL_CELL, METHOD_HOLD_SELF, AttrCell, CallCell, ClassAttrCell, GlobalCell, MethodCell, ModuleAttrCell,
@@ -179,7 +181,8 @@ NAME = "pyjit:cache_routines"      # the routines' name in listings and dynamic 
 
 ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_load_module_attr",
             "pyjit_cache_load_class_attr",
-            "pyjit_cache_load_global_x0", "pyjit_cache_store_attr", "pyjit_cache_load_method",
+            "pyjit_cache_load_global_x0", "pyjit_cache_store_attr",
+            "pyjit_cache_store_attr_consuming", "pyjit_cache_load_method",
             "pyjit_cache_load_module_method", "pyjit_call_method", "pyjit_call_method0",
             "pyjit_call_method_cached0", "pyjit_call_method_cached_bool0",
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
@@ -263,64 +266,7 @@ load_attr_miss:
     ldr x16, lit_load_attr_fill
     br x16
 
-pyjit_cache_store_attr:
-    ldr x0, [x30], #8
-    @type_entry store_attr, {A_END}, {A_ENTRY}
-    ldr x14, [x17, #{A_SLOT}]
-    tbnz x14, #0, store_attr_member
-    @instance_values x1, x13, store_attr_dict
-    @no_dict_sharing_values x1, x10, store_attr_generic
-    add x13, x13, x14
-    ldr x15, [x13]                        // the old value
-    cbz x15, store_attr_empty
-store_attr_replace:
-    @incref x2, x9
-    str x2, [x13]
-    @decref x15, x9, store_attr_dealloc
-    mov x0, #0
-    ret
-store_attr_member:                        // a __slots__ member at obj + word - MEMBER
-    tbnz x14, #1, store_attr_dict         // DICT_ONLY: in a dict of the instance
-    sub x14, x14, #{A_MEMBER}
-    add x13, x1, x14
-    ldr x15, [x13]                        // the old value, or NULL
-    cbnz x15, store_attr_replace
-    b store_attr_set
-store_attr_empty:                         // a new key of the values: its insertion order
-    @add_to_insertion_order x1, x13, x14, x10, x11, x12, store_attr_miss
-store_attr_set:
-    @incref x2, x9
-    str x2, [x13]
-    mov x0, #0
-    ret
-store_attr_dealloc:
-    str x30, [sp, #-16]!
-    mov x0, x15
-    bl pyjit_dealloc
-    ldr x30, [sp], #16
-    mov x0, #0
-    ret
-store_attr_dict:                          // a dict of obj's own: the entry at the cell's
-    @instance_dict x1, x13, store_attr_generic
-    @dict_hint_entry x13, {A_HINT}, x15, store_attr_hint
-    @dict_store_version x13, x9, x10, x11, store_attr_generic
-    add x13, x12, #8                      // hint replaced, as insertdict replaces it
-    b store_attr_replace
-store_attr_hint:                          // no hint yet: the fill looks for one
-    ldr x10, [x0, #{A_HINT}]
-    cmn x10, #1
-    b.ne store_attr_generic
-store_attr_miss:
-    ldr x16, lit_store_attr_fill
-    br x16
-store_attr_generic:                       // the type's entry, but the attributes are in a
-    ldr x9, [x0, #{A_NAME}]               // dict (its own, or sharing the values): the
-    mov x0, x1                            // store STORE_ATTR makes, nothing to fill
-    mov x1, x9
-    ldr x16, lit_set_attr
-    br x16
-
-// -- class attributes: the ClassAttrCell after the call, x1 = the class ---------------
+{store_routines}// -- class attributes: the ClassAttrCell after the call, x1 = the class ---------------
 pyjit_cache_load_class_attr:
     ldr x0, [x30], #8
     ldr x9, [x1, #{OB_TYPE}]
@@ -631,6 +577,7 @@ def source(addresses: dict[str, int], keep: int = HELPER_FRAMES) -> str:
         FUNC_DEFAULTS=L.FUNC_DEFAULTS, FUNC_VERSION=L.FUNC_VERSION,
         BOUND_ARGUMENTS=BOUND_ARGUMENTS,
         int_routines=int_routines.source(), container_routines=container_routines.source(),
+        store_routines=store_routines.source(),
         split_values=dict_fragments.split_values(), split_keys=dict_fragments.split_keys(),
         compare_doubles=compare_doubles, compare_ints=compare_ints,
         int_literals="".join(f"lit_{helper}: .quad {addresses[helper]:#x}\n"

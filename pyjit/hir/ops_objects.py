@@ -73,7 +73,9 @@ class LoadAttrCached(Instr):
 @hir_op
 class StoreAttrCached(Instr):
     """``StoreAttrCached<name> obj value``: ``obj.name = value``
-    (``PyObject_SetAttr``); value is not stolen."""
+    (``PyObject_SetAttr``); value is not stolen, but an owned value whose
+    last use this is may be handed over (``consumed``): the store then
+    moves that reference into the attribute."""
 
     name: str
     has_result = False
@@ -81,6 +83,7 @@ class StoreAttrCached(Instr):
     may_call = True
     has_effects = True
     held_operands = (0, 1)
+    consumable = (1,)
     operand_types = (Object, Object)
 
 

@@ -378,19 +378,22 @@ def _load_attr(lw: L, instr: O.LoadAttrCached) -> None:
 
 @lowers(O.StoreAttrCached)
 def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
-    """Store the new value (incref) into the instance's slot and release
-    the old one; an empty values slot is first added to the insertion
-    order, an empty member slot has nothing to release.  An instance of
+    """Store the new value (incref, unless it is handed over: `consumed`)
+    into the instance's slot and release the old one; an empty values slot
+    is first added to the insertion order, an empty member slot has nothing
+    to release.  An instance of
     the entry's type whose attributes are in a dict (its own, or one that
     shares its values) takes the store STORE_ATTR makes, PyObject_SetAttr,
     as the shared routine does: nothing to fill."""
     obj, value = lw.vreg(instr.operands[0]), lw.vreg(instr.operands[1])
     how = lw.options.caches
+    taken = bool(lw.stolen_operands(instr))     # the value handed over (refcount-consume)
     if how == "off":
         helper_op(lw, instr, "PyObject_SetAttr", [obj, _name(lw, instr), value])
         return
     if how == "shared":
-        status = lw.call_routine("pyjit_cache_store_attr", [obj, value],
+        routine = "pyjit_cache_store_attr_consuming" if taken else "pyjit_cache_store_attr"
+        status = lw.call_routine(routine, [obj, value],
                                  word=cell_ref(lw, caches.AttrCell(instr.name, for_store=True)),
                                  args_from=1)
         lw.check(instr, "store_attr_fill", status)
@@ -412,21 +415,23 @@ def _store_attr(lw: L, instr: O.StoreAttrCached) -> None:
     lw.emit(ir.Load(old, slot, 0))
     lw.emit(ir.BranchZero(old, store, replace))
     lw.cur = replace
-    lw.incref(value)
+    if not taken:
+        lw.incref(value)
     lw.emit(ir.Store(value, slot, 0))
     lw.decref(old)
     lw.emit(ir.Jump(done))
     lw.cur = store
-    lw.incref(value)
+    if not taken:
+        lw.incref(value)
     lw.emit(ir.Store(value, slot, 0))
     lw.emit(ir.Jump(done))
     lw.cur = miss
     status = lw.call("store_attr_fill", [cell, obj, value])
-    lw.check(instr, "store_attr_fill", status)
+    lw.check(instr, "store_attr_fill", status, lw.stolen_operands(instr))
     lw.emit(ir.Jump(done))
     lw.cur = in_dict
     status = lw.call("PyObject_SetAttr", [obj, _name(lw, instr), value])
-    lw.check(instr, "PyObject_SetAttr", status)
+    lw.check(instr, "PyObject_SetAttr", status, lw.stolen_operands(instr))
     lw.emit(ir.Jump(done))
     lw.cur = done
 

@@ -7,6 +7,7 @@ the pass on and off."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import sys
 
@@ -156,9 +157,106 @@ def test_an_int_division_by_zero_releases_what_was_handed_over(compiled):
     for _ in range(100):                     # warm: pools, caches
         with pytest.raises(ZeroDivisionError):
             int_floor_by_zero(700, 900)
+    # (collections first: what pytest.raises leaves is freed by the collector,
+    # at a time that depends on the process's history)
+    gc.collect()
     before = sys.getallocatedblocks()
     for _ in range(2000):
         with pytest.raises(ZeroDivisionError):
             int_floor_by_zero(700, 900)
+    gc.collect()
     # a + b is a new int each call: kept, it would be 2,000 blocks.
     assert sys.getallocatedblocks() - before < 200
+
+
+# -- attribute stores: the value handed over (pyjit_cache_store_attr_consuming) ------------
+
+class Plain:
+    pass
+
+
+class Slotted:
+    __slots__ = ("attr",)
+
+
+class OwnDict:
+    pass
+
+
+class Guarded:
+    def __setattr__(self, name, value):
+        if name == "attr" and value == ["refused"]:
+            raise ValueError("refused")
+        object.__setattr__(self, name, value)
+
+
+class WithProperty:
+    @property
+    def attr(self):
+        return self._attr
+
+    @attr.setter
+    def attr(self, value):
+        self._attr = value
+
+
+class ReadOnly:
+    __slots__ = ()
+
+
+def stores(obj, x, log):
+    obj.attr = [x]                   # a new list, used nowhere else: handed over
+    log.append(len(obj.attr))
+    obj.attr = [x, x]                # the first list released by the store
+    log.append(len(obj.attr))
+    return obj
+
+
+def _kinds():
+    own = OwnDict()
+    own.__dict__["other"] = 1        # a dict of its own before the first store
+    return [Plain(), Slotted(), own, Guarded(), WithProperty()]
+
+
+@pytest.mark.parametrize("options", [None, WITHOUT], ids=["consume", "without"])
+def test_a_handed_over_value_is_stored_and_released_as_the_interpreter_does(mode, options):
+    assert jit.force_compile(stores, options=options)
+    try:
+        reference = interpreted(stores)
+        for _ in range(3):                  # cold and warm sites
+            for k in range(len(_kinds())):
+                jitted, expected = _kinds()[k], _kinds()[k]
+                x = object()
+                before = sys.getrefcount(x)
+                got_log, want_log = [], []
+                stores(jitted, x, got_log)
+                reference(expected, x, want_log)
+                assert got_log == want_log == [1, 2]
+                assert jitted.attr == [x, x]
+                # two in each object's list: the first lists were released
+                assert sys.getrefcount(x) == before + 4
+                del jitted, expected
+                assert sys.getrefcount(x) == before
+    finally:
+        jit.force_uncompile(stores)
+
+
+def refused_store(obj, x):
+    obj.attr = [x]
+    return obj
+
+
+@pytest.mark.parametrize("options", [None, WITHOUT], ids=["consume", "without"])
+@pytest.mark.parametrize("kind, value, error", [(Guarded, "refused", ValueError),
+                                                (ReadOnly, 1, AttributeError)])
+def test_a_failed_store_releases_the_handed_over_value(mode, options, kind, value, error):
+    assert jit.force_compile(refused_store, options=options)
+    try:
+        for _ in range(3):
+            x = value if kind is Guarded else object()
+            before = sys.getrefcount(x)
+            with pytest.raises(error):
+                refused_store(kind(), x)
+            assert sys.getrefcount(x) == before
+    finally:
+        jit.force_uncompile(refused_store)
