@@ -24,6 +24,8 @@ checks; the runtime assembles and loads them once per engine
     pyjit_eval_breaker()                          -> handle_eval_breaker(taken)
     pyjit_compare(a, b, op)                       -> PyObject_RichCompare(a, b, op)
     pyjit_compare_bool(a, b, op)                  -> its truth: 1, 0 | -1
+    pyjit_compare_held, pyjit_compare_bool_held: the same, a and b held
+        across PyObject_RichCompare (a site passing one borrowed)
     pyjit_getitem(container, key)                 -> PyObject_GetItem(container, key)
     pyjit_setitem(container, key, value)          -> PyObject_SetItem(container, key, value)
     pyjit_unpack(seq, n, out)                     -> unpack_into(seq, n, out)
@@ -187,7 +189,8 @@ ROUTINES = ("pyjit_cache_load_global", "pyjit_cache_load_attr", "pyjit_cache_loa
             "pyjit_call_method_cached0", "pyjit_call_method_cached_bool0",
             "pyjit_vectorcall_method", "pyjit_vectorcall_method0", "pyjit_call_cached",
             "pyjit_call_target",
-            "pyjit_compare", "pyjit_compare_bool", "pyjit_getitem", "pyjit_setitem",
+            "pyjit_compare", "pyjit_compare_bool", "pyjit_compare_held",
+            "pyjit_compare_bool_held", "pyjit_getitem", "pyjit_setitem",
             "pyjit_unpack", "pyjit_len", "pyjit_sqrt", "pyjit_list_append", "pyjit_list_pop",
             "pyjit_is_true",
             "pyjit_is_true_release", "pyjit_isinstance", "pyjit_isinstance_bool",

@@ -19,12 +19,18 @@ FLOAT_COMPARE_MASK = sum(bits << (4 * op) for op, bits in enumerate(
 
 SOURCE = """\
 // -- comparisons: x0 = a, x1 = b, x2 = op (Py_LT..Py_GE) ---------------------------
+pyjit_compare_bool_held:                  // the same, a and b held on the generic path
+    mov x3, #3
+    b compare_body
+pyjit_compare_held:
+    mov x3, #2
+    b compare_body
 pyjit_compare_bool:                       // the same, answering 1, 0 or -1
     mov x3, #1
     b compare_body
 pyjit_compare:
-    mov x3, #0                            // x3: 1 for the truth of the result
-compare_body:
+    mov x3, #0                            // x3: bit 0 for the truth of the result, bit 1
+compare_body:                             // to hold a and b on the generic path
     @small_ints x0, x1, x14, x15, compare_generic, x9, x10, compare_float
     cmp x14, x15
     cset x9, gt
@@ -34,7 +40,7 @@ compare_body:
     add x9, x9, x10                       // bit 3 * op + outcome of the mask
     ldr x10, lit_compare_mask
     lsr x10, x10, x9
-    cbnz x3, compare_truth
+    tbnz x3, #0, compare_truth
     ldr x0, lit_false
     tbz x10, #0, compare_done
     ldr x0, lit_true
@@ -52,17 +58,39 @@ compare_float:                            // floats, or a float and a one-digit 
     add x9, x9, x2, lsl #2                // bit 4 * op + outcome of the mask
     ldr x10, lit_float_compare_mask
     lsr x10, x10, x9
-    cbnz x3, compare_truth
+    tbnz x3, #0, compare_truth
     ldr x0, lit_false
     tbz x10, #0, compare_done
     ldr x0, lit_true
     b compare_done
 {compare_ints}compare_generic:
-    cbnz x3, compare_truth_generic
+    tbnz x3, #1, compare_generic_held
+    tbnz x3, #0, compare_truth_generic
     ldr x16, lit_rich_compare
     br x16
 compare_truth_generic:
     ldr x16, lit_rich_compare
+    b truth_of_call
+compare_generic_held:                     // PyObject_RichCompare, a and b held across it:
+    str x30, [sp, #-48]!                  // the site passes one borrowed (a global: the
+    stp x0, x1, [sp, #16]                 // comparison may rebind it, dropping its last
+    str x3, [sp, #32]                     // reference; refcount-held-operands)
+    @incref x0, x9
+    @incref x1, x9
+    ldr x16, lit_rich_compare
+    blr x16
+    str x0, [sp, #40]                     // the result (NULL: it failed)
+    ldr x0, [sp, #16]
+    @decref_call x0, x9, pyjit_dealloc
+    ldr x0, [sp, #24]
+    @decref_call x0, x9, pyjit_dealloc
+    ldp x3, x0, [sp, #32]
+    ldr x30, [sp], #48
+    tbz x3, #0, compare_generic_done
+    cbz x0, truth_failed
+    b pyjit_is_true_release
+compare_generic_done:
+    ret
 truth_of_call:                            // x16(x0..x3): its result's truth, released
     str x30, [sp, #-16]!
     blr x16

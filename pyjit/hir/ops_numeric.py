@@ -148,11 +148,13 @@ class CompareOp(Instr):
     """``v:Object = CompareOp<Lt> left right``
 
     ``PyObject_RichCompare(left, right, Py_LT)``: any object (a bool for
-    numbers and strings).  New reference."""
+    numbers and strings).  New reference.  Its routine holds both operands
+    while the comparison may run code (``held_operands``)."""
 
     kind: CompareKind
     may_raise = True
     may_call = True
+    held_operands = (0, 1)
     operand_types = (Object, Object)
 
     def infer_type(self) -> Type:
@@ -168,12 +170,14 @@ class CompareBool(Instr):
 
     ``PyObject_IsTrue(PyObject_RichCompare(left, right, Py_LT))``, the
     comparison's result released: a comparison only tested (the
-    ``truth-tests`` pass makes it of a CompareOp and its IsTruthy)."""
+    ``truth-tests`` pass makes it of a CompareOp and its IsTruthy).  Its
+    routine holds both operands as CompareOp's does."""
 
     kind: CompareKind
     result_type = CBool
     may_raise = True
     may_call = True
+    held_operands = (0, 1)
     operand_types = (Object, Object)
 
 

@@ -46,6 +46,7 @@ from ..hir import ops_containers as CT
 from ..hir import ops_core as K
 from ..hir import ops_numeric as N
 from ..hir import ops_objects as O
+from ..hir.ir import Ownership
 from . import ir
 from .ir import ConstRef, VReg
 from .lower_ops import (COMPARE_OP, _builtins, _globals, _name, _null_or, _ops, _two_results,
@@ -559,11 +560,20 @@ def _fast_path(lw: L, instr, routine: str, helper: str, args: list[VReg],
     lw.check(instr, helper, result, lw.stolen_operands(instr))
 
 
+def _held(lw: L, instr) -> str:
+    """"_held" when an operand is passed borrowed from a container the
+    comparison can change (a global: refcount-held-operands), so that the
+    routine holds both on its generic path; else ""."""
+    hints = lw.h.refcount_hints
+    return "_held" if any(v.defn is not None and v.defn.ownership is Ownership.BORROWED_VOLATILE
+                          and hints.held(instr, v) for v in instr.operands) else ""
+
+
 @lowers(N.CompareOp)
 def _compare(lw: L, instr: N.CompareOp) -> None:
     """Two small exact ints, or two exact floats, compare without a trap
     (pyjit_compare)."""
-    _fast_path(lw, instr, "pyjit_compare", "PyObject_RichCompare",
+    _fast_path(lw, instr, "pyjit_compare" + _held(lw, instr), "PyObject_RichCompare",
                _ops(lw, instr) + [lw.imm(COMPARE_OP[instr.kind])])
 
 
@@ -571,7 +581,7 @@ def _compare(lw: L, instr: N.CompareOp) -> None:
 def _compare_bool(lw: L, instr: N.CompareBool) -> None:
     """pyjit_compare_bool: 1, 0 or -1 (the truth-tests pass runs only
     with caches on)."""
-    result = lw.call_routine("pyjit_compare_bool",
+    result = lw.call_routine("pyjit_compare_bool" + _held(lw, instr),
                              _ops(lw, instr) + [lw.imm(COMPARE_OP[instr.kind])],
                              lw.vreg(instr.result))
     lw.check(instr, "PyObject_IsTrue", result)

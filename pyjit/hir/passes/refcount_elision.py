@@ -25,9 +25,13 @@ each instruction that may run code of the program, as CPython does.
                             store's hit, in the release of the old value,
                             after which it does not touch its operands; and
                             the compiled code does not use the operand
-                            after that.  Only with inline caches on (caches
-                            shared or inline): with caches off these are
-                            PyObject_GetAttr/SetAttr, whose C code holds
+                            after that.  So may a comparison's operands
+                            (CompareOp, CompareBool): its routine runs code
+                            only on its generic path, which holds both
+                            across PyObject_RichCompare.  Only with inline
+                            caches on (caches shared or inline): with caches
+                            off these are PyObject_GetAttr/SetAttr and
+                            PyObject_RichCompare, whose C code holds
                             nothing.
     refcount-consume
                             an operator's owned operand whose last use it is
@@ -74,7 +78,7 @@ class HeldOperands(Pass):
     """Volatile values used by an instruction that holds them itself."""
 
     name = "refcount-held-operands"
-    summary = "a global used by a cached attribute load/store stays borrowed (caches on)"
+    summary = "a global used by a cached attribute load/store or a comparison stays borrowed (caches on)"
 
     def applies(self, options: CompileOptions) -> bool:
         return options.caches != "off"
