@@ -1,9 +1,9 @@
 """The lowering of generator and coroutine ops (hir/ops_gen.py).
 
 The state tuple is read and written in place: a resumed value is a load of
-a tuple item and a store of NULL there (its reference taken), a suspension is PyTuple_New and stores of the point, the
-value yielded and the saved values (their references move into the
-tuple).  One step of `yield from`/`await` is PyIter_Send itself; a throw is
+a tuple item and a store of NULL there (its reference taken), a suspension
+is PyTuple_New and stores of the point, the value yielded and the saved
+values (their references move into the tuple).  One step of `yield from`/`await` is PyIter_Send itself; a throw is
 a Python helper.
 """
 
