@@ -216,10 +216,10 @@ class _Back:
         return back(frame)
 
     def __set__(self, frame, value):
-        raise AttributeError("readonly attribute")
+        raise AttributeError("attribute 'f_back' of 'frame' objects is not writable")
 
     def __delete__(self, frame):
-        raise AttributeError("readonly attribute")
+        raise AttributeError("attribute 'f_back' of 'frame' objects is not writable")
 
 
 def _put_back_view() -> None:

@@ -246,8 +246,11 @@ def test_a_finished_frame_keeps_the_f_back_it_had():
 def test_f_back_stays_read_only():
     with compiled(*LEVELS):
         frame = level1(lambda _n: sys._getframe(), 0)
-    with pytest.raises(AttributeError):
+    message = "attribute 'f_back' of 'frame' objects is not writable"
+    with pytest.raises(AttributeError, match=message):
         frame.f_back = None
+    with pytest.raises(AttributeError, match=message):
+        del frame.f_back
     assert type(frame).f_back.__get__(frame) is frame.f_back
 
 
