@@ -32,15 +32,14 @@ not known).
 
 from __future__ import annotations
 
-from builtins import AttributeError, ValueError, len, list, range, sum, type
+from builtins import ValueError, len, list, range, sum, type
 import ctypes
-import gc
 import operator
 import sys
 import types
 
 from . import install as _install
-from .cpython import layout
+from .cpython import layout, type_attrs
 from .cpython.frames import real_back
 from .cpython.own_files import is_own_file
 from .cpython.tracebacks import CodeInfo, set_back
@@ -204,34 +203,7 @@ def back(frame):
     return below
 
 
-class _Back:
-    """The `f_back` of frame objects (a data descriptor, read-only as the
-    interpreter's): `back`."""
-
-    __slots__ = ()
-
-    def __get__(self, frame, owner=None):
-        if frame is None:
-            return self
-        return back(frame)
-
-    def __set__(self, frame, value):
-        raise AttributeError("attribute 'f_back' of 'frame' objects is not writable")
-
-    def __delete__(self, frame):
-        raise AttributeError("attribute 'f_back' of 'frame' objects is not writable")
-
-
-def _put_back_view() -> None:
-    """Make `back` what `frame.f_back` reads, in the frame type's own dict
-    (the type's attribute cache told)."""
-    types_dict = gc.get_referents(types.FrameType.__dict__)[0]
-    if type(types_dict.get("f_back")) is not _Back:
-        types_dict["f_back"] = _Back()
-        _type_modified(types.FrameType)
-
-
-_type_modified = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("PyType_Modified", ctypes.pythonapi))
+_BACK = type_attrs.ReadOnlyView(back, "f_back", "frame")
 
 
 def install(function_at) -> None:
@@ -245,4 +217,4 @@ def install(function_at) -> None:
         sys._getframe = getframe
     if _getframemodulename is not None and sys._getframemodulename is _getframemodulename:
         sys._getframemodulename = getframemodulename
-    _put_back_view()
+    type_attrs.replace(types.FrameType, "f_back", _BACK)

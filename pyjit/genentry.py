@@ -39,12 +39,14 @@ _gettrace, _getprofile = sys.gettrace, sys.getprofile
 
 
 def generator_entry(kind: str, code, func_address: int, interpreted, engine, loaded, hold,
-                    tracing_changed: Callable[[], None]) -> tuple[list, object, Callable]:
+                    tracing_changed: Callable[[], None],
+                    delegates: dict[int, int]) -> tuple[list, object, Callable]:
     """(the entry's cell to the step, the hold, the entry) of a compiled
     body of this kind loaded as loaded, for the function at func_address
     (the body's x0): the entry runs `interpreted` (a function object of
     the original code) when the cell is empty or a tracer or profiler is
-    set (calling tracing_changed first then)."""
+    set (calling tracing_changed first then).  delegates: the body's
+    `yield from` points (hir Function.delegates)."""
     address = loaded.address
     call, addressof = engine.call_function, ctypes.addressof
     body_class = AsyncGeneratorBody if kind == "async generator" else GeneratorBody
@@ -78,7 +80,7 @@ def generator_entry(kind: str, code, func_address: int, interpreted, engine, loa
             counter = recursion_counter()
         counter.value += ENTRY_ROOM
         try:
-            return body_class(body_step, (0, None) + slots, kind)
+            return body_class(body_step, (0, None) + slots, kind, delegates)
         finally:
             counter.value -= ENTRY_ROOM
 

@@ -75,7 +75,7 @@ class Installed:
             # A generator, coroutine or async generator (genentry.py).
             self.step_cell, self.code_hold, entry = genentry.generator_entry(
                 kind, code, func_address, interpreted, engine, loaded, shared.hold(),
-                tracing_changed)
+                tracing_changed, compiled.hir.delegates)
         elif compiled.hir.needs_frame:
             # It reads its own frame: its argument array is the trampoline
             # frame's slots, every parameter bound there (lowering.py).

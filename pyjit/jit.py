@@ -45,7 +45,7 @@ from .compiler import CompiledFunction, check_options, compile_function, qualifi
 from .cpython.genbody import generator_kind
 from .hir.errors import CompileRefused
 from .environment import compile_options, settings
-from . import frame_view, sharing
+from . import frame_view, generator_view, sharing
 from .installed import Installed, compiler_state
 from .options import CompileOptions, OptionError
 from .runtime import entries, routines
@@ -324,8 +324,10 @@ def _compiled_at(address: int):
 def _load(engine, compiled: CompiledFunction):
     """Load compiled code; when the arena is full, once more after
     unloading the idle code kept for later functions (sharing.py).  The
-    first load puts frame_view's sys._getframe in place."""
+    first load puts the views of frames and generators in place
+    (frame_view.py, generator_view.py)."""
     frame_view.install(_compiled_at)
+    generator_view.install()
     try:
         return engine.load(compiled.code, compiled.name, compiled.emitted.resolve)
     except MemoryError:

@@ -145,14 +145,16 @@ def jit_unsupported(python: str | None = None) -> str | None:
 
 def run_modules(modules: list[str], mode: str, *, jobs: int = 2,
                 timeout: float | None = DEFAULT_TIMEOUT, python: str | None = None,
-                progress: Callable[[str], None] = lambda message: None
+                progress: Callable[[str], None] = lambda message: None, runs: int = 1
                 ) -> list[ModuleComparison]:
-    """Both runs of every module (see the module docstring), in the order given."""
+    """Both runs of every module (see the module docstring), in the order
+    given; runs: how many times each child runs the module's tests, the
+    last time's outcomes compared."""
     tasks = []
     for module in modules:
         for label, run_mode in (("interpreter", "nojit"), ("jit", mode)):
             argv = python_command("pyjit.bench.unittest_child", module, "--mode", run_mode,
-                                  python=python)
+                                  *(("--runs", str(runs)) if runs > 1 else ()), python=python)
             tasks.append(Task(f"{module} ({label})", argv, child_env()))
     progress(f"{len(modules)} modules, each in the interpreter and under {mode}, "
              f"{jobs} processes at a time" + (f", at most {timeout:g} s each" if timeout else ""))

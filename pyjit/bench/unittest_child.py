@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("module")
     parser.add_argument("--mode", required=True)
     parser.add_argument("--json-file", required=True)
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args(argv)
     version = ".".join(map(str, sys.version_info[:3]))
     name = args.module if args.module.startswith("test.") else f"test.{args.module}"
@@ -120,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             from ..target import module_functions
             applied = apply_mode(kind, arg, module_functions(module), module.__name__,
                                  compile_options(), None, lambda message: None, args.mode)
-        tests = unittest.defaultTestLoader.loadTestsFromModule(module)
-        tests.run(result)
+        for _ in range(max(1, args.runs)):      # the last run's outcomes are kept
+            result = RecordingResult()
+            unittest.defaultTestLoader.loadTestsFromModule(module).run(result)
         if applied is not None:
             # The functions the mode reached: compiled, or refused (by name,
             # as the process mode records them).
@@ -134,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         release(applied)
     return write({"module": args.module, "python": version, "mode": args.mode,
+                  "runs": max(1, args.runs),
                   "tests": result.outcomes, "seconds": time.perf_counter() - start,
                   "covered": covered, "compiled": compiled, "refused": refused})
 

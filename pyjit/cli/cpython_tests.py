@@ -30,6 +30,12 @@ Some disagreements are inherent to pyjit, not bugs (a timing assertion,
 objects the compiler leaves, run time, traceback frames without locals):
 docs/cpython-tests.md lists them with the last run's results.
 
+--runs N runs each module's tests N times in its process and compares the
+last time's outcomes: from the second time on, the functions a test makes
+anew (nested functions, generators, lambdas) are compiled at their first
+call under autojit:1, their code's count being used up, where the first
+time they ran in the interpreter.
+
 --python runs another interpreter's Lib/test (a version, 3.12, or a path),
 with this pyjit on its path; an interpreter without Lib/test is said to
 have none, in one sentence, with exit status 2.
@@ -42,6 +48,7 @@ examples:
   pyjit cpython-tests --jobs 2
   pyjit cpython-tests test_int test_bool --mode 'jitlist:*'
   pyjit cpython-tests test_int --python 3.12 --mode nojit
+  pyjit cpython-tests test_generators test_contextlib --runs 2
 """
 
 
@@ -56,6 +63,9 @@ def setup(parser: argparse.ArgumentParser) -> None:
                         help="processes at a time (default: 2, or 1 on one CPU)")
     parser.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                         help="time limit of each module's run (default 900)")
+    parser.add_argument("--runs", type=whole_number(1, 10), default=1, metavar="N",
+                        help="run each module's tests N times in one process, compare the "
+                             "last (default 1)")
     parser.add_argument("--python", default=None, metavar="VERSION|PATH",
                         help="the interpreter whose Lib/test runs (default: this one)")
     parser.add_argument("--json", metavar="FILE", type=output_file,
@@ -98,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     results = cpython_tests.run_modules(modules, mode, jobs=args.jobs or default_jobs(),
                                         timeout=args.timeout or cpython_tests.DEFAULT_TIMEOUT,
-                                        python=python, progress=say)
+                                        python=python, progress=say, runs=args.runs)
     wall = time.perf_counter() - start
     print(cpython_tests.format_report(results, mode, wall))
     if args.json:

@@ -58,6 +58,8 @@ from .generators import (AsyncGenValue, clear_item, enter_item, leave_item, norm
                          top_item)
 
 _U64 = ctypes.c_uint64
+_id = id
+_object_at = __import__("_ctypes").PyObj_FromPtr
 _RERAISE = dis.opmap["RERAISE"]
 _RAISE_VARARGS = dis.opmap["RAISE_VARARGS"]
 
@@ -81,14 +83,29 @@ def generator_kind(code) -> str | None:
 class GeneratorBody:
     """The delegate of a compiled generator's trampoline (module docstring)."""
 
-    __slots__ = ("_step", "_saved", "_kind", "_item", "_frame")
+    __slots__ = ("_step", "_saved", "_kind", "_item", "_frame", "_delegates")
 
-    def __init__(self, step, saved: tuple, kind: str) -> None:
+    def __init__(self, step, saved: tuple, kind: str, delegates: dict[int, int]) -> None:
         self._step = step            # step(saved, sent, thrown, frame) -> state or Failure
         self._saved = saved          # (point, yielded, values...); None once finished
         self._kind = kind            # "generator", "coroutine", "async generator" (messages)
         self._item = 0               # the generator's exception-stack item
         self._frame = 0              # the trampoline's interpreter frame
+        self._delegates = delegates  # `yield from` point -> the delegate's index in saved
+
+    def delegate(self):
+        """What the body's `yield from`/`await` it is suspended in delegates
+        to, else None (gi_yieldfrom, cr_await, ag_await: generator_view.py).
+        Read from the saved state without Python's indexing: while the body
+        runs, the items it took are NULL."""
+        saved = self._saved
+        if saved is None:
+            return None
+        index = self._delegates.get(saved[0])
+        if index is None:
+            return None
+        item = _U64.from_address(_id(saved) + layout.TUPLE_OB_ITEM + 8 * index).value
+        return _object_at(item) if item else None
 
     def __iter__(self):
         return self
@@ -209,8 +226,8 @@ class AsyncGeneratorBody(GeneratorBody):
 
     __slots__ = ("_next_sent", "_next_thrown")
 
-    def __init__(self, step, saved: tuple, kind: str) -> None:
-        GeneratorBody.__init__(self, step, saved, kind)
+    def __init__(self, step, saved: tuple, kind: str, delegates: dict[int, int]) -> None:
+        GeneratorBody.__init__(self, step, saved, kind, delegates)
         self._next_sent = None
         self._next_thrown = None
 

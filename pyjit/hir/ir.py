@@ -326,6 +326,9 @@ class Function:
     # "generator" or "coroutine": the HIR is the body of one, run once per
     # resumption (ops_gen.py); None for a plain function.
     generator: str | None = None
+    # A body's resume points inside a `yield from`/`await` loop: point ->
+    # the index of the delegate in the state saved there (gi_yieldfrom).
+    delegates: dict[int, int] = field(default_factory=dict)
     refcount_hints: RefcountHints = field(default_factory=RefcountHints)
 
     @property

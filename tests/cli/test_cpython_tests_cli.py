@@ -155,3 +155,23 @@ def test_a_missing_module_is_bad_input():
                          env=child_env(), timeout=120)
     assert out.returncode == 2 and out.stdout == ""
     assert "has no Lib/test module test_pyjit_surely_absent" in out.stderr
+
+
+@needs_lib_test
+def test_runs_compare_the_last_time(tmp_path):
+    out = tmp_path / "tests.json"
+    status, table, err = run_cli("cpython-tests", "test_bool", "--runs", "2", "--json", str(out))
+    assert status == 0, table + err
+    data = json.loads(out.read_text())
+    (module,) = data["modules"]
+    # the outcomes of one run (the last), not of both
+    assert len(module["jit"]["tests"]) == len(module["interpreter"]["tests"]) >= 25
+    child = tmp_path / "child.json"
+    subprocess.run([sys.executable, "-m", "pyjit.bench.unittest_child", "test_bool", "--mode",
+                    "nojit", "--runs", "3", "--json-file", str(child)], check=True,
+                   env=child_env(), timeout=300)
+    answer = json.loads(child.read_text())
+    assert answer["runs"] == 3 and len(answer["tests"]) >= 25
+    assert "--runs N" in subprocess.run(
+        [sys.executable, "-m", "pyjit.cli", "cpython-tests", "--help"], capture_output=True,
+        text=True, env=child_env(), timeout=120).stdout

@@ -103,7 +103,7 @@ def interpreted_generator_function(fn: Callable, func: Function) -> Callable:
             return tuple(result) if isinstance(result, list) else result
 
         body = AsyncGeneratorBody if func.generator == "async generator" else GeneratorBody
-        return body(step, (0, None) + slots, func.generator)
+        return body(step, (0, None) + slots, func.generator, func.delegates)
 
     code = install.trampoline_code(fn.__code__, entry, func.generator)
     clone = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)

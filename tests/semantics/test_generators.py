@@ -433,3 +433,73 @@ def test_a_failed_instantiation_of_the_thrown_class_is_thrown_in():
     assert got == interpreted
     assert interpreted == ("ok", ["calling <class 'test_generators.InstantiatesAsItsClass'> "
                                   "should have returned an instance of BaseException, not type"])
+
+
+def inner_delegate():
+    yield "inner"
+
+
+def delegates_then_yields():
+    yield "own"
+    yield from inner_delegate()
+    yield "own again"
+
+
+def test_gi_yieldfrom_is_the_bodys_delegate():
+    # Lib/test test_generators YieldFromTests.test_generator_gi_yieldfrom:
+    # the trampoline's own delegate (the body's driver) is not shown
+    def run():
+        g = delegates_then_yields()
+        seen = [g.gi_yieldfrom]
+        for _ in range(3):
+            next(g)
+            delegate = g.gi_yieldfrom
+            seen.append(None if delegate is None else delegate.gi_code.co_name)
+        seen.append(list(g))
+        seen.append(g.gi_yieldfrom)
+        return seen
+    interpreted, got = both(run, delegates_then_yields, inner_delegate)
+    assert got == interpreted == ("ok", [None, None, "inner_delegate", None, [], None])
+
+
+class Suspends:
+    def __await__(self):
+        yield "suspended"
+
+
+async def awaits_suspends():
+    await Suspends()
+    return 1
+
+
+async def async_gen_awaits():
+    await Suspends()
+    yield 1
+
+
+def test_cr_await_and_ag_await_are_the_bodys_awaitables():
+    def run():
+        c = awaits_suspends()
+        before = c.cr_await
+        c.send(None)
+        during = type(c.cr_await).__name__
+        c.close()
+        ag = async_gen_awaits()
+        step = ag.asend(None)
+        step.send(None)
+        ag_during = type(ag.ag_await).__name__
+        step.close()
+        ag_after = type(ag.ag_await).__name__
+        return before, during, ag_during, ag_after
+    interpreted, got = both(run, awaits_suspends, async_gen_awaits)
+    assert got == interpreted
+    assert interpreted[1][:3] == (None, "generator", "generator")
+
+
+def test_the_views_are_read_only_as_the_interpreters():
+    with compiled(numbers):
+        g = numbers(2)
+        with pytest.raises(AttributeError, match="'gi_yieldfrom' of 'generator' objects is "
+                                                 "not writable"):
+            g.gi_yieldfrom = None
+        list(g)

@@ -75,6 +75,8 @@ def _yield_value(b: Builder311, ins: BcInstr) -> None:
     following = b.next_ins
     if following is not None and following.opname == "RESUME" and \
             b.resume_location(following) >= 2:
+        # the delegate is the top of the stack the suspension kept
+        b.func.delegates[point] = 2 + kept.index(len(slots) - 1)
         _throw_to_delegate(b, point, kept)
     else:
         b.emit(GenThrow([points.thrown]))
