@@ -53,7 +53,7 @@ import dis
 from . import frames, layout
 from .errstate import Failure
 from .helper_decl import ROOM
-from .tstate import per_thread, recursion_counter
+from .tstate import per_thread, quiet_entry, recursion_counter
 from .generators import (AsyncGenValue, clear_item, enter_item, leave_item, normalize_throw,
                          top_item)
 
@@ -114,6 +114,7 @@ class GeneratorBody:
         return self
 
     def __next__(self):
+        signalled = signal_raised()         # (an entry without a check point: below)
         if not self._frame:                  # the first resumption: with room
             counter = per_thread.counter
             if counter is None:
@@ -123,13 +124,14 @@ class GeneratorBody:
                 self._frame, self._item = frames.caller_frame(), top_item()
             finally:
                 counter.value -= ROOM
-        result = self._step(self._saved, None, None, self._frame)
+        result = self._step(self._saved, None, signalled, self._frame)
         if result.__class__ is not Failure and len(result) > 1:
             self._saved = result
             return result[1]
         raise self._ending(result)
 
     def send(self, value):
+        signalled = signal_raised()
         if not self._frame:                  # the first resumption: with room
             counter = per_thread.counter
             if counter is None:
@@ -139,7 +141,7 @@ class GeneratorBody:
                 self._frame, self._item = frames.caller_frame(), top_item()
             finally:
                 counter.value -= ROOM
-        result = self._step(self._saved, value, None, self._frame)
+        result = self._step(self._saved, value, signalled, self._frame)
         if result.__class__ is not Failure and len(result) > 1:
             self._saved = result
             return result[1]
@@ -241,11 +243,17 @@ class AsyncGeneratorBody(GeneratorBody):
         # The trampoline's frame is this method's caller's: send, called
         # from here, would take this method's frame for it (a frame of the
         # thread's stack, reused once this returns).
+        signalled = signal_raised()
+        if signalled is not None and self._next_thrown is None:
+            self._next_thrown = signalled
         if not self._frame:
             self._frame, self._item = frames.caller_frame(), top_item()
         return self.send(None)
 
     def send(self, value):
+        signalled = signal_raised()
+        if signalled is not None and self._next_thrown is None:
+            self._next_thrown = signalled
         if not self._frame:
             self._frame, self._item = frames.caller_frame(), top_item()
         thrown = self._next_thrown
@@ -298,6 +306,37 @@ def _reraising(code):
 for _method in (GeneratorBody.__next__, GeneratorBody.send, GeneratorBody.throw,
                 GeneratorBody.close, AsyncGeneratorBody.send, AsyncGeneratorBody.throw):
     _method.__code__ = _reraising(_method.__code__)
+
+
+# Signals at a resumption.  The interpreter runs the handlers of pending
+# signals where a generator resumes after a plain yield (RESUME 1), inside
+# the generator and its `try` there; after a `yield from` or an `await`
+# (RESUME 2, 3) it does not, and the delegate it resumes does.  The Python
+# code between the trampoline's SEND and the compiled body (these methods,
+# the step, the engine's entry) has check points of its own, where a
+# handler's exception would come out of neither body: the methods that
+# resume the body enter without a check, run the pending handlers first
+# and throw what one raises in at the suspension point, which is the
+# interpreter's place for it (at a `yield from`, the body throws it into
+# the delegate, which raises it at its own yield).  A signal arriving later
+# on the way is raised where it arrives, as before.
+
+_check_signals = ctypes.PYFUNCTYPE(ctypes.c_int)(("PyErr_CheckSignals", ctypes.pythonapi))
+
+
+def signal_raised():
+    """What a handler of a pending signal raises when run now (with
+    no traceback entry of this frame), or None."""
+    try:
+        _check_signals()
+    except BaseException as exc:
+        return exc.with_traceback(exc.__traceback__.tb_next)
+    return None
+
+
+for _method in (signal_raised, GeneratorBody.__next__, GeneratorBody.send,
+                AsyncGeneratorBody.__next__, AsyncGeneratorBody.send):
+    quiet_entry(_method)
 
 
 _OWN_FILES = frozenset((__file__, normalize_throw.__code__.co_filename))

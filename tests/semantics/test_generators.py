@@ -503,3 +503,33 @@ def test_the_views_are_read_only_as_the_interpreters():
                                                  "not writable"):
             g.gi_yieldfrom = None
         list(g)
+
+
+def catches_interrupt():
+    try:
+        yield
+    except KeyboardInterrupt:
+        return "caught"
+    return "not caught"
+
+
+def delegates_to_catcher():
+    return (yield from catches_interrupt())
+
+
+@pytest.mark.parametrize("outer", [catches_interrupt, delegates_to_catcher])
+def test_a_signal_pending_at_a_resumption_is_raised_inside_the_body(outer):
+    # Lib/test test_generators SignalAndYieldFromTest: the interpreter runs
+    # the handler where the generator resumes after its yield, inside its
+    # `try` (at a `yield from`: in the delegate it resumes)
+    _testcapi = pytest.importorskip("_testcapi")
+
+    def run():
+        g = outer()
+        g.send(None)
+        try:
+            _testcapi.raise_SIGINT_then_send_None(g)
+        except BaseException as exc:  # noqa: BLE001 - compared with the interpreter
+            return type(exc).__name__, getattr(exc, "value", None)
+    interpreted, got = both(run, outer, catches_interrupt)
+    assert got == interpreted == ("ok", ("StopIteration", "caught"))
