@@ -44,8 +44,8 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.
 from builtins import (
-    GeneratorExit, RuntimeError, StopAsyncIteration, StopIteration, bytearray, bytes, isinstance,
-    len,
+    BaseException, GeneratorExit, RuntimeError, StopAsyncIteration, StopIteration, bytearray,
+    bytes, isinstance, len,
 )
 import ctypes
 import dis
