@@ -28,6 +28,19 @@ def source() -> str:
             + _variant("pyjit_cache_store_attr_consuming", "store_attr_c", consuming=True))
 
 
+# The old value's count reached zero (x15): freed, the store done.  One copy,
+# in the plain entry, that both entries branch to.
+_DEALLOC = """\
+store_attr_dealloc:
+    str x30, [sp, #-16]!
+    mov x0, x15
+    bl pyjit_dealloc
+    ldr x30, [sp], #16
+    mov x0, #0
+    ret
+"""
+
+
 def _variant(entry: str, p: str, consuming: bool) -> str:
     """The routine `entry`, its labels prefixed by p."""
     C = AttrCell
@@ -46,7 +59,7 @@ def _variant(entry: str, p: str, consuming: bool) -> str:
     cbz x15, {p}_empty
 {p}_replace:
 {incref}    str x2, [x13]
-    @decref x15, x9, {p}_dealloc
+    @decref x15, x9, store_attr_dealloc
     mov x0, #0
     ret
 {p}_member:                          // a __slots__ member at obj + word - MEMBER
@@ -62,14 +75,7 @@ def _variant(entry: str, p: str, consuming: bool) -> str:
 {incref}    str x2, [x13]
     mov x0, #0
     ret
-{p}_dealloc:
-    str x30, [sp, #-16]!
-    mov x0, x15
-    bl pyjit_dealloc
-    ldr x30, [sp], #16
-    mov x0, #0
-    ret
-{p}_dict:                            // a dict of obj's own: the entry at the cell's
+{"" if consuming else _DEALLOC}{p}_dict:                            // a dict of obj's own: the entry at the cell's
     @instance_dict x1, x13, {p}_generic
     @dict_hint_entry x13, {C.HINT}, x15, {p}_hint
     @dict_store_version x13, x9, x10, x11, {p}_generic
