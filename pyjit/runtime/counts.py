@@ -22,6 +22,18 @@ calls builtins a program may have rebound by then -- and memoized per
 Counts of emulated code only cover the code arena: the engine's own stubs
 (entry, helper traps) are not counted.  A block cut short by a fault is
 counted whole.
+
+The block hook runs between any two blocks of emulated code, and a block
+can start in the middle of the routines' straight-line link of an object
+into the collector's generation-0 list (objects.gc_track, gc_untrack):
+where a page boundary cuts the sequence, or where it resumes after a
+memory fault.  The routine has read the list's last object into a
+register there; an object the hook leaves tracked is linked after it, and
+the routine's stores then cut that object out of the list (the process
+crashed in the collector's teardown).  So `on_block` leaves the list as it
+found it: it keeps no new object the collector tracks.  Its memo entries
+are tuples, untracked at once (`_untracked`); the totals lists are made
+when code is added, and profiles when counting starts, never in the hook.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import bytearray, dict, getattr, len, min, range
 import bisect
+import ctypes
 from dataclasses import dataclass, field
 
 import capstone
@@ -46,6 +59,16 @@ _INDIRECT_MNEMONICS = ("br", "blr", "ret")
 _LOAD_PREFIXES = ("ld",)
 _STORE_PREFIXES = ("st",)
 _INSTRUCTION_SECTIONS = ("code", "stubs", "veneers")
+_UNKNOWN = "<unknown>"
+
+_gc_untrack = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("PyObject_GC_UnTrack", ctypes.pythonapi))
+
+
+def _untracked(entry: tuple) -> tuple:
+    """entry, no longer in the collector's lists (module docstring): a memo
+    entry holds no cycle (the totals list it shares is the counter's)."""
+    _gc_untrack(entry)
+    return entry
 
 
 @dataclass
@@ -149,7 +172,7 @@ class BlockCounter:
         self._spans: list[tuple[int, int, str, object]] = []   # start, end, name, code
         self._profiles: dict[int, StaticProfile] = {}
         self._memo: dict[int, tuple] = {}
-        self._totals: dict[str, list[int]] = {}
+        self._totals: dict[str, list[int]] = {_UNKNOWN: [0] * 6}
         self._helpers: dict[str, dict[str, int]] = {}
         self._last: list[int] | None = None
         self._last_name = ""
@@ -175,6 +198,7 @@ class BlockCounter:
         i = bisect.bisect_left(self._starts, start)
         self._starts.insert(i, start)
         self._spans.insert(i, (start, end, name, code))
+        self._totals.setdefault(name, [0] * 6)
         if self._profiling:
             self._profiles[start] = _profile(start, code)
 
@@ -194,20 +218,22 @@ class BlockCounter:
         return None
 
     def _entry(self, address: int, size: int) -> tuple:
+        """The memo entry of a block first seen: made in the hook, so it
+        leaves nothing new tracked (module docstring)."""
         span = self._span(address)
         if span is None:
-            return (self._totals.setdefault("<unknown>", [0] * 6), size >> 2, 0, 0, 0, 0, 0,
-                    "<unknown>")
+            return (self._totals[_UNKNOWN], size >> 2, 0, 0, 0, 0, 0, _UNKNOWN)
         start, end, name, code = span
         profile = self._profiles.get(start)
-        if profile is None:                 # counted without profiling: made now
-            profile = self._profiles[start] = _profile(start, code)
+        if profile is None:
+            raise RuntimeError(f"a block of {name} at {address:#x} ran while counting, "
+                               "but its code was not profiled when counting started")
         n, loads, stores, last = profile.block(address, size)
         taken = 1 if last in (_UNCOND, _INDIRECT) else 0
         indirect = 1 if last == _INDIRECT else 0
         fallthrough = address + size if last == _COND else 0
-        entry = (self._totals.setdefault(name, [0] * 6), n, loads, stores, taken, indirect,
-                 fallthrough, name)
+        entry = _untracked((self._totals[name], n, loads, stores, taken, indirect,
+                            fallthrough, name))
         self._memo[address << 16 | size] = entry
         return entry
 
@@ -248,6 +274,8 @@ class BlockCounter:
     def counts(self) -> dict[str, Counts]:
         out = {}
         for name, t in self._totals.items():
+            if name == _UNKNOWN and not any(t):
+                continue
             out[name] = Counts(t[INSN], t[LOADS], t[STORES], t[TAKEN], t[INDIRECT],
                                t[HELPER_CALLS], dict(self._helpers.get(name, {})))
         return out
