@@ -40,7 +40,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import bytearray, dict, getattr, len, min, range
+from builtins import RuntimeError, any, bytearray, dict, getattr, len, min, range
 import bisect
 import ctypes
 from dataclasses import dataclass, field
