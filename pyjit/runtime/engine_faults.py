@@ -11,11 +11,13 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import bytes, int, tuple
-from unicorn import UcError
-from unicorn.unicorn_const import UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID
+from builtins import bytes, getattr, int, max, tuple
+from unicorn import UcError, arm64_const
+from unicorn.unicorn_const import UC_ERR_EXCEPTION, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID
 
-from .faults import CodeSpan, EmulationFault, disassemble_word, listing_around, locate
+from .faults import (CodeSpan, EmulationFault, access_size, disassemble_word,
+                     effective_address, listing_around, locate)
+from .tlb_fill import TLB_PAGE
 from .traps import STUB_SIZE
 from .uc_api import LR, PC
 
@@ -66,13 +68,21 @@ class FaultDescriptions:
         """The fault of an emulation that ended with Unicorn error `status`."""
         pc = self.emu.reg_read(PC)
         detail, self._detail = self._detail, None
-        if detail is not None:
-            what, address, size, why = detail
+        if detail is not None and detail[4] in (pc, None):
+            what, address, size, why, _ = detail
+            if size is None and what in ("read", "write"):
+                # A TLB fill is told the page, not the access: both come
+                # from the instruction at pc.
+                address, size = self._access(pc, address)
+            if size is not None:
+                what = f"{what} of {size} bytes at"
             reason = f"{what} {address:#x}: {why}"
             if what == "jump to":
-                lr = self.emu.reg_read(LR)
-                reason += f" (lr {lr:#x}" + (f", in {locate(lr, self._span(lr))})"
-                                             if self._span(lr) else ")")
+                reason += self._lr_text()
+        elif status == UC_ERR_FETCH_UNMAPPED:
+            why = "no code there" if self.identity.covering(pc) is None else \
+                "not executable (only loaded code is)"
+            reason = f"jump to {pc:#x}: {why}" + self._lr_text()
         elif status in (UC_ERR_EXCEPTION, UC_ERR_INSN_INVALID) and self._no_code_at(pc):
             lr = self.emu.reg_read(LR)
             reason = (f"jump to {pc:#x}: no code there (lr {lr:#x}"
@@ -85,6 +95,27 @@ class FaultDescriptions:
         else:
             reason = f"emulation error: {UcError(status)}"
         return self.make_fault(reason, pc)
+
+    def _lr_text(self) -> str:
+        """" (lr ..., in f+0x..)": where a bad jump came from."""
+        lr = self.emu.reg_read(LR)
+        return f" (lr {lr:#x}" + (f", in {locate(lr, self._span(lr))})" if self._span(lr) else ")")
+
+    def _access(self, pc: int, page: int) -> tuple[int, int | None]:
+        """(address, bytes) of the load or store at pc whose page is page;
+        (page, None) when that instruction is not one."""
+        word = self._read(pc, 4)
+        if not word:
+            return page, None
+        word = int.from_bytes(word, "little")
+        address = effective_address(word, pc, self._register)
+        if address is None or address & -TLB_PAGE > page or address + 16 <= page:
+            return page, None
+        return max(address, page), access_size(disassemble_word(word, pc))
+
+    def _register(self, name: str) -> int:
+        return 0 if name in ("xzr", "wzr") else \
+            self.emu.reg_read(getattr(arm64_const, "UC_ARM64_REG_" + name.upper()))
 
     def stopped_fault(self, timed_out: bool, timeout: float | None) -> EmulationFault:
         """The fault of an emulation stopped before the code returned."""

@@ -27,11 +27,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 import capstone
+from capstone import arm64_const
 
 CONTEXT_BEFORE = 4
 CONTEXT_AFTER = 3
 
 _CS = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+_CS_DETAIL = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+_CS_DETAIL.detail = True
+_MASK64 = (1 << 64) - 1
 
 
 class EmulationFault(Exception):
@@ -81,6 +85,51 @@ def disassemble_word(word: int, address: int) -> str:
     for insn in _CS.disasm_lite(struct.pack("<I", word), address, 1):
         return f"{insn[2]} {insn[3]}".strip()
     return f".word {word:#010x}"
+
+
+# Bytes of one register of a load or store, by the register's letter, and the
+# mnemonic endings that fix the size whatever the register (ldrb, ldrsh...).
+_REGISTER_BYTES = {"x": 8, "w": 4, "q": 16, "d": 8, "s": 4, "h": 2, "b": 1}
+_SIZE_SUFFIXES = (("sw", 4), ("b", 1), ("h", 2))
+_PAIRS = ("ldp", "stp", "ldnp", "stnp", "ldxp", "stxp", "ldaxp", "stlxp")
+_WITH_STATUS = ("stxr", "stlxr", "stxp", "stlxp")      # a status register comes first
+
+
+def access_size(text: str) -> int | None:
+    """Bytes a load or store (`mnemonic operands`, as disassemble_word
+    gives it) accesses, both registers of a pair; None for anything else."""
+    mnemonic, _, operands = text.partition(" ")
+    if not mnemonic.startswith(("ld", "st")) or not operands:
+        return None
+    pair = 2 if mnemonic.startswith(_PAIRS) else 1
+    for suffix, size in _SIZE_SUFFIXES:
+        if mnemonic.endswith(suffix):
+            return size * pair
+    register = operands.split(", ")[1 if mnemonic.startswith(_WITH_STATUS) else 0]
+    size = _REGISTER_BYTES.get(register[:1])
+    return None if size is None else size * pair
+
+
+def effective_address(word: int, pc: int, register: Callable[[str], int]) -> int | None:
+    """The address the load or store `word` at pc accesses, given
+    register(name) -> its value before the instruction (base, plus the
+    offset, or the index extended and shifted; a post-indexed access at
+    the base); None when word is not a load or store."""
+    A = arm64_const
+    for insn in _CS_DETAIL.disasm(struct.pack("<I", word), pc, 1):
+        for op in insn.operands:
+            if op.type != A.ARM64_OP_MEM or not op.mem.base:
+                continue
+            address = register(insn.reg_name(op.mem.base)) + op.mem.disp
+            if op.mem.index:
+                index = register(insn.reg_name(op.mem.index))
+                if op.ext in (A.ARM64_EXT_UXTW, A.ARM64_EXT_SXTW):
+                    index &= 0xFFFFFFFF
+                    if op.ext == A.ARM64_EXT_SXTW and index >> 31:
+                        index -= 1 << 32
+                address += index << (op.shift.value if op.shift.type == A.ARM64_SFT_LSL else 0)
+            return address & _MASK64
+    return None
 
 
 def listing_around(pc: int, span: CodeSpan | None, read: Callable[[int, int], bytes | None],

@@ -2,8 +2,9 @@
 
 Emulated code dereferences real `PyObject*`s, so the emulator's address
 space mirrors the host's: when emulated code touches a page Unicorn has not
-mapped, the engine's unmapped-memory hook maps it.  Where the host allows,
-a hook in machine code does that first (native_first_touch.py: it never
+mapped, the engine's TLB-fill hooks map it (tlb_fill.py).  Where the host
+allows, a hook in machine code does that first (native_first_touch.py,
+called by the native fill hook: it never
 enters the interpreter, so no other thread runs in the middle of the
 routine that touched the page), outside the ranges this map gives it
 (`refused`), recording what it mapped for this map to take in (`_absorb`).
@@ -46,7 +47,7 @@ only on a miss.
 Permissions: a chunk keeps the permissions the host had when it was
 mapped.  If the host unmaps and maps the address again with *more*
 permission (read-only, then read-write: an obmalloc arena where a file
-mapping was), an emulated write faults, and the write-protection hook
+mapping was), an emulated write misses in the TLB, and the fill hook
 asks `recheck_write`, which re-reads the host mappings, upgrades the
 chunk and lets the write proceed.  The other direction is not caught: a
 write by emulated code to memory the host has since made read-only (or
@@ -83,12 +84,15 @@ class IdentityMap:
     list after an interruption).  `uc` is anything with mem_map_ptr,
     mem_protect and mem_unmap (uc_api.Emulator)."""
 
-    def __init__(self, uc, host: HostMaps | None = None, native=None):
+    def __init__(self, uc, host: HostMaps | None = None, native=None, perms=None):
         """native: the context's native_first_touch.NativeFirstTouch, whose
-        hook maps chunks outside the ranges this map refuses, or None."""
+        hook maps chunks outside the ranges this map refuses, or None;
+        perms: the context's tlb_fill.PermsCache, or None (then uc needs
+        no flush_tlb)."""
         self.uc = uc
         self.host = host or HostMaps()
         self.native = native
+        self.perms = perms
         self._table_seen = -1     # host.refreshes when the native table was computed
         self._starts: list[int] = []
         self._chunks: list[tuple[int, int, int]] = []    # start, end, perms
@@ -242,6 +246,7 @@ class IdentityMap:
         lo, hi, perms = chunk
         a, b = max(lo, m.start), min(hi, m.end)
         self.uc.mem_protect(a, b - a, perms | UC_PROT_WRITE)
+        self._changed(lo, hi)
         i = bisect.bisect_left(self._starts, lo)
         pieces = [(x, y, p) for x, y, p in ((lo, a, perms), (a, b, perms | UC_PROT_WRITE),
                                             (b, hi, perms)) if x < y]
@@ -259,6 +264,9 @@ class IdentityMap:
                   if not any(ex_lo <= lo < ex_hi for ex_lo, ex_hi in self._excluded)]
         if self.native is not None:
             self.native.clear()
+        if self.perms is not None:
+            self.perms.clear()
+            self.uc.flush_tlb()
         self._chunks = chunks
         self._starts = [lo for lo, _, _ in chunks]
         self._runs = None
@@ -322,9 +330,18 @@ class IdentityMap:
         self.refresh_native()
         return n
 
+    def _changed(self, lo: int, hi: int) -> None:
+        """[lo, hi) changed permissions: the fill hooks' cache and Unicorn's
+        TLB entries of it go (tlb_fill.py)."""
+        if self.perms is not None:
+            self.perms.drop(lo, hi)
+            self.uc.flush_tlb()
+
     def _drop(self, chunk: tuple[int, int, int]) -> None:
         lo, hi, _ = chunk
-        self.uc.mem_unmap(lo, hi - lo)
+        self.uc.mem_unmap(lo, hi - lo)         # (drops the pages' TLB entries)
+        if self.perms is not None:
+            self.perms.drop(lo, hi)
         i = bisect.bisect_left(self._starts, lo)
         del self._starts[i], self._chunks[i]
         self._runs = None

@@ -18,8 +18,11 @@ enters the interpreter, and the GIL stays where it is.
 
 What the hook does
 ------------------
-Unicorn calls unmapped-memory hooks in the order they were added until one
-returns true; this one is added before the Python hook.  Its state
+It has the signature of an unmapped-memory hook, but the engine adds no
+memory hook (tlb_fill.py: one would keep every store on Unicorn's slow
+path): the native TLB-fill hook calls it on a miss for a read or a write,
+as for a read of unmapped memory, and where it declines the Python fill
+hook runs.  Its state
 (`_State`, one per context, the hook's user data) holds a table of the
 ranges it must not map, sorted: the engine's own ranges, the kernel's
 special mappings ([vvar]...) and the chunks already mapped, as the

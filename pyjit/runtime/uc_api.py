@@ -51,10 +51,12 @@ from unicorn.arm64_const import (UC_ARM64_REG_CPACR_EL1, UC_ARM64_REG_LR, UC_ARM
                                  UC_ARM64_REG_SP)
 from unicorn.unicorn_const import (UC_CTL_IO_WRITE, UC_CTL_TB_FLUSH,
                                    UC_CTL_TB_REMOVE_CACHE, UC_CTL_TCG_BUFFER_SIZE,
-                                   UC_QUERY_TIMEOUT)
-from unicorn.unicorn_py3.unicorn import HOOK_CODE_CFUNC, HOOK_MEM_INVALID_CFUNC, uclib
+                                   UC_CTL_TLB_FLUSH, UC_CTL_TLB_TYPE, UC_CTL_UC_PAGE_SIZE,
+                                   UC_QUERY_TIMEOUT, UC_TLB_VIRTUAL)
+from unicorn.unicorn_py3.unicorn import HOOK_CODE_CFUNC, uclib
 
 from ..cpython.tstate import quiet_entry
+from .tlb_fill import FILL_CFUNC, TLB_PAGE
 
 _P = ctypes.PYFUNCTYPE
 _VP, _U64, _U32, _INT, _SIZE = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int,
@@ -95,6 +97,9 @@ def _ctl_code(ctl: int, op: int, nargs: int) -> int:
 _REMOVE_CACHE = _ctl_code(UC_CTL_TB_REMOVE_CACHE, UC_CTL_IO_WRITE, 2)
 _FLUSH_TB = _ctl_code(UC_CTL_TB_FLUSH, UC_CTL_IO_WRITE, 0)
 _TCG_BUFFER_SIZE = _ctl_code(UC_CTL_TCG_BUFFER_SIZE, UC_CTL_IO_WRITE, 1)
+_PAGE_SIZE = _ctl_code(UC_CTL_UC_PAGE_SIZE, UC_CTL_IO_WRITE, 1)
+_TLB_TYPE = _ctl_code(UC_CTL_TLB_TYPE, UC_CTL_IO_WRITE, 1)
+_FLUSH_TLB = _ctl_code(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE, 0)
 
 SP, PC, LR = UC_ARM64_REG_SP, UC_ARM64_REG_PC, UC_ARM64_REG_LR
 _QUERY_TIMEOUT = UC_QUERY_TIMEOUT
@@ -118,7 +123,7 @@ def _check(status: int) -> None:
 class Emulator:
     """An AArch64 Unicorn instance (`handle`), with the calls the engine
     makes, each keeping the GIL.  Hooks take ctypes callbacks the caller
-    built (HOOK_CODE_CFUNC, HOOK_MEM_INVALID_CFUNC); the emulator keeps them
+    built (HOOK_CODE_CFUNC, tlb_fill.FILL_CFUNC); the emulator keeps them
     alive until the hook is deleted or the emulator closed.  `close()` is
     idempotent; nothing may be called after it."""
 
@@ -127,6 +132,7 @@ class Emulator:
         the instance while a timer runs (module docstring)."""
         handle = _VP()
         self._callbacks: dict[int, object] = {}
+        self.hook_kinds: dict[int, int] = {}      # hook handle -> UC_HOOK_* kind
         self._word = _U64()
         self._word_address = ctypes.addressof(self._word)
         self.handle = 0
@@ -136,6 +142,10 @@ class Emulator:
             # Unicorn reserves 1 GiB of host address space per instance for
             # translated code unless told otherwise (must come first).
             _check(_ctl_u32(self.handle, _TCG_BUFFER_SIZE, tcg_buffer_size))
+            # 4 KiB pages and a TLB the engine's fill hooks fill (tlb_fill.py:
+            # stores take Unicorn's fast path); before the instance initializes.
+            _check(_ctl_u32(self.handle, _PAGE_SIZE, TLB_PAGE))
+            _check(_ctl_u32(self.handle, _TLB_TYPE, UC_TLB_VIRTUAL))
             self._word.value = fpen
             if unless_timers and TIMERS[0]:
                 self.close()
@@ -212,15 +222,21 @@ class Emulator:
         _check(_hook_add(self.handle, ctypes.byref(h), htype,
                          ctypes.cast(callback, _VP), user_data, begin, end))
         self._callbacks[h.value] = callback
+        self.hook_kinds[h.value] = htype
         return h.value
 
     def hook_del(self, hook: int) -> None:
         _check(_hook_del(self.handle, hook))
-        del self._callbacks[hook]
+        del self._callbacks[hook], self.hook_kinds[hook]
 
     def remove_cache(self, begin: int, end: int) -> None:
         """Drop the translations of code in [begin, end)."""
         _check(_ctl_u64x2(self.handle, _REMOVE_CACHE, begin, end))
+
+    def flush_tlb(self) -> None:
+        """Drop every TLB entry (after a change of a page's permissions:
+        tlb_fill.py)."""
+        _check(_ctl0(self.handle, _FLUSH_TLB))
 
     def flush_tb(self) -> None:
         """Drop every translation (never while this instance emulates)."""
@@ -231,6 +247,7 @@ class Emulator:
             handle, self.handle = self.handle, 0
             _close(handle)
             self._callbacks.clear()
+            self.hook_kinds.clear()
 
 
 # Hooks call emu_stop outside any try: no signal handler may run on entering it.
@@ -268,7 +285,7 @@ def code_hook(callback: Callable[[int, int, int, int], None]):
     return HOOK_CODE_CFUNC(callback)
 
 
-def memory_hook(callback: Callable[[int, int, int, int, int, int], bool]):
-    """A ctypes callback for UC_HOOK_MEM_* calling callback(handle, access,
-    address, size, value, user_data) -> handled (keep it alive)."""
-    return HOOK_MEM_INVALID_CFUNC(callback)
+def fill_hook(callback: Callable[[int, int, int, object, int], bool]):
+    """A ctypes callback for UC_HOOK_TLB_FILL calling callback(handle,
+    address, access, entry, user_data) -> filled (keep it alive)."""
+    return FILL_CFUNC(callback)

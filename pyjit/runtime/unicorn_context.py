@@ -13,10 +13,12 @@ everything that belongs to one thread's emulation and nothing else:
   slots;
 - its own identity map (identity.py) of host memory, and the stacks its
   thread has used, mapped on first use;
-- its hooks: the helper trap, first touch of host memory (in machine code,
-  native_first_touch.py, where the host allows, before the Python hook),
-  protection faults, and (while counting or bounding instructions) the
-  block hook.
+- its hooks: the helper trap, the TLB fills (tlb_fill.py: in machine code
+  where the host allows, with the first touch of host memory,
+  native_first_touch.py; else, and for what that declines, in Python:
+  first touches, protection, refusals), and (while counting or bounding
+  instructions) the block hook.  No memory hook: one would keep every
+  store on Unicorn's slow path.
 
 A `ThreadChain` is what one thread has: its contexts, in nesting order,
 the context running now (`current`), the stack of its outermost entry, the
@@ -54,10 +56,8 @@ import weakref
 from functools import partial
 from sys import is_finalizing as _is_finalizing
 
-from unicorn import (UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_PROT, UC_HOOK_MEM_UNMAPPED,
-                     UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE)
-from unicorn.unicorn_const import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_PROT,
-                                   UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_PROT)
+from unicorn import (UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_TLB_FILL, UC_PROT_EXEC, UC_PROT_READ,
+                     UC_PROT_WRITE)
 
 from ..cpython import tstate
 from ..cpython.tstate import quiet_entry
@@ -68,14 +68,15 @@ from .engine_faults import FaultDescriptions
 from .faults import EmulationFault
 from .hostmem import PAGE, PROT_READ, PROT_WRITE, mmap_anonymous, munmap
 from .identity import CHUNK, IdentityMap
-from .native_first_touch import NativeFirstTouch, hook_address
+from . import tlb_fill
+from .native_first_touch import NativeFirstTouch
 from .own_code import own_code
 from .traps import TrapTable
-from .uc_api import SP, code_hook, make_emulator, memory_hook
+from .tlb_fill import TLB_PAGE
+from .uc_api import PC, SP, code_hook, fill_hook, make_emulator
 
 FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
-_ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_FETCH_UNMAPPED: "fetch",
-           UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
+_KIND = {UC_PROT_READ: "read", UC_PROT_WRITE: "write"}
 NEST_PER_CONTEXT = 63       # Unicorn 2.1 nests emu_start 64 deep, the outermost included
 MEMORY_HOOK_FRAMES = 50     # recursion allowance of a memory hook (identity mapping's frames),
                             # on the frame counter and the C counter alike
@@ -170,7 +171,8 @@ class EmulationContext(FaultDescriptions):
                         UC_PROT_READ | UC_PROT_EXEC, traps.code_start)
         emu.mem_map_ptr(traps.block, PAGE, UC_PROT_READ | UC_PROT_WRITE, self.block)
         self.first_touch = NativeFirstTouch() if engine.native_first_touch else None
-        self.identity = IdentityMap(emu, engine.host_maps, self.first_touch)
+        self.perms = tlb_fill.PermsCache(self.first_touch)
+        self.identity = IdentityMap(emu, engine.host_maps, self.first_touch, self.perms)
         for lo, hi in engine.excluded_ranges():
             self.identity.exclude(lo, hi)
         if self.first_touch is not None:
@@ -179,7 +181,7 @@ class EmulationContext(FaultDescriptions):
             self.identity.refresh_native()
         self._stacks_mapped: set[int] = set()
         self.flushed_at = engine.unloaded_bytes
-        self._detail: tuple[str, int, int, str] | None = None
+        self._detail: tuple[str, int, int | None, str, int] | None = None
         self._pad_start = traps.pad_start
         self._invokers = traps.invokers
         self._helpers = traps.helpers
@@ -189,10 +191,16 @@ class EmulationContext(FaultDescriptions):
         self._revalidate_each_helper = engine.stale_policy == "revalidate_each_helper"
         self._block_hook = None
         emu.hook_add(UC_HOOK_CODE, code_hook(self._on_trap), traps.pad_start, traps.pad_end - 1)
-        if self.first_touch is not None:     # first: Unicorn asks hooks in the order added
-            emu.hook_add(UC_HOOK_MEM_UNMAPPED, hook_address(), user_data=self.first_touch.address)
-        emu.hook_add(UC_HOOK_MEM_UNMAPPED, memory_hook(self._on_unmapped))
-        emu.hook_add(UC_HOOK_MEM_PROT, memory_hook(self._on_protected))
+        # No memory hook: its mere presence keeps stores on Unicorn's slow path
+        # (tlb_fill.py).  TLB misses go to the fill hooks, the native one
+        # first (Unicorn asks them in the order added).
+        self.nowhere = traps.code_start - PAGE      # never mapped (traps.py: the exit)
+        self.fixed = ((arena.start, arena.end, UC_PROT_READ | UC_PROT_EXEC),
+                      (traps.code_start, traps.code_end, UC_PROT_READ | UC_PROT_EXEC),
+                      (traps.block, traps.block + PAGE, UC_PROT_READ | UC_PROT_WRITE))
+        if tlb_fill.SUPPORTED:
+            emu.hook_add(UC_HOOK_TLB_FILL, tlb_fill.hook_address(), user_data=self.perms.address)
+        emu.hook_add(UC_HOOK_TLB_FILL, fill_hook(self._on_fill))
         self.set_block_hook(engine.counting, engine.max_instructions is not None)
 
     # -- what the engine asks ----------------------------------------------------------
@@ -206,6 +214,7 @@ class EmulationContext(FaultDescriptions):
             self.emu.mem_map_ptr(stack.low, stack.top - stack.low, UC_PROT_READ | UC_PROT_WRITE,
                                  stack.low)
             self._stacks_mapped.add(stack.low)
+            self.fixed += ((stack.low, stack.top, UC_PROT_READ | UC_PROT_WRITE),)
 
     def start(self) -> None:
         """This instance is entered at its first level: apply the stale-page
@@ -344,22 +353,19 @@ class EmulationContext(FaultDescriptions):
             fault = self.chain.fault = self.make_fault(f"engine error in a hook: {exc!r}", address)
             fault.__cause__ = exc
 
-    def _on_unmapped(self, handle, access, address, size, value, user_data) -> bool:
+    def _on_fill(self, handle, address, access, entry, user_data) -> bool:
+        """A TLB miss the native hook declined (tlb_fill.py): the page's
+        physical address and permissions into entry, mapping the page on
+        first touch; False refuses the access (the detail says why)."""
         try:
-            return self._guarded(self._map_unmapped, access, address, size)
+            return self._guarded(self._fill, access, address, entry.contents)
         except BaseException:           # only a second interruption gets here
-            self._detail = ("access to", address, size, "interrupted twice in the memory hook")
+            self._detail = ("access to", address, None, "interrupted twice in the memory hook",
+                            None)
             return False
 
-    def _on_protected(self, handle, access, address, size, value, user_data) -> bool:
-        try:
-            return self._guarded(self._protected, access, address, size)
-        except BaseException:
-            self._detail = ("access to", address, size, "interrupted twice in the memory hook")
-            return False
-
-    def _guarded(self, work, access: int, address: int, size: int) -> bool:
-        """work(access, address, size) with room on the recursion counter;
+    def _guarded(self, work, access: int, address: int, entry) -> bool:
+        """work(access, address, entry) with room on the recursion counter;
         when an asynchronous exception interrupts it, the exception is
         deferred, the identity map's record resynchronized with Unicorn
         (the work may have stopped between a change and its record), and
@@ -372,28 +378,27 @@ class EmulationContext(FaultDescriptions):
             c_counter.value += MEMORY_HOOK_FRAMES
         try:
             try:
-                return work(access, address, size)
+                return work(access, address, entry)
             except BaseException as exc:
-                if not self._recover(exc, address, size):
+                if not self._recover(exc, address):
                     return False
             try:
-                return work(access, address, size)
+                return work(access, address, entry)
             except BaseException as exc:
-                if not self._recover(exc, address, size):
+                if not self._recover(exc, address):
                     return False
-            return work(access, address, size)
+            return work(access, address, entry)
         finally:
             counter.value -= MEMORY_HOOK_FRAMES
             if c_counter is not None:
                 c_counter.value -= MEMORY_HOOK_FRAMES
 
-    def _recover(self, exc: BaseException, address: int, size: int) -> bool:
+    def _recover(self, exc: BaseException, address: int) -> bool:
         """After exc interrupted a memory hook's work: True (try again) when
         exc is asynchronous, deferred; False (refuse the access) for an
         engine error, recorded as the detail."""
         if not interrupts.is_asynchronous(exc):
-            self._detail = ("access to", address, size,
-                            f"engine error: {self._engine_error(exc, address)}")
+            self._refuse("access to", address, f"engine error: {self._engine_error(exc, address)}")
             return False
         interrupts.defer(exc)
         self.identity.resync(self.emu.mem_regions())
@@ -413,26 +418,56 @@ class EmulationContext(FaultDescriptions):
         return (f"{type(exc).__name__}: {exc}; Unicorn maps {', '.join(regions) or 'nothing'} "
                 f"there, the identity map {', '.join(chunks) or 'nothing'}")
 
-    def _map_unmapped(self, access: int, address: int, size: int) -> bool:
-        if access == UC_MEM_FETCH_UNMAPPED:
-            self._detail = ("jump to", address, size, "no code there")
+    def _fill(self, access: int, address: int, entry) -> bool:
+        """Fill entry for an access of kind `access` at address's page;
+        False when refused (with the detail)."""
+        want = tlb_fill.WANT[access]
+        if want == UC_PROT_EXEC:
+            for lo, hi, perms in self.fixed:
+                if lo <= address < hi and perms & UC_PROT_EXEC:
+                    page = address & -TLB_PAGE
+                    self.perms.put(page, page + TLB_PAGE, perms)
+                    entry.paddr, entry.perms = address, perms
+                    return True
+            # Not code: a physical page Unicorn has nothing at, so that a
+            # jump there faults as unmapped (engine_faults) and Unicorn's
+            # own fetch fills (its invalidation of a page being unmapped,
+            # the page before `until`) find no code.  A refused fill would
+            # raise in the middle of those.
+            entry.paddr, entry.perms = self.nowhere, UC_PROT_EXEC
+            return True
+        page = address & -TLB_PAGE
+        for lo, hi, perms in self.fixed:
+            if lo <= page < hi:
+                self.perms.put(page, page + TLB_PAGE, perms)
+                break
+        else:
+            identity = self.identity
+            chunk = identity.covering(page)
+            if chunk is None:
+                reason = identity.map_access(page, 1)
+                if reason is not None:
+                    self._refuse(_KIND[want], address, reason)
+                    return False
+                chunk = identity.covering(page)
+            if want == UC_PROT_WRITE and not chunk[2] & UC_PROT_WRITE and \
+                    identity.recheck_write(page):
+                chunk = identity.covering(page)
+            lo, hi, perms = chunk
+            self.perms.put(lo, hi, perms)
+        if not perms & want:
+            self._refuse(_KIND[want], address,
+                         "read-only" if want == UC_PROT_WRITE else "not readable")
             return False
-        reason = self.identity.map_access(address, size)
-        if reason is None:
-            return True
-        kind = "read" if access == UC_MEM_READ_UNMAPPED else "write"
-        self._detail = (f"{kind} of {size} bytes at", address, size, reason)
-        return False
+        entry.paddr, entry.perms = address, perms
+        return True
 
-    def _protected(self, access: int, address: int, size: int) -> bool:
-        kind = _ACCESS.get(access, "access")
-        if access == UC_MEM_WRITE_PROT and self.identity.recheck_write(address):
-            return True
-        reason = "not executable (only loaded code is)" if kind == "fetch" else \
-            ("read-only" if kind == "write" else "not readable")
-        self._detail = (f"{kind} of {size} bytes at" if kind != "fetch" else "jump to",
-                        address, size, reason)
-        return False
+    def _refuse(self, what: str, address: int, why: str) -> None:
+        """Record why an access at address was refused, for the fault of
+        the instruction at pc now (Unicorn restored pc before the fill;
+        a fill that was only Unicorn's probe faults nothing, and its detail
+        is not used for a later fault elsewhere)."""
+        self._detail = (what, address, None, why, self.emu.reg_read(PC))
 
     def _on_block(self, handle, address, size, key) -> None:
         chain = self.chain
@@ -452,8 +487,7 @@ class EmulationContext(FaultDescriptions):
 
 # What runs between compiled code and a helper, or outside any try of a
 # hook, enters without a signal check (cpython/tstate.quiet_entry).
-for _fn in (EmulationContext._on_trap, EmulationContext._on_unmapped,
-            EmulationContext._on_protected, EmulationContext._on_block,
+for _fn in (EmulationContext._on_trap, EmulationContext._on_fill, EmulationContext._on_block,
             EmulationContext._count_helper, EmulationContext._stop, EmulationContext._hold,
             EmulationContext._hook_error, EmulationContext._guarded,
             EmulationContext._recover):

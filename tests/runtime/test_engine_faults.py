@@ -121,3 +121,27 @@ def test_fault_in_literal_pool_listing_shows_data(engine):
     with pytest.raises(EmulationFault) as info:
         engine.call(f.address)
     assert "(literals)" in str(info.value)
+
+
+@pytest.mark.parametrize("text, address, size", [
+    ("ldr x0, [x1, #16]", 0x1010, 8),
+    ("ldr w0, [x1, x2, lsl #2]", 0x1000 + 4 * 3, 4),
+    ("ldrb w0, [x1, w2, uxtw]", 0x1003, 1),
+    ("ldrsh x0, [x1, #-2]", 0xffe, 2),
+    ("str x0, [sp, #-16]!", 0x7ff0, 8),          # pre-indexed: before the writeback
+    ("ldr x0, [x1], #8", 0x1000, 8),             # post-indexed: at the base
+    ("stp x0, x1, [x1, #32]", 0x1020, 16),
+    ("ldr q0, [x1]", 0x1000, 16),
+    ("stxr w3, x0, [x1]", 0x1000, 8),
+    ("add x0, x1, x2", None, None),
+])
+def test_a_faulting_access_is_read_back_from_its_instruction(text, address, size):
+    # A TLB fill is told the page only: the fault's address and size come
+    # from the instruction (keystone assembles it: the oracle's encoding).
+    keystone = pytest.importorskip("keystone")
+    from pyjit.runtime.faults import access_size, disassemble_word, effective_address
+    encoding, _ = keystone.Ks(keystone.KS_ARCH_ARM64, keystone.KS_MODE_LITTLE_ENDIAN).asm(text)
+    word = int.from_bytes(bytes(encoding), "little")
+    registers = {"x1": 0x1000, "x2": 3, "w2": 3, "sp": 0x8000}
+    assert effective_address(word, 0, registers.__getitem__) == address
+    assert access_size(disassemble_word(word, 0)) == size

@@ -179,10 +179,13 @@ def test_past_the_records_end_the_identity_map_reads_unicorns_regions(eng, pytho
     capacity = native.state.capacity
     native.state.capacity = native.state.n_records = 0
     try:
+        # The native first touch maps the chunk but cannot record it; the
+        # native TLB fill then finds nothing to put in its cache and
+        # declines, and the Python fill, asking the identity map, makes it
+        # read Unicorn's regions: no second mapping.
         assert eng.call(eng.load_, region + 8) == 0
-        assert python_touches[0] == 0 and native.overflowed
+        assert python_touches[0] == 0 and not native.overflowed
         assert eng.identity.covering(region + 8) is not None     # resynchronized
-        assert not native.overflowed
     finally:
         native.state.capacity = capacity
         munmap(region, 2 * CHUNK)
