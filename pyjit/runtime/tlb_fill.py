@@ -72,26 +72,26 @@ WAYS = 4                       # words per set (the native lookup reads four)
 # keeps the stack 16-byte aligned (five pushes after the return address);
 # rbx, rbp and r12-r14 are callee-saved, so Unicorn's registers survive.
 ASSEMBLY = """
-    mov r11, rsi
+    mov r11, rsi                 # the page
     and r11, -4096
     call lookup
     jne miss
-hit:
+hit:                             # r10: its word in the cache
     mov r10, [r10]
     lea r11d, [rdx - 16]
     cmp r11d, 2
     ja decline
-    bt r10d, r11d
+    bt r10d, r11d                # the access's permission bit
     jae decline
     and r10d, 7
-    mov [rcx], rsi
+    mov [rcx], rsi               # the entry: paddr = vaddr, perms
     mov [rcx + 8], r10d
     mov eax, 1
     ret
 decline:
     xor eax, eax
     ret
-lookup:
+lookup:                          # r11 page -> equal and r10 its word, or r9 its set
     mov rax, r11
     shr rax, 10
     and rax, [r8 + 8]
@@ -110,7 +110,7 @@ next:
     cmp r10, r9
 found:
     ret
-miss:
+miss:                            # a read or write, with a native first touch:
     cmp edx, 18
     jae decline
     cmp qword ptr [r8 + 24], 0
@@ -124,7 +124,7 @@ miss:
     mov r12, rcx
     mov r13, rsi
     mov ebp, edx
-    mov rdx, rsi
+    mov rdx, rsi                 # first_touch(uc, READ_UNMAPPED, address, 1, 0, state)
     mov esi, 19
     mov ecx, 1
     xor r8d, r8d
@@ -132,7 +132,7 @@ miss:
     call qword ptr [rbx + 16]
     test eax, eax
     jz declined
-    mov r9, [rbx + 24]
+    mov r9, [rbx + 24]           # the chunk it recorded last: its pages cached
     mov rax, [r9 + 24]
     test rax, rax
     jz declined
@@ -149,7 +149,7 @@ put:
     mov r11, rsi
     call lookup
     je store
-    mov r10, r9
+    mov r10, r9                  # else a free word, else the one bits 24-25 choose
 free:
     cmp qword ptr [r10], 0
     je store
@@ -167,7 +167,7 @@ store:
     mov [r10], rax
     add rsi, 4096
     jmp put
-filled:
+filled:                          # look again, once
     mov rsi, r13
     mov edx, ebp
     mov rcx, r12
