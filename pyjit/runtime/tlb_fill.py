@@ -59,6 +59,7 @@ import platform
 import sys
 
 from .hostmem import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, mmap_anonymous, mprotect
+from .native_first_touch import hook_address as first_touch_address
 
 TLB_PAGE = 4096                # Unicorn's page size here (UC_CTL_UC_PAGE_SIZE)
 CACHE_SLOTS = 1 << 16          # permissions cache words per context (512 KiB)
@@ -256,7 +257,6 @@ class PermsCache:
         self.state.cache = ctypes.addressof(self._slots)
         self.state.mask = (slots - 1) & -WAYS
         if first_touch is not None:
-            from .native_first_touch import hook_address as first_touch_address
             self.state.first_touch = first_touch_address()
             self.state.first_touch_state = first_touch.address
         self.address = ctypes.addressof(self.state)
