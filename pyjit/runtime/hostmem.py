@@ -118,6 +118,15 @@ def mprotect(address: int, size: int, prot: int) -> None:
         raise _os_error(f"mprotect({address:#x}, {size:#x})")
 
 
+def executable_copy(code: bytes) -> int:
+    """Host machine code (a hook Unicorn calls) copied into pages of its
+    own, then made read+execute; their address."""
+    address = mmap_anonymous(len(code), PROT_READ | PROT_WRITE)
+    ctypes.memmove(address, code, len(code))
+    mprotect(address, len(code), PROT_READ | PROT_EXEC)
+    return address
+
+
 def mapped(start: int, size: int) -> bool:
     """True when every page of [start, start + size) is mapped in the host
     right now (whatever its permissions).  start must be page aligned.

@@ -75,7 +75,7 @@ import weakref
 
 from unicorn.unicorn_py3.unicorn import uclib
 
-from .hostmem import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, mmap_anonymous, mprotect
+from .hostmem import executable_copy
 
 RECORD_CAPACITY = 256          # chunks recorded between two takes (more: `overflow`)
 PROCMAP_QUERY = 0xC0686611     # _IOWR('f', 17, struct procmap_query), linux/fs.h
@@ -304,10 +304,7 @@ if SUPPORTED:
 def hook_address() -> int:
     """The hook's entry: one read+exec page of this process, written once."""
     if not _code:
-        page = mmap_anonymous(PAGE, PROT_READ | PROT_WRITE)
-        ctypes.memmove(page, CODE, len(CODE))
-        mprotect(page, PAGE, PROT_READ | PROT_EXEC)
-        _code.append(page)
+        _code.append(executable_copy(CODE))
     return _code[0]
 
 

@@ -58,7 +58,7 @@ import ctypes
 import platform
 import sys
 
-from .hostmem import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, mmap_anonymous, mprotect
+from .hostmem import executable_copy
 from .native_first_touch import hook_address as first_touch_address
 
 TLB_PAGE = 4096                # Unicorn's page size here (UC_CTL_UC_PAGE_SIZE)
@@ -234,10 +234,7 @@ _code: list[int] = []          # the hook's address, once written
 def hook_address() -> int:
     """The native hook's entry: one read+exec page of this process."""
     if not _code:
-        page = mmap_anonymous(PAGE, PROT_READ | PROT_WRITE)
-        ctypes.memmove(page, CODE, len(CODE))
-        mprotect(page, PAGE, PROT_READ | PROT_EXEC)
-        _code.append(page)
+        _code.append(executable_copy(CODE))
     return _code[0]
 
 
