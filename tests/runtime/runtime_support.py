@@ -81,3 +81,18 @@ def leaf(name: str, *words: int):
     asm = Asm(name)
     asm.emit(*words)
     return asm.finish()
+
+
+def x86_hook_listing(text: str, code: bytes) -> list:
+    """capstone's listing of a native hook's bytes, after checking them
+    against keystone's assembly of its text (the oracles) and that the
+    listing covers every byte and ends in `ret`."""
+    import pytest
+    keystone = pytest.importorskip("keystone")
+    capstone = pytest.importorskip("capstone")
+    encoding, _ = keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_64).asm(text, 0)
+    assert bytes(encoding) == code
+    listing = list(capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64).disasm(code, 0))
+    assert sum(i.size for i in listing) == len(code)
+    assert listing[-1].mnemonic == "ret"
+    return listing
