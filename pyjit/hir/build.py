@@ -48,4 +48,5 @@ def compile_hir(fn: FunctionType | CodeType, passes: Iterable[str] | None = None
     from .passes import DEFAULT_PIPELINE, run_pipeline
 
     func = build_hir(fn)
-    return run_pipeline(func, DEFAULT_PIPELINE if passes is None else passes, verify_each=verify_each)
+    return run_pipeline(func, DEFAULT_PIPELINE if passes is None else passes, verify_each=verify_each,
+                        types_inferred=True)  # build_hir ends with type inference

@@ -81,9 +81,11 @@ class GuardElimination(Pass):
 
     name = "guard-elimination"
     summary = "checks whose outcome the types decide"
+    leaves_types_inferred = True
 
     def run(self, func: Function) -> None:
-        infer_types(func)
+        if not self.types_inferred:
+            infer_types(func)
         while eliminate_guards(func):
             infer_types(func)
         if remove_unreachable(func):  # a check that could raise took its exception edge along

@@ -18,6 +18,12 @@ class Pass:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     needs_unrefcounted: ClassVar[bool] = True
+    # run() leaves every result with the type infer_types would give it.
+    leaves_types_inferred: ClassVar[bool] = False
+    # Set by run_pipeline: the function's types are already what infer_types
+    # would give (the pass before it left them so, or the caller vouched for
+    # them), so the pass need not infer them before its first change.
+    types_inferred: bool = False
 
     def applies(self, options: CompileOptions) -> bool:
         """Whether the pass may run under these options (a pass whose proof
@@ -55,14 +61,19 @@ def check_pass_names(names: Iterable[str]) -> None:
 
 def run_pipeline(func: Function, names: Iterable[str] = DEFAULT_PIPELINE, *,
                  verify_each: bool = False,
-                 options: CompileOptions | None = None) -> Function:
+                 options: CompileOptions | None = None,
+                 types_inferred: bool = False) -> Function:
     """Run the named passes in order on ``func`` (in place), skipping those
-    that do not apply to ``options`` (None: the defaults); returns func."""
+    that do not apply to ``options`` (None: the defaults); returns func.
+    types_inferred: func's types are what infer_types would give (as
+    build_hir leaves them), so the first pass may rely on them."""
     for name in applicable(names, options):
         p = PASSES[name]()
         if p.needs_unrefcounted and func.refcounted:
             raise PassError(f"pass {p.name} cannot run after refcount-insertion")
+        p.types_inferred = types_inferred
         p.run(func)
+        types_inferred = p.leaves_types_inferred
         if verify_each:
             verify(func)
     return func

@@ -337,9 +337,10 @@ class Simplify(Pass):
 
     name = "simplify"
     summary = "constant folding, branch folding, trivial phis, block merging"
+    leaves_types_inferred = True
 
     def run(self, func: Function) -> None:
-        first = True
+        first = not self.types_inferred
         while True:
             changed = fold_instructions(func)
             changed |= fold_branches(func)
