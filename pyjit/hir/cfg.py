@@ -41,6 +41,19 @@ def reverse_postorder(func: Function) -> list[Block]:
     return order
 
 
+def reachable(func: Function) -> set[Block]:
+    """The blocks reachable from the entry (the set reverse_postorder
+    orders, without the ordering)."""
+    seen = {func.entry}
+    stack = [func.entry]
+    while stack:
+        for succ in stack.pop().successors():
+            if succ not in seen:
+                seen.add(succ)
+                stack.append(succ)
+    return seen
+
+
 def dominators(func: Function) -> dict[Block, Block | None]:
     """Immediate dominators of the reachable blocks (Cooper, Harvey and
     Kennedy's iterative algorithm); the entry maps to None."""
@@ -84,7 +97,7 @@ def dominates(idom: dict[Block, Block | None], a: Block, b: Block) -> bool:
 
 def remove_unreachable(func: Function) -> bool:
     """Delete blocks not reachable from the entry; drop their phi inputs."""
-    live = set(reverse_postorder(func))
+    live = reachable(func)
     dead = [b for b in func.blocks if b not in live]
     if not dead:
         return False

@@ -208,7 +208,15 @@ class Instr:
                 setattr(self, name, new)
 
     def replace_operands(self, mapping: dict[Value, Value]) -> None:
-        self.operands = [mapping.get(v, v) for v in self.operands]
+        """Replace each operand (and released value) that is a key of
+        mapping by its value.  Most instructions use no key: their lists
+        are left as they are."""
+        if not mapping:
+            return
+        for v in self.operands:
+            if v in mapping:
+                self.operands = [mapping.get(v, v) for v in self.operands]
+                break
         if self.exc_release is not None:
             self.exc_release = [mapping.get(v, v) for v in self.exc_release]
 
@@ -243,10 +251,14 @@ class Block:
 
     @property
     def raising_instr(self) -> Instr | None:
-        """The instruction whose exception edge leaves this block, if any."""
-        for instr in reversed(self.instrs[-2:]):
-            if instr.exc_target is not None:
-                return instr
+        """The instruction whose exception edge leaves this block, if any:
+        the last instruction or the one before it."""
+        instrs = self.instrs
+        if instrs:
+            if instrs[-1].exc_target is not None:
+                return instrs[-1]
+            if len(instrs) > 1 and instrs[-2].exc_target is not None:
+                return instrs[-2]
         return None
 
     @property
@@ -255,10 +267,14 @@ class Block:
         return instr.exc_target if instr is not None else None
 
     def normal_successors(self) -> list[Block]:
-        term = self.terminator
-        return term.successors() if term is not None else []
+        instrs = self.instrs
+        if instrs and instrs[-1].is_terminator:
+            return instrs[-1].successors()
+        return []
 
     def successors(self) -> list[Block]:
+        """The normal successors, then the exception successor if any (the
+        CFG walks call this for every block: kept to plain attribute reads)."""
         succs = self.normal_successors()
         exc = self.exc_successor
         return succs + [exc] if exc is not None else succs

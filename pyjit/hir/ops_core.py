@@ -138,6 +138,9 @@ class Branch(Instr):
     is_terminator = True
     block_fields = ("target",)
 
+    def successors(self) -> list[Block]:   # block_fields, read directly
+        return [self.target]
+
 
 @hir_op
 class CondBranch(Instr):
@@ -150,6 +153,9 @@ class CondBranch(Instr):
     is_terminator = True
     block_fields = ("if_true", "if_false")
     operand_types = (CBool,)
+
+    def successors(self) -> list[Block]:   # block_fields, read directly
+        return [self.if_true, self.if_false]
 
 
 @hir_op
