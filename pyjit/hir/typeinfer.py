@@ -5,19 +5,16 @@ and an instruction whose operands are not known yet stays Bottom until
 they are.  Every transfer function is monotone, so this terminates; the
 types only describe values the function can actually produce.
 
-The iteration is the classic one, sweep after sweep over the instructions
-in reverse postorder until a sweep changes nothing, except that a sweep
-only evaluates the instructions with an operand that changed since they
-were last evaluated: the others would give the type they already have.
-So the evaluations that can change a type happen in the same order, with
-the same operand types, as in full sweeps, and the result is the same.
+The iteration sweeps over the instructions in reverse postorder until a
+sweep changes nothing, evaluating in each sweep only the instructions
+with an operand that changed since their last evaluation (fixpoint.py):
+the same types as full sweeps, with far fewer evaluations.
 """
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
-
 from .cfg import reverse_postorder
+from .fixpoint import sweep_to_fixpoint
 from .ir import Function, Instr, Value
 from .types import Bottom
 
@@ -28,26 +25,8 @@ def infer_types(func: Function) -> None:
     readers = _readers(order)
     for instr in order:
         instr.result.type = Bottom  # type: ignore[union-attr]
-    # The first sweep evaluates everything; later ones only what is pending.
-    pending: list[int] = list(range(len(order)))
-    while pending:
-        sweep, pending = pending, []
-        scheduled = set(sweep)            # positions still due in this sweep
-        next_sweep: set[int] = set()
-        while sweep:
-            pos = heappop(sweep)
-            scheduled.discard(pos)
-            instr = order[pos]
-            if not _evaluate(instr):
-                continue
-            for reader in readers.get(instr.result, ()):  # type: ignore[arg-type]
-                if reader > pos:          # still ahead in this sweep
-                    if reader not in scheduled:
-                        scheduled.add(reader)
-                        heappush(sweep, reader)
-                else:                     # behind (or itself): the next sweep
-                    next_sweep.add(reader)
-        pending = sorted(next_sweep)
+    sweep_to_fixpoint(len(order), lambda pos: _evaluate(order[pos]),
+                      lambda pos: readers.get(order[pos].result, ()))  # type: ignore[arg-type]
 
 
 def _readers(order: list[Instr]) -> dict[Value, list[int]]:

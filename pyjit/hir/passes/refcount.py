@@ -63,6 +63,7 @@ from collections import Counter
 
 from ..cfg import EdgeSplits, predecessors, remove_unreachable, reverse_postorder
 from ..errors import HIRError
+from ..fixpoint import sweep_to_fixpoint
 from ..ir import Block, Function, Instr, Ownership, Value
 from ..ops_core import Branch, Decref, Incref, KeepAlive, Phi, Return, XDecref, XIncref
 from ..ops_objects import GetSecondOutput
@@ -98,6 +99,7 @@ class OwnershipFacts:
         for block in func.blocks:
             for instr in block.instrs:
                 self.block_of[instr] = block
+        self.preds = predecessors(func)
         self._straight_lines()
         self.uses = func.uses()
         self.hints = func.refcount_hints
@@ -118,7 +120,7 @@ class OwnershipFacts:
         them runs straight through, so a borrowed value may stay borrowed
         across the split.  ``line_of`` maps a block to its line's first
         block, ``line_pos``/``line_instrs`` number the instructions along it."""
-        preds = predecessors(self.func)
+        preds = self.preds
         follows: dict[Block, Block] = {}
         for block in self.func.blocks:
             term = block.terminator
@@ -232,34 +234,44 @@ class OwnershipFacts:
         return need, borrowed
 
     def _liveness(self) -> None:
-        blocks = reverse_postorder(self.func)
+        """Backward dataflow over the blocks in postorder, to a fixpoint.
+        A block's sets only depend on its successors' live_in, so each
+        sweep only revisits the blocks whose successor's live_in changed
+        (fixpoint.py)."""
+        order = reverse_postorder(self.func)
+        order.reverse()
+        position = {b: i for i, b in enumerate(order)}
         self.live_in: dict[Block, set[Value]] = {b: set() for b in self.func.blocks}
         self.live_top: dict[Block, set[Value]] = {}
         self.live_after: dict[Instr, set[Value]] = {}
         self.exc_need: dict[Block, set[Value]] = {}
-        changed = True
-        while changed:
-            changed = False
-            for block in reversed(blocks):
-                live: set[Value] = set()
-                for succ in block.normal_successors():
-                    live |= set(self.edge_needs(block, succ)[0])
-                raising = block.raising_instr
-                if raising is not None:
-                    self.exc_need[block] = set(self.edge_needs(block, raising.exc_target)[0])  # type: ignore[arg-type]
-                for instr in reversed(block.instrs):
-                    if isinstance(instr, Phi):
-                        break
-                    self.live_after[instr] = set(live)
-                    live.discard(instr.result)  # type: ignore[arg-type]
-                    live |= self.root_uses(instr)
-                    if instr is raising:
-                        live |= self.exc_need[block]
-                self.live_top[block] = set(live)
-                live -= {p.result for p in block.phis}
-                if live != self.live_in[block]:
-                    self.live_in[block] = live
-                    changed = True
+        sweep_to_fixpoint(
+            len(order), lambda pos: self._block_liveness(order[pos]),
+            lambda pos: [position[p] for p in self.preds[order[pos]] if p in position])
+
+    def _block_liveness(self, block: Block) -> bool:
+        """Recompute the sets of block from its successors' live_in; True if
+        its live_in changed."""
+        live: set[Value] = set()
+        for succ in block.normal_successors():
+            live |= set(self.edge_needs(block, succ)[0])
+        raising = block.raising_instr
+        if raising is not None:
+            self.exc_need[block] = set(self.edge_needs(block, raising.exc_target)[0])  # type: ignore[arg-type]
+        for instr in reversed(block.instrs):
+            if isinstance(instr, Phi):
+                break
+            self.live_after[instr] = set(live)
+            live.discard(instr.result)  # type: ignore[arg-type]
+            live |= self.root_uses(instr)
+            if instr is raising:
+                live |= self.exc_need[block]
+        self.live_top[block] = set(live)
+        live -= {p.result for p in block.phis}
+        if live != self.live_in[block]:
+            self.live_in[block] = live
+            return True
+        return False
 
 
 @register_pass
@@ -281,7 +293,7 @@ class RefcountRewriter:
     def __init__(self, func: Function) -> None:
         self.func = func
         self.facts = OwnershipFacts(func)
-        self.preds = predecessors(func)
+        self.preds = self.facts.preds   # the facts are of the unchanged function
         self.edge_code: list[tuple[Block, Block, list[Instr]]] = []
         self.landing_code: list[tuple[Block, Block, list[Instr]]] = []
 
