@@ -22,11 +22,17 @@ def sweep_to_fixpoint(count: int, evaluate: Callable[[int], bool],
     """Evaluate items 0..count-1 in that order, sweep after sweep, until
     nothing changes.  evaluate(i) returns whether item i's output changed;
     dependents(i) are the items whose evaluation reads item i's output."""
-    pending: list[int] = list(range(count))     # the first sweep: everything
+    # The first sweep evaluates everything, so a change only has to put
+    # the dependents behind it into the next sweep.
+    later: set[int] = set()
+    for pos in range(count):
+        if evaluate(pos):
+            later.update(other for other in dependents(pos) if other <= pos)
+    pending = sorted(later)
     while pending:
         sweep = pending                           # a heap: the lowest first
         due = set(sweep)
-        later: set[int] = set()
+        later = set()
         while sweep:
             pos = heappop(sweep)
             due.discard(pos)

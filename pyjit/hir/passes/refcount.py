@@ -110,6 +110,7 @@ class OwnershipFacts:
         self.promoted: set[Value] = set()
         self._promote()
         self.roots = {v for v, k in self.kind.items() if k is Kind.OWNED} | self.promoted
+        self._root_uses: dict[Instr, set[Value]] = {}
         self._liveness()
 
     # -- straight-line regions ---------------------------------------------------
@@ -214,8 +215,14 @@ class OwnershipFacts:
         return None
 
     def root_uses(self, instr: Instr) -> set[Value]:
-        roots = {self.root_of(v) for v in instr.operands}
-        roots.discard(None)
+        """The roots instr's operands use (the set is shared: not to be
+        changed).  Liveness and the rewriter ask for each instruction
+        several times; the roots are fixed by then."""
+        roots = self._root_uses.get(instr)
+        if roots is None:
+            roots = {self.root_of(v) for v in instr.operands}
+            roots.discard(None)
+            self._root_uses[instr] = roots  # type: ignore[assignment]
         return roots  # type: ignore[return-value]
 
     def edge_needs(self, pred: Block, succ: Block) -> tuple[Counter, list[Value]]:

@@ -25,7 +25,8 @@ def apply_rules(func: Function, rules: dict[type[Instr], Rule]) -> bool:
     for block in func.blocks:
         new_instrs: list[Instr] = []
         for instr in block.instrs:
-            instr.replace_operands(mapping)
+            if mapping:
+                instr.replace_operands(mapping)
             rule = rules.get(type(instr))
             replacement = rule(instr) if rule is not None else None
             if replacement is None:
