@@ -1,6 +1,6 @@
 """AArch64 registers as values.
 
-A register is a frozen `Reg(kind, num, sp)`:
+A register is an immutable, interned `Reg(kind, num, sp)`:
 
 - kind "x" (64-bit general), "w" (32-bit general), "d" (64-bit FP/SIMD scalar);
 - num 0..31;
@@ -15,47 +15,63 @@ D0..D31, plus the AAPCS64 names FP (x29), LR (x30), IP0 (x16), IP1 (x17).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
 class Reg:
-    kind: str
-    num: int
-    sp: bool = False
+    """A register; `Reg(kind, num, sp)` returns the one instance of it.
 
-    def __post_init__(self) -> None:
-        if self.kind not in ("x", "w", "d"):
-            raise ValueError(f"unknown register kind {self.kind!r}")
-        if not 0 <= self.num <= 31:
-            raise ValueError(f"register number {self.num} out of range 0..31")
-        if self.sp and (self.kind == "d" or self.num != 31):
+    Registers are interned (every construction, copy and unpickling yields
+    the module's own instance), so equality is identity and needs no
+    Python-level __eq__ or __hash__: the register allocator and the
+    emitters compare and hash registers hundreds of thousands of times a
+    benchmark.  The derived properties are computed once, at creation.
+    Instances are immutable."""
+
+    __slots__ = ("kind", "num", "sp", "is_gpr", "is_fp", "is64", "is_zr", "name")
+
+    def __new__(cls, kind: str, num: int, sp: bool = False) -> Reg:
+        reg = _INTERNED.get((kind, num, sp))
+        if reg is None:
+            reg = _INTERNED[kind, num, sp] = cls._make(kind, num, sp)
+        return reg
+
+    @classmethod
+    def _make(cls, kind: str, num: int, sp: bool) -> Reg:
+        if kind not in ("x", "w", "d"):
+            raise ValueError(f"unknown register kind {kind!r}")
+        if not 0 <= num <= 31:
+            raise ValueError(f"register number {num} out of range 0..31")
+        num, sp = int(num), bool(sp)
+        if sp and (kind == "d" or num != 31):
             raise ValueError("only register 31 of x/w can be the stack pointer")
+        reg = object.__new__(cls)
+        is_gpr = kind in ("x", "w")
+        fields = {
+            "kind": kind, "num": num, "sp": sp,
+            "is_gpr": is_gpr,
+            "is_fp": kind == "d",
+            "is64": kind in ("x", "d"),             # the sf bit / 64-bit size
+            "is_zr": is_gpr and num == 31 and not sp,
+            "name": (("sp" if kind == "x" else "wsp") if sp else kind + "zr")
+                    if num == 31 and is_gpr else f"{kind}{num}",
+        }
+        for attr, value in fields.items():
+            object.__setattr__(reg, attr, value)
+        return reg
 
-    @property
-    def is_gpr(self) -> bool:
-        return self.kind in ("x", "w")
+    def __setattr__(self, attr: str, value: object) -> None:
+        raise AttributeError(f"registers are immutable: cannot set {attr!r}")
 
-    @property
-    def is_fp(self) -> bool:
-        return self.kind == "d"
+    def __delattr__(self, attr: str) -> None:
+        raise AttributeError(f"registers are immutable: cannot delete {attr!r}")
 
-    @property
-    def is64(self) -> bool:
-        """True for x and d registers (the sf bit / 64-bit size)."""
-        return self.kind in ("x", "d")
+    def __reduce__(self):
+        return Reg, (self.kind, self.num, self.sp)
 
-    @property
-    def is_zr(self) -> bool:
-        return self.is_gpr and self.num == 31 and not self.sp
+    def __copy__(self) -> Reg:
+        return self
 
-    @property
-    def name(self) -> str:
-        if self.num == 31 and self.is_gpr:
-            if self.sp:
-                return "sp" if self.kind == "x" else "wsp"
-            return self.kind + "zr"
-        return f"{self.kind}{self.num}"
+    def __deepcopy__(self, memo: dict) -> Reg:
+        return self
 
     def as_x(self) -> Reg:
         return Reg("x", self.num, self.sp)
@@ -68,6 +84,9 @@ class Reg:
 
     def __repr__(self) -> str:
         return self.name.upper()
+
+
+_INTERNED: dict[tuple[str, int, bool], Reg] = {}
 
 
 def _bank(kind: str) -> list[Reg]:
