@@ -185,20 +185,26 @@ class CodeBuffer(IslandWriter):
         if self._offset + _RESERVE > self._limit:
             self._make_room_for_binding(label)
         offset = label._offset = self._offset
+        resolved = False
         for cls, fixups in enumerate(label._pending):
             if fixups:
+                resolved = True
                 self._vbytes[cls] -= VENEER_BYTES[cls]
                 for f in fixups:
                     f.done = True
                     self._patch(f.offset, f.use, offset)
                 fixups.clear()
-        for use_offset, use in label._other:
-            if not use.in_range(use_offset, offset):
-                raise LabelRangeError(f"{self.name}: label {label.name!r}: "
-                                      + use.describe_miss(use_offset, offset))
-            self._patch(use_offset, use, offset)
-        label._other.clear()
-        self._update_limit()
+        if label._other:
+            for use_offset, use in label._other:
+                if not use.in_range(use_offset, offset):
+                    raise LabelRangeError(f"{self.name}: label {label.name!r}: "
+                                          + use.describe_miss(use_offset, offset))
+                self._patch(use_offset, use, offset)
+            label._other.clear()
+        # Only resolved branch fixups change the room (the limit is
+        # otherwise as the room check above left it).
+        if resolved:
+            self._update_limit()
 
     def label_offset(self, label: Label) -> int | None:
         """The offset label is bound to (a literal's latest copy), or None."""
@@ -296,7 +302,10 @@ class CodeBuffer(IslandWriter):
             word = use.patch(word, offset, target)
         self._data += _WORD.pack(word)
         self._offset += 4
-        self._update_limit()
+        # The room check above left the limit up to date (aligned offset);
+        # only a use left pending lowers it.
+        if target is None:
+            self._update_limit()
 
     def emit_data(self, data: bytes, align: int = 1) -> None:
         """Emit raw bytes in the current section, first padding to `align`

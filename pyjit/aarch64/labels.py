@@ -193,9 +193,16 @@ class LabelUse(Enum):
         both alike).  Whatever the field held before is replaced.  Raises
         LabelRangeError when the label is out of reach or misaligned.
         """
-        if not self.in_range(use_offset, label_offset):
+        if self.unit == _PAGE:
+            if not self.in_range(use_offset, label_offset):
+                raise LabelRangeError(self.describe_miss(use_offset, label_offset))
+            return self.field.insert(word, self.distance(use_offset, label_offset))
+        # in_range and distance in one step: every branch and literal use
+        # of a function comes through here.
+        delta = label_offset - use_offset
+        if not -self.max_backward <= delta <= self.max_forward or delta % self.unit:
             raise LabelRangeError(self.describe_miss(use_offset, label_offset))
-        return self.field.insert(word, self.distance(use_offset, label_offset))
+        return self.field.insert(word, delta // self.unit)
 
     def target(self, word: int, use_offset: int) -> int:
         """The offset `word` (at use_offset) refers to: the inverse of patch.
