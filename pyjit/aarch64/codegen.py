@@ -41,7 +41,7 @@ from ..lir.regalloc import Allocation, SpillSlot, allocate, register_hints
 from . import fragments, isa
 from .abi import ARG_FPRS, ARG_GPRS, FP_SCRATCH, GP_SCRATCH, REGISTER_SETS
 from .buffer import CodeBuffer, CompiledCode, Label
-from .calls import CallLowering, CodePlacement, get_strategy
+from .calls import CallLowering, CallSite, CodePlacement, get_strategy
 from .frame import Frame, Mover
 from .labels import LabelUse
 from .operands import EncodingError, Mem
@@ -139,13 +139,23 @@ class _Emitter:
         self.falls_into_epilogue = False
         self.releases: dict[int, tuple[int, ...]] = {}
         self.at_call = loaded_at_calls(func)
+        # Each call's site, made once: planned, then emitted (ir.Call -> CallSite).
+        self.call_sites: dict[ir.Call, CallSite] = {}
+        # The callee-saved registers SaveRegisters stores, and where (for
+        # the release exit's map).
+        self.saved_gprs = saved_gprs(alloc)
+        self.saved_index = {reg: k for k, reg in enumerate(self.saved_gprs)}
         self.entry = self.buf.new_label("entry")    # the first instruction (ir.EntryAddr)
         self.lr: int | None = None      # the return address x30 holds here, when known
 
     # -- driver ----------------------------------------------------------
     def run(self) -> EmittedFunction:
         buf, func = self.buf, self.func
-        sites = [call_site(i, b) for b in func.blocks for i in b.instrs if isinstance(i, ir.Call)]
+        for b in func.blocks:
+            for i in b.instrs:
+                if isinstance(i, ir.Call):
+                    self.call_sites[i] = call_site(i, b)
+        sites = list(self.call_sites.values())
         # Reference counting thunks, one set per register a counted value
         # lives in (spilled values are counted from the first scratch
         # register); each register with a decref tail-calls pyjit_dealloc.
@@ -320,15 +330,14 @@ class _Emitter:
         if self.lr is None:
             raise CodegenError(f"{self.func.name}: a branch to the release exit that does not "
                                f"follow a call: {i}")
-        saved = saved_gprs(self.alloc)
         base = self.frame.area_base[self.func.register_save_area.index]
         where = []
         for v in i.release:
             loc = self.alloc[v]
             if isinstance(loc, SpillSlot):
                 where.append(self.frame.slot_offset(loc) - base)
-            elif loc in saved:
-                where.append(8 * saved.index(loc))
+            elif loc in self.saved_index:
+                where.append(8 * self.saved_index[loc])
             else:
                 raise CodegenError(f"{self.func.name}: {v!r} to release is in {loc}, which the "
                                    f"failing call may have changed: {i}")

@@ -109,7 +109,7 @@ def saved_gprs(alloc: Allocation) -> list[Reg]:
 
 
 def _save_registers(e: _Emitter, i: ir.SaveRegisters) -> None:
-    regs = saved_gprs(e.alloc)
+    regs = e.saved_gprs
     base = e.frame.area_base[i.area.index]
     for k in range(0, len(regs), 2):
         pair = regs[k:k + 2]
@@ -325,11 +325,11 @@ def _call(e: _Emitter, i: ir.Call) -> None:
     literal pool or veneer island is placed in between)."""
     _call_moves(e, i.args, i.args_from)
     if i.word is None:
-        e.lowering.emit_call(e.buf, call_site(i, e.block))
+        e.lowering.emit_call(e.buf, e.call_sites[i])
         e.called()
     else:
         e.buf.keep_together(_LONGEST_CALL + 8)
-        e.lowering.emit_call(e.buf, call_site(i, e.block))
+        e.lowering.emit_call(e.buf, e.call_sites[i])
         e.called()
         end = e.buf.offset
         with e.buf.section("literals"):

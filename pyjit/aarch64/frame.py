@@ -136,6 +136,9 @@ class Mover:
         memory copies).
         """
         pending = [(d, s, fp) for d, s, fp in moves if d != s]
+        if len(pending) == 1:               # most calls: nothing to order
+            self.move(*pending[0])
+            return
         while pending:
             for i, (d, s, fp) in enumerate(pending):
                 if not any(s2 == d for j, (_, s2, _) in enumerate(pending) if j != i):
