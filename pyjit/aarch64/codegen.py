@@ -151,18 +151,19 @@ class _Emitter:
     # -- driver ----------------------------------------------------------
     def run(self) -> EmittedFunction:
         buf, func = self.buf, self.func
+        refcounts = []
         for b in func.blocks:
             for i in b.instrs:
                 if isinstance(i, ir.Call):
                     self.call_sites[i] = call_site(i, b)
+                elif isinstance(i, (ir.Incref, ir.Decref)):
+                    refcounts.append((i, self._refcount_register(i), type(i)))
         sites = list(self.call_sites.values())
         # Reference counting thunks, one set per register a counted value
         # lives in (spilled values are counted from the first scratch
         # register); each register with a decref tail-calls pyjit_dealloc.
         # A register's only incref, or only decref, stays inline: its thunk
         # and call would be as large or larger, and run more.
-        refcounts = [(instr, self._refcount_register(instr), type(instr))
-                     for instr in func.instructions() if isinstance(instr, (ir.Incref, ir.Decref))]
         sites_of: dict[tuple[Reg, type], int] = {}
         for _, reg, op in refcounts:
             sites_of[reg, op] = sites_of.get((reg, op), 0) + 1
@@ -231,7 +232,7 @@ class _Emitter:
                 done = buf.new_label()
                 if "xincref" in kinds:
                     buf.bind(kinds["xincref"])
-                    buf.emit_use(isa.cbz(reg, 0), done, LabelUse.BRANCH19)
+                    buf.emit_use(isa.encoded(isa.cbz, reg, 0), done, LabelUse.BRANCH19)
                 buf.bind(kinds.setdefault("incref", buf.new_label(f"incref:{reg}")))
                 fragments.emit(buf, objects.incref(str(reg), str(count)))
                 buf.bind(done)
@@ -245,7 +246,7 @@ class _Emitter:
                 ret_used = True
                 if "xdecref" in kinds:
                     buf.bind(kinds["xdecref"])
-                    buf.emit_use(isa.cbz(reg, 0), ret, LabelUse.BRANCH19)
+                    buf.emit_use(isa.encoded(isa.cbz, reg, 0), ret, LabelUse.BRANCH19)
                 buf.bind(kinds.setdefault("decref", buf.new_label(f"decref:{reg}")))
                 fragments.emit(buf, objects.decref(str(reg), str(count), None, kept="kept"),
                                {"kept": ret})
@@ -347,11 +348,11 @@ class _Emitter:
 
     def jump(self, block: ir.Block) -> None:
         if block is not self.next_block:
-            self.buf.emit_use(isa.b(0), self.labels[block], LabelUse.BRANCH26)
+            self.buf.emit_use(isa.encoded(isa.b, 0), self.labels[block], LabelUse.BRANCH26)
 
     def cond_jump(self, cond: str, then: ir.Block, else_: ir.Block) -> None:
         """b.cond then; b else -- with fall-through where possible."""
         if then is self.next_block:
             cond, then, else_ = _INVERSE[cond], else_, then
-        self.buf.emit_use(isa.b_cond(cond, 0), self.labels[then], LabelUse.BRANCH19)
+        self.buf.emit_use(isa.encoded(isa.b_cond, cond, 0), self.labels[then], LabelUse.BRANCH19)
         self.jump(else_)

@@ -6,6 +6,8 @@ sites it plans: `call_site`, `DEALLOC_SITE`)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import chain
 from typing import Any, Callable
 
 from ..cpython import objects
@@ -67,7 +69,8 @@ def _load_symbol(e: _Emitter, i: ir.LoadSymbol) -> None:
 def _literal_into(e: _Emitter, i: ir.LoadConst | ir.LoadSymbol, rd: Reg) -> None:
     """ldr rd, =the constant's or symbol's literal."""
     symbol = i.symbol if isinstance(i, ir.LoadSymbol) else _const_symbol(e, i.const)
-    e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal_reloc(symbol), LabelUse.LDR19)
+    e.buf.emit_use(isa.encoded(isa.ldr_literal, rd, 0), e.buf.literal_reloc(symbol),
+                   LabelUse.LDR19)
 
 
 def _const_symbol(e: _Emitter, const: ir.ConstRef) -> str:
@@ -84,22 +87,21 @@ def loaded_at_calls(func: ir.LirFunction) -> dict[ir.VReg, ir.Instr]:
     its argument register after the other arguments' moves (one move
     fewer when that register was still busy at the load), instead of
     where it stands."""
-    uses: dict[ir.VReg, int] = {}
-    for instr in func.instructions():
-        for v in instr.uses():
-            uses[v] = uses.get(v, 0) + 1
-    found: dict[ir.VReg, ir.Instr] = {}
+    candidates: dict[ir.VReg, ir.Instr] = {}    # loads that are an argument of the next call
     for block in func.blocks:
         loads: dict[ir.VReg, ir.Instr] = {}
         for instr in block.instrs:
             if isinstance(instr, (ir.Call, ir.CallReg)):
                 for a in instr.args:
-                    if a in loads and uses.get(a) == 1:
-                        found[a] = loads[a]
+                    if a in loads:
+                        candidates[a] = loads[a]
                 loads.clear()       # a value loaded before a call lives across it: leave it
             elif isinstance(instr, (ir.LoadConst, ir.LoadSymbol)) and instr.dst.cls == GPC:
                 loads[instr.dst] = instr
-    return found
+    if not candidates:
+        return {}
+    uses = Counter(chain.from_iterable(instr.uses() for instr in func.instructions()))
+    return {v: load for v, load in candidates.items() if uses[v] == 1}
 
 
 def saved_gprs(alloc: Allocation) -> list[Reg]:
@@ -134,7 +136,7 @@ def _load_double(e: _Emitter, i: ir.LoadDouble) -> None:
         e.buf.emit(isa.fmov(rd, i.value))
     except EncodingError:
         bits = struct.unpack("<Q", struct.pack("<d", i.value))[0]
-        e.buf.emit_use(isa.ldr_literal(rd, 0), e.buf.literal(bits), LabelUse.LDR19)
+        e.buf.emit_use(isa.encoded(isa.ldr_literal, rd, 0), e.buf.literal(bits), LabelUse.LDR19)
     e.commit(i.dst, rd)
 
 
@@ -351,7 +353,7 @@ def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
     fn = GP_SCRATCH[2]
     e.mover.move(fn, e.alloc[i.fn], False)
     _call_moves(e, i.args)
-    e.buf.emit(isa.blr(fn))
+    e.buf.emit(isa.encoded(isa.blr, fn))
     e.called()
     _call_result(e, i.dst)
 
@@ -370,11 +372,11 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
     thunks = e.thunks[rv]
     buf = e.buf
     if kind in thunks:
-        buf.emit_use(isa.bl(0), thunks[kind], LabelUse.BRANCH26)
+        buf.emit_use(isa.encoded(isa.bl, 0), thunks[kind], LabelUse.BRANCH26)
         return
     count, skip = GP_SCRATCH[1], buf.new_label()
     if i.nullable:
-        buf.emit_use(isa.cbz(rv, 0), skip, LabelUse.BRANCH19)
+        buf.emit_use(isa.encoded(isa.cbz, rv, 0), skip, LabelUse.BRANCH19)
     if isinstance(i, ir.Incref):
         fragments.emit(buf, objects.incref(str(rv), str(count)))
     else:
@@ -402,10 +404,10 @@ def _branch_zero(e: _Emitter, i: ir.BranchZero) -> None:
         then, else_, nonzero = else_, then, not nonzero
     if i.bit is None:
         op = isa.cbnz if nonzero else isa.cbz
-        e.buf.emit_use(op(ra, 0), e.labels[then], LabelUse.BRANCH19)
+        e.buf.emit_use(isa.encoded(op, ra, 0), e.labels[then], LabelUse.BRANCH19)
     else:
         op = isa.tbnz if nonzero else isa.tbz
-        e.buf.emit_use(op(ra, i.bit, 0), e.labels[then], LabelUse.BRANCH14)
+        e.buf.emit_use(isa.encoded(op, ra, i.bit, 0), e.labels[then], LabelUse.BRANCH14)
     e.jump(else_)
 
 
@@ -415,7 +417,7 @@ def _fbranch(e: _Emitter, i: ir.FBranch) -> None:
     cond = _FCOND[i.cond]
     # An unordered compare must reach else_: only invert when the inverse
     # is also false for unordered operands, else keep the order.
-    e.buf.emit_use(isa.b_cond(cond, 0), e.labels[then], LabelUse.BRANCH19)
+    e.buf.emit_use(isa.encoded(isa.b_cond, cond, 0), e.labels[then], LabelUse.BRANCH19)
     e.jump(else_)
 
 
@@ -424,7 +426,7 @@ def _return(e: _Emitter, i: ir.Return) -> None:
         src = e.alloc[i.value]
         e.mover.move(D0 if i.value.cls == FPC else X0, src, i.value.cls == FPC)
     if not e.falls_into_epilogue:
-        e.buf.emit_use(isa.b(0), e.epilogue, LabelUse.BRANCH26)
+        e.buf.emit_use(isa.encoded(isa.b, 0), e.epilogue, LabelUse.BRANCH26)
 
 
 EMITTERS: dict[type, Callable[[_Emitter, Any], None]] = {

@@ -84,7 +84,7 @@ class Frame:
         else:
             buf.emit(isa.ldp(FP, LR, Mem(SP, 0)))
             _adjust_sp(buf, isa.add, self.size)
-        buf.emit(isa.ret())
+        buf.emit(isa.encoded(isa.ret))
 
 
 def _adjust_sp(buf: CodeBuffer, op, amount: int) -> None:

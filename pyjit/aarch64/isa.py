@@ -25,6 +25,7 @@ its builder; the conditional branch is the single entry "b.cond" taking
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Callable
 
 from . import isa_arith, isa_bits, isa_ctrl, isa_fp, isa_mem
@@ -77,5 +78,15 @@ def _collect() -> dict[str, Callable[..., int]]:
 
 MNEMONICS: dict[str, Callable[..., int]] = _collect()
 
+
+@cache
+def encoded(builder: Callable[..., int], *operands) -> int:
+    """builder(*operands), encoded once per distinct operands: for the words
+    the code generator emits over and over alike (the zero-offset words of
+    label uses, `b #0` or `cbz x19, #0`, whose field the buffer patches;
+    the call sequences' `blr x16`).  Registers are interned and the other
+    operands are plain constants, so no entry can go stale."""
+    return builder(*operands)
+
 __all__ = [fn.__name__ for fn in MNEMONICS.values()] + sorted(_NOT_MNEMONICS) + [
-    "MNEMONICS", "EncodingError"]
+    "MNEMONICS", "EncodingError", "encoded"]

@@ -233,12 +233,13 @@ class CallLowering:
             buf.reloc(kind, symbol)
             op = isa.movz if shift == 48 else isa.movk
             buf.emit(op(IP0, 0, shift))
-        buf.emit(isa.br(IP0) if tail else isa.blr(IP0))
+        buf.emit(isa.encoded(isa.br if tail else isa.blr, IP0))
 
     def call_literal(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
         """ldr x16, <literal of target> ; blr x16 (br for a tail call)."""
-        buf.emit_use(isa.ldr_literal(IP0, 0), self.target_literal(buf, site.target), LabelUse.LDR19)
-        buf.emit(isa.br(IP0) if tail else isa.blr(IP0))
+        buf.emit_use(isa.encoded(isa.ldr_literal, IP0, 0), self.target_literal(buf, site.target),
+                     LabelUse.LDR19)
+        buf.emit(isa.encoded(isa.br if tail else isa.blr, IP0))
 
     def call_stub(self, buf: CodeBuffer, site: CallSite, tail: bool = False) -> None:
         """bl <shared stub of target> (b for a tail call)."""
@@ -269,7 +270,7 @@ class CallLowering:
         label = labels.get(site.target)
         if label is None:
             label = labels[site.target] = buf.new_label(f"{block.value}:{site.target.symbol}")
-        buf.emit_use(isa.b(0) if tail else isa.bl(0), label, LabelUse.BRANCH26)
+        buf.emit_use(isa.encoded(isa.b if tail else isa.bl, 0), label, LabelUse.BRANCH26)
 
     def _emit_trampolines(self, buf: CodeBuffer, labels: dict[CallTarget, Label],
                           section: str, what: str) -> None:
@@ -278,8 +279,9 @@ class CallLowering:
             for target, label in labels.items():
                 buf.bind(label)
                 buf.annotate(f"{what} for {target.symbol}")
-                buf.emit_use(isa.ldr_literal(IP0, 0), self.target_literal(buf, target), LabelUse.LDR19)
-                buf.emit(isa.br(IP0))
+                buf.emit_use(isa.encoded(isa.ldr_literal, IP0, 0), self.target_literal(buf, target),
+                             LabelUse.LDR19)
+                buf.emit(isa.encoded(isa.br, IP0))
         labels.clear()
 
 
