@@ -60,13 +60,19 @@ class IslandWriter:
             short_threshold = long_threshold = INFINITY
         self._switch_region("veneers")
         if not final:
-            self._put_word(isa.b(0))
+            self._put_word(isa.encoded(isa.b, 0))
         veneers = literals = 0
         for cls in (B14, B19):
             veneers += self._short_veneers(cls, short_threshold)
-        for lit in self._pool.take_pending():
-            self._place_literal(lit)
-            literals += 1
+        pending = self._pool.take_pending()
+        if pending:
+            if pending[0].size == 8:
+                self._pad_to(8)
+            self._switch_region("literals")
+            for lit in pending:
+                self._place_literal(lit)
+            self._switch_region("veneers")
+            literals = len(pending)
         veneers += self._absolute_veneers(long_threshold)
         if not final:
             self._patch(start, LabelUse.BRANCH26, self._offset)
@@ -119,7 +125,9 @@ class IslandWriter:
         """Emit `b label` here, a BRANCH26 use of label; return its offset."""
         offset = self._offset
         target = self._refer(offset, LabelUse.BRANCH26, label)
-        word = isa.b(0) if target is None else LabelUse.BRANCH26.patch(isa.b(0), offset, target)
+        word = isa.encoded(isa.b, 0)
+        if target is not None:
+            word = LabelUse.BRANCH26.patch(word, offset, target)
         self._put_word(word)
         self._annotations.setdefault(offset, []).append(f"veneer -> {label.name}")
         return offset
@@ -142,8 +150,8 @@ class IslandWriter:
             self._pad_to(8)
         for label, fixups in jobs:
             veneer = self._offset
-            self._put_word(isa.ldr_literal(IP0, 8))
-            self._put_word(isa.br(IP0))
+            self._put_word(isa.encoded(isa.ldr_literal, IP0, 8))
+            self._put_word(isa.encoded(isa.br, IP0))
             self._switch_region("literals")
             self._veneer_addresses.append((self._offset, label))
             self._data += bytes(8)
@@ -156,10 +164,11 @@ class IslandWriter:
         return len(jobs)
 
     def _place_literal(self, lit: Literal) -> None:
-        """Place a copy of lit here and patch its pending uses."""
+        """Place a copy of lit here, in the literals region, and patch its
+        pending uses (the 8-byte entries come first: the first one's
+        alignment aligns them all)."""
         if lit.size == 8:
             self._pad_to(8)
-        self._switch_region("literals")
         offset = self._offset
         self._data += lit.data()
         self._offset += lit.size
@@ -173,4 +182,3 @@ class IslandWriter:
             self._patch(use_offset, use, offset)
         lit.uses = []
         self.stats.literal_copies += 1
-        self._switch_region("veneers")
