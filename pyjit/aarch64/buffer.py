@@ -293,7 +293,8 @@ class CodeBuffer(IslandWriter):
                              "it cannot apply to a label use")
         if label._literal is not None and use.is_branch:
             raise LabelError(f"{self.name}: {use.name} cannot branch to literal {label.name!r}")
-        self._pad_to(4)
+        if self._offset & 3:
+            self._pad_to(4)
         if self._offset + _RESERVE > self._limit:
             self._make_room(_RESERVE)
         offset = self._offset

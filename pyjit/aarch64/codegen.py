@@ -182,6 +182,7 @@ class _Emitter:
         order = emission_order(func)
         hot = [b for b in order if not b.cold]
         last_origin = None
+        pieces, pc_map, describe = self.pieces, self.pc_map, self.describe
         for k, block in enumerate(order):
             if k == len(hot):
                 self._emit_epilogue()
@@ -193,15 +194,16 @@ class _Emitter:
             self.lr = None
             buf.bind(self.labels[block])
             for instr in block.instrs:
-                if instr.origin is not None and instr.origin is not last_origin:
-                    buf.annotate(partial(self.describe, instr.origin))
-                    last_origin = instr.origin
+                origin = instr.origin
+                if origin is not None and origin is not last_origin:
+                    buf.annotate(partial(describe, origin))
+                    last_origin = origin
                 start = buf.offset
                 EMITTERS[type(instr)](self, instr)
                 if buf.offset > start:
-                    self.pieces.append((start, instr.origin))
-                    if instr.origin is not None:
-                        self.pc_map.setdefault(start, instr.origin)
+                    pieces.append((start, origin))
+                    if origin is not None:
+                        pc_map.setdefault(start, origin)
         if len(hot) == len(order):
             self._emit_epilogue()
         self._emit_thunks()

@@ -6,8 +6,6 @@ sites it plans: `call_site`, `DEALLOC_SITE`)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from itertools import chain
 from typing import Any, Callable
 
 from ..cpython import objects
@@ -100,7 +98,11 @@ def loaded_at_calls(func: ir.LirFunction) -> dict[ir.VReg, ir.Instr]:
                 loads[instr.dst] = instr
     if not candidates:
         return {}
-    uses = Counter(chain.from_iterable(instr.uses() for instr in func.instructions()))
+    uses = dict.fromkeys(candidates, 0)
+    for instr in func.instructions():
+        for v in instr.uses():
+            if v in uses:
+                uses[v] += 1
     return {v: load for v, load in candidates.items() if uses[v] == 1}
 
 
