@@ -433,7 +433,7 @@ class CodeBuffer(IslandWriter):
         return CompiledCode(
             name=self.name, data=bytes(self._data), relocs=relocs, labels=labels, sizes=sizes,
             regions=regions, literals=dict(sorted(literals.items())),
-            notes={k: list(v) for k, v in sorted(self._annotations.items())})
+            notes=dict(sorted(self._annotations.items())))   # the buffer is closed: no copies
 
     # -- label uses ----------------------------------------------------------
     def _refer(self, offset: int, use: LabelUse, label: Label) -> int | None:
