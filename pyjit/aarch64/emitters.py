@@ -144,7 +144,7 @@ def _load_double(e: _Emitter, i: ir.LoadDouble) -> None:
 
 def _return_address(e: _Emitter, i: ir.ReturnAddress) -> None:
     rd = e.target(i.dst)
-    e.buf.emit(isa.mov(rd, X30))
+    e.buf.emit(isa.encoded(isa.mov, rd, X30))
     e.commit(i.dst, rd)
 
 

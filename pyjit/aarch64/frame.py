@@ -64,7 +64,7 @@ class Frame:
         else:
             _adjust_sp(buf, isa.sub, self.size)
             buf.emit(isa.stp(FP, LR, Mem(SP, 0)))
-        buf.emit(isa.mov(FP, SP))
+        buf.emit(isa.encoded(isa.mov, FP, SP))
         for offset, pair in self._saved_pairs():
             if len(pair) == 2 and pair[0].kind == pair[1].kind:
                 buf.emit(isa.stp(pair[0], pair[1], Mem(SP, offset)))
@@ -116,7 +116,7 @@ class Mover:
             return
         buf = self.buf
         if isinstance(src, Reg) and isinstance(dst, Reg):
-            buf.emit(isa.fmov(dst, src) if fp else isa.mov(dst, src))
+            buf.emit(isa.encoded(isa.fmov if fp else isa.mov, dst, src))
         elif isinstance(dst, Reg):
             buf.emit(isa.ldr(dst, Mem(SP, self.frame.slot_offset(src))))
         elif isinstance(src, Reg):

@@ -84,9 +84,11 @@ def encoded(builder: Callable[..., int], *operands) -> int:
     """builder(*operands), encoded once per distinct operands: for the words
     the code generator emits over and over alike (the zero-offset words of
     label uses, `b #0` or `cbz x19, #0`, whose field the buffer patches;
-    the call sequences' `blr x16`).  Registers are interned and the other
-    operands are plain constants, so no entry can go stale."""
+    the call sequences' `blr x16`; register moves).  Registers are
+    interned and the other operands are plain constants, so no entry can
+    go stale, and there are few of them."""
     return builder(*operands)
+
 
 __all__ = [fn.__name__ for fn in MNEMONICS.values()] + sorted(_NOT_MNEMONICS) + [
     "MNEMONICS", "EncodingError", "encoded"]
