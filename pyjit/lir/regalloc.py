@@ -22,7 +22,7 @@ Policy (Poletto and Sarkar's linear scan, with call awareness):
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,11 @@ class RegisterSet:
 
     caller_saved: tuple[Any, ...]
     callee_saved: tuple[Any, ...]
+
+    def __post_init__(self) -> None:
+        regs = (*self.caller_saved, *self.callee_saved)
+        if len(set(regs)) != len(regs):
+            raise ValueError("a register appears twice in a RegisterSet")
 
 
 @dataclass
@@ -98,6 +103,39 @@ def _end(iv: Interval) -> int:
     return iv.end
 
 
+class _Pool:
+    """The registers of one class, handled by their index in the order of
+    preference (caller-saved ones first, then callee-saved ones): the free
+    ones are a sorted list of indices, and "callee-saved" is "index at
+    least first_callee", so the allocator compares small ints, never
+    registers."""
+
+    def __init__(self, rs: RegisterSet):
+        self.regs = (*rs.caller_saved, *rs.callee_saved)
+        self.index = {r: i for i, r in enumerate(self.regs)}
+        self.first_callee = len(rs.caller_saved)
+        self.free = list(range(len(self.regs)))
+
+    def lowest(self, iv: Interval) -> int:
+        """The lowest index that suits iv: a value live across a call may
+        only take a callee-saved register."""
+        return self.first_callee if iv.crosses_call else 0
+
+    def choose(self, iv: Interval, hints: list, locations: dict[VReg, Any]) -> int | None:
+        """The free register for iv: the first hinted one that suits, else
+        the first that suits; None when none is free."""
+        free, lowest = self.free, self.lowest(iv)
+        k = bisect_left(free, lowest)
+        if k == len(free):
+            return None
+        for hint in hints:
+            hinted = locations.get(hint) if isinstance(hint, VReg) else hint
+            i = self.index.get(hinted)
+            if i is not None and i >= lowest and i in free:
+                return i
+        return free[k]
+
+
 def allocate(func: LirFunction, regsets: dict[str, RegisterSet],
              hints: dict[VReg, list] | None = None) -> Allocation:
     """Assign every vreg of func a register of its class or a spill slot,
@@ -105,58 +143,52 @@ def allocate(func: LirFunction, regsets: dict[str, RegisterSet],
     hints = hints or {}
     intervals = build_intervals(func)
     locations: dict[VReg, Any] = {}
+    held: dict[VReg, int] = {}          # vreg -> index of its register, while active
     callee_used: dict[Any, None] = {}
     spill_slots = 0
-    free: dict[str, list[Any]] = {}
-    callee: dict[str, set[Any]] = {}
-    for cls, rs in regsets.items():
-        free[cls] = list(rs.caller_saved) + list(rs.callee_saved)
-        callee[cls] = set(rs.callee_saved)
-    order = {cls: {r: i for i, r in enumerate(free[cls])} for cls in free}
+    pools = {cls: _Pool(rs) for cls, rs in regsets.items()}
     active: list[Interval] = []   # sorted by end
-
-    def release(iv: Interval) -> None:
-        cls = iv.vreg.cls
-        insort(free[cls], locations[iv.vreg], key=order[cls].__getitem__)
 
     def spill(iv: Interval) -> None:
         nonlocal spill_slots
         locations[iv.vreg] = SpillSlot(spill_slots)
         spill_slots += 1
 
-    def take(iv: Interval, reg: Any) -> None:
+    def take(iv: Interval, pool: _Pool, i: int) -> None:
+        reg = pool.regs[i]
         locations[iv.vreg] = reg
-        if reg in callee[iv.vreg.cls]:
+        held[iv.vreg] = i
+        if i >= pool.first_callee:
             callee_used[reg] = None
         insort(active, iv, key=_end)
 
     for iv in intervals:
         while active and active[0].end < iv.start:
-            release(active.pop(0))
+            done = active.pop(0)
+            insort(pools[done.vreg.cls].free, held.pop(done.vreg))
         cls = iv.vreg.cls
-        if cls not in free:
+        pool = pools.get(cls)
+        if pool is None:
             raise ValueError(f"no registers of class {cls!r} for {iv.vreg!r}")
-        candidates = [r for r in free[cls] if not iv.crosses_call or r in callee[cls]]
-        if candidates:
-            reg = candidates[0]
-            for hint in hints.get(iv.vreg, ()):
-                hinted = locations.get(hint) if isinstance(hint, VReg) else hint
-                if hinted in candidates:
-                    reg = hinted
-                    break
-            free[cls].remove(reg)
-            take(iv, reg)
+        i = pool.choose(iv, hints.get(iv.vreg, ()), locations)
+        if i is not None:
+            pool.free.remove(i)
+            take(iv, pool, i)
             continue
         # No free register: spill whichever of the active intervals (that
-        # could give a suitable register) or iv ends last.
-        victims = [a for a in active if a.vreg.cls == cls
-                   and (not iv.crosses_call or locations[a.vreg] in callee[cls])]
-        victim = max(victims, key=lambda a: a.end, default=None)
+        # could give a suitable register) or iv ends last; the first such
+        # active interval on a tie.
+        lowest = pool.lowest(iv)
+        victim = None
+        for a in active:
+            if (a.vreg.cls == cls and held[a.vreg] >= lowest
+                    and (victim is None or a.end > victim.end)):
+                victim = a
         if victim is not None and victim.end > iv.end:
-            reg = locations[victim.vreg]
+            i = held.pop(victim.vreg)
             active.remove(victim)
             spill(victim)
-            take(iv, reg)
+            take(iv, pool, i)
         else:
             spill(iv)
     return Allocation(locations, list(callee_used), spill_slots, intervals)
