@@ -25,27 +25,48 @@ _TERMINATORS = (ir.Jump, ir.Branch, ir.BranchZero, ir.FBranch)
 def merge_identical_blocks(func: ir.LirFunction, alloc: Allocation) -> int:
     """Merge interchangeable blocks of func in place; the number removed."""
     removed = 0
+    signatures: dict[ir.Block, tuple] = {}    # kept while a block's successors stay
     while True:
-        canon: dict[Any, ir.Block] = {}
         replace: dict[ir.Block, ir.Block] = {}
-        for block in func.blocks:
-            if block is func.entry:
-                continue
-            key = (block.cold, tuple(_signature(i, alloc) for i in block.instrs))
-            first = canon.setdefault(key, block)
-            if first is not block:
-                replace[block] = first
+        for group in _look_alikes(func):
+            canon: dict[Any, ir.Block] = {}
+            for block in group:
+                key = signatures.get(block)
+                if key is None:
+                    key = signatures[block] = tuple(_signature(i, alloc) for i in block.instrs)
+                first = canon.setdefault(key, block)
+                if first is not block:
+                    replace[block] = first
         if not replace:
             return removed
         for block in func.blocks:
             term = block.terminator
             if isinstance(term, ir.Jump):
-                term.target = replace.get(term.target, term.target)
+                if term.target in replace:
+                    term.target = replace[term.target]
+                    signatures.pop(block, None)
             elif isinstance(term, _TERMINATORS):
-                term.then = replace.get(term.then, term.then)
-                term.else_ = replace.get(term.else_, term.else_)
+                if term.then in replace or term.else_ in replace:
+                    term.then = replace.get(term.then, term.then)
+                    term.else_ = replace.get(term.else_, term.else_)
+                    signatures.pop(block, None)
         func.blocks = [b for b in func.blocks if b not in replace]
         removed += len(replace)
+
+
+def _look_alikes(func: ir.LirFunction) -> list[list[ir.Block]]:
+    """The blocks but the entry that share their temperature, instruction
+    classes and successors with another block, in groups, each in block
+    order: blocks that are interchangeable share all three, and few
+    blocks do, so the full signatures (which look at every operand) are
+    computed for those few only."""
+    groups: dict[tuple, list[ir.Block]] = {}
+    for block in func.blocks:
+        if block is not func.entry:
+            key = (block.cold, tuple(map(type, block.instrs)),
+                   tuple(s.id for s in block.successors()))
+            groups.setdefault(key, []).append(block)
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def _signature(instr: ir.Instr, alloc: Allocation) -> tuple:
