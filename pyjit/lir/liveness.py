@@ -38,24 +38,30 @@ def block_liveness(func: LirFunction) -> tuple[dict[Block, set[VReg]], dict[Bloc
     gen: dict[Block, set[VReg]] = {}
     kill: dict[Block, set[VReg]] = {}
     for block in func.blocks:
+        # Backwards: what is read before the block writes it.
         g: set[VReg] = set()
         k: set[VReg] = set()
-        for instr in block.instrs:
-            g.update(v for v in instr.uses() if v not in k)
-            k.update(instr.defs())
+        for instr in reversed(block.instrs):
+            defs = instr.defs()
+            g.difference_update(defs)
+            g.update(instr.uses())
+            k.update(defs)
         gen[block], kill[block] = g, k
+    successors = {b: b.successors() for b in func.blocks}
     live_in = {b: set(gen[b]) for b in func.blocks}
     live_out: dict[Block, set[VReg]] = {b: set() for b in func.blocks}
     preds: dict[Block, list[Block]] = {b: [] for b in func.blocks}
     for b in func.blocks:
-        for s in b.successors():
+        for s in successors[b]:
             preds[s].append(b)
     work = list(func.blocks)
     queued = set(work)
     while work:
         block = work.pop()
         queued.discard(block)
-        out = set().union(*(live_in[s] for s in block.successors())) if block.successors() else set()
+        out = set()
+        for s in successors[block]:
+            out |= live_in[s]
         live_out[block] = out
         new_in = gen[block] | (out - kill[block])
         if new_in != live_in[block]:
@@ -70,41 +76,44 @@ def block_liveness(func: LirFunction) -> tuple[dict[Block, set[VReg]], dict[Bloc
 def build_intervals(func: LirFunction) -> list[Interval]:
     """One interval per vreg that is defined or used, sorted by start."""
     live_in, live_out = block_liveness(func)
-    lo: dict[VReg, int] = {}
-    hi: dict[VReg, int] = {}
+    # Positions are visited in increasing order (a block's live-in values
+    # at its first position, then its instructions' operands, then its
+    # live-out values at its last position), so a vreg's first position
+    # seen is its start and its last one its end.
+    start: dict[VReg, int] = {}
+    end: dict[VReg, int] = {}
 
-    def touch(v: VReg, pos: int) -> None:
-        if v not in lo or pos < lo[v]:
-            lo[v] = pos
-        if v not in hi or pos > hi[v]:
-            hi[v] = pos
+    def touch(values, pos: int) -> None:
+        for v in values:
+            end[v] = pos
+            if v not in start:
+                start[v] = pos
 
-    for v in func.params:
-        touch(v, -1)
+    touch(func.params, -1)
     calls: list[int] = []
-    index = 0
+    pos = 0
     for block in func.blocks:
-        first = index
+        first, last = pos, pos + 2 * len(block.instrs) - 1
+        if last < first:
+            # An empty block (no terminator: not well-formed) has its last
+            # position before its first; it passes its values through.
+            touch(live_out[block], last)
+        touch(live_in[block], first)
         for instr in block.instrs:
-            for v in instr.uses():
-                touch(v, 2 * index)
-            for v in instr.defs():
-                touch(v, 2 * index + 1)
+            touch(instr.uses(), pos)
+            touch(instr.defs(), pos + 1)
             if instr.is_call:
-                calls.append(2 * index)
-            index += 1
-        last = index - 1
-        for v in live_in[block]:
-            touch(v, 2 * first)
-        for v in live_out[block]:
-            touch(v, 2 * last + 1)
+                calls.append(pos)
+            pos += 2
+        if last >= first:
+            touch(live_out[block], last)
     intervals = []
-    for v, start in lo.items():
-        end = hi[v]
+    for v, lo in start.items():
+        hi = end[v]
         # A call at position c (uses at c, defs at c + 1) is crossed when
         # the value is live before c and after c + 1.
-        i = bisect.bisect_right(calls, start)
-        crosses = i < len(calls) and calls[i] + 1 < end
-        intervals.append(Interval(v, start, end, crosses))
+        i = bisect.bisect_right(calls, lo)
+        crosses = i < len(calls) and calls[i] + 1 < hi
+        intervals.append(Interval(v, lo, hi, crosses))
     intervals.sort(key=lambda iv: (iv.start, iv.vreg.id))
     return intervals
