@@ -25,16 +25,28 @@ from . import ir
 
 def simplify(func: ir.LirFunction) -> None:
     drop_redundant_stores(func)
-    drop_dead_loads(func)
-    fuse_compare_branches(func)
+    # An area load reads no vreg: dropping dead ones leaves the counts
+    # valid for the fusion.
+    uses = use_counts(func)
+    drop_dead_loads(func, uses)
+    fuse_compare_branches(func, uses)
 
 
-def fuse_compare_branches(func: ir.LirFunction) -> int:
-    """Fuse such compares into their branches in place; the number fused."""
+def use_counts(func: ir.LirFunction) -> dict[ir.VReg, int]:
+    """How many times each vreg is read (once per operand)."""
     uses: dict[ir.VReg, int] = {}
-    for instr in func.instructions():
-        for v in instr.uses():
-            uses[v] = uses.get(v, 0) + 1
+    for block in func.blocks:
+        for instr in block.instrs:
+            for v in instr.uses():
+                uses[v] = uses.get(v, 0) + 1
+    return uses
+
+
+def fuse_compare_branches(func: ir.LirFunction, uses: dict[ir.VReg, int] | None = None) -> int:
+    """Fuse such compares into their branches in place; the number fused.
+    uses: use_counts(func), when the caller has them."""
+    if uses is None:
+        uses = use_counts(func)
     fused = 0
     for block in func.blocks:
         term = block.instrs[-1] if block.instrs else None
@@ -65,9 +77,11 @@ def _compare_defining(block: ir.Block, v: ir.VReg) -> int | None:
     return None
 
 
-def drop_dead_loads(func: ir.LirFunction) -> int:
-    """Drop area loads whose value is not used; the number dropped."""
-    used = {v for instr in func.instructions() for v in instr.uses()}
+def drop_dead_loads(func: ir.LirFunction, used: dict[ir.VReg, int] | None = None) -> int:
+    """Drop area loads whose value is not used; the number dropped.
+    used: use_counts(func), when the caller has them."""
+    if used is None:
+        used = use_counts(func)
     dropped = 0
     for block in func.blocks:
         kept = [i for i in block.instrs
@@ -85,25 +99,30 @@ def drop_redundant_stores(func: ir.LirFunction) -> int:
         holds: dict[tuple[int, int, int], ir.VReg] = {}   # (area, offset, width) -> value
         kept = []
         for instr in block.instrs:
-            if isinstance(instr, ir.Store) and isinstance(instr.base, ir.StackArea):
+            kind = type(instr)
+            if kind is ir.Store and isinstance(instr.base, ir.StackArea):
                 key = (instr.base.index, instr.offset, instr.width)
                 if holds.get(key) is instr.src:
                     dropped += 1
                     continue
                 _forget(holds, instr.base.index, instr.offset, instr.width)
                 holds[key] = instr.src
-            elif isinstance(instr, ir.Load) and isinstance(instr.base, ir.StackArea):
+            elif kind is ir.Load and isinstance(instr.base, ir.StackArea):
                 _forget_value(holds, instr.dst)
                 holds[(instr.base.index, instr.offset, instr.width)] = instr.dst
-            elif getattr(instr, "is_call", False) or isinstance(
-                    instr, (ir.Store, ir.SaveRegisters, ir.SaveReturnAddress)):
+            elif instr.is_call or kind in _MAY_WRITE_AREAS:
                 holds.clear()
-            else:
+            elif holds:
                 for v in instr.defs():
                     _forget_value(holds, v)
             kept.append(instr)
         block.instrs = kept
     return dropped
+
+
+# Besides calls, what may write an area word (a store through a vreg may
+# point into an area).
+_MAY_WRITE_AREAS = frozenset({ir.Store, ir.SaveRegisters, ir.SaveReturnAddress})
 
 
 def _forget(holds: dict, area: int, offset: int, width: int) -> None:
