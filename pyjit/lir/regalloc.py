@@ -44,11 +44,18 @@ class RegisterSet:
 
     caller_saved: tuple[Any, ...]
     callee_saved: tuple[Any, ...]
+    # Every register, caller-saved ones first, and each one's position
+    # there (what the allocator works with), computed once.
+    regs: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    index: dict[Any, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         regs = (*self.caller_saved, *self.callee_saved)
-        if len(set(regs)) != len(regs):
+        index = {r: i for i, r in enumerate(regs)}
+        if len(index) != len(regs):
             raise ValueError("a register appears twice in a RegisterSet")
+        object.__setattr__(self, "regs", regs)
+        object.__setattr__(self, "index", index)
 
 
 @dataclass
@@ -60,6 +67,10 @@ class Allocation:
 
     def __getitem__(self, vreg: VReg) -> Any:
         return self.locations[vreg]
+
+
+# The instructions register_hints looks at (most have nothing to prefer).
+_HINTED = frozenset({Call, CallReg, Return, Move, ParallelMove})
 
 
 def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, list]:
@@ -83,6 +94,8 @@ def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, 
 
     abi_positions(func.params)
     for instr in func.instructions():
+        if type(instr) not in _HINTED:
+            continue
         if isinstance(instr, (Call, CallReg)):
             abi_positions(instr.args, getattr(instr, "args_from", 0))
             if instr.dst is not None:
@@ -111,8 +124,7 @@ class _Pool:
     registers."""
 
     def __init__(self, rs: RegisterSet):
-        self.regs = (*rs.caller_saved, *rs.callee_saved)
-        self.index = {r: i for i, r in enumerate(self.regs)}
+        self.regs, self.index = rs.regs, rs.index
         self.first_callee = len(rs.caller_saved)
         self.free = list(range(len(self.regs)))
 
