@@ -538,8 +538,10 @@ class Block:
         return self.instrs[-1] if self.instrs and self.instrs[-1].is_terminator else None
 
     def successors(self) -> tuple[Block, ...]:
-        term = self.terminator
-        return term.successors() if term is not None else ()
+        # (the terminator property inlined: every pass asks, block by block)
+        if self.instrs and self.instrs[-1].is_terminator:
+            return self.instrs[-1].successors()
+        return ()
 
     def __repr__(self) -> str:
         return f"bb{self.id}"
