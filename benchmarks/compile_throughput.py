@@ -207,8 +207,9 @@ def compile_staged(fn, strategy, placement, clock: dict[str, float]):
     options = compile_options().with_(strategy=strategy)
     t0 = time.perf_counter()
     try:
-        hfunc = build_hir(original_code(fn))
-        run_pipeline(hfunc, options.pipeline(DEFAULT_PIPELINE))
+        hfunc = build_hir(original_code(fn), options)
+        run_pipeline(hfunc, options.pipeline(DEFAULT_PIPELINE), options=options,
+                     types_inferred=True)
     except CompileRefused:
         clock["hir"] += time.perf_counter() - t0
         return None

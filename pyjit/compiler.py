@@ -148,7 +148,8 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
     pipeline = applicable(options.pipeline(DEFAULT_PIPELINE), options)
     with collector_paused():
         hfunc = build_hir(code, options)
-        run_pipeline(hfunc, pipeline, options=options)
+        run_pipeline(hfunc, pipeline, options=options,
+                     types_inferred=True)    # build_hir ends with type inference
         try:
             lfunc, consts = lower_function(hfunc, func, options)
         except LoweringError as exc:
