@@ -36,7 +36,6 @@ shapes the code: a wrong guess just misses, and the miss stays correct.
 from __future__ import annotations
 
 import types
-import weakref
 
 from ..cpython import cells as caches
 from ..cpython import dict_versions, layout
@@ -75,9 +74,9 @@ WORD_SITES = 2
 
 def _sites_loading(lw: L, name: str) -> int:
     """How many LoadGlobalCached of name the function has."""
-    counts = _global_sites.get(lw)
+    counts = lw.global_sites
     if counts is None:
-        counts = _global_sites[lw] = {}
+        counts = lw.global_sites = {}
         for instr in lw.h.instructions():
             if isinstance(instr, O.LoadGlobalCached):
                 counts[instr.name] = counts.get(instr.name, 0) + 1
@@ -87,8 +86,7 @@ def _sites_loading(lw: L, name: str) -> int:
 def cell_ref(lw: L, cell: caches.Cell) -> ConstRef:
     """The constant of cell's address (a shared routine's word: ir.Call);
     the compiled function keeps the cell alive through its consts."""
-    if not any(c is cell for c in lw.consts):
-        lw.consts.append(cell)
+    lw.keep(cell)
     return ConstRef(cell.address, f"{type(cell).__name__} {cell.name}")
 
 
@@ -156,9 +154,6 @@ def find_entry(lw: L, key: VReg, cell: VReg, kind: type, miss: ir.Block) -> VReg
 
 # -- globals -------------------------------------------------------------------------------
 
-_global_cells: "weakref.WeakKeyDictionary[L, dict]" = weakref.WeakKeyDictionary()
-_global_sites: "weakref.WeakKeyDictionary[L, dict]" = weakref.WeakKeyDictionary()
-
 
 @lowers(O.LoadGlobalCached)
 def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
@@ -168,7 +163,7 @@ def _load_global(lw: L, instr: O.LoadGlobalCached) -> None:
         helper_op(lw, instr, "load_global_borrowed", [_globals(lw), _builtins(lw), _name(lw, instr)])
         return
     result = lw.vreg(instr.result)
-    cells = _global_cells.setdefault(lw, {})
+    cells = lw.global_cells
     if instr.name not in cells:
         cells[instr.name] = caches.GlobalCell(instr.name, lw.pyfunc.__globals__,
                                               lw.pyfunc.__builtins__)
@@ -496,11 +491,19 @@ def fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | O.CallMethodB
     computed before the load, on the same line, with the same exception
     path and release list (so that a failure of the load is the call's);
     else None.  Sites with keywords, or without a call cell, are not
-    fused, nor loads from a module (a ModuleAttrCell's)."""
+    fused, nor loads from a module (a ModuleAttrCell's).  (Asked by the
+    load and by the call: decided once.)"""
+    try:
+        return lw.fused_calls[load]
+    except KeyError:
+        call = lw.fused_calls[load] = _fused_call(lw, load)
+        return call
+
+
+def _fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | O.CallMethodBool | None":
     if lw.options.caches != "shared" or _is_module(lw, load.operands[0]):
         return None
-    block = lw._hir_block_of(load)
-    k = block.instrs.index(load)
+    block, k = lw.hir_position(load)
     if k + 2 >= len(block.instrs):
         return None
     second, call = block.instrs[k + 1], block.instrs[k + 2]

@@ -214,7 +214,7 @@ def _call_loaded_method(lw: L, instr, load: O.LoadMethodCached, dst: VReg,
     argp = lw.new()
     lw.emit(ir.AreaAddr(argp, area, 8))
     method_cell, call_cell = caches.method_call_cells(load.name, f"{lw.f.name}:{instr.lineno}")
-    lw.consts.append(call_cell)             # (found by the routine after the method cell)
+    lw.keep(call_cell)                      # (found by the routine after the method cell)
     count = len(args) + 1
     if load.operands[0].defn.ownership not in _SELF_OUTLIVES_CALL:
         count |= caches.METHOD_HOLD_SELF    # (the routine holds self for the call)

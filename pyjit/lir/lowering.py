@@ -64,12 +64,18 @@ class FunctionLowering:
         self.options = options if options is not None else CompileOptions()
         self.f = ir.LirFunction(hfunc.qualname)
         self.consts: list[object] = []
-        self._const_ids: set[int] = set()
+        self._kept_ids: set[int] = set()         # the ids of consts' objects (kept alive there)
         self.vregs: dict[hir.Value, VReg] = {}
         self.blocks: dict[hir.Block, ir.Block] = {}
         self.second: dict[hir.Value, VReg] = {}
         # UnpackSequence's result -> the registers its items were loaded into
         self.unpacked: dict[hir.Value, list[VReg]] = {}
+        # lower_caches' per-function state: the GlobalCell of each global
+        # name, how many LoadGlobalCached load each name (counted on first
+        # use), and each LoadMethodCached's fused call (fused_call)
+        self.global_cells: dict[str, Any] = {}
+        self.global_sites: dict[str, int] | None = None
+        self.fused_calls: dict[hir.Instr, hir.Instr | None] = {}
         self.cur: ir.Block | None = None
         self.origin: Any = None
         self.scratch = self.f.new_stack_area(8)   # grown as call sites need
@@ -79,7 +85,9 @@ class FunctionLowering:
         # constant of the code, filled in by the compiler and the loader.
         self.code_info = CodeInfo(hfunc.code if hfunc.code is not None else pyfunc.__code__,
                                   pyfunc.__globals__)
-        self._block_of = {instr: hb for hb in hfunc.blocks for instr in hb.instrs}
+        # instr -> (its block, its index there)
+        self._position = {instr: (hb, i) for hb in hfunc.blocks
+                          for i, instr in enumerate(hb.instrs)}
 
     # -- the driver --------------------------------------------------------
     def run(self) -> ir.LirFunction:
@@ -174,12 +182,17 @@ class FunctionLowering:
     def const(self, obj: object, text: str | None = None, dst: VReg | None = None) -> VReg:
         """A vreg (dst, or a new one) holding the address of obj, which the
         compiled function keeps alive."""
-        if id(obj) not in self._const_ids:
-            self._const_ids.add(id(obj))
-            self.consts.append(obj)
+        self.keep(obj)
         v = self.new() if dst is None else dst
         self.emit(ir.LoadConst(v, ConstRef(id(obj), text or _const_text(obj))))
         return v
+
+    def keep(self, obj: object) -> None:
+        """Keep obj alive with the compiled function: in consts, once (the
+        order of first uses, which the emitted symbols show)."""
+        if id(obj) not in self._kept_ids:
+            self._kept_ids.add(id(obj))
+            self.consts.append(obj)
 
     def imm(self, value: int) -> VReg:
         v = self.new()
@@ -340,8 +353,12 @@ class FunctionLowering:
         return self._release_exit
 
     def _hir_block_of(self, instr: hir.Instr) -> hir.Block:
+        return self.hir_position(instr)[0]
+
+    def hir_position(self, instr: hir.Instr) -> tuple[hir.Block, int]:
+        """instr's HIR block and its index there."""
         try:
-            return self._block_of[instr]
+            return self._position[instr]
         except KeyError:
             raise LoweringError(f"{instr.opname} is in no block") from None
 
