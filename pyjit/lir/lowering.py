@@ -32,6 +32,7 @@ of the compilation (pyjit/options.py: cache and direct call modes) are
 
 from __future__ import annotations
 
+import functools
 from types import FunctionType
 from typing import Any, Callable
 
@@ -107,7 +108,10 @@ class FunctionLowering:
             self.cur = self.blocks[hb]
             for instr in hb.instrs:
                 self.origin = instr
-                lowering_of(instr)(self, instr)
+                lowering = LOWERINGS.get(type(instr))
+                if lowering is None:
+                    raise LoweringError(f"no lowering for HIR op {instr.opname}")
+                lowering(self, instr)
         self.origin = None
         self.cur = self.error_exit
         lr = self.new()
@@ -224,7 +228,7 @@ class FunctionLowering:
         h = HELPERS[helper]
         if dst is None and h.result != "void":
             dst = self.new(FP if h.result == "double" else GP)
-        self.emit(ir.Call(CallTarget(helper), args, dst, hot=hot and not self.cur.cold))
+        self.emit(ir.Call(_helper_target(helper), args, dst, hot=hot and not self.cur.cold))
         if value and h.result in ("int", "bool") and dst is not None:
             self.emit(ir.Alu("sxtw", dst, dst, 0))
         return dst
@@ -237,7 +241,7 @@ class FunctionLowering:
         args from x{args_from} on (ir.Call)."""
         if dst is None:
             dst = self.new()
-        self.emit(ir.Call(CallTarget(routine, TargetKind.RUNTIME), args, dst,
+        self.emit(ir.Call(_routine_target(routine), args, dst,
                           hot=not self.cur.cold, word=word, args_from=args_from))
         return dst
 
@@ -250,7 +254,8 @@ class FunctionLowering:
         branch is keyed by the call's return address).  stolen: references
         instr gives up whatever happens (its stolen operands, HIR values):
         released on the exception path first, then on the way on."""
-        failure = HELPERS[helper].failure
+        h = HELPERS[helper]
+        failure = h.failure
         if failure == "none" or not instr.may_raise:
             self.release_stolen(stolen)
             return
@@ -258,7 +263,7 @@ class FunctionLowering:
         cont = self.f.new_block(cold=self.cur.cold)
         if failure == "null":
             self.emit(ir.BranchZero(result, exc, cont, release=release))
-        elif HELPERS[helper].result in ("int", "bool"):
+        elif h.result in ("int", "bool"):
             # A C int status: negative only on failure (the C-API's `< 0`
             # test, as the interpreter's own checks are): its sign bit.
             self.emit(ir.BranchZero(result, exc, cont, nonzero=True, bit=31, release=release))
@@ -292,7 +297,9 @@ class FunctionLowering:
         (stolen first, then exc_release, the order they are released in).
         With a handler: a cold block that releases them inline, then moves
         the handler's phi inputs and jumps to it."""
-        release = [self.vreg(v) for v in list(stolen) + list(instr.exc_release or ())]
+        release = [self.vreg(v) for v in stolen]
+        if instr.exc_release:
+            release += [self.vreg(v) for v in instr.exc_release]
         target = instr.exc_target
         if target is None:
             if not release:
@@ -395,6 +402,18 @@ class FunctionLowering:
 
     def xdecref(self, v: VReg) -> None:
         self.emit(ir.Decref(v, nullable=True))
+
+
+# A call's CallTarget: a frozen value, one per symbol, shared by every call
+# of it rather than made for each.
+@functools.cache
+def _helper_target(symbol: str) -> CallTarget:
+    return CallTarget(symbol, TargetKind.HELPER)
+
+
+@functools.cache
+def _routine_target(symbol: str) -> CallTarget:
+    return CallTarget(symbol, TargetKind.RUNTIME)
 
 
 def _const_text(obj: object) -> str:
