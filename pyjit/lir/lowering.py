@@ -66,6 +66,8 @@ class FunctionLowering:
         self.f = ir.LirFunction(hfunc.qualname)
         self.consts: list[object] = []
         self._kept_ids: set[int] = set()         # the ids of consts' objects (kept alive there)
+        # (id, text) -> const()'s ConstRef (made once: the text is a repr)
+        self._const_refs: dict[tuple[int, str | None], ConstRef] = {}
         self.vregs: dict[hir.Value, VReg] = {}
         self.blocks: dict[hir.Block, ir.Block] = {}
         self.second: dict[hir.Value, VReg] = {}
@@ -89,6 +91,7 @@ class FunctionLowering:
         # instr -> (its block, its index there)
         self._position = {instr: (hb, i) for hb in hfunc.blocks
                           for i, instr in enumerate(hb.instrs)}
+        self._phis: dict[hir.Block, list[Phi]] = {}
 
     # -- the driver --------------------------------------------------------
     def run(self) -> ir.LirFunction:
@@ -186,9 +189,12 @@ class FunctionLowering:
     def const(self, obj: object, text: str | None = None, dst: VReg | None = None) -> VReg:
         """A vreg (dst, or a new one) holding the address of obj, which the
         compiled function keeps alive."""
-        self.keep(obj)
+        ref = self._const_refs.get((id(obj), text))
+        if ref is None:
+            self.keep(obj)
+            ref = self._const_refs[id(obj), text] = ConstRef(id(obj), text or _const_text(obj))
         v = self.new() if dst is None else dst
-        self.emit(ir.LoadConst(v, ConstRef(id(obj), text or _const_text(obj))))
+        self.emit(ir.LoadConst(v, ref))
         return v
 
     def keep(self, obj: object) -> None:
@@ -369,9 +375,16 @@ class FunctionLowering:
         except KeyError:
             raise LoweringError(f"{instr.opname} is in no block") from None
 
+    def _phis_of(self, block: hir.Block) -> list[Phi]:
+        """block's phis (found once per block: every edge into it asks)."""
+        phis = self._phis.get(block)
+        if phis is None:
+            phis = self._phis[block] = [i for i in block.instrs if isinstance(i, Phi)]
+        return phis
+
     def edge_moves(self, pred: hir.Block, succ: hir.Block) -> None:
         """The phi moves of the edge pred -> succ, at the current position."""
-        phis = [i for i in succ.instrs if isinstance(i, Phi)]
+        phis = self._phis_of(succ)
         if phis:
             self.emit(ir.ParallelMove([self.vreg(p.result) for p in phis],
                                       [self.vreg(p.input_for(pred)) for p in phis]))
@@ -379,7 +392,7 @@ class FunctionLowering:
     def jump_edge(self, pred: hir.Block, succ: hir.Block) -> ir.Block:
         """The LIR block to branch to for the edge pred -> succ: succ's own
         block, or an edge block doing the phi moves first."""
-        if not any(isinstance(i, Phi) for i in succ.instrs):
+        if not self._phis_of(succ):
             return self.blocks[succ]
         saved = self.cur
         edge = self.cur = self.f.new_block()
