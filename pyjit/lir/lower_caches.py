@@ -503,7 +503,8 @@ def fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | O.CallMethodB
 def _fused_call(lw: L, load: O.LoadMethodCached) -> "O.CallMethod | O.CallMethodBool | None":
     if lw.options.caches != "shared" or _is_module(lw, load.operands[0]):
         return None
-    block, k = lw.hir_position(load)
+    block = lw._hir_block_of(load)
+    k = block.instrs.index(load)
     if k + 2 >= len(block.instrs):
         return None
     second, call = block.instrs[k + 1], block.instrs[k + 2]

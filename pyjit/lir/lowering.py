@@ -88,9 +88,10 @@ class FunctionLowering:
         # constant of the code, filled in by the compiler and the loader.
         self.code_info = CodeInfo(hfunc.code if hfunc.code is not None else pyfunc.__code__,
                                   pyfunc.__globals__)
-        # instr -> (its block, its index there)
-        self._position = {instr: (hb, i) for hb in hfunc.blocks
-                          for i, instr in enumerate(hb.instrs)}
+        self.hblock: hir.Block | None = None     # the HIR block of `origin`
+        # instr -> its HIR block, for instructions other than the one being
+        # lowered (made when first needed: _hir_block_of)
+        self._block_of: dict[hir.Instr, hir.Block] | None = None
         self._phis: dict[hir.Block, list[Phi]] = {}
 
     # -- the driver --------------------------------------------------------
@@ -108,7 +109,7 @@ class FunctionLowering:
         self.error_exit = f.new_block(cold=True)
         self._entry(entry, args, nargsf, kwnames)
         for hb in self.h.blocks:
-            self.cur = self.blocks[hb]
+            self.cur, self.hblock = self.blocks[hb], hb
             for instr in hb.instrs:
                 self.origin = instr
                 lowering = LOWERINGS.get(type(instr))
@@ -366,12 +367,12 @@ class FunctionLowering:
         return self._release_exit
 
     def _hir_block_of(self, instr: hir.Instr) -> hir.Block:
-        return self.hir_position(instr)[0]
-
-    def hir_position(self, instr: hir.Instr) -> tuple[hir.Block, int]:
-        """instr's HIR block and its index there."""
+        if instr is self.origin:
+            return self.hblock
+        if self._block_of is None:
+            self._block_of = {i: hb for hb in self.h.blocks for i in hb.instrs}
         try:
-            return self._position[instr]
+            return self._block_of[instr]
         except KeyError:
             raise LoweringError(f"{instr.opname} is in no block") from None
 
