@@ -107,8 +107,7 @@ def generate(func: ir.LirFunction, strategy: str | CallLowering | None = None, *
                          f"{', '.join(REFCOUNT_MODES)}")
     lowering = strategy if isinstance(strategy, CallLowering) else get_strategy(strategy, placement)
     simplify(func)
-    thread_jumps(func)
-    allocation_order(func)
+    allocation_order(func, thread_jumps(func))
     hints = register_hints(func, {GPC: ARG_GPRS, FPC: ARG_FPRS})
     alloc = allocate(func, REGISTER_SETS, hints)
     merge_identical_blocks(func, alloc)
@@ -124,6 +123,7 @@ class _Emitter:
     def __init__(self, func: ir.LirFunction, alloc: Allocation, frame: Frame,
                  lowering: CallLowering, describe: Callable[[Any], str]):
         self.func, self.alloc, self.frame, self.lowering = func, alloc, frame, lowering
+        self.loc = alloc.locations      # vreg -> register or SpillSlot, read per operand
         self.describe = describe
         self.buf = CodeBuffer(name=func.name)
         self.mover = Mover(self.buf, frame)
@@ -215,7 +215,7 @@ class _Emitter:
     def _refcount_register(self, instr: ir.Incref | ir.Decref) -> Reg:
         """The register a reference count op works on (a spilled value's
         is the first scratch register)."""
-        loc = self.alloc[instr.value]
+        loc = self.loc[instr.value]
         return loc if isinstance(loc, Reg) else GP_SCRATCH[0]
 
     def _emit_thunks(self) -> None:
@@ -269,14 +269,14 @@ class _Emitter:
         moves = []
         for v in self.func.params:
             src = next(fp) if v.cls == FPC else next(gp)
-            if v in self.alloc.locations:
-                moves.append((self.alloc[v], src, v.cls == FPC))
+            if v in self.loc:
+                moves.append((self.loc[v], src, v.cls == FPC))
         self.mover.parallel(moves)
 
     # -- operands ------------------------------------------------------------
     def use(self, v: ir.VReg, k: int = 0) -> Reg:
         """v in a register: its own, or scratch k after a reload."""
-        loc = self.alloc[v]
+        loc = self.loc[v]
         if isinstance(loc, SpillSlot):
             tmp = (FP_SCRATCH if v.cls == FPC else GP_SCRATCH)[k]
             self.buf.emit(isa.ldr(tmp, Mem(SP, self.frame.slot_offset(loc))))
@@ -285,13 +285,13 @@ class _Emitter:
 
     def target(self, v: ir.VReg, k: int = 0) -> Reg:
         """Where to compute v: its register, or scratch k (then `commit`)."""
-        loc = self.alloc[v]
+        loc = self.loc[v]
         if isinstance(loc, SpillSlot):
             return (FP_SCRATCH if v.cls == FPC else GP_SCRATCH)[k]
         return loc
 
     def commit(self, v: ir.VReg, reg: Reg) -> None:
-        loc = self.alloc[v]
+        loc = self.loc[v]
         if isinstance(loc, SpillSlot):
             self.buf.emit(isa.str_(reg, Mem(SP, self.frame.slot_offset(loc))))
 
@@ -336,7 +336,7 @@ class _Emitter:
         base = self.frame.area_base[self.func.register_save_area.index]
         where = []
         for v in i.release:
-            loc = self.alloc[v]
+            loc = self.loc[v]
             if isinstance(loc, SpillSlot):
                 where.append(self.frame.slot_offset(loc) - base)
             elif loc in self.saved_index:

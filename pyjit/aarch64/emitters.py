@@ -34,11 +34,11 @@ _Emitter = Any
 
 # -- emitters, one per LIR op --------------------------------------------------
 def _move(e: _Emitter, i: ir.Move) -> None:
-    e.mover.move(e.alloc[i.dst], e.alloc[i.src], i.dst.cls == FPC)
+    e.mover.move(e.loc[i.dst], e.loc[i.src], i.dst.cls == FPC)
 
 
 def _parallel_move(e: _Emitter, i: ir.ParallelMove) -> None:
-    e.mover.parallel([(e.alloc[d], e.alloc[s], d.cls == FPC) for d, s in zip(i.dsts, i.srcs)])
+    e.mover.parallel([(e.loc[d], e.loc[s], d.cls == FPC) for d, s in zip(i.dsts, i.srcs)])
 
 
 def _load_imm(e: _Emitter, i: ir.LoadImm) -> None:
@@ -311,7 +311,7 @@ def _call_moves(e: _Emitter, args: list[ir.VReg], first_gp: int = 0) -> None:
         if a in e.at_call:
             literals.append((e.at_call[a], dst))
         else:
-            moves.append((dst, e.alloc[a], a.cls == FPC))
+            moves.append((dst, e.loc[a], a.cls == FPC))
     e.mover.parallel(moves)
     for load, dst in literals:
         _literal_into(e, load, dst)
@@ -320,7 +320,7 @@ def _call_moves(e: _Emitter, args: list[ir.VReg], first_gp: int = 0) -> None:
 def _call_result(e: _Emitter, dst: ir.VReg | None) -> None:
     if dst is not None:
         src = D0 if dst.cls == FPC else X0
-        e.mover.move(e.alloc[dst], src, dst.cls == FPC)
+        e.mover.move(e.loc[dst], src, dst.cls == FPC)
 
 
 def _call(e: _Emitter, i: ir.Call) -> None:
@@ -353,7 +353,7 @@ _LONGEST_CALL = 20
 def _call_reg(e: _Emitter, i: ir.CallReg) -> None:
     # x15 is neither an argument register nor used by parallel moves.
     fn = GP_SCRATCH[2]
-    e.mover.move(fn, e.alloc[i.fn], False)
+    e.mover.move(fn, e.loc[i.fn], False)
     _call_moves(e, i.args)
     e.buf.emit(isa.encoded(isa.blr, fn))
     e.called()
@@ -425,7 +425,7 @@ def _fbranch(e: _Emitter, i: ir.FBranch) -> None:
 
 def _return(e: _Emitter, i: ir.Return) -> None:
     if i.value is not None:
-        src = e.alloc[i.value]
+        src = e.loc[i.value]
         e.mover.move(D0 if i.value.cls == FPC else X0, src, i.value.cls == FPC)
     if not e.falls_into_epilogue:
         e.buf.emit_use(isa.encoded(isa.b, 0), e.epilogue, LabelUse.BRANCH26)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from . import ir
 
 
-def thread_jumps(func: ir.LirFunction) -> None:
-    """Bypass jump-only blocks; drop unreachable blocks."""
+def thread_jumps(func: ir.LirFunction) -> list[ir.Block]:
+    """Bypass jump-only blocks; drop unreachable blocks.  Returns the
+    postorder of the remaining blocks (for allocation_order)."""
     def final(block: ir.Block) -> ir.Block:
         seen = set()
         while (len(block.instrs) == 1 and isinstance(block.instrs[0], ir.Jump)
@@ -32,8 +33,10 @@ def thread_jumps(func: ir.LirFunction) -> None:
             term.target = final(term.target)
         elif isinstance(term, (ir.Branch, ir.BranchZero, ir.FBranch)):
             term.then, term.else_ = final(term.then), final(term.else_)
-    reachable = set(_postorder(func))
+    postorder = _postorder(func)
+    reachable = set(postorder)
     func.blocks = [b for b in func.blocks if b in reachable]
+    return postorder
 
 
 def _postorder(func: ir.LirFunction) -> list[ir.Block]:
@@ -56,9 +59,13 @@ def _postorder(func: ir.LirFunction) -> list[ir.Block]:
     return order
 
 
-def allocation_order(func: ir.LirFunction) -> None:
-    """Reorder func.blocks in reverse postorder (entry first)."""
-    func.blocks = list(reversed(_postorder(func)))
+def allocation_order(func: ir.LirFunction, postorder: list[ir.Block] | None = None) -> None:
+    """Reorder func.blocks in reverse postorder (entry first).  postorder:
+    what thread_jumps returned, when nothing changed the edges since (the
+    postorder only depends on them)."""
+    if postorder is None:
+        postorder = _postorder(func)
+    func.blocks = list(reversed(postorder))
 
 
 def emission_order(func: ir.LirFunction) -> list[ir.Block]:
