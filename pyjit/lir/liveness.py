@@ -33,18 +33,31 @@ class Interval:
         return f"{self.vreg!r}[{self.start},{self.end}{mark}]"
 
 
-def block_liveness(func: LirFunction) -> tuple[dict[Block, set[VReg]], dict[Block, set[VReg]]]:
-    """(live_in, live_out) of every block, by backward dataflow."""
+# Each block's instructions' (uses, defs), in order: liveness and the
+# interval positions both walk them, so they are asked for once.
+Operands = dict[Block, list[tuple[tuple[VReg, ...], tuple[VReg, ...]]]]
+
+
+def instruction_operands(func: LirFunction) -> Operands:
+    """(uses(), defs()) of every instruction, by block."""
+    return {block: [(i.uses(), i.defs()) for i in block.instrs] for block in func.blocks}
+
+
+def block_liveness(func: LirFunction, operands: Operands | None = None,
+                   ) -> tuple[dict[Block, set[VReg]], dict[Block, set[VReg]]]:
+    """(live_in, live_out) of every block, by backward dataflow.
+    operands: instruction_operands(func), when the caller has them."""
+    if operands is None:
+        operands = instruction_operands(func)
     gen: dict[Block, set[VReg]] = {}
     kill: dict[Block, set[VReg]] = {}
     for block in func.blocks:
         # Backwards: what is read before the block writes it.
         g: set[VReg] = set()
         k: set[VReg] = set()
-        for instr in reversed(block.instrs):
-            defs = instr.defs()
+        for uses, defs in reversed(operands[block]):
             g.difference_update(defs)
-            g.update(instr.uses())
+            g.update(uses)
             k.update(defs)
         gen[block], kill[block] = g, k
     successors = {b: b.successors() for b in func.blocks}
@@ -75,7 +88,8 @@ def block_liveness(func: LirFunction) -> tuple[dict[Block, set[VReg]], dict[Bloc
 
 def build_intervals(func: LirFunction) -> list[Interval]:
     """One interval per vreg that is defined or used, sorted by start."""
-    live_in, live_out = block_liveness(func)
+    operands = instruction_operands(func)
+    live_in, live_out = block_liveness(func, operands)
     # Positions are visited in increasing order (a block's live-in values
     # at its first position, then its instructions' operands, then its
     # live-out values at its last position), so a vreg's first position
@@ -99,9 +113,9 @@ def build_intervals(func: LirFunction) -> list[Interval]:
             # position before its first; it passes its values through.
             touch(live_out[block], last)
         touch(live_in[block], first)
-        for instr in block.instrs:
-            touch(instr.uses(), pos)
-            touch(instr.defs(), pos + 1)
+        for instr, (uses, defs) in zip(block.instrs, operands[block]):
+            touch(uses, pos)
+            touch(defs, pos + 1)
             if instr.is_call:
                 calls.append(pos)
             pos += 2
