@@ -112,15 +112,23 @@ def build_intervals(func: LirFunction) -> list[Interval]:
             # An empty block (no terminator: not well-formed) has its last
             # position before its first; it passes its values through.
             touch(live_out[block], last)
-        touch(live_in[block], first)
+            touch(live_in[block], first)
+            continue
+        # A live-in value is read in the block or live out of it, so a
+        # later position of the block sets its end: only its start is
+        # news here.
+        for v in live_in[block]:
+            if v not in start:
+                start[v] = first
         for instr, (uses, defs) in zip(block.instrs, operands[block]):
             touch(uses, pos)
             touch(defs, pos + 1)
             if instr.is_call:
                 calls.append(pos)
             pos += 2
-        if last >= first:
-            touch(live_out[block], last)
+        # A live-out value is defined in the block or live in, so its start
+        # is already set: only its end moves.
+        end.update(dict.fromkeys(live_out[block], last))
     intervals = []
     for v, lo in start.items():
         hi = end[v]
