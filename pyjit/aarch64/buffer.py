@@ -147,6 +147,13 @@ class CodeBuffer(IslandWriter):
         self._data = bytearray()
         self._offset = 0
         self._labels: list[Label] = []
+        # What a label names its buffer by: not the buffer itself, so that
+        # the buffer and its labels form no reference cycle and are freed
+        # by reference counting, not left to the collector.
+        self._token = object()
+        # The pool entry of each literal label (the entry names its label;
+        # the label does not name its entry, for the same reason).
+        self._literal_of: dict[Label, Literal] = {}
         self._pool = LiteralPool()
         self._heaps: tuple[list, list, list] = ([], [], [])
         self._far: tuple[list[Fixup], list[Fixup], list[Fixup]] = ([], [], [])
@@ -164,7 +171,7 @@ class CodeBuffer(IslandWriter):
 
     # -- labels ------------------------------------------------------------
     def new_label(self, name: str = "") -> Label:
-        label = Label(self, len(self._labels), name or f".L{len(self._labels)}")
+        label = Label(self._token, len(self._labels), name or f".L{len(self._labels)}")
         self._labels.append(label)
         return label
 
@@ -177,7 +184,7 @@ class CodeBuffer(IslandWriter):
         them is not emitted)."""
         self._check_open()
         self._check_own(label)
-        if label._literal is not None:
+        if label in self._literal_of:
             raise LabelError(f"{self.name}: {label.name!r} is a literal label; the buffer places it")
         if label._offset is not None:
             raise LabelError(f"{self.name}: label {label.name!r} bound twice "
@@ -242,9 +249,9 @@ class CodeBuffer(IslandWriter):
         return lit.label
 
     def _new_literal(self, key, size: int, name: str, **what) -> Literal:
-        label = Label(self, -1, name)
-        label._literal = Literal(key, size, label, **what)
-        return self._pool.add(label._literal)
+        label = Label(self._token, -1, name)
+        lit = self._literal_of[label] = Literal(key, size, label, **what)
+        return self._pool.add(lit)
 
     # -- emission ----------------------------------------------------------
     def emit(self, word: int) -> None:
@@ -291,7 +298,7 @@ class CodeBuffer(IslandWriter):
         if self._pending_reloc is not None:
             raise ValueError(f"{self.name}: relocation {self._pending_reloc[0].name} is pending; "
                              "it cannot apply to a label use")
-        if label._literal is not None and use.is_branch:
+        if use.is_branch and label in self._literal_of:
             raise LabelError(f"{self.name}: {use.name} cannot branch to literal {label.name!r}")
         if self._offset & 3:
             self._pad_to(4)
@@ -439,7 +446,7 @@ class CodeBuffer(IslandWriter):
     def _refer(self, offset: int, use: LabelUse, label: Label) -> int | None:
         """Register a use at offset: the target offset if it can be patched
         now, else None (the use is pending)."""
-        lit = label._literal
+        lit = self._literal_of.get(label)
         if lit is not None:
             copy = label._offset
             if copy is not None and use.in_range(offset, copy):
@@ -578,5 +585,5 @@ class CodeBuffer(IslandWriter):
             raise LabelError(f"{self.name}: the buffer is finished")
 
     def _check_own(self, label: Label) -> None:
-        if not isinstance(label, Label) or label._owner is not self:
+        if not isinstance(label, Label) or label._owner is not self._token:
             raise LabelError(f"{self.name}: {label!r} is not a label of this buffer")

@@ -226,9 +226,11 @@ class LabelUse(Enum):
 class Label:
     """A position in a code buffer.  Create with `CodeBuffer.new_label`
     (code labels) or `CodeBuffer.literal*` (literal labels); compare by
-    identity.  Its state belongs to the buffer that made it."""
+    identity.  Its state belongs to the buffer that made it, which `owner`
+    names by a token of the buffer's, not the buffer itself (no reference
+    cycle: a finished buffer and its labels are freed by reference counting)."""
 
-    __slots__ = ("name", "index", "_owner", "_offset", "_pending", "_other", "_literal")
+    __slots__ = ("name", "index", "_owner", "_offset", "_pending", "_other")
 
     def __init__(self, owner: object, index: int, name: str):
         self.name = name
@@ -239,11 +241,6 @@ class Label:
         # LDR19/ADR21/ADRP21 uses (offset, use) that wait for the binding.
         self._pending: tuple[list[Fixup], list[Fixup], list[Fixup]] = ([], [], [])
         self._other: list[tuple[int, LabelUse]] = []
-        self._literal = None  # the pool.Literal of a literal label
-
-    @property
-    def is_literal(self) -> bool:
-        return self._literal is not None
 
     def __repr__(self) -> str:
         where = "unbound" if self._offset is None else f"at {self._offset:#x}"
