@@ -59,7 +59,6 @@ a new block splitting the edge.
 from __future__ import annotations
 
 import enum
-from collections import Counter
 
 from ..cfg import EdgeSplits, predecessors, remove_unreachable, reverse_postorder
 from ..errors import HIRError
@@ -105,8 +104,9 @@ class OwnershipFacts:
         self.hints = func.refcount_hints
         self.kind: dict[Value, Kind] = {}
         for instr in func.instructions():
-            if instr.ownership in _KINDS and instr.result not in self.hints.immortal:
-                self.kind[instr.result] = _KINDS[instr.ownership]  # type: ignore[index]
+            kind = _KINDS.get(instr.ownership)
+            if kind is not None and instr.result not in self.hints.immortal:
+                self.kind[instr.result] = kind  # type: ignore[index]
         self.promoted: set[Value] = set()
         self._promote()
         self.roots = {v for v, k in self.kind.items() if k is Kind.OWNED} | self.promoted
@@ -153,7 +153,8 @@ class OwnershipFacts:
                 self.promoted.add(value)
         # Without refcount-frame-values, arguments and constants are treated
         # as globals are: owned around whatever may run code of the program.
-        volatile = {Kind.VOLATILE} if self.hints.frame_values_outlive else {Kind.VOLATILE, Kind.FRAME}
+        # (A tuple: its test compares by identity, where a set hashes the enum.)
+        volatile = (Kind.VOLATILE,) if self.hints.frame_values_outlive else (Kind.VOLATILE, Kind.FRAME)
         changed = True
         while changed:
             changed = False
@@ -225,20 +226,29 @@ class OwnershipFacts:
             self._root_uses[instr] = roots  # type: ignore[assignment]
         return roots  # type: ignore[return-value]
 
-    def edge_needs(self, pred: Block, succ: Block) -> tuple[Counter, list[Value]]:
+    def edge_needs(self, pred: Block, succ: Block) -> tuple[dict[Value, int], list[Value]]:
         """References the edge must deliver: a count per root (live into succ,
-        plus one per phi input) and the borrowed phi inputs to Incref."""
-        need: Counter = Counter(self.live_in[succ])
+        plus one per phi input; a root not in the dict needs none) and the
+        borrowed phi inputs to Incref."""
+        need = dict.fromkeys(self.live_in[succ], 1)
         borrowed: list[Value] = []
         for phi in succ.phis:
             value = phi.input_for(pred)  # type: ignore[attr-defined]
             if not value.type.is_refcounted or value in self.hints.immortal:
                 continue
             if value in self.roots:
-                need[value] += 1
+                need[value] = need.get(value, 0) + 1
             else:
                 borrowed.append(value)
         return need, borrowed
+
+    def edge_roots(self, pred: Block, succ: Block) -> set[Value]:
+        """The roots edge_needs counts (the edge needs a reference to each):
+        what liveness propagates, without the counts."""
+        roots = self.live_in[succ]
+        inputs = [v for v in (phi.input_for(pred) for phi in succ.phis)  # type: ignore[attr-defined]
+                  if v in self.roots and v.type.is_refcounted and v not in self.hints.immortal]
+        return roots | set(inputs) if inputs else set(roots)
 
     def _liveness(self) -> None:
         """Backward dataflow over the blocks in postorder, to a fixpoint.
@@ -261,10 +271,10 @@ class OwnershipFacts:
         its live_in changed."""
         live: set[Value] = set()
         for succ in block.normal_successors():
-            live |= set(self.edge_needs(block, succ)[0])
+            live |= self.edge_roots(block, succ)
         raising = block.raising_instr
         if raising is not None:
-            self.exc_need[block] = set(self.edge_needs(block, raising.exc_target)[0])  # type: ignore[arg-type]
+            self.exc_need[block] = self.edge_roots(block, raising.exc_target)  # type: ignore[arg-type]
         for instr in reversed(block.instrs):
             if isinstance(instr, Phi):
                 break
@@ -405,9 +415,10 @@ class RefcountRewriter:
         need, borrowed = self.facts.edge_needs(block, succ)
         held = self.facts.live_after[block.terminator]  # type: ignore[index]
         code = [incref(v) for v in borrowed]
-        for root in sorted(held, key=_vid):
-            code += [incref(root)] * max(need[root] - 1, 0)
-        return code + [decref(r) for r in sorted(held, key=_vid) if need[r] == 0]
+        held_in_order = sorted(held, key=_vid)
+        for root in held_in_order:
+            code += [incref(root)] * max(need.get(root, 0) - 1, 0)
+        return code + [decref(r) for r in held_in_order if r not in need]
 
     def release_on_failure(self, block: Block, instr: Instr, handed: set[Value]) -> None:
         facts = self.facts
@@ -422,7 +433,7 @@ class RefcountRewriter:
         missing = set(need) - held
         if missing:  # liveness guarantees it; a failure here is a bug in this pass
             raise HIRError(f"handler needs values not held at {instr.opname}: {missing}")
-        instr.exc_release = sorted((r for r in held if need[r] == 0), key=_vid)
+        instr.exc_release = sorted((r for r in held if r not in need), key=_vid)
         code = [incref(v) for v in borrowed]
         for root in sorted(need, key=_vid):
             code += [incref(root)] * (need[root] - 1)
