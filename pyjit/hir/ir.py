@@ -241,7 +241,13 @@ class Block:
 
     @property
     def phis(self) -> list[Instr]:
-        return list(itertools.takewhile(lambda i: i.is_phi, self.instrs))
+        # A plain loop: the passes ask every block for its phis, often.
+        phis = []
+        for instr in self.instrs:
+            if not instr.is_phi:
+                break
+            phis.append(instr)
+        return phis
 
     @property
     def terminator(self) -> Instr | None:
