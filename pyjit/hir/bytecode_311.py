@@ -30,7 +30,7 @@ import dis
 import opcode as _opcode
 from dataclasses import dataclass, field
 from types import CodeType
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ..cpython.bytecode_edit import cache_entries
 from .errors import HIRError
@@ -52,10 +52,11 @@ _MONITORING_ONLY = frozenset({"END_ASYNC_FOR"})
 _RELATIVE_JUMPS = frozenset(_opcode.opname[op] for op in dis.hasjrel) - _MONITORING_ONLY
 
 
-@dataclass(frozen=True)
-class BcInstr:
+class BcInstr(NamedTuple):
     """One decoded instruction.  ``offset`` is where it starts (its first
-    EXTENDED_ARG prefix, if any); ``next_offset`` is past its caches."""
+    EXTENDED_ARG prefix, if any); ``next_offset`` is past its caches.
+    (A named tuple: immutable like a frozen dataclass, and built for every
+    instruction of every compiled function at a tuple's cost.)"""
 
     offset: int
     opname: str
