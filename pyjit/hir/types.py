@@ -89,7 +89,7 @@ class Type:
     @property
     def is_refcounted(self) -> bool:
         """Some value of this type is an object (so it carries a reference)."""
-        return self.could_be(Object)
+        return self.bits & _OBJECT_BITS != 0   # could_be(Object), asked very often
 
     @staticmethod
     def of_object(obj: object) -> Type:

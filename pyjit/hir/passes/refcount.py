@@ -380,11 +380,14 @@ class RefcountRewriter:
             after: list[Instr] = []
             if instr.result in facts.promoted:
                 after.append(incref(instr.result))  # type: ignore[arg-type]
-            used = facts.root_uses(instr) | ({instr.result} & facts.roots)
+            used = facts.root_uses(instr)
+            if instr.result in facts.roots:
+                used = used | {instr.result}
             if instr is raising:  # kept for the handler only: dies here on the normal path
-                used |= facts.exc_need[block]
+                used = used | facts.exc_need[block]
             dying = used - live_after - handed
-            after += [decref(r) for r in sorted(dying, key=self.release_order(instr))]
+            if dying:
+                after += [decref(r) for r in sorted(dying, key=self.release_order(instr))]
             if instr is raising:
                 normal_code, deferred = deferred + after, []
             elif instr.has_second_output:
