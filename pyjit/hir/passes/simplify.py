@@ -234,7 +234,7 @@ def trim_keep_alives(func: Function) -> bool:
     """Drop KeepAlive operands that hold no reference of their own."""
     changed = False
     for block in func.blocks:
-        kept_instrs = []
+        emptied = False     # the block's list is rebuilt only when one goes
         for instr in block.instrs:
             if isinstance(instr, KeepAlive):
                 held = [v for v in instr.operands if _holds_a_reference(v)]
@@ -242,9 +242,9 @@ def trim_keep_alives(func: Function) -> bool:
                     changed = True
                     instr.operands = held
                 if not held:
-                    continue
-            kept_instrs.append(instr)
-        block.instrs = kept_instrs
+                    emptied = True
+        if emptied:
+            block.instrs = [i for i in block.instrs if i.operands or not isinstance(i, KeepAlive)]
     return changed
 
 
