@@ -10,7 +10,7 @@ from typing import Any
 
 from .ir import STEALS_ALL, Block, Instr, Ownership, Value, hir_op
 from .types import (
-    Bottom, CBool, CDouble, CInt64, Nullptr, Object, OptObject, Top, Type,
+    CBool, CDouble, CInt64, Nullptr, Object, OptObject, Top, Type,
 )
 
 # -- arguments and constants -------------------------------------------------
@@ -99,10 +99,12 @@ class Phi(Instr):
     result_type = Top  # whatever its inputs are
 
     def infer_type(self) -> Type:
-        result = Bottom
+        # The join of the inputs' types, as one set of bits (a join per
+        # input would build a Type each).
+        bits = 0
         for v in self.operands:
-            result = result | v.type
-        return result
+            bits |= v.type.bits
+        return Type(bits)
 
     def expected_operand_type(self, index: int) -> Type | None:
         return Top if index < len(self.operands) else None
