@@ -138,8 +138,9 @@ class BytecodeCFG:
     instructions, entry stack depth and normal predecessors (block starts).
 
     The exception table's lookups take logarithmic (``handler_for``) or
-    constant time (``is_handler_target``, ``handler_targeting``): a function
-    with thousands of handlers compiles in time linear in its size."""
+    constant time (``is_handler_target``, ``handler_targeting``,
+    ``handler_at``): a function with thousands of handlers compiles in time
+    linear in its size."""
 
     instrs: list[BcInstr]
     handlers: list[ExceptionEntry]
@@ -156,6 +157,16 @@ class BytecodeCFG:
         self._by_target: dict[int, ExceptionEntry] = {}
         for entry in self.handlers:
             self._by_target.setdefault(entry.target, entry)
+        # handler_for of every instruction, which the analysis and the
+        # builder ask of each: one walk of the instructions and the entries,
+        # both in offset order.
+        self.handler_at: dict[int, ExceptionEntry | None] = {}
+        last = -1          # the last entry starting at or before the offset
+        for ins in self.instrs:
+            while last + 1 < len(self._by_start) and self._by_start[last + 1].start <= ins.offset:
+                last += 1
+            covering = self._by_start[last] if last >= 0 and ins.offset < self._by_start[last].end else None
+            self.handler_at[ins.offset] = covering
 
     def handler_for(self, offset: int) -> ExceptionEntry | None:
         """The exception table entry covering the instruction at offset."""
@@ -216,7 +227,7 @@ def analyze(code: CodeType,
         start = work.pop()
         depth = cfg.depth[start]
         for ins in blocks[start]:
-            entry = cfg.handler_for(ins.offset)
+            entry = cfg.handler_at[ins.offset]
             if entry is not None:
                 reach(entry.target, entry.depth + 1 + int(entry.lasti), None)
             if ins.jump_target is not None:

@@ -99,7 +99,7 @@ class Builder311(FrameBuilder):
         self.names = local_names(code)
         self.nfree = len(code.co_freevars)
         self.cfg: BytecodeCFG = self.analyze(code)
-        self.handler_at = {i.offset: self.cfg.handler_for(i.offset) for i in self.cfg.instrs}
+        self.handler_at = self.cfg.handler_at
         self.ins: BcInstr | None = None
         self.pre_state: FrameState | None = None
         self.kwnames: tuple[str, ...] = ()
