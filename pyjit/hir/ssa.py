@@ -144,15 +144,19 @@ def remove_trivial_phis(func: Function) -> bool:
     changed_any = False
     while True:
         mapping: dict[Value, Value] = {}
+        holding: list[Block] = []       # the blocks of the phis replaced
         for block in func.blocks:
+            found = len(mapping)
             for phi in block.phis:
                 resolved = {mapping.get(v, v) for v in phi.operands} - {phi.result}
                 if len(resolved) == 1:
                     mapping[phi.result] = resolved.pop()  # type: ignore[index]
+            if len(mapping) > found:
+                holding.append(block)
         if not mapping:
             return changed_any
         changed_any = True
-        for block in func.blocks:
+        for block in holding:
             block.instrs = [i for i in block.instrs if i.result not in mapping]
         func.replace_uses(mapping)
 
@@ -174,6 +178,7 @@ def remove_dead_phis(func: Function) -> bool:
                 live.add(v)
                 work.append(v)
     dead = set(phis) - live
-    for block in func.blocks:
-        block.instrs = [i for i in block.instrs if i.result not in dead or not isinstance(i, Phi)]
+    if dead:
+        for block in func.blocks:
+            block.instrs = [i for i in block.instrs if i.result not in dead or not isinstance(i, Phi)]
     return bool(dead)
