@@ -341,15 +341,21 @@ class Simplify(Pass):
 
     def run(self, func: Function) -> None:
         first = not self.types_inferred
+        all_reachable = False   # as every round leaves it
         while True:
+            # remove_unreachable has work only after a change to the function
+            # (or in the first round): an unchanged round skips it.
             changed = fold_instructions(func)
             changed |= fold_branches(func)
-            changed |= remove_unreachable(func)
+            if changed or not all_reachable:
+                changed |= remove_unreachable(func)
             changed |= remove_trivial_phis(func)
             changed |= trim_keep_alives(func)
             changed |= merge_blocks(func)
             changed |= bypass_empty_blocks(func)
-            changed |= remove_unreachable(func)
+            if changed:
+                remove_unreachable(func)
+            all_reachable = True
             if changed or first:        # a round that changed nothing leaves the types
                 infer_types(func)
             first = False
