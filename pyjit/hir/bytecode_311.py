@@ -50,6 +50,16 @@ NO_FALLTHROUGH = UNCONDITIONAL_JUMPS | {"RETURN_VALUE", "RETURN_CONST", "RAISE_V
 # falls through when it does not re-raise.
 _MONITORING_ONLY = frozenset({"END_ASYNC_FOR"})
 _RELATIVE_JUMPS = frozenset(_opcode.opname[op] for op in dis.hasjrel) - _MONITORING_ONLY
+# What decode needs of each opcode a code byte can hold (the running
+# interpreter's opcodes: fixed for the process): its name, the bytes its
+# inline caches take, and for a relative jump the direction its argument
+# counts (+1 or -1; 0: not a relative jump).  opname goes on past 255 with
+# pseudo-instructions, which never appear in co_code.
+_DECODE_INFO: list[tuple[str, int, int]] = [
+    (name, 2 * cache_entries(op),
+     (-1 if "BACKWARD" in name else 1) if name in _RELATIVE_JUMPS else 0)
+    for op, name in enumerate(_opcode.opname[:256])
+]
 
 
 class BcInstr(NamedTuple):
@@ -88,7 +98,7 @@ def decode(code: CodeType) -> list[BcInstr]:
     start: int | None = None
     while i < len(raw):
         op, arg = raw[i], raw[i + 1]
-        name = _opcode.opname[op]
+        name, cache_size, direction = _DECODE_INFO[op]
         if start is None:
             start = i
         if name == "EXTENDED_ARG":
@@ -96,10 +106,8 @@ def decode(code: CodeType) -> list[BcInstr]:
             i += 2
             continue
         full = ext | arg
-        nxt = i + 2 + 2 * cache_entries(op)
-        target = None
-        if name in _RELATIVE_JUMPS:
-            target = nxt - 2 * full if "BACKWARD" in name else nxt + 2 * full
+        nxt = i + 2 + cache_size
+        target = nxt + direction * 2 * full if direction else None
         out.append(BcInstr(start, name, op, full, nxt, lines[i // 2], target))
         i, ext, start = nxt, 0, None
     return out
