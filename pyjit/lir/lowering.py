@@ -112,10 +112,7 @@ class FunctionLowering:
             self.cur, self.hblock = self.blocks[hb], hb
             for instr in hb.instrs:
                 self.origin = instr
-                lowering = LOWERINGS.get(type(instr))
-                if lowering is None:
-                    raise LoweringError(f"no lowering for HIR op {instr.opname}")
-                lowering(self, instr)
+                lowering_of(instr)(self, instr)
         self.origin = None
         self.cur = self.error_exit
         lr = self.new()
