@@ -40,7 +40,7 @@ import types
 
 from . import install as _install
 from .cpython import layout, type_attrs
-from .cpython.frames import real_back
+from .cpython.frames import function_address, real_back
 from .cpython.own_files import is_own_file
 from .cpython.tracebacks import CodeInfo, set_back
 from .runtime import activations
@@ -87,7 +87,7 @@ def _entries(first, depth: int) -> tuple[list, list]:
                 k = 0
                 while k < len(groups):
                     if groups[k][0] == address:
-                        activations_of = _activation_entries(groups.pop(k)[1])
+                        activations_of = _activation_entries(groups.pop(k)[1], address)
                         out.extend(activations_of)
                         depths.extend([-1] * len(activations_of))
                     else:
@@ -108,11 +108,13 @@ class _Activation:
         self.func, self.info, self.line = func, info, line
 
 
-def _activation_entries(records) -> list:
-    """An _Activation for each record of one entry, innermost first: an
-    activation is at the call it makes to the next inner one.  A callee
-    that is no compiled function now (uncompiled, or dead, while its code
-    runs: the address is not read then) is left out."""
+def _activation_entries(records, frame: int) -> list:
+    """An _Activation for each record of the entry under frame (an
+    interpreter frame's address), innermost first: an activation is at the
+    call it makes to the next inner one, the innermost at the call it left
+    machine code by (`_line_left`).  A callee that is no compiled function
+    now (uncompiled, or dead, while its code runs: the address is not read
+    then) is left out."""
     out = []
     inner_return = 0
     for callee, back in records:
@@ -121,11 +123,28 @@ def _activation_entries(records) -> list:
             func, info = found
             if info is None:
                 info = CodeInfo(_install.original_code(func), func.__globals__)
-            line = info.line_at(inner_return) if inner_return else None
+            if inner_return:
+                line = info.line_at(inner_return)
+            else:
+                line = _line_left(info, frame) if not out else None
             out.append(_Activation(func, info,
                                    line if line is not None else info.code.co_firstlineno))
         inner_return = back
     return out
+
+
+def _line_left(info: CodeInfo, frame: int) -> int | None:
+    """The line of the call by which the compiled code of info, the
+    innermost of the entry under frame, left machine code (it is paused in
+    that call), when the engine can tell."""
+    left = activations.left_at(frame)
+    if left is None:
+        return None
+    engine, address = left
+    loaded = engine.code_at(address)
+    if loaded is None or loaded.address != info.base:
+        return None
+    return info.line_at(address)
 
 
 def _materialize(entries: list, index: int):
@@ -196,7 +215,7 @@ def back(frame):
     address = _frame_address(below)
     for group_frame, records in groups:
         if group_frame == address:
-            entries = _activation_entries(records)
+            entries = _activation_entries(records, address)
             if entries:
                 entries.append(below)
                 return _materialize(entries, 0)
@@ -204,6 +223,43 @@ def back(frame):
 
 
 _BACK = type_attrs.ReadOnlyView(back, "f_back", "frame")
+
+
+def lineno(frame):
+    """frame.f_lineno as the interpreter would show it: for the trampoline
+    frame of a compiled function that is running, the line of the call it
+    is paused in (the call to its first activation without a frame, else
+    the call by which it left machine code, when the engine can tell);
+    otherwise the interpreter's, whose trampoline frames are all on the
+    function's first line."""
+    if _entered():
+        address = _frame_address(frame)
+        if address:
+            line = _running_line(address)
+            if line is not None:
+                return line
+    return _own_lineno(frame)
+
+
+def _running_line(frame: int) -> int | None:
+    """The line of the compiled function running under frame (an
+    interpreter frame's address) if it is one, else None."""
+    found = _function_at(_function_address(frame)) if _function_at is not None else None
+    if found is None:
+        return None
+    func, info = found
+    if info is None:
+        return None
+    for group_frame, records in activations.above_frames():
+        if group_frame == frame:
+            return info.line_at(records[-1][1])     # its call to the first of them
+    return _line_left(info, frame)
+
+
+_OWN_LINENO = types.FrameType.__dict__["f_lineno"]
+_own_lineno = _OWN_LINENO.__get__
+_function_address = function_address
+_LINENO = type_attrs.ReadingView(lineno, _OWN_LINENO)
 
 
 def install(function_at) -> None:
@@ -218,3 +274,4 @@ def install(function_at) -> None:
     if _getframemodulename is not None and sys._getframemodulename is _getframemodulename:
         sys._getframemodulename = getframemodulename
     type_attrs.replace(types.FrameType, "f_back", _BACK)
+    type_attrs.replace(types.FrameType, "f_lineno", _LINENO)

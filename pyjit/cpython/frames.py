@@ -101,6 +101,11 @@ def started_function():
     return _object_at(func) if func else None
 
 
+def function_address(frame: int) -> int:
+    """The address of the function object a frame runs (0: none)."""
+    return layout.stackref_object(_U64.from_address(frame + layout.IFRAME_FUNC).value) or 0
+
+
 def locals_address(frame: int) -> int:
     """The address of a frame's local slots (fast locals, then cells)."""
     return frame + layout.IFRAME_LOCALSPLUS

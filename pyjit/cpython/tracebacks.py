@@ -112,7 +112,8 @@ class CodeInfo:
                 co_name=self.code.co_name, co_qualname=self.code.co_qualname,
                 co_filename=self.code.co_filename, co_firstlineno=self.code.co_firstlineno,
                 co_consts=_gen.__code__.co_consts + (_STANDIN,),
-                co_varnames=self.code.co_varnames, co_nlocals=len(self.code.co_varnames))
+                co_varnames=self.code.co_varnames, co_nlocals=len(self.code.co_varnames),
+                co_linetable=_NO_LOCATIONS)
         generator = _FunctionType(self._standin, self.globals)()
         frame = generator.gi_frame
         generator.close()                   # the frame object outlives the generator
@@ -125,6 +126,22 @@ class CodeInfo:
 
 def _gen():
     yield
+
+
+def _no_locations(units: int) -> bytes:
+    """A location table giving `units` code units no source location (the
+    format of CPython 3.11 to 3.14, Objects/locations.md: an entry of code
+    15 covers one to eight units).  A stand-in's positions are then unknown,
+    and `inspect`, as CPython itself, takes its line from f_lineno."""
+    table = bytearray()
+    while units:
+        n = min(units, 8)
+        table.append(0x80 | 15 << 3 | n - 1)
+        units -= n
+    return bytes(table)
+
+
+_NO_LOCATIONS = _no_locations(len(_gen.__code__.co_code) // 2)
 
 
 _STANDIN = object()            # among a stand-in code's constants: marks its frames

@@ -41,3 +41,26 @@ class ReadOnlyView:
 
     def __delete__(self, obj):
         raise AttributeError(self._message)
+
+
+class ReadingView:
+    """A data descriptor computing `get(obj)` for reads of an attribute
+    the interpreter lets programs write (a frame's `f_lineno`, from a trace
+    function): writes and deletes go to the interpreter's own descriptor,
+    which also stays what `get` falls back on."""
+
+    __slots__ = ("_get", "_own")
+
+    def __init__(self, get, own) -> None:
+        self._get, self._own = get, own
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return self._get(obj)
+
+    def __set__(self, obj, value):
+        self._own.__set__(obj, value)
+
+    def __delete__(self, obj):
+        self._own.__delete__(obj)

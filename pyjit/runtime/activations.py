@@ -29,6 +29,11 @@ here, for its thread, that frame and the chain's head when it started
 exactly those below that head; each record belongs to the innermost such
 entry, and sits, with the others of that entry, between the entry's frame
 and what the interpreter's frames show above it.
+
+Where the entry's innermost compiled code left machine code (the call it
+is paused in, whose line the readers show) the engine tells: the mark
+keeps the engine and, once the entry runs, the engine's level for it
+(`note_level`; `Engine.left_at(level)` answers for it).
 """
 
 from __future__ import annotations
@@ -53,10 +58,13 @@ _get_ident = threading.get_ident
 
 
 class _Marks(threading.local):
-    # The innermost entry's mark: (frame, stacks, head, the mark before it)
-    # or None; a linked list, so that enter and leave call nothing (a call
-    # is a check point, where a signal handler could run).
+    # The innermost entry's mark: [frame, stacks, head, the mark before it,
+    # engine, level] or None; a linked list, so that enter and leave call
+    # nothing (a call is a check point, where a signal handler could run).
     top = None
+
+
+_FRAME, _STACKS, _HEAD, _BEFORE, _ENGINE, _LEVEL = range(6)
 
 
 _local = _Marks()
@@ -68,21 +76,30 @@ def register(stacks) -> None:
     _stacks_alive.add(stacks)
 
 
-def enter(stacks, frame: int):
+def enter(stacks, frame: int, engine):
     """An entry into compiled code under frame (an interpreter frame's
     address) is starting on this thread; returns the token for `leave`.
-    Entered quietly, calling nothing: no signal handler runs in enter or
-    leave."""
+    Entered quietly, calling nothing: no signal handler runs in enter,
+    note_level or leave."""
     token = _local.top
-    _local.top = (frame, stacks, stacks.activations[0], token)
+    _local.top = [frame, stacks, stacks.activations[0], token, engine, None]
     return token
+
+
+def note_level(context, index: int) -> None:
+    """The engine starts running a level (context, index) on this thread:
+    the innermost entry's, if its mark has none yet (else the level is one
+    without a frame, inside that entry)."""
+    top = _local.top
+    if top is not None and top[_LEVEL] is None:
+        top[_LEVEL] = (context, index)
 
 
 def leave(token) -> None:
     _local.top = token
 
 
-for _fn in (enter, leave):
+for _fn in (enter, note_level, leave):
     quiet_entry(_fn)
 del _fn
 
@@ -98,9 +115,24 @@ def _marks() -> list[tuple[int, object, int]]:
     out = []
     mark = _local.top
     while mark is not None:
-        out.append(mark[:3])
-        mark = mark[3]
+        out.append((mark[_FRAME], mark[_STACKS], mark[_HEAD]))
+        mark = mark[_BEFORE]
     return out
+
+
+def left_at(frame: int) -> tuple[object, int] | None:
+    """(engine, return address) of the call by which the innermost
+    compiled code of the entry under frame (an interpreter frame's
+    address) left machine code, as its engine tells; None when it cannot,
+    or when no entry under frame runs on this thread."""
+    mark = _local.top
+    while mark is not None and mark[_FRAME] != frame:
+        mark = mark[_BEFORE]
+    if mark is None or mark[_LEVEL] is None:
+        return None
+    engine = mark[_ENGINE]
+    address = engine.left_at(mark[_LEVEL])
+    return None if address is None else (engine, address)
 
 
 def records(stacks) -> list[tuple[int, int, int]]:

@@ -253,6 +253,12 @@ class Engine(abc.ABC):
         self._drain()
         return list(self._loaded)
 
+    def left_at(self, level) -> int | None:
+        """The return address into compiled code of the call by which the
+        code of `level` (as given to activations.note_level) left machine
+        code and is paused, or None where this engine cannot tell."""
+        return None
+
     def code_at(self, address: int) -> LoadedCode | None:
         """The loaded code whose bytes include address, or None."""
         i = bisect.bisect_right(self._starts, address) - 1
@@ -309,7 +315,7 @@ class Engine(abc.ABC):
             if frame is not None:
                 previous = push_frame(frame)
                 if self._stacks is not None:
-                    mark = enter_activations(self._stacks, frame)
+                    mark = enter_activations(self._stacks, frame, self)
                     marked = True
             result, saved = self._run(address, x0, x1, x2, x3)
             exc = errstate.take_pending()

@@ -2,6 +2,7 @@
 
     prepare_engine(engine)              # once per engine, before compiled code loads
     routine_symbols(engine)             # name -> address, for CodePlacement
+    compiled_return(engine, ...)        # out of the routines, back to compiled code
 
 The routines' text is the CPython layer's; this module fills in what only
 the engine knows (its helper addresses, its stack limit, its pools of dead
@@ -18,8 +19,13 @@ import weakref
 from ..aarch64.asmtext import assemble
 from ..cpython import interpreter, routines
 from . import dict_watcher, entries
+from .routine_frames import RoutineFrames
 
 _loaded: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
+# the routines' assembled lines, and what routine_frames makes of them (on
+# first use), per engine
+_lines: "weakref.WeakKeyDictionary[object, list]" = weakref.WeakKeyDictionary()
+_frames: "weakref.WeakKeyDictionary[object, RoutineFrames]" = weakref.WeakKeyDictionary()
 
 
 def prepare_engine(engine) -> None:
@@ -59,11 +65,51 @@ def load_routines(engine):
     addresses["gc_young"] = entries.gc_young()
     addresses["dunder_table"] = entries.dunder_table(engine, addresses).address
     keep = getattr(engine, "RECURSION_KEEP", routines.HELPER_FRAMES)
-    code = assemble(routines.source(addresses, keep), routines.NAME).code
-    loaded = engine.load(code, routines.NAME)
+    assembled = assemble(routines.source(addresses, keep), routines.NAME)
+    loaded = engine.load(assembled.code, routines.NAME)
     for name in routines.ROUTINES:
         engine.define_symbol(name, loaded.label(name))
+    _lines[engine] = assembled.lines
     return loaded
+
+
+def compiled_return(engine, address: int, sp: int, x29: int, low: int, top: int) -> int | None:
+    """The return address into compiled code of the call that left machine
+    code with return address `address`, sp and x29 (a call the routines
+    made is followed back to the compiled call into them: routine_frames.py);
+    None when a routine's frame is not known.  The stack words read must
+    lie in [low, top), the stack the code runs on."""
+    loaded = _loaded.get(engine)
+    if loaded is None:
+        return address
+    frames = _frames.get(engine)
+    if frames is None:
+        frames = _frames[engine] = RoutineFrames(_lines[engine], routines.ROUTINES)
+
+    def read_word(where: int) -> int:
+        if not low <= where <= top - 8:
+            raise _OffStack
+        return ctypes.c_uint64.from_address(where).value
+
+    for _ in range(_MAX_ROUTINE_FRAMES):
+        if not loaded.address <= address < loaded.end:
+            return address
+        try:
+            back = frames.caller(address - loaded.address, sp, x29, read_word)
+        except _OffStack:
+            return None
+        if back is None:
+            return None
+        address, sp, x29 = back
+    return None
+
+
+class _OffStack(Exception):
+    """A routine frame's word would be read outside the stack."""
+
+
+# Routines calling routines: far fewer deep than this.
+_MAX_ROUTINE_FRAMES = 16
 
 
 def routines_listing(engine) -> str:

@@ -48,7 +48,7 @@ from typing import Callable
 
 from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, UcError
 from unicorn.arm64_const import (UC_ARM64_REG_CPACR_EL1, UC_ARM64_REG_LR, UC_ARM64_REG_PC,
-                                 UC_ARM64_REG_SP)
+                                 UC_ARM64_REG_SP, UC_ARM64_REG_X29)
 from unicorn.unicorn_const import (UC_CTL_IO_WRITE, UC_CTL_TB_FLUSH,
                                    UC_CTL_TB_REMOVE_CACHE, UC_CTL_TCG_BUFFER_SIZE,
                                    UC_CTL_TLB_FLUSH, UC_CTL_TLB_TYPE, UC_CTL_UC_PAGE_SIZE,
@@ -101,7 +101,7 @@ _PAGE_SIZE = _ctl_code(UC_CTL_UC_PAGE_SIZE, UC_CTL_IO_WRITE, 1)
 _TLB_TYPE = _ctl_code(UC_CTL_TLB_TYPE, UC_CTL_IO_WRITE, 1)
 _FLUSH_TLB = _ctl_code(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE, 0)
 
-SP, PC, LR = UC_ARM64_REG_SP, UC_ARM64_REG_PC, UC_ARM64_REG_LR
+SP, PC, LR, FP = UC_ARM64_REG_SP, UC_ARM64_REG_PC, UC_ARM64_REG_LR, UC_ARM64_REG_X29
 _QUERY_TIMEOUT = UC_QUERY_TIMEOUT
 
 TIMERS = [0]               # emulations running with Unicorn's timer (module docstring)

@@ -73,7 +73,7 @@ from .native_first_touch import NativeFirstTouch
 from .own_code import own_code
 from .traps import TrapTable
 from .tlb_fill import TLB_PAGE
-from .uc_api import PC, SP, code_hook, fill_hook, make_emulator
+from .uc_api import FP, LR, PC, SP, code_hook, fill_hook, make_emulator
 
 FPEN = 0b11 << 20          # CPACR_EL1.FPEN: no trapping of FP/SIMD instructions
 _KIND = {UC_PROT_READ: "read", UC_PROT_WRITE: "write"}
@@ -150,6 +150,10 @@ class EmulationContext(FaultDescriptions):
         self.engine, self.chain, self.index = engine, chain, index
         self.block = 0
         self.depth = 0                    # emu_start levels running in this instance
+        # per level running here, outermost first: the sp it was entered
+        # with through enter_nested (the paused level below pushed x29 and
+        # x30 under it), or 0
+        self.entry_sps: list[int] = []
         self.trap_calls = 0
         self.emu = make_emulator(engine.tcg_buffer_size, FPEN)
         try:
@@ -207,6 +211,17 @@ class EmulationContext(FaultDescriptions):
     def stack_pointer(self) -> int:
         """sp of this instance (for a nested entry: the trapping caller's)."""
         return self.emu.reg_read(SP)
+
+    def left_at(self, level: int) -> tuple[int, int, int]:
+        """(x30, sp, x29) of this instance's level `level` (an index into
+        entry_sps) at the call that paused it: the registers, for the
+        innermost level; else what the next level's entry pushed."""
+        if level + 1 < len(self.entry_sps):
+            sp = self.entry_sps[level + 1]
+            pushed = (ctypes.c_uint64 * 2).from_address(sp - 16)
+            return pushed[1], sp, pushed[0]
+        emu = self.emu
+        return emu.reg_read(LR), emu.reg_read(SP), emu.reg_read(FP)
 
     def map_stack(self, stack) -> None:
         """Map a stack (stacks.Stack) the thread runs on, once."""

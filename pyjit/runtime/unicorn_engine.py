@@ -110,6 +110,8 @@ from ..cpython.tstate import (C_CALLBACK_RESERVE, C_STACK_CALLBACK_RESERVE, ENTR
                               quiet_entry)
 from ..cpython import interrupts
 from . import collector
+from .activations import note_level
+from .routines import compiled_return
 from .own_code import own_code
 from .counts import BlockCounter, Counts
 from . import host_stack
@@ -460,6 +462,8 @@ class UnicornEngine(Engine):
             counter, c_counter = chain.counter, chain.c_counter
             chain.current = ctx
             ctx.depth += 1
+            ctx.entry_sps.append(sp if door is self._enter_nested else 0)
+            note_level(ctx, len(ctx.entry_sps) - 1)
             chain.levels += 1
             counter.value -= EMULATION_GIVEBACK
             if c_counter is not None:                    # each level at the outermost's count
@@ -508,6 +512,7 @@ class UnicornEngine(Engine):
                 counter.value += EMULATION_GIVEBACK
                 chain.levels -= 1
                 ctx.depth -= 1
+                ctx.entry_sps.pop()
                 chain.current = previous
                 if previous is None:                     # (the state is consistent again)
                     try:
@@ -535,6 +540,17 @@ class UnicornEngine(Engine):
                         interrupts.defer(exc)
             if marked:
                 own.depth -= 1
+
+    def left_at(self, level) -> int | None:
+        """Engine.left_at: from the registers of the level's Unicorn
+        instance, or what the next level's entry pushed, through the
+        routines' frames."""
+        ctx, index = level
+        stack = ctx.chain.stack
+        if stack is None or index >= len(ctx.entry_sps):
+            return None
+        x30, sp, x29 = ctx.left_at(index)
+        return compiled_return(self, x30, sp, x29, stack.low, stack.top)
 
     def _begin(self, chain: ThreadChain, ctx: EmulationContext) -> int:
         """A thread's outermost entry, once it holds a stack: start clean;

@@ -1,0 +1,179 @@
+"""The line a running compiled function is at, as what reads frames sees
+it: `frame.f_lineno` of its trampoline frame or of the stand-in for an
+activation without a frame (pyjit/frame_view.py), and what is built on it:
+logging's record of the caller, `traceback.extract_stack()`, `inspect`'s
+frame records of stand-ins.  A function is at the call it is paused in:
+the call to the next compiled activation when there is one (its record
+tells), else the call by which it left machine code, which the Unicorn
+engine reads from its registers and the routines' frames
+(pyjit/runtime/routine_frames.py); the native engine cannot tell that one
+(docs/architecture.md)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+import traceback
+
+import pytest
+
+from pyjit.runtime.engine import Engine
+from exc_support import compiled
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def emit(self, record):
+        self.seen.append((record.funcName, record.lineno))
+
+
+_log = logging.getLogger("pyjit.tests.frame_lines")
+_handler = _Records()
+_log.addHandler(_handler)
+_log.setLevel(logging.INFO)
+_log.propagate = False
+
+
+def logs(n):
+    total = 0
+    for i in range(n):
+        total += i
+    _log.info("total %d", total)        # a method call: through the call routines
+    return total
+
+
+def calls_logs(n):
+    first = logs(n)
+    _log.info("again")
+    return first
+
+
+def logged(call):
+    _handler.seen.clear()
+    call()
+    return list(_handler.seen)
+
+
+def both(call, *functions):
+    """(call() interpreted, call() with functions compiled)."""
+    first = call()
+    with compiled(*functions):
+        second = call()
+    return first, second
+
+
+def _innermost_known(engine) -> bool:
+    """Whether the engine tells where compiled code called out from."""
+    return type(engine).left_at is not Engine.left_at
+
+
+def test_a_log_record_has_the_line_of_the_logging_call(engine):
+    interpreted, jitted = both(lambda: logged(lambda: calls_logs(3)), logs, calls_logs)
+    assert interpreted == [("logs", logs.__code__.co_firstlineno + 4),
+                                 ("calls_logs", calls_logs.__code__.co_firstlineno + 2)]
+    if not _innermost_known(engine):
+        pytest.skip("the native engine cannot tell where compiled code called out from")
+    assert jitted == interpreted
+
+
+def where_called():
+    """Interpreted: (name, line) of the caller's frame and the one below."""
+    frame = sys._getframe(1)
+    return [(frame.f_code.co_name, frame.f_lineno),
+            (frame.f_back.f_code.co_name, frame.f_back.f_lineno)]
+
+
+def under_trampoline(n):
+    x = n + 1
+    if x > 100:
+        return None
+    return where_called()
+
+
+def calls_under_trampoline(n):
+    k = n * 2
+    return under_trampoline(k)
+
+
+def test_f_lineno_of_a_running_trampoline_frame(engine):
+    # under_trampoline entered from the interpreter: its frame is a
+    # trampoline's, its line the call of where_called
+    interpreted, jitted = both(lambda: under_trampoline(1), under_trampoline)
+    assert interpreted[0] == ("under_trampoline", under_trampoline.__code__.co_firstlineno + 4)
+    if not _innermost_known(engine):
+        pytest.skip("the native engine cannot tell where compiled code called out from")
+    assert jitted == interpreted
+
+
+def test_f_lineno_of_a_trampoline_frame_whose_callee_has_none():
+    # calls_under_trampoline's frame (a trampoline's) at its direct call of
+    # under_trampoline: the activation record tells, on either engine
+    interpreted, jitted = both(lambda: calls_under_trampoline(1), under_trampoline,
+                               calls_under_trampoline)
+    assert jitted[1] == interpreted[1] == \
+        ("calls_under_trampoline", calls_under_trampoline.__code__.co_firstlineno + 2)
+
+
+def stacks(_n):
+    return ([(entry.name, entry.lineno) for entry in traceback.extract_stack(limit=4)][-2::-1],
+            [(info.function, info.lineno) for info in inspect.stack()[1:3]])
+
+
+def inner(n):
+    y = n
+    return stacks(y)
+
+
+def middle(n):
+    z = n
+    return inner(z)
+
+
+def outer(n):
+    w = n
+    return middle(w)
+
+
+def test_extract_stack_and_inspect_see_the_lines(engine):
+    interpreted, jitted = both(lambda: outer(1), inner, middle, outer)
+    extracted, inspected = jitted
+    assert interpreted[0][:3] == [("inner", inner.__code__.co_firstlineno + 2),
+                                        ("middle", middle.__code__.co_firstlineno + 2),
+                                        ("outer", outer.__code__.co_firstlineno + 2)]
+    # middle and outer: the records of the calls they make
+    assert extracted[1:3] == interpreted[0][1:3]
+    # inner and middle are stand-ins: inspect takes their line from f_lineno
+    # (outer's trampoline frame is not among these: inspect reads a
+    # trampoline's line from its code's positions, which are its first line)
+    assert inspected[1] == interpreted[1][1]
+    if not _innermost_known(engine):
+        pytest.skip("the native engine cannot tell where compiled code called out from")
+    assert extracted == interpreted[0]
+    assert inspected == interpreted[1]
+
+
+def keep_frame():
+    return sys._getframe()
+
+
+def test_a_frame_after_its_function_returned_is_the_interpreters():
+    interpreted, jitted = both(lambda: keep_frame().f_lineno, keep_frame)
+    assert jitted == keep_frame.__code__.co_firstlineno    # a trampoline's first line
+    assert interpreted == keep_frame.__code__.co_firstlineno + 1
+
+
+def _set_line(frame):
+    try:
+        frame.f_lineno = 3
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def test_f_lineno_is_written_as_the_interpreter_lets_it():
+    interpreted, jitted = both(lambda: _set_line(keep_frame()), keep_frame)
+    assert jitted == interpreted is not None
