@@ -11,7 +11,8 @@ count them: frame n is an interpreter frame as before, or, for such an
 activation, a frame object standing for it as a traceback entry's does
 (pyjit/cpython/tracebacks.py: the function's code name, file and globals,
 no locals), at the line of the call it is making when that is known (its
-call to the next such activation) and at its first line otherwise; its
+call to the next such activation, or the call it left machine code by)
+and at its first line otherwise; its
 `f_back` is the frame the interpreter would show below it.  pyjit's own
 frames are not counted either (the autojit hook's, which a function's
 first call runs through, and Python helpers').  Counting makes a frame
@@ -25,14 +26,22 @@ caller) see what the interpreter's would.  The field itself is left alone:
 it belongs to the interpreter while the frame runs, and a value set there
 would be dropped unreleased when the frame ends.  C code reading frames
 (`PyFrame_GetBack`: `warnings`' stack levels) still sees the interpreter's.
-A stand-in is made at each read (`f.f_back is f.f_back` is False there),
-and the innermost activation is at its first line (where it called out is
-not known).
+A stand-in is made at each read (`f.f_back is f.f_back` is False there).
+
+`frame.f_lineno` is replaced too (`lineno`): a trampoline frame whose
+function runs compiled code is at the call that function is paused in (its
+call to the first activation without a frame, or the call it left machine
+code by), and the innermost activation's stand-in at the call it left
+machine code by, when the engine can tell (`Engine.left_at`: the Unicorn
+engine can, the native one cannot; then its first line).  Such a
+trampoline frame's `f_lasti` is -1 (`lasti`), so that `inspect`, which
+reads a line from the code's positions at f_lasti when it can, reads
+f_lineno.
 """
 
 from __future__ import annotations
 
-from builtins import ValueError, len, list, range, sum, type
+from builtins import ValueError, id, len, list, range, sum, type
 import ctypes
 import operator
 import sys
@@ -256,6 +265,21 @@ def _running_line(frame: int) -> int | None:
     return _line_left(info, frame)
 
 
+def lasti(frame):
+    """frame.f_lasti as the interpreter's, except for the trampoline frame
+    of a compiled function running at a known line: -1, as a frame that
+    has run no instruction (the trampoline's own instruction says nothing
+    of where the function is).  What reads positions from f_lasti then
+    takes the line from f_lineno instead (`inspect.getframeinfo`)."""
+    if _entered():
+        address = _frame_address(frame)
+        if address and _running_line(address) is not None:
+            return -1
+    return _own_lasti(frame)
+
+
+_own_lasti = types.FrameType.__dict__["f_lasti"].__get__
+_LASTI = type_attrs.ReadOnlyView(lasti, "f_lasti", "frame")
 _OWN_LINENO = types.FrameType.__dict__["f_lineno"]
 _own_lineno = _OWN_LINENO.__get__
 _function_address = function_address
@@ -275,3 +299,4 @@ def install(function_at) -> None:
         sys._getframemodulename = getframemodulename
     type_attrs.replace(types.FrameType, "f_back", _BACK)
     type_attrs.replace(types.FrameType, "f_lineno", _LINENO)
+    type_attrs.replace(types.FrameType, "f_lasti", _LASTI)

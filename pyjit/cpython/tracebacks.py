@@ -44,7 +44,7 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.len and the like (the call path
 # of compiled code must not see that).
-from builtins import KeyError, SystemError, bool, dict, id, len, list
+from builtins import KeyError, SystemError, bool, bytearray, bytes, dict, id, len, list, min
 import bisect
 import ctypes
 import sys

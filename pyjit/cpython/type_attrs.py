@@ -7,6 +7,8 @@ changed, only what attribute lookups find."""
 
 from __future__ import annotations
 
+# Bound at import: the views run while a program may have rebound builtins.
+from builtins import AttributeError
 import ctypes
 import gc
 

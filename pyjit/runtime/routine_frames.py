@@ -34,6 +34,9 @@ checks that every call the routines make has a known state.
 
 from __future__ import annotations
 
+# Bound at import: the readers run this while a program may have rebound
+# builtins.len and the like.
+from builtins import bool, enumerate, int, len, list, next, reversed, set, sorted
 from dataclasses import dataclass
 import re
 from typing import Callable, Iterable

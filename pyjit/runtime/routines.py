@@ -13,10 +13,14 @@ against it.
 
 from __future__ import annotations
 
+# Bound at import: compiled_return runs while a program may have rebound
+# builtins.range and the like.
+from builtins import Exception, getattr, range
 import ctypes
 import weakref
 
 from ..aarch64.asmtext import assemble
+from ..aarch64.listing import listing
 from ..cpython import interpreter, routines
 from . import dict_watcher, entries
 from .routine_frames import RoutineFrames
@@ -114,7 +118,6 @@ _MAX_ROUTINE_FRAMES = 16
 
 def routines_listing(engine) -> str:
     """The annotated listing of the routines as loaded in engine."""
-    from ..aarch64.listing import listing
     prepare_engine(engine)
     loaded = routines_of(engine)
     return listing(loaded.code, base=loaded.address, name=loaded.name)

@@ -463,7 +463,7 @@ class UnicornEngine(Engine):
             chain.current = ctx
             ctx.depth += 1
             ctx.entry_sps.append(sp if door is self._enter_nested else 0)
-            note_level(ctx, len(ctx.entry_sps) - 1)
+            note_level(ctx, ctx.depth - 1)     # (entry_sps has depth items)
             chain.levels += 1
             counter.value -= EMULATION_GIVEBACK
             if c_counter is not None:                    # each level at the outermost's count
@@ -547,7 +547,7 @@ class UnicornEngine(Engine):
         routines' frames."""
         ctx, index = level
         stack = ctx.chain.stack
-        if stack is None or index >= len(ctx.entry_sps):
+        if stack is None or index >= ctx.depth:
             return None
         x30, sp, x29 = ctx.left_at(index)
         return compiled_return(self, x30, sp, x29, stack.low, stack.top)

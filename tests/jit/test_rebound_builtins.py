@@ -62,7 +62,8 @@ CALL_PATH_MODULES = [
     "pyjit.runtime.uc_api", "pyjit.runtime.unicorn_context", "pyjit.cpython.interrupts",
     "pyjit.runtime.host_stack", "pyjit.cpython.tstate", "pyjit.autojit",
     "pyjit.cpython.generators", "pyjit.cpython.genbody", "pyjit.cpython.helper_gen",
-    "pyjit.genentry", "pyjit.installed",
+    "pyjit.genentry", "pyjit.installed", "pyjit.frame_view", "pyjit.runtime.activations",
+    "pyjit.runtime.routines", "pyjit.runtime.routine_frames", "pyjit.cpython.type_attrs",
 ]
 
 _CO_OPTIMIZED = 0x1          # a function's code (not a module's or a class body's)

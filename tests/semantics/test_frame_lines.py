@@ -120,7 +120,7 @@ def test_f_lineno_of_a_trampoline_frame_whose_callee_has_none():
 
 def stacks(_n):
     return ([(entry.name, entry.lineno) for entry in traceback.extract_stack(limit=4)][-2::-1],
-            [(info.function, info.lineno) for info in inspect.stack()[1:3]])
+            [(info.function, info.lineno) for info in inspect.stack()[1:4]])
 
 
 def inner(n):
@@ -141,19 +141,42 @@ def outer(n):
 def test_extract_stack_and_inspect_see_the_lines(engine):
     interpreted, jitted = both(lambda: outer(1), inner, middle, outer)
     extracted, inspected = jitted
-    assert interpreted[0][:3] == [("inner", inner.__code__.co_firstlineno + 2),
-                                        ("middle", middle.__code__.co_firstlineno + 2),
-                                        ("outer", outer.__code__.co_firstlineno + 2)]
-    # middle and outer: the records of the calls they make
-    assert extracted[1:3] == interpreted[0][1:3]
-    # inner and middle are stand-ins: inspect takes their line from f_lineno
-    # (outer's trampoline frame is not among these: inspect reads a
-    # trampoline's line from its code's positions, which are its first line)
-    assert inspected[1] == interpreted[1][1]
+    lines = [("inner", inner.__code__.co_firstlineno + 2),
+             ("middle", middle.__code__.co_firstlineno + 2),
+             ("outer", outer.__code__.co_firstlineno + 2)]
+    assert interpreted == (lines, lines)
+    # middle and outer: the calls they make (records); middle a stand-in,
+    # outer a trampoline frame (whose f_lasti is -1 while it runs compiled
+    # code, so that inspect reads f_lineno)
+    assert extracted[1:] == inspected[1:] == lines[1:]
     if not _innermost_known(engine):
         pytest.skip("the native engine cannot tell where compiled code called out from")
-    assert extracted == interpreted[0]
-    assert inspected == interpreted[1]
+    assert jitted == interpreted
+
+
+def lasti_of_caller():
+    frame = sys._getframe(1)
+    return frame.f_lasti, frame.f_lineno
+
+
+def runs_lasti_reader():
+    return lasti_of_caller()
+
+
+def test_a_running_trampoline_frame_has_no_last_instruction(engine):
+    interpreted, jitted = both(runs_lasti_reader, runs_lasti_reader)
+    assert interpreted[0] >= 0
+    if not _innermost_known(engine):
+        assert jitted[1] == runs_lasti_reader.__code__.co_firstlineno
+        return
+    assert jitted == (-1, interpreted[1])
+
+
+def test_f_lasti_stays_read_only():
+    frame = sys._getframe()
+    with pytest.raises(AttributeError, match="attribute 'f_lasti' of 'frame' objects is not "
+                                             "writable"):
+        frame.f_lasti = 1
 
 
 def keep_frame():
