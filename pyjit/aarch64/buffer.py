@@ -96,9 +96,8 @@ from __future__ import annotations
 
 import heapq
 import struct
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from .compiled import SECTIONS, CompiledCode, section_sizes, tile_regions
 from .islands import USE_CLASS, VENEER_BYTES, IslandWriter
@@ -145,7 +144,10 @@ class CodeBuffer(IslandWriter):
         self.name = name
         self.stats = BufferStats()
         self._data = bytearray()
-        self._offset = 0
+        # The current offset: read it freely (a plain attribute, as the
+        # code generator reads it around every instruction); only the
+        # buffer moves it.
+        self.offset = 0
         self._labels: list[Label] = []
         # What a label names its buffer by: not the buffer itself, so that
         # the buffer and its labels form no reference cycle and are freed
@@ -182,16 +184,18 @@ class CodeBuffer(IslandWriter):
         that an island never separates a label from its instruction; binding
         counts as resolving the label's own uses (an island needed only for
         them is not emitted)."""
-        self._check_open()
-        self._check_own(label)
+        if self._finished:
+            self._check_open()
+        if not isinstance(label, Label) or label._owner is not self._token:
+            self._check_own(label)
         if label in self._literal_of:
             raise LabelError(f"{self.name}: {label.name!r} is a literal label; the buffer places it")
         if label._offset is not None:
             raise LabelError(f"{self.name}: label {label.name!r} bound twice "
-                             f"(at {label._offset:#x} and {self._offset:#x})")
-        if self._offset + _RESERVE > self._limit:
+                             f"(at {label._offset:#x} and {self.offset:#x})")
+        if self.offset + _RESERVE > self._limit:
             self._make_room_for_binding(label)
-        offset = label._offset = self._offset
+        offset = label._offset = self.offset
         resolved = False
         for cls, fixups in enumerate(label._pending):
             if fixups:
@@ -256,13 +260,13 @@ class CodeBuffer(IslandWriter):
     # -- emission ----------------------------------------------------------
     def emit(self, word: int) -> None:
         """Emit one 32-bit instruction word in the current section."""
-        if self._offset + 4 > self._limit:
+        if self.offset + 4 > self._limit:
             return self._emit_slow(word)
         try:
             self._data += _WORD.pack(word)
         except struct.error:
             raise ValueError(f"{self.name}: instruction word {word!r} is not a 32-bit value") from None
-        self._offset += 4
+        self.offset += 4
 
     def _emit_slow(self, word: int) -> None:
         self._check_open()
@@ -275,10 +279,10 @@ class CodeBuffer(IslandWriter):
         self._pad_to(4)
         self._make_room(4)
         if reloc is not None:
-            self._relocs.append(Reloc(self._offset, *reloc))
+            self._relocs.append(Reloc(self.offset, *reloc))
             self._pending_reloc = None
         self._data += _WORD.pack(word)
-        self._offset += 4
+        self.offset += 4
         self._update_limit()
 
     def emit_use(self, word: int, label: Label, use: LabelUse) -> None:
@@ -286,8 +290,12 @@ class CodeBuffer(IslandWriter):
         is overwritten: pass it as 0).  Resolved now if the label is bound
         and in reach, else when the label is bound, by an island, or at
         finish."""
-        self._check_open()
-        self._check_own(label)
+        # (_check_open and _check_own called only to raise: every branch
+        # and literal load of a function comes through here)
+        if self._finished:
+            self._check_open()
+        if not isinstance(label, Label) or label._owner is not self._token:
+            self._check_own(label)
         if not isinstance(use, LabelUse):
             raise TypeError(f"use must be a LabelUse, not {use!r}")
         if not (type(word) is int and 0 <= word <= 0xFFFF_FFFF):
@@ -300,16 +308,16 @@ class CodeBuffer(IslandWriter):
                              "it cannot apply to a label use")
         if use.is_branch and label in self._literal_of:
             raise LabelError(f"{self.name}: {use.name} cannot branch to literal {label.name!r}")
-        if self._offset & 3:
+        if self.offset & 3:
             self._pad_to(4)
-        if self._offset + _RESERVE > self._limit:
+        if self.offset + _RESERVE > self._limit:
             self._make_room(_RESERVE)
-        offset = self._offset
+        offset = self.offset
         target = self._refer(offset, use, label)
         if target is not None:
             word = use.patch(word, offset, target)
         self._data += _WORD.pack(word)
-        self._offset += 4
+        self.offset = offset + 4
         # The room check above left the limit up to date (aligned offset);
         # only a use left pending lowers it.
         if target is None:
@@ -332,10 +340,10 @@ class CodeBuffer(IslandWriter):
         self._make_room(align - 1 + len(data))
         self._pad_to(align)
         if reloc is not None:
-            self._relocs.append(Reloc(self._offset, *reloc))
+            self._relocs.append(Reloc(self.offset, *reloc))
             self._pending_reloc = None
         self._data += data
-        self._offset += len(data)
+        self.offset += len(data)
         self._update_limit()
 
     def keep_together(self, nbytes: int, uses: int = 2) -> None:
@@ -359,33 +367,33 @@ class CodeBuffer(IslandWriter):
         self._pending_reloc = (kind, symbol, addend)
         self._limit = -1
 
-    @contextmanager
-    def section(self, name: str) -> Iterator[CodeBuffer]:
-        """Count what is emitted inside as section `name`."""
+    def section(self, name: str) -> _Section:
+        """Count what is emitted inside `with buf.section(name):` as
+        section `name`."""
         if name not in USER_SECTIONS:
             raise ValueError(f"unknown section {name!r}: use one of {', '.join(USER_SECTIONS)}")
+        return _Section(self, name)
+
+    def _enter_section(self, name: str) -> str:
+        """Make name the current section; the previous one."""
         previous = self._section
         self._section = name
         self._switch_region(name)
-        try:
-            yield self
-        finally:
-            self._section = previous
-            if not self._finished:
-                self._switch_region(previous)
+        return previous
+
+    def _leave_section(self, previous: str) -> None:
+        self._section = previous
+        if not self._finished:
+            self._switch_region(previous)
 
     def annotate(self, text: str | Callable[[], str]) -> None:
         """Attach a listing annotation to the current offset (after any
         island the next instruction would need): a text, or a function
         making it when a listing first asks (CompiledCode.annotations)."""
         self._check_open()
-        if self._offset + _RESERVE > self._limit:
+        if self.offset + _RESERVE > self._limit:
             self._make_room(_RESERVE)
-        self._annotations.setdefault(self._offset, []).append(text)
-
-    @property
-    def offset(self) -> int:
-        return self._offset
+        self._annotations.setdefault(self.offset, []).append(text)
 
     def word_at(self, offset: int) -> int:
         """The 32-bit word emitted at offset (labels not yet bound read as
@@ -435,7 +443,7 @@ class CodeBuffer(IslandWriter):
             labels.setdefault(lit.label.name, []).append(offset)
         for offsets in labels.values():
             offsets.sort()
-        regions = tile_regions(self._regions, self._offset)
+        regions = tile_regions(self._regions, self.offset)
         sizes = section_sizes(regions, len(self._data))
         return CompiledCode(
             name=self.name, data=bytes(self._data), relocs=relocs, labels=labels, sizes=sizes,
@@ -507,7 +515,7 @@ class CodeBuffer(IslandWriter):
         return 16 + sum(self._vbytes) + self._pool.pending_bytes
 
     def _update_limit(self) -> None:
-        if self._pending_reloc is not None or self._offset & 3 or self._finished:
+        if self._pending_reloc is not None or self.offset & 3 or self._finished:
             self._limit = -1
         else:
             self._limit = self._room()
@@ -516,11 +524,11 @@ class CodeBuffer(IslandWriter):
         """Emit an island now if n more bytes would break the invariant."""
         self.stats.room_checks += 1
         self._drop_stale()
-        if self._offset + n > self._room():
+        if self.offset + n > self._room():
             self._emit_island(n)
-            if self._offset + n > self._room():
+            if self.offset + n > self._room():
                 raise LabelRangeError(f"{self.name}: no island can keep every label use in "
-                                      f"reach of {n} bytes at offset {self._offset:#x}")
+                                      f"reach of {n} bytes at offset {self.offset:#x}")
         self._update_limit()
 
     def _make_room_for_binding(self, label: Label) -> None:
@@ -540,7 +548,7 @@ class CodeBuffer(IslandWriter):
         for f in pending:
             f.done = True
         self._drop_stale()
-        needed = self._offset + _RESERVE > self._room()
+        needed = self.offset + _RESERVE > self._room()
         self._vbytes[:] = saved
         for f in pending:
             f.done = False
@@ -559,26 +567,26 @@ class CodeBuffer(IslandWriter):
     # -- bytes and regions ---------------------------------------------------
     def _put_word(self, word: int) -> None:
         self._data += _WORD.pack(word)
-        self._offset += 4
+        self.offset += 4
 
     def _pad_to(self, align: int) -> None:
-        pad = -self._offset % align
+        pad = -self.offset % align
         if pad:
             section = self._regions[-1][1]
             self._switch_region("padding")
             self._data += bytes(pad)
-            self._offset += pad
+            self.offset += pad
             self._switch_region(section)
 
     def _switch_region(self, section: str) -> None:
         last = self._regions[-1]
         if last[1] == section:
             return
-        if last[0] == self._offset:
+        if last[0] == self.offset:
             self._regions.pop()
             if self._regions and self._regions[-1][1] == section:
                 return
-        self._regions.append([self._offset, section])
+        self._regions.append([self.offset, section])
 
     def _check_open(self) -> None:
         if self._finished:
@@ -587,3 +595,21 @@ class CodeBuffer(IslandWriter):
     def _check_own(self, label: Label) -> None:
         if not isinstance(label, Label) or label._owner is not self._token:
             raise LabelError(f"{self.name}: {label!r} is not a label of this buffer")
+
+
+class _Section:
+    """`with buf.section(name):` (a class rather than a @contextmanager
+    generator: a call's word is emitted in one, and the generator's
+    StopIteration costs more than the section switch)."""
+
+    __slots__ = ("buf", "name", "previous")
+
+    def __init__(self, buf: CodeBuffer, name: str):
+        self.buf, self.name = buf, name
+
+    def __enter__(self) -> CodeBuffer:
+        self.previous = self.buf._enter_section(self.name)
+        return self.buf
+
+    def __exit__(self, *exc) -> None:
+        self.buf._leave_section(self.previous)

@@ -182,7 +182,7 @@ class _Emitter:
         order = emission_order(func)
         hot = [b for b in order if not b.cold]
         last_origin = None
-        pieces, pc_map, describe = self.pieces, self.pc_map, self.describe
+        pieces, describe, emitters = self.pieces, self.describe, EMITTERS
         for k, block in enumerate(order):
             if k == len(hot):
                 self._emit_epilogue()
@@ -199,11 +199,11 @@ class _Emitter:
                     buf.annotate(partial(describe, origin))
                     last_origin = origin
                 start = buf.offset
-                EMITTERS[type(instr)](self, instr)
+                emitters[type(instr)](self, instr)
                 if buf.offset > start:
                     pieces.append((start, origin))
-                    if origin is not None:
-                        pc_map.setdefault(start, origin)
+        # Pieces start at increasing offsets: each one's is its own.
+        self.pc_map.update((start, origin) for start, origin in pieces if origin is not None)
         if len(hot) == len(order):
             self._emit_epilogue()
         self._emit_thunks()

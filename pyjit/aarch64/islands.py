@@ -53,7 +53,7 @@ class IslandWriter:
         """Emit an island before n more bytes (the final island: no branch
         over it, every pending use resolved)."""
         self._pad_to(4)
-        start = self._offset
+        start = self.offset
         short_threshold = start + n + self._worst_island() + 8
         long_threshold = short_threshold + 8 + 4 * (self._vbytes[B14] + self._vbytes[B19])
         if final:
@@ -75,7 +75,7 @@ class IslandWriter:
             literals = len(pending)
         veneers += self._absolute_veneers(long_threshold)
         if not final:
-            self._patch(start, LabelUse.BRANCH26, self._offset)
+            self._patch(start, LabelUse.BRANCH26, self.offset)
         self._switch_region(self._section)
         self.stats.islands += 1
         self.stats.veneers += veneers
@@ -123,7 +123,7 @@ class IslandWriter:
 
     def _branch_veneer(self, label: Label) -> int:
         """Emit `b label` here, a BRANCH26 use of label; return its offset."""
-        offset = self._offset
+        offset = self.offset
         target = self._refer(offset, LabelUse.BRANCH26, label)
         word = isa.encoded(isa.b, 0)
         if target is not None:
@@ -149,13 +149,13 @@ class IslandWriter:
         if jobs:
             self._pad_to(8)
         for label, fixups in jobs:
-            veneer = self._offset
+            veneer = self.offset
             self._put_word(isa.encoded(isa.ldr_literal, IP0, 8))
             self._put_word(isa.encoded(isa.br, IP0))
             self._switch_region("literals")
-            self._veneer_addresses.append((self._offset, label))
+            self._veneer_addresses.append((self.offset, label))
             self._data += bytes(8)
-            self._offset += 8
+            self.offset += 8
             self._switch_region("veneers")
             self._annotations.setdefault(veneer, []).append(f"veneer -> {label.name} (absolute)")
             for f in fixups:
@@ -169,9 +169,9 @@ class IslandWriter:
         alignment aligns them all)."""
         if lit.size == 8:
             self._pad_to(8)
-        offset = self._offset
+        offset = self.offset
         self._data += lit.data()
-        self._offset += lit.size
+        self.offset += lit.size
         lit.label._offset = offset
         self._literal_copies.append((offset, lit))
         entry = lit.entry(offset)

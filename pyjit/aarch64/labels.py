@@ -144,6 +144,8 @@ class LabelUse(Enum):
         self.veneer = veneer
         self.opcodes = opcodes
         self.mnemonics = mnemonics
+        # True for uses whose target is code (b, b.cond, cbz, tbz...).
+        self.is_branch = veneer is not None
         half = 1 << (field.bits - 1)
         if unit == _PAGE:
             # Safe byte distances wherever the use sits in its page (see
@@ -156,13 +158,12 @@ class LabelUse(Enum):
             self.max_backward = half * unit
             self.alignment = unit
 
+    # Members are singletons: hashed by identity, in C (Enum's __hash__
+    # hashes the name in Python, and the buffer looks uses up per fixup).
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return f"<LabelUse.{self.name}>"
-
-    @property
-    def is_branch(self) -> bool:
-        """True for uses whose target is code (b, b.cond, cbz, tbz...)."""
-        return self.veneer is not None
 
     def accepts(self, word: int) -> bool:
         """True if `word` is an instruction that carries this kind of field."""

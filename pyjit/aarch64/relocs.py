@@ -70,6 +70,10 @@ class RelocKind(Enum):
         self.size = size
         self.group = group
 
+    # Members are singletons: hashed by identity, in C (Enum's __hash__ is
+    # Python code; literal keys hold a kind).
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return f"<RelocKind.{self.name}>"
 

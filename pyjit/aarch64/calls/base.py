@@ -147,6 +147,10 @@ class BuildingBlock(enum.Enum):
     NEAR = "near"
     VENEER = "veneer"
 
+    # Members are singletons: hashed by identity, in C (Enum's __hash__ is
+    # Python code; every call site looks its block up).
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True, slots=True)
 class BlockCost:
