@@ -12,6 +12,10 @@ class TargetKind(enum.Enum):
     FUNCTION = "function"    # another compiled function's entry
     RUNTIME = "runtime"      # a runtime routine (the shared routines, ...)
 
+    # Members are singletons: hashed by identity, in C (Enum's __hash__ is
+    # Python code; a CallTarget's hash, per call site, includes its kind).
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True, slots=True)
 class CallTarget:

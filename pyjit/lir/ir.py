@@ -93,7 +93,7 @@ class Instr:
 
 
 def _regs(*ops: Any) -> tuple[VReg, ...]:
-    return tuple(op for op in ops if isinstance(op, VReg))
+    return tuple([op for op in ops if isinstance(op, VReg)])   # (a list: cheaper than a generator)
 
 
 # -- data movement -------------------------------------------------------

@@ -56,9 +56,11 @@ def block_liveness(func: LirFunction, operands: Operands | None = None,
         g: set[VReg] = set()
         k: set[VReg] = set()
         for uses, defs in reversed(operands[block]):
-            g.difference_update(defs)
-            g.update(uses)
-            k.update(defs)
+            if defs:
+                g.difference_update(defs)
+                k.update(defs)
+            if uses:
+                g.update(uses)
         gen[block], kill[block] = g, k
     successors = {b: b.successors() for b in func.blocks}
     live_in = {b: set(gen[b]) for b in func.blocks}
@@ -120,22 +122,31 @@ def build_intervals(func: LirFunction) -> list[Interval]:
         for v in live_in[block]:
             if v not in start:
                 start[v] = first
+        # (touch inline: twice per instruction)
         for instr, (uses, defs) in zip(block.instrs, operands[block]):
-            touch(uses, pos)
-            touch(defs, pos + 1)
+            for v in uses:
+                end[v] = pos
+                if v not in start:
+                    start[v] = pos
+            for v in defs:
+                end[v] = pos + 1
+                if v not in start:
+                    start[v] = pos + 1
             if instr.is_call:
                 calls.append(pos)
             pos += 2
         # A live-out value is defined in the block or live in, so its start
         # is already set: only its end moves.
         end.update(dict.fromkeys(live_out[block], last))
+    # Sorted by (start, vreg id), as plain tuples (the index k keeps equal
+    # keys in first-seen order and the vregs out of the comparison).
+    by_start = sorted([(lo, v.id, k, v) for k, (v, lo) in enumerate(start.items())])
     intervals = []
-    for v, lo in start.items():
+    for lo, _, _, v in by_start:
         hi = end[v]
         # A call at position c (uses at c, defs at c + 1) is crossed when
         # the value is live before c and after c + 1.
         i = bisect.bisect_right(calls, lo)
         crosses = i < len(calls) and calls[i] + 1 < hi
         intervals.append(Interval(v, lo, hi, crosses))
-    intervals.sort(key=lambda iv: (iv.start, iv.vreg.id))
     return intervals
