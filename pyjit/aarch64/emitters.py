@@ -89,21 +89,27 @@ def loaded_at_calls(func: ir.LirFunction) -> dict[ir.VReg, ir.Instr]:
     for block in func.blocks:
         loads: dict[ir.VReg, ir.Instr] = {}
         for instr in block.instrs:
-            if isinstance(instr, (ir.Call, ir.CallReg)):
+            kind = type(instr)      # (LIR classes have no subclasses: one set lookup)
+            if kind in _CALLS:
                 for a in instr.args:
                     if a in loads:
                         candidates[a] = loads[a]
                 loads.clear()       # a value loaded before a call lives across it: leave it
-            elif isinstance(instr, (ir.LoadConst, ir.LoadSymbol)) and instr.dst.cls == GPC:
+            elif kind in _LITERAL_LOADS and instr.dst.cls == GPC:
                 loads[instr.dst] = instr
     if not candidates:
         return {}
     uses = dict.fromkeys(candidates, 0)
-    for instr in func.instructions():
-        for v in instr.uses():
-            if v in uses:
-                uses[v] += 1
+    for block in func.blocks:
+        for instr in block.instrs:
+            for v in instr.uses():
+                if v in uses:
+                    uses[v] += 1
     return {v: load for v, load in candidates.items() if uses[v] == 1}
+
+
+_CALLS = frozenset({ir.Call, ir.CallReg})
+_LITERAL_LOADS = frozenset({ir.LoadConst, ir.LoadSymbol})
 
 
 def saved_gprs(alloc: Allocation) -> list[Reg]:
@@ -306,12 +312,15 @@ def _mem(e: _Emitter, op, rt: Reg, base: Reg, off: int) -> int:
 def _call_moves(e: _Emitter, args: list[ir.VReg], first_gp: int = 0) -> None:
     gp, fp = iter(ARG_GPRS[first_gp:]), iter(ARG_FPRS)
     moves, literals = [], []
+    at_call, loc = e.at_call, e.loc
     for a in args:
-        dst = next(fp) if a.cls == FPC else next(gp)
-        if a in e.at_call:
-            literals.append((e.at_call[a], dst))
+        is_fp = a.cls == FPC
+        dst = next(fp) if is_fp else next(gp)
+        load = at_call.get(a)
+        if load is not None:
+            literals.append((load, dst))
         else:
-            moves.append((dst, e.loc[a], a.cls == FPC))
+            moves.append((dst, loc[a], is_fp))
     e.mover.parallel(moves)
     for load, dst in literals:
         _literal_into(e, load, dst)
@@ -388,18 +397,21 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
 
 
 def _jump(e: _Emitter, i: ir.Jump) -> None:
-    e.record_release(i)
+    if i.release:
+        e.record_release(i)
     e.jump(i.target)
 
 
 def _branch(e: _Emitter, i: ir.Branch) -> None:
-    e.record_release(i)
+    if i.release:
+        e.record_release(i)
     _compare(e, i.a, i.b, i.width)
     e.cond_jump(i.cond, i.then, i.else_)
 
 
 def _branch_zero(e: _Emitter, i: ir.BranchZero) -> None:
-    e.record_release(i)
+    if i.release:
+        e.record_release(i)
     ra = e.use(i.a, 0)
     then, else_, nonzero = i.then, i.else_, i.nonzero
     if then is e.next_block:
