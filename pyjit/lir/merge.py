@@ -61,10 +61,11 @@ def _look_alikes(func: ir.LirFunction) -> list[list[ir.Block]]:
     blocks do, so the full signatures (which look at every operand) are
     computed for those few only."""
     groups: dict[tuple, list[ir.Block]] = {}
+    entry = func.entry
     for block in func.blocks:
-        if block is not func.entry:
+        if block is not entry:
             key = (block.cold, tuple(map(type, block.instrs)),
-                   tuple(s.id for s in block.successors()))
+                   tuple([s.id for s in block.successors()]))
             groups.setdefault(key, []).append(block)
     return [group for group in groups.values() if len(group) > 1]
 

@@ -20,6 +20,8 @@ between redefines a or b.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from . import ir
 
 
@@ -34,12 +36,8 @@ def simplify(func: ir.LirFunction) -> None:
 
 def use_counts(func: ir.LirFunction) -> dict[ir.VReg, int]:
     """How many times each vreg is read (once per operand)."""
-    uses: dict[ir.VReg, int] = {}
-    for block in func.blocks:
-        for instr in block.instrs:
-            for v in instr.uses():
-                uses[v] = uses.get(v, 0) + 1
-    return uses
+    operands = [v for block in func.blocks for instr in block.instrs for v in instr.uses()]
+    return dict(Counter(operands))      # (Counter counts in C; first-use order)
 
 
 def fuse_compare_branches(func: ir.LirFunction, uses: dict[ir.VReg, int] | None = None) -> int:

@@ -84,31 +84,35 @@ def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, 
         hints.setdefault(v, []).append(what)
 
     def abi_positions(values, first_gp: int = 0) -> None:
-        counters = {cls: 0 for cls in arg_regs}
+        counters = dict.fromkeys(arg_regs, 0)
         counters[GP] = first_gp
         for v in values:
             k = counters[v.cls]
             counters[v.cls] += 1
-            if k < len(arg_regs[v.cls]):
-                prefer(v, arg_regs[v.cls][k])
+            regs = arg_regs[v.cls]
+            if k < len(regs):
+                hints.setdefault(v, []).append(regs[k])
 
     abi_positions(func.params)
-    for instr in func.instructions():
-        if type(instr) not in _HINTED:
-            continue
-        if isinstance(instr, (Call, CallReg)):
-            abi_positions(instr.args, getattr(instr, "args_from", 0))
-            if instr.dst is not None:
-                prefer(instr.dst, arg_regs[instr.dst.cls][0])
-        elif isinstance(instr, Return) and instr.value is not None:
-            prefer(instr.value, arg_regs[instr.value.cls][0])
-        elif isinstance(instr, Move):
-            prefer(instr.dst, instr.src)
-            prefer(instr.src, instr.dst)
-        elif isinstance(instr, ParallelMove):
-            for d, src in zip(instr.dsts, instr.srcs):
-                prefer(d, src)
-                prefer(src, d)
+    for block in func.blocks:
+        for instr in block.instrs:
+            kind = type(instr)
+            if kind not in _HINTED:
+                continue
+            if kind is Call or kind is CallReg:
+                abi_positions(instr.args, getattr(instr, "args_from", 0))
+                if instr.dst is not None:
+                    prefer(instr.dst, arg_regs[instr.dst.cls][0])
+            elif kind is Return:
+                if instr.value is not None:
+                    prefer(instr.value, arg_regs[instr.value.cls][0])
+            elif kind is Move:
+                prefer(instr.dst, instr.src)
+                prefer(instr.src, instr.dst)
+            else:                           # ParallelMove
+                for d, src in zip(instr.dsts, instr.srcs):
+                    prefer(d, src)
+                    prefer(src, d)
     return hints
 
 
@@ -136,7 +140,8 @@ class _Pool:
     def choose(self, iv: Interval, hints: list, locations: dict[VReg, Any]) -> int | None:
         """The free register for iv: the first hinted one that suits, else
         the first that suits; None when none is free."""
-        free, lowest = self.free, self.lowest(iv)
+        free = self.free
+        lowest = self.first_callee if iv.crosses_call else 0     # self.lowest(iv)
         k = bisect_left(free, lowest)
         if k == len(free):
             return None
