@@ -97,6 +97,7 @@ from __future__ import annotations
 import heapq
 import struct
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Callable
 
 from .compiled import SECTIONS, CompiledCode, section_sizes, tile_regions
@@ -117,6 +118,7 @@ _RESERVE = 4 + 16
 MAX_DATA_CHUNK = 64 << 20
 
 _WORD = struct.Struct("<I")
+_BY_OFFSET = attrgetter("offset")
 
 
 @dataclass
@@ -319,9 +321,11 @@ class CodeBuffer(IslandWriter):
         self._data += _WORD.pack(word)
         self.offset = offset + 4
         # The room check above left the limit up to date (aligned offset);
-        # only a use left pending lowers it.
+        # only a use left pending lowers it.  (_update_limit's other cases,
+        # a relocation pending, a misaligned offset or a finished buffer,
+        # were all ruled out above.)
         if target is None:
-            self._update_limit()
+            self._limit = self._room()
 
     def emit_data(self, data: bytes, align: int = 1) -> None:
         """Emit raw bytes in the current section, first padding to `align`
@@ -390,7 +394,8 @@ class CodeBuffer(IslandWriter):
         """Attach a listing annotation to the current offset (after any
         island the next instruction would need): a text, or a function
         making it when a listing first asks (CompiledCode.annotations)."""
-        self._check_open()
+        if self._finished:              # (_check_open inline: once per origin)
+            self._check_open()
         if self.offset + _RESERVE > self._limit:
             self._make_room(_RESERVE)
         self._annotations.setdefault(self.offset, []).append(text)
@@ -434,7 +439,7 @@ class CodeBuffer(IslandWriter):
             entry = LiteralEntry(8, reloc=Reloc(offset, RelocKind.RELATIVE64, "", target._offset))
             literals[offset] = entry
             relocs.append(entry.reloc)
-        relocs.sort(key=lambda r: r.offset)
+        relocs.sort(key=_BY_OFFSET)
         labels: dict[str, list[int]] = {}
         for label in self._labels:
             if label._offset is not None:

@@ -47,7 +47,7 @@ from .labels import LabelUse
 from .operands import EncodingError, Mem
 from .registers import SP, X0, Reg
 from .emitters import (  # noqa: F401 (CodegenError: the code generator's error)
-    DEALLOC_SITE, EMITTERS, CodegenError, call_site, loaded_at_calls, saved_gprs,
+    DEALLOC_SITE, EMITTERS, REFCOUNT_KIND, CodegenError, call_site, loaded_at_calls, saved_gprs,
 )
 
 _INVERSE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le",
@@ -169,7 +169,7 @@ class _Emitter:
             sites_of[reg, op] = sites_of.get((reg, op), 0) + 1
         for instr, reg, op in refcounts:
             kinds = self.thunks.setdefault(reg, {})
-            kind = ("x" if instr.nullable else "") + op.__name__.lower()
+            kind = REFCOUNT_KIND[op, instr.nullable]
             if op is ir.Decref and "release" not in kinds:
                 kinds["release"] = buf.new_label(f"release:{reg}")
                 sites.append(DEALLOC_SITE)

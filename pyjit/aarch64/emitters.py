@@ -379,7 +379,7 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
     alone), `cbz R, skip` first for the x-forms."""
     e.lr = None                             # a thunk or dealloc call changes x30
     rv = e.use(i.value, 0)
-    kind = ("x" if i.nullable else "") + type(i).__name__.lower()
+    kind = REFCOUNT_KIND[type(i), i.nullable]
     thunks = e.thunks[rv]
     buf = e.buf
     if kind in thunks:
@@ -394,6 +394,11 @@ def _refcount(e: _Emitter, i: ir.Incref | ir.Decref) -> None:
         fragments.emit(buf, objects.decref(str(rv), str(count), "release", call=True),
                        {"release": thunks["release"]})
     buf.bind(skip)
+
+
+# The thunk kind of a reference count op: (class, nullable) -> its name.
+REFCOUNT_KIND = {(op, nullable): ("x" if nullable else "") + op.__name__.lower()
+                 for op in (ir.Incref, ir.Decref) for nullable in (False, True)}
 
 
 def _jump(e: _Emitter, i: ir.Jump) -> None:
