@@ -18,11 +18,13 @@ from . import ir
 def thread_jumps(func: ir.LirFunction) -> list[ir.Block]:
     """Bypass jump-only blocks; drop unreachable blocks.  Returns the
     postorder of the remaining blocks (for allocation_order)."""
+    entry = func.entry
+
     def final(block: ir.Block) -> ir.Block:
         seen = set()
         while (len(block.instrs) == 1 and isinstance(block.instrs[0], ir.Jump)
                and not block.instrs[0].release
-               and block not in seen and block is not func.entry):
+               and block not in seen and block is not entry):
             seen.add(block)
             block = block.instrs[0].target
         return block

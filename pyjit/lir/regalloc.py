@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from .ir import GP, Call, CallReg, LirFunction, Move, ParallelMove, Return, VReg
@@ -116,8 +117,7 @@ def register_hints(func: LirFunction, arg_regs: dict[str, tuple]) -> dict[VReg, 
     return hints
 
 
-def _end(iv: Interval) -> int:
-    return iv.end
+_end = attrgetter("end")    # an interval's end (in C: insort calls it per comparison)
 
 
 class _Pool:
