@@ -60,8 +60,10 @@ def _give_after_fork() -> None:
 
 # A fork waits until no other thread compiles: in the child, where that
 # thread does not exist, the lock would stay held (autojit.py and
-# unicorn_engine.py do the same for theirs; handlers registered later run
-# first before a fork, so the locks are taken in the order the code nests them).
+# emulation_lock.py do the same for theirs; handlers registered later run
+# first before a fork, so the locks are taken in the order the code nests
+# them: the mode's, this one, the emulation locks, registered at the import
+# above).
 os.register_at_fork(before=lambda: take_again(_lock), after_in_parent=_give_after_fork,
                     after_in_child=_give_after_fork)
 _compiled: dict[int, "Installed"] = {}          # id(func) -> installed (func held weakly)

@@ -33,7 +33,7 @@ and what the interpreter's frames show above it.
 Where the entry's innermost compiled code left machine code (the call it
 is paused in, whose line the readers show) the engine tells: the mark
 keeps the engine and, once the entry runs, the engine's level for it
-(`note_level`; `Engine.left_at(level)` answers for it).
+(`MARK_LEVEL`; `Engine.left_at(level)` answers for it).
 """
 
 from __future__ import annotations
@@ -65,9 +65,14 @@ class _Marks(threading.local):
 
 
 _FRAME, _STACKS, _HEAD, _BEFORE, _ENGINE, _LEVEL = range(6)
+# An engine starting a level on this thread sets the innermost mark's
+# level if it has none yet (else the level is one without a frame, inside
+# that entry), inline: `marks.top[MARK_LEVEL] = level` (no call there: a
+# call is a check point).
+MARK_LEVEL = _LEVEL
 
 
-_local = _Marks()
+_local = marks = _Marks()
 _stacks_alive: "weakref.WeakSet" = weakref.WeakSet()
 
 
@@ -79,27 +84,18 @@ def register(stacks) -> None:
 def enter(stacks, frame: int, engine):
     """An entry into compiled code under frame (an interpreter frame's
     address) is starting on this thread; returns the token for `leave`.
-    Entered quietly, calling nothing: no signal handler runs in enter,
-    note_level or leave."""
+    Entered quietly, calling nothing: no signal handler runs in enter or
+    leave."""
     token = _local.top
     _local.top = [frame, stacks, stacks.activations[0], token, engine, None]
     return token
-
-
-def note_level(context, index: int) -> None:
-    """The engine starts running a level (context, index) on this thread:
-    the innermost entry's, if its mark has none yet (else the level is one
-    without a frame, inside that entry)."""
-    top = _local.top
-    if top is not None and top[_LEVEL] is None:
-        top[_LEVEL] = (context, index)
 
 
 def leave(token) -> None:
     _local.top = token
 
 
-for _fn in (enter, note_level, leave):
+for _fn in (enter, leave):
     quiet_entry(_fn)
 del _fn
 

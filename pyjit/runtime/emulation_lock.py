@@ -29,9 +29,19 @@ hook still runs where that one declines (an access that faults anyway)
 and on other hosts.  docs/architecture.md,
 "Threads, the GIL and emulation contexts", has the measurements.
 
-A fork waits for the lock (unicorn_engine.py registers the at-fork
-handlers: `take_again` before, `give` after, in parent and child), so that
-no thread that is gone in the child holds it there.
+A fork waits for the lock (the at-fork handlers here: `take_again`
+before, `give` after, in parent and child), so that no thread that is gone
+in the child holds it there.  The forking thread takes it last, after
+every other lock a "before" handler takes: a thread in compiled code may
+hold such a lock and need this one to go on (test_logging's
+test_post_fork_child_no_deadlock: a thread in compiled code holds
+logging's lock, whose handler, `logging._acquireLock`, waits for it; had
+the emulation lock been taken first, that thread could never return from
+its helper to release it).  Handlers registered later run first, so these
+are registered when this module is first imported, which `pyjit.jit`
+does: before the program's own imports that follow `import pyjit`.  A
+module imported earlier that registers such a handler still takes its
+lock after this one.
 
 `take` and `give` defer a signal handler's exception raised while they
 wait or at the check point just after the lock changed hands (an RLock
@@ -43,7 +53,9 @@ which runs at every helper call, inlines their first step
 
 from __future__ import annotations
 
-from builtins import BaseException
+from builtins import BaseException, id, list, reversed, sorted
+import os
+import weakref
 
 from ..cpython import interrupts
 from ..cpython.tstate import quiet_entry
@@ -89,3 +101,38 @@ def give(lock, defer=interrupts.defer) -> None:
 quiet_entry(take)
 quiet_entry(take_again)
 quiet_entry(give)
+
+
+_engines: weakref.WeakSet = weakref.WeakSet()      # every open engine with such a lock
+
+
+def register(engine) -> None:
+    """engine (its `_emulating` lock, its `_after_fork_in_child()`) takes
+    part in forks until it is gone."""
+    _engines.add(engine)
+
+
+def _locks() -> list:
+    """The emulation locks of the live engines, in one order for every thread."""
+    return sorted((eng._emulating for eng in list(_engines)), key=id)
+
+
+def _before_fork() -> None:
+    for lock in _locks():
+        take_again(lock)
+
+
+def _after_fork_in_parent() -> None:
+    for lock in reversed(_locks()):
+        give(lock)
+
+
+def _after_fork_in_child() -> None:
+    for lock in reversed(_locks()):
+        give(lock)
+    for eng in list(_engines):
+        eng._after_fork_in_child()
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                    after_in_child=_after_fork_in_child)

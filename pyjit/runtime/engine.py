@@ -255,8 +255,9 @@ class Engine(abc.ABC):
 
     def left_at(self, level) -> int | None:
         """The return address into compiled code of the call by which the
-        code of `level` (as given to activations.note_level) left machine
-        code and is paused, or None where this engine cannot tell."""
+        code of `level` (what the engine set in the entry's activations
+        mark) left machine code and is paused, or None where this engine
+        cannot tell."""
         return None
 
     def code_at(self, address: int) -> LoadedCode | None:

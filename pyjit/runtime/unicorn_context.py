@@ -150,10 +150,10 @@ class EmulationContext(FaultDescriptions):
         self.engine, self.chain, self.index = engine, chain, index
         self.block = 0
         self.depth = 0                    # emu_start levels running in this instance
-        # per level running here, outermost first: the sp it was entered
-        # with through enter_nested (the paused level below pushed x29 and
-        # x30 under it), or 0
-        self.entry_sps: list[int] = []
+        # per level running here (the first `depth`), outermost first: the
+        # sp it was entered with through enter_nested (the paused level below
+        # pushed x29 and x30 under it), or 0; set without a call (unicorn_engine)
+        self.entry_sps: list[int] = [0] * NEST_PER_CONTEXT
         self.trap_calls = 0
         self.emu = make_emulator(engine.tcg_buffer_size, FPEN)
         try:
@@ -213,10 +213,10 @@ class EmulationContext(FaultDescriptions):
         return self.emu.reg_read(SP)
 
     def left_at(self, level: int) -> tuple[int, int, int]:
-        """(x30, sp, x29) of this instance's level `level` (an index into
-        entry_sps) at the call that paused it: the registers, for the
+        """(x30, sp, x29) of this instance's level `level` (below depth) at
+        the call that paused it: the registers, for the
         innermost level; else what the next level's entry pushed."""
-        if level + 1 < len(self.entry_sps):
+        if level + 1 < self.depth:
             sp = self.entry_sps[level + 1]
             pushed = (ctypes.c_uint64 * 2).from_address(sp - 16)
             return pushed[1], sp, pushed[0]

@@ -103,19 +103,19 @@ from builtins import (
 import os
 import threading
 import time
-import weakref
 
 from ..cpython import errstate
 from ..cpython.tstate import (C_CALLBACK_RESERVE, C_STACK_CALLBACK_RESERVE, ENTRY_FROM_C_COUNTS,
                               quiet_entry)
 from ..cpython import interrupts
 from . import collector
-from .activations import note_level
+from .activations import MARK_LEVEL, marks as _marks
 from .routines import compiled_return
 from .own_code import own_code
 from .counts import BlockCounter, Counts
 from . import host_stack
-from .emulation_lock import give, take, take_again
+from . import emulation_lock
+from .emulation_lock import give, take
 from .engine import CALL_FRAMES, ENGINE_ROOM, Engine
 from .faults import EmulationFault
 from .loaded import LoadedCode
@@ -161,37 +161,6 @@ def _check_c_stack(soft_limit: int) -> None:
         raise RecursionError("maximum recursion depth exceeded: compiled code needs "
                              f"{C_STACK_CALLBACK_RESERVE >> 10} KiB of C stack, "
                              f"{max(left, 0) >> 10} KiB are left")
-
-
-_engines: weakref.WeakSet = weakref.WeakSet()      # every open UnicornEngine
-
-
-def _locks() -> list:
-    """The emulation locks of the live engines, in one order for every thread."""
-    return sorted((eng._emulating for eng in list(_engines)), key=id)
-
-
-def _before_fork() -> None:
-    # No other thread may hold an emulation lock across the fork: in the
-    # child it would stay held by a thread that does not exist there.
-    for lock in _locks():
-        take_again(lock)
-
-
-def _after_fork_in_parent() -> None:
-    for lock in reversed(_locks()):
-        give(lock)
-
-
-def _after_fork_in_child() -> None:
-    for lock in reversed(_locks()):
-        give(lock)
-    for eng in list(_engines):
-        eng._after_fork_in_child()
-
-
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
-                    after_in_child=_after_fork_in_child)
 
 
 class _Local(threading.local):
@@ -278,7 +247,7 @@ class UnicornEngine(Engine):
         self._local = _Local()
         self._inside = 0                  # threads inside emulated code
         self._emulating = threading.RLock()   # held while a thread emulates (emulation_lock.py)
-        _engines.add(self)
+        emulation_lock.register(self)
         self.unloaded_bytes = 0
         self._retired_trap_calls = 0      # of closed contexts
         self._enter_outer, self._enter_nested = self.traps.enter_outer, self.traps.enter_nested
@@ -462,8 +431,11 @@ class UnicornEngine(Engine):
             counter, c_counter = chain.counter, chain.c_counter
             chain.current = ctx
             ctx.depth += 1
-            ctx.entry_sps.append(sp if door is self._enter_nested else 0)
-            note_level(ctx, ctx.depth - 1)     # (entry_sps has depth items)
+            # (no call from here to the try: a call is a check point)
+            ctx.entry_sps[ctx.depth - 1] = sp if door is self._enter_nested else 0
+            mark = _marks.top                            # (activations.MARK_LEVEL)
+            if mark is not None and mark[MARK_LEVEL] is None:
+                mark[MARK_LEVEL] = (ctx, ctx.depth - 1)
             chain.levels += 1
             counter.value -= EMULATION_GIVEBACK
             if c_counter is not None:                    # each level at the outermost's count
@@ -512,7 +484,6 @@ class UnicornEngine(Engine):
                 counter.value += EMULATION_GIVEBACK
                 chain.levels -= 1
                 ctx.depth -= 1
-                ctx.entry_sps.pop()
                 chain.current = previous
                 if previous is None:                     # (the state is consistent again)
                     try:
