@@ -27,7 +27,9 @@ def sweep_to_fixpoint(count: int, evaluate: Callable[[int], bool],
     later: set[int] = set()
     for pos in range(count):
         if evaluate(pos):
-            later.update(other for other in dependents(pos) if other <= pos)
+            for other in dependents(pos):
+                if other <= pos:
+                    later.add(other)
     pending = sorted(later)
     while pending:
         sweep = pending                           # a heap: the lowest first

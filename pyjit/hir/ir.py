@@ -274,15 +274,24 @@ class Block:
 
     def normal_successors(self) -> list[Block]:
         instrs = self.instrs
-        if instrs and instrs[-1].is_terminator:
-            return instrs[-1].successors()
+        if instrs:
+            last = instrs[-1]
+            if last.is_terminator:
+                return last.successors()
         return []
 
     def successors(self) -> list[Block]:
         """The normal successors, then the exception successor if any (the
-        CFG walks call this for every block: kept to plain attribute reads)."""
-        succs = self.normal_successors()
-        exc = self.exc_successor
+        CFG walks call this for every block: normal_successors and
+        exc_successor inlined, kept to plain attribute reads)."""
+        instrs = self.instrs
+        if not instrs:
+            return []
+        last = instrs[-1]
+        succs = last.successors() if last.is_terminator else []
+        exc = last.exc_target
+        if exc is None and len(instrs) > 1:
+            exc = instrs[-2].exc_target
         return succs + [exc] if exc is not None else succs
 
     def append(self, instr: Instr) -> Instr:

@@ -22,31 +22,40 @@ from .types import Bottom
 def infer_types(func: Function) -> None:
     """Recompute the type of every result in the reachable blocks."""
     order = [i for b in reverse_postorder(func) for i in b.instrs if i.result is not None]
-    readers = _readers(order)
-    for instr in order:
-        instr.result.type = Bottom  # type: ignore[union-attr]
-    sweep_to_fixpoint(len(order), lambda pos: _evaluate(order[pos]),
-                      lambda pos: readers.get(order[pos].result, ()))  # type: ignore[arg-type]
+    results: list[Value] = [i.result for i in order]  # type: ignore[misc]
+    readers = _readers(order, results)
+    for result in results:
+        result.type = Bottom
+
+    def evaluate(pos: int) -> bool:
+        """Give the instruction at pos the type its operands make; True if
+        that changed it.  An instruction other than a phi waits until all
+        its operands are known.  (Called for every evaluation: a closure
+        reading bits directly, not Type.is_bottom and Type.__eq__.)"""
+        instr = order[pos]
+        if not instr.is_phi:
+            for v in instr.operands:
+                if not v.type.bits:      # Bottom: not known yet
+                    return False
+        new = instr.safe_infer_type()
+        result = results[pos]
+        if new.bits == result.type.bits:
+            return False
+        result.type = new
+        return True
+
+    sweep_to_fixpoint(len(order), evaluate, readers.__getitem__)
 
 
-def _readers(order: list[Instr]) -> dict[Value, list[int]]:
-    """The positions in order of the instructions reading each value."""
-    readers: dict[Value, list[int]] = {}
+def _readers(order: list[Instr], results: list[Value]) -> list[list[int]]:
+    """For each position in order, the positions of the instructions
+    reading its result (once per operand slot)."""
+    position = {result: pos for pos, result in enumerate(results)}
+    readers: list[list[int]] = [[] for _ in results]
     for pos, instr in enumerate(order):
         for v in instr.operands:
-            readers.setdefault(v, []).append(pos)
+            defined_at = position.get(v)
+            if defined_at is not None:
+                readers[defined_at].append(pos)
     return readers
 
-
-def _evaluate(instr: Instr) -> bool:
-    """Give instr the type its operands make; True if that changed it.
-    An instruction other than a phi waits until all its operands are known."""
-    if not instr.is_phi:
-        for v in instr.operands:
-            if v.type.is_bottom:
-                return False
-    new = instr.safe_infer_type()
-    if new == instr.result.type:  # type: ignore[union-attr]
-        return False
-    instr.result.type = new  # type: ignore[union-attr]
-    return True
