@@ -84,9 +84,12 @@ class GuardElimination(Pass):
     leaves_types_inferred = True
 
     def run(self, func: Function) -> None:
+        self.changed = not self.types_inferred
         if not self.types_inferred:
             infer_types(func)
         while eliminate_guards(func):
+            self.changed = True
             infer_types(func)
         if remove_unreachable(func):  # a check that could raise took its exception edge along
+            self.changed = True
             infer_types(func)

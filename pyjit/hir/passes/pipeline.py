@@ -24,6 +24,13 @@ class Pass:
     # would give (the pass before it left them so, or the caller vouched for
     # them), so the pass need not infer them before its first change.
     types_inferred: bool = False
+    # run() stops at a fixpoint of its own: run again on what it left, it
+    # would change nothing (run_pipeline skips it while no pass changed the
+    # function since).
+    reaches_fixpoint: ClassVar[bool] = False
+    # Set by run(): whether it may have changed the function (its blocks,
+    # instructions or types).  A pass that does not know leaves it True.
+    changed: bool = True
 
     def applies(self, options: CompileOptions) -> bool:
         """Whether the pass may run under these options (a pass whose proof
@@ -67,13 +74,21 @@ def run_pipeline(func: Function, names: Iterable[str] = DEFAULT_PIPELINE, *,
     that do not apply to ``options`` (None: the defaults); returns func.
     types_inferred: func's types are what infer_types would give (as
     build_hir leaves them), so the first pass may rely on them."""
+    settled: set[str] = set()    # fixpoint passes no pass changed the function since
     for name in applicable(names, options):
         p = PASSES[name]()
         if p.needs_unrefcounted and func.refcounted:
             raise PassError(f"pass {p.name} cannot run after refcount-insertion")
+        if name in settled:      # (simplify after a guard-elimination that found nothing)
+            types_inferred = types_inferred or p.leaves_types_inferred
+            continue
         p.types_inferred = types_inferred
         p.run(func)
         types_inferred = p.leaves_types_inferred
+        if p.changed:
+            settled.clear()
+        if p.reaches_fixpoint:
+            settled.add(name)
         if verify_each:
             verify(func)
     return func

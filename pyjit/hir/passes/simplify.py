@@ -338,6 +338,7 @@ class Simplify(Pass):
     name = "simplify"
     summary = "constant folding, branch folding, trivial phis, block merging"
     leaves_types_inferred = True
+    reaches_fixpoint = True     # it stops after a round that changed nothing
 
     def run(self, func: Function) -> None:
         first = not self.types_inferred
@@ -350,7 +351,9 @@ class Simplify(Pass):
             if changed or not all_reachable:
                 changed |= remove_unreachable(func)
             changed |= remove_trivial_phis(func)
-            changed |= trim_keep_alives(func)
+            # A KeepAlive has no result and no successor: trimming one
+            # leaves the blocks and every type as they were.
+            trimmed = trim_keep_alives(func)
             changed |= merge_blocks(func)
             changed |= bypass_empty_blocks(func)
             if changed:
@@ -359,7 +362,7 @@ class Simplify(Pass):
             if changed or first:        # a round that changed nothing leaves the types
                 infer_types(func)
             first = False
-            if not changed:
+            if not (changed or trimmed):
                 return
 
 
