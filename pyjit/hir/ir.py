@@ -68,6 +68,11 @@ class Ownership(enum.Enum):
     BORROWED_FROM = "borrowed-from"
     NONE = "none"
 
+    # Members are singletons, equal only to themselves: hashed by identity,
+    # in C (Enum.__hash__ is Python code hashing the name; refcount
+    # insertion looks up every instruction's ownership in a table).
+    __hash__ = object.__hash__
+
 
 STEALS_ALL = "all"
 STEALS_REST = "1.."           # every operand but the first
@@ -403,9 +408,14 @@ class Function:
     def uses(self) -> dict[Value, list[Instr]]:
         """Every value's using instructions (one entry per operand slot)."""
         table: dict[Value, list[Instr]] = {}
-        for instr in self.instructions():
-            for v in instr.operands:
-                table.setdefault(v, []).append(instr)
+        for block in self.blocks:
+            for instr in block.instrs:
+                for v in instr.operands:
+                    users = table.get(v)
+                    if users is None:
+                        table[v] = [instr]
+                    else:
+                        users.append(instr)
         return table
 
 

@@ -59,6 +59,7 @@ a new block splitting the edge.
 from __future__ import annotations
 
 import enum
+from operator import attrgetter
 
 from ..cfg import EdgeSplits, predecessors, remove_unreachable, reverse_postorder
 from ..errors import HIRError
@@ -111,6 +112,7 @@ class OwnershipFacts:
         self._promote()
         self.roots = {v for v, k in self.kind.items() if k is Kind.OWNED} | self.promoted
         self._root_uses: dict[Instr, set[Value]] = {}
+        self._find_root_uses()
         self._liveness()
 
     # -- straight-line regions ---------------------------------------------------
@@ -226,6 +228,23 @@ class OwnershipFacts:
             self._root_uses[instr] = roots  # type: ignore[assignment]
         return roots  # type: ignore[return-value]
 
+    def _find_root_uses(self) -> None:
+        """root_uses of every instruction but the phis (liveness and the
+        rewriter skip them), found at once: they then read the table."""
+        roots, kind, root_uses = self.roots, self.kind, self._root_uses
+        for instr in self.func.instructions():
+            if instr.is_phi:
+                continue
+            used = set()
+            for v in instr.operands:          # root_of(v), its first tests inline
+                if v in roots:
+                    used.add(v)
+                elif kind.get(v) is Kind.DERIVED:
+                    root = self.root_of(v)
+                    if root is not None:
+                        used.add(root)
+            root_uses[instr] = used
+
     def edge_needs(self, pred: Block, succ: Block) -> tuple[dict[Value, int], list[Value]]:
         """References the edge must deliver: a count per root (live into succ,
         plus one per phi input; a root not in the dict needs none) and the
@@ -275,12 +294,13 @@ class OwnershipFacts:
         raising = block.raising_instr
         if raising is not None:
             self.exc_need[block] = self.edge_roots(block, raising.exc_target)  # type: ignore[arg-type]
+        live_after, root_uses = self.live_after, self._root_uses   # (read for every instruction)
         for instr in reversed(block.instrs):
-            if isinstance(instr, Phi):
+            if instr.is_phi:
                 break
-            self.live_after[instr] = set(live)
+            live_after[instr] = live.copy()
             live.discard(instr.result)  # type: ignore[arg-type]
-            live |= self.root_uses(instr)
+            live |= root_uses[instr]
             if instr is raising:
                 live |= self.exc_need[block]
         self.live_top[block] = set(live)
@@ -365,24 +385,31 @@ class RefcountRewriter:
         raising = block.raising_instr
         normal_code: list[Instr] = []
         deferred: list[Instr] = []
+        # (facts' tables read once: the loop runs for every instruction)
+        live_after_of, root_uses, promoted, roots = (
+            facts.live_after, facts._root_uses, facts.promoted, facts.roots)
         for instr in block.instrs[len(phis):]:
-            before, handed = self.steal_code(instr)
-            out += before
-            live_after = facts.live_after[instr]
+            if instr.steals or instr.consumable or instr.consumed:
+                before, handed = self.steal_code(instr)
+                out += before
+            else:                           # most instructions: nothing to hand over
+                handed = _NOTHING
+            live_after = live_after_of[instr]
             if instr.may_raise:
                 self.release_on_failure(block, instr, handed)
             if instr.is_terminator:
                 if isinstance(instr, Return):
-                    out += [decref(r) for r in sorted(facts.root_uses(instr) - handed, key=_vid)]
+                    out += [decref(r) for r in sorted(root_uses[instr] - handed, key=_vid)]
                 out.append(instr)
                 break
             out.append(instr)
             after: list[Instr] = []
-            if instr.result in facts.promoted:
-                after.append(incref(instr.result))  # type: ignore[arg-type]
-            used = facts.root_uses(instr)
-            if instr.result in facts.roots:
-                used = used | {instr.result}
+            result = instr.result
+            if result in promoted:
+                after.append(incref(result))  # type: ignore[arg-type]
+            used = root_uses[instr]
+            if result in roots:
+                used = used | {result}
             if instr is raising:  # kept for the handler only: dies here on the normal path
                 used = used | facts.exc_need[block]
             dying = used - live_after - handed
@@ -420,7 +447,9 @@ class RefcountRewriter:
         code = [incref(v) for v in borrowed]
         held_in_order = sorted(held, key=_vid)
         for root in held_in_order:
-            code += [incref(root)] * max(need.get(root, 0) - 1, 0)
+            extra = need.get(root, 0) - 1
+            if extra > 0:                 # (most roots: no Incref to build)
+                code += [incref(root)] * extra
         return code + [decref(r) for r in held_in_order if r not in need]
 
     def release_on_failure(self, block: Block, instr: Instr, handed: set[Value]) -> None:
@@ -439,7 +468,8 @@ class RefcountRewriter:
         instr.exc_release = sorted((r for r in held if r not in need), key=_vid)
         code = [incref(v) for v in borrowed]
         for root in sorted(need, key=_vid):
-            code += [incref(root)] * (need[root] - 1)
+            if need[root] > 1:            # (most roots: no Incref to build)
+                code += [incref(root)] * (need[root] - 1)
         if code:
             self.landing_code.append((block, instr.exc_target, code))
 
@@ -458,5 +488,7 @@ class RefcountRewriter:
             self.splits.split(pred, succ).instrs[0:0] = code
 
 
-def _vid(value: Value) -> int:
-    return value.id
+_NOTHING: frozenset[Value] = frozenset()
+
+# The sort key of values by number (attrgetter: no Python call per value).
+_vid = attrgetter("id")
