@@ -108,9 +108,14 @@ def decode(code: CodeType) -> list[BcInstr]:
         full = ext | arg
         nxt = i + 2 + cache_size
         target = nxt + direction * 2 * full if direction else None
-        out.append(BcInstr(start, name, op, full, nxt, lines[i // 2], target))
+        out.append(_new_tuple(BcInstr, (start, name, op, full, nxt, lines[i // 2], target)))
         i, ext, start = nxt, 0, None
     return out
+
+
+# BcInstr(...) calls the named tuple's __new__, Python code; decode, which
+# builds one for every instruction, makes the tuple directly.
+_new_tuple = tuple.__new__
 
 
 def _varints(data: bytes):
@@ -168,7 +173,10 @@ class BytecodeCFG:
         # handler_for of every instruction, which the analysis and the
         # builder ask of each: one walk of the instructions and the entries,
         # both in offset order.
-        self.handler_at: dict[int, ExceptionEntry | None] = {}
+        self.handler_at: dict[int, ExceptionEntry | None] = dict.fromkeys(
+            [ins.offset for ins in self.instrs])
+        if not self.handlers:             # most functions: none covered
+            return
         last = -1          # the last entry starting at or before the offset
         for ins in self.instrs:
             while last + 1 < len(self._by_start) and self._by_start[last + 1].start <= ins.offset:

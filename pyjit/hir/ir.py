@@ -146,9 +146,13 @@ class Instr:
     result_type: ClassVar[Type] = Object
 
     def __post_init__(self) -> None:
-        self.operands = list(self.operands)
+        operands = self.operands = list(self.operands)
         if self.has_result:
-            self.result = Value(self.safe_infer_type(), self)
+            # safe_infer_type, inline: every instruction built comes here
+            if len(operands) < len(self.operand_types):
+                self.result = Value(self.result_type, self)
+            else:
+                self.result = Value(self.infer_type(), self)
 
     # -- declarations -------------------------------------------------------
     @property
@@ -402,8 +406,12 @@ class Function:
                 seen.add(target)
                 target = mapping[target]
             resolved[key] = target
-        for instr in self.instructions():
-            instr.replace_operands(resolved)
+        keys = resolved.keys()
+        for block in self.blocks:
+            for instr in block.instrs:
+                # (the test in C: most instructions use no key)
+                if instr.exc_release is not None or not keys.isdisjoint(instr.operands):
+                    instr.replace_operands(resolved)
 
     def uses(self) -> dict[Value, list[Instr]]:
         """Every value's using instructions (one entry per operand slot)."""

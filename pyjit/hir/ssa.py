@@ -148,9 +148,9 @@ def remove_trivial_phis(func: Function) -> bool:
         for block in func.blocks:
             found = len(mapping)
             for phi in block.phis:
-                resolved = {mapping.get(v, v) for v in phi.operands} - {phi.result}
-                if len(resolved) == 1:
-                    mapping[phi.result] = resolved.pop()  # type: ignore[index]
+                only = _only_input(phi, mapping)
+                if only is not None:
+                    mapping[phi.result] = only  # type: ignore[index]
             if len(mapping) > found:
                 holding.append(block)
         if not mapping:
@@ -161,17 +161,33 @@ def remove_trivial_phis(func: Function) -> bool:
         func.replace_uses(mapping)
 
 
+def _only_input(phi: Instr, mapping: dict[Value, Value]) -> Value | None:
+    """The one value phi's inputs are (through mapping), itself aside;
+    None if there are several (or none)."""
+    result = phi.result
+    only = None
+    for v in phi.operands:
+        v = mapping.get(v, v)
+        if v is result or v is only:
+            continue
+        if only is not None:
+            return None
+        only = v
+    return only
+
+
 def remove_dead_phis(func: Function) -> bool:
     """Delete phis whose values reach no instruction other than dead phis."""
     phis = {phi.result: phi for b in func.blocks for phi in b.phis}
-    live: set[Value] = set()
-    work: list[Value] = []
-    for instr in func.instructions():
-        if not isinstance(instr, Phi):
-            for v in instr.operands + (instr.exc_release or []):
-                if v in phis and v not in live:
-                    live.add(v)
-                    work.append(v)
+    live: set[Value] = set()     # first every value an instruction other than a phi uses
+    for block in func.blocks:
+        for instr in block.instrs:
+            if not isinstance(instr, Phi):
+                live.update(instr.operands)
+                if instr.exc_release:
+                    live.update(instr.exc_release)
+    live &= phis.keys()
+    work = list(live)
     while work:
         for v in phis[work.pop()].operands:
             if v in phis and v not in live:

@@ -31,13 +31,18 @@ def infer_types(func: Function) -> None:
         """Give the instruction at pos the type its operands make; True if
         that changed it.  An instruction other than a phi waits until all
         its operands are known.  (Called for every evaluation: a closure
-        reading bits directly, not Type.is_bottom and Type.__eq__.)"""
+        reading bits directly, not Type.is_bottom and Type.__eq__, with
+        Instr.safe_infer_type inline.)"""
         instr = order[pos]
+        operands = instr.operands
         if not instr.is_phi:
-            for v in instr.operands:
+            for v in operands:
                 if not v.type.bits:      # Bottom: not known yet
                     return False
-        new = instr.safe_infer_type()
+        if len(operands) < len(instr.operand_types):
+            new = instr.result_type
+        else:
+            new = instr.infer_type()
         result = results[pos]
         if new.bits == result.type.bits:
             return False

@@ -94,7 +94,7 @@ class Type:
     @staticmethod
     def of_object(obj: object) -> Type:
         """The exact type atom of a Python object."""
-        return Type(_ATOM_BITS[_EXACT_TO_ATOM.get(type(obj), "Other")])
+        return _ATOM_OF_EXACT.get(type(obj), Other)
 
     def atoms(self) -> list[str]:
         return [name for name, bit in _ATOM_BITS.items() if self.bits & bit]
@@ -145,6 +145,9 @@ Cell = _atom("Cell")
 TypeObj = _atom("Type")
 Code = _atom("Code")
 Other = _atom("Other")
+
+# The atom of each exact type, made once (of_object, asked for every constant).
+_ATOM_OF_EXACT: dict[type, Type] = {t: _atom(n) for t, n in _EXACT_TO_ATOM.items()}
 
 _NAMES: dict[int, str] = {
     0: "Bottom",

@@ -225,14 +225,14 @@ class Builder311(FrameBuilder):
     def keep_alive(self, values: list[Value]) -> None:
         """The frame lets go of these values here (left out: NULLs, and what
         is borrowed for the whole call anyway: arguments, constants)."""
-        kept = []
+        kept: dict[Value, None] = {}     # (a dict: in order, without the repeats)
         for v in values:
             defn = v.defn
             if (defn is not None and not isinstance(defn, LoadNull)
-                    and defn.ownership_kind is not Ownership.BORROWED and v not in kept):
-                kept.append(v)
+                    and defn.ownership_kind is not Ownership.BORROWED):
+                kept[v] = None
         if kept:
-            self.emit(KeepAlive(kept))
+            self.emit(KeepAlive(list(kept)))
 
     def keep_locals_alive(self) -> None:
         """Every local slot's value is held until here: the function ends
