@@ -95,19 +95,21 @@ class OwnershipFacts:
 
     def __init__(self, func: Function) -> None:
         self.func = func
+        self.hints = func.refcount_hints
         self.block_of: dict[Instr, Block] = {}
+        self.kind: dict[Value, Kind] = {}
+        immortal = self.hints.immortal
         for block in func.blocks:
             for instr in block.instrs:
                 self.block_of[instr] = block
+                if instr.result is None:          # (its ownership is NONE)
+                    continue
+                kind = _KINDS.get(instr.ownership)
+                if kind is not None and instr.result not in immortal:
+                    self.kind[instr.result] = kind
         self.preds = predecessors(func)
         self._straight_lines()
         self.uses = func.uses()
-        self.hints = func.refcount_hints
-        self.kind: dict[Value, Kind] = {}
-        for instr in func.instructions():
-            kind = _KINDS.get(instr.ownership)
-            if kind is not None and instr.result not in self.hints.immortal:
-                self.kind[instr.result] = kind  # type: ignore[index]
         self.promoted: set[Value] = set()
         self._promote()
         self.roots = {v for v, k in self.kind.items() if k is Kind.OWNED} | self.promoted

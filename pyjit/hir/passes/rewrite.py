@@ -28,7 +28,10 @@ def apply_rules(func: Function, rules: dict[type[Instr], Rule]) -> bool:
             if mapping:
                 instr.replace_operands(mapping)
             rule = rules.get(type(instr))
-            replacement = rule(instr) if rule is not None else None
+            if rule is None:                  # most instructions
+                new_instrs.append(instr)
+                continue
+            replacement = rule(instr)
             if replacement is None:
                 new_instrs.append(instr)
                 continue
