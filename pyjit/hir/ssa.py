@@ -85,7 +85,7 @@ class FrameBuilder:
         if self.current is None:
             raise HIRError(f"{instr.opname} emitted after a terminator")
         instr.lineno, instr.offset = self.lineno, self.offset
-        self.current.append(instr)
+        self.current.instrs.append(instr)    # (Block.append, without its call)
         if instr.may_raise:
             landing = self.exception_landing()
             if landing is not None:

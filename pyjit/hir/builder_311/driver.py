@@ -170,7 +170,7 @@ class Builder311(FrameBuilder):
     def is_join(self, offset: int) -> bool:
         if self.generator and offset in self.send_exits:
             return True
-        preds = self.cfg.preds.get(offset, set())
+        preds = self.cfg.preds.get(offset, ())
         entering = len(preds) + (1 if self.cfg.is_handler_target(offset) or offset == 0 else 0)
         return entering > 1 or any(p >= offset for p in preds)
 

@@ -25,7 +25,7 @@ the routines (caches not off).
 from __future__ import annotations
 
 from ...options import CompileOptions
-from ..ir import Function, Instr
+from ..ir import Function, Instr, Value
 from ..ops_core import IsTruthy
 from ..ops_numeric import CompareBool, CompareOp
 from ..ops_objects import CallMethod, CallMethodBool, VectorCall, VectorCallBool
@@ -47,6 +47,10 @@ def fuse(func: Function) -> int:
     """Fuse such pairs of func in place; the number fused."""
     uses = func.uses()
     fused = 0
+    # The test's users read both's result instead: one replace_uses for all
+    # (no fused result is the operand of another pair, so none needs it
+    # sooner).
+    renamed: dict[Value, Value] = {}
     for block in func.blocks:
         k = 0
         while k + 1 < len(block.instrs):
@@ -60,9 +64,10 @@ def fuse(func: Function) -> int:
                     block.instrs[k:k + 2] = [both]
                     # (the uses of other results stay as counted: this
                     # fusion only moved the test's users to both.result)
-                    func.replace_uses({test.result: both.result})
+                    renamed[test.result] = both.result  # type: ignore[index]
                     fused += 1
             k += 1
+    func.replace_uses(renamed)
     return fused
 
 
