@@ -135,7 +135,9 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
     lowering = strategy if isinstance(strategy, CallLowering) else None
     if lowering is not None:
         strategy = lowering.name
-    options = (options or CompileOptions()).with_(strategy=strategy, refcounts=refcounts)
+    options = options or CompileOptions()
+    if strategy is not None or refcounts is not None:   # (else with_ would copy it unchanged)
+        options = options.with_(strategy=strategy, refcounts=refcounts)
     if passes is not None:
         options = options.with_(passes=tuple(passes))
     if lowering is None:
