@@ -49,7 +49,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from types import CodeType
 
 
-class Ownership(enum.Enum):
+class IdentityHashedEnum(enum.Enum):
+    """An enum whose members hash by identity, in C.  Members are
+    singletons equal only to themselves, so this hashes as Enum's
+    __hash__ does (which is Python code hashing the name): the HIR's
+    kinds are looked up in tables and sets for every instruction."""
+
+    __hash__ = object.__hash__
+
+
+class Ownership(IdentityHashedEnum):
     """What the holder of an instruction's result owns.
 
     NEW               a new reference: released exactly once on every path
@@ -67,11 +76,6 @@ class Ownership(enum.Enum):
     BORROWED_VOLATILE = "volatile"
     BORROWED_FROM = "borrowed-from"
     NONE = "none"
-
-    # Members are singletons, equal only to themselves: hashed by identity,
-    # in C (Enum.__hash__ is Python code hashing the name; refcount
-    # insertion looks up every instruction's ownership in a table).
-    __hash__ = object.__hash__
 
 
 STEALS_ALL = "all"
@@ -428,6 +432,6 @@ class Function:
 
 
 __all__ = [
-    "Block", "Bottom", "Function", "Instr", "OPS", "Ownership", "Param",
+    "Block", "Bottom", "Function", "IdentityHashedEnum", "Instr", "OPS", "Ownership", "Param",
     "STEALS_ALL", "Value", "hir_op",
 ]

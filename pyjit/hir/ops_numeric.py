@@ -8,13 +8,11 @@ be complex, so it stays ``Object``).
 
 from __future__ import annotations
 
-import enum
-
-from .ir import Instr, hir_op
+from .ir import IdentityHashedEnum, Instr, hir_op
 from .types import Bool, CBool, CDouble, Float, List, Long, Object, Str, Tuple, Type
 
 
-class BinaryOpKind(enum.Enum):
+class BinaryOpKind(IdentityHashedEnum):
     """The binary operators, printed as ``BinaryOp<Add>``; the in-place
     forms (``x += y``) are separate kinds because they call ``__iadd__``."""
 
@@ -52,13 +50,20 @@ class BinaryOpKind(enum.Enum):
     @property
     def base(self) -> BinaryOpKind:
         """The plain operator of an in-place kind (itself otherwise)."""
-        return BinaryOpKind[self.name[len("INPLACE_"):]] if self.inplace else self
+        return _BASE_KIND[self]
 
     def __str__(self) -> str:
         return self.value
 
 
-class CompareKind(enum.Enum):
+# Each kind's plain operator (BinaryOpKind.base, asked by type inference
+# and folding for every BinaryOp).
+_BASE_KIND: dict[BinaryOpKind, BinaryOpKind] = {
+    kind: BinaryOpKind[kind.name[len("INPLACE_"):]] if kind.inplace else kind
+    for kind in BinaryOpKind}
+
+
+class CompareKind(IdentityHashedEnum):
     """Rich comparisons, printed as ``CompareOp<Lt>``."""
 
     LT = "Lt"
@@ -80,7 +85,7 @@ class CompareKind(enum.Enum):
 _COMPARE_SYMBOLS = {"LT": "<", "LE": "<=", "EQ": "==", "NE": "!=", "GT": ">", "GE": ">="}
 
 
-class UnaryOpKind(enum.Enum):
+class UnaryOpKind(IdentityHashedEnum):
     """``-x``, ``+x`` and ``~x``, printed as ``UnaryOp<Negative>``."""
 
     NEGATIVE = "Negative"
@@ -211,7 +216,7 @@ class Contains(Instr):
     operand_types = (Object, Object)
 
 
-class DoubleOpKind(enum.Enum):
+class DoubleOpKind(IdentityHashedEnum):
     """Arithmetic on unboxed doubles that cannot fail."""
 
     ADD = "Add"
