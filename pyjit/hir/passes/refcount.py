@@ -414,16 +414,21 @@ class RefcountRewriter:
                 used = used | {result}
             if instr is raising:  # kept for the handler only: dies here on the normal path
                 used = used | facts.exc_need[block]
-            dying = used - live_after - handed
+            dying = used - live_after
+            if dying and handed:
+                dying -= handed
             if dying:
                 after += [decref(r) for r in sorted(dying, key=self.release_order(instr))]
             if instr is raising:
                 normal_code, deferred = deferred + after, []
             elif instr.has_second_output:
                 deferred = after  # its GetSecondOutput must come right after it
-            else:
-                out += after + deferred
-                deferred = []
+            else:                   # (most instructions: both empty)
+                if after:
+                    out += after
+                if deferred:
+                    out += deferred
+                    deferred = []
         block.instrs = out
         for succ in block.normal_successors():
             self.edge_code.append((block, succ, normal_code + self.normal_edge_code(block, succ)))
