@@ -186,7 +186,7 @@ def remove_dead_phis(func: Function) -> bool:
                 live.update(instr.operands)
                 if instr.exc_release:
                     live.update(instr.exc_release)
-    live &= phis.keys()
+    live.intersection_update(phis)
     work = list(live)
     while work:
         for v in phis[work.pop()].operands:
