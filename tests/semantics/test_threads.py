@@ -489,3 +489,46 @@ def test_fork_while_another_thread_compiles(jit_compile):
         os._exit(10 if jit.force_compile(quick) and quick(9) == 10 else 11)
     t.join(JOIN_TIMEOUT)
     assert child_exit_code(pid, "the JIT's lock stayed held in it") == 10
+
+
+_FORK_HANDLER_PROGRAM = """
+import os, sys, threading
+import pyjit.jit as jit
+# a program's own lock, taken by a fork handler registered after pyjit is
+# imported and before any engine exists (as logging's module lock)
+lock = threading.Lock()
+os.register_at_fork(before=lock.acquire, after_in_parent=lock.release,
+                    after_in_child=lock.release)
+ready, done = threading.Event(), threading.Event()
+
+def holder():
+    with lock:                  # compiled: it needs the emulation lock to go on
+        ready.set()
+        done.wait(0.5)          # until the fork happened, or half a second
+    return 1
+
+assert jit.force_compile(holder), jit.refusal_reason(holder)
+t = threading.Thread(target=holder, daemon=True)
+t.start()
+ready.wait(10)
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+done.set()
+t.join(10)
+_, status = os.waitpid(pid, 0)
+print("forked", os.waitstatus_to_exitcode(status), t.is_alive())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_fork_takes_the_programs_locks_before_the_emulation_lock():
+    """A fork handler of the program takes a lock that a thread in compiled
+    code holds (test_logging's test_post_fork_child_no_deadlock): the fork
+    waits for it while that thread goes on, and only then takes the
+    emulation lock, which the thread needs to get back from its helper."""
+    import subprocess
+    proc = subprocess.run([sys.executable, "-c", _FORK_HANDLER_PROGRAM], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["forked", "0", "False"], proc.stderr
