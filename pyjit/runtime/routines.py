@@ -20,7 +20,6 @@ import ctypes
 import weakref
 
 from ..aarch64.asmtext import assemble
-from ..aarch64.listing import listing
 from ..cpython import interpreter, routines
 from . import dict_watcher, entries
 from .routine_frames import RoutineFrames
@@ -118,6 +117,7 @@ _MAX_ROUTINE_FRAMES = 16
 
 def routines_listing(engine) -> str:
     """The annotated listing of the routines as loaded in engine."""
+    from ..aarch64.listing import listing          # (capstone: only for listings)
     prepare_engine(engine)
     loaded = routines_of(engine)
     return listing(loaded.code, base=loaded.address, name=loaded.name)

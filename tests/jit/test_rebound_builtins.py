@@ -68,8 +68,11 @@ CALL_PATH_MODULES = [
 
 _CO_OPTIMIZED = 0x1          # a function's code (not a module's or a class body's)
 
-# Functions of those modules that import, and run only when an engine is made.
-IMPORTS_WHEN_MADE = {("pyjit.runtime.unicorn_engine", "_add_address_hook")}
+# Functions of those modules that import, and run only when an engine is
+# made, or only for a listing (which needs capstone: commands that only
+# compile work without it, tests/test_layering.py).
+IMPORTS_WHEN_MADE = {("pyjit.runtime.unicorn_engine", "_add_address_hook"),
+                     ("pyjit.runtime.routines", "routines_listing")}
 
 
 def _nested_codes(code: types.CodeType):
