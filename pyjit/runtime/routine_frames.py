@@ -50,24 +50,17 @@ _ENDS = {"ret", "br", "brk"}
 
 @dataclass(frozen=True)
 class State:
+    """A routine's frame at one instruction (module docstring); at a call,
+    what the walk out of it needs at the call's return address."""
+
     depth: int | None
     saved: int | None
     fp: int | None
+    fp_saved: bool = False      # x29 was pushed beside x30, at entry sp - fp
 
 
 UNKNOWN = State(None, None, None)       # (a walk through it answers None)
 _ENTRY = State(0, None, None)
-
-
-@dataclass(frozen=True)
-class CallSite:
-    """The state of a routine at one of its calls: what the walk needs at
-    the call's return address."""
-
-    depth: int | None
-    saved: int | None
-    fp: int | None
-    fp_saved: bool      # x29 was pushed beside x30, at entry sp - fp
 
 
 class RoutineFrames:
@@ -75,7 +68,7 @@ class RoutineFrames:
     and the walk out of them."""
 
     def __init__(self, lines: Iterable, entries: Iterable[str]):
-        self.sites: dict[int, CallSite] = {}
+        self.sites: dict[int, State] = {}
         self.unknown: list[str] = []        # instructions whose state is not known
         _Walk(list(lines), set(entries), self).run()
 
@@ -118,51 +111,77 @@ class _Walk:
             elif line.kind in ("data", "island") and line.data:
                 self.falls_into_data.add(len(self.instructions))
         self.states: list[State | None] = [None] * len(self.instructions)
-        self.fp_saved: list[bool] = [False] * len(self.instructions)
         seeds = set(entries)
         for _, op, operands in self.instructions:
             if op == "bl":
                 seeds.add(operands)
             elif op == "adr":
                 seeds.add(operands.split(", ")[1])
-        self.work = [(self.index_of_label[name], _ENTRY, False)
+        self.work = [(self.index_of_label[name], _ENTRY)
                      for name in sorted(seeds) if name in self.index_of_label]
 
     def run(self) -> None:
         while self.work:
-            index, state, fp_saved = self.work.pop()
-            self._reach(index, state, fp_saved)
+            self._reach(*self.work.pop())
         for i, (offset, op, operands) in enumerate(self.instructions):
             if self.states[i] is UNKNOWN:
                 self.out.unknown.append(f"{offset:#x}: {op} {operands}")
 
-    def _reach(self, index: int, state: State, fp_saved: bool) -> None:
-        while index < len(self.instructions):
+    def _reach(self, index: int, state: State) -> None:
+        """Follow control from index with state, as far as it goes
+        straight; branches are queued."""
+        while index is not None:
             known = self.states[index]
             if known is not None:
                 if known != state and known is not UNKNOWN:
                     self._reach_unknown(index)      # two states meet here
                 return
             self.states[index] = state
-            self.fp_saved[index] = fp_saved
             offset, op, operands = self.instructions[index]
             if op in ("bl", "blr"):
-                self.out.sites[offset + 4] = CallSite(state.depth, state.saved, state.fp,
-                                                      fp_saved)
-            if op in _ENDS:
+                self.out.sites[offset + 4] = state
+            here = index
+            target, index = self._flow(here)
+            if target == _NOWHERE:                  # (a branch not to a label: not followed)
+                self._reach_unknown(here)
                 return
-            if op == "b" or op.startswith("b.") or op in _CONDITIONAL:
-                target = self._target(index, operands)
-                if target is None:                  # (not a label: not followed)
-                    self._reach_unknown(index)
-                    return
-                self.work.append((target, state, fp_saved))
-                if op == "b":
-                    return
-            state, fp_saved = _after(op, operands, state, fp_saved)
-            index += 1
-            if index in self.falls_into_data:
-                return
+            if target is not None:
+                self.work.append((target, state))
+            if index is not None:
+                state = _after(op, operands, state)
+
+    def _reach_unknown(self, index: int) -> None:
+        """index and what control reaches from it become unknown."""
+        pending = [index]
+        while pending:
+            i = pending.pop()
+            while i is not None and self.states[i] is not UNKNOWN:
+                self.states[i] = UNKNOWN
+                offset, op, _ = self.instructions[i]
+                if op in ("bl", "blr"):
+                    self.out.sites[offset + 4] = UNKNOWN
+                target, i = self._flow(i)
+                if target is not None and target != _NOWHERE:
+                    pending.append(target)
+
+    def _flow(self, index: int) -> tuple[int | None, int | None]:
+        """Where control goes from the instruction at index: (a branch's
+        target, _NOWHERE when it is not a label, or None; the next
+        instruction when control falls through to it, else None)."""
+        _, op, operands = self.instructions[index]
+        if op in _ENDS:
+            return None, None
+        target = None
+        if op == "b" or op.startswith("b.") or op in _CONDITIONAL:
+            target = self._target(index, operands)
+            if target is None:
+                return _NOWHERE, None
+            if op == "b":
+                return target, None
+        following = index + 1
+        if following >= len(self.instructions) or following in self.falls_into_data:
+            following = None
+        return target, following
 
     def _target(self, index: int, operands: str) -> int | None:
         """The instruction a branch at index goes to (its last operand: a
@@ -175,71 +194,46 @@ class _Walk:
             return next((k for k in reversed(candidates) if k <= index), None)
         return self.index_of_label.get(name)
 
-    def _reach_unknown(self, index: int) -> None:
-        """index and what control reaches from it become unknown."""
-        pending = [index]
-        while pending:
-            i = pending.pop()
-            while i < len(self.instructions) and self.states[i] is not UNKNOWN:
-                self.states[i] = UNKNOWN
-                offset, op, operands = self.instructions[i]
-                if op in ("bl", "blr"):
-                    self.out.sites[offset + 4] = CallSite(None, None, None, False)
-                if op in _ENDS:
-                    break
-                if op == "b" or op.startswith("b.") or op in _CONDITIONAL:
-                    target = self._target(i, operands)
-                    if target is not None:
-                        pending.append(target)
-                    if op == "b":
-                        break
-                i += 1
-                if i in self.falls_into_data:
-                    break
+
+_NOWHERE = -1       # _flow's target of a branch that is not to a label
 
 
-def _after(op: str, operands: str, state: State, fp_saved: bool) -> tuple[State, bool]:
-    """The state after one instruction that is not a branch."""
+def _after(op: str, operands: str, state: State) -> State:
+    """The state after one instruction (a call leaves it as it was: x30 is
+    the routine's own then, the saved one stays where it is)."""
     if state is UNKNOWN:
-        return state, fp_saved
-    depth, saved, fp = state.depth, state.saved, state.fp
+        return state
+    depth, saved, fp, fp_saved = state.depth, state.saved, state.fp, state.fp_saved
     if op in ("str", "stp") and (push := _PUSH.match(operands)):
         first, second, size = push.group(1), push.group(2), int(push.group(3))
         if depth is None:
-            return UNKNOWN, False
+            return UNKNOWN
         depth += size
         if first == "x30":
             saved = depth
         elif second == "x30":
             saved = depth - 8
-        if first == "x29":
-            fp_saved = True
-        return State(depth, saved, fp), fp_saved
+        return State(depth, saved, fp, fp_saved or first == "x29")
     if op in ("ldr", "ldp") and (pop := _POP.match(operands)):
-        first, second, size = pop.group(1), pop.group(2), int(pop.group(3))
-        if "x30" in (first, second):
-            if depth is None or saved is None:
-                return UNKNOWN, False
+        popped, size = (pop.group(1), pop.group(2)), int(pop.group(3))
+        if depth is None or "x30" in popped and saved is None:
+            return UNKNOWN
+        if "x30" in popped:
             saved = None
-        if "x29" in (first, second):
+        if "x29" in popped:
             fp, fp_saved = None, False
-        if first == "x30" or second == "x30" or "x29" in (first, second):
-            return State(depth - size, saved, fp), fp_saved
-        # a pop into other registers: only sp moves
-        return (State(depth - size, saved, fp) if depth is not None else UNKNOWN), fp_saved
+        return State(depth - size, saved, fp, fp_saved)
     if op == "mov" and operands == "x29, sp":
-        return (State(depth, saved, depth) if depth is not None else UNKNOWN), fp_saved
+        return State(depth, saved, depth, fp_saved) if depth is not None else UNKNOWN
     if op == "mov" and operands == "sp, x29":
-        return (State(fp, saved, fp) if fp is not None else UNKNOWN), fp_saved
+        return State(fp, saved, fp, fp_saved) if fp is not None else UNKNOWN
     if op == "sub" and operands.startswith("sp, sp, x"):
-        return (State(None, saved, fp) if fp is not None else UNKNOWN), fp_saved
+        return State(None, saved, fp, fp_saved) if fp is not None else UNKNOWN
     if op in ("bl", "blr"):
-        return state, fp_saved                  # x30 is the routine's now; saved stays
+        return state
     if op == "ldr" and operands.endswith("[x30], #8") and saved is None:
-        return state, fp_saved                  # past the data after the call: still x30
-    if _writes_tracked(op, operands):
-        return UNKNOWN, False
-    return state, fp_saved
+        return state                            # past the data after the call: still x30
+    return UNKNOWN if _writes_tracked(op, operands) else state
 
 
 def _writes_tracked(op: str, operands: str) -> bool:

@@ -11,7 +11,7 @@ import pytest
 
 from pyjit.aarch64.asmtext import assemble
 from pyjit.cpython import routines
-from pyjit.runtime.routine_frames import CallSite, RoutineFrames
+from pyjit.runtime.routine_frames import UNKNOWN, RoutineFrames, State
 
 
 def _routine_lines():
@@ -71,9 +71,9 @@ def test_the_state_at_each_call_of_a_small_routine():
     frames = _sites(SOURCE, ["entry", "framed", "paired"])
     assert frames.unknown == []
     assert frames.sites == {
-        8: CallSite(depth=32, saved=32, fp=None, fp_saved=False),
-        32: CallSite(depth=None, saved=24, fp=32, fp_saved=True),
-        56: CallSite(depth=16, saved=16, fp=None, fp_saved=False),
+        8: State(depth=32, saved=32, fp=None, fp_saved=False),
+        32: State(depth=None, saved=24, fp=32, fp_saved=True),
+        56: State(depth=16, saved=16, fp=None, fp_saved=False),
     }
 
 
@@ -109,7 +109,7 @@ def test_two_states_meeting_make_the_walk_answer_none():
     """
     frames = _sites(source, ["joined"])
     assert frames.unknown
-    assert frames.sites[12] == CallSite(None, None, None, False)
+    assert frames.sites[12] == UNKNOWN
     assert frames.caller(12, 0x1000, 0, lambda address: 0) is None
 
 
