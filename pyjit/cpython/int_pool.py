@@ -154,14 +154,14 @@ _EMPTY_RANGE = range(0)
 
 
 class IterPool(IntPool):
-    """The pool of dead list iterators (3.11 to 3.13, whose routines link
-    and unlink the collector's list themselves: objects.gc_track): IntPool's
-    block and protocol, its objects list iterators that compiled code
-    released (`pyjit_dealloc`: untracked, their list let go), which
-    `pyjit_get_iter` makes the iterator of an exact list again (count 1,
-    index 0, the list held, tracked in generation 0), where the interpreter
-    would free one and allocate the next.  Not refilled: only iterators
-    compiled code lets go come back."""
+    """The pool of dead list iterators (3.11 to 3.13: objects.
+    LIST_ITERATOR_POOL): IntPool's block and protocol, its objects list
+    iterators that compiled code released (`pyjit_dealloc`: their list let
+    go, still tracked by the collector, the pool holding their one
+    reference), which `pyjit_get_iter` makes the iterator of an exact list
+    again (index 0, the list held), where the interpreter would free one
+    and allocate the next.  Not refilled: only iterators compiled code lets
+    go come back."""
 
     def refill(self) -> int:
         return 0
@@ -169,35 +169,12 @@ class IterPool(IntPool):
     def drain(self) -> int:
         n = self._block[0]
         for i in range(n):
-            _gc_del(self._block[2 + i])
+            _decref(self._block[2 + i])     # the list iterator type's dealloc frees it
         self._block[0] = 0
         return n
 
 
-_gc_del = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("PyObject_GC_Del", ctypes.pythonapi))
-
-
-def young_generation() -> int:
-    """The address of the collector's generation-0 list head (3.11 to 3.13:
-    what _PyObject_GC_TRACK links a new object before), 0 when it cannot
-    be found.  The object tracked last has it as its _gc_next; reading
-    that must track nothing new in between, so the reader is made first,
-    over the header of a list that is then freed, and the next list (the
-    list free list hands the same memory back) read at once.  Found the
-    same twice, or not at all."""
-    found = []
-    for _ in range(8):
-        old = []
-        header = (ctypes.c_uint64 * 2).from_address(id(old) - layout.GC_HEAD_SIZE)
-        address = id(old)
-        del old
-        new = []
-        head = header[0]
-        if id(new) == address and head:
-            found.append(head)
-        if len(found) == 2:
-            return found[0] if found[0] == found[1] else 0
-    return 0
+_decref = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
 
 
 _pools: dict[int, weakref.ref] = {}      # address of a pool's block -> the pool

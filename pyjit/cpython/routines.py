@@ -466,7 +466,6 @@ lit_pool_refill:        .quad {pool_refill:#x}
 lit_iter_pool:          .quad {iter_pool:#x}
 lit_range_pool:         .quad {range_pool:#x}
 lit_range_iter:         .quad {range_iter:#x}
-lit_gc_young:           .quad {gc_young:#x}
 lit_get_iter:           .quad {PyObject_GetIter:#x}
 lit_dunder_table:       .quad {dunder_table:#x}
 lit_dunder_fill:        .quad {dunder_fill:#x}

@@ -23,17 +23,10 @@ Counts of emulated code only cover the code arena: the engine's own stubs
 (entry, helper traps) are not counted.  A block cut short by a fault is
 counted whole.
 
-The block hook runs between any two blocks of emulated code, and a block
-can start in the middle of the routines' straight-line link of an object
-into the collector's generation-0 list (objects.gc_track, gc_untrack):
-where a page boundary cuts the sequence, or where it resumes after a
-memory fault.  The routine has read the list's last object into a
-register there; an object the hook leaves tracked is linked after it, and
-the routine's stores then cut that object out of the list (the process
-crashed in the collector's teardown).  So `on_block` leaves the list as it
-found it: it keeps no new object the collector tracks.  Its memo entries
-are tuples, untracked at once (`_untracked`); the totals lists are made
-when code is added, and profiles when counting starts, never in the hook.
+The block hook makes no more than a memo entry for a block it sees the
+first time: the totals lists are made when code is added, and profiles
+when counting starts; a block of code that was not profiled then is an
+error.
 """
 
 from __future__ import annotations
@@ -42,7 +35,6 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import RuntimeError, any, bytearray, dict, getattr, len, min, range
 import bisect
-import ctypes
 from dataclasses import dataclass, field
 
 import capstone
@@ -60,16 +52,6 @@ _LOAD_PREFIXES = ("ld",)
 _STORE_PREFIXES = ("st",)
 _INSTRUCTION_SECTIONS = ("code", "stubs", "veneers")
 _UNKNOWN = "<unknown>"
-
-_gc_untrack = ctypes.PYFUNCTYPE(None, ctypes.py_object)(("PyObject_GC_UnTrack", ctypes.pythonapi))
-
-
-def _untracked(entry: tuple) -> tuple:
-    """entry, no longer in the collector's lists (module docstring): a memo
-    entry holds no cycle (the totals list it shares is the counter's)."""
-    _gc_untrack(entry)
-    return entry
-
 
 @dataclass
 class Counts:
@@ -232,8 +214,7 @@ class BlockCounter:
         taken = 1 if last in (_UNCOND, _INDIRECT) else 0
         indirect = 1 if last == _INDIRECT else 0
         fallthrough = address + size if last == _COND else 0
-        entry = _untracked((self._totals[name], n, loads, stores, taken, indirect,
-                            fallthrough, name))
+        entry = (self._totals[name], n, loads, stores, taken, indirect, fallthrough, name)
         self._memo[address << 16 | size] = entry
         return entry
 

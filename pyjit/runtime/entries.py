@@ -37,7 +37,7 @@ from ..cpython.container_routines import CALL_INTRINSICS, TAIL_CALL
 from ..cpython.dunders import OPERATORS, DunderTable
 from ..cpython.tracebacks import CodeInfo
 from ..cpython import objects
-from ..cpython.int_pool import FloatPool, IntPool, IterPool, RangePool, young_generation
+from ..cpython.int_pool import FloatPool, IntPool, IterPool, RangePool
 from .hostmem import PAGE
 
 STACK_MARGIN = 256 << 10        # engine stack kept for generic (nested) calls
@@ -135,7 +135,6 @@ def attach(consts, engine, address: int = 0) -> None:
 # kind -> (its class, engine -> that engine's pool of the kind)
 _POOLS = {kind: (cls, weakref.WeakKeyDictionary()) for kind, cls in (
     ("int", IntPool), ("float", FloatPool), ("iter", IterPool), ("range", RangePool))}
-_young: list[int] = []
 
 
 def pool(engine, kind: str):
@@ -155,14 +154,6 @@ def int_pool(engine):
 
 def float_pool(engine):
     return pool(engine, "float")
-
-
-def gc_young() -> int:
-    """The address of the collector's generation-0 list head, found once
-    (int_pool.young_generation; 0 where the routines do not use it)."""
-    if not _young:
-        _young.append(young_generation() if hasattr(objects, "gc_track") else 0)
-    return _young[0]
 
 
 _dunder_tables: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()

@@ -65,7 +65,6 @@ def load_routines(engine):
     addresses["activations"] = ctypes.addressof(engine._stacks.activations)
     for kind in ("int", "float", "iter", "range"):
         addresses[f"{kind}_pool"] = entries.pool(engine, kind).address
-    addresses["gc_young"] = entries.gc_young()
     addresses["dunder_table"] = entries.dunder_table(engine, addresses).address
     keep = getattr(engine, "RECURSION_KEEP", routines.HELPER_FRAMES)
     assembled = assemble(routines.source(addresses, keep), routines.NAME)

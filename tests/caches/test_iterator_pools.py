@@ -1,7 +1,7 @@
 """Iterators from pools of dead ones: of exact lists (pyjit_get_iter,
-pyjit_dealloc, int_pool.IterPool; 3.11 to 3.13, whose routines link the
-collector's list themselves): the interpreter's iteration, an iterator the
-collector tracks and collects in a cycle, counts balanced, no trap; of
+pyjit_dealloc, int_pool.IterPool; 3.11 to 3.13): the interpreter's
+iteration, an iterator the collector tracks and collects in a cycle, counts
+balanced, no trap, a pooled iterator a program holds left alone; of
 ranges of one-digit ints (pyjit_range_iter, int_pool.RangePool; every
 version): the interpreter's values, lengths and errors."""
 
@@ -18,8 +18,8 @@ from conftest import interpreted
 from pyjit.cpython import objects
 from pyjit.runtime import UnicornEngine, entries
 
-pooled = pytest.mark.skipif(not hasattr(objects, "gc_track"),
-                            reason="this version's routines leave the collector's list to C")
+pooled = pytest.mark.skipif(not objects.LIST_ITERATOR_POOL,
+                            reason="this version's routines pool no list iterators")
 
 
 def total(lists):
@@ -40,6 +40,11 @@ def inside(lst, probe):
 
 def list_iterators_of(lst):
     return [o for o in gc.get_referrers(lst) if type(o) is type(iter([]))]
+
+
+def dead(it):
+    """Whether a list iterator let its list go (its reduction names none)."""
+    return len(it.__reduce__()) == 2
 
 
 def probe_state(lst):
@@ -81,7 +86,7 @@ def test_loops_over_lists_are_the_interpreters(mode, compiled, traps):
     assert total(lists) == interpreted(total)(lists)
     result, counts = traps(lambda: total(lists))
     assert result == 200
-    if hasattr(objects, "gc_track"):
+    if objects.LIST_ITERATOR_POOL:
         # The outer loop's iterator dies in compiled code too: every
         # iterator after the first comes from the pool.
         assert "PyObject_GetIter" not in counts and "Py_DecRef" not in counts, counts
@@ -108,6 +113,23 @@ def test_a_cycle_through_a_pooled_iterator_is_collected(compiled):
     del lst
     gc.collect()
     assert freed == ["witness"]
+
+
+@pooled
+def test_a_pooled_iterator_a_program_holds_is_left_alone(compiled, traps):
+    # Pooled iterators stay tracked (the pool holds them), so
+    # gc.get_objects() finds them: one a program holds is never handed out.
+    compiled(total)
+    total([[1], [2], [3]])
+    held = [o for o in gc.get_objects() if type(o) is type(iter([])) and dead(o)]
+    assert held
+    result, counts = traps(lambda: total([[4, 5], [6]]))
+    assert result == 15 and "PyObject_GetIter" in counts, counts
+    assert all(dead(o) for o in held)
+    del held
+    total([[7]])
+    result, counts = traps(lambda: total([[4, 5], [6]]))
+    assert result == 15 and "PyObject_GetIter" not in counts, counts
 
 
 def test_a_collection_inside_the_loop(mode, compiled):

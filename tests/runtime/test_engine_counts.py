@@ -115,36 +115,6 @@ def test_static_profile_skips_literal_pools():
     assert profile.block(0x1000, 8) == (2, 1, 0, 3)
 
 
-def _young_tail():
-    """A word reading the object the collector tracked last (generation 0's
-    _gc_prev; made once, so that reading it tracks nothing), or None where
-    the routines do not link that list (objects.gc_track)."""
-    import ctypes
-    from pyjit.runtime.entries import gc_young
-    head = gc_young()
-    return ctypes.c_uint64.from_address(head + 8) if head else None
-
-
-def test_the_block_hook_leaves_the_collectors_list_as_it_found_it():
-    # A block can start inside a routine's link into generation 0 (a page
-    # boundary, a resumption after a fault): an object the hook leaves
-    # tracked there is cut out of the list by the routine's stores.
-    from pyjit.runtime.counts import BlockCounter
-    tail = _young_tail()
-    if tail is None:
-        pytest.skip("the routines do not link the collector's list on this version")
-    code = loop_code("young")
-    counter = BlockCounter()
-    counter.add_code(0x10000, 0x10000 + len(code.data), "young", code)
-    counter.profiling = True
-    for address, size in ((0x10000, 28), (0x10008, 20), (0x1001c, 12), (0x90000, 8)):
-        before = tail.value
-        counter.on_block(address, size)          # first seen: a memo entry made
-        assert tail.value == before, (address, size)
-    assert counter.counts()["young"].instructions == 15
-    assert counter.counts()["<unknown>"].instructions == 2
-
-
 def test_a_block_of_code_not_profiled_is_an_error_not_a_profile_made_in_the_hook():
     from pyjit.runtime.counts import BlockCounter
     code = loop_code("late")

@@ -20,7 +20,7 @@ def _source() -> str:
     addresses = {name: 0x4000_0000 + 0x100 * i for i, name in enumerate(routines.HELPERS_CALLED)}
     addresses.update(routines.object_addresses())
     addresses.update(stack_limit=0x7000_0000, int_pool=0x7100_0000, float_pool=0x7200_0000,
-                     iter_pool=0x7300_0000, range_pool=0x7600_0000, gc_young=0x7400_0000, dunder_table=0x7500_0000,
+                     iter_pool=0x7300_0000, range_pool=0x7600_0000, dunder_table=0x7500_0000,
                      activations=0x7700_0000)
     return routines.source(addresses)
 

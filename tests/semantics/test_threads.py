@@ -377,6 +377,51 @@ def test_interpreted_threads_never_run_inside_a_compiled_list_routine(
         sys.setswitchinterval(previous)
 
 
+def sum_lists(lists):
+    s = 0
+    for lst in lists:
+        for x in lst:
+            s += x
+    return s
+
+
+def test_what_runs_in_a_memory_hook_leaves_the_collectors_list_whole(engine, jit_compile,
+                                                                    monkeypatch):
+    """While a memory hook's Python code runs, another thread may allocate:
+    objects the collector tracks are linked into its generation 0.  The
+    routines' loops over lists (their list iterators pooled, 3.11 to 3.13)
+    must not hold a link of that list in registers across an access that
+    can fill: a linked-in object was cut out of the list, and the process
+    crashed in the collector (Lib/test/test_logging.py under autojit:1).
+    Here every first touch of new threads' contexts runs the Python hook,
+    which keeps a new list each time; each must be in the collector's list."""
+    if not is_unicorn(engine):
+        pytest.skip("the native engine has no memory hooks")
+    import gc
+    from pyjit.runtime.identity import IdentityMap
+    monkeypatch.setattr(engine, "native_first_touch", False)
+    kept = []
+    mapped = IdentityMap.map_access
+
+    def map_access(self, address, size):
+        kept.append([address])            # as another thread would, here
+        return mapped(self, address, size)
+
+    monkeypatch.setattr(IdentityMap, "map_access", map_access)
+    jit_compile(sum_lists)
+
+    def work():
+        for k in range(20):
+            assert sum_lists([[i, k] for i in range(40)]) == 780 + 40 * k
+
+    for _ in range(4):
+        assert run_threads([work]) == [None]
+    assert kept
+    listed = {id(obj) for obj in gc.get_objects()}
+    assert [obj for obj in kept if id(obj) not in listed] == []
+    gc.collect()
+
+
 def test_threads_past_the_engines_stacks_run_the_call_in_the_interpreter():
     """Four threads inside one compiled function at once, in an engine with
     two stacks (the primary one and one thread stack): the two that find

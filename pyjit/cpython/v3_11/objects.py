@@ -55,39 +55,9 @@ def refcount_is_one(obj: str, tmp: str, otherwise: str) -> str:
             f"    b.ne {otherwise}\n")
 
 
-# -- the collector's list (3.11 to 3.13: PyGC_Head {_gc_next, _gc_prev},
-#    two flag bits at the bottom of _gc_prev) ----------------------------------
-
-def gc_untrack(obj: str, t1: str, t2: str, t3: str) -> str:
-    """_PyObject_GC_UNTRACK(obj): unlink its GC header from its list
-    (prev->next = next, next->prev = prev with next's flags kept), then
-    _gc_next = 0 and only the FINALIZED flag left in _gc_prev."""
-    return (f"    ldr {t1}, [{obj}, #-16]                // _PyObject_GC_UNTRACK: next\n"
-            f"    ldr {t2}, [{obj}, #-8]\n"
-            f"    and {t3}, {t2}, #-4                     // prev\n"
-            f"    str {t1}, [{t3}]                      // prev->_gc_next = next\n"
-            f"    ldr {t1}, [{t1}, #8]\n"
-            f"    and {t1}, {t1}, #3\n"
-            f"    orr {t1}, {t1}, {t3}\n"
-            f"    ldr {t3}, [{obj}, #-16]\n"
-            f"    str {t1}, [{t3}, #8]                   // next->_gc_prev = prev\n"
-            f"    str xzr, [{obj}, #-16]\n"
-            f"    and {t2}, {t2}, #1                     // FINALIZED kept\n"
-            f"    str {t2}, [{obj}, #-8]\n")
-
-
-def gc_track(obj: str, head: str, t1: str, t2: str, t3: str) -> str:
-    """_PyObject_GC_TRACK(obj): link its GC header last in the list whose
-    head is at `head` (the interpreter's generation 0)."""
-    return (f"    sub {t1}, {obj}, #16                   // _PyObject_GC_TRACK: gc\n"
-            f"    ldr {t2}, [{head}, #8]                 // last = head->_gc_prev\n"
-            f"    str {t1}, [{t2}]                      // last->_gc_next = gc\n"
-            f"    ldr {t3}, [{obj}, #-8]\n"
-            f"    and {t3}, {t3}, #3\n"
-            f"    orr {t3}, {t3}, {t2}\n"
-            f"    str {t3}, [{obj}, #-8]                 // gc->_gc_prev = last (flags kept)\n"
-            f"    str {head}, [{obj}, #-16]              // gc->_gc_next = head\n"
-            f"    str {t1}, [{head}, #8]                 // head->_gc_prev = gc\n")
+# Whether the routines keep dead list iterators for the next loop over a
+# list (iter_routines.py, int_pool.IterPool): 3.11 to 3.13.
+LIST_ITERATOR_POOL = True
 
 
 def is_immortal(obj: object) -> bool:
