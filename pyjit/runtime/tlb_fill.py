@@ -42,7 +42,9 @@ guard page before the trap table), executable, so that Unicorn's own
 lookup reports an unmapped fetch: a fill that fails raises a CPU
 exception from inside Unicorn, and Unicorn fills for fetches of its own
 (its invalidation of a page being unmapped, the page before `until`).
-Such an entry is never cached.
+Such an entry is cached only for that guard page itself, whose identity
+is the page nothing is mapped at: Unicorn fills it after every emu_start
+(traps.py, "The exit"), a Python call each time before.
 
 Where the native hook cannot run (not x86-64 Linux) the Python hook
 takes every miss: correct, and slower than the memory hooks were there.

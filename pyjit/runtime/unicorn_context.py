@@ -448,7 +448,12 @@ class EmulationContext(FaultDescriptions):
             # jump there faults as unmapped (engine_faults) and Unicorn's
             # own fetch fills (its invalidation of a page being unmapped,
             # the page before `until`) find no code.  A refused fill would
-            # raise in the middle of those.
+            # raise in the middle of those.  The page before `until` is
+            # nowhere's own (traps.py, "The exit"), filled after every
+            # emu_start: cached, the native hook answers it (its paddr, the
+            # address, lies on nowhere's page too).
+            if address & -TLB_PAGE == self.nowhere:
+                self.perms.put(self.nowhere, self.nowhere + TLB_PAGE, UC_PROT_EXEC)
             entry.paddr, entry.perms = self.nowhere, UC_PROT_EXEC
             return True
         page = address & -TLB_PAGE

@@ -145,3 +145,27 @@ def test_a_cached_page_is_filled_natively(eng, monkeypatch):
         assert [a for a in calls[before:] if a & -TLB_PAGE == region] == []
     finally:
         munmap(region, PAGE)
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="no native TLB fill on this host")
+def test_calls_fill_nothing_in_python_once_warm(eng, monkeypatch):
+    # Unicorn fills the guard page before the exit after every emu_start
+    # (traps.py, "The exit"): cached, the native hook answers it.
+    from pyjit.runtime.unicorn_context import EmulationContext
+    calls = []
+    fill = EmulationContext._fill
+
+    def counted(self, access, address, entry):
+        calls.append(address)
+        return fill(self, access, address, entry)
+
+    monkeypatch.setattr(EmulationContext, "_fill", counted)
+    word = ctypes.c_uint64(0x1234)
+    for _ in range(3):
+        eng.call(eng.load_, ctypes.addressof(word))
+    ctx = _context(eng)
+    assert ctx.perms.lookup(ctx.nowhere) == 4                 # UC_PROT_EXEC
+    before = len(calls)
+    for _ in range(20):
+        assert eng.call(eng.load_, ctypes.addressof(word)) == 0x1234
+    assert calls[before:] == []
