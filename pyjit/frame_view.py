@@ -209,9 +209,6 @@ def back(frame):
     if below is None or not _entered() or \
             _Pointer.from_address(id(frame) + layout.FRAME_F_BACK).value:
         return below
-    groups = activations.above_frames()
-    if not groups:
-        return below
     skipped = False
     while below is not None:
         code = below.f_code
@@ -221,6 +218,9 @@ def back(frame):
         below = _real_back(below)
     if below is None:
         return None
+    groups = activations.above_frames()
+    if not groups:
+        return below
     address = _frame_address(below)
     for group_frame, records in groups:
         if group_frame == address:

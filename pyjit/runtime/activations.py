@@ -46,6 +46,7 @@ import threading
 import weakref
 
 from ..cpython.tstate import quiet_entry
+from .routines import compiled_return as _compiled_return
 
 RECORD_SIZE = 32
 RECORD_RETURN, RECORD_CALLEE, RECORD_PREVIOUS = 0, 1, 3   # word indices
@@ -106,14 +107,26 @@ def entered() -> bool:
     return _local.top is not None
 
 
-def _marks() -> list[tuple[int, object, int]]:
-    """This thread's marks, (frame, stacks, head), innermost first."""
+def _marks() -> list[tuple[int, object, int, object]]:
+    """This thread's marks, (frame, stacks, head, engine), innermost first."""
     out = []
     mark = _local.top
     while mark is not None:
-        out.append((mark[_FRAME], mark[_STACKS], mark[_HEAD]))
+        out.append((mark[_FRAME], mark[_STACKS], mark[_HEAD], mark[_ENGINE]))
         mark = mark[_BEFORE]
     return out
+
+
+def _into_compiled(engine, stacks, back: int, address: int) -> int:
+    """The return address into compiled code of the call whose record is
+    at address, with return address back: a call a routine made (a method
+    call's routine calling the call routine) is followed back to the
+    compiled call into that routine (runtime/routines.py); back itself
+    when it cannot be (x29 is not known there: a routine framed by x29
+    cannot be followed)."""
+    primary = stacks.primary
+    found = _compiled_return(engine, back, address + RECORD_SIZE, 0, primary.low, primary.top)
+    return back if found is None else found
 
 
 def left_at(frame: int) -> tuple[object, int] | None:
@@ -168,13 +181,15 @@ def above_frames() -> list[tuple[int, list[tuple[int, int]]]]:
             continue
         # innermost entry first: a record belongs to the first whose head
         # it is below (made since that entry started)
-        entries = [(frame, head) for frame, owner, head in marks if owner is stacks]
+        entries = [(frame, head, engine) for frame, owner, head, engine in marks
+                   if owner is stacks]
         by_entry: list[list[tuple[int, int]]] = [[] for _ in range(len(entries))]
         for address, callee, back in chain:
             for k in range(len(entries)):
                 head = entries[k][1]
                 if head == 0 or address < head:
-                    by_entry[k].append((callee, back))
+                    by_entry[k].append((callee, _into_compiled(entries[k][2], stacks,
+                                                               back, address)))
                     break
         for k in range(len(entries)):
             if by_entry[k]:

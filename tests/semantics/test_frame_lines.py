@@ -200,3 +200,39 @@ def _set_line(frame):
 def test_f_lineno_is_written_as_the_interpreter_lets_it():
     interpreted, jitted = both(lambda: _set_line(keep_frame()), keep_frame)
     assert jitted == interpreted is not None
+
+
+def test_a_log_record_names_the_caller_with_logging_compiled_too(engine):
+    # Logger.info calls _log with **kwargs: through a Python helper, whose
+    # frames (pyjit's own) a walk of f_back from _log's frame must skip
+    # even where no activation runs without a frame.
+    internals = (logging.Logger.info, logging.Logger._log, logging.Logger.findCaller,
+                 logging.currentframe)
+    interpreted, jitted = both(lambda: logged(lambda: calls_logs(3)),
+                               logs, calls_logs, *internals)
+    if _innermost_known(engine):
+        assert jitted == interpreted
+    else:
+        assert [name for name, _ in jitted] == [name for name, _ in interpreted]
+
+
+def test_f_back_skips_pyjits_frames_on_a_first_call_under_autojit(engine):
+    # A function's first call under autojit runs its compiled code from the
+    # mode's hook: traceback.extract_stack's sys._getframe().f_back is the
+    # hook's frame there, which the program must not see.
+    from pyjit import autojit, jit
+    namespace = {"__name__": "frame_lines_case", "traceback": traceback}
+    exec(compile("def names():\n    return [f.name for f in traceback.extract_stack()]\n",
+                 "<frame lines case>", "exec"), namespace)
+    names = namespace["names"]
+    expected = names()
+    assert autojit.current() is None
+    mode = autojit.start(1, ["frame_lines_case:*", "traceback:*"])
+    try:
+        first, second = names(), names()
+    finally:
+        autojit.stop()
+        for func in mode.compiled_functions():
+            jit.force_uncompile(func)
+    assert "names" in str(sorted(mode.compiled_names))
+    assert first == second == expected
