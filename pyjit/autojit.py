@@ -10,9 +10,10 @@ its first (jitlist), as CinderX does.
 How calls are counted.  The interpreter has no call counter a program can
 read, and a counting wrapper in Python costs a call about 1.4 us (50 times
 a plain call).  Instead each function's code gets a copy with a prologue
-(the version's `counting` module: five instructions after RESUME, one C
-call of `next` on the code's record's `itertools.repeat(None, N - 1)`): a
-call costs the interpreter a few nanoseconds more.  When the iterator runs
+(the version's `counting` module: four instructions after RESUME, one C
+call of `next` on the code's record's `itertools.repeat(None, N - 1)`, a
+constant of the copy; no name is added to co_names): a call costs the
+interpreter a few nanoseconds more.  When the iterator runs
 out, the N-th call of that code (counted per code object, over every
 function made from it, as CinderX counts) takes the appended tail, which
 calls the hook with the parameters.  The hook compiles the function
@@ -56,9 +57,10 @@ from __future__ import annotations
 # Bound at import: a program may rebind builtins.len and the like.
 from builtins import (
     Exception, RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
-    next, object, str, tuple, type, zip,
+    next, object, range, str, tuple, type, zip,
 )
 import atexit
+import ctypes as _ctypes
 import fnmatch
 import gc
 import itertools
@@ -192,6 +194,23 @@ _by_code: dict[int, "_Counted"] = {}        # id(counted or uncounted code) -> r
 _patched: list = []
 
 
+def _repeat_count_offset() -> int:
+    """Where an itertools.repeat keeps how many items it has left (found in
+    a probe, not assumed): the counting prologue's counter is one, and
+    `_Counted.recount` writes that word."""
+    probe = itertools.repeat(None, 0x5EED5EED)
+    for offset in range(2 * _ctypes.sizeof(_ctypes.c_void_p), type(probe).__basicsize__,
+                        _ctypes.sizeof(_ctypes.c_ssize_t)):
+        if _ctypes.c_ssize_t.from_address(id(probe) + offset).value == 0x5EED5EED:
+            return offset
+    raise RuntimeError("no count found in an itertools.repeat object")
+
+
+_ssize_t = _ctypes.c_ssize_t
+_REPEAT_COUNT = _repeat_count_offset()
+_exc_of = _operator.attrgetter("exc")     # the counting tail's: a Failure's exception
+
+
 class _Counted:
     """One function code object counted: the original, the original with
     counted nested code in its constants (`uncounted`: what runs, and is
@@ -207,26 +226,26 @@ class _Counted:
         self.shared = None       # weak reference to the code compiled for it last (sharing.py)
         self.arrived_once = False   # a function's count ran out: the hook decided its code
         self.it = itertools.repeat(None, threshold - 1)
-        base_c, base_n = len(uncounted.co_consts), len(uncounted.co_names)
+        base_c = len(uncounted.co_consts)
         body, tail, stack = prologue.counting_code(
             uncounted,
-            consts={"record": base_c, "hook": base_c + 1, "go_on": base_c + 2,
-                    "Failure": base_c + 3, "type": base_c + 4},
-            names={"exc": base_n, "it": base_n + 1})
+            consts={"counter": base_c, "hook": base_c + 1, "go_on": base_c + 2,
+                    "Failure": base_c + 3, "type": base_c + 4, "exc_of": base_c + 5})
         at = first_resume(uncounted)
         resume_line = list(uncounted.co_positions())[at - 1][0]
         self.counted = insert(
             uncounted, at, body, tail,
-            consts=(self, self.arrived, GO_ON, Failure, type),
-            names=("exc", "it"), stacksize=stack,
+            consts=(self.it, self.arrived, GO_ON, Failure, type, _exc_of),
+            names=(), stacksize=stack,
             # an exception raised in the tail (a RecursionError entering the
             # hook) is at the def line, as the trampoline's
             tail_line=resume_line if resume_line is not None else uncounted.co_firstlineno)
         install.register_counted(self.counted, uncounted)
 
     def recount(self, threshold: int) -> None:
-        """Count the code's calls from zero again."""
-        self.it = itertools.repeat(None, threshold - 1)
+        """Count the code's calls from zero again: the counter in the
+        counted code's constants is given its count back."""
+        _ssize_t.from_address(id(self.it) + _REPEAT_COUNT).value = threshold - 1
 
     def arrived(self, *slots, _go_on=GO_ON, _frames=frames):
         """The tail's hook: the calling function's code ran out of count.

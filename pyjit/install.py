@@ -12,9 +12,9 @@ values to an entry callable and to re-raise what the entry reports,
                                             # (r: the first slot's name)
         if <type>(r) is <Failure>:          # not r.__class__: r's own
                                             # __getattribute__ must not run
-            RERAISE (r.exc, (r := None))[0] # patched from `raise ...`: r
-                                            # cleared, no cycle exc -> frame
-        return r
+            RERAISE (<exc_of>(r), (r := None))[0]   # patched from `raise
+                                            # ...`: r cleared, no cycle
+        return r                            # exc -> frame
 
 What tools read of a code object stays the original's: the name,
 qualified name, file and first line, the parameters (so `inspect.signature`
@@ -22,7 +22,9 @@ and argument errors are the original's: the interpreter binds the
 arguments, with the function's defaults, before the trampoline runs), and
 `co_varnames` (the original's locals come next; the result reuses the
 first slot, and only a function without parameters or locals has one more
-name; `co_argcount`,
+name), `co_names` (a function's trampoline names nothing itself, so its
+names are the original's: `inspect.getclosurevars` reads them; a
+generator's or coroutine's has its own names first), `co_argcount`,
 `co_posonlyargcount`, `co_kwonlyargcount` and the flags for `*args` and
 `**kwargs` are the original's).  The free variables are the original's, so
 the function's `__closure__` still fits.
@@ -58,6 +60,7 @@ from builtins import (
 )
 import dis
 import keyword
+import operator
 import types
 import warnings
 from typing import Any, Callable
@@ -69,10 +72,12 @@ from .cpython.genbody import END, strip_trampoline_entry
 
 _ENTRY = "__pyjit_entry__"
 _FAILURE = "__pyjit_failure__"
+_EXC_OF = "__pyjit_exc_of__"
 _TYPE = "__pyjit_type__"                # type, a constant (builtins may be rebound)
 _STRIP = "__pyjit_strip__"
 _BASE = "__pyjit_base_exception__"      # BaseException, a constant (builtins may be rebound)
 _END = "__pyjit_end__"
+_exc_of = operator.attrgetter("exc")    # a Failure's exception, by a C call: no name used
 _ITERABLE_COROUTINE = 0x100
 _VARARGS, _VARKEYWORDS = 0x04, 0x08
 _templates: dict[tuple, types.CodeType] = {}
@@ -141,7 +146,7 @@ def _template(code: types.CodeType, kind: str | None = None) -> types.CodeType:
     if kind is None:
         body = (f"        {result} = {_ENTRY!r}({', '.join(params)})\n"
                 f"        if {_TYPE!r}({result}) is {_FAILURE!r}:\n"
-                f"            raise ({result}.exc, ({result} := None))[0]\n"
+                f"            raise ({_EXC_OF!r}({result}), ({result} := None))[0]\n"
                 f"        return {result}\n")
     elif kind == "async generator":
         # cpython/genbody.py's AsyncGeneratorBody says why this loop; the
@@ -232,10 +237,11 @@ def trampoline_code(original: types.CodeType, entry: Callable[..., Any],
     (see `_template`) for a generator or coroutine."""
     template = _template(original, kind)
     swap = {_ENTRY: entry, _FAILURE: Failure, _TYPE: type, _STRIP: strip_trampoline_entry,
-            _BASE: BaseException, _END: END}
+            _BASE: BaseException, _END: END, _EXC_OF: _exc_of}
     consts = tuple(swap.get(c, c) if isinstance(c, str) else c for c in template.co_consts)
     return template.replace(
-        co_consts=consts, co_name=original.co_name, co_qualname=original.co_qualname,
+        co_consts=consts, co_names=template.co_names + original.co_names,
+        co_name=original.co_name, co_qualname=original.co_qualname,
         co_filename=original.co_filename, co_firstlineno=original.co_firstlineno,
         co_flags=template.co_flags | (original.co_flags & _ITERABLE_COROUTINE))
 

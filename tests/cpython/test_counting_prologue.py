@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import operator
 import types
 
 import pytest
@@ -28,25 +29,18 @@ class Failure:
         self.exc = exc
 
 
-class Record:
-    """What the prologue reads: `it`, whose items count the calls."""
-
-    def __init__(self, calls: int) -> None:
-        self.it = itertools.repeat(None, calls)
-
-
 def counted(fn, calls: int, hook):
     """fn with the prologue: `calls` calls run it, the next calls hook."""
     code = fn.__code__
-    base_c, base_n = len(code.co_consts), len(code.co_names)
+    base_c = len(code.co_consts)
     body, tail, depth = counting.counting_code(
-        code, consts={"record": base_c, "hook": base_c + 1, "go_on": base_c + 2,
-                      "Failure": base_c + 3, "type": base_c + 4},
-        names={"exc": base_n, "it": base_n + 1})
+        code, consts={"counter": base_c, "hook": base_c + 1, "go_on": base_c + 2,
+                      "Failure": base_c + 3, "type": base_c + 4, "exc_of": base_c + 5})
     edited = insert(code, first_resume(code), body, tail,
-                    consts=(Record(calls), hook, GO_ON, Failure, type),
-                    names=("exc", "it"), stacksize=depth,
-                    tail_line=code.co_firstlineno)
+                    consts=(itertools.repeat(None, calls), hook, GO_ON, Failure, type,
+                            operator.attrgetter("exc")),
+                    names=(), stacksize=depth, tail_line=code.co_firstlineno)
+    assert edited.co_names == code.co_names         # what tools read stays the original's
     result = types.FunctionType(edited, fn.__globals__, fn.__name__, fn.__defaults__,
                                 fn.__closure__)
     result.__kwdefaults__ = fn.__kwdefaults__

@@ -352,3 +352,22 @@ def test_a_first_call_through_the_hook_counts_no_pyjit_frame(mode_off):
     stop()
     assert expected[0] == "outer"
     assert got == expected
+
+
+def test_what_tools_read_of_counted_and_compiled_code_is_the_originals(mode_off):
+    # inspect.getclosurevars reads co_names: neither the counting prologue
+    # nor the trampoline adds a name to them or drops the original's.
+    import inspect
+    f = make("import os\ndef f(x):\n    return len(os.sep + x.upper())\n", "f")
+    original = f.__code__
+    expected = inspect.getclosurevars(f)
+    assert expected.globals.keys() == {"os"} and expected.unbound == {"sep", "upper"}
+    mode = autojit.start(threshold=2, patterns=["autojit_case:*"])
+    try:
+        assert f.__code__ is not original and f.__code__.co_names == original.co_names
+        assert inspect.getclosurevars(f) == expected
+        assert f("a") == f("b") == 2 and jit.is_jit_compiled(f)
+        assert inspect.getclosurevars(f) == expected
+        assert set(mode.compiled_names) == {"autojit_case:f"}
+    finally:
+        stop()

@@ -3,8 +3,7 @@
 pyjit/autojit.py gives a function's code these instructions (inserted by
 pyjit/cpython/bytecode_edit.py right after RESUME, the tail appended):
 
-    body:   LOAD_CONST  record           # the code's record (pyjit/autojit.py)
-            LOAD_ATTR   it               # its counter: itertools.repeat(None, N - 1)
+    body:   LOAD_CONST  counter          # the code's record's itertools.repeat(None, N - 1)
             FOR_ITER    arrived          # exhausted: pops it, jumps
             POP_TOP                      # the value (None)
             POP_TOP                      # the iterator FOR_ITER keeps
@@ -22,16 +21,19 @@ pyjit/cpython/bytecode_edit.py right after RESUME, the tail appended):
             LOAD_CONST Failure; IS_OP 0
             POP_JUMP_FORWARD_IF_TRUE  failed
             RETURN_VALUE                 # the compiled call's result
-    failed: LOAD_ATTR exc; RERAISE 0     # its exception, no entry added here
+    failed: PUSH_NULL; LOAD_CONST exc_of; COPY 3  # exc_of(r): the Failure's
+            PRECALL 1; CALL 1            # exception (a C call: no entry added)
+            RERAISE 0                    # raised, no entry added here
     go_on:  POP_TOP
             JUMP_BACKWARD body           # run this call in the interpreter
 
-A call costs the body's five instructions (a slot load, a C call of the
+A call costs the body's four instructions (a constant load, a C call of the
 iterator's next) until the counter runs out; then every call of a
 function with this code takes the tail once, and the hook gives the
-function other code.  The counter is the record's attribute, not a
-constant, so that the record can count again from zero (a new iterator)
-without a new code object.
+function other code.  The counter counts again from zero when the record
+writes its count (autojit.py: `_Counted.recount`), without a new code
+object.  Nothing is named: the code's co_names stay the original's, which
+tools read (`inspect.getclosurevars`).
 """
 
 from __future__ import annotations
@@ -39,13 +41,12 @@ from __future__ import annotations
 from ..bytecode_edit import Label, parameter_loads
 
 
-def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
+def counting_code(code, *, consts: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "record", "hook", "go_on", "Failure" and "type"; names: the co_names
-    indices of "exc" and "it"."""
+    "counter", "hook", "go_on", "Failure", "type" and "exc_of"."""
     loads = parameter_loads(code)
     n = len(loads)
-    body = [("LOAD_CONST", consts["record"]), ("LOAD_ATTR", names["it"]),
+    body = [("LOAD_CONST", consts["counter"]),
             ("FOR_ITER", Label("arrived")), ("POP_TOP", 0), ("POP_TOP", 0)]
     tail = [Label("arrived"), ("PUSH_NULL", 0), ("LOAD_CONST", consts["hook"]), *loads,
             ("PRECALL", n), ("CALL", n),
@@ -55,6 +56,7 @@ def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
             ("PRECALL", 1), ("CALL", 1), ("LOAD_CONST", consts["Failure"]),
             ("IS_OP", 0), ("POP_JUMP_FORWARD_IF_TRUE", Label("failed")),
             ("RETURN_VALUE", 0),
-            Label("failed"), ("LOAD_ATTR", names["exc"]), ("RERAISE", 0),
+            Label("failed"), ("PUSH_NULL", 0), ("LOAD_CONST", consts["exc_of"]), ("COPY", 3),
+            ("PRECALL", 1), ("CALL", 1), ("RERAISE", 0),
             Label("go_on"), ("POP_TOP", 0), ("JUMP_BACKWARD", Label("body"))]
     return body, tail, max(n + 3, 4)

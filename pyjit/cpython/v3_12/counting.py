@@ -2,9 +2,8 @@
 
 The same prologue and tail as 3.11's (v3_11/counting.py says what each
 part does), in 3.12's instructions: CALL without PRECALL, POP_JUMP_IF_TRUE
-(forward), LOAD_ATTR's argument carrying the name index shifted left once
-(the low bit asks for a method), and FOR_ITER, which on exhaustion jumps
-past the END_FOR at its target: the tail starts with one, never executed.
+(forward), and FOR_ITER, which on exhaustion jumps past the END_FOR at its
+target: the tail starts with one, never executed.
 """
 
 from __future__ import annotations
@@ -12,13 +11,12 @@ from __future__ import annotations
 from ..bytecode_edit import Label, parameter_loads
 
 
-def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
+def counting_code(code, *, consts: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "record", "hook", "go_on", "Failure" and "type"; names: the co_names
-    indices of "exc" and "it"."""
+    "counter", "hook", "go_on", "Failure", "type" and "exc_of"."""
     loads = parameter_loads(code)
     n = len(loads)
-    body = [("LOAD_CONST", consts["record"]), ("LOAD_ATTR", names["it"] << 1),
+    body = [("LOAD_CONST", consts["counter"]),
             ("FOR_ITER", Label("arrived")), ("POP_TOP", 0), ("POP_TOP", 0)]
     tail = [Label("arrived"), ("END_FOR", 0),
             ("PUSH_NULL", 0), ("LOAD_CONST", consts["hook"]), *loads, ("CALL", n),
@@ -28,6 +26,7 @@ def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
             ("LOAD_CONST", consts["Failure"]), ("IS_OP", 0),
             ("POP_JUMP_IF_TRUE", Label("failed")),
             ("RETURN_VALUE", 0),
-            Label("failed"), ("LOAD_ATTR", names["exc"] << 1), ("RERAISE", 0),
+            Label("failed"), ("PUSH_NULL", 0), ("LOAD_CONST", consts["exc_of"]), ("COPY", 3),
+            ("CALL", 1), ("RERAISE", 0),
             Label("go_on"), ("POP_TOP", 0), ("JUMP_BACKWARD", Label("body"))]
     return body, tail, max(n + 3, 4)

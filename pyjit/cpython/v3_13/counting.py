@@ -16,11 +16,10 @@ from ..bytecode_edit import Label
 from ..v3_12 import counting as _v3_12
 
 
-def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
+def counting_code(code, *, consts: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "record", "hook", "go_on", "Failure" and "type"; names: the co_names
-    indices of "exc" and "it"."""
-    body, tail, depth = _v3_12.counting_code(code, consts=consts, names=names)
+    "counter", "hook", "go_on", "Failure", "type" and "exc_of"."""
+    body, tail, depth = _v3_12.counting_code(code, consts=consts)
     assert tail[:2] == [Label("arrived"), ("END_FOR", 0)]
     return body, [Label("arrived"), ("END_FOR", 0), ("POP_TOP", 0),
                   *_null_after_callable(tail[2:])], depth

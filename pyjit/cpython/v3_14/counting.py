@@ -13,10 +13,9 @@ from ..bytecode_edit import Label
 from ..v3_13 import counting as _v3_13
 
 
-def counting_code(code, *, consts: dict[str, int], names: dict[str, int]):
+def counting_code(code, *, consts: dict[str, int]):
     """(body, tail, stack size) for code; consts: the co_consts indices of
-    "record", "hook", "go_on", "Failure" and "type"; names: the co_names
-    indices of "exc" and "it"."""
-    body, tail, depth = _v3_13.counting_code(code, consts=consts, names=names)
+    "counter", "hook", "go_on", "Failure", "type" and "exc_of"."""
+    body, tail, depth = _v3_13.counting_code(code, consts=consts)
     assert tail[:3] == [Label("arrived"), ("END_FOR", 0), ("POP_TOP", 0)]
     return body, [Label("arrived"), ("END_FOR", 0), ("POP_ITER", 0), *tail[3:]], depth
