@@ -154,9 +154,8 @@ _EMPTY_RANGE = range(0)
 
 
 class IterPool(IntPool):
-    """The pool of dead list iterators (3.11 to 3.13: objects.
-    LIST_ITERATOR_POOL): IntPool's block and protocol, its objects list
-    iterators that compiled code released (`pyjit_dealloc`: their list let
+    """The pool of dead list iterators: IntPool's block and protocol, its
+    objects list iterators that compiled code released (`pyjit_dealloc`: their list let
     go, still tracked by the collector, the pool holding their one
     reference), which `pyjit_get_iter` makes the iterator of an exact list
     again (index 0, the list held), where the interpreter would free one

@@ -1,7 +1,9 @@
 """The iterator pools' parts of the number routines (int_routines.py puts
 them in its text): pyjit_dealloc's list iterators and pyjit_get_iter's
-exact ranges and lists (int_pool.IterPool, RangePool; list iterators on
-3.11 to 3.13, objects.LIST_ITERATOR_POOL).
+exact ranges and lists (int_pool.IterPool, RangePool).
+
+A dead list iterator's count word is 0 whole (on 3.14 its flags too), so
+pyjit_dealloc writes the pool's count of 1 as a full word.
 
 A pooled list iterator stays tracked by the collector, its count 1 (the
 pool's reference, handed to the caller with it): no routine links or
@@ -22,10 +24,7 @@ def dealloc_iter() -> str:
     """pyjit_dealloc's list iterators (x0, x9 = its type): into the pool of
     dead ones (int_pool.IterPool) while it has room, tracked still, its
     count 1 (the pool's), then its list released as listiter_dealloc
-    releases it (last: what that runs finds the pool as it is); where the
-    version pools none (objects.LIST_ITERATOR_POOL), Py_DecRef's."""
-    if not objects.LIST_ITERATOR_POOL:
-        return ""
+    releases it (last: what that runs finds the pool as it is)."""
     L = layout
     return f"""\
     ldr x10, lit_list_iter_type
@@ -55,7 +54,7 @@ def get_iter() -> str:
     """pyjit_get_iter: an exact range is pyjit_range_iter's (its three
     ints); an exact list with a dead iterator in the pool that nothing but
     the pool holds, that iterator, as list_iter makes one (index 0, the
-    list held; the pool's reference is the caller's now; 3.11 to 3.13);
+    list held; the pool's reference is the caller's now);
     else PyObject_GetIter.  A pooled iterator a program holds too (found
     through gc.get_objects()) stays in the pool, dead, until it lets go."""
     L = layout
@@ -70,8 +69,6 @@ def get_iter() -> str:
     b pyjit_range_iter
 get_iter_list:
 """
-    if not objects.LIST_ITERATOR_POOL:
-        return ranges
     return ranges + f"""\
     ldr x10, lit_list_type
     cmp x9, x10

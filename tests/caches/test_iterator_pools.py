@@ -1,9 +1,9 @@
-"""Iterators from pools of dead ones: of exact lists (pyjit_get_iter,
-pyjit_dealloc, int_pool.IterPool; 3.11 to 3.13): the interpreter's
+"""Iterators from pools of dead ones, on every version: of exact lists
+(pyjit_get_iter, pyjit_dealloc, int_pool.IterPool): the interpreter's
 iteration, an iterator the collector tracks and collects in a cycle, counts
-balanced, no trap, a pooled iterator a program holds left alone; of
-ranges of one-digit ints (pyjit_range_iter, int_pool.RangePool; every
-version): the interpreter's values, lengths and errors."""
+balanced, no trap, a pooled iterator a program holds left alone; of ranges
+of one-digit ints (pyjit_range_iter, int_pool.RangePool): the
+interpreter's values, lengths and errors."""
 
 from __future__ import annotations
 
@@ -15,11 +15,7 @@ import pytest
 
 import pyjit.jit as jit
 from conftest import interpreted
-from pyjit.cpython import objects
 from pyjit.runtime import UnicornEngine, entries
-
-pooled = pytest.mark.skipif(not objects.LIST_ITERATOR_POOL,
-                            reason="this version's routines pool no list iterators")
 
 
 def total(lists):
@@ -86,13 +82,11 @@ def test_loops_over_lists_are_the_interpreters(mode, compiled, traps):
     assert total(lists) == interpreted(total)(lists)
     result, counts = traps(lambda: total(lists))
     assert result == 200
-    if objects.LIST_ITERATOR_POOL:
-        # The outer loop's iterator dies in compiled code too: every
-        # iterator after the first comes from the pool.
-        assert "PyObject_GetIter" not in counts and "Py_DecRef" not in counts, counts
+    # The outer loop's iterator dies in compiled code too: every iterator
+    # after the first comes from the pool.
+    assert "PyObject_GetIter" not in counts and "Py_DecRef" not in counts, counts
 
 
-@pooled
 def test_a_pooled_iterator_is_a_tracked_list_iterator(compiled, traps):
     compiled(inside, total)
     total([[1], [2]])                         # iterators that died in compiled code
@@ -103,7 +97,6 @@ def test_a_pooled_iterator_is_a_tracked_list_iterator(compiled, traps):
     assert sys.getrefcount(lst) == before
 
 
-@pooled
 def test_a_cycle_through_a_pooled_iterator_is_collected(compiled):
     compiled(inside, total)
     total([[1], [2]])
@@ -115,7 +108,6 @@ def test_a_cycle_through_a_pooled_iterator_is_collected(compiled):
     assert freed == ["witness"]
 
 
-@pooled
 def test_a_pooled_iterator_a_program_holds_is_left_alone(compiled, traps):
     # Pooled iterators stay tracked (the pool holds them), so
     # gc.get_objects() finds them: one a program holds is never handed out.
@@ -138,7 +130,6 @@ def test_a_collection_inside_the_loop(mode, compiled):
         assert collecting([1, 2, 3]) == [1, 2, 3]
 
 
-@pooled
 def test_iterator_pool_is_bounded_and_drained_on_close(compiled):
     engine = UnicornEngine()
     previous = jit._engine

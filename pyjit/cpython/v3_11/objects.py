@@ -55,11 +55,6 @@ def refcount_is_one(obj: str, tmp: str, otherwise: str) -> str:
             f"    b.ne {otherwise}\n")
 
 
-# Whether the routines keep dead list iterators for the next loop over a
-# list (iter_routines.py, int_pool.IterPool): 3.11 to 3.13.
-LIST_ITERATOR_POOL = True
-
-
 def is_immortal(obj: object) -> bool:
     """Whether increfs and decrefs of obj do nothing (so that compiled code
     may leave them out where it knows the object): never on 3.11."""

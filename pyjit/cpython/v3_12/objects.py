@@ -26,7 +26,7 @@ from functools import partial
 from . import layout as L
 from ..v3_11 import objects as _v3_11
 from ..v3_11.objects import (  # noqa: F401
-    LIST_ITERATOR_POOL, _mem, add_to_insertion_order, no_dict_sharing_values, refcount_is_one,
+    _mem, add_to_insertion_order, no_dict_sharing_values, refcount_is_one,
     small_int_index_shift, take_eval_breaker,
 )
 

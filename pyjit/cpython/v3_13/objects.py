@@ -18,8 +18,8 @@ from functools import partial
 
 from . import layout as L
 from ..v3_11 import objects as _v3_11
-from ..v3_11.objects import (  # noqa: F401  (the dict word, the iterator pool)
-    LIST_ITERATOR_POOL, instance_dict, instance_dict_address,
+from ..v3_11.objects import (  # noqa: F401  (the dict word)
+    instance_dict, instance_dict_address,
 )
 from ..v3_12 import layout as _L312
 from ..v3_12.objects import (  # noqa: F401  (what reads nothing 3.13 changed)

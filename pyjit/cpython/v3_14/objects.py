@@ -46,10 +46,6 @@ assert L.OB_REFCNT == 0 and L.IMMORTAL_BIT == 31 and L.IMMORTAL_REFCNT == 3 << 3
 _SATURATED = (30, 31)
 _MASK64 = (1 << 64) - 1
 
-# The routines keep no dead list iterators on 3.14 (iter_routines.py): its
-# loops over lists call PyObject_GetIter and let go through Py_DecRef.
-LIST_ITERATOR_POOL = False
-
 
 def incref(obj: str, tmp: str, note: str = "Py_INCREF") -> str:
     """Py_INCREF(obj): the low 32 bits plus one, unless both their top bits
