@@ -138,7 +138,7 @@ def test_the_counting_tail_starts_with_what_for_iter_skips():
     def f(a):
         return a
     _, tail, _ = counting.counting_code(f.__code__, consts=dict.fromkeys(
-        ("record", "hook", "go_on", "Failure", "type"), 0), names=dict.fromkeys(("exc", "it"), 0))
+        ("counter", "hook", "go_on", "Failure", "type", "exc_of"), 0))
     assert tail[:3] == [Label("arrived"), ("END_FOR", 0), ("POP_TOP", 0)]
     # What FOR_ITER's exit skips in the interpreter's own code of a loop.
     ops = [i.opname for i in dis_instructions(lambda xs: [None for _ in xs])]

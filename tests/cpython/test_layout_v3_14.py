@@ -301,7 +301,7 @@ def test_bytecode_tables():
 def test_for_iter_leaves_the_iterator_for_what_follows_end_for():
     """The counting tail's third instruction is where an exhausted FOR_ITER
     goes on, the iterator on top: made RETURN_VALUE, the call returns the
-    record's iterator; the description's POP_ITER pops it."""
+    counter; the description's POP_ITER pops it."""
     from pyjit.cpython.v3_14 import counting
 
     import test_counting_prologue as prologue
@@ -320,8 +320,8 @@ def test_for_iter_leaves_the_iterator_for_what_follows_end_for():
         f = prologue.counted(add, 0, lambda *slots: prologue.GO_ON)
     finally:
         prologue.counting.counting_code = original
-    record = f.__code__.co_consts[len(add.__code__.co_consts)]
-    assert f(1, 2) is record.it
+    counter = f.__code__.co_consts[len(add.__code__.co_consts)]
+    assert f(1, 2) is counter
 
 
 def test_resume_quiet_enters_without_the_signal_check():
