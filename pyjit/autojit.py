@@ -48,8 +48,8 @@ compiled versions would run inside the engine they are part of.
 What a program can see: a counted function's `__code__` is the copy
 (the same names, lines, positions and exception table, so tracebacks,
 `inspect` and tracers see the original; `dis` shows the prologue), and
-it cannot be marshalled (the record in its constants).  `stop()` gives
-every function its original code back.
+it cannot be marshalled (the counter and the hook in its constants).
+`stop()` gives every function its original code back.
 """
 
 from __future__ import annotations

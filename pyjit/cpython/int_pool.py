@@ -155,12 +155,12 @@ _EMPTY_RANGE = range(0)
 
 class IterPool(IntPool):
     """The pool of dead list iterators: IntPool's block and protocol, its
-    objects list iterators that compiled code released (`pyjit_dealloc`: their list let
-    go, still tracked by the collector, the pool holding their one
-    reference), which `pyjit_get_iter` makes the iterator of an exact list
-    again (index 0, the list held), where the interpreter would free one
-    and allocate the next.  Not refilled: only iterators compiled code lets
-    go come back."""
+    objects list iterators that compiled code released (`pyjit_dealloc`:
+    their list let go, still tracked by the collector, the pool holding
+    their one reference), which `pyjit_get_iter` makes the iterator of an
+    exact list again (index 0, the list held), where the interpreter would
+    free one and allocate the next.  Not refilled: only iterators compiled
+    code lets go come back.  `drain` lets go of the pool's references."""
 
     def refill(self) -> int:
         return 0

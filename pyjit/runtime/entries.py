@@ -28,7 +28,7 @@ from __future__ import annotations
 
 # Bound at import, not looked up at each call: compiled code runs this module
 # and a program may rebind builtins.len and the like.
-from builtins import hasattr, id, isinstance, list as list_type, min
+from builtins import id, isinstance, list as list_type, min
 import weakref
 
 from ..cpython import cells, func_versions
@@ -36,7 +36,6 @@ from ..cpython.cells import CallCell, reset_call_cells_naming_id
 from ..cpython.container_routines import CALL_INTRINSICS, TAIL_CALL
 from ..cpython.dunders import OPERATORS, DunderTable
 from ..cpython.tracebacks import CodeInfo
-from ..cpython import objects
 from ..cpython.int_pool import FloatPool, IntPool, IterPool, RangePool
 from .hostmem import PAGE
 
