@@ -165,7 +165,8 @@ def compile_function(func: FunctionType, strategy: str | CallLowering | None = N
     code_info = next((c for c in consts if isinstance(c, CodeInfo)), None)
     if code_info is not None:
         code_info.set_releases(emitted.releases)
-        code_info.set_lines((offset, getattr(origin, "lineno", None))
+        code_info.set_lines((offset, getattr(origin, "lineno", None),
+                             getattr(origin, "offset", None))
                             for offset, origin in emitted.pieces)
     elapsed = (time.perf_counter() - start) * 1000
     return CompiledFunction(func, qualified_name(func), options.strategy or DEFAULT_STRATEGY,

@@ -51,7 +51,7 @@ from . import install as _install
 from .cpython import layout, type_attrs
 from .cpython.frames import function_address, real_back
 from .cpython.own_files import is_own_file
-from .cpython.tracebacks import CodeInfo, set_back
+from .cpython.tracebacks import CodeInfo, is_standin, set_back
 from .runtime import activations
 
 _getframe = sys._getframe
@@ -62,6 +62,7 @@ _is_own_file = is_own_file
 _is_counted = _install.is_counted_code
 _real_back = real_back
 _entered = activations.entered
+_is_standin = is_standin
 # address -> (the compiled function there, its CodeInfo or None), or None
 # when no compiled function lives there (set by install)
 _function_at = None
@@ -270,7 +271,11 @@ def lasti(frame):
     of a compiled function running at a known line: -1, as a frame that
     has run no instruction (the trampoline's own instruction says nothing
     of where the function is).  What reads positions from f_lasti then
-    takes the line from f_lineno instead (`inspect.getframeinfo`)."""
+    takes the line from f_lineno instead (`inspect.getframeinfo`).  A
+    stand-in's is -1 too: its code has the function's positions (for its
+    traceback entries' tb_lasti), not where this frame is."""
+    if _is_standin(frame):
+        return -1
     if _entered():
         address = _frame_address(frame)
         if address and _running_line(address) is not None:

@@ -28,7 +28,11 @@ stand-in code), and its globals, so `f_code`, `f_globals`, the file and
 line a printer shows and the names 3.11's and 3.12's NameError suggestions
 read are the function's; its `f_locals` are empty (the locals' values are
 not kept).  The line of the entry
-is explicit (`tb_lasti` -1 makes the traceback module use `tb_lineno`).
+is explicit, and its `tb_lasti` is the offset of the bytecode instruction
+the failing call came from (-1 where not known: the traceback module then
+uses `tb_lineno`); the stand-in code has the function's location table, so
+the traceback module underlines what failed, as in the interpreter's
+entries.
 What the interpreter's frame would say once the exception left it is
 written into the frame object's fields (layout FRAME_F_LINENO,
 FRAME_F_BACK): `f_lineno` is the line where the activation was left (the
@@ -44,9 +48,10 @@ from __future__ import annotations
 
 # Bound at import: a program may rebind builtins.len and the like (the call path
 # of compiled code must not see that).
-from builtins import KeyError, SystemError, bool, bytearray, bytes, dict, id, len, list, min
+from builtins import KeyError, SystemError, bool, bytearray, bytes, dict, id, len, list, max, min
 import bisect
 import ctypes
+import dis
 import sys
 import types
 from typing import Iterable
@@ -63,28 +68,37 @@ class CodeInfo:
     original code and globals, and the line of each piece of its machine
     code once loaded (`set_lines`, `set_base`)."""
 
-    __slots__ = ("code", "globals", "base", "_offsets", "_lines", "_standin", "_releases",
-                 "__weakref__")
+    __slots__ = ("code", "globals", "base", "_offsets", "_lines", "_lastis", "_standin",
+                 "_releases", "__weakref__")
 
     def __init__(self, code: types.CodeType, globals_: dict):
         self.code, self.globals = code, globals_
         self.base = 0                       # where the code is loaded (0: not loaded)
         self._offsets: list[int] = []
         self._lines: list[int | None] = []
+        self._lastis: list[int] = []
         self._standin: types.CodeType | None = None
         self._releases: dict[int, tuple[int, ...]] = {}
 
-    def set_lines(self, pieces: Iterable[tuple[int, int | None]]) -> None:
-        """pieces: (code offset, source line or None), one per piece of
-        machine code, in offset order."""
+    def set_lines(self, pieces: Iterable[tuple[int, int | None, int | None]]) -> None:
+        """pieces: (code offset, source line or None, offset of the bytecode
+        instruction it came from or None), one per piece of machine code,
+        in offset order."""
         pieces = list(pieces)
-        self._offsets = [offset for offset, _ in pieces]
-        self._lines = [line for _, line in pieces]
+        self._offsets = [offset for offset, _, _ in pieces]
+        self._lines = [line for _, line, _ in pieces]
+        self._lastis = [-1 if lasti is None else lasti for _, _, lasti in pieces]
 
     def line_at(self, address: int) -> int | None:
         """The source line of the call whose return address is address."""
         i = bisect.bisect_right(self._offsets, address - 4 - self.base) - 1
         return self._lines[i] if i >= 0 and self.base else None
+
+    def lasti_at(self, address: int) -> int:
+        """The offset of the bytecode instruction (a traceback's tb_lasti)
+        of the call whose return address is address, -1 when not known."""
+        i = bisect.bisect_right(self._offsets, address - 4 - self.base) - 1
+        return self._lastis[i] if i >= 0 and self.base else -1
 
     def set_releases(self, releases: dict[int, tuple[int, ...]]) -> None:
         """The release exit's map (codegen.EmittedFunction.releases): a
@@ -107,13 +121,15 @@ class CodeInfo:
         traceback entry, at line (module docstring)."""
         if self._standin is None:
             # The function's local names (unset): what reads the frame's
-            # code for them finds them (3.11's NameError suggestions).
+            # code for them finds them (3.11's NameError suggestions).  Its
+            # positions are the function's, unit for unit (`_positions`).
+            code, linetable = _positions(self.code)
             self._standin = _gen.__code__.replace(
                 co_name=self.code.co_name, co_qualname=self.code.co_qualname,
                 co_filename=self.code.co_filename, co_firstlineno=self.code.co_firstlineno,
                 co_consts=_gen.__code__.co_consts + (_STANDIN,),
                 co_varnames=self.code.co_varnames, co_nlocals=len(self.code.co_varnames),
-                co_linetable=_NO_LOCATIONS)
+                co_code=code, co_linetable=linetable)
         generator = _FunctionType(self._standin, self.globals)()
         frame = generator.gi_frame
         generator.close()                   # the frame object outlives the generator
@@ -141,7 +157,24 @@ def _no_locations(units: int) -> bytes:
     return bytes(table)
 
 
-_NO_LOCATIONS = _no_locations(len(_gen.__code__.co_code) // 2)
+def _positions(original: types.CodeType) -> tuple[bytes, bytes]:
+    """(code, location table) for a stand-in of original: the stand-in's
+    own instructions (a generator's, never run), padded with NOPs to the
+    original's length, and the original's location table (its units past
+    the original's end have none).  A traceback entry's tb_lasti, an offset
+    in the original's instructions, then has the original's positions in
+    the stand-in's code: the traceback module underlines what failed.
+    `frame_view.lasti` makes a stand-in frame's own f_lasti -1: its line is
+    f_lineno's."""
+    own = _gen.__code__.co_code
+    units = len(original.co_code) // 2
+    padding = max(0, units - len(own) // 2)
+    extra = max(0, len(own) // 2 - units)
+    return (own + bytes((_NOP, 0)) * padding,
+            original.co_linetable + (_no_locations(extra) if extra else b""))
+
+
+_NOP = dis.opmap["NOP"]
 
 
 _STANDIN = object()            # among a stand-in code's constants: marks its frames
@@ -150,7 +183,7 @@ _Int = ctypes.c_int
 _Pointer = ctypes.c_void_p
 
 
-def _is_standin(frame) -> bool:
+def is_standin(frame) -> bool:
     consts = frame.f_code.co_consts           # (any frame's: some codes have none)
     return bool(consts) and consts[-1] is _STANDIN
 
@@ -212,7 +245,7 @@ def add_entry(info: CodeInfo, lr: int) -> None:
         # took the exception, is the first; its frame is at this line now
         exc, line = errstate.pending(), info.line_at(lr)
         head = exc.__traceback__ if exc is not None else None
-        if (line is not None and head is not None and _is_standin(head.tb_frame)
+        if (line is not None and head is not None and is_standin(head.tb_frame)
                 and head.tb_frame.f_code is info._standin):
             _Int.from_address(id(head.tb_frame) + layout.FRAME_F_LINENO).value = line
         return
@@ -225,9 +258,9 @@ def add_entry(info: CodeInfo, lr: int) -> None:
     back = _trampoline_caller(info)
     if back is not None:
         set_back(frame, back)
-    if head is not None and _is_standin(head.tb_frame) and _real_back(head.tb_frame) is not frame:
+    if head is not None and is_standin(head.tb_frame) and _real_back(head.tb_frame) is not frame:
         set_back(head.tb_frame, frame)     # the callee's frame: this activation called it
-    exc.__traceback__ = _TracebackType(head, frame, -1, line)
+    exc.__traceback__ = _TracebackType(head, frame, info.lasti_at(lr), line)
 
 
 @python_helper("traceback_exit", ("obj", "int64"), "int64", "none", room=True, once=True)

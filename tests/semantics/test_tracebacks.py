@@ -143,3 +143,44 @@ def test_no_frame_of_pyjit_in_a_printed_traceback():
     assert "/pyjit/" not in text and "<helper" not in text
     assert "in add_then_divide\n    return divide(x) + y" in text
     assert "in divide\n    return 1 // x" in text
+
+
+def subscript_in_expression(d, k):
+    return d["a"][k] + 1
+
+
+def call_in_expression(d):
+    x = subscript_in_expression(d, 5) * 2
+    return x
+
+
+def positions(call):
+    """Each traceback entry's positions (what the traceback module
+    underlines) and the printed traceback, of call's exception."""
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - comparing with the interpreter
+        summary = traceback.extract_tb(exc.__traceback__)
+        return ([(fs.name, fs.lineno, fs.end_lineno, fs.colno, fs.end_colno) for fs in summary],
+                "".join(traceback.format_exception(exc)))
+    raise AssertionError("no exception")
+
+
+POSITION_CASES = [case for case in CASES if case[0] in (
+    "compiled callee", "interpreted callee", "bare re-raise", "raise from", "finally",
+    "unbound local", "attribute")] + [
+    ("subscript", lambda: call_in_expression({"a": [1]}),
+     (call_in_expression, subscript_in_expression)),
+]
+
+
+@pytest.mark.parametrize("name, call, functions", POSITION_CASES,
+                         ids=[c[0] for c in POSITION_CASES])
+def test_the_traceback_module_underlines_what_the_interpreter_does(name, call, functions):
+    # A compiled activation's entry has the failing instruction's offset as
+    # tb_lasti, and its frame's code the function's location table.
+    interpreted = positions(call)
+    with compiled(*functions):
+        jitted = positions(call)
+    assert jitted == interpreted
+    assert "^" in interpreted[1]
