@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from .ir import Block, LirFunction, VReg
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Interval:
     vreg: VReg
     start: int
@@ -49,34 +49,41 @@ def block_liveness(func: LirFunction, operands: Operands | None = None,
     operands: instruction_operands(func), when the caller has them."""
     if operands is None:
         operands = instruction_operands(func)
+    blocks = func.blocks
     gen: dict[Block, set[VReg]] = {}
     kill: dict[Block, set[VReg]] = {}
-    for block in func.blocks:
-        # Backwards: what is read before the block writes it.
+    for block in blocks:
+        # Forwards: what is read before the block writes it (an instruction
+        # reads its operands before it writes its results).
         g: set[VReg] = set()
         k: set[VReg] = set()
-        for uses, defs in reversed(operands[block]):
+        for uses, defs in operands[block]:
+            for v in uses:
+                if v not in k:
+                    g.add(v)
             if defs:
-                g.difference_update(defs)
                 k.update(defs)
-            if uses:
-                g.update(uses)
         gen[block], kill[block] = g, k
-    successors = {b: b.successors() for b in func.blocks}
-    live_in = {b: set(gen[b]) for b in func.blocks}
-    live_out: dict[Block, set[VReg]] = {b: set() for b in func.blocks}
-    preds: dict[Block, list[Block]] = {b: [] for b in func.blocks}
-    for b in func.blocks:
-        for s in successors[b]:
+    successors = {b: b.successors() for b in blocks}
+    live_in = {b: set(g) for b, g in gen.items()}
+    # (every block is visited at least once, which sets its live_out)
+    live_out: dict[Block, set[VReg]] = dict.fromkeys(blocks)   # type: ignore[arg-type]
+    preds: dict[Block, list[Block]] = {b: [] for b in blocks}
+    for b, succs in successors.items():
+        for s in succs:
             preds[s].append(b)
-    work = list(func.blocks)
+    work = list(blocks)
     queued = set(work)
     while work:
         block = work.pop()
         queued.discard(block)
-        out = set()
-        for s in successors[block]:
-            out |= live_in[s]
+        succs = successors[block]
+        if len(succs) == 1:
+            out = live_in[succs[0]].copy()
+        else:
+            out = set()
+            for s in succs:
+                out |= live_in[s]
         live_out[block] = out
         new_in = gen[block] | (out - kill[block])
         if new_in != live_in[block]:
