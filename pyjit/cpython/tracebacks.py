@@ -147,8 +147,8 @@ def _gen():
 def _no_locations(units: int) -> bytes:
     """A location table giving `units` code units no source location (the
     format of CPython 3.11 to 3.14, Objects/locations.md: an entry of code
-    15 covers one to eight units).  A stand-in's positions are then unknown,
-    and `inspect`, as CPython itself, takes its line from f_lineno."""
+    15 covers one to eight units): a stand-in's units past its function's
+    end (`_positions`)."""
     table = bytearray()
     while units:
         n = min(units, 8)
