@@ -70,6 +70,22 @@ def eng():
         yield e
 
 
+@pytest.fixture
+def python_fills(monkeypatch):
+    """The addresses the Python fill hook (unicorn_context `_fill`) is
+    called for from now on: the misses the native hook declined."""
+    from pyjit.runtime.unicorn_context import EmulationContext
+    calls = []
+    fill = EmulationContext._fill
+
+    def counted(self, access, address, entry):
+        calls.append(address)
+        return fill(self, access, address, entry)
+
+    monkeypatch.setattr(EmulationContext, "_fill", counted)
+    return calls
+
+
 def _context(eng):
     return eng._chain().context(0)
 
@@ -122,16 +138,8 @@ def test_a_store_to_the_code_arena_faults(eng):
 
 
 @pytest.mark.skipif(not SUPPORTED, reason="no native TLB fill on this host")
-def test_a_cached_page_is_filled_natively(eng, monkeypatch):
-    from pyjit.runtime.unicorn_context import EmulationContext
-    calls = []
-    fill = EmulationContext._fill
-
-    def counted(self, access, address, entry):
-        calls.append(address)
-        return fill(self, access, address, entry)
-
-    monkeypatch.setattr(EmulationContext, "_fill", counted)
+def test_a_cached_page_is_filled_natively(eng, python_fills):
+    calls = python_fills
     region = mmap_anonymous(PAGE, PROT_READ | PROT_WRITE)
     try:
         eng.call(eng.store_, region, 5)           # first touch (native where it can be)
@@ -148,18 +156,10 @@ def test_a_cached_page_is_filled_natively(eng, monkeypatch):
 
 
 @pytest.mark.skipif(not SUPPORTED, reason="no native TLB fill on this host")
-def test_calls_fill_nothing_in_python_once_warm(eng, monkeypatch):
+def test_calls_fill_nothing_in_python_once_warm(eng, python_fills):
     # Unicorn fills the guard page before the exit after every emu_start
     # (traps.py, "The exit"): cached, the native hook answers it.
-    from pyjit.runtime.unicorn_context import EmulationContext
-    calls = []
-    fill = EmulationContext._fill
-
-    def counted(self, access, address, entry):
-        calls.append(address)
-        return fill(self, access, address, entry)
-
-    monkeypatch.setattr(EmulationContext, "_fill", counted)
+    calls = python_fills
     word = ctypes.c_uint64(0x1234)
     for _ in range(3):
         eng.call(eng.load_, ctypes.addressof(word))
