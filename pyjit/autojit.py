@@ -57,13 +57,11 @@ from __future__ import annotations
 # Bound at import: a program may rebind builtins.len and the like.
 from builtins import (
     Exception, RuntimeError, ValueError, any, bool, frozenset, getattr, id, int, isinstance, len, list,
-    next, object, range, str, tuple, type, zip,
+    next, object, str, tuple, type, zip,
 )
 import atexit
-import ctypes as _ctypes
 import fnmatch
 import gc
-import itertools
 import operator as _operator
 import re
 import sys
@@ -79,7 +77,8 @@ from . import install, jit, sharing, unseen_code
 from .cpython import counting as prologue
 from .cpython import frames, semantics
 from .cpython.bytecode_edit import first_resume, insert
-from .cpython.errstate import Failure
+from .cpython import counter
+from .cpython.errstate import Failure, failure_exc
 from .cpython.tstate import per_thread as _per_thread
 from .cpython.tstate import recursion_counter as _recursion_counter
 from .cpython.own_files import is_own_file
@@ -194,23 +193,6 @@ _by_code: dict[int, "_Counted"] = {}        # id(counted or uncounted code) -> r
 _patched: list = []
 
 
-def _repeat_count_offset() -> int:
-    """Where an itertools.repeat keeps how many items it has left (found in
-    a probe, not assumed): the counting prologue's counter is one, and
-    `_Counted.recount` writes that word."""
-    probe = itertools.repeat(None, 0x5EED5EED)
-    for offset in range(2 * _ctypes.sizeof(_ctypes.c_void_p), type(probe).__basicsize__,
-                        _ctypes.sizeof(_ctypes.c_ssize_t)):
-        if _ctypes.c_ssize_t.from_address(id(probe) + offset).value == 0x5EED5EED:
-            return offset
-    raise RuntimeError("no count found in an itertools.repeat object")
-
-
-_ssize_t = _ctypes.c_ssize_t
-_REPEAT_COUNT = _repeat_count_offset()
-_exc_of = _operator.attrgetter("exc")     # the counting tail's: a Failure's exception
-
-
 class _Counted:
     """One function code object counted: the original, the original with
     counted nested code in its constants (`uncounted`: what runs, and is
@@ -225,7 +207,7 @@ class _Counted:
         self.suspends = bool(original.co_flags & _SUSPENDS)
         self.shared = None       # weak reference to the code compiled for it last (sharing.py)
         self.arrived_once = False   # a function's count ran out: the hook decided its code
-        self.it = itertools.repeat(None, threshold - 1)
+        self.it = counter.new(threshold - 1)
         base_c = len(uncounted.co_consts)
         body, tail, stack = prologue.counting_code(
             uncounted,
@@ -235,7 +217,7 @@ class _Counted:
         resume_line = list(uncounted.co_positions())[at - 1][0]
         self.counted = insert(
             uncounted, at, body, tail,
-            consts=(self.it, self.arrived, GO_ON, Failure, type, _exc_of),
+            consts=(self.it, self.arrived, GO_ON, Failure, type, failure_exc),
             names=(), stacksize=stack,
             # an exception raised in the tail (a RecursionError entering the
             # hook) is at the def line, as the trampoline's
@@ -245,7 +227,7 @@ class _Counted:
     def recount(self, threshold: int) -> None:
         """Count the code's calls from zero again: the counter in the
         counted code's constants is given its count back."""
-        _ssize_t.from_address(id(self.it) + _REPEAT_COUNT).value = threshold - 1
+        counter.reset(self.it, threshold - 1)
 
     def arrived(self, *slots, _go_on=GO_ON, _frames=frames):
         """The tail's hook: the calling function's code ran out of count.

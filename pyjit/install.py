@@ -60,12 +60,11 @@ from builtins import (
 )
 import dis
 import keyword
-import operator
 import types
 import warnings
 from typing import Any, Callable
 
-from .cpython.errstate import Failure
+from .cpython.errstate import Failure, failure_exc
 from .cpython.helper_ops import ORIGINAL_CODE as _ORIGINAL
 from .cpython.helper_ops import installed_original as _installed_original
 from .cpython.genbody import END, strip_trampoline_entry
@@ -77,7 +76,6 @@ _TYPE = "__pyjit_type__"                # type, a constant (builtins may be rebo
 _STRIP = "__pyjit_strip__"
 _BASE = "__pyjit_base_exception__"      # BaseException, a constant (builtins may be rebound)
 _END = "__pyjit_end__"
-_exc_of = operator.attrgetter("exc")    # a Failure's exception, by a C call: no name used
 _ITERABLE_COROUTINE = 0x100
 _VARARGS, _VARKEYWORDS = 0x04, 0x08
 _templates: dict[tuple, types.CodeType] = {}
@@ -237,7 +235,7 @@ def trampoline_code(original: types.CodeType, entry: Callable[..., Any],
     (see `_template`) for a generator or coroutine."""
     template = _template(original, kind)
     swap = {_ENTRY: entry, _FAILURE: Failure, _TYPE: type, _STRIP: strip_trampoline_entry,
-            _BASE: BaseException, _END: END, _EXC_OF: _exc_of}
+            _BASE: BaseException, _END: END, _EXC_OF: failure_exc}
     consts = tuple(swap.get(c, c) if isinstance(c, str) else c for c in template.co_consts)
     return template.replace(
         co_consts=consts, co_names=template.co_names + original.co_names,

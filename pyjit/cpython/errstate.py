@@ -51,6 +51,7 @@ from __future__ import annotations
 # and a program may rebind builtins.len and the like.
 from builtins import BaseException, SystemError, TypeError, getattr, isinstance
 import ctypes
+from operator import attrgetter as _attrgetter
 import os
 import threading
 
@@ -254,6 +255,11 @@ class Failure:
 
     def __init__(self, exc: BaseException):
         self.exc = exc
+
+
+# A Failure's exception by a C call (no name in the code that uses it: the
+# trampolines and the counting tail, whose co_names stay the original's).
+failure_exc = _attrgetter("exc")
 
 
 def raise_pending(what: str = "compiled code") -> None:
